@@ -1,0 +1,149 @@
+// Semantic validation of a composition: instances name known machines, routes connect an
+// existing effect to an existing input or signal, and bindings are complete and well typed.
+
+import type { TypeDesc } from "../kernel/types.js";
+import { pointerOf, type Diagnostic } from "./diagnostics.js";
+import { Checker, NO_FACTS, type InstanceScope, type Scope } from "./expr/check.js";
+import type { TExpr } from "./expr/typed.js";
+import type { CompositionModel, MachineModel, RouteModel } from "./model.js";
+import type { CompositionJson } from "./spec-json.js";
+import type { SourceFile } from "./source.js";
+import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+
+export function checkComposition(
+  source: SourceFile,
+  json: CompositionJson,
+  file: string,
+  machines: ReadonlyMap<string, MachineModel>,
+): { model: CompositionModel | undefined; diagnostics: Diagnostic[] } {
+  const r = new Reporter(source);
+  const instances: { name: string; machine: MachineModel }[] = [];
+  for (const [name, inst] of Object.entries(json.instances)) {
+    if (!r.checkName(name, pointerOf("instances", name), "an instance name", ["phase"])) continue;
+    const m = machines.get(inst.machine);
+    if (!m) {
+      const known = [...machines.keys()];
+      r.error("unknown-machine", `no machine named "${inst.machine}" among the loaded specs`, pointerOf("instances", name, "machine"), known.length ? `known machines: ${known.join(", ")}` : undefined);
+      continue;
+    }
+    instances.push({ name, machine: m });
+  }
+  const byName = new Map(instances.map((i) => [i.name, i.machine]));
+
+  const split = (text: string): [string, string] => text.split(".") as [string, string];
+  const instanceOf = (name: string, pointer: string): MachineModel | undefined => {
+    const m = byName.get(name);
+    if (!m && json.instances[name] === undefined) r.error("unknown-instance", `no instance named "${name}"`, pointer);
+    return m;
+  };
+
+  const entry: { instance: string; trigger: string }[] = [];
+  if (json.entry) {
+    json.entry.forEach((text, i) => {
+      const [inst, trig] = split(text);
+      const m = instanceOf(inst, pointerOf("entry", i));
+      if (!m) return;
+      if (!m.triggers.some((t) => t.kind === "input" && t.name === trig)) r.error("unknown-trigger", `${m.name} has no input "${trig}"`, pointerOf("entry", i));
+      else entry.push({ instance: inst, trigger: trig });
+    });
+  } else {
+    for (const i of instances) for (const t of i.machine.triggers) if (t.kind === "input") entry.push({ instance: i.name, trigger: t.name });
+  }
+
+  const routes: RouteModel[] = [];
+  const routeNames = new Set<string>();
+  json.routes.forEach((rj, ri) => {
+    const base = ["routes", ri] as const;
+    if (routeNames.has(rj.name)) r.error("duplicate-name", `route name "${rj.name}" is used twice`, pointerOf(...base, "name"));
+    routeNames.add(rj.name);
+    const [fi, fe] = split(rj.from);
+    const [ti, tt] = split(rj.to);
+    const fm = instanceOf(fi, pointerOf(...base, "from"));
+    const tm = instanceOf(ti, pointerOf(...base, "to"));
+    if (!fm || !tm) return;
+    const effect = fm.effects.find((e) => e.name === fe);
+    if (!effect) {
+      r.error("unknown-effect", `${fm.name} (instance ${fi}) has no effect "${fe}"`, pointerOf(...base, "from"));
+      return;
+    }
+    const trigger = tm.triggers.find((t) => t.name === tt);
+    if (!trigger) {
+      r.error("unknown-trigger", `${tm.name} (instance ${ti}) has no input or signal "${tt}"`, pointerOf(...base, "to"));
+      return;
+    }
+    const scope: Scope = {
+      fields: new Map(),
+      phaseType: null,
+      bindings: new Map(effect.fields.map((f) => [f.name, f.type])),
+      instances: new Map(),
+      enums: new Map([...fm.types, ...tm.types].filter((t) => t.value.kind === "enum").map((t) => [t.name, t.value as TypeDesc & { kind: "enum" }])),
+    };
+    const checker = new Checker(scope);
+    const bind: { field: string; source: string; expr: TExpr }[] = [];
+    const given = rj.bind ?? {};
+    let ok = true;
+    for (const f of trigger.fields) {
+      // A field with the same name and type on both sides binds itself.
+      const src = given[f.name] ?? (effect.fields.some((ef) => ef.name === f.name) ? f.name : undefined);
+      if (src === undefined) {
+        r.error("route-missing-binding", `route ${rj.name} does not say how to fill ${tt}.${f.name}`, pointerOf(...base), `add "bind": { "${f.name}": "<expression over ${fe}'s fields>" }`);
+        ok = false;
+        continue;
+      }
+      const p = given[f.name] !== undefined ? pointerOf(...base, "bind", f.name) : pointerOf(...base);
+      const parsed = r.parseExpr(p, src);
+      const te = parsed && checker.checkValue(parsed, f.type, NO_FACTS, `${tt}.${f.name}`);
+      if (te && isTExpr(te)) bind.push({ field: f.name, source: src, expr: te });
+      else {
+        if (te) r.exprError(p, src, te);
+        ok = false;
+      }
+    }
+    for (const key of Object.keys(given)) {
+      if (!trigger.fields.some((f) => f.name === key)) {
+        r.error("route-extra-binding", `${tm.name}.${tt} has no field "${key}"`, pointerOf(...base, "bind", key));
+        ok = false;
+      }
+    }
+    if (ok) {
+      routes.push({
+        name: rj.name,
+        ...(rj.description ? { description: rj.description } : {}),
+        from: { instance: fi, effect: fe },
+        to: { instance: ti, trigger: tt, kind: trigger.kind },
+        bind,
+      });
+    }
+  });
+
+  const instScopes = new Map<string, InstanceScope>(
+    instances.map((i) => [i.name, { fields: new Map(i.machine.fields.map((f) => [f.name, f.type])), phaseType: i.machine.phaseType }]),
+  );
+  const enums = new Map<string, TypeDesc & { kind: "enum" }>();
+  for (const i of instances) for (const t of i.machine.types) if (t.value.kind === "enum") enums.set(t.name, t.value);
+  const stateChecker = new Checker({ fields: new Map(), phaseType: null, bindings: new Map(), instances: instScopes, enums });
+  const invariants = checkPredicates(r, stateChecker, json.invariants, ["invariants"]);
+  const witnesses = checkPredicates(r, stateChecker, json.check?.witnesses, ["check", "witnesses"]);
+
+  const idTypes = [...new Set(instances.flatMap((i) => i.machine.types.filter((t) => t.value.kind === "id").map((t) => t.name)))];
+  const allTypes = new Map(instances.flatMap((i) => i.machine.types.map((t) => [t.name, t.value] as const)));
+  const profiles = checkProfiles(r, json.check, idTypes, allTypes, [], []);
+
+  if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
+  return {
+    model: {
+      kind: "composition",
+      file,
+      name: json.composition,
+      version: json.version,
+      ...(json.description ? { description: json.description } : {}),
+      instances,
+      entry,
+      routes,
+      invariants,
+      witnesses,
+      profiles,
+    },
+    diagnostics: [],
+  };
+}

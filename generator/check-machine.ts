@@ -1,0 +1,354 @@
+// Semantic validation of a machine spec (beyond its JSON Schema) and construction of the checked
+// model. Every problem is collected; a model is returned only when there are none.
+
+import type { TypeDesc } from "../kernel/types.js";
+import { pointerOf, type Diagnostic } from "./diagnostics.js";
+import { assume, Checker, NO_FACTS, type Facts, type Scope } from "./expr/check.js";
+import type { TExpr, TStmt } from "./expr/typed.js";
+import type { EmitModel, FieldModel, MachineModel, Named, Predicate, TransitionModel, TriggerModel } from "./model.js";
+import type { MachineJson, PayloadsJson } from "./spec-json.js";
+import type { SourceFile } from "./source.js";
+import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+import { parseTypeExpr } from "./type-expr.js";
+
+const RESERVED_TYPE_NAMES = ["Phase", "Option", "Set", "Seq", "Map", "bool"];
+
+export interface MachineCheck {
+  readonly model: MachineModel | undefined;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function checkMachine(source: SourceFile, json: MachineJson, file: string): MachineCheck {
+  const r = new Reporter(source);
+  const usedTypes = new Set<string>();
+
+  // Named types.
+  const named = new Map<string, TypeDesc>();
+  const types: Named<TypeDesc>[] = [];
+  for (const [name, t] of Object.entries(json.types ?? {})) {
+    const p = pointerOf("types", name);
+    if (RESERVED_TYPE_NAMES.includes(name)) {
+      r.error("reserved-name", `type name "${name}" is reserved`, p);
+      continue;
+    }
+    let desc: TypeDesc;
+    if (t.kind === "int") {
+      if (t.min > t.max) r.error("bad-range", `int type ${name} has min ${t.min} greater than max ${t.max}`, pointerOf("types", name, "min"));
+      desc = { kind: "int", name, min: t.min, max: t.max };
+    } else if (t.kind === "enum") {
+      const seen = new Set<string>();
+      t.values.forEach((v, i) => {
+        if (seen.has(v)) r.error("duplicate-name", `enum ${name} lists "${v}" twice`, pointerOf("types", name, "values", i));
+        seen.add(v);
+        r.checkName(v, pointerOf("types", name, "values", i), "an enum value");
+      });
+      desc = { kind: "enum", name, values: t.values };
+    } else desc = { kind: "id", name };
+    named.set(name, desc);
+    types.push({ name, value: desc });
+  }
+
+  // Phases.
+  const phases = json.state.phases;
+  const phaseSeen = new Set<string>();
+  phases.forEach((ph, i) => {
+    if (phaseSeen.has(ph)) r.error("duplicate-name", `phase "${ph}" is listed twice`, pointerOf("state", "phases", i));
+    phaseSeen.add(ph);
+    r.checkName(ph, pointerOf("state", "phases", i), "a phase name");
+  });
+  const phaseType = { kind: "enum" as const, name: "Phase", values: phases };
+  named.set("Phase", phaseType);
+  if (!phaseSeen.has(json.state.initial)) r.error("unknown-phase", `initial phase "${json.state.initial}" is not one of the phases`, pointerOf("state", "initial"));
+  const terminal = json.state.terminal ?? [];
+  terminal.forEach((ph, i) => {
+    if (!phaseSeen.has(ph)) r.error("unknown-phase", `terminal phase "${ph}" is not one of the phases`, pointerOf("state", "terminal", i));
+  });
+
+  const resolveType = (text: string, pointer: string): TypeDesc | undefined => {
+    const parsed = parseTypeExpr(text, named);
+    if (!parsed.ok) {
+      r.exprError(pointer, text, { code: parsed.code, message: parsed.message, span: [parsed.start, parsed.end] });
+      return undefined;
+    }
+    for (const ref of parsed.refs) usedTypes.add(ref);
+    return parsed.type;
+  };
+
+  const enums = new Map([...named].filter((e): e is [string, TypeDesc & { kind: "enum" }] => e[1].kind === "enum"));
+
+  // Fields and their initial values (constants: no fields, bindings or phase in scope).
+  const fieldTypes = new Map<string, TypeDesc>();
+  const fieldJson = Object.entries(json.state.fields ?? {});
+  for (const [name, f] of fieldJson) {
+    const p = pointerOf("state", "fields", name);
+    if (!r.checkName(name, p, "a field name", ["phase"])) continue;
+    const t = resolveType(f.type, pointerOf("state", "fields", name, "type"));
+    if (t) fieldTypes.set(name, t);
+  }
+  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums };
+  const constChecker = new Checker(constScope);
+  const fields: FieldModel[] = [];
+  for (const [name, f] of fieldJson) {
+    const t = fieldTypes.get(name);
+    if (!t) continue;
+    const p = pointerOf("state", "fields", name);
+    if (f.init === undefined) {
+      r.error("missing-init", `field ${name} has no initial value`, p, `add "init", e.g. ${initExample(t)}`);
+      continue;
+    }
+    const parsed = r.parseExpr(pointerOf("state", "fields", name, "init"), f.init);
+    if (!parsed) continue;
+    const te = constChecker.checkValue(parsed, t, NO_FACTS, `the initial value of ${name}`);
+    if (!isTExpr(te)) {
+      r.exprError(pointerOf("state", "fields", name, "init"), f.init, te);
+      continue;
+    }
+    fields.push({ name, typeText: f.type, type: t, initSource: f.init, init: te, ...(f.description ? { description: f.description } : {}) });
+  }
+
+  // Triggers and effects.
+  const triggerNames = new Map<string, "input" | "signal">();
+  const payloads = (group: PayloadsJson | undefined, kind: "input" | "signal" | "effect", reserved: string[]): TriggerModel[] => {
+    const out: TriggerModel[] = [];
+    const key = kind === "input" ? "inputs" : kind === "signal" ? "signals" : "effects";
+    for (const [name, fs] of Object.entries(group ?? {})) {
+      if (kind !== "effect") {
+        const prev = triggerNames.get(name);
+        if (prev) {
+          r.error("duplicate-name", `"${name}" is declared both as an ${prev} and as a ${kind}`, pointerOf(key, name));
+          continue;
+        }
+        triggerNames.set(name, kind);
+      }
+      const tf: { name: string; typeText: string; type: TypeDesc }[] = [];
+      for (const [fname, ftext] of Object.entries(fs)) {
+        const p = pointerOf(key, name, fname);
+        if (!r.checkName(fname, p, `a ${kind} field`, reserved)) continue;
+        if (kind !== "effect" && fieldTypes.has(fname)) {
+          r.error("binding-shadows-field", `payload field "${fname}" of ${name} has the same name as a state field`, p, "rename one of them; guards could not tell them apart");
+          continue;
+        }
+        const t = resolveType(ftext, p);
+        if (t) tf.push({ name: fname, typeText: ftext, type: t });
+      }
+      out.push({ kind: kind === "effect" ? "input" : kind, name, fields: tf });
+    }
+    return out;
+  };
+  const inputs = payloads(json.inputs, "input", ["kind"]);
+  const signals = payloads(json.signals, "signal", ["kind"]);
+  const effects = payloads(json.effects, "effect", ["effect", "when"]);
+  const triggers = [...inputs, ...signals];
+  const queryOnly = json.queryOnly ?? [];
+  queryOnly.forEach((q, i) => {
+    if (triggerNames.get(q) !== "input") r.error("unknown-trigger", `queryOnly names "${q}", which is not an input`, pointerOf("queryOnly", i));
+  });
+
+  // Transitions.
+  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
+  const transitions: TransitionModel[] = [];
+  const transitionNames = new Set<string>();
+  const handled = new Set<string>();
+  json.transitions.forEach((tj, ti) => {
+    const base = ["transitions", ti] as const;
+    let ok = true;
+    if (transitionNames.has(tj.name)) {
+      r.error("duplicate-name", `transition name "${tj.name}" is used twice`, pointerOf(...base, "name"));
+      ok = false;
+    }
+    transitionNames.add(tj.name);
+    const from = tj.from === "any" ? phases.filter((p) => !terminal.includes(p)) : tj.from;
+    if (tj.from !== "any") {
+      tj.from.forEach((ph, i) => {
+        if (!phaseSeen.has(ph)) {
+          r.error("unknown-phase", `unknown phase "${ph}" in from`, pointerOf(...base, "from", i));
+          ok = false;
+        }
+      });
+    }
+    if (tj.to !== undefined && !phaseSeen.has(tj.to)) {
+      r.error("unknown-phase", `unknown target phase "${tj.to}"`, pointerOf(...base, "to"));
+      ok = false;
+    }
+    for (const ph of from) {
+      if (terminal.includes(ph) && tj.to !== undefined && tj.to !== ph) {
+        r.error("terminal-exit", `${tj.name} leaves terminal phase ${ph} for ${tj.to}`, pointerOf(...base, "from"), "terminal phases are final; a transition from one may only stay in it");
+        ok = false;
+      }
+    }
+    const trigger = triggers.find((t) => t.name === tj.on);
+    if (!trigger) {
+      const isEffect = effects.some((e) => e.name === tj.on);
+      r.error("unknown-trigger", `"${tj.on}" is not a declared input or signal${isEffect ? " (it is an effect)" : ""}`, pointerOf(...base, "on"));
+      return;
+    }
+    if (queryOnly.includes(tj.on)) {
+      r.error("query-only-handled", `${tj.on} is declared queryOnly but transition ${tj.name} handles it`, pointerOf(...base, "on"));
+      ok = false;
+    }
+    handled.add(tj.on);
+    const checker = new Checker(scopeFor(new Map(trigger.fields.map((f) => [f.name, f.type]))));
+
+    // Guards, in order; each may rely on the ones before it.
+    let facts: Facts = NO_FACTS;
+    const guards: Predicate[] = [];
+    for (const [gname, src] of Object.entries(tj.guards ?? {})) {
+      const p = pointerOf(...base, "guards", gname);
+      const parsed = r.parseExpr(p, src);
+      if (!parsed) {
+        ok = false;
+        continue;
+      }
+      const te = checker.checkValue(parsed, { kind: "bool" }, facts, `guard ${gname}`);
+      if (!isTExpr(te)) {
+        r.exprError(p, src, te);
+        ok = false;
+        continue;
+      }
+      guards.push({ name: gname, source: src, expr: te });
+      facts = assume(te, true, facts);
+    }
+
+    // Updates, in order.
+    const updates: TStmt[] = [];
+    (tj.updates ?? []).forEach((src, ui) => {
+      const p = pointerOf(...base, "updates", ui);
+      const parsed = r.parseStmts(p, src);
+      if (!parsed) {
+        ok = false;
+        return;
+      }
+      const res = checker.stmts(parsed, facts);
+      for (const e of res.errors) r.exprError(p, src, e);
+      if (res.errors.length > 0) ok = false;
+      updates.push(...res.typed);
+      facts = res.facts;
+    });
+
+    // Effects see the post-update state.
+    const emits: EmitModel[] = [];
+    (tj.emit ?? []).forEach((ej, ei) => {
+      const ebase = [...base, "emit", ei] as const;
+      const eff = effects.find((e) => e.name === ej.effect);
+      if (!eff) {
+        r.error("unknown-effect", `unknown effect "${ej.effect}"`, pointerOf(...ebase, "effect"));
+        ok = false;
+        return;
+      }
+      let when: Predicate | null = null;
+      let efacts = facts;
+      if (ej.when !== undefined) {
+        const p = pointerOf(...ebase, "when");
+        const parsed = r.parseExpr(p, ej.when);
+        const te = parsed && checker.checkValue(parsed, { kind: "bool" }, facts, "the emit condition");
+        if (te && isTExpr(te)) {
+          when = { name: "when", source: ej.when, expr: te };
+          efacts = assume(te, true, facts);
+        } else {
+          if (te) r.exprError(p, ej.when, te);
+          ok = false;
+        }
+      }
+      const efields: { name: string; source: string; expr: TExpr }[] = [];
+      for (const f of eff.fields) {
+        const src = ej[f.name];
+        if (src === undefined) {
+          r.error("effect-missing-field", `emit of ${eff.name} is missing field "${f.name}"`, pointerOf(...ebase));
+          ok = false;
+          continue;
+        }
+        const p = pointerOf(...ebase, f.name);
+        const parsed = r.parseExpr(p, src);
+        const te = parsed && checker.checkValue(parsed, f.type, efacts, `${eff.name}.${f.name}`);
+        if (te && isTExpr(te)) efields.push({ name: f.name, source: src, expr: te });
+        else {
+          if (te) r.exprError(p, src, te);
+          ok = false;
+        }
+      }
+      for (const key of Object.keys(ej)) {
+        if (key === "effect" || key === "when" || eff.fields.some((f) => f.name === key)) continue;
+        r.error("effect-extra-field", `effect ${eff.name} has no field "${key}"`, pointerOf(...ebase, key));
+        ok = false;
+      }
+      emits.push({ effect: eff.name, when, fields: efields });
+    });
+
+    if (ok) {
+      transitions.push({
+        name: tj.name,
+        ...(tj.description ? { description: tj.description } : {}),
+        from,
+        on: tj.on,
+        guards,
+        updateSources: tj.updates ?? [],
+        updates,
+        to: tj.to ?? null,
+        emits,
+      });
+    }
+  });
+
+  for (const t of triggers) {
+    if (!handled.has(t.name) && !queryOnly.includes(t.name)) {
+      const key = t.kind === "input" ? "inputs" : "signals";
+      r.error("unhandled-trigger", `${t.kind} ${t.name} is not handled by any transition`, pointerOf(key, t.name), t.kind === "input" ? `add a transition for it, or list it in "queryOnly"` : "add a transition for it, or remove it");
+    }
+  }
+
+  // Invariants and witnesses read the state only.
+  const stateChecker = new Checker(scopeFor(new Map()));
+  const invariants = checkPredicates(r, stateChecker, json.invariants, ["invariants"]);
+  const witnesses = checkPredicates(r, stateChecker, json.check?.witnesses, ["check", "witnesses"]);
+
+  for (const t of types) {
+    if (!usedTypes.has(t.name)) r.error("unused-type", `type ${t.name} is declared but never used`, pointerOf("types", t.name));
+  }
+
+  const idTypes = types.filter((t) => t.value.kind === "id" && usedTypes.has(t.name)).map((t) => t.name);
+  const profiles = checkProfiles(r, json.check, idTypes, named, phases, terminal);
+
+  if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
+  return {
+    model: {
+      kind: "machine",
+      file,
+      name: json.machine,
+      version: json.version,
+      ...(json.description ? { description: json.description } : {}),
+      types,
+      phaseType,
+      initialPhase: json.state.initial,
+      terminalPhases: terminal,
+      fields,
+      triggers,
+      queryOnly,
+      effects,
+      transitions,
+      invariants,
+      witnesses,
+      profiles,
+    },
+    diagnostics: [],
+  };
+}
+
+function initExample(t: TypeDesc): string {
+  switch (t.kind) {
+    case "bool":
+      return `"false"`;
+    case "int":
+      return `"${t.min}"`;
+    case "enum":
+      return `"${t.values[0]}"`;
+    case "option":
+      return `"none"`;
+    case "seq":
+      return `"[]"`;
+    case "set":
+    case "map":
+      return `"{}"`;
+    case "id":
+      return "(an id field has no constant initial value; use Option<Id> with none)";
+  }
+}

@@ -1,0 +1,89 @@
+// Emits one composition module: the composed state type, the typed route table (each route builds
+// the consumer's trigger from the producer's effect), invariants, witnesses and profiles.
+
+import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
+import type { CompositionModel } from "../model.js";
+import { literal } from "./literal.js";
+import { compositionNames, machineNames } from "./names.js";
+import { exprCode, HelperUse, type CodeContext } from "./ts-code.js";
+
+export function compositionStatements(c: CompositionModel, kernelImport: string, machineImport: (machineFile: string) => string): StatementStructures[] {
+  const n = compositionNames(c.name);
+  const h = new HelperUse();
+  const body: StatementStructures[] = [];
+  const machines = [...new Map(c.instances.map((i) => [i.machine.name, i.machine])).values()];
+
+  const imports: StatementStructures[] = machines.map((m) => {
+    const mn = machineNames(m.name);
+    const routeTypes = c.routes.flatMap((r) => {
+      const out: string[] = [];
+      const from = c.instances.find((i) => i.name === r.from.instance)?.machine;
+      const to = c.instances.find((i) => i.name === r.to.instance)?.machine;
+      if (from === m) out.push(mn.effectType(r.from.effect));
+      if (to === m) out.push(mn.triggerType(r.to.trigger, r.to.kind));
+      return out;
+    });
+    const names = [...new Set([mn.state, ...routeTypes])].sort().map((name) => ({ name, isTypeOnly: true }));
+    return {
+      kind: StructureKind.ImportDeclaration,
+      moduleSpecifier: machineImport(m.file),
+      namedImports: [{ name: mn.kernel }, ...names].sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  });
+
+  body.push({
+    kind: StructureKind.TypeAlias,
+    isExported: true,
+    name: n.state,
+    type: `{\n${c.instances.map((i) => `  readonly ${i.name}: ${machineNames(i.machine.name).state};`).join("\n")}\n}`,
+  });
+
+  const stateCtx: CodeContext = { field: (f, inst) => `s.${inst}.${f}`, phase: (inst) => `s.${inst}.phase` };
+  const predicates = (list: CompositionModel["invariants"]) =>
+    `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, stateCtx, h)} }`).join(",\n")}]`;
+
+  const routes = c.routes.map((r) => {
+    const fromM = c.instances.find((i) => i.name === r.from.instance)?.machine;
+    const toM = c.instances.find((i) => i.name === r.to.instance)?.machine;
+    const effectType = machineNames(fromM?.name ?? "").effectType(r.from.effect);
+    const triggerType = machineNames(toM?.name ?? "").triggerType(r.to.trigger, r.to.kind);
+    const bindCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
+    const payload = r.bind.map((b) => `, ${b.field}: ${exprCode(b.expr, bindCtx, h).replace(/\bb_(\w+)/g, "p.$1")}`).join("");
+    return `{
+      name: ${JSON.stringify(r.name)},
+      from: ${literal(r.from)},
+      to: ${literal(r.to)},
+      deliver(e: AnyEffect): AnyTrigger {
+        const p = e as unknown as ${effectType};
+        const out: ${triggerType} = { kind: ${JSON.stringify(r.to.trigger)}${payload} };
+        return out;
+      },
+    }`;
+  });
+
+  const value = `{
+    composition: ${JSON.stringify(c.name)},
+    version: ${c.version},
+    specFile: ${JSON.stringify(c.file)},
+    instances: { ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel} as unknown as AnyKernel`).join(", ")} },
+    entryInputs: ${literal(c.entry)},
+    routes: [${routes.join(",\n")}],
+    invariants: ${predicates(c.invariants)},
+    witnesses: ${predicates(c.witnesses)},
+    profiles: ${literal(Object.fromEntries(c.profiles.map((p) => [p.name, p])))},
+  }`;
+  body.push({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [`The ${c.name} composition: instances, routes and composed predicates.`],
+    declarations: [{ name: n.kernel, type: `CompositionKernel<${n.state}>`, initializer: value }],
+  });
+
+  const kernelNames = [...["AnyEffect", "AnyKernel", "AnyTrigger", "CompositionKernel"].map((name) => ({ name, isTypeOnly: true })), ...[...h.used].map((name) => ({ name }))];
+  return [
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: kernelImport, namedImports: kernelNames.sort((a, b) => a.name.localeCompare(b.name)) },
+    ...imports,
+    ...body,
+  ];
+}

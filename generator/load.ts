@@ -1,0 +1,122 @@
+// Loads spec files (machines first, then the compositions that refer to them by name) and runs
+// every check, collecting all diagnostics from all files.
+
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import type { Diagnostic } from "./diagnostics.js";
+import { checkComposition } from "./check-composition.js";
+import { checkMachine } from "./check-machine.js";
+import type { CompositionModel, MachineModel, SpecModel } from "./model.js";
+import { schemaDiagnostics } from "./schema-check.js";
+import type { CompositionJson, MachineJson } from "./spec-json.js";
+import { locate, parseSource } from "./source.js";
+
+export const MACHINE_SUFFIX = ".machine.json";
+export const COMPOSITION_SUFFIX = ".composition.json";
+
+export interface LoadResult {
+  readonly specs: readonly SpecModel[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** Every spec file that was read, relative to the root. */
+  readonly files: readonly string[];
+}
+
+export class UsageError extends Error {
+  readonly code = "usage";
+}
+
+/** Finds spec files under the given paths (files or directories, recursively). */
+export function findSpecFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const visit = (p: string) => {
+    if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+    if (statSync(p).isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (name === "node_modules" || name.startsWith(".")) continue;
+        const child = join(p, name);
+        if (statSync(child).isDirectory() || isSpecFile(child)) visit(child);
+      }
+    } else if (isSpecFile(p)) out.push(resolve(p));
+    else throw new UsageError(`${p} is not a spec file (expected *${MACHINE_SUFFIX} or *${COMPOSITION_SUFFIX})`);
+  };
+  for (const p of paths) visit(p);
+  return [...new Set(out)];
+}
+
+function isSpecFile(p: string): boolean {
+  return p.endsWith(MACHINE_SUFFIX) || p.endsWith(COMPOSITION_SUFFIX);
+}
+
+function toPosix(p: string): string {
+  return p.split(sep).join("/");
+}
+
+/**
+ * Loads and checks spec files. Compositions resolve machine names against every machine loaded,
+ * plus the machine specs that sit beside each composition.
+ */
+export function loadSpecs(paths: readonly string[], root: string = process.cwd()): LoadResult {
+  const files = findSpecFiles(paths);
+  for (const f of files.filter((f) => f.endsWith(COMPOSITION_SUFFIX))) {
+    for (const sibling of findSpecFiles([dirname(f)])) if (sibling.endsWith(MACHINE_SUFFIX) && !files.includes(sibling)) files.push(sibling);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const machines = new Map<string, MachineModel>();
+  const machineFiles = new Map<string, string>();
+  const compositions: CompositionModel[] = [];
+  const shown = (f: string) => toPosix(relative(root, f)) || f;
+
+  const read = (f: string) => {
+    let text: string;
+    try {
+      text = readFileSync(f, "utf8");
+    } catch (e) {
+      diagnostics.push({ code: "io", message: `cannot read file: ${(e as Error).message}`, file: shown(f), pointer: "" });
+      return undefined;
+    }
+    const parsed = parseSource(shown(f), text);
+    if (!parsed.ok) {
+      diagnostics.push(...parsed.diagnostics);
+      return undefined;
+    }
+    return parsed.source;
+  };
+
+  for (const f of files.filter((f) => f.endsWith(MACHINE_SUFFIX))) {
+    const source = read(f);
+    if (!source) continue;
+    const schema = schemaDiagnostics("machine", source);
+    if (schema.length > 0) {
+      diagnostics.push(...schema);
+      continue;
+    }
+    const json = source.json as MachineJson;
+    const { model, diagnostics: ds } = checkMachine(source, json, shown(f));
+    diagnostics.push(...ds);
+    const prev = machineFiles.get(json.machine);
+    if (prev !== undefined) {
+      diagnostics.push(locate(source, "duplicate-name", `machine ${json.machine} is also defined in ${prev}`, "/machine"));
+      continue;
+    }
+    machineFiles.set(json.machine, shown(f));
+    if (model) machines.set(model.name, model);
+  }
+  for (const f of files.filter((f) => f.endsWith(COMPOSITION_SUFFIX))) {
+    const source = read(f);
+    if (!source) continue;
+    const schema = schemaDiagnostics("composition", source);
+    if (schema.length > 0) {
+      diagnostics.push(...schema);
+      continue;
+    }
+    const json = source.json as CompositionJson;
+    // A composition over a machine that has errors of its own reports those, not a missing machine.
+    const broken = Object.values(json.instances).some((i) => machineFiles.has(i.machine) && !machines.has(i.machine));
+    if (broken) continue;
+    const { model, diagnostics: ds } = checkComposition(source, json, shown(f), machines);
+    diagnostics.push(...ds);
+    if (model) compositions.push(model);
+  }
+  const specs: SpecModel[] = [...machines.values(), ...compositions].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { specs, diagnostics, files: files.map(shown).sort() };
+}

@@ -1,0 +1,73 @@
+// JSON Schema validation of spec files (ajv, draft 2020-12), reported as located diagnostics.
+
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { locate, type SourceFile } from "./source.js";
+
+export type SpecKind = "machine" | "composition";
+
+const schemaDir = join(dirname(fileURLToPath(import.meta.url)), "..", "spec", "schema");
+
+let validators: Record<SpecKind, ValidateFunction> | undefined;
+
+function getValidators(): Record<SpecKind, ValidateFunction> {
+  if (validators) return validators;
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  const machine = JSON.parse(readFileSync(join(schemaDir, "machine.schema.json"), "utf8")) as object;
+  const composition = JSON.parse(readFileSync(join(schemaDir, "composition.schema.json"), "utf8")) as object;
+  ajv.addSchema(machine);
+  validators = { machine: ajv.compile(machine), composition: ajv.compile(composition) };
+  return validators;
+}
+
+export function schemaDiagnostics(kind: SpecKind, source: SourceFile): Diagnostic[] {
+  const validate = getValidators()[kind];
+  if (validate(source.json)) return [];
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "allOf");
+  // anyOf failures repeat every branch's complaint; keep the summary only.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  const kept = errors.filter((e) => e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath));
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const e of kept) {
+    const { pointer, message } = describe(e);
+    const key = `${pointer} ${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(locate(source, "schema", message, pointer));
+  }
+  return out;
+}
+
+function describe(e: ErrorObject): { pointer: string; message: string } {
+  const p = e.params as Record<string, unknown>;
+  const at = e.instancePath;
+  const child = (name: unknown): string => `${at}/${String(name).replace(/~/g, "~0").replace(/\//g, "~1")}`;
+  switch (e.keyword) {
+    case "required":
+      return { pointer: at, message: `missing required property "${String(p["missingProperty"])}"` };
+    case "additionalProperties":
+      return { pointer: child(p["additionalProperty"]), message: `unknown property "${String(p["additionalProperty"])}"` };
+    case "propertyNames":
+      return { pointer: child(p["propertyName"]), message: `"${String(p["propertyName"])}" is not a valid name here` };
+    case "pattern": {
+      const upper = String(p["pattern"]).startsWith("^[A-Z]");
+      const dotted = String(p["pattern"]).includes("\\.");
+      const what = dotted ? "instance.Name" : upper ? "an UpperCamelCase name" : "a name (letters, digits, _; not starting with __)";
+      return { pointer: at, message: `must be ${what}` };
+    }
+    case "anyOf":
+      return { pointer: at, message: at.endsWith("/from") ? `must be an array of phase names or "any"` : "does not match any allowed form" };
+    case "enum":
+      return { pointer: at, message: `must be one of ${(p["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
+    case "const":
+      return { pointer: at, message: `must be ${JSON.stringify(p["allowedValue"])}` };
+    case "type":
+      return { pointer: at, message: `must be ${String(p["type"])}` };
+    default:
+      return { pointer: at, message: e.message ?? e.keyword };
+  }
+}

@@ -1,0 +1,81 @@
+// The shape of spec files once they have passed their JSON Schema (spec/schema/*.schema.json).
+
+export type NamedTypeJson =
+  | { kind: "id"; description?: string }
+  | { kind: "int"; min: number; max: number; description?: string }
+  | { kind: "enum"; values: string[]; description?: string };
+
+export type PayloadsJson = Record<string, Record<string, string>>;
+
+export interface EmitJson {
+  effect: string;
+  when?: string;
+  [field: string]: string | undefined;
+}
+
+export interface TransitionJson {
+  name: string;
+  description?: string;
+  from: string[] | "any";
+  on: string;
+  guards?: Record<string, string>;
+  updates?: string[];
+  to?: string;
+  emit?: EmitJson[];
+}
+
+export interface ProfileJson {
+  description?: string;
+  domains?: Record<string, number>;
+  maxDepth?: number;
+  maxCollectionSize?: number;
+  maxStates?: number;
+  allowDeadlockIn?: string[];
+  symmetry?: boolean;
+}
+
+export interface CheckJson {
+  profiles?: Record<string, ProfileJson>;
+  witnesses?: Record<string, string>;
+}
+
+export interface MachineJson {
+  $schema?: string;
+  machine: string;
+  version: number;
+  description?: string;
+  types?: Record<string, NamedTypeJson>;
+  state: {
+    phases: string[];
+    initial: string;
+    terminal?: string[];
+    fields?: Record<string, { type: string; init?: string; description?: string }>;
+  };
+  inputs: PayloadsJson;
+  signals?: PayloadsJson;
+  queryOnly?: string[];
+  effects?: PayloadsJson;
+  transitions: TransitionJson[];
+  invariants?: Record<string, string>;
+  check?: CheckJson;
+}
+
+export interface RouteJson {
+  name: string;
+  description?: string;
+  from: string;
+  to: string;
+  bind?: Record<string, string>;
+}
+
+export interface CompositionJson {
+  $schema?: string;
+  composition: string;
+  version: number;
+  description?: string;
+  instances: Record<string, { machine: string; description?: string }>;
+  entry?: string[];
+  routes: RouteJson[];
+  invariants?: Record<string, string>;
+  check?: CheckJson;
+}

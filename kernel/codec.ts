@@ -1,0 +1,98 @@
+// JSON form of spec values, for snapshots and traces. Sets and maps become sorted arrays so the
+// same value always serializes to the same text.
+
+import type { TypeDesc, Value } from "./types.js";
+import { describeType } from "./types.js";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export function compareScalars(a: Value, b: Value): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+export function toJson(type: TypeDesc, value: Value): JsonValue {
+  switch (type.kind) {
+    case "bool":
+    case "int":
+    case "enum":
+    case "id":
+      return value as JsonValue;
+    case "option":
+      return value === null ? null : toJson(type.of, value);
+    case "seq":
+      return (value as readonly Value[]).map((x) => toJson(type.of, x));
+    case "set":
+      return [...(value as ReadonlySet<Value>)].sort(compareScalars).map((x) => toJson(type.of, x));
+    case "map":
+      return [...(value as ReadonlyMap<Value, Value>)]
+        .sort(([a], [b]) => compareScalars(a, b))
+        .map(([k, v]) => [toJson(type.key, k), toJson(type.value, v)]);
+  }
+}
+
+/** A problem found while decoding: where (a JSON pointer below the root) and what. */
+export interface DecodeProblem {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+export function fromJson(type: TypeDesc, json: unknown, pointer: string, problems: DecodeProblem[]): Value {
+  const bad = (message: string): Value => {
+    problems.push({ pointer, message });
+    return null;
+  };
+  switch (type.kind) {
+    case "bool":
+      return typeof json === "boolean" ? json : bad(`expected bool, got ${show(json)}`);
+    case "int":
+      if (typeof json !== "number" || !Number.isInteger(json)) return bad(`expected an integer (${type.name}), got ${show(json)}`);
+      if (json < type.min || json > type.max) return bad(`${json} is outside ${type.name} (${type.min}..${type.max})`);
+      return json;
+    case "enum":
+      if (typeof json !== "string" || !type.values.includes(json)) {
+        return bad(`expected one of ${type.values.join(", ")} (${type.name}), got ${show(json)}`);
+      }
+      return json;
+    case "id":
+      if (typeof json !== "string" || json.length === 0) return bad(`expected a non-empty ${type.name} string, got ${show(json)}`);
+      return json;
+    case "option":
+      return json === null ? null : fromJson(type.of, json, pointer, problems);
+    case "seq":
+      if (!Array.isArray(json)) return bad(`expected an array (${describeType(type)}), got ${show(json)}`);
+      return json.map((x, i) => fromJson(type.of, x, `${pointer}/${i}`, problems));
+    case "set": {
+      if (!Array.isArray(json)) return bad(`expected an array (${describeType(type)}), got ${show(json)}`);
+      const out = new Set<Value>();
+      json.forEach((x, i) => {
+        const v = fromJson(type.of, x, `${pointer}/${i}`, problems);
+        if (out.has(v)) problems.push({ pointer: `${pointer}/${i}`, message: `duplicate set element ${show(x)}` });
+        out.add(v);
+      });
+      return out;
+    }
+    case "map": {
+      if (!Array.isArray(json)) return bad(`expected an array of [key, value] pairs (${describeType(type)}), got ${show(json)}`);
+      const out = new Map<Value, Value>();
+      json.forEach((pair, i) => {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          problems.push({ pointer: `${pointer}/${i}`, message: `expected a [key, value] pair, got ${show(pair)}` });
+          return;
+        }
+        const k = fromJson(type.key, pair[0], `${pointer}/${i}/0`, problems);
+        if (out.has(k)) problems.push({ pointer: `${pointer}/${i}/0`, message: `duplicate map key ${show(pair[0])}` });
+        out.set(k, fromJson(type.value, pair[1], `${pointer}/${i}/1`, problems));
+      });
+      return out;
+    }
+  }
+}
+
+export function show(x: unknown): string {
+  if (x === undefined) return "nothing";
+  const text = JSON.stringify(x);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,97 @@
+// What every generated machine module exports as its `kernel`: the pure transition function plus
+// enough description (types, triggers, predicates, check profiles) for the explorer and the codec.
+
+import type { TransitionResult } from "./result.js";
+import type { TypeDesc } from "./types.js";
+
+export interface FieldDesc {
+  readonly name: string;
+  readonly type: TypeDesc;
+}
+
+export interface TriggerDesc {
+  readonly kind: "input" | "signal";
+  readonly name: string;
+  readonly fields: readonly FieldDesc[];
+}
+
+export interface EffectDesc {
+  readonly name: string;
+  readonly fields: readonly FieldDesc[];
+}
+
+export interface TransitionDesc {
+  readonly name: string;
+  readonly from: readonly string[];
+  readonly on: string;
+  /** `null` when the transition stays in the phase it fired from. */
+  readonly to: string | null;
+  readonly guards: readonly string[];
+}
+
+export interface PredicateDesc<S> {
+  readonly name: string;
+  /** The expression as written in the spec, for reports. */
+  readonly source: string;
+  holds(state: S): boolean;
+}
+
+export interface ProfileDesc {
+  readonly name: string;
+  /** Number of symbolic values per identifier type. */
+  readonly domains: Readonly<Record<string, number>>;
+  readonly maxDepth: number | null;
+  /** Upper bound on the size of every Set, Map and Seq field during exploration. */
+  readonly maxCollectionSize: number;
+  readonly maxStates: number | null;
+  /** Non-terminal phases in which having no enabled trigger is acceptable. */
+  readonly allowDeadlockIn: readonly string[];
+  readonly symmetry: boolean;
+}
+
+export interface MachineKernel<S, T, E, TName extends string = string> {
+  readonly machine: string;
+  readonly version: number;
+  /** Spec file the module was generated from, relative to the repository root. */
+  readonly specFile: string;
+  readonly phases: readonly string[];
+  readonly initialPhase: string;
+  readonly terminalPhases: readonly string[];
+  readonly fields: readonly FieldDesc[];
+  readonly triggers: readonly TriggerDesc[];
+  readonly queryOnly: readonly string[];
+  readonly effects: readonly EffectDesc[];
+  readonly transitions: readonly TransitionDesc[];
+  readonly invariants: readonly PredicateDesc<S>[];
+  readonly witnesses: readonly PredicateDesc<S>[];
+  readonly profiles: Readonly<Record<string, ProfileDesc>>;
+  initialState(): S;
+  transition(state: S, trigger: T): TransitionResult<S, TName, E>;
+}
+
+/** The loosest kernel type: what the explorer and other generic tools accept. */
+export type AnyKernel = MachineKernel<AnyState, AnyTrigger, AnyEffect, string>;
+export type AnyState = { readonly phase: string } & Readonly<Record<string, unknown>>;
+export type AnyTrigger = { readonly kind: string } & Readonly<Record<string, unknown>>;
+export type AnyEffect = { readonly effect: string } & Readonly<Record<string, unknown>>;
+
+export interface RouteDesc<P, Q> {
+  readonly name: string;
+  readonly from: { readonly instance: string; readonly effect: string };
+  readonly to: { readonly instance: string; readonly trigger: string; readonly kind: "input" | "signal" };
+  /** Builds the consumer's trigger from the producer's effect payload. */
+  deliver(effect: P): Q;
+}
+
+export interface CompositionKernel<S> {
+  readonly composition: string;
+  readonly version: number;
+  readonly specFile: string;
+  readonly instances: Readonly<Record<string, AnyKernel>>;
+  /** Inputs the environment may inject: `instance.Input`. Routed-only triggers are not listed. */
+  readonly entryInputs: readonly { readonly instance: string; readonly trigger: string }[];
+  readonly routes: readonly RouteDesc<AnyEffect, AnyTrigger>[];
+  readonly invariants: readonly PredicateDesc<S>[];
+  readonly witnesses: readonly PredicateDesc<S>[];
+  readonly profiles: Readonly<Record<string, ProfileDesc>>;
+}

@@ -1,0 +1,6 @@
+export * from "./codec.js";
+export * from "./descriptor.js";
+export * from "./instance.js";
+export * from "./result.js";
+export * from "./types.js";
+export * from "./values.js";

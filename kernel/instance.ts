@@ -1,0 +1,169 @@
+// One machine state, owned. Every change is stage → (caller performs its side effect) → commit,
+// or restore when the side effect failed, so a half-applied transition can never be observed.
+
+import { fromJson, show, toJson, type DecodeProblem, type JsonValue } from "./codec.js";
+import type { FieldDesc, MachineKernel } from "./descriptor.js";
+import type { Fired, Refusal } from "./result.js";
+import type { Value } from "./types.js";
+
+export interface Staged<S, TName extends string, E> {
+  readonly ok: true;
+  readonly base: S;
+  readonly fired: Fired<S, TName, E>;
+}
+
+export interface InvariantBroken {
+  readonly ok: false;
+  readonly code: "InvariantViolated";
+  readonly transition: string;
+  readonly invariants: readonly string[];
+}
+
+export type StageOutcome<S, TName extends string, E> = Staged<S, TName, E> | Refusal<TName> | InvariantBroken;
+
+export interface Snapshot {
+  readonly machine: string;
+  readonly version: number;
+  readonly state: { readonly [key: string]: JsonValue };
+}
+
+/** Thrown only for programming errors in the caller (committing a stale or foreign stage). */
+export class StageMisuseError extends Error {
+  readonly code = "StageMisuse";
+}
+
+export class SnapshotRejectedError extends Error {
+  readonly code = "SnapshotRejected";
+  constructor(
+    readonly machine: string,
+    readonly problems: readonly DecodeProblem[],
+  ) {
+    super(`snapshot of ${machine} rejected:\n${problems.map((p) => `  ${p.pointer || "/"}: ${p.message}`).join("\n")}`);
+  }
+}
+
+export interface InstanceOptions {
+  /** Evaluate every invariant on each staged state (default true). */
+  readonly checkInvariants?: boolean;
+}
+
+export class MachineInstance<S extends { readonly phase: string }, T, E, TName extends string> {
+  #state: S;
+  #pending: Staged<S, TName, E> | null = null;
+  readonly #checkInvariants: boolean;
+
+  constructor(
+    readonly kernel: MachineKernel<S, T, E, TName>,
+    state: S = kernel.initialState(),
+    options: InstanceOptions = {},
+  ) {
+    this.#state = state;
+    this.#checkInvariants = options.checkInvariants ?? true;
+  }
+
+  get state(): S {
+    return this.#state;
+  }
+
+  get phase(): string {
+    return this.#state.phase;
+  }
+
+  /** Computes the next state without adopting it. At most one stage may be pending. */
+  stage(trigger: T): StageOutcome<S, TName, E> {
+    if (this.#pending !== null) {
+      throw new StageMisuseError(`${this.kernel.machine}: a staged transition is still pending; commit or restore it first`);
+    }
+    const result = this.kernel.transition(this.#state, trigger);
+    if (!result.ok) return result;
+    if (this.#checkInvariants) {
+      const broken = this.kernel.invariants.filter((inv) => !inv.holds(result.state)).map((inv) => inv.name);
+      if (broken.length > 0) return { ok: false, code: "InvariantViolated", transition: result.transition, invariants: broken };
+    }
+    const staged: Staged<S, TName, E> = { ok: true, base: this.#state, fired: result };
+    this.#pending = staged;
+    return staged;
+  }
+
+  commit(staged: Staged<S, TName, E>): Fired<S, TName, E> {
+    this.#expectPending(staged);
+    this.#state = staged.fired.state;
+    this.#pending = null;
+    return staged.fired;
+  }
+
+  restore(staged: Staged<S, TName, E>): void {
+    this.#expectPending(staged);
+    this.#pending = null;
+  }
+
+  /** Stage and commit in one step, for transitions with no side effect to perform in between. */
+  apply(trigger: T): Fired<S, TName, E> | Refusal<TName> | InvariantBroken {
+    const outcome = this.stage(trigger);
+    return outcome.ok ? this.commit(outcome) : outcome;
+  }
+
+  snapshot(): Snapshot {
+    return { machine: this.kernel.machine, version: this.kernel.version, state: encodeState(this.kernel.fields, this.#state) };
+  }
+
+  /** Rebuilds an instance from a snapshot, refusing any snapshot that is malformed or breaks an invariant. */
+  static recover<S extends { readonly phase: string }, T, E, TName extends string>(
+    kernel: MachineKernel<S, T, E, TName>,
+    snapshot: unknown,
+    options: InstanceOptions = {},
+  ): MachineInstance<S, T, E, TName> {
+    const state = decodeState(kernel, snapshot);
+    return new MachineInstance(kernel, state, options);
+  }
+
+  #expectPending(staged: Staged<S, TName, E>): void {
+    if (this.#pending !== staged) {
+      throw new StageMisuseError(`${this.kernel.machine}: this staged transition is not the pending one`);
+    }
+  }
+}
+
+export function encodeState(fields: readonly FieldDesc[], state: { readonly phase: string }): { [key: string]: JsonValue } {
+  const record = state as unknown as Readonly<Record<string, Value>>;
+  const out: { [key: string]: JsonValue } = { phase: state.phase };
+  for (const f of fields) out[f.name] = toJson(f.type, record[f.name] as Value);
+  return out;
+}
+
+export function decodeState<S extends { readonly phase: string }>(kernel: MachineKernel<S, unknown, unknown, string>, snapshot: unknown): S {
+  const problems: DecodeProblem[] = [];
+  if (typeof snapshot !== "object" || snapshot === null) throw new SnapshotRejectedError(kernel.machine, [{ pointer: "", message: `expected an object, got ${show(snapshot)}` }]);
+  const snap = snapshot as Record<string, unknown>;
+  if (snap["machine"] !== kernel.machine) problems.push({ pointer: "/machine", message: `expected "${kernel.machine}", got ${show(snap["machine"])}` });
+  if (snap["version"] !== kernel.version) problems.push({ pointer: "/version", message: `expected version ${kernel.version}, got ${show(snap["version"])}` });
+  const raw = snap["state"];
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    problems.push({ pointer: "/state", message: `expected an object, got ${show(raw)}` });
+    throw new SnapshotRejectedError(kernel.machine, problems);
+  }
+  const json = raw as Record<string, unknown>;
+  if (typeof json["phase"] !== "string" || !kernel.phases.includes(json["phase"])) {
+    problems.push({ pointer: "/state/phase", message: `expected one of ${kernel.phases.join(", ")}, got ${show(json["phase"])}` });
+  }
+  const state: Record<string, Value> = { phase: json["phase"] as string };
+  for (const f of kernel.fields) {
+    if (!Object.prototype.hasOwnProperty.call(json, f.name)) {
+      problems.push({ pointer: `/state/${f.name}`, message: "missing field" });
+      continue;
+    }
+    state[f.name] = fromJson(f.type, json[f.name], `/state/${f.name}`, problems);
+  }
+  const known = new Set(["phase", ...kernel.fields.map((f) => f.name)]);
+  for (const key of Object.keys(json)) if (!known.has(key)) problems.push({ pointer: `/state/${key}`, message: "unknown field" });
+  if (problems.length > 0) throw new SnapshotRejectedError(kernel.machine, problems);
+  const typed = state as unknown as S;
+  const broken = kernel.invariants.filter((inv) => !inv.holds(typed));
+  if (broken.length > 0) {
+    throw new SnapshotRejectedError(
+      kernel.machine,
+      broken.map((inv) => ({ pointer: "/state", message: `invariant ${inv.name} is false (${inv.source})` })),
+    );
+  }
+  return typed;
+}

@@ -1,0 +1,79 @@
+// Immutable-value helpers that generated transition functions call. States are never mutated:
+// a transition copies a collection once, on its first write, and edits the copy.
+
+import type { Value } from "./types.js";
+
+export function setOf<T>(items: readonly T[]): ReadonlySet<T> {
+  return new Set(items);
+}
+
+export function headOf<T>(seq: readonly T[]): T | null {
+  return seq.length > 0 ? (seq[0] as T) : null;
+}
+
+export function lastOf<T>(seq: readonly T[]): T | null {
+  return seq.length > 0 ? (seq[seq.length - 1] as T) : null;
+}
+
+export function lookup<K, V>(map: ReadonlyMap<K, V>, key: K): V | null {
+  const v = map.get(key);
+  return v === undefined ? null : v;
+}
+
+export function keysOf<K, V>(map: ReadonlyMap<K, V>): ReadonlySet<K> {
+  return new Set(map.keys());
+}
+
+export function allOf<T>(items: Iterable<T>, pred: (x: T) => boolean): boolean {
+  for (const x of items) if (!pred(x)) return false;
+  return true;
+}
+
+export function anyOf<T>(items: Iterable<T>, pred: (x: T) => boolean): boolean {
+  for (const x of items) if (pred(x)) return true;
+  return false;
+}
+
+export function removeAll<T>(seq: T[], item: T): void {
+  let w = 0;
+  for (let r = 0; r < seq.length; r++) {
+    const x = seq[r] as T;
+    if (!valueEquals(x as Value, item as Value)) seq[w++] = x;
+  }
+  seq.length = w;
+}
+
+export function inRange(v: number, min: number, max: number): boolean {
+  return Number.isInteger(v) && v >= min && v <= max;
+}
+
+/** Structural equality over spec values (sets and maps compare by content, not identity). */
+export function valueEquals(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!valueEquals(a[i] as Value, b[i] as Value)) return false;
+    return true;
+  }
+  if (a instanceof Set) {
+    if (!(b instanceof Set) || a.size !== b.size) return false;
+    for (const x of a) if (!setHas(b, x as Value)) return false;
+    return true;
+  }
+  if (a instanceof Map) {
+    if (!(b instanceof Map) || a.size !== b.size) return false;
+    for (const [k, v] of a) {
+      if (!b.has(k)) return false;
+      if (!valueEquals(v as Value, b.get(k) as Value)) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+function setHas(s: ReadonlySet<Value>, x: Value): boolean {
+  if (x === null || typeof x !== "object") return s.has(x);
+  for (const y of s) if (valueEquals(x, y)) return true;
+  return false;
+}
