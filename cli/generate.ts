@@ -4,6 +4,7 @@ import { relative } from "node:path";
 import { formatDiagnostics } from "../generator/diagnostics.js";
 import { UsageError } from "../generator/load.js";
 import { buildOutputs, checkOutputs, writeOutputs } from "../generator/pipeline.js";
+import type { Command } from "commander";
 import { ExitCode, type Io } from "./io.js";
 
 export interface GenerateArgs {
@@ -51,4 +52,22 @@ export function generateCommand(args: GenerateArgs, io: Io): number {
   io.out(`validated ${outputs.specs.length} spec${outputs.specs.length === 1 ? "" : "s"}: ${outputs.specs.map((s) => s.name).join(", ")}\n`);
   io.out(`wrote ${written.length} files${removed.length > 0 ? `, removed ${removed.length} orphaned (${removed.map(show).join(", ")})` : ""}\n`);
   return ExitCode.Ok;
+}
+
+export function registerGenerate(program: Command, io: Io, result: { code: number }): void {
+  program
+    .command("generate")
+    .description("validate the specs and write generated TypeScript (and docs)")
+    .option("--check", "write nothing; exit 1 if generated files are stale, missing or orphaned")
+    .option("--spec <dir>", "directory of spec files", "spec")
+    .option("--out <dir>", "directory for generated code", "generated")
+    .action((opts: { check?: boolean; spec: string; out: string }) => {
+      result.code = generateCommand({ check: opts.check === true, specDir: opts.spec, outDir: opts.out, root: process.cwd() }, io);
+    });
+  program
+    .command("start")
+    .description("the main job: validate and generate every shipped spec")
+    .action(() => {
+      result.code = generateCommand({ check: false, specDir: "spec", outDir: "generated", root: process.cwd() }, io);
+    });
 }

@@ -1,35 +1,22 @@
 // The `meerkat` command line. Exit codes: 0 success, 1 spec errors, violations or drift, 2 usage.
+// Each command lives in its own file and is registered below.
 
 import { Command, CommanderError } from "commander";
-import { generateCommand } from "./generate.js";
-import { ExitCode, type Io } from "./io.js";
+import { registerGenerate } from "./generate.js";
+import { ExitCode, type Io, type Registrar } from "./io.js";
+
+/** Commands, in the order `--help` lists them. Add a command by adding its registrar here. */
+const COMMANDS: readonly Registrar[] = [registerGenerate];
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
-  let code: number = ExitCode.Ok;
+  const result = { code: ExitCode.Ok as number };
   const program = new Command()
     .name("meerkat")
     .description("Model-checked agent lifecycle specs: validate, generate, check.")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError("(run meerkat --help for usage)");
-
-  program
-    .command("generate")
-    .description("validate the specs and write generated TypeScript (and docs)")
-    .option("--check", "write nothing; exit 1 if generated files are stale, missing or orphaned")
-    .option("--spec <dir>", "directory of spec files", "spec")
-    .option("--out <dir>", "directory for generated code", "generated")
-    .action((opts: { check?: boolean; spec: string; out: string }) => {
-      code = generateCommand({ check: opts.check === true, specDir: opts.spec, outDir: opts.out, root: process.cwd() }, io);
-    });
-
-  program
-    .command("start")
-    .description("the main job: validate and generate every shipped spec")
-    .action(() => {
-      code = generateCommand({ check: false, specDir: "spec", outDir: "generated", root: process.cwd() }, io);
-    });
-
+  for (const register of COMMANDS) register(program, io, result);
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {
@@ -39,5 +26,5 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
     }
     throw e;
   }
-  return code;
+  return result.code;
 }
