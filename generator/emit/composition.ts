@@ -65,7 +65,7 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     composition: ${JSON.stringify(c.name)},
     version: ${c.version},
     specFile: ${JSON.stringify(c.file)},
-    instances: { ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel} as unknown as AnyKernel`).join(", ")} },
+    instances: { ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel}`).join(", ")} },
     entryInputs: ${literal(c.entry)},
     routes: [${routes.join(",\n")}],
     invariants: ${predicates(c.invariants)},
@@ -80,7 +80,7 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     declarations: [{ name: n.kernel, type: `CompositionKernel<${n.state}>`, initializer: value }],
   });
 
-  const kernelNames = [...["AnyEffect", "AnyKernel", "AnyTrigger", "CompositionKernel"].map((name) => ({ name, isTypeOnly: true })), ...[...h.used].map((name) => ({ name }))];
+  const kernelNames = [...["AnyEffect", "AnyTrigger", "CompositionKernel"].map((name) => ({ name, isTypeOnly: true })), ...[...h.used].map((name) => ({ name }))];
   return [
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: kernelImport, namedImports: kernelNames.sort((a, b) => a.name.localeCompare(b.name)) },
     ...imports,

@@ -552,6 +552,7 @@ class Walk {
         let next = killField(facts, s.target);
         const k = `@${s.target}`;
         if (e.range) next = withFact(next, k, { range: e.range });
+        if (e.k === "fn" && e.fn === "some") next = withFact(next, k, { some: true });
         return { typed: { k: "assign", field: s.target, e }, facts: next };
       }
       case "op": {

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { MachineInstance, SnapshotRejectedError, StageMisuseError } from "../kernel/index.js";
+import { TurnstileMachine, turnstileKernel } from "../generated/examples/turnstile.machine.js";
+
+describe("machine instance wrapper", () => {
+  it("stages without changing the state, then commits", () => {
+    const m = new TurnstileMachine();
+    const staged = m.stage({ kind: "Coin", coin: "c1" });
+    if (!staged.ok) throw new Error("expected a staged transition");
+    expect(m.phase).toBe("Locked");
+    expect(staged.fired.state.phase).toBe("Unlocked");
+    const fired = m.commit(staged);
+    expect(fired.transition).toBe("InsertCoin");
+    expect(m.phase).toBe("Unlocked");
+  });
+
+  it("restores the previous state when the side effect failed", () => {
+    const m = new TurnstileMachine();
+    const before = m.state;
+    const staged = m.stage({ kind: "Coin", coin: "c1" });
+    if (!staged.ok) throw new Error("expected a staged transition");
+    m.restore(staged);
+    expect(m.state).toBe(before);
+    // The instance accepts a new stage afterwards.
+    expect(m.apply({ kind: "Coin", coin: "c2" })).toMatchObject({ ok: true });
+  });
+
+  it("allows one pending stage at a time and refuses to commit a stale one", () => {
+    const m = new TurnstileMachine();
+    const staged = m.stage({ kind: "Coin", coin: "c1" });
+    if (!staged.ok) throw new Error("expected a staged transition");
+    expect(() => m.stage({ kind: "Kick" })).toThrow(StageMisuseError);
+    m.commit(staged);
+    expect(() => m.commit(staged)).toThrow(StageMisuseError);
+  });
+
+  it("returns refusals as values and leaves the state alone", () => {
+    const m = new TurnstileMachine();
+    expect(m.stage({ kind: "Push" })).toMatchObject({ ok: false, code: "NoMatchingTransition" });
+    expect(m.phase).toBe("Locked");
+  });
+
+  it("refuses a transition that would break an invariant, and can be told not to check", () => {
+    const strictKernel = {
+      ...turnstileKernel,
+      invariants: [{ name: "never_unlocked", source: "phase != Unlocked", holds: (s: { readonly phase: string }) => s.phase !== "Unlocked" }],
+    };
+    const guarded = new MachineInstance(strictKernel);
+    expect(guarded.apply({ kind: "Coin", coin: "x" })).toMatchObject({ ok: false, code: "InvariantViolated", invariants: ["never_unlocked"] });
+    expect(guarded.phase).toBe("Locked");
+    const unchecked = new MachineInstance(strictKernel, undefined, { checkInvariants: false });
+    expect(unchecked.apply({ kind: "Coin", coin: "x" })).toMatchObject({ ok: true });
+  });
+
+  it("round-trips through a snapshot", () => {
+    const m = new TurnstileMachine();
+    m.apply({ kind: "Coin", coin: "b" });
+    m.apply({ kind: "Coin", coin: "a" });
+    const snap = m.snapshot();
+    expect(snap).toEqual({ machine: "Turnstile", version: 1, state: { phase: "Unlocked", coins: 2, lastCoin: "b", seen: ["a", "b"] } });
+    const back = TurnstileMachine.fromSnapshot(JSON.parse(JSON.stringify(snap)));
+    expect(back.snapshot()).toEqual(snap);
+    expect(back.state.seen.has("a")).toBe(true);
+  });
+
+  it.each([
+    ["wrong machine", { machine: "Door", version: 1, state: { phase: "Locked", coins: 0, lastCoin: null, seen: [] } }, "/machine"],
+    ["newer version", { machine: "Turnstile", version: 2, state: { phase: "Locked", coins: 0, lastCoin: null, seen: [] } }, "/version"],
+    ["unknown phase", { machine: "Turnstile", version: 1, state: { phase: "Open", coins: 0, lastCoin: null, seen: [] } }, "/state/phase"],
+    ["int out of range", { machine: "Turnstile", version: 1, state: { phase: "Locked", coins: 9, lastCoin: null, seen: [] } }, "/state/coins"],
+    ["missing field", { machine: "Turnstile", version: 1, state: { phase: "Locked", coins: 0, seen: [] } }, "/state/lastCoin"],
+    ["unknown field", { machine: "Turnstile", version: 1, state: { phase: "Locked", coins: 0, lastCoin: null, seen: [], extra: 1 } }, "/state/extra"],
+    ["duplicate set element", { machine: "Turnstile", version: 1, state: { phase: "Locked", coins: 0, lastCoin: null, seen: ["a", "a"] } }, "/state/seen/1"],
+    ["broken invariant", { machine: "Turnstile", version: 1, state: { phase: "Unlocked", coins: 0, lastCoin: null, seen: [] } }, "/state"],
+    ["__proto__ field", JSON.parse('{"machine":"Turnstile","version":1,"state":{"phase":"Locked","coins":0,"lastCoin":null,"seen":[],"__proto__":{"x":1}}}'), "/state/__proto__"],
+  ])("refuses a bad snapshot: %s", (_name, snapshot, pointer) => {
+    let error: unknown;
+    try {
+      TurnstileMachine.fromSnapshot(snapshot);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SnapshotRejectedError);
+    expect((error as SnapshotRejectedError).problems.map((p) => p.pointer)).toContain(pointer);
+  });
+});
