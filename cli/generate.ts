@@ -5,6 +5,7 @@ import { formatDiagnostics } from "../generator/diagnostics.js";
 import { UsageError } from "../generator/load.js";
 import { buildOutputs, checkOutputs, writeOutputs } from "../generator/pipeline.js";
 import type { Command } from "commander";
+import { checkAll } from "./check.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface GenerateArgs {
@@ -66,8 +67,9 @@ export function registerGenerate(program: Command, io: Io, result: { code: numbe
     });
   program
     .command("start")
-    .description("the main job: validate and generate every shipped spec")
-    .action(() => {
+    .description("the main job: validate and generate every shipped spec, then check them all")
+    .action(async () => {
       result.code = generateCommand({ check: false, specDir: "spec", outDir: "generated", root: process.cwd() }, io);
+      if (result.code === ExitCode.Ok) result.code = await checkAll(io);
     });
 }

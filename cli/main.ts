@@ -2,11 +2,13 @@
 // Each command lives in its own file and is registered below.
 
 import { Command, CommanderError } from "commander";
+import { registerCheck } from "./check.js";
 import { registerGenerate } from "./generate.js";
 import { ExitCode, type Io, type Registrar } from "./io.js";
+import { registerReplay } from "./replay.js";
 
 /** Commands, in the order `--help` lists them. Add a command by adding its registrar here. */
-const COMMANDS: readonly Registrar[] = [registerGenerate];
+const COMMANDS: readonly Registrar[] = [registerGenerate, registerCheck, registerReplay];
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const result = { code: ExitCode.Ok as number };

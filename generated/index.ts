@@ -3,3 +3,8 @@
 export * as examplesCounterMachine from "./examples/counter.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
+export * as meerkatMobSeamComposition from "./meerkat-mob-seam.composition.js";
+export * as mobMachine from "./mob.machine.js";
+export * as opsMachine from "./ops.machine.js";
+export * as sessionMachine from "./session.machine.js";
+export * as turnMachine from "./turn.machine.js";

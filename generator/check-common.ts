@@ -17,6 +17,11 @@ export const DEFAULT_MAX_COLLECTION = 3;
 
 export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
+  /**
+   * Names whose declaration was already reported (a field or payload field with a bad type, an
+   * instance of an unknown machine). Later "unknown name" errors about them would only echo it.
+   */
+  readonly declaredBroken = new Set<string>();
   constructor(readonly source: SourceFile) {}
 
   error(code: Diagnostic["code"], message: string, pointer: string, hint?: string): void {
@@ -24,6 +29,7 @@ export class Reporter {
   }
 
   exprError(pointer: string, src: string, e: ExprError): void {
+    if ((e.code === "unknown-name" || e.code === "unknown-field") && this.declaredBroken.has(src.slice(e.span[0], e.span[1]))) return;
     this.diagnostics.push(locate(this.source, e.code, e.message, pointer, { expr: { source: src, start: e.span[0], end: e.span[1] }, ...(e.hint ? { hint: e.hint } : {}) }));
   }
 

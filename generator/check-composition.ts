@@ -24,6 +24,7 @@ export function checkComposition(
     if (!m) {
       const known = [...machines.keys()];
       r.error("unknown-machine", `no machine named "${inst.machine}" among the loaded specs`, pointerOf("instances", name, "machine"), known.length ? `known machines: ${known.join(", ")}` : undefined);
+      r.declaredBroken.add(name);
       continue;
     }
     instances.push({ name, machine: m });
@@ -69,6 +70,10 @@ export function checkComposition(
     const trigger = tm.triggers.find((t) => t.name === tt);
     if (!trigger) {
       r.error("unknown-trigger", `${tm.name} (instance ${ti}) has no input or signal "${tt}"`, pointerOf(...base, "to"));
+      return;
+    }
+    if (tm.queryOnly.includes(tt)) {
+      r.error("query-only-handled", `route ${rj.name} delivers to ${tm.name}.${tt}, which is a query-only input that no transition handles`, pointerOf(...base, "to"));
       return;
     }
     const scope: Scope = {
@@ -127,7 +132,11 @@ export function checkComposition(
 
   const idTypes = [...new Set(instances.flatMap((i) => i.machine.types.filter((t) => t.value.kind === "id").map((t) => t.name)))];
   const allTypes = new Map(instances.flatMap((i) => i.machine.types.map((t) => [t.name, t.value] as const)));
-  const profiles = checkProfiles(r, json.check, idTypes, allTypes, [], []);
+  // allowDeadlockIn names phases of the instances (the explorer accepts a phase of any of them); a
+  // phase is terminal here only if it is terminal in every instance that has it.
+  const phases = [...new Set(instances.flatMap((i) => i.machine.phaseType.values))];
+  const terminal = phases.filter((ph) => instances.every((i) => !i.machine.phaseType.values.includes(ph) || i.machine.terminalPhases.includes(ph)));
+  const profiles = checkProfiles(r, json.check, idTypes, allTypes, phases, terminal);
 
   if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
   return {

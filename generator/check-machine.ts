@@ -3,15 +3,30 @@
 
 import type { TypeDesc } from "../kernel/types.js";
 import { pointerOf, type Diagnostic } from "./diagnostics.js";
-import { assume, Checker, NO_FACTS, type Facts, type Scope } from "./expr/check.js";
+import { assume, Checker, NO_FACTS, type ExprError, type Facts, type Scope } from "./expr/check.js";
 import type { TExpr, TStmt } from "./expr/typed.js";
 import type { EmitModel, FieldModel, MachineModel, Named, Predicate, TransitionModel, TriggerModel } from "./model.js";
 import type { MachineJson, PayloadsJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+import { machineNames } from "./emit/names.js";
 import { parseTypeExpr } from "./type-expr.js";
 
 const RESERVED_TYPE_NAMES = ["Phase", "Option", "Set", "Seq", "Map", "bool"];
+/** Types the generated module imports from the kernel or uses from TypeScript's library (see emit/). */
+const LIBRARY_TYPE_NAMES = ["InstanceOptions", "MachineInstance", "MachineKernel", "TransitionResult", "Readonly", "ReadonlySet", "ReadonlyMap", "Record"];
+
+/** Type names the generated module declares or imports for this machine; a spec type may not reuse them. */
+function generatedTypeNames(json: MachineJson): Set<string> {
+  const n = machineNames(json.machine);
+  return new Set([
+    ...LIBRARY_TYPE_NAMES,
+    ...[n.state, n.input, n.signal, n.trigger, n.effect, n.transitionName, n.result, n.instance],
+    ...Object.keys(json.inputs).map((t) => n.triggerType(t, "input")),
+    ...Object.keys(json.signals ?? {}).map((t) => n.triggerType(t, "signal")),
+    ...Object.keys(json.effects ?? {}).map((e) => n.effectType(e)),
+  ]);
+}
 
 export interface MachineCheck {
   readonly model: MachineModel | undefined;
@@ -25,12 +40,15 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   // Named types.
   const named = new Map<string, TypeDesc>();
   const types: Named<TypeDesc>[] = [];
+  const generated = generatedTypeNames(json);
   for (const [name, t] of Object.entries(json.types ?? {})) {
     const p = pointerOf("types", name);
     if (RESERVED_TYPE_NAMES.includes(name)) {
       r.error("reserved-name", `type name "${name}" is reserved`, p);
       continue;
     }
+    // Still declared below, so its uses do not also report an unknown type.
+    if (generated.has(name)) r.error("reserved-name", `type name "${name}" is reserved: the code generated for ${json.machine} declares or imports a type of that name`, p);
     let desc: TypeDesc;
     if (t.kind === "int") {
       if (t.min > t.max) r.error("bad-range", `int type ${name} has min ${t.min} greater than max ${t.max}`, pointerOf("types", name, "min"));
@@ -84,6 +102,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (!r.checkName(name, p, "a field name", ["phase"])) continue;
     const t = resolveType(f.type, pointerOf("state", "fields", name, "type"));
     if (t) fieldTypes.set(name, t);
+    else r.declaredBroken.add(name);
   }
   const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums };
   const constChecker = new Checker(constScope);
@@ -123,13 +142,17 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       const tf: { name: string; typeText: string; type: TypeDesc }[] = [];
       for (const [fname, ftext] of Object.entries(fs)) {
         const p = pointerOf(key, name, fname);
-        if (!r.checkName(fname, p, `a ${kind} field`, reserved)) continue;
+        if (!r.checkName(fname, p, `${kind === "signal" ? "a" : "an"} ${kind} field`, reserved)) {
+          r.declaredBroken.add(fname);
+          continue;
+        }
         if (kind !== "effect" && fieldTypes.has(fname)) {
           r.error("binding-shadows-field", `payload field "${fname}" of ${name} has the same name as a state field`, p, "rename one of them; guards could not tell them apart");
           continue;
         }
         const t = resolveType(ftext, p);
         if (t) tf.push({ name: fname, typeText: ftext, type: t });
+        else r.declaredBroken.add(fname);
       }
       out.push({ kind: kind === "effect" ? "input" : kind, name, fields: tf });
     }
@@ -149,6 +172,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   const transitions: TransitionModel[] = [];
   const transitionNames = new Set<string>();
   const handled = new Set<string>();
+  let unknownOn = false;
   json.transitions.forEach((tj, ti) => {
     const base = ["transitions", ti] as const;
     let ok = true;
@@ -180,29 +204,36 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (!trigger) {
       const isEffect = effects.some((e) => e.name === tj.on);
       r.error("unknown-trigger", `"${tj.on}" is not a declared input or signal${isEffect ? " (it is an effect)" : ""}`, pointerOf(...base, "on"));
+      unknownOn = true;
       return;
     }
-    if (queryOnly.includes(tj.on)) {
+    // A queryOnly entry that is not an input was reported above.
+    if (queryOnly.includes(tj.on) && trigger.kind === "input") {
       r.error("query-only-handled", `${tj.on} is declared queryOnly but transition ${tj.name} handles it`, pointerOf(...base, "on"));
       ok = false;
     }
     handled.add(tj.on);
     const checker = new Checker(scopeFor(new Map(trigger.fields.map((f) => [f.name, f.type]))));
 
-    // Guards, in order; each may rely on the ones before it.
+    // Guards, in order; each may rely on the ones before it. Once one is broken, what it would have
+    // proved is unknown, so "may be none" and "may overflow" errors after it are not reported.
     let facts: Facts = NO_FACTS;
+    let guardsOk = true;
+    const report = (p: string, src: string, e: ExprError) => {
+      if (guardsOk || (e.code !== "option-unproven" && e.code !== "int-overflow")) r.exprError(p, src, e);
+    };
     const guards: Predicate[] = [];
     for (const [gname, src] of Object.entries(tj.guards ?? {})) {
       const p = pointerOf(...base, "guards", gname);
       const parsed = r.parseExpr(p, src);
       if (!parsed) {
-        ok = false;
+        ok = guardsOk = false;
         continue;
       }
       const te = checker.checkValue(parsed, { kind: "bool" }, facts, `guard ${gname}`);
       if (!isTExpr(te)) {
-        r.exprError(p, src, te);
-        ok = false;
+        report(p, src, te);
+        ok = guardsOk = false;
         continue;
       }
       guards.push({ name: gname, source: src, expr: te });
@@ -219,7 +250,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
         return;
       }
       const res = checker.stmts(parsed, facts);
-      for (const e of res.errors) r.exprError(p, src, e);
+      for (const e of res.errors) report(p, src, e);
       if (res.errors.length > 0) ok = false;
       updates.push(...res.typed);
       facts = res.facts;
@@ -245,7 +276,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
           when = { name: "when", source: ej.when, expr: te };
           efacts = assume(te, true, facts);
         } else {
-          if (te) r.exprError(p, ej.when, te);
+          if (te) report(p, ej.when, te);
           ok = false;
         }
       }
@@ -262,7 +293,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
         const te = parsed && checker.checkValue(parsed, f.type, efacts, `${eff.name}.${f.name}`);
         if (te && isTExpr(te)) efields.push({ name: f.name, source: src, expr: te });
         else {
-          if (te) r.exprError(p, src, te);
+          if (te) report(p, src, te);
           ok = false;
         }
       }
@@ -289,7 +320,9 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     }
   });
 
-  for (const t of triggers) {
+  // After a transition with an unknown trigger, the trigger it was meant to handle would show up
+  // here too; report unhandled triggers once the transitions name known ones.
+  for (const t of unknownOn ? [] : triggers) {
     if (!handled.has(t.name) && !queryOnly.includes(t.name)) {
       const key = t.kind === "input" ? "inputs" : "signals";
       r.error("unhandled-trigger", `${t.kind} ${t.name} is not handled by any transition`, pointerOf(key, t.name), t.kind === "input" ? `add a transition for it, or list it in "queryOnly"` : "add a transition for it, or remove it");

@@ -64,6 +64,7 @@ export function loadSpecs(paths: readonly string[], root: string = process.cwd()
   const machines = new Map<string, MachineModel>();
   const machineFiles = new Map<string, string>();
   const compositions: CompositionModel[] = [];
+  const compositionFiles = new Map<string, string>();
   const shown = (f: string) => toPosix(relative(root, f)) || f;
 
   const read = (f: string) => {
@@ -115,6 +116,14 @@ export function loadSpecs(paths: readonly string[], root: string = process.cwd()
     if (broken) continue;
     const { model, diagnostics: ds } = checkComposition(source, json, shown(f), machines);
     diagnostics.push(...ds);
+    // Spec names are global: the generated modules export types named after them.
+    const clash = machineFiles.get(json.composition) ?? compositionFiles.get(json.composition);
+    if (clash !== undefined) {
+      const what = machineFiles.has(json.composition) ? "machine" : "composition";
+      diagnostics.push(locate(source, "duplicate-name", `${json.composition} is already the name of the ${what} in ${clash}`, "/composition"));
+      continue;
+    }
+    compositionFiles.set(json.composition, shown(f));
     if (model) compositions.push(model);
   }
   const specs: SpecModel[] = [...machines.values(), ...compositions].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

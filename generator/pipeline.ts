@@ -1,7 +1,7 @@
 // The generate pipeline as one call: load and check specs, emit code (and docs), and either
 // write the files or compare them with what is on disk.
 
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "./diagnostics.js";
@@ -31,7 +31,7 @@ export function buildOutputs(opts: PipelineOptions): Outputs {
   const loaded = loadSpecs([opts.specDir], opts.root);
   if (loaded.diagnostics.length > 0) return { specs: loaded.specs, diagnostics: loaded.diagnostics, files: new Map() };
   const code = generateFiles(loaded.specs, {
-    specRoot: resolve(opts.root, opts.specDir),
+    specRoot: specRootOf(resolve(opts.root, opts.specDir)),
     outDir: resolve(opts.root, opts.outDir),
     kernelDir: opts.kernelDir ?? join(PACKAGE_ROOT, "kernel"),
   });
@@ -65,4 +65,9 @@ export function checkOutputs(outputs: Outputs): Map<string, Drift> {
     if (hasDrift(d)) out.set(dir, d);
   }
   return out;
+}
+
+/** Output paths mirror the spec directory; a single spec file is its own directory's root. */
+function specRootOf(path: string): string {
+  return statSync(path).isDirectory() ? path : dirname(path);
 }

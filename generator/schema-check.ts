@@ -27,9 +27,11 @@ export function schemaDiagnostics(kind: SpecKind, source: SourceFile): Diagnosti
   const validate = getValidators()[kind];
   if (validate(source.json)) return [];
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if" && e.keyword !== "allOf");
-  // anyOf failures repeat every branch's complaint; keep the summary only.
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
-  const kept = errors.filter((e) => e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath));
+  const dropped = new Set<ErrorObject>();
+  for (const a of errors.filter((e) => e.keyword === "anyOf")) {
+    for (const e of anyOfDetail(a, errors)) dropped.add(e);
+  }
+  const kept = errors.filter((e) => !dropped.has(e));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const e of kept) {
@@ -40,6 +42,26 @@ export function schemaDiagnostics(kind: SpecKind, source: SourceFile): Diagnosti
     out.push(locate(source, "schema", message, pointer));
   }
   return out;
+}
+
+/**
+ * An anyOf failure repeats every branch's complaint. When the value has the shape of one branch
+ * (there are complaints about its contents, or exactly one branch objects to something other than
+ * its type), keep those complaints, which say what is wrong; otherwise keep only the one-line
+ * summary. Returns the errors to drop.
+ */
+function anyOfDetail(a: ErrorObject, errors: readonly ErrorObject[]): ErrorObject[] {
+  const same = errors.filter((e) => e !== a && e.instancePath === a.instancePath);
+  if (errors.some((e) => e.instancePath.startsWith(`${a.instancePath}/`))) return [a, ...same];
+  const branches = new Map<string, ErrorObject[]>();
+  for (const e of same) {
+    if (!e.schemaPath.startsWith(`${a.schemaPath}/`)) continue;
+    const branch = e.schemaPath.slice(a.schemaPath.length + 1).split("/")[0] ?? "";
+    branches.set(branch, [...(branches.get(branch) ?? []), e]);
+  }
+  const fitting = [...branches.values()].filter((es) => !es.some((e) => e.keyword === "type" || e.keyword === "const" || e.keyword === "enum"));
+  const keep = fitting.length === 1 ? (fitting[0] ?? []) : [];
+  return [...(keep.length > 0 ? [a] : []), ...same.filter((e) => !keep.includes(e))];
 }
 
 function describe(e: ErrorObject): { pointer: string; message: string } {
@@ -67,6 +89,8 @@ function describe(e: ErrorObject): { pointer: string; message: string } {
       return { pointer: at, message: `must be ${JSON.stringify(p["allowedValue"])}` };
     case "type":
       return { pointer: at, message: `must be ${String(p["type"])}` };
+    case "minItems":
+      return { pointer: at, message: p["limit"] === 1 ? "must not be empty" : `must have at least ${String(p["limit"])} items` };
     default:
       return { pointer: at, message: e.message ?? e.keyword };
   }

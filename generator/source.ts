@@ -15,23 +15,35 @@ export interface SourceFile {
 export type ParsedSource = { ok: true; source: SourceFile } | { ok: false; diagnostics: Diagnostic[] };
 
 export function parseSource(file: string, text: string): ParsedSource {
+  // A UTF-8 byte-order mark (some editors write one) is not part of the JSON; editors do not count it as a column.
+  if (text.charCodeAt(0) === 0xfeff) return parseSource(file, text.slice(1));
+  if (text.trim() === "") return { ok: false, diagnostics: [{ code: "json-syntax", message: "invalid JSON: the file is empty", file, pointer: "", line: 1, column: 1 }] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (errors.length > 0 || root === undefined) {
-    const diagnostics = errors.map((e): Diagnostic => {
-      const { line, column } = lineColumn(text, e.offset);
-      return { code: "json-syntax", message: `invalid JSON: ${describeParseError(printParseErrorCode(e.error))}`, file, pointer: "", line, column };
-    });
-    if (diagnostics.length === 0) diagnostics.push({ code: "json-syntax", message: "invalid JSON: the file is empty", file, pointer: "", line: 1, column: 1 });
-    return { ok: false, diagnostics };
+    // Only the first error: the parser's recovery makes the later ones echoes of it.
+    const first = errors[0];
+    if (!first) return { ok: false, diagnostics: [{ code: "json-syntax", message: "invalid JSON", file, pointer: "", line: 1, column: 1 }] };
+    const { offset, message } = describeParseError(text, first);
+    return { ok: false, diagnostics: [{ code: "json-syntax", message: `invalid JSON: ${message}`, file, pointer: "", ...lineColumn(text, offset) }] };
   }
   const dupes = duplicateKeys(root, "", file, text);
   if (dupes.length > 0) return { ok: false, diagnostics: dupes };
   return { ok: true, source: { file, text, json: JSON.parse(text) as unknown, root } };
 }
 
-function describeParseError(code: string): string {
-  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+/** Words for a parse error, and where to point: at the comma itself for a trailing comma. */
+function describeParseError(text: string, e: ParseError): { offset: number; message: string } {
+  const code = printParseErrorCode(e.error);
+  const at = text[e.offset];
+  if ((code === "PropertyNameExpected" || code === "ValueExpected") && (at === "}" || at === "]")) {
+    const comma = text.slice(0, e.offset).search(/,\s*$/);
+    if (comma >= 0) return { offset: comma, message: `trailing comma before "${at}" (JSON allows no comma after the last item)` };
+  }
+  if (code === "InvalidCommentToken") return { offset: e.offset, message: "comments are not allowed in JSON" };
+  if (code === "InvalidSymbol" && at === "'") return { offset: e.offset, message: "strings and property names need double quotes" };
+  const words = code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return { offset: e.offset, message: e.offset >= text.trimEnd().length ? `the file ends too early (${words})` : words };
 }
 
 function duplicateKeys(node: Node, pointer: string, file: string, text: string): Diagnostic[] {

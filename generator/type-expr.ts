@@ -37,13 +37,13 @@ export function parseTypeExpr(text: string, named: ReadonlyMap<string, TypeDesc>
     const span = [t.at, t.at + t.s.length] as const;
     const wrap = (kind: "Option" | "Set" | "Seq"): TypeDesc => {
       expect("<");
-      const inner = one();
+      const [inner, innerSpan] = spanned();
       expect(">");
       if (kind === "Option") {
         if (inner.kind === "option") throw new Fail("bad-type", "Option<Option<T>> is not allowed (none would be ambiguous)", ...span);
         return { kind: "option", of: inner };
       }
-      if (!isScalar(inner)) throw new Fail("bad-type", `${kind} elements must be bool, int, enum or id types`, ...span);
+      if (!isScalar(inner)) throw new Fail("bad-type", `${kind} elements must be bool, int, enum or id types`, ...innerSpan);
       return { kind: kind === "Set" ? "set" : "seq", of: inner };
     };
     switch (t.s) {
@@ -55,12 +55,12 @@ export function parseTypeExpr(text: string, named: ReadonlyMap<string, TypeDesc>
         return wrap(t.s);
       case "Map": {
         expect("<");
-        const key = one();
+        const [key, keySpan] = spanned();
         expect(",");
-        const value = one();
+        const [value, valueSpan] = spanned();
         expect(">");
-        if (!isScalar(key)) throw new Fail("bad-type", "Map keys must be bool, int, enum or id types", ...span);
-        if (value.kind === "option") throw new Fail("bad-type", "Map values cannot be Option (a missing key already means none)", ...span);
+        if (!isScalar(key)) throw new Fail("bad-type", "Map keys must be bool, int, enum or id types", ...keySpan);
+        if (value.kind === "option") throw new Fail("bad-type", "Map values cannot be Option (a missing key already means none)", ...valueSpan);
         return { kind: "map", key, value };
       }
       default: {
@@ -74,6 +74,13 @@ export function parseTypeExpr(text: string, named: ReadonlyMap<string, TypeDesc>
         return found;
       }
     }
+  };
+  // A nested type with the span of its text, so errors about it point at it rather than its container.
+  const spanned = (): [TypeDesc, readonly [number, number]] => {
+    const start = peek()?.at ?? text.length;
+    const type = one();
+    const last = toks[i - 1];
+    return [type, [start, last ? last.at + last.s.length : text.length]];
   };
   try {
     const type = one();

@@ -68,7 +68,11 @@ class Parser {
   }
 
   expectEnd(): void {
-    if (this.#t.kind !== "eof") this.#fail("expected end of expression");
+    const t = this.#t;
+    if (t.kind === "ident" && (t.text === "and" || t.text === "or")) {
+      throw new ExprSyntaxError(`"${t.text}" is not an operator; use "${t.text === "and" ? "&&" : "||"}"`, t.span);
+    }
+    if (t.kind !== "eof") this.#fail("expected end of expression");
   }
 
   expr(): Expr {
@@ -117,6 +121,7 @@ class Parser {
   #cmp(): Expr {
     const l = this.#add();
     const t = this.#t;
+    if (t.kind === "punct" && t.text === "=") throw new ExprSyntaxError(`"=" assigns; to compare, use "=="`, t.span);
     if (t.kind === "punct" && CMP_OPS.has(t.text)) {
       this.#i++;
       const r = this.#add();

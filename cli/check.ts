@@ -1,0 +1,365 @@
+// `meerkat check [spec files...] [--all]`: validate the specs, require generated code in sync, then
+// explore every selected spec under a check profile and report violations with trace files.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { formatDiagnostics } from "../generator/diagnostics.js";
+import { outputPathFor } from "../generator/emit/index.js";
+import { findSpecFiles, UsageError } from "../generator/load.js";
+import type { SpecModel } from "../generator/model.js";
+import { buildOutputs, checkOutputs } from "../generator/pipeline.js";
+import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
+import {
+  exploreComposition,
+  exploreMachine,
+  type ExploreProgress,
+  type ExploreResult,
+  type Trace,
+} from "../properties/explorer/index.js";
+import { ExitCode, type Io } from "./io.js";
+
+export interface CheckArgs {
+  readonly specs: readonly string[];
+  readonly all: boolean;
+  readonly profile?: string;
+  readonly json: boolean;
+  readonly maxStates?: number;
+  readonly symmetry: boolean;
+  readonly showWitness: boolean;
+  readonly traceDir: string;
+  readonly specDir: string;
+  readonly outDir: string;
+  readonly root: string;
+}
+
+export type LoadedKernel = { readonly kind: "machine"; readonly kernel: AnyKernel } | { readonly kind: "composition"; readonly kernel: CompositionKernel<unknown> };
+
+/** Specs of the spec directory, validated and with generated code in sync; or the exit code. */
+export function loadInSync(root: string, specDir: string, outDir: string, io: Io): readonly SpecModel[] | number {
+  let outputs;
+  try {
+    outputs = buildOutputs({ root, specDir, outDir });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`meerkat: ${e.message}\n`);
+      return ExitCode.Usage;
+    }
+    throw e;
+  }
+  if (outputs.diagnostics.length > 0) {
+    io.err(`${formatDiagnostics(outputs.diagnostics)}\n`);
+    return ExitCode.Failed;
+  }
+  const drift = checkOutputs(outputs);
+  if (drift.size > 0) {
+    const lines = ["generated code is out of sync with the specs, so it cannot be checked:"];
+    for (const [dir, d] of drift) {
+      const shown = relative(root, dir) || ".";
+      for (const f of d.stale) lines.push(`  stale     ${shown}/${f}`);
+      for (const f of d.missing) lines.push(`  missing   ${shown}/${f}`);
+      for (const f of d.orphaned) lines.push(`  orphaned  ${shown}/${f}`);
+    }
+    const flags = [specDir !== "spec" ? ` --spec ${specDir}` : "", outDir !== "generated" ? ` --out ${outDir}` : ""].join("");
+    lines.push("", `fix: npx meerkat generate${flags}`);
+    io.err(`${lines.join("\n")}\n`);
+    return ExitCode.Failed;
+  }
+  return outputs.specs;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null;
+}
+
+/** Imports the generated module of a spec and finds its kernel (`<x>Kernel` or `<x>Composition`). */
+export async function importKernel(spec: SpecModel, root: string, specDir: string, outDir: string): Promise<LoadedKernel> {
+  const path = join(resolve(root, outDir), outputPathFor(resolve(root, spec.file), resolve(root, specDir)));
+  const mod: unknown = await import(pathToFileURL(path).href);
+  if (isRecord(mod)) {
+    for (const value of Object.values(mod)) {
+      if (!isRecord(value)) continue;
+      if (spec.kind === "machine" && value["machine"] === spec.name && typeof value["transition"] === "function") {
+        return { kind: "machine", kernel: value as unknown as AnyKernel };
+      }
+      if (spec.kind === "composition" && value["composition"] === spec.name && isRecord(value["instances"])) {
+        return { kind: "composition", kernel: value as unknown as CompositionKernel<unknown> };
+      }
+    }
+  }
+  throw new Error(`${relative(root, path)} exports no kernel for ${spec.name}`);
+}
+
+function toPosix(p: string): string {
+  return p.split(sep).join("/");
+}
+
+/** The profile to use for a spec, or an error message (unknown profile). */
+function chooseProfile(spec: SpecModel, wanted: string | undefined, all: boolean): string | { error: string } {
+  const names = spec.profiles.map((p) => p.name);
+  if (wanted === undefined) return names.includes("ci") ? "ci" : (names[0] as string);
+  if (names.includes(wanted)) return wanted;
+  if (all) return names[0] as string;
+  return { error: `${spec.file} has no check profile "${wanted}" (known profiles: ${names.join(", ")})` };
+}
+
+export interface CheckedSpec {
+  readonly spec: string;
+  readonly result: ExploreResult;
+  /** Trace file per violation (same order as result.violations; null when it has no trace). */
+  readonly traceFiles: readonly (string | null)[];
+  readonly witnessFiles: readonly (string | null)[];
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, "_");
+}
+
+function writeTrace(dir: string, trace: Trace, root: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${safe(trace.machine)}.${safe(trace.profile)}.${safe(trace.kind)}.${safe(trace.name)}.json`);
+  writeFileSync(file, `${JSON.stringify(trace, null, 2)}\n`);
+  return toPosix(relative(root, file));
+}
+
+/** A progress bar on stderr for runs longer than two seconds, when stderr is a terminal. */
+function progressReporter(label: string): { onProgress?: (p: ExploreProgress) => void; stop(): void } {
+  if (!process.stderr.isTTY) return { stop: () => undefined };
+  const started = Date.now();
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    onProgress: (p) => {
+      if (bar === null) {
+        if (Date.now() - started < 2000) return;
+        bar = new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format: `${label} [{bar}] {value} states | frontier {frontier} | depth {depth} | {rate} states/s`,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(p.states + p.frontier, p.states, { frontier: p.frontier, depth: p.depth, rate: Math.round(p.rate) });
+        return;
+      }
+      bar.setTotal(p.states + p.frontier);
+      bar.update(p.states, { frontier: p.frontier, depth: p.depth, rate: Math.round(p.rate) });
+    },
+    stop: () => {
+      if (bar !== null) bar.stop();
+    },
+  };
+}
+
+export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
+  if (!args.all && args.specs.length === 0) {
+    io.err("meerkat check: give spec files to check, or --all\n");
+    return ExitCode.Usage;
+  }
+  const loaded = loadInSync(args.root, args.specDir, args.outDir, io);
+  if (typeof loaded === "number") return loaded;
+
+  let selected: SpecModel[];
+  if (args.all) selected = [...loaded];
+  else {
+    let files: string[];
+    try {
+      files = findSpecFiles(args.specs.map((p) => resolve(args.root, p))).map((f) => toPosix(relative(args.root, f)));
+    } catch (e) {
+      if (e instanceof UsageError) {
+        io.err(`meerkat: ${e.message}\n`);
+        return ExitCode.Usage;
+      }
+      throw e;
+    }
+    selected = [];
+    for (const f of files) {
+      const spec = loaded.find((s) => s.file === f);
+      if (!spec) {
+        io.err(`meerkat check: ${f} is not a spec under ${args.specDir}/ (use --spec <dir> for another spec directory)\n`);
+        return ExitCode.Usage;
+      }
+      selected.push(spec);
+    }
+  }
+
+  const plan: { spec: SpecModel; profile: string }[] = [];
+  for (const spec of selected) {
+    const p = chooseProfile(spec, args.profile, args.all);
+    if (typeof p !== "string") {
+      io.err(`meerkat check: ${p.error}\n`);
+      return ExitCode.Usage;
+    }
+    plan.push({ spec, profile: p });
+  }
+
+  const checked: CheckedSpec[] = [];
+  const traceDir = resolve(args.root, args.traceDir);
+  for (const { spec, profile } of plan) {
+    const target = await importKernel(spec, args.root, args.specDir, args.outDir);
+    const progress = progressReporter(spec.name);
+    const options = {
+      profile,
+      symmetry: args.symmetry ? true : undefined,
+      ...(args.maxStates !== undefined ? { maxStates: args.maxStates } : {}),
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    };
+    let result: ExploreResult;
+    try {
+      result = target.kind === "machine" ? exploreMachine(target.kernel, options) : exploreComposition(target.kernel, options);
+    } finally {
+      progress.stop();
+    }
+    const traceFiles = result.violations.map((v) => (v.trace ? writeTrace(traceDir, v.trace, args.root) : null));
+    const witnessFiles = result.witnesses.map((w) => (args.showWitness && w.trace ? writeTrace(traceDir, w.trace, args.root) : null));
+    checked.push({ spec: spec.file, result, traceFiles, witnessFiles });
+  }
+
+  if (args.json) io.out(`${JSON.stringify(checked.map(jsonOf), null, 2)}\n`);
+  else io.out(renderReport(checked, args.showWitness));
+  return checked.every((c) => c.result.ok) ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function jsonOf(c: CheckedSpec): Record<string, unknown> {
+  const r = c.result;
+  return {
+    spec: c.spec,
+    ...r,
+    violations: r.violations.map((v, i) => ({ ...v, traceLength: v.trace ? v.trace.steps.length : null, traceFile: c.traceFiles[i] ?? null })),
+    witnesses: r.witnesses.map((w, i) => ({ ...w, traceFile: c.witnessFiles[i] ?? null })),
+  };
+}
+
+function formatTime(ms: number): string {
+  return ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+export function renderReport(checked: readonly CheckedSpec[], showWitness: boolean): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const rows: string[][] = [["spec", "profile", "states", "transitions", "witnesses", "invariants", "depth", "time", "states/s", "verdict"]];
+  for (const c of checked) {
+    const r = c.result;
+    rows.push([
+      c.spec,
+      r.profile,
+      `${n(r.distinctStates)}${r.symmetry ? " (sym)" : ""}`,
+      `${r.transitions.fired}/${r.transitions.declared}`,
+      `${r.witnesses.filter((w) => w.reached).length}/${r.witnesses.length}`,
+      String(r.invariantsChecked),
+      r.maxDepth !== null && r.depth >= r.maxDepth ? `${r.depth} (max)` : String(r.depth),
+      formatTime(r.durationMs),
+      n(r.statesPerSecond),
+      r.ok ? "ok" : `FAIL (${r.violations.length})`,
+    ]);
+  }
+  const out = [table(rows)];
+  const notes: string[] = [];
+  for (const c of checked) {
+    if (c.result.symmetry) notes.push(`${c.spec}: symmetry reduction on; ${n(c.result.distinctStates)} states are canonical representatives (id values renamed)`);
+    const cov = c.result.coverage;
+    if (!cov.checked && cov.unreachedPhases.length + cov.unfiredTransitions.length > 0) {
+      const parts = [
+        cov.unreachedPhases.length > 0 ? `${cov.unreachedPhases.length} instance phase${cov.unreachedPhases.length === 1 ? "" : "s"} never entered` : "",
+        cov.unfiredTransitions.length > 0 ? `${cov.unfiredTransitions.length} instance transition${cov.unfiredTransitions.length === 1 ? "" : "s"} never fired` : "",
+      ].filter(Boolean);
+      notes.push(`${c.spec}: coverage only (not violations in a composition): ${parts.join(", ")} (see --json coverage)`);
+    }
+    if (c.result.pruned > 0) notes.push(`${c.spec}: ${n(c.result.pruned)} successors pruned (a collection or the delivery queue went over maxCollectionSize)`);
+  }
+  if (notes.length > 0) out.push("", ...notes);
+  const failing = checked.filter((c) => !c.result.ok);
+  if (failing.length > 0) {
+    out.push("", "violations:");
+    for (const c of failing) {
+      c.result.violations.forEach((v, i) => {
+        const file = c.traceFiles[i];
+        const where = v.trace && file ? `\n      trace: ${v.trace.steps.length} step${v.trace.steps.length === 1 ? "" : "s"} -> ${file}  (meerkat replay ${file})` : "";
+        out.push(`  ${c.spec} [${c.result.profile}] ${v.kind} ${v.name}: ${v.message}${where}`);
+      });
+    }
+  }
+  if (showWitness) {
+    const lines: string[] = [];
+    for (const c of checked) {
+      c.result.witnesses.forEach((w, i) => {
+        if (!w.trace) return;
+        lines.push(`  ${c.spec} witness ${w.name} (${w.source}): ${w.trace.steps.length} steps -> ${c.witnessFiles[i] ?? "-"}`);
+        w.trace.steps.forEach((s, j) => {
+          const payload = Object.entries(s.payload).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ");
+          lines.push(`      ${j + 1}. ${s.instance ? `${s.instance}.` : ""}${s.trigger}${payload ? `(${payload})` : ""}${s.route ? ` via ${s.route}` : ""} -> ${s.transition ?? "refused"}`);
+        });
+      });
+    }
+    if (lines.length > 0) out.push("", "witnesses:", ...lines);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** `check --all` with default profiles and human output (what `start` runs after generating). */
+export function checkAll(io: Io, root: string = process.cwd()): Promise<number> {
+  return checkCommand(
+    { specs: [], all: true, json: false, symmetry: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", root },
+    io,
+  );
+}
+
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-states expects a positive integer, got "${v}"`);
+  return n;
+}
+
+export function registerCheck(program: Command, io: Io, result: { code: number }): void {
+  program
+    .command("check")
+    .description("explore every reachable state of the specs and check invariants, determinism, deadlocks and witnesses")
+    .argument("[specs...]", "spec files to check")
+    .option("--all", "check every spec under the spec directory")
+    .option("--profile <name>", "check profile (default: ci if the spec has it, else its first)")
+    .option("--json", "print one JSON document with every result")
+    .option("--max-states <n>", "stop with a state-limit violation after this many distinct states")
+    .option("--symmetry", "treat identifier values as interchangeable (symmetry reduction)")
+    .option("--show-witness", "print and write a trace for every reached witness")
+    .option("--trace-dir <dir>", "where to write trace files", ".tmp/traces")
+    .option("--spec <dir>", "directory of spec files", "spec")
+    .option("--out <dir>", "directory of generated code", "generated")
+    .action(
+      async (
+        specs: string[],
+        opts: { all?: boolean; profile?: string; json?: boolean; maxStates?: string; symmetry?: boolean; showWitness?: boolean; traceDir: string; spec: string; out: string },
+      ) => {
+        let maxStates: number | undefined;
+        try {
+          maxStates = opts.maxStates !== undefined ? parseCount(opts.maxStates) : undefined;
+        } catch (e) {
+          io.err(`meerkat check: ${(e as Error).message}\n`);
+          result.code = ExitCode.Usage;
+          return;
+        }
+        result.code = await checkCommand(
+          {
+            specs,
+            all: opts.all === true,
+            ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+            json: opts.json === true,
+            ...(maxStates !== undefined ? { maxStates } : {}),
+            symmetry: opts.symmetry === true,
+            showWitness: opts.showWitness === true,
+            traceDir: opts.traceDir,
+            specDir: opts.spec,
+            outDir: opts.out,
+            root: process.cwd(),
+          },
+          io,
+        );
+      },
+    );
+}

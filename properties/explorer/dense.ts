@@ -1,0 +1,325 @@
+// Dense codecs: for every spec type under a profile, a bijection between its values (collections
+// bounded by maxCollectionSize, ids drawn from the profile's domains) and 0..size-1. States are
+// keyed by combining these indexes, payloads are enumerated from them, and symmetry reduction
+// renames the id values inside them.
+
+import type { TypeDesc, Value } from "../../kernel/types.js";
+import { describeType } from "../../kernel/types.js";
+import { Binomials, sortPairs, sortPrefix } from "./binomial.js";
+import { ExploreSetupError } from "./errors.js";
+import type { IdSpace } from "./ids.js";
+import type { Renaming } from "./renaming.js";
+
+/** Returned by `index` for a value outside the type (an int out of range, an unknown id or enum value). */
+export const OUT_OF_DOMAIN = -1;
+/** Returned by `index` for a collection larger than maxCollectionSize. */
+export const OVER_BOUND = -2;
+
+const MAX_SIZE = Number.MAX_SAFE_INTEGER;
+const MAX_ELEMENTS = 1 << 20;
+
+export interface Dense<V> {
+  /** Number of values; index(v) is in 0..size-1. */
+  readonly size: number;
+  readonly hasIds: boolean;
+  readonly describe: string;
+  /** The value's index, or OUT_OF_DOMAIN / OVER_BOUND. */
+  index(v: V): number;
+  value(i: number): V;
+  /** Registers the id values inside v, in a canonical walk order. */
+  visitIds(v: V, r: Renaming): void;
+  /** v with every id value renamed (after visitIds has registered them). */
+  rename(v: V, r: Renaming): V;
+}
+
+export interface DenseContext {
+  readonly ids: IdSpace;
+  readonly maxCollectionSize: number;
+}
+
+function checkSize(size: number, what: string): number {
+  if (!(size <= MAX_SIZE)) {
+    throw new ExploreSetupError(`${what} has more than 2^53 values under this profile; lower maxCollectionSize or the domains`);
+  }
+  return size;
+}
+
+/** The dense codec of a spec type. */
+export function denseOf(t: TypeDesc, ctx: DenseContext): Dense<Value> {
+  switch (t.kind) {
+    case "bool":
+      return boolDense();
+    case "int":
+      return intDense(t.min, t.max, t.name);
+    case "enum":
+      return enumDense(t.values, t.name);
+    case "id":
+      return idDense(t.name, ctx);
+    case "option":
+      return optionDense(denseOf(t.of, ctx));
+    case "set":
+      return setDense(denseOf(t.of, ctx), ctx.maxCollectionSize, describeType(t));
+    case "seq":
+      return seqDense(denseOf(t.of, ctx), ctx.maxCollectionSize, describeType(t)) as Dense<Value>;
+    case "map":
+      return mapDense(denseOf(t.key, ctx), denseOf(t.value, ctx), ctx.maxCollectionSize, describeType(t));
+  }
+}
+
+/** All values of a codec, in index order. */
+export function allValues<V>(d: Dense<V>, limit: number): V[] {
+  if (d.size > limit) throw new ExploreSetupError(`${d.describe} has ${d.size} values, too many to enumerate as a payload (limit ${limit})`);
+  const out: V[] = [];
+  for (let i = 0; i < d.size; i++) out.push(d.value(i));
+  return out;
+}
+
+function noIds<V>(): Pick<Dense<V>, "hasIds" | "visitIds" | "rename"> {
+  return { hasIds: false, visitIds: () => undefined, rename: (v: V) => v };
+}
+
+function boolDense(): Dense<Value> {
+  return {
+    size: 2,
+    describe: "bool",
+    index: (v) => (v === true ? 1 : v === false ? 0 : OUT_OF_DOMAIN),
+    value: (i) => i === 1,
+    ...noIds<Value>(),
+  };
+}
+
+function intDense(min: number, max: number, name: string): Dense<Value> {
+  return {
+    size: checkSize(max - min + 1, name),
+    describe: `${name} (${min}..${max})`,
+    index: (v) => (typeof v === "number" && v >= min && v <= max && Number.isInteger(v) ? v - min : OUT_OF_DOMAIN),
+    value: (i) => min + i,
+    ...noIds<Value>(),
+  };
+}
+
+function enumDense(values: readonly string[], name: string): Dense<Value> {
+  const index = new Map<Value, number>(values.map((v, i) => [v, i]));
+  return {
+    size: values.length,
+    describe: name,
+    index: (v) => index.get(v) ?? OUT_OF_DOMAIN,
+    value: (i) => values[i] as string,
+    ...noIds<Value>(),
+  };
+}
+
+function idDense(type: string, ctx: DenseContext): Dense<Value> {
+  const d = ctx.ids.domain(type);
+  const index = d.index as ReadonlyMap<Value, number>;
+  const lookup = (v: Value): number => index.get(v) ?? OUT_OF_DOMAIN;
+  return {
+    size: d.values.length,
+    describe: `${type} (${d.values.length} values)`,
+    hasIds: true,
+    index: lookup,
+    value: (i) => d.values[i] as string,
+    visitIds: (v, r) => {
+      const i = lookup(v);
+      if (i >= 0) r.see(d.slot, i);
+    },
+    rename: (v, r) => {
+      const i = lookup(v);
+      return i >= 0 ? (d.values[r.see(d.slot, i)] as string) : v;
+    },
+  };
+}
+
+function optionDense(of: Dense<Value>): Dense<Value> {
+  return {
+    size: checkSize(of.size + 1, `Option<${of.describe}>`),
+    describe: `Option<${of.describe}>`,
+    hasIds: of.hasIds,
+    index: (v) => {
+      if (v === null) return 0;
+      const i = of.index(v);
+      return i < 0 ? i : i + 1;
+    },
+    value: (i) => (i === 0 ? null : of.value(i - 1)),
+    visitIds: (v, r) => {
+      if (v !== null) of.visitIds(v, r);
+    },
+    rename: (v, r) => (v === null ? null : of.rename(v, r)),
+  };
+}
+
+function elementCount(of: Dense<unknown>, what: string): number {
+  if (of.size > MAX_ELEMENTS) throw new ExploreSetupError(`${what}: element type ${of.describe} has too many values to explore`);
+  return of.size;
+}
+
+/** Offsets of the blocks of each collection size, and the total. */
+function blocks(count: number, blockSize: (k: number) => number, what: string): { offsets: Float64Array; size: number } {
+  const offsets = new Float64Array(count + 1);
+  for (let k = 0; k < count; k++) offsets[k + 1] = (offsets[k] as number) + blockSize(k);
+  return { offsets, size: checkSize(offsets[count] as number, what) };
+}
+
+function blockOf(offsets: Float64Array, i: number): number {
+  let k = 0;
+  while (k + 2 < offsets.length && (offsets[k + 1] as number) <= i) k++;
+  return k;
+}
+
+function setDense(of: Dense<Value>, maxSize: number, what: string): Dense<Value> {
+  const n = elementCount(of, what);
+  const m = Math.min(maxSize, n);
+  const c = new Binomials(n, m);
+  const { offsets, size } = blocks(m + 1, (k) => c.get(n, k), what);
+  const e = new Float64Array(Math.max(1, m));
+  return {
+    size,
+    describe: what,
+    hasIds: of.hasIds,
+    index: (v) => {
+      const s = v as ReadonlySet<Value>;
+      const k = s.size;
+      if (k > m) return OVER_BOUND;
+      let len = 0;
+      for (const x of s) {
+        const i = of.index(x);
+        if (i < 0) return i;
+        e[len++] = i;
+      }
+      sortPrefix(e, len);
+      return (offsets[k] as number) + c.rank(e, len);
+    },
+    value: (i) => {
+      const k = blockOf(offsets, i);
+      c.unrank(i - (offsets[k] as number), k, e);
+      const out = new Set<Value>();
+      for (let j = 0; j < k; j++) out.add(of.value(e[j] as number));
+      return out;
+    },
+    visitIds: (v, r) => {
+      if (!of.hasIds) return;
+      let len = 0;
+      for (const x of v as ReadonlySet<Value>) {
+        const i = of.index(x);
+        if (i >= 0 && len < e.length) e[len++] = i;
+      }
+      sortPrefix(e, len);
+      for (let j = 0; j < len; j++) of.visitIds(of.value(e[j] as number), r);
+    },
+    rename: (v, r) => {
+      if (!of.hasIds) return v;
+      const out = new Set<Value>();
+      for (const x of v as ReadonlySet<Value>) out.add(of.rename(x, r));
+      return out;
+    },
+  };
+}
+
+export function seqDense<V>(of: Dense<V>, maxSize: number, what: string): Dense<readonly V[]> {
+  const n = of.size;
+  const powers: number[] = [1];
+  for (let l = 1; l <= maxSize; l++) powers.push(checkSize((powers[l - 1] as number) * n, what));
+  const { offsets, size } = blocks(maxSize + 1, (l) => powers[l] as number, what);
+  return {
+    size,
+    describe: what,
+    hasIds: of.hasIds,
+    index: (v) => {
+      const l = v.length;
+      if (l > maxSize) return OVER_BOUND;
+      let acc = 0;
+      for (let j = 0; j < l; j++) {
+        const i = of.index(v[j] as V);
+        if (i < 0) return i;
+        acc = acc * n + i;
+      }
+      return (offsets[l] as number) + acc;
+    },
+    value: (i) => {
+      const l = blockOf(offsets, i);
+      let r = i - (offsets[l] as number);
+      const out = new Array<V>(l);
+      for (let j = l - 1; j >= 0; j--) {
+        const d = r % n;
+        out[j] = of.value(d);
+        r = (r - d) / n;
+      }
+      return out;
+    },
+    visitIds: (v, r) => {
+      for (const x of v) of.visitIds(x, r);
+    },
+    rename: (v, r) => (of.hasIds ? v.map((x) => of.rename(x, r)) : v),
+  };
+}
+
+function mapDense(key: Dense<Value>, val: Dense<Value>, maxSize: number, what: string): Dense<Value> {
+  const n = elementCount(key, what);
+  const m = Math.min(maxSize, n);
+  const c = new Binomials(n, m);
+  const vn = val.size;
+  const powers: number[] = [1];
+  for (let k = 1; k <= m; k++) powers.push(checkSize((powers[k - 1] as number) * vn, what));
+  const { offsets, size } = blocks(m + 1, (k) => c.get(n, k) * (powers[k] as number), what);
+  const ks = new Float64Array(Math.max(1, m));
+  const vs = new Float64Array(Math.max(1, m));
+  return {
+    size,
+    describe: what,
+    hasIds: key.hasIds || val.hasIds,
+    index: (v) => {
+      const mp = v as ReadonlyMap<Value, Value>;
+      const k = mp.size;
+      if (k > m) return OVER_BOUND;
+      let len = 0;
+      for (const [kv, vv] of mp) {
+        const ki = key.index(kv);
+        if (ki < 0) return ki;
+        const vi = val.index(vv);
+        if (vi < 0) return vi;
+        ks[len] = ki;
+        vs[len] = vi;
+        len++;
+      }
+      sortPairs(ks, vs, len);
+      let acc = 0;
+      for (let j = 0; j < len; j++) acc = acc * vn + (vs[j] as number);
+      return (offsets[k] as number) + c.rank(ks, len) * (powers[k] as number) + acc;
+    },
+    value: (i) => {
+      const k = blockOf(offsets, i);
+      const r = i - (offsets[k] as number);
+      const p = powers[k] as number;
+      let acc = r % p;
+      c.unrank((r - acc) / p, k, ks);
+      const values = new Array<Value>(k);
+      for (let j = k - 1; j >= 0; j--) {
+        const d = acc % vn;
+        values[j] = val.value(d);
+        acc = (acc - d) / vn;
+      }
+      const out = new Map<Value, Value>();
+      for (let j = 0; j < k; j++) out.set(key.value(ks[j] as number), values[j] as Value);
+      return out;
+    },
+    visitIds: (v, r) => {
+      const mp = v as ReadonlyMap<Value, Value>;
+      let len = 0;
+      for (const kv of mp.keys()) {
+        const i = key.index(kv);
+        if (i >= 0 && len < ks.length) ks[len++] = i;
+      }
+      sortPrefix(ks, len);
+      for (let j = 0; j < len; j++) {
+        const kv = key.value(ks[j] as number);
+        key.visitIds(kv, r);
+        val.visitIds(mp.get(kv) as Value, r);
+      }
+    },
+    rename: (v, r) => {
+      const out = new Map<Value, Value>();
+      for (const [kv, vv] of v as ReadonlyMap<Value, Value>) out.set(key.rename(kv, r), val.rename(vv, r));
+      return out;
+    },
+  };
+}

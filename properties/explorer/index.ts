@@ -1,0 +1,36 @@
+// The exhaustive explorer behind `meerkat check`: breadth-first exploration of a machine or a
+// composition under one of its check profiles, with every check and shortest traces.
+
+import type { AnyKernel, CompositionKernel } from "../../kernel/descriptor.js";
+import { compositionSystem } from "./composition-system.js";
+import { explore } from "./engine.js";
+import { machineSystem } from "./machine-system.js";
+import { selectProfile } from "./profile.js";
+import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult } from "./result.js";
+
+export { ExploreSetupError, UnknownProfileError } from "./errors.js";
+export { compositionSystem, type ComposedState } from "./composition-system.js";
+export { machineSystem } from "./machine-system.js";
+export { replayTrace, type ReplayResult, type ReplayRow } from "./replay.js";
+export { DEFAULT_MAX_STATES } from "./result.js";
+export type { ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
+export type { StepResult, System } from "./system.js";
+export type { Trace, TraceStep } from "./trace.js";
+
+export function exploreMachine(kernel: AnyKernel, options: ExploreOptions): ExploreResult {
+  const profile = selectProfile(`machine ${kernel.machine}`, kernel.profiles, options.profile);
+  return explore(machineSystem(kernel, profile), engineOptions(options, profile.maxStates, profile.symmetry));
+}
+
+export function exploreComposition(kernel: CompositionKernel<unknown>, options: ExploreOptions): ExploreResult {
+  const profile = selectProfile(`composition ${kernel.composition}`, kernel.profiles, options.profile);
+  return explore(compositionSystem(kernel, profile), engineOptions(options, profile.maxStates, profile.symmetry));
+}
+
+function engineOptions(o: ExploreOptions, profileMax: number | null, profileSymmetry: boolean) {
+  return {
+    maxStates: o.maxStates ?? profileMax ?? DEFAULT_MAX_STATES,
+    symmetry: o.symmetry ?? profileSymmetry,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  };
+}

@@ -1,0 +1,86 @@
+// A machine kernel as an explorable system: choices are its concrete triggers (queryOnly inputs
+// skipped), states are split into phase and fields.
+
+import type { AnyKernel, AnyState, AnyTrigger, EffectDesc, ProfileDesc } from "../../kernel/descriptor.js";
+import { encodeState } from "../../kernel/instance.js";
+import { recordAccess } from "./accessors.js";
+import { denseOf, type Dense, type DenseContext } from "./dense.js";
+import { IdSpace } from "./ids.js";
+import { effectJson, recordJson, refusalJson } from "./json.js";
+import type { Layout } from "./layout.js";
+import { concreteTriggers } from "./payloads.js";
+import { containsInt, fieldsRangeProblem } from "./ranges.js";
+import type { StepResult, System } from "./system.js";
+
+export function machineLayout(kernel: AnyKernel, ctx: DenseContext): Layout<AnyState> {
+  const fields = kernel.fields;
+  const names = ["phase", ...fields.map((f) => f.name)];
+  const access = recordAccess(names);
+  const components: Dense<unknown>[] = [denseOf({ kind: "enum", name: "Phase", values: kernel.phases }, ctx), ...fields.map((f) => denseOf(f.type, ctx))];
+  return {
+    components,
+    names,
+    flatten: (s, out) => access.read(s, out),
+    build: (values) => access.make(values) as AnyState,
+  };
+}
+
+export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<AnyState> {
+  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize };
+  const layout = machineLayout(kernel, ctx);
+  const choices: AnyTrigger[] = [];
+  const choiceDesc: number[] = [];
+  kernel.triggers.forEach((t, ti) => {
+    if (t.kind === "input" && kernel.queryOnly.includes(t.name)) return;
+    for (const trig of concreteTriggers(t.name, t.fields, ctx)) {
+      choices.push(trig);
+      choiceDesc.push(ti);
+    }
+  });
+  const phaseIndex = new Map(kernel.phases.map((p, i) => [p, i]));
+  const terminal = new Set(kernel.terminalPhases);
+  const allowed = new Set(profile.allowDeadlockIn);
+  const effectDescs = new Map<string, EffectDesc>(kernel.effects.map((e) => [e.name, e]));
+  const intEffects = new Map(kernel.effects.filter((e) => e.fields.some((f) => containsInt(f.type))).map((e) => [e.name, e]));
+  const phaseIds: number[][] = kernel.phases.map((_, i) => [i]);
+  const n = choices.length;
+  return {
+    subject: "machine",
+    name: kernel.machine,
+    specFile: kernel.specFile,
+    profile,
+    ids,
+    coverageIsChecked: true,
+    phaseNames: kernel.phases,
+    transitionNames: kernel.transitions.map((t) => t.name),
+    invariants: kernel.invariants,
+    witnesses: kernel.witnesses,
+    layout,
+    initial: () => kernel.initialState(),
+    choicesFrom: () => 0,
+    choicesTo: () => n,
+    step: (s, c) => kernel.transition(s, choices[c] as AnyTrigger),
+    phasesOf: (s) => phaseIds[phaseIndex.get(s.phase) ?? 0] as number[],
+    isTerminal: (s) => terminal.has(s.phase),
+    deadlockAllowed: (s) => allowed.has(s.phase),
+    whereStuck: (s) => s.phase,
+    effectRangeProblem: (r) => {
+      if (intEffects.size === 0) return null;
+      for (const e of r.effects) {
+        const desc = intEffects.get(e.effect);
+        const bad = desc ? fieldsRangeProblem(desc.fields, e, `${e.effect}.`) : null;
+        if (bad) return bad;
+      }
+      return null;
+    },
+    stateRangeProblem: (s) => fieldsRangeProblem(kernel.fields, s, ""),
+    stateJson: (s) => encodeState(kernel.fields, s),
+    stepJson: (s, c, r: StepResult<AnyState>) => {
+      const t = kernel.triggers[choiceDesc[c] as number];
+      const payload = t ? recordJson(t.fields, choices[c] as AnyTrigger) : {};
+      const trigger = (choices[c] as AnyTrigger).kind;
+      if (r.ok) return { trigger, payload, transition: r.transition, state: encodeState(kernel.fields, r.state), effects: r.effects.map((e) => effectJson(effectDescs, e)) };
+      return { trigger, payload, transition: null, state: null, effects: [], refusal: r.code === "RouteRefused" ? { code: r.code, route: r.route } : refusalJson(r) };
+    },
+  };
+}

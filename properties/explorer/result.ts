@@ -1,0 +1,84 @@
+// What an exploration reports.
+
+import type { Trace } from "./trace.js";
+
+export type ViolationKind =
+  | "invariant"
+  | "determinism"
+  | "deadlock"
+  | "unreachable-phase"
+  | "dead-transition"
+  | "unreachable-witness"
+  | "out-of-range"
+  | "route-refused"
+  | "state-limit";
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  readonly name: string;
+  readonly message: string;
+  /** Shortest path to the violation; null for kinds about the whole state space. */
+  readonly trace: Trace | null;
+}
+
+export interface WitnessResult {
+  readonly name: string;
+  readonly source: string;
+  readonly reached: boolean;
+  /** BFS depth at which it first held. */
+  readonly depth: number | null;
+  readonly trace: Trace | null;
+}
+
+export interface ExploreResult {
+  readonly machine: string;
+  readonly subject: "machine" | "composition";
+  readonly specFile: string;
+  readonly profile: string;
+  readonly ok: boolean;
+  /** False when exploration stopped at the state limit. */
+  readonly complete: boolean;
+  readonly distinctStates: number;
+  /** Deepest BFS level reached. */
+  readonly depth: number;
+  readonly maxDepth: number | null;
+  readonly durationMs: number;
+  /** CPU time of the exploration itself (user + system), less sensitive to a busy machine than durationMs. */
+  readonly cpuMs: number;
+  readonly statesPerSecond: number;
+  /** Transition attempts made (triggers applied to states). */
+  readonly stepsTried: number;
+  readonly transitions: { readonly declared: number; readonly fired: number };
+  /**
+   * Phases never entered and transitions never fired within the bounds. For machines each is also
+   * a violation; for compositions (checked: false) they are informational.
+   */
+  readonly coverage: { readonly checked: boolean; readonly unreachedPhases: readonly string[]; readonly unfiredTransitions: readonly string[] };
+  readonly violations: readonly Violation[];
+  readonly witnesses: readonly WitnessResult[];
+  readonly invariantsChecked: number;
+  /** Successors dropped because a collection or the delivery queue exceeded maxCollectionSize. */
+  readonly pruned: number;
+  readonly symmetry: boolean;
+  readonly keyKind: "number" | "string";
+  readonly storeBytes: number;
+  readonly bytesPerState: number;
+  /** Peak of heap used plus array buffers, sampled during the run. */
+  readonly peakMemoryBytes: number;
+}
+
+export interface ExploreProgress {
+  readonly states: number;
+  readonly frontier: number;
+  readonly depth: number;
+  readonly rate: number;
+}
+
+export interface ExploreOptions {
+  readonly profile: string;
+  readonly maxStates?: number;
+  readonly symmetry?: boolean;
+  readonly onProgress?: (p: ExploreProgress) => void;
+}
+
+export const DEFAULT_MAX_STATES = 5_000_000;

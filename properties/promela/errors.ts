@@ -1,0 +1,27 @@
+// Typed errors of the Promela export and the SPIN runner. Findings in the model (violations) are
+// never errors: they come back in the SPIN result.
+
+/** The machine uses a construct the Promela export does not translate. */
+export class PromelaUnsupportedError extends Error {
+  readonly code = "PromelaUnsupported";
+}
+
+/** The requested profile is not one of the machine's check profiles. */
+export class PromelaProfileError extends Error {
+  readonly code = "UnknownProfile";
+  constructor(
+    readonly machine: string,
+    readonly profile: string,
+    readonly known: readonly string[],
+  ) {
+    super(`machine ${machine} has no check profile "${profile}" (known profiles: ${known.join(", ") || "none"})`);
+  }
+}
+
+/** A tool SPIN verification needs (spin or gcc) is not on the PATH. */
+export class SpinNotInstalledError extends Error {
+  readonly code = "SpinNotInstalled";
+  constructor(readonly tool: "spin" | "gcc") {
+    super(`${tool} is not installed (or not on PATH); install it with: apt-get update -qq && apt-get install -y spin gcc`);
+  }
+}
