@@ -70,7 +70,7 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     to: { instance: "member", trigger: "Retire", kind: "input" },
     deliver(e: AnyEffect): AnyTrigger {
       const p = e as unknown as MobRequestRuntimeRetireEffect;
-      const out: SessionRuntimeRetireInput = { kind: "Retire" };
+      const out: SessionRuntimeRetireInput = { kind: "Retire", fence: p.fence };
       return out;
     },
   },
@@ -80,7 +80,7 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     to: { instance: "member", trigger: "Destroy", kind: "input" },
     deliver(e: AnyEffect): AnyTrigger {
       const p = e as unknown as MobRequestRuntimeDestroyEffect;
-      const out: SessionRuntimeDestroyInput = { kind: "Destroy" };
+      const out: SessionRuntimeDestroyInput = { kind: "Destroy", fence: p.fence };
       return out;
     },
   },

@@ -129,6 +129,7 @@ export type SessionRuntimeStopRuntimeExecutorInput = {
 };
 export type SessionRuntimeRetireInput = {
   readonly kind: "Retire";
+  readonly fence: Fence | null;
 };
 export type SessionRuntimeResetInput = {
   readonly kind: "Reset";
@@ -141,6 +142,7 @@ export type SessionRuntimeRecoverInput = {
 };
 export type SessionRuntimeDestroyInput = {
   readonly kind: "Destroy";
+  readonly fence: Fence | null;
 };
 export type SessionRuntimeSetSilentIntentsInput = {
   readonly kind: "SetSilentIntents";
@@ -234,7 +236,7 @@ export type SessionRuntimeRecoverRequestedEffect = {
   readonly effect: "RecoverRequested";
 };
 export type SessionRuntimeEffect = SessionRuntimeRuntimeBoundEffect | SessionRuntimeRuntimeRetiredEffect | SessionRuntimeRuntimeDestroyedEffect | SessionRuntimePostAdmissionSignalEffect | SessionRuntimeCancelAtBoundaryEffect | SessionRuntimeInterruptCurrentRunEffect | SessionRuntimeInputSupersededEffect | SessionRuntimeInputCoalescedEffect | SessionRuntimeAdmissionRequestedEffect | SessionRuntimeRunStartedEffect | SessionRuntimeBoundaryReceiptEffect | SessionRuntimeRunCompletedEffect | SessionRuntimeRunFailedEffect | SessionRuntimeRunRolledBackEffect | SessionRuntimeStopExecutorEffect | SessionRuntimeExecutorStoppedEffect | SessionRuntimeResetDoneEffect | SessionRuntimeRecycleRequestedEffect | SessionRuntimeRecoverRequestedEffect;
-export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" | "AcceptWhileRunning" | "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" | "DrainQueuedRun" | "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" | "CommitToAttached" | "FailToAttached" | "RollbackToAttached" | "CommitToRetired" | "FailToRetired" | "RollbackToRetired" | "CancelAfterBoundary" | "Interrupt" | "StopImmediately" | "RequestStop" | "ExecutorExited" | "ExecutorExitedAgain" | "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" | "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents";
+export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" | "AcceptWhileRunning" | "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" | "DrainQueuedRun" | "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" | "CommitToAttached" | "FailToAttached" | "RollbackToAttached" | "CommitToRetired" | "FailToRetired" | "RollbackToRetired" | "CancelAfterBoundary" | "Interrupt" | "StopImmediately" | "RequestStop" | "ExecutorExited" | "ExecutorExitedAgain" | "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" | "RetireStopped" | "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents";
 export type SessionRuntimeResult = TransitionResult<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>;
 
 export function initialState(): SessionRuntimeState {
@@ -991,13 +993,16 @@ function onStopRuntimeExecutor(s: SessionRuntimeState, t: SessionRuntimeStopRunt
 }
 
 function onRetire(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   let first = -1;
   let second = -1;
   let rejected = -1;
   let rejectedGuard = "";
   // RetireWithoutLoop
   if (s.phase === "Idle") {
-    if (!(!s.stopRequested)) {
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 0; rejectedGuard = "fence_is_current"; }
+    } else if (!(!s.stopRequested)) {
       if (rejected < 0) { rejected = 0; rejectedGuard = "not_stopping"; }
     } else {
       if (first < 0) first = 0; else if (second < 0) second = 0;
@@ -1005,7 +1010,9 @@ function onRetire(s: SessionRuntimeState, t: SessionRuntimeRetireInput): Session
   }
   // RetireAttached
   if (s.phase === "Attached") {
-    if (!(!s.stopRequested)) {
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 1; rejectedGuard = "fence_is_current"; }
+    } else if (!(!s.stopRequested)) {
       if (rejected < 0) { rejected = 1; rejectedGuard = "not_stopping"; }
     } else {
       if (first < 0) first = 1; else if (second < 0) second = 1;
@@ -1013,7 +1020,9 @@ function onRetire(s: SessionRuntimeState, t: SessionRuntimeRetireInput): Session
   }
   // RetireDuringRun
   if (s.phase === "Running") {
-    if (!(!s.stopRequested)) {
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 2; rejectedGuard = "fence_is_current"; }
+    } else if (!(!s.stopRequested)) {
       if (rejected < 0) { rejected = 2; rejectedGuard = "not_stopping"; }
     } else if (!(s.runFrom !== "Retired")) {
       if (rejected < 0) { rejected = 2; rejectedGuard = "not_yet_retiring"; }
@@ -1023,7 +1032,9 @@ function onRetire(s: SessionRuntimeState, t: SessionRuntimeRetireInput): Session
   }
   // RetireAgainDuringRun
   if (s.phase === "Running") {
-    if (!(s.runFrom === "Retired")) {
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 3; rejectedGuard = "fence_is_current"; }
+    } else if (!(s.runFrom === "Retired")) {
       if (rejected < 0) { rejected = 3; rejectedGuard = "already_retiring"; }
     } else {
       if (first < 0) first = 3; else if (second < 0) second = 3;
@@ -1031,20 +1042,33 @@ function onRetire(s: SessionRuntimeState, t: SessionRuntimeRetireInput): Session
   }
   // RetireAgain
   if (s.phase === "Retired") {
-    if (first < 0) first = 4; else if (second < 0) second = 4;
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 4; rejectedGuard = "fence_is_current"; }
+    } else {
+      if (first < 0) first = 4; else if (second < 0) second = 4;
+    }
   }
-  const names = ["RetireWithoutLoop", "RetireAttached", "RetireDuringRun", "RetireAgainDuringRun", "RetireAgain"] as const;
+  // RetireStopped
+  if (s.phase === "Stopped") {
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 5; rejectedGuard = "fence_is_current"; }
+    } else {
+      if (first < 0) first = 5; else if (second < 0) second = 5;
+    }
+  }
+  const names = ["RetireWithoutLoop", "RetireAttached", "RetireDuringRun", "RetireAgainDuringRun", "RetireAgain", "RetireStopped"] as const;
   if (first < 0) {
     if (rejected < 0) return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
     return { ok: false, code: "GuardRejected", phase: s.phase, trigger: t.kind, transition: names[rejected]!, guard: rejectedGuard };
   }
   if (second >= 0) return { ok: false, code: "AmbiguousTransition", phase: s.phase, trigger: t.kind, transitions: [names[first]!, names[second]!] };
   switch (first) {
-    case 0: return fireRetireWithoutLoop(s);
-    case 1: return fireRetireAttached(s);
-    case 2: return fireRetireDuringRun(s);
-    case 3: return fireRetireAgainDuringRun(s);
-    case 4: return fireRetireAgain(s);
+    case 0: return fireRetireWithoutLoop(s, t);
+    case 1: return fireRetireAttached(s, t);
+    case 2: return fireRetireDuringRun(s, t);
+    case 3: return fireRetireAgainDuringRun(s, t);
+    case 4: return fireRetireAgain(s, t);
+    case 5: return fireRetireStopped(s, t);
     default: return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
   }
 }
@@ -1134,17 +1158,24 @@ function onRecover(s: SessionRuntimeState, t: SessionRuntimeRecoverInput): Sessi
 }
 
 function onDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   let first = -1;
   let second = -1;
   let rejected = -1;
   let rejectedGuard = "";
   // Destroy
   if (s.phase === "Idle" || s.phase === "Attached" || s.phase === "Running" || s.phase === "Retired" || s.phase === "Stopped") {
-    if (first < 0) first = 0; else if (second < 0) second = 0;
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 0; rejectedGuard = "fence_is_current"; }
+    } else {
+      if (first < 0) first = 0; else if (second < 0) second = 0;
+    }
   }
   // DestroyBeforeRegistration
   if (s.phase === "Initializing") {
-    if (!(s.boundRuntime !== null)) {
+    if (!((b_fence === null) || (b_fence === s.highestFence))) {
+      if (rejected < 0) { rejected = 1; rejectedGuard = "fence_is_current"; }
+    } else if (!(s.boundRuntime !== null)) {
       if (rejected < 0) { rejected = 1; rejectedGuard = "runtime_is_bound"; }
     } else {
       if (first < 0) first = 1; else if (second < 0) second = 1;
@@ -1157,8 +1188,8 @@ function onDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Sessi
   }
   if (second >= 0) return { ok: false, code: "AmbiguousTransition", phase: s.phase, trigger: t.kind, transitions: [names[first]!, names[second]!] };
   switch (first) {
-    case 0: return fireDestroy(s);
-    case 1: return fireDestroyBeforeRegistration(s);
+    case 0: return fireDestroy(s, t);
+    case 1: return fireDestroyBeforeRegistration(s, t);
     default: return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
   }
 }
@@ -1939,7 +1970,8 @@ function fireExecutorExitedAgain(s: SessionRuntimeState): SessionRuntimeResult {
   return { ok: true, transition: "ExecutorExitedAgain", state: next, effects: NO_EFFECTS };
 }
 
-function fireRetireWithoutLoop(s: SessionRuntimeState): SessionRuntimeResult {
+function fireRetireWithoutLoop(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
@@ -1970,34 +2002,46 @@ function fireRetireWithoutLoop(s: SessionRuntimeState): SessionRuntimeResult {
   f_staged = w_staged;
   const next: SessionRuntimeState = { phase: "Retired", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs, laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: f_staged };
   const effects: SessionRuntimeEffect[] = [];
-  if (((next.boundRuntime !== null) && (next.boundFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.boundFence)! });
+  if (((next.boundRuntime !== null) && (next.highestFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   return { ok: true, transition: "RetireWithoutLoop", state: next, effects };
 }
 
-function fireRetireAttached(s: SessionRuntimeState): SessionRuntimeResult {
+function fireRetireAttached(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   const next: SessionRuntimeState = { phase: "Retired", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged };
   const effects: SessionRuntimeEffect[] = [];
-  if (((next.boundRuntime !== null) && (next.boundFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.boundFence)! });
+  if (((next.boundRuntime !== null) && (next.highestFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   return { ok: true, transition: "RetireAttached", state: next, effects };
 }
 
-function fireRetireDuringRun(s: SessionRuntimeState): SessionRuntimeResult {
+function fireRetireDuringRun(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   let f_runFrom: Phase | null = s.runFrom;
   f_runFrom = "Retired";
   const next: SessionRuntimeState = { phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: f_runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged };
   const effects: SessionRuntimeEffect[] = [];
-  if (((next.boundRuntime !== null) && (next.boundFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.boundFence)! });
+  if (((next.boundRuntime !== null) && (next.highestFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   return { ok: true, transition: "RetireDuringRun", state: next, effects };
 }
 
-function fireRetireAgainDuringRun(s: SessionRuntimeState): SessionRuntimeResult {
+function fireRetireAgainDuringRun(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   const next: SessionRuntimeState = { phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged };
   return { ok: true, transition: "RetireAgainDuringRun", state: next, effects: NO_EFFECTS };
 }
 
-function fireRetireAgain(s: SessionRuntimeState): SessionRuntimeResult {
+function fireRetireAgain(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   const next: SessionRuntimeState = { phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged };
   return { ok: true, transition: "RetireAgain", state: next, effects: NO_EFFECTS };
+}
+
+function fireRetireStopped(s: SessionRuntimeState, t: SessionRuntimeRetireInput): SessionRuntimeResult {
+  const b_fence = t.fence;
+  const next: SessionRuntimeState = { phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged };
+  const effects: SessionRuntimeEffect[] = [];
+  if (((next.boundRuntime !== null) && (next.highestFence !== null))) effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
+  return { ok: true, transition: "RetireStopped", state: next, effects };
 }
 
 function fireReset(s: SessionRuntimeState): SessionRuntimeResult {
@@ -2062,7 +2106,8 @@ function fireRecover(s: SessionRuntimeState): SessionRuntimeResult {
   return { ok: true, transition: "Recover", state: next, effects };
 }
 
-function fireDestroy(s: SessionRuntimeState): SessionRuntimeResult {
+function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
@@ -2106,11 +2151,12 @@ function fireDestroy(s: SessionRuntimeState): SessionRuntimeResult {
   f_stopRequested = false;
   const next: SessionRuntimeState = { phase: "Destroyed", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: f_currentRun, runFrom: f_runFrom, stopRequested: f_stopRequested, silentIntents: f_silentIntents, inputs: f_inputs, laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: f_staged };
   const effects: SessionRuntimeEffect[] = [];
-  if (((next.boundRuntime !== null) && (next.boundFence !== null))) effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.boundFence)! });
+  if (((next.boundRuntime !== null) && (next.highestFence !== null))) effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   return { ok: true, transition: "Destroy", state: next, effects };
 }
 
-function fireDestroyBeforeRegistration(s: SessionRuntimeState): SessionRuntimeResult {
+function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): SessionRuntimeResult {
+  const b_fence = t.fence;
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
@@ -2141,7 +2187,7 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState): SessionRuntimeRe
   f_staged = w_staged;
   const next: SessionRuntimeState = { phase: "Destroyed", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs, laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: f_staged };
   const effects: SessionRuntimeEffect[] = [];
-  if (((next.boundRuntime !== null) && (next.boundFence !== null))) effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.boundFence)! });
+  if (((next.boundRuntime !== null) && (next.highestFence !== null))) effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   return { ok: true, transition: "DestroyBeforeRegistration", state: next, effects };
 }
 
@@ -2162,10 +2208,10 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
   initialPhase: "Initializing",
   terminalPhases: ["Destroyed"],
   fields: [{ name: "registered", type: { kind: "bool" } }, { name: "boundRuntime", type: { kind: "option", of: { kind: "id", name: "RuntimeId" } } }, { name: "boundFence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2 } } }, { name: "highestFence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2 } } }, { name: "boundGeneration", type: { kind: "int", name: "Generation", min: 0, max: 1 } }, { name: "currentRun", type: { kind: "option", of: { kind: "id", name: "RunId" } } }, { name: "runFrom", type: { kind: "option", of: { kind: "enum", name: "Phase", values: ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"] } } }, { name: "stopRequested", type: { kind: "bool" } }, { name: "silentIntents", type: { kind: "bool" } }, { name: "inputs", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "enum", name: "InputPhase", values: ["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded", "Coalesced", "Abandoned"] } } }, { name: "laneOf", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "enum", name: "Lane", values: ["Queue", "Steer"] } } }, { name: "attempts", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "int", name: "Attempts", min: 0, max: 3 } } }, { name: "abandoned", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "enum", name: "AbandonReason", values: ["Retired", "Reset", "Stopped", "Destroyed", "Cancelled", "MaxAttemptsExhausted"] } } }, { name: "replacedBy", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "id", name: "InputId" } } }, { name: "queue", type: { kind: "seq", of: { kind: "id", name: "InputId" } } }, { name: "steer", type: { kind: "seq", of: { kind: "id", name: "InputId" } } }, { name: "staged", type: { kind: "seq", of: { kind: "id", name: "InputId" } } }],
-  triggers: [{ kind: "input", name: "RegisterSession", fields: [] }, { kind: "input", name: "UnregisterSession", fields: [] }, { kind: "input", name: "PrepareBindings", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2 } }, { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 1 } }] }, { kind: "input", name: "AcceptInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "lane", type: { kind: "enum", name: "Lane", values: ["Queue", "Steer"] } }, { name: "admission", type: { kind: "enum", name: "AdmissionClass", values: ["Passive", "WakeIfIdle", "InterruptYielding", "Immediate"] } }, { name: "front", type: { kind: "bool" } }] }, { kind: "input", name: "AcceptConsumed", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "SupersedeInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "by", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "CoalesceInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "into", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "CancelInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "ArchiveInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "Ingest", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "work", type: { kind: "id", name: "WorkId" } }] }, { kind: "input", name: "PrepareRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "StageInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "MarkApplied", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "BoundaryCommitted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "Commit", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "Fail", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "RollbackRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "CancelAfterBoundary", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "InterruptRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "StopRuntimeExecutor", fields: [] }, { kind: "input", name: "Retire", fields: [] }, { kind: "input", name: "Reset", fields: [] }, { kind: "input", name: "Recycle", fields: [] }, { kind: "input", name: "Recover", fields: [] }, { kind: "input", name: "Destroy", fields: [] }, { kind: "input", name: "SetSilentIntents", fields: [{ name: "enabled", type: { kind: "bool" } }] }, { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "signal", name: "RuntimeExecutorExited", fields: [] }],
+  triggers: [{ kind: "input", name: "RegisterSession", fields: [] }, { kind: "input", name: "UnregisterSession", fields: [] }, { kind: "input", name: "PrepareBindings", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2 } }, { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 1 } }] }, { kind: "input", name: "AcceptInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "lane", type: { kind: "enum", name: "Lane", values: ["Queue", "Steer"] } }, { name: "admission", type: { kind: "enum", name: "AdmissionClass", values: ["Passive", "WakeIfIdle", "InterruptYielding", "Immediate"] } }, { name: "front", type: { kind: "bool" } }] }, { kind: "input", name: "AcceptConsumed", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "SupersedeInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "by", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "CoalesceInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "into", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "CancelInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "ArchiveInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] }, { kind: "input", name: "Ingest", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "work", type: { kind: "id", name: "WorkId" } }] }, { kind: "input", name: "PrepareRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "StageInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "MarkApplied", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "BoundaryCommitted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "Commit", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "Fail", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "RollbackRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "CancelAfterBoundary", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "InterruptRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "input", name: "StopRuntimeExecutor", fields: [] }, { kind: "input", name: "Retire", fields: [{ name: "fence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2 } } }] }, { kind: "input", name: "Reset", fields: [] }, { kind: "input", name: "Recycle", fields: [] }, { kind: "input", name: "Recover", fields: [] }, { kind: "input", name: "Destroy", fields: [{ name: "fence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2 } } }] }, { kind: "input", name: "SetSilentIntents", fields: [{ name: "enabled", type: { kind: "bool" } }] }, { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { kind: "signal", name: "RuntimeExecutorExited", fields: [] }],
   queryOnly: [],
   effects: [{ name: "RuntimeBound", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2 } }] }, { name: "RuntimeRetired", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2 } }] }, { name: "RuntimeDestroyed", fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2 } }] }, { name: "PostAdmissionSignal", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "signal", type: { kind: "enum", name: "PostAdmission", values: ["WakeLoop", "InterruptYielding", "RequestImmediateProcessing"] } }] }, { name: "CancelAtBoundary", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "InterruptCurrentRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "InputSuperseded", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "replacement", type: { kind: "id", name: "InputId" } }] }, { name: "InputCoalesced", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "replacement", type: { kind: "id", name: "InputId" } }] }, { name: "AdmissionRequested", fields: [{ name: "work", type: { kind: "id", name: "WorkId" } }] }, { name: "RunStarted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "BoundaryReceipt", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "RunCompleted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "RunFailed", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "RunRolledBack", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] }, { name: "StopExecutor", fields: [] }, { name: "ExecutorStopped", fields: [] }, { name: "ResetDone", fields: [] }, { name: "RecycleRequested", fields: [] }, { name: "RecoverRequested", fields: [] }],
-  transitions: [{ name: "Register", from: ["Initializing"], on: "RegisterSession", to: "Idle", guards: [] }, { name: "ReRegister", from: ["Idle", "Attached", "Running", "Retired", "Stopped"], on: "RegisterSession", to: null, guards: [] }, { name: "Unregister", from: ["Idle", "Attached", "Retired", "Stopped"], on: "UnregisterSession", to: "Idle", guards: ["registered", "not_stopping"] }, { name: "BindIdle", from: ["Idle"], on: "PrepareBindings", to: "Attached", guards: ["fence_is_fresh", "generation_not_older"] }, { name: "Rebind", from: ["Initializing", "Attached", "Running", "Retired", "Stopped"], on: "PrepareBindings", to: null, guards: ["fence_is_fresh", "generation_not_older"] }, { name: "AcceptWhileIdle", from: ["Idle", "Attached"], on: "AcceptInput", to: null, guards: ["registered", "not_tracked", "not_stopping", "something_to_interrupt"] }, { name: "AcceptWhileRunning", from: ["Running"], on: "AcceptInput", to: null, guards: ["registered", "not_tracked", "not_stopping", "not_retiring", "has_run"] }, { name: "AcceptConsumedOnAccept", from: ["Idle", "Attached", "Running"], on: "AcceptConsumed", to: null, guards: ["registered", "not_tracked", "not_stopping", "not_retiring"] }, { name: "Supersede", from: ["Idle", "Attached", "Running"], on: "SupersedeInput", to: null, guards: ["registered", "old_is_queued", "new_is_queued", "distinct", "same_lane"] }, { name: "Coalesce", from: ["Idle", "Attached", "Running"], on: "CoalesceInput", to: null, guards: ["registered", "old_is_queued", "new_is_queued", "distinct", "same_lane"] }, { name: "CancelQueuedInput", from: ["Idle", "Attached", "Running", "Retired"], on: "CancelInput", to: null, guards: ["is_queued"] }, { name: "Archive", from: ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"], on: "ArchiveInput", to: null, guards: ["is_terminal"] }, { name: "IngestWork", from: ["Idle", "Attached", "Running"], on: "Ingest", to: null, guards: ["registered", "bound_to_runtime"] }, { name: "Prepare", from: ["Idle", "Attached"], on: "PrepareRun", to: "Running", guards: ["registered", "not_stopping", "has_work"] }, { name: "DrainQueuedRun", from: ["Retired"], on: "DrainQueuedRun", to: "Running", guards: ["registered", "not_stopping", "has_work"] }, { name: "Stage", from: ["Running"], on: "StageInput", to: null, guards: ["run_matches", "not_stopping", "head_of_drain_source", "nothing_applied_yet", "attempts_left"] }, { name: "MarkApplied", from: ["Running"], on: "MarkApplied", to: null, guards: ["run_matches", "has_contributors", "all_staged"] }, { name: "CommitBoundary", from: ["Running"], on: "BoundaryCommitted", to: null, guards: ["run_matches", "has_contributors", "all_applied"] }, { name: "CommitToIdle", from: ["Running"], on: "Commit", to: "Idle", guards: ["run_matches", "returns_to_idle", "has_contributors", "all_boundary_committed"] }, { name: "FailToIdle", from: ["Running"], on: "Fail", to: "Idle", guards: ["run_matches", "returns_to_idle", "has_contributors", "not_boundary_committed"] }, { name: "RollbackToIdle", from: ["Running"], on: "RollbackRun", to: "Idle", guards: ["run_matches", "returns_to_idle", "nothing_staged"] }, { name: "CommitToAttached", from: ["Running"], on: "Commit", to: "Attached", guards: ["run_matches", "returns_to_attached", "has_contributors", "all_boundary_committed"] }, { name: "FailToAttached", from: ["Running"], on: "Fail", to: "Attached", guards: ["run_matches", "returns_to_attached", "has_contributors", "not_boundary_committed"] }, { name: "RollbackToAttached", from: ["Running"], on: "RollbackRun", to: "Attached", guards: ["run_matches", "returns_to_attached", "nothing_staged"] }, { name: "CommitToRetired", from: ["Running"], on: "Commit", to: "Retired", guards: ["run_matches", "returns_to_retired", "has_contributors", "all_boundary_committed"] }, { name: "FailToRetired", from: ["Running"], on: "Fail", to: "Retired", guards: ["run_matches", "returns_to_retired", "has_contributors", "not_boundary_committed"] }, { name: "RollbackToRetired", from: ["Running"], on: "RollbackRun", to: "Retired", guards: ["run_matches", "returns_to_retired", "nothing_staged"] }, { name: "CancelAfterBoundary", from: ["Running"], on: "CancelAfterBoundary", to: null, guards: ["run_matches"] }, { name: "Interrupt", from: ["Running"], on: "InterruptRun", to: null, guards: ["run_matches"] }, { name: "StopImmediately", from: ["Initializing", "Idle", "Retired"], on: "StopRuntimeExecutor", to: "Stopped", guards: [] }, { name: "RequestStop", from: ["Attached", "Running"], on: "StopRuntimeExecutor", to: null, guards: [] }, { name: "ExecutorExited", from: ["Idle", "Attached", "Running", "Retired"], on: "RuntimeExecutorExited", to: "Stopped", guards: [] }, { name: "ExecutorExitedAgain", from: ["Stopped"], on: "RuntimeExecutorExited", to: null, guards: [] }, { name: "RetireWithoutLoop", from: ["Idle"], on: "Retire", to: "Retired", guards: ["not_stopping"] }, { name: "RetireAttached", from: ["Attached"], on: "Retire", to: "Retired", guards: ["not_stopping"] }, { name: "RetireDuringRun", from: ["Running"], on: "Retire", to: null, guards: ["not_stopping", "not_yet_retiring"] }, { name: "RetireAgainDuringRun", from: ["Running"], on: "Retire", to: null, guards: ["already_retiring"] }, { name: "RetireAgain", from: ["Retired"], on: "Retire", to: null, guards: [] }, { name: "Reset", from: ["Initializing", "Idle", "Attached", "Retired"], on: "Reset", to: "Idle", guards: ["not_stopping"] }, { name: "RecycleToIdle", from: ["Idle", "Retired"], on: "Recycle", to: "Idle", guards: ["registered", "not_stopping"] }, { name: "RecycleAttached", from: ["Attached"], on: "Recycle", to: null, guards: ["registered", "not_stopping"] }, { name: "Recover", from: ["Initializing", "Idle", "Attached", "Retired", "Stopped"], on: "Recover", to: null, guards: [] }, { name: "Destroy", from: ["Idle", "Attached", "Running", "Retired", "Stopped"], on: "Destroy", to: "Destroyed", guards: [] }, { name: "DestroyBeforeRegistration", from: ["Initializing"], on: "Destroy", to: "Destroyed", guards: ["runtime_is_bound"] }, { name: "SetSilentIntents", from: ["Idle", "Attached", "Running", "Retired"], on: "SetSilentIntents", to: null, guards: ["registered"] }],
+  transitions: [{ name: "Register", from: ["Initializing"], on: "RegisterSession", to: "Idle", guards: [] }, { name: "ReRegister", from: ["Idle", "Attached", "Running", "Retired", "Stopped"], on: "RegisterSession", to: null, guards: [] }, { name: "Unregister", from: ["Idle", "Attached", "Retired", "Stopped"], on: "UnregisterSession", to: "Idle", guards: ["registered", "not_stopping"] }, { name: "BindIdle", from: ["Idle"], on: "PrepareBindings", to: "Attached", guards: ["fence_is_fresh", "generation_not_older"] }, { name: "Rebind", from: ["Initializing", "Attached", "Running", "Retired", "Stopped"], on: "PrepareBindings", to: null, guards: ["fence_is_fresh", "generation_not_older"] }, { name: "AcceptWhileIdle", from: ["Idle", "Attached"], on: "AcceptInput", to: null, guards: ["registered", "not_tracked", "not_stopping", "something_to_interrupt"] }, { name: "AcceptWhileRunning", from: ["Running"], on: "AcceptInput", to: null, guards: ["registered", "not_tracked", "not_stopping", "not_retiring", "has_run"] }, { name: "AcceptConsumedOnAccept", from: ["Idle", "Attached", "Running"], on: "AcceptConsumed", to: null, guards: ["registered", "not_tracked", "not_stopping", "not_retiring"] }, { name: "Supersede", from: ["Idle", "Attached", "Running"], on: "SupersedeInput", to: null, guards: ["registered", "old_is_queued", "new_is_queued", "distinct", "same_lane"] }, { name: "Coalesce", from: ["Idle", "Attached", "Running"], on: "CoalesceInput", to: null, guards: ["registered", "old_is_queued", "new_is_queued", "distinct", "same_lane"] }, { name: "CancelQueuedInput", from: ["Idle", "Attached", "Running", "Retired"], on: "CancelInput", to: null, guards: ["is_queued"] }, { name: "Archive", from: ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"], on: "ArchiveInput", to: null, guards: ["is_terminal"] }, { name: "IngestWork", from: ["Idle", "Attached", "Running"], on: "Ingest", to: null, guards: ["registered", "bound_to_runtime"] }, { name: "Prepare", from: ["Idle", "Attached"], on: "PrepareRun", to: "Running", guards: ["registered", "not_stopping", "has_work"] }, { name: "DrainQueuedRun", from: ["Retired"], on: "DrainQueuedRun", to: "Running", guards: ["registered", "not_stopping", "has_work"] }, { name: "Stage", from: ["Running"], on: "StageInput", to: null, guards: ["run_matches", "not_stopping", "head_of_drain_source", "nothing_applied_yet", "attempts_left"] }, { name: "MarkApplied", from: ["Running"], on: "MarkApplied", to: null, guards: ["run_matches", "has_contributors", "all_staged"] }, { name: "CommitBoundary", from: ["Running"], on: "BoundaryCommitted", to: null, guards: ["run_matches", "has_contributors", "all_applied"] }, { name: "CommitToIdle", from: ["Running"], on: "Commit", to: "Idle", guards: ["run_matches", "returns_to_idle", "has_contributors", "all_boundary_committed"] }, { name: "FailToIdle", from: ["Running"], on: "Fail", to: "Idle", guards: ["run_matches", "returns_to_idle", "has_contributors", "not_boundary_committed"] }, { name: "RollbackToIdle", from: ["Running"], on: "RollbackRun", to: "Idle", guards: ["run_matches", "returns_to_idle", "nothing_staged"] }, { name: "CommitToAttached", from: ["Running"], on: "Commit", to: "Attached", guards: ["run_matches", "returns_to_attached", "has_contributors", "all_boundary_committed"] }, { name: "FailToAttached", from: ["Running"], on: "Fail", to: "Attached", guards: ["run_matches", "returns_to_attached", "has_contributors", "not_boundary_committed"] }, { name: "RollbackToAttached", from: ["Running"], on: "RollbackRun", to: "Attached", guards: ["run_matches", "returns_to_attached", "nothing_staged"] }, { name: "CommitToRetired", from: ["Running"], on: "Commit", to: "Retired", guards: ["run_matches", "returns_to_retired", "has_contributors", "all_boundary_committed"] }, { name: "FailToRetired", from: ["Running"], on: "Fail", to: "Retired", guards: ["run_matches", "returns_to_retired", "has_contributors", "not_boundary_committed"] }, { name: "RollbackToRetired", from: ["Running"], on: "RollbackRun", to: "Retired", guards: ["run_matches", "returns_to_retired", "nothing_staged"] }, { name: "CancelAfterBoundary", from: ["Running"], on: "CancelAfterBoundary", to: null, guards: ["run_matches"] }, { name: "Interrupt", from: ["Running"], on: "InterruptRun", to: null, guards: ["run_matches"] }, { name: "StopImmediately", from: ["Initializing", "Idle", "Retired"], on: "StopRuntimeExecutor", to: "Stopped", guards: [] }, { name: "RequestStop", from: ["Attached", "Running"], on: "StopRuntimeExecutor", to: null, guards: [] }, { name: "ExecutorExited", from: ["Idle", "Attached", "Running", "Retired"], on: "RuntimeExecutorExited", to: "Stopped", guards: [] }, { name: "ExecutorExitedAgain", from: ["Stopped"], on: "RuntimeExecutorExited", to: null, guards: [] }, { name: "RetireWithoutLoop", from: ["Idle"], on: "Retire", to: "Retired", guards: ["fence_is_current", "not_stopping"] }, { name: "RetireAttached", from: ["Attached"], on: "Retire", to: "Retired", guards: ["fence_is_current", "not_stopping"] }, { name: "RetireDuringRun", from: ["Running"], on: "Retire", to: null, guards: ["fence_is_current", "not_stopping", "not_yet_retiring"] }, { name: "RetireAgainDuringRun", from: ["Running"], on: "Retire", to: null, guards: ["fence_is_current", "already_retiring"] }, { name: "RetireAgain", from: ["Retired"], on: "Retire", to: null, guards: ["fence_is_current"] }, { name: "RetireStopped", from: ["Stopped"], on: "Retire", to: null, guards: ["fence_is_current"] }, { name: "Reset", from: ["Initializing", "Idle", "Attached", "Retired"], on: "Reset", to: "Idle", guards: ["not_stopping"] }, { name: "RecycleToIdle", from: ["Idle", "Retired"], on: "Recycle", to: "Idle", guards: ["registered", "not_stopping"] }, { name: "RecycleAttached", from: ["Attached"], on: "Recycle", to: null, guards: ["registered", "not_stopping"] }, { name: "Recover", from: ["Initializing", "Idle", "Attached", "Retired", "Stopped"], on: "Recover", to: null, guards: [] }, { name: "Destroy", from: ["Idle", "Attached", "Running", "Retired", "Stopped"], on: "Destroy", to: "Destroyed", guards: ["fence_is_current"] }, { name: "DestroyBeforeRegistration", from: ["Initializing"], on: "Destroy", to: "Destroyed", guards: ["fence_is_current", "runtime_is_bound"] }, { name: "SetSilentIntents", from: ["Idle", "Attached", "Running", "Retired"], on: "SetSilentIntents", to: null, guards: ["registered"] }],
   invariants: [{ name: "fence_requires_bound_runtime", source: "boundFence.isNone || boundRuntime.isSome", holds: (s: SessionRuntimeState): boolean => ((s.boundFence === null) || (s.boundRuntime !== null)) },
   { name: "bound_fence_is_newest", source: "boundFence.isNone || boundFence == highestFence", holds: (s: SessionRuntimeState): boolean => ((s.boundFence === null) || (s.boundFence === s.highestFence)) },
   { name: "running_has_current_run", source: "phase != Running || currentRun.isSome", holds: (s: SessionRuntimeState): boolean => ((s.phase !== "Running") || (s.currentRun !== null)) },
