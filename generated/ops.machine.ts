@@ -1092,7 +1092,7 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
   { name: "retention_eviction", source: "unobservedCompletions == 2 && retained.size == 1 && waitId.isNone", holds: (s: OpsLifecycleState): boolean => (((s.unobservedCompletions === 2) && (s.retained.length === 1)) && (s.waitId === null)) },
   { name: "coalesced_detached_wake", source: "wakePending && unobservedCompletions == 2", holds: (s: OpsLifecycleState): boolean => (s.wakePending && (s.unobservedCompletions === 2)) },
   { name: "pinned_records_exceed_retention", source: "retained.size == 2", holds: (s: OpsLifecycleState): boolean => (s.retained.length === 2) }],
-  profiles: { ci: { name: "ci", domains: { OpId: 2, WaitId: 2 }, maxDepth: null, maxCollectionSize: 2, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { OpId: 3, WaitId: 2 }, maxDepth: null, maxCollectionSize: 3, maxStates: null, allowDeadlockIn: [], symmetry: false } },
+  profiles: { ci: { name: "ci", domains: { OpId: 2, WaitId: 2 }, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { OpId: 3, WaitId: 2 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
   initialState,
   transition,
 };

@@ -1514,7 +1514,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
   { name: "turn_limit_reached_after_continuing", source: "phase == Failed && terminalCause == some(TurnLimitReached) && boundaryCount == 2", holds: (s: TurnState): boolean => (((s.phase === "Failed") && (s.terminalCause === "TurnLimitReached")) && (s.boundaryCount === 2)) },
   { name: "cancel_after_boundary_honoured", source: "phase == Cancelled && terminalCause == some(CancelledAtBoundary)", holds: (s: TurnState): boolean => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledAtBoundary")) },
   { name: "hard_cancel", source: "phase == Cancelled && terminalCause == some(CancelledNow)", holds: (s: TurnState): boolean => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledNow")) }],
-  profiles: { ci: { name: "ci", domains: { RunId: 2, OpId: 2 }, maxDepth: null, maxCollectionSize: 2, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { RunId: 3, OpId: 3 }, maxDepth: null, maxCollectionSize: 3, maxStates: null, allowDeadlockIn: [], symmetry: false } },
+  profiles: { ci: { name: "ci", domains: { RunId: 2, OpId: 2 }, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { RunId: 3, OpId: 3 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
   initialState,
   transition,
 };

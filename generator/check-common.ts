@@ -101,6 +101,7 @@ export function checkProfiles(
         domains: Object.fromEntries(idTypes.map((t) => [t, 2])),
         maxDepth: null,
         maxCollectionSize: DEFAULT_MAX_COLLECTION,
+        intBounds: {},
         maxStates: null,
         allowDeadlockIn: [],
         symmetry: false,
@@ -122,6 +123,22 @@ export function checkProfiles(
         r.error("bad-profile", `profile ${name} gives no domain size for id type ${t}, so it cannot be explored`, pointerOf(...base), `add "domains": { "${t}": 2 }`);
       }
     }
+    const intBounds: Record<string, { min: number; max: number }> = {};
+    for (const [t, b] of Object.entries(p.ints ?? {})) {
+      const pointer = pointerOf(...base, "ints", t);
+      const known = allTypes.get(t);
+      if (!known || known.kind !== "int") {
+        r.error("bad-profile", known ? `profile ${name}: ${t} is not an int type` : `profile ${name} bounds unknown type "${t}"`, pointer);
+        continue;
+      }
+      const min = b.min ?? known.min;
+      const max = b.max ?? known.max;
+      if (min < known.min || max > known.max || min > max) {
+        r.error("bad-profile", `profile ${name}: ${t} bounds ${min}..${max} must be a non-empty part of its declared range ${known.min}..${known.max}`, pointer);
+        continue;
+      }
+      intBounds[t] = { min, max };
+    }
     for (const [i, ph] of (p.allowDeadlockIn ?? []).entries()) {
       if (!phases.includes(ph)) r.error("unknown-phase", `unknown phase "${ph}"`, pointerOf(...base, "allowDeadlockIn", i));
       else if (terminal.includes(ph)) r.error("bad-profile", `${ph} is terminal; terminal phases never count as deadlocks`, pointerOf(...base, "allowDeadlockIn", i));
@@ -131,6 +148,7 @@ export function checkProfiles(
       domains,
       maxDepth: p.maxDepth ?? null,
       maxCollectionSize: p.maxCollectionSize ?? DEFAULT_MAX_COLLECTION,
+      intBounds,
       maxStates: p.maxStates ?? null,
       allowDeadlockIn: p.allowDeadlockIn ?? [],
       symmetry: p.symmetry ?? false,

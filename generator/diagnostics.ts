@@ -35,7 +35,15 @@ export type DiagnosticCode =
   | "unknown-instance"
   | "route-missing-binding"
   | "route-extra-binding"
-  | "bad-profile";
+  | "bad-profile"
+  | "policy-unknown-kind"
+  | "policy-unknown-value"
+  | "policy-unused-decision"
+  | "policy-not-total"
+  | "policy-duplicate-row"
+  | "policy-overlapping-rows"
+  | "policy-shadowed-row"
+  | "policy-machine-mismatch";
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;

@@ -6,16 +6,20 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
 import { checkComposition } from "./check-composition.js";
 import { checkMachine } from "./check-machine.js";
-import type { CompositionModel, MachineModel, SpecModel } from "./model.js";
+import { checkPolicy, type PolicyJson } from "./check-policy.js";
+import type { CompositionModel, MachineModel, PolicyModel, SpecModel } from "./model.js";
 import { schemaDiagnostics } from "./schema-check.js";
 import type { CompositionJson, MachineJson } from "./spec-json.js";
 import { locate, parseSource } from "./source.js";
 
 export const MACHINE_SUFFIX = ".machine.json";
 export const COMPOSITION_SUFFIX = ".composition.json";
+export const POLICY_SUFFIX = ".policy.json";
 
 export interface LoadResult {
   readonly specs: readonly SpecModel[];
+  /** Policy tables (`*.policy.json`), checked against the machines loaded with them. */
+  readonly policies: readonly PolicyModel[];
   readonly diagnostics: readonly Diagnostic[];
   /** Every spec file that was read, relative to the root. */
   readonly files: readonly string[];
@@ -37,14 +41,14 @@ export function findSpecFiles(paths: readonly string[]): string[] {
         if (statSync(child).isDirectory() || isSpecFile(child)) visit(child);
       }
     } else if (isSpecFile(p)) out.push(resolve(p));
-    else throw new UsageError(`${p} is not a spec file (expected *${MACHINE_SUFFIX} or *${COMPOSITION_SUFFIX})`);
+    else throw new UsageError(`${p} is not a spec file (expected *${MACHINE_SUFFIX}, *${COMPOSITION_SUFFIX} or *${POLICY_SUFFIX})`);
   };
   for (const p of paths) visit(p);
   return [...new Set(out)];
 }
 
 function isSpecFile(p: string): boolean {
-  return p.endsWith(MACHINE_SUFFIX) || p.endsWith(COMPOSITION_SUFFIX);
+  return p.endsWith(MACHINE_SUFFIX) || p.endsWith(COMPOSITION_SUFFIX) || p.endsWith(POLICY_SUFFIX);
 }
 
 function toPosix(p: string): string {
@@ -52,12 +56,12 @@ function toPosix(p: string): string {
 }
 
 /**
- * Loads and checks spec files. Compositions resolve machine names against every machine loaded,
- * plus the machine specs that sit beside each composition.
+ * Loads and checks spec files. Compositions and policy tables resolve machine names against every
+ * machine loaded, plus the machine specs that sit beside each composition or policy table.
  */
 export function loadSpecs(paths: readonly string[], root: string = process.cwd()): LoadResult {
   const files = findSpecFiles(paths);
-  for (const f of files.filter((f) => f.endsWith(COMPOSITION_SUFFIX))) {
+  for (const f of files.filter((f) => f.endsWith(COMPOSITION_SUFFIX) || f.endsWith(POLICY_SUFFIX))) {
     for (const sibling of findSpecFiles([dirname(f)])) if (sibling.endsWith(MACHINE_SUFFIX) && !files.includes(sibling)) files.push(sibling);
   }
   const diagnostics: Diagnostic[] = [];
@@ -126,6 +130,29 @@ export function loadSpecs(paths: readonly string[], root: string = process.cwd()
     compositionFiles.set(json.composition, shown(f));
     if (model) compositions.push(model);
   }
-  const specs: SpecModel[] = [...machines.values(), ...compositions].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { specs, diagnostics, files: files.map(shown).sort() };
+  const policies: PolicyModel[] = [];
+  const policyFiles = new Map<string, string>();
+  const brokenMachines = new Set([...machineFiles.keys()].filter((name) => !machines.has(name)));
+  for (const f of files.filter((f) => f.endsWith(POLICY_SUFFIX))) {
+    const source = read(f);
+    if (!source) continue;
+    const schema = schemaDiagnostics("policy", source);
+    if (schema.length > 0) {
+      diagnostics.push(...schema);
+      continue;
+    }
+    const json = source.json as PolicyJson;
+    const { model, diagnostics: ds } = checkPolicy(source, json, shown(f), machines, brokenMachines);
+    diagnostics.push(...ds);
+    const prev = policyFiles.get(json.policy);
+    if (prev !== undefined) {
+      diagnostics.push(locate(source, "duplicate-name", `policy ${json.policy} is also defined in ${prev}`, "/policy"));
+      continue;
+    }
+    policyFiles.set(json.policy, shown(f));
+    if (model) policies.push(model);
+  }
+  const byFile = (a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  const specs: SpecModel[] = [...machines.values(), ...compositions].sort(byFile);
+  return { specs, policies: policies.sort(byFile), diagnostics, files: files.map(shown).sort() };
 }

@@ -94,3 +94,74 @@ export interface CompositionModel {
 }
 
 export type SpecModel = MachineModel | CompositionModel;
+
+/** The decision columns of a policy table that take enum values (recordTranscript is boolean). */
+export const POLICY_ENUM_COLUMNS = ["applyMode", "wakeMode", "queueMode", "consumePoint", "drainPolicy", "routingDisposition"] as const;
+export type PolicyEnumColumn = (typeof POLICY_ENUM_COLUMNS)[number];
+export const POLICY_STATES = ["idle", "running"] as const;
+export type PolicyState = (typeof POLICY_STATES)[number];
+/** "none": the input carries no handling mode. */
+export const POLICY_MODES = ["none", "Queue", "Steer"] as const;
+export type PolicyMode = (typeof POLICY_MODES)[number];
+
+export type PolicyDecisionModel = { readonly name: string; readonly description?: string; readonly recordTranscript: boolean } & {
+  readonly [C in PolicyEnumColumn]: string;
+};
+
+/** Facts derived from a decision for one cell (they depend on the handling mode, too). */
+export interface PolicyDerived {
+  readonly lane: string;
+  readonly admission: string;
+  readonly enqueueFront: boolean;
+  readonly consumeOnAccept: boolean;
+}
+
+export type PolicyOutcome = { readonly ok: true; readonly decision: string; readonly derived: PolicyDerived } | { readonly ok: false; readonly reason: string };
+
+export interface PolicyCellModel {
+  readonly kind: string;
+  readonly state: PolicyState;
+  readonly mode: PolicyMode;
+  /** The row that decides the cell. */
+  readonly row: string;
+  readonly outcome: PolicyOutcome;
+}
+
+export interface PolicyRowModel {
+  readonly name: string;
+  readonly description?: string;
+  readonly kinds: readonly string[] | "*";
+  readonly modes: readonly PolicyMode[] | "*";
+  /** Per state: a decision name, or a rejection reason. */
+  readonly outcomes: Partial<Record<PolicyState, { readonly decision: string } | { readonly reject: string }>>;
+}
+
+export interface PolicyModel {
+  readonly kind: "policy";
+  readonly file: string;
+  readonly name: string;
+  readonly version: number;
+  readonly description?: string;
+  readonly kinds: readonly { readonly name: string; readonly description: string }[];
+  readonly columns: Readonly<Record<PolicyEnumColumn, { readonly description?: string; readonly values: readonly { readonly name: string; readonly description: string }[] }>>;
+  readonly recordTranscriptDescription: string;
+  readonly decisions: readonly PolicyDecisionModel[];
+  readonly rows: readonly PolicyRowModel[];
+  /** Every cell, in kind order, then idle before running, then none, Queue, Steer. */
+  readonly cells: readonly PolicyCellModel[];
+  readonly admission: {
+    readonly machine: string;
+    readonly machineFile: string;
+    readonly trigger: string;
+    readonly lane: { readonly field: string; readonly type: string; readonly values: readonly string[]; readonly byRouting: Readonly<Record<string, string>> };
+    readonly class: {
+      readonly field: string;
+      readonly type: string;
+      readonly values: readonly string[];
+      readonly byMode: Readonly<Partial<Record<"Queue" | "Steer", string>>>;
+      readonly byWake: Readonly<Record<string, string>>;
+    };
+    readonly front: { readonly field: string; readonly queueModes: readonly string[] } | null;
+    readonly consumeOnAccept: { readonly applyModes: readonly string[]; readonly consumePoints: readonly string[] };
+  };
+}

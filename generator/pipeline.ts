@@ -2,13 +2,14 @@
 // write the files or compare them with what is on disk.
 
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "./diagnostics.js";
 import { findDrift, hasDrift, listFiles, type Drift } from "./drift.js";
+import { generateDocs } from "./emit/docs.js";
 import { generateFiles } from "./emit/index.js";
-import { loadSpecs } from "./load.js";
-import type { SpecModel } from "./model.js";
+import { loadSpecs, UsageError } from "./load.js";
+import type { PolicyModel, SpecModel } from "./model.js";
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -18,24 +19,37 @@ export interface PipelineOptions {
   readonly specDir: string;
   readonly outDir: string;
   readonly kernelDir?: string;
+  /** Directory for the contract docs (Markdown); no docs are built when it is absent. */
+  readonly docsDir?: string;
 }
 
 export interface Outputs {
   readonly specs: readonly SpecModel[];
+  readonly policies: readonly PolicyModel[];
   readonly diagnostics: readonly Diagnostic[];
   /** Output directory → (relative path → text). */
   readonly files: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 export function buildOutputs(opts: PipelineOptions): Outputs {
-  const loaded = loadSpecs([opts.specDir], opts.root);
-  if (loaded.diagnostics.length > 0) return { specs: loaded.specs, diagnostics: loaded.diagnostics, files: new Map() };
-  const code = generateFiles(loaded.specs, {
-    specRoot: specRootOf(resolve(opts.root, opts.specDir)),
-    outDir: resolve(opts.root, opts.outDir),
-    kernelDir: opts.kernelDir ?? join(PACKAGE_ROOT, "kernel"),
-  });
-  return { specs: loaded.specs, diagnostics: [], files: new Map([[resolve(opts.root, opts.outDir), code]]) };
+  const outDir = resolve(opts.root, opts.outDir);
+  const docsDir = opts.docsDir === undefined ? undefined : resolve(opts.root, opts.docsDir);
+  // Each output directory is owned by its outputs (stray files are removed), so they cannot nest.
+  if (docsDir !== undefined && (within(docsDir, outDir) || within(outDir, docsDir))) {
+    throw new UsageError(`the docs directory (${opts.docsDir}) and the code directory (${opts.outDir}) must not contain one another`);
+  }
+  const loaded = loadSpecs([resolve(opts.root, opts.specDir)], opts.root);
+  if (loaded.diagnostics.length > 0) return { specs: loaded.specs, policies: loaded.policies, diagnostics: loaded.diagnostics, files: new Map() };
+  const specRoot = specRootOf(resolve(opts.root, opts.specDir));
+  const code = generateFiles(loaded.specs, { specRoot, outDir, kernelDir: opts.kernelDir ?? join(PACKAGE_ROOT, "kernel") }, loaded.policies);
+  const files = new Map<string, ReadonlyMap<string, string>>([[outDir, code]]);
+  if (docsDir !== undefined) files.set(docsDir, generateDocs(loaded.specs, loaded.policies, { specRoot, root: resolve(opts.root), docsDir }));
+  return { specs: loaded.specs, policies: loaded.policies, diagnostics: [], files };
+}
+
+function within(dir: string, parent: string): boolean {
+  const rel = relative(parent, dir);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 export function writeOutputs(outputs: Outputs): { written: string[]; removed: string[] } {

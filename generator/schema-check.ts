@@ -7,7 +7,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import type { Diagnostic } from "./diagnostics.js";
 import { locate, type SourceFile } from "./source.js";
 
-export type SpecKind = "machine" | "composition";
+export type SpecKind = "machine" | "composition" | "policy";
 
 const schemaDir = join(dirname(fileURLToPath(import.meta.url)), "..", "spec", "schema");
 
@@ -18,8 +18,9 @@ function getValidators(): Record<SpecKind, ValidateFunction> {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
   const machine = JSON.parse(readFileSync(join(schemaDir, "machine.schema.json"), "utf8")) as object;
   const composition = JSON.parse(readFileSync(join(schemaDir, "composition.schema.json"), "utf8")) as object;
+  const policy = JSON.parse(readFileSync(join(schemaDir, "policy.schema.json"), "utf8")) as object;
   ajv.addSchema(machine);
-  validators = { machine: ajv.compile(machine), composition: ajv.compile(composition) };
+  validators = { machine: ajv.compile(machine), composition: ajv.compile(composition), policy: ajv.compile(policy) };
   return validators;
 }
 
@@ -64,6 +65,14 @@ function anyOfDetail(a: ErrorObject, errors: readonly ErrorObject[]): ErrorObjec
   return [...(keep.length > 0 ? [a] : []), ...same.filter((e) => !keep.includes(e))];
 }
 
+function anyOfMessage(at: string): string {
+  if (at.endsWith("/from")) return `must be an array of phase names or "any"`;
+  if (/^\/rows\/\d+\/kinds$/.test(at)) return `must be "*" or an array of input kinds`;
+  if (/^\/rows\/\d+\/modes$/.test(at)) return `must be "*" or an array of "none", "Queue" and "Steer"`;
+  if (/^\/rows\/\d+\/(idle|running|any)$/.test(at)) return `must be a decision name or { "reject": "reason" }`;
+  return "does not match any allowed form";
+}
+
 function describe(e: ErrorObject): { pointer: string; message: string } {
   const p = e.params as Record<string, unknown>;
   const at = e.instancePath;
@@ -78,11 +87,12 @@ function describe(e: ErrorObject): { pointer: string; message: string } {
     case "pattern": {
       const upper = String(p["pattern"]).startsWith("^[A-Z]");
       const dotted = String(p["pattern"]).includes("\\.");
-      const what = dotted ? "instance.Name" : upper ? "an UpperCamelCase name" : "a name (letters, digits, _; not starting with __)";
+      const lower = String(p["pattern"]).startsWith("^[a-z]");
+      const what = dotted ? "instance.Name" : upper ? "an UpperCamelCase name" : lower ? "a lower snake_case name (a-z, 0-9, _)" : "a name (letters, digits, _; not starting with __)";
       return { pointer: at, message: `must be ${what}` };
     }
     case "anyOf":
-      return { pointer: at, message: at.endsWith("/from") ? `must be an array of phase names or "any"` : "does not match any allowed form" };
+      return { pointer: at, message: anyOfMessage(at) };
     case "enum":
       return { pointer: at, message: `must be one of ${(p["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
     case "const":

@@ -29,6 +29,7 @@ export interface ProfileJson {
   domains?: Record<string, number>;
   maxDepth?: number;
   maxCollectionSize?: number;
+  ints?: Record<string, { min?: number; max?: number }>;
   maxStates?: number;
   allowDeadlockIn?: string[];
   symmetry?: boolean;

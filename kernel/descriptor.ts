@@ -43,6 +43,11 @@ export interface ProfileDesc {
   readonly maxDepth: number | null;
   /** Upper bound on the size of every Set, Map and Seq field during exploration. */
   readonly maxCollectionSize: number;
+  /**
+   * Narrower ranges for int types during exploration only (declared ranges stay the run-time
+   * bounds). Reached values beyond them are pruned like oversized collections.
+   */
+  readonly intBounds: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
   readonly maxStates: number | null;
   /** Non-terminal phases in which having no enabled trigger is acceptable. */
   readonly allowDeadlockIn: readonly string[];

@@ -132,7 +132,7 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
   transitions: [{ name: "Count", from: ["Counting"], on: "Opened", to: null, guards: ["room"] }, { name: "Saturated", from: ["Counting", "Closed"], on: "Opened", to: null, guards: ["full"] }, { name: "CloseCounter", from: ["Counting"], on: "Close", to: "Closed", guards: [] }],
   invariants: [{ name: "counted_means_seen", source: "openings == 0 || lastCoins.isSome", holds: (s: CounterState): boolean => ((s.openings === 0) || (s.lastCoins !== null)) }],
   witnesses: [{ name: "two_openings", source: "openings == 2", holds: (s: CounterState): boolean => (s.openings === 2) }],
-  profiles: { default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, maxStates: null, allowDeadlockIn: [], symmetry: false } },
+  profiles: { default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
   initialState,
   transition,
 };

@@ -198,7 +198,7 @@ export const turnstileKernel: MachineKernel<TurnstileState, TurnstileTrigger, Tu
   { name: "coins_counted", source: "coins <= seen.size", holds: (s: TurnstileState): boolean => (s.coins <= s.seen.size) }],
   witnesses: [{ name: "can_break", source: "phase == Broken", holds: (s: TurnstileState): boolean => (s.phase === "Broken") },
   { name: "full", source: "coins == 3", holds: (s: TurnstileState): boolean => (s.coins === 3) }],
-  profiles: { ci: { name: "ci", domains: { CoinId: 3 }, maxDepth: 30, maxCollectionSize: 3, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { CoinId: 4 }, maxDepth: null, maxCollectionSize: 3, maxStates: null, allowDeadlockIn: [], symmetry: false } },
+  profiles: { ci: { name: "ci", domains: { CoinId: 3 }, maxDepth: 30, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { CoinId: 4 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
   initialState,
   transition,
 };

@@ -1,12 +1,13 @@
-// Turns checked specs into TypeScript files (in memory): one module per machine and per
-// composition, plus an index. Output is formatted by the TypeScript formatter and byte-stable.
+// Turns checked specs into TypeScript files (in memory): one module per machine, per composition
+// and per policy table, plus an index. Output is formatted by the TypeScript formatter and byte-stable.
 
 import { dirname, posix, relative, resolve } from "node:path";
 import { IndentationText, Project, QuoteKind, ts, type StatementStructures } from "ts-morph";
-import type { SpecModel } from "../model.js";
-import { COMPOSITION_SUFFIX, MACHINE_SUFFIX } from "../load.js";
+import type { PolicyModel, SpecModel } from "../model.js";
+import { COMPOSITION_SUFFIX, MACHINE_SUFFIX, POLICY_SUFFIX } from "../load.js";
 import { compositionStatements } from "./composition.js";
 import { machineStatements } from "./machine.js";
+import { policyStatements } from "./policy.js";
 
 export interface GenerateOptions {
   /** Directory the spec paths are taken relative to (the output mirrors its layout). */
@@ -15,6 +16,8 @@ export interface GenerateOptions {
   readonly outDir: string;
   /** Directory of the kernel library the generated code imports. */
   readonly kernelDir: string;
+  /** Directory spec `file` paths are relative to (default: the working directory). */
+  readonly root?: string;
 }
 
 /** Output path (relative to outDir, forward slashes) for a spec file. */
@@ -22,6 +25,7 @@ export function outputPathFor(specFile: string, specRoot: string): string {
   const rel = relative(specRoot, resolve(specFile)).split("\\").join("/");
   if (rel.endsWith(MACHINE_SUFFIX)) return rel.slice(0, -MACHINE_SUFFIX.length) + ".machine.ts";
   if (rel.endsWith(COMPOSITION_SUFFIX)) return rel.slice(0, -COMPOSITION_SUFFIX.length) + ".composition.ts";
+  if (rel.endsWith(POLICY_SUFFIX)) return rel.slice(0, -POLICY_SUFFIX.length) + ".policy.ts";
   throw new Error(`not a spec file: ${specFile}`);
 }
 
@@ -40,7 +44,7 @@ function header(specFile: string): string {
 }
 
 /** Generates every output file; keys are paths relative to outDir. */
-export function generateFiles(specs: readonly SpecModel[], opts: GenerateOptions): Map<string, string> {
+export function generateFiles(specs: readonly SpecModel[], opts: GenerateOptions, policies: readonly PolicyModel[] = []): Map<string, string> {
   const project = new Project({
     useInMemoryFileSystem: true,
     manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double, useTrailingCommas: true },
@@ -51,15 +55,20 @@ export function generateFiles(specs: readonly SpecModel[], opts: GenerateOptions
     if (!rel.startsWith(".")) rel = `./${rel}`;
     return rel.replace(/\.ts$/, ".js");
   };
-  const pathOf = new Map(specs.map((s) => [s.file, outputPathFor(s.file, opts.specRoot)]));
+  const fromRoot = (file: string) => resolve(opts.root ?? process.cwd(), file);
+  const pathOf = new Map(specs.map((s) => [s.file, outputPathFor(fromRoot(s.file), opts.specRoot)]));
   const files = new Map<string, string>();
   for (const spec of specs) {
     const out = pathOf.get(spec.file) as string;
     const statements: StatementStructures[] =
       spec.kind === "machine"
         ? machineStatements(spec, kernelRel(out))
-        : compositionStatements(spec, kernelRel(out), (machineFile) => importPath(out, pathOf.get(machineFile) ?? outputPathFor(machineFile, opts.specRoot)));
+        : compositionStatements(spec, kernelRel(out), (machineFile) => importPath(out, pathOf.get(machineFile) ?? outputPathFor(fromRoot(machineFile), opts.specRoot)));
     files.set(out, render(project, out, header(spec.file), statements));
+  }
+  for (const policy of policies) {
+    const out = outputPathFor(fromRoot(policy.file), opts.specRoot);
+    files.set(out, render(project, out, header(policy.file), policyStatements(policy)));
   }
   const index = [...files.keys()].sort().map((f) => `export * as ${moduleAlias(f)} from ${JSON.stringify(importPath("index.ts", f))};`);
   files.set("index.ts", `${header("every spec under the spec root")}${index.join("\n")}\n`);

@@ -1,6 +1,7 @@
-// Symmetry reduction: rename the id values of a state in order of first appearance (walking the
-// components in order, collections in index order). The result is always a renaming of the state,
-// so exploring it instead is sound; symmetric states usually, not always, meet the same form.
+// Symmetry reduction: rename the id values of a state in order of first appearance, walking the
+// scalar components (ids, Option<id>) first, then the collections in index order. The result is
+// always a renaming of the state, so exploring it instead is sound; symmetric states usually, not
+// always, meet the same form (scalars first makes it exact for one Set next to Option fields).
 
 import type { Dense } from "./dense.js";
 import type { IdSpace } from "./ids.js";
@@ -16,18 +17,14 @@ export function canonicalizer<S>(layout: Layout<S>, ids: IdSpace): ((s: S) => S)
   if (!comps.some((c) => c.hasIds)) return null;
   const r = new Renaming(ids);
   const vals = new Array<unknown>(comps.length);
+  const walk = comps.map((c, i) => ({ c, i })).filter((x) => x.c.hasIds);
+  const order = [...walk.filter((x) => !x.c.collection), ...walk.filter((x) => x.c.collection)].map((x) => x.i);
   return (s) => {
     layout.flatten(s, vals);
     r.reset();
-    for (let i = 0; i < comps.length; i++) {
-      const c = comps[i] as Dense<unknown>;
-      if (c.hasIds) c.visitIds(vals[i], r);
-    }
+    for (const i of order) (comps[i] as Dense<unknown>).visitIds(vals[i], r);
     if (r.isIdentity()) return s;
-    for (let i = 0; i < comps.length; i++) {
-      const c = comps[i] as Dense<unknown>;
-      if (c.hasIds) vals[i] = c.rename(vals[i], r);
-    }
+    for (const i of order) vals[i] = (comps[i] as Dense<unknown>).rename(vals[i], r);
     return layout.build(vals);
   };
 }

@@ -22,7 +22,7 @@ export interface ComposedState {
 }
 
 export function compositionSystem(kernel: CompositionKernel<unknown>, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<ComposedState> {
-  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize };
+  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds };
   const names = Object.keys(kernel.instances);
   const kernels: AnyKernel[] = names.map((n) => kernel.instances[n] as AnyKernel);
   const instIndex = new Map(names.map((n, i) => [n, i]));

@@ -40,6 +40,7 @@ export function deliveryDense(routes: readonly RouteShape[], ctx: DenseContext):
     size,
     describe: "delivery",
     hasIds,
+    collection: false,
     index: (d) => {
       const p = parts[d.route];
       if (!p) return OUT_OF_DOMAIN;

@@ -22,6 +22,8 @@ export interface Dense<V> {
   /** Number of values; index(v) is in 0..size-1. */
   readonly size: number;
   readonly hasIds: boolean;
+  /** Set, Seq or Map: symmetry reduction walks these after the scalar components. */
+  readonly collection: boolean;
   readonly describe: string;
   /** The value's index, or OUT_OF_DOMAIN / OVER_BOUND. */
   index(v: V): number;
@@ -35,6 +37,8 @@ export interface Dense<V> {
 export interface DenseContext {
   readonly ids: IdSpace;
   readonly maxCollectionSize: number;
+  /** Exploration bounds narrower than the declared int ranges (by int type name). */
+  readonly intBounds?: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
 }
 
 function checkSize(size: number, what: string): number {
@@ -50,7 +54,7 @@ export function denseOf(t: TypeDesc, ctx: DenseContext): Dense<Value> {
     case "bool":
       return boolDense();
     case "int":
-      return intDense(t.min, t.max, t.name);
+      return intDense(t.min, t.max, t.name, ctx.intBounds?.[t.name]);
     case "enum":
       return enumDense(t.values, t.name);
     case "id":
@@ -74,8 +78,8 @@ export function allValues<V>(d: Dense<V>, limit: number): V[] {
   return out;
 }
 
-function noIds<V>(): Pick<Dense<V>, "hasIds" | "visitIds" | "rename"> {
-  return { hasIds: false, visitIds: () => undefined, rename: (v: V) => v };
+function noIds<V>(): Pick<Dense<V>, "hasIds" | "collection" | "visitIds" | "rename"> {
+  return { hasIds: false, collection: false, visitIds: () => undefined, rename: (v: V) => v };
 }
 
 function boolDense(): Dense<Value> {
@@ -88,12 +92,18 @@ function boolDense(): Dense<Value> {
   };
 }
 
-function intDense(min: number, max: number, name: string): Dense<Value> {
+/** Values outside the declared range are out of domain; values outside a profile bound are over bound (pruned). */
+function intDense(min: number, max: number, name: string, bound?: { readonly min: number; readonly max: number }): Dense<Value> {
+  const lo = bound?.min ?? min;
+  const hi = bound?.max ?? max;
   return {
-    size: checkSize(max - min + 1, name),
-    describe: `${name} (${min}..${max})`,
-    index: (v) => (typeof v === "number" && v >= min && v <= max && Number.isInteger(v) ? v - min : OUT_OF_DOMAIN),
-    value: (i) => min + i,
+    size: checkSize(hi - lo + 1, name),
+    describe: `${name} (${lo}..${hi}${bound ? ` of ${min}..${max}` : ""})`,
+    index: (v) => {
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) return OUT_OF_DOMAIN;
+      return v < lo || v > hi ? OVER_BOUND : v - lo;
+    },
+    value: (i) => lo + i,
     ...noIds<Value>(),
   };
 }
@@ -117,6 +127,7 @@ function idDense(type: string, ctx: DenseContext): Dense<Value> {
     size: d.values.length,
     describe: `${type} (${d.values.length} values)`,
     hasIds: true,
+    collection: false,
     index: lookup,
     value: (i) => d.values[i] as string,
     visitIds: (v, r) => {
@@ -135,6 +146,7 @@ function optionDense(of: Dense<Value>): Dense<Value> {
     size: checkSize(of.size + 1, `Option<${of.describe}>`),
     describe: `Option<${of.describe}>`,
     hasIds: of.hasIds,
+    collection: of.collection,
     index: (v) => {
       if (v === null) return 0;
       const i = of.index(v);
@@ -176,6 +188,7 @@ function setDense(of: Dense<Value>, maxSize: number, what: string): Dense<Value>
     size,
     describe: what,
     hasIds: of.hasIds,
+    collection: true,
     index: (v) => {
       const s = v as ReadonlySet<Value>;
       const k = s.size;
@@ -224,6 +237,7 @@ export function seqDense<V>(of: Dense<V>, maxSize: number, what: string): Dense<
     size,
     describe: what,
     hasIds: of.hasIds,
+    collection: true,
     index: (v) => {
       const l = v.length;
       if (l > maxSize) return OVER_BOUND;
@@ -267,6 +281,7 @@ function mapDense(key: Dense<Value>, val: Dense<Value>, maxSize: number, what: s
     size,
     describe: what,
     hasIds: key.hasIds || val.hasIds,
+    collection: true,
     index: (v) => {
       const mp = v as ReadonlyMap<Value, Value>;
       const k = mp.size;

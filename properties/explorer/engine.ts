@@ -16,6 +16,8 @@ export interface EngineOptions {
   readonly maxStates: number;
   readonly symmetry: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
+  /** Least time between two onProgress calls (default 200 ms); checked every 1024 expanded states. */
+  readonly progressIntervalMs?: number;
   /** "hash" forces the hash-set store even for small key spaces (benchmarks and tests). */
   readonly store?: "auto" | "hash";
 }
@@ -52,6 +54,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const store = createStore(codec.kind, opts.store === "hash" ? Infinity : codec.keySpace);
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
+  const tickMs = opts.progressIntervalMs ?? TICK_MS;
 
   const findings = new Map<string, Finding<S>>();
   const report = (kind: ViolationKind, name: string, message: string, at: number, final: FinalStep<S> | null): void => {
@@ -189,7 +192,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     }
     if ((i & 1023) === 1023) {
       const now = performance.now();
-      if (now - lastTick >= TICK_MS) {
+      if (now - lastTick >= tickMs) {
         lastTick = now;
         peakMemory = Math.max(peakMemory, memoryNow());
         opts.onProgress?.({ states: store.size, frontier: store.size - i - 1, depth, rate: store.size / Math.max(1e-3, (now - t0) / 1000) });

@@ -26,7 +26,7 @@ export function machineLayout(kernel: AnyKernel, ctx: DenseContext): Layout<AnyS
 }
 
 export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<AnyState> {
-  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize };
+  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds };
   const layout = machineLayout(kernel, ctx);
   const choices: AnyTrigger[] = [];
   const choiceDesc: number[] = [];

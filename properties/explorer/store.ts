@@ -3,6 +3,7 @@
 // visited bitset when the key space is small (about 12-24 bytes a state), else an open-addressing
 // key set (about 30-60 bytes a state). String keys live in a Map.
 
+import { ExploreSetupError } from "./errors.js";
 import type { StateKey } from "./state-key.js";
 
 export interface StateStore {
@@ -15,6 +16,9 @@ export interface StateStore {
   /** Bytes held by the store (typed arrays exactly; Map and strings estimated). */
   bytes(): number;
 }
+
+/** V8 Maps hold at most 2^24 entries. */
+const STRING_STORE_LIMIT = 2 ** 24 - 1;
 
 /** Key spaces up to this size use a visited bitset (at most 16 MiB) instead of a hash set. */
 export const BITSET_MAX_KEYS = 2 ** 27;
@@ -175,6 +179,9 @@ class StringStore implements StateStore {
     const k = key as string;
     if (this.#index.has(k)) return -1;
     const i = this.#keys.length;
+    if (i >= STRING_STORE_LIMIT) {
+      throw new ExploreSetupError(`more than ${STRING_STORE_LIMIT} states with string keys (a JavaScript Map limit); lower --max-states or the profile's bounds`);
+    }
     if (i === this.#parent.length) {
       this.#parent = grow(this.#parent, (n) => new Int32Array(n));
       this.#choice = grow(this.#choice, (n) => new Int32Array(n));

@@ -73,6 +73,14 @@ class Exporter {
     }
   }
 
+  #ambiguous: string | null = null;
+
+  /** A hidden flag whose name makes pan's report say what failed. */
+  ambiguousFlag(): string {
+    if (this.#ambiguous === null) this.#ambiguous = this.scratch.named("ambiguous_transition");
+    return this.#ambiguous;
+  }
+
   phaseCode(p: string): number {
     const i = this.m.phaseType.values.indexOf(p);
     if (i < 0) throw new Error(`internal: unknown phase ${p}`);
@@ -154,7 +162,9 @@ class Exporter {
           body: this.fire(tr, binds),
         }));
         const names = candidates.map((c) => c.name).join(", ");
-        body = [raw(any), { k: "if", branches: [...branches, { guard: "else", body: [comment(`AmbiguousTransition: two of ${names} are enabled`), raw("assert(0)")] }] }];
+        const flag = this.ambiguousFlag();
+        const report = [comment(`AmbiguousTransition: two of ${names} are enabled`), raw(`${flag} = 1`), raw(`assert(${flag} == 0)`)];
+        body = [raw(any), { k: "if", branches: [...branches, { guard: "else", body: report }] }];
       }
       out.push(`  :: /* ${t.name}${describePayload(t, payload, this.profile)} */`, "     d_step {", ...render(body, "       "), "     }");
     }
@@ -166,7 +176,7 @@ class Exporter {
     const p = this.profile;
     const alts = m.triggers.filter((t) => !(t.kind === "input" && m.queryOnly.includes(t.name))).flatMap((t) => this.alternatives(t));
     const stateScope = this.preScope(new Map());
-    const invariants = m.invariants.map((inv) => ({ name: inv.name, source: inv.source, e: this.cond(inv.expr, stateScope) }));
+    const invariants = m.invariants.map((inv) => ({ name: inv.name, source: inv.source, e: this.cond(inv.expr, stateScope), flag: this.scratch.named(`invariant_${inv.name.replace(/\W/g, "_")}`) }));
     const restful = [...m.terminalPhases, ...p.allowDeadlockIn];
     const stateCells = [...this.state.values()].flatMap(cellsOf);
     const lines: string[] = [
@@ -200,7 +210,8 @@ class Exporter {
     if (invariants.length > 0) {
       lines.push(`  :: /* invariants, checked in every reachable state (executable only when one is false) */`);
       lines.push(`     d_step {`, `       !${and(invariants.map((i) => i.e))};`);
-      invariants.forEach((inv, i) => lines.push(`       /* ${inv.name}: ${inv.source.replace(/\*\//g, "* /")} */`, `       assert(${inv.e})${i < invariants.length - 1 ? ";" : ""}`));
+      for (const inv of invariants) lines.push(`       /* ${inv.name}: ${inv.source.replace(/\*\//g, "* /")} */`, `       ${inv.flag} = ${inv.e};`);
+      invariants.forEach((inv, i) => lines.push(`       assert(${inv.flag})${i < invariants.length - 1 ? ";" : ""}`));
       lines.push(`     }`);
     }
     // SPIN drops variables that are written but never read from the state vector; this never-enabled

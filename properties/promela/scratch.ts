@@ -22,6 +22,12 @@ export class Scratch {
     return name;
   }
 
+  /** A hidden int with exactly this name (once per name): flags that name what an assertion checks. */
+  named(name: string): string {
+    if (!this.#cells.some((c) => c.name === name)) this.#cells.push({ name, count: 1, type: "int", hidden: true, fill: 0 });
+    return name;
+  }
+
   /** A hidden store for a value of type t. */
   store(t: TypeDesc, hint: string): Store {
     const s = buildStore(t, `t_${hint}${this.#next++}`, { profile: this.profile, seqCap: this.seqCap, hidden: true });

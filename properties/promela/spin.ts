@@ -12,7 +12,7 @@ export interface SpinOptions {
   readonly dir?: string;
   /** Keep the directory afterwards (default: removed when the run succeeds). */
   readonly keep?: boolean;
-  /** First DFS depth bound (pan -m); doubled by 10 and rerun while pan reports it too small. */
+  /** First DFS depth bound (pan -m); multiplied by 10 and rerun while pan reports it too small. */
   readonly depth?: number;
   /** log2 of the hash table slots (pan -w). */
   readonly hashBits?: number;
@@ -37,9 +37,13 @@ export interface SpinResult {
   readonly errors: number;
   /** spin -a + gcc + pan, wall clock. */
   readonly durationMs: number;
-  readonly timings: { readonly spinMs: number; readonly compileMs: number; readonly runMs: number };
+  /** runMs: the last pan run; panTotalMs includes reruns with a larger depth bound. */
+  readonly timings: { readonly spinMs: number; readonly compileMs: number; readonly runMs: number; readonly panTotalMs: number };
+  /** The pan -m bound of the last run. */
+  readonly searchDepthBound: number;
   /** pan's "total actual memory usage". */
   readonly memoryMb: number;
+  readonly memoryParts: PanReport["memoryParts"];
   readonly stateVectorBytes: number;
   readonly depthReached: number;
   /** The distinct error messages pan printed ("assertion violated ...", "invalid end state"). */
@@ -86,9 +90,11 @@ export function runSpin(promela: string, options: SpinOptions = {}): SpinResult 
   const t2 = performance.now();
 
   let depth = options.depth ?? DEFAULT_DEPTH;
+  let runStart = performance.now();
   let pan = runPan(dir, depth, options, timeout);
   while (/max search depth too small/.test(pan.output) && depth < MAX_DEPTH) {
     depth *= 10;
+    runStart = performance.now();
     pan = runPan(dir, depth, options, timeout);
   }
   const t3 = performance.now();
@@ -100,7 +106,8 @@ export function runSpin(promela: string, options: SpinOptions = {}): SpinResult 
     ok: complete && report.errors === 0,
     complete,
     durationMs: t3 - t0,
-    timings: { spinMs: t1 - t0, compileMs: t2 - t1, runMs: t3 - t2 },
+    timings: { spinMs: t1 - t0, compileMs: t2 - t1, runMs: t3 - runStart, panTotalMs: t3 - t2 },
+    searchDepthBound: depth,
     raw: pan.output,
     dir,
   };
@@ -113,6 +120,8 @@ export interface PanReport {
   readonly transitions: number;
   readonly errors: number;
   readonly memoryMb: number;
+  /** Parts of memoryMb: stored states, the hash table (-w), the DFS stack (-m). */
+  readonly memoryParts: { readonly statesMb: number; readonly hashTableMb: number; readonly stackMb: number };
   readonly stateVectorBytes: number;
   readonly depthReached: number;
   readonly messages: readonly string[];
@@ -124,12 +133,17 @@ export function parsePanReport(text: string): PanReport {
     const m = re.exec(text);
     return m ? Number.parseFloat(m[1] as string) : 0;
   };
-  const messages = [...new Set([...text.matchAll(/^pan:\d*:?\s*(.+?)\s*(?:\(at depth \d+\))?$/gm)].map((m) => (m[1] as string).trim()).filter((s) => !/^elapsed time|^wrote /.test(s)))];
+  const messages = [...new Set([...text.matchAll(/^pan:\d*:?\s*(.+?)\s*(?:\(at depth \d+\))?$/gm)].map((m) => (m[1] as string).trim()).filter((s) => !/^elapsed time|^wrote |^rate |^resizing hashtable/.test(s)))];
   return {
     distinctStates: Math.round(num(/^\s*([\d.e+]+) states, stored/m)),
     transitions: Math.round(num(/^\s*([\d.e+]+) transitions \(=/m)),
     errors: Math.round(num(/errors: (\d+)/)),
     memoryMb: num(/^\s*([\d.]+)\s+total actual memory usage/m),
+    memoryParts: {
+      statesMb: num(/^\s*([\d.]+)\s+actual memory usage for states/m),
+      hashTableMb: num(/^\s*([\d.]+)\s+memory used for hash table/m),
+      stackMb: num(/^\s*([\d.]+)\s+memory used for DFS stack/m),
+    },
     stateVectorBytes: Math.round(num(/State-vector (\d+) byte/)),
     depthReached: Math.round(num(/depth reached (\d+)/)),
     messages,
