@@ -1,6 +1,6 @@
-// `meerkat generate [--check]`.
+// `meerkat generate [--check]`: generated code under --out, contract docs under --docs.
 
-import { relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { formatDiagnostics } from "../generator/diagnostics.js";
 import { UsageError } from "../generator/load.js";
 import { buildOutputs, checkOutputs, writeOutputs } from "../generator/pipeline.js";
@@ -12,13 +12,23 @@ export interface GenerateArgs {
   readonly check: boolean;
   readonly specDir: string;
   readonly outDir: string;
+  /** Contract docs directory; default: docs/machines beside outDir (docsDirFor). */
+  readonly docsDir?: string;
   readonly root: string;
+}
+
+/**
+ * The default docs directory: `docs/machines` beside the code directory, so `generated` gives
+ * `docs/machines` and a scratch `--out .tmp/x/generated` never touches the repository's docs.
+ */
+export function docsDirFor(outDir: string): string {
+  return join(dirname(outDir), "docs", "machines");
 }
 
 export function generateCommand(args: GenerateArgs, io: Io): number {
   let outputs;
   try {
-    outputs = buildOutputs({ root: args.root, specDir: args.specDir, outDir: args.outDir });
+    outputs = buildOutputs({ root: args.root, specDir: args.specDir, outDir: args.outDir, docsDir: args.docsDir ?? docsDirFor(args.outDir) });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`meerkat: ${e.message}\n`);
@@ -35,7 +45,8 @@ export function generateCommand(args: GenerateArgs, io: Io): number {
     const drift = checkOutputs(outputs);
     if (drift.size === 0) {
       const n = [...outputs.files.values()].reduce((a, f) => a + f.size, 0);
-      io.out(`generated files are in sync with ${outputs.specs.length} spec${outputs.specs.length === 1 ? "" : "s"} (${n} files checked)\n`);
+      const specs = outputs.specs.length + outputs.policies.length;
+      io.out(`generated files are in sync with ${specs} spec${specs === 1 ? "" : "s"} (${n} files checked)\n`);
       return ExitCode.Ok;
     }
     const lines: string[] = ["generated files are out of sync with the specs:"];
@@ -44,13 +55,19 @@ export function generateCommand(args: GenerateArgs, io: Io): number {
       for (const f of d.missing) lines.push(`  missing   ${show(dir)}/${f}`);
       for (const f of d.orphaned) lines.push(`  orphaned  ${show(dir)}/${f}  (no spec generates it)`);
     }
-    const flags = [args.specDir !== "spec" ? ` --spec ${args.specDir}` : "", args.outDir !== "generated" ? ` --out ${args.outDir}` : ""].join("");
+    const customDocs = args.docsDir !== undefined && relative(docsDirFor(args.outDir), args.docsDir) !== "";
+    const flags = [
+      args.specDir !== "spec" ? ` --spec ${args.specDir}` : "",
+      args.outDir !== "generated" ? ` --out ${args.outDir}` : "",
+      customDocs ? ` --docs ${args.docsDir}` : "",
+    ].join("");
     lines.push("", `fix: npx meerkat generate${flags}`);
     io.err(`${lines.join("\n")}\n`);
     return ExitCode.Failed;
   }
   const { written, removed } = writeOutputs(outputs);
-  io.out(`validated ${outputs.specs.length} spec${outputs.specs.length === 1 ? "" : "s"}: ${outputs.specs.map((s) => s.name).join(", ")}\n`);
+  const names = [...outputs.specs, ...outputs.policies].map((s) => (s.kind === "policy" ? `${s.name} (policy)` : s.name));
+  io.out(`validated ${names.length} spec${names.length === 1 ? "" : "s"}: ${names.join(", ")}\n`);
   io.out(`wrote ${written.length} files${removed.length > 0 ? `, removed ${removed.length} orphaned (${removed.map(show).join(", ")})` : ""}\n`);
   return ExitCode.Ok;
 }
@@ -62,8 +79,9 @@ export function registerGenerate(program: Command, io: Io, result: { code: numbe
     .option("--check", "write nothing; exit 1 if generated files are stale, missing or orphaned")
     .option("--spec <dir>", "directory of spec files", "spec")
     .option("--out <dir>", "directory for generated code", "generated")
-    .action((opts: { check?: boolean; spec: string; out: string }) => {
-      result.code = generateCommand({ check: opts.check === true, specDir: opts.spec, outDir: opts.out, root: process.cwd() }, io);
+    .option("--docs <dir>", "directory for the contract docs (default: docs/machines beside the --out directory)")
+    .action((opts: { check?: boolean; spec: string; out: string; docs?: string }) => {
+      result.code = generateCommand({ check: opts.check === true, specDir: opts.spec, outDir: opts.out, ...(opts.docs !== undefined ? { docsDir: opts.docs } : {}), root: process.cwd() }, io);
     });
   program
     .command("start")

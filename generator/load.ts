@@ -29,8 +29,14 @@ export class UsageError extends Error {
   readonly code = "usage";
 }
 
-/** Finds spec files under the given paths (files or directories, recursively). */
-export function findSpecFiles(paths: readonly string[]): string[] {
+/**
+ * Finds spec files under the given paths (files or directories, recursively): machines and
+ * compositions, and policy tables when `withPolicies` (the loader; `meerkat check` explores only
+ * machines and compositions).
+ */
+export function findSpecFiles(paths: readonly string[], withPolicies = false): string[] {
+  const isSpecFile = (p: string) => p.endsWith(MACHINE_SUFFIX) || p.endsWith(COMPOSITION_SUFFIX) || (withPolicies && p.endsWith(POLICY_SUFFIX));
+  const expected = `*${MACHINE_SUFFIX}${withPolicies ? `, *${COMPOSITION_SUFFIX} or *${POLICY_SUFFIX}` : ` or *${COMPOSITION_SUFFIX}`}`;
   const out: string[] = [];
   const visit = (p: string) => {
     if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
@@ -41,14 +47,10 @@ export function findSpecFiles(paths: readonly string[]): string[] {
         if (statSync(child).isDirectory() || isSpecFile(child)) visit(child);
       }
     } else if (isSpecFile(p)) out.push(resolve(p));
-    else throw new UsageError(`${p} is not a spec file (expected *${MACHINE_SUFFIX}, *${COMPOSITION_SUFFIX} or *${POLICY_SUFFIX})`);
+    else throw new UsageError(`${p} is not a spec file (expected ${expected})`);
   };
   for (const p of paths) visit(p);
   return [...new Set(out)];
-}
-
-function isSpecFile(p: string): boolean {
-  return p.endsWith(MACHINE_SUFFIX) || p.endsWith(COMPOSITION_SUFFIX) || p.endsWith(POLICY_SUFFIX);
 }
 
 function toPosix(p: string): string {
@@ -60,7 +62,7 @@ function toPosix(p: string): string {
  * machine loaded, plus the machine specs that sit beside each composition or policy table.
  */
 export function loadSpecs(paths: readonly string[], root: string = process.cwd()): LoadResult {
-  const files = findSpecFiles(paths);
+  const files = findSpecFiles(paths, true);
   for (const f of files.filter((f) => f.endsWith(COMPOSITION_SUFFIX) || f.endsWith(POLICY_SUFFIX))) {
     for (const sibling of findSpecFiles([dirname(f)])) if (sibling.endsWith(MACHINE_SUFFIX) && !files.includes(sibling)) files.push(sibling);
   }

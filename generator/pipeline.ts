@@ -41,7 +41,7 @@ export function buildOutputs(opts: PipelineOptions): Outputs {
   const loaded = loadSpecs([resolve(opts.root, opts.specDir)], opts.root);
   if (loaded.diagnostics.length > 0) return { specs: loaded.specs, policies: loaded.policies, diagnostics: loaded.diagnostics, files: new Map() };
   const specRoot = specRootOf(resolve(opts.root, opts.specDir));
-  const code = generateFiles(loaded.specs, { specRoot, outDir, kernelDir: opts.kernelDir ?? join(PACKAGE_ROOT, "kernel") }, loaded.policies);
+  const code = generateFiles(loaded.specs, { specRoot, outDir, kernelDir: opts.kernelDir ?? join(PACKAGE_ROOT, "kernel"), root: resolve(opts.root) }, loaded.policies);
   const files = new Map<string, ReadonlyMap<string, string>>([[outDir, code]]);
   if (docsDir !== undefined) files.set(docsDir, generateDocs(loaded.specs, loaded.policies, { specRoot, root: resolve(opts.root), docsDir }));
   return { specs: loaded.specs, policies: loaded.policies, diagnostics: [], files };

@@ -1,6 +1,7 @@
 // The bad-spec corpus: every fixture under test/fixtures/bad-specs/ breaks a small valid spec in
 // exactly one place, and expected.json says which diagnostic the checker must report first, and
-// where. Composition cases live in their own folder beside the (valid) machines they refer to.
+// where. Composition cases live in their own folder beside the (valid) machines they refer to;
+// policy table cases share policies/, beside the (valid) session machine they are checked against.
 
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -12,6 +13,7 @@ import { BIN, REPO, tempDir } from "./helpers/paths.js";
 
 const CORPUS = join(REPO, "test", "fixtures", "bad-specs");
 const COMPOSITIONS = "compositions";
+const POLICIES = "policies";
 
 interface Expectation {
   readonly code: DiagnosticCode;
@@ -32,9 +34,9 @@ function walk(dir: string): string[] {
 }
 
 const rel = (p: string) => relative(CORPUS, p).split(sep).join("/");
-const specFiles = walk(CORPUS).filter((p) => p.endsWith(".machine.json") || p.endsWith(".composition.json"));
-/** Valid machines that composition cases refer to: not fixtures themselves. */
-const isSupport = (r: string) => r.startsWith(`${COMPOSITIONS}/`) && r.endsWith(".machine.json");
+const specFiles = walk(CORPUS).filter((p) => p.endsWith(".machine.json") || p.endsWith(".composition.json") || p.endsWith(".policy.json"));
+/** Valid machines that composition and policy cases refer to: not fixtures themselves. */
+const isSupport = (r: string) => (r.startsWith(`${COMPOSITIONS}/`) || r.startsWith(`${POLICIES}/`)) && r.endsWith(".machine.json");
 const fixtures = specFiles.map(rel).filter((r) => !isSupport(r));
 const supportDirs = [...new Set(specFiles.map(rel).filter(isSupport).map((r) => r.slice(0, r.lastIndexOf("/"))))];
 
@@ -67,7 +69,7 @@ describe("bad-spec corpus", () => {
     expect(unknown).toEqual([]);
   });
 
-  it("keeps the machines beside composition cases valid, so each case has one mistake", () => {
+  it("keeps the machines beside composition and policy cases valid, so each case has one mistake", () => {
     expect(supportDirs.length).toBeGreaterThan(0);
     for (const dir of supportDirs) {
       const machines = readdirSync(join(CORPUS, dir))

@@ -11,11 +11,12 @@ describe("generated output", () => {
   const first = buildOutputs(opts);
   const files = [...first.files.values()][0] ?? new Map<string, string>();
 
-  it("generates a module per spec plus an index", () => {
+  it("generates a module per spec (machines, compositions, policy tables) plus an index", () => {
     expect(first.diagnostics).toEqual([]);
-    const expected = first.specs.map((s) => s.file.replace(/^spec\//, "").replace(/\.json$/, ".ts"));
+    const expected = [...first.specs, ...first.policies].map((s) => s.file.replace(/^spec\//, "").replace(/\.json$/, ".ts"));
     expect([...files.keys()].sort()).toEqual([...expected, "index.ts"].sort());
     expect(files.has("examples/turnstile.machine.ts")).toBe(true);
+    expect(files.has("default.policy.ts")).toBe(true);
   });
 
   it("is byte-stable across runs", () => {

@@ -131,12 +131,13 @@ function predicates(list_: readonly Predicate[]): string[] {
 function profiles(ps: readonly ProfileDesc[]): string[] {
   if (ps.length === 0) return ["_none_"];
   return table(
-    ["profile", "domains", "max depth", "max collection size", "max states", "deadlock allowed in", "symmetry"],
+    ["profile", "domains", "int bounds", "max depth", "max collection size", "max states", "deadlock allowed in", "symmetry"],
     ps.map((p) => [
       code(p.name),
       Object.entries(p.domains)
         .map(([t, n]) => `${t}: ${n}`)
         .join(", ") || "—",
+      intBoundsText(p),
       p.maxDepth === null ? "—" : String(p.maxDepth),
       String(p.maxCollectionSize),
       p.maxStates === null ? "—" : String(p.maxStates),
@@ -144,6 +145,14 @@ function profiles(ps: readonly ProfileDesc[]): string[] {
       p.symmetry ? "yes" : "no",
     ]),
   );
+}
+
+/** Narrower int ranges a profile explores (`ints` in the spec), when the profile has any. */
+function intBoundsText(p: ProfileDesc): string {
+  const bounds: unknown = "intBounds" in p ? p.intBounds : undefined;
+  if (typeof bounds !== "object" || bounds === null) return "—";
+  const entries = Object.entries(bounds as Record<string, { readonly min: number; readonly max: number }>);
+  return entries.map(([t, r]) => `${t}: ${r.min} .. ${r.max}`).join(", ") || "—";
 }
 
 // ---------------------------------------------------------------------------------------------
