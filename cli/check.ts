@@ -13,8 +13,10 @@ import type { SpecModel } from "../generator/model.js";
 import { buildOutputs, checkOutputs } from "../generator/pipeline.js";
 import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
 import {
+  ExploreSetupError,
   exploreComposition,
   exploreMachine,
+  UnknownProfileError,
   type ExploreProgress,
   type ExploreResult,
   type Trace,
@@ -41,7 +43,9 @@ export type LoadedKernel = { readonly kind: "machine"; readonly kernel: AnyKerne
 export function loadInSync(root: string, specDir: string, outDir: string, io: Io): readonly SpecModel[] | number {
   let outputs;
   try {
-    outputs = buildOutputs({ root, specDir, outDir });
+    // Absolute directories: the pipeline reads specDir relative to the working directory but
+    // writes relative to root; the two agree only when they are the same.
+    outputs = buildOutputs({ root, specDir: resolve(root, specDir), outDir: resolve(root, outDir) });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`meerkat: ${e.message}\n`);
@@ -210,6 +214,12 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
     let result: ExploreResult;
     try {
       result = target.kind === "machine" ? exploreMachine(target.kernel, options) : exploreComposition(target.kernel, options);
+    } catch (e) {
+      if (e instanceof ExploreSetupError || e instanceof UnknownProfileError) {
+        io.err(`meerkat check: ${spec.file} [${profile}]: ${e.message}\n`);
+        return ExitCode.Usage;
+      }
+      throw e;
     } finally {
       progress.stop();
     }
@@ -272,7 +282,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
       ].filter(Boolean);
       notes.push(`${c.spec}: coverage only (not violations in a composition): ${parts.join(", ")} (see --json coverage)`);
     }
-    if (c.result.pruned > 0) notes.push(`${c.spec}: ${n(c.result.pruned)} successors pruned (a collection or the delivery queue went over maxCollectionSize)`);
+    if (c.result.pruned > 0) notes.push(`${c.spec}: ${n(c.result.pruned)} successors pruned (beyond the profile's bounds: maxCollectionSize, the delivery queue, or an int bound)`);
   }
   if (notes.length > 0) out.push("", ...notes);
   const failing = checked.filter((c) => !c.result.ok);
@@ -291,7 +301,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
     for (const c of checked) {
       c.result.witnesses.forEach((w, i) => {
         if (!w.trace) return;
-        lines.push(`  ${c.spec} witness ${w.name} (${w.source}): ${w.trace.steps.length} steps -> ${c.witnessFiles[i] ?? "-"}`);
+        lines.push(`  ${c.spec} witness ${w.name} (${w.source}): ${w.trace.steps.length} step${w.trace.steps.length === 1 ? "" : "s"} -> ${c.witnessFiles[i] ?? "-"}`);
         w.trace.steps.forEach((s, j) => {
           const payload = Object.entries(s.payload).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ");
           lines.push(`      ${j + 1}. ${s.instance ? `${s.instance}.` : ""}${s.trigger}${payload ? `(${payload})` : ""}${s.route ? ` via ${s.route}` : ""} -> ${s.transition ?? "refused"}`);
@@ -303,10 +313,13 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
   return `${out.join("\n")}\n`;
 }
 
-/** `check --all` with default profiles and human output (what `start` runs after generating). */
-export function checkAll(io: Io, root: string = process.cwd()): Promise<number> {
+/**
+ * `check --all` with default profiles and human output, in the working directory (what `start`
+ * runs after generating; the generator pipeline resolves spec paths against the working directory).
+ */
+export function checkAll(io: Io): Promise<number> {
   return checkCommand(
-    { specs: [], all: true, json: false, symmetry: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", root },
+    { specs: [], all: true, json: false, symmetry: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", root: process.cwd() },
     io,
   );
 }

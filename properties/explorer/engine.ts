@@ -20,6 +20,8 @@ export interface EngineOptions {
   readonly progressIntervalMs?: number;
   /** "hash" forces the hash-set store even for small key spaces (benchmarks and tests). */
   readonly store?: "auto" | "hash";
+  /** End the exploration as soon as this violation is recorded (see ExploreOptions). */
+  readonly stopOnViolation?: { readonly kind: ViolationKind; readonly name: string };
 }
 
 interface Finding<S> {
@@ -57,9 +59,12 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
 
   const findings = new Map<string, Finding<S>>();
+  const stopOn = opts.stopOnViolation;
+  let stopped = false;
   const report = (kind: ViolationKind, name: string, message: string, at: number, final: FinalStep<S> | null): void => {
     const id = `${kind}\u0000${name}`;
     if (!findings.has(id)) findings.set(id, { kind, name, message, at, final });
+    if (stopOn && stopOn.kind === kind && stopOn.name === name) stopped = true;
   };
   const badKey = (s: S): { name: string; message: string } => {
     const range = sys.stateRangeProblem(s);
@@ -106,7 +111,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const s0 = sys.initial();
   const k0 = keyOf(s0);
   if (typeof k0 === "number" && k0 < 0) {
-    const why = k0 === OUT_OF_DOMAIN ? badKey(s0).message : `a collection is larger than maxCollectionSize ${sys.profile.maxCollectionSize}`;
+    const why = k0 === OUT_OF_DOMAIN ? badKey(s0).message : `the initial state is beyond the profile's bounds (maxCollectionSize ${sys.profile.maxCollectionSize} or an int bound)`;
     throw new ExploreSetupError(`${sys.name}: the initial state cannot be explored: ${why}`);
   }
   store.add(k0, -1, -1);
@@ -120,7 +125,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   let peakMemory = memoryNow();
   let lastTick = t0;
 
-  for (let i = 0; i < store.size && !limitHit; i++) {
+  for (let i = 0; i < store.size && !limitHit && !stopped; i++) {
     if (i === levelEnd) {
       depth++;
       levelEnd = store.size;
@@ -129,7 +134,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     const expand = maxDepth === null || depth < maxDepth;
     const to = sys.choicesTo(s);
     let enabled = false;
-    for (let c = sys.choicesFrom(s); c < to; c++) {
+    for (let c = sys.choicesFrom(s); c < to && !stopped; c++) {
       const r = sys.step(s, c);
       stepsTried++;
       if (!r.ok) {
@@ -186,7 +191,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         onNew(idx, r.state, depth + 1);
       }
     }
-    if (!enabled && !sys.isTerminal(s) && !sys.deadlockAllowed(s)) {
+    if (!enabled && !stopped && !sys.isTerminal(s) && !sys.deadlockAllowed(s)) {
       const where = sys.whereStuck(s);
       report("deadlock", where, `no trigger is enabled in ${where}, which is not terminal`, i, null);
     }
@@ -214,10 +219,10 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     violations.push({
       kind: "state-limit",
       name: "maxStates",
-      message: `stopped after ${maxStates} distinct states at depth ${depth} without finishing; raise --max-states, or bound the profile (maxDepth, domains, maxCollectionSize)`,
+      message: `stopped after ${maxStates} distinct states at depth ${depth} without finishing; raise --max-states, or bound the profile (maxDepth, domains, maxCollectionSize, ints)`,
       trace: null,
     });
-  } else {
+  } else if (!stopped) {
     if (sys.coverageIsChecked) {
       for (const p of unreachedPhases) violations.push({ kind: "unreachable-phase", name: p, message: `phase ${p} is never entered`, trace: null });
       for (const t of unfired) violations.push({ kind: "dead-transition", name: t, message: `transition ${t} never fires`, trace: null });
@@ -242,7 +247,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     specFile: sys.specFile,
     profile: sys.profile.name,
     ok: violations.length === 0,
-    complete: !limitHit,
+    complete: !limitHit && !stopped,
     distinctStates: distinct,
     depth: deepest,
     maxDepth,

@@ -32,5 +32,6 @@ function engineOptions(o: ExploreOptions, profileMax: number | null, profileSymm
     maxStates: o.maxStates ?? profileMax ?? DEFAULT_MAX_STATES,
     symmetry: o.symmetry ?? profileSymmetry,
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.stopOnViolation ? { stopOnViolation: o.stopOnViolation } : {}),
   };
 }

@@ -79,6 +79,11 @@ export interface ExploreOptions {
   readonly maxStates?: number;
   readonly symmetry?: boolean;
   readonly onProgress?: (p: ExploreProgress) => void;
+  /**
+   * End the exploration as soon as this violation is recorded (its trace is still a shortest one).
+   * The result is then incomplete: coverage and witnesses are not judged and no state-limit is reported.
+   */
+  readonly stopOnViolation?: { readonly kind: ViolationKind; readonly name: string };
 }
 
 export const DEFAULT_MAX_STATES = 5_000_000;
