@@ -7,5 +7,6 @@ export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
 export * as meerkatMobSeamComposition from "./meerkat-mob-seam.composition.js";
 export * as mobMachine from "./mob.machine.js";
 export * as opsMachine from "./ops.machine.js";
+export * as sessionTurnComposition from "./session-turn.composition.js";
 export * as sessionMachine from "./session.machine.js";
 export * as turnMachine from "./turn.machine.js";

@@ -1,11 +1,12 @@
-// Semantic validation of a composition: instances name known machines, routes connect an
+// Semantic validation of a composition: instances name known machines, entry inputs exist (and
+// their environment assumptions are bool predicates over the composed state), routes connect an
 // existing effect to an existing input or signal, and bindings are complete and well typed.
 
 import type { TypeDesc } from "../kernel/types.js";
 import { pointerOf, type Diagnostic } from "./diagnostics.js";
 import { Checker, NO_FACTS, type InstanceScope, type Scope } from "./expr/check.js";
 import type { TExpr } from "./expr/typed.js";
-import type { CompositionModel, MachineModel, RouteModel } from "./model.js";
+import type { CompositionModel, EntryModel, MachineModel, RouteModel } from "./model.js";
 import type { CompositionJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
@@ -38,14 +39,44 @@ export function checkComposition(
     return m;
   };
 
-  const entry: { instance: string; trigger: string }[] = [];
+  // Composition predicates (invariants, witnesses, entry assumptions) read instance.field and
+  // instance.phase.
+  const instScopes = new Map<string, InstanceScope>(
+    instances.map((i) => [i.name, { fields: new Map(i.machine.fields.map((f) => [f.name, f.type])), phaseType: i.machine.phaseType }]),
+  );
+  const enums = new Map<string, TypeDesc & { kind: "enum" }>();
+  for (const i of instances) for (const t of i.machine.types) if (t.value.kind === "enum") enums.set(t.name, t.value);
+  const stateChecker = new Checker({ fields: new Map(), phaseType: null, bindings: new Map(), instances: instScopes, enums });
+
+  const entry: EntryModel[] = [];
   if (json.entry) {
-    json.entry.forEach((text, i) => {
+    json.entry.forEach((item, i) => {
+      const text = typeof item === "string" ? item : item.input;
+      const pointer = typeof item === "string" ? pointerOf("entry", i) : pointerOf("entry", i, "input");
       const [inst, trig] = split(text);
-      const m = instanceOf(inst, pointerOf("entry", i));
+      const m = instanceOf(inst, pointer);
       if (!m) return;
-      if (!m.triggers.some((t) => t.kind === "input" && t.name === trig)) r.error("unknown-trigger", `${m.name} has no input "${trig}"`, pointerOf("entry", i));
-      else entry.push({ instance: inst, trigger: trig });
+      if (!m.triggers.some((t) => t.kind === "input" && t.name === trig)) {
+        r.error("unknown-trigger", `${m.name} has no input "${trig}"`, pointer);
+        return;
+      }
+      if (typeof item === "string") {
+        entry.push({ instance: inst, trigger: trig });
+        return;
+      }
+      let when: EntryModel["when"];
+      if (item.when !== undefined) {
+        const wp = pointerOf("entry", i, "when");
+        const parsed = r.parseExpr(wp, item.when);
+        if (!parsed) return;
+        const te = stateChecker.checkValue(parsed, { kind: "bool" }, NO_FACTS, "when");
+        if (!isTExpr(te)) {
+          r.exprError(wp, item.when, te);
+          return;
+        }
+        when = { source: item.when, expr: te };
+      }
+      entry.push({ instance: inst, trigger: trig, ...(when ? { when } : {}), ...(item.description ? { description: item.description } : {}) });
     });
   } else {
     for (const i of instances) for (const t of i.machine.triggers) if (t.kind === "input") entry.push({ instance: i.name, trigger: t.name });
@@ -121,12 +152,6 @@ export function checkComposition(
     }
   });
 
-  const instScopes = new Map<string, InstanceScope>(
-    instances.map((i) => [i.name, { fields: new Map(i.machine.fields.map((f) => [f.name, f.type])), phaseType: i.machine.phaseType }]),
-  );
-  const enums = new Map<string, TypeDesc & { kind: "enum" }>();
-  for (const i of instances) for (const t of i.machine.types) if (t.value.kind === "enum") enums.set(t.name, t.value);
-  const stateChecker = new Checker({ fields: new Map(), phaseType: null, bindings: new Map(), instances: instScopes, enums });
   const invariants = checkPredicates(r, stateChecker, json.invariants, ["invariants"]);
   const witnesses = checkPredicates(r, stateChecker, json.check?.witnesses, ["check", "witnesses"]);
 

@@ -79,6 +79,14 @@ export interface RouteModel {
   readonly bind: readonly { readonly field: string; readonly source: string; readonly expr: TExpr }[];
 }
 
+/** An input the environment may inject; with `when`, only in composed states where it holds. */
+export interface EntryModel {
+  readonly instance: string;
+  readonly trigger: string;
+  readonly when?: { readonly source: string; readonly expr: TExpr };
+  readonly description?: string;
+}
+
 export interface CompositionModel {
   readonly kind: "composition";
   readonly file: string;
@@ -86,7 +94,7 @@ export interface CompositionModel {
   readonly version: number;
   readonly description?: string;
   readonly instances: readonly { readonly name: string; readonly machine: MachineModel }[];
-  readonly entry: readonly { readonly instance: string; readonly trigger: string }[];
+  readonly entry: readonly EntryModel[];
   readonly routes: readonly RouteModel[];
   readonly invariants: readonly Predicate[];
   readonly witnesses: readonly Predicate[];

@@ -70,6 +70,7 @@ function anyOfMessage(at: string): string {
   if (/^\/rows\/\d+\/kinds$/.test(at)) return `must be "*" or an array of input kinds`;
   if (/^\/rows\/\d+\/modes$/.test(at)) return `must be "*" or an array of "none", "Queue" and "Steer"`;
   if (/^\/rows\/\d+\/(idle|running|any)$/.test(at)) return `must be a decision name or { "reject": "reason" }`;
+  if (/^\/entry\/\d+$/.test(at)) return `must be "instance.Input" or { "input": "instance.Input", "when": "expression" }`;
   return "does not match any allowed form";
 }
 

@@ -69,13 +69,20 @@ export interface RouteJson {
   bind?: Record<string, string>;
 }
 
+/** An entry input with an environment assumption: injected only where `when` holds. */
+export interface EntryJson {
+  input: string;
+  when?: string;
+  description?: string;
+}
+
 export interface CompositionJson {
   $schema?: string;
   composition: string;
   version: number;
   description?: string;
   instances: Record<string, { machine: string; description?: string }>;
-  entry?: string[];
+  entry?: (string | EntryJson)[];
   routes: RouteJson[];
   invariants?: Record<string, string>;
   check?: CheckJson;

@@ -88,13 +88,23 @@ export interface RouteDesc<P, Q> {
   deliver(effect: P): Q;
 }
 
+export interface EntryInputDesc<S> {
+  readonly instance: string;
+  readonly trigger: string;
+  /**
+   * The environment assumption: the input is injected only in composed states where this holds
+   * (absent: in every state). It states a protocol the hand-written runtime keeps.
+   */
+  when?(state: S): boolean;
+}
+
 export interface CompositionKernel<S> {
   readonly composition: string;
   readonly version: number;
   readonly specFile: string;
   readonly instances: Readonly<Record<string, AnyKernel>>;
   /** Inputs the environment may inject: `instance.Input`. Routed-only triggers are not listed. */
-  readonly entryInputs: readonly { readonly instance: string; readonly trigger: string }[];
+  readonly entryInputs: readonly EntryInputDesc<S>[];
   readonly routes: readonly RouteDesc<AnyEffect, AnyTrigger>[];
   readonly invariants: readonly PredicateDesc<S>[];
   readonly witnesses: readonly PredicateDesc<S>[];

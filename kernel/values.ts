@@ -24,6 +24,18 @@ export function keysOf<K, V>(map: ReadonlyMap<K, V>): ReadonlySet<K> {
   return new Set(map.keys());
 }
 
+/**
+ * The elements of a Set (or a Map's keys) in canonical order: enum values in declared order when
+ * `order` is given, otherwise numbers ascending and strings by code unit. Generated loops iterate in
+ * this order so a loop's result never depends on insertion history, only on the value; that is
+ * what the explorer, which rebuilds states from canonical keys, has checked.
+ */
+export function inOrder<T extends string | number | boolean>(items: Iterable<T>, order?: readonly T[]): T[] {
+  const out = Array.from(items);
+  if (order) return out.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return out.sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+}
+
 export function allOf<T>(items: Iterable<T>, pred: (x: T) => boolean): boolean {
   for (const x of items) if (!pred(x)) return false;
   return true;

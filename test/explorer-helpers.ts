@@ -33,7 +33,7 @@ export function generateFixtures(specDir: string, prefix: string): GeneratedFixt
   const loaded = loadSpecs([specDir], REPO);
   if (loaded.diagnostics.length > 0) throw new Error(formatDiagnostics(loaded.diagnostics));
   const outDir = scratchDir(prefix);
-  const files = generateFiles(loaded.specs, { specRoot: specDir, outDir, kernelDir: join(REPO, "kernel") });
+  const files = generateFiles(loaded.specs, { specRoot: specDir, outDir, kernelDir: join(REPO, "kernel"), root: REPO });
   for (const [rel, text] of files) {
     mkdirSync(dirname(join(outDir, rel)), { recursive: true });
     writeFileSync(join(outDir, rel), text);

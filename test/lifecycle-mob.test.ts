@@ -101,14 +101,19 @@ describe("Mob kernel", () => {
     expect(brokenInvariants(reset.state)).toEqual([]);
     // The runtime id must be free: resetting onto the member's own runtime id is refused.
     expect(transition(before, { kind: "ResetMember", member: "m1", runtime: "r1" })).toMatchObject({ ok: false, code: "GuardRejected", guard: "runtime_free" });
-    // Fences are bounded by the seam's Fence type (0..2): after two bindings no third is minted.
+    // Fences keep increasing across incarnations: a respawn after the reset mints a third fence.
     const retired = run(
       reset.state,
       { kind: "ObserveRuntimeReady", runtime: "r2", fence: 2 },
       { kind: "RetireMember", member: "m1" },
       { kind: "ObserveRuntimeRetired", runtime: "r2", fence: 2 },
     );
-    expect(transition(retired, { kind: "RespawnMember", member: "m1", runtime: "r1" })).toMatchObject({ ok: false, code: "GuardRejected", guard: "fence_available" });
+    const respawned = fire(retired, { kind: "RespawnMember", member: "m1", runtime: "r1" });
+    expect(respawned.state.fences.get("m1")).toBe(3);
+    expect(respawned.state.generations.get("m1")).toBe(1);
+    // The last fence the type can hold is never exceeded: the mint guard refuses instead.
+    const exhausted = { ...retired, lastFence: 2147483647 };
+    expect(transition(exhausted, { kind: "RespawnMember", member: "m1", runtime: "r1" })).toMatchObject({ ok: false, code: "GuardRejected", guard: "fence_available" });
   });
 
   it("respawn after retirement mints a fresh fence and keeps the generation", () => {
@@ -264,7 +269,7 @@ describe("MeerkatMobSeam route table", () => {
     const bound = meerkatMobSeamComposition.routes.find((r) => r.name === "runtime_bound_reaches_mob");
     expect(bound?.deliver({ effect: "RuntimeBound", runtime: "r1", fence: 2 })).toEqual({ kind: "ObserveRuntimeReady", runtime: "r1", fence: 2 });
     const retire = meerkatMobSeamComposition.routes.find((r) => r.name === "retire_request_reaches_meerkat");
-    expect(retire?.deliver({ effect: "RequestRuntimeRetire", runtime: "r1", fence: 2 })).toEqual({ kind: "Retire" });
+    expect(retire?.deliver({ effect: "RequestRuntimeRetire", runtime: "r1", fence: 2 })).toEqual({ kind: "Retire", fence: 2 });
   });
 
   it("spawn, work, reset and destroy round trips across the seam", () => {

@@ -1,5 +1,6 @@
-// Emits one composition module: the composed state type, the typed route table (each route builds
-// the consumer's trigger from the producer's effect), invariants, witnesses and profiles.
+// Emits one composition module: the composed state type, the entry inputs (with their environment
+// assumptions), the typed route table (each route builds the consumer's trigger from the producer's
+// effect), invariants, witnesses and profiles.
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
@@ -42,6 +43,11 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
   const predicates = (list: CompositionModel["invariants"]) =>
     `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, stateCtx, h)} }`).join(",\n")}]`;
 
+  // Entry inputs as plain data; an environment assumption becomes `when(state)`.
+  const entryInputs = `[${c.entry
+    .map((e) => (e.when ? `{ instance: ${JSON.stringify(e.instance)}, trigger: ${JSON.stringify(e.trigger)}, when: (s: ${n.state}): boolean => ${exprCode(e.when.expr, stateCtx, h)} }` : literal({ instance: e.instance, trigger: e.trigger })))
+    .join(", ")}]`;
+
   const routes = c.routes.map((r) => {
     const fromM = c.instances.find((i) => i.name === r.from.instance)?.machine;
     const toM = c.instances.find((i) => i.name === r.to.instance)?.machine;
@@ -66,7 +72,7 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     version: ${c.version},
     specFile: ${JSON.stringify(c.file)},
     instances: { ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel}`).join(", ")} },
-    entryInputs: ${literal(c.entry)},
+    entryInputs: ${entryInputs},
     routes: [${routes.join(",\n")}],
     invariants: ${predicates(c.invariants)},
     witnesses: ${predicates(c.witnesses)},

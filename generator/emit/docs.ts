@@ -319,7 +319,10 @@ function compositionDoc(c: CompositionModel, path: string, ctx: LinkContext): st
     "",
     ...section("Route graph", ["The environment injects the entry inputs; each route delivers an effect of one instance as a trigger of another.", "", ...routeGraph(c)]),
     ...section("Instances", table(["instance", "machine"], c.instances.map((i) => [code(i.name), machineLink(i.machine)]))),
-    ...section("Entry inputs", list(c.entry.map((e) => code(`${e.instance}.${e.trigger}`)))),
+    ...section(
+      "Entry inputs",
+      list(c.entry.map((e) => `${code(`${e.instance}.${e.trigger}`)}${e.when ? ` when ${code(e.when.source)}` : ""}${e.description ? ` — ${e.description}` : ""}`)),
+    ),
     ...section("Routes", [
       ...(c.routes.length === 0
         ? ["_none_"]

@@ -199,8 +199,19 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
         break;
       }
       case "for": {
-        const over = s.over.t.kind === "map" ? `${exprCode(s.over, ctx, h)}.keys()` : exprCode(s.over, ctx, h);
-        out.push(`${indent}for (const ${varName(s.v)} of Array.from(${over})) {`, ...stmtsCode(s.body, ctx, h, indent + "  "), `${indent}}`);
+        // Seqs loop in their own order; Sets and Maps in canonical order (see kernel inOrder), so
+        // the result depends only on the value, as the explorer checked it. The snapshot also
+        // keeps the loop safe when its body writes the collection it walks.
+        const t = s.over.t;
+        let items: string;
+        if (t.kind === "seq") items = `Array.from(${exprCode(s.over, ctx, h)})`;
+        else {
+          const elem = t.kind === "map" ? t.key : (t as { of: TypeDesc }).of;
+          const source = t.kind === "map" ? `${exprCode(s.over, ctx, h)}.keys()` : exprCode(s.over, ctx, h);
+          const order = elem.kind === "enum" ? `, ${JSON.stringify(elem.values)} as const` : "";
+          items = `${h.use("inOrder")}(${source}${order})`;
+        }
+        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, indent + "  "), `${indent}}`);
         break;
       }
     }

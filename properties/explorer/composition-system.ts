@@ -1,6 +1,7 @@
 // A composition as an explorable system. The composed state is one state per instance plus a FIFO
 // queue of routed deliveries. Run to completion: while the queue is non-empty the only step is
-// delivering its head; when it is empty the environment may inject any entry input.
+// delivering its head; when it is empty the environment may inject any entry input whose
+// environment assumption (`when`) holds in the state.
 
 import type { AnyKernel, AnyState, AnyTrigger, CompositionKernel, EffectDesc, ProfileDesc } from "../../kernel/descriptor.js";
 import { encodeState } from "../../kernel/instance.js";
@@ -75,11 +76,17 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
   // Choices: every concrete entry input, then "deliver the queue head".
   const choices: AnyTrigger[] = [];
   const choiceInst: number[] = [];
+  /** The entry's environment assumption (index into `assumptions`) of each choice, or -1. */
+  const choiceAssumption: number[] = [];
+  const assumptions: ((state: unknown) => boolean)[] = [];
   for (const e of kernel.entryInputs) {
     const i = indexOf(e.instance);
+    const when = e.when?.bind(e);
+    const a = when ? assumptions.push(when) - 1 : -1;
     for (const t of concreteTriggers(e.trigger, triggerFields((kernels[i] as AnyKernel).triggers, e.trigger), ctx)) {
       choices.push(t);
       choiceInst.push(i);
+      choiceAssumption.push(a);
     }
   }
   const DELIVER = choices.length;
@@ -104,6 +111,19 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
     return { ok: true, transition: qualify(i, r.transition), state: { inst, queue }, effects: r.effects, instance: i };
   };
 
+  // Assumptions are evaluated once per state (the engine tries every choice of a state in a row).
+  let assumedFor: ComposedState | null = null;
+  const assumed = new Int8Array(assumptions.length);
+  const assumptionHolds = (s: ComposedState, a: number): boolean => {
+    if (a < 0) return true;
+    if (assumedFor !== s) {
+      assumedFor = s;
+      assumed.fill(-1);
+    }
+    if (assumed[a] === -1) assumed[a] = (assumptions[a] as (state: unknown) => boolean)(recordOf(s)) ? 1 : 0;
+    return assumed[a] === 1;
+  };
+
   const step = (s: ComposedState, c: number): StepResult<ComposedState> => {
     if (c === DELIVER) {
       const d = s.queue[0] as Delivery;
@@ -114,6 +134,7 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
       return { ok: false, code: "RouteRefused", route: (routes[d.route] as (typeof routes)[number]).name, instance: names[i] as string, refusal: r };
     }
     const i = choiceInst[c] as number;
+    if (!assumptionHolds(s, choiceAssumption[c] as number)) return { ok: false, code: "NotOffered", instance: names[i] as string, trigger: (choices[c] as AnyTrigger).kind };
     const r = (kernels[i] as AnyKernel).transition(s.inst[i] as AnyState, choices[c] as AnyTrigger);
     return r.ok ? fire(s, i, r, s.queue) : ambiguous(i, r);
   };
@@ -217,7 +238,12 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
         const effs = effectDescs[r.instance ?? 0] as Map<string, EffectDesc>;
         return { ...head, transition: r.transition, state: stateJson(r.state), effects: r.effects.map((e) => effectJson(effs, e)), pending: r.state.queue.map(deliveryJson) };
       }
-      const refusal: JsonObject = r.code === "RouteRefused" ? { code: r.code, route: r.route, instance: r.instance, refused: refusalJson(r.refusal) } : refusalJson(r);
+      const refusal: JsonObject =
+        r.code === "RouteRefused"
+          ? { code: r.code, route: r.route, instance: r.instance, refused: refusalJson(r.refusal) }
+          : r.code === "NotOffered"
+            ? { code: r.code, instance: r.instance, trigger: r.trigger }
+            : refusalJson(r);
       return { ...head, transition: null, state: null, effects: [], pending: s.queue.map(deliveryJson), refusal };
     },
   };

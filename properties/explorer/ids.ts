@@ -22,7 +22,7 @@ export class IdSpace {
     if (known) return known;
     const n = this.profile.domains[type];
     if (n === undefined) throw new ExploreSetupError(`profile ${this.profile.name} gives no domain size for id type ${type}`);
-    const values = Array.from({ length: n }, (_, i) => idValue(type, i));
+    const values = Array.from({ length: n }, (_, i) => idValue(type, i, n));
     const made: IdDomain = { type, slot: this.#domains.size, values, index: new Map(values.map((v, i) => [v, i])) };
     this.#domains.set(type, made);
     return made;
@@ -33,6 +33,10 @@ export class IdSpace {
   }
 }
 
-export function idValue(type: string, i: number): string {
-  return `${type}#${i + 1}`;
+/**
+ * The i-th symbolic value of a domain of n. Numbers are zero-padded to the domain's width so that
+ * string order (how generated code orders ids in loops) equals index order (how states are keyed).
+ */
+export function idValue(type: string, i: number, n: number = i + 1): string {
+  return `${type}#${String(i + 1).padStart(String(n).length, "0")}`;
 }

@@ -80,7 +80,7 @@ export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSp
       const payload = t ? recordJson(t.fields, choices[c] as AnyTrigger) : {};
       const trigger = (choices[c] as AnyTrigger).kind;
       if (r.ok) return { trigger, payload, transition: r.transition, state: encodeState(kernel.fields, r.state), effects: r.effects.map((e) => effectJson(effectDescs, e)) };
-      return { trigger, payload, transition: null, state: null, effects: [], refusal: r.code === "RouteRefused" ? { code: r.code, route: r.route } : refusalJson(r) };
+      return { trigger, payload, transition: null, state: null, effects: [], refusal: r.code === "RouteRefused" ? { code: r.code, route: r.route } : r.code === "NotOffered" ? { code: r.code } : refusalJson(r) };
     },
   };
 }

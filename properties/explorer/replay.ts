@@ -77,6 +77,7 @@ function compositionStepper(kernel: CompositionKernel<unknown>, profile: string)
     if (i < 0) throw new Error(`${kernel.composition} has no instance ${String(name)}`);
     return i;
   };
+  const record = (s: ComposedState): Record<string, AnyState> => Object.fromEntries(names.map((n, i) => [n, s.inst[i] as AnyState]));
   return {
     sys: compositionSystem(kernel, selectProfile(`composition ${kernel.composition}`, kernel.profiles, profile)),
     initial: () => ({ inst: kernels.map((k) => k.initialState()), queue: [] }),
@@ -94,6 +95,10 @@ function compositionStepper(kernel: CompositionKernel<unknown>, profile: string)
       } else {
         if (s.queue.length > 0) throw new Error(`input ${step.trigger} injected while deliveries are pending`);
         i = at(step.instance);
+        const entries = kernel.entryInputs.filter((e) => e.instance === step.instance && e.trigger === step.trigger);
+        if (entries.length > 0 && !entries.some((e) => e.when === undefined || e.when(record(s)))) {
+          throw new Error(`input ${step.instance ?? ""}.${step.trigger} injected where its environment assumption does not hold`);
+        }
         trigger = decodeTrigger(triggerFields((kernels[i] as AnyKernel).triggers, step.trigger), step.trigger, step.payload);
         rest = s.queue;
       }

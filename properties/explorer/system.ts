@@ -26,7 +26,18 @@ export interface RouteRefused {
   readonly refusal: Refusal<string>;
 }
 
-export type StepResult<S> = StepFired<S> | Refusal<string> | RouteRefused;
+/**
+ * A composition entry input whose environment assumption (`when`) is false in this state: the
+ * environment does not offer it there. Neither a step nor a violation.
+ */
+export interface NotOffered {
+  readonly ok: false;
+  readonly code: "NotOffered";
+  readonly instance: string;
+  readonly trigger: string;
+}
+
+export type StepResult<S> = StepFired<S> | Refusal<string> | RouteRefused | NotOffered;
 
 export interface NamedCheck<S> {
   readonly name: string;

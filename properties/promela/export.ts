@@ -7,8 +7,9 @@
 //   payload of the profile's bounded domains: one `d_step` per (trigger, payload), whose first
 //   statement is the enabling condition, so a disabled trigger is not executable;
 // - a trigger with two enabled transitions is a determinism violation (assert) and has no successor;
-// - a successor with a collection over maxCollectionSize is out of bounds: the step leaves the
-//   state unchanged (no new state);
+// - a successor with a collection over maxCollectionSize (nested ones included), or an int outside
+//   the profile's narrower bound for its type (profile `ints`), is out of bounds: the step leaves
+//   the state unchanged (no new state), as the explorer prunes it;
 // - invariants are asserted in every reachable state, the initial one included, by one loop
 //   alternative that is executable only when an invariant is false (a self-loop, so it adds no
 //   state); this checks each state once, exactly like the explorer's check of each new state;
@@ -51,6 +52,7 @@ class Exporter {
   readonly types = new Map<string, TypeDesc>();
   readonly scratch: Scratch;
   readonly tmp: UpdateScope["tmp"];
+  #ambiguous: string | null = null;
 
   constructor(
     readonly m: MachineModel,
@@ -59,7 +61,7 @@ class Exporter {
     this.max = profile.maxCollectionSize;
     this.scratchCap = scratchSeqCapacity(m, profile);
     this.scratch = new Scratch(profile, this.scratchCap);
-    this.tmp = { a: this.scratch.int("a"), b: this.scratch.int("b"), i: this.scratch.int("i"), j: this.scratch.int("j") };
+    this.tmp = { a: this.scratch.int("a"), b: this.scratch.int("b"), i: this.scratch.int("i"), j: this.scratch.int("j"), oob: this.scratch.named("out_of_bounds") };
     const written = new Set(m.transitions.flatMap((t) => writtenFields(t.updates)));
     for (const f of m.fields) {
       this.types.set(f.name, f.type);
@@ -72,8 +74,6 @@ class Exporter {
       }
     }
   }
-
-  #ambiguous: string | null = null;
 
   /** A hidden flag whose name makes pan's report say what failed. */
   ambiguousFlag(): string {
@@ -91,6 +91,12 @@ class Exporter {
     const s = this.state.get(name);
     if (!s) throw new Error(`internal: unknown field ${name}`);
     return s;
+  }
+
+  fieldType(name: string): TypeDesc {
+    const t = this.types.get(name);
+    if (!t) throw new Error(`internal: unknown field ${name}`);
+    return t;
   }
 
   workStore(name: string): Store {
@@ -134,13 +140,14 @@ class Exporter {
     };
     const copyIn = written.flatMap((f) => copyStore(this.workStore(f), this.stateStore(f)));
     const updates = compileStmts(tr.updates, scope);
-    const bound = or(written.map((f) => overBound(viewOf(this.workStore(f)), this.max)));
+    const flagged = renderedUses(updates, this.tmp.oob);
+    const bound = or([flagged ? this.tmp.oob : "0", ...written.map((f) => overBound(viewOf(this.workStore(f)), this.fieldType(f), this.profile))]);
     const commit = [
       ...written.flatMap((f) => copyStore(this.stateStore(f), this.workStore(f))),
       ...(tr.to === null ? [] : [raw(`phase = ${this.phaseCode(tr.to)}`)]),
     ];
     const tail = bound === "0" ? commit : ifElse(bound, [comment("out of bounds (a collection over maxCollectionSize): no successor")], commit);
-    return [comment(`${tr.name}${tr.to === null ? "" : ` -> ${tr.to}`}`), ...copyIn, ...updates, ...tail];
+    return [comment(`${tr.name}${tr.to === null ? "" : ` -> ${tr.to}`}`), ...(flagged ? [raw(`${this.tmp.oob} = 0`)] : []), ...copyIn, ...updates, ...tail];
   }
 
   /** One loop alternative per concrete trigger. */
@@ -152,10 +159,10 @@ class Exporter {
       const binds = new Map(t.fields.map((f) => [f.name, constView(payload.get(f.name) as ConstVal, f.type, this.profile)] as const));
       const scope = this.preScope(binds);
       const en = candidates.map((tr) => this.enabled(tr, scope));
-      const any = or(en);
-      if (any === "0") continue;
+      const someEnabled = or(en);
+      if (someEnabled === "0") continue;
       let body: PStmt[];
-      if (candidates.length === 1) body = [raw(any), ...this.fire(candidates[0] as TransitionModel, binds)];
+      if (candidates.length === 1) body = [raw(someEnabled), ...this.fire(candidates[0] as TransitionModel, binds)];
       else {
         const branches = candidates.map((tr, i) => ({
           guard: and([en[i] as string, ...en.filter((_, j) => j !== i).map(not)]),
@@ -164,7 +171,7 @@ class Exporter {
         const names = candidates.map((c) => c.name).join(", ");
         const flag = this.ambiguousFlag();
         const report = [comment(`AmbiguousTransition: two of ${names} are enabled`), raw(`${flag} = 1`), raw(`assert(${flag} == 0)`)];
-        body = [raw(any), { k: "if", branches: [...branches, { guard: "else", body: report }] }];
+        body = [raw(someEnabled), { k: "if", branches: [...branches, { guard: "else", body: report }] }];
       }
       out.push(`  :: /* ${t.name}${describePayload(t, payload, this.profile)} */`, "     d_step {", ...render(body, "       "), "     }");
     }
@@ -221,6 +228,11 @@ class Exporter {
     lines.push(`  od`, `}`, "");
     return lines.join("\n");
   }
+}
+
+/** Whether the printed statements mention a name (the out-of-bounds flag is only reset where it is set). */
+function renderedUses(stmts: readonly PStmt[], name: string): boolean {
+  return render(stmts, "").some((line) => line.includes(name));
 }
 
 function enumLegend(m: MachineModel): string[] {

@@ -7,7 +7,7 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { TExpr } from "../../generator/expr/typed.js";
 import { PromelaUnsupportedError } from "./errors.js";
 import { and, asCount, cond, eqExpr, not, or, sum } from "./pml.js";
-import { asScalar, encodeLiteral, indexOf, isScalarType, num, scalarDomain, valueAt, type ScalarDomain } from "./scalar.js";
+import { asScalar, encodeLiteral, inBound, indexOf, isScalarType, num, scalarDomain, valueAt, type ScalarDomain } from "./scalar.js";
 import { condView, eqView, expect, pick, range, scalar, type Ix, type View } from "./view.js";
 
 export interface ExprScope {
@@ -36,11 +36,16 @@ export function elementOf(t: TypeDesc): TypeDesc {
   throw new PromelaUnsupportedError(`${t.kind} is not a collection`);
 }
 
-/** An index into a scalar domain for an encoded value, folded when the value is a literal. */
+/**
+ * An index into a scalar domain for an encoded value, folded when the value is a literal. A value
+ * outside a profile's int bound maps to slot 0; pair the lookup with `inBound`.
+ */
 export function indexFor(d: ScalarDomain, value: string): Ix {
-  if (/^-?\d+$/.test(value)) return Number(value) - d.lo;
-  const m = /^\((-\d+)\)$/.exec(value);
-  if (m) return Number(m[1]) - d.lo;
+  const m = /^\(?(-?\d+)\)?$/.exec(value);
+  if (m) {
+    const i = Number(m[1]) - d.lo;
+    return i >= 0 && i < d.size ? i : 0;
+  }
   return indexOf(d, value);
 }
 
@@ -122,6 +127,9 @@ export function compileExpr(e: TExpr, scope: ExprScope): View {
       return compileFn(e as TExpr & { k: "fn" }, scope);
     case "setlit": {
       const d = domainOf(elementOf(e.t), profile, "a Set element");
+      if (d.declared && e.items.some((it) => it.range === undefined || it.range[0] < d.lo || it.range[1] > d.hi)) {
+        throw new PromelaUnsupportedError(`a Set literal may hold values outside the profile's bound ${d.lo}..${d.hi} for its int elements`);
+      }
       const items = e.items.map(s);
       return { k: "set", size: d.size, mem: (i) => or(items.map((it) => eqExpr(it, valueAt(d, i)))) };
     }
@@ -188,19 +196,24 @@ function compileFn(e: TExpr & { k: "fn" }, scope: ExprScope): View {
         const x = sc(1);
         return scalar(or(range(a.cap).map((j) => and([`(${j} < ${a.len})`, eqExpr(expect(a.at(j), "scalar").e, x)]))));
       }
-      return scalar(expect(a, "set").mem(indexFor(keyDom(), sc(1))));
+      const x = sc(1);
+      return scalar(and([inBound(keyDom(), x), expect(a, "set").mem(indexFor(keyDom(), x))]));
     }
-    case "containsKey":
-      return scalar(expect(a, "map").has(indexFor(keyDom(), sc(1))));
+    case "containsKey": {
+      const x = sc(1);
+      return scalar(and([inBound(keyDom(), x), expect(a, "map").has(indexFor(keyDom(), x))]));
+    }
     case "get": {
       const m = expect(a, "map");
-      const i = indexFor(keyDom(), sc(1));
-      return { k: "option", has: m.has(i), of: m.val(i) };
+      const x = sc(1);
+      const i = indexFor(keyDom(), x);
+      return { k: "option", has: and([inBound(keyDom(), x), m.has(i)]), of: m.val(i) };
     }
     case "getOr": {
       const m = expect(a, "map");
-      const i = indexFor(keyDom(), sc(1));
-      return condView(m.has(i), m.val(i), compileExpr(arg(2), scope));
+      const x = sc(1);
+      const i = indexFor(keyDom(), x);
+      return condView(and([inBound(keyDom(), x), m.has(i)]), m.val(i), compileExpr(arg(2), scope));
     }
     case "keys": {
       const m = expect(a, "map");

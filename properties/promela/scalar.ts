@@ -16,6 +16,11 @@ export interface ScalarDomain {
   /** Smallest encoding; also the canonical filler for unused slots (none, absent key, past a Seq's end). */
   readonly lo: number;
   readonly hi: number;
+  /**
+   * For int types the profile bounds more narrowly (profile `ints`): the declared range. Values
+   * outside lo..hi but inside it are legal at run time and pruned during exploration.
+   */
+  readonly declared?: { readonly lo: number; readonly hi: number };
   /** Number of values: hi - lo + 1. */
   readonly size: number;
   /** Narrowest Promela type that holds every encoding (what a state-vector slot uses). */
@@ -35,9 +40,14 @@ export function scalarDomain(t: ScalarType, profile: ProfileDesc): ScalarDomain 
   switch (t.kind) {
     case "bool":
       return { lo: 0, hi: 1, size: 2, storage: "bit" };
-    case "int":
+    case "int": {
       if (!Number.isFinite(t.min) || !Number.isFinite(t.max)) throw new PromelaUnsupportedError(`int type ${t.name} has no finite range`);
-      return { lo: t.min, hi: t.max, size: t.max - t.min + 1, storage: storageFor(t.min, t.max) };
+      const bound = profile.intBounds?.[t.name];
+      const lo = bound?.min ?? t.min;
+      const hi = bound?.max ?? t.max;
+      const narrower = lo > t.min || hi < t.max;
+      return { lo, hi, size: hi - lo + 1, storage: storageFor(lo, hi), ...(narrower ? { declared: { lo: t.min, hi: t.max } } : {}) };
+    }
     case "enum":
       return { lo: 0, hi: t.values.length - 1, size: t.values.length, storage: storageFor(0, t.values.length - 1) };
     case "id": {
@@ -62,7 +72,17 @@ export function domainValues(d: ScalarDomain): number[] {
 
 /** Promela expression: the 0-based index of an encoded value (for Set bits and Map keys). */
 export function indexOf(d: ScalarDomain, value: string): string {
-  return d.lo === 0 ? value : `(${value} - ${num(d.lo)})`;
+  const i = d.lo === 0 ? value : `(${value} - ${num(d.lo)})`;
+  // A profile-bounded int may hold a value outside the bound: read slot 0 then (callers also test inBound).
+  return d.declared ? `(${inBound(d, value)} -> ${i} : 0)` : i;
+}
+
+/** Promela condition: the encoded value lies in the explored domain (always, unless a profile narrows an int type). */
+export function inBound(d: ScalarDomain, value: string): string {
+  if (!d.declared) return "1";
+  const n = /^\(?(-?\d+)\)?$/.exec(value);
+  if (n) return Number(n[1]) >= d.lo && Number(n[1]) <= d.hi ? "1" : "0";
+  return `((${value} >= ${num(d.lo)}) && (${value} <= ${num(d.hi)}))`;
 }
 
 /** Promela expression: the encoded value at an index. */

@@ -5,7 +5,7 @@
 import type { TExpr, TStmt } from "../../generator/expr/typed.js";
 import { compileExpr, domainOf, elementOf, indexFor, withVar, type ExprScope } from "./expr.js";
 import { assign, countedLoop, ifElse, raw, type PStmt } from "./pml.js";
-import { valueAt } from "./scalar.js";
+import { inBound, valueAt, type ScalarDomain } from "./scalar.js";
 import type { Scratch } from "./scratch.js";
 import { cellRead, cellWrite, viewOf, writeEmpty, writeView, type Store } from "./store.js";
 import { expect, scalar, type SetView, type View } from "./view.js";
@@ -14,8 +14,11 @@ export interface UpdateScope extends ExprScope {
   /** Working store of a field the transition writes. */
   work(field: string): Store;
   readonly scratch: Scratch;
-  /** Shared hidden ints for collection operations (never live across two statements). */
-  readonly tmp: { readonly a: string; readonly b: string; readonly i: string; readonly j: string };
+  /**
+   * Shared hidden ints for collection operations (never live across two statements), and `oob`:
+   * set when a value outside a profile's int bound is added to a Set or as a Map key.
+   */
+  readonly tmp: { readonly a: string; readonly b: string; readonly i: string; readonly j: string; readonly oob: string };
 }
 
 export function compileStmts(stmts: readonly TStmt[], scope: UpdateScope): PStmt[] {
@@ -59,12 +62,15 @@ function compileOp(s: TStmt & { k: "op" }, scope: UpdateScope): PStmt[] {
   const st = scope.work(s.field);
   const arg = (n: number): View => compileExpr(s.args[n] as TExpr, scope);
   const sc = (n: number): string => expect(arg(n), "scalar").e;
-  const { a, b, i, j } = scope.tmp;
+  const { a, b, i, j, oob } = scope.tmp;
+  /** Adding a value outside the explored domain makes the successor out of bounds; removing one is a no-op. */
+  const guarded = (d: ScalarDomain, x: string, write: PStmt[], adds: boolean): PStmt[] => ifElse(inBound(d, x), write, adds ? [assign(oob, "1")] : []);
   switch (st.k) {
     case "set": {
       if (s.method === "clear") return writeEmpty(st, 0);
       const d = domainOf(elementOf(s.fieldType), scope.profile, "a Set element");
-      return cellWrite(st.bits, indexFor(d, sc(0)), s.method === "add" ? "1" : "0");
+      const x = sc(0);
+      return guarded(d, x, cellWrite(st.bits, indexFor(d, x), s.method === "add" ? "1" : "0"), s.method === "add");
     }
     case "map": {
       if (s.method === "clear") return writeEmpty(st, 0);
@@ -85,13 +91,16 @@ function compileOp(s: TStmt & { k: "op" }, scope: UpdateScope): PStmt[] {
           }
         }
       }
-      let k = indexFor(d, sc(0));
+      const key = sc(0);
+      let k = indexFor(d, key);
+      let inside = inBound(d, key);
       if (typeof k === "string") {
-        out.push(assign(a, k));
-        k = a;
+        out.push(assign(a, key));
+        k = indexFor(d, a);
+        inside = inBound(d, a);
       }
-      if (value === null) return [...out, ...cellWrite(st.has, k, "0"), ...writeEmpty(st.val, k)];
-      return [...out, ...cellWrite(st.has, k, "1"), ...writeView(st.val, k, value)];
+      if (value === null) return [...out, ...ifElse(inside, [...cellWrite(st.has, k, "0"), ...writeEmpty(st.val, k)])];
+      return [...out, ...ifElse(inside, [...cellWrite(st.has, k, "1"), ...writeView(st.val, k, value)], [assign(oob, "1")])];
     }
     case "seq": {
       const len = cellRead(st.len, 0);
