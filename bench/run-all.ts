@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
-const benches = ["generate", "explore", "runtime", "durable"];
+const benches = ["generate", "lifecycle", "explorer", "explore", "runtime", "durable"];
 const passThrough = process.argv.slice(2);
 let failed = 0;
 for (const name of benches) {

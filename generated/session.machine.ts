@@ -2339,7 +2339,7 @@ function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntim
 /** Everything the explorer, the codec and the runtime need to drive this machine. */
 export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeTransitionName> = {
   machine: "SessionRuntime",
-  version: 1,
+  version: 2,
   specFile: "spec/session.machine.json",
   phases: ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"],
   initialPhase: "Initializing",
@@ -2380,7 +2380,7 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
   { name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))", holds: (s: SessionRuntimeState): boolean => (!(s.queue.length === 0) && anyOf(s.inputs.keys(), (v_x) => (((lookup(s.inputs, v_x))! === "Consumed") && (lookup(s.laneOf, v_x) === "Steer")))) },
   { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", holds: (s: SessionRuntimeState): boolean => anyOf(s.inputs.keys(), (v_x) => ((lookup(s.inputs, v_x))! === "Superseded")) },
   { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", holds: (s: SessionRuntimeState): boolean => anyOf(s.inputs.keys(), (v_x) => ((lookup(s.inputs, v_x))! === "Coalesced")) }],
-  profiles: { ci: { name: "ci", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2 }, maxDepth: 14, maxCollectionSize: 2, intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } }, maxStates: null, allowDeadlockIn: [], symmetry: true }, deep: { name: "deep", domains: { RuntimeId: 2, InputId: 3, RunId: 2, WorkId: 2 }, maxDepth: 16, maxCollectionSize: 3, intBounds: { Fence: { min: 0, max: 3 }, Generation: { min: 0, max: 2 } }, maxStates: null, allowDeadlockIn: [], symmetry: true } },
+  profiles: { ci: { name: "ci", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2 }, maxDepth: 14, maxCollectionSize: 2, intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } }, maxStates: null, allowDeadlockIn: [], symmetry: true }, deep: { name: "deep", domains: { RuntimeId: 2, InputId: 3, RunId: 2, WorkId: 2 }, maxDepth: 11, maxCollectionSize: 3, intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } }, maxStates: null, allowDeadlockIn: [], symmetry: true } },
   initialState,
   transition,
 };

@@ -40,6 +40,7 @@ describe("contract docs", () => {
         "meerkat-mob-seam.composition.md",
         "mob.md",
         "ops.md",
+        "session-turn.composition.md",
         "session.md",
         "turn.md",
       ].sort(),
@@ -80,7 +81,7 @@ describe("contract docs", () => {
   it("groups the transitions that share an edge into one label", () => {
     const session = docs.get("session.md") ?? "";
     const edges = mermaid(session).filter((l) => l.startsWith("Running --> Idle:"));
-    expect(edges).toEqual(["Running --> Idle: CommitToIdle, FailToIdle, RollbackToIdle"]);
+    expect(edges).toEqual(["Running --> Idle: CommitToIdle, FailToIdle, RollbackToIdle, FailAfterBoundaryToIdle"]);
   });
 
   it("draws a composition's routes and entry inputs as a flowchart and lists the bindings", () => {

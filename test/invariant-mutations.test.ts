@@ -38,7 +38,7 @@ const PROFILE = "ci";
  * A mutant's violation must show up within this many states (exploration stops at the violation).
  * The deepest mutant (session's off-by-one in FailToIdle, 11 steps) needs about 120 000.
  */
-const MAX_STATES = 150_000;
+const MAX_STATES = 250_000;
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
