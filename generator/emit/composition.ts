@@ -5,6 +5,7 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
 import { literal } from "./literal.js";
+import { objectLiteral, objectType } from "./writers.js";
 import { compositionNames, machineNames } from "./names.js";
 import { exprCode, HelperUse, type CodeContext } from "./ts-code.js";
 
@@ -36,7 +37,7 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     kind: StructureKind.TypeAlias,
     isExported: true,
     name: n.state,
-    type: `{\n${c.instances.map((i) => `  readonly ${i.name}: ${machineNames(i.machine.name).state};`).join("\n")}\n}`,
+    type: objectType(c.instances.map((i) => [i.name, machineNames(i.machine.name).state] as const)),
   });
 
   const stateCtx: CodeContext = { field: (f, inst) => `s.${inst}.${f}`, phase: (inst) => `s.${inst}.phase` };
@@ -55,29 +56,31 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     const triggerType = machineNames(toM?.name ?? "").triggerType(r.to.trigger, r.to.kind);
     const bindCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
     const payload = r.bind.map((b) => `, ${b.field}: ${exprCode(b.expr, bindCtx, h).replace(/\bb_(\w+)/g, "p.$1")}`).join("");
-    return `{
-      name: ${JSON.stringify(r.name)},
-      from: ${literal(r.from)},
-      to: ${literal(r.to)},
-      deliver(e: AnyEffect): AnyTrigger {
-        const p = e as unknown as ${effectType};
-        const out: ${triggerType} = { kind: ${JSON.stringify(r.to.trigger)}${payload} };
-        return out;
-      },
-    }`;
+    return [
+      "{",
+      `  name: ${JSON.stringify(r.name)},`,
+      `  from: ${literal(r.from)},`,
+      `  to: ${literal(r.to)},`,
+      "  deliver(e: AnyEffect): AnyTrigger {",
+      `    const p = e as unknown as ${effectType};`,
+      `    const out: ${triggerType} = { kind: ${JSON.stringify(r.to.trigger)}${payload} };`,
+      "    return out;",
+      "  },",
+      "}",
+    ].join("\n");
   });
 
-  const value = `{
-    composition: ${JSON.stringify(c.name)},
-    version: ${c.version},
-    specFile: ${JSON.stringify(c.file)},
-    instances: { ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel}`).join(", ")} },
-    entryInputs: ${entryInputs},
-    routes: [${routes.join(",\n")}],
-    invariants: ${predicates(c.invariants)},
-    witnesses: ${predicates(c.witnesses)},
-    profiles: ${literal(Object.fromEntries(c.profiles.map((p) => [p.name, p])))},
-  }`;
+  const value = objectLiteral([
+    ["composition", JSON.stringify(c.name)],
+    ["version", String(c.version)],
+    ["specFile", JSON.stringify(c.file)],
+    ["instances", `{ ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel}`).join(", ")} }`],
+    ["entryInputs", entryInputs],
+    ["routes", `[${routes.join(",\n")}]`],
+    ["invariants", predicates(c.invariants)],
+    ["witnesses", predicates(c.witnesses)],
+    ["profiles", literal(Object.fromEntries(c.profiles.map((p) => [p.name, p])))],
+  ]);
   body.push({
     kind: StructureKind.VariableStatement,
     isExported: true,

@@ -5,6 +5,7 @@ import { StructureKind, VariableDeclarationKind, type StatementStructures } from
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { literal } from "./literal.js";
+import { objectLiteral, objectType } from "./writers.js";
 import { machineNames } from "./names.js";
 import { bindName, exprCode, fieldLocal, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
 
@@ -98,24 +99,24 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
   const predicates = (list: readonly Predicate[]) =>
     `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)} }`).join(",\n")}]`;
 
-  const kernelValue = `{
-    machine: ${JSON.stringify(m.name)},
-    version: ${m.version},
-    specFile: ${JSON.stringify(m.file)},
-    phases: ${JSON.stringify(m.phaseType.values)},
-    initialPhase: ${JSON.stringify(m.initialPhase)},
-    terminalPhases: ${JSON.stringify(m.terminalPhases)},
-    fields: ${literal(m.fields.map((f) => ({ name: f.name, type: f.type })))},
-    triggers: ${literal(m.triggers.map((t) => ({ kind: t.kind, name: t.name, fields: t.fields.map((f) => ({ name: f.name, type: f.type })) })))},
-    queryOnly: ${JSON.stringify(m.queryOnly)},
-    effects: ${literal(m.effects.map((e) => ({ name: e.name, fields: e.fields.map((f) => ({ name: f.name, type: f.type })) })))},
-    transitions: ${literal(m.transitions.map((t) => ({ name: t.name, from: t.from, on: t.on, to: t.to, guards: t.guards.map((g) => g.name) })))},
-    invariants: ${predicates(m.invariants)},
-    witnesses: ${predicates(m.witnesses)},
-    profiles: ${literal(Object.fromEntries(m.profiles.map((p) => [p.name, p])))},
-    initialState,
-    transition,
-  }`;
+  const kernelValue = objectLiteral([
+    ["machine", JSON.stringify(m.name)],
+    ["version", String(m.version)],
+    ["specFile", JSON.stringify(m.file)],
+    ["phases", literal(m.phaseType.values)],
+    ["initialPhase", JSON.stringify(m.initialPhase)],
+    ["terminalPhases", literal(m.terminalPhases)],
+    ["fields", literal(m.fields.map((f) => ({ name: f.name, type: f.type })))],
+    ["triggers", literal(m.triggers.map((t) => ({ kind: t.kind, name: t.name, fields: t.fields.map((f) => ({ name: f.name, type: f.type })) })))],
+    ["queryOnly", literal(m.queryOnly)],
+    ["effects", literal(m.effects.map((e) => ({ name: e.name, fields: e.fields.map((f) => ({ name: f.name, type: f.type })) })))],
+    ["transitions", literal(m.transitions.map((t) => ({ name: t.name, from: t.from, on: t.on, to: t.to, guards: t.guards.map((g) => g.name) })))],
+    ["invariants", predicates(m.invariants)],
+    ["witnesses", predicates(m.witnesses)],
+    ["profiles", literal(Object.fromEntries(m.profiles.map((p) => [p.name, p])))],
+    ["initialState", "initialState"],
+    ["transition", "transition"],
+  ]);
   body.push({
     kind: StructureKind.VariableStatement,
     isExported: true,
@@ -189,10 +190,6 @@ function docFor(t: TypeDesc): string[] {
   }
 }
 
-function objectType(fields: readonly (readonly [string, string])[]): string {
-  if (fields.length === 0) return "Readonly<Record<never, never>>";
-  return `{\n${fields.map(([k, t]) => `  readonly ${k}: ${t};`).join("\n")}\n}`;
-}
 
 /** Finds the one enabled transition for a trigger, or explains why none (or several) are. */
 function triggerFunction(m: MachineModel, t: TriggerModel, h: HelperUse): StatementStructures {

@@ -1,0 +1,31 @@
+// Multi-line type and value text as ts-morph writer functions. The printer gives a raw string's
+// continuation lines a hanging indent (closing braces included); a writer indents each line at
+// its own nesting level, so the output needs no separate formatting pass.
+
+import type { WriterFunction } from "ts-morph";
+
+/** `{ readonly k: T; ... }` over several lines. */
+export function objectType(fields: readonly (readonly [string, string])[]): string | WriterFunction {
+  if (fields.length === 0) return "Readonly<Record<never, never>>";
+  return (w) => {
+    w.write("{").newLine();
+    w.indent(() => {
+      for (const [k, t] of fields) w.writeLine(`readonly ${k}: ${t};`);
+    });
+    w.write("}");
+  };
+}
+
+/**
+ * `{ k: v, ... }` over several lines. Values may span lines; their continuation lines are written
+ * relative to the entry's own indentation.
+ */
+export function objectLiteral(entries: readonly (readonly [string, string])[]): WriterFunction {
+  return (w) => {
+    w.write("{").newLine();
+    w.indent(() => {
+      for (const [k, v] of entries) w.write(k === v ? `${k},` : `${k}: ${v},`).newLine();
+    });
+    w.write("}");
+  };
+}

@@ -1,0 +1,186 @@
+// Admission (upstream §3.2, §3.4, §3.5, §4): shape, phase, durability and peer checks, idempotency
+// dedup, policy, then the machine's AcceptInput / AcceptConsumed (and SupersedeInput / CoalesceInput
+// for a queued input of the same scope). Runs under the session mutex.
+
+import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
+import type { CompletionOutcome } from "./completion.js";
+import type { Core } from "./core.js";
+import {
+  DuplicateInputError,
+  NotReadyError,
+  NotRegisteredError,
+  QueueFullError,
+  SessionDestroyedError,
+  type MachineRefusal,
+  type RejectReason,
+} from "./errors.js";
+import { applyIntentOf, effectiveHandlingMode, executionKindOf, type Input, type InputId } from "./input.js";
+import type { InputRecord } from "./ledger.js";
+import { boundaryOf, drivesLoop, type PolicyDecision } from "./policy.js";
+import { visiblePhase, type SessionEntry } from "./session.js";
+import { transact } from "./transact.js";
+
+export type AcceptMode = "plain" | "completion" | "withoutWake";
+
+export type AcceptResult =
+  | {
+      readonly outcome: "Accepted";
+      readonly inputId: InputId;
+      readonly decision: PolicyDecision;
+      /** Absent when the input was terminal at admission (consumed on accept) or not requested. */
+      readonly completion?: Promise<CompletionOutcome>;
+    }
+  | {
+      readonly outcome: "Deduplicated";
+      readonly inputId: InputId;
+      readonly existingId: InputId;
+      /** Joined to the live existing input; absent when it is already terminal. */
+      readonly completion?: Promise<CompletionOutcome>;
+    }
+  | { readonly outcome: "Rejected"; readonly inputId: InputId; readonly reason: RejectReason; readonly completion?: undefined };
+
+/** Throws a typed error unless the session's visible phase accepts input. Nothing is changed. */
+export function assertAccepting(entry: SessionEntry, inputId: InputId, operation: string): void {
+  const s = entry.state;
+  if (s.phase === "Destroyed") throw new SessionDestroyedError(entry.id, inputId);
+  if (!s.registered && s.phase !== "Initializing") throw new NotRegisteredError(entry.id, inputId);
+  const phase = visiblePhase(s);
+  if (phase !== "Idle" && phase !== "Attached" && phase !== "Running") throw new NotReadyError(entry.id, phase, operation, undefined, inputId);
+  if (s.stopRequested) throw new NotReadyError(entry.id, phase, `${operation} (stop pending)`, undefined, inputId);
+}
+
+/** Durability (§3.2 step 2) and peer checks (steps 3–4). */
+export function semanticRejection(input: Input): RejectReason | null {
+  const { durability, source, handlingMode } = input.header;
+  if (durability === "Derived") {
+    if (source.kind === "Operator" || source.kind === "Peer" || source.kind === "External") {
+      return { code: "DurabilityViolation", detail: `Derived input from a ${source.kind} source (ExternalDerivedForbidden)` };
+    }
+    if (input.kind === "prompt" || input.kind === "peer_message" || input.kind === "peer_request" || input.kind === "peer_response_terminal" || input.kind === "flow_step") {
+      return { code: "DurabilityViolation", detail: `Derived is forbidden for ${input.kind} (DerivedForbidden)` };
+    }
+  }
+  if (input.kind === "peer_response_progress" && handlingMode !== undefined) {
+    return { code: "PeerHandlingModeInvalid", detail: "a handling mode on a peer response progress input is invalid" };
+  }
+  if (input.kind === "peer_response_terminal" && input.requestId.trim() === "") {
+    return { code: "PeerResponseTerminalInvalid", detail: "a terminal peer response needs a request id" };
+  }
+  return null;
+}
+
+export interface Resolved {
+  readonly decision: PolicyDecision;
+  readonly drives: boolean;
+}
+
+/**
+ * The policy decision for an input in the session's current phase. `drives` (may start a run by
+ * itself) is resolved as if the runtime were idle, so a prompt accepted during a run is taken by
+ * the next turn instead of waiting for another input to drive the loop (see README).
+ */
+export function resolveFor(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode): Resolved | RejectReason {
+  const s = entry.state;
+  const idle = s.phase === "Idle" || s.phase === "Attached";
+  const handling = effectiveHandlingMode(input);
+  const res = core.policy(input.kind, idle, handling);
+  if (!res.ok) return { code: input.kind === "peer_response_progress" ? "PeerHandlingModeInvalid" : "PolicyRejected", detail: res.reason };
+  let decision = res.decision;
+  let drives: boolean;
+  if (idle) drives = drivesLoop(decision);
+  else {
+    const asIdle = core.policy(input.kind, true, handling);
+    drives = asIdle.ok ? drivesLoop(asIdle.decision) : drivesLoop(decision);
+  }
+  const silent = input.kind === "peer_request" && s.silentIntents && entry.silentIntentNames?.has(input.intent) === true;
+  if (silent || mode === "withoutWake") {
+    decision = { ...decision, wakeMode: "None", admission: "Passive", ...(silent ? { applyMode: "StageRunStart" as const } : {}) };
+    drives = false;
+  }
+  return { decision, drives };
+}
+
+export function recordOf(input: Input, resolved: Resolved): InputRecord {
+  return {
+    input,
+    kind: input.kind,
+    decision: resolved.decision,
+    drives: resolved.drives,
+    boundary: boundaryOf(resolved.decision),
+    executionKind: executionKindOf(input.kind),
+    applyIntent: applyIntentOf(input.kind),
+    acceptedAt: Date.now(),
+  };
+}
+
+export type AdmitRefused = (refusal: MachineRefusal) => Error;
+
+/** Under the mutex: admits a validated input. */
+export async function admit(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode, refused: AdmitRefused): Promise<AcceptResult> {
+  const id = input.header.id;
+  assertAccepting(entry, id, "acceptInput");
+  const rejection = semanticRejection(input);
+  if (rejection !== null) return { outcome: "Rejected", inputId: id, reason: rejection };
+
+  const key = input.header.idempotencyKey;
+  if (key !== undefined) {
+    entry.ledger.prune(Date.now(), core.limits.dedup);
+    const seen = entry.ledger.lookupKey(key);
+    if (seen.found) {
+      core.bus.emit(entry.id, { type: "input.deduplicated", inputId: id, existingId: seen.inputId });
+      const completion = mode === "completion" && seen.live ? entry.waiters.wait(seen.inputId) : undefined;
+      return completion === undefined
+        ? { outcome: "Deduplicated", inputId: id, existingId: seen.inputId }
+        : { outcome: "Deduplicated", inputId: id, existingId: seen.inputId, completion };
+    }
+  }
+  if (entry.state.inputs.has(id) || entry.ledger.get(id) !== undefined) throw new DuplicateInputError(entry.id, id);
+
+  const resolved = resolveFor(core, entry, input, mode);
+  if ("code" in resolved) return { outcome: "Rejected", inputId: id, reason: resolved };
+  const { decision } = resolved;
+  if (!decision.consumeOnAccept && entry.ledger.liveCount >= core.limits.maxLiveInputsPerSession) {
+    throw new QueueFullError(entry.id, id, core.limits.maxLiveInputsPerSession);
+  }
+
+  entry.ledger.admit(id, recordOf(input, resolved));
+  const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
+    ? { kind: "AcceptConsumed", input: id }
+    : { kind: "AcceptInput", input: id, lane: decision.lane, admission: decision.admission, front: decision.queueMode === "Priority" };
+  let accepted;
+  try {
+    accepted = await transact(core, entry, trigger, mode === "withoutWake" ? { noWake: true } : undefined);
+  } catch (e) {
+    entry.ledger.unadmit(id);
+    throw e;
+  }
+  if (!accepted.ok) {
+    entry.ledger.unadmit(id);
+    throw refused(accepted.refusal);
+  }
+  if (!decision.consumeOnAccept) await replaceSameScope(core, entry, input, decision);
+
+  if (mode !== "completion" || entry.state.inputs.get(id) === undefined) return { outcome: "Accepted", inputId: id, decision };
+  return { outcome: "Accepted", inputId: id, decision, completion: entry.waiters.wait(id) };
+}
+
+/** §3.5: a queued input of the same kind and supersession key is superseded or coalesced. */
+async function replaceSameScope(core: Core, entry: SessionEntry, input: Input, decision: PolicyDecision): Promise<void> {
+  const key = input.header.supersessionKey;
+  if (key === undefined || (decision.queueMode !== "Supersede" && decision.queueMode !== "Coalesce")) return;
+  const id = input.header.id;
+  const s = entry.state;
+  const lane = s.laneOf.get(id) === "Steer" ? s.steer : s.queue;
+  const old = lane.find((other) => {
+    if (other === id) return false;
+    const r = entry.ledger.get(other);
+    return r !== undefined && r.kind === input.kind && r.input.header.supersessionKey === key;
+  });
+  if (old === undefined) return;
+  const trigger: SessionRuntimeTrigger =
+    decision.queueMode === "Supersede" ? { kind: "SupersedeInput", input: old, by: id } : { kind: "CoalesceInput", input: old, into: id };
+  const replaced = await transact(core, entry, trigger);
+  if (!replaced.ok) {
+    core.bus.emit(entry.id, { type: "runtime.error", code: "ReplaceRefused", message: `${trigger.kind} ${old}: ${replaced.refusal.guard ?? replaced.refusal.reason}` });
+  }
+}

@@ -1,0 +1,190 @@
+// Control operations (upstream §6). Each runs under the session mutex as one stage → side effect →
+// commit, or restore and a typed error; consequences for inputs and waiters follow from the
+// committed transition (runtime/derive.ts).
+
+import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
+import { runtimeTerminated } from "./completion.js";
+import type { Core, RoutedEffect } from "./core.js";
+import {
+  ExecutorControlFailedError,
+  FenceRejectedError,
+  NotReadyError,
+  NotRegisteredError,
+  RunMismatchError,
+  SessionDestroyedError,
+  SignalDispatchFailedError,
+  type MachineRefusal,
+  type RuntimeError,
+} from "./errors.js";
+import type { RunId } from "./input.js";
+import { terminalizeStop } from "./loop.js";
+import { visiblePhase, type SessionEntry } from "./session.js";
+import { transact, type SessionFired, type SideEffect, type TransitionContext } from "./transact.js";
+
+export interface RefusalDetail {
+  readonly fence?: number | null;
+  readonly runId?: RunId;
+}
+
+/** Maps a machine refusal to the typed error of the operation that caused it. */
+export function refusalError(entry: SessionEntry, operation: string, refusal: MachineRefusal, detail: RefusalDetail = {}): RuntimeError {
+  const s = entry.state;
+  if (refusal.phase === "Destroyed") return new SessionDestroyedError(entry.id);
+  switch (refusal.guard) {
+    case "fence_is_fresh":
+    case "generation_not_older":
+    case "fence_is_current":
+      return new FenceRejectedError(entry.id, detail.fence ?? null, s.highestFence, refusal);
+    case "run_matches":
+      return new RunMismatchError(entry.id, detail.runId ?? "", s.currentRun);
+    case "registered":
+      return new NotRegisteredError(entry.id);
+    default:
+      return new NotReadyError(entry.id, visiblePhase(s), operation, refusal);
+  }
+}
+
+/** Stage, side effect, commit; a refusal becomes the operation's typed error. */
+export async function control(
+  core: Core,
+  entry: SessionEntry,
+  operation: string,
+  trigger: SessionRuntimeTrigger,
+  detail: RefusalDetail = {},
+  ctx?: TransitionContext,
+  sideEffect?: SideEffect,
+): Promise<SessionFired> {
+  const r = await transact(core, entry, trigger, ctx, sideEffect);
+  if (!r.ok) throw refusalError(entry, operation, r.refusal, detail);
+  return r.fired;
+}
+
+function routedEffects(fired: SessionFired): RoutedEffect[] {
+  const out: RoutedEffect[] = [];
+  for (const e of fired.effects) {
+    if (e.effect === "RuntimeBound" || e.effect === "RuntimeRetired" || e.effect === "RuntimeDestroyed") out.push(e);
+  }
+  return out;
+}
+
+/** After a commit: routed signals to the seam. A failure is reported; the committed state is kept. */
+export async function dispatchRouted(core: Core, entry: SessionEntry, fired: SessionFired): Promise<void> {
+  const dispatcher = core.dispatcher;
+  if (dispatcher === null) return;
+  for (const effect of routedEffects(fired)) {
+    try {
+      await dispatcher.dispatch(entry.id, effect);
+    } catch (e) {
+      throw new SignalDispatchFailedError(entry.id, effect.effect, e);
+    }
+  }
+}
+
+/** Before a commit: lets the seam refuse (PrepareBindings restores when the mob would refuse). */
+export function previewRouted(core: Core, entry: SessionEntry): SideEffect | undefined {
+  const dispatcher = core.dispatcher;
+  if (dispatcher === null || dispatcher.preview === undefined) return undefined;
+  return (staged) => {
+    for (const effect of routedEffects(staged)) {
+      try {
+        dispatcher.preview?.(entry.id, effect);
+      } catch (e) {
+        throw new SignalDispatchFailedError(entry.id, effect.effect, e);
+      }
+    }
+  };
+}
+
+export async function ensureRegistered(core: Core, entry: SessionEntry): Promise<void> {
+  if (entry.state.registered) return;
+  await control(core, entry, "registerSession", { kind: "RegisterSession" });
+}
+
+export interface BindingRequest {
+  readonly runtimeId: string;
+  readonly fence: number;
+  readonly generation: number;
+}
+
+export async function bind(core: Core, entry: SessionEntry, b: BindingRequest): Promise<void> {
+  if (entry.state.phase === "Destroyed") throw new SessionDestroyedError(entry.id);
+  await ensureRegistered(core, entry);
+  const fired = await control(
+    core,
+    entry,
+    "prepareBindings",
+    { kind: "PrepareBindings", runtime: b.runtimeId, fence: b.fence, generation: b.generation },
+    { fence: b.fence },
+    undefined,
+    previewRouted(core, entry),
+  );
+  await dispatchRouted(core, entry, fired);
+  core.wake(entry);
+}
+
+function currentRunOr(entry: SessionEntry, runId: RunId | undefined, operation: string): RunId {
+  const run = runId ?? entry.state.currentRun;
+  if (run === null) throw new NotReadyError(entry.id, visiblePhase(entry.state), `${operation} (no run in flight)`);
+  return run;
+}
+
+export async function cancelAfterBoundary(core: Core, entry: SessionEntry, runId: RunId | undefined): Promise<RunId> {
+  const run = currentRunOr(entry, runId, "cancelAfterBoundary");
+  await control(core, entry, "cancelAfterBoundary", { kind: "CancelAfterBoundary", run }, { runId: run }, { controlDelivered: true }, async () => {
+    const handle = entry.activeRun;
+    if (handle === null || handle.runId !== run) throw new NotReadyError(entry.id, visiblePhase(entry.state), "cancelAfterBoundary (no live run handle)");
+    try {
+      await core.executor.cancelAfterBoundary?.(entry.id, run);
+    } catch (e) {
+      throw new ExecutorControlFailedError(entry.id, "cancelAfterBoundary", e);
+    }
+    handle.requestCancelAfterBoundary();
+  });
+  return run;
+}
+
+export async function interrupt(core: Core, entry: SessionEntry, runId: RunId | undefined): Promise<RunId> {
+  const run = currentRunOr(entry, runId, "interrupt");
+  await control(core, entry, "interrupt", { kind: "InterruptRun", run }, { runId: run }, { controlDelivered: true }, () => {
+    const handle = entry.activeRun;
+    if (handle === null || handle.runId !== run) throw new NotReadyError(entry.id, visiblePhase(entry.state), "interrupt (no live run handle)");
+    handle.interrupt("run interrupted");
+  });
+  return run;
+}
+
+/**
+ * Under the mutex: requests the stop. Returns `{ stopped }`, settling once the session is Stopped
+ * (after the run in flight, if any), or null when it stopped at once. (Wrapped: an async function
+ * returning the bare promise would adopt it and hold the mutex until the stop completes.)
+ */
+export async function requestStop(core: Core, entry: SessionEntry): Promise<{ readonly stopped: Promise<void> } | null> {
+  await control(core, entry, "stopRuntimeExecutor", { kind: "StopRuntimeExecutor" });
+  if (entry.state.phase === "Stopped") return null;
+  const stopped = new Promise<void>((resolve) => {
+    (entry.stopWaiters ??= []).push(resolve);
+  });
+  await terminalizeStop(core, entry);
+  return { stopped };
+}
+
+export async function retire(core: Core, entry: SessionEntry, fence: number | null): Promise<void> {
+  const fired = await control(core, entry, "retire", { kind: "Retire", fence }, { fence });
+  core.wake(entry);
+  await dispatchRouted(core, entry, fired);
+}
+
+export async function destroy(core: Core, entry: SessionEntry, fence: number | null): Promise<void> {
+  if (entry.state.phase === "Destroyed") throw new SessionDestroyedError(entry.id);
+  const fired = await control(core, entry, "destroy", { kind: "Destroy", fence }, { fence }, undefined, (staged) => {
+    // The run in flight (if any) is over: its executor call is aborted.
+    if (staged.state.phase === "Destroyed") entry.activeRun?.interrupt("runtime destroyed");
+  });
+  entry.waiters.resolveAll(runtimeTerminated("runtime destroyed"));
+  await dispatchRouted(core, entry, fired);
+}
+
+export async function unregister(core: Core, entry: SessionEntry): Promise<void> {
+  await control(core, entry, "unregisterSession", { kind: "UnregisterSession" });
+  entry.waiters.resolveAll(runtimeTerminated("runtime session unregistered"));
+}

@@ -1,0 +1,276 @@
+// The per-session loop (upstream `runtime_loop.rs`): when woken and the machine lets the session run
+// (Attached, or Retired with work to drain), select a batch, open the run (PrepareRun or
+// DrainQueuedRun), stage each contributor, call the executor outside the session mutex, then commit
+// or fail. A batch that failed in this pass blocks the pass: it waits for the next wake (no spin).
+
+import { selectBatch } from "./batch.js";
+import type { Core } from "./core.js";
+import { describeCause, RunCancelledError } from "./errors.js";
+import type { ApplyContext, BoundaryVerdict, RunOutput, RunPrimitive } from "./executor.js";
+import type { Input, InputId, RunId } from "./input.js";
+import { RunHandle } from "./run-handle.js";
+import type { SessionEntry } from "./session.js";
+import { transact, type TransitionContext } from "./transact.js";
+
+export interface RunPlan {
+  readonly runId: RunId;
+  readonly primitive: RunPrimitive;
+  readonly handle: RunHandle;
+}
+
+export type RunOutcome =
+  | { readonly ok: true; readonly output: RunOutput }
+  | { readonly ok: false; readonly error: unknown; readonly cancelled: boolean };
+
+/** Asks the loop to look for work. Must be called with the session mutex held or from a wake source. */
+export function wake(core: Core, entry: SessionEntry): void {
+  if (entry.pumping) {
+    entry.rewake = true;
+    return;
+  }
+  entry.pumping = true;
+  void pump(core, entry);
+}
+
+async function pump(core: Core, entry: SessionEntry): Promise<void> {
+  const blocked = new Set<InputId>();
+  try {
+    for (;;) {
+      const plan = await entry.mutex.run(() => planRun(core, entry, blocked));
+      if (plan === null) return;
+      const outcome = await execute(core, entry, plan);
+      // Ending a run releases the mutex before the next batch is chosen, so admissions waiting for
+      // it (for example the waiters of this run submitting more work) can join that batch.
+      await entry.mutex.run(() => finishRun(core, entry, plan, outcome, blocked));
+    }
+  } catch (e) {
+    entry.pumping = false;
+    core.bus.emit(entry.id, { type: "runtime.error", code: "LoopFailed", message: describeCause(e) });
+  }
+}
+
+/** Under the mutex. Returns null (and ends the pass) when nothing may run. */
+async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): Promise<RunPlan | null> {
+  if (entry.state.stopRequested) {
+    await terminalizeStop(core, entry);
+    entry.pumping = false;
+    return null;
+  }
+  if (entry.rewake) {
+    entry.rewake = false;
+    blocked.clear();
+  }
+  const s = entry.state;
+  if (s.phase !== "Attached" && s.phase !== "Retired") {
+    entry.pumping = false;
+    return null;
+  }
+  const batch = selectBatch(s, entry.ledger, blocked);
+  if (batch === null) {
+    entry.pumping = false;
+    core.afterQuiescence(entry);
+    return null;
+  }
+  const runId = entry.nextRunId();
+  const opened = await transact(core, entry, s.phase === "Retired" ? { kind: "DrainQueuedRun", run: runId } : { kind: "PrepareRun", run: runId });
+  if (!opened.ok) {
+    entry.pumping = false;
+    return null;
+  }
+  return stageBatch(core, entry, runId, batch.ids, batch.boundary, batch.executionKind);
+}
+
+/** Stages the contributors of an opened run; on a refusal unwinds the run and returns null. */
+export async function stageBatch(
+  core: Core,
+  entry: SessionEntry,
+  runId: RunId,
+  ids: readonly InputId[],
+  boundary: RunPrimitive["boundary"],
+  executionKind: RunPrimitive["executionKind"],
+): Promise<RunPlan | null> {
+  const inputs: Input[] = [];
+  for (const id of ids) {
+    const staged = await transact(core, entry, { kind: "StageInput", input: id, run: runId });
+    if (!staged.ok) {
+      const unwind: TransitionContext = { runError: `staging ${id} refused: ${staged.refusal.guard ?? staged.refusal.reason}` };
+      if (entry.state.staged.length > 0) await transact(core, entry, { kind: "Fail", run: runId }, unwind);
+      else await transact(core, entry, { kind: "RollbackRun", run: runId }, unwind);
+      entry.pumping = false;
+      return null;
+    }
+    const record = entry.ledger.get(id);
+    if (record !== undefined) inputs.push(record.input);
+  }
+  const handle = new RunHandle(runId);
+  entry.activeRun = handle;
+  const contributors = [...entry.state.staged];
+  return { runId, handle, primitive: { sessionId: entry.id, runId, contributors, inputs, boundary, executionKind } };
+}
+
+export async function execute(core: Core, entry: SessionEntry, plan: RunPlan): Promise<RunOutcome> {
+  const ctx = applyContext(core, entry, plan.handle);
+  try {
+    const output = await core.executor.apply(plan.runId, plan.primitive, ctx);
+    return { ok: true, output: output ?? {} };
+  } catch (error) {
+    return { ok: false, error, cancelled: isCancel(plan.handle, error) };
+  }
+}
+
+export function isCancel(handle: RunHandle, error: unknown): boolean {
+  return handle.interruptReason !== null || error instanceof RunCancelledError;
+}
+
+export function applyContext(core: Core, entry: SessionEntry, handle: RunHandle): ApplyContext {
+  return new RunContext(core, entry, handle);
+}
+
+/** The executor's view of its run; one object per run, no closures. */
+class RunContext implements ApplyContext {
+  constructor(
+    readonly core: Core,
+    readonly entry: SessionEntry,
+    readonly handle: RunHandle,
+  ) {}
+  get sessionId(): string {
+    return this.entry.id;
+  }
+  get runId(): RunId {
+    return this.handle.runId;
+  }
+  get signal(): AbortSignal {
+    return this.handle.signal;
+  }
+  get cancelAfterBoundaryRequested(): boolean {
+    return this.handle.cancelRequested;
+  }
+  onCancelAfterBoundary(listener: () => void): () => void {
+    return this.handle.onCancelAfterBoundary(listener);
+  }
+  reportBoundary(): Promise<BoundaryVerdict> {
+    return this.entry.mutex.run(() => commitBoundary(this.core, this.entry, this.handle));
+  }
+}
+
+/** Under the mutex: the first boundary marks the batch applied and commits it; later ones add receipts. */
+async function commitBoundary(core: Core, entry: SessionEntry, handle: RunHandle): Promise<BoundaryVerdict> {
+  if (handle.settled || entry.state.currentRun !== handle.runId) throw new RunCancelledError("the run is no longer current");
+  const first = entry.state.staged[0];
+  if (first !== undefined && entry.state.inputs.get(first) === "Staged") await mustApply(core, entry, { kind: "MarkApplied", run: handle.runId });
+  const committed = await transact(core, entry, { kind: "BoundaryCommitted", run: handle.runId });
+  if (!committed.ok) throw new RunCancelledError(`boundary refused: ${committed.refusal.guard ?? committed.refusal.reason}`);
+  const sequence = handle.nextBoundarySequence();
+  return { cancelRequested: handle.cancelRequested, sequence: committed.receipt?.sequence ?? sequence };
+}
+
+async function mustApply(core: Core, entry: SessionEntry, trigger: Parameters<typeof transact>[2], ctx?: TransitionContext): Promise<void> {
+  const r = await transact(core, entry, trigger, ctx);
+  if (!r.ok) throw new Error(`${trigger.kind} refused in ${r.refusal.phase}: ${r.refusal.guard ?? r.refusal.reason}`);
+}
+
+/**
+ * Under the mutex: ends the run with its outcome. Success commits (boundary first if the executor did
+ * not report one). Failure before the boundary fails the run (the machine re-queues or abandons);
+ * a cancel additionally abandons the re-queued contributors (Cancelled). Failure after the boundary
+ * also fails the run, and the machine consumes the contributors since their work is durable.
+ * `blocked` collects re-queued inputs of this loop pass.
+ */
+export async function finishRun(
+  core: Core,
+  entry: SessionEntry,
+  plan: RunPlan,
+  outcome: RunOutcome,
+  blocked: Set<InputId> | null,
+  abandonOnFailure = false,
+): Promise<void> {
+  plan.handle.settled = true;
+  if (entry.activeRun === plan.handle) entry.activeRun = null;
+  const runId = plan.runId;
+  if (entry.state.currentRun !== runId) {
+    // The run was ended from outside (destroy); nothing of it is left to commit.
+    if (entry.state.stopRequested) await terminalizeStop(core, entry);
+    return;
+  }
+  const boundaryCommitted = entry.state.staged.every((id) => entry.state.inputs.get(id) === "AppliedPendingConsumption");
+  if (outcome.ok) {
+    await commitRun(core, entry, runId, { runOutput: outcome.output }, boundaryCommitted, blocked);
+  } else if (boundaryCommitted) {
+    // Failed after its boundary: the machine consumes the contributors (their work is durable).
+    const error = describeCause(outcome.error);
+    await mustApply(core, entry, { kind: "Fail", run: runId }, outcome.cancelled ? { runCancelled: plan.handle.interruptReason ?? error } : { runError: error });
+  } else {
+    await failRun(core, entry, plan, outcome, blocked, abandonOnFailure);
+  }
+  if (entry.state.stopRequested) await terminalizeStop(core, entry);
+}
+
+async function commitRun(
+  core: Core,
+  entry: SessionEntry,
+  runId: RunId,
+  ctx: TransitionContext,
+  boundaryCommitted: boolean,
+  blocked: Set<InputId> | null,
+): Promise<void> {
+  if (!boundaryCommitted) {
+    if (entry.state.staged.some((id) => entry.state.inputs.get(id) === "Staged")) await mustApply(core, entry, { kind: "MarkApplied", run: runId });
+    try {
+      await mustApply(core, entry, { kind: "BoundaryCommitted", run: runId });
+    } catch (e) {
+      // The boundary could not be made durable: unwind the run; its inputs go back to their lane
+      // and wait for the next wake.
+      const contributors = [...entry.state.staged];
+      await mustApply(core, entry, { kind: "Fail", run: runId }, { runError: `boundary commit failed: ${describeCause(e)}` });
+      for (const id of contributors) if (entry.state.inputs.get(id) === "Queued") blocked?.add(id);
+      return;
+    }
+  }
+  try {
+    await mustApply(core, entry, { kind: "Commit", run: runId }, ctx);
+  } catch (e) {
+    // The lifecycle commit could not be persisted. The boundary is durable, so the work is not
+    // lost; stop the session (upstream: the loop stops) without touching the failed store again.
+    core.bus.emit(entry.id, { type: "runtime.error", code: "CommitFailed", message: describeCause(e) });
+    await transact(core, entry, { kind: "StopRuntimeExecutor" }, { noPersist: true });
+    await transact(core, entry, { kind: "RuntimeExecutorExited" }, { noPersist: true });
+  }
+}
+
+async function failRun(
+  core: Core,
+  entry: SessionEntry,
+  plan: RunPlan,
+  outcome: RunOutcome & { ok: false },
+  blocked: Set<InputId> | null,
+  abandonOnFailure: boolean,
+): Promise<void> {
+  const error = describeCause(outcome.error);
+  const ctx: TransitionContext = outcome.cancelled ? { runCancelled: plan.handle.interruptReason ?? error } : { runError: error };
+  const contributors = [...entry.state.staged];
+  const failed = await transact(core, entry, { kind: "Fail", run: plan.runId }, ctx);
+  if (!failed.ok) {
+    core.bus.emit(entry.id, { type: "runtime.error", code: "FailRefused", message: `${failed.refusal.guard ?? failed.refusal.reason}` });
+    return;
+  }
+  for (const id of contributors) {
+    if (entry.state.inputs.get(id) !== "Queued") continue;
+    if (outcome.cancelled || abandonOnFailure) await transact(core, entry, { kind: "CancelInput", input: id }, ctx);
+    else blocked?.add(id);
+  }
+}
+
+/**
+ * The single place an asynchronous stop completes (under the mutex): once no run is in flight, the
+ * executor is told to stop and the machine records its exit (every live input abandoned: Stopped).
+ */
+export async function terminalizeStop(core: Core, entry: SessionEntry): Promise<void> {
+  if (!entry.state.stopRequested || entry.state.phase === "Running") return;
+  try {
+    await core.executor.stop?.(entry.id);
+  } catch (e) {
+    core.bus.emit(entry.id, { type: "runtime.error", code: "ExecutorStopFailed", message: describeCause(e) });
+  }
+  const exited = await transact(core, entry, { kind: "RuntimeExecutorExited" });
+  if (!exited.ok) core.bus.emit(entry.id, { type: "runtime.error", code: "ExitRefused", message: exited.refusal.reason });
+}

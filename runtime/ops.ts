@@ -1,0 +1,227 @@
+// The async-operations registry of one session (upstream `ops_lifecycle.rs`) over the generated
+// OpsLifecycle machine: every status, the concurrency cap, retention, the wait-all barrier and the
+// detached-wake flag live in the machine; this class keeps payloads, watchers and the completion
+// feed, and injects the detached-wake continuation when the session is quiescent.
+
+import { randomUUID } from "node:crypto";
+import { OpsLifecycleMachine, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
+import { OpNotFoundError, OpRefusedError, toMachineRefusal, describeCause } from "./errors.js";
+import type { EventBus } from "./events.js";
+import { detachedWakeContinuation, type ContinuationInput, type JsonValue, type SessionId } from "./input.js";
+
+export type { OpKind, OpStatus };
+export type TerminalOpStatus = Exclude<OpStatus, "Provisioning" | "Running" | "Retiring">;
+
+export interface OpSpec {
+  readonly id: string;
+  readonly kind: OpKind;
+  readonly displayName?: string;
+}
+
+export interface OpOutcome {
+  readonly opId: string;
+  readonly status: TerminalOpStatus;
+  readonly result?: JsonValue;
+  readonly error?: string;
+}
+
+export interface CompletionEntry {
+  readonly seq: number;
+  readonly opId: string;
+  readonly kind: OpKind;
+  readonly displayName: string;
+  readonly outcome: OpOutcome;
+  readonly completedAt: number;
+}
+
+export interface OpsHooks {
+  /** Admits the detached-wake continuation if the session is quiescent; false if it is not. */
+  injectWake(input: ContinuationInput): Promise<boolean>;
+}
+
+const LIVE: ReadonlySet<OpStatus> = new Set(["Provisioning", "Running", "Retiring"]);
+const FEED_LIMIT = 1024;
+
+export class OpsRegistry {
+  readonly #machine = new OpsLifecycleMachine();
+  readonly #specs = new Map<string, OpSpec>();
+  readonly #outcomes = new Map<string, OpOutcome>();
+  readonly #watchers = new Map<string, Array<(o: OpOutcome) => void>>();
+  readonly #feed: CompletionEntry[] = [];
+  #seq = 0;
+  #wait: { readonly id: string; readonly resolve: (o: OpOutcome[]) => void; readonly members: readonly string[] } | null = null;
+  #injecting = false;
+  /** Payload of the terminal transition being applied (result or error). */
+  #pending: { result?: JsonValue; error?: string } = {};
+
+  constructor(
+    readonly sessionId: SessionId,
+    readonly bus: EventBus,
+    readonly hooks: OpsHooks,
+  ) {}
+
+  get state(): OpsLifecycleState {
+    return this.#machine.state;
+  }
+
+  status(opId: string): OpStatus | null {
+    return this.#machine.state.status.get(opId) ?? null;
+  }
+
+  register(spec: OpSpec): void {
+    this.#apply("register", spec.id, { kind: "RegisterOp", op: spec.id, opKind: spec.kind });
+    this.#specs.set(spec.id, spec);
+  }
+  /** Provisioning succeeded. */
+  start(opId: string): void {
+    this.#apply("start", opId, { kind: "StartOp", op: opId });
+  }
+  progress(opId: string): void {
+    this.#apply("progress", opId, { kind: "ReportProgress", op: opId });
+  }
+  peerReady(opId: string): void {
+    this.#apply("peerReady", opId, { kind: "PeerReady", op: opId });
+  }
+  complete(opId: string, result?: JsonValue): void {
+    this.#apply("complete", opId, { kind: "CompleteOp", op: opId }, result === undefined ? {} : { result });
+  }
+  fail(opId: string, error: unknown): void {
+    this.#apply("fail", opId, { kind: "FailOp", op: opId }, { error: describeCause(error) });
+  }
+  abort(opId: string): void {
+    this.#apply("abort", opId, { kind: "AbortOp", op: opId });
+  }
+  cancel(opId: string): void {
+    this.#apply("cancel", opId, { kind: "CancelOp", op: opId });
+  }
+  requestRetire(opId: string): void {
+    this.#apply("requestRetire", opId, { kind: "RequestRetire", op: opId });
+  }
+  markRetired(opId: string): void {
+    this.#apply("markRetired", opId, { kind: "MarkRetired", op: opId });
+  }
+  /** Every live op becomes Terminated; every pending watcher resolves once. */
+  terminateOwner(reason = "owner terminated"): void {
+    this.#apply("terminateOwner", "", { kind: "TerminateOwner" }, { error: reason });
+  }
+
+  /** Resolves with the op's terminal outcome (at once if it is already terminal). */
+  watch(opId: string): Promise<OpOutcome> {
+    const status = this.status(opId);
+    if (status === null) return Promise.reject(new OpNotFoundError(this.sessionId, opId));
+    const known = this.#outcomes.get(opId);
+    if (!LIVE.has(status) && known !== undefined) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const list = this.#watchers.get(opId);
+      if (list === undefined) this.#watchers.set(opId, [resolve]);
+      else list.push(resolve);
+    });
+  }
+
+  /** Waits until every listed op is terminal; one wait at a time (the machine's barrier). */
+  waitAll(opIds: readonly string[]): Promise<OpOutcome[]> {
+    const members = new Set(opIds);
+    if (members.size !== opIds.length) return Promise.reject(new OpRefusedError(this.sessionId, opIds.join(","), "waitAll", { trigger: "RequestWaitAll", phase: "Open", reason: "GuardRejected", guard: "duplicate_members" }));
+    for (const id of opIds) if (this.status(id) === null) return Promise.reject(new OpNotFoundError(this.sessionId, id));
+    const waitId = randomUUID();
+    return new Promise<OpOutcome[]>((resolve, reject) => {
+      const previous = this.#wait;
+      this.#wait = { id: waitId, resolve, members: opIds };
+      try {
+        this.#apply("waitAll", opIds.join(","), { kind: "RequestWaitAll", wait: waitId, members });
+      } catch (e) {
+        this.#wait = previous;
+        reject(e);
+      }
+    });
+  }
+
+  /** Completion feed entries after `afterSeq` (bounded buffer). */
+  completions(afterSeq = 0): CompletionEntry[] {
+    return this.#feed.filter((e) => e.seq > afterSeq);
+  }
+
+  /** The session became quiescent (or a completion arrived): deliver a pending detached wake. */
+  onQuiescence(): void {
+    if (!this.#machine.state.wakePending || this.#injecting) return;
+    this.#injecting = true;
+    void this.hooks
+      .injectWake(detachedWakeContinuation())
+      .then((injected) => {
+        if (injected && this.#machine.state.wakePending) this.#apply("observeCompletions", "", { kind: "ObserveCompletions" });
+      })
+      .catch((e: unknown) => this.bus.emit(this.sessionId, { type: "runtime.error", code: "DetachedWakeFailed", message: describeCause(e) }))
+      .finally(() => {
+        this.#injecting = false;
+      });
+  }
+
+  #apply(operation: string, opId: string, trigger: OpsLifecycleTrigger, payload: { result?: JsonValue; error?: string } = {}): void {
+    const before = this.#machine.state;
+    const r = this.#machine.apply(trigger);
+    if (!r.ok) {
+      if (r.code === "InvariantViolated") throw new OpRefusedError(this.sessionId, opId, operation, { trigger: trigger.kind, phase: "Open", reason: "GuardRejected", guard: `invariant ${r.invariants.join(",")}` });
+      if (r.code === "GuardRejected" && r.guard === "registered") throw new OpNotFoundError(this.sessionId, opId);
+      throw new OpRefusedError(this.sessionId, opId, operation, toMachineRefusal(r));
+    }
+    this.#pending = payload;
+    try {
+      this.#derive(before, r.state, r.effects);
+    } finally {
+      this.#pending = {};
+    }
+  }
+
+  /** Terminal transitions (by diff, so TerminateOwner's silent ones too), evictions, wait-all. */
+  #derive(before: OpsLifecycleState, after: OpsLifecycleState, effects: readonly OpsLifecycleEffect[]): void {
+    let backgroundFinished = false;
+    if (before.status !== after.status) {
+      const finished = new Map<string, TerminalOpStatus>();
+      for (const e of effects) if (e.effect === "OpFinished") finished.set(e.op, e.outcome as TerminalOpStatus);
+      for (const [id, was] of before.status) {
+        if (!LIVE.has(was)) continue;
+        const status = after.status.get(id);
+        if (status !== undefined && LIVE.has(status)) continue;
+        // Terminal now (or terminal and already evicted by retention in the same transition).
+        const terminal = (status ?? finished.get(id) ?? "Terminated") as TerminalOpStatus;
+        const kind = before.kinds.get(id) ?? "BackgroundToolOp";
+        if (kind === "BackgroundToolOp") backgroundFinished = true;
+        this.#finalize(id, kind, { opId: id, status: terminal, ...this.#pending });
+      }
+    }
+    for (const e of effects) {
+      if (e.effect !== "WaitAllSatisfied") continue;
+      const wait = this.#wait;
+      if (wait === null || wait.id !== e.wait) continue;
+      this.#wait = null;
+      const outcomes = wait.members.map((id) => this.#outcomes.get(id) ?? { opId: id, status: (after.status.get(id) ?? "Terminated") as TerminalOpStatus });
+      // The waiter took its outcomes: release the barrier so the records are no longer pinned.
+      const released = this.#machine.apply({ kind: "CancelWaitAll", wait: e.wait });
+      if (released.ok) this.#forgetEvicted(released.state);
+      wait.resolve(outcomes);
+    }
+    this.#forgetEvicted(this.#machine.state);
+    if (backgroundFinished) this.onQuiescence();
+  }
+
+  #finalize(id: string, kind: OpKind, outcome: OpOutcome): void {
+    this.#outcomes.set(id, outcome);
+    const spec = this.#specs.get(id);
+    this.#seq += 1;
+    this.#feed.push({ seq: this.#seq, opId: id, kind, displayName: spec?.displayName ?? id, outcome, completedAt: Date.now() });
+    if (this.#feed.length > FEED_LIMIT) this.#feed.shift();
+    const watchers = this.#watchers.get(id);
+    this.#watchers.delete(id);
+    if (watchers !== undefined) for (const w of watchers) w(outcome);
+  }
+
+  /** Drops payloads of records the machine evicted (retention). */
+  #forgetEvicted(s: OpsLifecycleState): void {
+    for (const id of this.#outcomes.keys()) {
+      if (!s.status.has(id)) {
+        this.#outcomes.delete(id);
+        this.#specs.delete(id);
+      }
+    }
+  }
+}

@@ -1,0 +1,450 @@
+// The control plane: a registry of sessions, each a SessionRuntime machine plus its mechanics, and
+// the public operations over them. Mutations of one session are serialized by its mutex; different
+// sessions proceed in parallel.
+
+import type { AbandonReason, InputPhase, Lane, Phase, SessionRuntimeState } from "../generated/session.machine.js";
+import { admit, assertAccepting, recordOf, resolveFor, semanticRejection, type AcceptResult } from "./admission.js";
+import { runtimeTerminated } from "./completion.js";
+import { bind, cancelAfterBoundary, control, destroy, dispatchRouted, interrupt, refusalError, requestStop, retire, unregister, type BindingRequest } from "./control.js";
+import { resolveLimits, type Core, type RuntimeLimits, type SignalDispatcher } from "./core.js";
+import { defaultPolicy } from "./default-policy.js";
+import { DeduplicatedRefusedError, DuplicateInputError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
+import { EventBus, type RuntimeEvent, type RuntimeEventListener } from "./events.js";
+import type { ApplyContext, Executor, RunPrimitive } from "./executor.js";
+import type { InputId, RunId, SessionId } from "./input.js";
+import { applyContext, finishRun, isCancel, stageBatch, wake, type RunOutcome } from "./loop.js";
+import { OpsRegistry } from "./ops.js";
+import type { PolicyResolver } from "./policy.js";
+import { SessionEntry, visiblePhase } from "./session.js";
+import type { RuntimeStore } from "./store.js";
+import { transact } from "./transact.js";
+import { validateInput } from "./validate.js";
+
+export interface RuntimeOptions {
+  readonly executor: Executor;
+  /** Omitted: an ephemeral runtime that persists nothing (upstream's ephemeral driver). */
+  readonly store?: RuntimeStore;
+  /** Defaults to the default policy table. */
+  readonly policy?: PolicyResolver;
+  readonly limits?: RuntimeLimits;
+  /** Receives RuntimeBound / RuntimeRetired / RuntimeDestroyed of committed transitions (the mob seam). */
+  readonly dispatcher?: SignalDispatcher;
+}
+
+/** What prepareBindings returns; `isAuthoritative` tells genuine bindings from forged ones. */
+export interface SessionBindings {
+  readonly sessionId: SessionId;
+  readonly epochId: string;
+  readonly runtimeId: string;
+  readonly fence: number;
+  readonly generation: number;
+  readonly ops: OpsRegistry;
+}
+
+export interface InputSnapshot {
+  readonly id: InputId;
+  readonly phase: InputPhase;
+  readonly lane: Lane | null;
+  readonly attempts: number;
+  readonly abandonReason: AbandonReason | null;
+  readonly replacedBy: InputId | null;
+}
+
+/** A diagnostic view, read entirely from the machine (plus the waiter count). */
+export interface SessionSnapshot {
+  readonly sessionId: SessionId;
+  readonly phase: Phase;
+  /** Running during a retired session's drain is reported as Retired. */
+  readonly visiblePhase: Phase;
+  readonly registered: boolean;
+  readonly binding: { readonly runtimeId: string | null; readonly fence: number | null; readonly highestFence: number | null; readonly generation: number };
+  readonly currentRun: RunId | null;
+  readonly stopRequested: boolean;
+  readonly inputs: readonly InputSnapshot[];
+  readonly lanes: { readonly queue: readonly InputId[]; readonly steer: readonly InputId[]; readonly staged: readonly InputId[] };
+  readonly waiters: number;
+}
+
+export interface RecoveryReport {
+  readonly inputsRecovered: number;
+  readonly inputsAbandoned: number;
+  readonly inputsRequeued: number;
+}
+
+export type RunOperation<T> = (runId: RunId, primitive: RunPrimitive, ctx: ApplyContext) => Promise<T>;
+
+export class ControlPlane {
+  readonly #sessions = new Map<SessionId, SessionEntry>();
+  readonly #ops = new Map<SessionId, OpsRegistry>();
+  readonly #bus = new EventBus();
+  readonly #authoritative = new WeakSet<SessionBindings>();
+  readonly #core: Core;
+  #closed = false;
+
+  constructor(options: RuntimeOptions) {
+    const self = this;
+    this.#core = {
+      executor: options.executor,
+      store: options.store ?? null,
+      policy: options.policy ?? defaultPolicy,
+      limits: resolveLimits(options.limits),
+      bus: this.#bus,
+      dispatcher: options.dispatcher ?? null,
+      wake(entry) {
+        if (!self.#closed) wake(self.#core, entry);
+      },
+      afterQuiescence(entry) {
+        self.#ops.get(entry.id)?.onQuiescence();
+      },
+    };
+  }
+
+  // ── sessions and bindings ─────────────────────────────────────────────────────────────────
+
+  /** Registers a session (Initializing → Idle); idempotent; a destroyed session is never resurrected. */
+  async registerSession(sessionId: SessionId): Promise<SessionSnapshot> {
+    this.#open(sessionId);
+    const entry = this.#entryOrCreate(sessionId);
+    await entry.mutex.run(() => control(this.#core, entry, "registerSession", { kind: "RegisterSession" }));
+    return this.snapshot(sessionId);
+  }
+
+  /** Registers if needed and binds a runtime under a fence (Idle → Attached: the loop may run). */
+  async prepareBindings(sessionId: SessionId, binding: BindingRequest): Promise<SessionBindings> {
+    this.#open(sessionId);
+    const created = !this.#sessions.has(sessionId);
+    const entry = this.#entryOrCreate(sessionId);
+    try {
+      await entry.mutex.run(() => bind(this.#core, entry, binding));
+    } catch (e) {
+      if (created) this.#sessions.delete(sessionId);
+      throw e;
+    }
+    return this.#bindingsOf(entry);
+  }
+
+  /** Local bindings (no mob): the session's own runtime id, fence 0 (or the session's current binding). */
+  async prepareLocalSessionBindings(sessionId: SessionId): Promise<SessionBindings> {
+    this.#open(sessionId);
+    const created = !this.#sessions.has(sessionId);
+    const entry = this.#entryOrCreate(sessionId);
+    try {
+      await entry.mutex.run(async () => {
+        const s = entry.state;
+        if (s.phase === "Destroyed") throw new SessionDestroyedError(sessionId);
+        if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) return; // already bound
+        await bind(this.#core, entry, { runtimeId: s.boundRuntime ?? `rt:session:${sessionId}`, fence: s.highestFence ?? 0, generation: s.boundGeneration });
+      });
+    } catch (e) {
+      if (created) this.#sessions.delete(sessionId);
+      throw e;
+    }
+    return this.#bindingsOf(entry);
+  }
+
+  /** True only for bindings this runtime handed out. */
+  isAuthoritative(bindings: SessionBindings): boolean {
+    return this.#authoritative.has(bindings);
+  }
+
+  /** Drops the binding (→ Idle, unregistered); every waiter gets RuntimeTerminated. Inputs are kept. */
+  async unregisterSession(sessionId: SessionId): Promise<void> {
+    const entry = this.#entry(sessionId);
+    await entry.mutex.run(() => unregister(this.#core, entry));
+  }
+
+  // ── admission ─────────────────────────────────────────────────────────────────────────────
+
+  acceptInput(sessionId: SessionId, input: unknown): Promise<AcceptResult> {
+    return this.#accept(sessionId, input, "plain");
+  }
+
+  acceptInputWithCompletion(sessionId: SessionId, input: unknown): Promise<AcceptResult> {
+    return this.#accept(sessionId, input, "completion");
+  }
+
+  /** Admits without ever waking the loop: the input rides along with the next run something else starts. */
+  acceptInputWithoutWake(sessionId: SessionId, input: unknown): Promise<AcceptResult> {
+    return this.#accept(sessionId, input, "withoutWake");
+  }
+
+  async #accept(sessionId: SessionId, raw: unknown, mode: "plain" | "completion" | "withoutWake"): Promise<AcceptResult> {
+    this.#open(sessionId);
+    const input = validateInput(sessionId, raw);
+    const entry = this.#entry(sessionId);
+    return entry.mutex.run(() => admit(this.#core, entry, input, mode, (refusal) => refusalError(entry, "acceptInput", refusal)));
+  }
+
+  /**
+   * Admits one input and runs it synchronously through `op` (Idle or Attached, no other live input).
+   * Success consumes the input; a failure fails the run and abandons the input (the caller owns the
+   * retry), then rethrows.
+   */
+  async acceptInputAndRun<T>(sessionId: SessionId, raw: unknown, op: RunOperation<T>): Promise<T> {
+    this.#open(sessionId);
+    const input = validateInput(sessionId, raw);
+    const entry = this.#entry(sessionId);
+    const core = this.#core;
+    const plan = await entry.mutex.run(async () => {
+      const id = input.header.id;
+      assertAccepting(entry, id, "acceptInputAndRun");
+      const s = entry.state;
+      if (s.phase !== "Idle" && s.phase !== "Attached") throw new NotReadyError(sessionId, visiblePhase(s), "acceptInputAndRun", undefined, id);
+      if (s.inputs.size > 0) throw new NotReadyError(sessionId, s.phase, "acceptInputAndRun (the session has live inputs)", undefined, id);
+      const rejection = semanticRejection(input);
+      if (rejection !== null) throw new InputRejectedError(sessionId, id, rejection);
+      const key = input.header.idempotencyKey;
+      if (key !== undefined) {
+        entry.ledger.prune(Date.now(), core.limits.dedup);
+        const seen = entry.ledger.lookupKey(key);
+        if (seen.found) throw new DeduplicatedRefusedError(sessionId, id, seen.inputId);
+      }
+      if (entry.ledger.get(id) !== undefined) throw new DuplicateInputError(sessionId, id);
+      const resolved = resolveFor(core, entry, input, "plain");
+      if ("code" in resolved) throw new InputRejectedError(sessionId, id, resolved);
+      if (resolved.decision.consumeOnAccept) throw new InputRejectedError(sessionId, id, { code: "PolicyRejected", detail: `${input.kind} inputs are consumed on accept and never run` });
+      entry.ledger.admit(id, recordOf(input, resolved));
+      const d = resolved.decision;
+      let accepted;
+      try {
+        accepted = await transact(core, entry, { kind: "AcceptInput", input: id, lane: d.lane, admission: d.admission === "InterruptYielding" ? "WakeIfIdle" : d.admission, front: false }, { noWake: true });
+      } catch (e) {
+        entry.ledger.unadmit(id);
+        throw e;
+      }
+      if (!accepted.ok) {
+        entry.ledger.unadmit(id);
+        throw refusalError(entry, "acceptInputAndRun", accepted.refusal);
+      }
+      const runId = entry.nextRunId();
+      await control(core, entry, "acceptInputAndRun", { kind: "PrepareRun", run: runId });
+      const staged = await stageBatch(core, entry, runId, [id], recordOf(input, resolved).boundary, recordOf(input, resolved).executionKind);
+      if (staged === null) throw new NotReadyError(sessionId, entry.state.phase, "acceptInputAndRun (staging refused)", undefined, id);
+      return staged;
+    });
+    let outcome: RunOutcome;
+    let value: T | undefined;
+    try {
+      value = await op(plan.runId, plan.primitive, applyContext(core, entry, plan.handle));
+      outcome = { ok: true, output: {} };
+    } catch (error) {
+      outcome = { ok: false, error, cancelled: isCancel(plan.handle, error) };
+    }
+    await entry.mutex.run(() => finishRun(core, entry, plan, outcome, null, true));
+    if (!outcome.ok) throw outcome.error;
+    return value as T;
+  }
+
+  // ── control ───────────────────────────────────────────────────────────────────────────────
+
+  /** Cooperative cancel of the named (default: current) run at its next boundary. Never hard-cancels. */
+  cancelAfterBoundary(sessionId: SessionId, runId?: RunId): Promise<RunId> {
+    const entry = this.#entry(sessionId);
+    return entry.mutex.run(() => cancelAfterBoundary(this.#core, entry, runId));
+  }
+
+  /** Hard interrupt of the named (default: current) run: its AbortSignal fires; its inputs are abandoned (Cancelled). */
+  interrupt(sessionId: SessionId, runId?: RunId): Promise<RunId> {
+    const entry = this.#entry(sessionId);
+    return entry.mutex.run(() => interrupt(this.#core, entry, runId));
+  }
+
+  /**
+   * Stops the session's executor. Queued work never runs after this call; a run in flight finishes
+   * (interrupt it first to cut it short). Resolves once the session is Stopped.
+   */
+  async stopRuntimeExecutor(sessionId: SessionId): Promise<void> {
+    const entry = this.#entry(sessionId);
+    const pending = await entry.mutex.run(() => requestStop(this.#core, entry));
+    if (pending !== null) await pending.stopped;
+  }
+
+  /** No new input; queued work drains when a loop is attached, else it is abandoned (Retired). */
+  retire(sessionId: SessionId, options: { readonly fence?: number } = {}): Promise<void> {
+    const entry = this.#entry(sessionId);
+    return entry.mutex.run(() => retire(this.#core, entry, options.fence ?? null));
+  }
+
+  /** Back to Idle: every live input is abandoned (Reset) and never runs. Refused while a run is in flight. */
+  async reset(sessionId: SessionId): Promise<void> {
+    const entry = this.#entry(sessionId);
+    await entry.mutex.run(() => control(this.#core, entry, "reset", { kind: "Reset" }));
+  }
+
+  /** Rebuilds the executor shell keeping queued inputs and their waiters; clears the fence. */
+  async recycle(sessionId: SessionId): Promise<{ readonly inputsTransferred: number }> {
+    const entry = this.#entry(sessionId);
+    return entry.mutex.run(async () => {
+      await control(this.#core, entry, "recycle", { kind: "Recycle" }, {}, undefined, async () => {
+        await this.#core.executor.recycle?.(sessionId);
+      });
+      this.#core.wake(entry);
+      return { inputsTransferred: entry.state.inputs.size };
+    });
+  }
+
+  /** Re-runs recovery normalisation (no input changes phase while no run is in flight) and wakes the loop. */
+  async recover(sessionId: SessionId): Promise<RecoveryReport> {
+    const entry = this.#entry(sessionId);
+    return entry.mutex.run(async () => {
+      await control(this.#core, entry, "recover", { kind: "Recover" });
+      this.#core.wake(entry);
+      return { inputsRecovered: entry.state.inputs.size, inputsAbandoned: 0, inputsRequeued: 0 };
+    });
+  }
+
+  /** Ends the session for good: live inputs are abandoned (Destroyed), waiters terminated, ops terminated. */
+  async destroy(sessionId: SessionId, options: { readonly fence?: number } = {}): Promise<void> {
+    const entry = this.#entry(sessionId);
+    await entry.mutex.run(() => destroy(this.#core, entry, options.fence ?? null));
+    this.#ops.get(sessionId)?.terminateOwner();
+  }
+
+  /** Peer requests whose intent is listed are kept as context for the next turn instead of waking it. */
+  async setSilentIntents(sessionId: SessionId, intents: readonly string[]): Promise<void> {
+    const entry = this.#entry(sessionId);
+    await entry.mutex.run(async () => {
+      await control(this.#core, entry, "setSilentIntents", { kind: "SetSilentIntents", enabled: intents.length > 0 });
+      entry.silentIntentNames = intents.length > 0 ? new Set(intents) : null;
+    });
+  }
+
+  /** A mob work request for the session bound to `runtimeId` (the payload arrives through admission). */
+  async ingest(sessionId: SessionId, runtimeId: string, workId: string): Promise<void> {
+    const entry = this.#entry(sessionId);
+    await entry.mutex.run(() => control(this.#core, entry, "ingest", { kind: "Ingest", runtime: runtimeId, work: workId }));
+  }
+
+  /** Asks the loop to look for work (for example after a failed batch that waits for the next wake). */
+  wake(sessionId: SessionId): void {
+    const entry = this.#entry(sessionId);
+    void entry.mutex.run(() => this.#core.wake(entry));
+  }
+
+  // ── observation ───────────────────────────────────────────────────────────────────────────
+
+  snapshot(sessionId: SessionId): SessionSnapshot {
+    const entry = this.#entry(sessionId);
+    const s = entry.state;
+    const inputs: InputSnapshot[] = [];
+    for (const [id, phase] of s.inputs) {
+      inputs.push({ id, phase, lane: s.laneOf.get(id) ?? null, attempts: s.attempts.get(id) ?? 0, abandonReason: s.abandoned.get(id) ?? null, replacedBy: s.replacedBy.get(id) ?? null });
+    }
+    return {
+      sessionId,
+      phase: s.phase,
+      visiblePhase: visiblePhase(s),
+      registered: s.registered,
+      binding: { runtimeId: s.boundRuntime, fence: s.boundFence, highestFence: s.highestFence, generation: s.boundGeneration },
+      currentRun: s.currentRun,
+      stopRequested: s.stopRequested,
+      inputs,
+      lanes: { queue: [...s.queue], steer: [...s.steer], staged: [...s.staged] },
+      waiters: entry.waiters.size,
+    };
+  }
+
+  /** The session machine's (immutable) state: the lifecycle authority, for diagnostics and checks. */
+  machineState(sessionId: SessionId): SessionRuntimeState {
+    return this.#entry(sessionId).state;
+  }
+
+  sessionIds(): SessionId[] {
+    return [...this.#sessions.keys()];
+  }
+
+  hasSession(sessionId: SessionId): boolean {
+    return this.#sessions.has(sessionId);
+  }
+
+  /** Every event emitted after the call, optionally for one session; `break` ends the subscription. */
+  events(options: { readonly sessionId?: SessionId } = {}): AsyncIterableIterator<RuntimeEvent> {
+    const only = options.sessionId;
+    return this.#bus.iterate(only === undefined ? undefined : (e) => e.sessionId === only);
+  }
+
+  on(listener: RuntimeEventListener): () => void {
+    return this.#bus.on(listener);
+  }
+
+  /** The session's async-operations registry (created on first use). */
+  ops(sessionId: SessionId): OpsRegistry {
+    const entry = this.#entry(sessionId);
+    return this.#opsOf(entry);
+  }
+
+  setSignalDispatcher(dispatcher: SignalDispatcher | null): void {
+    this.#core.dispatcher = dispatcher;
+  }
+
+  /** Resolves every waiter (RuntimeTerminated "runtime closed") and refuses further calls. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const entry of this.#sessions.values()) {
+      await entry.mutex.run(() => {
+        entry.activeRun?.interrupt("runtime closed");
+        entry.waiters.resolveAll(runtimeTerminated("runtime loop exited"));
+      });
+    }
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────
+
+  #open(sessionId: SessionId): void {
+    if (this.#closed) throw new RuntimeClosedError(sessionId);
+  }
+
+  #entry(sessionId: SessionId): SessionEntry {
+    const entry = this.#sessions.get(sessionId);
+    if (entry === undefined) throw new SessionNotFoundError(sessionId);
+    return entry;
+  }
+
+  #entryOrCreate(sessionId: SessionId): SessionEntry {
+    let entry = this.#sessions.get(sessionId);
+    if (entry === undefined) {
+      entry = new SessionEntry(sessionId, this.#core.limits.checkInvariants);
+      this.#sessions.set(sessionId, entry);
+    }
+    return entry;
+  }
+
+  #opsOf(entry: SessionEntry): OpsRegistry {
+    let ops = this.#ops.get(entry.id);
+    if (ops === undefined) {
+      ops = new OpsRegistry(entry.id, this.#bus, {
+        injectWake: (input) =>
+          entry.mutex.run(async () => {
+            const s = entry.state;
+            if (this.#closed || s.phase !== "Attached" || s.inputs.size > 0 || s.stopRequested) return false;
+            const r = await admit(this.#core, entry, input, "plain", (refusal) => refusalError(entry, "detachedWake", refusal));
+            return r.outcome === "Accepted";
+          }),
+      });
+      this.#ops.set(entry.id, ops);
+    }
+    return ops;
+  }
+
+  #bindingsOf(entry: SessionEntry): SessionBindings {
+    const s = entry.state;
+    const opsOf = (): OpsRegistry => this.#opsOf(entry);
+    const bindings: SessionBindings = {
+      sessionId: entry.id,
+      epochId: entry.epochId,
+      runtimeId: s.boundRuntime ?? `rt:session:${entry.id}`,
+      fence: s.boundFence ?? 0,
+      generation: s.boundGeneration,
+      // The registry is created on first use: idle sessions without ops do not pay for it.
+      get ops(): OpsRegistry {
+        return opsOf();
+      },
+    };
+    this.#authoritative.add(bindings);
+    return bindings;
+  }
+}
+
+export function createRuntime(options: RuntimeOptions): ControlPlane {
+  return new ControlPlane(options);
+}

@@ -1,0 +1,114 @@
+// The store contract (the subset of upstream §9.1 the runtime uses today) and an in-memory store.
+// A SQLite store implements the same interface in a later issue. Every method may be synchronous or
+// return a promise; a thrown error or rejected promise makes the runtime restore the staged
+// transition and report StoreFailedError.
+
+import type { InputPhase, Lane, Phase } from "../generated/session.machine.js";
+import type { Durability, Input, InputId, InputKind, RunId, SessionId } from "./input.js";
+import type { InputTerminalOutcome } from "./ledger.js";
+import type { PolicyDecision } from "./policy.js";
+
+/** Attached is never persisted (stored as Idle), and neither is a run in flight (its return phase is). */
+export type PersistedPhase = "Initializing" | "Idle" | "Retired" | "Stopped" | "Destroyed";
+
+export function persistedPhase(phase: Phase, runFrom: Phase | null): PersistedPhase {
+  switch (phase) {
+    case "Attached":
+      return "Idle";
+    case "Running":
+      return runFrom === "Retired" ? "Retired" : "Idle";
+    default:
+      return phase;
+  }
+}
+
+export interface StoredInputRow {
+  readonly inputId: InputId;
+  readonly kind: InputKind;
+  readonly durability: Durability;
+  readonly phase: InputPhase;
+  readonly lane: Lane | null;
+  readonly attempts: number;
+  readonly lastRunId: RunId | null;
+  readonly terminal: InputTerminalOutcome | null;
+  readonly idempotencyKey: string | null;
+  readonly input: Input;
+  readonly decision: PolicyDecision;
+  readonly updatedAt: number;
+}
+
+/** Minted by the store: sequence = previous sequence of the same run + 1, starting at 0. */
+export interface BoundaryReceipt {
+  readonly runId: RunId;
+  readonly sequence: number;
+  readonly contributors: readonly InputId[];
+  readonly committedAt: number;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface RuntimeStore {
+  /** Durable-before-ack: the row of a newly admitted input. */
+  persistInputState(sessionId: SessionId, row: StoredInputRow): MaybePromise<void>;
+  /** Atomically mints a boundary receipt and writes the contributors' rows. */
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): MaybePromise<BoundaryReceipt>;
+  /** Atomically writes the coarse phase and the given rows (run end, control operations). */
+  atomicLifecycleCommit(sessionId: SessionId, phase: PersistedPhase, rows: readonly StoredInputRow[]): MaybePromise<void>;
+  loadInputStates(sessionId: SessionId): MaybePromise<readonly StoredInputRow[]>;
+  loadRuntimeState(sessionId: SessionId): MaybePromise<PersistedPhase | null>;
+  loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number): MaybePromise<BoundaryReceipt | null>;
+}
+
+interface SessionRows {
+  phase: PersistedPhase | null;
+  readonly rows: Map<InputId, StoredInputRow>;
+  readonly receipts: Map<string, BoundaryReceipt>;
+  readonly lastSequence: Map<RunId, number>;
+}
+
+/** Everything in maps; no durability. */
+export class MemoryStore implements RuntimeStore {
+  readonly #sessions = new Map<SessionId, SessionRows>();
+
+  #session(id: SessionId): SessionRows {
+    let s = this.#sessions.get(id);
+    if (s === undefined) {
+      s = { phase: null, rows: new Map(), receipts: new Map(), lastSequence: new Map() };
+      this.#sessions.set(id, s);
+    }
+    return s;
+  }
+
+  persistInputState(sessionId: SessionId, row: StoredInputRow): void {
+    this.#session(sessionId).rows.set(row.inputId, row);
+  }
+
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): BoundaryReceipt {
+    const s = this.#session(sessionId);
+    const previous = s.lastSequence.get(runId);
+    const sequence = previous === undefined ? 0 : previous + 1;
+    const receipt: BoundaryReceipt = { runId, sequence, contributors: [...contributors], committedAt: Date.now() };
+    s.receipts.set(`${runId}#${sequence}`, receipt);
+    s.lastSequence.set(runId, sequence);
+    for (const r of rows) s.rows.set(r.inputId, r);
+    return receipt;
+  }
+
+  atomicLifecycleCommit(sessionId: SessionId, phase: PersistedPhase, rows: readonly StoredInputRow[]): void {
+    const s = this.#session(sessionId);
+    s.phase = phase;
+    for (const r of rows) s.rows.set(r.inputId, r);
+  }
+
+  loadInputStates(sessionId: SessionId): readonly StoredInputRow[] {
+    return [...(this.#sessions.get(sessionId)?.rows.values() ?? [])];
+  }
+
+  loadRuntimeState(sessionId: SessionId): PersistedPhase | null {
+    return this.#sessions.get(sessionId)?.phase ?? null;
+  }
+
+  loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number): BoundaryReceipt | null {
+    return this.#sessions.get(sessionId)?.receipts.get(`${runId}#${sequence}`) ?? null;
+  }
+}

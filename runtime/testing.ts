@@ -1,0 +1,131 @@
+// Test doubles: a scripted executor whose runs the test settles by hand, and an input builder.
+
+import type { ApplyContext, Executor, RunOutput, RunPrimitive } from "./executor.js";
+import type { Durability, HandlingMode, Input, InputSource, RunId, SessionId } from "./input.js";
+
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** One executor call the test controls. */
+export interface ScriptedRun {
+  readonly runId: RunId;
+  readonly primitive: RunPrimitive;
+  readonly ctx: ApplyContext;
+  readonly sessionId: SessionId;
+  complete(output?: RunOutput): void;
+  fail(error: unknown): void;
+}
+
+/**
+ * Every apply call waits until the test settles it, unless `auto` is set, in which case it
+ * completes at once (or `auto` decides per call).
+ */
+export class ScriptedExecutor implements Executor {
+  readonly calls: ScriptedRun[] = [];
+  readonly stopped: SessionId[] = [];
+  readonly cancelRequests: Array<{ readonly sessionId: SessionId; readonly runId: RunId }> = [];
+  readonly recycled: SessionId[] = [];
+  #waiting: Array<(r: ScriptedRun) => void> = [];
+  #queue: ScriptedRun[] = [];
+
+  constructor(public auto: ((p: RunPrimitive) => RunOutput | Error) | null = null) {}
+
+  apply(runId: RunId, primitive: RunPrimitive, ctx: ApplyContext): Promise<RunOutput | void> {
+    const d = deferred<RunOutput | void>();
+    const run: ScriptedRun = {
+      runId,
+      primitive,
+      ctx,
+      sessionId: primitive.sessionId,
+      complete: (output) => d.resolve(output ?? {}),
+      fail: (error) => d.reject(error),
+    };
+    this.calls.push(run);
+    if (this.auto !== null) {
+      const out = this.auto(primitive);
+      if (out instanceof Error) run.fail(out);
+      else run.complete(out);
+      return d.promise;
+    }
+    const w = this.#waiting.shift();
+    if (w !== undefined) w(run);
+    else this.#queue.push(run);
+    return d.promise;
+  }
+
+  /** The next executor call (waits for it). */
+  next(): Promise<ScriptedRun> {
+    const q = this.#queue.shift();
+    if (q !== undefined) return Promise.resolve(q);
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Calls made but not yet taken with next(). */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  cancelAfterBoundary(sessionId: SessionId, runId: RunId): void {
+    this.cancelRequests.push({ sessionId, runId });
+  }
+
+  stop(sessionId: SessionId): void {
+    this.stopped.push(sessionId);
+  }
+
+  recycle(sessionId: SessionId): void {
+    this.recycled.push(sessionId);
+  }
+}
+
+export interface InputOptions {
+  readonly durability?: Durability;
+  readonly source?: InputSource;
+  readonly idempotencyKey?: string;
+  readonly supersessionKey?: string;
+  readonly handlingMode?: HandlingMode;
+}
+
+function header(id: string, o: InputOptions, source: InputSource): Input["header"] {
+  return {
+    id,
+    durability: o.durability ?? "Durable",
+    source: o.source ?? source,
+    ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}),
+    ...(o.supersessionKey !== undefined ? { supersessionKey: o.supersessionKey } : {}),
+    ...(o.handlingMode !== undefined ? { handlingMode: o.handlingMode } : {}),
+  };
+}
+
+const PEER: InputSource = { kind: "Peer", peerId: "peer-1" };
+
+/** Input builders with sensible defaults. */
+export const inputs = {
+  prompt: (id: string, text = "hello", o: InputOptions = {}): Input => ({ kind: "prompt", header: header(id, o, { kind: "Operator" }), text }),
+  peerMessage: (id: string, body = "hi", o: InputOptions = {}): Input => ({ kind: "peer_message", header: header(id, o, PEER), body }),
+  peerRequest: (id: string, intent: string, o: InputOptions = {}): Input => ({ kind: "peer_request", header: header(id, o, PEER), requestId: `req-${id}`, intent, body: "please" }),
+  progress: (id: string, requestId: string, o: InputOptions = {}): Input => ({ kind: "peer_response_progress", header: header(id, o, PEER), requestId, phase: "working" }),
+  terminal: (id: string, requestId: string, o: InputOptions = {}): Input => ({ kind: "peer_response_terminal", header: header(id, o, PEER), requestId, status: "Completed" }),
+  flowStep: (id: string, o: InputOptions = {}): Input => ({ kind: "flow_step", header: header(id, o, { kind: "Flow", flowId: "f", stepIndex: 0 }), flowId: "f", stepIndex: 0, body: null }),
+  external: (id: string, o: InputOptions = {}): Input => ({ kind: "external_event", header: header(id, o, { kind: "External", sourceName: "webhook" }), eventType: "ping", payload: {} }),
+  continuation: (id: string, o: InputOptions = {}): Input => ({ kind: "continuation", header: header(id, { durability: "Derived", ...o }, { kind: "System" }), reason: "resume" }),
+  operation: (id: string, o: InputOptions = {}): Input => ({ kind: "operation", header: header(id, { durability: "Derived", ...o }, { kind: "System" }), operationId: "op-1", event: "completed" }),
+};
+
+/** Lets queued promise jobs and loop passes run. */
+export async function flush(rounds = 4): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

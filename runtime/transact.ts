@@ -1,0 +1,164 @@
+// The one way the runtime changes lifecycle truth: stage the machine transition, perform the side
+// effect (store writes, executor control), commit — or restore and report. After the commit the
+// consequences are derived from the committed transition (runtime/derive.ts).
+
+import type { InputId, RunId } from "./input.js";
+import type { SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeTransitionName } from "../generated/session.machine.js";
+import type { Fired, Staged } from "../kernel/index.js";
+import type { Core } from "./core.js";
+import { afterCommit, isTerminalPhase, terminalOutcomeOf } from "./derive.js";
+import { MachineInvariantViolatedError, StoreFailedError, toMachineRefusal, type MachineRefusal } from "./errors.js";
+import type { RunOutput } from "./executor.js";
+import type { SessionEntry } from "./session.js";
+import { persistedPhase, type BoundaryReceipt, type StoredInputRow } from "./store.js";
+
+export type SessionFired = Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>;
+
+/** What the caller knows about the transition that the machine does not (for events and waiters). */
+export interface TransitionContext {
+  /** The output of the run this Commit completes. */
+  readonly runOutput?: RunOutput;
+  /** Why the run failed (Fail / RollbackRun). */
+  readonly runError?: string;
+  /** The run failed because it was cancelled; the reason. */
+  readonly runCancelled?: string;
+  /** Ignore PostAdmissionSignal effects (the caller drives the run itself). */
+  readonly noWake?: boolean;
+  /** The caller already delivered CancelAtBoundary / InterruptCurrentRun to the run handle. */
+  readonly controlDelivered?: boolean;
+  /** Skip the store (used only to terminalize after the store itself failed). */
+  readonly noPersist?: boolean;
+}
+
+export const NO_CONTEXT: TransitionContext = Object.freeze({});
+
+export type TransactResult =
+  | { readonly ok: true; readonly fired: SessionFired; readonly receipt: BoundaryReceipt | null }
+  | { readonly ok: false; readonly refusal: MachineRefusal };
+
+export type SideEffect = (staged: SessionFired) => void | Promise<void>;
+
+/**
+ * Synchronous (no promise) when there is nothing to persist and no side effect, which is the hot
+ * path of an ephemeral runtime; callers `await` the result either way.
+ */
+export function transact(
+  core: Core,
+  entry: SessionEntry,
+  trigger: SessionRuntimeTrigger,
+  ctx: TransitionContext = NO_CONTEXT,
+  sideEffect?: SideEffect,
+): TransactResult | Promise<TransactResult> {
+  const machine = entry.machine;
+  const before = machine.state;
+  const staged = machine.stage(trigger);
+  if (!staged.ok) {
+    if (staged.code === "InvariantViolated") throw new MachineInvariantViolatedError(entry.id, staged.transition, staged.invariants);
+    return { ok: false, refusal: toMachineRefusal(staged) };
+  }
+  const persisting = core.store !== null && ctx.noPersist !== true && !NOT_PERSISTED.has(trigger.kind);
+  if (!persisting && sideEffect === undefined) {
+    const fired = machine.commit(staged);
+    afterCommit(core, entry, before, fired, ctx);
+    return { ok: true, fired, receipt: null };
+  }
+  return finishAsync(core, entry, trigger, ctx, sideEffect, before, staged, persisting);
+}
+
+async function finishAsync(
+  core: Core,
+  entry: SessionEntry,
+  trigger: SessionRuntimeTrigger,
+  ctx: TransitionContext,
+  sideEffect: SideEffect | undefined,
+  before: SessionRuntimeState,
+  staged: Staged<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>,
+  persisting: boolean,
+): Promise<TransactResult> {
+  const machine = entry.machine;
+  let receipt: BoundaryReceipt | null = null;
+  try {
+    if (persisting) receipt = await persist(core, entry, trigger, before, staged.fired.state);
+    if (sideEffect !== undefined) await sideEffect(staged.fired);
+  } catch (e) {
+    machine.restore(staged);
+    throw e;
+  }
+  const fired = machine.commit(staged);
+  afterCommit(core, entry, before, fired, ctx);
+  return { ok: true, fired, receipt };
+}
+
+const NOT_PERSISTED = new Set<SessionRuntimeTrigger["kind"]>([
+  "RegisterSession",
+  "PrepareRun",
+  "DrainQueuedRun",
+  "StageInput",
+  "MarkApplied",
+  "ArchiveInput",
+  "CancelAfterBoundary",
+  "InterruptRun",
+  "Ingest",
+  "Recover",
+  "SetSilentIntents",
+]);
+
+async function persist(core: Core, entry: SessionEntry, trigger: SessionRuntimeTrigger, base: SessionRuntimeState, next: SessionRuntimeState): Promise<BoundaryReceipt | null> {
+  const store = core.store;
+  if (store === null) return null;
+  const now = Date.now();
+  try {
+    switch (trigger.kind) {
+      case "AcceptInput":
+      case "AcceptConsumed": {
+        const row = rowOf(entry, next, trigger.input, now, null);
+        if (row !== null) await store.persistInputState(entry.id, row);
+        return null;
+      }
+      case "BoundaryCommitted": {
+        const rows = rowsOf(entry, next, next.staged, now, trigger.run);
+        return await store.commitBoundary(entry.id, trigger.run, next.staged, rows);
+      }
+      default: {
+        const changed: InputId[] = [];
+        for (const [id, phase] of next.inputs) if (base.inputs.get(id) !== phase) changed.push(id);
+        const phase = persistedPhase(next.phase, next.runFrom);
+        if (changed.length === 0 && phase === persistedPhase(base.phase, base.runFrom)) return null;
+        await store.atomicLifecycleCommit(entry.id, phase, rowsOf(entry, next, changed, now, base.currentRun));
+        return null;
+      }
+    }
+  } catch (e) {
+    throw new StoreFailedError(entry.id, trigger.kind, e, "input" in trigger && typeof trigger.input === "string" ? trigger.input : undefined);
+  }
+}
+
+function rowsOf(entry: SessionEntry, s: SessionRuntimeState, ids: Iterable<InputId>, now: number, runId: RunId | null): StoredInputRow[] {
+  const rows: StoredInputRow[] = [];
+  for (const id of ids) {
+    const row = rowOf(entry, s, id, now, runId);
+    if (row !== null) rows.push(row);
+  }
+  return rows;
+}
+
+/** The persisted row of one input in state `s`; null for ephemeral inputs (never persisted). */
+export function rowOf(entry: SessionEntry, s: SessionRuntimeState, id: InputId, now: number, runId: RunId | null): StoredInputRow | null {
+  const record = entry.ledger.get(id);
+  const phase = s.inputs.get(id);
+  if (record === undefined || phase === undefined || record.input.header.durability === "Ephemeral") return null;
+  return {
+    inputId: id,
+    kind: record.kind,
+    durability: record.input.header.durability,
+    phase,
+    lane: s.laneOf.get(id) ?? null,
+    attempts: s.attempts.get(id) ?? 0,
+    lastRunId: runId ?? s.currentRun,
+    terminal: isTerminalPhase(phase) ? terminalOutcomeOf(s, id, runId) : null,
+    idempotencyKey: record.input.header.idempotencyKey ?? null,
+    input: record.input,
+    decision: record.decision,
+    updatedAt: now,
+  };
+}

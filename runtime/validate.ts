@@ -1,0 +1,40 @@
+// Shape validation of inputs against runtime/schemas/input.schema.json (ajv, draft 2020-12).
+
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { InputInvalidError, type InputProblem } from "./errors.js";
+import type { Input } from "./input.js";
+
+const schemaPath = join(dirname(fileURLToPath(import.meta.url)), "schemas", "input.schema.json");
+
+let fast: ValidateFunction | null = null;
+let detailed: ValidateFunction | null = null;
+
+function compile(allErrors: boolean): ValidateFunction {
+  const ajv = new Ajv2020({ allErrors, strict: true, discriminator: true, allowUnionTypes: true });
+  return ajv.compile(JSON.parse(readFileSync(schemaPath, "utf8")) as object);
+}
+
+/** Checks the shape of an input; throws InputInvalidError naming the session and the input id. */
+export function validateInput(sessionId: string, value: unknown): Input {
+  fast ??= compile(false);
+  if (fast(value)) return value as Input;
+  // Only a refused input pays for the full list of problems.
+  detailed ??= compile(true);
+  detailed(value);
+  throw new InputInvalidError(sessionId, inputIdOf(value), (detailed.errors ?? fast.errors ?? []).map(toProblem));
+}
+
+function toProblem(e: ErrorObject): InputProblem {
+  return { pointer: e.instancePath, message: e.message ?? e.keyword };
+}
+
+function inputIdOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const header = (value as { readonly header?: unknown }).header;
+  if (typeof header !== "object" || header === null) return undefined;
+  const id = (header as { readonly id?: unknown }).id;
+  return typeof id === "string" ? id : undefined;
+}

@@ -1,0 +1,174 @@
+// Ops lifecycle registry and detached wake (reference §8; §13 items 73–77).
+
+import { describe, expect, it } from "vitest";
+import { createRuntime, OpNotFoundError, OpRefusedError, type RuntimeEvent } from "../runtime/index.js";
+import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+
+async function setup() {
+  const exec = new ScriptedExecutor();
+  const rt = createRuntime({ executor: exec });
+  const events: RuntimeEvent[] = [];
+  rt.on((e) => events.push(e));
+  const bindings = await rt.prepareLocalSessionBindings("s");
+  return { exec, rt, events, ops: bindings.ops };
+}
+
+describe("ops lifecycle", { timeout: 10_000 }, () => {
+  it("ops_lifecycle_contract_register_progress_peer_ready_complete_and_watch", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "child", kind: "MobMemberChild", displayName: "worker" });
+    expect(ops.status("child")).toBe("Provisioning");
+    // Peer readiness needs a running op, and happens once.
+    expect(() => ops.peerReady("child")).toThrow(OpRefusedError);
+    ops.start("child");
+    ops.progress("child");
+    ops.peerReady("child");
+    expect(() => ops.peerReady("child")).toThrow(expect.objectContaining({ code: "OpRefused", refusal: expect.objectContaining({ guard: "not_already_peer_ready" }) }));
+    const watched = ops.watch("child");
+    ops.complete("child", { answer: 1 });
+    expect(await watched).toEqual({ opId: "child", status: "Completed", result: { answer: 1 } });
+    // A watch on a terminal op resolves at once.
+    expect(await ops.watch("child")).toMatchObject({ status: "Completed" });
+    expect(ops.completions().map((c) => [c.opId, c.displayName, c.outcome.status])).toEqual([["child", "worker", "Completed"]]);
+  });
+
+  it("peer readiness is only for mob member children (PeerNotExpected)", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "tool", kind: "BackgroundToolOp" });
+    ops.start("tool");
+    expect(() => ops.peerReady("tool")).toThrow(expect.objectContaining({ refusal: expect.objectContaining({ guard: "peer_expected" }) }));
+  });
+
+  it("ops_lifecycle_contract_terminate_owner_resolves_all_pending_watches_once", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "a", kind: "MobMemberChild" });
+    ops.register({ id: "b", kind: "MobMemberChild" });
+    ops.start("b");
+    const seen: string[] = [];
+    const wa = ops.watch("a").then((o) => seen.push(`${o.opId}:${o.status}`));
+    const wb1 = ops.watch("b").then((o) => seen.push(`${o.opId}:${o.status}`));
+    const wb2 = ops.watch("b").then((o) => seen.push(`${o.opId}:${o.status}`));
+    ops.terminateOwner();
+    await Promise.all([wa, wb1, wb2]);
+    expect(seen.sort()).toEqual(["a:Terminated", "b:Terminated", "b:Terminated"]);
+    expect(ops.state.live.size).toBe(0);
+  });
+
+  it("ops_lifecycle_contract_wait_all_returns_all_outcomes / wait_all_unknown_id_returns_not_found", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "a", kind: "MobMemberChild" });
+    ops.register({ id: "b", kind: "MobMemberChild" });
+    ops.start("a");
+    ops.start("b");
+    const all = ops.waitAll(["a", "b"]);
+    ops.complete("a", "A");
+    ops.fail("b", new Error("B broke"));
+    expect(await all).toEqual([
+      { opId: "a", status: "Completed", result: "A" },
+      { opId: "b", status: "Failed", error: "B broke" },
+    ]);
+    // The barrier was released: a new wait can start.
+    expect(ops.state.waitId).toBeNull();
+    await expect(ops.waitAll(["nope"])).rejects.toBeInstanceOf(OpNotFoundError);
+    await expect(ops.waitAll(["a", "a"])).rejects.toBeInstanceOf(OpRefusedError);
+  });
+
+  it("a second wait while one is active is refused (WaitAlreadyActive)", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "a", kind: "MobMemberChild" });
+    ops.start("a");
+    const first = ops.waitAll(["a"]);
+    await expect(ops.waitAll(["a"])).rejects.toMatchObject({ code: "OpRefused", refusal: { guard: "no_active_wait" } });
+    ops.complete("a");
+    await expect(first).resolves.toHaveLength(1);
+  });
+
+  it("ops_lifecycle_contract_max_concurrent_enforcement / bounded_completed_retention_evicts_oldest", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "a", kind: "MobMemberChild" });
+    ops.register({ id: "b", kind: "MobMemberChild" });
+    expect(() => ops.register({ id: "c", kind: "MobMemberChild" })).toThrow(expect.objectContaining({ refusal: expect.objectContaining({ guard: "below_max_concurrent" }) }));
+    expect(() => ops.register({ id: "a", kind: "MobMemberChild" })).toThrow(expect.objectContaining({ refusal: expect.objectContaining({ guard: "not_registered" }) }));
+    ops.abort("a");
+    ops.cancel("b");
+    // Retention keeps the newest terminal record only.
+    expect(ops.status("a")).toBeNull();
+    expect(ops.status("b")).toBe("Cancelled");
+    await expect(ops.watch("a")).rejects.toBeInstanceOf(OpNotFoundError);
+  });
+
+  it("retire requests: Running → Retiring → Retired", async () => {
+    const { ops } = await setup();
+    ops.register({ id: "a", kind: "MobMemberChild" });
+    ops.start("a");
+    ops.requestRetire("a");
+    expect(ops.status("a")).toBe("Retiring");
+    ops.markRetired("a");
+    expect(ops.status("a")).toBe("Retired");
+  });
+
+  it("destroying the session terminates its ops", async () => {
+    const { rt, ops } = await setup();
+    ops.register({ id: "a", kind: "MobMemberChild" });
+    const w = ops.watch("a");
+    await rt.destroy("s");
+    expect(await w).toMatchObject({ status: "Terminated" });
+  });
+});
+
+describe("detached wake", { timeout: 10_000 }, () => {
+  it("choke_004_idle_runtime_wakes_on_detached_op_completion", async () => {
+    const { ops, exec, events } = await setup();
+    ops.register({ id: "bg", kind: "BackgroundToolOp" });
+    ops.start("bg");
+    ops.complete("bg");
+    const run = await exec.next();
+    expect(run.primitive.inputs.map((i) => [i.kind, i.header.durability, i.header.source.kind])).toEqual([["continuation", "Derived", "System"]]);
+    expect(run.primitive.executionKind).toBe("ResumePending");
+    run.complete();
+    await flush();
+    expect(ops.state.wakePending).toBe(false);
+    expect(events.filter((e) => e.type === "run.completed")).toHaveLength(1);
+  });
+
+  it("choke_004_five_completions_produce_one_coalesced_wake", async () => {
+    const { ops, exec } = await setup();
+    for (let i = 0; i < 5; i++) {
+      ops.register({ id: `bg${i}`, kind: "BackgroundToolOp" });
+      ops.start(`bg${i}`);
+      ops.complete(`bg${i}`);
+    }
+    (await exec.next()).complete();
+    await flush();
+    expect(exec.calls).toHaveLength(1);
+    expect(ops.state.wakePending).toBe(false);
+  });
+
+  it("choke_004_completion_during_running_defers_wake", async () => {
+    const { rt, ops, exec } = await setup();
+    await rt.acceptInput("s", inputs.prompt("p1"));
+    const run = await exec.next();
+    ops.register({ id: "bg", kind: "BackgroundToolOp" });
+    ops.start("bg");
+    ops.complete("bg");
+    await flush();
+    expect(exec.calls).toHaveLength(1);
+    expect(ops.state.wakePending).toBe(true);
+    run.complete();
+    const wake = await exec.next();
+    expect(wake.primitive.inputs[0]?.kind).toBe("continuation");
+    wake.complete();
+    await flush();
+    expect(ops.state.wakePending).toBe(false);
+  });
+
+  it("choke_004_mob_member_child_completion_does_not_trigger_idle_wake", async () => {
+    const { ops, exec } = await setup();
+    ops.register({ id: "child", kind: "MobMemberChild" });
+    ops.start("child");
+    ops.complete("child");
+    await flush();
+    expect(exec.calls).toHaveLength(0);
+    expect(ops.state.wakePending).toBe(false);
+  });
+});
