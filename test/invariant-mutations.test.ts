@@ -30,6 +30,7 @@ const SPECS = [
   "spec/ops.machine.json",
   "spec/mob.machine.json",
   "spec/meerkat-mob-seam.composition.json",
+  "spec/session-turn.composition.json",
 ] as const;
 
 /** Profile every mutant is explored under, unless its entry names another (with its reason in `why`). */
