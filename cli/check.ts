@@ -6,11 +6,10 @@ import { join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { formatDiagnostics } from "../generator/diagnostics.js";
 import { outputPathFor } from "../generator/emit/index.js";
 import { findSpecFiles, UsageError } from "../generator/load.js";
 import type { SpecModel } from "../generator/model.js";
-import { buildOutputs, checkOutputs } from "../generator/pipeline.js";
+import { checkOutputs } from "../generator/pipeline.js";
 import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
 import {
   ExploreSetupError,
@@ -21,6 +20,7 @@ import {
   type ExploreResult,
   type Trace,
 } from "../properties/explorer/index.js";
+import { buildOrReport } from "./outputs.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface CheckArgs {
@@ -41,22 +41,8 @@ export type LoadedKernel = { readonly kind: "machine"; readonly kernel: AnyKerne
 
 /** Specs of the spec directory, validated and with generated code in sync; or the exit code. */
 export function loadInSync(root: string, specDir: string, outDir: string, io: Io): readonly SpecModel[] | number {
-  let outputs;
-  try {
-    // Absolute directories: the pipeline reads specDir relative to the working directory but
-    // writes relative to root; the two agree only when they are the same.
-    outputs = buildOutputs({ root, specDir: resolve(root, specDir), outDir: resolve(root, outDir) });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`meerkat: ${e.message}\n`);
-      return ExitCode.Usage;
-    }
-    throw e;
-  }
-  if (outputs.diagnostics.length > 0) {
-    io.err(`${formatDiagnostics(outputs.diagnostics)}\n`);
-    return ExitCode.Failed;
-  }
+  const outputs = buildOrReport({ root, specDir: resolve(root, specDir), outDir: resolve(root, outDir) }, io);
+  if (typeof outputs === "number") return outputs;
   const drift = checkOutputs(outputs);
   if (drift.size > 0) {
     const lines = ["generated code is out of sync with the specs, so it cannot be checked:"];

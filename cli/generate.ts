@@ -1,11 +1,10 @@
 // `meerkat generate [--check]`: generated code under --out, contract docs under --docs.
 
 import { dirname, join, relative } from "node:path";
-import { formatDiagnostics } from "../generator/diagnostics.js";
-import { UsageError } from "../generator/load.js";
-import { buildOutputs, checkOutputs, writeOutputs } from "../generator/pipeline.js";
+import { checkOutputs, writeOutputs } from "../generator/pipeline.js";
 import type { Command } from "commander";
 import { checkAll } from "./check.js";
+import { buildOrReport } from "./outputs.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface GenerateArgs {
@@ -26,20 +25,8 @@ export function docsDirFor(outDir: string): string {
 }
 
 export function generateCommand(args: GenerateArgs, io: Io): number {
-  let outputs;
-  try {
-    outputs = buildOutputs({ root: args.root, specDir: args.specDir, outDir: args.outDir, docsDir: args.docsDir ?? docsDirFor(args.outDir) });
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`meerkat: ${e.message}\n`);
-      return ExitCode.Usage;
-    }
-    throw e;
-  }
-  if (outputs.diagnostics.length > 0) {
-    io.err(`${formatDiagnostics(outputs.diagnostics)}\n`);
-    return ExitCode.Failed;
-  }
+  const outputs = buildOrReport({ root: args.root, specDir: args.specDir, outDir: args.outDir, docsDir: args.docsDir ?? docsDirFor(args.outDir) }, io);
+  if (typeof outputs === "number") return outputs;
   const show = (p: string) => relative(args.root, p) || ".";
   if (args.check) {
     const drift = checkOutputs(outputs);

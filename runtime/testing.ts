@@ -1,5 +1,8 @@
 // Test doubles: a scripted executor whose runs the test settles by hand, and an input builder.
 
+import type { RuntimeEvent } from "./events.js";
+import { createRuntime, type ControlPlane } from "./runtime.js";
+import type { RuntimeStore } from "./store.js";
 import type { ApplyContext, Executor, RunOutput, RunPrimitive } from "./executor.js";
 import type { Durability, HandlingMode, Input, InputSource, RunId, SessionId } from "./input.js";
 
@@ -128,4 +131,13 @@ export const inputs = {
 /** Lets queued promise jobs and loop passes run. */
 export async function flush(rounds = 4): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A runtime over a scripted executor that records every event, for tests and examples. */
+export function scriptedRuntime(store?: RuntimeStore): { exec: ScriptedExecutor; rt: ControlPlane; events: RuntimeEvent[] } {
+  const exec = new ScriptedExecutor();
+  const rt = createRuntime(store === undefined ? { executor: exec } : { executor: exec, store });
+  const events: RuntimeEvent[] = [];
+  rt.on((e) => events.push(e));
+  return { exec, rt, events };
 }

@@ -3,25 +3,16 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  createRuntime,
   MemoryStore,
   NotReadyError,
   RunCancelledError,
   RunMismatchError,
   SessionDestroyedError,
   type CompletionOutcome,
-  type RuntimeEvent,
-  type RuntimeStore,
 } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { flush, inputs, scriptedRuntime } from "../runtime/testing.js";
 
-function setup(store?: RuntimeStore) {
-  const exec = new ScriptedExecutor();
-  const rt = createRuntime(store === undefined ? { executor: exec } : { executor: exec, store });
-  const events: RuntimeEvent[] = [];
-  rt.on((e) => events.push(e));
-  return { exec, rt, events };
-}
+const setup = scriptedRuntime;
 
 /** The completion handle of an accepted input (in a tuple: an async function would adopt the promise). */
 async function handle(p: Promise<{ readonly completion?: Promise<CompletionOutcome> }>): Promise<[Promise<CompletionOutcome>]> {

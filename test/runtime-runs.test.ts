@@ -6,18 +6,11 @@ import {
   DeduplicatedRefusedError,
   MemoryStore,
   NotReadyError,
-  type RuntimeEvent,
   type RuntimeStore,
 } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../runtime/testing.js";
 
-function setup(store?: RuntimeStore) {
-  const exec = new ScriptedExecutor();
-  const rt = createRuntime(store === undefined ? { executor: exec } : { executor: exec, store });
-  const events: RuntimeEvent[] = [];
-  rt.on((e) => events.push(e));
-  return { exec, rt, events };
-}
+const setup = scriptedRuntime;
 
 describe("runs", { timeout: 10_000 }, () => {
   it("on_run_completed_consumes / successful_execution_fires_boundary_applied", async () => {
