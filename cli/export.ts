@@ -3,10 +3,9 @@
 
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { formatDiagnostics } from "../generator/diagnostics.js";
-import { loadSpecs, UsageError } from "../generator/load.js";
 import { exportPromela, PromelaUnsupportedError } from "../properties/promela/index.js";
 import { ExitCode, type Io } from "./io.js";
+import { loadOrReport } from "./outputs.js";
 
 export interface ExportArgs {
   /** The machine spec file to export. */
@@ -22,20 +21,8 @@ export function exportCommand(args: ExportArgs, io: Io): number {
     io.err("meerkat: export needs a format and a spec: meerkat export --promela <spec file> --profile <name>\n");
     return ExitCode.Usage;
   }
-  let loaded;
-  try {
-    loaded = loadSpecs([args.promela], args.root);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`meerkat: ${e.message}\n`);
-      return ExitCode.Usage;
-    }
-    throw e;
-  }
-  if (loaded.diagnostics.length > 0) {
-    io.err(`${formatDiagnostics(loaded.diagnostics)}\n`);
-    return ExitCode.Failed;
-  }
+  const loaded = loadOrReport([args.promela], args.root, io);
+  if (typeof loaded === "number") return loaded;
   const model = loaded.specs[0];
   if (!model || model.kind !== "machine") {
     io.err(`meerkat: ${args.promela} is not a machine spec; Promela export takes one *.machine.json file\n`);

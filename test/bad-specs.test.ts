@@ -3,13 +3,12 @@
 // where. Composition cases live in their own folder beside the (valid) machines they refer to;
 // policy table cases share policies/, beside the (valid) session machine they are checked against.
 
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DiagnosticCode } from "../generator/diagnostics.js";
 import { loadSpecs } from "../generator/load.js";
-import { BIN, REPO, tempDir } from "./helpers/paths.js";
+import { REPO, runMeerkat, tempDir } from "./helpers/paths.js";
 
 const CORPUS = join(REPO, "test", "fixtures", "bad-specs");
 const COMPOSITIONS = "compositions";
@@ -97,7 +96,7 @@ describe("meerkat generate on a bad spec", () => {
     const dir = join(out, basename(file, ".json"));
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(CORPUS, file), join(dir, basename(file)));
-    const res = spawnSync(process.execPath, [BIN, "generate", "--spec", dir, "--out", join(out, "generated")], { cwd: REPO, encoding: "utf8" });
+    const res = runMeerkat(REPO, "generate", "--spec", dir, "--out", join(out, "generated"));
     return { status: res.status, stderr: res.stderr, shown: relative(REPO, join(dir, basename(file))).split(sep).join("/") };
   }
 

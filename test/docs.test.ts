@@ -1,12 +1,11 @@
 // Contract docs: `meerkat generate` writes docs/machines/<spec path>.md per machine (and
 // .composition.md / .policy.md), byte-stable and drift-checked like the generated code.
 
-import { spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
 import { buildOutputs } from "../generator/pipeline.js";
-import { BIN, REPO, tempDir } from "./helpers/paths.js";
+import { REPO, runMeerkat, tempDir } from "./helpers/paths.js";
 
 const opts = { root: REPO, specDir: "spec", outDir: "generated", docsDir: "docs/machines" };
 
@@ -115,10 +114,7 @@ describe("contract docs", () => {
   });
 });
 
-function meerkat(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const meerkat = runMeerkat;
 
 describe("generate --check covers the docs (drift)", () => {
   let dir = "";

@@ -1,14 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { BIN, REPO, tempDir } from "./helpers/paths.js";
+import { REPO, runMeerkat, tempDir } from "./helpers/paths.js";
 
 /** Runs the CLI in `cwd` and returns its exit code and output. */
-function meerkat(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const meerkat = runMeerkat;
 
 describe("generate --check (drift)", () => {
   let dir = "";

@@ -1,14 +1,14 @@
 // `meerkat check` and `meerkat replay` end to end, in child processes, against copies of the
 // shipped example specs and the seeded-bug fixtures (generated into .tmp/, never into generated/).
 
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BIN, FIXTURES, generateFixtures, REPO, scratchDir } from "./explorer-helpers.js";
+import { FIXTURES, generateFixtures, REPO, scratchDir } from "./explorer-helpers.js";
+import { runMeerkat } from "./helpers/paths.js";
 
 function meerkat(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  const r = runMeerkat(REPO, ...args);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -127,7 +127,7 @@ describe("start", () => {
     // `start` works on spec/ and generated/ of the working directory: run it in a scratch copy.
     const root = scratchDir("explorer-cli-start");
     cpSync(join(REPO, "spec", "examples"), join(root, "spec", "examples"), { recursive: true });
-    const r = spawnSync(process.execPath, [BIN, "start"], { cwd: root, encoding: "utf8" });
+    const r = runMeerkat(root, "start");
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("validated 3 specs");
     expect(r.stdout).toContain("verdict");

@@ -2,17 +2,17 @@
 // .tmp/ (gitignored) and import the generated kernels from there.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { formatDiagnostics } from "../generator/diagnostics.js";
 import { generateFiles, outputPathFor } from "../generator/emit/index.js";
 import { loadSpecs } from "../generator/load.js";
 import type { SpecModel } from "../generator/model.js";
+import { REPO } from "./helpers/paths.js";
 import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export { BIN, REPO } from "./helpers/paths.js";
 export const FIXTURES = join(REPO, "test", "fixtures", "explorer");
-export const BIN = join(REPO, "bin", "meerkat.mjs");
 
 export function scratchDir(prefix: string): string {
   const base = join(REPO, ".tmp", "tests");
