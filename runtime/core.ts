@@ -1,6 +1,7 @@
 // What the runtime's parts share: the configured seams and limits. Internal; not exported publicly.
 
-import type { SessionRuntimeRuntimeBoundEffect, SessionRuntimeRuntimeDestroyedEffect, SessionRuntimeRuntimeRetiredEffect } from "../generated/session.machine.js";
+import type { OpsLifecycleTransitionName } from "../generated/ops.machine.js";
+import type { SessionRuntimeTransitionName, SessionRuntimeRuntimeBoundEffect, SessionRuntimeRuntimeDestroyedEffect, SessionRuntimeRuntimeRetiredEffect } from "../generated/session.machine.js";
 import type { EventBus } from "./events.js";
 import type { Executor } from "./executor.js";
 import type { SessionId } from "./input.js";
@@ -18,6 +19,15 @@ export interface SignalDispatcher {
   preview?(sessionId: SessionId, effect: RoutedEffect): void;
   /** Called after the commit; a failure is reported to the caller, the committed state is kept. */
   dispatch(sessionId: SessionId, effect: RoutedEffect): void | Promise<void>;
+}
+
+/**
+ * Sees every committed machine transition by its spec name (conformance coverage, tracing).
+ * Called synchronously after the commit; it must not throw or call back into the runtime.
+ */
+export interface RuntimeObserver {
+  sessionTransition?(sessionId: SessionId, transition: SessionRuntimeTransitionName): void;
+  opsTransition?(sessionId: SessionId, transition: OpsLifecycleTransitionName): void;
 }
 
 export interface RuntimeLimits {
@@ -53,6 +63,7 @@ export interface Core {
   readonly limits: ResolvedLimits;
   readonly bus: EventBus;
   dispatcher: SignalDispatcher | null;
+  readonly observer: RuntimeObserver | null;
   /** Asks the session's loop to look for work (no-op if it cannot run). */
   wake(entry: SessionEntry): void;
   /** Called after a committed transition that may have made a detached wake deliverable. */

@@ -47,6 +47,7 @@ export function completionOutcomeOf(s: SessionRuntimeState, id: InputId, ctx: Tr
 }
 
 export function afterCommit(core: Core, entry: SessionEntry, before: SessionRuntimeState, fired: SessionFired, ctx: TransitionContext): void {
+  core.observer?.sessionTransition?.(entry.id, fired.transition);
   const after = fired.state;
   const bus = core.bus;
   const emit = bus.active;

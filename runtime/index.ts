@@ -5,7 +5,7 @@ export type { RuntimeOptions, SessionBindings, SessionSnapshot, InputSnapshot, R
 export type { BindingRequest } from "./control.js";
 export type { AcceptResult } from "./admission.js";
 export type { CompletionOutcome } from "./completion.js";
-export type { RuntimeLimits, SignalDispatcher, RoutedEffect } from "./core.js";
+export type { RuntimeLimits, RuntimeObserver, SignalDispatcher, RoutedEffect } from "./core.js";
 export type { Executor, ApplyContext, RunPrimitive, RunOutput, BoundaryVerdict } from "./executor.js";
 export type { RuntimeEvent, RuntimeEventBody, RuntimeEventType, RuntimeEventListener } from "./events.js";
 export * from "./errors.js";

@@ -4,7 +4,7 @@
 // feed, and injects the detached-wake continuation when the session is quiescent.
 
 import { randomUUID } from "node:crypto";
-import { OpsLifecycleMachine, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
+import { OpsLifecycleMachine, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTransitionName, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
 import { OpNotFoundError, OpRefusedError, toMachineRefusal, describeCause } from "./errors.js";
 import type { EventBus } from "./events.js";
 import { detachedWakeContinuation, type ContinuationInput, type JsonValue, type SessionId } from "./input.js";
@@ -37,6 +37,8 @@ export interface CompletionEntry {
 export interface OpsHooks {
   /** Admits the detached-wake continuation if the session is quiescent; false if it is not. */
   injectWake(input: ContinuationInput): Promise<boolean>;
+  /** Sees each committed transition by its spec name. */
+  onTransition?(transition: OpsLifecycleTransitionName): void;
 }
 
 const LIVE: ReadonlySet<OpStatus> = new Set(["Provisioning", "Running", "Retiring"]);
@@ -164,6 +166,7 @@ export class OpsRegistry {
       if (r.code === "GuardRejected" && r.guard === "registered") throw new OpNotFoundError(this.sessionId, opId);
       throw new OpRefusedError(this.sessionId, opId, operation, toMachineRefusal(r));
     }
+    this.hooks.onTransition?.(r.transition);
     this.#pending = payload;
     try {
       this.#derive(before, r.state, r.effects);
@@ -197,7 +200,10 @@ export class OpsRegistry {
       const outcomes = wait.members.map((id) => this.#outcomes.get(id) ?? { opId: id, status: (after.status.get(id) ?? "Terminated") as TerminalOpStatus });
       // The waiter took its outcomes: release the barrier so the records are no longer pinned.
       const released = this.#machine.apply({ kind: "CancelWaitAll", wait: e.wait });
-      if (released.ok) this.#forgetEvicted(released.state);
+      if (released.ok) {
+        this.hooks.onTransition?.(released.transition);
+        this.#forgetEvicted(released.state);
+      }
       wait.resolve(outcomes);
     }
     this.#forgetEvicted(this.#machine.state);

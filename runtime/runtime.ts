@@ -6,7 +6,7 @@ import type { AbandonReason, InputPhase, Lane, Phase, SessionRuntimeState } from
 import { admit, assertAccepting, recordOf, resolveFor, semanticRejection, type AcceptResult } from "./admission.js";
 import { runtimeTerminated } from "./completion.js";
 import { bind, cancelAfterBoundary, control, destroy, dispatchRouted, interrupt, refusalError, requestStop, retire, unregister, type BindingRequest } from "./control.js";
-import { resolveLimits, type Core, type RuntimeLimits, type SignalDispatcher } from "./core.js";
+import { resolveLimits, type Core, type RuntimeLimits, type RuntimeObserver, type SignalDispatcher } from "./core.js";
 import { defaultPolicy } from "./default-policy.js";
 import { DeduplicatedRefusedError, DuplicateInputError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
 import { EventBus, type RuntimeEvent, type RuntimeEventListener } from "./events.js";
@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   readonly limits?: RuntimeLimits;
   /** Receives RuntimeBound / RuntimeRetired / RuntimeDestroyed of committed transitions (the mob seam). */
   readonly dispatcher?: SignalDispatcher;
+  /** Sees every committed session and ops transition by its spec name. */
+  readonly observer?: RuntimeObserver;
 }
 
 /** What prepareBindings returns; `isAuthoritative` tells genuine bindings from forged ones. */
@@ -90,6 +92,7 @@ export class ControlPlane {
       limits: resolveLimits(options.limits),
       bus: this.#bus,
       dispatcher: options.dispatcher ?? null,
+      observer: options.observer ?? null,
       wake(entry) {
         if (!self.#closed) wake(self.#core, entry);
       },
@@ -412,7 +415,9 @@ export class ControlPlane {
   #opsOf(entry: SessionEntry): OpsRegistry {
     let ops = this.#ops.get(entry.id);
     if (ops === undefined) {
+      const observer = this.#core.observer;
       ops = new OpsRegistry(entry.id, this.#bus, {
+        onTransition: observer?.opsTransition === undefined ? undefined : (t) => observer.opsTransition?.(entry.id, t),
         injectWake: (input) =>
           entry.mutex.run(async () => {
             const s = entry.state;

@@ -1,12 +1,13 @@
-// The store contract (the subset of upstream §9.1 the runtime uses today) and an in-memory store.
-// A SQLite store implements the same interface in a later issue. Every method may be synchronous or
-// return a promise; a thrown error or rejected promise makes the runtime restore the staged
-// transition and report StoreFailedError.
+// The store contract (upstream §9.1, the parts the runtime uses) and an in-memory store. The SQLite
+// store (runtime/sqlite-store.ts) implements the same interface durably. Every method may be
+// synchronous or return a promise; a thrown error or rejected promise makes the runtime restore the
+// staged transition and report StoreFailedError. Each write method is atomic: all of it or none.
 
 import type { InputPhase, Lane, Phase } from "../generated/session.machine.js";
 import type { Durability, Input, InputId, InputKind, RunId, SessionId } from "./input.js";
 import type { InputTerminalOutcome } from "./ledger.js";
 import type { PolicyDecision } from "./policy.js";
+import type { JsonValue } from "./input.js";
 
 /** Attached is never persisted (stored as Idle), and neither is a run in flight (its return phase is). */
 export type PersistedPhase = "Initializing" | "Idle" | "Retired" | "Stopped" | "Destroyed";
@@ -57,6 +58,15 @@ export interface RuntimeStore {
   loadInputStates(sessionId: SessionId): MaybePromise<readonly StoredInputRow[]>;
   loadRuntimeState(sessionId: SessionId): MaybePromise<PersistedPhase | null>;
   loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number): MaybePromise<BoundaryReceipt | null>;
+  /** Every receipt of the session, in commit order. */
+  loadBoundaryReceipts(sessionId: SessionId): MaybePromise<readonly BoundaryReceipt[]>;
+  /** The ops registry's recoverable part (terminal ops, feed, cursors), replaced whole. */
+  persistOpsSnapshot(sessionId: SessionId, snapshot: JsonValue): MaybePromise<void>;
+  loadOpsSnapshot(sessionId: SessionId): MaybePromise<JsonValue | null>;
+  /** Sessions with anything stored, in first-write order. */
+  listSessions(): MaybePromise<readonly SessionId[]>;
+  /** Releases the store's resources; later calls fail. Optional for stores that hold none. */
+  close?(): MaybePromise<void>;
 }
 
 interface SessionRows {
@@ -64,6 +74,7 @@ interface SessionRows {
   readonly rows: Map<InputId, StoredInputRow>;
   readonly receipts: Map<string, BoundaryReceipt>;
   readonly lastSequence: Map<RunId, number>;
+  ops: JsonValue | null;
 }
 
 /** Everything in maps; no durability. */
@@ -73,7 +84,7 @@ export class MemoryStore implements RuntimeStore {
   #session(id: SessionId): SessionRows {
     let s = this.#sessions.get(id);
     if (s === undefined) {
-      s = { phase: null, rows: new Map(), receipts: new Map(), lastSequence: new Map() };
+      s = { phase: null, rows: new Map(), receipts: new Map(), lastSequence: new Map(), ops: null };
       this.#sessions.set(id, s);
     }
     return s;
@@ -110,5 +121,23 @@ export class MemoryStore implements RuntimeStore {
 
   loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number): BoundaryReceipt | null {
     return this.#sessions.get(sessionId)?.receipts.get(`${runId}#${sequence}`) ?? null;
+  }
+
+  loadBoundaryReceipts(sessionId: SessionId): readonly BoundaryReceipt[] {
+    return [...(this.#sessions.get(sessionId)?.receipts.values() ?? [])];
+  }
+
+  persistOpsSnapshot(sessionId: SessionId, snapshot: JsonValue): void {
+    // A deep copy, as a real store would serialize it: later mutation by the caller cannot leak in.
+    this.#session(sessionId).ops = structuredClone(snapshot);
+  }
+
+  loadOpsSnapshot(sessionId: SessionId): JsonValue | null {
+    const ops = this.#sessions.get(sessionId)?.ops ?? null;
+    return ops === null ? null : structuredClone(ops);
+  }
+
+  listSessions(): readonly SessionId[] {
+    return [...this.#sessions.keys()];
   }
 }

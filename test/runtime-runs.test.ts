@@ -181,16 +181,11 @@ describe("runs", { timeout: 10_000 }, () => {
 
   it("boundary_commit_failure_unwinds_runtime_loop_state: the run fails and its input goes back to the queue", async () => {
     const inner = new MemoryStore();
-    const failing: RuntimeStore = {
-      persistInputState: (s, row) => inner.persistInputState(s, row),
-      commitBoundary: () => {
+    const failing: RuntimeStore = Object.assign(inner, {
+      commitBoundary: (): never => {
         throw new Error("disk full");
       },
-      atomicLifecycleCommit: (s, phase, rows) => inner.atomicLifecycleCommit(s, phase, rows),
-      loadInputStates: (s) => inner.loadInputStates(s),
-      loadRuntimeState: (s) => inner.loadRuntimeState(s),
-      loadBoundaryReceipt: (s, r, q) => inner.loadBoundaryReceipt(s, r, q),
-    };
+    });
     const { rt, exec, events } = setup(failing);
     await rt.prepareLocalSessionBindings("s");
     await rt.acceptInputWithCompletion("s", inputs.prompt("p1"));
