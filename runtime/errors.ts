@@ -21,7 +21,8 @@ export type RuntimeErrorCode =
   | "MachineInvariantViolated"
   | "OpRefused"
   | "OpNotFound"
-  | "RuntimeClosed";
+  | "RuntimeClosed"
+  | "RecoveryCorruption";
 
 export abstract class RuntimeError extends Error {
   abstract readonly code: RuntimeErrorCode;
@@ -184,6 +185,19 @@ export class StoreFailedError extends RuntimeError {
   readonly code = "StoreFailed" as const;
   constructor(sessionId: string, operation: string, cause: unknown, inputId?: string) {
     super(`store failed during ${operation} for session ${JSON.stringify(sessionId)}: ${describeCause(cause)}`, sessionId, inputId, { cause });
+  }
+}
+
+/** Recovery found stored data it cannot trust; nothing was recovered and nothing was written. */
+export class RecoveryCorruptionError extends RuntimeError {
+  readonly code = "RecoveryCorruption" as const;
+  constructor(
+    sessionId: string,
+    readonly detail: string,
+    inputId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`recovery of session ${JSON.stringify(sessionId)} refused${inputId === undefined ? "" : ` (input ${JSON.stringify(inputId)})`}: ${detail}`, sessionId, inputId, options);
   }
 }
 

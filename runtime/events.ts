@@ -29,7 +29,8 @@ export type RuntimeEventBody =
   | { readonly type: "topology.session_recycled" }
   | { readonly type: "topology.session_destroyed" }
   // the runtime could not do something it does not report to a caller (best-effort paths)
-  | { readonly type: "runtime.error"; readonly code: string; readonly message: string };
+  | { readonly type: "runtime.error"; readonly code: string; readonly message: string }
+  | { readonly type: "runtime.recovered"; readonly inputsRecovered: number; readonly inputsRequeued: number; readonly inputsConsumed: number; readonly inputsAbandoned: number };
 
 export type RuntimeEventType = RuntimeEventBody["type"];
 

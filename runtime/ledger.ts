@@ -110,6 +110,20 @@ export class InputLedger {
     this.#compact();
   }
 
+  /** Recovery: a stored terminal input's idempotency key, so a retried submission is deduplicated. */
+  restoreTerminal(id: InputId, key: string, outcome: InputTerminalOutcome, at: number): void {
+    if (this.#recordMap?.has(id) === true) return;
+    const previous = this.#keys.get(key);
+    if (previous !== undefined && previous !== id) {
+      // The newer terminal wins, as on the live path where a new admission replaces the key.
+      const old = this.#terminalKeyed.get(previous);
+      if (old !== undefined && old.at > at) return;
+      this.#terminalKeyed.delete(previous);
+    }
+    this.#keys.set(key, id);
+    this.#terminalKeyed.set(id, { key, outcome, at });
+  }
+
   /** An idle session gives its empty maps back. */
   #compact(): void {
     if (this.#recordMap !== null && this.#recordMap.size === 0) this.#recordMap = null;

@@ -10,7 +10,8 @@ import type { ApplyContext, BoundaryVerdict, RunOutput, RunPrimitive } from "./e
 import type { Input, InputId, RunId } from "./input.js";
 import { RunHandle } from "./run-handle.js";
 import type { SessionEntry } from "./session.js";
-import { transact, type TransitionContext } from "./transact.js";
+import { persistedPhase } from "./store.js";
+import { rowsOf, transact, type TransitionContext } from "./transact.js";
 
 export interface RunPlan {
   readonly runId: RunId;
@@ -102,10 +103,36 @@ export async function stageBatch(
     const record = entry.ledger.get(id);
     if (record !== undefined) inputs.push(record.input);
   }
+  if (!(await persistStaging(core, entry, runId))) {
+    entry.pumping = false;
+    return null;
+  }
   const handle = new RunHandle(runId);
   entry.activeRun = handle;
   const contributors = [...entry.state.staged];
   return { runId, handle, primitive: { sessionId: entry.id, runId, contributors, inputs, boundary, executionKind } };
+}
+
+/**
+ * Stores the staged rows (their attempts included) before the executor runs, so an input that
+ * crashes the process every time it runs is abandoned after its third attempt instead of looping
+ * through restarts forever. On a store failure the run fails in memory only (the inputs go back to
+ * their lanes) and the pass ends.
+ */
+async function persistStaging(core: Core, entry: SessionEntry, runId: RunId): Promise<boolean> {
+  const store = core.store;
+  if (store === null) return true;
+  const s = entry.state;
+  const rows = rowsOf(entry, s, s.staged, Date.now(), runId);
+  if (rows.length === 0) return true;
+  try {
+    await store.atomicLifecycleCommit(entry.id, persistedPhase(s.phase, s.runFrom), rows);
+    return true;
+  } catch (e) {
+    core.bus.emit(entry.id, { type: "runtime.error", code: "StoreFailed", message: `staging run ${runId}: ${describeCause(e)}` });
+    await transact(core, entry, { kind: "Fail", run: runId }, { runError: `store failed while staging: ${describeCause(e)}`, noPersist: true });
+    return false;
+  }
 }
 
 export async function execute(core: Core, entry: SessionEntry, plan: RunPlan): Promise<RunOutcome> {

@@ -16,6 +16,7 @@ import { applyContext, finishRun, isCancel, stageBatch, wake, type RunOutcome } 
 import { OpsRegistry } from "./ops.js";
 import type { PolicyResolver } from "./policy.js";
 import { SessionEntry, visiblePhase } from "./session.js";
+import { NOTHING_RECOVERED, recoverSession, type RecoveryReport } from "./recovery.js";
 import type { RuntimeStore } from "./store.js";
 import { transact } from "./transact.js";
 import { validateInput } from "./validate.js";
@@ -67,11 +68,7 @@ export interface SessionSnapshot {
   readonly waiters: number;
 }
 
-export interface RecoveryReport {
-  readonly inputsRecovered: number;
-  readonly inputsAbandoned: number;
-  readonly inputsRequeued: number;
-}
+export type { RecoveryReport };
 
 export type RunOperation<T> = (runId: RunId, primitive: RunPrimitive, ctx: ApplyContext) => Promise<T>;
 
@@ -108,7 +105,10 @@ export class ControlPlane {
   async registerSession(sessionId: SessionId): Promise<SessionSnapshot> {
     this.#open(sessionId);
     const entry = this.#entryOrCreate(sessionId);
-    await entry.mutex.run(() => control(this.#core, entry, "registerSession", { kind: "RegisterSession" }));
+    await entry.mutex.run(async () => {
+      await this.#ensureRecovered(entry);
+      await control(this.#core, entry, "registerSession", { kind: "RegisterSession" });
+    });
     return this.snapshot(sessionId);
   }
 
@@ -118,7 +118,10 @@ export class ControlPlane {
     const created = !this.#sessions.has(sessionId);
     const entry = this.#entryOrCreate(sessionId);
     try {
-      await entry.mutex.run(() => bind(this.#core, entry, binding));
+      await entry.mutex.run(async () => {
+        await this.#ensureRecovered(entry);
+        await bind(this.#core, entry, binding);
+      });
     } catch (e) {
       if (created) this.#sessions.delete(sessionId);
       throw e;
@@ -133,6 +136,7 @@ export class ControlPlane {
     const entry = this.#entryOrCreate(sessionId);
     try {
       await entry.mutex.run(async () => {
+        await this.#ensureRecovered(entry);
         const s = entry.state;
         if (s.phase === "Destroyed") throw new SessionDestroyedError(sessionId);
         if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) return; // already bound
@@ -286,14 +290,38 @@ export class ControlPlane {
     });
   }
 
-  /** Re-runs recovery normalisation (no input changes phase while no run is in flight) and wakes the loop. */
+  /**
+   * Recovery. A session this runtime has not met yet is rebuilt from the store and registered (the
+   * report says what each stored input became). A live session re-runs the machine's Recover, which
+   * changes no input while no run is in flight, and wakes the loop.
+   */
   async recover(sessionId: SessionId): Promise<RecoveryReport> {
+    this.#open(sessionId);
+    if (!this.#sessions.has(sessionId) && this.#core.store !== null) {
+      const created = this.#entryOrCreate(sessionId);
+      try {
+        return await created.mutex.run(async () => {
+          const report = await this.#ensureRecovered(created);
+          if (!created.state.registered && created.state.phase === "Initializing") await control(this.#core, created, "registerSession", { kind: "RegisterSession" });
+          return report;
+        });
+      } catch (e) {
+        this.#sessions.delete(sessionId);
+        throw e;
+      }
+    }
     const entry = this.#entry(sessionId);
     return entry.mutex.run(async () => {
       await control(this.#core, entry, "recover", { kind: "Recover" });
       this.#core.wake(entry);
-      return { inputsRecovered: entry.state.inputs.size, inputsAbandoned: 0, inputsRequeued: 0 };
+      const live = entry.state.inputs.size;
+      return { ...NOTHING_RECOVERED, inputsRecovered: live, details: [] };
     });
+  }
+
+  /** What the store-backed recovery of the session found when this runtime first met it (null: none ran). */
+  recoveryReport(sessionId: SessionId): RecoveryReport | null {
+    return this.#entry(sessionId).recovery;
   }
 
   /** Ends the session for good: live inputs are abandoned (Destroyed), waiters terminated, ops terminated. */
@@ -410,6 +438,19 @@ export class ControlPlane {
       this.#sessions.set(sessionId, entry);
     }
     return entry;
+  }
+
+  /** Once per entry, before its first registration: rebuild it from the store. */
+  async #ensureRecovered(entry: SessionEntry): Promise<RecoveryReport> {
+    if (entry.recovery !== null || this.#core.store === null) return entry.recovery ?? NOTHING_RECOVERED;
+    try {
+      entry.recovery = await recoverSession(this.#core, entry);
+    } catch (e) {
+      // Fail closed: forget the half-built entry so nothing of it is observable; a retry starts over.
+      if (this.#sessions.get(entry.id) === entry) this.#sessions.delete(entry.id);
+      throw e;
+    }
+    return entry.recovery;
   }
 
   #opsOf(entry: SessionEntry): OpsRegistry {

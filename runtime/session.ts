@@ -7,6 +7,7 @@ import { InputLedger } from "./ledger.js";
 import { Mutex } from "./mutex.js";
 import { RunHandle } from "./run-handle.js";
 import type { SessionId } from "./input.js";
+import type { RecoveryReport } from "./recovery.js";
 
 /** Immutable, so every new session shares it (and its empty maps) until its first transition. */
 const INITIAL: SessionRuntimeState = initialState();
@@ -28,6 +29,8 @@ export class SessionEntry {
   stopWaiters: Array<() => void> | null = null;
   /** Intent names treated as silent while the machine's `silentIntents` flag is on. */
   silentIntentNames: ReadonlySet<string> | null = null;
+  /** Set once the store-backed recovery of this entry ran (NOTHING_RECOVERED if the store was empty). */
+  recovery: RecoveryReport | null = null;
 
   constructor(
     readonly id: SessionId,

@@ -100,6 +100,8 @@ const NOT_PERSISTED = new Set<SessionRuntimeTrigger["kind"]>([
   "InterruptRun",
   "Ingest",
   "Recover",
+  // Recovery commits the normalized rows itself, once, after re-admitting every input.
+  "RecoverInput",
   "SetSilentIntents",
 ]);
 
@@ -133,7 +135,7 @@ async function persist(core: Core, entry: SessionEntry, trigger: SessionRuntimeT
   }
 }
 
-function rowsOf(entry: SessionEntry, s: SessionRuntimeState, ids: Iterable<InputId>, now: number, runId: RunId | null): StoredInputRow[] {
+export function rowsOf(entry: SessionEntry, s: SessionRuntimeState, ids: Iterable<InputId>, now: number, runId: RunId | null): StoredInputRow[] {
   const rows: StoredInputRow[] = [];
   for (const id of ids) {
     const row = rowOf(entry, s, id, now, runId);

@@ -325,7 +325,7 @@ describe("control plane", { timeout: 10_000 }, () => {
     await expect(rt.recover("s")).rejects.toBeInstanceOf(NotReadyError);
     run.complete();
     await flush();
-    await expect(rt.recover("s")).resolves.toEqual({ inputsRecovered: 0, inputsAbandoned: 0, inputsRequeued: 0 });
+    await expect(rt.recover("s")).resolves.toMatchObject({ inputsRecovered: 0, inputsAbandoned: 0, inputsRequeued: 0 });
   });
 
   it("unregister_session_terminates_pending_completion_waiters and keeps the inputs; refused while running", async () => {

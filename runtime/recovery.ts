@@ -1,0 +1,212 @@
+// Recovery (upstream §9.3): rebuilds a session from its stored rows when a runtime first meets it.
+// Every live input is re-admitted through the machine (RecoverInput), the stored coarse phase is
+// replayed through the machine (Retire / StopRuntimeExecutor / Destroy), never written directly,
+// and the normalized rows are committed before anything can run. Stored data that cannot be
+// trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
+
+import type { InputPhase, Lane } from "../generated/session.machine.js";
+import { recordOf, resolveFor } from "./admission.js";
+import { control, refusalError } from "./control.js";
+import type { Core } from "./core.js";
+import { RecoveryCorruptionError, RuntimeError } from "./errors.js";
+import type { InputId, RunId } from "./input.js";
+import type { InputTerminalOutcome } from "./ledger.js";
+import { drivesLoop, type PolicyDecision } from "./policy.js";
+import type { SessionEntry } from "./session.js";
+import type { BoundaryReceipt, PersistedPhase, StoredInputRow } from "./store.js";
+import { rowOf, transact } from "./transact.js";
+import { validateInput } from "./validate.js";
+
+/** What one input became. */
+export type RecoveredAs = "Queued" | "Requeued" | "Consumed" | "Abandoned" | "Terminal" | "Dropped";
+
+export interface RecoveryReport {
+  /** Live inputs back in a lane (including re-queued ones). */
+  readonly inputsRecovered: number;
+  /** Stored Staged / Applied inputs without a receipt: they crashed mid-run and will run again. */
+  readonly inputsRequeued: number;
+  /** Applied inputs whose boundary receipt exists: their run committed before the crash. */
+  readonly inputsConsumed: number;
+  /** Abandoned by recovery: out of attempts, or by the replayed Retired / Stopped phase. */
+  readonly inputsAbandoned: number;
+  /** Terminal rows loaded for dedup only. */
+  readonly inputsTerminal: number;
+  /** Ephemeral rows (never persisted by this runtime; dropped if found). */
+  readonly inputsDropped: number;
+  /** The stored coarse phase that was replayed (null: nothing stored). */
+  readonly phase: PersistedPhase | null;
+  readonly details: readonly { readonly inputId: InputId; readonly stored: InputPhase; readonly recoveredAs: RecoveredAs }[];
+}
+
+export const NOTHING_RECOVERED: RecoveryReport = Object.freeze({
+  inputsRecovered: 0,
+  inputsRequeued: 0,
+  inputsConsumed: 0,
+  inputsAbandoned: 0,
+  inputsTerminal: 0,
+  inputsDropped: 0,
+  phase: null,
+  details: Object.freeze([]),
+});
+
+const PHASES: ReadonlySet<string> = new Set(["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded", "Coalesced", "Abandoned"]);
+const TERMINAL: ReadonlySet<string> = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+
+interface Plan {
+  readonly live: { readonly row: StoredInputRow; readonly lane: Lane; readonly attempts: number; readonly requeued: boolean }[];
+  readonly consumed: StoredInputRow[];
+  readonly terminal: StoredInputRow[];
+  readonly dropped: StoredInputRow[];
+}
+
+/**
+ * Runs under the session mutex on a fresh entry (phase Initializing). Loads, checks every row
+ * before touching anything, then re-admits, registers, commits the normalization and replays the
+ * stored phase. Returns NOTHING_RECOVERED when the store knows nothing of the session.
+ */
+export async function recoverSession(core: Core, entry: SessionEntry): Promise<RecoveryReport> {
+  const store = core.store;
+  if (store === null || entry.state.phase !== "Initializing") return NOTHING_RECOVERED;
+  const sid = entry.id;
+  const [rows, phase, receipts] = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid)]);
+  if (rows.length === 0 && phase === null) return NOTHING_RECOVERED;
+
+  const plan = planRecovery(sid, rows, receipts);
+  if ((phase === "Destroyed" || phase === "Stopped") && plan.live.length > 0) {
+    throw new RecoveryCorruptionError(sid, `the stored phase is ${phase} but ${plan.live.length} input(s) are still live (first: ${JSON.stringify(plan.live[0]?.row.inputId)})`);
+  }
+
+  // Everything below goes through the machine; a refusal here means the rows contradict the spec.
+  const details: { inputId: InputId; stored: InputPhase; recoveredAs: RecoveredAs }[] = [];
+  const normalized: StoredInputRow[] = [];
+  const now = Date.now();
+  let abandoned = 0;
+  try {
+    for (const r of plan.terminal) {
+      const key = r.idempotencyKey;
+      if (key !== null && r.terminal !== null) entry.ledger.restoreTerminal(r.inputId, key, r.terminal, r.updatedAt);
+      details.push({ inputId: r.inputId, stored: r.phase, recoveredAs: "Terminal" });
+    }
+    for (const r of plan.consumed) {
+      const outcome: InputTerminalOutcome = { kind: "Consumed", runId: r.lastRunId };
+      if (r.idempotencyKey !== null) entry.ledger.restoreTerminal(r.inputId, r.idempotencyKey, outcome, now);
+      normalized.push({ ...r, phase: "Consumed", lane: null, terminal: outcome, updatedAt: now });
+      details.push({ inputId: r.inputId, stored: r.phase, recoveredAs: "Consumed" });
+    }
+    for (const r of plan.dropped) details.push({ inputId: r.inputId, stored: r.phase, recoveredAs: "Dropped" });
+
+    for (const { row, lane, attempts, requeued } of plan.live) {
+      const input = row.input;
+      const resolved = resolveFor(core, entry, input, "plain");
+      const drives = "code" in resolved ? drivesLoop(row.decision) : resolved.drives && drivesLoop(row.decision);
+      entry.ledger.admit(row.inputId, { ...recordOf(input, { decision: row.decision, drives }), acceptedAt: row.updatedAt });
+      const r = await transact(core, entry, { kind: "RecoverInput", input: row.inputId, lane, priorAttempts: attempts });
+      if (!r.ok) throw new RecoveryCorruptionError(sid, `the machine refused to re-admit it: ${refusalError(entry, "recover", r.refusal).message}`, row.inputId);
+      if (r.fired.transition === "RecoverExhaustedInput") {
+        abandoned += 1;
+        normalized.push({ ...row, phase: "Abandoned", lane: null, terminal: { kind: "Abandoned", reason: "MaxAttemptsExhausted" }, updatedAt: now });
+        details.push({ inputId: row.inputId, stored: row.phase, recoveredAs: "Abandoned" });
+        continue;
+      }
+      if (requeued) {
+        const n = rowOf(entry, entry.state, row.inputId, now, row.lastRunId);
+        if (n !== null) normalized.push(n);
+      }
+      details.push({ inputId: row.inputId, stored: row.phase, recoveredAs: requeued ? "Requeued" : "Queued" });
+    }
+    await control(core, entry, "recover", { kind: "RegisterSession" });
+    // The normalization keeps the stored phase: a crash before the replay below recovers the same way.
+    if (normalized.length > 0) await store.atomicLifecycleCommit(sid, phase ?? "Idle", normalized);
+  } catch (e) {
+    if (e instanceof RuntimeError) throw e;
+    throw new RecoveryCorruptionError(sid, e instanceof Error ? e.message : String(e), undefined, { cause: e });
+  }
+
+  const liveBefore = entry.state.inputs.size;
+  switch (phase) {
+    case "Retired":
+      await control(core, entry, "recover (replaying Retired)", { kind: "Retire", fence: null });
+      break;
+    case "Stopped":
+      await control(core, entry, "recover (replaying Stopped)", { kind: "StopRuntimeExecutor" });
+      break;
+    case "Destroyed":
+      await control(core, entry, "recover (replaying Destroyed)", { kind: "Destroy", fence: null });
+      break;
+    default:
+      break;
+  }
+  abandoned += liveBefore - entry.state.inputs.size;
+  for (const d of details) if (d.recoveredAs !== "Abandoned" && d.recoveredAs !== "Terminal" && d.recoveredAs !== "Consumed" && d.recoveredAs !== "Dropped" && !entry.state.inputs.has(d.inputId)) d.recoveredAs = "Abandoned";
+
+  const requeuedCount = details.filter((d) => d.recoveredAs === "Requeued").length;
+  const report: RecoveryReport = {
+    inputsRecovered: entry.state.inputs.size,
+    inputsRequeued: requeuedCount,
+    inputsConsumed: plan.consumed.length,
+    inputsAbandoned: abandoned,
+    inputsTerminal: plan.terminal.length,
+    inputsDropped: plan.dropped.length,
+    phase,
+    details,
+  };
+  core.bus.emit(sid, { type: "runtime.recovered", inputsRecovered: report.inputsRecovered, inputsRequeued: report.inputsRequeued, inputsConsumed: report.inputsConsumed, inputsAbandoned: report.inputsAbandoned });
+  return report;
+}
+
+/** Checks and classifies every row; throws on the first row that cannot be trusted. */
+function planRecovery(sid: string, rows: readonly StoredInputRow[], receipts: readonly BoundaryReceipt[]): Plan {
+  const committed = new Map<RunId, Set<InputId>>();
+  for (const r of receipts) {
+    let set = committed.get(r.runId);
+    if (set === undefined) committed.set(r.runId, (set = new Set()));
+    for (const c of r.contributors) set.add(c);
+  }
+  const plan: Plan = { live: [], consumed: [], terminal: [], dropped: [] };
+  const seen = new Set<InputId>();
+  for (const row of rows) {
+    const id = row.inputId;
+    const bad = (detail: string): never => {
+      throw new RecoveryCorruptionError(sid, `stored row ${JSON.stringify(id)}: ${detail}`, id);
+    };
+    if (typeof id !== "string" || id === "") bad("has no input id");
+    if (seen.has(id)) bad("is stored twice");
+    seen.add(id);
+    if (!PHASES.has(row.phase)) bad(`unknown phase ${JSON.stringify(row.phase)}`);
+    if (row.durability === "Ephemeral") {
+      plan.dropped.push(row);
+      continue;
+    }
+    if (TERMINAL.has(row.phase)) {
+      plan.terminal.push(row);
+      continue;
+    }
+    // A live row must carry everything needed to run it again.
+    try {
+      const input = validateInput(sid, row.input);
+      if (input.header.id !== id) bad(`its payload names input ${JSON.stringify(input.header.id)}`);
+      if (input.kind !== row.kind) bad(`its kind ${JSON.stringify(row.kind)} differs from its payload's ${JSON.stringify(input.kind)}`);
+    } catch (e) {
+      if (e instanceof RecoveryCorruptionError) throw e;
+      bad(`its stored payload is invalid (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (!isDecision(row.decision)) bad("has no policy decision");
+    const lane: Lane | null = row.lane ?? row.decision.lane;
+    if (lane !== "Queue" && lane !== "Steer") bad(`unknown lane ${JSON.stringify(row.lane)}`);
+    if (!Number.isInteger(row.attempts) || row.attempts < 0 || row.attempts > 3) bad(`attempts ${JSON.stringify(row.attempts)} out of 0..3`);
+    if (row.phase === "Applied" || row.phase === "AppliedPendingConsumption") {
+      if (row.lastRunId !== null && committed.get(row.lastRunId)?.has(id) === true) {
+        plan.consumed.push(row);
+        continue;
+      }
+    }
+    plan.live.push({ row, lane: lane as Lane, attempts: row.attempts, requeued: row.phase !== "Queued" });
+  }
+  return plan;
+}
+
+function isDecision(d: unknown): d is PolicyDecision {
+  if (typeof d !== "object" || d === null) return false;
+  const o = d as Record<string, unknown>;
+  return typeof o["lane"] === "string" && typeof o["admission"] === "string" && typeof o["wakeMode"] === "string" && typeof o["applyMode"] === "string";
+}

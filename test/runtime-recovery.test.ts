@@ -1,0 +1,183 @@
+// Recovery from the store (reference §9.3): a new runtime over the same store rebuilds each session
+// through the machine when it first meets it. A restart here is a second runtime over the first
+// one's store, after the first is closed (its in-flight runs are lost, as in a crash).
+
+import { describe, expect, it } from "vitest";
+import { MemoryStore, RecoveryCorruptionError, SessionDestroyedError, type StoredInputRow } from "../runtime/index.js";
+import { flush, inputs, scriptedRuntime } from "../runtime/testing.js";
+
+async function crashAfter(store: MemoryStore, work: (h: ReturnType<typeof scriptedRuntime>) => Promise<void>): Promise<void> {
+  const h = scriptedRuntime(store);
+  await work(h);
+  await h.rt.close();
+}
+
+function rowsById(store: MemoryStore, sid: string): Record<string, StoredInputRow> {
+  return Object.fromEntries(store.loadInputStates(sid).map((r) => [r.inputId, r]));
+}
+
+describe("recovery", { timeout: 10_000 }, () => {
+  it("durable queued inputs survive a restart and run once a loop is bound; ephemeral ones are never stored", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      await rt.acceptInput("s", inputs.prompt("d1"));
+      await rt.acceptInput("s", inputs.prompt("e1", "x", { durability: "Ephemeral" }));
+      await rt.acceptInput("s", inputs.prompt("d2"));
+    });
+    const { rt, exec } = scriptedRuntime(store);
+    await rt.registerSession("s");
+    expect(rt.recoveryReport("s")).toMatchObject({ inputsRecovered: 2, inputsRequeued: 0, inputsDropped: 0 });
+    expect(rt.snapshot("s").lanes.queue).toEqual(["d1", "d2"]);
+    await rt.prepareLocalSessionBindings("s");
+    const run = await exec.next();
+    expect(run.primitive.contributors).toEqual(["d1"]);
+    run.complete();
+    (await exec.next()).complete();
+    await flush();
+    expect(rowsById(store, "s")).toMatchObject({ d1: { phase: "Consumed" }, d2: { phase: "Consumed" } });
+    expect(rowsById(store, "s")["e1"]).toBeUndefined();
+  });
+
+  it("a run that crashed before its boundary is re-queued keeping its attempts", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt, exec }) => {
+      await rt.prepareLocalSessionBindings("s");
+      await rt.acceptInput("s", inputs.prompt("p1"));
+      await exec.next(); // staged and stored as Staged with attempts 1; never settled
+    });
+    expect(rowsById(store, "s")["p1"]).toMatchObject({ phase: "Staged", attempts: 1 });
+    const { rt, exec, events } = scriptedRuntime(store);
+    await rt.prepareLocalSessionBindings("s");
+    expect(rt.recoveryReport("s")).toMatchObject({ inputsRequeued: 1, details: [{ inputId: "p1", stored: "Staged", recoveredAs: "Requeued" }] });
+    const run = await exec.next();
+    expect(rt.snapshot("s").inputs).toMatchObject([{ id: "p1", phase: "Staged", attempts: 2 }]);
+    run.complete();
+    await flush();
+    expect(rowsById(store, "s")["p1"]).toMatchObject({ phase: "Consumed", attempts: 2 });
+    expect(events.some((e) => e.type === "runtime.recovered")).toBe(true);
+  });
+
+  it("an input that crashed the process on its third attempt is abandoned, not run a fourth time", async () => {
+    const store = new MemoryStore();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await crashAfter(store, async ({ rt, exec }) => {
+        if (attempt === 1) {
+          await rt.prepareLocalSessionBindings("s");
+          await rt.acceptInput("s", inputs.prompt("poison"));
+        } else await rt.prepareLocalSessionBindings("s");
+        await exec.next();
+      });
+      expect(rowsById(store, "s")["poison"]).toMatchObject({ phase: "Staged", attempts: attempt });
+    }
+    const { rt, exec } = scriptedRuntime(store);
+    await rt.prepareLocalSessionBindings("s");
+    expect(rt.recoveryReport("s")).toMatchObject({ inputsAbandoned: 1, details: [{ inputId: "poison", recoveredAs: "Abandoned" }] });
+    await flush();
+    expect(exec.calls).toHaveLength(0);
+    expect(rowsById(store, "s")["poison"]).toMatchObject({ phase: "Abandoned", terminal: { kind: "Abandoned", reason: "MaxAttemptsExhausted" } });
+  });
+
+  it("an applied input whose boundary receipt exists is consumed, not re-run", async () => {
+    const store = new MemoryStore();
+    // A receipt committed, then the crash came before the run's end commit.
+    const row: StoredInputRow = {
+      inputId: "p1",
+      kind: "prompt",
+      durability: "Durable",
+      phase: "AppliedPendingConsumption",
+      lane: "Queue",
+      attempts: 1,
+      lastRunId: "old-run",
+      terminal: null,
+      idempotencyKey: "k1",
+      input: inputs.prompt("p1", "hello", { idempotencyKey: "k1" }),
+      decision: await decisionOf(),
+      updatedAt: 1,
+    };
+    store.persistInputState("s", { ...row, phase: "Queued", lastRunId: null });
+    store.commitBoundary("s", "old-run", ["p1"], [row]);
+    store.persistInputState("s", { ...row, inputId: "p2", input: inputs.prompt("p2"), idempotencyKey: null, phase: "Applied", lastRunId: "other-run" });
+    const { rt, exec } = scriptedRuntime(store);
+    await rt.prepareLocalSessionBindings("s");
+    expect(rt.recoveryReport("s")).toMatchObject({ inputsConsumed: 1, inputsRequeued: 1 });
+    expect(rowsById(store, "s")["p1"]).toMatchObject({ phase: "Consumed", terminal: { kind: "Consumed", runId: "old-run" } });
+    const run = await exec.next();
+    expect(run.primitive.contributors).toEqual(["p2"]);
+    run.complete();
+    // The consumed input's key still deduplicates a retried submission.
+    const again = await rt.acceptInput("s", inputs.prompt("p1-retry", "hello", { idempotencyKey: "k1" }));
+    expect(again).toMatchObject({ outcome: "Deduplicated", existingId: "p1" });
+  });
+
+  it("retired, stopped and destroyed phases are replayed through the machine; a destroyed session is never resurrected", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      for (const s of ["r", "t", "d"]) await rt.registerSession(s);
+      await rt.acceptInput("r", inputs.prompt("r1"));
+      await rt.retire("r");
+      await rt.stopRuntimeExecutor("t");
+      await rt.destroy("d");
+    });
+    const { rt } = scriptedRuntime(store);
+    await rt.registerSession("r");
+    await rt.registerSession("t");
+    expect(rt.snapshot("r").phase).toBe("Retired");
+    expect(rt.snapshot("t").phase).toBe("Stopped");
+    await expect(rt.registerSession("d")).rejects.toBeInstanceOf(SessionDestroyedError);
+    const report = await rt.recover("d").catch((e: unknown) => e);
+    expect(report).toBeInstanceOf(SessionDestroyedError);
+    await expect(rt.prepareLocalSessionBindings("d")).rejects.toBeInstanceOf(SessionDestroyedError);
+    expect(store.loadRuntimeState("d")).toBe("Destroyed");
+  });
+
+  it("recover() on a session the runtime has not met rebuilds it from the store and reports it", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      await rt.acceptInput("s", inputs.prompt("a"));
+    });
+    const { rt } = scriptedRuntime(store);
+    const report = await rt.recover("s");
+    expect(report).toMatchObject({ inputsRecovered: 1, details: [{ inputId: "a", stored: "Queued", recoveredAs: "Queued" }] });
+    expect(rt.snapshot("s")).toMatchObject({ phase: "Idle", registered: true, lanes: { queue: ["a"] } });
+  });
+
+  it("fails closed on a corrupt row, naming it; nothing is recovered, stored or left behind", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      await rt.acceptInput("s", inputs.prompt("good"));
+      await rt.acceptInput("s", inputs.prompt("bad"));
+    });
+    const bad = rowsById(store, "s")["bad"]!;
+    store.persistInputState("s", { ...bad, input: { kind: "prompt", header: { id: "bad" } } as never });
+    const before = JSON.stringify(store.loadInputStates("s"));
+    const { rt } = scriptedRuntime(store);
+    const err = await rt.registerSession("s").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RecoveryCorruptionError);
+    expect(err).toMatchObject({ code: "RecoveryCorruption", sessionId: "s", inputId: "bad" });
+    expect((err as Error).message).toContain("stored row \"bad\"");
+    expect(rt.hasSession("s")).toBe(false);
+    expect(JSON.stringify(store.loadInputStates("s"))).toBe(before);
+  });
+
+  it("a destroyed session with live rows is store corruption", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      await rt.acceptInput("s", inputs.prompt("a"));
+    });
+    store.atomicLifecycleCommit("s", "Destroyed", []);
+    const { rt } = scriptedRuntime(store);
+    await expect(rt.registerSession("s")).rejects.toMatchObject({ code: "RecoveryCorruption", message: expect.stringContaining("Destroyed") });
+  });
+});
+
+async function decisionOf(): Promise<StoredInputRow["decision"]> {
+  const store = new MemoryStore();
+  const { rt } = scriptedRuntime(store);
+  await rt.registerSession("tmp");
+  await rt.acceptInput("tmp", inputs.prompt("x"));
+  return store.loadInputStates("tmp")[0]!.decision;
+}
