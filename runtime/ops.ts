@@ -39,6 +39,34 @@ export interface OpsHooks {
   injectWake(input: ContinuationInput): Promise<boolean>;
   /** Sees each committed transition by its spec name. */
   onTransition?(transition: OpsLifecycleTransitionName): void;
+  /** Receives the recoverable snapshot after every registration and terminal transition. */
+  persist?(snapshot: OpsSnapshot): void;
+}
+
+/**
+ * What survives a restart (upstream §9.3 step 7): the completion feed and its sequence, and the ops
+ * that were live, which a restart ends (their owner is gone) as Terminated feed entries.
+ */
+export interface OpsSnapshot {
+  readonly version: 1;
+  readonly seq: number;
+  readonly feed: readonly CompletionEntry[];
+  readonly live: readonly OpSpec[];
+}
+
+/** Checks a stored snapshot's shape; null if it cannot be trusted (recovery then starts a fresh registry). */
+export function decodeOpsSnapshot(value: unknown): OpsSnapshot | null {
+  if (typeof value !== "object" || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (v["version"] !== 1 || typeof v["seq"] !== "number" || !Array.isArray(v["feed"]) || !Array.isArray(v["live"])) return null;
+  const entryOk = (e: unknown): boolean => {
+    if (typeof e !== "object" || e === null) return false;
+    const o = e as Record<string, unknown>;
+    return typeof o["seq"] === "number" && typeof o["opId"] === "string" && typeof o["kind"] === "string" && typeof o["outcome"] === "object" && o["outcome"] !== null;
+  };
+  const specOk = (e: unknown): boolean => typeof e === "object" && e !== null && typeof (e as Record<string, unknown>)["id"] === "string" && typeof (e as Record<string, unknown>)["kind"] === "string";
+  if (!v["feed"].every(entryOk) || !v["live"].every(specOk)) return null;
+  return value as OpsSnapshot;
 }
 
 const LIVE: ReadonlySet<OpStatus> = new Set(["Provisioning", "Running", "Retiring"]);
@@ -60,7 +88,27 @@ export class OpsRegistry {
     readonly sessionId: SessionId,
     readonly bus: EventBus,
     readonly hooks: OpsHooks,
-  ) {}
+    recovered: OpsSnapshot | null = null,
+  ) {
+    if (recovered === null) return;
+    this.#seq = recovered.seq;
+    this.#feed.push(...recovered.feed.slice(-FEED_LIMIT));
+    for (const spec of recovered.live) {
+      this.#seq += 1;
+      this.#feed.push({ seq: this.#seq, opId: spec.id, kind: spec.kind, displayName: spec.displayName ?? spec.id, outcome: { opId: spec.id, status: "Terminated", error: "lost in a runtime restart" }, completedAt: Date.now() });
+    }
+    if (this.#feed.length > FEED_LIMIT) this.#feed.splice(0, this.#feed.length - FEED_LIMIT);
+  }
+
+  /** The recoverable part of the registry. */
+  snapshot(): OpsSnapshot {
+    const live: OpSpec[] = [];
+    for (const [id, status] of this.#machine.state.status) {
+      if (!LIVE.has(status)) continue;
+      live.push(this.#specs.get(id) ?? { id, kind: this.#machine.state.kinds.get(id) ?? "BackgroundToolOp" });
+    }
+    return { version: 1, seq: this.#seq, feed: [...this.#feed], live };
+  }
 
   get state(): OpsLifecycleState {
     return this.#machine.state;
@@ -73,6 +121,7 @@ export class OpsRegistry {
   register(spec: OpSpec): void {
     this.#apply("register", spec.id, { kind: "RegisterOp", op: spec.id, opKind: spec.kind });
     this.#specs.set(spec.id, spec);
+    this.hooks.persist?.(this.snapshot());
   }
   /** Provisioning succeeded. */
   start(opId: string): void {
@@ -207,6 +256,7 @@ export class OpsRegistry {
       wait.resolve(outcomes);
     }
     this.#forgetEvicted(this.#machine.state);
+    if (before.status !== after.status && this.hooks.persist !== undefined) this.hooks.persist(this.snapshot());
     if (backgroundFinished) this.onQuiescence();
   }
 

@@ -11,6 +11,7 @@ import type { Core } from "./core.js";
 import { RecoveryCorruptionError, RuntimeError } from "./errors.js";
 import type { InputId, RunId } from "./input.js";
 import type { InputTerminalOutcome } from "./ledger.js";
+import { decodeOpsSnapshot } from "./ops.js";
 import { drivesLoop, type PolicyDecision } from "./policy.js";
 import type { SessionEntry } from "./session.js";
 import type { BoundaryReceipt, PersistedPhase, StoredInputRow } from "./store.js";
@@ -68,7 +69,12 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
   const store = core.store;
   if (store === null || entry.state.phase !== "Initializing") return NOTHING_RECOVERED;
   const sid = entry.id;
-  const [rows, phase, receipts] = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid)]);
+  const [rows, phase, receipts, ops] = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid), store.loadOpsSnapshot(sid)]);
+  if (ops !== null) {
+    const decoded = decodeOpsSnapshot(ops);
+    if (decoded === null) throw new RecoveryCorruptionError(sid, "the stored ops registry snapshot is malformed");
+    entry.recoveredOps = decoded;
+  }
   if (rows.length === 0 && phase === null) return NOTHING_RECOVERED;
 
   const plan = planRecovery(sid, rows, receipts);

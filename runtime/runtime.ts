@@ -11,7 +11,7 @@ import { defaultPolicy } from "./default-policy.js";
 import { DeduplicatedRefusedError, DuplicateInputError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
 import { EventBus, type RuntimeEvent, type RuntimeEventListener } from "./events.js";
 import type { ApplyContext, Executor, RunPrimitive } from "./executor.js";
-import type { InputId, RunId, SessionId } from "./input.js";
+import type { InputId, JsonValue, RunId, SessionId } from "./input.js";
 import { applyContext, finishRun, isCancel, stageBatch, wake, type RunOutcome } from "./loop.js";
 import { OpsRegistry } from "./ops.js";
 import type { PolicyResolver } from "./policy.js";
@@ -416,6 +416,7 @@ export class ControlPlane {
         entry.activeRun?.interrupt("runtime closed");
         entry.waiters.resolveAll(runtimeTerminated("runtime loop exited"));
       });
+      await entry.opsWrites;
     }
   }
 
@@ -457,7 +458,19 @@ export class ControlPlane {
     let ops = this.#ops.get(entry.id);
     if (ops === undefined) {
       const observer = this.#core.observer;
+      const store = this.#core.store;
+      let writes: Promise<void> = Promise.resolve();
       ops = new OpsRegistry(entry.id, this.#bus, {
+        // Snapshot writes are chained so they land in order; a failure is reported, not thrown into the op call.
+        persist:
+          store === null
+            ? undefined
+            : (snapshot) => {
+                writes = writes
+                  .then(() => store.persistOpsSnapshot(entry.id, snapshot as unknown as JsonValue))
+                  .catch((e: unknown) => this.#bus.emit(entry.id, { type: "runtime.error", code: "StoreFailed", message: `ops snapshot: ${e instanceof Error ? e.message : String(e)}` }));
+                entry.opsWrites = writes;
+              },
         onTransition: observer?.opsTransition === undefined ? undefined : (t) => observer.opsTransition?.(entry.id, t),
         injectWake: (input) =>
           entry.mutex.run(async () => {
@@ -466,7 +479,7 @@ export class ControlPlane {
             const r = await admit(this.#core, entry, input, "plain", (refusal) => refusalError(entry, "detachedWake", refusal));
             return r.outcome === "Accepted";
           }),
-      });
+      }, entry.recoveredOps);
       this.#ops.set(entry.id, ops);
     }
     return ops;

@@ -8,6 +8,7 @@ import { Mutex } from "./mutex.js";
 import { RunHandle } from "./run-handle.js";
 import type { SessionId } from "./input.js";
 import type { RecoveryReport } from "./recovery.js";
+import type { OpsSnapshot } from "./ops.js";
 
 /** Immutable, so every new session shares it (and its empty maps) until its first transition. */
 const INITIAL: SessionRuntimeState = initialState();
@@ -31,6 +32,10 @@ export class SessionEntry {
   silentIntentNames: ReadonlySet<string> | null = null;
   /** Set once the store-backed recovery of this entry ran (NOTHING_RECOVERED if the store was empty). */
   recovery: RecoveryReport | null = null;
+  /** The ops registry snapshot recovery found, handed to the registry when it is created. */
+  recoveredOps: OpsSnapshot | null = null;
+  /** The last pending ops snapshot write (tests and close() wait for it). */
+  opsWrites: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: SessionId,

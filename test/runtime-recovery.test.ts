@@ -174,6 +174,41 @@ describe("recovery", { timeout: 10_000 }, () => {
   });
 });
 
+describe("ops registry recovery", () => {
+  it("the completion feed and its sequence survive a restart; ops live at the crash end as Terminated", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      const ops = rt.ops("s");
+      ops.register({ id: "done", kind: "BackgroundToolOp", displayName: "indexing" });
+      ops.start("done");
+      ops.complete("done", { files: 3 });
+      ops.register({ id: "live", kind: "BackgroundToolOp" });
+      ops.start("live");
+    });
+    const { rt } = scriptedRuntime(store);
+    await rt.registerSession("s");
+    const feed = rt.ops("s").completions();
+    expect(feed.map((e) => [e.seq, e.opId, e.outcome.status])).toEqual([
+      [1, "done", "Completed"],
+      [2, "live", "Terminated"],
+    ]);
+    expect(feed[0]).toMatchObject({ displayName: "indexing", outcome: { result: { files: 3 } } });
+    expect(rt.ops("s").completions(1).map((e) => e.opId)).toEqual(["live"]);
+  });
+
+  it("a malformed ops snapshot fails recovery closed", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      await rt.acceptInput("s", inputs.prompt("a"));
+    });
+    store.persistOpsSnapshot("s", { version: 99 });
+    const { rt } = scriptedRuntime(store);
+    await expect(rt.registerSession("s")).rejects.toMatchObject({ code: "RecoveryCorruption", message: expect.stringContaining("ops registry snapshot") });
+  });
+});
+
 async function decisionOf(): Promise<StoredInputRow["decision"]> {
   const store = new MemoryStore();
   const { rt } = scriptedRuntime(store);
