@@ -37,12 +37,18 @@ export interface RuntimeLimits {
   readonly dedup?: Partial<DedupRetention>;
   /** Evaluate the machine invariants on every transition (default true). */
   readonly checkInvariants?: boolean;
+  /**
+   * A failed run's inputs go back to their lane and are retried after this delay, doubled for each
+   * attempt already used (default 100 ms; 0 retries only on the next wake, as upstream does).
+   */
+  readonly retryBackoffMs?: number;
 }
 
 export interface ResolvedLimits {
   readonly maxLiveInputsPerSession: number;
   readonly dedup: DedupRetention;
   readonly checkInvariants: boolean;
+  readonly retryBackoffMs: number;
 }
 
 export function resolveLimits(limits: RuntimeLimits | undefined): ResolvedLimits {
@@ -53,6 +59,7 @@ export function resolveLimits(limits: RuntimeLimits | undefined): ResolvedLimits
       terminalKeyTtlMs: limits?.dedup?.terminalKeyTtlMs ?? 24 * 60 * 60 * 1000,
     },
     checkInvariants: limits?.checkInvariants ?? true,
+    retryBackoffMs: limits?.retryBackoffMs ?? 100,
   };
 }
 

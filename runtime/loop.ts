@@ -280,11 +280,28 @@ async function failRun(
     core.bus.emit(entry.id, { type: "runtime.error", code: "FailRefused", message: `${failed.refusal.guard ?? failed.refusal.reason}` });
     return;
   }
+  let retry = 0;
   for (const id of contributors) {
     if (entry.state.inputs.get(id) !== "Queued") continue;
     if (outcome.cancelled || abandonOnFailure) await transact(core, entry, { kind: "CancelInput", input: id }, ctx);
-    else blocked?.add(id);
+    else {
+      blocked?.add(id);
+      retry = Math.max(retry, entry.state.attempts.get(id) ?? 1);
+    }
   }
+  if (retry > 0) scheduleRetry(core, entry, retry);
+}
+
+/**
+ * A failed batch blocks the rest of its pass (no hot spin); this wakes the loop again after a
+ * backoff so the retry does not depend on some other input arriving. The timer does not keep the
+ * process alive: the inputs are stored, and a later process recovers them.
+ */
+function scheduleRetry(core: Core, entry: SessionEntry, attemptsUsed: number): void {
+  const base = core.limits.retryBackoffMs;
+  if (base <= 0) return;
+  const timer = setTimeout(() => void entry.mutex.run(() => core.wake(entry)), base * 2 ** Math.max(0, attemptsUsed - 1));
+  timer.unref?.();
 }
 
 /**

@@ -104,7 +104,9 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
     for (const { row, lane, attempts, requeued } of plan.live) {
       const input = row.input;
       const resolved = resolveFor(core, entry, input, "plain");
-      const drives = "code" in resolved ? drivesLoop(row.decision) : resolved.drives && drivesLoop(row.decision);
+      // Whether it may start a run is resolved as if idle, as at admission; a without-wake hint is not
+      // stored, so after a restart such an input drives the loop like any other.
+      const drives = "code" in resolved ? drivesLoop(row.decision) : resolved.drives;
       entry.ledger.admit(row.inputId, { ...recordOf(input, { decision: row.decision, drives }), acceptedAt: row.updatedAt });
       const r = await transact(core, entry, { kind: "RecoverInput", input: row.inputId, lane, priorAttempts: attempts });
       if (!r.ok) throw new RecoveryCorruptionError(sid, `the machine refused to re-admit it: ${refusalError(entry, "recover", r.refusal).message}`, row.inputId);
