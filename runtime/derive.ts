@@ -60,7 +60,7 @@ export function afterCommit(core: Core, entry: SessionEntry, before: SessionRunt
       const prev = before.inputs.get(id);
       if (prev === phase) continue;
       if (isTerminalPhase(phase)) (terminals ??= []).push(id);
-      if (emit) emitInputEvent(core, sid, id, prev, phase, before, after);
+      if (emit) emitInputEvent(core, sid, id, prev, phase, before, after, fired.transition === "RecoverQueuedInput" || fired.transition === "RecoverExhaustedInput");
     }
   }
 
@@ -140,9 +140,9 @@ export function afterCommit(core: Core, entry: SessionEntry, before: SessionRunt
   if (after.phase !== before.phase && (after.phase === "Attached" || after.phase === "Idle")) core.afterQuiescence(entry);
 }
 
-function emitInputEvent(core: Core, sid: string, id: InputId, prev: InputPhase | undefined, phase: InputPhase, before: SessionRuntimeState, after: SessionRuntimeState): void {
+function emitInputEvent(core: Core, sid: string, id: InputId, prev: InputPhase | undefined, phase: InputPhase, before: SessionRuntimeState, after: SessionRuntimeState, recovered: boolean): void {
   const bus = core.bus;
-  if (prev === undefined) bus.emit(sid, { type: "input.accepted", inputId: id });
+  if (prev === undefined) bus.emit(sid, recovered ? { type: "input.recovered", inputId: id } : { type: "input.accepted", inputId: id });
   switch (phase) {
     case "Queued":
       bus.emit(sid, { type: "input.queued", inputId: id, lane: after.laneOf.get(id) ?? "Queue", requeued: prev !== undefined });

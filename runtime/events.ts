@@ -7,6 +7,8 @@ import type { InputId, RunId, SessionId } from "./input.js";
 export type RuntimeEventBody =
   // input lifecycle
   | { readonly type: "input.accepted"; readonly inputId: InputId }
+  /** A stored input re-admitted by recovery after a restart (followed by input.queued or input.abandoned). */
+  | { readonly type: "input.recovered"; readonly inputId: InputId }
   | { readonly type: "input.deduplicated"; readonly inputId: InputId; readonly existingId: InputId }
   | { readonly type: "input.queued"; readonly inputId: InputId; readonly lane: Lane; readonly requeued: boolean }
   | { readonly type: "input.staged"; readonly inputId: InputId; readonly runId: RunId }
