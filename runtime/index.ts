@@ -34,3 +34,6 @@ export { validateInput } from "./validate.js";
 export { MobSeam } from "./seam.js";
 export type { MobSeamOptions, MobCommandResult } from "./seam.js";
 export { SeamRefusedError } from "./seam-errors.js";
+export { SqliteStore, defaultStorePath, SQLITE_SCHEMA_VERSION } from "./sqlite-store.js";
+export type { SqliteStoreOptions } from "./sqlite-store.js";
+export * from "./store-errors.js";

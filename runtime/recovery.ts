@@ -14,6 +14,7 @@ import type { InputTerminalOutcome } from "./ledger.js";
 import { decodeOpsSnapshot } from "./ops.js";
 import { drivesLoop, type PolicyDecision } from "./policy.js";
 import type { SessionEntry } from "./session.js";
+import { StoreCorruptRowError } from "./store-errors.js";
 import type { BoundaryReceipt, PersistedPhase, StoredInputRow } from "./store.js";
 import { rowOf, transact } from "./transact.js";
 import { validateInput } from "./validate.js";
@@ -69,7 +70,16 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
   const store = core.store;
   if (store === null || entry.state.phase !== "Initializing") return NOTHING_RECOVERED;
   const sid = entry.id;
-  const [rows, phase, receipts, ops] = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid), store.loadOpsSnapshot(sid)]);
+  let loaded;
+  try {
+    loaded = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid), store.loadOpsSnapshot(sid)]);
+  } catch (e) {
+    // A store that cannot read its own rows (a corrupt row, an I/O error) fails recovery closed, the
+    // same with every store; the store's own typed error is the cause.
+    const inputId = e instanceof StoreCorruptRowError && typeof e.rowKey["input_id"] === "string" ? e.rowKey["input_id"] : undefined;
+    throw new RecoveryCorruptionError(sid, `the store could not load the session: ${e instanceof Error ? e.message : String(e)}`, inputId, { cause: e });
+  }
+  const [rows, phase, receipts, ops] = loaded;
   if (ops !== null) {
     const decoded = decodeOpsSnapshot(ops);
     if (decoded === null) throw new RecoveryCorruptionError(sid, "the stored ops registry snapshot is malformed");

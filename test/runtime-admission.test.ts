@@ -19,10 +19,11 @@ import {
   type RuntimeEvent,
 } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
 function setup(policy?: PolicyResolver) {
   const exec = new ScriptedExecutor();
-  const rt = createRuntime(policy === undefined ? { executor: exec } : { executor: exec, policy });
+  const rt = createRuntime(policy === undefined ? { executor: exec, store: testStore() } : { executor: exec, policy, store: testStore() });
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));
   return { exec, rt, events };

@@ -5,10 +5,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRuntime, RuntimeError, type CompletionOutcome, type RuntimeEvent } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor, type ScriptedRun } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
 function setup() {
   const exec = new ScriptedExecutor();
-  const rt = createRuntime({ executor: exec });
+  const rt = createRuntime({ executor: exec, store: testStore() });
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));
   return { exec, rt, events };
@@ -74,7 +75,7 @@ describe("completion waiters", { timeout: 10_000 }, () => {
 
   it("dedup keys are pruned beyond the retention limit (oldest terminal first), live keys never", async () => {
     const exec = new ScriptedExecutor(() => ({}));
-    const rt = createRuntime({ executor: exec, limits: { dedup: { maxTerminalKeys: 2 } } });
+    const rt = createRuntime({ executor: exec, limits: { dedup: { maxTerminalKeys: 2 } }, store: testStore() });
     await rt.prepareLocalSessionBindings("s");
     for (const k of ["k1", "k2", "k3"]) {
       const r = await rt.acceptInputWithCompletion("s", inputs.prompt(`p-${k}`, "x", { idempotencyKey: k }));

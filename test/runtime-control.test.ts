@@ -9,10 +9,12 @@ import {
   RunMismatchError,
   SessionDestroyedError,
   type CompletionOutcome,
+  type RuntimeStore,
 } from "../runtime/index.js";
 import { flush, inputs, scriptedRuntime } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
-const setup = scriptedRuntime;
+const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());
 
 /** The completion handle of an accepted input (in a tuple: an async function would adopt the promise). */
 async function handle(p: Promise<{ readonly completion?: Promise<CompletionOutcome> }>): Promise<[Promise<CompletionOutcome>]> {

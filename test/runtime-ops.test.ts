@@ -3,10 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { createRuntime, OpNotFoundError, OpRefusedError, type RuntimeEvent } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
 async function setup() {
   const exec = new ScriptedExecutor();
-  const rt = createRuntime({ executor: exec });
+  const rt = createRuntime({ executor: exec, store: testStore() });
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));
   const bindings = await rt.prepareLocalSessionBindings("s");

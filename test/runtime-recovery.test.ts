@@ -3,10 +3,12 @@
 // one's store, after the first is closed (its in-flight runs are lost, as in a crash).
 
 import { describe, expect, it } from "vitest";
-import { MemoryStore, RecoveryCorruptionError, SessionDestroyedError, type StoredInputRow } from "../runtime/index.js";
+import Database from "better-sqlite3";
+import { MemoryStore, RecoveryCorruptionError, SessionDestroyedError, SqliteStore, StoreCorruptRowError, type RuntimeStore, type StoredInputRow } from "../runtime/index.js";
+import { tempDir } from "./helpers/paths.js";
 import { flush, inputs, scriptedRuntime } from "../runtime/testing.js";
 
-async function crashAfter(store: MemoryStore, work: (h: ReturnType<typeof scriptedRuntime>) => Promise<void>): Promise<void> {
+async function crashAfter(store: RuntimeStore, work: (h: ReturnType<typeof scriptedRuntime>) => Promise<void>): Promise<void> {
   const h = scriptedRuntime(store);
   await work(h);
   await h.rt.close();
@@ -216,3 +218,25 @@ async function decisionOf(): Promise<StoredInputRow["decision"]> {
   await rt.acceptInput("tmp", inputs.prompt("x"));
   return store.loadInputStates("tmp")[0]!.decision;
 }
+
+describe("recovery over SQLite", () => {
+  it("a row the store cannot decode fails recovery closed with the store's error as the cause", async () => {
+    const file = `${tempDir("recovery-sqlite")}/db.sqlite3`;
+    const store = SqliteStore.open(file);
+    await crashAfter(store, async ({ rt }) => {
+      await rt.registerSession("s");
+      await rt.acceptInput("s", inputs.prompt("a"));
+    });
+    await store.close();
+    const raw = new Database(file);
+    raw.prepare("UPDATE input_states SET phase = 'Bogus' WHERE input_id = 'a'").run();
+    raw.close();
+    const again = SqliteStore.open(file);
+    const { rt } = scriptedRuntime(again);
+    const err = await rt.registerSession("s").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "RecoveryCorruption", sessionId: "s", inputId: "a" });
+    expect((err as Error).cause).toBeInstanceOf(StoreCorruptRowError);
+    expect(rt.hasSession("s")).toBe(false);
+    await again.close();
+  });
+});

@@ -4,13 +4,14 @@
 import { describe, expect, it } from "vitest";
 import { createRuntime } from "../runtime/index.js";
 import { inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe("retry after failure", { timeout: 10_000 }, () => {
   it("retries on its own after the backoff, doubling it, and abandons after the third attempt", async () => {
     const exec = new ScriptedExecutor(() => new Error("model unavailable"));
-    const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 20 } });
+    const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 20 }, store: testStore() });
     await rt.prepareLocalSessionBindings("s");
     const accepted = await rt.acceptInputWithCompletion("s", inputs.prompt("p1"));
     const started = Date.now();
@@ -24,7 +25,7 @@ describe("retry after failure", { timeout: 10_000 }, () => {
 
   it("with a zero backoff a failed batch waits for the next wake (no hot spin)", async () => {
     const exec = new ScriptedExecutor(() => new Error("model unavailable"));
-    const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 0 } });
+    const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 0 }, store: testStore() });
     await rt.prepareLocalSessionBindings("s");
     await rt.acceptInput("s", inputs.prompt("p1"));
     await sleep(50);

@@ -9,8 +9,9 @@ import {
   type RuntimeStore,
 } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
-const setup = scriptedRuntime;
+const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());
 
 describe("runs", { timeout: 10_000 }, () => {
   it("on_run_completed_consumes / successful_execution_fires_boundary_applied", async () => {
@@ -239,7 +240,7 @@ describe("runs", { timeout: 10_000 }, () => {
 describe("events and limits", { timeout: 10_000 }, () => {
   it("events() is an async iterable of committed changes; on() unsubscribes", async () => {
     const exec = new ScriptedExecutor(() => ({ result: "r" }));
-    const rt = createRuntime({ executor: exec });
+    const rt = createRuntime({ executor: exec, store: testStore() });
     await rt.prepareLocalSessionBindings("a");
     await rt.prepareLocalSessionBindings("b");
     const seen: string[] = [];
@@ -268,7 +269,7 @@ describe("events and limits", { timeout: 10_000 }, () => {
   });
 
   it("a session refuses admissions beyond its live-input limit (QueueFull) and changes nothing", async () => {
-    const rt = createRuntime({ executor: new ScriptedExecutor(), limits: { maxLiveInputsPerSession: 2 } });
+    const rt = createRuntime({ executor: new ScriptedExecutor(), limits: { maxLiveInputsPerSession: 2 }, store: testStore() });
     await rt.registerSession("s");
     await rt.acceptInput("s", inputs.prompt("p1"));
     await rt.acceptInput("s", inputs.prompt("p2"));
@@ -279,7 +280,7 @@ describe("events and limits", { timeout: 10_000 }, () => {
 
   it("with invariant checking off the same lifecycle runs", async () => {
     const exec = new ScriptedExecutor(() => ({ result: 1 }));
-    const rt = createRuntime({ executor: exec, limits: { checkInvariants: false } });
+    const rt = createRuntime({ executor: exec, limits: { checkInvariants: false }, store: testStore() });
     await rt.prepareLocalSessionBindings("s");
     const r = await rt.acceptInputWithCompletion("s", inputs.prompt("p1"));
     expect(await r.completion).toEqual({ kind: "Completed", result: 1 });

@@ -13,10 +13,11 @@ import {
   type SessionBindings,
 } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { testStore } from "./helpers/store.js";
 
 function runtime() {
   const exec = new ScriptedExecutor(() => ({}));
-  return { exec, rt: createRuntime({ executor: exec }) };
+  return { exec, rt: createRuntime({ executor: exec, store: testStore() }) };
 }
 
 function invariantsHold(rt: ControlPlane, sessionId: string): string[] {
