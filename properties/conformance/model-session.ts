@@ -1,0 +1,813 @@
+// The reference model of one session: the generated session kernel's `transition` driven with the
+// triggers the runtime must fire, plus what the kernel does not hold — admission facts of live
+// inputs (kind, whether it drives the loop, boundary), idempotency keys, completion waiters, the loop
+// (pumping, re-wake, inputs blocked after a failure), the run handles, stop waiters and recovery from
+// the store model. The runtime's session mutex is a FIFO job queue, so consequences happen in the
+// same order as in the runtime (a wake queues a loop pass behind the operation that caused it, an
+// executor settling queues the end of its run, …).
+//
+// Written from spec/session.machine.json and runtime/README.md; it imports no runtime mechanics,
+// only the generated kernels, the policy function and types.
+
+import {
+  sessionRuntimeKernel,
+  transition as kernelTransition,
+  initialState,
+  type AbandonReason,
+  type InputPhase,
+  type Lane,
+  type SessionRuntimeEffect,
+  type SessionRuntimeState,
+  type SessionRuntimeTrigger,
+} from "../../generated/session.machine.js";
+import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision } from "../../runtime/index.js";
+import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
+import type { ReferenceModel } from "./model.js";
+import type { AcceptMode, FenceChoice, RunTarget } from "./steps.js";
+import { rowOf, type ModelRow } from "./store-model.js";
+
+/** Admission facts of a live input (the runtime keeps them in its ledger). */
+interface Rec {
+  readonly input: Input;
+  readonly kind: InputKind;
+  readonly decision: PolicyDecision;
+  readonly drives: boolean;
+  readonly boundary: "RunStart" | "RunCheckpoint" | "Immediate";
+  readonly executionKind: "ContentTurn" | "ResumePending";
+  readonly applyIntent: "AppendContextAndRun" | "None";
+}
+
+/** The live handle of a run (cancel flag, interrupt reason, boundaries reported). */
+export interface RunModel {
+  readonly runId: string;
+  readonly kind: "loop" | "andRun";
+  readonly contributors: readonly string[];
+  /** The step handle of acceptInputAndRun. */
+  readonly andRunHandle: number | null;
+  cancelRequested: boolean;
+  interruptReason: string | null;
+  settled: boolean;
+  boundaries: number;
+}
+
+/** One executor call in flight (the executor's apply, or acceptInputAndRun's op). */
+export interface CallModel {
+  readonly session: string;
+  readonly run: RunModel;
+}
+
+/**
+ * How an executor call settled. `thrown` classifies the rejection as the caller of
+ * acceptInputAndRun sees it: "RunCancelled" or "executor:<message>".
+ */
+export type RunOutcome =
+  | { readonly ok: true; readonly output: RunOutputLike; readonly value?: unknown }
+  | { readonly ok: false; readonly message: string; readonly cancelled: boolean; readonly thrown: string };
+interface RunOutputLike {
+  readonly result?: JsonValue;
+  readonly callbackPending?: { readonly toolName: string; readonly args: JsonValue };
+}
+
+interface Ctx {
+  readonly runOutput?: RunOutputLike;
+  readonly runError?: string;
+  readonly runCancelled?: string;
+  readonly noWake?: boolean;
+  readonly controlDelivered?: boolean;
+}
+
+type Job =
+  | { readonly kind: "plan" }
+  | { readonly kind: "inject" }
+  | { readonly kind: "wake" }
+  | { readonly kind: "finish"; readonly run: RunModel; readonly outcome: RunOutcome }
+  | { readonly kind: "boundary"; readonly run: RunModel; readonly handle: number };
+
+type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: string | null };
+
+/** A mismatch between the model and itself: the model is wrong (never the runtime). */
+export class ModelError extends Error {}
+
+const TERMINAL: ReadonlySet<InputPhase> = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+const TERMINATION: Readonly<Record<AbandonReason, string | null>> = {
+  Retired: "retired without runtime loop",
+  Reset: "runtime reset",
+  Stopped: "runtime stopped",
+  Destroyed: "runtime destroyed",
+  Cancelled: null,
+  MaxAttemptsExhausted: null,
+};
+
+function drivesLoop(d: PolicyDecision): boolean {
+  return d.wakeMode !== "None" || d.drainPolicy === "Immediate" || d.drainPolicy === "SteerBatch";
+}
+
+function boundaryOf(d: PolicyDecision): Rec["boundary"] {
+  return d.applyMode === "StageRunBoundary" ? "RunCheckpoint" : d.applyMode === "InjectNow" ? "Immediate" : "RunStart";
+}
+
+/** Durability and peer checks (README "Order of admission"), as reject codes. */
+function semanticRejection(input: Input): string | null {
+  const { durability, source, handlingMode } = input.header;
+  if (durability === "Derived") {
+    if (source.kind === "Operator" || source.kind === "Peer" || source.kind === "External") return "DurabilityViolation";
+    if (["prompt", "peer_message", "peer_request", "peer_response_terminal", "flow_step"].includes(input.kind)) return "DurabilityViolation";
+  }
+  if (input.kind === "peer_response_progress" && handlingMode !== undefined) return "PeerHandlingModeInvalid";
+  if (input.kind === "peer_response_terminal" && input.requestId.trim() === "") return "PeerResponseTerminalInvalid";
+  return null;
+}
+
+function effectiveHandling(input: Input): "Queue" | "Steer" | null {
+  const m = input.header.handlingMode ?? null;
+  if (m === null && (input.kind === "external_event" || input.kind === "continuation")) return "Queue";
+  return m;
+}
+
+/** The model of one session. */
+export class SessionModel {
+  state: SessionRuntimeState = initialState();
+  readonly records = new Map<string, Rec>();
+  /** Idempotency key → the admission that owns it (live, or terminal and retained for dedup). */
+  readonly keys = new Map<string, { readonly inputId: string; live: boolean; admission: number }>();
+  /** Live input → its admission number (ids can be reused once terminal). */
+  readonly admissions = new Map<string, number>();
+  readonly waiters = new Map<string, number[]>();
+  silentNames: ReadonlySet<string> | null = null;
+  runs = 0;
+  /** Run ids are normalized to `e<epoch>/run-<n>`; the epoch is numbered when the entry opens its first run. */
+  epoch: number | null = null;
+  pumping = false;
+  rewake = false;
+  blocked = new Set<string>();
+  active: RunModel | null = null;
+  readonly stopHandles: number[] = [];
+  ops: OpsModel | null = null;
+  readonly jobs: Job[] = [];
+  /** Run ids this session opened, oldest first. */
+  readonly runIds: string[] = [];
+
+  constructor(
+    readonly id: string,
+    readonly m: ReferenceModel,
+  ) {}
+
+  // ── the machine ──────────────────────────────────────────────────────────────────────────
+
+  fire(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): Fired {
+    const before = this.state;
+    const r = kernelTransition(before, trigger);
+    if (!r.ok) return { ok: false, phase: r.phase, guard: r.code === "GuardRejected" ? r.guard : null };
+    const broken = sessionRuntimeKernel.invariants.filter((inv) => !inv.holds(r.state)).map((inv) => inv.name);
+    if (broken.length > 0) throw new ModelError(`model: ${r.transition} breaks ${broken.join(", ")}`);
+    this.m.store?.persist(this.id, trigger, before, r.state, this.records);
+    this.state = r.state;
+    this.m.logTransition(this.id, r.transition);
+    this.#afterCommit(before, r.effects, ctx);
+    return { ok: true, transition: r.transition, effects: r.effects };
+  }
+
+  #afterCommit(before: SessionRuntimeState, effects: readonly SessionRuntimeEffect[], ctx: Ctx): void {
+    const after = this.state;
+    const terminals: string[] = [];
+    if (before.inputs !== after.inputs) {
+      for (const [id, phase] of after.inputs) if (before.inputs.get(id) !== phase && TERMINAL.has(phase)) terminals.push(id);
+    }
+    for (const e of effects) {
+      if (e.effect === "PostAdmissionSignal" && ctx.noWake !== true) this.wake();
+      if (e.effect === "CancelAtBoundary" && ctx.controlDelivered !== true) {
+        const h = this.active;
+        if (h !== null && h.runId === e.run) {
+          h.cancelRequested = true;
+          this.m.counters.cancelRequests += 1;
+        }
+      }
+    }
+    for (const id of terminals) {
+      this.#terminate(id);
+      this.#resolveWaiters(id, this.#completionOf(after, id, ctx));
+    }
+    for (const id of terminals) {
+      const r = kernelTransition(this.state, { kind: "ArchiveInput", input: id });
+      if (!r.ok) throw new ModelError(`model: ArchiveInput ${id} refused`);
+      this.state = r.state;
+      this.m.archived.add("Archive");
+    }
+    if (after.phase === "Stopped" || after.phase === "Destroyed") this.#resolveStops();
+    if (after.phase !== before.phase && (after.phase === "Attached" || after.phase === "Idle")) this.afterQuiescence();
+  }
+
+  #completionOf(s: SessionRuntimeState, id: string, ctx: Ctx): CompletionOutcome {
+    switch (s.inputs.get(id)) {
+      case "Superseded":
+        return { kind: "Superseded", by: s.replacedBy.get(id) ?? "" };
+      case "Coalesced":
+        return { kind: "Coalesced", into: s.replacedBy.get(id) ?? "" };
+      case "Abandoned": {
+        const reason = s.abandoned.get(id) ?? "Cancelled";
+        if (reason === "Cancelled") return { kind: "Cancelled" };
+        if (reason === "MaxAttemptsExhausted") return { kind: "Abandoned", reason: `max attempts exhausted${ctx.runError !== undefined ? `: ${ctx.runError}` : ""}` };
+        return { kind: "RuntimeTerminated", reason: TERMINATION[reason] ?? reason };
+      }
+      default: {
+        const out = ctx.runOutput;
+        if (out?.callbackPending !== undefined) return { kind: "CallbackPending", toolName: out.callbackPending.toolName, args: out.callbackPending.args };
+        if (out?.result !== undefined) return { kind: "Completed", result: out.result };
+        return { kind: "CompletedWithoutResult" };
+      }
+    }
+  }
+
+  /** The input reached its terminal outcome: its admission facts go, its key stays for dedup. */
+  #terminate(id: string): void {
+    const rec = this.records.get(id);
+    if (rec === undefined) return;
+    this.records.delete(id);
+    this.admissions.delete(id);
+    const key = rec.input.header.idempotencyKey;
+    if (key !== undefined) {
+      const owner = this.keys.get(key);
+      if (owner !== undefined && owner.inputId === id) owner.live = false;
+    }
+  }
+
+  #resolveWaiters(id: string, outcome: CompletionOutcome): void {
+    const ws = this.waiters.get(id);
+    if (ws === undefined) return;
+    this.waiters.delete(id);
+    for (const w of ws) this.m.resolveWaiter(w, outcome);
+  }
+
+  resolveAllWaiters(outcome: CompletionOutcome): void {
+    const all = [...this.waiters.values()];
+    this.waiters.clear();
+    for (const ws of all) for (const w of ws) this.m.resolveWaiter(w, outcome);
+  }
+
+  #resolveStops(): void {
+    const hs = this.stopHandles.splice(0);
+    for (const h of hs) this.m.resolveHandle(h, undefined);
+  }
+
+  // ── loop ─────────────────────────────────────────────────────────────────────────────────
+
+  wake(): void {
+    if (this.m.closed) return;
+    if (this.pumping) {
+      this.rewake = true;
+      return;
+    }
+    this.pumping = true;
+    this.blocked = new Set();
+    this.jobs.push({ kind: "plan" });
+  }
+
+  afterQuiescence(): void {
+    const ops = this.ops;
+    if (ops === null || !ops.state.wakePending || ops.injecting) return;
+    ops.injecting = true;
+    this.jobs.push({ kind: "inject" });
+  }
+
+  /** Runs queued jobs in FIFO order (the session mutex). */
+  drain(): void {
+    let guard = 0;
+    while (this.jobs.length > 0) {
+      if (++guard > 10_000) throw new ModelError("model: job queue does not drain");
+      const job = this.jobs.shift()!;
+      switch (job.kind) {
+        case "plan":
+          this.#plan();
+          break;
+        case "wake":
+          this.wake();
+          break;
+        case "inject":
+          this.#inject();
+          break;
+        case "finish":
+          this.#finish(job.run, job.outcome);
+          if (job.run.kind === "loop") this.jobs.push({ kind: "plan" });
+          break;
+        case "boundary":
+          this.#boundary(job.run, job.handle);
+          break;
+      }
+    }
+  }
+
+  #plan(): void {
+    if (this.state.stopRequested) {
+      this.terminalizeStop();
+      this.pumping = false;
+      return;
+    }
+    if (this.rewake) {
+      this.rewake = false;
+      this.blocked.clear();
+    }
+    const s = this.state;
+    if (s.phase !== "Attached" && s.phase !== "Retired") {
+      this.pumping = false;
+      return;
+    }
+    const batch = this.#selectBatch();
+    if (batch === null) {
+      this.pumping = false;
+      this.afterQuiescence();
+      return;
+    }
+    const runId = this.nextRunId();
+    const opened = this.fire(s.phase === "Retired" ? { kind: "DrainQueuedRun", run: runId } : { kind: "PrepareRun", run: runId });
+    if (!opened.ok) {
+      this.pumping = false;
+      return;
+    }
+    if (!this.#stage(runId, batch)) return;
+    this.#startCall(runId, "loop", null);
+  }
+
+  nextRunId(): string {
+    this.runs += 1;
+    this.epoch ??= this.m.nextEpoch();
+    const id = `e${this.epoch}/run-${this.runs}`;
+    this.runIds.push(id);
+    return id;
+  }
+
+  #stage(runId: string, ids: readonly string[]): boolean {
+    for (const id of ids) {
+      const r = this.fire({ kind: "StageInput", input: id, run: runId });
+      if (!r.ok) {
+        if (this.state.staged.length > 0) this.fire({ kind: "Fail", run: runId }, { runError: `staging ${id} refused` });
+        else this.fire({ kind: "RollbackRun", run: runId }, { runError: `staging ${id} refused` });
+        this.pumping = false;
+        return false;
+      }
+    }
+    // The staged rows (attempts included) are stored before the executor runs.
+    this.m.store?.persistStaging(this.id, this.state, runId, this.records);
+    return true;
+  }
+
+  #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): RunModel {
+    const run: RunModel = { runId, kind, contributors: [...this.state.staged], andRunHandle, cancelRequested: false, interruptReason: null, settled: false, boundaries: 0 };
+    this.active = run;
+    this.m.calls.push({ session: this.id, run });
+    return run;
+  }
+
+  /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first. */
+  #selectBatch(): string[] | null {
+    const s = this.state;
+    const draining = s.phase === "Retired";
+    const steering = s.steer.length > 0;
+    const lane = steering ? s.steer : s.queue;
+    const head = lane[0];
+    if (head === undefined || this.blocked.has(head)) return null;
+    const first = this.records.get(head);
+    if (first === undefined) return null;
+    const drives = (ids: readonly string[]): boolean => ids.some((id) => this.records.get(id)?.drives === true);
+    if (!draining && !drives(s.steer) && !drives(s.queue)) return null;
+    const ids = [head];
+    if (first.kind === "prompt") return ids;
+    const fits = (r: Rec): boolean => r.executionKind === first.executionKind && r.applyIntent === first.applyIntent;
+    if (steering) {
+      for (const id of lane.slice(1)) {
+        const r = this.records.get(id);
+        if (r === undefined || this.blocked.has(id) || r.kind === "prompt" || r.boundary !== first.boundary || !fits(r)) break;
+        ids.push(id);
+      }
+      return ids;
+    }
+    const driverAt = lane.findIndex((id) => this.records.get(id)?.drives === true);
+    const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.kind === "prompt";
+    for (let i = 1; i < lane.length; i++) {
+      const id = lane[i]!;
+      const r = this.records.get(id);
+      if (r === undefined || this.blocked.has(id) || !fits(r)) break;
+      if (r.kind === "prompt") {
+        if (driverIsPrompt && i === driverAt) ids.push(id);
+        break;
+      }
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** The executor settled: the end of the run is queued behind whatever holds the session. */
+  settle(run: RunModel, outcome: RunOutcome): void {
+    this.jobs.push({ kind: "finish", run, outcome });
+  }
+
+  #finish(run: RunModel, outcome: RunOutcome): void {
+    run.settled = true;
+    if (this.active === run) this.active = null;
+    if (run.andRunHandle !== null) {
+      if (outcome.ok) this.m.resolveHandle(run.andRunHandle, outcome.value);
+      else this.m.rejectHandle(run.andRunHandle, outcome.thrown);
+    }
+    if (this.state.currentRun !== run.runId) {
+      if (this.state.stopRequested) this.terminalizeStop();
+      return;
+    }
+    const staged = this.state.staged;
+    const committed = staged.every((id) => this.state.inputs.get(id) === "AppliedPendingConsumption");
+    if (outcome.ok) {
+      if (!committed) {
+        if (staged.some((id) => this.state.inputs.get(id) === "Staged")) this.#must({ kind: "MarkApplied", run: run.runId });
+        this.#must({ kind: "BoundaryCommitted", run: run.runId });
+      }
+      this.#must({ kind: "Commit", run: run.runId }, { runOutput: outcome.output });
+    } else {
+      const ctx: Ctx = outcome.cancelled ? { runCancelled: run.interruptReason ?? outcome.message } : { runError: outcome.message };
+      if (committed) this.#must({ kind: "Fail", run: run.runId }, ctx);
+      else {
+        const contributors = [...staged];
+        this.#must({ kind: "Fail", run: run.runId }, ctx);
+        for (const id of contributors) {
+          if (this.state.inputs.get(id) !== "Queued") continue;
+          if (outcome.cancelled || run.kind === "andRun") this.fire({ kind: "CancelInput", input: id }, ctx);
+          else if (run.kind === "loop") this.blocked.add(id);
+        }
+      }
+    }
+    if (this.state.stopRequested) this.terminalizeStop();
+  }
+
+  #must(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): void {
+    const r = this.fire(trigger, ctx);
+    if (!r.ok) throw new ModelError(`model: ${trigger.kind} refused in ${r.phase} (${r.guard ?? "no transition"})`);
+  }
+
+  terminalizeStop(): void {
+    if (!this.state.stopRequested || this.state.phase === "Running") return;
+    this.m.counters.stopped += 1;
+    this.fire({ kind: "RuntimeExecutorExited" });
+  }
+
+  #boundary(run: RunModel, handle: number): void {
+    const call = this.m.calls.find((c) => c.run === run);
+    if (run.settled || this.state.currentRun !== run.runId) {
+      this.m.rejectHandle(handle, "RunCancelled");
+      if (call !== undefined) this.m.settleCall(call, { ok: false, message: "the run is no longer current", cancelled: true, thrown: "RunCancelled" });
+      return;
+    }
+    const first = this.state.staged[0];
+    if (first !== undefined && this.state.inputs.get(first) === "Staged") this.#must({ kind: "MarkApplied", run: run.runId });
+    const r = this.fire({ kind: "BoundaryCommitted", run: run.runId });
+    if (!r.ok) {
+      this.m.rejectHandle(handle, "RunCancelled");
+      if (call !== undefined) this.m.settleCall(call, { ok: false, message: "boundary refused", cancelled: true, thrown: "RunCancelled" });
+      return;
+    }
+    const sequence = run.boundaries;
+    run.boundaries += 1;
+    this.m.resolveHandle(handle, { cancelRequested: run.cancelRequested, sequence });
+    // A cooperative executor stops at the boundary once a cancel was requested, and returns.
+    if (run.cancelRequested && call !== undefined) this.m.settleCall(call, { ok: true, output: {}, value: {} });
+  }
+
+  #inject(): void {
+    const ops = this.ops;
+    if (ops === null) return;
+    const s = this.state;
+    let injected = false;
+    if (!this.m.closed && s.phase === "Attached" && s.inputs.size === 0 && !s.stopRequested) {
+      const id = this.m.nextDetachedId();
+      const input: Input = { kind: "continuation", header: { id, durability: "Derived", source: { kind: "System" }, handlingMode: "Steer" }, reason: "detached_background_op_completed" };
+      const r = this.admit(input, "plain", null);
+      injected = r.ok && (r.value as { outcome: string }).outcome === "Accepted";
+    }
+    if (injected && ops.state.wakePending) ops.apply({ kind: "ObserveCompletions" });
+    ops.injecting = false;
+  }
+
+  // ── recovery ─────────────────────────────────────────────────────────────────────────────
+
+  /** Set once store-backed recovery ran for this entry. */
+  recovered = false;
+  /** inputs.size after recovery (the report's inputsRecovered). */
+  recoveredInputs = 0;
+  /** The ops registry snapshot recovery found (handed to the registry when it is created). */
+  recoveredOps: OpsSnapshotModel | null = null;
+
+  /**
+   * Recovery when a runtime first meets a session that has stored rows (runtime/README "Store",
+   * the lead's recovery): terminal rows only restore idempotency keys; Applied rows with a receipt
+   * of their run are consumed; every other live row is re-admitted through RecoverInput (Queued
+   * at the end of its lane with its stored attempts, or abandoned when none are left), in stored
+   * order; the session registers; the rows that changed are committed; the stored coarse phase is
+   * replayed through the machine. Ephemeral inputs were never stored. Waiters do not survive.
+   */
+  ensureRecovered(): string | null {
+    const store = this.m.store;
+    if (this.recovered || store === null) return null;
+    if (this.state.phase !== "Initializing") {
+      this.recovered = true;
+      return null;
+    }
+    this.recoveredOps = store.opsSnapshots.get(this.id) ?? null;
+    const stored = store.sessions.get(this.id);
+    if (stored === undefined || (stored.rows.size === 0 && stored.phase === null)) {
+      this.recovered = true;
+      return null;
+    }
+    const phase = stored.phase;
+    const live: { id: string; row: ModelRow; lane: Lane; requeued: boolean }[] = [];
+    const consumed: [string, ModelRow][] = [];
+    const terminal: [string, ModelRow][] = [];
+    for (const [id, row] of stored.rows) {
+      if (TERMINAL.has(row.phase)) terminal.push([id, row]);
+      else if ((row.phase === "Applied" || row.phase === "AppliedPendingConsumption") && store.committed(this.id, row.lastRunId, id)) consumed.push([id, row]);
+      else live.push({ id, row, lane: row.lane ?? row.decision.lane, requeued: row.phase !== "Queued" });
+    }
+    if ((phase === "Destroyed" || phase === "Stopped") && live.length > 0) return "RecoveryCorruption";
+    const restoreKey = (id: string, row: ModelRow): void => {
+      if (row.idempotencyKey !== null && !this.records.has(id)) this.keys.set(row.idempotencyKey, { inputId: id, live: false, admission: -1 });
+    };
+    const normalized: [string, ModelRow][] = [];
+    for (const [id, row] of terminal) restoreKey(id, row);
+    for (const [id, row] of consumed) {
+      restoreKey(id, row);
+      normalized.push([id, { ...row, phase: "Consumed", lane: null, terminal: "Consumed" }]);
+    }
+    for (const { id, row, lane, requeued } of live) {
+      const resolved = this.#resolve(row.input, "plain");
+      const drives = resolved === null ? drivesLoop(row.decision) : resolved.drives;
+      this.#admitRecord(id, this.#record(row.input, row.decision, drives));
+      const r = this.fire({ kind: "RecoverInput", input: id, lane, priorAttempts: row.attempts });
+      if (!r.ok) return "RecoveryCorruption";
+      if (r.transition === "RecoverExhaustedInput") {
+        normalized.push([id, { ...row, phase: "Abandoned", lane: null, terminal: "Abandoned(MaxAttemptsExhausted)" }]);
+        continue;
+      }
+      if (requeued) {
+        const n = rowOf(this.state, id, row.lastRunId, this.records);
+        if (n !== null) normalized.push([id, n]);
+      }
+    }
+    const reg = this.control({ kind: "RegisterSession" });
+    if (reg !== null) return reg;
+    if (normalized.length > 0) store.commitRows(this.id, phase ?? "Idle", normalized);
+    const replay: SessionRuntimeTrigger | null =
+      phase === "Retired" ? { kind: "Retire", fence: null } : phase === "Stopped" ? { kind: "StopRuntimeExecutor" } : phase === "Destroyed" ? { kind: "Destroy", fence: null } : null;
+    if (replay !== null) {
+      const e = this.control(replay);
+      if (e !== null) return e;
+    }
+    this.recovered = true;
+    this.recoveredInputs = this.state.inputs.size;
+    return null;
+  }
+
+  // ── admission ────────────────────────────────────────────────────────────────────────────
+
+  #visiblePhase(): string {
+    const s = this.state;
+    return s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
+  }
+
+  /** README "Order of admission": the phase check. */
+  acceptingError(): string | null {
+    const s = this.state;
+    if (s.phase === "Destroyed") return "SessionDestroyed";
+    if (!s.registered && s.phase !== "Initializing") return "NotRegistered";
+    const v = this.#visiblePhase();
+    if (v !== "Idle" && v !== "Attached" && v !== "Running") return "NotReady";
+    if (s.stopRequested) return "NotReady";
+    return null;
+  }
+
+  #resolve(input: Input, mode: AcceptMode): { decision: PolicyDecision; drives: boolean } | null {
+    const s = this.state;
+    const idle = s.phase === "Idle" || s.phase === "Attached";
+    const handling = effectiveHandling(input);
+    const res = this.m.policy(input.kind, idle, handling);
+    if (!res.ok) return null;
+    let decision = res.decision;
+    let drives: boolean;
+    if (idle) drives = drivesLoop(decision);
+    else {
+      const asIdle = this.m.policy(input.kind, true, handling);
+      drives = asIdle.ok ? drivesLoop(asIdle.decision) : drivesLoop(decision);
+    }
+    const silent = input.kind === "peer_request" && s.silentIntents && this.silentNames?.has(input.intent) === true;
+    if (silent || mode === "withoutWake") {
+      decision = { ...decision, wakeMode: "None", admission: "Passive", ...(silent ? { applyMode: "StageRunStart" as const } : {}) };
+      drives = false;
+    }
+    return { decision, drives };
+  }
+
+  #record(input: Input, decision: PolicyDecision, drives: boolean): Rec {
+    return {
+      input,
+      kind: input.kind,
+      decision,
+      drives,
+      boundary: boundaryOf(decision),
+      executionKind: input.kind === "continuation" ? "ResumePending" : "ContentTurn",
+      applyIntent: input.kind === "peer_response_terminal" ? "AppendContextAndRun" : "None",
+    };
+  }
+
+  #admitRecord(id: string, rec: Rec): void {
+    this.records.set(id, rec);
+    const n = this.m.nextAdmission();
+    this.admissions.set(id, n);
+    const key = rec.input.header.idempotencyKey;
+    if (key !== undefined) this.keys.set(key, { inputId: id, live: true, admission: n });
+  }
+
+  #unadmit(id: string): void {
+    const rec = this.records.get(id);
+    if (rec === undefined) return;
+    this.records.delete(id);
+    const key = rec.input.header.idempotencyKey;
+    const owner = key === undefined ? undefined : this.keys.get(key);
+    if (key !== undefined && owner !== undefined && owner.inputId === id && owner.live) this.keys.delete(key);
+  }
+
+  /** Admission of a validated input; `waiterFor` allocates completion waiters (null: none wanted). */
+  admit(input: Input, mode: AcceptMode, waiterFor: ((inputId: string) => number) | null): { ok: true; value: unknown } | { ok: false; code: string } {
+    const id = input.header.id;
+    const refused = this.acceptingError();
+    if (refused !== null) return { ok: false, code: refused };
+    const rejection = semanticRejection(input);
+    if (rejection !== null) return { ok: true, value: { outcome: "Rejected", inputId: id, reason: rejection, completion: false } };
+    const key = input.header.idempotencyKey;
+    if (key !== undefined) {
+      const owner = this.keys.get(key);
+      if (owner !== undefined) {
+        // Known bug "dedup-joins-reused-input-id": the runtime treats the key as live whenever any
+        // live input has the owner's id (mimicked while the bug is open).
+        const live = this.m.mimics("dedup-joins-reused-input-id") ? this.records.has(owner.inputId) : owner.live && this.admissions.get(owner.inputId) === owner.admission;
+        const completion = mode === "completion" && live && waiterFor !== null;
+        if (completion) this.#addWaiter(owner.inputId, waiterFor(owner.inputId));
+        return { ok: true, value: { outcome: "Deduplicated", inputId: id, existingId: owner.inputId, completion } };
+      }
+    }
+    if (this.state.inputs.has(id) || this.records.has(id)) return { ok: false, code: "DuplicateInput" };
+    const resolved = this.#resolve(input, mode);
+    if (resolved === null) {
+      return { ok: true, value: { outcome: "Rejected", inputId: id, reason: input.kind === "peer_response_progress" ? "PeerHandlingModeInvalid" : "PolicyRejected", completion: false } };
+    }
+    const { decision } = resolved;
+    this.#admitRecord(id, this.#record(input, decision, resolved.drives));
+    const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
+      ? { kind: "AcceptConsumed", input: id }
+      : { kind: "AcceptInput", input: id, lane: decision.lane, admission: decision.admission, front: decision.queueMode === "Priority" };
+    const r = this.fire(trigger, mode === "withoutWake" ? { noWake: true } : {});
+    if (!r.ok) {
+      this.#unadmit(id);
+      return { ok: false, code: this.refusalCode(r) };
+    }
+    if (!decision.consumeOnAccept) this.#replaceSameScope(input, decision);
+    const completion = mode === "completion" && this.state.inputs.has(id) && waiterFor !== null;
+    if (completion) this.#addWaiter(id, waiterFor(id));
+    return { ok: true, value: { outcome: "Accepted", inputId: id, completion } };
+  }
+
+  #addWaiter(inputId: string, waiter: number): void {
+    const list = this.waiters.get(inputId);
+    if (list === undefined) this.waiters.set(inputId, [waiter]);
+    else list.push(waiter);
+  }
+
+  /** README §3.5: a queued input of the same kind and supersession key in the same lane is replaced. */
+  #replaceSameScope(input: Input, decision: PolicyDecision): void {
+    const key = input.header.supersessionKey;
+    if (key === undefined || (decision.queueMode !== "Supersede" && decision.queueMode !== "Coalesce")) return;
+    const id = input.header.id;
+    const s = this.state;
+    const lane = s.laneOf.get(id) === "Steer" ? s.steer : s.queue;
+    const old = lane.find((other) => {
+      if (other === id) return false;
+      const r = this.records.get(other);
+      return r !== undefined && r.kind === input.kind && r.input.header.supersessionKey === key;
+    });
+    if (old === undefined) return;
+    this.fire(decision.queueMode === "Supersede" ? { kind: "SupersedeInput", input: old, by: id } : { kind: "CoalesceInput", input: old, into: id });
+  }
+
+  /** acceptInputAndRun's admission, run opening and staging; returns an error code or null (running). */
+  acceptAndRun(input: Input, handle: number): string | null {
+    const id = input.header.id;
+    const refused = this.acceptingError();
+    if (refused !== null) return refused;
+    const s = this.state;
+    if (s.phase !== "Idle" && s.phase !== "Attached") return "NotReady";
+    if (s.inputs.size > 0) return "NotReady";
+    if (semanticRejection(input) !== null) return "InputRejected";
+    const key = input.header.idempotencyKey;
+    if (key !== undefined && this.keys.has(key)) return "DeduplicatedRefused";
+    if (this.records.has(id)) return "DuplicateInput";
+    const resolved = this.#resolve(input, "plain");
+    if (resolved === null) return "InputRejected";
+    const d = resolved.decision;
+    if (d.consumeOnAccept) return "InputRejected";
+    this.#admitRecord(id, this.#record(input, d, resolved.drives));
+    const r = this.fire({ kind: "AcceptInput", input: id, lane: d.lane, admission: d.admission === "InterruptYielding" ? "WakeIfIdle" : d.admission, front: false }, { noWake: true });
+    if (!r.ok) {
+      this.#unadmit(id);
+      return this.refusalCode(r);
+    }
+    const runId = this.nextRunId();
+    const opened = this.fire({ kind: "PrepareRun", run: runId });
+    if (!opened.ok) return this.refusalCode(opened);
+    if (!this.#stage(runId, [id])) return "NotReady";
+    this.#startCall(runId, "andRun", handle);
+    return null;
+  }
+
+  // ── control ──────────────────────────────────────────────────────────────────────────────
+
+  /** control.ts refusalError: the typed error of a machine refusal. */
+  refusalCode(r: Fired & { ok: false }): string {
+    if (r.phase === "Destroyed") return "SessionDestroyed";
+    switch (r.guard) {
+      case "fence_is_fresh":
+      case "generation_not_older":
+      case "fence_is_current":
+        return "FenceRejected";
+      case "run_matches":
+        return "RunMismatch";
+      case "registered":
+        return "NotRegistered";
+      default:
+        return "NotReady";
+    }
+  }
+
+  control(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): string | null {
+    const r = this.fire(trigger, ctx);
+    return r.ok ? null : this.refusalCode(r);
+  }
+
+  ensureRegistered(): string | null {
+    if (this.state.registered) return null;
+    return this.control({ kind: "RegisterSession" });
+  }
+
+  bind(runtime: string, fence: number, generation: number): string | null {
+    if (this.state.phase === "Destroyed") return "SessionDestroyed";
+    const reg = this.ensureRegistered();
+    if (reg !== null) return reg;
+    const e = this.control({ kind: "PrepareBindings", runtime, fence, generation });
+    if (e !== null) return e;
+    this.wake();
+    return null;
+  }
+
+  bindingsValue(): unknown {
+    const s = this.state;
+    return { runtimeId: s.boundRuntime ?? `rt:session:${this.id}`, fence: s.boundFence ?? 0, generation: s.boundGeneration };
+  }
+
+  runTarget(target: RunTarget): string | undefined {
+    if (target === "default") return undefined;
+    if (target === "bogus") return "run-bogus";
+    const current = this.state.currentRun;
+    const previous = [...this.runIds].reverse().find((r) => r !== current);
+    return previous ?? "run-bogus";
+  }
+
+  /** cancelAfterBoundary / interrupt. */
+  runControl(kind: "CancelAfterBoundary" | "InterruptRun", target: RunTarget): { ok: true; value: unknown } | { ok: false; code: string } {
+    const run = this.runTarget(target) ?? this.state.currentRun;
+    if (run === null) return { ok: false, code: "NotReady" };
+    const r = this.fire({ kind, run }, { controlDelivered: true });
+    if (!r.ok) return { ok: false, code: this.refusalCode(r) };
+    const h = this.active;
+    if (h === null || h.runId !== run) throw new ModelError(`model: ${kind} committed without a live run handle`);
+    if (kind === "CancelAfterBoundary") {
+      this.m.counters.cancelRequests += 1;
+      h.cancelRequested = true;
+    } else this.interruptRun(h, "run interrupted");
+    return { ok: true, value: run };
+  }
+
+  interruptRun(h: RunModel, reason: string): void {
+    if (h.interruptReason !== null) return;
+    h.interruptReason = reason;
+    const call = this.m.calls.find((c) => c.run === h);
+    if (call !== undefined && this.m.abortMode === "reject" && !this.m.detached) {
+      this.m.settleCall(call, { ok: false, message: reason, cancelled: true, thrown: "RunCancelled" });
+    }
+  }
+
+  fenceOf(choice: FenceChoice): number | null {
+    const h = this.state.highestFence ?? 0;
+    switch (choice) {
+      case "none":
+        return null;
+      case "current":
+        return h;
+      case "stale":
+        return h - 1;
+      case "newer":
+        return h + 1;
+    }
+  }
+}

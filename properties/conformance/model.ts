@@ -1,0 +1,495 @@
+// The reference model: what the public runtime API should do, step by step, for every session of a
+// runtime (model-session.ts holds one session's model; model-ops.ts the ops registry's), plus the
+// step handles, completion waiters, executor calls in flight, executor hook counts, close and
+// restart. Results are predicted as the state each step's handle must be in once the runtime
+// settled.
+
+import type { CompletionOutcome, PolicyResolver } from "../../runtime/index.js";
+import { OPEN_BUGS, type KnownBug } from "./known-bugs.js";
+import { OpsModel, type OpsHost, type OpsSnapshotModel } from "./model-ops.js";
+import { ModelError, SessionModel, type CallModel, type RunOutcome } from "./model-session.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type OpsCall, type Step } from "./steps.js";
+import type { StoreModel } from "./store-model.js";
+import type { Concrete } from "./world.js";
+
+export { ModelError, SessionModel };
+export type { CallModel, RunModel, RunOutcome } from "./model-session.js";
+
+export type HandleState =
+  | { readonly state: "pending" }
+  | { readonly state: "ok"; readonly value: unknown }
+  | { readonly state: "error"; readonly code: string };
+
+/** Counts of executor hooks the runtime must call. */
+export interface HookCounters {
+  cancelRequests: number;
+  stopped: number;
+  recycled: number;
+}
+
+export class ReferenceModel {
+  readonly sessions = new Map<string, SessionModel>();
+  readonly handles = new Map<number, HandleState>();
+  readonly waiters = new Map<number, { readonly session: string; readonly inputId: string; outcome: CompletionOutcome | null }>();
+  readonly calls: CallModel[] = [];
+  readonly counters: HookCounters = { cancelRequests: 0, stopped: 0, recycled: 0 };
+  /** Transitions applied without an observer notification (Archive). */
+  readonly archived = new Set<string>();
+  abortMode: "reject" | "ignore" = "reject";
+  closed = false;
+  detached = false;
+  #detachedIds = 0;
+  #admissions = 0;
+  #waiterCount = 0;
+  stepIndex = 0;
+
+  constructor(
+    readonly sessionNames: readonly string[],
+    readonly policy: PolicyResolver,
+    public store: StoreModel | null,
+    /** Open runtime bugs whose behaviour the model reproduces (properties/conformance/known-bugs.ts). */
+    readonly mimicked: ReadonlySet<KnownBug> = OPEN_BUGS,
+  ) {}
+
+  mimics(bug: KnownBug): boolean {
+    return this.mimicked.has(bug);
+  }
+
+  #epochs = 0;
+  nextEpoch(): number {
+    return ++this.#epochs;
+  }
+
+  nextDetachedId(): string {
+    this.#detachedIds += 1;
+    return `detached-wake#${this.#detachedIds}`;
+  }
+
+  nextAdmission(): number {
+    return ++this.#admissions;
+  }
+
+  /** Transitions committed since the last check, by session (compared with the runtime's observer). */
+  transitions = new Map<string, string[]>();
+  opsTransitions = new Map<string, string[]>();
+
+  logTransition(session: string, name: string): void {
+    const list = this.transitions.get(session);
+    if (list === undefined) this.transitions.set(session, [name]);
+    else list.push(name);
+  }
+
+  logOpsTransition(session: string, name: string): void {
+    const list = this.opsTransitions.get(session);
+    if (list === undefined) this.opsTransitions.set(session, [name]);
+    else list.push(name);
+  }
+
+  resolveHandle(h: number, value: unknown): void {
+    this.handles.set(h, { state: "ok", value });
+  }
+
+  rejectHandle(h: number, code: string): void {
+    this.handles.set(h, { state: "error", code });
+  }
+
+  resolveWaiter(w: number, outcome: CompletionOutcome): void {
+    const slot = this.waiters.get(w);
+    if (slot === undefined) throw new ModelError(`model: unknown waiter ${w}`);
+    if (slot.outcome !== null) throw new ModelError(`model: waiter ${w} resolved twice`);
+    slot.outcome = outcome;
+  }
+
+  settleCall(call: CallModel, outcome: RunOutcome): void {
+    const i = this.calls.indexOf(call);
+    if (i < 0) return;
+    this.calls.splice(i, 1);
+    this.sessions.get(call.session)?.settle(call.run, outcome);
+  }
+
+  #session(name: string): SessionModel | undefined {
+    return this.sessions.get(name);
+  }
+
+  #entryOrCreate(name: string): { sm: SessionModel; created: boolean } {
+    let sm = this.sessions.get(name);
+    if (sm !== undefined) return { sm, created: false };
+    sm = new SessionModel(name, this);
+    this.sessions.set(name, sm);
+    return { sm, created: true };
+  }
+
+  #newWaiter(session: string): (inputId: string) => number {
+    return (inputId) => {
+      const w = ++this.#waiterCount;
+      this.waiters.set(w, { session, inputId, outcome: null });
+      return w;
+    };
+  }
+
+  /** Whether a step is meaningful in this state (fast-check's `check`). */
+  applicable(step: Step): boolean {
+    switch (step.op) {
+      case "complete":
+      case "fail":
+      case "boundary":
+        return this.calls.length > 0;
+      case "restart":
+        return this.store !== null;
+      default:
+        return true;
+    }
+  }
+
+  /** Applies one step; returns the state the step's handle must be in once the runtime settled. */
+  apply(step: Step, handle: number): void {
+    this.stepIndex = handle;
+    const set = (r: HandleState): void => void this.handles.set(handle, r);
+    const name = "s" in step ? this.sessionNames[step.s % this.sessionNames.length]! : "";
+    const touched: SessionModel[] = [];
+    const within = (sm: SessionModel): SessionModel => {
+      touched.push(sm);
+      return sm;
+    };
+    try {
+      this.#applyStep(step, handle, name, set, within);
+    } finally {
+      for (const sm of touched) sm.drain();
+    }
+  }
+
+  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel): void {
+    const ok = (value?: unknown): void => set({ state: "ok", value });
+    const fail = (code: string): void => set({ state: "error", code });
+    switch (step.op) {
+      case "register": {
+        if (this.closed) return fail("RuntimeClosed");
+        const { sm } = this.#entryOrCreate(name);
+        within(sm);
+        const r = sm.ensureRecovered();
+        if (r !== null) {
+          this.sessions.delete(name);
+          return fail(r);
+        }
+        const e = sm.control({ kind: "RegisterSession" });
+        e === null ? ok() : fail(e);
+        break;
+      }
+      case "bind":
+      case "bindLocal": {
+        if (this.closed) return fail("RuntimeClosed");
+        const { sm, created } = this.#entryOrCreate(name);
+        within(sm);
+        let e: string | null = sm.ensureRecovered();
+        if (e !== null) {
+          this.sessions.delete(name);
+          return fail(e);
+        }
+        // Known bug "refused-bind-registers": a refused binding keeps the registration it committed
+        // first. With the bug fixed, a refused call changes nothing.
+        const undo = { state: sm.state, log: this.transitions.get(name)?.length ?? 0 };
+        if (step.op === "bindLocal") {
+          const s = sm.state;
+          if (s.phase === "Destroyed") e = "SessionDestroyed";
+          else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;
+          else e = sm.bind(s.boundRuntime ?? `rt:session:${name}`, s.highestFence ?? 0, s.boundGeneration);
+        } else {
+          const b = this.bindArgs(sm, step.bind);
+          e = sm.bind(b.runtimeId, b.fence, b.generation);
+        }
+        if (e !== null) {
+          if (created) this.sessions.delete(name);
+          else if (!this.mimics("refused-bind-registers")) {
+            sm.state = undo.state;
+            this.transitions.get(name)?.splice(undo.log);
+          }
+          fail(e);
+        } else ok(sm.bindingsValue());
+        break;
+      }
+      case "unregister": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "UnregisterSession" });
+        if (e !== null) return fail(e);
+        sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime session unregistered" });
+        ok();
+        break;
+      }
+      case "accept": {
+        if (this.closed) return fail("RuntimeClosed");
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const r = sm.admit(buildInput(step.input), step.mode, step.mode === "completion" ? this.#newWaiter(name) : null);
+        r.ok ? ok(r.value) : fail(r.code);
+        break;
+      }
+      case "acceptAndRun": {
+        if (this.closed) return fail("RuntimeClosed");
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        set({ state: "pending" });
+        const e = sm.acceptAndRun(buildInput(step.input), handle);
+        if (e !== null) fail(e);
+        break;
+      }
+      case "cancel":
+      case "interrupt": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", step.run);
+        r.ok ? ok(r.value) : fail(r.code);
+        break;
+      }
+      case "stop": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "StopRuntimeExecutor" });
+        if (e !== null) return fail(e);
+        if (sm.state.phase === "Stopped") return ok();
+        set({ state: "pending" });
+        sm.stopHandles.push(handle);
+        sm.terminalizeStop();
+        break;
+      }
+      case "retire": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "Retire", fence: sm.fenceOf(step.fence) });
+        if (e !== null) return fail(e);
+        sm.wake();
+        ok();
+        break;
+      }
+      case "reset": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "Reset" });
+        e === null ? ok() : fail(e);
+        break;
+      }
+      case "recycle": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "Recycle" });
+        if (e !== null) return fail(e);
+        this.counters.recycled += 1;
+        sm.wake();
+        ok({ inputsTransferred: sm.state.inputs.size });
+        break;
+      }
+      case "recover": {
+        if (this.closed) return fail("RuntimeClosed");
+        if (!this.sessions.has(name) && this.store !== null) {
+          const { sm: created } = this.#entryOrCreate(name);
+          within(created);
+          const r = created.ensureRecovered();
+          if (r !== null) {
+            this.sessions.delete(name);
+            return fail(r);
+          }
+          if (!created.state.registered && created.state.phase === "Initializing") created.control({ kind: "RegisterSession" });
+          return ok({ inputsRecovered: created.recoveredInputs });
+        }
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "Recover" });
+        if (e !== null) return fail(e);
+        sm.wake();
+        ok({ inputsRecovered: sm.state.inputs.size });
+        break;
+      }
+      case "destroy": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        if (sm.state.phase === "Destroyed") return fail("SessionDestroyed");
+        const live = sm.active;
+        const r = sm.fire({ kind: "Destroy", fence: sm.fenceOf(step.fence) });
+        if (!r.ok) return fail(sm.refusalCode(r));
+        if (live !== null) sm.interruptRun(live, "runtime destroyed");
+        sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime destroyed" });
+        if (sm.ops !== null) {
+          const t = sm.ops.apply({ kind: "TerminateOwner" }, { error: "owner terminated" });
+          if (!t.ok) return fail(t.code);
+        }
+        ok();
+        break;
+      }
+      case "silent": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "SetSilentIntents", enabled: step.intents.length > 0 });
+        if (e !== null) return fail(e);
+        sm.silentNames = step.intents.length > 0 ? new Set(step.intents) : null;
+        ok();
+        break;
+      }
+      case "ingest": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        const e = sm.control({ kind: "Ingest", runtime: this.concrete(step).runtimeId!, work: step.work });
+        e === null ? ok() : fail(e);
+        break;
+      }
+      case "wake": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        sm.jobs.push({ kind: "wake" });
+        ok();
+        break;
+      }
+      case "ops": {
+        const sm = this.#session(name);
+        if (sm === undefined) return fail("SessionNotFound");
+        within(sm);
+        this.#opsCall(sm, step.call, handle);
+        break;
+      }
+      case "complete":
+      case "fail":
+      case "boundary": {
+        const call = this.calls[step.call % this.calls.length];
+        if (call === undefined) return fail("NoCall");
+        const sm = this.sessions.get(call.session);
+        if (sm !== undefined) within(sm);
+        if (step.op === "boundary") {
+          set({ state: "pending" });
+          sm?.jobs.push({ kind: "boundary", run: call.run, handle });
+        } else if (step.op === "complete") {
+          const output = runOutputOf(step.output);
+          this.settleCall(call, { ok: true, output: call.run.kind === "andRun" ? {} : output, value: output });
+          ok();
+        } else {
+          const cancelled = step.cause === "cancelled" || call.run.interruptReason !== null;
+          const message = step.cause === "error" ? EXECUTOR_FAILURE_MESSAGE : step.cause === "cancelled" ? EXECUTOR_CANCEL_MESSAGE : EXECUTOR_FAILURE_VALUE;
+          this.settleCall(call, { ok: false, message, cancelled, thrown: step.cause === "cancelled" ? "RunCancelled" : `executor:${message}` });
+          ok();
+        }
+        break;
+      }
+      case "abortMode":
+        this.abortMode = step.mode;
+        ok();
+        break;
+      case "restart":
+        throw new ModelError("restart is applied by the property driver (model.restart)");
+    }
+  }
+
+  /** The concrete arguments of a step in the current state (fences, run ids, runtime ids). */
+  concrete(step: Step): Concrete {
+    if (!("s" in step)) return {};
+    const name = this.sessionNames[step.s % this.sessionNames.length]!;
+    const sm = this.sessions.get(name) ?? new SessionModel(name, this);
+    switch (step.op) {
+      case "bind":
+        return { binding: this.bindArgs(sm, step.bind) };
+      case "retire":
+      case "destroy":
+        return { fence: sm.fenceOf(step.fence) };
+      case "cancel":
+      case "interrupt":
+        return { runId: sm.runTarget(step.run) };
+      case "ingest":
+        return { runtimeId: step.runtime === "bound" ? (sm.state.boundRuntime ?? "rt-none") : "rt-other" };
+      default:
+        return {};
+    }
+  }
+
+  bindArgs(sm: SessionModel, b: { readonly runtime: string; readonly fenceDelta: number; readonly generationDelta: number }): { runtimeId: string; fence: number; generation: number } {
+    const s = sm.state;
+    const runtimeId = b.runtime === "local" ? `rt:session:${sm.id}` : b.runtime;
+    const fence = Math.max(0, (s.highestFence ?? 0) + b.fenceDelta);
+    const generation = Math.max(0, s.boundGeneration + b.generationDelta);
+    return { runtimeId, fence, generation };
+  }
+
+  #opsCall(sm: SessionModel, call: OpsCall, handle: number): void {
+    const ops = (sm.ops ??= new OpsModel(this.#opsHost(sm), sm.recoveredOps));
+    const done = (r: { ok: boolean; code?: string }): void => {
+      if (r.ok) this.resolveHandle(handle, undefined);
+      else this.rejectHandle(handle, r.code ?? "OpRefused");
+    };
+    switch (call.fn) {
+      case "register":
+        return done(ops.register(call.id, call.kind));
+      case "start":
+        return done(ops.apply({ kind: "StartOp", op: call.id }));
+      case "progress":
+        return done(ops.apply({ kind: "ReportProgress", op: call.id }));
+      case "peerReady":
+        return done(ops.apply({ kind: "PeerReady", op: call.id }));
+      case "complete":
+        return done(ops.apply({ kind: "CompleteOp", op: call.id }, call.result === undefined ? {} : { result: call.result }));
+      case "fail":
+        return done(ops.apply({ kind: "FailOp", op: call.id }, { error: "op failed" }));
+      case "abort":
+        return done(ops.apply({ kind: "AbortOp", op: call.id }));
+      case "cancel":
+        return done(ops.apply({ kind: "CancelOp", op: call.id }));
+      case "requestRetire":
+        return done(ops.apply({ kind: "RequestRetire", op: call.id }));
+      case "markRetired":
+        return done(ops.apply({ kind: "MarkRetired", op: call.id }));
+      case "terminateOwner":
+        return done(ops.apply({ kind: "TerminateOwner" }, { error: "owner terminated" }));
+      case "watch":
+        this.handles.set(handle, { state: "pending" });
+        return ops.watch(call.id, handle);
+      case "waitAll":
+        this.handles.set(handle, { state: "pending" });
+        return ops.waitAll(call.ids, handle);
+    }
+  }
+
+  #opsHost(sm: SessionModel): OpsHost {
+    return {
+      opsTransition: (name) => this.logOpsTransition(sm.id, name),
+      ...(this.store !== null ? { persist: (snapshot: OpsSnapshotModel) => this.store?.opsSnapshots.set(sm.id, snapshot) } : {}),
+      resolveHandle: (h, v) => this.resolveHandle(h, v),
+      rejectHandle: (h, c) => this.rejectHandle(h, c),
+      onQuiescence: () => sm.afterQuiescence(),
+    };
+  }
+
+  /**
+   * A restart: close() with the executor detached (its calls never settle again, as in a crash),
+   * then a new runtime over the same store, which knows no session until one is registered.
+   */
+  restart(handle: number): void {
+    this.detached = true;
+    this.close();
+    this.calls.length = 0;
+    this.sessions.clear();
+    this.closed = false;
+    this.detached = false;
+    this.counters.cancelRequests = 0;
+    this.counters.stopped = 0;
+    this.counters.recycled = 0;
+    this.handles.set(handle, { state: "ok", value: undefined });
+  }
+
+  /** close(): every run in flight is interrupted, every waiter terminated; later calls refused. */
+  close(): void {
+    this.closed = true;
+    for (const sm of this.sessions.values()) {
+      if (sm.active !== null) sm.interruptRun(sm.active, "runtime closed");
+      sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime loop exited" });
+      sm.drain();
+    }
+  }
+}

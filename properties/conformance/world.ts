@@ -1,0 +1,464 @@
+// The system under test: a runtime created through the public API (createRuntime with the
+// conformance executor, policy, an optional store and an observer), driven by steps. Every call's
+// promise becomes a numbered handle whose state is recorded; every completion becomes a numbered
+// waiter; `settle` lets the runtime run until nothing moves (everything it awaits is either a
+// microtask or an executor call this world settles by hand).
+
+import type { OpsLifecycleState } from "../../generated/ops.machine.js";
+import {
+  createRuntime,
+  RunCancelledError,
+  RuntimeError,
+  type AcceptResult,
+  type ApplyContext,
+  type CompletionOutcome,
+  type ControlPlane,
+  type RuntimeEvent,
+  type RuntimeObserver,
+  type RuntimeStore,
+  type SessionBindings,
+  type StoredInputRow,
+} from "../../runtime/index.js";
+import { deferred } from "../../runtime/testing.js";
+import { ConformanceExecutor, ExecutorFailure } from "./executor.js";
+import type { HandleState, HookCounters } from "./model.js";
+import { conformancePolicy } from "./policy.js";
+import { projectMachine, projectOps, projectSnapshot, type Json, type Projection, type SessionProjection } from "./projection.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type OpsCall, type Step } from "./steps.js";
+
+/** Arguments a step needs that depend on the state (fences, run ids), resolved by the model. */
+export interface Concrete {
+  readonly binding?: { readonly runtimeId: string; readonly fence: number; readonly generation: number };
+  readonly fence?: number | null;
+  /** Normalized run id (`e<k>/run-<n>`, or "run-bogus"); undefined names the current run. */
+  readonly runId?: string | undefined;
+  readonly runtimeId?: string;
+}
+
+/** One executor call in flight. */
+export interface LiveCall {
+  readonly session: string;
+  readonly runId: string;
+  readonly kind: "loop" | "andRun";
+  readonly contributors: readonly string[];
+  readonly ctx: ApplyContext;
+  complete(value: unknown): void;
+  fail(error: unknown): void;
+}
+
+/** Opens the store of a runtime incarnation; `reopen` gives the store a restarted runtime uses. */
+export interface StoreFactory {
+  readonly name: string;
+  open(): RuntimeStore;
+  reopen(previous: RuntimeStore): RuntimeStore | Promise<RuntimeStore>;
+  dispose?(store: RuntimeStore): void | Promise<void>;
+}
+
+/** Classifies a rejection: typed runtime errors by code, the executor's own failures, the rest. */
+export function classify(e: unknown): string {
+  if (e instanceof RuntimeError) return e.code;
+  if (e instanceof RunCancelledError) return "RunCancelled";
+  if (e instanceof ExecutorFailure) return `executor:${e.message}`;
+  if (e === EXECUTOR_FAILURE_VALUE) return `executor:${e}`;
+  return `untyped:${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+}
+
+export interface WorldOptions {
+  readonly sessions: readonly string[];
+  readonly store?: StoreFactory;
+  /** Sees every committed transition (coverage). */
+  readonly observer?: RuntimeObserver;
+  /** Wraps the runtime after creation (the injected-bug tests patch it here). */
+  readonly patch?: (rt: ControlPlane) => void;
+}
+
+export class World {
+  rt!: ControlPlane;
+  exec!: ConformanceExecutor;
+  store: RuntimeStore | null = null;
+  readonly handles = new Map<number, HandleState>();
+  readonly waiters = new Map<number, { readonly session: string; readonly inputId: string; outcome: CompletionOutcome | null; resolutions: number }>();
+  readonly calls: LiveCall[] = [];
+  readonly events: RuntimeEvent[] = [];
+  activity = 0;
+  incarnation = 0;
+  #waiterCount = 0;
+  #transitions = new Map<string, string[]>();
+  #opsTransitions = new Map<string, string[]>();
+  #opsCreated = new Set<string>();
+  #epochs = new Map<string, number>();
+  #realRuns = new Map<string, string>();
+  #detached = new Map<string, string>();
+
+  constructor(readonly options: WorldOptions) {}
+
+  async start(): Promise<void> {
+    this.store = this.options.store?.open() ?? null;
+    this.#open();
+  }
+
+  #open(): void {
+    this.incarnation += 1;
+    const exec = new ConformanceExecutor();
+    exec.onCall = (run) => {
+      this.activity += 1;
+      this.calls.push({ session: run.sessionId, runId: run.runId, kind: "loop", contributors: run.primitive.contributors, ctx: run.ctx, complete: (v) => run.complete(v as never), fail: (e) => run.fail(e) });
+    };
+    exec.onAbortReject = (run) => this.#forget(run.runId);
+    if (this.exec !== undefined) exec.abortMode = this.exec.abortMode;
+    const outer = this.options.observer;
+    const observer: RuntimeObserver = {
+      sessionTransition: (sid, name) => {
+        this.activity += 1;
+        push(this.#transitions, sid, name);
+        outer?.sessionTransition?.(sid, name);
+      },
+      opsTransition: (sid, name) => {
+        this.activity += 1;
+        push(this.#opsTransitions, sid, name);
+        outer?.opsTransition?.(sid, name);
+      },
+    };
+    // Retries happen on the next wake only: a backoff timer is a wake at some later time, which
+    // the wake step covers, and real time would make runs irreproducible.
+    const rt = createRuntime({ executor: exec, policy: conformancePolicy, observer, limits: { retryBackoffMs: 0 }, ...(this.store !== null ? { store: this.store } : {}) });
+    rt.on((e) => {
+      this.activity += 1;
+      this.events.push(e);
+      if (e.type === "input.accepted" && e.inputId.startsWith("detached-wake:") && !this.#detached.has(e.inputId)) {
+        this.#detached.set(e.inputId, `detached-wake#${this.#detached.size + 1}`);
+      }
+    });
+    this.options.patch?.(rt);
+    this.exec = exec;
+    this.rt = rt;
+    this.#opsCreated = new Set();
+  }
+
+  /** close() with the executor detached (nothing of the old incarnation moves again), then a new runtime over the same store. */
+  async restart(): Promise<void> {
+    this.exec.detached = true;
+    await this.rt.close();
+    await this.settle();
+    this.calls.length = 0;
+    const factory = this.options.store;
+    if (factory !== undefined && this.store !== null) this.store = await factory.reopen(this.store);
+    this.#open();
+  }
+
+  async dispose(): Promise<void> {
+    this.exec.detached = true;
+    await this.rt.close();
+    if (this.store !== null) await this.options.store?.dispose?.(this.store);
+  }
+
+  #forget(runId: string): void {
+    const i = this.calls.findIndex((c) => c.runId === runId);
+    if (i >= 0) this.calls.splice(i, 1);
+  }
+
+  /** Lets the runtime run until two rounds of the event loop change nothing. */
+  async settle(): Promise<void> {
+    let last = -1;
+    for (let i = 0; i < 200; i++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.activity === last) return;
+      last = this.activity;
+    }
+    throw new Error("the runtime did not settle within 200 event-loop rounds");
+  }
+
+  #track(handle: number, p: Promise<unknown>, norm: (v: never) => unknown = () => undefined): void {
+    this.handles.set(handle, { state: "pending" });
+    p.then(
+      (v) => {
+        this.activity += 1;
+        this.handles.set(handle, { state: "ok", value: norm(v as never) });
+      },
+      (e: unknown) => {
+        this.activity += 1;
+        this.handles.set(handle, { state: "error", code: classify(e) });
+      },
+    );
+  }
+
+  #call(handle: number, f: () => Promise<unknown>, norm?: (v: never) => unknown): void {
+    let p: Promise<unknown>;
+    try {
+      p = f();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    this.#track(handle, p, norm);
+  }
+
+  #waiter(session: string, inputId: string, completion: Promise<CompletionOutcome>): void {
+    const w = ++this.#waiterCount;
+    const slot = { session, inputId, outcome: null as CompletionOutcome | null, resolutions: 0 };
+    this.waiters.set(w, slot);
+    void completion.then((o) => {
+      this.activity += 1;
+      slot.resolutions += 1;
+      slot.outcome = o;
+    });
+  }
+
+  #acceptValue(session: string) {
+    return (r: AcceptResult): unknown => {
+      if (r.completion !== undefined) this.#waiter(session, r.outcome === "Deduplicated" ? r.existingId : r.inputId, r.completion);
+      const completion = r.completion !== undefined;
+      switch (r.outcome) {
+        case "Accepted":
+          return { outcome: r.outcome, inputId: r.inputId, completion };
+        case "Deduplicated":
+          return { outcome: r.outcome, inputId: r.inputId, existingId: r.existingId, completion };
+        case "Rejected":
+          return { outcome: r.outcome, inputId: r.inputId, reason: r.reason.code, completion };
+      }
+    };
+  }
+
+  realRun(norm: string | undefined): string | undefined {
+    if (norm === undefined) return undefined;
+    return this.#realRuns.get(norm) ?? norm;
+  }
+
+  normRun = (real: string): string => {
+    const m = /^(epoch:[^/]+)\/(run-\d+)$/.exec(real);
+    if (m === null) return real;
+    let e = this.#epochs.get(m[1]!);
+    if (e === undefined) this.#epochs.set(m[1]!, (e = this.#epochs.size + 1));
+    const norm = `e${e}/${m[2]!}`;
+    this.#realRuns.set(norm, real);
+    return norm;
+  };
+
+  normInput = (id: string): string => this.#detached.get(id) ?? id;
+
+  /** Applies one step (with the model's concrete arguments) and lets the runtime settle. */
+  async apply(step: Step, c: Concrete, handle: number, names: readonly string[]): Promise<void> {
+    const rt = this.rt;
+    const name = "s" in step ? names[step.s % names.length]! : "";
+    switch (step.op) {
+      case "register":
+        this.#call(handle, () => rt.registerSession(name));
+        break;
+      case "bind":
+        this.#call(handle, () => rt.prepareBindings(name, c.binding!), bindingsValue);
+        break;
+      case "bindLocal":
+        this.#call(handle, () => rt.prepareLocalSessionBindings(name), bindingsValue);
+        break;
+      case "unregister":
+        this.#call(handle, () => rt.unregisterSession(name));
+        break;
+      case "accept": {
+        const input = buildInput(step.input);
+        const f = step.mode === "completion" ? () => rt.acceptInputWithCompletion(name, input) : step.mode === "withoutWake" ? () => rt.acceptInputWithoutWake(name, input) : () => rt.acceptInput(name, input);
+        this.#call(handle, f, this.#acceptValue(name));
+        break;
+      }
+      case "acceptAndRun": {
+        const input = buildInput(step.input);
+        this.#call(handle, () =>
+          rt.acceptInputAndRun(name, input, (runId, primitive, ctx) => {
+            this.activity += 1;
+            const d = deferred<unknown>();
+            const call: LiveCall = { session: name, runId, kind: "andRun", contributors: primitive.contributors, ctx, complete: (v) => d.resolve(v), fail: (e) => d.reject(e) };
+            this.calls.push(call);
+            this.exec.watchAbort(ctx, () => {
+              this.#forget(runId);
+              d.reject(ctx.signal.reason);
+            });
+            return d.promise;
+          }),
+        (v: unknown) => v);
+        break;
+      }
+      case "cancel":
+        this.#call(handle, () => rt.cancelAfterBoundary(name, this.realRun(c.runId)), (r: string) => this.normRun(r));
+        break;
+      case "interrupt":
+        this.#call(handle, () => rt.interrupt(name, this.realRun(c.runId)), (r: string) => this.normRun(r));
+        break;
+      case "stop":
+        this.#call(handle, () => rt.stopRuntimeExecutor(name));
+        break;
+      case "retire":
+        this.#call(handle, () => rt.retire(name, c.fence === null || c.fence === undefined ? {} : { fence: c.fence }));
+        break;
+      case "reset":
+        this.#call(handle, () => rt.reset(name));
+        break;
+      case "recycle":
+        this.#call(handle, () => rt.recycle(name), (r: { inputsTransferred: number }) => ({ inputsTransferred: r.inputsTransferred }));
+        break;
+      case "recover":
+        this.#call(handle, () => rt.recover(name), (r: { inputsRecovered: number }) => ({ inputsRecovered: r.inputsRecovered }));
+        break;
+      case "destroy":
+        this.#call(handle, () => rt.destroy(name, c.fence === null || c.fence === undefined ? {} : { fence: c.fence }));
+        break;
+      case "silent":
+        this.#call(handle, () => rt.setSilentIntents(name, step.intents));
+        break;
+      case "ingest":
+        this.#call(handle, () => rt.ingest(name, c.runtimeId!, step.work));
+        break;
+      case "wake":
+        this.#call(handle, async () => rt.wake(name));
+        break;
+      case "ops":
+        this.#opsCall(handle, name, step.call);
+        break;
+      case "complete":
+      case "fail":
+      case "boundary": {
+        const call = this.calls[step.call % this.calls.length];
+        if (call === undefined) {
+          this.handles.set(handle, { state: "error", code: "NoCall" });
+          break;
+        }
+        if (step.op === "complete") {
+          this.#forget(call.runId);
+          call.complete(runOutputOf(step.output));
+          this.handles.set(handle, { state: "ok", value: undefined });
+        } else if (step.op === "fail") {
+          this.#forget(call.runId);
+          call.fail(step.cause === "error" ? new ExecutorFailure(EXECUTOR_FAILURE_MESSAGE) : step.cause === "cancelled" ? new RunCancelledError(EXECUTOR_CANCEL_MESSAGE) : EXECUTOR_FAILURE_VALUE);
+          this.handles.set(handle, { state: "ok", value: undefined });
+        } else {
+          // A cooperative executor: at a boundary it learns whether a cancel was requested and, if
+          // so, returns; a refused boundary ends the run with that error.
+          const p = call.ctx.reportBoundary().then(
+            (v) => {
+              if (v.cancelRequested) {
+                this.#forget(call.runId);
+                call.complete({});
+              }
+              return { cancelRequested: v.cancelRequested, sequence: v.sequence };
+            },
+            (e: unknown) => {
+              this.#forget(call.runId);
+              call.fail(e);
+              throw e;
+            },
+          );
+          this.#track(handle, p, (v: unknown) => v);
+        }
+        break;
+      }
+      case "abortMode":
+        this.exec.abortMode = step.mode;
+        this.handles.set(handle, { state: "ok", value: undefined });
+        break;
+      case "restart":
+        await this.restart();
+        this.handles.set(handle, { state: "ok", value: undefined });
+        break;
+    }
+    await this.settle();
+  }
+
+  #opsCall(handle: number, name: string, call: OpsCall): void {
+    this.#call(handle, async () => {
+      const ops = this.rt.ops(name);
+      this.#opsCreated.add(name);
+      switch (call.fn) {
+        case "register":
+          return ops.register({ id: call.id, kind: call.kind });
+        case "start":
+          return ops.start(call.id);
+        case "progress":
+          return ops.progress(call.id);
+        case "peerReady":
+          return ops.peerReady(call.id);
+        case "complete":
+          return call.result === undefined ? ops.complete(call.id) : ops.complete(call.id, call.result);
+        case "fail":
+          return ops.fail(call.id, new Error("op failed"));
+        case "abort":
+          return ops.abort(call.id);
+        case "cancel":
+          return ops.cancel(call.id);
+        case "requestRetire":
+          return ops.requestRetire(call.id);
+        case "markRetired":
+          return ops.markRetired(call.id);
+        case "terminateOwner":
+          return ops.terminateOwner();
+        case "watch":
+          return ops.watch(call.id);
+        case "waitAll":
+          return ops.waitAll(call.ids);
+      }
+    }, (v: unknown) => v);
+  }
+
+  /** The comparable projection; drains the transition logs. */
+  project(): Projection {
+    const rt = this.rt;
+    const sessions: SessionProjection[] = [];
+    for (const name of [...rt.sessionIds()].sort()) {
+      const snap = rt.snapshot(name);
+      sessions.push({
+        name,
+        machine: projectMachine(rt.machineState(name), this.normInput, this.normRun),
+        snapshot: projectSnapshot(snap, this.normInput, this.normRun),
+        visiblePhase: snap.visiblePhase,
+        waiters: snap.waiters,
+        ops: this.#opsCreated.has(name) ? projectOps(rt.ops(name).state as OpsLifecycleState, rt.ops(name).completions().map((c) => [c.opId, c.outcome.status] as const)) : null,
+      });
+    }
+    const transitions = drain(this.#transitions);
+    const opsTransitions = drain(this.#opsTransitions);
+    const counters: HookCounters = { cancelRequests: this.exec.cancelRequests.length, stopped: this.exec.stopped.length, recycled: this.exec.recycled.length };
+    return {
+      sessions,
+      transitions,
+      opsTransitions,
+      calls: this.calls.map((c) => ({ session: c.session, runId: this.normRun(c.runId), kind: c.kind, contributors: c.contributors.map(this.normInput) })),
+      handles: [...this.handles].sort((a, b) => a[0] - b[0]),
+      waiters: [...this.waiters].map(([w, s]) => [w, { inputId: this.normInput(s.inputId), outcome: s.outcome }] as const),
+      counters,
+      store: null,
+    };
+  }
+
+  /** The store's rows, normalized (null without a store). */
+  async projectStore(): Promise<Json> {
+    const store = this.store;
+    if (store === null) return null;
+    const out: Json[] = [];
+    for (const sid of [...(await store.listSessions())].sort()) {
+      const rows = [...(await store.loadInputStates(sid))].map((r) => storedRow(r, this.normInput, this.normRun)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const phase = await store.loadRuntimeState(sid);
+      // Sessions with only an ops snapshot stored are not part of the lifecycle projection.
+      if (rows.length > 0 || phase !== null) out.push([sid, phase, rows]);
+    }
+    return out;
+  }
+}
+
+function storedRow(r: StoredInputRow, input: (id: string) => string, run: (id: string) => string): [string, Json] {
+  const t = r.terminal;
+  const terminal = t === null ? null : t.kind === "Abandoned" ? `Abandoned(${t.reason})` : t.kind;
+  return [input(r.inputId), { phase: r.phase, lane: r.lane, attempts: r.attempts, lastRunId: r.lastRunId === null ? null : run(r.lastRunId), terminal }];
+}
+
+function bindingsValue(b: SessionBindings): unknown {
+  // Never touch `b.ops`: the getter creates the session's ops registry.
+  return { runtimeId: b.runtimeId, fence: b.fence, generation: b.generation };
+}
+
+function push(m: Map<string, string[]>, k: string, v: string): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [v]);
+  else list.push(v);
+}
+
+function drain(m: Map<string, string[]>): [string, string[]][] {
+  const out = [...m].filter(([, v]) => v.length > 0).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  m.clear();
+  return out;
+}

@@ -1,0 +1,99 @@
+// Runtime bugs found by the conformance properties and still open (properties/conformance/known-bugs.ts).
+// Each test states the fixed behaviour and is marked `it.fails`: it passes while the bug is there.
+// When a fix lands the test starts failing — then delete the bug's entry in known-bugs.ts (the model
+// and the fuzzer stop tolerating it) and turn the test into a plain `it`.
+
+import { describe, expect, it } from "vitest";
+import { createRuntime, RuntimeError } from "../runtime/index.js";
+import { inputs, ScriptedExecutor, flush } from "../runtime/testing.js";
+import { checkProperty, runSteps } from "../properties/conformance/property.js";
+import { propertyEntry } from "../properties/conformance/registry.js";
+import type { Step } from "../properties/conformance/steps.js";
+import { openBugsExcept } from "../properties/conformance/known-bugs.js";
+
+
+function runtime() {
+  const exec = new ScriptedExecutor();
+  return { exec, rt: createRuntime({ executor: exec, limits: { retryBackoffMs: 0 } }) };
+}
+
+describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", { timeout: 120_000 }, () => {
+  it.fails("dedup-joins-reused-input-id: a duplicate of a terminal input's key must not join an unrelated input that reused its id", async () => {
+    // Shrunk counterexample of model-ephemeral (seed 7001):
+    //   register s2; accept operation "ü-🦀" key k1 (consumed on accept); accept continuation "ü-🦀" (no key);
+    //   acceptWithCompletion external_event "i1" key k1 → expected Deduplicated without completion.
+    const { rt } = runtime();
+    await rt.registerSession("s");
+    await rt.acceptInput("s", inputs.operation("x", { idempotencyKey: "k1" }));
+    await rt.acceptInput("s", inputs.continuation("x"));
+    const r = await rt.acceptInputWithCompletion("s", inputs.external("i1", { idempotencyKey: "k1" }));
+    expect(r).toMatchObject({ outcome: "Deduplicated", existingId: "x" });
+    expect(r.completion).toBeUndefined();
+  });
+
+  it.fails("dedup-joins-reused-input-id: the same counterexample through the model (model expects the fix)", async () => {
+    const steps: Step[] = [
+      { op: "register", s: 0 },
+      { op: "accept", s: 0, mode: "plain", input: { kind: "operation", id: "ü-🦀", durability: "Derived", source: "natural", idempotencyKey: "k1" } },
+      { op: "accept", s: 0, mode: "plain", input: { kind: "continuation", id: "ü-🦀", durability: "Durable", source: "Operator" } },
+      { op: "accept", s: 0, mode: "completion", input: { kind: "external_event", id: "i1", durability: "Durable", source: "natural", idempotencyKey: "k1" } },
+    ];
+    await runSteps(["s1", "s2"], steps, { mimic: openBugsExcept("dedup-joins-reused-input-id") });
+  });
+
+  it.fails("refused-bind-registers: a refused binding leaves an unregistered session unregistered", async () => {
+    // Shrunk counterexample of fuzz (seed 7201): prepareBindings s2 {fence 0}; unregisterSession s2;
+    // prepareBindings s2 {runtime "s1", fence 0} → FenceRejected, yet registered became true.
+    const { rt } = runtime();
+    await rt.prepareBindings("s", { runtimeId: "rt-a", fence: 3, generation: 0 });
+    await rt.unregisterSession("s");
+    await expect(rt.prepareBindings("s", { runtimeId: "rt-a", fence: 1, generation: 0 })).rejects.toMatchObject({ code: "FenceRejected" });
+    expect(rt.snapshot("s").registered).toBe(false);
+  });
+
+  it.fails("binding-values-unchecked: fences and generations outside the spec's domains are refused with a typed error", async () => {
+    const { rt } = runtime();
+    for (const binding of [
+      { runtimeId: "rt-a", fence: -5, generation: 0 },
+      { runtimeId: "rt-a", fence: 1.5, generation: 0 },
+      { runtimeId: "rt-a", fence: 0, generation: 2 ** 31 },
+      { runtimeId: "rt-a", fence: Number.NaN, generation: 0 },
+    ]) {
+      await expect(rt.prepareBindings("s", binding)).rejects.toBeInstanceOf(RuntimeError);
+      expect(rt.hasSession("s")).toBe(false);
+    }
+  });
+
+  it.fails("binding-values-unchecked: the fuzz property over out-of-domain numbers", async () => {
+    const entry = propertyEntry("fuzz-out-of-domain");
+    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("binding-values-unchecked") }));
+  });
+
+  it.fails("untyped-errors-on-ill-typed-arguments: arguments that break the signature get a typed error, and change nothing", async () => {
+    const { rt } = runtime();
+    await rt.registerSession("s");
+    await expect(rt.destroy("s", null as never)).rejects.toBeInstanceOf(RuntimeError);
+    await expect(rt.prepareBindings("s", null as never)).rejects.toBeInstanceOf(RuntimeError);
+    await expect(rt.setSilentIntents("s", null as never)).rejects.toBeInstanceOf(RuntimeError);
+    await expect(rt.setSilentIntents("s", "abc" as never)).rejects.toBeInstanceOf(RuntimeError);
+    expect(() => rt.ops("s").register({ id: "o1", kind: "Nope" as never })).toThrow(RuntimeError);
+  });
+
+  it.fails("untyped-errors-on-ill-typed-arguments: the fuzz property over ill-typed arguments", async () => {
+    const entry = propertyEntry("fuzz-ill-typed");
+    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("untyped-errors-on-ill-typed-arguments") }));
+  });
+
+  it.fails("close-keeps-loop-running: after close() no new executor call starts", async () => {
+    const { rt, exec } = runtime();
+    await rt.prepareLocalSessionBindings("s");
+    await rt.acceptInput("s", inputs.prompt("p1"));
+    await rt.acceptInput("s", inputs.prompt("p2"));
+    const first = await exec.next();
+    // A real executor rejects once its run is aborted.
+    first.ctx.signal.addEventListener("abort", () => first.fail(first.ctx.signal.reason));
+    await rt.close();
+    await flush(10);
+    expect(exec.calls.map((c) => c.primitive.contributors)).toEqual([["p1"]]);
+  });
+});
