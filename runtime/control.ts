@@ -2,7 +2,7 @@
 // commit, or restore and a typed error; consequences for inputs and waiters follow from the
 // committed transition (runtime/derive.ts).
 
-import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
+import { transition, type SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { runtimeTerminated } from "./completion.js";
 import type { Core, RoutedEffect } from "./core.js";
 import {
@@ -13,6 +13,7 @@ import {
   RunMismatchError,
   SessionDestroyedError,
   SignalDispatchFailedError,
+  toMachineRefusal,
   type MachineRefusal,
   type RuntimeError,
 } from "./errors.js";
@@ -108,12 +109,22 @@ export interface BindingRequest {
 
 export async function bind(core: Core, entry: SessionEntry, b: BindingRequest): Promise<void> {
   if (entry.state.phase === "Destroyed") throw new SessionDestroyedError(entry.id);
+  const trigger: SessionRuntimeTrigger = { kind: "PrepareBindings", runtime: b.runtimeId, fence: b.fence, generation: b.generation };
+  if (!entry.state.registered) {
+    // Registering first is part of binding; a binding the machine would refuse must not leave the
+    // session registered, so it is tried on the registered state (a pure transition) beforehand.
+    const registered = transition(entry.state, { kind: "RegisterSession" });
+    if (registered.ok) {
+      const probe = transition(registered.state, trigger);
+      if (!probe.ok) throw refusalError(entry, "prepareBindings", toMachineRefusal(probe), { fence: b.fence });
+    }
+  }
   await ensureRegistered(core, entry);
   const fired = await control(
     core,
     entry,
     "prepareBindings",
-    { kind: "PrepareBindings", runtime: b.runtimeId, fence: b.fence, generation: b.generation },
+    trigger,
     { fence: b.fence },
     undefined,
     previewRouted(core, entry),

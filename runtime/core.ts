@@ -71,6 +71,8 @@ export interface Core {
   readonly bus: EventBus;
   dispatcher: SignalDispatcher | null;
   readonly observer: RuntimeObserver | null;
+  /** True once the runtime was closed: no loop opens another run. */
+  isClosed(): boolean;
   /** Asks the session's loop to look for work (no-op if it cannot run). */
   wake(entry: SessionEntry): void;
   /** Called after a committed transition that may have made a detached wake deliverable. */

@@ -22,7 +22,8 @@ export type RuntimeErrorCode =
   | "OpRefused"
   | "OpNotFound"
   | "RuntimeClosed"
-  | "RecoveryCorruption";
+  | "RecoveryCorruption"
+  | "InvalidArgument";
 
 export abstract class RuntimeError extends Error {
   abstract readonly code: RuntimeErrorCode;
@@ -185,6 +186,19 @@ export class StoreFailedError extends RuntimeError {
   readonly code = "StoreFailed" as const;
   constructor(sessionId: string, operation: string, cause: unknown, inputId?: string) {
     super(`store failed during ${operation} for session ${JSON.stringify(sessionId)}: ${describeCause(cause)}`, sessionId, inputId, { cause });
+  }
+}
+
+/** A public call got an argument outside its type (a wrong shape, an empty id, a fence out of range). Nothing changed. */
+export class InvalidArgumentError extends RuntimeError {
+  readonly code = "InvalidArgument" as const;
+  constructor(
+    sessionId: string,
+    readonly operation: string,
+    readonly argument: string,
+    readonly detail: string,
+  ) {
+    super(`${operation}: ${argument} ${detail}`, sessionId);
   }
 }
 

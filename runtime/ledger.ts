@@ -25,7 +25,7 @@ export type InputTerminalOutcome =
   | { readonly kind: "Abandoned"; readonly reason: AbandonReason };
 
 interface TerminalKey {
-  readonly key: string;
+  readonly inputId: InputId;
   readonly outcome: InputTerminalOutcome;
   readonly at: number;
 }
@@ -44,14 +44,19 @@ export interface DedupRetention {
 
 const NO_RECORDS: ReadonlyMap<InputId, InputRecord> = new Map();
 const NO_KEYS: ReadonlyMap<string, InputId> = new Map();
-const NO_TERMINAL_KEYS: ReadonlyMap<InputId, TerminalKey> = new Map();
+const NO_TERMINAL_KEYS: ReadonlyMap<string, TerminalKey> = new Map();
 
-/** Its maps are allocated on first use, so an idle session costs almost nothing. */
+/**
+ * Its maps are allocated on first use, so an idle session costs almost nothing. Keys are looked up
+ * by key, never through an input id: once an input is terminal its id may be reused by an unrelated
+ * input, and a duplicate of the old key must still see the old, terminal owner.
+ */
 export class InputLedger {
   #recordMap: Map<InputId, InputRecord> | null = null;
+  /** Idempotency key → the live input that owns it. */
   #keyMap: Map<string, InputId> | null = null;
-  /** Insertion order is terminal order, so the oldest come first. */
-  #terminalMap: Map<InputId, TerminalKey> | null = null;
+  /** Idempotency key → its terminal owner; insertion order is terminal order, so the oldest come first. */
+  #terminalMap: Map<string, TerminalKey> | null = null;
 
   get #records(): Map<InputId, InputRecord> {
     return (this.#recordMap ??= new Map());
@@ -59,7 +64,7 @@ export class InputLedger {
   get #keys(): Map<string, InputId> {
     return (this.#keyMap ??= new Map());
   }
-  get #terminalKeyed(): Map<InputId, TerminalKey> {
+  get #terminalKeyed(): Map<string, TerminalKey> {
     return (this.#terminalMap ??= new Map());
   }
 
@@ -72,20 +77,19 @@ export class InputLedger {
   }
 
   lookupKey(key: string): KeyLookup {
-    const inputId = (this.#keyMap ?? NO_KEYS).get(key);
-    if (inputId === undefined) return { found: false };
-    if ((this.#recordMap ?? NO_RECORDS).has(inputId)) return { found: true, inputId, live: true };
-    const t = (this.#terminalMap ?? NO_TERMINAL_KEYS).get(inputId);
+    const liveId = (this.#keyMap ?? NO_KEYS).get(key);
+    if (liveId !== undefined) return { found: true, inputId: liveId, live: true };
+    const t = (this.#terminalMap ?? NO_TERMINAL_KEYS).get(key);
     if (t === undefined) return { found: false };
-    return { found: true, inputId, live: false, outcome: t.outcome };
+    return { found: true, inputId: t.inputId, live: false, outcome: t.outcome };
   }
 
   admit(id: InputId, record: InputRecord): void {
     this.#records.set(id, record);
     const key = record.input.header.idempotencyKey;
     if (key !== undefined) {
-      const previous = this.#keys.get(key);
-      if (previous !== undefined) this.#terminalKeyed.delete(previous);
+      // A new owner of a pruned-or-terminal key replaces the terminal entry.
+      this.#terminalMap?.delete(key);
       this.#keys.set(key, id);
     }
   }
@@ -96,7 +100,7 @@ export class InputLedger {
     if (record === undefined) return;
     this.#records.delete(id);
     const key = record.input.header.idempotencyKey;
-    if (key !== undefined && this.#keys.get(key) === id) this.#keys.delete(key);
+    if (key !== undefined && this.#keyMap?.get(key) === id) this.#keyMap.delete(key);
     this.#compact();
   }
 
@@ -106,22 +110,21 @@ export class InputLedger {
     if (record === undefined) return;
     this.#records.delete(id);
     const key = record.input.header.idempotencyKey;
-    if (key !== undefined && this.#keys.get(key) === id) this.#terminalKeyed.set(id, { key, outcome, at: now });
+    if (key !== undefined && this.#keyMap?.get(key) === id) {
+      this.#keyMap.delete(key);
+      this.#terminalKeyed.set(key, { inputId: id, outcome, at: now });
+    }
     this.#compact();
   }
 
   /** Recovery: a stored terminal input's idempotency key, so a retried submission is deduplicated. */
   restoreTerminal(id: InputId, key: string, outcome: InputTerminalOutcome, at: number): void {
-    if (this.#recordMap?.has(id) === true) return;
-    const previous = this.#keys.get(key);
-    if (previous !== undefined && previous !== id) {
-      // The newer terminal wins, as on the live path where a new admission replaces the key.
-      const old = this.#terminalKeyed.get(previous);
-      if (old !== undefined && old.at > at) return;
-      this.#terminalKeyed.delete(previous);
-    }
-    this.#keys.set(key, id);
-    this.#terminalKeyed.set(id, { key, outcome, at });
+    if (this.#keyMap?.has(key) === true) return;
+    const old = this.#terminalMap?.get(key);
+    // The newer terminal wins, as on the live path where a new admission takes the key over.
+    if (old !== undefined && old.at > at) return;
+    this.#terminalKeyed.delete(key);
+    this.#terminalKeyed.set(key, { inputId: id, outcome, at });
   }
 
   /** An idle session gives its empty maps back. */
@@ -134,11 +137,10 @@ export class InputLedger {
   /** Lazily prunes terminal keys (upstream: on the next keyed accept). Live keys are never pruned. */
   prune(now: number, retention: DedupRetention): void {
     if (this.#terminalMap === null || this.#terminalMap.size === 0) return;
-    let excess = this.#terminalKeyed.size - retention.maxTerminalKeys;
-    for (const [id, t] of this.#terminalKeyed) {
+    let excess = this.#terminalMap.size - retention.maxTerminalKeys;
+    for (const [key, t] of this.#terminalMap) {
       if (excess <= 0 && now - t.at <= retention.terminalKeyTtlMs) break;
-      this.#terminalKeyed.delete(id);
-      if (this.#keys.get(t.key) === id) this.#keys.delete(t.key);
+      this.#terminalMap.delete(key);
       excess -= 1;
     }
     this.#compact();

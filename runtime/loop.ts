@@ -52,6 +52,10 @@ async function pump(core: Core, entry: SessionEntry): Promise<void> {
 
 /** Under the mutex. Returns null (and ends the pass) when nothing may run. */
 async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): Promise<RunPlan | null> {
+  if (core.isClosed()) {
+    entry.pumping = false;
+    return null;
+  }
   if (entry.state.stopRequested) {
     await terminalizeStop(core, entry);
     entry.pumping = false;

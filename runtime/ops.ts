@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { OpsLifecycleMachine, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTransitionName, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
 import { OpNotFoundError, OpRefusedError, toMachineRefusal, describeCause } from "./errors.js";
 import type { EventBus } from "./events.js";
+import { checkOpId, checkOpSpec, checkStringList } from "./arguments.js";
 import { detachedWakeContinuation, type ContinuationInput, type JsonValue, type SessionId } from "./input.js";
 
 export type { OpKind, OpStatus };
@@ -119,6 +120,7 @@ export class OpsRegistry {
   }
 
   register(spec: OpSpec): void {
+    checkOpSpec(this.sessionId, spec);
     this.#apply("register", spec.id, { kind: "RegisterOp", op: spec.id, opKind: spec.kind });
     this.#specs.set(spec.id, spec);
     this.hooks.persist?.(this.snapshot());
@@ -158,6 +160,7 @@ export class OpsRegistry {
 
   /** Resolves with the op's terminal outcome (at once if it is already terminal). */
   watch(opId: string): Promise<OpOutcome> {
+    if (typeof opId !== "string" || opId === "") return Promise.reject(new OpNotFoundError(this.sessionId, String(opId)));
     const status = this.status(opId);
     if (status === null) return Promise.reject(new OpNotFoundError(this.sessionId, opId));
     const known = this.#outcomes.get(opId);
@@ -171,6 +174,11 @@ export class OpsRegistry {
 
   /** Waits until every listed op is terminal; one wait at a time (the machine's barrier). */
   waitAll(opIds: readonly string[]): Promise<OpOutcome[]> {
+    try {
+      checkStringList(this.sessionId, "waitAll", "opIds", opIds);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const members = new Set(opIds);
     if (members.size !== opIds.length) return Promise.reject(new OpRefusedError(this.sessionId, opIds.join(","), "waitAll", { trigger: "RequestWaitAll", phase: "Open", reason: "GuardRejected", guard: "duplicate_members" }));
     for (const id of opIds) if (this.status(id) === null) return Promise.reject(new OpNotFoundError(this.sessionId, id));
@@ -208,6 +216,7 @@ export class OpsRegistry {
   }
 
   #apply(operation: string, opId: string, trigger: OpsLifecycleTrigger, payload: { result?: JsonValue; error?: string } = {}): void {
+    if ("op" in trigger) checkOpId(this.sessionId, operation, trigger.op);
     const before = this.#machine.state;
     const r = this.#machine.apply(trigger);
     if (!r.ok) {

@@ -8,7 +8,7 @@ import { runtimeTerminated } from "./completion.js";
 import { bind, cancelAfterBoundary, control, destroy, dispatchRouted, interrupt, refusalError, requestStop, retire, unregister, type BindingRequest } from "./control.js";
 import { resolveLimits, type Core, type RuntimeLimits, type RuntimeObserver, type SignalDispatcher } from "./core.js";
 import { defaultPolicy } from "./default-policy.js";
-import { DeduplicatedRefusedError, DuplicateInputError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
+import { DeduplicatedRefusedError, InvalidArgumentError, DuplicateInputError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
 import { EventBus, type RuntimeEvent, type RuntimeEventListener } from "./events.js";
 import type { ApplyContext, Executor, RunPrimitive } from "./executor.js";
 import type { InputId, JsonValue, RunId, SessionId } from "./input.js";
@@ -20,6 +20,7 @@ import { NOTHING_RECOVERED, recoverSession, type RecoveryReport } from "./recove
 import type { RuntimeStore } from "./store.js";
 import { transact } from "./transact.js";
 import { validateInput } from "./validate.js";
+import { checkBinding, checkFenceOptions, checkNonEmptyString, checkRunId, checkSessionId, checkStringList } from "./arguments.js";
 
 export interface RuntimeOptions {
   readonly executor: Executor;
@@ -90,6 +91,7 @@ export class ControlPlane {
       bus: this.#bus,
       dispatcher: options.dispatcher ?? null,
       observer: options.observer ?? null,
+      isClosed: () => self.#closed,
       wake(entry) {
         if (!self.#closed) wake(self.#core, entry);
       },
@@ -115,6 +117,7 @@ export class ControlPlane {
   /** Registers if needed and binds a runtime under a fence (Idle → Attached: the loop may run). */
   async prepareBindings(sessionId: SessionId, binding: BindingRequest): Promise<SessionBindings> {
     this.#open(sessionId);
+    checkBinding(sessionId, binding);
     const created = !this.#sessions.has(sessionId);
     const entry = this.#entryOrCreate(sessionId);
     try {
@@ -189,6 +192,7 @@ export class ControlPlane {
    */
   async acceptInputAndRun<T>(sessionId: SessionId, raw: unknown, op: RunOperation<T>): Promise<T> {
     this.#open(sessionId);
+    if (typeof op !== "function") throw new InvalidArgumentError(sessionId, "acceptInputAndRun", "op", `must be a function, got ${typeof op}`);
     const input = validateInput(sessionId, raw);
     const entry = this.#entry(sessionId);
     const core = this.#core;
@@ -245,14 +249,16 @@ export class ControlPlane {
   // ── control ───────────────────────────────────────────────────────────────────────────────
 
   /** Cooperative cancel of the named (default: current) run at its next boundary. Never hard-cancels. */
-  cancelAfterBoundary(sessionId: SessionId, runId?: RunId): Promise<RunId> {
+  async cancelAfterBoundary(sessionId: SessionId, runId?: RunId): Promise<RunId> {
     const entry = this.#entry(sessionId);
+    checkRunId(sessionId, "cancelAfterBoundary", runId);
     return entry.mutex.run(() => cancelAfterBoundary(this.#core, entry, runId));
   }
 
   /** Hard interrupt of the named (default: current) run: its AbortSignal fires; its inputs are abandoned (Cancelled). */
-  interrupt(sessionId: SessionId, runId?: RunId): Promise<RunId> {
+  async interrupt(sessionId: SessionId, runId?: RunId): Promise<RunId> {
     const entry = this.#entry(sessionId);
+    checkRunId(sessionId, "interrupt", runId);
     return entry.mutex.run(() => interrupt(this.#core, entry, runId));
   }
 
@@ -267,8 +273,9 @@ export class ControlPlane {
   }
 
   /** No new input; queued work drains when a loop is attached, else it is abandoned (Retired). */
-  retire(sessionId: SessionId, options: { readonly fence?: number } = {}): Promise<void> {
+  async retire(sessionId: SessionId, options: { readonly fence?: number } = {}): Promise<void> {
     const entry = this.#entry(sessionId);
+    checkFenceOptions(sessionId, "retire", options);
     return entry.mutex.run(() => retire(this.#core, entry, options.fence ?? null));
   }
 
@@ -327,6 +334,7 @@ export class ControlPlane {
   /** Ends the session for good: live inputs are abandoned (Destroyed), waiters terminated, ops terminated. */
   async destroy(sessionId: SessionId, options: { readonly fence?: number } = {}): Promise<void> {
     const entry = this.#entry(sessionId);
+    checkFenceOptions(sessionId, "destroy", options);
     await entry.mutex.run(() => destroy(this.#core, entry, options.fence ?? null));
     this.#ops.get(sessionId)?.terminateOwner();
   }
@@ -334,6 +342,7 @@ export class ControlPlane {
   /** Peer requests whose intent is listed are kept as context for the next turn instead of waking it. */
   async setSilentIntents(sessionId: SessionId, intents: readonly string[]): Promise<void> {
     const entry = this.#entry(sessionId);
+    checkStringList(sessionId, "setSilentIntents", "intents", intents);
     await entry.mutex.run(async () => {
       await control(this.#core, entry, "setSilentIntents", { kind: "SetSilentIntents", enabled: intents.length > 0 });
       entry.silentIntentNames = intents.length > 0 ? new Set(intents) : null;
@@ -343,6 +352,8 @@ export class ControlPlane {
   /** A mob work request for the session bound to `runtimeId` (the payload arrives through admission). */
   async ingest(sessionId: SessionId, runtimeId: string, workId: string): Promise<void> {
     const entry = this.#entry(sessionId);
+    checkNonEmptyString(sessionId, "ingest", "runtimeId", runtimeId);
+    checkNonEmptyString(sessionId, "ingest", "workId", workId);
     await entry.mutex.run(() => control(this.#core, entry, "ingest", { kind: "Ingest", runtime: runtimeId, work: workId }));
   }
 
@@ -423,10 +434,12 @@ export class ControlPlane {
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
   #open(sessionId: SessionId): void {
+    checkSessionId(sessionId, "runtime call");
     if (this.#closed) throw new RuntimeClosedError(sessionId);
   }
 
   #entry(sessionId: SessionId): SessionEntry {
+    checkSessionId(sessionId, "runtime call");
     const entry = this.#sessions.get(sessionId);
     if (entry === undefined) throw new SessionNotFoundError(sessionId);
     return entry;

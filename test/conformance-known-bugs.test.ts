@@ -1,7 +1,6 @@
-// Runtime bugs found by the conformance properties and still open (properties/conformance/known-bugs.ts).
-// Each test states the fixed behaviour and is marked `it.fails`: it passes while the bug is there.
-// When a fix lands the test starts failing — then delete the bug's entry in known-bugs.ts (the model
-// and the fuzzer stop tolerating it) and turn the test into a plain `it`.
+// Runtime bugs found by the conformance properties (properties/conformance/known-bugs.ts), now fixed:
+// each test states the fixed behaviour on the shrunk counterexample and guards against regressions.
+// A newly found bug gets an `it.fails` test here and an "open" entry in known-bugs.ts until fixed.
 
 import { describe, expect, it } from "vitest";
 import { createRuntime, RuntimeError } from "../runtime/index.js";
@@ -17,8 +16,8 @@ function runtime() {
   return { exec, rt: createRuntime({ executor: exec, limits: { retryBackoffMs: 0 } }) };
 }
 
-describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", { timeout: 120_000 }, () => {
-  it.fails("dedup-joins-reused-input-id: a duplicate of a terminal input's key must not join an unrelated input that reused its id", async () => {
+describe("runtime bugs found by the properties (fixed; regression tests)", { timeout: 120_000 }, () => {
+  it("dedup-joins-reused-input-id: a duplicate of a terminal input's key must not join an unrelated input that reused its id", async () => {
     // Shrunk counterexample of model-ephemeral (seed 7001):
     //   register s2; accept operation "ü-🦀" key k1 (consumed on accept); accept continuation "ü-🦀" (no key);
     //   acceptWithCompletion external_event "i1" key k1 → expected Deduplicated without completion.
@@ -31,7 +30,7 @@ describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", 
     expect(r.completion).toBeUndefined();
   });
 
-  it.fails("dedup-joins-reused-input-id: the same counterexample through the model (model expects the fix)", async () => {
+  it("dedup-joins-reused-input-id: the same counterexample through the model (model expects the fix)", async () => {
     const steps: Step[] = [
       { op: "register", s: 0 },
       { op: "accept", s: 0, mode: "plain", input: { kind: "operation", id: "ü-🦀", durability: "Derived", source: "natural", idempotencyKey: "k1" } },
@@ -41,7 +40,7 @@ describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", 
     await runSteps(["s1", "s2"], steps, { mimic: openBugsExcept("dedup-joins-reused-input-id") });
   });
 
-  it.fails("refused-bind-registers: a refused binding leaves an unregistered session unregistered", async () => {
+  it("refused-bind-registers: a refused binding leaves an unregistered session unregistered", async () => {
     // Shrunk counterexample of fuzz (seed 7201): prepareBindings s2 {fence 0}; unregisterSession s2;
     // prepareBindings s2 {runtime "s1", fence 0} → FenceRejected, yet registered became true.
     const { rt } = runtime();
@@ -51,7 +50,7 @@ describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", 
     expect(rt.snapshot("s").registered).toBe(false);
   });
 
-  it.fails("binding-values-unchecked: fences and generations outside the spec's domains are refused with a typed error", async () => {
+  it("binding-values-unchecked: fences and generations outside the spec's domains are refused with a typed error", async () => {
     const { rt } = runtime();
     for (const binding of [
       { runtimeId: "rt-a", fence: -5, generation: 0 },
@@ -64,12 +63,12 @@ describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", 
     }
   });
 
-  it.fails("binding-values-unchecked: the fuzz property over out-of-domain numbers", async () => {
+  it("binding-values-unchecked: the fuzz property over out-of-domain numbers", async () => {
     const entry = propertyEntry("fuzz-out-of-domain");
     await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("binding-values-unchecked") }));
   });
 
-  it.fails("untyped-errors-on-ill-typed-arguments: arguments that break the signature get a typed error, and change nothing", async () => {
+  it("untyped-errors-on-ill-typed-arguments: arguments that break the signature get a typed error, and change nothing", async () => {
     const { rt } = runtime();
     await rt.registerSession("s");
     await expect(rt.destroy("s", null as never)).rejects.toBeInstanceOf(RuntimeError);
@@ -79,12 +78,12 @@ describe("open runtime bugs (fixed behaviour expected; `it.fails` while open)", 
     expect(() => rt.ops("s").register({ id: "o1", kind: "Nope" as never })).toThrow(RuntimeError);
   });
 
-  it.fails("untyped-errors-on-ill-typed-arguments: the fuzz property over ill-typed arguments", async () => {
+  it("untyped-errors-on-ill-typed-arguments: the fuzz property over ill-typed arguments", async () => {
     const entry = propertyEntry("fuzz-ill-typed");
     await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("untyped-errors-on-ill-typed-arguments") }));
   });
 
-  it.fails("close-keeps-loop-running: after close() no new executor call starts", async () => {
+  it("close-keeps-loop-running: after close() no new executor call starts", async () => {
     const { rt, exec } = runtime();
     await rt.prepareLocalSessionBindings("s");
     await rt.acceptInput("s", inputs.prompt("p1"));

@@ -3,7 +3,9 @@
 // read-only files, a full disk) as a typed error that leaves the file as it was.
 
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import {
@@ -24,7 +26,7 @@ import {
   type StoredInputRow,
 } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
-import { tempDir } from "./helpers/paths.js";
+import { REPO, tempDir } from "./helpers/paths.js";
 
 function decision(kind: Input["kind"] = "prompt"): PolicyDecision {
   const r = defaultPolicy(kind, true, null);
@@ -597,8 +599,9 @@ describe("read-only files and a full disk", () => {
     expect(() => SqliteStore.open(dbPath("missing"), { readonly: true })).toThrow(StoreReadOnlyError);
   });
 
-  // Root ignores file modes, so this only means something for an unprivileged user.
-  it.skipIf(isRoot)("a 0444 file in a 0555 directory is refused with StoreReadOnlyError", async () => {
+  // Root ignores file modes, so the open and the write run in a child process as an unprivileged
+  // user (nobody) when the tests run as root.
+  it("a 0444 file in a 0555 directory is refused with StoreReadOnlyError", async () => {
     const path = dbPath();
     const writer = SqliteStore.open(path);
     await writer.persistInputState("s", row("p1"));
@@ -607,18 +610,15 @@ describe("read-only files and a full disk", () => {
     chmodSync(path, 0o444);
     chmodSync(dir, 0o555);
     try {
-      let error: unknown;
-      try {
-        const store = SqliteStore.open(path);
-        try {
-          await store.persistInputState("s", row("p2"));
-        } finally {
-          store.close();
-        }
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(StoreReadOnlyError);
+      const moduleUrl = pathToFileURL(join(REPO, "runtime", "sqlite-store.ts")).href;
+      const script = `import { SqliteStore } from ${JSON.stringify(moduleUrl)};
+let code = "none";
+try { const s = SqliteStore.open(${JSON.stringify(path)}, { groupCommit: false }); try { s.atomicLifecycleCommit("s", "Idle", []); } finally { s.close(); } }
+catch (e) { code = e.code ?? String(e); }
+console.log(code);`;
+      const asNobody = isRoot ? { uid: 65534, gid: 65534 } : {};
+      const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO, encoding: "utf8", env: { ...process.env, HOME: "/tmp" }, ...asNobody });
+      expect(r.stdout.trim().split("\n").pop(), r.stderr).toBe("StoreReadOnly");
     } finally {
       chmodSync(dir, 0o755);
       chmodSync(path, 0o644);

@@ -1,8 +1,6 @@
 // Transition coverage: which spec transitions the property runs drove through the public API,
-// counted by the runtime's `observer` option (every committed transition by its spec name).
-// `Archive` is applied by the runtime without an observer notification (runtime/derive.ts archives
-// terminal inputs with machine.apply); it is credited when the model archived an input and the
-// runtime's projection agreed (the input left the live state).
+// counted by the runtime's `observer` option (every committed transition by its spec name,
+// including the Archive of each terminal input).
 
 import { opsLifecycleKernel } from "../../generated/ops.machine.js";
 import { sessionRuntimeKernel } from "../../generated/session.machine.js";
@@ -33,10 +31,6 @@ export class Coverage {
     sessionTransition: (_sid, name) => void this.session.set(name, (this.session.get(name) ?? 0) + 1),
     opsTransition: (_sid, name) => void this.ops.set(name, (this.ops.get(name) ?? 0) + 1),
   };
-
-  credit(name: string): void {
-    this.session.set(name, (this.session.get(name) ?? 0) + 1);
-  }
 
   merge(other: Coverage): void {
     for (const [k, v] of other.session) this.session.set(k, (this.session.get(k) ?? 0) + v);

@@ -28,6 +28,7 @@ export const ERROR_CODES: ReadonlySet<string> = new Set([
   "FenceRejected",
   "RunMismatch",
   "InputInvalid",
+  "InvalidArgument",
   "InputRejected",
   "DuplicateInput",
   "QueueFull",

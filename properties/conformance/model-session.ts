@@ -191,7 +191,7 @@ export class SessionModel {
       const r = kernelTransition(this.state, { kind: "ArchiveInput", input: id });
       if (!r.ok) throw new ModelError(`model: ArchiveInput ${id} refused`);
       this.state = r.state;
-      this.m.archived.add("Archive");
+      this.m.logTransition(this.id, r.transition);
     }
     if (after.phase === "Stopped" || after.phase === "Destroyed") this.#resolveStops();
     if (after.phase !== before.phase && (after.phase === "Attached" || after.phase === "Idle")) this.afterQuiescence();
@@ -751,6 +751,8 @@ export class SessionModel {
   }
 
   bind(runtime: string, fence: number, generation: number): string | null {
+    // Arguments outside the spec's domains are refused before anything else (runtime/arguments.ts).
+    if (!inDomain(fence, FENCE_MAX) || !inDomain(generation, GENERATION_MAX)) return "InvalidArgument";
     if (this.state.phase === "Destroyed") return "SessionDestroyed";
     const reg = this.ensureRegistered();
     if (reg !== null) return reg;
@@ -810,4 +812,15 @@ export class SessionModel {
         return h + 1;
     }
   }
+}
+
+const FENCE_MAX = 2147483647;
+const GENERATION_MAX = 65535;
+
+export function inDomain(n: number | null, max: number): boolean {
+  return n === null || (Number.isInteger(n) && n >= 0 && n <= max);
+}
+
+export function fenceInDomain(n: number | null): boolean {
+  return inDomain(n, FENCE_MAX);
 }

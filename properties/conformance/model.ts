@@ -7,7 +7,7 @@
 import type { CompletionOutcome, PolicyResolver } from "../../runtime/index.js";
 import { OPEN_BUGS, type KnownBug } from "./known-bugs.js";
 import { OpsModel, type OpsHost, type OpsSnapshotModel } from "./model-ops.js";
-import { ModelError, SessionModel, type CallModel, type RunOutcome } from "./model-session.js";
+import { fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome } from "./model-session.js";
 import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type OpsCall, type Step } from "./steps.js";
 import type { StoreModel } from "./store-model.js";
 import type { Concrete } from "./world.js";
@@ -33,8 +33,6 @@ export class ReferenceModel {
   readonly waiters = new Map<number, { readonly session: string; readonly inputId: string; outcome: CompletionOutcome | null }>();
   readonly calls: CallModel[] = [];
   readonly counters: HookCounters = { cancelRequests: 0, stopped: 0, recycled: 0 };
-  /** Transitions applied without an observer notification (Archive). */
-  readonly archived = new Set<string>();
   abortMode: "reject" | "ignore" = "reject";
   closed = false;
   detached = false;
@@ -260,6 +258,7 @@ export class ReferenceModel {
       case "retire": {
         const sm = this.#session(name);
         if (sm === undefined) return fail("SessionNotFound");
+        if (!fenceInDomain(sm.fenceOf(step.fence))) return fail("InvalidArgument");
         within(sm);
         const e = sm.control({ kind: "Retire", fence: sm.fenceOf(step.fence) });
         if (e !== null) return fail(e);
@@ -311,6 +310,7 @@ export class ReferenceModel {
       case "destroy": {
         const sm = this.#session(name);
         if (sm === undefined) return fail("SessionNotFound");
+        if (!fenceInDomain(sm.fenceOf(step.fence))) return fail("InvalidArgument");
         within(sm);
         if (sm.state.phase === "Destroyed") return fail("SessionDestroyed");
         const live = sm.active;
