@@ -88,9 +88,8 @@ export class StoreReadOnlyError extends StoreError {
   }
 }
 
-/** A write did not commit (SQLITE_FULL, SQLITE_IOERR*, SQLITE_BUSY, a constraint, …); nothing of it is stored. */
-export class StoreWriteFailedError extends StoreError {
-  readonly code = "StoreWriteFailed" as const;
+/** A SQLite operation that failed, with SQLite's code where it gave one. */
+abstract class StoreOperationError extends StoreError {
   constructor(
     path: string,
     readonly sqliteCode: string | null,
@@ -101,17 +100,14 @@ export class StoreWriteFailedError extends StoreError {
   }
 }
 
+/** A write did not commit (SQLITE_FULL, SQLITE_IOERR*, SQLITE_BUSY, a constraint, …); nothing of it is stored. */
+export class StoreWriteFailedError extends StoreOperationError {
+  readonly code = "StoreWriteFailed" as const;
+}
+
 /** A read failed in SQLite itself (I/O error, corrupt page); a row that reads but does not decode is StoreCorruptRowError. */
-export class StoreReadFailedError extends StoreError {
+export class StoreReadFailedError extends StoreOperationError {
   readonly code = "StoreReadFailed" as const;
-  constructor(
-    path: string,
-    readonly sqliteCode: string | null,
-    readonly operation: string,
-    cause: unknown,
-  ) {
-    super(`store ${path}: ${operation} failed${sqliteCode === null ? "" : ` (${sqliteCode})`}: ${messageOf(cause)}`, path, { cause });
-  }
 }
 
 export class StoreClosedError extends StoreError {
