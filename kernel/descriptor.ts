@@ -33,6 +33,11 @@ export interface PredicateDesc<S> {
   readonly name: string;
   /** The expression as written in the spec, for reports. */
   readonly source: string;
+  /**
+   * The state fields `holds` reads ("phase" included). A predicate is a pure function of them, so
+   * it keeps its value while none of them changes. Absent: it may read anything.
+   */
+  readonly reads?: readonly string[];
   holds(state: S): boolean;
 }
 
@@ -72,6 +77,12 @@ export interface MachineKernel<S, T, E, TName extends string = string> {
   readonly profiles: Readonly<Record<string, ProfileDesc>>;
   initialState(): S;
   transition(state: S, trigger: T): TransitionResult<S, TName, E>;
+  /**
+   * Which state properties differ between two states (compared with `!==`, so a shared collection
+   * counts as unchanged): bit 0 is the phase, bit i + 1 is `fields[i]`. Generated for machines with
+   * at most 31 fields; the invariant checker compares property by property without it.
+   */
+  changedFields?(a: S, b: S): number;
 }
 
 /** The loosest kernel type: what the explorer and other generic tools accept. */

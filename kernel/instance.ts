@@ -3,6 +3,7 @@
 
 import { fromJson, show, toJson, type DecodeProblem, type JsonValue } from "./codec.js";
 import type { FieldDesc, MachineKernel } from "./descriptor.js";
+import { invariantChecker, type InvariantChecker } from "./invariants.js";
 import type { Fired, Refusal } from "./result.js";
 import type { Value } from "./types.js";
 
@@ -43,14 +44,25 @@ export class SnapshotRejectedError extends Error {
 }
 
 export interface InstanceOptions {
-  /** Evaluate every invariant on each staged state (default true). */
+  /**
+   * Check every invariant on each staged state (default true). Incremental and exact: after the
+   * first check, only the invariants reading a field the transition changed are evaluated (see
+   * kernel/invariants.ts).
+   */
   readonly checkInvariants?: boolean;
 }
 
 export class MachineInstance<S extends { readonly phase: string }, T, E, TName extends string> {
   #state: S;
   #pending: Staged<S, TName, E> | null = null;
-  readonly #checkInvariants: boolean;
+  /** Null when invariant checks are off. */
+  readonly #invariants: InvariantChecker<S> | null;
+  /**
+   * The current state is known to satisfy every invariant (it passed the check when it was
+   * staged), so the next check evaluates only the invariants whose fields the transition changed.
+   * A state handed to the constructor is not assumed to: the first check evaluates them all.
+   */
+  #verified = false;
 
   constructor(
     readonly kernel: MachineKernel<S, T, E, TName>,
@@ -58,7 +70,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
     options: InstanceOptions = {},
   ) {
     this.#state = state;
-    this.#checkInvariants = options.checkInvariants ?? true;
+    this.#invariants = (options.checkInvariants ?? true) ? invariantChecker(kernel) : null;
   }
 
   get state(): S {
@@ -76,9 +88,9 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
     }
     const result = this.kernel.transition(this.#state, trigger);
     if (!result.ok) return result;
-    if (this.#checkInvariants) {
-      const broken = this.kernel.invariants.filter((inv) => !inv.holds(result.state)).map((inv) => inv.name);
-      if (broken.length > 0) return { ok: false, code: "InvariantViolated", transition: result.transition, invariants: broken };
+    if (this.#invariants !== null) {
+      const broken = this.#invariants.broken(this.#verified ? this.#state : null, result.state);
+      if (broken !== null) return { ok: false, code: "InvariantViolated", transition: result.transition, invariants: broken };
     }
     const staged: Staged<S, TName, E> = { ok: true, base: this.#state, fired: result };
     this.#pending = staged;
@@ -88,6 +100,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
   commit(staged: Staged<S, TName, E>): Fired<S, TName, E> {
     this.#expectPending(staged);
     this.#state = staged.fired.state;
+    this.#verified = this.#invariants !== null;
     this.#pending = null;
     return staged.fired;
   }

@@ -3,6 +3,31 @@
 
 import type { Value } from "./types.js";
 
+/**
+ * A transition's private copy of a Map. `forEach` with a receiver copies without the per-entry
+ * `[key, value]` arrays that `new Map(map)` allocates through the iterator protocol.
+ */
+export function copyMap<K, V>(map: ReadonlyMap<K, V>): Map<K, V> {
+  const out = new Map<K, V>();
+  map.forEach(putInto, out);
+  return out;
+}
+
+function putInto<K, V>(this: Map<K, V>, value: V, key: K): void {
+  this.set(key, value);
+}
+
+/** A transition's private copy of a Set (see copyMap). */
+export function copySet<T>(set: ReadonlySet<T>): Set<T> {
+  const out = new Set<T>();
+  set.forEach(addInto, out);
+  return out;
+}
+
+function addInto<T>(this: Set<T>, value: T): void {
+  this.add(value);
+}
+
 export function setOf<T>(items: readonly T[]): ReadonlySet<T> {
   return new Set(items);
 }
@@ -43,6 +68,12 @@ export function allOf<T>(items: Iterable<T>, pred: (x: T) => boolean): boolean {
 
 export function anyOf<T>(items: Iterable<T>, pred: (x: T) => boolean): boolean {
   for (const x of items) if (pred(x)) return true;
+  return false;
+}
+
+/** Whether a Seq holds an element equal to `item` (the test `removeAll` uses). */
+export function includesValue<T>(seq: readonly T[], item: T): boolean {
+  for (let i = 0; i < seq.length; i++) if (valueEquals(seq[i] as Value, item as Value)) return true;
   return false;
 }
 

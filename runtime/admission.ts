@@ -149,7 +149,9 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
     : { kind: "AcceptInput", input: id, lane: decision.lane, admission: decision.admission, front: decision.queueMode === "Priority" };
   let accepted;
   try {
-    accepted = await transact(core, entry, trigger, mode === "withoutWake" ? { noWake: true } : undefined);
+    // Synchronous when nothing is persisted (an ephemeral runtime): no extra turn then.
+    const pending = transact(core, entry, trigger, mode === "withoutWake" ? { noWake: true } : undefined);
+    accepted = pending instanceof Promise ? await pending : pending;
   } catch (e) {
     entry.ledger.unadmit(id);
     throw e;
@@ -158,16 +160,21 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
     entry.ledger.unadmit(id);
     throw refused(accepted.refusal);
   }
-  if (!decision.consumeOnAccept) await replaceSameScope(core, entry, input, decision);
+  if (!decision.consumeOnAccept && replacesSameScope(input, decision)) await replaceSameScope(core, entry, input, decision);
 
   if (mode !== "completion" || entry.state.inputs.get(id) === undefined) return { outcome: "Accepted", inputId: id, decision };
   return { outcome: "Accepted", inputId: id, decision, completion: entry.waiters.wait(id) };
 }
 
+/** Whether the input may replace a queued input of its scope (it has a supersession key and the mode). */
+function replacesSameScope(input: Input, decision: PolicyDecision): boolean {
+  return input.header.supersessionKey !== undefined && (decision.queueMode === "Supersede" || decision.queueMode === "Coalesce");
+}
+
 /** §3.5: a queued input of the same kind and supersession key is superseded or coalesced. */
 async function replaceSameScope(core: Core, entry: SessionEntry, input: Input, decision: PolicyDecision): Promise<void> {
   const key = input.header.supersessionKey;
-  if (key === undefined || (decision.queueMode !== "Supersede" && decision.queueMode !== "Coalesce")) return;
+  if (key === undefined || !replacesSameScope(input, decision)) return;
   const id = input.header.id;
   const s = entry.state;
   const lane = s.laneOf.get(id) === "Steer" ? s.steer : s.queue;

@@ -77,7 +77,8 @@ async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): 
     return null;
   }
   const runId = entry.nextRunId();
-  const opened = await transact(core, entry, s.phase === "Retired" ? { kind: "DrainQueuedRun", run: runId } : { kind: "PrepareRun", run: runId });
+  const opening = transact(core, entry, s.phase === "Retired" ? { kind: "DrainQueuedRun", run: runId } : { kind: "PrepareRun", run: runId });
+  const opened = opening instanceof Promise ? await opening : opening;
   if (!opened.ok) {
     entry.pumping = false;
     return null;
@@ -96,7 +97,8 @@ export async function stageBatch(
 ): Promise<RunPlan | null> {
   const inputs: Input[] = [];
   for (const id of ids) {
-    const staged = await transact(core, entry, { kind: "StageInput", input: id, run: runId });
+    const staging = transact(core, entry, { kind: "StageInput", input: id, run: runId });
+    const staged = staging instanceof Promise ? await staging : staging;
     if (!staged.ok) {
       const unwind: TransitionContext = { runError: `staging ${id} refused: ${staged.refusal.guard ?? staged.refusal.reason}` };
       if (entry.state.staged.length > 0) await transact(core, entry, { kind: "Fail", run: runId }, unwind);
@@ -107,7 +109,7 @@ export async function stageBatch(
     const record = entry.ledger.get(id);
     if (record !== undefined) inputs.push(record.input);
   }
-  if (!(await persistStaging(core, entry, runId))) {
+  if (core.store !== null && !(await persistStaging(core, entry, runId))) {
     entry.pumping = false;
     return null;
   }
@@ -195,8 +197,15 @@ async function commitBoundary(core: Core, entry: SessionEntry, handle: RunHandle
   return { cancelRequested: handle.cancelRequested, sequence: committed.receipt?.sequence ?? sequence };
 }
 
-async function mustApply(core: Core, entry: SessionEntry, trigger: Parameters<typeof transact>[2], ctx?: TransitionContext): Promise<void> {
-  const r = await transact(core, entry, trigger, ctx);
+/** Synchronous (undefined) when the transition is; a promise otherwise. */
+function mustApply(core: Core, entry: SessionEntry, trigger: Parameters<typeof transact>[2], ctx?: TransitionContext): Promise<void> | undefined {
+  const r = transact(core, entry, trigger, ctx);
+  if (r instanceof Promise) return r.then((x) => refusedUnlessOk(trigger, x));
+  refusedUnlessOk(trigger, r);
+  return undefined;
+}
+
+function refusedUnlessOk(trigger: Parameters<typeof transact>[2], r: Awaited<ReturnType<typeof transact>>): void {
   if (!r.ok) throw new Error(`${trigger.kind} refused in ${r.refusal.phase}: ${r.refusal.guard ?? r.refusal.reason}`);
 }
 
@@ -245,9 +254,13 @@ async function commitRun(
   blocked: Set<InputId> | null,
 ): Promise<void> {
   if (!boundaryCommitted) {
-    if (entry.state.staged.some((id) => entry.state.inputs.get(id) === "Staged")) await mustApply(core, entry, { kind: "MarkApplied", run: runId });
+    if (entry.state.staged.some((id) => entry.state.inputs.get(id) === "Staged")) {
+      const marking = mustApply(core, entry, { kind: "MarkApplied", run: runId });
+      if (marking !== undefined) await marking;
+    }
     try {
-      await mustApply(core, entry, { kind: "BoundaryCommitted", run: runId });
+      const committing = mustApply(core, entry, { kind: "BoundaryCommitted", run: runId });
+      if (committing !== undefined) await committing;
     } catch (e) {
       // The boundary could not be made durable: unwind the run; its inputs go back to their lane
       // and wait for the next wake.
@@ -258,7 +271,8 @@ async function commitRun(
     }
   }
   try {
-    await mustApply(core, entry, { kind: "Commit", run: runId }, ctx);
+    const committing = mustApply(core, entry, { kind: "Commit", run: runId }, ctx);
+    if (committing !== undefined) await committing;
   } catch (e) {
     // The lifecycle commit could not be persisted. The boundary is durable, so the work is not
     // lost; stop the session (upstream: the loop stops) without touching the failed store again.

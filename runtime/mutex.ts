@@ -9,19 +9,39 @@ export class Mutex {
     return this.#locked;
   }
 
-  async run<T>(fn: () => T | Promise<T>): Promise<T> {
+  run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.#locked) {
-      await new Promise<void>((resolve) => {
+      return new Promise<void>((resolve) => {
         (this.#queue ??= []).push(resolve);
-      });
-    } else {
-      this.#locked = true;
+      }).then(() => this.#runLocked(fn));
     }
+    this.#locked = true;
+    return this.#runLocked(fn);
+  }
+
+  /** Runs `fn` holding the lock; no extra turn when it completes synchronously. */
+  #runLocked<T>(fn: () => T | Promise<T>): Promise<T> {
+    let r: T | Promise<T>;
     try {
-      return await fn();
-    } finally {
+      r = fn();
+    } catch (e) {
       this.#release();
+      return Promise.reject(e);
     }
+    if (r instanceof Promise) {
+      return r.then(
+        (v) => {
+          this.#release();
+          return v;
+        },
+        (e: unknown) => {
+          this.#release();
+          throw e;
+        },
+      );
+    }
+    this.#release();
+    return Promise.resolve(r);
   }
 
   #release(): void {

@@ -49,16 +49,18 @@ function onClose(s: CounterState, t: CounterCloseInput): CounterResult {
   if (s.phase === "Counting") {
     if (first < 0) first = 0; else if (second < 0) second = 0;
   }
+  if (first >= 0 && second < 0) {
+    switch (first) {
+      case 0: return fireCloseCounter(s);
+    }
+  }
   const names = ["CloseCounter"] as const;
   if (first < 0) {
     if (rejected < 0) return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
     return { ok: false, code: "GuardRejected", phase: s.phase, trigger: t.kind, transition: names[rejected]!, guard: rejectedGuard };
   }
   if (second >= 0) return { ok: false, code: "AmbiguousTransition", phase: s.phase, trigger: t.kind, transitions: [names[first]!, names[second]!] };
-  switch (first) {
-    case 0: return fireCloseCounter(s);
-    default: return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
-  }
+  return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
 }
 
 function onOpened(s: CounterState, t: CounterOpenedSignal): CounterResult {
@@ -83,17 +85,19 @@ function onOpened(s: CounterState, t: CounterOpenedSignal): CounterResult {
       if (first < 0) first = 1; else if (second < 0) second = 1;
     }
   }
+  if (first >= 0 && second < 0) {
+    switch (first) {
+      case 0: return fireCount(s, t);
+      case 1: return fireSaturated(s, t);
+    }
+  }
   const names = ["Count", "Saturated"] as const;
   if (first < 0) {
     if (rejected < 0) return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
     return { ok: false, code: "GuardRejected", phase: s.phase, trigger: t.kind, transition: names[rejected]!, guard: rejectedGuard };
   }
   if (second >= 0) return { ok: false, code: "AmbiguousTransition", phase: s.phase, trigger: t.kind, transitions: [names[first]!, names[second]!] };
-  switch (first) {
-    case 0: return fireCount(s, t);
-    case 1: return fireSaturated(s, t);
-    default: return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
-  }
+  return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };
 }
 
 function fireCount(s: CounterState, t: CounterOpenedSignal): CounterResult {
@@ -108,13 +112,22 @@ function fireCount(s: CounterState, t: CounterOpenedSignal): CounterResult {
 
 function fireSaturated(s: CounterState, t: CounterOpenedSignal): CounterResult {
   const b_coins = t.coins;
-  const next: CounterState = { phase: s.phase, openings: s.openings, lastCoins: s.lastCoins };
+  const next: CounterState = s;
   return { ok: true, transition: "Saturated", state: next, effects: NO_EFFECTS };
 }
 
 function fireCloseCounter(s: CounterState): CounterResult {
   const next: CounterState = { phase: "Closed", openings: s.openings, lastCoins: s.lastCoins };
   return { ok: true, transition: "CloseCounter", state: next, effects: NO_EFFECTS };
+}
+
+/** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
+function changedFields(a: CounterState, b: CounterState): number {
+  let bits = 0;
+  if (a.phase !== b.phase) bits |= 1;
+  if (a.openings !== b.openings) bits |= 2;
+  if (a.lastCoins !== b.lastCoins) bits |= 4;
+  return bits;
 }
 
 /** Everything the explorer, the codec and the runtime need to drive this machine. */
@@ -130,11 +143,12 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
   queryOnly: [],
   effects: [],
   transitions: [{ name: "Count", from: ["Counting"], on: "Opened", to: null, guards: ["room"] }, { name: "Saturated", from: ["Counting", "Closed"], on: "Opened", to: null, guards: ["full"] }, { name: "CloseCounter", from: ["Counting"], on: "Close", to: "Closed", guards: [] }],
-  invariants: [{ name: "counted_means_seen", source: "openings == 0 || lastCoins.isSome", holds: (s: CounterState): boolean => ((s.openings === 0) || (s.lastCoins !== null)) }],
-  witnesses: [{ name: "two_openings", source: "openings == 2", holds: (s: CounterState): boolean => (s.openings === 2) }],
+  invariants: [{ name: "counted_means_seen", source: "openings == 0 || lastCoins.isSome", reads: ["openings", "lastCoins"], holds: (s: CounterState): boolean => ((s.openings === 0) || (s.lastCoins !== null)) }],
+  witnesses: [{ name: "two_openings", source: "openings == 2", reads: ["openings"], holds: (s: CounterState): boolean => (s.openings === 2) }],
   profiles: { default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
   initialState,
   transition,
+  changedFields,
 };
 
 /** One Counter state, changed only by stage → commit (or restore). */

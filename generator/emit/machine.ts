@@ -7,11 +7,11 @@ import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { machineNames } from "./names.js";
-import { bindName, exprCode, fieldLocal, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
+import { bindName, exprCode, fieldLocal, fieldsRead, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
 
 export function machineStatements(m: MachineModel, kernelImport: string): StatementStructures[] {
   const n = machineNames(m.name);
-  const h = new HelperUse();
+  const h = new HelperUse(true);
   const body: StatementStructures[] = [];
 
   // Named types and the phase enum.
@@ -96,9 +96,14 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
 
   // Predicates.
   const preCtx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase" };
+  // `reads`: the state fields a predicate depends on (phase first, then in declaration order), so
+  // the instance re-evaluates an invariant only when one of them changed.
+  const order = ["phase", ...m.fields.map((f) => f.name)];
+  const reads = (p: Predicate) => literal(order.filter((f) => fieldsRead(p.expr).includes(f)));
   const predicates = (list: readonly Predicate[]) =>
-    `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)} }`).join(",\n")}]`;
+    `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, reads: ${reads(p)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)} }`).join(",\n")}]`;
 
+  const diffable = m.fields.length <= 31;
   const kernelValue = objectLiteral([
     ["machine", JSON.stringify(m.name)],
     ["version", String(m.version)],
@@ -116,7 +121,27 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     ["profiles", literal(Object.fromEntries(m.profiles.map((p) => [p.name, p])))],
     ["initialState", "initialState"],
     ["transition", "transition"],
+    ...(diffable ? [["changedFields", "changedFields"] as const] : []),
   ]);
+  // Which state properties differ between two states, for the incremental invariant check.
+  if (diffable) {
+    const props = ["phase", ...m.fields.map((f) => f.name)];
+    body.push({
+      kind: StructureKind.Function,
+      name: "changedFields",
+      docs: ["Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i."],
+      parameters: [
+        { name: "a", type: n.state },
+        { name: "b", type: n.state },
+      ],
+      returnType: "number",
+      statements: [["let bits = 0;", ...props.map((p, i) => `if (a.${p} !== b.${p}) bits |= ${2 ** i};`), "return bits;"].join("\n")],
+    });
+  }
+  // Quantifier loops lifted out of guards, updates, effects and predicates (no closure per evaluation).
+  for (const f of h.lifted) {
+    body.push({ kind: StructureKind.Function, name: f.name, parameters: [...f.parameters], returnType: "boolean", statements: [f.statements] });
+  }
   body.push({
     kind: StructureKind.VariableStatement,
     isExported: true,
@@ -214,6 +239,12 @@ function triggerFunction(m: MachineModel, t: TriggerModel, h: HelperUse): Statem
     if (tr.guards.length > 0) lines.push(`${prefix}}`);
     lines.push("}");
   });
+  // The enabled transition fires first; the refusals (and their name table) come after.
+  lines.push(`if (first >= 0 && second < 0) {`);
+  lines.push(`  switch (first) {`);
+  candidates.forEach((tr, i) => lines.push(`    case ${i}: return fire${tr.name}(s${t.fields.length > 0 ? ", t" : ""});`));
+  lines.push(`  }`);
+  lines.push(`}`);
   const names = `[${candidates.map((c) => JSON.stringify(c.name)).join(", ")}] as const`;
   lines.push(`const names = ${names};`);
   lines.push(`if (first < 0) {`);
@@ -221,10 +252,7 @@ function triggerFunction(m: MachineModel, t: TriggerModel, h: HelperUse): Statem
   lines.push(`  return { ok: false, code: "GuardRejected", phase: s.phase, trigger: t.kind, transition: names[rejected]!, guard: rejectedGuard };`);
   lines.push(`}`);
   lines.push(`if (second >= 0) return { ok: false, code: "AmbiguousTransition", phase: s.phase, trigger: t.kind, transitions: [names[first]!, names[second]!] };`);
-  lines.push(`switch (first) {`);
-  candidates.forEach((tr, i) => lines.push(`  case ${i}: return fire${tr.name}(s${t.fields.length > 0 ? ", t" : ""});`));
-  lines.push(`  default: return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };`);
-  lines.push(`}`);
+  lines.push(`return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };`);
   return {
     kind: StructureKind.Function,
     name: `on${t.name}`,
@@ -261,13 +289,16 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   for (const f of written) {
     const t = fieldType(f);
     lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
-    if (isCollection(t)) lines.push(`let w_${f}: ${mutableTypeCode(t)} | null = null;`);
+    // A Seq's first push may build the copy (`else w.push(...)` follows): keep the declared type.
+    if (t.kind === "seq") lines.push(`let w_${f} = null as ${mutableTypeCode(t)} | null;`);
+    else if (isCollection(t)) lines.push(`let w_${f}: ${mutableTypeCode(t)} | null = null;`);
   }
   const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase" };
-  lines.push(...stmtsCode(tr.updates, workCtx, h));
+  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written)));
   const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
   const fields = [`phase: ${phase}`, ...m.fields.map((f) => `${f.name}: ${written.includes(f.name) ? fieldLocal(f.name) : `s.${f.name}`}`)];
-  lines.push(`const next: ${n.state} = { ${fields.join(", ")} };`);
+  // A transition that writes nothing and stays in its phase leaves the state as it was.
+  lines.push(written.length === 0 && tr.to === null ? `const next: ${n.state} = s;` : `const next: ${n.state} = { ${fields.join(", ")} };`);
   let effects = "NO_EFFECTS";
   if (tr.emits.length > 0) {
     const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase" };

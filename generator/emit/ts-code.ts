@@ -13,10 +13,36 @@ export interface CodeContext {
 /** Kernel helpers a module uses, collected while emitting so imports list exactly those. */
 export class HelperUse {
   readonly used = new Set<string>();
+  /**
+   * Module-level functions lifted out of expressions, in first-use order (see `liftQuantifier`).
+   * Only when the module can name every type a lifted parameter needs (machine modules).
+   */
+  readonly lifted: LiftedFunction[] = [];
+  readonly #byBody = new Map<string, string>();
+
+  constructor(readonly liftQuantifiers = false) {}
+
   use(name: string): string {
     this.used.add(name);
     return name;
   }
+
+  /** Declares a module-level boolean function (deduplicated by its text); returns its name. */
+  lift(prefix: string, parameters: readonly { readonly name: string; readonly type: string }[], statements: string): string {
+    const key = `${prefix}(${parameters.map((p) => `${p.name}: ${p.type}`).join(", ")}) {${statements}}`;
+    const known = this.#byBody.get(key);
+    if (known !== undefined) return known;
+    const name = `${prefix}${this.lifted.length + 1}`;
+    this.#byBody.set(key, name);
+    this.lifted.push({ name, parameters, statements });
+    return name;
+  }
+}
+
+export interface LiftedFunction {
+  readonly name: string;
+  readonly parameters: readonly { readonly name: string; readonly type: string }[];
+  readonly statements: string;
 }
 
 export function typeCode(t: TypeDesc): string {
@@ -93,6 +119,8 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
     case "if":
       return `(${c(e.c)} ? ${c(e.a)} : ${c(e.b)})`;
     case "quant": {
+      const lifted = h.liftQuantifiers ? liftQuantifier(e, ctx, h) : null;
+      if (lifted !== null) return lifted;
       const over = e.over.t.kind === "map" ? `${c(e.over)}.keys()` : c(e.over);
       return `${h.use(e.all ? "allOf" : "anyOf")}(${over}, (${varName(e.v)}) => ${c(e.body)})`;
     }
@@ -140,6 +168,262 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
   throw new Error(`unreachable expression kind`);
 }
 
+/**
+ * A quantifier as a call of a module-level function holding a plain loop, so evaluating it
+ * allocates no closure. Everything the body reads from the enclosing scope (fields, the phase,
+ * trigger bindings, outer loop variables) becomes a typed parameter. Returns null when the body
+ * reads something the module cannot name a type for (instance fields of a composition).
+ */
+function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUse): string | null {
+  const v = varName(e.v);
+  // Reads of a map at the loop variable: of the map being walked, from the entry itself (a second
+  // iterator over its values, in step); of another map read more than once, once per element.
+  const walked = e.over.k === "field" && e.over.inst === undefined && e.over.t.kind === "map" ? e.over.name : null;
+  const reads = new Map<string, { count: number; t: TypeDesc }>();
+  countLookups(e.body, e.v, reads);
+  let body = e.body;
+  const extra: FreeRef[] = [];
+  const head: string[] = [];
+  let entry: { readonly local: string; readonly valueType: TypeDesc } | null = null;
+  for (const [field, r] of reads) {
+    if (field !== walked && r.count < 2) continue;
+    const local = `${e.v}$${field}`;
+    body = substituteLookups(body, field, e.v, local, field === walked);
+    const valueType = (r.t as { value: TypeDesc }).value;
+    if (field === walked) entry = { local: varName(local), valueType };
+    else {
+      extra.push({ param: `p_${field}`, t: r.t, field, arg: (c) => c.field(field) });
+      head.push(`const ${varName(local)} = ${h.use("lookup")}(p_${field}, ${v});`);
+    }
+  }
+  const refs = new Map<string, FreeRef>();
+  if (!freeRefs(body, new Set([e.v, ...[...reads.keys()].map((f) => `${e.v}$${f}`)]), refs)) return null;
+  for (const r of extra) if (!refs.has(`f:${r.field}`)) refs.set(`f:${r.field}`, r);
+  const params = [{ name: "c", type: typeCode(e.over.t) }];
+  const args: string[] = [exprCode(e.over, ctx, h)];
+  const inner = new Map<string, string>();
+  for (const r of refs.values()) {
+    params.push({ name: r.param, type: typeCode(r.t) });
+    args.push(r.arg(ctx));
+    if (r.field !== undefined) inner.set(r.field, r.param);
+  }
+  const innerCtx: CodeContext = { field: (f) => inner.get(f) ?? "undefined", phase: () => "ph" };
+  const test = e.all ? `if (${negated(exprCode(body, innerCtx, h))}) return false;` : `if (${exprCode(body, innerCtx, h)}) return true;`;
+  const loop = (() => {
+    switch (e.over.t.kind) {
+      case "seq":
+        return [`for (let i = 0; i < c.length; i++) {`, `  const ${v} = c[i] as ${typeCode((e.over.t as { of: TypeDesc }).of)};`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+      case "map":
+        if (entry !== null) {
+          return [
+            `const values = c.values();`,
+            `for (const ${v} of c.keys()) {`,
+            `  const ${entry.local} = values.next().value as ${typeCode(entry.valueType)};`,
+            ...head.map((l) => `  ${l}`),
+            `  ${test}`,
+            `}`,
+          ];
+        }
+        return [`for (const ${v} of c.keys()) {`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+      default:
+        return [`for (const ${v} of c) {`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+    }
+  })();
+  const name = h.lift(e.all ? "all_" : "any_", params, [...loop, `return ${e.all ? "true" : "false"};`].join("\n"));
+  return `${name}(${args.join(", ")})`;
+}
+
+/** Whether `x` is `field` (of this machine) read at the loop variable `v`: `field.get(v)`-like. */
+function isLookupAt(x: TExpr, v: string): x is TExpr & { k: "fn" } {
+  if (x.k !== "fn" || (x.fn !== "get" && x.fn !== "getOr" && x.fn !== "containsKey")) return false;
+  const [m, k] = x.args as [TExpr, TExpr];
+  return m.k === "field" && m.inst === undefined && m.t.kind === "map" && k.k === "var" && k.name === v;
+}
+
+/** Counts `get` / `getOr` of a map field at the loop variable `v` (not under a quantifier rebinding `v`). */
+function countLookups(x: TExpr, v: string, out: Map<string, { count: number; t: TypeDesc }>): void {
+  if (isLookupAt(x, v) && x.fn !== "containsKey") {
+    const m = x.args[0] as TExpr & { k: "field" };
+    const known = out.get(m.name);
+    out.set(m.name, { count: (known?.count ?? 0) + 1, t: m.t });
+  }
+  for (const child of children(x)) if (!(x.k === "quant" && x.v === v && child === x.body)) countLookups(child, v, out);
+}
+
+/**
+ * `x` with `field.get(v)` read from the local `local` (`getOr(v, d)`: `local ?? d`, as `get(v) ?? d`);
+ * when `present` (the loop walks that map, so `v` is a key), `containsKey(v)` is true.
+ */
+function substituteLookups(x: TExpr, field: string, v: string, local: string, present: boolean): TExpr {
+  const sub = (y: TExpr) => substituteLookups(y, field, v, local, present);
+  if (isLookupAt(x, v) && (x.args[0] as TExpr & { k: "field" }).name === field) {
+    const value: TExpr = { k: "var", name: local, t: { kind: "option", of: (x.args[0]?.t as { value: TypeDesc }).value } };
+    if (x.fn === "get") return { ...value, t: x.t };
+    if (x.fn === "getOr") return { k: "fn", fn: "valueOr", args: [value, sub(x.args[2] as TExpr)], t: x.t };
+    if (present) return { k: "lit", v: true, t: x.t };
+    return x;
+  }
+  switch (x.k) {
+    case "not":
+    case "neg":
+      return { ...x, e: sub(x.e) };
+    case "bin":
+      return { ...x, l: sub(x.l), r: sub(x.r) };
+    case "if":
+      return { ...x, c: sub(x.c), a: sub(x.a), b: sub(x.b) };
+    case "quant":
+      return { ...x, over: sub(x.over), body: x.v === v ? x.body : sub(x.body) };
+    case "fn":
+      return { ...x, args: x.args.map(sub) };
+    case "setlit":
+    case "seqlit":
+      return { ...x, items: x.items.map(sub) };
+    default:
+      return x;
+  }
+}
+
+function children(x: TExpr): readonly TExpr[] {
+  switch (x.k) {
+    case "not":
+    case "neg":
+      return [x.e];
+    case "bin":
+      return [x.l, x.r];
+    case "if":
+      return [x.c, x.a, x.b];
+    case "quant":
+      return [x.over, x.body];
+    case "fn":
+      return x.args;
+    case "setlit":
+    case "seqlit":
+      return x.items;
+    default:
+      return [];
+  }
+}
+
+/** `!code`, parenthesized unless `code` is a name, a call or already parenthesized as a whole. */
+export function negated(code: string): string {
+  if (code.startsWith("!") && atomic(code.slice(1)) === code.slice(1)) return code.slice(1);
+  return `!${atomic(code)}`;
+}
+
+/** `code`, parenthesized unless it is a name, a call or already parenthesized as a whole. */
+export function atomic(code: string): string {
+  if (/^[\w.]+$/.test(code)) return code;
+  const open = /^[\w.]*\(/.exec(code);
+  if (open !== null && code.endsWith(")") && closingParen(code, open[0].length - 1) === code.length - 1) return code;
+  return `(${code})`;
+}
+
+/** Index of the parenthesis closing the one at `open` (string literals contain no parentheses here). */
+function closingParen(code: string, open: number): number {
+  let depth = 0;
+  let quoted = false;
+  for (let i = open; i < code.length; i++) {
+    const ch = code[i];
+    if (ch === '"' && code[i - 1] !== "\\") quoted = !quoted;
+    if (quoted) continue;
+    if (ch === "(") depth++;
+    else if (ch === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+interface FreeRef {
+  readonly param: string;
+  readonly t: TypeDesc;
+  /** The state field this parameter carries, if it is one. */
+  readonly field?: string;
+  arg(ctx: CodeContext): string;
+}
+
+/** Collects what `e` reads from outside (in first-read order); false if it reads instance fields. */
+function freeRefs(e: TExpr, bound: ReadonlySet<string>, out: Map<string, FreeRef>): boolean {
+  const all = (xs: readonly TExpr[]) => xs.every((x) => freeRefs(x, bound, out));
+  switch (e.k) {
+    case "lit":
+    case "emptymap":
+      return true;
+    case "field": {
+      if (e.inst !== undefined) return false;
+      const name = e.name;
+      if (!out.has(`f:${name}`)) out.set(`f:${name}`, { param: `p_${name}`, t: e.t, field: name, arg: (ctx) => ctx.field(name) });
+      return true;
+    }
+    case "phase":
+      if (e.inst !== undefined) return false;
+      if (!out.has("phase")) out.set("phase", { param: "ph", t: e.t, arg: (ctx) => ctx.phase() });
+      return true;
+    case "bind": {
+      const name = bindName(e.name);
+      if (!out.has(`b:${name}`)) out.set(`b:${name}`, { param: name, t: e.t, arg: () => name });
+      return true;
+    }
+    case "var": {
+      if (bound.has(e.name)) return true;
+      const name = varName(e.name);
+      if (!out.has(`v:${name}`)) out.set(`v:${name}`, { param: name, t: e.t, arg: () => name });
+      return true;
+    }
+    case "not":
+    case "neg":
+      return freeRefs(e.e, bound, out);
+    case "bin":
+      return all([e.l, e.r]);
+    case "if":
+      return all([e.c, e.a, e.b]);
+    case "quant":
+      return freeRefs(e.over, bound, out) && freeRefs(e.body, new Set([...bound, e.v]), out);
+    case "fn":
+      return all(e.args);
+    case "setlit":
+    case "seqlit":
+      return all(e.items);
+  }
+}
+
+/**
+ * The state fields an expression reads (machine fields only, not instance fields), in first-read
+ * order; with `collections`, only the fields holding a Set, Seq or Map.
+ */
+export function fieldsRead(e: TExpr, out: string[] = [], collections = false): string[] {
+  const walk = (x: TExpr): void => {
+    switch (x.k) {
+      case "field":
+        if (x.inst === undefined && !out.includes(x.name) && (!collections || isCollection(x.t))) out.push(x.name);
+        return;
+      case "phase":
+        if (x.inst === undefined && !collections && !out.includes("phase")) out.push("phase");
+        return;
+      case "not":
+      case "neg":
+        return walk(x.e);
+      case "bin":
+        walk(x.l);
+        return walk(x.r);
+      case "if":
+        walk(x.c);
+        walk(x.a);
+        return walk(x.b);
+      case "quant":
+        walk(x.over);
+        return walk(x.body);
+      case "fn":
+        return x.args.forEach(walk);
+      case "setlit":
+      case "seqlit":
+        return x.items.forEach(walk);
+      default:
+        return;
+    }
+  };
+  walk(e);
+  return out;
+}
+
 /** Working-copy names for a field written during a transition. */
 export function fieldLocal(name: string): string {
   return `f_${name}`;
@@ -149,69 +433,113 @@ function writable(name: string): string {
   return `w_${name}`;
 }
 
+/** Whether values of this type may hold a collection (which a working copy could alias). */
+function holdsCollection(t: TypeDesc): boolean {
+  return isCollection(t) || (t.kind === "option" && holdsCollection(t.of));
+}
+
 /**
- * Emits update statements. Collections are copied on their first write within the transition
- * (`w_x` holds the private copy) so the previous state is never mutated.
+ * Emits update statements, copy-on-write: a collection field is copied on the first write that
+ * changes it within the transition (`w_x` then holds the private copy, edited in place by later
+ * writes), so the previous state is never mutated, a field no statement changes keeps sharing the
+ * previous state's object, and a write that changes nothing (adding a present element, putting the
+ * value already stored, removing an absent key, popping or clearing an empty collection) copies
+ * nothing. `written` names the fields with working copies (`f_x`/`w_x`) in this transition.
  */
-export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUse, indent = ""): string[] {
+export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUse, written: ReadonlySet<string>, indent = ""): string[] {
   const out: string[] = [];
+  // A stored value that may be a working copy of another field must not be edited in place by a
+  // later write to that field: forget the private copy so the next write copies again.
+  const release = (stored: readonly TExpr[], except?: string): string[] =>
+    stored
+      .filter((x) => holdsCollection(x.t))
+      .flatMap((x) => fieldsRead(x, [], true))
+      .filter((f, i, all) => f !== except && written.has(f) && all.indexOf(f) === i)
+      .map((f) => `${writable(f)} = null;`);
   for (const s of stmts) {
     switch (s.k) {
       case "assign": {
         out.push(`${indent}${fieldLocal(s.field)} = ${exprCode(s.e, ctx, h)};`);
-        if (isCollection(s.e.t)) out.push(`${indent}${writable(s.field)} = null;`);
+        if (isCollection(s.e.t)) out.push(`${indent}${writable(s.field)} = null;`, ...release([s.e], s.field).map((l) => indent + l));
         break;
       }
       case "op": {
         const f = fieldLocal(s.field);
         const w = writable(s.field);
-        const args = s.args.map((a) => exprCode(a, ctx, h));
+        const kind = s.fieldType.kind;
         if (s.method === "clear") {
-          const fresh = s.fieldType.kind === "seq" ? `[]` : s.fieldType.kind === "set" ? `new Set()` : `new Map()`;
-          out.push(`${indent}${w} = ${fresh};`, `${indent}${f} = ${w};`);
+          const fresh = kind === "seq" ? `[]` : kind === "set" ? `new Set()` : `new Map()`;
+          out.push(`${indent}if (${f}.${kind === "seq" ? "length" : "size"} !== 0) {`, `${indent}  ${w} = ${fresh};`, `${indent}  ${f} = ${w};`, `${indent}}`);
           break;
         }
-        const copy = s.fieldType.kind === "seq" ? `[...${f}]` : s.fieldType.kind === "set" ? `new Set(${f})` : `new Map(${f})`;
-        out.push(`${indent}if (${w} === null) ${f} = ${w} = ${copy};`);
-        const call = (() => {
+        // Arguments are pure; one that is not a plain name is evaluated once, into a local.
+        const pre: string[] = [];
+        const args = s.args.map((a, i) => {
+          const code = exprCode(a, ctx, h);
+          if (/^[\w.]+$/.test(code) || /^"[^"\\]*"$/.test(code)) return code;
+          pre.push(`const a${i} = ${code};`);
+          return `a${i}`;
+        });
+        const copy = kind === "seq" ? `${f}.slice()` : `${h.use(kind === "set" ? "copySet" : "copyMap")}(${f})`;
+        const [a0, a1] = args as [string, string | undefined];
+        const elem = kind === "seq" || kind === "set" ? (s.fieldType as { of: TypeDesc }).of : null;
+        const change = (() => {
           switch (s.method) {
             case "add":
-              return `${w}.add(${args[0]})`;
+              return { when: `!${f}.has(${a0})`, call: `${w}.add(${a0})` };
             case "put":
-              return `${w}.set(${args[0]}, ${args[1]})`;
+              return { when: `${f}.get(${a0}) !== ${a1}`, call: `${w}.set(${a0}, ${a1})` };
             case "remove":
-              return s.fieldType.kind === "seq" ? `${h.use("removeAll")}(${w}, ${args[0]})` : `${w}.delete(${args[0]})`;
+              if (kind !== "seq") return { when: `${f}.has(${a0})`, call: `${w}.delete(${a0})` };
+              return {
+                when: elem !== null && hasIdentityEquality(elem) ? `${f}.includes(${a0})` : `${h.use("includesValue")}(${f}, ${a0})`,
+                call: `${h.use("removeAll")}(${w}, ${a0})`,
+              };
             case "push":
-              return `${w}.push(${args[0]})`;
+              return { when: null, call: `${w}.push(${a0})` };
             case "pushFront":
-              return `${w}.unshift(${args[0]})`;
+              return { when: null, call: `${w}.unshift(${a0})` };
             case "popFront":
-              return `${w}.shift()`;
+              return { when: `${f}.length !== 0`, call: `${w}.shift()` };
           }
         })();
-        out.push(`${indent}${call};`);
+        const released = s.method === "remove" || s.method === "popFront" ? [] : release(s.args.slice(s.method === "put" ? 1 : 0)).map((l) => `  ${l}`);
+        // A push (or pushFront) that makes the copy builds it with the element, at its exact size.
+        const grow = s.method === "push" ? `[...${f}, ${a0}]` : s.method === "pushFront" ? `[${a0}, ...${f}]` : null;
+        const edit =
+          grow !== null
+            ? [`  if (${w} === null) ${f} = ${w} = ${grow};`, `  else ${change.call};`, ...released]
+            : [`  if (${w} === null) ${f} = ${w} = ${copy};`, `  ${change.call};`, ...released];
+        const inner = pre.length > 0 ? indent + "  " : indent;
+        const body = change.when === null ? edit.map((l) => inner + l.slice(2)) : [`${inner}if (${change.when}) {`, ...edit.map((l) => inner + l), `${inner}}`];
+        if (pre.length > 0) out.push(`${indent}{`, ...pre.map((l) => `${inner}${l}`), ...body, `${indent}}`);
+        else out.push(...body);
         break;
       }
       case "if": {
-        out.push(`${indent}if (${exprCode(s.c, ctx, h)}) {`, ...stmtsCode(s.then, ctx, h, indent + "  "));
-        if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, indent + "  "));
+        out.push(`${indent}if (${exprCode(s.c, ctx, h)}) {`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
+        if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  "));
         out.push(`${indent}}`);
         break;
       }
       case "for": {
         // Seqs loop in their own order; Sets and Maps in canonical order (see kernel inOrder), so
-        // the result depends only on the value, as the explorer checked it. The snapshot also
-        // keeps the loop safe when its body writes the collection it walks.
+        // the result depends only on the value, as the explorer checked it. The loop walks the
+        // collection as it was when the loop started: a Seq the body may write is snapshotted
+        // first; a Seq the body does not write cannot change under the loop (copy-on-write).
         const t = s.over.t;
         let items: string;
-        if (t.kind === "seq") items = `Array.from(${exprCode(s.over, ctx, h)})`;
-        else {
+        if (t.kind === "seq") {
+          const bodyWrites = writtenFields(s.body);
+          const over = exprCode(s.over, ctx, h);
+          items = fieldsRead(s.over, [], true).some((f) => bodyWrites.includes(f)) ? `Array.from(${over})` : over;
+        } else {
           const elem = t.kind === "map" ? t.key : (t as { of: TypeDesc }).of;
           const source = t.kind === "map" ? `${exprCode(s.over, ctx, h)}.keys()` : exprCode(s.over, ctx, h);
           const order = elem.kind === "enum" ? `, ${JSON.stringify(elem.values)} as const` : "";
           items = `${h.use("inOrder")}(${source}${order})`;
         }
-        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, indent + "  "), `${indent}}`);
+        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, written, indent + "  "), `${indent}}`);
         break;
       }
     }
