@@ -5,7 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import { OpsLifecycleMachine, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTransitionName, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
-import { OpNotFoundError, OpRefusedError, toMachineRefusal, describeCause } from "./errors.js";
+import { OpNotFoundError, OpRefusedError, SessionDestroyedError, toMachineRefusal, describeCause } from "./errors.js";
 import type { EventBus } from "./events.js";
 import { checkOpId, checkOpSpec, checkStringList } from "./arguments.js";
 import { detachedWakeContinuation, type ContinuationInput, type JsonValue, type SessionId } from "./input.js";
@@ -40,6 +40,8 @@ export interface OpsHooks {
   injectWake(input: ContinuationInput): Promise<boolean>;
   /** Sees each committed transition by its spec name. */
   onTransition?(transition: OpsLifecycleTransitionName): void;
+  /** False once the owning session is destroyed: no new op may be registered. */
+  ownerAlive?(): boolean;
   /** Receives the recoverable snapshot after every registration and terminal transition. */
   persist?(snapshot: OpsSnapshot): void;
 }
@@ -121,6 +123,7 @@ export class OpsRegistry {
 
   register(spec: OpSpec): void {
     checkOpSpec(this.sessionId, spec);
+    if (this.hooks.ownerAlive?.() === false) throw new SessionDestroyedError(this.sessionId);
     this.#apply("register", spec.id, { kind: "RegisterOp", op: spec.id, opKind: spec.kind });
     this.#specs.set(spec.id, spec);
     this.hooks.persist?.(this.snapshot());

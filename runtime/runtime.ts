@@ -485,6 +485,7 @@ export class ControlPlane {
                 entry.opsWrites = writes;
               },
         onTransition: observer?.opsTransition === undefined ? undefined : (t) => observer.opsTransition?.(entry.id, t),
+        ownerAlive: () => entry.state.phase !== "Destroyed",
         injectWake: (input) =>
           entry.mutex.run(async () => {
             const s = entry.state;

@@ -1,7 +1,7 @@
 // Ops lifecycle registry and detached wake (reference §8; §13 items 73–77).
 
 import { describe, expect, it } from "vitest";
-import { createRuntime, OpNotFoundError, OpRefusedError, type RuntimeEvent } from "../runtime/index.js";
+import { createRuntime, OpNotFoundError, OpRefusedError, SessionDestroyedError, type RuntimeEvent } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
 import { testStore } from "./helpers/store.js";
 
@@ -31,6 +31,17 @@ describe("ops lifecycle", { timeout: 10_000 }, () => {
     // A watch on a terminal op resolves at once.
     expect(await ops.watch("child")).toMatchObject({ status: "Completed" });
     expect(ops.completions().map((c) => [c.opId, c.displayName, c.outcome.status])).toEqual([["child", "worker", "Completed"]]);
+  });
+
+  it("a destroyed session's registry terminates its live ops and takes no new ones", async () => {
+    const { rt } = await setup();
+    const ops = rt.ops("s");
+    ops.register({ id: "live", kind: "BackgroundToolOp" });
+    const watched = ops.watch("live");
+    await rt.destroy("s");
+    expect(await watched).toMatchObject({ opId: "live", status: "Terminated" });
+    expect(() => rt.ops("s").register({ id: "late", kind: "BackgroundToolOp" })).toThrow(SessionDestroyedError);
+    expect(rt.ops("s").status("late")).toBeNull();
   });
 
   it("peer readiness is only for mob member children (PeerNotExpected)", async () => {

@@ -426,6 +426,8 @@ export class ReferenceModel {
     };
     switch (call.fn) {
       case "register":
+        // A destroyed session's registry takes no new ops.
+        if (sm.state.phase === "Destroyed") return done({ ok: false, code: "SessionDestroyed" });
         return done(ops.register(call.id, call.kind));
       case "start":
         return done(ops.apply({ kind: "StartOp", op: call.id }));
