@@ -26,7 +26,7 @@ export type {
 } from "./policy.js";
 export { defaultPolicy } from "./default-policy.js";
 export { MemoryStore, persistedPhase } from "./store.js";
-export type { RuntimeStore, StoredInputRow, BoundaryReceipt, PersistedPhase } from "./store.js";
+export type { RuntimeStore, StoredInputRow, StoredBinding, BoundaryReceipt, PersistedPhase } from "./store.js";
 export type { InputTerminalOutcome } from "./ledger.js";
 export { OpsRegistry } from "./ops.js";
 export type { OpSpec, OpOutcome, OpKind, OpStatus, TerminalOpStatus, CompletionEntry } from "./ops.js";

@@ -15,7 +15,7 @@ import { decodeOpsSnapshot } from "./ops.js";
 import { drivesLoop, type PolicyDecision } from "./policy.js";
 import type { SessionEntry } from "./session.js";
 import { StoreCorruptRowError } from "./store-errors.js";
-import type { BoundaryReceipt, PersistedPhase, StoredInputRow } from "./store.js";
+import type { BoundaryReceipt, PersistedPhase, StoredBinding, StoredInputRow } from "./store.js";
 import { rowOf, transact } from "./transact.js";
 import { validateInput } from "./validate.js";
 
@@ -37,6 +37,8 @@ export interface RecoveryReport {
   readonly inputsDropped: number;
   /** The stored coarse phase that was replayed (null: nothing stored). */
   readonly phase: PersistedPhase | null;
+  /** The newest binding the session had granted (restored as its newest fence; the session comes back unbound). */
+  readonly binding?: StoredBinding;
   readonly details: readonly { readonly inputId: InputId; readonly stored: InputPhase; readonly recoveredAs: RecoveredAs }[];
 }
 
@@ -72,20 +74,28 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
   const sid = entry.id;
   let loaded;
   try {
-    loaded = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid), store.loadOpsSnapshot(sid)]);
+    loaded = await Promise.all([store.loadInputStates(sid), store.loadRuntimeState(sid), store.loadBoundaryReceipts(sid), store.loadOpsSnapshot(sid), store.loadBinding(sid)]);
   } catch (e) {
     // A store that cannot read its own rows (a corrupt row, an I/O error) fails recovery closed, the
     // same with every store; the store's own typed error is the cause.
     const inputId = e instanceof StoreCorruptRowError && typeof e.rowKey["input_id"] === "string" ? e.rowKey["input_id"] : undefined;
     throw new RecoveryCorruptionError(sid, `the store could not load the session: ${e instanceof Error ? e.message : String(e)}`, inputId, { cause: e });
   }
-  const [rows, phase, receipts, ops] = loaded;
+  const [rows, phase, receipts, ops, binding] = loaded;
   if (ops !== null) {
     const decoded = decodeOpsSnapshot(ops);
     if (decoded === null) throw new RecoveryCorruptionError(sid, "the stored ops registry snapshot is malformed");
     entry.recoveredOps = decoded;
   }
-  if (rows.length === 0 && phase === null) return NOTHING_RECOVERED;
+  if (binding !== null) {
+    // First, so the session comes back knowing the newest fence it granted (unbound).
+    const r = await transact(core, entry, { kind: "RecoverBinding", runtime: binding.runtimeId, fence: binding.fence, generation: binding.generation });
+    if (!r.ok) throw new RecoveryCorruptionError(sid, `the stored binding (runtime ${JSON.stringify(binding.runtimeId)}, fence ${binding.fence}, generation ${binding.generation}) was refused: ${refusalError(entry, "recover", r.refusal).message}`);
+  }
+  if (rows.length === 0 && phase === null) {
+    if (binding !== null) await control(core, entry, "recover", { kind: "RegisterSession" });
+    return binding === null ? NOTHING_RECOVERED : { ...NOTHING_RECOVERED, binding };
+  }
 
   const plan = planRecovery(sid, rows, receipts);
   if ((phase === "Destroyed" || phase === "Stopped") && plan.live.length > 0) {
@@ -166,6 +176,7 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
     inputsTerminal: plan.terminal.length,
     inputsDropped: plan.dropped.length,
     phase,
+    ...(binding !== null ? { binding } : {}),
     details,
   };
   core.bus.emit(sid, { type: "runtime.recovered", inputsRecovered: report.inputsRecovered, inputsRequeued: report.inputsRequeued, inputsConsumed: report.inputsConsumed, inputsAbandoned: report.inputsAbandoned });

@@ -15,7 +15,7 @@ import type { AbandonReason, InputPhase, Lane } from "../generated/session.machi
 import { INPUT_KINDS, type Durability, type Input, type InputId, type InputKind, type JsonValue, type RunId, type SessionId } from "./input.js";
 import type { InputTerminalOutcome } from "./ledger.js";
 import type { AdmissionClass, ApplyMode, ConsumePoint, DrainPolicy, PolicyDecision, QueueMode, RoutingDisposition, WakeMode } from "./policy.js";
-import type { BoundaryReceipt, PersistedPhase, RuntimeStore, StoredInputRow } from "./store.js";
+import type { BoundaryReceipt, PersistedPhase, RuntimeStore, StoredBinding, StoredInputRow } from "./store.js";
 import {
   StoreClosedError,
   StoreCorruptRowError,
@@ -86,6 +86,15 @@ const MIGRATIONS: readonly { readonly version: number; readonly sql: string }[] 
         session_id    TEXT PRIMARY KEY REFERENCES sessions (session_id),
         snapshot_json TEXT NOT NULL
       ) STRICT;
+    `,
+  },
+  {
+    // The newest binding a session granted, so recovery keeps older fences refused.
+    version: 2,
+    sql: `
+      ALTER TABLE sessions ADD COLUMN bound_runtime TEXT;
+      ALTER TABLE sessions ADD COLUMN highest_fence INTEGER;
+      ALTER TABLE sessions ADD COLUMN generation    INTEGER;
     `,
   },
 ];
@@ -159,6 +168,8 @@ interface Statements {
   readonly lastSequence: Statement<[string, string], { s: number | null }>;
   readonly insertReceipt: Statement<[string, string, number, string, number]>;
   readonly upsertOps: Statement<[string, string]>;
+  readonly setBinding: Statement<[string, string, number, number]>;
+  readonly loadBinding: Statement<[string], { bound_runtime: unknown; highest_fence: unknown; generation: unknown }>;
   readonly loadInputs: Statement<[string], InputRowRaw>;
   readonly loadPhase: Statement<[string], { phase: unknown }>;
   readonly loadReceipt: Statement<[string, string, number], ReceiptRowRaw>;
@@ -293,6 +304,27 @@ export class SqliteStore implements RuntimeStore {
         for (const r of encoded) this.#putRow(r);
       };
     }) as void | Promise<void>;
+  }
+
+  persistBinding(sessionId: SessionId, binding: StoredBinding): void | Promise<void> {
+    return this.#write("persistBinding", () => {
+      const { runtimeId, fence, generation } = binding;
+      return () => {
+        this.#s.setBinding.run(sessionId, runtimeId, fence, generation);
+      };
+    }) as void | Promise<void>;
+  }
+
+  loadBinding(sessionId: SessionId): StoredBinding | null {
+    return this.#read("loadBinding", () => {
+      const r = this.#s.loadBinding.get(sessionId);
+      if (r === undefined || (r.bound_runtime === null && r.highest_fence === null && r.generation === null)) return null;
+      const d = new Decoding(this.path, "sessions", { session_id: sessionId });
+      const runtime = r.bound_runtime;
+      if (typeof runtime !== "string" || runtime === "") return d.fail("bound_runtime", `expected a runtime id, got ${JSON.stringify(runtime)}`);
+      const int = (column: string, v: unknown): number => (typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : d.fail(column, `expected a non-negative integer, got ${JSON.stringify(v)}`));
+      return { runtimeId: runtime, fence: int("highest_fence", r.highest_fence), generation: int("generation", r.generation) };
+    });
   }
 
   persistOpsSnapshot(sessionId: SessionId, snapshot: JsonValue): void | Promise<void> {
@@ -603,6 +635,10 @@ function prepareStatements(db: Db): Statements {
       WHERE input_json IS NOT excluded.input_json OR decision_json IS NOT excluded.decision_json`),
     lastSequence: db.prepare("SELECT MAX(sequence) AS s FROM boundary_receipts WHERE session_id = ? AND run_id = ?"),
     insertReceipt: db.prepare("INSERT INTO boundary_receipts (session_id, run_id, sequence, contributors_json, committed_at) VALUES (?, ?, ?, ?, ?)"),
+    setBinding: db.prepare(
+      "INSERT INTO sessions (session_id, bound_runtime, highest_fence, generation) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET bound_runtime = excluded.bound_runtime, highest_fence = excluded.highest_fence, generation = excluded.generation",
+    ),
+    loadBinding: db.prepare("SELECT bound_runtime, highest_fence, generation FROM sessions WHERE session_id = ?"),
     upsertOps: db.prepare("INSERT INTO ops_snapshots (session_id, snapshot_json) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET snapshot_json = excluded.snapshot_json"),
     // LEFT JOIN: a state row without its payload is reported as corrupt, not silently skipped.
     loadInputs: db.prepare("SELECT s.*, p.input_json, p.decision_json FROM input_states s LEFT JOIN input_payloads p USING (row_id) WHERE s.session_id = ? ORDER BY s.row_id"),

@@ -48,6 +48,13 @@ export interface BoundaryReceipt {
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** The newest binding a session granted: recovery restores it so an older fence stays refused. */
+export interface StoredBinding {
+  readonly runtimeId: string;
+  readonly fence: number;
+  readonly generation: number;
+}
+
 export interface RuntimeStore {
   /** Durable-before-ack: the row of a newly admitted input. */
   persistInputState(sessionId: SessionId, row: StoredInputRow): MaybePromise<void>;
@@ -58,6 +65,9 @@ export interface RuntimeStore {
   loadInputStates(sessionId: SessionId): MaybePromise<readonly StoredInputRow[]>;
   loadRuntimeState(sessionId: SessionId): MaybePromise<PersistedPhase | null>;
   loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number): MaybePromise<BoundaryReceipt | null>;
+  /** Written before a binding is acknowledged, whenever it raises the newest fence or generation. */
+  persistBinding(sessionId: SessionId, binding: StoredBinding): MaybePromise<void>;
+  loadBinding(sessionId: SessionId): MaybePromise<StoredBinding | null>;
   /** Every receipt of the session, in commit order. */
   loadBoundaryReceipts(sessionId: SessionId): MaybePromise<readonly BoundaryReceipt[]>;
   /** The ops registry's recoverable part (terminal ops, feed, cursors), replaced whole. */
@@ -75,6 +85,7 @@ interface SessionRows {
   readonly receipts: Map<string, BoundaryReceipt>;
   readonly lastSequence: Map<RunId, number>;
   ops: JsonValue | null;
+  binding: StoredBinding | null;
 }
 
 /** Everything in maps; no durability. */
@@ -84,7 +95,7 @@ export class MemoryStore implements RuntimeStore {
   #session(id: SessionId): SessionRows {
     let s = this.#sessions.get(id);
     if (s === undefined) {
-      s = { phase: null, rows: new Map(), receipts: new Map(), lastSequence: new Map(), ops: null };
+      s = { phase: null, rows: new Map(), receipts: new Map(), lastSequence: new Map(), ops: null, binding: null };
       this.#sessions.set(id, s);
     }
     return s;
@@ -121,6 +132,15 @@ export class MemoryStore implements RuntimeStore {
 
   loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number): BoundaryReceipt | null {
     return this.#sessions.get(sessionId)?.receipts.get(`${runId}#${sequence}`) ?? null;
+  }
+
+  persistBinding(sessionId: SessionId, binding: StoredBinding): void {
+    this.#session(sessionId).binding = { ...binding };
+  }
+
+  loadBinding(sessionId: SessionId): StoredBinding | null {
+    const b = this.#sessions.get(sessionId)?.binding ?? null;
+    return b === null ? null : { ...b };
   }
 
   loadBoundaryReceipts(sessionId: SessionId): readonly BoundaryReceipt[] {

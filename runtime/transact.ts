@@ -102,6 +102,7 @@ const NOT_PERSISTED = new Set<SessionRuntimeTrigger["kind"]>([
   "Recover",
   // Recovery commits the normalized rows itself, once, after re-admitting every input.
   "RecoverInput",
+  "RecoverBinding",
   "SetSilentIntents",
 ]);
 
@@ -115,6 +116,12 @@ async function persist(core: Core, entry: SessionEntry, trigger: SessionRuntimeT
       case "AcceptConsumed": {
         const row = rowOf(entry, next, trigger.input, now, null);
         if (row !== null) await store.persistInputState(entry.id, row);
+        return null;
+      }
+      case "PrepareBindings": {
+        // Durable before the binding is acknowledged: after a restart an older fence stays refused.
+        if (next.highestFence === base.highestFence && next.boundGeneration === base.boundGeneration && next.boundRuntime === base.boundRuntime) return null;
+        if (next.highestFence !== null && next.boundRuntime !== null) await store.persistBinding(entry.id, { runtimeId: next.boundRuntime, fence: next.highestFence, generation: next.boundGeneration });
         return null;
       }
       case "BoundaryCommitted": {

@@ -176,6 +176,36 @@ describe("recovery", { timeout: 10_000 }, () => {
   });
 });
 
+describe("fencing across restarts", () => {
+  it("the newest fence survives a restart: an older one stays refused, the same runtime may rebind", async () => {
+    const store = new MemoryStore();
+    await crashAfter(store, async ({ rt }) => {
+      await rt.prepareBindings("s", { runtimeId: "rt-a", fence: 1, generation: 0 });
+      await rt.prepareBindings("s", { runtimeId: "rt-b", fence: 5, generation: 2 });
+    });
+    const { rt } = scriptedRuntime(store);
+    await expect(rt.prepareBindings("s", { runtimeId: "rt-a", fence: 4, generation: 2 })).rejects.toMatchObject({ code: "FenceRejected" });
+    const bound = await rt.prepareBindings("s", { runtimeId: "rt-b", fence: 5, generation: 2 });
+    expect(bound).toMatchObject({ runtimeId: "rt-b", fence: 5, generation: 2 });
+    expect(rt.recoveryReport("s")).toMatchObject({ binding: { runtimeId: "rt-b", fence: 5, generation: 2 } });
+  });
+
+  it("over SQLite too, and local bindings keep working after a restart", async () => {
+    const file = `${tempDir("fence-sqlite")}/db.sqlite3`;
+    const first = SqliteStore.open(file);
+    await crashAfter(first, async ({ rt }) => {
+      await rt.prepareBindings("m", { runtimeId: "rt-a", fence: 3, generation: 1 });
+      await rt.prepareLocalSessionBindings("local");
+    });
+    await first.close();
+    const again = SqliteStore.open(file);
+    const { rt } = scriptedRuntime(again);
+    await expect(rt.prepareBindings("m", { runtimeId: "rt-z", fence: 2, generation: 1 })).rejects.toMatchObject({ code: "FenceRejected" });
+    await expect(rt.prepareLocalSessionBindings("local")).resolves.toMatchObject({ fence: 0 });
+    await again.close();
+  });
+});
+
 describe("ops registry recovery", () => {
   it("the completion feed and its sequence survive a restart; ops live at the crash end as Terminated", async () => {
     const store = new MemoryStore();

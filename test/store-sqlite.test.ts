@@ -423,6 +423,27 @@ describe("opening", () => {
     SqliteStore.open(blank).close();
   });
 
+  it("migrates a version 1 file to the current schema at open, keeping its rows", async () => {
+    const path = dbPath();
+    const store = SqliteStore.open(path, { groupCommit: false });
+    store.persistInputState("s", row("p1"));
+    store.close();
+    // Turn the file back into what version 1 wrote: no binding columns.
+    const db = raw(path);
+    for (const c of ["bound_runtime", "highest_fence", "generation"]) db.exec(`ALTER TABLE sessions DROP COLUMN ${c}`);
+    db.prepare("UPDATE meta SET value = '1' WHERE key = 'schema_version'").run();
+    db.close();
+    const reopened = SqliteStore.open(path, { groupCommit: false });
+    expect(reopened.loadInputStates("s").map((r) => r.inputId)).toEqual(["p1"]);
+    expect(reopened.loadBinding("s")).toBeNull();
+    reopened.persistBinding("s", { runtimeId: "rt-a", fence: 7, generation: 1 });
+    expect(reopened.loadBinding("s")).toEqual({ runtimeId: "rt-a", fence: 7, generation: 1 });
+    reopened.close();
+    const check = raw(path);
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SQLITE_SCHEMA_VERSION));
+    check.close();
+  });
+
   it("refuses a newer schema with a typed error and leaves the file byte for byte", () => {
     const path = dbPath();
     const store = SqliteStore.open(path);

@@ -67,7 +67,7 @@ export class Driver {
         this.restartLive.push({ seq: this.world.events.length, live });
         this.model.restart(handle);
       }
-      else this.model.apply(step, handle);
+      else this.model.apply(step, handle, c);
     } catch (e) {
       if (e instanceof ModelError) this.fail("the reference model failed (a bug in the model)", [e.message]);
       throw e;

@@ -509,7 +509,16 @@ export class SessionModel {
     }
     this.recoveredOps = store.opsSnapshots.get(this.id) ?? null;
     const stored = store.sessions.get(this.id);
+    if (stored?.binding != null) {
+      const b = stored.binding;
+      const r = this.fire({ kind: "RecoverBinding", runtime: b.runtime, fence: b.fence, generation: b.generation });
+      if (!r.ok) return "RecoveryCorruption";
+    }
     if (stored === undefined || (stored.rows.size === 0 && stored.phase === null)) {
+      if (stored?.binding != null) {
+        const reg = this.control({ kind: "RegisterSession" });
+        if (reg !== null) return reg;
+      }
       this.recovered = true;
       return null;
     }

@@ -140,7 +140,8 @@ export class ReferenceModel {
   }
 
   /** Applies one step; returns the state the step's handle must be in once the runtime settled. */
-  apply(step: Step, handle: number): void {
+  /** `given`: the concrete arguments the real side was called with (resolved before the step, and so before any recovery it causes). */
+  apply(step: Step, handle: number, given?: Concrete): void {
     this.stepIndex = handle;
     const set = (r: HandleState): void => void this.handles.set(handle, r);
     const name = "s" in step ? this.sessionNames[step.s % this.sessionNames.length]! : "";
@@ -150,13 +151,13 @@ export class ReferenceModel {
       return sm;
     };
     try {
-      this.#applyStep(step, handle, name, set, within);
+      this.#applyStep(step, handle, name, set, within, given);
     } finally {
       for (const sm of touched) sm.drain();
     }
   }
 
-  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel): void {
+  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined): void {
     const ok = (value?: unknown): void => set({ state: "ok", value });
     const fail = (code: string): void => set({ state: "error", code });
     switch (step.op) {
@@ -192,7 +193,7 @@ export class ReferenceModel {
           else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;
           else e = sm.bind(s.boundRuntime ?? `rt:session:${name}`, s.highestFence ?? 0, s.boundGeneration);
         } else {
-          const b = this.bindArgs(sm, step.bind);
+          const b = given?.binding ?? this.bindArgs(sm, step.bind);
           e = sm.bind(b.runtimeId, b.fence, b.generation);
         }
         if (e !== null) {

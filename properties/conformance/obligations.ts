@@ -71,13 +71,16 @@ export function eventObligations(
   normInput: (id: string) => string = (id) => id,
 ): string[] {
   const problems: string[] = [];
-  const state = new Map<string, { live: boolean; applied: number; carried: boolean }>();
+  const state = new Map<string, { live: boolean; applied: number; carried: boolean; recovered?: boolean }>();
   let r = 0;
   const restartsBefore = (i: number): void => {
     while (r < restartLive.length && restartLive[r]!.seq <= i) {
       for (const k of restartLive[r]!.live) {
         const a = state.get(k);
-        if (a !== undefined && a.live) a.carried = true;
+        if (a !== undefined && a.live) {
+          a.carried = true;
+          a.recovered = false;
+        }
       }
       r += 1;
     }
@@ -91,12 +94,16 @@ export function eventObligations(
     switch (e.type) {
       case "input.accepted":
         if (a !== undefined && a.live && !a.carried) problems.push(`${k} accepted again while live (event #${i})`);
-        state.set(k, { live: true, applied: 0, carried: false });
+        state.set(k, { live: true, applied: 0, carried: false, recovered: false });
         break;
       case "input.recovered":
         // Recovery re-admits an input that was live at a restart: its admission continues.
-        if (a !== undefined && a.live && a.carried) a.carried = false;
-        else problems.push(`${k} recovered, but it was not live at a restart (event #${i})`);
+        // A recovery whose call was then refused is dropped whole (the session is forgotten) and runs
+        // again at the next call, so an input may be recovered twice after one restart.
+        if (a !== undefined && a.live && (a.carried || a.recovered === true)) {
+          a.carried = false;
+          a.recovered = true;
+        } else problems.push(`${k} recovered, but it was not live at a restart (event #${i})`);
         break;
       case "input.applied":
         if (a === undefined || !a.live) problems.push(`${k} applied while not live (event #${i})`);

@@ -34,6 +34,8 @@ export interface SessionRows {
   readonly rows: Map<string, ModelRow>;
   /** Run id → contributors of its receipts. */
   readonly receipts: Map<string, Set<string>>;
+  /** The newest binding granted (runtime, fence, generation), written before a binding is acknowledged. */
+  binding: { readonly runtime: string; readonly fence: number; readonly generation: number } | null;
 }
 
 /** Triggers the runtime does not persist (stage and apply are rebuilt by recovery). */
@@ -50,6 +52,7 @@ const NOT_PERSISTED: ReadonlySet<string> = new Set([
   "Recover",
   // Recovery commits the normalized rows itself, once, after re-admitting every input.
   "RecoverInput",
+  "RecoverBinding",
   "SetSilentIntents",
 ]);
 
@@ -62,7 +65,7 @@ export class StoreModel {
 
   #rows(sid: string): SessionRows {
     let s = this.sessions.get(sid);
-    if (s === undefined) this.sessions.set(sid, (s = { phase: null, rows: new Map(), receipts: new Map() }));
+    if (s === undefined) this.sessions.set(sid, (s = { phase: null, rows: new Map(), receipts: new Map(), binding: null }));
     return s;
   }
 
@@ -78,6 +81,10 @@ export class StoreModel {
       case "AcceptInput":
       case "AcceptConsumed":
         write(trigger.input, null);
+        return;
+      case "PrepareBindings":
+        if (next.highestFence === base.highestFence && next.boundGeneration === base.boundGeneration && next.boundRuntime === base.boundRuntime) return;
+        if (next.highestFence !== null && next.boundRuntime !== null) this.#rows(sid).binding = { runtime: next.boundRuntime, fence: next.highestFence, generation: next.boundGeneration };
         return;
       case "BoundaryCommitted": {
         const s = this.#rows(sid);
