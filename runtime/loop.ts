@@ -10,7 +10,7 @@ import type { ApplyContext, BoundaryVerdict, RunOutput, RunPrimitive } from "./e
 import type { Input, InputId, RunId } from "./input.js";
 import { RunHandle } from "./run-handle.js";
 import type { SessionEntry } from "./session.js";
-import { persistedPhase } from "./store.js";
+import { persistedPhase, type RuntimeStore } from "./store.js";
 import { rowsOf, transact, type TransitionContext } from "./transact.js";
 
 export interface RunPlan {
@@ -109,7 +109,8 @@ export async function stageBatch(
     const record = entry.ledger.get(id);
     if (record !== undefined) inputs.push(record.input);
   }
-  if (core.store !== null && !(await persistStaging(core, entry, runId))) {
+  // Without a store nothing is awaited here: the ephemeral hot path stays synchronous.
+  if (core.store !== null && !(await persistStaging(core, entry, core.store, runId))) {
     entry.pumping = false;
     return null;
   }
@@ -125,9 +126,7 @@ export async function stageBatch(
  * through restarts forever. On a store failure the run fails in memory only (the inputs go back to
  * their lanes) and the pass ends.
  */
-async function persistStaging(core: Core, entry: SessionEntry, runId: RunId): Promise<boolean> {
-  const store = core.store;
-  if (store === null) return true;
+async function persistStaging(core: Core, entry: SessionEntry, store: RuntimeStore, runId: RunId): Promise<boolean> {
   const s = entry.state;
   const rows = rowsOf(entry, s, s.staged, Date.now(), runId);
   if (rows.length === 0) return true;

@@ -3,16 +3,11 @@
 // `generated/default.policy.ts` `resolvePolicy` (the default, see runtime/default-policy.ts). The
 // decision type lists the columns the runtime reads; the generated decision carries more.
 
+import type { AdmissionClass, ApplyMode, ConsumePoint, DrainPolicy, Lane, QueueMode, RoutingDisposition, WakeMode } from "../generated/default.policy.js";
 import type { HandlingMode, InputKind } from "./input.js";
 
-export type ApplyMode = "StageRunStart" | "StageRunBoundary" | "InjectNow" | "Ignore";
-export type WakeMode = "WakeIfIdle" | "InterruptYielding" | "None";
-export type QueueMode = "None" | "Fifo" | "Coalesce" | "Supersede" | "Priority";
-export type ConsumePoint = "OnAccept" | "OnApply" | "OnRunStart" | "OnRunComplete" | "ExplicitAck";
-export type DrainPolicy = "QueueNextTurn" | "SteerBatch" | "Immediate" | "Ignore";
-export type RoutingDisposition = "Queue" | "Steer" | "Immediate" | "Drop";
-export type Lane = "Queue" | "Steer";
-export type AdmissionClass = "Passive" | "WakeIfIdle" | "InterruptYielding" | "Immediate";
+// The column types come from the generated policy table, so the spec is their only definition.
+export type { AdmissionClass, ApplyMode, ConsumePoint, DrainPolicy, Lane, QueueMode, RoutingDisposition, WakeMode };
 
 /** One cell of the policy table: the upstream columns plus the admission facts the machine takes. */
 export interface PolicyDecision {

@@ -4,7 +4,7 @@
 // and the normalized rows are committed before anything can run. Stored data that cannot be
 // trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
 
-import type { InputPhase, Lane } from "../generated/session.machine.js";
+import type { InputPhase, Lane, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { recordOf, resolveFor } from "./admission.js";
 import { control, refusalError } from "./control.js";
 import type { Core } from "./core.js";
@@ -52,6 +52,13 @@ export const NOTHING_RECOVERED: RecoveryReport = Object.freeze({
   phase: null,
   details: Object.freeze([]),
 });
+
+/** Stored coarse phases that are replayed through the machine, never written directly. */
+const REPLAY: Partial<Record<PersistedPhase, SessionRuntimeTrigger>> = {
+  Retired: { kind: "Retire", fence: null },
+  Stopped: { kind: "StopRuntimeExecutor" },
+  Destroyed: { kind: "Destroy", fence: null },
+};
 
 const PHASES: ReadonlySet<string> = new Set(["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded", "Coalesced", "Abandoned"]);
 const TERMINAL: ReadonlySet<string> = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
@@ -106,7 +113,6 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
   const details: { inputId: InputId; stored: InputPhase; recoveredAs: RecoveredAs }[] = [];
   const normalized: StoredInputRow[] = [];
   const now = Date.now();
-  let abandoned = 0;
   try {
     for (const r of plan.terminal) {
       const key = r.idempotencyKey;
@@ -131,7 +137,6 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
       const r = await transact(core, entry, { kind: "RecoverInput", input: row.inputId, lane, priorAttempts: attempts });
       if (!r.ok) throw new RecoveryCorruptionError(sid, `the machine refused to re-admit it: ${refusalError(entry, "recover", r.refusal).message}`, row.inputId);
       if (r.fired.transition === "RecoverExhaustedInput") {
-        abandoned += 1;
         normalized.push({ ...row, phase: "Abandoned", lane: null, terminal: { kind: "Abandoned", reason: "MaxAttemptsExhausted" }, updatedAt: now });
         details.push({ inputId: row.inputId, stored: row.phase, recoveredAs: "Abandoned" });
         continue;
@@ -150,31 +155,19 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
     throw new RecoveryCorruptionError(sid, e instanceof Error ? e.message : String(e), undefined, { cause: e });
   }
 
-  const liveBefore = entry.state.inputs.size;
-  switch (phase) {
-    case "Retired":
-      await control(core, entry, "recover (replaying Retired)", { kind: "Retire", fence: null });
-      break;
-    case "Stopped":
-      await control(core, entry, "recover (replaying Stopped)", { kind: "StopRuntimeExecutor" });
-      break;
-    case "Destroyed":
-      await control(core, entry, "recover (replaying Destroyed)", { kind: "Destroy", fence: null });
-      break;
-    default:
-      break;
-  }
-  abandoned += liveBefore - entry.state.inputs.size;
-  for (const d of details) if (d.recoveredAs !== "Abandoned" && d.recoveredAs !== "Terminal" && d.recoveredAs !== "Consumed" && d.recoveredAs !== "Dropped" && !entry.state.inputs.has(d.inputId)) d.recoveredAs = "Abandoned";
+  const replay = phase === null ? undefined : REPLAY[phase];
+  if (replay !== undefined) await control(core, entry, `recover (replaying ${phase})`, replay);
+  // Inputs the replayed phase abandoned (a retired session without a loop, a stop, a destroy).
+  for (const d of details) if ((d.recoveredAs === "Queued" || d.recoveredAs === "Requeued") && !entry.state.inputs.has(d.inputId)) d.recoveredAs = "Abandoned";
 
-  const requeuedCount = details.filter((d) => d.recoveredAs === "Requeued").length;
+  const count = (as: RecoveredAs): number => details.filter((d) => d.recoveredAs === as).length;
   const report: RecoveryReport = {
     inputsRecovered: entry.state.inputs.size,
-    inputsRequeued: requeuedCount,
-    inputsConsumed: plan.consumed.length,
-    inputsAbandoned: abandoned,
-    inputsTerminal: plan.terminal.length,
-    inputsDropped: plan.dropped.length,
+    inputsRequeued: count("Requeued"),
+    inputsConsumed: count("Consumed"),
+    inputsAbandoned: count("Abandoned"),
+    inputsTerminal: count("Terminal"),
+    inputsDropped: count("Dropped"),
     phase,
     ...(binding !== null ? { binding } : {}),
     details,

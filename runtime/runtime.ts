@@ -434,7 +434,6 @@ export class ControlPlane {
   // ── internals ─────────────────────────────────────────────────────────────────────────────
 
   #open(sessionId: SessionId): void {
-    checkSessionId(sessionId, "runtime call");
     if (this.#closed) throw new RuntimeClosedError(sessionId);
   }
 
@@ -446,6 +445,7 @@ export class ControlPlane {
   }
 
   #entryOrCreate(sessionId: SessionId): SessionEntry {
+    checkSessionId(sessionId, "runtime call");
     let entry = this.#sessions.get(sessionId);
     if (entry === undefined) {
       entry = new SessionEntry(sessionId, this.#core.limits.checkInvariants);
