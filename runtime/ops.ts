@@ -163,7 +163,11 @@ export class OpsRegistry {
 
   /** Resolves with the op's terminal outcome (at once if it is already terminal). */
   watch(opId: string): Promise<OpOutcome> {
-    if (typeof opId !== "string" || opId === "") return Promise.reject(new OpNotFoundError(this.sessionId, String(opId)));
+    try {
+      checkOpId(this.sessionId, "watch", opId);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const status = this.status(opId);
     if (status === null) return Promise.reject(new OpNotFoundError(this.sessionId, opId));
     const known = this.#outcomes.get(opId);
