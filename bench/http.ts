@@ -69,7 +69,7 @@ async function inProcess(): Promise<Figures> {
   return figures;
 }
 
-async function overHttp(): Promise<Figures> {
+async function overHttp(): Promise<{ readonly inputs: Figures; readonly healthz: Figures }> {
   const token = randomBytes(16).toString("hex");
   const storeArgs = storeKind === "sqlite" ? ["--store", join(dir, "http.sqlite3")] : ["--memory"];
   const child = spawn(process.execPath, [join(root, "bin", "meerkat.mjs"), "serve", "--port", "0", ...storeArgs, "--log-level", "warn"], { cwd: root, env: { ...process.env, MEERKAT_TOKEN: token }, stdio: ["ignore", "pipe", "inherit"] });
@@ -84,6 +84,10 @@ async function overHttp(): Promise<Figures> {
   });
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   for (let s = 0; s < sessions; s++) await fetch(`${base}/sessions`, { method: "POST", headers, body: JSON.stringify({ sessionId: `s${s}` }) });
+  // The HTTP stack alone (client and server): a route that does no runtime work.
+  const healthz = await drive(async () => {
+    await (await fetch(`${base}/healthz`)).arrayBuffer();
+  });
   const figures = await drive(async (n) => {
     const res = await fetch(`${base}/sessions/s${n % sessions}/inputs`, { method: "POST", headers, body: JSON.stringify(prompt("http", n)) });
     await res.arrayBuffer();
@@ -91,18 +95,19 @@ async function overHttp(): Promise<Figures> {
   });
   child.kill("SIGTERM");
   await new Promise((resolve) => child.on("exit", resolve));
-  return figures;
+  return { inputs: figures, healthz };
 }
 
 try {
   const local = await inProcess();
-  const http = await overHttp();
-  const result = { inputs, concurrency, sessions, store: storeKind, inProcess: local, http, httpToInProcess: Math.round((http.inputsPerSec / local.inputsPerSec) * 1000) / 1000 };
+  const { inputs: http, healthz } = await overHttp();
+  const result = { inputs, concurrency, sessions, store: storeKind, inProcess: local, http, httpHealthzBaseline: healthz, httpToInProcess: Math.round((http.inputsPerSec / local.inputsPerSec) * 1000) / 1000 };
   if (json) console.log(JSON.stringify(result));
   else {
     console.log(`${inputs} durable prompts, ${concurrency} in flight, ${sessions} sessions, store ${storeKind}`);
     console.log(`  in process: ${local.inputsPerSec} accepted/s, p50 ${local.p50ms} ms, p99 ${local.p99ms} ms`);
     console.log(`  over HTTP:  ${http.inputsPerSec} accepted/s, p50 ${http.p50ms} ms, p99 ${http.p99ms} ms  (${result.httpToInProcess}x in-process)`);
+    console.log(`  GET /healthz: ${healthz.inputsPerSec} requests/s, p99 ${healthz.p99ms} ms (the HTTP stack alone, same client)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
