@@ -4,6 +4,7 @@ export * as defaultPolicy from "./default.policy.js";
 export * as examplesCounterMachine from "./examples/counter.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
+export * as leaseMachine from "./lease.machine.js";
 export * as meerkatMobSeamComposition from "./meerkat-mob-seam.composition.js";
 export * as mobMachine from "./mob.machine.js";
 export * as opsMachine from "./ops.machine.js";

@@ -30,7 +30,7 @@ export function wake(core: Core, entry: SessionEntry): void {
     return;
   }
   entry.pumping = true;
-  void pump(core, entry);
+  entry.pumpDone = pump(core, entry);
 }
 
 async function pump(core: Core, entry: SessionEntry): Promise<void> {
@@ -52,7 +52,7 @@ async function pump(core: Core, entry: SessionEntry): Promise<void> {
 
 /** Under the mutex. Returns null (and ends the pass) when nothing may run. */
 async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): Promise<RunPlan | null> {
-  if (core.isClosed()) {
+  if (core.isClosed() || entry.evicted) {
     entry.pumping = false;
     return null;
   }

@@ -99,6 +99,27 @@ export class ControlPlane {
         self.#ops.get(entry.id)?.onQuiescence();
       },
     };
+    // A shared store (PostgreSQL) refused this process's fence: stop that session's loop at once.
+    options.store?.onSessionLost?.((sessionId) => void this.evictSession(sessionId, { interrupt: true }));
+  }
+
+  /**
+   * Drops a session from this runtime's memory without writing anything: no new run opens, the
+   * run in flight is interrupted (`interrupt`) or allowed to finish, every waiter gets
+   * RuntimeTerminated("session evicted"). The stored session is untouched; a later call meets it
+   * again through recovery. Used when another process owns the session now, and on hand-back.
+   */
+  async evictSession(sessionId: SessionId, options: { readonly interrupt?: boolean } = {}): Promise<void> {
+    const entry = this.#sessions.get(sessionId);
+    if (entry === undefined) return;
+    entry.evicted = true;
+    if (options.interrupt === true) entry.activeRun?.interrupt("session evicted");
+    await entry.pumpDone;
+    await entry.mutex.run(() => entry.waiters.resolveAll(runtimeTerminated("session evicted")));
+    if (this.#sessions.get(sessionId) === entry) {
+      this.#sessions.delete(sessionId);
+      this.#ops.delete(sessionId);
+    }
   }
 
   // ── sessions and bindings ─────────────────────────────────────────────────────────────────

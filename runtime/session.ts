@@ -34,6 +34,10 @@ export class SessionEntry {
   recovery: RecoveryReport | null = null;
   /** The ops registry snapshot recovery found, handed to the registry when it is created. */
   recoveredOps: OpsSnapshot | null = null;
+  /** Set by evictSession: the loop opens no further run and the entry is being dropped. */
+  evicted = false;
+  /** The loop pass in flight, if any (evictSession waits for it). */
+  pumpDone: Promise<void> = Promise.resolve();
   /** The last pending ops snapshot write (tests and close() wait for it). */
   opsWrites: Promise<void> = Promise.resolve();
 

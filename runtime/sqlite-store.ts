@@ -651,6 +651,8 @@ function prepareStatements(db: Db): Statements {
 }
 
 // ── decoding ────────────────────────────────────────────────────────────────────────────────────
+// Exported for the PostgreSQL store (runtime/postgres/), which stores the same rows and decodes them
+// the same way; `path` is then the database's label.
 
 // The valid values of every stored enumeration. `Record<T, true>` makes the compiler insist on
 // every member of the generated type, so a new phase or reason cannot be forgotten here.
@@ -661,7 +663,7 @@ const INPUT_PHASES = members<InputPhase>({ Queued: true, Staged: true, Applied: 
 const TERMINAL_PHASES = members<"Consumed" | "Superseded" | "Coalesced" | "Abandoned">({ Consumed: true, Superseded: true, Coalesced: true, Abandoned: true });
 const LANES = members<Lane>({ Queue: true, Steer: true });
 const ABANDON_REASONS = members<AbandonReason>({ Retired: true, Reset: true, Stopped: true, Destroyed: true, Cancelled: true, MaxAttemptsExhausted: true });
-const PERSISTED_PHASES = members<PersistedPhase>({ Initializing: true, Idle: true, Retired: true, Stopped: true, Destroyed: true });
+export const PERSISTED_PHASES = members<PersistedPhase>({ Initializing: true, Idle: true, Retired: true, Stopped: true, Destroyed: true });
 const DURABILITIES = members<Durability>({ Durable: true, Ephemeral: true, Derived: true });
 const KINDS: ReadonlySet<string> = new Set<InputKind>(INPUT_KINDS);
 const DECISION_ENUMS: Readonly<Record<string, ReadonlySet<string>>> = {
@@ -707,7 +709,7 @@ function encodeRow(sessionId: SessionId, row: StoredInputRow): EncodedRow {
 }
 
 /** The scalar columns of a row about to be written: null when they would decode again. */
-function checkRowForWrite(row: StoredInputRow): string | null {
+export function checkRowForWrite(row: StoredInputRow): string | null {
   if (!INPUT_PHASES.has(row.phase)) return `unknown phase ${JSON.stringify(row.phase)}`;
   if (row.lane !== null && !LANES.has(row.lane)) return `unknown lane ${JSON.stringify(row.lane)}`;
   if (!Number.isSafeInteger(row.attempts) || row.attempts < 0) return `attempts ${String(row.attempts)} is not a count`;
@@ -718,7 +720,7 @@ function checkRowForWrite(row: StoredInputRow): string | null {
 }
 
 /** A row of input_states joined with its input_payloads row (null payload columns: none). */
-interface InputRowRaw {
+export interface InputRowRaw {
   readonly row_id: unknown;
   readonly session_id: unknown;
   readonly input_id: unknown;
@@ -735,7 +737,7 @@ interface InputRowRaw {
   readonly updated_at: unknown;
 }
 
-interface ReceiptRowRaw {
+export interface ReceiptRowRaw {
   readonly session_id: unknown;
   readonly run_id: unknown;
   readonly sequence: unknown;
@@ -744,7 +746,7 @@ interface ReceiptRowRaw {
 }
 
 /** Where a decode failure is: the file, table and row key for StoreCorruptRowError. */
-class Decoding {
+export class Decoding {
   constructor(
     readonly path: string,
     readonly table: string,
@@ -756,7 +758,7 @@ class Decoding {
   }
 }
 
-function decodeEnum(valid: ReadonlySet<string>, value: unknown, d: Decoding, column: string): string {
+export function decodeEnum(valid: ReadonlySet<string>, value: unknown, d: Decoding, column: string): string {
   if (typeof value !== "string" || !valid.has(value)) d.fail(column, `unknown value ${JSON.stringify(value)}`);
   return value;
 }
@@ -775,7 +777,7 @@ function decodeCount(value: unknown, d: Decoding, column: string): number {
   return value;
 }
 
-function decodeJson(d: Decoding, column: string, value: unknown): JsonValue {
+export function decodeJson(d: Decoding, column: string, value: unknown): JsonValue {
   const text = decodeText(value, d, column);
   try {
     return JSON.parse(text) as JsonValue;
@@ -792,7 +794,7 @@ function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function decodeInputRow(path: string, r: InputRowRaw): StoredInputRow {
+export function decodeInputRow(path: string, r: InputRowRaw): StoredInputRow {
   const d: Decoding = new Decoding(path, "input_states", { session_id: String(r.session_id), input_id: String(r.input_id) });
   const inputId = decodeText(r.input_id, d, "input_id");
   const phase = decodeEnum(INPUT_PHASES, r.phase, d, "phase") as InputPhase;
@@ -861,7 +863,7 @@ function decodeDecision(v: JsonValue, d: Decoding): PolicyDecision {
   return v as unknown as PolicyDecision;
 }
 
-function decodeReceipt(path: string, r: ReceiptRowRaw): BoundaryReceipt {
+export function decodeReceipt(path: string, r: ReceiptRowRaw): BoundaryReceipt {
   const d: Decoding = new Decoding(path, "boundary_receipts", {
     session_id: String(r.session_id),
     run_id: String(r.run_id),

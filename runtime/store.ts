@@ -75,8 +75,32 @@ export interface RuntimeStore {
   loadOpsSnapshot(sessionId: SessionId): MaybePromise<JsonValue | null>;
   /** Sessions with anything stored, in first-write order. */
   listSessions(): MaybePromise<readonly SessionId[]>;
+  /**
+   * Stores shared by several processes (runtime/postgres) call the listener when this process lost
+   * a session to another owner (a refused fence); the runtime then drops the session at once.
+   */
+  onSessionLost?(listener: (sessionId: SessionId, reason: Error) => void): () => void;
   /** Releases the store's resources; later calls fail. Optional for stores that hold none. */
   close?(): MaybePromise<void>;
+}
+
+let storeIo = 0;
+
+/**
+ * Counts the in-flight operations of stores that do network I/O (runtime/postgres), so that
+ * `flush()` in runtime/testing.ts can wait for them as it waits for the event loop.
+ */
+export async function trackStoreIo<T>(work: Promise<T>): Promise<T> {
+  storeIo += 1;
+  try {
+    return await work;
+  } finally {
+    storeIo -= 1;
+  }
+}
+
+export function storeIoInFlight(): number {
+  return storeIo;
 }
 
 interface SessionRows {

@@ -2,7 +2,7 @@
 
 import type { RuntimeEvent } from "./events.js";
 import { createRuntime, type ControlPlane } from "./runtime.js";
-import type { RuntimeStore } from "./store.js";
+import { storeIoInFlight, type RuntimeStore } from "./store.js";
 import type { ApplyContext, Executor, RunOutput, RunPrimitive } from "./executor.js";
 import type { Durability, HandlingMode, Input, InputSource, RunId, SessionId } from "./input.js";
 
@@ -131,6 +131,12 @@ export const inputs = {
 /** Lets queued promise jobs and loop passes run. */
 export async function flush(rounds = 4): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  // A store doing network I/O (PostgreSQL): also wait until its operations in flight are answered
+  // and what they let happen next has run.
+  while (storeIoInFlight() > 0) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** A runtime over a scripted executor that records every event, for tests and examples. */

@@ -10,8 +10,10 @@ import { afterAll } from "vitest";
 import type { RuntimeStore } from "../../runtime/index.js";
 import { SqliteStore } from "../../runtime/sqlite-store.js";
 import { tempDir } from "./paths.js";
+import { freshStore } from "./postgres.js";
 
-export const TEST_STORE_KIND: "none" | "sqlite" = process.env.MEERKAT_TEST_STORE === "sqlite" ? "sqlite" : "none";
+export const TEST_STORE_KIND: "none" | "sqlite" | "postgres" =
+  process.env.MEERKAT_TEST_STORE === "sqlite" ? "sqlite" : process.env.MEERKAT_TEST_STORE === "postgres" ? "postgres" : "none";
 
 let dir: string | null = null;
 let count = 0;
@@ -24,8 +26,12 @@ if (TEST_STORE_KIND === "sqlite") {
   });
 }
 
-/** undefined (no store), or a fresh SqliteStore in a temp file when MEERKAT_TEST_STORE=sqlite. */
+/**
+ * undefined (no store), a fresh SqliteStore in a temp file when MEERKAT_TEST_STORE=sqlite, or a
+ * PostgresStore over a fresh schema when MEERKAT_TEST_STORE=postgres (the "postgres" project).
+ */
 export function testStore(): RuntimeStore | undefined {
+  if (TEST_STORE_KIND === "postgres") return freshStore();
   if (TEST_STORE_KIND !== "sqlite") return undefined;
   dir ??= tempDir("runtime-sqlite");
   count += 1;
