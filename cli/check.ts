@@ -247,7 +247,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
       c.spec,
       r.profile,
       `${n(r.distinctStates)}${r.symmetry ? " (sym)" : ""}`,
-      `${r.transitions.fired}/${r.transitions.declared}`,
+      `${r.transitions.fired}/${r.transitions.declared}${r.coverage.leftOut && r.coverage.leftOut.length > 0 ? ` (+${r.coverage.leftOut.length} left out)` : ""}`,
       `${r.witnesses.filter((w) => w.reached).length}/${r.witnesses.length}`,
       String(r.invariantsChecked),
       r.maxDepth !== null && r.depth >= r.maxDepth ? `${r.depth} (max)` : String(r.depth),
@@ -261,6 +261,8 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
   for (const c of checked) {
     if (c.result.symmetry) notes.push(`${c.spec}: symmetry reduction on; ${n(c.result.distinctStates)} states are canonical representatives (id values renamed)`);
     const cov = c.result.coverage;
+    const leftOut = cov.leftOut?.length ?? 0;
+    if (leftOut > 0) notes.push(`${c.spec}: ${leftOut} instance transition${leftOut === 1 ? "" : "s"} declared left out of the composition (with reasons; see --json coverage.leftOut)`);
     if (!cov.checked && cov.unreachedPhases.length + cov.unfiredTransitions.length > 0) {
       const parts = [
         cov.unreachedPhases.length > 0 ? `${cov.unreachedPhases.length} instance phase${cov.unreachedPhases.length === 1 ? "" : "s"} never entered` : "",

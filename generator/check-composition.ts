@@ -1,6 +1,7 @@
 // Semantic validation of a composition: instances name known machines, entry inputs exist (and
 // their environment assumptions are bool predicates over the composed state), routes connect an
-// existing effect to an existing input or signal, and bindings are complete and well typed.
+// existing effect to an existing input or signal, bindings are complete and well typed, and the
+// transitions it declares left out exist.
 
 import type { TypeDesc } from "../kernel/types.js";
 import { pointerOf, type Diagnostic } from "./diagnostics.js";
@@ -10,6 +11,7 @@ import type { CompositionModel, EntryModel, MachineModel, RouteModel } from "./m
 import type { CompositionJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+import { checkLeftOut } from "./check-left-out.js";
 
 export function checkComposition(
   source: SourceFile,
@@ -152,6 +154,7 @@ export function checkComposition(
     }
   });
 
+  const leftOut = checkLeftOut(r, json.leftOut, byName, new Set(Object.keys(json.instances)));
   const invariants = checkPredicates(r, stateChecker, json.invariants, ["invariants"]);
   const witnesses = checkPredicates(r, stateChecker, json.check?.witnesses, ["check", "witnesses"]);
 
@@ -174,6 +177,7 @@ export function checkComposition(
       instances,
       entry,
       routes,
+      leftOut,
       invariants,
       witnesses,
       profiles,

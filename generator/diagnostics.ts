@@ -14,6 +14,7 @@ export type DiagnosticCode =
   | "unknown-name"
   | "unknown-phase"
   | "unknown-trigger"
+  | "unknown-transition"
   | "unknown-effect"
   | "unknown-field"
   | "unknown-method"

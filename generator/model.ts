@@ -87,6 +87,12 @@ export interface EntryModel {
   readonly description?: string;
 }
 
+/** Instance transitions (qualified: "instance.Transition") the composition leaves to each machine's own check. */
+export interface LeftOutModel {
+  readonly transitions: readonly string[];
+  readonly reason: string;
+}
+
 export interface CompositionModel {
   readonly kind: "composition";
   readonly file: string;
@@ -96,6 +102,7 @@ export interface CompositionModel {
   readonly instances: readonly { readonly name: string; readonly machine: MachineModel }[];
   readonly entry: readonly EntryModel[];
   readonly routes: readonly RouteModel[];
+  readonly leftOut: readonly LeftOutModel[];
   readonly invariants: readonly Predicate[];
   readonly witnesses: readonly Predicate[];
   readonly profiles: readonly ProfileDesc[];

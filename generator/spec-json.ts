@@ -76,6 +76,12 @@ export interface EntryJson {
   description?: string;
 }
 
+/** Instance transitions a composition deliberately does not exercise, with the reason. */
+export interface LeftOutJson {
+  transitions: string[];
+  reason: string;
+}
+
 export interface CompositionJson {
   $schema?: string;
   composition: string;
@@ -84,6 +90,7 @@ export interface CompositionJson {
   instances: Record<string, { machine: string; description?: string }>;
   entry?: (string | EntryJson)[];
   routes: RouteJson[];
+  leftOut?: LeftOutJson[];
   invariants?: Record<string, string>;
   check?: CheckJson;
 }

@@ -117,6 +117,11 @@ export interface CompositionKernel<S> {
   /** Inputs the environment may inject: `instance.Input`. Routed-only triggers are not listed. */
   readonly entryInputs: readonly EntryInputDesc<S>[];
   readonly routes: readonly RouteDesc<AnyEffect, AnyTrigger>[];
+  /**
+   * Instance transitions ("instance.Transition") the composition deliberately does not exercise,
+   * each with its reason. Every other instance transition must fire in the composition's check.
+   */
+  readonly leftOut: Readonly<Record<string, string>>;
   readonly invariants: readonly PredicateDesc<S>[];
   readonly witnesses: readonly PredicateDesc<S>[];
   readonly profiles: Readonly<Record<string, ProfileDesc>>;

@@ -132,7 +132,7 @@ describe("compositions", () => {
     expect(trace.steps[1]?.pending).toEqual([{ route: "ping", trigger: "Ping", payload: { n: 1 } }]);
     expect(trace.initial).toEqual({ tx: { phase: "Active", sent: 0 }, rx: { phase: "Ready", last: null } });
     expect(replayTrace(trace, { kind: "composition", kernel }).reproduced).toBe(true);
-    expect(r.witnesses).toEqual([expect.objectContaining({ name: "two_sent", reached: true })]);
+    expect(r.witnesses).toEqual([expect.objectContaining({ name: "two_sent", reached: true }), expect.objectContaining({ name: "route:ping", reached: true })]);
     expect(r.invariantsChecked).toBe(1);
     expect(r.violations.map((x) => x.kind)).toEqual(["route-refused"]);
   });

@@ -24,6 +24,7 @@ export const turnstileAuditComposition: CompositionKernel<TurnstileAuditState> =
       return out;
     },
   }],
+  leftOut: {},
   invariants: [{ name: "audit_never_ahead", source: "audit.openings <= 2", holds: (s: TurnstileAuditState): boolean => (s.audit.openings <= 2) }],
   witnesses: [{ name: "audited_twice", source: "audit.openings == 2 && gate.phase == Locked", holds: (s: TurnstileAuditState): boolean => ((s.audit.openings === 2) && (s.gate.phase === "Locked")) }],
   profiles: { ci: { name: "ci", domains: { CoinId: 2 }, maxDepth: 20, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },

@@ -1,6 +1,6 @@
 // Emits one composition module: the composed state type, the entry inputs (with their environment
 // assumptions), the typed route table (each route builds the consumer's trigger from the producer's
-// effect), invariants, witnesses and profiles.
+// effect), the instance transitions left out of its check, invariants, witnesses and profiles.
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
@@ -77,6 +77,7 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     ["instances", `{ ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel}`).join(", ")} }`],
     ["entryInputs", entryInputs],
     ["routes", `[${routes.join(",\n")}]`],
+    ["leftOut", literal(Object.fromEntries(c.leftOut.flatMap((g) => g.transitions.map((t) => [t, g.reason]))))],
     ["invariants", predicates(c.invariants)],
     ["witnesses", predicates(c.witnesses)],
     ["profiles", literal(Object.fromEntries(c.profiles.map((p) => [p.name, p])))],

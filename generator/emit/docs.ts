@@ -306,9 +306,19 @@ function compositionDoc(c: CompositionModel, path: string, ctx: LinkContext): st
     lines.push(`- **To:** ${r.to.kind} ${code(`${r.to.instance}.${r.to.trigger}`)}`);
     lines.push(`- **Bindings:**${r.bind.length === 0 ? " none" : ""}`);
     for (const b of r.bind) lines.push(`  - ${code(b.field)} = ${code(b.source)}`);
+    lines.push(`- **Witness:** ${code(`route:${r.name}`)}, a reachable state in which this route carries a delivery`);
     lines.push("");
     return lines;
   };
+  const leftOutCount = c.leftOut.reduce((n, g) => n + g.transitions.length, 0);
+  const leftOut =
+    leftOutCount === 0
+      ? ["None: every instance transition must fire in the composition's check (`meerkat check` fails on one that never fires)."]
+      : [
+          `Every instance transition must fire in the composition's check except these ${leftOutCount}, which the composition deliberately does not exercise (each machine's own check covers them). \`meerkat check\` fails on any other transition that never fires, and on a listed one that fires.`,
+          "",
+          ...table(["transitions", "reason"], c.leftOut.map((g) => [g.transitions.map(code).join(", "), g.reason])),
+        ];
   const lines = [
     header(c.file),
     `# ${c.name} (composition)`,
@@ -333,8 +343,9 @@ function compositionDoc(c: CompositionModel, path: string, ctx: LinkContext): st
       "",
       ...c.routes.flatMap(routeSection),
     ]),
+    ...section("Left out of the check", leftOut),
     ...section("Invariants", ["Must hold in every reachable composed state.", "", ...predicates(c.invariants)]),
-    ...section("Witnesses", ["Situations that must be reachable.", "", ...predicates(c.witnesses)]),
+    ...section("Witnesses", ["Situations that must be reachable (besides one per route: the route carries a delivery in some reachable state).", "", ...predicates(c.witnesses)]),
     ...section("Check profiles", profiles(c.profiles)),
   ];
   return render(lines);

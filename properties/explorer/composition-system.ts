@@ -1,7 +1,8 @@
 // A composition as an explorable system. The composed state is one state per instance plus a FIFO
 // queue of routed deliveries. Run to completion: while the queue is non-empty the only step is
 // delivering its head; when it is empty the environment may inject any entry input whose
-// environment assumption (`when`) holds in the state.
+// environment assumption (`when`) holds in the state. Besides the composition's own witnesses,
+// every route has one (it must carry a delivery in some reachable state).
 
 import type { AnyKernel, AnyState, AnyTrigger, CompositionKernel, EffectDesc, ProfileDesc } from "../../kernel/descriptor.js";
 import { encodeState } from "../../kernel/instance.js";
@@ -10,6 +11,7 @@ import { seqDense, type Dense, type DenseContext } from "./dense.js";
 import { deliveryDense, type Delivery } from "./delivery.js";
 import { IdSpace } from "./ids.js";
 import { effectJson, recordJson, refusalJson, triggerFields } from "./json.js";
+import { routeWitnesses } from "./route-witness.js";
 import type { Layout } from "./layout.js";
 import { machineLayout } from "./machine-system.js";
 import { concreteTriggers } from "./payloads.js";
@@ -189,7 +191,7 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
     phaseNames,
     transitionNames: kernels.flatMap((k, i) => k.transitions.map((t) => `${names[i]}.${t.name}`)),
     invariants,
-    witnesses: kernel.witnesses.map(composed),
+    witnesses: [...kernel.witnesses.map(composed), ...routeWitnesses(routes)],
     layout,
     initial: () => ({ inst: kernels.map((k) => k.initialState()), queue: [] }),
     choicesFrom: (s) => (s.queue.length > 0 ? DELIVER : 0),

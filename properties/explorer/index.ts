@@ -2,6 +2,7 @@
 // composition under one of its check profiles, with every check and shortest traces.
 
 import type { AnyKernel, CompositionKernel } from "../../kernel/descriptor.js";
+import { judgeCompositionCoverage } from "./composition-coverage.js";
 import { compositionSystem } from "./composition-system.js";
 import { explore } from "./engine.js";
 import { machineSystem } from "./machine-system.js";
@@ -24,7 +25,8 @@ export function exploreMachine(kernel: AnyKernel, options: ExploreOptions): Expl
 
 export function exploreComposition(kernel: CompositionKernel<unknown>, options: ExploreOptions): ExploreResult {
   const profile = selectProfile(`composition ${kernel.composition}`, kernel.profiles, options.profile);
-  return explore(compositionSystem(kernel, profile), engineOptions(options, profile.maxStates, profile.symmetry));
+  const result = explore(compositionSystem(kernel, profile), engineOptions(options, profile.maxStates, profile.symmetry));
+  return judgeCompositionCoverage(result, kernel.leftOut);
 }
 
 function engineOptions(o: ExploreOptions, profileMax: number | null, profileSymmetry: boolean) {

@@ -11,6 +11,8 @@ export type ViolationKind =
   | "unreachable-witness"
   | "out-of-range"
   | "route-refused"
+  | "unfired-transition"
+  | "left-out-fired"
   | "state-limit";
 
 export interface Violation {
@@ -51,9 +53,16 @@ export interface ExploreResult {
   readonly transitions: { readonly declared: number; readonly fired: number };
   /**
    * Phases never entered and transitions never fired within the bounds. For machines each is also
-   * a violation; for compositions (checked: false) they are informational.
+   * a violation. For compositions a transition never fired is a violation (unfired-transition)
+   * unless the composition declares it in `leftOut` (listed here); phases are informational.
    */
-  readonly coverage: { readonly checked: boolean; readonly unreachedPhases: readonly string[]; readonly unfiredTransitions: readonly string[] };
+  readonly coverage: {
+    readonly checked: boolean;
+    readonly unreachedPhases: readonly string[];
+    readonly unfiredTransitions: readonly string[];
+    /** Compositions: the instance transitions declared left out. */
+    readonly leftOut?: readonly string[];
+  };
   readonly violations: readonly Violation[];
   readonly witnesses: readonly WitnessResult[];
   readonly invariantsChecked: number;
