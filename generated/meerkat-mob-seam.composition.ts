@@ -127,5 +127,26 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
   { name: "reset_round_trip", source: "member.phase == Attached && member.boundGeneration == 1 && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)", holds: (s: MeerkatMobSeamState): boolean => (((s.member.phase === "Attached") && (s.member.boundGeneration === 1)) && anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))) },
   { name: "respawn_round_trip", source: "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.fences.getOr(m, 0) == 2 && mob.generations.getOr(m, 0) == 0)", holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Attached") && anyOf(s.mob.statuses.keys(), (v_m) => ((((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.fences.get(v_m) ?? 0) === 2)) && ((s.mob.generations.get(v_m) ?? 0) === 0)))) },
   { name: "reset_abandons_old_incarnation_work", source: "member.phase == Attached && (any x in member.abandoned: member.abandoned.get(x).value == Reset) && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)", holds: (s: MeerkatMobSeamState): boolean => (((s.member.phase === "Attached") && anyOf(s.member.abandoned.keys(), (v_x) => ((lookup(s.member.abandoned, v_x))! === "Reset"))) && anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))) }],
-  profiles: { ci: { name: "ci", domains: { MemberId: 1, RuntimeId: 2, WorkId: 2, InputId: 2, RunId: 2 }, maxDepth: null, maxCollectionSize: 3, intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } }, maxStates: null, allowDeadlockIn: ["Initializing", "Retired"], symmetry: false }, deep: { name: "deep", domains: { MemberId: 1, RuntimeId: 3, WorkId: 2, InputId: 1, RunId: 1 }, maxDepth: null, maxCollectionSize: 3, intBounds: { Fence: { min: 0, max: 3 }, Generation: { min: 0, max: 2 } }, maxStates: null, allowDeadlockIn: ["Initializing", "Retired"], symmetry: false } },
+  profiles: {
+    ci: {
+      name: "ci",
+      domains: { MemberId: 1, RuntimeId: 2, WorkId: 2, InputId: 2, RunId: 2 },
+      maxDepth: null,
+      maxCollectionSize: 3,
+      intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } },
+      maxStates: null,
+      allowDeadlockIn: ["Initializing", "Retired"],
+      symmetry: false,
+    },
+    deep: {
+      name: "deep",
+      domains: { MemberId: 1, RuntimeId: 3, WorkId: 2, InputId: 1, RunId: 1 },
+      maxDepth: null,
+      maxCollectionSize: 3,
+      intBounds: { Fence: { min: 0, max: 3 }, Generation: { min: 0, max: 2 } },
+      maxStates: null,
+      allowDeadlockIn: ["Initializing", "Retired"],
+      symmetry: false,
+    },
+  },
 };

@@ -110,5 +110,16 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
   { name: "second_run_after_a_failed_one", source: "session.phase != Running && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed) && session.attempts.getOr(x, 0) == 2)", holds: (s: SessionTurnState): boolean => (((s.session.phase !== "Running") && (s.turn.phase === "Completed")) && anyOf(s.session.inputs.keys(), (v_x) => ((lookup(s.session.inputs, v_x) === "Consumed") && ((s.session.attempts.get(v_x) ?? 0) === 2)))) },
   { name: "turn_failures_exhaust_the_attempts", source: "session.phase != Running && (any x in session.abandoned: session.abandoned.get(x) == some(MaxAttemptsExhausted))", holds: (s: SessionTurnState): boolean => ((s.session.phase !== "Running") && anyOf(s.session.abandoned.keys(), (v_x) => (lookup(s.session.abandoned, v_x) === "MaxAttemptsExhausted"))) },
   { name: "run_from_attached_completed", source: "session.phase == Attached && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed))", holds: (s: SessionTurnState): boolean => (((s.session.phase === "Attached") && (s.turn.phase === "Completed")) && anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))) }],
-  profiles: { ci: { name: "ci", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2, OpId: 2 }, maxDepth: null, maxCollectionSize: 2, intBounds: { Fence: { min: 0, max: 0 }, Generation: { min: 0, max: 0 }, Boundaries: { min: 0, max: 1 } }, maxStates: null, allowDeadlockIn: [], symmetry: true } },
+  profiles: {
+    ci: {
+      name: "ci",
+      domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2, OpId: 2 },
+      maxDepth: null,
+      maxCollectionSize: 2,
+      intBounds: { Fence: { min: 0, max: 0 }, Generation: { min: 0, max: 0 }, Boundaries: { min: 0, max: 1 } },
+      maxStates: null,
+      allowDeadlockIn: [],
+      symmetry: true,
+    },
+  },
 };

@@ -14,14 +14,14 @@ import { parseTypeExpr } from "./type-expr.js";
 
 const RESERVED_TYPE_NAMES = ["Phase", "Option", "Set", "Seq", "Map", "bool"];
 /** Types the generated module imports from the kernel or uses from TypeScript's library (see emit/). */
-const LIBRARY_TYPE_NAMES = ["InstanceOptions", "MachineInstance", "MachineKernel", "TransitionResult", "Readonly", "ReadonlySet", "ReadonlyMap", "Record"];
+const LIBRARY_TYPE_NAMES = ["Guard", "InstanceOptions", "MachineInstance", "MachineKernel", "TransitionResult", "TransitionTable", "Readonly", "ReadonlySet", "ReadonlyMap", "Record"];
 
 /** Type names the generated module declares or imports for this machine; a spec type may not reuse them. */
 function generatedTypeNames(json: MachineJson): Set<string> {
   const n = machineNames(json.machine);
   return new Set([
     ...LIBRARY_TYPE_NAMES,
-    ...[n.state, n.input, n.signal, n.trigger, n.effect, n.transitionName, n.result, n.instance],
+    ...[n.state, n.input, n.signal, n.trigger, n.effect, n.transitionName, n.guardName, n.triggerName, n.result, n.instance],
     ...Object.keys(json.inputs).map((t) => n.triggerType(t, "input")),
     ...Object.keys(json.signals ?? {}).map((t) => n.triggerType(t, "signal")),
     ...Object.keys(json.effects ?? {}).map((e) => n.effectType(e)),

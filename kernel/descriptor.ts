@@ -20,14 +20,20 @@ export interface EffectDesc {
   readonly fields: readonly FieldDesc[];
 }
 
-export interface TransitionDesc {
-  readonly name: string;
-  readonly from: readonly string[];
-  readonly on: string;
+/** One transition as data; the name parameters are the generated module's literal unions. */
+export interface TransitionDesc<TName extends string = string, P extends string = string, K extends string = string, G extends string = string> {
+  readonly name: TName;
+  readonly from: readonly P[];
+  readonly on: K;
   /** `null` when the transition stays in the phase it fired from. */
-  readonly to: string | null;
-  readonly guards: readonly string[];
+  readonly to: P | null;
+  readonly guards: readonly G[];
 }
+
+/** The phase names of a state type (`string` for a loosely typed state). */
+export type PhaseOf<S> = S extends { readonly phase: infer P extends string } ? P : string;
+/** The trigger names of a trigger union (`string` for a loosely typed trigger). */
+export type KindOf<T> = T extends { readonly kind: infer K extends string } ? K : string;
 
 export interface PredicateDesc<S> {
   readonly name: string;
@@ -59,24 +65,28 @@ export interface ProfileDesc {
   readonly symmetry: boolean;
 }
 
-export interface MachineKernel<S, T, E, TName extends string = string> {
+/**
+ * `G` is the machine's guard-name union: refusals carry it, so a renamed guard is a type error
+ * wherever code still names the old one.
+ */
+export interface MachineKernel<S, T, E, TName extends string = string, G extends string = string> {
   readonly machine: string;
   readonly version: number;
   /** Spec file the module was generated from, relative to the repository root. */
   readonly specFile: string;
-  readonly phases: readonly string[];
-  readonly initialPhase: string;
-  readonly terminalPhases: readonly string[];
+  readonly phases: readonly PhaseOf<S>[];
+  readonly initialPhase: PhaseOf<S>;
+  readonly terminalPhases: readonly PhaseOf<S>[];
   readonly fields: readonly FieldDesc[];
   readonly triggers: readonly TriggerDesc[];
   readonly queryOnly: readonly string[];
   readonly effects: readonly EffectDesc[];
-  readonly transitions: readonly TransitionDesc[];
+  readonly transitions: readonly TransitionDesc<TName, PhaseOf<S>, KindOf<T>, G>[];
   readonly invariants: readonly PredicateDesc<S>[];
   readonly witnesses: readonly PredicateDesc<S>[];
   readonly profiles: Readonly<Record<string, ProfileDesc>>;
   initialState(): S;
-  transition(state: S, trigger: T): TransitionResult<S, TName, E>;
+  transition(state: S, trigger: T): TransitionResult<S, TName, E, G, PhaseOf<S>, KindOf<T>>;
   /**
    * Which state properties differ between two states (compared with `!==`, so a shared collection
    * counts as unchanged): bit 0 is the phase, bit i + 1 is `fields[i]`. Generated for machines with
@@ -86,7 +96,7 @@ export interface MachineKernel<S, T, E, TName extends string = string> {
 }
 
 /** The loosest kernel type: what the explorer and other generic tools accept. */
-export type AnyKernel = MachineKernel<AnyState, AnyTrigger, AnyEffect, string>;
+export type AnyKernel = MachineKernel<AnyState, AnyTrigger, AnyEffect, string, string>;
 export type AnyState = { readonly phase: string } & Readonly<Record<string, unknown>>;
 export type AnyTrigger = { readonly kind: string } & Readonly<Record<string, unknown>>;
 export type AnyEffect = { readonly effect: string } & Readonly<Record<string, unknown>>;

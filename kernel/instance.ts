@@ -2,7 +2,7 @@
 // or restore when the side effect failed, so a half-applied transition can never be observed.
 
 import { fromJson, show, toJson, type DecodeProblem, type JsonValue } from "./codec.js";
-import type { FieldDesc, MachineKernel } from "./descriptor.js";
+import type { FieldDesc, MachineKernel, PhaseOf } from "./descriptor.js";
 import { invariantChecker, type InvariantChecker } from "./invariants.js";
 import type { Fired, Refusal } from "./result.js";
 import type { Value } from "./types.js";
@@ -20,7 +20,11 @@ export interface InvariantBroken {
   readonly invariants: readonly string[];
 }
 
-export type StageOutcome<S, TName extends string, E> = Staged<S, TName, E> | Refusal<TName> | InvariantBroken;
+/** `G`, `P`: the machine's guard and phase names, so a refusal is typed as exactly as the kernel's. */
+export type StageOutcome<S, TName extends string, E, G extends string = string, P extends string = string> =
+  | Staged<S, TName, E>
+  | Refusal<TName, G, P>
+  | InvariantBroken;
 
 export interface Snapshot {
   readonly machine: string;
@@ -52,7 +56,7 @@ export interface InstanceOptions {
   readonly checkInvariants?: boolean;
 }
 
-export class MachineInstance<S extends { readonly phase: string }, T, E, TName extends string> {
+export class MachineInstance<S extends { readonly phase: string }, T, E, TName extends string, G extends string = string> {
   #state: S;
   #pending: Staged<S, TName, E> | null = null;
   /** Null when invariant checks are off. */
@@ -65,7 +69,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
   #verified = false;
 
   constructor(
-    readonly kernel: MachineKernel<S, T, E, TName>,
+    readonly kernel: MachineKernel<S, T, E, TName, G>,
     state: S = kernel.initialState(),
     options: InstanceOptions = {},
   ) {
@@ -82,7 +86,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
   }
 
   /** Computes the next state without adopting it. At most one stage may be pending. */
-  stage(trigger: T): StageOutcome<S, TName, E> {
+  stage(trigger: T): StageOutcome<S, TName, E, G, PhaseOf<S>> {
     if (this.#pending !== null) {
       throw new StageMisuseError(`${this.kernel.machine}: a staged transition is still pending; commit or restore it first`);
     }
@@ -111,7 +115,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
   }
 
   /** Stage and commit in one step, for transitions with no side effect to perform in between. */
-  apply(trigger: T): Fired<S, TName, E> | Refusal<TName> | InvariantBroken {
+  apply(trigger: T): Fired<S, TName, E> | Refusal<TName, G, PhaseOf<S>> | InvariantBroken {
     const outcome = this.stage(trigger);
     return outcome.ok ? this.commit(outcome) : outcome;
   }
@@ -121,11 +125,11 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
   }
 
   /** Rebuilds an instance from a snapshot, refusing any snapshot that is malformed or breaks an invariant. */
-  static recover<S extends { readonly phase: string }, T, E, TName extends string>(
-    kernel: MachineKernel<S, T, E, TName>,
+  static recover<S extends { readonly phase: string }, T, E, TName extends string, G extends string = string>(
+    kernel: MachineKernel<S, T, E, TName, G>,
     snapshot: unknown,
     options: InstanceOptions = {},
-  ): MachineInstance<S, T, E, TName> {
+  ): MachineInstance<S, T, E, TName, G> {
     const state = decodeState(kernel, snapshot);
     return new MachineInstance(kernel, state, options);
   }
@@ -156,7 +160,7 @@ export function decodeState<S extends { readonly phase: string }>(kernel: Machin
     throw new SnapshotRejectedError(kernel.machine, problems);
   }
   const json = raw as Record<string, unknown>;
-  if (typeof json["phase"] !== "string" || !kernel.phases.includes(json["phase"])) {
+  if (typeof json["phase"] !== "string" || !(kernel.phases as readonly string[]).includes(json["phase"])) {
     problems.push({ pointer: "/state/phase", message: `expected one of ${kernel.phases.join(", ")}, got ${show(json["phase"])}` });
   }
   const state: Record<string, Value> = { phase: json["phase"] as string };

@@ -4,12 +4,13 @@
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
+import { kernelImport } from "./imports.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { compositionNames, machineNames } from "./names.js";
 import { exprCode, HelperUse, type CodeContext } from "./ts-code.js";
 
-export function compositionStatements(c: CompositionModel, kernelImport: string, machineImport: (machineFile: string) => string): StatementStructures[] {
+export function compositionStatements(c: CompositionModel, kernelSpecifier: string, machineImport: (machineFile: string) => string): StatementStructures[] {
   const n = compositionNames(c.name);
   const h = new HelperUse();
   const body: StatementStructures[] = [];
@@ -90,9 +91,8 @@ export function compositionStatements(c: CompositionModel, kernelImport: string,
     declarations: [{ name: n.kernel, type: `CompositionKernel<${n.state}>`, initializer: value }],
   });
 
-  const kernelNames = [...["AnyEffect", "AnyTrigger", "CompositionKernel"].map((name) => ({ name, isTypeOnly: true })), ...[...h.used].map((name) => ({ name }))];
   return [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: kernelImport, namedImports: kernelNames.sort((a, b) => a.name.localeCompare(b.name)) },
+    kernelImport(kernelSpecifier, h.used, ["AnyEffect", "AnyTrigger", "CompositionKernel"]),
     ...imports,
     ...body,
   ];

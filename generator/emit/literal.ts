@@ -1,9 +1,9 @@
-// Prints plain data as a TypeScript literal (unquoted keys where they are identifiers).
+// Prints plain data as a TypeScript literal (unquoted keys where they are identifiers), broken over
+// lines where it would be too wide (see layout.ts).
 
-export function literal(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "undefined";
-  if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-  if (entries.length === 0) return "{}";
-  return `{ ${entries.map(([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${literal(v)}`).join(", ")} }`;
+import { dataDoc, render } from "./layout.js";
+
+/** `indent`: the column the literal starts at, roughly (the printer indents continuation lines). */
+export function literal(value: unknown, indent = 4): string {
+  return render(dataDoc(value), indent);
 }

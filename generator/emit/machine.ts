@@ -4,12 +4,14 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
+import { kernelImport } from "./imports.js";
+import { dataDoc, fill, list, object, render, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { machineNames } from "./names.js";
-import { bindName, exprCode, fieldLocal, fieldsRead, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
+import { exprCode, fieldLocal, fieldsRead, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
 
-export function machineStatements(m: MachineModel, kernelImport: string): StatementStructures[] {
+export function machineStatements(m: MachineModel, kernelSpecifier: string): StatementStructures[] {
   const n = machineNames(m.name);
   const h = new HelperUse(true);
   const body: StatementStructures[] = [];
@@ -38,7 +40,7 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
       type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])]),
     });
   }
-  const union = (names: string[]) => (names.length > 0 ? names.join(" | ") : "never");
+  const union = (names: string[]) => (names.length === 0 ? "never" : fill(names, " | ", 120));
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.input, type: union(m.triggers.filter((t) => t.kind === "input").map(triggerType)) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.signal, type: union(m.triggers.filter((t) => t.kind === "signal").map(triggerType)) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.trigger, type: `${n.input} | ${n.signal}` });
@@ -51,8 +53,21 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     });
   }
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.effect, type: union(m.effects.map((e) => n.effectType(e.name))) });
+  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.triggerName, type: union(m.triggers.map((t) => JSON.stringify(t.name))) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.transitionName, type: union(m.transitions.map((t) => JSON.stringify(t.name))) });
-  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.result, type: `TransitionResult<${n.state}, ${n.transitionName}, ${n.effect}>` });
+  body.push({
+    kind: StructureKind.TypeAlias,
+    isExported: true,
+    name: n.guardName,
+    docs: ["Every guard name: what a GuardRejected refusal names."],
+    type: union([...new Set(m.transitions.flatMap((t) => t.guards.map((g) => JSON.stringify(g.name))))]),
+  });
+  body.push({
+    kind: StructureKind.TypeAlias,
+    isExported: true,
+    name: n.result,
+    type: `TransitionResult<${n.state}, ${n.transitionName}, ${n.effect}, ${n.guardName}, Phase, ${n.triggerName}>`,
+  });
 
   // Initial state.
   const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
@@ -65,33 +80,34 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     statements: [`return { ${init.join(", ")} };`],
   });
 
-  // Dispatch on the trigger, then one function per trigger and per transition.
+  // Guards, the transition table and its dispatcher (kernel/dispatch.ts), then one fire function
+  // per transition.
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
     declarations: [{ name: "NO_EFFECTS", type: `readonly ${n.effect}[]`, initializer: "Object.freeze([])" }],
   });
-  const handledTriggers = m.triggers.filter((t) => m.transitions.some((tr) => tr.on === t.name));
+  const guards = guardConsts(m, h);
+  for (const g of guards.consts) body.push(g);
   body.push({
-    kind: StructureKind.Function,
-    isExported: true,
-    name: "transition",
-    docs: ["Applies one trigger to a state. Pure: the given state is never modified."],
-    parameters: [
-      { name: "s", type: n.state },
-      { name: "t", type: n.trigger },
-    ],
-    returnType: n.result,
-    statements: [
-      [
-        "switch (t.kind) {",
-        ...handledTriggers.map((t) => `  case ${JSON.stringify(t.name)}: return on${t.name}(s, t);`),
-        "}",
-        `return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: (t as { readonly kind: string }).kind };`,
-      ].join("\n"),
+    kind: StructureKind.VariableStatement,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["Every transition in spec order: where it fires from, its guards in order, what it does."],
+    declarations: [
+      {
+        name: "TRANSITIONS",
+        type: `TransitionTable<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`,
+        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0),
+      },
     ],
   });
-  for (const t of handledTriggers) body.push(triggerFunction(m, t, h));
+  body.push({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["Applies one trigger to a state. Pure: the given state is never modified."],
+    declarations: [{ name: "transition", type: `(s: ${n.state}, t: ${n.trigger}) => ${n.result}`, initializer: "dispatcher(TRANSITIONS)" }],
+  });
   for (const tr of m.transitions) body.push(fireFunction(m, tr, h));
 
   // Predicates.
@@ -99,9 +115,23 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
   // `reads`: the state fields a predicate depends on (phase first, then in declaration order), so
   // the instance re-evaluates an invariant only when one of them changed.
   const order = ["phase", ...m.fields.map((f) => f.name)];
-  const reads = (p: Predicate) => literal(order.filter((f) => fieldsRead(p.expr).includes(f)));
-  const predicates = (list: readonly Predicate[]) =>
-    `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, reads: ${reads(p)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)} }`).join(",\n")}]`;
+  const reads = (p: Predicate) => dataDoc(order.filter((f) => fieldsRead(p.expr).includes(f)));
+  const predicates = (preds: readonly Predicate[]) =>
+    render(
+      list(
+        "[",
+        preds.map((p) =>
+          object([
+            ["name", JSON.stringify(p.name)],
+            ["source", JSON.stringify(p.source)],
+            ["reads", reads(p)],
+            ["holds", `(s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)}`],
+          ]),
+        ),
+        "]",
+      ),
+      2,
+    );
 
   const diffable = m.fields.length <= 31;
   const kernelValue = objectLiteral([
@@ -115,7 +145,7 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     ["triggers", literal(m.triggers.map((t) => ({ kind: t.kind, name: t.name, fields: t.fields.map((f) => ({ name: f.name, type: f.type })) })))],
     ["queryOnly", literal(m.queryOnly)],
     ["effects", literal(m.effects.map((e) => ({ name: e.name, fields: e.fields.map((f) => ({ name: f.name, type: f.type })) })))],
-    ["transitions", literal(m.transitions.map((t) => ({ name: t.name, from: t.from, on: t.on, to: t.to, guards: t.guards.map((g) => g.name) })))],
+    ["transitions", "transitionDescs(TRANSITIONS)"],
     ["invariants", predicates(m.invariants)],
     ["witnesses", predicates(m.witnesses)],
     ["profiles", literal(Object.fromEntries(m.profiles.map((p) => [p.name, p])))],
@@ -147,7 +177,7 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ["Everything the explorer, the codec and the runtime need to drive this machine."],
-    declarations: [{ name: n.kernel, type: `MachineKernel<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}>`, initializer: kernelValue }],
+    declarations: [{ name: n.kernel, type: `MachineKernel<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`, initializer: kernelValue }],
   });
 
   // The owning wrapper.
@@ -156,7 +186,7 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     isExported: true,
     name: n.instance,
     docs: [`One ${m.name} state, changed only by stage → commit (or restore).`],
-    extends: `MachineInstance<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}>`,
+    extends: `MachineInstance<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`,
     ctors: [
       {
         parameters: [
@@ -181,16 +211,9 @@ export function machineStatements(m: MachineModel, kernelImport: string): Statem
     ],
   });
 
-  const valueImports = ["decodeState", "MachineInstance", ...[...h.used].sort()];
-  const typeImports = ["InstanceOptions", "MachineKernel", "TransitionResult"];
-  return [
-    {
-      kind: StructureKind.ImportDeclaration,
-      moduleSpecifier: kernelImport,
-      namedImports: [...valueImports.map((name) => ({ name })), ...typeImports.map((name) => ({ name, isTypeOnly: true }))].sort((a, b) => a.name.localeCompare(b.name)),
-    },
-    ...body,
-  ];
+  const values = ["decodeState", "dispatcher", "MachineInstance", "transitionDescs", ...h.used];
+  const types = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult", "TransitionTable"];
+  return [kernelImport(kernelSpecifier, values, types), ...body];
 }
 
 function namedTypeCode(t: TypeDesc): string {
@@ -216,66 +239,57 @@ function docFor(t: TypeDesc): string[] {
 }
 
 
-/** Finds the one enabled transition for a trigger, or explains why none (or several) are. */
-function triggerFunction(m: MachineModel, t: TriggerModel, h: HelperUse): StatementStructures {
+/**
+ * One const per distinct guard (its name and generated code): a guard shared by several
+ * transitions is emitted once, its trigger parameter typed as the union of their triggers.
+ */
+function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructures[]; constFor: (tr: TransitionModel, i: number) => string } {
   const n = machineNames(m.name);
-  const candidates = m.transitions.filter((tr) => tr.on === t.name);
-  const preCtx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase" };
-  const lines: string[] = [];
-  for (const f of t.fields) lines.push(`const ${bindName(f.name)} = t.${f.name};`);
-  lines.push("let first = -1;", "let second = -1;", "let rejected = -1;", `let rejectedGuard = "";`);
-  candidates.forEach((tr, i) => {
-    const phaseTest = tr.from.map((p) => `s.phase === ${JSON.stringify(p)}`).join(" || ");
-    lines.push(`// ${tr.name}`);
-    lines.push(`if (${phaseTest}) {`);
-    let prefix = "  ";
-    tr.guards.forEach((g, gi) => {
-      lines.push(`${prefix}${gi === 0 ? "if" : "} else if"} (!${wrap(exprCode(g.expr, preCtx, h))}) {`);
-      lines.push(`${prefix}  if (rejected < 0) { rejected = ${i}; rejectedGuard = ${JSON.stringify(g.name)}; }`);
+  const ctx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase", bind: (f) => `t.${f}` };
+  const byKey = new Map<string, { local: string; name: string; code: string; triggers: string[]; readsTrigger: boolean }>();
+  const localOf = new Map<string, string>();
+  const taken = new Map<string, number>();
+  for (const tr of m.transitions) {
+    const trigger = m.triggers.find((t) => t.name === tr.on) as TriggerModel;
+    tr.guards.forEach((g, i) => {
+      const code = exprCode(g.expr, ctx, h);
+      const key = `${g.name}\u0000${code}`;
+      let known = byKey.get(key);
+      if (known === undefined) {
+        const count = (taken.get(g.name) ?? 0) + 1;
+        taken.set(g.name, count);
+        const local = `guard_${g.name}${count === 1 ? "" : `_${count}`}`;
+        known = { local, name: g.name, code, triggers: [], readsTrigger: /\bt\./.test(code) };
+        byKey.set(key, known);
+      }
+      const type = n.triggerType(trigger.name, trigger.kind);
+      if (!known.triggers.includes(type)) known.triggers.push(type);
+      localOf.set(`${tr.name}/${i}`, known.local);
     });
-    if (tr.guards.length > 0) lines.push(`${prefix}} else {`);
-    else prefix = "";
-    lines.push(`${prefix}  if (first < 0) first = ${i}; else if (second < 0) second = ${i};`);
-    if (tr.guards.length > 0) lines.push(`${prefix}}`);
-    lines.push("}");
-  });
-  // The enabled transition fires first; the refusals (and their name table) come after.
-  lines.push(`if (first >= 0 && second < 0) {`);
-  lines.push(`  switch (first) {`);
-  candidates.forEach((tr, i) => lines.push(`    case ${i}: return fire${tr.name}(s${t.fields.length > 0 ? ", t" : ""});`));
-  lines.push(`  }`);
-  lines.push(`}`);
-  const names = `[${candidates.map((c) => JSON.stringify(c.name)).join(", ")}] as const`;
-  lines.push(`const names = ${names};`);
-  lines.push(`if (first < 0) {`);
-  lines.push(`  if (rejected < 0) return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };`);
-  lines.push(`  return { ok: false, code: "GuardRejected", phase: s.phase, trigger: t.kind, transition: names[rejected]!, guard: rejectedGuard };`);
-  lines.push(`}`);
-  lines.push(`if (second >= 0) return { ok: false, code: "AmbiguousTransition", phase: s.phase, trigger: t.kind, transitions: [names[first]!, names[second]!] };`);
-  lines.push(`return { ok: false, code: "NoMatchingTransition", phase: s.phase, trigger: t.kind };`);
-  return {
-    kind: StructureKind.Function,
-    name: `on${t.name}`,
-    parameters: [
-      { name: "s", type: n.state },
-      { name: "t", type: n.triggerType(t.name, t.kind) },
-    ],
-    returnType: n.result,
-    statements: [lines.join("\n")],
-  };
-}
-
-function wrap(code: string): string {
-  return /^[\w.]+$/.test(code) || (code.startsWith("(") && code.endsWith(")") && balanced(code.slice(1, -1))) ? code : `(${code})`;
-}
-
-function balanced(s: string): boolean {
-  let depth = 0;
-  for (const ch of s) {
-    if (ch === "(") depth++;
-    else if (ch === ")" && --depth < 0) return false;
   }
-  return depth === 0;
+  const consts: StatementStructures[] = [...byKey.values()].map((g) => ({
+    kind: StructureKind.VariableStatement,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [
+      {
+        name: g.local,
+        type: `Guard<${n.state}, ${g.readsTrigger ? g.triggers.join(" | ") : "unknown"}, ${n.guardName}>`,
+        initializer: render(object([["name", JSON.stringify(g.name)], ["holds", `(${g.readsTrigger ? "s, t" : "s"}) => ${g.code}`]]), 0),
+      },
+    ],
+  }));
+  return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
+}
+
+function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string): Doc {
+  return object([
+    ["name", JSON.stringify(tr.name)],
+    ["on", JSON.stringify(tr.on)],
+    ["from", dataDoc(tr.from)],
+    ["to", JSON.stringify(tr.to)],
+    ["guards", list("[", tr.guards.map((_, i) => constFor(tr, i)), "]")],
+    ["fire", `fire${tr.name}`],
+  ]);
 }
 
 /** Applies one transition whose guards already passed: updates in order, then effects on the post-state. */
@@ -285,7 +299,6 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   const written = writtenFields(tr.updates);
   const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
   const lines: string[] = [];
-  for (const f of trigger.fields) lines.push(`const ${bindName(f.name)} = t.${f.name};`);
   for (const f of written) {
     const t = fieldType(f);
     lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
@@ -293,15 +306,17 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     if (t.kind === "seq") lines.push(`let w_${f} = null as ${mutableTypeCode(t)} | null;`);
     else if (isCollection(t)) lines.push(`let w_${f}: ${mutableTypeCode(t)} | null = null;`);
   }
-  const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase" };
+  const bind = (f: string) => `t.${f}`;
+  const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
   lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written)));
   const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
-  const fields = [`phase: ${phase}`, ...m.fields.map((f) => `${f.name}: ${written.includes(f.name) ? fieldLocal(f.name) : `s.${f.name}`}`)];
+  // `...s` first: the copy keeps the state's property order, so every state shares one shape.
+  const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, fieldLocal(f)] as const)]);
   // A transition that writes nothing and stays in its phase leaves the state as it was.
-  lines.push(written.length === 0 && tr.to === null ? `const next: ${n.state} = s;` : `const next: ${n.state} = { ${fields.join(", ")} };`);
+  lines.push(written.length === 0 && tr.to === null ? `const next: ${n.state} = s;` : `const next: ${n.state} = ${render(fields, 2)};`);
   let effects = "NO_EFFECTS";
   if (tr.emits.length > 0) {
-    const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase" };
+    const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
     const build = (e: TransitionModel["emits"][number]) =>
       `{ effect: ${JSON.stringify(e.effect)}${e.fields.map((f) => `, ${f.name}: ${exprCode(f.expr, postCtx, h)}`).join("")} }`;
     if (tr.emits.every((e) => e.when === null)) {
@@ -321,7 +336,7 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     kind: StructureKind.Function,
     name: `fire${tr.name}`,
     parameters: [{ name: "s", type: n.state }, ...(trigger.fields.length > 0 ? [{ name: "t", type: n.triggerType(trigger.name, trigger.kind) }] : [])],
-    returnType: n.result,
+    returnType: `Fired<${n.state}, ${n.transitionName}, ${n.effect}>`,
     statements: [lines.join("\n")],
   };
 }

@@ -11,6 +11,8 @@ export const machineNames = (machine: string) => ({
   trigger: `${machine}Trigger`,
   effect: `${machine}Effect`,
   transitionName: `${machine}TransitionName`,
+  guardName: `${machine}GuardName`,
+  triggerName: `${machine}TriggerName`,
   result: `${machine}Result`,
   kernel: `${lowerFirst(machine)}Kernel`,
   instance: `${machine}Machine`,

@@ -8,6 +8,8 @@ import { hasIdentityEquality, type TExpr, type TStmt } from "../expr/typed.js";
 export interface CodeContext {
   field(name: string, inst?: string): string;
   phase(inst?: string): string;
+  /** A trigger payload field; default: the local `b_<name>` a transition function binds. */
+  bind?(name: string): string;
 }
 
 /** Kernel helpers a module uses, collected while emitting so imports list exactly those. */
@@ -101,7 +103,7 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
     case "phase":
       return ctx.phase(e.inst);
     case "bind":
-      return bindName(e.name);
+      return ctx.bind?.(e.name) ?? bindName(e.name);
     case "var":
       return varName(e.name);
     case "not":
@@ -359,7 +361,8 @@ function freeRefs(e: TExpr, bound: ReadonlySet<string>, out: Map<string, FreeRef
       return true;
     case "bind": {
       const name = bindName(e.name);
-      if (!out.has(`b:${name}`)) out.set(`b:${name}`, { param: name, t: e.t, arg: () => name });
+      const field = e.name;
+      if (!out.has(`b:${name}`)) out.set(`b:${name}`, { param: name, t: e.t, arg: (ctx) => ctx.bind?.(field) ?? name });
       return true;
     }
     case "var": {

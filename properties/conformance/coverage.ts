@@ -38,7 +38,7 @@ export class Coverage {
   }
 
   report(options: { readonly recovery: boolean }): CoverageReport {
-    const all = sessionRuntimeKernel.transitions.map((t) => t.name);
+    const all: readonly string[] = sessionRuntimeKernel.transitions.map((t) => t.name);
     const reachable = all.filter((t) => UNREACHABLE[t] === undefined && (options.recovery || !NEEDS_RECOVERY.has(t)));
     const hit = all.filter((t) => (this.session.get(t) ?? 0) > 0);
     const opsAll = opsLifecycleKernel.transitions.map((t) => t.name);

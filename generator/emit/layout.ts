@@ -1,0 +1,65 @@
+// Lays out generated literals within a line width: a list or object stays on one line when it
+// fits, otherwise each item goes on its own line, recursively. Generated files are committed and
+// reviewed, so one changed guard must change one line, not rewrite a 7,000-character one.
+
+/** Text, or a bracketed list of items printed flat or one item per line. */
+export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[] };
+
+/** The widest generated line we aim for (the printer adds its own indentation on top). */
+export const WIDTH = 156;
+
+export function list(open: string, items: readonly Doc[], close: string): Doc {
+  return { open, close, items };
+}
+
+/** `{ k: v, ... }`; keys that are identifiers stay unquoted; a key `...x` is a spread (its value ignored). */
+export function object(entries: readonly (readonly [string, Doc])[]): Doc {
+  return list("{ ", entries.map(([k, v]) => (k.startsWith("...") ? k : prefixed(`${propertyKey(k)}: `, v))), " }");
+}
+
+/** Prints a doc whose first line starts at column `indent`; later lines are indented relative to column 0. */
+export function render(doc: Doc, indent = 0, width = WIDTH): string {
+  const flat = flatten(doc);
+  if (typeof doc === "string" || indent + flat.length <= width || doc.items.length === 0) return flat;
+  const inner = indent + 2;
+  const pad = " ".repeat(inner);
+  const items = doc.items.map((item) => `${pad}${render(item, inner, width)},`);
+  return `${doc.open.trimEnd()}\n${items.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
+}
+
+function flatten(doc: Doc): string {
+  if (typeof doc === "string") return doc;
+  if (doc.items.length === 0) return `${doc.open.trim()}${doc.close.trim()}`;
+  return `${doc.open}${doc.items.map(flatten).join(", ")}${doc.close}`;
+}
+
+/** `prefix` glued to the first line of a doc. */
+export function prefixed(prefix: string, doc: Doc): Doc {
+  return typeof doc === "string" ? prefix + doc : { ...doc, open: prefix + doc.open };
+}
+
+function propertyKey(k: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+}
+
+/** Plain data (JSON-like) as a doc. */
+export function dataDoc(value: unknown): Doc {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "undefined";
+  if (Array.isArray(value)) return list("[", value.map(dataDoc), "]");
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  return object(entries.map(([k, v]) => [k, dataDoc(v)] as const));
+}
+
+/** Items joined by `sep`, wrapped onto indented continuation lines of at most `width` characters. */
+export function fill(items: readonly string[], sep: string, width = WIDTH): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const item of items) {
+    if (line !== "" && line.length + sep.length + item.length > width) {
+      lines.push(line + sep.trimEnd());
+      line = item;
+    } else line = line === "" ? item : line + sep + item;
+  }
+  lines.push(line);
+  return lines.join("\n  ");
+}
