@@ -1349,6 +1349,7 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
   { name: "coalesced_detached_wake", source: "wakePending && unobservedCompletions == 2", reads: ["wakePending", "unobservedCompletions"], holds: (s: OpsLifecycleState): boolean => (s.wakePending && (s.unobservedCompletions === 2)) },
   { name: "pinned_records_exceed_retention", source: "retained.size == 2", reads: ["retained"], holds: (s: OpsLifecycleState): boolean => (s.retained.length === 2) }],
   profiles: { ci: { name: "ci", domains: { OpId: 2, WaitId: 2 }, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false }, deep: { name: "deep", domains: { OpId: 3, WaitId: 2 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
+  orderDependentLoops: [{ pointer: "/transitions/8/updates/0", transition: "TerminateAll", idType: "OpId", reason: "retained.push(...) makes retained's order follow the visiting order" }, { pointer: "/transitions/9/updates/0", transition: "TerminateAllSatisfyingWait", idType: "OpId", reason: "retained.push(...) makes retained's order follow the visiting order" }],
   initialState,
   transition,
   changedFields,
