@@ -19,6 +19,8 @@ export interface Canonicalizer {
   /** Replaces idx, a state's component indexes, by those of its orbit's representative. */
   canonical(idx: Float64Array): void;
   readonly method: "full" | "refined";
+  /** The components that hold ids (the only ones a renaming changes). */
+  readonly idComponents: readonly number[];
 }
 
 export interface CanonicalOptions {
@@ -103,6 +105,7 @@ function fullCanonicalizer(comps: readonly Dense<unknown>[], ids: IdSpace, idCom
   };
   return {
     method: "full",
+    idComponents: idComps,
     canonical: (idx) => {
       for (let j = 0; j < m; j++) best[j] = idx[idComps[j] as number] as number;
       for (p = 1; p < count; p++) keepSmaller(idx, idComps, best, tmp, at);
@@ -127,6 +130,7 @@ function refinedCanonicalizer(comps: readonly Dense<unknown>[], ids: IdSpace, id
   const seeds = idComps.map((c) => mixCode(0x5bd1e995, c));
   return {
     method: "refined",
+    idComponents: idComps,
     canonical: (idx) => {
       for (let slot = 0; slot < domains.length; slot++) {
         (sig[slot] as Int32Array).fill(0);

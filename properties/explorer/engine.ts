@@ -50,10 +50,21 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const canon = opts.symmetry ? canonicalizer(sys.layout, sys.ids, opts.canonical) : null;
   const idx = new Float64Array(sys.layout.components.length);
   // Successors of the state just decoded (near): reuse its component indexes for unchanged fields.
+  const idComps = canon?.idComponents ?? [];
+  const decoded = codec.decoded;
+  // A successor whose id components all equal those of the (canonical) state just decoded is
+  // canonical as it is: only id components take part in the minimisation.
+  const sameIdsAsDecoded = (): boolean => {
+    for (let j = 0; j < idComps.length; j++) {
+      const c = idComps[j] as number;
+      if (idx[c] !== decoded[c]) return false;
+    }
+    return true;
+  };
   const canonicalKey = (s: S, near: boolean): StateKey => {
     const code = codec.indexes(s, idx, near);
     if (code < 0) return code;
-    canon?.canonical(idx);
+    if (!(near && sameIdsAsDecoded())) canon?.canonical(idx);
     return codec.fromIndexes(idx);
   };
   const keyOf = canon ? (s: S): StateKey => canonicalKey(s, false) : (s: S): StateKey => codec.encode(s);

@@ -31,6 +31,8 @@ export interface KeyCodec<S> {
   indexes(s: S, out: Float64Array, near: boolean): number;
   /** The key of a state given by its component indexes. */
   fromIndexes(idx: Float64Array): StateKey;
+  /** The component indexes of the state last decoded. */
+  readonly decoded: Float64Array;
 }
 
 function indexesOf<S>(layout: Layout<S>, scratch: unknown[], last: unknown[], lastIdx: Float64Array): (s: S, out: Float64Array, near: boolean) => number {
@@ -124,6 +126,7 @@ function numberCodec<S>(layout: Layout<S>): KeyCodec<S> {
     },
     problem: problemOf(layout, new Array<unknown>(n)),
     indexes: indexesOf(layout, new Array<unknown>(n), out, baseIdx),
+    decoded: baseIdx,
     fromIndexes: (idx) => {
       let key = 0;
       for (let i = 0; i < n; i++) key = key * (sizes[i] as number) + (idx[i] as number);
@@ -189,6 +192,7 @@ function stringCodec<S>(layout: Layout<S>): KeyCodec<S> {
     },
     problem: problemOf(layout, new Array<unknown>(n)),
     indexes: indexesOf(layout, new Array<unknown>(n), out, baseIdx),
+    decoded: baseIdx,
     fromIndexes: (idx) => {
       let at = 0;
       for (let i = 0; i < n; i++) {
