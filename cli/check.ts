@@ -16,6 +16,7 @@ import {
   exploreComposition,
   exploreMachine,
   UnknownProfileError,
+  boundedText,
   type ExploreProgress,
   type ExploreResult,
   type Trace,
@@ -29,7 +30,8 @@ export interface CheckArgs {
   readonly profile?: string;
   readonly json: boolean;
   readonly maxStates?: number;
-  readonly symmetry: boolean;
+  /** Overrides every profile's symmetry (--symmetry / --no-symmetry); undefined: as the profile says. */
+  readonly symmetry?: boolean;
   readonly showWitness: boolean;
   readonly traceDir: string;
   readonly specDir: string;
@@ -193,7 +195,7 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
     const progress = progressReporter(spec.name);
     const options = {
       profile,
-      symmetry: args.symmetry ? true : undefined,
+      ...(args.symmetry !== undefined ? { symmetry: args.symmetry } : {}),
       ...(args.maxStates !== undefined ? { maxStates: args.maxStates } : {}),
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     };
@@ -219,10 +221,19 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
   return checked.every((c) => c.result.ok) ? ExitCode.Ok : ExitCode.Failed;
 }
 
+/** "ok", "ok (bounded: ...)" or "FAIL (n)"; the short form of the bound goes in the table. */
+function verdictOf(r: ExploreResult): { readonly code: "ok" | "ok-bounded" | "fail"; readonly text: string } {
+  if (!r.ok) return { code: "fail", text: `FAIL (${r.violations.length})` };
+  if (!r.bounded) return { code: "ok", text: "ok" };
+  const parts = [r.bounded.pruned > 0 ? "pruned" : "", r.bounded.beyondMaxDepth > 0 ? `depth ${r.bounded.maxDepth ?? ""}`.trimEnd() : ""].filter(Boolean);
+  return { code: "ok-bounded", text: `ok (bounded: ${parts.join(", ")})` };
+}
+
 function jsonOf(c: CheckedSpec): Record<string, unknown> {
   const r = c.result;
   return {
     spec: c.spec,
+    verdict: verdictOf(r).code,
     ...r,
     violations: r.violations.map((v, i) => ({ ...v, traceLength: v.trace ? v.trace.steps.length : null, traceFile: c.traceFiles[i] ?? null })),
     witnesses: r.witnesses.map((w, i) => ({ ...w, traceFile: c.witnessFiles[i] ?? null })),
@@ -253,13 +264,13 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
       r.maxDepth !== null && r.depth >= r.maxDepth ? `${r.depth} (max)` : String(r.depth),
       formatTime(r.durationMs),
       n(r.statesPerSecond),
-      r.ok ? "ok" : `FAIL (${r.violations.length})`,
+      verdictOf(r).text,
     ]);
   }
   const out = [table(rows)];
   const notes: string[] = [];
   for (const c of checked) {
-    if (c.result.symmetry) notes.push(`${c.spec}: symmetry reduction on; ${n(c.result.distinctStates)} states are canonical representatives (id values renamed)`);
+    if (c.result.symmetry) notes.push(`${c.spec}: symmetry reduction on; ${n(c.result.distinctStates)} states, one canonical representative per orbit of id renamings (${c.result.canonicalMethod ?? "full"} minimisation)`);
     const cov = c.result.coverage;
     const leftOut = cov.leftOut?.length ?? 0;
     if (leftOut > 0) notes.push(`${c.spec}: ${leftOut} instance transition${leftOut === 1 ? "" : "s"} declared left out of the composition (with reasons; see --json coverage.leftOut)`);
@@ -270,7 +281,10 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
       ].filter(Boolean);
       notes.push(`${c.spec}: coverage only (not violations in a composition): ${parts.join(", ")} (see --json coverage)`);
     }
-    if (c.result.pruned > 0) notes.push(`${c.spec}: ${n(c.result.pruned)} successors pruned (beyond the profile's bounds: maxCollectionSize, the delivery queue, or an int bound)`);
+    if (c.result.ok && c.result.bounded) {
+      const why = c.result.pruned > 0 ? "; pruned: beyond maxCollectionSize, the delivery queue or an int bound" : "";
+      notes.push(`${c.spec}: bounded verdict: ${boundedText(c.result.bounded)}${why} ("complete": true in the profile makes this fail)`);
+    } else if (c.result.pruned > 0) notes.push(`${c.spec}: ${n(c.result.pruned)} successors pruned (beyond the profile's bounds: maxCollectionSize, the delivery queue, or an int bound)`);
   }
   if (notes.length > 0) out.push("", ...notes);
   const failing = checked.filter((c) => !c.result.ok);
@@ -307,7 +321,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
  */
 export function checkAll(io: Io): Promise<number> {
   return checkCommand(
-    { specs: [], all: true, json: false, symmetry: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", root: process.cwd() },
+    { specs: [], all: true, json: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", root: process.cwd() },
     io,
   );
 }
@@ -327,7 +341,8 @@ export function registerCheck(program: Command, io: Io, result: { code: number }
     .option("--profile <name>", "check profile (default: ci if the spec has it, else its first)")
     .option("--json", "print one JSON document with every result")
     .option("--max-states <n>", "stop with a state-limit violation after this many distinct states")
-    .option("--symmetry", "treat identifier values as interchangeable (symmetry reduction)")
+    .option("--symmetry", "treat identifier values as interchangeable (symmetry reduction), whatever the profile says")
+    .option("--no-symmetry", "turn the profile's symmetry reduction off")
     .option("--show-witness", "print and write a trace for every reached witness")
     .option("--trace-dir <dir>", "where to write trace files", ".tmp/traces")
     .option("--spec <dir>", "directory of spec files", "spec")
@@ -352,7 +367,7 @@ export function registerCheck(program: Command, io: Io, result: { code: number }
             ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
             json: opts.json === true,
             ...(maxStates !== undefined ? { maxStates } : {}),
-            symmetry: opts.symmetry === true,
+            ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
             showWitness: opts.showWitness === true,
             traceDir: opts.traceDir,
             specDir: opts.spec,

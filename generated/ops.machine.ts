@@ -1260,6 +1260,20 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
       symmetry: false,
     },
   },
+  orderDependentLoops: [
+    {
+      pointer: "/transitions/8/updates/0",
+      transition: "TerminateAll",
+      idType: "OpId",
+      reason: "retained.push(...) makes retained's order follow the visiting order",
+    },
+    {
+      pointer: "/transitions/9/updates/0",
+      transition: "TerminateAllSatisfyingWait",
+      idType: "OpId",
+      reason: "retained.push(...) makes retained's order follow the visiting order",
+    },
+  ],
   initialState,
   transition,
   changedFields,

@@ -152,6 +152,7 @@ export function checkProfiles(
       maxStates: p.maxStates ?? null,
       allowDeadlockIn: p.allowDeadlockIn ?? [],
       symmetry: p.symmetry ?? false,
+      ...(p.complete === true ? { complete: true } : {}),
     });
   }
   return out;

@@ -10,6 +10,7 @@ import type { TExpr } from "./expr/typed.js";
 import type { CompositionModel, EntryModel, MachineModel, RouteModel } from "./model.js";
 import type { CompositionJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
+import { symmetryRefusals } from "./symmetry-check.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
 import { checkLeftOut } from "./check-left-out.js";
 
@@ -165,6 +166,8 @@ export function checkComposition(
   const phases = [...new Set(instances.flatMap((i) => i.machine.phaseType.values))];
   const terminal = phases.filter((ph) => instances.every((i) => !i.machine.phaseType.values.includes(ph) || i.machine.terminalPhases.includes(ph)));
   const profiles = checkProfiles(r, json.check, idTypes, allTypes, phases, terminal);
+  const composed = instances.map((i) => ({ instance: i.name, file: i.machine.file, loops: i.machine.orderDependentLoops }));
+  for (const refusal of symmetryRefusals([], profiles, composed)) r.error("symmetry-order-dependent", refusal.message, refusal.pointer, refusal.hint);
 
   if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
   return {

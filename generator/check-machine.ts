@@ -10,7 +10,9 @@ import type { MachineJson, PayloadsJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
 import { machineNames } from "./emit/names.js";
+import { orderDependentLoops } from "./loop-order.js";
 import { parseTypeExpr } from "./type-expr.js";
+import { symmetryRefusals, type OrderDependentLoop } from "./symmetry-check.js";
 
 const RESERVED_TYPE_NAMES = ["Phase", "Option", "Set", "Seq", "Map", "bool"];
 /** Types the generated module imports from the kernel or uses from TypeScript's library (see emit/). */
@@ -170,6 +172,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   // Transitions.
   const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
   const transitions: TransitionModel[] = [];
+  const loops: OrderDependentLoop[] = [];
   const transitionNames = new Set<string>();
   const handled = new Set<string>();
   let unknownOn = false;
@@ -253,6 +256,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       for (const e of res.errors) report(p, src, e);
       if (res.errors.length > 0) ok = false;
       updates.push(...res.typed);
+      for (const l of orderDependentLoops(res.typed)) loops.push({ pointer: p, source: src, transition: tj.name, ...l });
       facts = res.facts;
     });
 
@@ -340,6 +344,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
 
   const idTypes = types.filter((t) => t.value.kind === "id" && usedTypes.has(t.name)).map((t) => t.name);
   const profiles = checkProfiles(r, json.check, idTypes, named, phases, terminal);
+  for (const refusal of symmetryRefusals(loops, profiles, [])) r.error("symmetry-order-dependent", refusal.message, refusal.pointer, refusal.hint);
 
   if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
   return {
@@ -358,6 +363,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       queryOnly,
       effects,
       transitions,
+      orderDependentLoops: loops,
       invariants,
       witnesses,
       profiles,

@@ -37,6 +37,7 @@ export type DiagnosticCode =
   | "route-missing-binding"
   | "route-extra-binding"
   | "bad-profile"
+  | "symmetry-order-dependent"
   | "policy-unknown-kind"
   | "policy-unknown-value"
   | "policy-unused-decision"

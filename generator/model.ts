@@ -4,6 +4,17 @@
 import type { ProfileDesc } from "../kernel/descriptor.js";
 import type { TypeDesc } from "../kernel/types.js";
 import type { TExpr, TStmt } from "./expr/typed.js";
+import type { OrderDependence } from "./loop-order.js";
+
+/** A `for` loop over ids whose body depends on the visiting order, where it is in the spec. */
+export interface OrderDependentLoop {
+  /** JSON pointer of the update string that holds it. */
+  readonly pointer: string;
+  readonly source: string;
+  readonly transition: string;
+  readonly loopVar: string;
+  readonly dependence: OrderDependence;
+}
 
 export interface Named<T> {
   readonly name: string;
@@ -66,6 +77,8 @@ export interface MachineModel {
   readonly queryOnly: readonly string[];
   readonly effects: readonly TriggerModel[];
   readonly transitions: readonly TransitionModel[];
+  /** `for` loops whose outcome depends on the order they visit ids in (symmetry must be off). */
+  readonly orderDependentLoops: readonly OrderDependentLoop[];
   readonly invariants: readonly Predicate[];
   readonly witnesses: readonly Predicate[];
   readonly profiles: readonly ProfileDesc[];

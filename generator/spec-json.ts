@@ -33,6 +33,7 @@ export interface ProfileJson {
   maxStates?: number;
   allowDeadlockIn?: string[];
   symmetry?: boolean;
+  complete?: boolean;
 }
 
 export interface CheckJson {

@@ -47,6 +47,14 @@ export interface PredicateDesc<S> {
   holds(state: S): boolean;
 }
 
+export interface OrderDependentLoopDesc {
+  /** JSON pointer of the update in the spec file. */
+  readonly pointer: string;
+  readonly transition: string;
+  readonly idType: string;
+  readonly reason: string;
+}
+
 export interface ProfileDesc {
   readonly name: string;
   /** Number of symbolic values per identifier type. */
@@ -63,6 +71,8 @@ export interface ProfileDesc {
   /** Non-terminal phases in which having no enabled trigger is acceptable. */
   readonly allowDeadlockIn: readonly string[];
   readonly symmetry: boolean;
+  /** Fail the check if anything was pruned or left beyond maxDepth (absent: false). */
+  readonly complete?: boolean;
 }
 
 /**
@@ -85,6 +95,11 @@ export interface MachineKernel<S, T, E, TName extends string = string, G extends
   readonly invariants: readonly PredicateDesc<S>[];
   readonly witnesses: readonly PredicateDesc<S>[];
   readonly profiles: Readonly<Record<string, ProfileDesc>>;
+  /**
+   * `for` loops over ids whose outcome depends on the order they visit them in (absent: none).
+   * Renaming ids does not commute with such a machine, so symmetry reduction is refused for it.
+   */
+  readonly orderDependentLoops?: readonly OrderDependentLoopDesc[];
   initialState(): S;
   transition(state: S, trigger: T): TransitionResult<S, TName, E, G, PhaseOf<S>, KindOf<T>>;
   /**

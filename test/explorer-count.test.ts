@@ -110,8 +110,7 @@ describe("symmetry reduction", () => {
     const sym = exploreMachine(bag, { profile: "wide", symmetry: true });
     expect(sym.symmetry).toBe(true);
     expect(sym.distinctStates).toBeLessThan(plain.distinctStates);
-    // Renaming ids in order of first appearance, the Option before the Set, is exact for Bag: one
-    // state per orbit of the key permutations (in general it is sound but may keep a few more).
+    // One state per orbit of the key permutations (see also test/explorer-symmetry.test.ts).
     expect(sym.distinctStates).toBe(orbits(expected.states, 4));
     expect(sym.violations.map((v) => [v.kind, v.name])).toEqual(plain.violations.map((v) => [v.kind, v.name]));
     expect(sym.witnesses.map((w) => [w.name, w.reached, w.depth])).toEqual(plain.witnesses.map((w) => [w.name, w.reached, w.depth]));

@@ -149,6 +149,9 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     ["invariants", predicates(m.invariants)],
     ["witnesses", predicates(m.witnesses)],
     ["profiles", literal(Object.fromEntries(m.profiles.map((p) => [p.name, p])))],
+    ...(m.orderDependentLoops.length > 0
+      ? [["orderDependentLoops", literal(m.orderDependentLoops.map((l) => ({ pointer: l.pointer, transition: l.transition, idType: l.dependence.idType, reason: l.dependence.reason })))] as const]
+      : []),
     ["initialState", "initialState"],
     ["transition", "transition"],
     ...(diffable ? [["changedFields", "changedFields"] as const] : []),

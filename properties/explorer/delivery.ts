@@ -6,7 +6,7 @@ import type { AnyTrigger, FieldDesc } from "../../kernel/descriptor.js";
 import type { Value } from "../../kernel/types.js";
 import { denseOf, OUT_OF_DOMAIN, type Dense, type DenseContext } from "./dense.js";
 import { ExploreSetupError } from "./errors.js";
-import type { Renaming } from "./renaming.js";
+import { mixCode, type FeatureSink, type Renaming } from "./renaming.js";
 
 export interface Delivery {
   readonly route: number;
@@ -67,9 +67,10 @@ export function deliveryDense(routes: readonly RouteShape[], ctx: DenseContext):
       }
       return { route, trigger };
     },
-    visitIds: (d: Delivery, r: Renaming) => {
+    idFeatures: (d: Delivery, code: number, sink: FeatureSink) => {
       const p = partOf(d);
-      p.denses.forEach((dn, j) => dn.visitIds(d.trigger[p.names[j] as string] as Value, r));
+      const c = mixCode(code, d.route);
+      p.denses.forEach((dn, j) => dn.idFeatures(d.trigger[p.names[j] as string] as Value, mixCode(c, j), sink));
     },
     rename: (d: Delivery, r: Renaming) => {
       const p = partOf(d);

@@ -8,7 +8,7 @@ import { describeType } from "../../kernel/types.js";
 import { Binomials, sortPairs, sortPrefix } from "./binomial.js";
 import { ExploreSetupError } from "./errors.js";
 import type { IdSpace } from "./ids.js";
-import type { Renaming } from "./renaming.js";
+import { mixCode, type FeatureSink, type Renaming } from "./renaming.js";
 
 /** Returned by `index` for a value outside the type (an int out of range, an unknown id or enum value). */
 export const OUT_OF_DOMAIN = -1;
@@ -22,15 +22,18 @@ export interface Dense<V> {
   /** Number of values; index(v) is in 0..size-1. */
   readonly size: number;
   readonly hasIds: boolean;
-  /** Set, Seq or Map: symmetry reduction walks these after the scalar components. */
+  /** Set, Seq or Map. */
   readonly collection: boolean;
   readonly describe: string;
   /** The value's index, or OUT_OF_DOMAIN / OVER_BOUND. */
   index(v: V): number;
   value(i: number): V;
-  /** Registers the id values inside v, in a canonical walk order. */
-  visitIds(v: V, r: Renaming): void;
-  /** v with every id value renamed (after visitIds has registered them). */
+  /**
+   * Reports every id occurrence in v with a context code that renaming ids does not change (where in
+   * v it sits: a Seq position, the value next to a Map key...), so equal codes survive renaming.
+   */
+  idFeatures(v: V, code: number, sink: FeatureSink): void;
+  /** v with every id value renamed. */
   rename(v: V, r: Renaming): V;
 }
 
@@ -78,8 +81,8 @@ export function allValues<V>(d: Dense<V>, limit: number): V[] {
   return out;
 }
 
-function noIds<V>(): Pick<Dense<V>, "hasIds" | "collection" | "visitIds" | "rename"> {
-  return { hasIds: false, collection: false, visitIds: () => undefined, rename: (v: V) => v };
+function noIds<V>(): Pick<Dense<V>, "hasIds" | "collection" | "idFeatures" | "rename"> {
+  return { hasIds: false, collection: false, idFeatures: () => undefined, rename: (v: V) => v };
 }
 
 function boolDense(): Dense<Value> {
@@ -130,13 +133,13 @@ function idDense(type: string, ctx: DenseContext): Dense<Value> {
     collection: false,
     index: lookup,
     value: (i) => d.values[i] as string,
-    visitIds: (v, r) => {
+    idFeatures: (v, code, sink) => {
       const i = lookup(v);
-      if (i >= 0) r.see(d.slot, i);
+      if (i >= 0) sink(d.slot, i, code);
     },
     rename: (v, r) => {
       const i = lookup(v);
-      return i >= 0 ? (d.values[r.see(d.slot, i)] as string) : v;
+      return i >= 0 ? (d.values[r.to(d.slot, i)] as string) : v;
     },
   };
 }
@@ -153,8 +156,8 @@ function optionDense(of: Dense<Value>): Dense<Value> {
       return i < 0 ? i : i + 1;
     },
     value: (i) => (i === 0 ? null : of.value(i - 1)),
-    visitIds: (v, r) => {
-      if (v !== null) of.visitIds(v, r);
+    idFeatures: (v, code, sink) => {
+      if (v !== null) of.idFeatures(v, mixCode(code, 1), sink);
     },
     rename: (v, r) => (v === null ? null : of.rename(v, r)),
   };
@@ -209,15 +212,9 @@ function setDense(of: Dense<Value>, maxSize: number, what: string): Dense<Value>
       for (let j = 0; j < k; j++) out.add(of.value(e[j] as number));
       return out;
     },
-    visitIds: (v, r) => {
-      if (!of.hasIds) return;
-      let len = 0;
-      for (const x of v as ReadonlySet<Value>) {
-        const i = of.index(x);
-        if (i >= 0 && len < e.length) e[len++] = i;
-      }
-      sortPrefix(e, len);
-      for (let j = 0; j < len; j++) of.visitIds(of.value(e[j] as number), r);
+    idFeatures: (v, code, sink) => {
+      const c = mixCode(code, 2);
+      for (const x of v as ReadonlySet<Value>) of.idFeatures(x, c, sink);
     },
     rename: (v, r) => {
       if (!of.hasIds) return v;
@@ -260,8 +257,8 @@ export function seqDense<V>(of: Dense<V>, maxSize: number, what: string): Dense<
       }
       return out;
     },
-    visitIds: (v, r) => {
-      for (const x of v) of.visitIds(x, r);
+    idFeatures: (v, code, sink) => {
+      for (let j = 0; j < v.length; j++) of.idFeatures(v[j] as V, mixCode(code, 3 + j), sink);
     },
     rename: (v, r) => (of.hasIds ? v.map((x) => of.rename(x, r)) : v),
   };
@@ -317,18 +314,11 @@ function mapDense(key: Dense<Value>, val: Dense<Value>, maxSize: number, what: s
       for (let j = 0; j < k; j++) out.set(key.value(ks[j] as number), values[j] as Value);
       return out;
     },
-    visitIds: (v, r) => {
-      const mp = v as ReadonlyMap<Value, Value>;
-      let len = 0;
-      for (const kv of mp.keys()) {
-        const i = key.index(kv);
-        if (i >= 0 && len < ks.length) ks[len++] = i;
-      }
-      sortPrefix(ks, len);
-      for (let j = 0; j < len; j++) {
-        const kv = key.value(ks[j] as number);
-        key.visitIds(kv, r);
-        val.visitIds(mp.get(kv) as Value, r);
+    idFeatures: (v, code, sink) => {
+      // A key's code includes its value when renaming cannot change the value, and vice versa.
+      for (const [kv, vv] of v as ReadonlyMap<Value, Value>) {
+        key.idFeatures(kv, mixCode(code, val.hasIds ? -1 : val.index(vv)), sink);
+        val.idFeatures(vv, mixCode(code, key.hasIds ? -2 : -3 - key.index(kv)), sink);
       }
     },
     rename: (v, r) => {

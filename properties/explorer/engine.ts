@@ -3,10 +3,11 @@
 // each violation a shortest one; its trace is rebuilt afterwards from parent links.
 
 import { describeRefusal } from "../../kernel/result.js";
-import { canonicalizer } from "./canonical.js";
+import { canonicalizer, type CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
 import { ExploreSetupError } from "./errors.js";
 import { buildTrace, type FinalStep } from "./paths.js";
+import { boundedText } from "./result.js";
 import type { ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 import { keyCodec, type StateKey } from "./state-key.js";
 import { createStore } from "./store.js";
@@ -22,6 +23,8 @@ export interface EngineOptions {
   readonly store?: "auto" | "hash";
   /** End the exploration as soon as this violation is recorded (see ExploreOptions). */
   readonly stopOnViolation?: { readonly kind: ViolationKind; readonly name: string };
+  /** How symmetry picks representatives (tests force the refined method with a low fullLimit). */
+  readonly canonical?: CanonicalOptions;
 }
 
 interface Finding<S> {
@@ -44,15 +47,28 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const codec = keyCodec(sys.layout);
-  const canon = opts.symmetry ? canonicalizer(sys.layout, sys.ids) : null;
-  const keyOf = canon ? (s: S): StateKey => codec.encode(canon(s)) : (s: S): StateKey => codec.encode(s);
-  // Successors of the state just decoded: reuse its component indexes for unchanged fields.
-  const successorKey = canon
-    ? (s: S): StateKey => {
-        const c = canon(s);
-        return c === s ? codec.encodeNear(s) : codec.encode(c);
-      }
-    : (s: S): StateKey => codec.encodeNear(s);
+  const canon = opts.symmetry ? canonicalizer(sys.layout, sys.ids, opts.canonical) : null;
+  const idx = new Float64Array(sys.layout.components.length);
+  // Successors of the state just decoded (near): reuse its component indexes for unchanged fields.
+  const idComps = canon?.idComponents ?? [];
+  const decoded = codec.decoded;
+  // A successor whose id components all equal those of the (canonical) state just decoded is
+  // canonical as it is: only id components take part in the minimisation.
+  const sameIdsAsDecoded = (): boolean => {
+    for (let j = 0; j < idComps.length; j++) {
+      const c = idComps[j] as number;
+      if (idx[c] !== decoded[c]) return false;
+    }
+    return true;
+  };
+  const canonicalKey = (s: S, near: boolean): StateKey => {
+    const code = codec.indexes(s, idx, near);
+    if (code < 0) return code;
+    if (!(near && sameIdsAsDecoded())) canon?.canonical(idx);
+    return codec.fromIndexes(idx);
+  };
+  const keyOf = canon ? (s: S): StateKey => canonicalKey(s, false) : (s: S): StateKey => codec.encode(s);
+  const successorKey = canon ? (s: S): StateKey => canonicalKey(s, true) : (s: S): StateKey => codec.encodeNear(s);
   const store = createStore(codec.kind, opts.store === "hash" ? Infinity : codec.keySpace);
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
@@ -120,6 +136,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   let depth = 0;
   let levelEnd = 1;
   let pruned = 0;
+  let beyondMaxDepth = 0;
   let stepsTried = 0;
   let limitHit = false;
   let peakMemory = memoryNow();
@@ -168,8 +185,12 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
           accept: (x) => x.ok && sys.effectRangeProblem(x)?.name === name,
         });
       }
-      if (!expand) continue;
       const k = successorKey(r.state);
+      if (!expand) {
+        // A successor not yet stored is a state the depth bound leaves unexplored.
+        if ((typeof k !== "number" || k >= 0) && !store.has(k)) beyondMaxDepth++;
+        continue;
+      }
       if (typeof k === "number" && k < 0) {
         if (k === OVER_BOUND) pruned++;
         else {
@@ -223,6 +244,9 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       trace: null,
     });
   } else if (!stopped) {
+    if (sys.profile.complete && (pruned > 0 || beyondMaxDepth > 0)) {
+      violations.push({ kind: "incomplete", name: "complete", message: `profile ${sys.profile.name} requires a complete exploration, but ${boundedText({ pruned, beyondMaxDepth, maxDepth })}`, trace: null });
+    }
     if (sys.coverageIsChecked) {
       for (const p of unreachedPhases) violations.push({ kind: "unreachable-phase", name: p, message: `phase ${p} is never entered`, trace: null });
       for (const t of unfired) violations.push({ kind: "dead-transition", name: t, message: `transition ${t} never fires`, trace: null });
@@ -261,7 +285,9 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     witnesses: witnessResults,
     invariantsChecked: invariants.length,
     pruned,
+    bounded: pruned > 0 || beyondMaxDepth > 0 ? { pruned, beyondMaxDepth, maxDepth } : null,
     symmetry: canon !== null,
+    canonicalMethod: canon?.method ?? null,
     keyKind: codec.kind,
     storeBytes,
     bytesPerState: Math.round(storeBytes / Math.max(1, store.size)),

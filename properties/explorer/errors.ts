@@ -16,3 +16,16 @@ export class UnknownProfileError extends Error {
 export class ExploreSetupError extends Error {
   readonly code = "ExploreSetup";
 }
+
+/** Symmetry was asked for a machine whose transitions depend on the order of ids (see generator/loop-order.ts). */
+export class SymmetryUnsoundError extends ExploreSetupError {
+  readonly reason = "SymmetryUnsound";
+  constructor(
+    readonly specFile: string,
+    readonly pointer: string,
+    readonly transition: string,
+    detail: string,
+  ) {
+    super(`symmetry reduction is unsound here: ${specFile} at ${pointer}: transition ${transition} ${detail}; drop symmetry (--no-symmetry) or make the loop order-insensitive`);
+  }
+}

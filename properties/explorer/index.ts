@@ -6,33 +6,44 @@ import { judgeCompositionCoverage } from "./composition-coverage.js";
 import { compositionSystem } from "./composition-system.js";
 import { explore } from "./engine.js";
 import { machineSystem } from "./machine-system.js";
+import { SymmetryUnsoundError } from "./errors.js";
 import { selectProfile } from "./profile.js";
 import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult } from "./result.js";
 
-export { ExploreSetupError, UnknownProfileError } from "./errors.js";
+export { ExploreSetupError, SymmetryUnsoundError, UnknownProfileError } from "./errors.js";
 export { compositionSystem, type ComposedState } from "./composition-system.js";
 export { machineSystem } from "./machine-system.js";
 export { replayTrace, type ReplayResult, type ReplayRow } from "./replay.js";
-export { DEFAULT_MAX_STATES } from "./result.js";
-export type { ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
+export { boundedText, DEFAULT_MAX_STATES } from "./result.js";
+export type { Bounded, ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 export type { StepResult, System } from "./system.js";
 export type { Trace, TraceStep } from "./trace.js";
 
 export function exploreMachine(kernel: AnyKernel, options: ExploreOptions): ExploreResult {
   const profile = selectProfile(`machine ${kernel.machine}`, kernel.profiles, options.profile);
-  return explore(machineSystem(kernel, profile), engineOptions(options, profile.maxStates, profile.symmetry));
+  const opts = engineOptions(options, profile.maxStates, profile.symmetry);
+  if (opts.symmetry) refuseOrderDependent(kernel);
+  return explore(machineSystem(kernel, profile), opts);
 }
 
 export function exploreComposition(kernel: CompositionKernel<unknown>, options: ExploreOptions): ExploreResult {
   const profile = selectProfile(`composition ${kernel.composition}`, kernel.profiles, options.profile);
-  const result = explore(compositionSystem(kernel, profile), engineOptions(options, profile.maxStates, profile.symmetry));
-  return judgeCompositionCoverage(result, kernel.leftOut);
+  const opts = engineOptions(options, profile.maxStates, profile.symmetry);
+  if (opts.symmetry) for (const k of Object.values(kernel.instances)) refuseOrderDependent(k);
+  return judgeCompositionCoverage(explore(compositionSystem(kernel, profile), opts), kernel.leftOut);
+}
+
+/** Symmetry is sound only when renaming ids commutes with every transition. */
+function refuseOrderDependent(kernel: AnyKernel): void {
+  const loop = kernel.orderDependentLoops?.[0];
+  if (loop) throw new SymmetryUnsoundError(kernel.specFile, loop.pointer, loop.transition, `loops over ${loop.idType} ids in id order and depends on that order (${loop.reason})`);
 }
 
 function engineOptions(o: ExploreOptions, profileMax: number | null, profileSymmetry: boolean) {
   return {
     maxStates: o.maxStates ?? profileMax ?? DEFAULT_MAX_STATES,
     symmetry: o.symmetry ?? profileSymmetry,
+    ...(o.canonical ? { canonical: o.canonical } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.stopOnViolation ? { stopOnViolation: o.stopOnViolation } : {}),
   };

@@ -1,43 +1,27 @@
-// A renaming of identifier values for symmetry reduction: per id type, old index → new index,
-// assigned in order of first appearance while a state is walked.
+// A renaming of identifier values for symmetry reduction: per id type, old index → new index (a
+// permutation of the profile's domain). The identity until set.
 
 import type { IdSpace } from "./ids.js";
 
 export class Renaming {
   readonly map: Int32Array[];
-  readonly next: Int32Array;
 
   constructor(space: IdSpace) {
-    const domains = space.all;
-    this.map = domains.map((d) => new Int32Array(d.values.length).fill(-1));
-    this.next = new Int32Array(domains.length);
+    this.map = space.all.map((d) => Int32Array.from(d.values, (_, i) => i));
   }
 
-  reset(): void {
-    for (const m of this.map) m.fill(-1);
-    this.next.fill(0);
+  /** The new index of `old` in slot `slot`. */
+  to(slot: number, old: number): number {
+    return (this.map[slot] as Int32Array)[old] as number;
   }
+}
 
-  /** Whether every id seen so far keeps its index (the walked state is already canonical). */
-  isIdentity(): boolean {
-    for (const m of this.map) {
-      for (let i = 0; i < m.length; i++) {
-        const v = m[i] as number;
-        if (v >= 0 && v !== i) return false;
-      }
-    }
-    return true;
-  }
+/** Receives, for every id occurrence in a value, its slot, index and a rename-invariant context code. */
+export type FeatureSink = (slot: number, id: number, code: number) => void;
 
-  /** The new index of `old` in slot `slot`, assigning the next free one on first sight. */
-  see(slot: number, old: number): number {
-    const m = this.map[slot] as Int32Array;
-    let v = m[old] as number;
-    if (v < 0) {
-      v = this.next[slot] as number;
-      m[old] = v;
-      this.next[slot] = v + 1;
-    }
-    return v;
-  }
+/** Mixes a context code with a small number (position, enum index...) into a new 32-bit code. */
+export function mixCode(code: number, x: number): number {
+  let h = Math.imul(code ^ Math.imul(x + 0x61c88647, 0x85ebca6b), 0x9e3779b1);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 13);
 }

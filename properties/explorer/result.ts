@@ -13,7 +13,8 @@ export type ViolationKind =
   | "route-refused"
   | "unfired-transition"
   | "left-out-fired"
-  | "state-limit";
+  | "state-limit"
+  | "incomplete";
 
 export interface Violation {
   readonly kind: ViolationKind;
@@ -68,12 +69,33 @@ export interface ExploreResult {
   readonly invariantsChecked: number;
   /** Successors dropped because a collection or the delivery queue exceeded maxCollectionSize. */
   readonly pruned: number;
+  /**
+   * Why the verdict covers only part of the state space (null: nothing was cut off): successors
+   * pruned at the profile's bounds, and new successors of states at maxDepth left unexplored.
+   */
+  readonly bounded: Bounded | null;
   readonly symmetry: boolean;
+  /** How symmetry picks representatives (see canonical.ts); null without symmetry. */
+  readonly canonicalMethod: "full" | "refined" | null;
   readonly keyKind: "number" | "string";
   readonly storeBytes: number;
   readonly bytesPerState: number;
   /** Peak of heap used plus array buffers, sampled during the run. */
   readonly peakMemoryBytes: number;
+}
+
+export interface Bounded {
+  readonly pruned: number;
+  readonly beyondMaxDepth: number;
+  readonly maxDepth: number | null;
+}
+
+/** "980 successors pruned, 12 beyond maxDepth 14". */
+export function boundedText(b: Bounded): string {
+  const parts: string[] = [];
+  if (b.pruned > 0) parts.push(`${b.pruned.toLocaleString("en-US")} successors pruned`);
+  if (b.beyondMaxDepth > 0) parts.push(`${b.beyondMaxDepth.toLocaleString("en-US")} new successors beyond maxDepth ${b.maxDepth ?? ""}`.trimEnd());
+  return parts.join(", ");
 }
 
 export interface ExploreProgress {
@@ -86,7 +108,10 @@ export interface ExploreProgress {
 export interface ExploreOptions {
   readonly profile: string;
   readonly maxStates?: number;
+  /** Overrides the profile's symmetry (true: on, false: off). */
   readonly symmetry?: boolean;
+  /** How symmetry picks representatives (tests force the refined method). */
+  readonly canonical?: { readonly fullLimit?: number };
   readonly onProgress?: (p: ExploreProgress) => void;
   /**
    * End the exploration as soon as this violation is recorded (its trace is still a shortest one).

@@ -24,6 +24,34 @@ export interface KeyCodec<S> {
   encodeNear(s: S): StateKey;
   /** The first component whose index is negative, with that code; null when s encodes. */
   problem(s: S): { readonly component: number; readonly code: number } | null;
+  /**
+   * Writes the component indexes of s into out and returns 0, or OUT_OF_DOMAIN / OVER_BOUND as
+   * encode would. With `near`, reuses the indexes of the state last decoded as encodeNear does.
+   */
+  indexes(s: S, out: Float64Array, near: boolean): number;
+  /** The key of a state given by its component indexes. */
+  fromIndexes(idx: Float64Array): StateKey;
+  /** The component indexes of the state last decoded. */
+  readonly decoded: Float64Array;
+}
+
+function indexesOf<S>(layout: Layout<S>, scratch: unknown[], last: unknown[], lastIdx: Float64Array): (s: S, out: Float64Array, near: boolean) => number {
+  const comps = layout.components;
+  const n = comps.length;
+  return (s, out, near) => {
+    layout.flatten(s, scratch);
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const v = scratch[i];
+      const ix = near && v === last[i] ? (lastIdx[i] as number) : (comps[i] as Dense<unknown>).index(v);
+      if (ix < 0) {
+        if (ix === OUT_OF_DOMAIN) return ix;
+        bad = ix;
+      }
+      out[i] = ix;
+    }
+    return bad;
+  };
 }
 
 export function keyCodec<S>(layout: Layout<S>): KeyCodec<S> {
@@ -97,6 +125,13 @@ function numberCodec<S>(layout: Layout<S>): KeyCodec<S> {
       return bad < 0 ? bad : key;
     },
     problem: problemOf(layout, new Array<unknown>(n)),
+    indexes: indexesOf(layout, new Array<unknown>(n), out, baseIdx),
+    decoded: baseIdx,
+    fromIndexes: (idx) => {
+      let key = 0;
+      for (let i = 0; i < n; i++) key = key * (sizes[i] as number) + (idx[i] as number);
+      return key;
+    },
   };
 }
 
@@ -156,5 +191,21 @@ function stringCodec<S>(layout: Layout<S>): KeyCodec<S> {
       return layout.build(out);
     },
     problem: problemOf(layout, new Array<unknown>(n)),
+    indexes: indexesOf(layout, new Array<unknown>(n), out, baseIdx),
+    decoded: baseIdx,
+    fromIndexes: (idx) => {
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        let ix = idx[i] as number;
+        const w = widths[i] as number;
+        for (let j = w - 1; j >= 0; j--) {
+          const byte = ix % 256;
+          codes[at + j] = byte;
+          ix = (ix - byte) / 256;
+        }
+        at += w;
+      }
+      return String.fromCharCode(...codes);
+    },
   };
 }

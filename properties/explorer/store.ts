@@ -10,6 +10,7 @@ export interface StateStore {
   readonly size: number;
   /** Adds a state; returns its index, or -1 if the key is already stored. */
   add(key: StateKey, parent: number, choice: number): number;
+  has(key: StateKey): boolean;
   keyAt(i: number): StateKey;
   parentOf(i: number): number;
   choiceOf(i: number): number;
@@ -60,6 +61,11 @@ class BitsetStore implements StateStore {
     this.#seen = new Int32Array(Math.ceil(keySpace / 32));
   }
 
+  has(key: StateKey): boolean {
+    const k = key as number;
+    return ((this.#seen[k >>> 5] as number) & (1 << (k & 31))) !== 0;
+  }
+
   add(key: StateKey, parent: number, choice: number): number {
     const k = key as number;
     const word = k >>> 5;
@@ -105,6 +111,17 @@ class NumberStore implements StateStore {
   #table = new Float64Array(2048).fill(-1);
   #mask = 2047;
   size = 0;
+
+  has(key: StateKey): boolean {
+    const k = key as number;
+    const table = this.#table;
+    const mask = this.#mask;
+    for (let slot = hashNumber(k) & mask; ; slot = (slot + 1) & mask) {
+      const at = table[slot] as number;
+      if (at === -1) return false;
+      if (at === k) return true;
+    }
+  }
 
   add(key: StateKey, parent: number, choice: number): number {
     const k = key as number;
@@ -173,6 +190,10 @@ class StringStore implements StateStore {
 
   get size(): number {
     return this.#keys.length;
+  }
+
+  has(key: StateKey): boolean {
+    return this.#index.has(key as string);
   }
 
   add(key: StateKey, parent: number, choice: number): number {
