@@ -61,7 +61,7 @@
   function centreOn(b) {
     const r = wrap.getBoundingClientRect();
     const aspect = r.width > 0 && r.height > 0 ? r.width / r.height : 1.6;
-    const w = Math.min(view.w, Math.max(b.w * 2.2, 700));
+    const w = Math.min(view.w, Math.max(b.w * 2.2, 1300));
     view.w = w; view.h = w / aspect;
     view.x = b.x + b.w / 2 - view.w / 2; view.y = b.y + b.h / 2 - view.h / 2;
     applyView();
@@ -247,7 +247,8 @@
       const r = toDiagram(0, 0);
       const vr = svg.getBoundingClientRect();
       const visible = focus.x >= r.x && focus.y >= r.y && focus.x + focus.w <= r.x + vr.width * r.s && focus.y + focus.h <= r.y + vr.height * r.s;
-      if (!visible) centreOn(focus);
+      // far out (the whole session machine) the labels are unreadable: zoom to the step
+      if (!visible || view.w > 1800) centreOn(focus);
     }
     // step details
     const box = $("step-detail");
