@@ -12,6 +12,9 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionRuntimeKernel } from "../generated/session.machine.js";
+import type { AnyKernel } from "../kernel/descriptor.js";
+import { exploreCounting, writeReport } from "../report/index.js";
 import { BIN, REPO, tempDir } from "./helpers/paths.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -64,15 +67,21 @@ beforeAll(async () => {
   expect(log.code, log.stderr).toBe(0);
   const [check, session] = await Promise.all([
     run([BIN, "check", join(specDir, "examples", "turnstile.machine.json"), "--spec", specDir, "--out", outDir, "--trace-dir", join(work, "traces")]),
-    // Bounded so CI stays fast: coverage counts cover the first 20,000 states.
-    run([BIN, "report", "spec/session.machine.json", "--max-states", "20000", "--events", events, "-o", join(work, "session.html")]),
+    // In this process (one CLI start-up less), bounded so CI stays fast: the coverage counts
+    // cover the first 5,000 states.
+    writeReport(join(work, "session.html"), {
+      target: { kind: "machine", kernel: sessionRuntimeKernel as unknown as AnyKernel },
+      specFile: "spec/session.machine.json",
+      ...exploreCounting({ kind: "machine", kernel: sessionRuntimeKernel as unknown as AnyKernel }, { profile: "ci", maxStates: 5000 }),
+      events: { text: readFileSync(events, "utf8"), file: "events.jsonl" },
+    }),
   ]);
   expect(check.code, check.stderr).toBe(1);
   const reported = /^report: (\S+)/m.exec(check.stdout);
   expect(reported, check.stdout).not.toBeNull();
   mutatedHtml = join(REPO, (reported as RegExpExecArray)[1] as string);
   expect(mutatedHtml.startsWith(join(work, "traces"))).toBe(true);
-  expect(session.code, session.stderr).toBe(0);
+  expect(session.bytes).toBeGreaterThan(0);
   shippedHtml = join(work, "shipped.html");
   sessionHtml = join(work, "session.html");
 
