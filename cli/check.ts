@@ -219,6 +219,8 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
     const traceFiles = result.violations.map((v) => (v.trace ? writeTrace(traceDir, v.trace, args.root) : null));
     const witnessFiles = result.witnesses.map((w) => (args.showWitness && w.trace ? writeTrace(traceDir, w.trace, args.root) : null));
     const reportAt = reportPath(args, plan.length, result, traceDir);
+    // A failing check's report gets fire counts too when the exploration is quick to redo.
+    if (reportAt !== null && fired === undefined && result.durationMs < 10_000) fired = exploreCounting(target, options).fired;
     const reportFile = reportAt === null ? undefined : toPosix(relative(args.root, (await writeReport(reportAt, { target, specFile: spec.file, result, ...(fired ? { fired } : {}) })).file));
     checked.push({ spec: spec.file, result, traceFiles, witnessFiles, ...(reportFile !== undefined ? { reportFile } : {}) });
   }

@@ -83,7 +83,7 @@ export function renderSvg(d: Diagram, coverage: readonly TransitionCoverage[]): 
   }
   for (const o of d.occurrences) {
     const c = byName.get(o.transition);
-    const fired = c?.fired ?? null;
+    const fired = c?.fired ?? (c?.unfired ? 0 : null);
     const title = `${o.transition}${fired === null ? "" : `: fired ${fired} time${fired === 1 ? "" : "s"}`}`;
     out.push(
       `<g class="occ ${coverageLevel(fired, max)}" id="${o.id}" data-testid="transition" data-transition="${escapeXml(o.transition)}" data-from="${escapeXml(o.from)}" data-to="${escapeXml(o.to)}"${o.edge ? ` data-edge="${o.edge}"` : ""} data-fired="${fired ?? ""}">`,

@@ -2,6 +2,8 @@
 // runtime event logs become stepper steps with the right highlight and changed fields, bad inputs
 // are refused with where they are wrong, and the page is self-contained.
 
+import { existsSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { turnstileKernel } from "../generated/examples/turnstile.machine.js";
 import { turnstileAuditComposition } from "../generated/examples/turnstile-audit.composition.js";
@@ -9,6 +11,7 @@ import { sessionRuntimeKernel } from "../generated/session.machine.js";
 import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
 import { exploreMachine, type Trace } from "../properties/explorer/index.js";
 import { buildReport, exploreCounting, ReportInputError, type ReportTarget } from "../report/index.js";
+import { REPO, runMeerkat, tempDir } from "./helpers/paths.js";
 
 const turnstile: ReportTarget = { kind: "machine", kernel: turnstileKernel as unknown as AnyKernel };
 const audit: ReportTarget = { kind: "composition", kernel: turnstileAuditComposition as unknown as CompositionKernel<unknown> };
@@ -136,5 +139,18 @@ describe("the stepper's data", () => {
     expect(err).toMatchObject({ code: "bad-event-log", where: "log.jsonl:2" });
     const unknown = `${JSON.stringify({ type: "machine.transition", machine: "SessionRuntime", transition: "Nope", sessionId: "s" })}\n`;
     await expect(buildReport({ target: session, specFile: "x", events: { text: unknown, file: "log.jsonl" } })).rejects.toMatchObject({ code: "trace-mismatch" });
+  });
+});
+
+describe("meerkat report", () => {
+  it("refuses a file that is not a trace, saying where, with exit code 2", () => {
+    const dir = tempDir("report-cli");
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ ...trace, steps: [{ payload: {} }] }));
+    const r = runMeerkat(REPO, "report", "spec/examples/turnstile.machine.json", "--no-check", "--trace", relative(REPO, bad), "-o", join(dir, "out.html"));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain("bad.json: not a trace written by meerkat check: /steps/0/trigger must be a string");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, "out.html"))).toBe(false);
   });
 });
