@@ -21,6 +21,7 @@ import {
   type ExploreResult,
   type Trace,
 } from "../properties/explorer/index.js";
+import { exploreCounting, writeReport } from "../report/index.js";
 import { buildOrReport } from "./outputs.js";
 import { ExitCode, type Io } from "./io.js";
 
@@ -37,6 +38,8 @@ export interface CheckArgs {
   readonly specDir: string;
   readonly outDir: string;
   readonly root: string;
+  /** Write an HTML report here (with fire counts); a failing check writes one beside its traces anyway. */
+  readonly report?: string;
 }
 
 export type LoadedKernel = { readonly kind: "machine"; readonly kernel: AnyKernel } | { readonly kind: "composition"; readonly kernel: CompositionKernel<unknown> };
@@ -103,6 +106,8 @@ export interface CheckedSpec {
   /** Trace file per violation (same order as result.violations; null when it has no trace). */
   readonly traceFiles: readonly (string | null)[];
   readonly witnessFiles: readonly (string | null)[];
+  /** The HTML report written for this spec, if any. */
+  readonly reportFile?: string;
 }
 
 function safe(s: string): string {
@@ -200,8 +205,10 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     };
     let result: ExploreResult;
+    let fired: ReadonlyMap<string, number> | undefined;
     try {
-      result = target.kind === "machine" ? exploreMachine(target.kernel, options) : exploreComposition(target.kernel, options);
+      if (args.report !== undefined) ({ result, fired } = exploreCounting(target, options));
+      else result = target.kind === "machine" ? exploreMachine(target.kernel, options) : exploreComposition(target.kernel, options);
     } catch (e) {
       if (e instanceof ExploreSetupError || e instanceof UnknownProfileError) {
         io.err(`meerkat check: ${spec.file} [${profile}]: ${e.message}\n`);
@@ -213,20 +220,39 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
     }
     const traceFiles = result.violations.map((v) => (v.trace ? writeTrace(traceDir, v.trace, args.root) : null));
     const witnessFiles = result.witnesses.map((w) => (args.showWitness && w.trace ? writeTrace(traceDir, w.trace, args.root) : null));
-    checked.push({ spec: spec.file, result, traceFiles, witnessFiles });
+    const reportAt = reportPath(args, plan.length, result, traceDir);
+    // A failing check's report gets fire counts too when the exploration is quick to redo.
+    if (reportAt !== null && fired === undefined && result.durationMs < 10_000) fired = exploreCounting(target, options).fired;
+    const reportFile = reportAt === null ? undefined : toPosix(relative(args.root, (await writeReport(reportAt, { target, specFile: spec.file, result, ...(fired ? { fired } : {}) })).file));
+    checked.push({ spec: spec.file, result, traceFiles, witnessFiles, ...(reportFile !== undefined ? { reportFile } : {}) });
   }
 
   if (args.json) io.out(`${JSON.stringify(checked.map(jsonOf), null, 2)}\n`);
-  else io.out(renderReport(checked, args.showWitness));
+  else {
+    io.out(renderReport(checked, args.showWitness));
+    for (const c of checked) if (c.reportFile !== undefined) io.out(`report: ${c.reportFile}  (${c.spec}; open it in a browser)\n`);
+  }
   return checked.every((c) => c.result.ok) ? ExitCode.Ok : ExitCode.Failed;
 }
 
+<<<<<<< HEAD
 /** "ok", "ok (bounded: ...)" or "FAIL (n)"; the short form of the bound goes in the table. */
 function verdictOf(r: ExploreResult): { readonly code: "ok" | "ok-bounded" | "fail"; readonly text: string } {
   if (!r.ok) return { code: "fail", text: `FAIL (${r.violations.length})` };
   if (!r.bounded) return { code: "ok", text: "ok" };
   const parts = [r.bounded.pruned > 0 ? "pruned" : "", r.bounded.beyondMaxDepth > 0 ? `depth ${r.bounded.maxDepth ?? ""}`.trimEnd() : ""].filter(Boolean);
   return { code: "ok-bounded", text: `ok (bounded: ${parts.join(", ")})` };
+=======
+/** --report's file (one per spec when several are checked), or beside the traces of a failing check. */
+function reportPath(args: CheckArgs, specs: number, result: ExploreResult, traceDir: string): string | null {
+  if (args.report !== undefined) {
+    const file = resolve(args.root, args.report);
+    if (specs === 1) return file;
+    return `${file.endsWith(".html") ? file.slice(0, -".html".length) : file}.${safe(result.machine)}.html`;
+  }
+  if (result.ok || !result.violations.some((v) => v.trace !== null)) return null;
+  return join(traceDir, `${safe(result.machine)}.${safe(result.profile)}.report.html`);
+>>>>>>> report
 }
 
 function jsonOf(c: CheckedSpec): Record<string, unknown> {
@@ -237,6 +263,7 @@ function jsonOf(c: CheckedSpec): Record<string, unknown> {
     ...r,
     violations: r.violations.map((v, i) => ({ ...v, traceLength: v.trace ? v.trace.steps.length : null, traceFile: c.traceFiles[i] ?? null })),
     witnesses: r.witnesses.map((w, i) => ({ ...w, traceFile: c.witnessFiles[i] ?? null })),
+    reportFile: c.reportFile ?? null,
   };
 }
 
@@ -345,12 +372,13 @@ export function registerCheck(program: Command, io: Io, result: { code: number }
     .option("--no-symmetry", "turn the profile's symmetry reduction off")
     .option("--show-witness", "print and write a trace for every reached witness")
     .option("--trace-dir <dir>", "where to write trace files", ".tmp/traces")
+    .option("--report <file>", "write an HTML report (diagram, coverage with fire counts, trace stepper)")
     .option("--spec <dir>", "directory of spec files", "spec")
     .option("--out <dir>", "directory of generated code", "generated")
     .action(
       async (
         specs: string[],
-        opts: { all?: boolean; profile?: string; json?: boolean; maxStates?: string; symmetry?: boolean; showWitness?: boolean; traceDir: string; spec: string; out: string },
+        opts: { all?: boolean; profile?: string; json?: boolean; maxStates?: string; symmetry?: boolean; showWitness?: boolean; traceDir: string; report?: string; spec: string; out: string },
       ) => {
         let maxStates: number | undefined;
         try {
@@ -370,6 +398,7 @@ export function registerCheck(program: Command, io: Io, result: { code: number }
             ...(opts.symmetry !== undefined ? { symmetry: opts.symmetry } : {}),
             showWitness: opts.showWitness === true,
             traceDir: opts.traceDir,
+            ...(opts.report !== undefined ? { report: opts.report } : {}),
             specDir: opts.spec,
             outDir: opts.out,
             root: process.cwd(),

@@ -7,10 +7,11 @@ import { registerExport } from "./export.js";
 import { registerGenerate } from "./generate.js";
 import { ExitCode, type Io, type Registrar } from "./io.js";
 import { registerReplay } from "./replay.js";
+import { registerReport } from "./report.js";
 import { registerServe } from "./serve.js";
 
 /** Commands, in the order `--help` lists them. Add a command by adding its registrar here. */
-const COMMANDS: readonly Registrar[] = [registerGenerate, registerCheck, registerReplay, registerExport, registerServe];
+const COMMANDS: readonly Registrar[] = [registerGenerate, registerCheck, registerReplay, registerReport, registerExport, registerServe];
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const result = { code: ExitCode.Ok as number };

@@ -3,8 +3,10 @@
 //
 // Four sessions: alice runs a prompt; bob's steer message overtakes his queued prompt; carol's long
 // run is cancelled after its next boundary; dave is stopped with work still queued. Every event is
-// printed as it happens.
+// printed as it happens. MEERKAT_EVENT_LOG=<file.jsonl> also writes them, with every machine
+// transition, as JSON lines for `meerkat report --events`.
 
+import { openEventLog } from "../runtime/event-log.js";
 import { createRuntime, type ApplyContext, type Executor, type Input, type RunOutput, type RunPrimitive, type RuntimeEvent } from "../runtime/index.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -23,7 +25,9 @@ const agent: Executor = {
   },
 };
 
-const rt = createRuntime({ executor: agent });
+const eventLog = process.env["MEERKAT_EVENT_LOG"] ? openEventLog(process.env["MEERKAT_EVENT_LOG"]) : null;
+const rt = createRuntime({ executor: agent, ...(eventLog ? { observer: eventLog.observer } : {}) });
+if (eventLog) rt.on(eventLog.listener);
 
 const t0 = Date.now();
 const short = (id: string) => (id.includes("/run-") ? `run-${id.split("/run-")[1]}` : id);
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
   console.log("\nFinal phases:");
   for (const s of rt.sessionIds()) console.log(`  ${s.padEnd(6)} ${rt.snapshot(s).phase}`);
   await rt.close();
+  eventLog?.close();
 }
 
 await main();
