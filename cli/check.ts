@@ -235,14 +235,14 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
   return checked.every((c) => c.result.ok) ? ExitCode.Ok : ExitCode.Failed;
 }
 
-<<<<<<< HEAD
 /** "ok", "ok (bounded: ...)" or "FAIL (n)"; the short form of the bound goes in the table. */
 function verdictOf(r: ExploreResult): { readonly code: "ok" | "ok-bounded" | "fail"; readonly text: string } {
   if (!r.ok) return { code: "fail", text: `FAIL (${r.violations.length})` };
   if (!r.bounded) return { code: "ok", text: "ok" };
   const parts = [r.bounded.pruned > 0 ? "pruned" : "", r.bounded.beyondMaxDepth > 0 ? `depth ${r.bounded.maxDepth ?? ""}`.trimEnd() : ""].filter(Boolean);
   return { code: "ok-bounded", text: `ok (bounded: ${parts.join(", ")})` };
-=======
+}
+
 /** --report's file (one per spec when several are checked), or beside the traces of a failing check. */
 function reportPath(args: CheckArgs, specs: number, result: ExploreResult, traceDir: string): string | null {
   if (args.report !== undefined) {
@@ -252,7 +252,6 @@ function reportPath(args: CheckArgs, specs: number, result: ExploreResult, trace
   }
   if (result.ok || !result.violations.some((v) => v.trace !== null)) return null;
   return join(traceDir, `${safe(result.machine)}.${safe(result.profile)}.report.html`);
->>>>>>> report
 }
 
 function jsonOf(c: CheckedSpec): Record<string, unknown> {
