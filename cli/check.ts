@@ -3,14 +3,10 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
-import { pathToFileURL } from "node:url";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { outputPathFor } from "../generator/emit/index.js";
 import { findSpecFiles, UsageError } from "../generator/load.js";
 import type { SpecModel } from "../generator/model.js";
-import { checkOutputs } from "../generator/pipeline.js";
-import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
 import {
   ExploreSetupError,
   exploreComposition,
@@ -23,6 +19,8 @@ import {
 } from "../properties/explorer/index.js";
 import { exploreCounting, writeReport } from "../report/index.js";
 import { buildOrReport } from "./outputs.js";
+import { loadSources } from "./check-sources.js";
+import { GeneratedImportError, importCachedKernel } from "./generated-cache.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface CheckArgs {
@@ -37,54 +35,11 @@ export interface CheckArgs {
   readonly traceDir: string;
   readonly specDir: string;
   readonly outDir: string;
+  /** False when --out was not given: then "generated" is checked for drift only when it exists. */
+  readonly outExplicit?: boolean;
   readonly root: string;
   /** Write an HTML report here (with fire counts); a failing check writes one beside its traces anyway. */
   readonly report?: string;
-}
-
-export type LoadedKernel = { readonly kind: "machine"; readonly kernel: AnyKernel } | { readonly kind: "composition"; readonly kernel: CompositionKernel<unknown> };
-
-/** Specs of the spec directory, validated and with generated code in sync; or the exit code. */
-export function loadInSync(root: string, specDir: string, outDir: string, io: Io): readonly SpecModel[] | number {
-  const outputs = buildOrReport({ root, specDir: resolve(root, specDir), outDir: resolve(root, outDir) }, io);
-  if (typeof outputs === "number") return outputs;
-  const drift = checkOutputs(outputs);
-  if (drift.size > 0) {
-    const lines = ["generated code is out of sync with the specs, so it cannot be checked:"];
-    for (const [dir, d] of drift) {
-      const shown = relative(root, dir) || ".";
-      for (const f of d.stale) lines.push(`  stale     ${shown}/${f}`);
-      for (const f of d.missing) lines.push(`  missing   ${shown}/${f}`);
-      for (const f of d.orphaned) lines.push(`  orphaned  ${shown}/${f}`);
-    }
-    const flags = [specDir !== "spec" ? ` --spec ${specDir}` : "", outDir !== "generated" ? ` --out ${outDir}` : ""].join("");
-    lines.push("", `fix: npx meerkat generate${flags}`);
-    io.err(`${lines.join("\n")}\n`);
-    return ExitCode.Failed;
-  }
-  return outputs.specs;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null;
-}
-
-/** Imports the generated module of a spec and finds its kernel (`<x>Kernel` or `<x>Composition`). */
-export async function importKernel(spec: SpecModel, root: string, specDir: string, outDir: string): Promise<LoadedKernel> {
-  const path = join(resolve(root, outDir), outputPathFor(resolve(root, spec.file), resolve(root, specDir)));
-  const mod: unknown = await import(pathToFileURL(path).href);
-  if (isRecord(mod)) {
-    for (const value of Object.values(mod)) {
-      if (!isRecord(value)) continue;
-      if (spec.kind === "machine" && value["machine"] === spec.name && typeof value["transition"] === "function") {
-        return { kind: "machine", kernel: value as unknown as AnyKernel };
-      }
-      if (spec.kind === "composition" && value["composition"] === spec.name && isRecord(value["instances"])) {
-        return { kind: "composition", kernel: value as unknown as CompositionKernel<unknown> };
-      }
-    }
-  }
-  throw new Error(`${relative(root, path)} exports no kernel for ${spec.name}`);
 }
 
 function toPosix(p: string): string {
@@ -156,15 +111,10 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
     io.err("meerkat check: give spec files to check, or --all\n");
     return ExitCode.Usage;
   }
-  const loaded = loadInSync(args.root, args.specDir, args.outDir, io);
-  if (typeof loaded === "number") return loaded;
-
-  let selected: SpecModel[];
-  if (args.all) selected = [...loaded];
-  else {
-    let files: string[];
+  let files: string[] | undefined;
+  if (!args.all) {
     try {
-      files = findSpecFiles(args.specs.map((p) => resolve(args.root, p))).map((f) => toPosix(relative(args.root, f)));
+      files = findSpecFiles(args.specs.map((p) => resolve(args.root, p)));
     } catch (e) {
       if (e instanceof UsageError) {
         io.err(`meerkat: ${e.message}\n`);
@@ -172,11 +122,18 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
       }
       throw e;
     }
+  }
+  const sources = loadSources({ root: args.root, specDir: args.specDir, outDir: args.outDir, outExplicit: args.outExplicit ?? true, ...(files ? { files } : {}) }, io);
+  if (typeof sources === "number") return sources;
+
+  let selected: SpecModel[];
+  if (files === undefined) selected = [...sources.specs];
+  else {
     selected = [];
-    for (const f of files) {
-      const spec = loaded.find((s) => s.file === f);
+    for (const f of files.map((f) => toPosix(relative(args.root, f)) || f)) {
+      const spec = sources.specs.find((s) => s.file === f);
       if (!spec) {
-        io.err(`meerkat check: ${f} is not a spec under ${args.specDir}/ (use --spec <dir> for another spec directory)\n`);
+        io.err(`meerkat check: ${f} defines no machine or composition to check\n`);
         return ExitCode.Usage;
       }
       selected.push(spec);
@@ -196,7 +153,16 @@ export async function checkCommand(args: CheckArgs, io: Io): Promise<number> {
   const checked: CheckedSpec[] = [];
   const traceDir = resolve(args.root, args.traceDir);
   for (const { spec, profile } of plan) {
-    const target = await importKernel(spec, args.root, args.specDir, args.outDir);
+    let target;
+    try {
+      target = await importCachedKernel(sources.code, spec);
+    } catch (e) {
+      if (e instanceof GeneratedImportError) {
+        io.err(`meerkat check: ${e.message}\n`);
+        return ExitCode.Failed;
+      }
+      throw e;
+    }
     const progress = progressReporter(spec.name);
     const options = {
       profile,
@@ -347,7 +313,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
  */
 export function checkAll(io: Io): Promise<number> {
   return checkCommand(
-    { specs: [], all: true, json: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", root: process.cwd() },
+    { specs: [], all: true, json: false, showWitness: false, traceDir: ".tmp/traces", specDir: "spec", outDir: "generated", outExplicit: false, root: process.cwd() },
     io,
   );
 }
@@ -373,11 +339,11 @@ export function registerCheck(program: Command, io: Io, result: { code: number }
     .option("--trace-dir <dir>", "where to write trace files", ".tmp/traces")
     .option("--report <file>", "write an HTML report (diagram, coverage with fire counts, trace stepper)")
     .option("--spec <dir>", "directory of spec files", "spec")
-    .option("--out <dir>", "directory of generated code", "generated")
+    .option("--out <dir>", "generated code that must be in sync with --spec (default: generated, if it exists)")
     .action(
       async (
         specs: string[],
-        opts: { all?: boolean; profile?: string; json?: boolean; maxStates?: string; symmetry?: boolean; showWitness?: boolean; traceDir: string; report?: string; spec: string; out: string },
+        opts: { all?: boolean; profile?: string; json?: boolean; maxStates?: string; symmetry?: boolean; showWitness?: boolean; traceDir: string; report?: string; spec: string; out?: string },
       ) => {
         let maxStates: number | undefined;
         try {
@@ -399,7 +365,8 @@ export function registerCheck(program: Command, io: Io, result: { code: number }
             traceDir: opts.traceDir,
             ...(opts.report !== undefined ? { report: opts.report } : {}),
             specDir: opts.spec,
-            outDir: opts.out,
+            outDir: opts.out ?? "generated",
+            outExplicit: opts.out !== undefined,
             root: process.cwd(),
           },
           io,

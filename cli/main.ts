@@ -5,13 +5,15 @@ import { Command, CommanderError } from "commander";
 import { registerCheck } from "./check.js";
 import { registerExport } from "./export.js";
 import { registerGenerate } from "./generate.js";
+import { registerInit } from "./init.js";
+import { UsageError } from "../generator/load.js";
 import { ExitCode, type Io, type Registrar } from "./io.js";
 import { registerReplay } from "./replay.js";
 import { registerReport } from "./report.js";
 import { registerServe } from "./serve.js";
 
 /** Commands, in the order `--help` lists them. Add a command by adding its registrar here. */
-const COMMANDS: readonly Registrar[] = [registerGenerate, registerCheck, registerReplay, registerReport, registerExport, registerServe];
+const COMMANDS: readonly Registrar[] = [registerInit, registerGenerate, registerCheck, registerReplay, registerReport, registerExport, registerServe];
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const result = { code: ExitCode.Ok as number };
@@ -27,6 +29,11 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    // A usage mistake that reached here untranslated still gets a message, not a stack trace.
+    if (e instanceof UsageError) {
+      io.err(`meerkat: ${e.message}\n`);
       return ExitCode.Usage;
     }
     throw e;

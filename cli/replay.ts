@@ -1,17 +1,20 @@
 // `meerkat replay <trace.json>`: re-run a trace written by `meerkat check` against the generated
 // kernel of its spec and confirm that it still shows its violation (or witness).
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { replayTrace, type ReplayRow, type Trace } from "../properties/explorer/index.js";
-import { importKernel, loadInSync } from "./check.js";
+import { loadSources } from "./check-sources.js";
+import { GeneratedImportError, importCachedKernel } from "./generated-cache.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface ReplayArgs {
   readonly file: string;
   readonly specDir: string;
   readonly outDir: string;
+  /** False when --out was not given: then "generated" is checked for drift only when it exists. */
+  readonly outExplicit?: boolean;
   readonly root: string;
 }
 
@@ -47,15 +50,28 @@ export async function replayCommand(args: ReplayArgs, io: Io): Promise<number> {
     io.err(`meerkat replay: ${args.file} is not a trace written by meerkat check\n`);
     return ExitCode.Usage;
   }
-  const specs = loadInSync(args.root, args.specDir, args.outDir, io);
-  if (typeof specs === "number") return specs;
   const t = trace;
+  // The spec the trace names, wherever it is; else every spec of the spec directory (found by name).
+  const specFile = typeof t.specFile === "string" ? resolve(args.root, t.specFile) : undefined;
+  const files = specFile !== undefined && existsSync(specFile) ? { files: [specFile] } : {};
+  const sources = loadSources({ root: args.root, specDir: args.specDir, outDir: args.outDir, outExplicit: args.outExplicit ?? true, ...files }, io);
+  if (typeof sources === "number") return sources;
+  const specs = sources.specs;
   const spec = specs.find((s) => s.file === t.specFile) ?? specs.find((s) => s.name === t.machine && s.kind === t.subject);
   if (!spec) {
     io.err(`meerkat replay: no ${t.subject} named ${t.machine} (nor spec ${t.specFile}) under ${args.specDir}/\n`);
     return ExitCode.Failed;
   }
-  const target = await importKernel(spec, args.root, args.specDir, args.outDir);
+  let target;
+  try {
+    target = await importCachedKernel(sources.code, spec);
+  } catch (e) {
+    if (e instanceof GeneratedImportError) {
+      io.err(`meerkat replay: ${e.message}\n`);
+      return ExitCode.Failed;
+    }
+    throw e;
+  }
   let result;
   try {
     result = replayTrace(t, target);
@@ -75,8 +91,8 @@ export function registerReplay(program: Command, io: Io, result: { code: number 
     .description("re-run a trace file written by check and confirm the violation it shows")
     .argument("<trace>", "trace JSON file")
     .option("--spec <dir>", "directory of spec files", "spec")
-    .option("--out <dir>", "directory of generated code", "generated")
-    .action(async (file: string, opts: { spec: string; out: string }) => {
-      result.code = await replayCommand({ file, specDir: opts.spec, outDir: opts.out, root: process.cwd() }, io);
+    .option("--out <dir>", "generated code that must be in sync with --spec (default: generated, if it exists)")
+    .action(async (file: string, opts: { spec: string; out?: string }) => {
+      result.code = await replayCommand({ file, specDir: opts.spec, outDir: opts.out ?? "generated", outExplicit: opts.out !== undefined, root: process.cwd() }, io);
     });
 }

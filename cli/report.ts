@@ -8,7 +8,8 @@ import type { Command } from "commander";
 import { findSpecFiles, UsageError } from "../generator/load.js";
 import { ExploreSetupError, UnknownProfileError, type Trace } from "../properties/explorer/index.js";
 import { exploreCounting, readTraceFile, ReportInputError, writeReport, type CountedResult } from "../report/index.js";
-import { importKernel, loadInSync } from "./check.js";
+import { loadSources } from "./check-sources.js";
+import { GeneratedImportError, importCachedKernel } from "./generated-cache.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface ReportArgs {
@@ -27,8 +28,6 @@ export interface ReportArgs {
 const toPosix = (p: string): string => p.split(sep).join("/");
 
 export async function reportCommand(args: ReportArgs, io: Io): Promise<number> {
-  const loaded = loadInSync(args.root, args.specDir, args.outDir, io);
-  if (typeof loaded === "number") return loaded;
   let files: string[];
   try {
     files = findSpecFiles([resolve(args.root, args.spec)]).map((f) => toPosix(relative(args.root, f)));
@@ -43,12 +42,23 @@ export async function reportCommand(args: ReportArgs, io: Io): Promise<number> {
     io.err(`meerkat report: give one spec file (${args.spec} names ${files.length})\n`);
     return ExitCode.Usage;
   }
-  const spec = loaded.find((s) => s.file === files[0]);
+  const sources = loadSources({ root: args.root, specDir: args.specDir, outDir: args.outDir, outExplicit: false, files: files.map((f) => resolve(args.root, f)) }, io);
+  if (typeof sources === "number") return sources;
+  const spec = sources.specs.find((s) => s.file === files[0]);
   if (!spec) {
     io.err(`meerkat report: ${files[0]} is not a machine or composition spec under ${args.specDir}/\n`);
     return ExitCode.Usage;
   }
-  const target = await importKernel(spec, args.root, args.specDir, args.outDir);
+  let target;
+  try {
+    target = await importCachedKernel(sources.code, spec);
+  } catch (e) {
+    if (e instanceof GeneratedImportError) {
+      io.err(`meerkat report: ${e.message}\n`);
+      return ExitCode.Failed;
+    }
+    throw e;
+  }
 
   let counted: CountedResult | undefined;
   if (args.check) {

@@ -2,16 +2,17 @@
 // write the files or compare them with what is on disk.
 
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
 import { findDrift, hasDrift, listFiles, type Drift } from "./drift.js";
 import { generateDocs } from "./emit/docs.js";
 import { generateFiles } from "./emit/index.js";
 import { loadSpecs, UsageError } from "./load.js";
 import type { PolicyModel, SpecModel } from "./model.js";
+import { isInNodeModules, isWithin, KERNEL_SPECIFIER, TOOLCHAIN_ROOT } from "./toolchain.js";
 
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The toolchain's package root (a checkout, or the installed package). */
+export const PACKAGE_ROOT = TOOLCHAIN_ROOT;
 
 export interface PipelineOptions {
   /** Working root: spec paths in messages and in generated headers are relative to it. */
@@ -19,6 +20,8 @@ export interface PipelineOptions {
   readonly specDir: string;
   readonly outDir: string;
   readonly kernelDir?: string;
+  /** Module specifier generated code imports the kernel by (default: see kernelImportFor). */
+  readonly kernelImport?: string;
   /** Directory for the contract docs (Markdown); no docs are built when it is absent. */
   readonly docsDir?: string;
 }
@@ -35,21 +38,32 @@ export function buildOutputs(opts: PipelineOptions): Outputs {
   const outDir = resolve(opts.root, opts.outDir);
   const docsDir = opts.docsDir === undefined ? undefined : resolve(opts.root, opts.docsDir);
   // Each output directory is owned by its outputs (stray files are removed), so they cannot nest.
-  if (docsDir !== undefined && (within(docsDir, outDir) || within(outDir, docsDir))) {
+  if (docsDir !== undefined && (isWithin(docsDir, outDir) || isWithin(outDir, docsDir))) {
     throw new UsageError(`the docs directory (${opts.docsDir}) and the code directory (${opts.outDir}) must not contain one another`);
+  }
+  for (const [flag, dir] of [["--out", outDir], ["--docs", docsDir]] as const) {
+    if (dir !== undefined && isInNodeModules(dir)) {
+      throw new UsageError(`${flag} ${dir} is inside node_modules, which npm replaces on every install: choose a folder of your project (for example --out generated)`);
+    }
   }
   const loaded = loadSpecs([resolve(opts.root, opts.specDir)], opts.root);
   if (loaded.diagnostics.length > 0) return { specs: loaded.specs, policies: loaded.policies, diagnostics: loaded.diagnostics, files: new Map() };
   const specRoot = specRootOf(resolve(opts.root, opts.specDir));
-  const code = generateFiles(loaded.specs, { specRoot, outDir, kernelDir: opts.kernelDir ?? join(PACKAGE_ROOT, "kernel"), root: resolve(opts.root) }, loaded.policies);
+  const kernel = opts.kernelImport !== undefined ? { kernelImport: opts.kernelImport } : opts.kernelDir !== undefined ? { kernelDir: opts.kernelDir } : kernelImportFor(outDir);
+  const code = generateFiles(loaded.specs, { specRoot, outDir, ...kernel, root: resolve(opts.root) }, loaded.policies);
   const files = new Map<string, ReadonlyMap<string, string>>([[outDir, code]]);
   if (docsDir !== undefined) files.set(docsDir, generateDocs(loaded.specs, loaded.policies, { specRoot, root: resolve(opts.root), docsDir }));
   return { specs: loaded.specs, policies: loaded.policies, diagnostics: [], files };
 }
 
-function within(dir: string, parent: string): boolean {
-  const rel = relative(parent, dir);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+/**
+ * How code generated into `outDir` imports the kernel: by the package name, except for code
+ * generated inside this package's own checkout (its `generated/`, scratch test folders), which
+ * imports it by relative path like every other file of the package, so it runs from the sources.
+ */
+export function kernelImportFor(outDir: string): { readonly kernelImport: string } | { readonly kernelDir: string } {
+  if (!isWithin(outDir, TOOLCHAIN_ROOT) || isInNodeModules(outDir)) return { kernelImport: KERNEL_SPECIFIER };
+  return { kernelDir: join(TOOLCHAIN_ROOT, "kernel") };
 }
 
 export function writeOutputs(outputs: Outputs): { written: string[]; removed: string[] } {

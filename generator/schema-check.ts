@@ -1,24 +1,22 @@
 // JSON Schema validation of spec files (ajv, draft 2020-12), reported as located diagnostics.
 
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { locate, type SourceFile } from "./source.js";
+import { SCHEMA_DIR } from "./toolchain.js";
 
 export type SpecKind = "machine" | "composition" | "policy";
-
-const schemaDir = join(dirname(fileURLToPath(import.meta.url)), "..", "spec", "schema");
 
 let validators: Record<SpecKind, ValidateFunction> | undefined;
 
 function getValidators(): Record<SpecKind, ValidateFunction> {
   if (validators) return validators;
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-  const machine = JSON.parse(readFileSync(join(schemaDir, "machine.schema.json"), "utf8")) as object;
-  const composition = JSON.parse(readFileSync(join(schemaDir, "composition.schema.json"), "utf8")) as object;
-  const policy = JSON.parse(readFileSync(join(schemaDir, "policy.schema.json"), "utf8")) as object;
+  const machine = JSON.parse(readFileSync(join(SCHEMA_DIR, "machine.schema.json"), "utf8")) as object;
+  const composition = JSON.parse(readFileSync(join(SCHEMA_DIR, "composition.schema.json"), "utf8")) as object;
+  const policy = JSON.parse(readFileSync(join(SCHEMA_DIR, "policy.schema.json"), "utf8")) as object;
   ajv.addSchema(machine);
   validators = { machine: ajv.compile(machine), composition: ajv.compile(composition), policy: ajv.compile(policy) };
   return validators;

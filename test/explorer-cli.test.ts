@@ -119,7 +119,7 @@ describe("seeded bugs through the CLI", () => {
     const bad = meerkat("replay", join(traces, "broken.json"), "--spec", spec, "--out", out);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain("NOT reproduced");
-  });
+  }, 300_000); // six CLI runs: a safety net for a loaded machine, not a timing expectation
 });
 
 describe("start", () => {

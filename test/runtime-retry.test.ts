@@ -24,14 +24,34 @@ describe("retry after failure", { timeout: 10_000 }, () => {
   });
 
   it("with a zero backoff a failed batch waits for the next wake (no hot spin)", async () => {
-    const exec = new ScriptedExecutor(() => new Error("model unavailable"));
+    // Waits for events, never for a fixed time to pass: under load a sleep can end before the
+    // runtime had its turn (this test used to expect the retry within 20 ms of the wake).
+    const attempted: Array<() => void> = [];
+    const attempt = (n: number) => new Promise<void>((resolve) => (attempted[n] = resolve));
+    const first = attempt(1);
+    const second = attempt(2);
+    const exec = new ScriptedExecutor(() => {
+      attempted[exec.calls.length]?.();
+      return new Error("model unavailable");
+    });
     const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 0 }, store: testStore() });
     await rt.prepareLocalSessionBindings("s");
+    const requeued = new Promise<void>((resolve) => {
+      const off = rt.on((e) => {
+        if (e.type === "input.queued" && e.requeued) {
+          off();
+          resolve();
+        }
+      });
+    });
     await rt.acceptInput("s", inputs.prompt("p1"));
+    await first;
+    await requeued;
+    // Time for a hot spin to show itself; a slow machine can only make fewer calls, not more.
     await sleep(50);
     expect(exec.calls).toHaveLength(1);
     rt.wake("s");
-    // The second attempt is waited for, not timed: the store may be a remote database.
-    await vi.waitFor(() => expect(exec.calls).toHaveLength(2), { timeout: 10_000 });
+    await second;
+    expect(exec.calls).toHaveLength(2);
   });
 });

@@ -8,14 +8,20 @@ import { COMPOSITION_SUFFIX, MACHINE_SUFFIX, POLICY_SUFFIX } from "../load.js";
 import { compositionStatements } from "./composition.js";
 import { machineStatements } from "./machine.js";
 import { policyStatements } from "./policy.js";
+import { KERNEL_SPECIFIER } from "../toolchain.js";
 
 export interface GenerateOptions {
   /** Directory the spec paths are taken relative to (the output mirrors its layout). */
   readonly specRoot: string;
   /** Output directory. */
   readonly outDir: string;
-  /** Directory of the kernel library the generated code imports. */
-  readonly kernelDir: string;
+  /**
+   * How generated modules import the kernel: this module specifier (a package name, or a file URL),
+   * else by relative path to `kernelDir/index.ts`, else by the package name `meerkat-control-plane/kernel`.
+   */
+  readonly kernelImport?: string;
+  /** Directory of the kernel library, imported by relative path (this package's own generated code). */
+  readonly kernelDir?: string;
   /** Directory spec `file` paths are relative to (default: the working directory). */
   readonly root?: string;
 }
@@ -50,6 +56,7 @@ export function generateFiles(specs: readonly SpecModel[], opts: GenerateOptions
     manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double, useTrailingCommas: true },
   });
   const kernelRel = (out: string) => {
+    if (opts.kernelImport !== undefined || opts.kernelDir === undefined) return opts.kernelImport ?? KERNEL_SPECIFIER;
     const abs = resolve(opts.outDir, dirname(out));
     let rel = relative(abs, resolve(opts.kernelDir, "index.ts")).split("\\").join("/");
     if (!rel.startsWith(".")) rel = `./${rel}`;
