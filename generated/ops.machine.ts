@@ -127,6 +127,21 @@ export type OpsLifecycleGuardName = "not_registered" | "below_max_concurrent" | 
   "no_wait_to_satisfy" | "wait_unsatisfied" | "peer_expected" | "not_already_peer_ready" | "no_active_wait" |
   "new_wait_id" | "has_members" | "members_registered" | "current_wait" | "wake_pending";
 export type OpsLifecycleResult = TransitionResult<OpsLifecycleState, OpsLifecycleTransitionName, OpsLifecycleEffect, OpsLifecycleGuardName, Phase, OpsLifecycleTriggerName>;
+/** Every OpKind value, in declared order. */
+export const OP_KINDS: readonly OpKind[] = Object.freeze(["BackgroundToolOp", "MobMemberChild"]);
+/** Every OpStatus value, in declared order. */
+export const OP_STATUSES: readonly OpStatus[] = Object.freeze(["Provisioning", "Running", "Retiring", "Completed", "Failed", "Aborted", "Cancelled",
+  "Retired", "Terminated"]);
+/** The OpStatus values that are final (spec: types.OpStatus.terminal). */
+export type TerminalOpStatus = "Completed" | "Failed" | "Aborted" | "Cancelled" | "Retired" | "Terminated";
+/** The OpStatus values that are not final. */
+export type LiveOpStatus = "Provisioning" | "Running" | "Retiring";
+export const TERMINAL_OP_STATUSES: ReadonlySet<OpStatus> = new Set<OpStatus>(["Completed", "Failed", "Aborted", "Cancelled", "Retired", "Terminated"]);
+export const LIVE_OP_STATUSES: ReadonlySet<OpStatus> = new Set<OpStatus>(["Provisioning", "Running", "Retiring"]);
+
+export function isTerminalOpStatus(value: OpStatus): value is TerminalOpStatus {
+  return TERMINAL_OP_STATUSES.has(value);
+}
 
 export function initialState(): OpsLifecycleState {
   return { phase: "Open", status: new Map<OpId, OpStatus>(), kinds: new Map<OpId, OpKind>(), live: new Set<OpId>([]), activeCount: 0, peerReady: new Set<OpId>([]), progress: new Map<OpId, Progress>(), retained: ([] as OpId[]), waitId: null, waitMembers: new Set<OpId>([]), waitSatisfied: false, wakePending: false, unobservedCompletions: 0 };

@@ -203,6 +203,14 @@ export type TurnGuardName = "new_run" | "mine" | "conversation" | "immediate" | 
   "unsatisfied" | "exact" | "calls_resolved" | "no_cancel_requested" | "within_turn_limit" | "cancel_requested" |
   "extracting" | "retries_left" | "retries_exhausted" | "next_attempt" | "same_attempt" | "known_cause";
 export type TurnResult = TransitionResult<TurnState, TurnTransitionName, TurnEffect, TurnGuardName, Phase, TurnTriggerName>;
+/** Every RunKind value, in declared order. */
+export const RUN_KINDS: readonly RunKind[] = Object.freeze(["Conversation", "Immediate"]);
+/** Every TerminalCause value, in declared order. */
+export const TERMINAL_CAUSES: readonly TerminalCause[] = Object.freeze(["ImmediateApplied", "BoundaryCompleted", "ExtractionValidated",
+  "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError", "TurnLimitReached",
+  "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary"]);
+/** Every FailureCause value, in declared order. */
+export const FAILURE_CAUSES: readonly FailureCause[] = Object.freeze(["Unknown", "PrimitiveRejected", "ApplyFailed", "HookDenied", "ExecutorStopped"]);
 
 export function initialState(): TurnState {
   return { phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, toolCallsPending: false, pendingOps: new Set<OpId>([]), barrierOps: new Set<OpId>([]), barrierSatisfied: true, satisfiedBy: new Set<OpId>([]), hadToolRound: false, extracting: false, extractionRetries: 0, retryAttempt: 0, cancelAfterBoundary: false, terminalCause: null, failureCause: null };

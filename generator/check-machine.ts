@@ -25,6 +25,7 @@ function generatedTypeNames(json: MachineJson): Set<string> {
     ...Object.keys(json.inputs).map((t) => n.triggerType(t, "input")),
     ...Object.keys(json.signals ?? {}).map((t) => n.triggerType(t, "signal")),
     ...Object.keys(json.effects ?? {}).map((e) => n.effectType(e)),
+    ...Object.entries(json.types ?? {}).flatMap(([name, t]) => (t.kind === "enum" && t.terminal !== undefined ? [`Terminal${name}`, `Live${name}`] : [])),
   ]);
 }
 
@@ -40,6 +41,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   // Named types.
   const named = new Map<string, TypeDesc>();
   const types: Named<TypeDesc>[] = [];
+  const enumFacts: MachineModel["enumFacts"][number][] = [];
   const generated = generatedTypeNames(json);
   for (const [name, t] of Object.entries(json.types ?? {})) {
     const p = pointerOf("types", name);
@@ -61,6 +63,10 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
         r.checkName(v, pointerOf("types", name, "values", i), "an enum value");
       });
       desc = { kind: "enum", name, values: t.values };
+      (t.terminal ?? []).forEach((v, i) => {
+        if (!t.values.includes(v)) r.error("unknown-enum-value", `terminal value "${v}" is not one of the values of ${name}`, pointerOf("types", name, "terminal", i));
+      });
+      if (t.terminal !== undefined) enumFacts.push({ name, values: t.values, terminal: t.values.filter((v) => t.terminal?.includes(v)) });
     } else desc = { kind: "id", name };
     named.set(name, desc);
     types.push({ name, value: desc });
@@ -166,6 +172,18 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   queryOnly.forEach((q, i) => {
     if (triggerNames.get(q) !== "input") r.error("unknown-trigger", `queryOnly names "${q}", which is not an input`, pointerOf("queryOnly", i));
   });
+
+  // Persistence: when declared, every trigger is classified and nothing else is.
+  const persistence = json.persistence ?? null;
+  if (persistence !== null) {
+    for (const name of Object.keys(persistence)) {
+      if (!triggerNames.has(name)) r.error("unknown-trigger", `persistence names "${name}", which is not an input or signal`, pointerOf("persistence", name));
+    }
+    const missing = [...triggerNames.keys()].filter((t) => persistence[t] === undefined);
+    if (missing.length > 0) {
+      r.error("persistence-not-total", `persistence does not classify ${missing.join(", ")}`, pointerOf("persistence"), `add "${missing[0]}": "persisted" or "transient"`);
+    }
+  }
 
   // Transitions.
   const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
@@ -356,6 +374,8 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       fields,
       triggers,
       queryOnly,
+      persistence,
+      enumFacts,
       effects,
       transitions,
       invariants,

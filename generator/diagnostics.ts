@@ -17,6 +17,8 @@ export type DiagnosticCode =
   | "unknown-effect"
   | "unknown-field"
   | "unknown-method"
+  | "unknown-enum-value"
+  | "persistence-not-total"
   | "type-mismatch"
   | "ambiguous-name"
   | "binding-shadows-field"

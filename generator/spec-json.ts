@@ -3,7 +3,7 @@
 export type NamedTypeJson =
   | { kind: "id"; description?: string }
   | { kind: "int"; min: number; max: number; description?: string }
-  | { kind: "enum"; values: string[]; description?: string };
+  | { kind: "enum"; values: string[]; terminal?: string[]; description?: string };
 
 export type PayloadsJson = Record<string, Record<string, string>>;
 
@@ -55,6 +55,7 @@ export interface MachineJson {
   inputs: PayloadsJson;
   signals?: PayloadsJson;
   queryOnly?: string[];
+  persistence?: Record<string, "persisted" | "transient">;
   effects?: PayloadsJson;
   transitions: TransitionJson[];
   invariants?: Record<string, string>;
