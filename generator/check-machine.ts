@@ -185,6 +185,36 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     }
   }
 
+  // Shared guards; a transition's guard list resolves names against them.
+  const shared = json.guards ?? {};
+  const usedShared = new Set<string>();
+  const guardList = (tj: MachineJson["transitions"][number], ti: number): { gname: string; src: string; p: string }[] => {
+    const list = tj.guards ?? {};
+    if (!Array.isArray(list)) {
+      return Object.entries(list).map(([gname, src]) => {
+        const p = pointerOf("transitions", ti, "guards", gname);
+        if (Object.hasOwn(shared, gname)) r.error("duplicate-name", `inline guard ${gname} has the name of a shared guard`, p, `list "${gname}" by name, or rename one of them`);
+        return { gname, src, p };
+      });
+    }
+    return list.flatMap((item, gi) => {
+      if (typeof item === "string") {
+        const src = shared[item];
+        if (src === undefined || !Object.hasOwn(shared, item)) {
+          r.error("unknown-guard", `"${item}" is not a shared guard`, pointerOf("transitions", ti, "guards", gi), `declare it under the top-level "guards", or write it inline as { "${item}": "..." }`);
+          return [];
+        }
+        usedShared.add(item);
+        return [{ gname: item, src, p: pointerOf("guards", item) }];
+      }
+      return Object.entries(item).map(([gname, src]) => {
+        const p = pointerOf("transitions", ti, "guards", gi, gname);
+        if (Object.hasOwn(shared, gname)) r.error("duplicate-name", `inline guard ${gname} has the name of a shared guard`, p, `list "${gname}" by name, or rename one of them`);
+        return { gname, src, p };
+      });
+    });
+  };
+
   // Transitions.
   const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
   const transitions: TransitionModel[] = [];
@@ -241,8 +271,14 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       if (guardsOk || (e.code !== "option-unproven" && e.code !== "int-overflow")) r.exprError(p, src, e);
     };
     const guards: Predicate[] = [];
-    for (const [gname, src] of Object.entries(tj.guards ?? {})) {
-      const p = pointerOf(...base, "guards", gname);
+    const names = new Set<string>();
+    for (const { gname, src, p } of guardList(tj, ti)) {
+      if (names.has(gname)) {
+        r.error("duplicate-name", `guard ${gname} is listed twice in ${tj.name}`, p);
+        ok = guardsOk = false;
+        continue;
+      }
+      names.add(gname);
       const parsed = r.parseExpr(p, src);
       if (!parsed) {
         ok = guardsOk = false;
@@ -337,6 +373,10 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       });
     }
   });
+
+  for (const name of Object.keys(shared)) {
+    if (!usedShared.has(name)) r.error("unused-guard", `shared guard ${name} is declared but no transition uses it`, pointerOf("guards", name));
+  }
 
   // After a transition with an unknown trigger, the trigger it was meant to handle would show up
   // here too; report unhandled triggers once the transitions name known ones.

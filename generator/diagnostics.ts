@@ -18,6 +18,8 @@ export type DiagnosticCode =
   | "unknown-field"
   | "unknown-method"
   | "unknown-enum-value"
+  | "unknown-guard"
+  | "unused-guard"
   | "persistence-not-total"
   | "type-mismatch"
   | "ambiguous-name"

@@ -18,7 +18,8 @@ export interface TransitionJson {
   description?: string;
   from: string[] | "any";
   on: string;
-  guards?: Record<string, string>;
+  /** Inline `{ name: expression }`, or a list of shared guard names and single-entry inline objects. */
+  guards?: Record<string, string> | (string | Record<string, string>)[];
   updates?: string[];
   to?: string;
   emit?: EmitJson[];
@@ -55,6 +56,8 @@ export interface MachineJson {
   inputs: PayloadsJson;
   signals?: PayloadsJson;
   queryOnly?: string[];
+  /** Shared named guards, referenced by name from transitions. */
+  guards?: Record<string, string>;
   persistence?: Record<string, "persisted" | "transient">;
   effects?: PayloadsJson;
   transitions: TransitionJson[];
