@@ -13,7 +13,22 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
   version: 1,
   specFile: "spec/meerkat-mob-seam.composition.json",
   instances: { mob: mobKernel, member: sessionRuntimeKernel },
-  entryInputs: [{ instance: "mob", trigger: "Spawn" }, { instance: "mob", trigger: "SubmitWork" }, { instance: "mob", trigger: "RetireMember" }, { instance: "mob", trigger: "ResetMember" }, { instance: "mob", trigger: "RespawnMember" }, { instance: "mob", trigger: "DestroyMob" }, { instance: "mob", trigger: "DestroyMember" }, { instance: "member", trigger: "RegisterSession" }, { instance: "member", trigger: "AcceptInput" }, { instance: "member", trigger: "AcceptConsumed" }, { instance: "member", trigger: "CancelInput" }, { instance: "member", trigger: "ArchiveInput" }, { instance: "member", trigger: "SetSilentIntents" }, { instance: "member", trigger: "Recover" }],
+  entryInputs: [
+    { instance: "mob", trigger: "Spawn" },
+    { instance: "mob", trigger: "SubmitWork" },
+    { instance: "mob", trigger: "RetireMember" },
+    { instance: "mob", trigger: "ResetMember" },
+    { instance: "mob", trigger: "RespawnMember" },
+    { instance: "mob", trigger: "DestroyMob" },
+    { instance: "mob", trigger: "DestroyMember" },
+    { instance: "member", trigger: "RegisterSession" },
+    { instance: "member", trigger: "AcceptInput" },
+    { instance: "member", trigger: "AcceptConsumed" },
+    { instance: "member", trigger: "CancelInput" },
+    { instance: "member", trigger: "ArchiveInput" },
+    { instance: "member", trigger: "SetSilentIntents" },
+    { instance: "member", trigger: "Recover" },
+  ],
   routes: [{
     name: "provision_request_registers_session",
     from: { instance: "mob", effect: "RequestRuntimeProvision" },
@@ -114,18 +129,70 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
       return out;
     },
   }],
-  invariants: [{ name: "session_fence_minted_by_mob", source: "member.highestFence.isNone || member.highestFence.value <= mob.lastFence", holds: (s: MeerkatMobSeamState): boolean => ((s.member.highestFence === null) || ((s.member.highestFence)! <= s.mob.lastFence)) },
-  { name: "session_fence_never_ahead_of_member", source: "all m in mob.fences: member.highestFence.isNone || member.highestFence.value <= mob.fences.get(m).value", holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.fences.keys(), (v_m) => ((s.member.highestFence === null) || ((s.member.highestFence)! <= (lookup(s.mob.fences, v_m))!))) },
-  { name: "same_fence_same_runtime", source: "all m in mob.runtimes: member.boundFence.isNone || member.boundFence.value != mob.fences.getOr(m, 0) || member.boundRuntime == mob.runtimes.get(m)", holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.runtimes.keys(), (v_m) => (((s.member.boundFence === null) || ((s.member.boundFence)! !== (s.mob.fences.get(v_m) ?? 0))) || (s.member.boundRuntime === lookup(s.mob.runtimes, v_m)))) },
-  { name: "ready_member_is_bound_to_its_current_incarnation", source: "all m in mob.statuses: mob.statuses.get(m).value != Ready || (member.boundRuntime == mob.runtimes.get(m) && member.boundFence.isSome && member.boundFence.value == mob.fences.getOr(m, 0) && member.boundGeneration == mob.generations.getOr(m, 0))", holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! !== "Ready") || ((((s.member.boundRuntime === lookup(s.mob.runtimes, v_m)) && (s.member.boundFence !== null)) && ((s.member.boundFence)! === (s.mob.fences.get(v_m) ?? 0))) && (s.member.boundGeneration === (s.mob.generations.get(v_m) ?? 0))))) },
-  { name: "retired_session_has_no_ready_member", source: "member.phase != Retired || (all m in mob.statuses: mob.statuses.get(m).value != Ready)", holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase !== "Retired") || allOf(s.mob.statuses.keys(), (v_m) => ((lookup(s.mob.statuses, v_m))! !== "Ready"))) },
-  { name: "session_destroyed_only_by_mob_destruction", source: "member.phase != Destroyed || mob.phase != Running", holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase !== "Destroyed") || (s.mob.phase !== "Running")) }],
-  witnesses: [{ name: "spawn_round_trip", source: "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready)", holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Attached") && anyOf(s.mob.statuses.keys(), (v_m) => ((lookup(s.mob.statuses, v_m))! === "Ready"))) },
-  { name: "retire_round_trip", source: "member.phase == Retired && (any m in mob.statuses: mob.statuses.get(m).value == Retired)", holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Retired") && anyOf(s.mob.statuses.keys(), (v_m) => ((lookup(s.mob.statuses, v_m))! === "Retired"))) },
-  { name: "destroy_round_trip", source: "mob.phase == Destroyed && member.phase == Destroyed", holds: (s: MeerkatMobSeamState): boolean => ((s.mob.phase === "Destroyed") && (s.member.phase === "Destroyed")) },
-  { name: "reset_round_trip", source: "member.phase == Attached && member.boundGeneration == 1 && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)", holds: (s: MeerkatMobSeamState): boolean => (((s.member.phase === "Attached") && (s.member.boundGeneration === 1)) && anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))) },
-  { name: "respawn_round_trip", source: "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.fences.getOr(m, 0) == 2 && mob.generations.getOr(m, 0) == 0)", holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Attached") && anyOf(s.mob.statuses.keys(), (v_m) => ((((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.fences.get(v_m) ?? 0) === 2)) && ((s.mob.generations.get(v_m) ?? 0) === 0)))) },
-  { name: "reset_abandons_old_incarnation_work", source: "member.phase == Attached && (any x in member.abandoned: member.abandoned.get(x).value == Reset) && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)", holds: (s: MeerkatMobSeamState): boolean => (((s.member.phase === "Attached") && anyOf(s.member.abandoned.keys(), (v_x) => ((lookup(s.member.abandoned, v_x))! === "Reset"))) && anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))) }],
+  invariants: [
+    {
+      name: "session_fence_minted_by_mob",
+      source: "member.highestFence.isNone || member.highestFence.value <= mob.lastFence",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.member.highestFence === null) || ((s.member.highestFence)! <= s.mob.lastFence)),
+    },
+    {
+      name: "session_fence_never_ahead_of_member",
+      source: "all m in mob.fences: member.highestFence.isNone || member.highestFence.value <= mob.fences.get(m).value",
+      holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.fences.keys(), (v_m) => ((s.member.highestFence === null) || ((s.member.highestFence)! <= (lookup(s.mob.fences, v_m))!))),
+    },
+    {
+      name: "same_fence_same_runtime",
+      source: "all m in mob.runtimes: member.boundFence.isNone || member.boundFence.value != mob.fences.getOr(m, 0) || member.boundRuntime == mob.runtimes.get(m)",
+      holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.runtimes.keys(), (v_m) => (((s.member.boundFence === null) || ((s.member.boundFence)! !== (s.mob.fences.get(v_m) ?? 0))) || (s.member.boundRuntime === lookup(s.mob.runtimes, v_m)))),
+    },
+    {
+      name: "ready_member_is_bound_to_its_current_incarnation",
+      source: "all m in mob.statuses: mob.statuses.get(m).value != Ready || (member.boundRuntime == mob.runtimes.get(m) && member.boundFence.isSome && member.boundFence.value == mob.fences.getOr(m, 0) && member.boundGeneration == mob.generations.getOr(m, 0))",
+      holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! !== "Ready") || ((((s.member.boundRuntime === lookup(s.mob.runtimes, v_m)) && (s.member.boundFence !== null)) && ((s.member.boundFence)! === (s.mob.fences.get(v_m) ?? 0))) && (s.member.boundGeneration === (s.mob.generations.get(v_m) ?? 0))))),
+    },
+    {
+      name: "retired_session_has_no_ready_member",
+      source: "member.phase != Retired || (all m in mob.statuses: mob.statuses.get(m).value != Ready)",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase !== "Retired") || allOf(s.mob.statuses.keys(), (v_m) => ((lookup(s.mob.statuses, v_m))! !== "Ready"))),
+    },
+    {
+      name: "session_destroyed_only_by_mob_destruction",
+      source: "member.phase != Destroyed || mob.phase != Running",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase !== "Destroyed") || (s.mob.phase !== "Running")),
+    },
+  ],
+  witnesses: [
+    {
+      name: "spawn_round_trip",
+      source: "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready)",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Attached") && anyOf(s.mob.statuses.keys(), (v_m) => ((lookup(s.mob.statuses, v_m))! === "Ready"))),
+    },
+    {
+      name: "retire_round_trip",
+      source: "member.phase == Retired && (any m in mob.statuses: mob.statuses.get(m).value == Retired)",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Retired") && anyOf(s.mob.statuses.keys(), (v_m) => ((lookup(s.mob.statuses, v_m))! === "Retired"))),
+    },
+    {
+      name: "destroy_round_trip",
+      source: "mob.phase == Destroyed && member.phase == Destroyed",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.mob.phase === "Destroyed") && (s.member.phase === "Destroyed")),
+    },
+    {
+      name: "reset_round_trip",
+      source: "member.phase == Attached && member.boundGeneration == 1 && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)",
+      holds: (s: MeerkatMobSeamState): boolean => (((s.member.phase === "Attached") && (s.member.boundGeneration === 1)) && anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))),
+    },
+    {
+      name: "respawn_round_trip",
+      source: "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.fences.getOr(m, 0) == 2 && mob.generations.getOr(m, 0) == 0)",
+      holds: (s: MeerkatMobSeamState): boolean => ((s.member.phase === "Attached") && anyOf(s.mob.statuses.keys(), (v_m) => ((((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.fences.get(v_m) ?? 0) === 2)) && ((s.mob.generations.get(v_m) ?? 0) === 0)))),
+    },
+    {
+      name: "reset_abandons_old_incarnation_work",
+      source: "member.phase == Attached && (any x in member.abandoned: member.abandoned.get(x).value == Reset) && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)",
+      holds: (s: MeerkatMobSeamState): boolean => (((s.member.phase === "Attached") && anyOf(s.member.abandoned.keys(), (v_x) => ((lookup(s.member.abandoned, v_x))! === "Reset"))) && anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))),
+    },
+  ],
   profiles: {
     ci: {
       name: "ci",

@@ -150,9 +150,12 @@ export function initialState(): OpsLifecycleState {
 const NO_EFFECTS: readonly OpsLifecycleEffect[] = Object.freeze([]);
 const guard_not_registered: Guard<OpsLifecycleState, OpsLifecycleRegisterOpInput, OpsLifecycleGuardName> = { name: "not_registered", holds: (s, t) => !s.status.has(t.op) };
 const guard_below_max_concurrent: Guard<OpsLifecycleState, unknown, OpsLifecycleGuardName> = { name: "below_max_concurrent", holds: (s) => (s.activeCount < 2) };
-const guard_registered: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput | OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
+const guard_registered: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput |
+  OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
+  OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
 const guard_provisioning: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleAbortOpInput, OpsLifecycleGuardName> = { name: "provisioning", holds: (s, t) => (lookup(s.status, t.op) === "Provisioning") };
-const guard_running_or_retiring: Guard<OpsLifecycleState, OpsLifecycleCompleteOpInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "running_or_retiring", holds: (s, t) => ((lookup(s.status, t.op) === "Running") || (lookup(s.status, t.op) === "Retiring")) };
+const guard_running_or_retiring: Guard<OpsLifecycleState, OpsLifecycleCompleteOpInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput |
+  OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "running_or_retiring", holds: (s, t) => ((lookup(s.status, t.op) === "Running") || (lookup(s.status, t.op) === "Retiring")) };
 const guard_live: Guard<OpsLifecycleState, OpsLifecycleFailOpInput | OpsLifecycleCancelOpInput, OpsLifecycleGuardName> = { name: "live", holds: (s, t) => s.live.has(t.op) };
 const guard_running: Guard<OpsLifecycleState, OpsLifecycleRequestRetireInput, OpsLifecycleGuardName> = { name: "running", holds: (s, t) => (lookup(s.status, t.op) === "Running") };
 const guard_no_wait_to_satisfy: Guard<OpsLifecycleState, unknown, OpsLifecycleGuardName> = { name: "no_wait_to_satisfy", holds: (s) => ((s.waitId === null) || s.waitSatisfied) };

@@ -375,7 +375,9 @@ const guard_is_terminal: Guard<SessionRuntimeState, SessionRuntimeArchiveInputIn
 const guard_bound_to_runtime: Guard<SessionRuntimeState, SessionRuntimeIngestInput, SessionRuntimeGuardName> = { name: "bound_to_runtime", holds: (s, t) => (s.boundRuntime === t.runtime) };
 const guard_has_work: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "has_work", holds: (s) => (!(s.queue.length === 0) || !(s.steer.length === 0)) };
 const guard_fresh_run: Guard<SessionRuntimeState, SessionRuntimePrepareRunInput | SessionRuntimeDrainQueuedRunSignal, SessionRuntimeGuardName> = { name: "fresh_run", holds: (s, t) => (s.lastRun !== t.run) };
-const guard_run_matches: Guard<SessionRuntimeState, SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput | SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput | SessionRuntimeCancelAfterBoundaryInput | SessionRuntimeInterruptRunInput, SessionRuntimeGuardName> = { name: "run_matches", holds: (s, t) => (s.currentRun === t.run) };
+const guard_run_matches: Guard<SessionRuntimeState, SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput |
+  SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput |
+  SessionRuntimeCancelAfterBoundaryInput | SessionRuntimeInterruptRunInput, SessionRuntimeGuardName> = { name: "run_matches", holds: (s, t) => (s.currentRun === t.run) };
 const guard_head_of_drain_source: Guard<SessionRuntimeState, SessionRuntimeStageInputInput, SessionRuntimeGuardName> = { name: "head_of_drain_source", holds: (s, t) => ((s.steer.length === 0) ? (headOf(s.queue) === t.input) : (headOf(s.steer) === t.input)) };
 const guard_nothing_applied_yet: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "nothing_applied_yet", holds: (s) => all_1(s.staged, s.inputs) };
 const guard_attempts_left: Guard<SessionRuntimeState, SessionRuntimeStageInputInput, SessionRuntimeGuardName> = { name: "attempts_left", holds: (s, t) => ((s.attempts.get(t.input) ?? 0) < 3) };

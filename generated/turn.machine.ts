@@ -218,7 +218,13 @@ export function initialState(): TurnState {
 
 const NO_EFFECTS: readonly TurnEffect[] = Object.freeze([]);
 const guard_new_run: Guard<TurnState, TurnStartConversationRunInput | TurnStartImmediateRunInput, TurnGuardName> = { name: "new_run", holds: (s, t) => (s.currentRun !== t.run) };
-const guard_mine: Guard<TurnState, TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput | TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput | TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput | TurnValidationPassedInput | TurnValidationFailedInput | TurnExtractionFailedInput | TurnRecoverableFailureInput | TurnRetryRequestedInput | TurnFatalFailureInput | TurnTurnLimitReachedInput | TurnBudgetExhaustedInput | TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput | TurnRequestCancelAfterBoundaryInput | TurnAcknowledgeTerminalInput, TurnGuardName> = { name: "mine", holds: (s, t) => (s.currentRun === t.run) };
+const guard_mine: Guard<TurnState, TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput |
+  TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
+  TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput |
+  TurnValidationPassedInput | TurnValidationFailedInput | TurnExtractionFailedInput |
+  TurnRecoverableFailureInput | TurnRetryRequestedInput | TurnFatalFailureInput | TurnTurnLimitReachedInput |
+  TurnBudgetExhaustedInput | TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput |
+  TurnRequestCancelAfterBoundaryInput | TurnAcknowledgeTerminalInput, TurnGuardName> = { name: "mine", holds: (s, t) => (s.currentRun === t.run) };
 const guard_conversation: Guard<TurnState, unknown, TurnGuardName> = { name: "conversation", holds: (s) => (s.runKind === "Conversation") };
 const guard_immediate: Guard<TurnState, unknown, TurnGuardName> = { name: "immediate", holds: (s) => (s.runKind === "Immediate") };
 const guard_not_extracting: Guard<TurnState, unknown, TurnGuardName> = { name: "not_extracting", holds: (s) => !s.extracting };

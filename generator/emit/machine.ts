@@ -276,7 +276,7 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
     declarations: [
       {
         name: g.local,
-        type: `Guard<${n.state}, ${g.readsTrigger ? g.triggers.join(" | ") : "unknown"}, ${n.guardName}>`,
+        type: `Guard<${n.state}, ${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}, ${n.guardName}>`,
         initializer: render(object([["name", JSON.stringify(g.name)], ["holds", `(${g.readsTrigger ? "s, t" : "s"}) => ${g.code}`]]), 0),
       },
     ],
