@@ -96,19 +96,25 @@ export type SessionLeaseTransitionName = "AcquireLease" | "RenewLease" | "RenewR
 export type SessionLeaseGuardName = "awake" | "not_holding" | "free_or_expired" | "fence_room" | "holding" | "current" | "stale" | "held" | "live" | "idle" |
   "asleep" | "new_key" | "known_key" | "in_inbox" | "staged" | "not_own_run" | "queued" | "recovered" | "running";
 export type SessionLeaseResult = TransitionResult<SessionLeaseState, SessionLeaseTransitionName, SessionLeaseEffect, SessionLeaseGuardName, Phase, SessionLeaseTriggerName>;
+/** Every StoredPhase value, in declared order. */
+export const STORED_PHASES: readonly StoredPhase[] = Object.freeze(["Queued", "Staged", "Consumed"]);
 
 export function initialState(): SessionLeaseState {
   return { phase: "Serving", fence: 0, owner: null, expired: false, held: new Map<NodeId, Fence>(), running: new Map<NodeId, InputId>(), paused: new Set<NodeId>([]), submitted: new Set<InputId>([]), inbox: new Set<InputId>([]), stored: new Map<InputId, StoredPhase>(), consumed: new Map<InputId, Count>(), acceptedBy: new Map<InputId, NodeId>(), consumedBy: new Map<InputId, NodeId>(), crashed: new Set<NodeId>([]), staleAccepted: false, staleRefused: false, tookOverFromCrashed: false };
 }
 
 const NO_EFFECTS: readonly SessionLeaseEffect[] = Object.freeze([]);
-const guard_awake: Guard<SessionLeaseState, SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeasePauseInput | SessionLeaseSubmitInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput | SessionLeaseCommitRunInput, SessionLeaseGuardName> = { name: "awake", holds: (s, t) => !s.paused.has(t.node) };
+const guard_awake: Guard<SessionLeaseState, SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeasePauseInput |
+  SessionLeaseSubmitInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput |
+  SessionLeaseCommitRunInput, SessionLeaseGuardName> = { name: "awake", holds: (s, t) => !s.paused.has(t.node) };
 const guard_not_holding: Guard<SessionLeaseState, SessionLeaseAcquireInput, SessionLeaseGuardName> = { name: "not_holding", holds: (s, t) => !s.held.has(t.node) };
 const guard_free_or_expired: Guard<SessionLeaseState, unknown, SessionLeaseGuardName> = { name: "free_or_expired", holds: (s) => ((s.owner === null) || s.expired) };
 const guard_fence_room: Guard<SessionLeaseState, unknown, SessionLeaseGuardName> = { name: "fence_room", holds: (s) => (s.fence < 2147483647) };
 const guard_holding: Guard<SessionLeaseState, SessionLeaseRenewInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput, SessionLeaseGuardName> = { name: "holding", holds: (s, t) => s.held.has(t.node) };
-const guard_current: Guard<SessionLeaseState, SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput | SessionLeaseCommitRunInput, SessionLeaseGuardName> = { name: "current", holds: (s, t) => ((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
-const guard_stale: Guard<SessionLeaseState, SessionLeaseRenewInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput | SessionLeaseCommitRunInput, SessionLeaseGuardName> = { name: "stale", holds: (s, t) => !((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
+const guard_current: Guard<SessionLeaseState, SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput |
+  SessionLeaseStartRunInput | SessionLeaseCommitRunInput, SessionLeaseGuardName> = { name: "current", holds: (s, t) => ((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
+const guard_stale: Guard<SessionLeaseState, SessionLeaseRenewInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput |
+  SessionLeaseCommitRunInput, SessionLeaseGuardName> = { name: "stale", holds: (s, t) => !((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
 const guard_held: Guard<SessionLeaseState, unknown, SessionLeaseGuardName> = { name: "held", holds: (s) => (s.owner !== null) };
 const guard_live: Guard<SessionLeaseState, unknown, SessionLeaseGuardName> = { name: "live", holds: (s) => !s.expired };
 const guard_idle: Guard<SessionLeaseState, SessionLeaseReleaseInput | SessionLeaseStartRunInput, SessionLeaseGuardName> = { name: "idle", holds: (s, t) => !s.running.has(t.node) };

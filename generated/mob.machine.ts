@@ -133,6 +133,8 @@ export type MobGuardName = "new_member" | "runtime_free" | "fence_available" | "
   "retiring" | "not_last_while_destroying" | "last_live_runtime" | "generation_available" | "retired" | "no_live_runtime" |
   "live_runtimes" | "destroyable" | "destroying" | "not_last";
 export type MobResult = TransitionResult<MobState, MobTransitionName, MobEffect, MobGuardName, Phase, MobTriggerName>;
+/** Every MemberStatus value, in declared order. */
+export const MEMBER_STATUSES: readonly MemberStatus[] = Object.freeze(["Spawning", "Ready", "Retiring", "Retired", "Destroying", "Destroyed"]);
 
 export function initialState(): MobState {
   return { phase: "Running", statuses: new Map<MemberId, MemberStatus>(), runtimes: new Map<MemberId, RuntimeId>(), owners: new Map<RuntimeId, MemberId>(), generations: new Map<MemberId, Generation>(), generationHigh: new Map<MemberId, Generation>(), fences: new Map<MemberId, Fence>(), fenceHigh: new Map<MemberId, Fence>(), priorFence: new Map<MemberId, Fence>(), readyFence: new Map<MemberId, Fence>(), lastFence: 0 };

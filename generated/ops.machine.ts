@@ -127,6 +127,21 @@ export type OpsLifecycleGuardName = "not_registered" | "below_max_concurrent" | 
   "no_wait_to_satisfy" | "wait_unsatisfied" | "peer_expected" | "not_already_peer_ready" | "no_active_wait" |
   "new_wait_id" | "has_members" | "members_registered" | "current_wait" | "wake_pending";
 export type OpsLifecycleResult = TransitionResult<OpsLifecycleState, OpsLifecycleTransitionName, OpsLifecycleEffect, OpsLifecycleGuardName, Phase, OpsLifecycleTriggerName>;
+/** Every OpKind value, in declared order. */
+export const OP_KINDS: readonly OpKind[] = Object.freeze(["BackgroundToolOp", "MobMemberChild"]);
+/** Every OpStatus value, in declared order. */
+export const OP_STATUSES: readonly OpStatus[] = Object.freeze(["Provisioning", "Running", "Retiring", "Completed", "Failed", "Aborted", "Cancelled",
+  "Retired", "Terminated"]);
+/** The OpStatus values that are final (spec: types.OpStatus.terminal). */
+export type TerminalOpStatus = "Completed" | "Failed" | "Aborted" | "Cancelled" | "Retired" | "Terminated";
+/** The OpStatus values that are not final. */
+export type LiveOpStatus = "Provisioning" | "Running" | "Retiring";
+export const TERMINAL_OP_STATUSES: ReadonlySet<OpStatus> = new Set<OpStatus>(["Completed", "Failed", "Aborted", "Cancelled", "Retired", "Terminated"]);
+export const LIVE_OP_STATUSES: ReadonlySet<OpStatus> = new Set<OpStatus>(["Provisioning", "Running", "Retiring"]);
+
+export function isTerminalOpStatus(value: OpStatus): value is TerminalOpStatus {
+  return TERMINAL_OP_STATUSES.has(value);
+}
 
 export function initialState(): OpsLifecycleState {
   return { phase: "Open", status: new Map<OpId, OpStatus>(), kinds: new Map<OpId, OpKind>(), live: new Set<OpId>([]), activeCount: 0, peerReady: new Set<OpId>([]), progress: new Map<OpId, Progress>(), retained: ([] as OpId[]), waitId: null, waitMembers: new Set<OpId>([]), waitSatisfied: false, wakePending: false, unobservedCompletions: 0 };
@@ -135,9 +150,12 @@ export function initialState(): OpsLifecycleState {
 const NO_EFFECTS: readonly OpsLifecycleEffect[] = Object.freeze([]);
 const guard_not_registered: Guard<OpsLifecycleState, OpsLifecycleRegisterOpInput, OpsLifecycleGuardName> = { name: "not_registered", holds: (s, t) => !s.status.has(t.op) };
 const guard_below_max_concurrent: Guard<OpsLifecycleState, unknown, OpsLifecycleGuardName> = { name: "below_max_concurrent", holds: (s) => (s.activeCount < 2) };
-const guard_registered: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput | OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
+const guard_registered: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput |
+  OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
+  OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
 const guard_provisioning: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleAbortOpInput, OpsLifecycleGuardName> = { name: "provisioning", holds: (s, t) => (lookup(s.status, t.op) === "Provisioning") };
-const guard_running_or_retiring: Guard<OpsLifecycleState, OpsLifecycleCompleteOpInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "running_or_retiring", holds: (s, t) => ((lookup(s.status, t.op) === "Running") || (lookup(s.status, t.op) === "Retiring")) };
+const guard_running_or_retiring: Guard<OpsLifecycleState, OpsLifecycleCompleteOpInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput |
+  OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "running_or_retiring", holds: (s, t) => ((lookup(s.status, t.op) === "Running") || (lookup(s.status, t.op) === "Retiring")) };
 const guard_live: Guard<OpsLifecycleState, OpsLifecycleFailOpInput | OpsLifecycleCancelOpInput, OpsLifecycleGuardName> = { name: "live", holds: (s, t) => s.live.has(t.op) };
 const guard_running: Guard<OpsLifecycleState, OpsLifecycleRequestRetireInput, OpsLifecycleGuardName> = { name: "running", holds: (s, t) => (lookup(s.status, t.op) === "Running") };
 const guard_no_wait_to_satisfy: Guard<OpsLifecycleState, unknown, OpsLifecycleGuardName> = { name: "no_wait_to_satisfy", holds: (s) => ((s.waitId === null) || s.waitSatisfied) };

@@ -285,6 +285,64 @@ export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_
   "not_boundary_committed" | "nothing_staged" | "returns_to_attached" | "returns_to_retired" | "fence_is_current" |
   "not_yet_retiring" | "already_retiring" | "runtime_is_bound" | "already_committed" | "exhausted" | "not_yet_bound";
 export type SessionRuntimeResult = TransitionResult<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect, SessionRuntimeGuardName, Phase, SessionRuntimeTriggerName>;
+/** Every InputPhase value, in declared order. */
+export const INPUT_PHASES: readonly InputPhase[] = Object.freeze(["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded",
+  "Coalesced", "Abandoned"]);
+/** Every Lane value, in declared order. */
+export const LANES: readonly Lane[] = Object.freeze(["Queue", "Steer"]);
+/** Every AbandonReason value, in declared order. */
+export const ABANDON_REASONS: readonly AbandonReason[] = Object.freeze(["Retired", "Reset", "Stopped", "Destroyed", "Cancelled", "MaxAttemptsExhausted"]);
+/** Every AdmissionClass value, in declared order. */
+export const ADMISSION_CLASSES: readonly AdmissionClass[] = Object.freeze(["Passive", "WakeIfIdle", "InterruptYielding", "Immediate"]);
+/** Every PostAdmission value, in declared order. */
+export const POST_ADMISSIONS: readonly PostAdmission[] = Object.freeze(["WakeLoop", "InterruptYielding", "RequestImmediateProcessing"]);
+/** The InputPhase values that are final (spec: types.InputPhase.terminal). */
+export type TerminalInputPhase = "Consumed" | "Superseded" | "Coalesced" | "Abandoned";
+/** The InputPhase values that are not final. */
+export type LiveInputPhase = "Queued" | "Staged" | "Applied" | "AppliedPendingConsumption";
+export const TERMINAL_INPUT_PHASES: ReadonlySet<InputPhase> = new Set<InputPhase>(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+export const LIVE_INPUT_PHASES: ReadonlySet<InputPhase> = new Set<InputPhase>(["Queued", "Staged", "Applied", "AppliedPendingConsumption"]);
+
+export function isTerminalInputPhase(value: InputPhase): value is TerminalInputPhase {
+  return TERMINAL_INPUT_PHASES.has(value);
+}
+
+/** Whether the runtime stores a committed transition of each trigger (spec: persistence). */
+export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "persisted" | "transient" } = Object.freeze({
+  RegisterSession: "transient",
+  UnregisterSession: "persisted",
+  PrepareBindings: "persisted",
+  AcceptInput: "persisted",
+  AcceptConsumed: "persisted",
+  SupersedeInput: "persisted",
+  CoalesceInput: "persisted",
+  CancelInput: "persisted",
+  ArchiveInput: "transient",
+  Ingest: "transient",
+  PrepareRun: "transient",
+  StageInput: "transient",
+  MarkApplied: "transient",
+  BoundaryCommitted: "persisted",
+  Commit: "persisted",
+  Fail: "persisted",
+  RollbackRun: "persisted",
+  CancelAfterBoundary: "transient",
+  InterruptRun: "transient",
+  StopRuntimeExecutor: "persisted",
+  Retire: "persisted",
+  Reset: "persisted",
+  Recycle: "persisted",
+  Recover: "transient",
+  Destroy: "persisted",
+  SetSilentIntents: "transient",
+  RecoverInput: "transient",
+  RecoverBinding: "transient",
+  DrainQueuedRun: "transient",
+  RuntimeExecutorExited: "persisted",
+});
+export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Set<SessionRuntimeTriggerName>(["UnregisterSession", "PrepareBindings", "AcceptInput", "AcceptConsumed", "SupersedeInput",
+  "CoalesceInput", "CancelInput", "BoundaryCommitted", "Commit", "Fail", "RollbackRun",
+  "StopRuntimeExecutor", "Retire", "Reset", "Recycle", "Destroy", "RuntimeExecutorExited"]);
 
 export function initialState(): SessionRuntimeState {
   return { phase: "Initializing", registered: false, boundRuntime: null, boundFence: null, highestFence: null, boundGeneration: 0, currentRun: null, runFrom: null, stopRequested: false, silentIntents: false, inputs: new Map<InputId, InputPhase>(), laneOf: new Map<InputId, Lane>(), attempts: new Map<InputId, Attempts>(), abandoned: new Map<InputId, AbandonReason>(), replacedBy: new Map<InputId, InputId>(), queue: ([] as InputId[]), steer: ([] as InputId[]), staged: ([] as InputId[]), lastRun: null };
@@ -317,7 +375,9 @@ const guard_is_terminal: Guard<SessionRuntimeState, SessionRuntimeArchiveInputIn
 const guard_bound_to_runtime: Guard<SessionRuntimeState, SessionRuntimeIngestInput, SessionRuntimeGuardName> = { name: "bound_to_runtime", holds: (s, t) => (s.boundRuntime === t.runtime) };
 const guard_has_work: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "has_work", holds: (s) => (!(s.queue.length === 0) || !(s.steer.length === 0)) };
 const guard_fresh_run: Guard<SessionRuntimeState, SessionRuntimePrepareRunInput | SessionRuntimeDrainQueuedRunSignal, SessionRuntimeGuardName> = { name: "fresh_run", holds: (s, t) => (s.lastRun !== t.run) };
-const guard_run_matches: Guard<SessionRuntimeState, SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput | SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput | SessionRuntimeCancelAfterBoundaryInput | SessionRuntimeInterruptRunInput, SessionRuntimeGuardName> = { name: "run_matches", holds: (s, t) => (s.currentRun === t.run) };
+const guard_run_matches: Guard<SessionRuntimeState, SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput |
+  SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput |
+  SessionRuntimeCancelAfterBoundaryInput | SessionRuntimeInterruptRunInput, SessionRuntimeGuardName> = { name: "run_matches", holds: (s, t) => (s.currentRun === t.run) };
 const guard_head_of_drain_source: Guard<SessionRuntimeState, SessionRuntimeStageInputInput, SessionRuntimeGuardName> = { name: "head_of_drain_source", holds: (s, t) => ((s.steer.length === 0) ? (headOf(s.queue) === t.input) : (headOf(s.steer) === t.input)) };
 const guard_nothing_applied_yet: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "nothing_applied_yet", holds: (s) => all_1(s.staged, s.inputs) };
 const guard_attempts_left: Guard<SessionRuntimeState, SessionRuntimeStageInputInput, SessionRuntimeGuardName> = { name: "attempts_left", holds: (s, t) => ((s.attempts.get(t.input) ?? 0) < 3) };

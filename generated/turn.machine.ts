@@ -203,6 +203,14 @@ export type TurnGuardName = "new_run" | "mine" | "conversation" | "immediate" | 
   "unsatisfied" | "exact" | "calls_resolved" | "no_cancel_requested" | "within_turn_limit" | "cancel_requested" |
   "extracting" | "retries_left" | "retries_exhausted" | "next_attempt" | "same_attempt" | "known_cause";
 export type TurnResult = TransitionResult<TurnState, TurnTransitionName, TurnEffect, TurnGuardName, Phase, TurnTriggerName>;
+/** Every RunKind value, in declared order. */
+export const RUN_KINDS: readonly RunKind[] = Object.freeze(["Conversation", "Immediate"]);
+/** Every TerminalCause value, in declared order. */
+export const TERMINAL_CAUSES: readonly TerminalCause[] = Object.freeze(["ImmediateApplied", "BoundaryCompleted", "ExtractionValidated",
+  "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError", "TurnLimitReached",
+  "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary"]);
+/** Every FailureCause value, in declared order. */
+export const FAILURE_CAUSES: readonly FailureCause[] = Object.freeze(["Unknown", "PrimitiveRejected", "ApplyFailed", "HookDenied", "ExecutorStopped"]);
 
 export function initialState(): TurnState {
   return { phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, toolCallsPending: false, pendingOps: new Set<OpId>([]), barrierOps: new Set<OpId>([]), barrierSatisfied: true, satisfiedBy: new Set<OpId>([]), hadToolRound: false, extracting: false, extractionRetries: 0, retryAttempt: 0, cancelAfterBoundary: false, terminalCause: null, failureCause: null };
@@ -210,7 +218,13 @@ export function initialState(): TurnState {
 
 const NO_EFFECTS: readonly TurnEffect[] = Object.freeze([]);
 const guard_new_run: Guard<TurnState, TurnStartConversationRunInput | TurnStartImmediateRunInput, TurnGuardName> = { name: "new_run", holds: (s, t) => (s.currentRun !== t.run) };
-const guard_mine: Guard<TurnState, TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput | TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput | TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput | TurnValidationPassedInput | TurnValidationFailedInput | TurnExtractionFailedInput | TurnRecoverableFailureInput | TurnRetryRequestedInput | TurnFatalFailureInput | TurnTurnLimitReachedInput | TurnBudgetExhaustedInput | TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput | TurnRequestCancelAfterBoundaryInput | TurnAcknowledgeTerminalInput, TurnGuardName> = { name: "mine", holds: (s, t) => (s.currentRun === t.run) };
+const guard_mine: Guard<TurnState, TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput |
+  TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
+  TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput |
+  TurnValidationPassedInput | TurnValidationFailedInput | TurnExtractionFailedInput |
+  TurnRecoverableFailureInput | TurnRetryRequestedInput | TurnFatalFailureInput | TurnTurnLimitReachedInput |
+  TurnBudgetExhaustedInput | TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput |
+  TurnRequestCancelAfterBoundaryInput | TurnAcknowledgeTerminalInput, TurnGuardName> = { name: "mine", holds: (s, t) => (s.currentRun === t.run) };
 const guard_conversation: Guard<TurnState, unknown, TurnGuardName> = { name: "conversation", holds: (s) => (s.runKind === "Conversation") };
 const guard_immediate: Guard<TurnState, unknown, TurnGuardName> = { name: "immediate", holds: (s) => (s.runKind === "Immediate") };
 const guard_not_extracting: Guard<TurnState, unknown, TurnGuardName> = { name: "not_extracting", holds: (s) => !s.extracting };

@@ -27,6 +27,7 @@ function generatedTypeNames(json: MachineJson): Set<string> {
     ...Object.keys(json.inputs).map((t) => n.triggerType(t, "input")),
     ...Object.keys(json.signals ?? {}).map((t) => n.triggerType(t, "signal")),
     ...Object.keys(json.effects ?? {}).map((e) => n.effectType(e)),
+    ...Object.entries(json.types ?? {}).flatMap(([name, t]) => (t.kind === "enum" && t.terminal !== undefined ? [`Terminal${name}`, `Live${name}`] : [])),
   ]);
 }
 
@@ -42,6 +43,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   // Named types.
   const named = new Map<string, TypeDesc>();
   const types: Named<TypeDesc>[] = [];
+  const enumFacts: MachineModel["enumFacts"][number][] = [];
   const generated = generatedTypeNames(json);
   for (const [name, t] of Object.entries(json.types ?? {})) {
     const p = pointerOf("types", name);
@@ -63,6 +65,10 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
         r.checkName(v, pointerOf("types", name, "values", i), "an enum value");
       });
       desc = { kind: "enum", name, values: t.values };
+      (t.terminal ?? []).forEach((v, i) => {
+        if (!t.values.includes(v)) r.error("unknown-enum-value", `terminal value "${v}" is not one of the values of ${name}`, pointerOf("types", name, "terminal", i));
+      });
+      if (t.terminal !== undefined) enumFacts.push({ name, values: t.values, terminal: t.values.filter((v) => t.terminal?.includes(v)) });
     } else desc = { kind: "id", name };
     named.set(name, desc);
     types.push({ name, value: desc });
@@ -169,6 +175,48 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (triggerNames.get(q) !== "input") r.error("unknown-trigger", `queryOnly names "${q}", which is not an input`, pointerOf("queryOnly", i));
   });
 
+  // Persistence: when declared, every trigger is classified and nothing else is.
+  const persistence = json.persistence ?? null;
+  if (persistence !== null) {
+    for (const name of Object.keys(persistence)) {
+      if (!triggerNames.has(name)) r.error("unknown-trigger", `persistence names "${name}", which is not an input or signal`, pointerOf("persistence", name));
+    }
+    const missing = [...triggerNames.keys()].filter((t) => persistence[t] === undefined);
+    if (missing.length > 0) {
+      r.error("persistence-not-total", `persistence does not classify ${missing.join(", ")}`, pointerOf("persistence"), `add "${missing[0]}": "persisted" or "transient"`);
+    }
+  }
+
+  // Shared guards; a transition's guard list resolves names against them.
+  const shared = json.guards ?? {};
+  const usedShared = new Set<string>();
+  const guardList = (tj: MachineJson["transitions"][number], ti: number): { gname: string; src: string; p: string }[] => {
+    const list = tj.guards ?? {};
+    if (!Array.isArray(list)) {
+      return Object.entries(list).map(([gname, src]) => {
+        const p = pointerOf("transitions", ti, "guards", gname);
+        if (Object.hasOwn(shared, gname)) r.error("duplicate-name", `inline guard ${gname} has the name of a shared guard`, p, `list "${gname}" by name, or rename one of them`);
+        return { gname, src, p };
+      });
+    }
+    return list.flatMap((item, gi) => {
+      if (typeof item === "string") {
+        const src = shared[item];
+        if (src === undefined || !Object.hasOwn(shared, item)) {
+          r.error("unknown-guard", `"${item}" is not a shared guard`, pointerOf("transitions", ti, "guards", gi), `declare it under the top-level "guards", or write it inline as { "${item}": "..." }`);
+          return [];
+        }
+        usedShared.add(item);
+        return [{ gname: item, src, p: pointerOf("guards", item) }];
+      }
+      return Object.entries(item).map(([gname, src]) => {
+        const p = pointerOf("transitions", ti, "guards", gi, gname);
+        if (Object.hasOwn(shared, gname)) r.error("duplicate-name", `inline guard ${gname} has the name of a shared guard`, p, `list "${gname}" by name, or rename one of them`);
+        return { gname, src, p };
+      });
+    });
+  };
+
   // Transitions.
   const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
   const transitions: TransitionModel[] = [];
@@ -226,8 +274,14 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       if (guardsOk || (e.code !== "option-unproven" && e.code !== "int-overflow")) r.exprError(p, src, e);
     };
     const guards: Predicate[] = [];
-    for (const [gname, src] of Object.entries(tj.guards ?? {})) {
-      const p = pointerOf(...base, "guards", gname);
+    const names = new Set<string>();
+    for (const { gname, src, p } of guardList(tj, ti)) {
+      if (names.has(gname)) {
+        r.error("duplicate-name", `guard ${gname} is listed twice in ${tj.name}`, p);
+        ok = guardsOk = false;
+        continue;
+      }
+      names.add(gname);
       const parsed = r.parseExpr(p, src);
       if (!parsed) {
         ok = guardsOk = false;
@@ -324,6 +378,10 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     }
   });
 
+  for (const name of Object.keys(shared)) {
+    if (!usedShared.has(name)) r.error("unused-guard", `shared guard ${name} is declared but no transition uses it`, pointerOf("guards", name));
+  }
+
   // After a transition with an unknown trigger, the trigger it was meant to handle would show up
   // here too; report unhandled triggers once the transitions name known ones.
   for (const t of unknownOn ? [] : triggers) {
@@ -361,6 +419,8 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       fields,
       triggers,
       queryOnly,
+      persistence,
+      enumFacts,
       effects,
       transitions,
       orderDependentLoops: loops,

@@ -75,6 +75,10 @@ export interface MachineModel {
   readonly fields: readonly FieldModel[];
   readonly triggers: readonly TriggerModel[];
   readonly queryOnly: readonly string[];
+  /** Per trigger, whether the runtime stores its outcome; null when the spec does not say. */
+  readonly persistence: Readonly<Record<string, "persisted" | "transient">> | null;
+  /** Enums with declared terminal values. */
+  readonly enumFacts: readonly { readonly name: string; readonly values: readonly string[]; readonly terminal: readonly string[] }[];
   readonly effects: readonly TriggerModel[];
   readonly transitions: readonly TransitionModel[];
   /** `for` loops whose outcome depends on the order they visit ids in (symmetry must be off). */

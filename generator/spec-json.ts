@@ -3,7 +3,7 @@
 export type NamedTypeJson =
   | { kind: "id"; description?: string }
   | { kind: "int"; min: number; max: number; description?: string }
-  | { kind: "enum"; values: string[]; description?: string };
+  | { kind: "enum"; values: string[]; terminal?: string[]; description?: string };
 
 export type PayloadsJson = Record<string, Record<string, string>>;
 
@@ -18,7 +18,8 @@ export interface TransitionJson {
   description?: string;
   from: string[] | "any";
   on: string;
-  guards?: Record<string, string>;
+  /** Inline `{ name: expression }`, or a list of shared guard names and single-entry inline objects. */
+  guards?: Record<string, string> | (string | Record<string, string>)[];
   updates?: string[];
   to?: string;
   emit?: EmitJson[];
@@ -56,6 +57,9 @@ export interface MachineJson {
   inputs: PayloadsJson;
   signals?: PayloadsJson;
   queryOnly?: string[];
+  /** Shared named guards, referenced by name from transitions. */
+  guards?: Record<string, string>;
+  persistence?: Record<string, "persisted" | "transient">;
   effects?: PayloadsJson;
   transitions: TransitionJson[];
   invariants?: Record<string, string>;

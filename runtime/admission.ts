@@ -2,7 +2,7 @@
 // dedup, policy, then the machine's AcceptInput / AcceptConsumed (and SupersedeInput / CoalesceInput
 // for a queued input of the same scope). Runs under the session mutex.
 
-import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
+import type { SessionRuntimeGuardName, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import type { CompletionOutcome } from "./completion.js";
 import type { Core } from "./core.js";
 import {
@@ -113,7 +113,7 @@ export function recordOf(input: Input, resolved: Resolved): InputRecord {
   };
 }
 
-export type AdmitRefused = (refusal: MachineRefusal) => Error;
+export type AdmitRefused = (refusal: MachineRefusal<SessionRuntimeGuardName>) => Error;
 
 /** Under the mutex: admits a validated input. */
 export async function admit(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode, refused: AdmitRefused): Promise<AcceptResult> {

@@ -2,7 +2,7 @@
 // commit, or restore and a typed error; consequences for inputs and waiters follow from the
 // committed transition (runtime/derive.ts).
 
-import { transition, type SessionRuntimeTrigger } from "../generated/session.machine.js";
+import { transition, type SessionRuntimeGuardName, type SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { runtimeTerminated } from "./completion.js";
 import type { Core, RoutedEffect } from "./core.js";
 import {
@@ -27,8 +27,11 @@ export interface RefusalDetail {
   readonly runId?: RunId;
 }
 
-/** Maps a machine refusal to the typed error of the operation that caused it. */
-export function refusalError(entry: SessionEntry, operation: string, refusal: MachineRefusal, detail: RefusalDetail = {}): RuntimeError {
+/**
+ * Maps a machine refusal to the typed error of the operation that caused it. The guard names are
+ * the generated union, so a guard renamed in the spec fails to compile here.
+ */
+export function refusalError(entry: SessionEntry, operation: string, refusal: MachineRefusal<SessionRuntimeGuardName>, detail: RefusalDetail = {}): RuntimeError {
   const s = entry.state;
   if (refusal.phase === "Destroyed") return new SessionDestroyedError(entry.id);
   switch (refusal.guard) {

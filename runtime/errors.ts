@@ -39,12 +39,13 @@ export abstract class RuntimeError extends Error {
 }
 
 /** The machine refusal behind an error, when the refusal came from the session machine. */
-export interface MachineRefusal {
+export interface MachineRefusal<G extends string = string> {
   readonly trigger: string;
   readonly phase: string;
   readonly reason: "NoMatchingTransition" | "GuardRejected" | "AmbiguousTransition";
   readonly transition?: string;
-  readonly guard?: string;
+  /** The machine's generated guard-name union when the refusal came from a typed kernel. */
+  readonly guard?: G;
 }
 
 export class SessionNotFoundError extends RuntimeError {
@@ -287,7 +288,7 @@ export class RunCancelledError extends Error {
   }
 }
 
-export function toMachineRefusal(r: Refusal<string>): MachineRefusal {
+export function toMachineRefusal<G extends string>(r: Refusal<string, G>): MachineRefusal<G> {
   switch (r.code) {
     case "NoMatchingTransition":
       return { trigger: r.trigger, phase: r.phase, reason: r.code };

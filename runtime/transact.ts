@@ -3,7 +3,7 @@
 // consequences are derived from the committed transition (runtime/derive.ts).
 
 import type { InputId, RunId } from "./input.js";
-import type { SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeTransitionName } from "../generated/session.machine.js";
+import type { SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeGuardName, SessionRuntimeTransitionName } from "../generated/session.machine.js";
 import type { Fired, Staged } from "../kernel/index.js";
 import type { Core } from "./core.js";
 import { afterCommit, isTerminalPhase, terminalOutcomeOf } from "./derive.js";
@@ -34,7 +34,7 @@ export const NO_CONTEXT: TransitionContext = Object.freeze({});
 
 export type TransactResult =
   | { readonly ok: true; readonly fired: SessionFired; readonly receipt: BoundaryReceipt | null }
-  | { readonly ok: false; readonly refusal: MachineRefusal };
+  | { readonly ok: false; readonly refusal: MachineRefusal<SessionRuntimeGuardName> };
 
 export type SideEffect = (staged: SessionFired) => void | Promise<void>;
 

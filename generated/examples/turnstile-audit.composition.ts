@@ -13,7 +13,12 @@ export const turnstileAuditComposition: CompositionKernel<TurnstileAuditState> =
   version: 1,
   specFile: "spec/examples/turnstile-audit.composition.json",
   instances: { gate: turnstileKernel, audit: counterKernel },
-  entryInputs: [{ instance: "gate", trigger: "Coin" }, { instance: "gate", trigger: "Push" }, { instance: "gate", trigger: "Kick" }, { instance: "audit", trigger: "Close" }],
+  entryInputs: [
+    { instance: "gate", trigger: "Coin" },
+    { instance: "gate", trigger: "Push" },
+    { instance: "gate", trigger: "Kick" },
+    { instance: "audit", trigger: "Close" },
+  ],
   routes: [{
     name: "report_opening",
     from: { instance: "gate", effect: "Opened" },
@@ -26,6 +31,12 @@ export const turnstileAuditComposition: CompositionKernel<TurnstileAuditState> =
   }],
   leftOut: {},
   invariants: [{ name: "audit_never_ahead", source: "audit.openings <= 2", holds: (s: TurnstileAuditState): boolean => (s.audit.openings <= 2) }],
-  witnesses: [{ name: "audited_twice", source: "audit.openings == 2 && gate.phase == Locked", holds: (s: TurnstileAuditState): boolean => ((s.audit.openings === 2) && (s.gate.phase === "Locked")) }],
+  witnesses: [
+    {
+      name: "audited_twice",
+      source: "audit.openings == 2 && gate.phase == Locked",
+      holds: (s: TurnstileAuditState): boolean => ((s.audit.openings === 2) && (s.gate.phase === "Locked")),
+    },
+  ],
   profiles: { ci: { name: "ci", domains: { CoinId: 2 }, maxDepth: 20, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
 };

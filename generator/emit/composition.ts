@@ -5,6 +5,7 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
 import { kernelImport } from "./imports.js";
+import { list, object, render } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { compositionNames, machineNames } from "./names.js";
@@ -42,13 +43,37 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
   });
 
   const stateCtx: CodeContext = { field: (f, inst) => `s.${inst}.${f}`, phase: (inst) => `s.${inst}.phase` };
-  const predicates = (list: CompositionModel["invariants"]) =>
-    `[${list.map((p) => `{ name: ${JSON.stringify(p.name)}, source: ${JSON.stringify(p.source)}, holds: (s: ${n.state}): boolean => ${exprCode(p.expr, stateCtx, h)} }`).join(",\n")}]`;
+  const predicates = (preds: CompositionModel["invariants"]) =>
+    render(
+      list(
+        "[",
+        preds.map((p) =>
+          object([
+            ["name", JSON.stringify(p.name)],
+            ["source", JSON.stringify(p.source)],
+            ["holds", `(s: ${n.state}): boolean => ${exprCode(p.expr, stateCtx, h)}`],
+          ]),
+        ),
+        "]",
+      ),
+      2,
+    );
 
   // Entry inputs as plain data; an environment assumption becomes `when(state)`.
-  const entryInputs = `[${c.entry
-    .map((e) => (e.when ? `{ instance: ${JSON.stringify(e.instance)}, trigger: ${JSON.stringify(e.trigger)}, when: (s: ${n.state}): boolean => ${exprCode(e.when.expr, stateCtx, h)} }` : literal({ instance: e.instance, trigger: e.trigger })))
-    .join(", ")}]`;
+  const entryInputs = render(
+    list(
+      "[",
+      c.entry.map((e) =>
+        object([
+          ["instance", JSON.stringify(e.instance)],
+          ["trigger", JSON.stringify(e.trigger)],
+          ...(e.when ? [["when", `(s: ${n.state}): boolean => ${exprCode(e.when.expr, stateCtx, h)}`] as const] : []),
+        ]),
+      ),
+      "]",
+    ),
+    2,
+  );
 
   const routes = c.routes.map((r) => {
     const fromM = c.instances.find((i) => i.name === r.from.instance)?.machine;

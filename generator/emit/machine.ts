@@ -4,6 +4,7 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
+import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
 import { dataDoc, fill, list, object, render, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
@@ -68,6 +69,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     name: n.result,
     type: `TransitionResult<${n.state}, ${n.transitionName}, ${n.effect}, ${n.guardName}, Phase, ${n.triggerName}>`,
   });
+
+  body.push(...factStatements(m));
 
   // Initial state.
   const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
@@ -276,7 +279,7 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
     declarations: [
       {
         name: g.local,
-        type: `Guard<${n.state}, ${g.readsTrigger ? g.triggers.join(" | ") : "unknown"}, ${n.guardName}>`,
+        type: `Guard<${n.state}, ${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}, ${n.guardName}>`,
         initializer: render(object([["name", JSON.stringify(g.name)], ["holds", `(${g.readsTrigger ? "s, t" : "s"}) => ${g.code}`]]), 0),
       },
     ],
