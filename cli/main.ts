@@ -7,9 +7,10 @@ import { registerExport } from "./export.js";
 import { registerGenerate } from "./generate.js";
 import { ExitCode, type Io, type Registrar } from "./io.js";
 import { registerReplay } from "./replay.js";
+import { registerWorker } from "./worker.js";
 
 /** Commands, in the order `--help` lists them. Add a command by adding its registrar here. */
-const COMMANDS: readonly Registrar[] = [registerGenerate, registerCheck, registerReplay, registerExport];
+const COMMANDS: readonly Registrar[] = [registerGenerate, registerCheck, registerReplay, registerExport, registerWorker];
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const result = { code: ExitCode.Ok as number };
