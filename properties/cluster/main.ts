@@ -16,6 +16,7 @@
 //   npm run cluster-test -- [--json] [--inputs N] [--sessions N] [--faults N] [--lease-ms N]
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +38,10 @@ const LEASE_MS = num("--lease-ms", 1000);
 const WORKERS = 3;
 const PG_DIR = process.env.MEERKAT_CLUSTER_PG_DIR ?? join(ROOT, ".tmp", "pg-cluster");
 const pgScript = (cmd: string): string => execFileSync("bash", [join(ROOT, "scripts", "postgres.sh"), cmd], { encoding: "utf8", env: { ...process.env, MEERKAT_PG_DIR: PG_DIR } }).trim();
+/** Every worker's JSON log lines, one file per worker incarnation (kept for inspection). */
+const LOG_DIR = join(ROOT, ".tmp", "cluster-logs");
+rmSync(LOG_DIR, { recursive: true, force: true });
+mkdirSync(LOG_DIR, { recursive: true });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const say = (s: string): void => {
   if (!json) process.stderr.write(`${s}\n`);
@@ -63,7 +68,9 @@ function spawnWorker(slot: Slot, url: string, schema: string): void {
   );
   slot.child = child;
   slot.stopped = false;
+  const logFile = join(LOG_DIR, `${slot.owner}.jsonl`);
   createInterface({ input: child.stdout! }).on("line", (line) => {
+    appendFileSync(logFile, `${line}\n`);
     let r: { event?: string; reason?: string; code?: string; message?: string };
     try {
       r = JSON.parse(line) as typeof r;

@@ -34,6 +34,8 @@ export class Worker {
   readonly #owned = new Map<SessionId, number>();
   readonly #evicting = new Map<SessionId, Promise<void>>();
   readonly #draining = new Map<SessionId, { again: boolean }>();
+  readonly #adopting = new Map<SessionId, Promise<void>>();
+  #ticks = 0;
   #timer: NodeJS.Timeout | null = null;
   #scanning = false;
   #rescan = false;
@@ -77,7 +79,10 @@ export class Worker {
         void this.#evict(e.sessionId, true);
       }
     });
-    this.#timer = setInterval(() => this.#scan(), this.#claimIntervalMs);
+    this.#timer = setInterval(() => {
+      this.#scan();
+      this.#sweep();
+    }, this.#claimIntervalMs);
     this.#scan();
   }
 
@@ -113,7 +118,33 @@ export class Worker {
     })();
   }
 
-  async #adopt(sessionId: SessionId, fence: number): Promise<void> {
+  /**
+   * Liveness backstop (NOTIFY can be lost while a listener reconnects; a failed write leaves a
+   * batch waiting for a wake): owned sessions with queued work and no run are woken, and every
+   * few ticks each owned session's inbox is drained again.
+   */
+  #sweep(): void {
+    this.#ticks += 1;
+    for (const id of this.#owned.keys()) {
+      if (!this.runtime.hasSession(id)) continue;
+      const snap = this.runtime.snapshot(id);
+      if (snap.phase === "Attached" && snap.currentRun === null && snap.inputs.length > 0) this.runtime.wake(id);
+      if (this.#ticks % 4 === 0) this.#drain(id);
+    }
+  }
+
+  #adopt(sessionId: SessionId, fence: number): Promise<void> {
+    // One adoption at a time per session; a newer grant waits for the older one's outcome.
+    const previous = this.#adopting.get(sessionId) ?? Promise.resolve();
+    const next = previous.then(() => this.#adoptOnce(sessionId, fence));
+    this.#adopting.set(sessionId, next);
+    return next.finally(() => {
+      if (this.#adopting.get(sessionId) === next) this.#adopting.delete(sessionId);
+    });
+  }
+
+  async #adoptOnce(sessionId: SessionId, fence: number): Promise<void> {
+    if (this.store.heldSessions().get(sessionId) !== fence) return; // superseded by a newer grant or lost already
     try {
       await this.#evicting.get(sessionId);
       if (this.runtime.hasSession(sessionId)) await this.#evict(sessionId, true); // a stale copy from an older fence
@@ -123,8 +154,10 @@ export class Worker {
       this.#log({ event: "owns", session: sessionId, fence, recovered: report?.inputsRecovered ?? 0 });
       this.#drain(sessionId);
     } catch (e) {
-      this.#owned.delete(sessionId);
-      this.store.forget(sessionId);
+      if (this.store.heldSessions().get(sessionId) === fence) {
+        this.#owned.delete(sessionId);
+        this.store.forget(sessionId);
+      }
       this.#log({ event: "adopt.failed", session: sessionId, fence, message: e instanceof Error ? e.message : String(e) });
       void this.#evict(sessionId, true);
     }
