@@ -11,9 +11,10 @@ import { ExitCode, type Io, type Registrar } from "./io.js";
 import { registerReplay } from "./replay.js";
 import { registerReport } from "./report.js";
 import { registerServe } from "./serve.js";
+import { registerWorker } from "./worker.js";
 
 /** Commands, in the order `--help` lists them. Add a command by adding its registrar here. */
-const COMMANDS: readonly Registrar[] = [registerInit, registerGenerate, registerCheck, registerReplay, registerReport, registerExport, registerServe];
+const COMMANDS: readonly Registrar[] = [registerInit, registerGenerate, registerCheck, registerReplay, registerReport, registerExport, registerServe, registerWorker];
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const result = { code: ExitCode.Ok as number };

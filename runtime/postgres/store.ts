@@ -69,6 +69,17 @@ export interface PendingSubmission {
 type LostListener = (sessionId: SessionId, reason: Error) => void;
 type WorkListener = (sessionId: SessionId | null) => void;
 
+/**
+ * A connection the server kills (pg_terminate_backend, restart) emits "error": on an idle pooled
+ * client through the pool, on a checked-out one on the client itself. Unhandled, either would end
+ * the process; the failed query itself is what reports the failure. A pool passed in with
+ * `options.pool` should be guarded by its owner the same way.
+ */
+export function guardPool(pool: pg.Pool): void {
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
+}
+
 const LIVE_PHASES = "('Queued', 'Staged', 'Applied', 'AppliedPendingConsumption')";
 
 export class PostgresStore implements RuntimeStore {
@@ -141,8 +152,7 @@ export class PostgresStore implements RuntimeStore {
         application_name: options.applicationName ?? `meerkat ${this.owner}`,
         types: TYPES,
       });
-    // An idle pooled connection killed by the server emits here; the pool drops it.
-    this.#pool.on("error", () => undefined);
+    if (this.#ownsPool) guardPool(this.#pool);
     this.#ready = this.#init();
   }
 
@@ -286,8 +296,9 @@ export class PostgresStore implements RuntimeStore {
     let rows: { session_id: string; fence: number }[];
     try {
       const r = await this.#pool.query<{ session_id: string; fence: number }>(
-        `UPDATE ${this.schema}.sessions SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000) WHERE owner = $1 RETURNING session_id, fence`,
-        [this.owner, this.leaseMs],
+        // Only the sessions still held: one this store gave up must expire so it can be claimed again.
+        `UPDATE ${this.schema}.sessions SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000) WHERE owner = $1 AND session_id = ANY($3) RETURNING session_id, fence`,
+        [this.owner, this.leaseMs, [...sent.keys()]],
       );
       rows = r.rows;
     } catch {

@@ -3,7 +3,7 @@
 
 import pg from "pg";
 import { afterAll } from "vitest";
-import { PostgresStore, TYPES, type PostgresStoreOptions } from "../../runtime/postgres/index.js";
+import { guardPool, PostgresStore, TYPES, type PostgresStoreOptions } from "../../runtime/postgres/index.js";
 
 export function pgUrl(): string {
   const url = process.env.MEERKAT_TEST_PG_URL;
@@ -19,7 +19,7 @@ let count = 0;
 export function sharedPool(): pg.Pool {
   if (pool === null) {
     pool = new pg.Pool({ connectionString: pgUrl(), max: 8, types: TYPES });
-    pool.on("error", () => undefined);
+    guardPool(pool);
     afterAll(async () => {
       const p = pool;
       pool = null;

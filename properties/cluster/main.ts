@@ -1,0 +1,281 @@
+// The cluster fault campaign: three `meerkat worker` processes over one throwaway PostgreSQL
+// cluster, a client submitting durable inputs with idempotency keys (some submitted twice), and
+// injected faults: SIGKILL of a worker, SIGSTOP of an owner past its lease then SIGCONT, a dropped
+// connection (pg_terminate_backend of a worker's backends) and a PostgreSQL restart. Then it checks
+// what the database holds:
+//
+//   lost                 acknowledged inputs with no terminal stored outcome
+//   duplicated           inputs consumed by more than one boundary receipt
+//   staleWritesRefused   writes the store refused for a stale fence (logged by the workers)
+//   staleWritesAccepted  rows written with a fence older than the lease row's (an audit trigger
+//                        installed by this campaign checks every INSERT/UPDATE independently)
+//   invariantViolations  machine invariant failures logged by the workers, plus stored rows that
+//                        disagree (a consumed input in no receipt, a receipt naming an unconsumed input)
+//   takeoverP50Ms/P99Ms  from a SIGKILL / SIGSTOP to another worker holding each session the victim owned
+//
+//   npm run cluster-test -- [--json] [--inputs N] [--sessions N] [--faults N] [--lease-ms N]
+
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { guardPool, PostgresStore, TYPES } from "../../runtime/postgres/index.js";
+
+const ROOT = join(fileURLToPath(import.meta.url), "..", "..", "..");
+const args = process.argv.slice(2);
+const num = (name: string, d: number): number => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : d;
+};
+const json = args.includes("--json");
+const INPUTS = num("--inputs", 5000);
+const SESSIONS = num("--sessions", 200);
+const FAULTS = num("--faults", 32);
+const LEASE_MS = num("--lease-ms", 1000);
+const WORKERS = 3;
+const PG_DIR = process.env.MEERKAT_CLUSTER_PG_DIR ?? join(ROOT, ".tmp", "pg-cluster");
+const pgScript = (cmd: string): string => execFileSync("bash", [join(ROOT, "scripts", "postgres.sh"), cmd], { encoding: "utf8", env: { ...process.env, MEERKAT_PG_DIR: PG_DIR } }).trim();
+/** Every worker's JSON log lines, one file per worker incarnation (kept for inspection). */
+const LOG_DIR = join(ROOT, ".tmp", "cluster-logs");
+rmSync(LOG_DIR, { recursive: true, force: true });
+mkdirSync(LOG_DIR, { recursive: true });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const say = (s: string): void => {
+  if (!json) process.stderr.write(`${s}\n`);
+};
+
+interface Slot {
+  index: number;
+  generation: number;
+  owner: string;
+  child: ChildProcess | null;
+  stopped: boolean;
+}
+
+let staleWritesRefused = 0;
+let invariantFailures = 0;
+
+function spawnWorker(slot: Slot, url: string, schema: string): void {
+  slot.generation += 1;
+  slot.owner = `w${slot.index}-${slot.generation}`;
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin", "meerkat.mjs"), "worker", "--database-url", url, "--schema", schema, "--executor", join(ROOT, "properties", "cluster", "executor.ts"), "--owner", slot.owner, "--lease-ms", String(LEASE_MS)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  slot.child = child;
+  slot.stopped = false;
+  const logFile = join(LOG_DIR, `${slot.owner}.jsonl`);
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    appendFileSync(logFile, `${line}\n`);
+    let r: { event?: string; reason?: string; code?: string; message?: string };
+    try {
+      r = JSON.parse(line) as typeof r;
+    } catch {
+      return;
+    }
+    if (r.event === "lost" && r.reason === "PgFencedOut") staleWritesRefused += 1;
+    if (r.event === "runtime.error" && /Invariant/i.test(`${r.code} ${r.message}`)) invariantFailures += 1;
+  });
+}
+
+async function waitStarted(slot: Slot, db: pg.Pool): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const r = await db.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [`meerkat ${slot.owner}`]).catch(() => ({ rowCount: 0 }));
+    if ((r.rowCount ?? 0) > 0) return;
+    await sleep(25);
+  }
+}
+
+async function main(): Promise<void> {
+  const url = pgScript("start");
+  const schema = `cluster_${Date.now().toString(36)}`;
+  const db = new pg.Pool({ connectionString: url, max: 4, types: TYPES });
+  guardPool(db);
+  const client = await PostgresStore.connect(url, { schema, autoAcquire: false, poolSize: 8 });
+  // The independent audit: every stored row version must carry the lease row's current fence.
+  await db.query(`
+    CREATE TABLE ${schema}.audit_stale (tbl text, session_id text, written bigint, current bigint, at timestamptz DEFAULT now());
+    CREATE FUNCTION ${schema}.audit_fence() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE cur bigint;
+    BEGIN
+      SELECT fence INTO cur FROM ${schema}.sessions WHERE session_id = NEW.session_id;
+      IF NEW.written_fence < cur THEN INSERT INTO ${schema}.audit_stale (tbl, session_id, written, current) VALUES (TG_TABLE_NAME, NEW.session_id, NEW.written_fence, cur); END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER audit_inputs BEFORE INSERT OR UPDATE ON ${schema}.input_states FOR EACH ROW EXECUTE FUNCTION ${schema}.audit_fence();
+    CREATE TRIGGER audit_receipts BEFORE INSERT OR UPDATE ON ${schema}.boundary_receipts FOR EACH ROW EXECUTE FUNCTION ${schema}.audit_fence();
+  `);
+  const slots: Slot[] = Array.from({ length: WORKERS }, (_, index) => ({ index, generation: 0, owner: "", child: null, stopped: false }));
+  for (const s of slots) spawnWorker(s, url, schema);
+  for (const s of slots) await waitStarted(s, db);
+  say(`${WORKERS} workers up; submitting ${INPUTS} inputs over ${SESSIONS} sessions`);
+
+  const t0 = Date.now();
+  const acked = new Set<string>();
+  let duplicatesSubmitted = 0;
+  let submitted = 0;
+  const submitter = (async () => {
+    const next = (): number => submitted++;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = next(); i < INPUTS; i = next()) {
+          const session = `s${i % SESSIONS}`;
+          const key = `k${i}`;
+          const input = { kind: "prompt", header: { id: `in-${i}`, durability: "Durable", source: { kind: "Operator" }, idempotencyKey: key }, text: `input ${i}` };
+          for (;;) {
+            try {
+              await client.submit(session, input);
+              acked.add(key);
+              if (i % 10 === 0) {
+                // A client retry with the same key: must be deduplicated.
+                const again = await client.submit(session, input);
+                if (again.outcome !== "Deduplicated") throw new Error(`retry of ${key} was ${again.outcome}`);
+                duplicatesSubmitted += 1;
+              }
+              break;
+            } catch (e) {
+              if ((e as { code?: string }).code === "PgUnavailable") continue; // retried, same key
+              throw e;
+            }
+          }
+        }
+      }),
+    );
+  })();
+
+  // Faults, spread over the submission window and a little after.
+  const takeovers: number[] = [];
+  const faults: Record<string, number> = { sigkill: 0, sigstop: 0, dropConnection: 0, pgRestart: 0 };
+  const measureTakeover = async (victim: string, at: number): Promise<void> => {
+    // The victim's sessions with work: those must move (an idle one stays until it gets work).
+    const owned = await db.query<{ session_id: string }>(
+        `SELECT x.session_id FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase IN ('Queued', 'Staged', 'Applied', 'AppliedPendingConsumption')) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
+        [victim],
+      ).catch(() => ({ rows: [] as { session_id: string }[] }));
+    const ids = owned.rows.map((r) => r.session_id);
+    if (ids.length === 0) return;
+    const deadline = Date.now() + 30_000;
+    const pending = new Set(ids);
+    while (pending.size > 0 && Date.now() < deadline) {
+      const r = await db
+        .query<{ session_id: string; ms: number }>(`SELECT session_id, (extract(epoch from acquired_at) * 1000)::float8 AS ms FROM ${schema}.sessions WHERE session_id = ANY($1) AND owner IS NOT NULL AND owner <> $2`, [[...pending], victim])
+        .catch(() => ({ rows: [] as { session_id: string; ms: number }[] }));
+      for (const row of r.rows) {
+        pending.delete(row.session_id);
+        takeovers.push(Math.max(0, row.ms - at));
+      }
+      await sleep(20);
+    }
+  };
+  const measures: Promise<void>[] = [];
+  const plan = ["sigkill", "sigstop", "dropConnection", "sigkill", "sigstop", "dropConnection", "pgRestart"];
+  for (let f = 0; f < FAULTS; f++) {
+    await sleep(150 + Math.random() * 250);
+    const kind = f === Math.floor(FAULTS / 2) ? "pgRestart" : (plan[f % (plan.length - 1)] as string);
+    const live = slots.filter((s) => s.child !== null && !s.stopped);
+    const slot = live[Math.floor(Math.random() * live.length)];
+    if (slot === undefined) continue;
+    faults[kind] = (faults[kind] ?? 0) + 1;
+    if (kind === "sigkill") {
+      const at = Date.now();
+      slot.child!.kill("SIGKILL");
+      measures.push(measureTakeover(slot.owner, at));
+      await new Promise((r) => slot.child!.once("exit", r));
+      spawnWorker(slot, url, schema);
+    } else if (kind === "sigstop") {
+      const at = Date.now();
+      slot.child!.kill("SIGSTOP");
+      slot.stopped = true;
+      measures.push(measureTakeover(slot.owner, at));
+      await sleep(Math.round(LEASE_MS * 1.5)); // past its lease
+      slot.child!.kill("SIGCONT");
+      slot.stopped = false;
+    } else if (kind === "dropConnection") {
+      await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [`meerkat ${slot.owner}`]).catch(() => undefined);
+    } else {
+      pgScript("restart");
+    }
+  }
+  await submitter;
+  const submitMs = Date.now() - t0;
+  say(`submitted ${acked.size} (+${duplicatesSubmitted} deduplicated retries) in ${submitMs} ms; faults ${JSON.stringify(faults)}; waiting for the drain`);
+
+  // Wait until every acknowledged input is terminal.
+  const terminalCount = async (): Promise<number> =>
+    Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.input_states WHERE phase IN ('Consumed', 'Superseded', 'Coalesced', 'Abandoned')`)).rows[0]?.n ?? 0);
+  const drainDeadline = Date.now() + 180_000;
+  while (Date.now() < drainDeadline && (await terminalCount().catch(() => 0)) < acked.size) await sleep(200);
+  await Promise.all(measures);
+  const elapsedMs = Date.now() - t0;
+
+  for (const s of slots) s.child?.kill("SIGTERM");
+  await Promise.all(slots.map((s) => new Promise((r) => (s.child?.exitCode !== null ? r(null) : s.child.once("exit", r)))));
+
+  // Checks over what the database holds.
+  const rows = (await db.query<{ input_id: string; idempotency_key: string | null; phase: string }>(`SELECT input_id, idempotency_key, phase FROM ${schema}.input_states`)).rows;
+  const byKey = new Map(rows.map((r) => [r.idempotency_key ?? r.input_id, r]));
+  let lost = 0;
+  let abandoned = 0;
+  for (const key of acked) {
+    const r = byKey.get(key);
+    if (r === undefined || !["Consumed", "Superseded", "Coalesced", "Abandoned"].includes(r.phase)) lost += 1;
+    else if (r.phase === "Abandoned") abandoned += 1;
+  }
+  const receipts = (await db.query<{ session_id: string; contributors_json: string }>(`SELECT session_id, contributors_json FROM ${schema}.boundary_receipts`)).rows;
+  const consumedIn = new Map<string, number>();
+  for (const r of receipts) for (const id of JSON.parse(r.contributors_json) as string[]) consumedIn.set(`${r.session_id}/${id}`, (consumedIn.get(`${r.session_id}/${id}`) ?? 0) + 1);
+  const duplicated = [...consumedIn.values()].filter((n) => n > 1).length;
+  const stateRows = (await db.query<{ session_id: string; input_id: string; phase: string }>(`SELECT session_id, input_id, phase FROM ${schema}.input_states`)).rows;
+  let disagreements = 0;
+  for (const r of stateRows) if (r.phase === "Consumed" && !consumedIn.has(`${r.session_id}/${r.input_id}`)) disagreements += 1;
+  const phases = new Map(stateRows.map((r) => [`${r.session_id}/${r.input_id}`, r.phase]));
+  for (const k of consumedIn.keys()) if (phases.get(k) !== "Consumed" && phases.get(k) !== "Abandoned") disagreements += 1;
+  const staleWritesAccepted = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.audit_stale`)).rows[0]?.n ?? 0);
+  const unadmitted = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.submissions WHERE NOT admitted`)).rows[0]?.n ?? 0);
+
+  takeovers.sort((a, b) => a - b);
+  const pct = (p: number): number => (takeovers.length === 0 ? 0 : Math.round(takeovers[Math.min(takeovers.length - 1, Math.floor((p / 100) * takeovers.length))] as number));
+  const totalFaults = Object.values(faults).reduce((a, b) => a + b, 0);
+  const result = {
+    workers: WORKERS,
+    sessions: SESSIONS,
+    inputs: acked.size,
+    faults: totalFaults,
+    lost,
+    duplicated,
+    staleWritesRefused,
+    staleWritesAccepted,
+    invariantViolations: invariantFailures + disagreements,
+    takeoverP50Ms: pct(50),
+    takeoverP99Ms: pct(99),
+    faultsByKind: faults,
+    takeovers: takeovers.length,
+    abandoned,
+    unadmitted,
+    deduplicatedRetries: duplicatesSubmitted,
+    leaseMs: LEASE_MS,
+    elapsedMs,
+  };
+  await client.close();
+  await db.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => undefined);
+  await db.end();
+  pgScript("stop");
+  console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+  const ok = lost === 0 && duplicated === 0 && staleWritesAccepted === 0 && result.invariantViolations === 0 && unadmitted === 0;
+  process.exitCode = ok ? 0 : 1;
+}
+
+try {
+  await main();
+} catch (e) {
+  try {
+    pgScript("stop");
+  } catch {
+    // the cluster may not have started
+  }
+  throw e;
+}

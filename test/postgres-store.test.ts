@@ -1,0 +1,95 @@
+// PostgresStore against a real server: fencing between two owners, and bad configuration refused
+// with typed errors before anything is written.
+
+import { describe, expect, it } from "vitest";
+import { FencedOutError, PgConfigInvalidError, PgForeignSchemaError, PgLeaseHeldError, PgSchemaTooNewError, PgUnavailableError, PostgresStore } from "../runtime/postgres/index.js";
+import { inputs } from "../runtime/testing.js";
+import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
+import type { StoredInputRow } from "../runtime/store.js";
+
+const row = (id: string, phase: StoredInputRow["phase"] = "Queued"): StoredInputRow => ({
+  inputId: id,
+  kind: "prompt",
+  durability: "Durable",
+  phase,
+  lane: "Queue",
+  attempts: 0,
+  lastRunId: null,
+  terminal: null,
+  idempotencyKey: null,
+  input: inputs.prompt(id),
+  decision: { applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: 1, lane: "Queue", admission: "WakeIfIdle", enqueueFront: false, consumeOnAccept: false } as unknown as StoredInputRow["decision"],
+  updatedAt: Date.now(),
+});
+
+describe("PostgresStore fencing", () => {
+  it("refuses a stale owner's write after a takeover, and stores nothing of it", async () => {
+    const schema = freshSchema();
+    const a = await PostgresStore.connect(pgUrl(), { schema, owner: "node-a", leaseMs: 200, pool: sharedPool() });
+    const b = await PostgresStore.connect(pgUrl(), { schema, owner: "node-b", leaseMs: 200, pool: sharedPool() });
+    expect(await a.acquire("s")).toBe(1);
+    await a.persistInputState("s", row("i1"));
+    await expect(b.acquire("s")).rejects.toBeInstanceOf(PgLeaseHeldError);
+    await a.close(); // a "pauses": no more heartbeats, it still believes it holds fence 1
+    const paused = await PostgresStore.connect(pgUrl(), { schema, owner: "node-a", leaseMs: 200, pool: sharedPool() });
+    await sharedPool().query(`UPDATE ${schema}.sessions SET lease_expires_at = now() - interval '1 second'`);
+    expect(await b.acquire("s")).toBe(2);
+    // The paused owner's view: it held fence 1. A write carrying it is refused by the database.
+    (paused as unknown as { heldSessions(): Map<string, number> }).heldSessions().set("s", 1);
+    const lost: string[] = [];
+    paused.onSessionLost((id) => lost.push(id));
+    const refused = await paused.persistInputState("s", row("i2")).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(FencedOutError);
+    expect(refused).toMatchObject({ code: "PgFencedOut", heldFence: 1, currentFence: 2, currentOwner: "node-b" });
+    expect(lost).toEqual(["s"]);
+    expect((await b.loadInputStates("s")).map((r) => r.inputId)).toEqual(["i1"]);
+    await b.persistInputState("s", row("i3"));
+    expect((await b.loadInputStates("s")).map((r) => r.inputId)).toEqual(["i1", "i3"]);
+    await paused.close();
+    await b.close();
+  });
+
+  it("deduplicates submissions by idempotency key", async () => {
+    const store = await PostgresStore.connect(pgUrl(), { schema: freshSchema(), pool: sharedPool() });
+    const input = { ...inputs.prompt("x1"), header: { ...inputs.prompt("x1").header, idempotencyKey: "k1" } };
+    expect(await store.submit("s", input)).toMatchObject({ outcome: "Accepted", inputId: "x1" });
+    const again = { ...input, header: { ...input.header, id: "x2" } };
+    expect(await store.submit("s", again)).toMatchObject({ outcome: "Deduplicated", existingId: "x1" });
+    expect((await store.pendingSubmissions("s")).map((p) => p.inputId)).toEqual(["x1"]);
+    await store.close();
+  });
+});
+
+describe("PostgresStore configuration errors", () => {
+  it("names a malformed URL and a bad schema name", async () => {
+    await expect(PostgresStore.connect("mysql://localhost/x")).rejects.toBeInstanceOf(PgConfigInvalidError);
+    await expect(PostgresStore.connect("not a url")).rejects.toMatchObject({ code: "PgConfigInvalid", setting: "url" });
+    await expect(PostgresStore.connect(pgUrl(), { schema: "Bad-Name" })).rejects.toMatchObject({ code: "PgConfigInvalid", setting: "schema" });
+  });
+
+  it("reports a server that is down as PgUnavailable after its retries", async () => {
+    const server = new (await import("node:net")).Server();
+    const port = await new Promise<number>((r) => server.listen(0, "127.0.0.1", () => r((server.address() as { port: number }).port)));
+    await new Promise((r) => server.close(r));
+    const e = await PostgresStore.connect(`postgres://postgres@127.0.0.1:${port}/postgres`, { retry: { attempts: 2, baseDelayMs: 5 } }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PgUnavailableError);
+    expect(e).toMatchObject({ attempts: 2 });
+  });
+
+  it("refuses another application's schema and a newer schema version, writing nothing", async () => {
+    const pool = sharedPool();
+    const foreign = freshSchema();
+    await pool.query(`CREATE SCHEMA ${foreign}; CREATE TABLE ${foreign}.users (id int)`);
+    await expect(PostgresStore.connect(pgUrl(), { schema: foreign })).rejects.toBeInstanceOf(PgForeignSchemaError);
+    const tables = await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [foreign]);
+    expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(["users"]);
+
+    const newer = freshSchema();
+    const store = await PostgresStore.connect(pgUrl(), { schema: newer, pool });
+    await store.close();
+    await pool.query(`UPDATE ${newer}.meta SET value = '99' WHERE key = 'schema_version'`);
+    await expect(PostgresStore.connect(pgUrl(), { schema: newer })).rejects.toBeInstanceOf(PgSchemaTooNewError);
+    expect((await pool.query(`SELECT value FROM ${newer}.meta WHERE key = 'schema_version'`)).rows[0]).toEqual({ value: "99" });
+  });
+});
+
