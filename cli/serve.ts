@@ -2,7 +2,8 @@
 // an environment variable is required unless --no-auth is given (local use only, said loudly).
 
 import { InvalidArgumentError, type Command } from "commander";
-import { startServer, type StartOptions } from "../server/start.js";
+// The server (Fastify, the runtime, SQLite) is loaded only when serve runs: other commands stay fast.
+import type { StartOptions } from "../server/start.js";
 import type { StoreChoice } from "../server/store.js";
 import { ExitCode, type Io } from "./io.js";
 
@@ -68,6 +69,7 @@ export async function serveCommand(args: ServeArgs, io: Io, env: NodeJS.ProcessE
   }
   let started;
   try {
+    const { startServer } = await import("../server/start.js");
     started = await startServer({ host: args.host, port: args.port, store, auth, bodyLimit: args.bodyLimit, logger: { level: args.logLevel }, ...(args.agent === undefined ? {} : { agentModule: args.agent }) });
   } catch (e) {
     const code = (e as { code?: unknown }).code;

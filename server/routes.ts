@@ -121,7 +121,8 @@ async function completion(request: FastifyRequest, reply: FastifyReply, ctx: Rou
   const { sessionId, inputId } = params(request) as Required<Params>;
   const waitMs = Math.min((request.query as { waitMs?: number }).waitMs ?? 30_000, ctx.longPollMaxMs);
   const closed = new AbortController();
-  request.raw.on("close", () => closed.abort());
+  // The response's close: the client went away (or the answer was sent), so stop waiting.
+  reply.raw.on("close", () => closed.abort());
   const r = await waitForInput(ctx, sessionId, inputId, waitMs, closed.signal);
   if (r.done) return { inputId, done: true, phase: r.phase, outcome: r.outcome };
   reply.code(202);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createRuntime, RunCancelledError, type ApplyContext, type ControlPlane, type Executor } from "../runtime/index.js";
 import { createServer, type MeerkatServer } from "../server/index.js";
 import { INPUT_SCHEMA } from "../server/schemas.js";
+import { serveCommand, type ServeArgs } from "../cli/serve.js";
 import { client, openSse, prompt, type Client } from "./http-client.js";
 
 const TOKEN = "test-token-8b1f";
@@ -249,5 +250,28 @@ describe("HTTP surface", { timeout: 30_000 }, () => {
     }
     expect(logs.some((l) => l.includes('"route":"/sessions/:sessionId/inputs"'))).toBe(true);
     expect(logs.some((l) => l.includes('"code":"SessionNotFound"'))).toBe(true);
+  });
+
+  it("meerkat serve refuses to start without a token unless --no-auth, which it warns about", async () => {
+    const args: ServeArgs = { host: "127.0.0.1", port: 0, memory: true, tokenEnv: "MEERKAT_TOKEN", auth: true, bodyLimit: 65536, logLevel: "silent" };
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+    expect(await serveCommand(args, io, { MEERKAT_TOKEN: "" }, () => Promise.resolve("never"))).toBe(2);
+    expect(err.join("")).toContain("set the bearer token in $MEERKAT_TOKEN");
+    expect(out).toEqual([]);
+    let listening!: (url: string) => void;
+    const url = new Promise<string>((resolve) => (listening = resolve));
+    let stop!: (signal: string) => void;
+    const running = serveCommand({ ...args, auth: false }, { out: (s) => { out.push(s); const m = /listening on (\S+)/.exec(s); if (m !== null) listening(m[1] as string); }, err: io.err }, {}, () => new Promise((resolve) => (stop = resolve)));
+    const base = await url;
+    expect(err.join("")).toContain("WARNING: --no-auth");
+    expect((await client(base, null).request("GET", "/sessions")).json).toEqual({ sessions: [] });
+    stop("SIGTERM");
+    expect(await running).toBe(0);
+    expect(await serveCommand({ ...args, memory: true, store: "x.sqlite3" }, io, { MEERKAT_TOKEN: "t" })).toBe(2);
+    expect(err.join("")).toContain("choose one of --store, --memory and --database-url");
+    expect(await serveCommand({ ...args, memory: undefined, databaseUrl: "postgres://u:pw@127.0.0.1/db" }, io, { MEERKAT_TOKEN: "t" })).toBe(1);
+    expect(err.join("")).toContain("(StoreUnavailable)");
   });
 });
