@@ -34,6 +34,10 @@ export class SessionEntry {
   recovery: RecoveryReport | null = null;
   /** The ops registry snapshot recovery found, handed to the registry when it is created. */
   recoveredOps: OpsSnapshot | null = null;
+  /** True until a registration, binding or recovery call on this entry succeeded: a failed call may forget it. */
+  provisional = true;
+  /** Why the store-backed recovery of this entry failed (the entry was dropped; queued calls rethrow it). */
+  failedRecovery: unknown = null;
   /** The last pending ops snapshot write (tests and close() wait for it). */
   opsWrites: Promise<void> = Promise.resolve();
 
