@@ -6,8 +6,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import type { Executor } from "../runtime/executor.js";
-import { PostgresStore, PostgresStoreError } from "../runtime/postgres/index.js";
-import { Worker } from "../runtime/postgres/worker.js";
+import type { PostgresStore } from "../runtime/postgres/index.js";
 import { ExitCode, type Io } from "./io.js";
 
 export interface WorkerArgs {
@@ -37,6 +36,9 @@ export async function workerCommand(args: WorkerArgs, io: Io): Promise<number> {
     return ExitCode.Usage;
   }
   const leaseMs = args.leaseMs === undefined ? undefined : Number(args.leaseMs);
+  // Loaded on use: every other command must start without the runtime (and its generated code).
+  const { PostgresStore, PostgresStoreError } = await import("../runtime/postgres/index.js");
+  const { Worker } = await import("../runtime/postgres/worker.js");
   let store: PostgresStore;
   try {
     store = await PostgresStore.connect(args.databaseUrl, { schema: args.schema, leaseMs, owner: args.owner, autoAcquire: false });

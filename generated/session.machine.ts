@@ -161,6 +161,9 @@ export type SessionRuntimeRecoverBindingInput = {
   readonly fence: Fence;
   readonly generation: Generation;
 };
+export type SessionRuntimeRecoverRetiredInput = {
+  readonly kind: "RecoverRetired";
+};
 export type SessionRuntimeDrainQueuedRunSignal = {
   readonly kind: "DrainQueuedRun";
   readonly run: RunId;
@@ -176,7 +179,8 @@ export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRu
   SessionRuntimeFailInput | SessionRuntimeRollbackRunInput | SessionRuntimeCancelAfterBoundaryInput |
   SessionRuntimeInterruptRunInput | SessionRuntimeStopRuntimeExecutorInput | SessionRuntimeRetireInput |
   SessionRuntimeResetInput | SessionRuntimeRecycleInput | SessionRuntimeRecoverInput | SessionRuntimeDestroyInput |
-  SessionRuntimeSetSilentIntentsInput | SessionRuntimeRecoverInputInput | SessionRuntimeRecoverBindingInput;
+  SessionRuntimeSetSilentIntentsInput | SessionRuntimeRecoverInputInput | SessionRuntimeRecoverBindingInput |
+  SessionRuntimeRecoverRetiredInput;
 export type SessionRuntimeSignal = SessionRuntimeDrainQueuedRunSignal | SessionRuntimeRuntimeExecutorExitedSignal;
 export type SessionRuntimeTrigger = SessionRuntimeInput | SessionRuntimeSignal;
 export type SessionRuntimeRuntimeBoundEffect = {
@@ -267,7 +271,7 @@ export type SessionRuntimeTriggerName = "RegisterSession" | "UnregisterSession" 
   "CoalesceInput" | "CancelInput" | "ArchiveInput" | "Ingest" | "PrepareRun" | "StageInput" | "MarkApplied" |
   "BoundaryCommitted" | "Commit" | "Fail" | "RollbackRun" | "CancelAfterBoundary" | "InterruptRun" | "StopRuntimeExecutor" |
   "Retire" | "Reset" | "Recycle" | "Recover" | "Destroy" | "SetSilentIntents" | "RecoverInput" | "RecoverBinding" |
-  "DrainQueuedRun" | "RuntimeExecutorExited";
+  "RecoverRetired" | "DrainQueuedRun" | "RuntimeExecutorExited";
 export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" | "AcceptWhileRunning" |
   "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" |
   "DrainQueuedRun" | "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" |
@@ -276,10 +280,10 @@ export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregist
   "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" | "RetireStopped" |
   "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents" |
   "CommitBoundaryAgain" | "FailAfterBoundaryToIdle" | "FailAfterBoundaryToAttached" | "FailAfterBoundaryToRetired" |
-  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding";
+  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired";
 /** Every guard name: what a GuardRejected refusal names. */
 export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_fresh" | "generation_not_older" | "not_tracked" | "something_to_interrupt" |
-  "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "same_lane" | "is_queued" | "is_terminal" |
+  "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "is_queued" | "is_terminal" |
   "bound_to_runtime" | "has_work" | "fresh_run" | "run_matches" | "head_of_drain_source" | "nothing_applied_yet" |
   "attempts_left" | "has_contributors" | "all_staged" | "all_applied" | "returns_to_idle" | "all_boundary_committed" |
   "not_boundary_committed" | "nothing_staged" | "returns_to_attached" | "returns_to_retired" | "fence_is_current" |
@@ -337,6 +341,7 @@ export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "
   SetSilentIntents: "transient",
   RecoverInput: "transient",
   RecoverBinding: "transient",
+  RecoverRetired: "transient",
   DrainQueuedRun: "transient",
   RuntimeExecutorExited: "persisted",
 });
@@ -363,10 +368,8 @@ const guard_has_run: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName
 const guard_old_is_queued: Guard<SessionRuntimeState, SessionRuntimeSupersedeInputInput | SessionRuntimeCoalesceInputInput, SessionRuntimeGuardName> = { name: "old_is_queued", holds: (s, t) => (lookup(s.inputs, t.input) === "Queued") };
 const guard_new_is_queued: Guard<SessionRuntimeState, SessionRuntimeSupersedeInputInput, SessionRuntimeGuardName> = { name: "new_is_queued", holds: (s, t) => (lookup(s.inputs, t.by) === "Queued") };
 const guard_distinct: Guard<SessionRuntimeState, SessionRuntimeSupersedeInputInput, SessionRuntimeGuardName> = { name: "distinct", holds: (s, t) => (t.input !== t.by) };
-const guard_same_lane: Guard<SessionRuntimeState, SessionRuntimeSupersedeInputInput, SessionRuntimeGuardName> = { name: "same_lane", holds: (s, t) => (lookup(s.laneOf, t.input) === lookup(s.laneOf, t.by)) };
 const guard_new_is_queued_2: Guard<SessionRuntimeState, SessionRuntimeCoalesceInputInput, SessionRuntimeGuardName> = { name: "new_is_queued", holds: (s, t) => (lookup(s.inputs, t.into) === "Queued") };
 const guard_distinct_2: Guard<SessionRuntimeState, SessionRuntimeCoalesceInputInput, SessionRuntimeGuardName> = { name: "distinct", holds: (s, t) => (t.input !== t.into) };
-const guard_same_lane_2: Guard<SessionRuntimeState, SessionRuntimeCoalesceInputInput, SessionRuntimeGuardName> = { name: "same_lane", holds: (s, t) => (lookup(s.laneOf, t.input) === lookup(s.laneOf, t.into)) };
 const guard_is_queued: Guard<SessionRuntimeState, SessionRuntimeCancelInputInput, SessionRuntimeGuardName> = { name: "is_queued", holds: (s, t) => (lookup(s.inputs, t.input) === "Queued") };
 const guard_is_terminal: Guard<SessionRuntimeState, SessionRuntimeArchiveInputInput, SessionRuntimeGuardName> = {
   name: "is_terminal",
@@ -455,7 +458,7 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
     on: "SupersedeInput",
     from: ["Idle", "Attached", "Running"],
     to: null,
-    guards: [guard_registered, guard_old_is_queued, guard_new_is_queued, guard_distinct, guard_same_lane],
+    guards: [guard_registered, guard_old_is_queued, guard_new_is_queued, guard_distinct],
     fire: fireSupersede,
   },
   {
@@ -463,7 +466,7 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
     on: "CoalesceInput",
     from: ["Idle", "Attached", "Running"],
     to: null,
-    guards: [guard_registered, guard_old_is_queued, guard_new_is_queued_2, guard_distinct_2, guard_same_lane_2],
+    guards: [guard_registered, guard_old_is_queued, guard_new_is_queued_2, guard_distinct_2],
     fire: fireCoalesce,
   },
   {
@@ -726,6 +729,7 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
     fire: fireRecoverExhaustedInput,
   },
   { name: "RecoverBinding", on: "RecoverBinding", from: ["Initializing"], to: null, guards: [guard_not_yet_bound], fire: fireRecoverBinding },
+  { name: "RecoverRetired", on: "RecoverRetired", from: ["Initializing"], to: "Retired", guards: [], fire: fireRecoverRetired },
 ];
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
@@ -2017,6 +2021,13 @@ function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBind
   return { ok: true, transition: "RecoverBinding", state: next, effects: NO_EFFECTS };
 }
 
+function fireRecoverRetired(s: SessionRuntimeState): Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect> {
+  let f_registered: boolean = s.registered;
+  f_registered = true;
+  const next: SessionRuntimeState = { ...s, phase: "Retired", registered: f_registered };
+  return { ok: true, transition: "RecoverRetired", state: next, effects: NO_EFFECTS };
+}
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: SessionRuntimeState, b: SessionRuntimeState): number {
   let bits = 0;
@@ -2416,6 +2427,7 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
         { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 65535 } },
       ],
     },
+    { kind: "input", name: "RecoverRetired", fields: [] },
     { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
     { kind: "signal", name: "RuntimeExecutorExited", fields: [] },
   ],

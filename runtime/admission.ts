@@ -128,7 +128,8 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
     const seen = entry.ledger.lookupKey(key);
     if (seen.found) {
       core.bus.emit(entry.id, { type: "input.deduplicated", inputId: id, existingId: seen.inputId });
-      const completion = mode === "completion" && seen.live ? entry.waiters.wait(seen.inputId) : undefined;
+      // Joined only while the machine still tracks the owner: a waiter on an archived input would never settle.
+      const completion = mode === "completion" && seen.live && entry.state.inputs.has(seen.inputId) ? entry.waiters.wait(seen.inputId) : undefined;
       return completion === undefined
         ? { outcome: "Deduplicated", inputId: id, existingId: seen.inputId }
         : { outcome: "Deduplicated", inputId: id, existingId: seen.inputId, completion };
@@ -171,18 +172,18 @@ function replacesSameScope(input: Input, decision: PolicyDecision): boolean {
   return input.header.supersessionKey !== undefined && (decision.queueMode === "Supersede" || decision.queueMode === "Coalesce");
 }
 
-/** §3.5: a queued input of the same kind and supersession key is superseded or coalesced. */
+/** §3.5: a queued input of the same kind and supersession key, in either lane (as upstream), is superseded or coalesced. */
 async function replaceSameScope(core: Core, entry: SessionEntry, input: Input, decision: PolicyDecision): Promise<void> {
   const key = input.header.supersessionKey;
   if (key === undefined || !replacesSameScope(input, decision)) return;
   const id = input.header.id;
   const s = entry.state;
-  const lane = s.laneOf.get(id) === "Steer" ? s.steer : s.queue;
-  const old = lane.find((other) => {
+  const sameScope = (other: InputId): boolean => {
     if (other === id) return false;
     const r = entry.ledger.get(other);
     return r !== undefined && r.kind === input.kind && r.input.header.supersessionKey === key;
-  });
+  };
+  const old = s.queue.find(sameScope) ?? s.steer.find(sameScope);
   if (old === undefined) return;
   const trigger: SessionRuntimeTrigger =
     decision.queueMode === "Supersede" ? { kind: "SupersedeInput", input: old, by: id } : { kind: "CoalesceInput", input: old, into: id };

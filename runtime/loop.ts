@@ -11,7 +11,8 @@ import type { Input, InputId, RunId } from "./input.js";
 import { RunHandle } from "./run-handle.js";
 import type { SessionEntry } from "./session.js";
 import { persistedPhase, type RuntimeStore } from "./store.js";
-import { rowsOf, transact, type TransitionContext } from "./transact.js";
+import { rowsOf, transact, transactAtomically, type TransitionContext } from "./transact.js";
+import { transition, type SessionRuntimeTrigger } from "../generated/session.machine.js";
 
 export interface RunPlan {
   readonly runId: RunId;
@@ -35,18 +36,69 @@ export function wake(core: Core, entry: SessionEntry): void {
 
 async function pump(core: Core, entry: SessionEntry): Promise<void> {
   const blocked = new Set<InputId>();
-  try {
-    for (;;) {
-      const plan = await entry.mutex.run(() => planRun(core, entry, blocked));
-      if (plan === null) return;
-      const outcome = await execute(core, entry, plan);
-      // Ending a run releases the mutex before the next batch is chosen, so admissions waiting for
-      // it (for example the waiters of this run submitting more work) can join that batch.
-      await entry.mutex.run(() => finishRun(core, entry, plan, outcome, blocked));
+  for (;;) {
+    const plan = await entry.mutex.run(() => unwinding(core, entry, "planning a run", () => planRun(core, entry, blocked), null));
+    if (plan === null) {
+      entry.pumping = false;
+      return;
     }
+    const outcome = await execute(core, entry, plan);
+    // Ending a run releases the mutex before the next batch is chosen, so admissions waiting for
+    // it (for example the waiters of this run submitting more work) can join that batch.
+    await entry.mutex.run(() => finishRun(core, entry, plan, outcome, blocked));
+  }
+}
+
+/**
+ * Under the mutex: runs one step of the loop; if it throws (a store write failed, or anything
+ * else), the session is halted instead of being left half-way (see `halt`) and `fallback` returned.
+ */
+async function unwinding<T>(core: Core, entry: SessionEntry, during: string, step: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await step();
   } catch (e) {
-    entry.pumping = false;
-    core.bus.emit(entry.id, { type: "runtime.error", code: "LoopFailed", message: describeCause(e) });
+    await halt(core, entry, e, during);
+    return fallback;
+  }
+}
+
+/**
+ * The last resort of every unwind (under the mutex): a step that could not be recorded stops the
+ * session rather than leaving it Running or Attached with waiters nobody will settle. The machine
+ * goes to Stopped (StopRuntimeExecutor, then RuntimeExecutorExited: committed-boundary inputs
+ * consumed, every other live input Abandoned(Stopped), so every waiter settles), recorded in one
+ * store write; if the store refuses that too, in memory only: the store then keeps the rows it last
+ * accepted and a later runtime recovers from them (at least once). `runtime.error` SessionHalted says why.
+ */
+export async function halt(core: Core, entry: SessionEntry, cause: unknown, during: string): Promise<void> {
+  core.bus.emit(entry.id, { type: "runtime.error", code: "SessionHalted", message: `${during}: ${describeCause(cause)}; the session is stopped` });
+  const s = entry.state;
+  if (s.phase === "Stopped" || s.phase === "Destroyed") {
+    entry.resolveStopWaiters();
+    return;
+  }
+  entry.activeRun?.interrupt("session halted");
+  entry.activeRun = null;
+  const withLoop = s.phase === "Attached" || s.phase === "Running";
+  const triggers: SessionRuntimeTrigger[] = withLoop
+    ? [...(s.stopRequested ? [] : [{ kind: "StopRuntimeExecutor" } as const]), { kind: "RuntimeExecutorExited" }]
+    : [{ kind: "StopRuntimeExecutor" }];
+  if (withLoop) await stopExecutor(core, entry);
+  let refusal;
+  try {
+    refusal = await transactAtomically(core, entry, triggers);
+  } catch (e) {
+    core.bus.emit(entry.id, { type: "runtime.error", code: "StoreFailed", message: `recording the halt: ${describeCause(e)} (stopped in memory only)` });
+    refusal = await transactAtomically(core, entry, triggers, { noPersist: true });
+  }
+  if (refusal !== null) core.bus.emit(entry.id, { type: "runtime.error", code: "HaltRefused", message: `${refusal.trigger} in ${refusal.phase}: ${refusal.guard ?? refusal.reason}` });
+}
+
+async function stopExecutor(core: Core, entry: SessionEntry): Promise<void> {
+  try {
+    await core.executor.stop?.(entry.id);
+  } catch (e) {
+    core.bus.emit(entry.id, { type: "runtime.error", code: "ExecutorStopFailed", message: describeCause(e) });
   }
 }
 
@@ -225,6 +277,10 @@ export async function finishRun(
 ): Promise<void> {
   plan.handle.settled = true;
   if (entry.activeRun === plan.handle) entry.activeRun = null;
+  await unwinding(core, entry, `ending run ${plan.runId}`, () => endRun(core, entry, plan, outcome, blocked, abandonOnFailure), undefined);
+}
+
+async function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: Set<InputId> | null, abandonOnFailure: boolean): Promise<void> {
   const runId = plan.runId;
   if (entry.state.currentRun !== runId) {
     // The run was ended from outside (destroy); nothing of it is left to commit.
@@ -262,25 +318,24 @@ async function commitRun(
       if (committing !== undefined) await committing;
     } catch (e) {
       // The boundary could not be made durable: unwind the run; its inputs go back to their lane
-      // and wait for the next wake.
+      // and wait for the next wake. (If that write fails too, the session halts.)
       const contributors = [...entry.state.staged];
       await mustApply(core, entry, { kind: "Fail", run: runId }, { runError: `boundary commit failed: ${describeCause(e)}` });
       for (const id of contributors) if (entry.state.inputs.get(id) === "Queued") blocked?.add(id);
       return;
     }
   }
-  try {
-    const committing = mustApply(core, entry, { kind: "Commit", run: runId }, ctx);
-    if (committing !== undefined) await committing;
-  } catch (e) {
-    // The lifecycle commit could not be persisted. The boundary is durable, so the work is not
-    // lost; stop the session (upstream: the loop stops) without touching the failed store again.
-    core.bus.emit(entry.id, { type: "runtime.error", code: "CommitFailed", message: describeCause(e) });
-    await transact(core, entry, { kind: "StopRuntimeExecutor" }, { noPersist: true });
-    await transact(core, entry, { kind: "RuntimeExecutorExited" }, { noPersist: true });
-  }
+  // A failed lifecycle commit halts the session: the boundary is durable, so the work is not lost
+  // (upstream: the loop stops).
+  const committing = mustApply(core, entry, { kind: "Commit", run: runId }, ctx);
+  if (committing !== undefined) await committing;
 }
 
+/**
+ * Fails the run. Re-queued contributors of a cancelled run (or of acceptInputAndRun) are abandoned
+ * (Cancelled) in the same store write as the Fail, so a failed write never leaves them durable as
+ * Queued, to run again.
+ */
 async function failRun(
   core: Core,
   entry: SessionEntry,
@@ -291,20 +346,19 @@ async function failRun(
 ): Promise<void> {
   const error = describeCause(outcome.error);
   const ctx: TransitionContext = outcome.cancelled ? { runCancelled: plan.handle.interruptReason ?? error } : { runError: error };
-  const contributors = [...entry.state.staged];
-  const failed = await transact(core, entry, { kind: "Fail", run: plan.runId }, ctx);
-  if (!failed.ok) {
-    core.bus.emit(entry.id, { type: "runtime.error", code: "FailRefused", message: `${failed.refusal.guard ?? failed.refusal.reason}` });
-    return;
-  }
+  const fail: SessionRuntimeTrigger = { kind: "Fail", run: plan.runId };
+  const failed = transition(entry.state, fail);
+  if (!failed.ok) throw new Error(`Fail refused in ${failed.phase}: ${failed.code === "GuardRejected" ? failed.guard : failed.code}`);
+  const requeued = [...entry.state.staged].filter((id) => failed.state.inputs.get(id) === "Queued");
+  const cancel = outcome.cancelled || abandonOnFailure;
+  const triggers: SessionRuntimeTrigger[] = [fail, ...(cancel ? requeued.map((id): SessionRuntimeTrigger => ({ kind: "CancelInput", input: id })) : [])];
+  const refusal = await transactAtomically(core, entry, triggers, ctx);
+  if (refusal !== null) throw new Error(`${refusal.trigger} refused in ${refusal.phase}: ${refusal.guard ?? refusal.reason}`);
+  if (cancel) return;
   let retry = 0;
-  for (const id of contributors) {
-    if (entry.state.inputs.get(id) !== "Queued") continue;
-    if (outcome.cancelled || abandonOnFailure) await transact(core, entry, { kind: "CancelInput", input: id }, ctx);
-    else {
-      blocked?.add(id);
-      retry = Math.max(retry, entry.state.attempts.get(id) ?? 1);
-    }
+  for (const id of requeued) {
+    blocked?.add(id);
+    retry = Math.max(retry, entry.state.attempts.get(id) ?? 1);
   }
   if (retry > 0) scheduleRetry(core, entry, retry);
 }
@@ -324,14 +378,18 @@ function scheduleRetry(core: Core, entry: SessionEntry, attemptsUsed: number): v
 /**
  * The single place an asynchronous stop completes (under the mutex): once no run is in flight, the
  * executor is told to stop and the machine records its exit (every live input abandoned: Stopped).
+ * If the store refuses to record it, the exit is committed in memory only (and reported): the stop
+ * still settles, and a later runtime recovers from the rows the store last accepted.
  */
 export async function terminalizeStop(core: Core, entry: SessionEntry): Promise<void> {
   if (!entry.state.stopRequested || entry.state.phase === "Running") return;
+  await stopExecutor(core, entry);
+  let exited;
   try {
-    await core.executor.stop?.(entry.id);
+    exited = await transact(core, entry, { kind: "RuntimeExecutorExited" });
   } catch (e) {
-    core.bus.emit(entry.id, { type: "runtime.error", code: "ExecutorStopFailed", message: describeCause(e) });
+    core.bus.emit(entry.id, { type: "runtime.error", code: "StoreFailed", message: `recording the stop: ${describeCause(e)} (stopped in memory only)` });
+    exited = await transact(core, entry, { kind: "RuntimeExecutorExited" }, { noPersist: true });
   }
-  const exited = await transact(core, entry, { kind: "RuntimeExecutorExited" });
   if (!exited.ok) core.bus.emit(entry.id, { type: "runtime.error", code: "ExitRefused", message: exited.refusal.reason });
 }

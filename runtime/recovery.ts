@@ -1,6 +1,6 @@
 // Recovery (upstream §9.3): rebuilds a session from its stored rows when a runtime first meets it.
 // Every live input is re-admitted through the machine (RecoverInput), the stored coarse phase is
-// replayed through the machine (Retire / StopRuntimeExecutor / Destroy), never written directly,
+// replayed through the machine (RecoverRetired / StopRuntimeExecutor / Destroy), never written directly,
 // and the normalized rows are committed before anything can run. Stored data that cannot be
 // trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
 
@@ -29,7 +29,7 @@ export interface RecoveryReport {
   readonly inputsRequeued: number;
   /** Applied inputs whose boundary receipt exists: their run committed before the crash. */
   readonly inputsConsumed: number;
-  /** Abandoned by recovery: out of attempts, or by the replayed Retired / Stopped phase. */
+  /** Abandoned by recovery: out of attempts, or by the replayed Stopped phase. */
   readonly inputsAbandoned: number;
   /** Terminal rows loaded for dedup only. */
   readonly inputsTerminal: number;
@@ -53,9 +53,8 @@ export const NOTHING_RECOVERED: RecoveryReport = Object.freeze({
   details: Object.freeze([]),
 });
 
-/** Stored coarse phases that are replayed through the machine, never written directly. */
+/** Stored coarse phases that are replayed through the machine, never written directly (Retired is recovered by RecoverRetired). */
 const REPLAY: Partial<Record<PersistedPhase, SessionRuntimeTrigger>> = {
-  Retired: { kind: "Retire", fence: null },
   Stopped: { kind: "StopRuntimeExecutor" },
   Destroyed: { kind: "Destroy", fence: null },
 };
@@ -147,7 +146,8 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
       }
       details.push({ inputId: row.inputId, stored: row.phase, recoveredAs: requeued ? "Requeued" : "Queued" });
     }
-    await control(core, entry, "recover", { kind: "RegisterSession" });
+    // A retired session comes back Retired with its queued inputs, to be drained by the next loop.
+    await control(core, entry, "recover", phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
     // The normalization keeps the stored phase: a crash before the replay below recovers the same way.
     if (normalized.length > 0) await store.atomicLifecycleCommit(sid, phase ?? "Idle", normalized);
   } catch (e) {
@@ -157,7 +157,7 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
 
   const replay = phase === null ? undefined : REPLAY[phase];
   if (replay !== undefined) await control(core, entry, `recover (replaying ${phase})`, replay);
-  // Inputs the replayed phase abandoned (a retired session without a loop, a stop, a destroy).
+  // Inputs the replayed phase abandoned (a stop, a destroy).
   for (const d of details) if ((d.recoveredAs === "Queued" || d.recoveredAs === "Requeued") && !entry.state.inputs.has(d.inputId)) d.recoveredAs = "Abandoned";
 
   const count = (as: RecoveredAs): number => details.filter((d) => d.recoveredAs === as).length;

@@ -128,10 +128,12 @@ export class ControlPlane {
   async registerSession(sessionId: SessionId): Promise<SessionSnapshot> {
     this.#open(sessionId);
     const entry = this.#entryOrCreate(sessionId);
+    // A refused registration keeps the entry (a destroyed session stays known as destroyed).
     await entry.mutex.run(async () => {
       await this.#ensureRecovered(entry);
       await control(this.#core, entry, "registerSession", { kind: "RegisterSession" });
     });
+    entry.provisional = false;
     return this.snapshot(sessionId);
   }
 
@@ -139,7 +141,6 @@ export class ControlPlane {
   async prepareBindings(sessionId: SessionId, binding: BindingRequest): Promise<SessionBindings> {
     this.#open(sessionId);
     checkBinding(sessionId, binding);
-    const created = !this.#sessions.has(sessionId);
     const entry = this.#entryOrCreate(sessionId);
     try {
       await entry.mutex.run(async () => {
@@ -147,16 +148,16 @@ export class ControlPlane {
         await bind(this.#core, entry, binding);
       });
     } catch (e) {
-      if (created) this.#sessions.delete(sessionId);
+      this.#dropIfProvisional(entry);
       throw e;
     }
+    entry.provisional = false;
     return this.#bindingsOf(entry);
   }
 
   /** Local bindings (no mob): the session's own runtime id, fence 0 (or the session's current binding). */
   async prepareLocalSessionBindings(sessionId: SessionId): Promise<SessionBindings> {
     this.#open(sessionId);
-    const created = !this.#sessions.has(sessionId);
     const entry = this.#entryOrCreate(sessionId);
     try {
       await entry.mutex.run(async () => {
@@ -164,12 +165,13 @@ export class ControlPlane {
         const s = entry.state;
         if (s.phase === "Destroyed") throw new SessionDestroyedError(sessionId);
         if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) return; // already bound
-        await bind(this.#core, entry, { runtimeId: s.boundRuntime ?? `rt:session:${sessionId}`, fence: s.highestFence ?? 0, generation: s.boundGeneration });
+        await bind(this.#core, entry, localBinding(sessionId, s));
       });
     } catch (e) {
-      if (created) this.#sessions.delete(sessionId);
+      this.#dropIfProvisional(entry);
       throw e;
     }
+    entry.provisional = false;
     return this.#bindingsOf(entry);
   }
 
@@ -328,13 +330,15 @@ export class ControlPlane {
     if (!this.#sessions.has(sessionId) && this.#core.store !== null) {
       const created = this.#entryOrCreate(sessionId);
       try {
-        return await created.mutex.run(async () => {
+        const report = await created.mutex.run(async () => {
           const report = await this.#ensureRecovered(created);
           if (!created.state.registered && created.state.phase === "Initializing") await control(this.#core, created, "registerSession", { kind: "RegisterSession" });
           return report;
         });
+        created.provisional = false;
+        return report;
       } catch (e) {
-        this.#sessions.delete(sessionId);
+        this.#dropIfProvisional(created);
         throw e;
       }
     }
@@ -477,15 +481,29 @@ export class ControlPlane {
 
   /** Once per entry, before its first registration: rebuild it from the store. */
   async #ensureRecovered(entry: SessionEntry): Promise<RecoveryReport> {
+    if (entry.failedRecovery !== null) throw entry.failedRecovery;
     if (entry.recovery !== null || this.#core.store === null) return entry.recovery ?? NOTHING_RECOVERED;
     try {
       entry.recovery = await recoverSession(this.#core, entry);
     } catch (e) {
-      // Fail closed: forget the half-built entry so nothing of it is observable; a retry starts over.
+      // Fail closed: forget the half-built entry so nothing of it is observable; a retry starts over
+      // with a fresh entry. Calls already queued on this one get the same error.
+      entry.failedRecovery = e;
       if (this.#sessions.get(entry.id) === entry) this.#sessions.delete(entry.id);
       throw e;
     }
     return entry.recovery;
+  }
+
+  /**
+   * After a failed call: a session that no call has established yet (created by this or another
+   * failed call) is forgotten again, unless another call is already waiting on it — dropping it
+   * then would hand that caller an entry nobody else can see, while the next call recovers a
+   * second copy from the store.
+   */
+  #dropIfProvisional(entry: SessionEntry): void {
+    if (!entry.provisional || entry.mutex.locked) return;
+    if (this.#sessions.get(entry.id) === entry) this.#sessions.delete(entry.id);
   }
 
   #opsOf(entry: SessionEntry): OpsRegistry {
@@ -538,6 +556,22 @@ export class ControlPlane {
     return bindings;
   }
 }
+
+/**
+ * The local binding (no mob): the session's own runtime id, or the runtime of its newest binding,
+ * at its newest fence (0 at first). After unregister the session is unbound and its newest
+ * binding's holder forgotten (the machine then accepts only a newer fence), so a local rebinding
+ * takes the next fence.
+ */
+function localBinding(sessionId: SessionId, s: SessionRuntimeState): BindingRequest {
+  if (s.boundRuntime === null && s.highestFence !== null) {
+    return { runtimeId: `rt:session:${sessionId}`, fence: Math.min(s.highestFence + 1, MAX_FENCE), generation: s.boundGeneration };
+  }
+  return { runtimeId: s.boundRuntime ?? `rt:session:${sessionId}`, fence: s.highestFence ?? 0, generation: s.boundGeneration };
+}
+
+/** The Fence type's maximum (spec/session.machine.json). */
+const MAX_FENCE = 2_147_483_647;
 
 export function createRuntime(options: RuntimeOptions): ControlPlane {
   return new ControlPlane(options);

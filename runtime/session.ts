@@ -38,6 +38,10 @@ export class SessionEntry {
   evicted = false;
   /** The loop pass in flight, if any (evictSession waits for it). */
   pumpDone: Promise<void> = Promise.resolve();
+  /** True until a registration, binding or recovery call on this entry succeeded: a failed call may forget it. */
+  provisional = true;
+  /** Why the store-backed recovery of this entry failed (the entry was dropped; queued calls rethrow it). */
+  failedRecovery: unknown = null;
   /** The last pending ops snapshot write (tests and close() wait for it). */
   opsWrites: Promise<void> = Promise.resolve();
 

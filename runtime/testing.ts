@@ -1,10 +1,11 @@
-// Test doubles: a scripted executor whose runs the test settles by hand, and an input builder.
+// Test doubles: a scripted executor whose runs the test settles by hand, an input builder, and a
+// store wrapper that fails chosen writes (fault injection).
 
 import type { RuntimeEvent } from "./events.js";
 import { createRuntime, type ControlPlane } from "./runtime.js";
-import { storeIoInFlight, type RuntimeStore } from "./store.js";
+import { storeIoInFlight, type BoundaryReceipt, type PersistedPhase, type RuntimeStore, type StoredBinding, type StoredInputRow } from "./store.js";
 import type { ApplyContext, Executor, RunOutput, RunPrimitive } from "./executor.js";
-import type { Durability, HandlingMode, Input, InputSource, RunId, SessionId } from "./input.js";
+import type { Durability, HandlingMode, Input, InputId, InputSource, JsonValue, RunId, SessionId } from "./input.js";
 
 export interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -146,4 +147,91 @@ export function scriptedRuntime(store?: RuntimeStore): { exec: ScriptedExecutor;
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));
   return { exec, rt, events };
+}
+
+/** The write methods of a RuntimeStore (the ones fault injection can fail). */
+export type StoreWriteMethod = "persistInputState" | "commitBoundary" | "atomicLifecycleCommit" | "persistBinding" | "persistOpsSnapshot";
+
+/** One write the wrapped store was asked for: its number (1, 2, …), method, session and, for lifecycle commits, the phase and rows. */
+export interface StoreWrite {
+  readonly n: number;
+  readonly method: StoreWriteMethod;
+  readonly sessionId: SessionId;
+  readonly phase?: PersistedPhase;
+  readonly rows: readonly StoredInputRow[];
+}
+
+/** The error an injected store fault throws. */
+export class InjectedStoreFault extends Error {
+  readonly code = "InjectedStoreFault" as const;
+  constructor(readonly write: StoreWrite) {
+    super(`injected store fault: write #${write.n} (${write.method} for session ${JSON.stringify(write.sessionId)})`);
+    this.name = "InjectedStoreFault";
+  }
+}
+
+/**
+ * A store that forwards to `inner` and fails the writes `failWhen` picks (nothing is written for
+ * them), for fault-injection tests. Loads pass through. `writes` counts every write asked for.
+ */
+export class FaultyStore implements RuntimeStore {
+  writes = 0;
+  readonly failed: StoreWrite[] = [];
+  failWhen: (w: StoreWrite) => boolean = () => false;
+
+  constructor(readonly inner: RuntimeStore) {}
+
+  #gate(w: Omit<StoreWrite, "n">): void {
+    this.writes += 1;
+    const write: StoreWrite = { ...w, n: this.writes };
+    if (this.failWhen(write)) {
+      this.failed.push(write);
+      throw new InjectedStoreFault(write);
+    }
+  }
+
+  persistInputState(sessionId: SessionId, row: StoredInputRow): void | Promise<void> {
+    this.#gate({ method: "persistInputState", sessionId, rows: [row] });
+    return this.inner.persistInputState(sessionId, row);
+  }
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): BoundaryReceipt | Promise<BoundaryReceipt> {
+    this.#gate({ method: "commitBoundary", sessionId, rows });
+    return this.inner.commitBoundary(sessionId, runId, contributors, rows);
+  }
+  atomicLifecycleCommit(sessionId: SessionId, phase: PersistedPhase, rows: readonly StoredInputRow[]): void | Promise<void> {
+    this.#gate({ method: "atomicLifecycleCommit", sessionId, phase, rows });
+    return this.inner.atomicLifecycleCommit(sessionId, phase, rows);
+  }
+  persistBinding(sessionId: SessionId, binding: StoredBinding): void | Promise<void> {
+    this.#gate({ method: "persistBinding", sessionId, rows: [] });
+    return this.inner.persistBinding(sessionId, binding);
+  }
+  persistOpsSnapshot(sessionId: SessionId, snapshot: JsonValue): void | Promise<void> {
+    this.#gate({ method: "persistOpsSnapshot", sessionId, rows: [] });
+    return this.inner.persistOpsSnapshot(sessionId, snapshot);
+  }
+  loadInputStates(sessionId: SessionId) {
+    return this.inner.loadInputStates(sessionId);
+  }
+  loadRuntimeState(sessionId: SessionId) {
+    return this.inner.loadRuntimeState(sessionId);
+  }
+  loadBoundaryReceipt(sessionId: SessionId, runId: RunId, sequence: number) {
+    return this.inner.loadBoundaryReceipt(sessionId, runId, sequence);
+  }
+  loadBinding(sessionId: SessionId) {
+    return this.inner.loadBinding(sessionId);
+  }
+  loadBoundaryReceipts(sessionId: SessionId) {
+    return this.inner.loadBoundaryReceipts(sessionId);
+  }
+  loadOpsSnapshot(sessionId: SessionId) {
+    return this.inner.loadOpsSnapshot(sessionId);
+  }
+  listSessions() {
+    return this.inner.listSessions();
+  }
+  close(): void | Promise<void> {
+    return this.inner.close?.();
+  }
 }

@@ -3,7 +3,7 @@
 // consequences are derived from the committed transition (runtime/derive.ts).
 
 import type { InputId, RunId } from "./input.js";
-import type { SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeGuardName, SessionRuntimeTransitionName } from "../generated/session.machine.js";
+import { TRIGGER_PERSISTENCE, transition, type SessionRuntimeState, type SessionRuntimeTrigger, type SessionRuntimeEffect, type SessionRuntimeGuardName, type SessionRuntimeTransitionName } from "../generated/session.machine.js";
 import type { Fired, Staged } from "../kernel/index.js";
 import type { Core } from "./core.js";
 import { afterCommit, isTerminalPhase, terminalOutcomeOf } from "./derive.js";
@@ -56,7 +56,7 @@ export function transact(
     if (staged.code === "InvariantViolated") throw new MachineInvariantViolatedError(entry.id, staged.transition, staged.invariants);
     return { ok: false, refusal: toMachineRefusal(staged) };
   }
-  const persisting = core.store !== null && ctx.noPersist !== true && !NOT_PERSISTED.has(trigger.kind);
+  const persisting = core.store !== null && ctx.noPersist !== true && TRIGGER_PERSISTENCE[trigger.kind] === "persisted";
   if (!persisting && sideEffect === undefined) {
     const fired = machine.commit(staged);
     afterCommit(core, entry, before, fired, ctx);
@@ -89,22 +89,6 @@ async function finishAsync(
   return { ok: true, fired, receipt };
 }
 
-const NOT_PERSISTED = new Set<SessionRuntimeTrigger["kind"]>([
-  "RegisterSession",
-  "PrepareRun",
-  "DrainQueuedRun",
-  "StageInput",
-  "MarkApplied",
-  "ArchiveInput",
-  "CancelAfterBoundary",
-  "InterruptRun",
-  "Ingest",
-  "Recover",
-  // Recovery commits the normalized rows itself, once, after re-admitting every input.
-  "RecoverInput",
-  "RecoverBinding",
-  "SetSilentIntents",
-]);
 
 async function persist(core: Core, entry: SessionEntry, trigger: SessionRuntimeTrigger, base: SessionRuntimeState, next: SessionRuntimeState): Promise<BoundaryReceipt | null> {
   const store = core.store;
@@ -128,18 +112,67 @@ async function persist(core: Core, entry: SessionEntry, trigger: SessionRuntimeT
         const rows = rowsOf(entry, next, next.staged, now, trigger.run);
         return await store.commitBoundary(entry.id, trigger.run, next.staged, rows);
       }
-      default: {
-        const changed: InputId[] = [];
-        for (const [id, phase] of next.inputs) if (base.inputs.get(id) !== phase) changed.push(id);
-        const phase = persistedPhase(next.phase, next.runFrom);
-        if (changed.length === 0 && phase === persistedPhase(base.phase, base.runFrom)) return null;
-        await store.atomicLifecycleCommit(entry.id, phase, rowsOf(entry, next, changed, now, base.currentRun));
+      default:
+        await persistLifecycle(entry, store, base, next, now);
         return null;
-      }
     }
   } catch (e) {
     throw new StoreFailedError(entry.id, trigger.kind, e, "input" in trigger && typeof trigger.input === "string" ? trigger.input : undefined);
   }
+}
+
+/** One atomicLifecycleCommit of the coarse phase and every input row that changed from `base` to `next`. */
+async function persistLifecycle(entry: SessionEntry, store: NonNullable<Core["store"]>, base: SessionRuntimeState, next: SessionRuntimeState, now: number): Promise<void> {
+  const changed: InputId[] = [];
+  for (const [id, phase] of next.inputs) if (base.inputs.get(id) !== phase) changed.push(id);
+  const phase = persistedPhase(next.phase, next.runFrom);
+  if (changed.length === 0 && phase === persistedPhase(base.phase, base.runFrom)) return;
+  await store.atomicLifecycleCommit(entry.id, phase, rowsOf(entry, next, changed, now, base.currentRun));
+}
+
+/**
+ * Several transitions as one unit: all are computed first (on the pure transition function), their
+ * combined change is written in ONE atomicLifecycleCommit, and only then is each committed in
+ * memory. A store failure (StoreFailedError) leaves memory and store as they were; a refusal of any
+ * step returns it and changes nothing. Multi-step unwinds use it so that no single failed write can
+ * leave half of them durable (for example a failed run re-queued but its cancellation lost).
+ */
+export async function transactAtomically(core: Core, entry: SessionEntry, triggers: readonly SessionRuntimeTrigger[], ctx: TransitionContext = NO_CONTEXT): Promise<MachineRefusal | null> {
+  const base = entry.state;
+  let next = base;
+  // Each row records the run of the step that last changed it, as if the steps were written one by one.
+  const runOf = new Map<InputId, RunId | null>();
+  for (const t of triggers) {
+    const r = transition(next, t);
+    if (!r.ok) return toMachineRefusal(r);
+    for (const [id, phase] of r.state.inputs) if (next.inputs.get(id) !== phase) runOf.set(id, next.currentRun);
+    next = r.state;
+  }
+  const store = core.store;
+  if (store !== null && ctx.noPersist !== true && triggers.length > 0) {
+    try {
+      const phase = persistedPhase(next.phase, next.runFrom);
+      const now = Date.now();
+      if (runOf.size > 0 || phase !== persistedPhase(base.phase, base.runFrom)) {
+        const rows: StoredInputRow[] = [];
+        for (const [id, run] of runOf) {
+          const row = rowOf(entry, next, id, now, run);
+          if (row !== null) rows.push(row);
+        }
+        await store.atomicLifecycleCommit(entry.id, phase, rows);
+      }
+    } catch (e) {
+      throw new StoreFailedError(entry.id, triggers.map((t) => t.kind).join("+"), e);
+    }
+  }
+  const memoryOnly: TransitionContext = { ...ctx, noPersist: true };
+  for (const t of triggers) {
+    const pending = transact(core, entry, t, memoryOnly);
+    const done = pending instanceof Promise ? await pending : pending;
+    // Deterministic transitions over the same states: a refusal here is a bug, not a user error.
+    if (!done.ok) throw new Error(`${t.kind} refused in ${done.refusal.phase} after its combined write: ${done.refusal.guard ?? done.refusal.reason}`);
+  }
+  return null;
 }
 
 export function rowsOf(entry: SessionEntry, s: SessionRuntimeState, ids: Iterable<InputId>, now: number, runId: RunId | null): StoredInputRow[] {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { InputInvalidError, type InputProblem } from "./errors.js";
 import type { Input } from "./input.js";
+import { plainJsonCopy } from "./json-payload.js";
 
 const schemaPath = join(dirname(fileURLToPath(import.meta.url)), "schemas", "input.schema.json");
 
@@ -17,8 +18,16 @@ function compile(allErrors: boolean): ValidateFunction {
   return ajv.compile(JSON.parse(readFileSync(schemaPath, "utf8")) as object);
 }
 
-/** Checks the shape of an input; throws InputInvalidError naming the session and the input id. */
-export function validateInput(sessionId: string, value: unknown): Input {
+/**
+ * Checks that the input is plain JSON (the first value that is not: a BigInt, a cycle, a Map, NaN, a
+ * function, undefined, … is named by its JSON pointer) and has the input schema's shape; returns a
+ * frozen copy, so later changes to the caller's object do not reach the runtime. Throws
+ * InputInvalidError naming the session and the input id.
+ */
+export function validateInput(sessionId: string, raw: unknown): Input {
+  const plain = plainJsonCopy(raw);
+  if (!plain.ok) throw new InputInvalidError(sessionId, inputIdOf(raw), [plain.problem]);
+  const value = plain.value;
   fast ??= compile(false);
   if (fast(value)) return value as Input;
   // Only a refused input pays for the full list of problems.

@@ -23,13 +23,15 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/**
- * The PostgreSQL store behind `--database-url`. The single place to wire it: once PostgresStore
- * is merged, this becomes `return PostgresStore.connect(url);` (same RuntimeStore contract).
- */
+/** The PostgreSQL store behind `--database-url` (same RuntimeStore contract as SQLite). */
 export async function connectPostgres(url: string): Promise<RuntimeStore> {
-  void url;
-  throw new StoreUnavailableError("postgres", "this build has no PostgresStore yet; use --store <file> (SQLite)");
+  const { PostgresStore, PostgresStoreError } = await import("../runtime/postgres/index.js");
+  try {
+    return await PostgresStore.connect(url);
+  } catch (e) {
+    if (e instanceof PostgresStoreError) throw new StoreUnavailableError("postgres", `${e.message} [${e.code}]`);
+    throw e;
+  }
 }
 
 function redact(url: string): string {

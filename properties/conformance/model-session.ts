@@ -556,11 +556,11 @@ export class SessionModel {
         if (n !== null) normalized.push([id, n]);
       }
     }
-    const reg = this.control({ kind: "RegisterSession" });
+    const reg = this.control(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
     if (reg !== null) return reg;
     if (normalized.length > 0) store.commitRows(this.id, phase ?? "Idle", normalized);
     const replay: SessionRuntimeTrigger | null =
-      phase === "Retired" ? { kind: "Retire", fence: null } : phase === "Stopped" ? { kind: "StopRuntimeExecutor" } : phase === "Destroyed" ? { kind: "Destroy", fence: null } : null;
+      phase === "Stopped" ? { kind: "StopRuntimeExecutor" } : phase === "Destroyed" ? { kind: "Destroy", fence: null } : null;
     if (replay !== null) {
       const e = this.control(replay);
       if (e !== null) return e;
@@ -684,18 +684,18 @@ export class SessionModel {
     else list.push(waiter);
   }
 
-  /** README §3.5: a queued input of the same kind and supersession key in the same lane is replaced. */
+  /** README §3.5: a queued input of the same kind and supersession key, in either lane, is replaced. */
   #replaceSameScope(input: Input, decision: PolicyDecision): void {
     const key = input.header.supersessionKey;
     if (key === undefined || (decision.queueMode !== "Supersede" && decision.queueMode !== "Coalesce")) return;
     const id = input.header.id;
     const s = this.state;
-    const lane = s.laneOf.get(id) === "Steer" ? s.steer : s.queue;
-    const old = lane.find((other) => {
+    const sameScope = (other: string): boolean => {
       if (other === id) return false;
       const r = this.records.get(other);
       return r !== undefined && r.kind === input.kind && r.input.header.supersessionKey === key;
-    });
+    };
+    const old = s.queue.find(sameScope) ?? s.steer.find(sameScope);
     if (old === undefined) return;
     this.fire(decision.queueMode === "Supersede" ? { kind: "SupersedeInput", input: old, by: id } : { kind: "CoalesceInput", input: old, into: id });
   }

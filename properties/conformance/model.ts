@@ -191,6 +191,8 @@ export class ReferenceModel {
           const s = sm.state;
           if (s.phase === "Destroyed") e = "SessionDestroyed";
           else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;
+          // After unregister the newest fence's holder is forgotten: a local rebinding takes the next fence.
+          else if (s.boundRuntime === null && s.highestFence !== null) e = sm.bind(`rt:session:${name}`, Math.min(s.highestFence + 1, 2_147_483_647), s.boundGeneration);
           else e = sm.bind(s.boundRuntime ?? `rt:session:${name}`, s.highestFence ?? 0, s.boundGeneration);
         } else {
           const b = given?.binding ?? this.bindArgs(sm, step.bind);

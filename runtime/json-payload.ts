@@ -1,0 +1,77 @@
+// Inputs must be plain JSON: what the runtime keeps, hands to the executor and stores must be the
+// same value in memory and after a round trip through any store. One pass checks the value and
+// makes a frozen copy of it (so a caller mutating its object after acceptance changes nothing).
+
+import type { InputProblem } from "./errors.js";
+
+/** Deeper nesting is refused (a recursion guard; no real input comes close). */
+export const MAX_JSON_DEPTH = 256;
+
+export type PlainJsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: InputProblem };
+
+class NotJson {
+  constructor(readonly problem: InputProblem) {}
+}
+
+/** A frozen deep copy of `value` if it is plain JSON; otherwise the first offending value's JSON pointer. */
+export function plainJsonCopy(value: unknown): PlainJsonResult {
+  try {
+    return { ok: true, value: copy(value, "", new Set(), 0) };
+  } catch (e) {
+    if (e instanceof NotJson) return { ok: false, problem: e.problem };
+    throw e;
+  }
+}
+
+function copy(v: unknown, pointer: string, ancestors: Set<object>, depth: number): unknown {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      if (!Number.isFinite(v)) throw new NotJson({ pointer, message: `must be a finite number, got ${String(v)}` });
+      return v;
+    case "object":
+      if (v === null) return null;
+      return copyObject(v, pointer, ancestors, depth);
+    case "undefined":
+      throw new NotJson({ pointer, message: "must be a JSON value, got undefined (JSON drops it)" });
+    default:
+      throw new NotJson({ pointer, message: `must be a JSON value, got a ${typeof v}` });
+  }
+}
+
+function copyObject(v: object, pointer: string, ancestors: Set<object>, depth: number): unknown {
+  if (ancestors.has(v)) throw new NotJson({ pointer, message: "is a cycle (refers to an object that contains it)" });
+  if (depth >= MAX_JSON_DEPTH) throw new NotJson({ pointer, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` });
+  if (Object.getOwnPropertySymbols(v).length > 0) throw new NotJson({ pointer, message: "has symbol keys (JSON drops them)" });
+  ancestors.add(v);
+  let out: unknown;
+  if (Array.isArray(v)) {
+    const items: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw new NotJson({ pointer: `${pointer}/${i}`, message: "is a hole in a sparse array" });
+      items.push(copy(v[i], `${pointer}/${i}`, ancestors, depth + 1));
+    }
+    out = Object.freeze(items);
+  } else {
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+      throw new NotJson({ pointer, message: `must be a plain object or array, got ${typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype"}` });
+    }
+    const record: Record<string, unknown> = {};
+    for (const key of Object.keys(v)) {
+      // defineProperty: an own "__proto__" key stays a key instead of setting the prototype.
+      Object.defineProperty(record, key, { value: copy((v as Record<string, unknown>)[key], `${pointer}/${escape(key)}`, ancestors, depth + 1), enumerable: true, writable: false, configurable: false });
+    }
+    out = Object.freeze(record);
+  }
+  ancestors.delete(v);
+  return out;
+}
+
+/** JSON pointer escaping (RFC 6901). */
+function escape(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
