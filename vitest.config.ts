@@ -2,8 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // A safety net, not a speed assertion: CLI tests spawn child processes that take far longer on a loaded machine.
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
     pool: "forks",
     // Three projects: every test as written, and the runtime suites again with each runtime over a
     // SqliteStore and over a PostgresStore (test/helpers/store.ts reads MEERKAT_TEST_STORE). `npm test` counts all.

@@ -1,6 +1,7 @@
 // Consequences of a committed transition, derived from the machine state before and after it and
 // from its effects: events, waiter resolution for inputs that became terminal, archiving, wakes.
 
+import { TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
 import type { AbandonReason, InputPhase, SessionRuntimeState } from "../generated/session.machine.js";
 import type { CompletionOutcome } from "./completion.js";
 import type { Core } from "./core.js";
@@ -10,7 +11,7 @@ import type { InputTerminalOutcome } from "./ledger.js";
 import type { SessionFired, TransitionContext } from "./transact.js";
 
 export function isTerminalPhase(phase: InputPhase): boolean {
-  return phase === "Consumed" || phase === "Superseded" || phase === "Coalesced" || phase === "Abandoned";
+  return TERMINAL_INPUT_PHASES.has(phase);
 }
 
 const TERMINATION_REASON: Readonly<Record<AbandonReason, string | null>> = {

@@ -4,6 +4,7 @@
 // and the normalized rows are committed before anything can run. Stored data that cannot be
 // trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
 
+import { INPUT_PHASES, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
 import type { InputPhase, Lane, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { recordOf, resolveFor } from "./admission.js";
 import { control, refusalError } from "./control.js";
@@ -59,8 +60,9 @@ const REPLAY: Partial<Record<PersistedPhase, SessionRuntimeTrigger>> = {
   Destroyed: { kind: "Destroy", fence: null },
 };
 
-const PHASES: ReadonlySet<string> = new Set(["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded", "Coalesced", "Abandoned"]);
-const TERMINAL: ReadonlySet<string> = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+// Both from the spec (InputPhase and its terminal values); stored rows are untyped strings.
+const PHASES: ReadonlySet<string> = new Set<string>(INPUT_PHASES);
+const TERMINAL: ReadonlySet<string> = TERMINAL_INPUT_PHASES;
 
 interface Plan {
   readonly live: { readonly row: StoredInputRow; readonly lane: Lane; readonly attempts: number; readonly requeued: boolean }[];

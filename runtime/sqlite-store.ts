@@ -8,6 +8,7 @@
 // guess. Opening never damages a file: it is checked read-only first (SQLite header, schema
 // version) before WAL is switched on or a migration runs. See runtime/README.md, "SQLite store".
 
+import { INPUT_PHASES as SPEC_INPUT_PHASES, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -659,8 +660,9 @@ function prepareStatements(db: Db): Statements {
 function members<T extends string>(all: Record<T, true>): ReadonlySet<string> {
   return new Set(Object.keys(all));
 }
-const INPUT_PHASES = members<InputPhase>({ Queued: true, Staged: true, Applied: true, AppliedPendingConsumption: true, Consumed: true, Superseded: true, Coalesced: true, Abandoned: true });
-const TERMINAL_PHASES = members<"Consumed" | "Superseded" | "Coalesced" | "Abandoned">({ Consumed: true, Superseded: true, Coalesced: true, Abandoned: true });
+// Input phases and which are terminal come from the spec.
+const INPUT_PHASES: ReadonlySet<string> = new Set<string>(SPEC_INPUT_PHASES);
+const TERMINAL_PHASES: ReadonlySet<string> = TERMINAL_INPUT_PHASES;
 const LANES = members<Lane>({ Queue: true, Steer: true });
 const ABANDON_REASONS = members<AbandonReason>({ Retired: true, Reset: true, Stopped: true, Destroyed: true, Cancelled: true, MaxAttemptsExhausted: true });
 export const PERSISTED_PHASES = members<PersistedPhase>({ Initializing: true, Idle: true, Retired: true, Stopped: true, Destroyed: true });

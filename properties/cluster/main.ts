@@ -15,6 +15,7 @@
 //
 //   npm run cluster-test -- [--json] [--inputs N] [--sessions N] [--faults N] [--lease-ms N]
 
+import { TERMINAL_INPUT_PHASES } from "../../generated/session.machine.js";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, rmSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
   let abandoned = 0;
   for (const key of acked) {
     const r = byKey.get(key);
-    if (r === undefined || !["Consumed", "Superseded", "Coalesced", "Abandoned"].includes(r.phase)) lost += 1;
+    if (r === undefined || !(TERMINAL_INPUT_PHASES as ReadonlySet<string>).has(r.phase)) lost += 1;
     else if (r.phase === "Abandoned") abandoned += 1;
   }
   const receipts = (await db.query<{ session_id: string; contributors_json: string }>(`SELECT session_id, contributors_json FROM ${schema}.boundary_receipts`)).rows;

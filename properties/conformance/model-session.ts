@@ -9,6 +9,7 @@
 // Written from spec/session.machine.json and runtime/README.md; it imports no runtime mechanics,
 // only the generated kernels, the policy function and types.
 
+import { TERMINAL_INPUT_PHASES } from "../../generated/session.machine.js";
 import {
   sessionRuntimeKernel,
   transition as kernelTransition,
@@ -88,7 +89,7 @@ type Fired = { readonly ok: true; readonly transition: string; readonly effects:
 /** A mismatch between the model and itself: the model is wrong (never the runtime). */
 export class ModelError extends Error {}
 
-const TERMINAL: ReadonlySet<InputPhase> = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+const TERMINAL: ReadonlySet<InputPhase> = TERMINAL_INPUT_PHASES;
 const TERMINATION: Readonly<Record<AbandonReason, string | null>> = {
   Retired: "retired without runtime loop",
   Reset: "runtime reset",

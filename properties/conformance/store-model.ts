@@ -3,6 +3,7 @@
 // and a receipt at each boundary, the changed rows and the coarse phase at every other persisted
 // transition. Ephemeral inputs are never written; a run in flight is stored as its return phase.
 
+import { TERMINAL_INPUT_PHASES, TRIGGER_PERSISTENCE } from "../../generated/session.machine.js";
 import type { InputPhase, Lane, Phase, SessionRuntimeState, SessionRuntimeTrigger } from "../../generated/session.machine.js";
 import type { Input, PolicyDecision } from "../../runtime/index.js";
 import type { OpsSnapshotModel } from "./model-ops.js";
@@ -38,25 +39,10 @@ export interface SessionRows {
   binding: { readonly runtime: string; readonly fence: number; readonly generation: number } | null;
 }
 
-/** Triggers the runtime does not persist (stage and apply are rebuilt by recovery). */
-const NOT_PERSISTED: ReadonlySet<string> = new Set([
-  "RegisterSession",
-  "PrepareRun",
-  "DrainQueuedRun",
-  "StageInput",
-  "MarkApplied",
-  "ArchiveInput",
-  "CancelAfterBoundary",
-  "InterruptRun",
-  "Ingest",
-  "Recover",
-  // Recovery commits the normalized rows itself, once, after re-admitting every input.
-  "RecoverInput",
-  "RecoverBinding",
-  "SetSilentIntents",
-]);
+/** Triggers the runtime does not persist (stage and apply are rebuilt by recovery): the spec's transient triggers. */
+const NOT_PERSISTED: ReadonlySet<string> = new Set<string>(Object.entries(TRIGGER_PERSISTENCE).filter(([, c]) => c === "transient").map(([k]) => k));
 
-const TERMINAL: ReadonlySet<InputPhase> = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+const TERMINAL: ReadonlySet<InputPhase> = TERMINAL_INPUT_PHASES;
 
 export class StoreModel {
   readonly sessions = new Map<string, SessionRows>();

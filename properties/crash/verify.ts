@@ -2,7 +2,7 @@
 // let the client retry what was never acknowledged (same idempotency keys), drain, and check the
 // obligations. Each check counts what it found, so a run reports every problem, not the first.
 
-import { sessionRuntimeKernel } from "../../generated/session.machine.js";
+import { sessionRuntimeKernel, TERMINAL_INPUT_PHASES } from "../../generated/session.machine.js";
 import { createRuntime, SqliteStore, type BoundaryReceipt, type Executor, type StoredInputRow } from "../../runtime/index.js";
 import { readLog, WitnessLog } from "./log.js";
 import { scenarioInputs, type Scenario } from "./scenario.js";
@@ -22,7 +22,7 @@ export interface CrashRunResult {
   readonly recovered: number;
 }
 
-const TERMINAL = new Set(["Consumed", "Superseded", "Coalesced", "Abandoned"]);
+const TERMINAL: ReadonlySet<string> = TERMINAL_INPUT_PHASES;
 
 export async function verifyAfterCrash(plan: Scenario, dbFile: string, logFile: string, crashAt: number, mode: "before" | "after"): Promise<CrashRunResult> {
   const lost: string[] = [];
