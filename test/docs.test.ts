@@ -37,6 +37,7 @@ describe("contract docs", () => {
         "examples/turnstile-audit.composition.md",
         "examples/turnstile.md",
         "meerkat-mob-seam.composition.md",
+        "lease.md",
         "mob.md",
         "ops.md",
         "session-turn.composition.md",
