@@ -16,6 +16,7 @@ export type RuntimeErrorCode =
   | "QueueFull"
   | "DeduplicatedRefused"
   | "StoreFailed"
+  | "SessionEvicted"
   | "ExecutorControlFailed"
   | "SignalDispatchFailed"
   | "MachineInvariantViolated"
@@ -187,6 +188,17 @@ export class StoreFailedError extends RuntimeError {
   readonly code = "StoreFailed" as const;
   constructor(sessionId: string, operation: string, cause: unknown, inputId?: string) {
     super(`store failed during ${operation} for session ${JSON.stringify(sessionId)}: ${describeCause(cause)}`, sessionId, inputId, { cause });
+  }
+}
+
+/**
+ * A write of a session this runtime has evicted (another process owns it now, or it was handed
+ * back): refused before it reaches the store, so a copy left behind can never write again.
+ */
+export class SessionEvictedError extends RuntimeError {
+  readonly code = "SessionEvicted" as const;
+  constructor(sessionId: string, operation: string) {
+    super(`${operation} refused for session ${JSON.stringify(sessionId)}: evicted from this runtime (another owner holds it or it was handed back)`, sessionId);
   }
 }
 

@@ -5,7 +5,7 @@
 
 import { selectBatch } from "./batch.js";
 import type { Core } from "./core.js";
-import { describeCause, RunCancelledError } from "./errors.js";
+import { describeCause, RunCancelledError, SessionEvictedError } from "./errors.js";
 import type { ApplyContext, BoundaryVerdict, RunOutput, RunPrimitive } from "./executor.js";
 import type { Input, InputId, RunId } from "./input.js";
 import { RunHandle } from "./run-handle.js";
@@ -183,6 +183,7 @@ async function persistStaging(core: Core, entry: SessionEntry, store: RuntimeSto
   const rows = rowsOf(entry, s, s.staged, Date.now(), runId);
   if (rows.length === 0) return true;
   try {
+    if (entry.evicted) throw new SessionEvictedError(entry.id, "staging");
     await store.atomicLifecycleCommit(entry.id, persistedPhase(s.phase, s.runFrom), rows);
     return true;
   } catch (e) {

@@ -519,7 +519,7 @@ export class ControlPlane {
             ? undefined
             : (snapshot) => {
                 writes = writes
-                  .then(() => store.persistOpsSnapshot(entry.id, snapshot as unknown as JsonValue))
+                  .then(() => (entry.evicted ? undefined : store.persistOpsSnapshot(entry.id, snapshot as unknown as JsonValue)))
                   .catch((e: unknown) => this.#bus.emit(entry.id, { type: "runtime.error", code: "StoreFailed", message: `ops snapshot: ${e instanceof Error ? e.message : String(e)}` }));
                 entry.opsWrites = writes;
               },

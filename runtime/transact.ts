@@ -7,7 +7,7 @@ import { TRIGGER_PERSISTENCE, transition, type SessionRuntimeState, type Session
 import type { Fired, Staged } from "../kernel/index.js";
 import type { Core } from "./core.js";
 import { afterCommit, isTerminalPhase, terminalOutcomeOf } from "./derive.js";
-import { MachineInvariantViolatedError, StoreFailedError, toMachineRefusal, type MachineRefusal } from "./errors.js";
+import { MachineInvariantViolatedError, SessionEvictedError, StoreFailedError, toMachineRefusal, type MachineRefusal } from "./errors.js";
 import type { RunOutput } from "./executor.js";
 import type { SessionEntry } from "./session.js";
 import { persistedPhase, type BoundaryReceipt, type StoredInputRow } from "./store.js";
@@ -90,11 +90,20 @@ async function finishAsync(
 }
 
 
+/**
+ * The store, for a write of this session: an evicted copy (another owner holds the session now)
+ * gets SessionEvictedError instead, so it cannot write under whatever lease this process holds next.
+ */
+export function storeForWrite(core: Core, entry: SessionEntry, operation: string): NonNullable<Core["store"]> | null {
+  if (core.store !== null && entry.evicted) throw new SessionEvictedError(entry.id, operation);
+  return core.store;
+}
+
 async function persist(core: Core, entry: SessionEntry, trigger: SessionRuntimeTrigger, base: SessionRuntimeState, next: SessionRuntimeState): Promise<BoundaryReceipt | null> {
-  const store = core.store;
-  if (store === null) return null;
+  if (core.store === null) return null;
   const now = Date.now();
   try {
+    const store = storeForWrite(core, entry, trigger.kind) as NonNullable<Core["store"]>;
     switch (trigger.kind) {
       case "AcceptInput":
       case "AcceptConsumed": {
@@ -148,9 +157,9 @@ export async function transactAtomically(core: Core, entry: SessionEntry, trigge
     for (const [id, phase] of r.state.inputs) if (next.inputs.get(id) !== phase) runOf.set(id, next.currentRun);
     next = r.state;
   }
-  const store = core.store;
-  if (store !== null && ctx.noPersist !== true && triggers.length > 0) {
+  if (core.store !== null && ctx.noPersist !== true && triggers.length > 0) {
     try {
+      const store = storeForWrite(core, entry, triggers.map((t) => t.kind).join("+")) as NonNullable<Core["store"]>;
       const phase = persistedPhase(next.phase, next.runFrom);
       const now = Date.now();
       if (runOf.size > 0 || phase !== persistedPhase(base.phase, base.runFrom)) {

@@ -61,6 +61,7 @@ const RUNTIME_STATUS: Record<RuntimeErrorCode, number> = {
   QueueFull: 429,
   DeduplicatedRefused: 409,
   StoreFailed: 503,
+  SessionEvicted: 409,
   ExecutorControlFailed: 502,
   SignalDispatchFailed: 502,
   MachineInvariantViolated: 500,

@@ -43,6 +43,8 @@ const pgScript = (cmd: string): string => execFileSync("bash", [join(ROOT, "scri
 const LOG_DIR = join(ROOT, ".tmp", "cluster-logs");
 rmSync(LOG_DIR, { recursive: true, force: true });
 mkdirSync(LOG_DIR, { recursive: true });
+/** The campaign's own record: each fault (time, kind, victim) and each measured takeover. */
+const CAMPAIGN_LOG = join(LOG_DIR, "campaign.jsonl");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const say = (s: string): void => {
   if (!json) process.stderr.write(`${s}\n`);
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
       for (const row of r.rows) {
         pending.delete(row.session_id);
         takeovers.push(Math.max(0, row.ms - at));
+        appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", victim, session: row.session_id, ms: Math.round(row.ms - at) })}\n`);
       }
       await sleep(20);
     }
@@ -181,6 +184,7 @@ async function main(): Promise<void> {
     const slot = live[Math.floor(Math.random() * live.length)];
     if (slot === undefined) continue;
     faults[kind] = (faults[kind] ?? 0) + 1;
+    appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ at: Date.now(), event: "fault", kind, victim: slot.owner })}\n`);
     if (kind === "sigkill") {
       const at = Date.now();
       slot.child!.kill("SIGKILL");
@@ -226,6 +230,21 @@ async function main(): Promise<void> {
     if (r === undefined || !(TERMINAL_INPUT_PHASES as ReadonlySet<string>).has(r.phase)) lost += 1;
     else if (r.phase === "Abandoned") abandoned += 1;
   }
+  // Where the lost ones are stuck (phase, lease), so a failing campaign says what to look at.
+  const lostKeys = [...acked].filter((key) => {
+    const r = byKey.get(key);
+    return r === undefined || !(TERMINAL_INPUT_PHASES as ReadonlySet<string>).has(r.phase);
+  });
+  const lostDetail = (
+    await db.query<{ session_id: string; input_id: string; phase: string | null; owner: string | null; fence: number; session_phase: string | null; expired: boolean | null; admitted: boolean | null }>(
+      `SELECT b.session_id, b.input_id, i.phase, x.owner, x.fence, x.phase AS session_phase, x.lease_expires_at < now() AS expired, b.admitted
+         FROM ${schema}.submissions b JOIN ${schema}.sessions x ON x.session_id = b.session_id
+         LEFT JOIN ${schema}.input_states i ON i.session_id = b.session_id AND i.input_id = b.input_id
+        WHERE b.idempotency_key = ANY($1) ORDER BY b.session_id LIMIT 20`,
+      [lostKeys],
+    )
+  ).rows;
+  if (lostDetail.length > 0) process.stderr.write(`lost inputs (first 20):\n${lostDetail.map((r) => `  ${JSON.stringify(r)}`).join("\n")}\n`);
   const receipts = (await db.query<{ session_id: string; contributors_json: string }>(`SELECT session_id, contributors_json FROM ${schema}.boundary_receipts`)).rows;
   const consumedIn = new Map<string, number>();
   for (const r of receipts) for (const id of JSON.parse(r.contributors_json) as string[]) consumedIn.set(`${r.session_id}/${id}`, (consumedIn.get(`${r.session_id}/${id}`) ?? 0) + 1);
@@ -236,6 +255,9 @@ async function main(): Promise<void> {
   const phases = new Map(stateRows.map((r) => [`${r.session_id}/${r.input_id}`, r.phase]));
   for (const k of consumedIn.keys()) if (phases.get(k) !== "Consumed" && phases.get(k) !== "Abandoned") disagreements += 1;
   const staleWritesAccepted = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.audit_stale`)).rows[0]?.n ?? 0);
+  // Submissions settled without admission for a final refusal (a stopped or destroyed session): the
+  // client never stops a session here, so any is a failure too.
+  const refused = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.submissions WHERE outcome LIKE 'Refused:%'`)).rows[0]?.n ?? 0);
   const unadmitted = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.submissions WHERE NOT admitted`)).rows[0]?.n ?? 0);
 
   takeovers.sort((a, b) => a - b);
@@ -257,6 +279,7 @@ async function main(): Promise<void> {
     takeovers: takeovers.length,
     abandoned,
     unadmitted,
+    refused,
     deduplicatedRetries: duplicatesSubmitted,
     leaseMs: LEASE_MS,
     elapsedMs,
@@ -266,7 +289,7 @@ async function main(): Promise<void> {
   await db.end();
   pgScript("stop");
   console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
-  const ok = lost === 0 && duplicated === 0 && staleWritesAccepted === 0 && result.invariantViolations === 0 && unadmitted === 0;
+  const ok = lost === 0 && duplicated === 0 && staleWritesAccepted === 0 && result.invariantViolations === 0 && unadmitted === 0 && refused === 0;
   process.exitCode = ok ? 0 : 1;
 }
 

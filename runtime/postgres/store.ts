@@ -90,10 +90,19 @@ export class PostgresStore implements RuntimeStore {
   readonly leaseMs: number;
   readonly #url: string;
   readonly #pool: pg.Pool;
+  /**
+   * Lease traffic (claims, heartbeats, hand-backs) on connections of its own: queued behind a busy
+   * pool's writes, a heartbeat could miss its lease and a claim its takeover. The same pool as
+   * `#pool` when the caller passed one in.
+   */
+  readonly #leasePool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #retry: RetryPolicy;
   readonly #autoAcquire: boolean;
+  /** The fence each session's writes carry: set only once the runtime holds that grant's copy (activate). */
   readonly #held = new Map<SessionId, number>();
+  /** The newest lease grant per session (heartbeats renew these); a claimed grant is active only after activate(). */
+  readonly #grants = new Map<SessionId, number>();
   readonly #acquiring = new Map<SessionId, Promise<number>>();
   readonly #lost = new Set<LostListener>();
   readonly #work = new Set<WorkListener>();
@@ -152,7 +161,19 @@ export class PostgresStore implements RuntimeStore {
         application_name: options.applicationName ?? `meerkat ${this.owner}`,
         types: TYPES,
       });
-    if (this.#ownsPool) guardPool(this.#pool);
+    this.#leasePool =
+      options.pool ??
+      new pg.Pool({
+        connectionString: this.#url,
+        max: 2,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+        application_name: options.applicationName ?? `meerkat ${this.owner}`,
+        types: TYPES,
+      });
+    if (this.#ownsPool) {
+      guardPool(this.#pool);
+      guardPool(this.#leasePool);
+    }
     this.#ready = this.#init();
   }
 
@@ -176,9 +197,26 @@ export class PostgresStore implements RuntimeStore {
     return this.#closed;
   }
 
-  /** Sessions this store holds a lease on, with their fences. */
+  /** Sessions whose writes this store accepts now, with the fence they carry. */
   heldSessions(): ReadonlyMap<SessionId, number> {
     return this.#held;
+  }
+
+  /** The newest lease grant per session, active or not (see claimSessions and activate). */
+  grantedSessions(): ReadonlyMap<SessionId, number> {
+    return this.#grants;
+  }
+
+  /**
+   * Makes a claimed grant the fence this store's writes for the session carry. Until then writes
+   * keep the previous fence (and the database refuses them): a copy of the session still in this
+   * process from an older grant, paused or slow, can never write under the new fence. Call it once
+   * that copy is gone, before binding the session. False if the grant was lost or superseded.
+   */
+  activate(sessionId: SessionId, fence: number): boolean {
+    if (this.#grants.get(sessionId) !== fence) return false;
+    this.#held.set(sessionId, fence);
+    return true;
   }
 
   /** Called when a held session is lost (fenced out, taken over, given up): the runtime drops it. */
@@ -205,6 +243,7 @@ export class PostgresStore implements RuntimeStore {
   /**
    * Claims up to `limit` sessions that have work (inbox or live inputs) and a free or expired
    * lease, skipping rows another node is claiming (SKIP LOCKED). Each grant increments the fence.
+   * A grant is renewed by heartbeats at once but carried by writes only after activate().
    */
   async claimSessions(limit: number): Promise<ClaimedSession[]> {
     await this.#open("claimSessions");
@@ -223,9 +262,10 @@ export class PostgresStore implements RuntimeStore {
        FROM c WHERE x.session_id = c.session_id
        RETURNING x.session_id, x.fence`,
       [this.owner, limit, this.leaseMs],
+      this.#leasePool,
     );
     const claimed = r.rows.map((row) => ({ sessionId: row.session_id, fence: Number(row.fence) }));
-    for (const c of claimed) this.#held.set(c.sessionId, c.fence);
+    for (const c of claimed) this.#grants.set(c.sessionId, c.fence);
     if (claimed.length > 0) this.#startHeartbeat();
     return claimed;
   }
@@ -252,6 +292,7 @@ export class PostgresStore implements RuntimeStore {
        WHERE x.owner IS NULL OR x.owner = excluded.owner OR x.lease_expires_at < now()
        RETURNING x.fence`,
       [sessionId, this.owner, this.leaseMs],
+      this.#leasePool,
     );
     const row = r.rows[0];
     if (row === undefined) {
@@ -259,6 +300,8 @@ export class PostgresStore implements RuntimeStore {
       throw new PgLeaseHeldError(this.database, sessionId, cur.rows[0]?.owner ?? null);
     }
     const fence = Number(row.fence);
+    // Acquired on a read: the runtime is building its copy from this grant now, so it is active at once.
+    this.#grants.set(sessionId, fence);
     this.#held.set(sessionId, fence);
     this.#startHeartbeat();
     return fence;
@@ -266,21 +309,25 @@ export class PostgresStore implements RuntimeStore {
 
   /** Hands the lease back (graceful shutdown): the row is freed under this store's fence, and other nodes are woken. */
   async release(sessionId: SessionId): Promise<boolean> {
-    const fence = this.#held.get(sessionId);
+    const fence = this.#grants.get(sessionId);
     this.#held.delete(sessionId);
+    this.#grants.delete(sessionId);
     if (fence === undefined || this.#closed) return false;
     const r = await this.#query(
       "release",
       `WITH u AS (UPDATE ${this.schema}.sessions SET owner = NULL, lease_expires_at = NULL WHERE session_id = $1 AND owner = $2 AND fence = $3 RETURNING session_id)
        SELECT pg_notify($4, session_id) FROM u`,
       [sessionId, this.owner, fence, this.#channel],
+      this.#leasePool,
     );
     return (r.rowCount ?? 0) > 0;
   }
 
   /** Forgets a held session locally (the runtime dropped it); the lease expires or is re-acquired with a new fence. */
-  forget(sessionId: SessionId): void {
-    this.#held.delete(sessionId);
+  forget(sessionId: SessionId, fence?: number): void {
+    // With a fence, only that grant: a newer one being adopted is kept.
+    if (fence === undefined || this.#held.get(sessionId) === fence) this.#held.delete(sessionId);
+    if (fence === undefined || this.#grants.get(sessionId) === fence) this.#grants.delete(sessionId);
   }
 
   #startHeartbeat(): void {
@@ -291,11 +338,11 @@ export class PostgresStore implements RuntimeStore {
 
   /** One heartbeat: renews every lease this owner holds; a held session missing from the answer was taken over. */
   async #renew(): Promise<void> {
-    if (this.#held.size === 0 || this.#closed) return;
-    const sent = new Map(this.#held);
+    if (this.#grants.size === 0 || this.#closed) return;
+    const sent = new Map(this.#grants);
     let rows: { session_id: string; fence: number }[];
     try {
-      const r = await this.#pool.query<{ session_id: string; fence: number }>(
+      const r = await this.#leasePool.query<{ session_id: string; fence: number }>(
         // Only the sessions still held: one this store gave up must expire so it can be claimed again.
         `UPDATE ${this.schema}.sessions SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000) WHERE owner = $1 AND session_id = ANY($3) RETURNING session_id, fence`,
         [this.owner, this.leaseMs, [...sent.keys()]],
@@ -306,14 +353,20 @@ export class PostgresStore implements RuntimeStore {
     }
     const renewed = new Map(rows.map((r) => [r.session_id, Number(r.fence)]));
     for (const [id, fence] of sent) {
-      if (renewed.get(id) !== fence && this.#held.get(id) === fence) {
-        this.#loseSession(id, new FencedOutError(this.database, id, fence, null, null, "heartbeat"));
+      if (renewed.get(id) !== fence && this.#grants.get(id) === fence) {
+        this.#loseSession(id, new FencedOutError(this.database, id, fence, null, null, "heartbeat"), fence);
       }
     }
   }
 
-  #loseSession(sessionId: SessionId, reason: Error): void {
-    this.#held.delete(sessionId);
+  /**
+   * The lease of `fence` is gone. A newer grant of the same session (claimed, not yet active) is
+   * kept, and then nobody is told: the worker adopting that grant drops the stale copy itself.
+   */
+  #loseSession(sessionId: SessionId, reason: Error, fence: number): void {
+    if (this.#held.get(sessionId) === fence) this.#held.delete(sessionId);
+    if (this.#grants.get(sessionId) === fence) this.#grants.delete(sessionId);
+    if ((this.#grants.get(sessionId) ?? -1) > fence) return;
     for (const l of this.#lost) {
       try {
         l(sessionId, reason);
@@ -485,7 +538,7 @@ export class PostgresStore implements RuntimeStore {
     const current = cur.rows[0];
     const e = new FencedOutError(this.database, sessionId, fence, current === undefined ? null : Number(current.fence), current?.owner ?? null, op);
     this.fencedWrites += 1;
-    if (wasHeld && this.#held.get(sessionId) === fence) this.#loseSession(sessionId, e);
+    if (wasHeld && this.#held.get(sessionId) === fence) this.#loseSession(sessionId, e, fence);
     return e;
   }
 
@@ -521,7 +574,8 @@ export class PostgresStore implements RuntimeStore {
           c.release(true);
           if (committing && sessionId !== undefined) {
             const unknown = new PgCommitUnknownError(this.database, sessionId, op, e);
-            if (this.#held.has(sessionId)) this.#loseSession(sessionId, unknown);
+            const held = this.#held.get(sessionId);
+            if (held !== undefined) this.#loseSession(sessionId, unknown, held);
             throw unknown;
           }
           last = e;
@@ -538,9 +592,9 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** A single read statement, retried on transient failures. */
-  async #query<R extends pg.QueryResultRow>(op: string, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  async #query<R extends pg.QueryResultRow>(op: string, sql: string, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
     try {
-      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => this.#pool.query<R>(sql, params)));
+      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(sql, params)));
     } catch (e) {
       if (e instanceof PostgresStoreError) throw e;
       throw new PgReadFailedError(this.database, op, sqlStateOf(e), e);
@@ -663,6 +717,6 @@ export class PostgresStore implements RuntimeStore {
     this.#listener = null;
     if (listener !== null) await listener.end().catch(() => undefined);
     await this.#ready.catch(() => undefined);
-    if (this.#ownsPool) await this.#pool.end().catch(() => undefined);
+    if (this.#ownsPool) await Promise.all([this.#pool.end().catch(() => undefined), this.#leasePool.end().catch(() => undefined)]);
   }
 }

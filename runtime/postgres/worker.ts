@@ -8,7 +8,8 @@
 import { createRuntime, type ControlPlane } from "../runtime.js";
 import type { Executor } from "../executor.js";
 import type { RuntimeLimits } from "../core.js";
-import type { SessionId } from "../input.js";
+import type { Input, SessionId } from "../input.js";
+import { InputInvalidError, InputRejectedError, NotReadyError, SessionDestroyedError } from "../errors.js";
 import type { PostgresStore } from "./store.js";
 
 const STORE_FAILURES: ReadonlySet<string> = new Set(["StoreFailed", "CommitFailed", "LoopFailed", "FailRefused"]);
@@ -73,9 +74,10 @@ export class Worker {
       // After a failed store write the memory may be behind the database (or a run may wait for a
       // wake that never comes): give the session up; its lease expires and a claim (this worker's
       // or another's) recovers it from what the database holds.
-      if (STORE_FAILURES.has(e.code) && this.#owned.has(e.sessionId)) {
+      const fence = this.#owned.get(e.sessionId);
+      if (STORE_FAILURES.has(e.code) && fence !== undefined) {
         this.#owned.delete(e.sessionId);
-        this.store.forget(e.sessionId);
+        this.store.forget(e.sessionId, fence);
         void this.#evict(e.sessionId, true);
       }
     });
@@ -144,19 +146,21 @@ export class Worker {
   }
 
   async #adoptOnce(sessionId: SessionId, fence: number): Promise<void> {
-    if (this.store.heldSessions().get(sessionId) !== fence) return; // superseded by a newer grant or lost already
+    if (this.store.grantedSessions().get(sessionId) !== fence) return; // superseded by a newer grant or lost already
     try {
       await this.#evicting.get(sessionId);
       if (this.runtime.hasSession(sessionId)) await this.#evict(sessionId, true); // a stale copy from an older fence
+      // Only now may writes carry the new fence: the stale copy's could not, while it was still here.
+      if (!this.store.activate(sessionId, fence)) return;
       this.#owned.set(sessionId, fence);
       await this.runtime.prepareBindings(sessionId, { runtimeId: this.store.owner, fence, generation: 0 });
       const report = this.runtime.recoveryReport(sessionId);
       this.#log({ event: "owns", session: sessionId, fence, recovered: report?.inputsRecovered ?? 0 });
       this.#drain(sessionId);
     } catch (e) {
-      if (this.store.heldSessions().get(sessionId) === fence) {
+      if (this.store.grantedSessions().get(sessionId) === fence) {
         this.#owned.delete(sessionId);
-        this.store.forget(sessionId);
+        this.store.forget(sessionId, fence);
       }
       this.#log({ event: "adopt.failed", session: sessionId, fence, message: e instanceof Error ? e.message : String(e) });
       void this.#evict(sessionId, true);
@@ -179,20 +183,39 @@ export class Worker {
           if (!this.#owned.has(sessionId) || this.#stopping) return;
           for (const p of await this.store.pendingSubmissions(sessionId)) {
             if (!this.#owned.has(sessionId) || this.#stopping) return;
-            const r = await this.runtime.acceptInput(sessionId, p.input);
-            if (r.outcome !== "Accepted") await this.store.settleSubmission(sessionId, p.inputId, r.outcome);
+            const outcome = await this.#admit(sessionId, p.input);
+            if (outcome !== "Accepted") await this.store.settleSubmission(sessionId, p.inputId, outcome);
           }
         } while (state.again);
       } catch (e) {
         this.#log({ event: "drain.failed", session: sessionId, message: e instanceof Error ? e.message : String(e) });
-        if (this.#owned.delete(sessionId)) {
-          this.store.forget(sessionId);
+        const fence = this.#owned.get(sessionId);
+        if (fence !== undefined) {
+          this.#owned.delete(sessionId);
+          this.store.forget(sessionId, fence);
           void this.#evict(sessionId, true);
         }
       } finally {
         this.#draining.delete(sessionId);
       }
     })();
+  }
+
+  /**
+   * Admits one submission: its outcome, or the code of a refusal that is final for it (the session
+   * is stopped, retired or destroyed; the input is invalid or rejected by policy). Those are
+   * settled, not retried: retrying would claim the session forever. Anything else throws.
+   */
+  async #admit(sessionId: SessionId, input: Input): Promise<string> {
+    try {
+      return (await this.runtime.acceptInput(sessionId, input)).outcome;
+    } catch (e) {
+      if (e instanceof NotReadyError || e instanceof SessionDestroyedError || e instanceof InputInvalidError || e instanceof InputRejectedError) {
+        this.#log({ event: "submission.refused", session: sessionId, input: input.header.id, code: e.code, message: e.message });
+        return `Refused:${e.code}`;
+      }
+      throw e;
+    }
   }
 
   /** Graceful shutdown: no new claims, each run in flight finishes, every lease is handed back. */
