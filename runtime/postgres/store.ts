@@ -29,6 +29,7 @@ import {
   PostgresStoreError,
 } from "./errors.js";
 import { migrate, probeSchema, SCHEMA_NAME } from "./schema.js";
+import { takeBatch, writeBatch, type FencedWrite, type WriteOutcome } from "./group-commit.js";
 
 export interface PostgresStoreOptions {
   /** The PostgreSQL schema (namespace) holding the tables; default "meerkat". */
@@ -64,6 +65,21 @@ export interface SubmitResult {
 export interface PendingSubmission {
   readonly inputId: InputId;
   readonly input: Input;
+}
+
+/** Group commits in flight at once (each on its own pooled connection; a session is in at most one). */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+interface QueuedWrite {
+  readonly write: FencedWrite;
+  readonly resolve: (outcome: WriteOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A batch's failure as the error of one of its writes (its operation named). */
+function relabel(e: unknown, op: string): unknown {
+  if (e instanceof PgWriteFailedError && e.operation !== op) return new PgWriteFailedError(e.database, op, e.sqlState, e.cause);
+  return e;
 }
 
 type LostListener = (sessionId: SessionId, reason: Error) => void;
@@ -108,6 +124,10 @@ export class PostgresStore implements RuntimeStore {
   readonly #work = new Set<WorkListener>();
   readonly #ready: Promise<void>;
   readonly #channel: string;
+  /** Fenced writes waiting for a group commit, the sessions with a write in a batch in flight, and how many batches are. */
+  readonly #writeQueue: QueuedWrite[] = [];
+  readonly #writing = new Set<SessionId>();
+  #batchesInFlight = 0;
   #heartbeat: NodeJS.Timeout | null = null;
   #listener: pg.Client | null = null;
   #listening = false;
@@ -158,6 +178,9 @@ export class PostgresStore implements RuntimeStore {
         connectionString: this.#url,
         max: options.poolSize ?? 10,
         connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+        // A paused process's open transaction would keep its session rows locked (claims skip
+        // locked rows) long after its lease ran out: the server ends it once idle for a lease.
+        idle_in_transaction_session_timeout: leaseMs,
         application_name: options.applicationName ?? `meerkat ${this.owner}`,
         types: TYPES,
       });
@@ -344,7 +367,14 @@ export class PostgresStore implements RuntimeStore {
     try {
       const r = await this.#leasePool.query<{ session_id: string; fence: number }>(
         // Only the sessions still held: one this store gave up must expire so it can be claimed again.
-        `UPDATE ${this.schema}.sessions SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000) WHERE owner = $1 AND session_id = ANY($3) RETURNING session_id, fence`,
+        // Rows a group commit of ours has locked are skipped, not waited for (that write renews
+        // them itself): waiting could deadlock with it, as the two lock many rows in their own order.
+        // Which sessions are still ours is read without locks.
+        `WITH renewed AS (
+           UPDATE ${this.schema}.sessions SET lease_expires_at = now() + make_interval(secs => $2::float8 / 1000)
+            WHERE session_id IN (SELECT session_id FROM ${this.schema}.sessions WHERE owner = $1 AND session_id = ANY($3) FOR UPDATE SKIP LOCKED)
+            RETURNING session_id)
+         SELECT session_id, fence FROM ${this.schema}.sessions WHERE owner = $1 AND session_id = ANY($3)`,
         [this.owner, this.leaseMs, [...sent.keys()]],
       );
       rows = r.rows;
@@ -417,66 +447,37 @@ export class PostgresStore implements RuntimeStore {
 
   /** Settles a submission the runtime did not admit (deduplicated or rejected), under the fence. */
   async settleSubmission(sessionId: SessionId, inputId: InputId, outcome: string): Promise<void> {
-    await this.#fenced(sessionId, "settleSubmission", null, async (c) => {
-      await c.query(`UPDATE ${this.schema}.submissions SET admitted = true, outcome = $3 WHERE session_id = $1 AND input_id = $2`, [sessionId, inputId, outcome]);
-    });
+    await this.#write({ sessionId, op: "settleSubmission", phase: null, rows: [], settle: { inputId, outcome } });
   }
 
-  // ── RuntimeStore writes (fenced) ─────────────────────────────────────────────────────────────
+  // ── RuntimeStore writes (fenced, group-committed) ────────────────────────────────────────────
 
   async persistInputState(sessionId: SessionId, row: StoredInputRow): Promise<void> {
-    const encoded = this.#encode(sessionId, row, "persistInputState");
-    await this.#fenced(sessionId, "persistInputState", null, async (c, fence) => {
-      // Moving a submission into the session happens here, in the same transaction as its row.
-      const sub = await c.query<{ was: boolean | null }>(
-        `WITH old AS (SELECT admitted FROM ${this.schema}.submissions WHERE session_id = $1 AND input_id = $2 FOR UPDATE),
-              upd AS (UPDATE ${this.schema}.submissions SET admitted = true WHERE session_id = $1 AND input_id = $2 AND NOT admitted RETURNING 1)
-         SELECT (SELECT admitted FROM old) AS was, (SELECT count(*) FROM upd) AS n`,
-        [sessionId, row.inputId],
-      );
-      if (sub.rows[0]?.was === true) throw new PgAlreadyAdmittedError(this.database, sessionId, row.inputId);
-      await this.#putRow(c, encoded, fence);
-    });
+    // Moving a submission into the session happens here, in the same transaction as its row.
+    const rows = [this.#encode(sessionId, row, "persistInputState")];
+    await this.#write({ sessionId, op: "persistInputState", phase: null, rows, admits: row.inputId });
   }
 
   async commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): Promise<BoundaryReceipt> {
     const encoded = rows.map((r) => this.#encode(sessionId, r, "commitBoundary"));
-    const ids = [...contributors];
-    return this.#fenced(sessionId, "commitBoundary", null, async (c, fence) => {
-      const prev = await c.query<{ s: number | null }>(`SELECT MAX(sequence) AS s FROM ${this.schema}.boundary_receipts WHERE session_id = $1 AND run_id = $2`, [sessionId, runId]);
-      const last = prev.rows[0]?.s ?? null; // int4: a number
-      const receipt: BoundaryReceipt = { runId, sequence: last === null ? 0 : last + 1, contributors: ids, committedAt: Date.now() };
-      await c.query(
-        `INSERT INTO ${this.schema}.boundary_receipts (session_id, run_id, sequence, contributors_json, committed_at, written_fence) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [sessionId, runId, receipt.sequence, JSON.stringify(ids), receipt.committedAt, fence],
-      );
-      for (const r of encoded) await this.#putRow(c, r, fence);
-      return receipt;
-    });
+    const receipt = await this.#write({ sessionId, op: "commitBoundary", phase: null, rows: encoded, receipt: { runId, contributors: [...contributors] } });
+    if (receipt === null) throw new PgWriteFailedError(this.database, "commitBoundary", null, new Error("no receipt was minted"));
+    return receipt;
   }
 
   async atomicLifecycleCommit(sessionId: SessionId, phase: PersistedPhase, rows: readonly StoredInputRow[]): Promise<void> {
     const encoded = rows.map((r) => this.#encode(sessionId, r, "atomicLifecycleCommit"));
-    await this.#fenced(sessionId, "atomicLifecycleCommit", phase, async (c, fence) => {
-      for (const r of encoded) await this.#putRow(c, r, fence);
-    });
+    await this.#write({ sessionId, op: "atomicLifecycleCommit", phase, rows: encoded });
   }
 
   async persistBinding(sessionId: SessionId, binding: StoredBinding): Promise<void> {
-    await this.#fenced(sessionId, "persistBinding", null, async (c) => {
-      await c.query(`UPDATE ${this.schema}.sessions SET bound_runtime = $2, highest_fence = $3, generation = $4 WHERE session_id = $1`, [sessionId, binding.runtimeId, binding.fence, binding.generation]);
-    });
+    await this.#write({ sessionId, op: "persistBinding", phase: null, rows: [], binding });
   }
 
   async persistOpsSnapshot(sessionId: SessionId, snapshot: JsonValue): Promise<void> {
     const json = JSON.stringify(snapshot) as string | undefined;
     if (json === undefined) throw new PgWriteFailedError(this.database, "persistOpsSnapshot", null, new TypeError("the ops snapshot is not JSON"));
-    await this.#fenced(sessionId, "persistOpsSnapshot", null, async (c) => {
-      await c.query(
-        `INSERT INTO ${this.schema}.ops_snapshots (session_id, snapshot_json) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET snapshot_json = excluded.snapshot_json`,
-        [sessionId, json],
-      );
-    });
+    await this.#write({ sessionId, op: "persistOpsSnapshot", phase: null, rows: [], opsSnapshot: json });
   }
 
   #encode(sessionId: SessionId, row: StoredInputRow, op: string): unknown[] {
@@ -513,28 +514,58 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /**
-   * One fenced write: BEGIN; lock the session row where it still names this owner and fence (and
-   * set the phase, for lifecycle commits); the body; COMMIT. Zero rows locked → FencedOutError,
-   * nothing written. Failures before COMMIT roll back and are retried when transient.
+   * One fenced write, carrying the session's active fence: queued, and written in the next group
+   * commit (see group-commit.ts) with the writes of other sessions that arrived meanwhile. A write
+   * whose fence the database no longer holds raises FencedOutError and writes nothing; the others
+   * in its batch are unaffected.
    */
-  async #fenced<T>(sessionId: SessionId, op: string, phase: PersistedPhase | null, body: (c: pg.PoolClient, fence: number) => Promise<T>): Promise<T> {
-    await this.#open(op);
-    const s = this.schema;
-    return this.#transaction(op, async (c) => {
-      const fence = this.#held.get(sessionId);
-      if (fence === undefined) throw await this.#fencedOut(c, sessionId, 0, op, false);
-      const locked = await c.query(
-        `UPDATE ${s}.sessions SET first_write = COALESCE(first_write, nextval('${s}.first_write_seq')), phase = COALESCE($4::text, phase)
-         WHERE session_id = $1 AND owner = $2 AND fence = $3 RETURNING fence`,
-        [sessionId, this.owner, fence, phase],
-      );
-      if ((locked.rowCount ?? 0) === 0) throw await this.#fencedOut(c, sessionId, fence, op, true);
-      return body(c, fence);
-    }, sessionId);
+  async #write(w: Omit<FencedWrite, "fence">): Promise<BoundaryReceipt | null> {
+    await this.#open(w.op);
+    const fence = this.#held.get(w.sessionId);
+    if (fence === undefined) throw await this.#fencedOut(w.sessionId, 0, w.op, false);
+    const outcome = await trackStoreIo(
+      new Promise<WriteOutcome>((resolve, reject) => {
+        this.#writeQueue.push({ write: { ...w, fence }, resolve, reject });
+        this.#pumpWrites();
+      }),
+    );
+    if (outcome.kind === "fenced") throw await this.#fencedOut(w.sessionId, fence, w.op, true);
+    if (outcome.kind === "alreadyAdmitted") throw new PgAlreadyAdmittedError(this.database, w.sessionId, w.admits ?? "?");
+    return outcome.receipt;
   }
 
-  async #fencedOut(c: pg.PoolClient, sessionId: SessionId, fence: number, op: string, wasHeld: boolean): Promise<FencedOutError> {
-    const cur = await c.query<{ owner: string | null; fence: number }>(`SELECT owner, fence FROM ${this.schema}.sessions WHERE session_id = $1`, [sessionId]);
+  /** Starts batches while fewer than MAX_BATCHES_IN_FLIGHT are in flight and writes wait (a session's writes never overlap). */
+  #pumpWrites(): void {
+    while (this.#batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.#writeQueue.length > 0) {
+      const batch = takeBatch(this.#writeQueue, 256, this.#writing);
+      if (batch.length === 0) return;
+      this.#batchesInFlight += 1;
+      for (const b of batch) this.#writing.add(b.write.sessionId);
+      void this.#runBatch(batch).finally(() => {
+        this.#batchesInFlight -= 1;
+        for (const b of batch) this.#writing.delete(b.write.sessionId);
+        this.#pumpWrites();
+      });
+    }
+  }
+
+  async #runBatch(batch: readonly QueuedWrite[]): Promise<void> {
+    const writes = batch.map((b) => b.write);
+    try {
+      const outcomes = await this.#transactionUntracked("groupCommit", (c) => writeBatch(c, this.schema, this.owner, this.leaseMs, writes), writes.map((w) => w.sessionId));
+      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+    } catch (e) {
+      if (batch.length > 1 && !(e instanceof PgCommitUnknownError) && !(e instanceof PgUnavailableError)) {
+        // One bad write must not fail the others: write each alone.
+        await Promise.all(batch.map((b) => this.#runBatch([b])));
+        return;
+      }
+      for (const b of batch) b.reject(e instanceof PgCommitUnknownError ? new PgCommitUnknownError(this.database, b.write.sessionId, b.write.op, e.cause) : relabel(e, b.write.op));
+    }
+  }
+
+  async #fencedOut(sessionId: SessionId, fence: number, op: string, wasHeld: boolean): Promise<FencedOutError> {
+    const cur = await this.#query<{ owner: string | null; fence: number }>(op, `SELECT owner, fence FROM ${this.schema}.sessions WHERE session_id = $1`, [sessionId]).catch(() => ({ rows: [] }));
     const current = cur.rows[0];
     const e = new FencedOutError(this.database, sessionId, fence, current === undefined ? null : Number(current.fence), current?.owner ?? null, op);
     this.fencedWrites += 1;
@@ -543,11 +574,11 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** BEGIN … COMMIT on one pooled connection, retried (whole) on transient failures before COMMIT. */
-  #transaction<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessionId?: SessionId): Promise<T> {
-    return trackStoreIo(this.#transactionUntracked(op, body, sessionId));
+  #transaction<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessions?: SessionId | readonly SessionId[]): Promise<T> {
+    return trackStoreIo(this.#transactionUntracked(op, body, sessions));
   }
 
-  async #transactionUntracked<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessionId?: SessionId): Promise<T> {
+  async #transactionUntracked<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessions?: SessionId | readonly SessionId[]): Promise<T> {
     let last: unknown;
     for (let attempt = 0; attempt < this.#retry.attempts; attempt++) {
       let c: pg.PoolClient;
@@ -572,11 +603,18 @@ export class PostgresStore implements RuntimeStore {
       } catch (e) {
         if (isTransient(e)) {
           c.release(true);
-          if (committing && sessionId !== undefined) {
-            const unknown = new PgCommitUnknownError(this.database, sessionId, op, e);
-            const held = this.#held.get(sessionId);
-            if (held !== undefined) this.#loseSession(sessionId, unknown, held);
-            throw unknown;
+          if (committing && sessions !== undefined) {
+            // The COMMIT may or may not have happened: never retried; each session is given up and
+            // recovered (by whoever claims it) from what the database holds.
+            const ids = typeof sessions === "string" ? [sessions] : sessions;
+            let first: PgCommitUnknownError | null = null;
+            for (const id of ids) {
+              const unknown = new PgCommitUnknownError(this.database, id, op, e);
+              first ??= unknown;
+              const held = this.#held.get(id);
+              if (held !== undefined) this.#loseSession(id, unknown, held);
+            }
+            throw first ?? new PgCommitUnknownError(this.database, "?", op, e);
           }
           last = e;
           await sleep(backoffMs(this.#retry, attempt));
