@@ -67,6 +67,29 @@ describe("PostgresStore grants", () => {
   });
 });
 
+describe("PostgresStore group commit", () => {
+  it("answers each write of a shared transaction alone: stale fences refused and nothing of theirs stored, the others written", async () => {
+    const schema = freshSchema();
+    const pool = sharedPool();
+    const store = await PostgresStore.connect(pgUrl(), { schema, owner: "node-a", leaseMs: 5000, pool, autoAcquire: false });
+    const ids = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    for (const id of ids) await store.acquire(id);
+    const stale = new Set(["s5", "s7", "s9"]);
+    // Another node took these over meanwhile (the fence moved on in the database).
+    await pool.query(`UPDATE ${schema}.sessions SET fence = fence + 1, owner = 'node-b' WHERE session_id = ANY($1)`, [[...stale]]);
+    // Ten writes in one tick: the first ones start transactions at once, the rest share the next.
+    const results = await Promise.allSettled(ids.map((id) => store.persistInputState(id, row(`${id}-i`))));
+    results.forEach((r, i) => {
+      const id = ids[i]!;
+      if (stale.has(id)) expect(r.status === "rejected" && r.reason instanceof FencedOutError).toBe(true);
+      else expect(r.status).toBe("fulfilled");
+    });
+    const stored = await pool.query<{ session_id: string }>(`SELECT session_id FROM ${schema}.input_states ORDER BY session_id`);
+    expect(stored.rows.map((r) => r.session_id)).toEqual(ids.filter((id) => !stale.has(id)));
+    await store.close();
+  });
+});
+
 describe("Worker", () => {
   it("settles a submission to a stopped session as refused, and does not keep claiming the session", async () => {
     const schema = freshSchema();
