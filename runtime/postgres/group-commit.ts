@@ -42,112 +42,101 @@ const ROW_COLUMNS =
 const ROW_TYPES = ["text", "text", "text", "text", "int4", "text", "text", "text", "text", "text", "int8", "text", "text", "int8"];
 
 /**
- * Runs the body of one batch inside a transaction the caller opened (BEGIN … COMMIT are the
- * caller's, with its retries). Returns one outcome per write, in order.
+ * Runs one batch as ONE statement inside a transaction the caller opened (BEGIN … COMMIT are the
+ * caller's, with its retries): one round trip for the whole batch. Its parts are data-modifying
+ * CTEs over one snapshot, each filtered by the fence check (`locked`) and the admission check
+ * (`prior`), so a refused write changes nothing. Returns one outcome per write, in order.
  */
 export async function writeBatch(c: pg.PoolClient, schema: string, owner: string, leaseMs: number, writes: readonly FencedWrite[]): Promise<WriteOutcome[]> {
   const s = schema;
-  // 1. The fence check of every write at once; a session row is locked only where it still names
-  //    this owner and that write's fence.
-  //    A write under a held fence proves its owner alive, so the lease is renewed here as well (the
-  //    heartbeat skips rows a group commit has locked).
-  const locked = await c.query<{ session_id: string }>(
-    `UPDATE ${s}.sessions x SET first_write = COALESCE(x.first_write, nextval('${s}.first_write_seq')), phase = COALESCE(w.phase, x.phase),
-            lease_expires_at = GREATEST(x.lease_expires_at, now() + make_interval(secs => $5::float8 / 1000))
-       FROM unnest($2::text[], $3::int8[], $4::text[]) AS w(session_id, fence, phase)
-      WHERE x.session_id = w.session_id AND x.owner = $1 AND x.fence = w.fence
-      RETURNING x.session_id`,
-    [owner, writes.map((w) => w.sessionId), writes.map((w) => w.fence), writes.map((w) => w.phase), leaseMs],
-  );
-  const held = new Set(locked.rows.map((r) => r.session_id));
-  const outcomes: (WriteOutcome | null)[] = writes.map((w) => (held.has(w.sessionId) ? null : { kind: "fenced" }));
-
-  // 2. Admissions from the inbox: a submission admitted already (by an older owner) refuses its write.
-  const admitting = writes.filter((w, i) => outcomes[i] === null && w.admits !== undefined);
-  if (admitting.length > 0) {
-    const r = await c.query<{ session_id: string; input_id: string; was: boolean }>(
-      `WITH w AS (SELECT * FROM unnest($1::text[], $2::text[]) AS w(session_id, input_id)),
-            old AS (SELECT b.session_id, b.input_id, b.admitted AS was FROM ${s}.submissions b JOIN w USING (session_id, input_id) FOR UPDATE OF b),
-            upd AS (UPDATE ${s}.submissions b SET admitted = true FROM w WHERE b.session_id = w.session_id AND b.input_id = w.input_id AND NOT b.admitted RETURNING 1)
-       SELECT session_id, input_id, was FROM old`,
-      [admitting.map((w) => w.sessionId), admitting.map((w) => w.admits)],
-    );
-    const already = new Set(r.rows.filter((row) => row.was).map((row) => `${row.session_id}\u0000${row.input_id}`));
-    writes.forEach((w, i) => {
-      if (outcomes[i] === null && w.admits !== undefined && already.has(`${w.sessionId}\u0000${w.admits}`)) outcomes[i] = { kind: "alreadyAdmitted" };
-    });
-    // A write refused here must not have admitted anything: only rows that were not admitted were updated above.
+  const committedAt = Date.now();
+  // One write per session in a batch (takeBatch), so rows, receipts and results join on session_id.
+  const rows: unknown[][] = [];
+  for (const w of writes) {
+    const seen = new Map<string, readonly unknown[]>();
+    for (const r of w.rows) seen.set(String(r[1]), r); // a row written twice keeps its last version
+    for (const r of seen.values()) rows.push([...r, w.fence]);
   }
-  const live = writes.filter((_, i) => outcomes[i] === null);
-
-  // 3. Receipts: each run's next sequence, minted in write order.
-  const receipts = new Map<FencedWrite, BoundaryReceipt>();
-  const minting = live.filter((w) => w.receipt !== undefined);
-  if (minting.length > 0) {
-    const prev = await c.query<{ session_id: string; run_id: string; s: number }>(
-      `SELECT r.session_id, r.run_id, MAX(r.sequence) AS s FROM ${s}.boundary_receipts r
-         JOIN unnest($1::text[], $2::text[]) AS w(session_id, run_id) USING (session_id, run_id) GROUP BY 1, 2`,
-      [minting.map((w) => w.sessionId), minting.map((w) => w.receipt!.runId)],
-    );
-    const last = new Map(prev.rows.map((r) => [`${r.session_id}\u0000${r.run_id}`, Number(r.s)]));
-    const now = Date.now();
-    for (const w of minting) {
-      const key = `${w.sessionId}\u0000${w.receipt!.runId}`;
-      const sequence = (last.get(key) ?? -1) + 1;
-      last.set(key, sequence);
-      receipts.set(w, { runId: w.receipt!.runId, sequence, contributors: [...w.receipt!.contributors], committedAt: now });
-    }
-    const rs = [...receipts.entries()];
-    await c.query(
-      `INSERT INTO ${s}.boundary_receipts (session_id, run_id, sequence, contributors_json, committed_at, written_fence)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::int8[], $6::int8[])`,
-      [rs.map(([w]) => w.sessionId), rs.map(([, r]) => r.runId), rs.map(([, r]) => r.sequence), rs.map(([, r]) => JSON.stringify(r.contributors)), rs.map(([, r]) => r.committedAt), rs.map(([w]) => w.fence)],
-    );
-  }
-
-  // 4. Input rows: one upsert for the batch (a row written twice keeps its last version).
-  const rows = new Map<string, readonly unknown[]>();
-  for (const w of live) for (const r of w.rows) rows.set(`${String(r[0])}\u0000${String(r[1])}`, [...r, w.fence]);
-  if (rows.size > 0) {
-    const columns = ROW_TYPES.map((_, col) => [...rows.values()].map((r) => r[col]));
-    await c.query(
-      `INSERT INTO ${s}.input_states (${ROW_COLUMNS})
-       SELECT * FROM unnest(${ROW_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
+  const col = <T>(f: (w: FencedWrite) => T): T[] => writes.map(f);
+  const params: unknown[] = [
+    owner,
+    leaseMs,
+    committedAt,
+    col((w) => w.sessionId),
+    col((w) => w.fence),
+    col((w) => w.phase),
+    col((w) => w.admits ?? null),
+    col((w) => w.binding?.runtimeId ?? null),
+    col((w) => w.binding?.fence ?? null),
+    col((w) => w.binding?.generation ?? null),
+    col((w) => w.opsSnapshot ?? null),
+    col((w) => w.settle?.inputId ?? null),
+    col((w) => w.settle?.outcome ?? null),
+    col((w) => w.receipt?.runId ?? null),
+    col((w) => (w.receipt === undefined ? null : JSON.stringify(w.receipt.contributors))),
+    ...ROW_TYPES.map((_, i) => rows.map((r) => r[i])),
+  ];
+  const rowParams = ROW_TYPES.map((t, i) => `$${16 + i}::${t}[]`).join(", ");
+  const result = await c.query<{ session_id: string; held: boolean; already: boolean; sequence: number | null }>(
+    `WITH w AS (
+       SELECT * FROM unnest($4::text[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+         AS w(session_id, fence, phase, admits, b_runtime, b_fence, b_gen, ops, settle_input, settle_outcome, receipt_run, receipt_contributors)),
+     -- The fence check: a session row is locked and updated only where it still names this owner
+     -- and the write's fence. A write under a held fence proves its owner alive, so the lease is
+     -- renewed here too (heartbeats skip rows a group commit has locked).
+     locked AS (
+       UPDATE ${s}.sessions x SET first_write = COALESCE(x.first_write, nextval('${s}.first_write_seq')), phase = COALESCE(w.phase, x.phase),
+              lease_expires_at = GREATEST(x.lease_expires_at, now() + make_interval(secs => $2::float8 / 1000)),
+              bound_runtime = COALESCE(w.b_runtime, x.bound_runtime), highest_fence = COALESCE(w.b_fence, x.highest_fence), generation = COALESCE(w.b_gen, x.generation)
+         FROM w WHERE x.session_id = w.session_id AND x.owner = $1 AND x.fence = w.fence
+         RETURNING x.session_id),
+     -- Admissions from the inbox: a submission already admitted (by an older owner) refuses its write.
+     prior AS (
+       SELECT b.session_id, b.input_id, b.admitted FROM ${s}.submissions b JOIN w ON b.session_id = w.session_id AND b.input_id = w.admits FOR UPDATE OF b),
+     ok AS (
+       SELECT w.* FROM w JOIN locked USING (session_id)
+        WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p.session_id = w.session_id AND p.admitted)),
+     admit AS (
+       UPDATE ${s}.submissions b SET admitted = true FROM ok WHERE b.session_id = ok.session_id AND b.input_id = ok.admits AND NOT b.admitted RETURNING 1),
+     -- Receipts: the run's next sequence (one receipt per session in a batch).
+     receipts AS (
+       INSERT INTO ${s}.boundary_receipts (session_id, run_id, sequence, contributors_json, committed_at, written_fence)
+       SELECT ok.session_id, ok.receipt_run,
+              COALESCE((SELECT MAX(r.sequence) FROM ${s}.boundary_receipts r WHERE r.session_id = ok.session_id AND r.run_id = ok.receipt_run), -1) + 1,
+              ok.receipt_contributors, $3::int8, ok.fence
+         FROM ok WHERE ok.receipt_run IS NOT NULL
+       RETURNING session_id, sequence),
+     rows_in AS (
+       INSERT INTO ${s}.input_states (${ROW_COLUMNS})
+       SELECT r.* FROM unnest(${rowParams}) AS r(${ROW_COLUMNS}) WHERE r.session_id IN (SELECT session_id FROM ok)
        ON CONFLICT (session_id, input_id) DO UPDATE SET
          phase = excluded.phase, lane = excluded.lane, attempts = excluded.attempts, last_run_id = excluded.last_run_id,
          terminal_json = excluded.terminal_json, idempotency_key = excluded.idempotency_key, kind = excluded.kind,
          durability = excluded.durability, updated_at = excluded.updated_at, input_json = excluded.input_json,
-         decision_json = excluded.decision_json, written_fence = excluded.written_fence`,
-      columns,
-    );
-  }
-
-  // 5. The rarer parts, one statement per kind present.
-  const bindings = live.filter((w) => w.binding !== undefined);
-  if (bindings.length > 0) {
-    await c.query(
-      `UPDATE ${s}.sessions x SET bound_runtime = w.runtime, highest_fence = w.fence, generation = w.generation
-         FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[]) AS w(session_id, runtime, fence, generation) WHERE x.session_id = w.session_id`,
-      [bindings.map((w) => w.sessionId), bindings.map((w) => w.binding!.runtimeId), bindings.map((w) => w.binding!.fence), bindings.map((w) => w.binding!.generation)],
-    );
-  }
-  const snapshots = live.filter((w) => w.opsSnapshot !== undefined);
-  if (snapshots.length > 0) {
-    await c.query(
-      `INSERT INTO ${s}.ops_snapshots (session_id, snapshot_json) SELECT * FROM unnest($1::text[], $2::text[])
-       ON CONFLICT (session_id) DO UPDATE SET snapshot_json = excluded.snapshot_json`,
-      [snapshots.map((w) => w.sessionId), snapshots.map((w) => w.opsSnapshot)],
-    );
-  }
-  const settles = live.filter((w) => w.settle !== undefined);
-  if (settles.length > 0) {
-    await c.query(
-      `UPDATE ${s}.submissions b SET admitted = true, outcome = w.outcome
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS w(session_id, input_id, outcome) WHERE b.session_id = w.session_id AND b.input_id = w.input_id`,
-      [settles.map((w) => w.sessionId), settles.map((w) => w.settle!.inputId), settles.map((w) => w.settle!.outcome)],
-    );
-  }
-  return writes.map((w, i) => outcomes[i] ?? { kind: "done", receipt: receipts.get(w) ?? null });
+         decision_json = excluded.decision_json, written_fence = excluded.written_fence
+       RETURNING 1),
+     ops_in AS (
+       INSERT INTO ${s}.ops_snapshots (session_id, snapshot_json) SELECT ok.session_id, ok.ops FROM ok WHERE ok.ops IS NOT NULL
+       ON CONFLICT (session_id) DO UPDATE SET snapshot_json = excluded.snapshot_json
+       RETURNING 1),
+     settled AS (
+       UPDATE ${s}.submissions b SET admitted = true, outcome = ok.settle_outcome FROM ok
+        WHERE ok.settle_input IS NOT NULL AND b.session_id = ok.session_id AND b.input_id = ok.settle_input
+       RETURNING 1)
+     SELECT w.session_id, l.session_id IS NOT NULL AS held,
+            EXISTS (SELECT 1 FROM prior p WHERE p.session_id = w.session_id AND p.admitted) AS already, rc.sequence
+       FROM w LEFT JOIN locked l USING (session_id) LEFT JOIN receipts rc USING (session_id)`,
+    params,
+  );
+  const bySession = new Map(result.rows.map((r) => [r.session_id, r]));
+  return writes.map((w): WriteOutcome => {
+    const r = bySession.get(w.sessionId);
+    if (r === undefined || !r.held) return { kind: "fenced" };
+    if (r.already) return { kind: "alreadyAdmitted" };
+    if (w.receipt === undefined) return { kind: "done", receipt: null };
+    if (r.sequence === null) throw new Error(`group commit: no receipt minted for session ${JSON.stringify(w.sessionId)}`);
+    return { kind: "done", receipt: { runId: w.receipt.runId, sequence: Number(r.sequence), contributors: [...w.receipt.contributors], committedAt } };
+  });
 }
 
 /** The next batch from a queue: the oldest write of each session not `busy` (in a batch in flight), at most `max`, in queue order. */
