@@ -5,6 +5,7 @@
 // trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
 
 import { INPUT_PHASES, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
+import { drivesLoopOf } from "../generated/default.policy.js";
 import type { InputPhase, Lane, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { recordOf, resolveFor } from "./admission.js";
 import { control, refusalError } from "./control.js";
@@ -13,7 +14,7 @@ import { RecoveryCorruptionError, RuntimeError } from "./errors.js";
 import type { InputId, RunId } from "./input.js";
 import type { InputTerminalOutcome } from "./ledger.js";
 import { decodeOpsSnapshot } from "./ops.js";
-import { drivesLoop, type PolicyDecision } from "./policy.js";
+import type { PolicyDecision } from "./policy.js";
 import type { SessionEntry } from "./session.js";
 import { StoreCorruptRowError } from "./store-errors.js";
 import type { BoundaryReceipt, PersistedPhase, StoredBinding, StoredInputRow } from "./store.js";
@@ -133,8 +134,8 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
       const resolved = resolveFor(core, entry, input, "plain");
       // Whether it may start a run is resolved as if idle, as at admission; a without-wake hint is not
       // stored, so after a restart such an input drives the loop like any other.
-      const drives = "code" in resolved ? drivesLoop(row.decision) : resolved.drives;
-      entry.ledger.admit(row.inputId, { ...recordOf(input, { decision: row.decision, drives }), acceptedAt: row.updatedAt });
+      const drives = "code" in resolved ? drivesLoopOf(row.decision) : resolved.decision.drivesLoop;
+      entry.ledger.admit(row.inputId, { ...recordOf(input, { decision: row.decision }), drives, acceptedAt: row.updatedAt });
       const r = await transact(core, entry, { kind: "RecoverInput", input: row.inputId, lane, priorAttempts: attempts });
       if (!r.ok) throw new RecoveryCorruptionError(sid, `the machine refused to re-admit it: ${refusalError(entry, "recover", r.refusal).message}`, row.inputId);
       if (r.fired.transition === "RecoverExhaustedInput") {
