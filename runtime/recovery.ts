@@ -4,7 +4,7 @@
 // and the normalized rows are committed before anything can run. Stored data that cannot be
 // trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
 
-import { INPUT_PHASES, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
+import { INPUT_PHASES, sessionRuntimeKernel, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
 import { drivesLoopOf } from "../generated/default.policy.js";
 import type { InputPhase, Lane, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { recordOf, resolveFor } from "./admission.js";
@@ -64,6 +64,15 @@ const REPLAY: Partial<Record<PersistedPhase, SessionRuntimeTrigger>> = {
 // Both from the spec (InputPhase and its terminal values); stored rows are untyped strings.
 const PHASES: ReadonlySet<string> = new Set<string>(INPUT_PHASES);
 const TERMINAL: ReadonlySet<string> = TERMINAL_INPUT_PHASES;
+
+/** The range of stored attempts: the machine's Attempts type, read from its kernel (RecoverInput.priorAttempts). */
+const ATTEMPTS = attemptsRange();
+
+function attemptsRange(): { readonly min: number; readonly max: number } {
+  const type = sessionRuntimeKernel.triggers.find((t) => t.name === "RecoverInput")?.fields.find((f) => f.name === "priorAttempts")?.type;
+  if (type?.kind !== "int") throw new Error("spec/session.machine.json: RecoverInput.priorAttempts must be an int (the Attempts type)");
+  return { min: type.min, max: type.max };
+}
 
 interface Plan {
   readonly live: { readonly row: StoredInputRow; readonly lane: Lane; readonly attempts: number; readonly requeued: boolean }[];
@@ -218,7 +227,7 @@ function planRecovery(sid: string, rows: readonly StoredInputRow[], receipts: re
     if (!isDecision(row.decision)) bad("has no policy decision");
     const lane: Lane | null = row.lane ?? row.decision.lane;
     if (lane !== "Queue" && lane !== "Steer") bad(`unknown lane ${JSON.stringify(row.lane)}`);
-    if (!Number.isInteger(row.attempts) || row.attempts < 0 || row.attempts > 3) bad(`attempts ${JSON.stringify(row.attempts)} out of 0..3`);
+    if (!Number.isInteger(row.attempts) || row.attempts < ATTEMPTS.min || row.attempts > ATTEMPTS.max) bad(`attempts ${JSON.stringify(row.attempts)} out of ${ATTEMPTS.min}..${ATTEMPTS.max}`);
     if (row.phase === "Applied" || row.phase === "AppliedPendingConsumption") {
       if (row.lastRunId !== null && committed.get(row.lastRunId)?.has(id) === true) {
         plan.consumed.push(row);
