@@ -133,6 +133,9 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
     for (const r of plan.consumed) {
       const outcome: InputTerminalOutcome = { kind: "Consumed", runId: r.lastRunId };
       if (r.idempotencyKey !== null) entry.ledger.restoreTerminal(r.inputId, r.idempotencyKey, outcome, now);
+      // The machine consumes it (RecoverCommittedInput); it is terminal at once and leaves the live state.
+      const consumed = await transact(core, entry, { kind: "RecoverCommittedInput", input: r.inputId });
+      if (!consumed.ok) throw new RecoveryCorruptionError(sid, `the machine refused to consume it: ${refusalError(entry, "recover", consumed.refusal).message}`, r.inputId);
       normalized.push({ ...r, phase: "Consumed", lane: null, terminal: outcome, updatedAt: now });
       details.push({ inputId: r.inputId, stored: r.phase, recoveredAs: "Consumed" });
     }
