@@ -107,9 +107,376 @@ export type PolicyDecision = {
   readonly enqueueFront: boolean;
   /** Derived: consumed on accept and never queued (apply mode Ignore with consume point OnAccept). */
   readonly consumeOnAccept: boolean;
+  /** Derived: may start a run by itself (wake mode WakeIfIdle/InterruptYielding or drain policy Immediate/SteerBatch, judged on the idle cell). */
+  readonly drivesLoop: boolean;
 };
 /** A decision, or an explicit rejection with its reason. */
 export type PolicyResolution = { readonly ok: true; readonly decision: PolicyDecision; } | { readonly ok: false; readonly reason: string; };
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue; };
+/** A non-empty string of at most 512 characters. */
+export type NonEmpty = string;
+/** Durable: persisted before it is acknowledged. Ephemeral: may be lost. Derived: reconstructible. */
+export type Durability = "Durable" | "Ephemeral" | "Derived";
+/** How a peer request ended. */
+export type TerminalStatus = "Completed" | "Failed" | "Cancelled";
+/** Who produced the input. */
+export type InputSource = {
+  readonly kind: "Operator";
+} | {
+  readonly kind: "Peer";
+  readonly peerId: NonEmpty;
+  readonly displayIdentity?: string;
+  readonly runtimeId?: NonEmpty;
+} | {
+  readonly kind: "Flow";
+  readonly flowId: NonEmpty;
+  readonly stepIndex: number;
+} | {
+  readonly kind: "System";
+} | {
+  readonly kind: "External";
+  readonly sourceName: NonEmpty;
+};
+/** What every input carries. */
+export type InputHeader = {
+  readonly id: NonEmpty;
+  readonly durability: Durability;
+  readonly source: InputSource;
+  /** Inputs with the same key in one session are admitted once (§3.4). */
+  readonly idempotencyKey?: NonEmpty;
+  /** A newer input of the same kind and key supersedes or coalesces a queued one (§3.5). */
+  readonly supersessionKey?: NonEmpty;
+  /** Queue or Steer; overrides the kind's default policy row. Not allowed on operation inputs. */
+  readonly handlingMode?: HandlingMode;
+  readonly correlationId?: NonEmpty;
+  /** Milliseconds since the epoch, set by the producer. */
+  readonly timestamp?: number;
+};
+/** An input of kind `prompt`: A prompt from the operator or the user. */
+export type PromptInput = {
+  readonly kind: "prompt";
+  readonly header: InputHeader;
+  readonly text: string;
+};
+/** An input of kind `peer_message`: A peer input with the Message convention (or no convention). */
+export type PeerMessageInput = {
+  readonly kind: "peer_message";
+  readonly header: InputHeader;
+  readonly body: string;
+};
+/** An input of kind `peer_request`: A peer input with the Request convention. */
+export type PeerRequestInput = {
+  readonly kind: "peer_request";
+  readonly header: InputHeader;
+  readonly requestId: NonEmpty;
+  readonly intent: string;
+  readonly body: string;
+};
+/**
+ * An input of kind `peer_response_progress`: A peer input with the ResponseProgress convention: an interim
+ * update to a request.
+ */
+export type PeerResponseProgressInput = {
+  readonly kind: "peer_response_progress";
+  readonly header: InputHeader;
+  readonly requestId: NonEmpty;
+  readonly phase: string;
+  readonly body?: string;
+};
+/**
+ * An input of kind `peer_response_terminal`: A peer input with the ResponseTerminal convention: the final answer
+ * to a request.
+ */
+export type PeerResponseTerminalInput = {
+  readonly kind: "peer_response_terminal";
+  readonly header: InputHeader;
+  /**
+   * May be empty here: an empty id is a semantic rejection (PeerResponseTerminalInvalid), not a shape
+   * error.
+   */
+  readonly requestId: string;
+  readonly status: TerminalStatus;
+  readonly body?: string;
+};
+/** An input of kind `flow_step`: A step of a flow. */
+export type FlowStepInput = {
+  readonly kind: "flow_step";
+  readonly header: InputHeader;
+  readonly flowId: NonEmpty;
+  readonly stepIndex: number;
+  readonly body: JsonValue;
+};
+/** An input of kind `external_event`: An event from an external source. */
+export type ExternalEventInput = {
+  readonly kind: "external_event";
+  readonly header: InputHeader;
+  readonly eventType: NonEmpty;
+  readonly payload: JsonValue;
+};
+/**
+ * An input of kind `continuation`: System-generated continuation work (for example the detached-wake
+ * continuation, which uses Steer).
+ */
+export type ContinuationInput = {
+  readonly kind: "continuation";
+  readonly header: InputHeader;
+  readonly reason: string;
+};
+/** An input of kind `operation`: An op lifecycle notice: consumed on accept, never runs. */
+export type OperationInput = {
+  readonly kind: "operation";
+  readonly header: InputHeader;
+  readonly operationId: NonEmpty;
+  readonly event: NonEmpty;
+  readonly detail?: JsonValue;
+};
+/** Every input a session admits: a union on `kind`, the policy key. */
+export type Input =
+  | PromptInput
+  | PeerMessageInput
+  | PeerRequestInput
+  | PeerResponseProgressInput
+  | PeerResponseTerminalInput
+  | FlowStepInput
+  | ExternalEventInput
+  | ContinuationInput
+  | OperationInput;
+/** The input JSON Schema (draft 2020-12, `https://meerkat.local/runtime/input.schema.json`): what admission validates, and the HTTP input body. */
+export const INPUT_SCHEMA: { readonly [key: string]: unknown; } = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://meerkat.local/runtime/input.schema.json",
+  "title": "Runtime input",
+  "description": "One input admitted by a session (upstream meerkat-runtime/src/input.rs, flattened so that the discriminant `kind` is the policy key). The generated module exports the Input union and INPUT_SCHEMA (JSON Schema 2020-12) from this block.",
+  "type": "object",
+  "required": ["kind", "header"],
+  "properties": {
+    "kind": {
+      "enum": [
+        "prompt",
+        "peer_message",
+        "peer_request",
+        "peer_response_progress",
+        "peer_response_terminal",
+        "flow_step",
+        "external_event",
+        "continuation",
+        "operation"
+      ]
+    },
+    "header": { "type": "object" }
+  },
+  "discriminator": { "propertyName": "kind" },
+  "oneOf": [
+    { "$ref": "#/$defs/prompt" },
+    { "$ref": "#/$defs/peer_message" },
+    { "$ref": "#/$defs/peer_request" },
+    { "$ref": "#/$defs/peer_response_progress" },
+    { "$ref": "#/$defs/peer_response_terminal" },
+    { "$ref": "#/$defs/flow_step" },
+    { "$ref": "#/$defs/external_event" },
+    { "$ref": "#/$defs/continuation" },
+    { "$ref": "#/$defs/operation" }
+  ],
+  "$defs": {
+    "HandlingMode": { "description": "Queue or Steer: an explicit handling mode.", "enum": ["Queue", "Steer"] },
+    "JsonValue": { "description": "Any JSON value.", "type": ["null", "boolean", "number", "string", "array", "object"] },
+    "NonEmpty": {
+      "description": "A non-empty string of at most 512 characters.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 512
+    },
+    "Durability": {
+      "description": "Durable: persisted before it is acknowledged. Ephemeral: may be lost. Derived: reconstructible.",
+      "enum": ["Durable", "Ephemeral", "Derived"]
+    },
+    "TerminalStatus": { "description": "How a peer request ended.", "enum": ["Completed", "Failed", "Cancelled"] },
+    "InputSource": {
+      "description": "Who produced the input.",
+      "type": "object",
+      "required": ["kind"],
+      "properties": { "kind": { "enum": ["Operator", "Peer", "Flow", "System", "External"] } },
+      "discriminator": { "propertyName": "kind" },
+      "oneOf": [
+        {
+          "type": "object",
+          "required": ["kind"],
+          "additionalProperties": false,
+          "properties": { "kind": { "const": "Operator" } }
+        },
+        {
+          "type": "object",
+          "required": ["kind", "peerId"],
+          "additionalProperties": false,
+          "properties": {
+            "kind": { "const": "Peer" },
+            "peerId": { "$ref": "#/$defs/NonEmpty" },
+            "displayIdentity": { "type": "string" },
+            "runtimeId": { "$ref": "#/$defs/NonEmpty" }
+          }
+        },
+        {
+          "type": "object",
+          "required": ["kind", "flowId", "stepIndex"],
+          "additionalProperties": false,
+          "properties": {
+            "kind": { "const": "Flow" },
+            "flowId": { "$ref": "#/$defs/NonEmpty" },
+            "stepIndex": { "type": "integer", "minimum": 0 }
+          }
+        },
+        {
+          "type": "object",
+          "required": ["kind"],
+          "additionalProperties": false,
+          "properties": { "kind": { "const": "System" } }
+        },
+        {
+          "type": "object",
+          "required": ["kind", "sourceName"],
+          "additionalProperties": false,
+          "properties": { "kind": { "const": "External" }, "sourceName": { "$ref": "#/$defs/NonEmpty" } }
+        }
+      ]
+    },
+    "InputHeader": {
+      "description": "What every input carries.",
+      "type": "object",
+      "required": ["id", "durability", "source"],
+      "additionalProperties": false,
+      "properties": {
+        "id": { "$ref": "#/$defs/NonEmpty" },
+        "durability": { "$ref": "#/$defs/Durability" },
+        "source": { "$ref": "#/$defs/InputSource" },
+        "idempotencyKey": {
+          "description": "Inputs with the same key in one session are admitted once (§3.4).",
+          "$ref": "#/$defs/NonEmpty"
+        },
+        "supersessionKey": {
+          "description": "A newer input of the same kind and key supersedes or coalesces a queued one (§3.5).",
+          "$ref": "#/$defs/NonEmpty"
+        },
+        "handlingMode": {
+          "description": "Queue or Steer; overrides the kind's default policy row. Not allowed on operation inputs.",
+          "$ref": "#/$defs/HandlingMode"
+        },
+        "correlationId": { "$ref": "#/$defs/NonEmpty" },
+        "timestamp": { "description": "Milliseconds since the epoch, set by the producer.", "type": "number", "minimum": 0 }
+      }
+    },
+    "prompt": {
+      "description": "A prompt from the operator or the user.",
+      "type": "object",
+      "required": ["kind", "header", "text"],
+      "additionalProperties": false,
+      "properties": { "kind": { "const": "prompt" }, "header": { "$ref": "#/$defs/InputHeader" }, "text": { "type": "string" } }
+    },
+    "peer_message": {
+      "description": "A peer input with the Message convention (or no convention).",
+      "type": "object",
+      "required": ["kind", "header", "body"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "peer_message" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "body": { "type": "string" }
+      }
+    },
+    "peer_request": {
+      "description": "A peer input with the Request convention.",
+      "type": "object",
+      "required": ["kind", "header", "requestId", "intent", "body"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "peer_request" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "requestId": { "$ref": "#/$defs/NonEmpty" },
+        "intent": { "type": "string" },
+        "body": { "type": "string" }
+      }
+    },
+    "peer_response_progress": {
+      "description": "A peer input with the ResponseProgress convention: an interim update to a request.",
+      "type": "object",
+      "required": ["kind", "header", "requestId", "phase"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "peer_response_progress" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "requestId": { "$ref": "#/$defs/NonEmpty" },
+        "phase": { "type": "string" },
+        "body": { "type": "string" }
+      }
+    },
+    "peer_response_terminal": {
+      "description": "A peer input with the ResponseTerminal convention: the final answer to a request.",
+      "type": "object",
+      "required": ["kind", "header", "requestId", "status"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "peer_response_terminal" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "requestId": {
+          "description": "May be empty here: an empty id is a semantic rejection (PeerResponseTerminalInvalid), not a shape error.",
+          "type": "string",
+          "maxLength": 512
+        },
+        "status": { "$ref": "#/$defs/TerminalStatus" },
+        "body": { "type": "string" }
+      }
+    },
+    "flow_step": {
+      "description": "A step of a flow.",
+      "type": "object",
+      "required": ["kind", "header", "flowId", "stepIndex", "body"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "flow_step" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "flowId": { "$ref": "#/$defs/NonEmpty" },
+        "stepIndex": { "type": "integer", "minimum": 0 },
+        "body": { "$ref": "#/$defs/JsonValue" }
+      }
+    },
+    "external_event": {
+      "description": "An event from an external source.",
+      "type": "object",
+      "required": ["kind", "header", "eventType", "payload"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "external_event" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "eventType": { "$ref": "#/$defs/NonEmpty" },
+        "payload": { "$ref": "#/$defs/JsonValue" }
+      }
+    },
+    "continuation": {
+      "description": "System-generated continuation work (for example the detached-wake continuation, which uses Steer).",
+      "type": "object",
+      "required": ["kind", "header", "reason"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "continuation" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "reason": { "type": "string" }
+      }
+    },
+    "operation": {
+      "description": "An op lifecycle notice: consumed on accept, never runs.",
+      "type": "object",
+      "required": ["kind", "header", "operationId", "event"],
+      "additionalProperties": false,
+      "properties": {
+        "kind": { "const": "operation" },
+        "header": { "$ref": "#/$defs/InputHeader" },
+        "operationId": { "$ref": "#/$defs/NonEmpty" },
+        "event": { "$ref": "#/$defs/NonEmpty" },
+        "detail": { "$ref": "#/$defs/JsonValue" }
+      }
+    }
+  }
+};
 /** Every input kind, in table order. */
 export const INPUT_KINDS: readonly InputKind[] = Object.freeze(["prompt", "peer_message", "peer_request", "peer_response_progress", "peer_response_terminal", "flow_step", "external_event", "continuation", "operation"]);
 /** Every explicit handling mode. */
@@ -146,6 +513,7 @@ const QUEUE_WAKE: PolicyResolution = Object.freeze({
     admission: "WakeIfIdle",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -172,6 +540,7 @@ const STEER_WAKE: PolicyResolution = Object.freeze({
     admission: "Immediate",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -202,6 +571,7 @@ const QUEUE_PASSIVE: PolicyResolution = Object.freeze({
     admission: "Passive",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -228,6 +598,7 @@ const STEER_INTERRUPT: PolicyResolution = Object.freeze({
     admission: "Immediate",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -251,6 +622,7 @@ const QUEUE_INTERRUPT: PolicyResolution = Object.freeze({
     admission: "InterruptYielding",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -274,6 +646,7 @@ const PROGRESS: PolicyResolution = Object.freeze({
     admission: "Passive",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -304,6 +677,7 @@ const TERMINAL_STEER_WAKE: PolicyResolution = Object.freeze({
     admission: "Immediate",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -326,6 +700,7 @@ const TERMINAL_STEER_INTERRUPT: PolicyResolution = Object.freeze({
     admission: "Immediate",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -348,6 +723,7 @@ const CONTINUATION_WAKE_AS_WAKE_IF_IDLE: PolicyResolution = Object.freeze({
     admission: "WakeIfIdle",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -370,6 +746,7 @@ const CONTINUATION_QUEUE_WAKE: PolicyResolution = Object.freeze({
     admission: "WakeIfIdle",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -392,6 +769,7 @@ const CONTINUATION_WAKE_AS_IMMEDIATE: PolicyResolution = Object.freeze({
     admission: "Immediate",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -414,6 +792,7 @@ const CONTINUATION_INTERRUPT_AS_INTERRUPT_YIELDING: PolicyResolution = Object.fr
     admission: "InterruptYielding",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -436,6 +815,7 @@ const CONTINUATION_QUEUE_PASSIVE: PolicyResolution = Object.freeze({
     admission: "Passive",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -458,6 +838,7 @@ const CONTINUATION_INTERRUPT_AS_IMMEDIATE: PolicyResolution = Object.freeze({
     admission: "Immediate",
     enqueueFront: false,
     consumeOnAccept: false,
+    drivesLoop: true,
   }),
 });
 /**
@@ -481,6 +862,7 @@ const OPERATION: PolicyResolution = Object.freeze({
     admission: "Passive",
     enqueueFront: true,
     consumeOnAccept: true,
+    drivesLoop: false,
   }),
 });
 /**
@@ -542,4 +924,183 @@ export function resolvePolicy(kind: InputKind, runtimeIdle: boolean, handlingMod
   if (!isInputKind(kind)) return { ok: false, reason: `unknown input kind ${JSON.stringify(kind)}` };
   if (handlingMode !== null && handlingMode !== "Queue" && handlingMode !== "Steer") return { ok: false, reason: `unknown handling mode ${JSON.stringify(handlingMode)}` };
   return TABLE[kind][runtimeIdle ? "idle" : "running"][handlingMode ?? "none"];
+}
+
+/**
+ * The boundary a contributor needs, from its apply mode.
+ *
+ * - `RunStart`: The start of a run.
+ * - `RunCheckpoint`: Any checkpoint of a run (start included).
+ * - `Immediate`: No boundary: injected at once.
+ */
+export type Boundary = "RunStart" | "RunCheckpoint" | "Immediate";
+/**
+ * How a batch of this kind executes.
+ *
+ * - `ContentTurn`: A content turn.
+ * - `ResumePending`: Resumes pending work.
+ */
+export type ExecutionKind = "ContentTurn" | "ResumePending";
+/**
+ * What applying the input asks of the conversation.
+ *
+ * - `AppendContextAndRun`: Append the input as context, then run.
+ * - `None`: No apply intent.
+ */
+export type ApplyIntent = "AppendContextAndRun" | "None";
+/** Why admission rejected an input: the codes of the policy's rejections and of a table rejection. */
+export type AdmissionRejectCode = "DurabilityViolation" | "PeerHandlingModeInvalid" | "PeerResponseTerminalInvalid" | "PolicyRejected";
+/** A rejected input's reason. */
+export type AdmissionRejection = { readonly code: AdmissionRejectCode; readonly detail: string; };
+/** The boundary for every apply mode. */
+const BOUNDARY_BY_APPLY: { readonly [A in ApplyMode]: Boundary } = {
+  StageRunStart: "RunStart",
+  StageRunBoundary: "RunCheckpoint",
+  InjectNow: "Immediate",
+  Ignore: "RunStart",
+};
+/** The execution kind of every input kind. */
+const EXECUTION_KIND: { readonly [K in InputKind]: ExecutionKind } = {
+  prompt: "ContentTurn",
+  peer_message: "ContentTurn",
+  peer_request: "ContentTurn",
+  peer_response_progress: "ContentTurn",
+  peer_response_terminal: "ContentTurn",
+  flow_step: "ContentTurn",
+  external_event: "ContentTurn",
+  continuation: "ResumePending",
+  operation: "ContentTurn",
+};
+/** The apply intent of every input kind. */
+const APPLY_INTENT: { readonly [K in InputKind]: ApplyIntent } = {
+  prompt: "None",
+  peer_message: "None",
+  peer_request: "None",
+  peer_response_progress: "None",
+  peer_response_terminal: "AppendContextAndRun",
+  flow_step: "None",
+  external_event: "None",
+  continuation: "None",
+  operation: "None",
+};
+/** The handling mode of every input kind when it carries none. */
+const DEFAULT_HANDLING_MODE: { readonly [K in InputKind]: HandlingMode | null } = {
+  prompt: null,
+  peer_message: null,
+  peer_request: null,
+  peer_response_progress: null,
+  peer_response_terminal: null,
+  flow_step: null,
+  external_event: "Queue",
+  continuation: "Queue",
+  operation: null,
+};
+/** The reject code of a table rejection, per input kind. */
+const POLICY_REJECT_CODE: { readonly [K in InputKind]: AdmissionRejectCode } = {
+  prompt: "PolicyRejected",
+  peer_message: "PolicyRejected",
+  peer_request: "PolicyRejected",
+  peer_response_progress: "PeerHandlingModeInvalid",
+  peer_response_terminal: "PolicyRejected",
+  flow_step: "PolicyRejected",
+  external_event: "PolicyRejected",
+  continuation: "PolicyRejected",
+  operation: "PolicyRejected",
+};
+
+/** The boundary a contributor with this apply mode needs. */
+export function boundaryOf(applyMode: ApplyMode): Boundary {
+  return BOUNDARY_BY_APPLY[applyMode];
+}
+
+/**
+ * Whether a decision with these columns may start a run by itself (the rule behind `PolicyDecision.drivesLoop`,
+ * for decisions stored without it). Upstream §4.4/§4.5: the input may start a run by itself when it wakes the
+ * runtime or is drained at once or as a steer batch. Judged on the idle cell of the same kind and handling mode
+ * (when that cell is a decision), so a prompt accepted during a run is taken by the next turn instead of waiting
+ * for another input to drive the loop.
+ */
+export function drivesLoopOf(decision: Pick<PolicyDecision, "wakeMode" | "drainPolicy">): boolean {
+  return decision.wakeMode === "WakeIfIdle" ||
+    decision.wakeMode === "InterruptYielding" ||
+    decision.drainPolicy === "Immediate" ||
+    decision.drainPolicy === "SteerBatch";
+}
+
+/** How a batch of this kind executes. */
+export function executionKindOf(kind: InputKind): ExecutionKind {
+  return EXECUTION_KIND[kind];
+}
+
+/** What applying an input of this kind asks. */
+export function applyIntentOf(kind: InputKind): ApplyIntent {
+  return APPLY_INTENT[kind];
+}
+
+/**
+ * The handling mode the table is resolved with: the input's own, else its kind's default. The handling mode the
+ * table is resolved with when the input carries none. External events and continuations always carry one
+ * (upstream: a struct field defaulting to Queue); the other kinds only when given.
+ */
+export function effectiveHandlingMode(input: Input): HandlingMode | null {
+  return input.header.handlingMode ?? DEFAULT_HANDLING_MODE[input.kind];
+}
+
+/** The first semantic rejection that matches the input (checked before the table), or null. */
+export function admissionRejection(input: Input): AdmissionRejection | null {
+  // external_derived_forbidden: §3.2 step 2: a Derived input cannot come from an outside source.
+  if (
+    input.header.durability === "Derived" &&
+    (input.header.source.kind === "Operator" ||
+      input.header.source.kind === "Peer" ||
+      input.header.source.kind === "External")
+  ) {
+    return { code: "DurabilityViolation", detail: `Derived input from a ${input.header.source.kind} source (ExternalDerivedForbidden)` };
+  }
+  // derived_forbidden: §3.2 step 2: these kinds cannot be Derived.
+  if (
+    (input.kind === "prompt" ||
+      input.kind === "peer_message" ||
+      input.kind === "peer_request" ||
+      input.kind === "peer_response_terminal" ||
+      input.kind === "flow_step") &&
+    input.header.durability === "Derived"
+  ) {
+    return { code: "DurabilityViolation", detail: `Derived is forbidden for ${input.kind} (DerivedForbidden)` };
+  }
+  // peer_handling_mode_invalid: §3.2 step 3: a progress update carries no handling mode.
+  if (
+    input.kind === "peer_response_progress" &&
+    input.header.handlingMode !== undefined
+  ) {
+    return { code: "PeerHandlingModeInvalid", detail: `a handling mode on a peer response progress input is invalid` };
+  }
+  // peer_response_terminal_invalid: §3.2 step 4: a terminal response names its request.
+  if (
+    input.kind === "peer_response_terminal" &&
+    input.requestId.trim() === ""
+  ) {
+    return { code: "PeerResponseTerminalInvalid", detail: `a terminal peer response needs a request id` };
+  }
+  return null;
+}
+
+/** The typed reason for a rejection by the table (or a custom resolver) of an input of this kind. */
+export function policyRejection(kind: InputKind, reason: string): AdmissionRejection {
+  return { code: POLICY_REJECT_CODE[kind], detail: reason };
+}
+
+/** The intent an input may have registered as silent (field `intent` of peer_request), or null. */
+export function silentIntentOf(input: Input): string | null {
+  return input.kind === "peer_request" ? input.intent : null;
+}
+
+/** A peer request whose intent the session registered as silent is staged for the next run and wakes nothing. */
+export function silentIntentDecision(decision: PolicyDecision): PolicyDecision {
+  return { ...decision, wakeMode: "None", admission: "Passive", applyMode: "StageRunStart", drivesLoop: false };
+}
+
+/** An input accepted without a wake (acceptInputWithoutWake) rides along with the next run something else starts. */
+export function withoutWakeDecision(decision: PolicyDecision): PolicyDecision {
+  return { ...decision, wakeMode: "None", admission: "Passive", drivesLoop: false };
 }

@@ -164,6 +164,10 @@ export type SessionRuntimeRecoverBindingInput = {
 export type SessionRuntimeRecoverRetiredInput = {
   readonly kind: "RecoverRetired";
 };
+export type SessionRuntimeRecoverCommittedInputInput = {
+  readonly kind: "RecoverCommittedInput";
+  readonly input: InputId;
+};
 export type SessionRuntimeDrainQueuedRunSignal = {
   readonly kind: "DrainQueuedRun";
   readonly run: RunId;
@@ -180,7 +184,7 @@ export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRu
   SessionRuntimeInterruptRunInput | SessionRuntimeStopRuntimeExecutorInput | SessionRuntimeRetireInput |
   SessionRuntimeResetInput | SessionRuntimeRecycleInput | SessionRuntimeRecoverInput | SessionRuntimeDestroyInput |
   SessionRuntimeSetSilentIntentsInput | SessionRuntimeRecoverInputInput | SessionRuntimeRecoverBindingInput |
-  SessionRuntimeRecoverRetiredInput;
+  SessionRuntimeRecoverRetiredInput | SessionRuntimeRecoverCommittedInputInput;
 export type SessionRuntimeSignal = SessionRuntimeDrainQueuedRunSignal | SessionRuntimeRuntimeExecutorExitedSignal;
 export type SessionRuntimeTrigger = SessionRuntimeInput | SessionRuntimeSignal;
 export type SessionRuntimeRuntimeBoundEffect = {
@@ -271,7 +275,7 @@ export type SessionRuntimeTriggerName = "RegisterSession" | "UnregisterSession" 
   "CoalesceInput" | "CancelInput" | "ArchiveInput" | "Ingest" | "PrepareRun" | "StageInput" | "MarkApplied" |
   "BoundaryCommitted" | "Commit" | "Fail" | "RollbackRun" | "CancelAfterBoundary" | "InterruptRun" | "StopRuntimeExecutor" |
   "Retire" | "Reset" | "Recycle" | "Recover" | "Destroy" | "SetSilentIntents" | "RecoverInput" | "RecoverBinding" |
-  "RecoverRetired" | "DrainQueuedRun" | "RuntimeExecutorExited";
+  "RecoverRetired" | "RecoverCommittedInput" | "DrainQueuedRun" | "RuntimeExecutorExited";
 export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" | "AcceptWhileRunning" |
   "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" |
   "DrainQueuedRun" | "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" |
@@ -280,7 +284,7 @@ export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregist
   "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" | "RetireStopped" |
   "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents" |
   "CommitBoundaryAgain" | "FailAfterBoundaryToIdle" | "FailAfterBoundaryToAttached" | "FailAfterBoundaryToRetired" |
-  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired";
+  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput";
 /** Every guard name: what a GuardRejected refusal names. */
 export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_fresh" | "generation_not_older" | "not_tracked" | "something_to_interrupt" |
   "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "is_queued" | "is_terminal" |
@@ -342,6 +346,7 @@ export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "
   RecoverInput: "transient",
   RecoverBinding: "transient",
   RecoverRetired: "transient",
+  RecoverCommittedInput: "transient",
   DrainQueuedRun: "transient",
   RuntimeExecutorExited: "persisted",
 });
@@ -361,7 +366,8 @@ const guard_fence_is_fresh: Guard<SessionRuntimeState, SessionRuntimePrepareBind
   holds: (s, t) => (((s.highestFence === null) || (t.fence > (s.highestFence)!)) || ((t.fence === (s.highestFence)!) && (s.boundRuntime === t.runtime))),
 };
 const guard_generation_not_older: Guard<SessionRuntimeState, SessionRuntimePrepareBindingsInput, SessionRuntimeGuardName> = { name: "generation_not_older", holds: (s, t) => (t.generation >= s.boundGeneration) };
-const guard_not_tracked: Guard<SessionRuntimeState, SessionRuntimeAcceptInputInput | SessionRuntimeAcceptConsumedInput | SessionRuntimeRecoverInputInput, SessionRuntimeGuardName> = { name: "not_tracked", holds: (s, t) => !s.inputs.has(t.input) };
+const guard_not_tracked: Guard<SessionRuntimeState, SessionRuntimeAcceptInputInput | SessionRuntimeAcceptConsumedInput | SessionRuntimeRecoverInputInput |
+  SessionRuntimeRecoverCommittedInputInput, SessionRuntimeGuardName> = { name: "not_tracked", holds: (s, t) => !s.inputs.has(t.input) };
 const guard_something_to_interrupt: Guard<SessionRuntimeState, SessionRuntimeAcceptInputInput, SessionRuntimeGuardName> = { name: "something_to_interrupt", holds: (s, t) => (t.admission !== "InterruptYielding") };
 const guard_not_retiring: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "not_retiring", holds: (s) => (s.runFrom !== "Retired") };
 const guard_has_run: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "has_run", holds: (s) => (s.currentRun !== null) };
@@ -730,6 +736,14 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
   },
   { name: "RecoverBinding", on: "RecoverBinding", from: ["Initializing"], to: null, guards: [guard_not_yet_bound], fire: fireRecoverBinding },
   { name: "RecoverRetired", on: "RecoverRetired", from: ["Initializing"], to: "Retired", guards: [], fire: fireRecoverRetired },
+  {
+    name: "RecoverCommittedInput",
+    on: "RecoverCommittedInput",
+    from: ["Initializing"],
+    to: null,
+    guards: [guard_not_tracked],
+    fire: fireRecoverCommittedInput,
+  },
 ];
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
@@ -2028,6 +2042,17 @@ function fireRecoverRetired(s: SessionRuntimeState): Fired<SessionRuntimeState, 
   return { ok: true, transition: "RecoverRetired", state: next, effects: NO_EFFECTS };
 }
 
+function fireRecoverCommittedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverCommittedInputInput): Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect> {
+  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
+  let w_inputs: Map<InputId, InputPhase> | null = null;
+  if (f_inputs.get(t.input) !== "Consumed") {
+    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
+    w_inputs.set(t.input, "Consumed");
+  }
+  const next: SessionRuntimeState = { ...s, inputs: f_inputs };
+  return { ok: true, transition: "RecoverCommittedInput", state: next, effects: NO_EFFECTS };
+}
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: SessionRuntimeState, b: SessionRuntimeState): number {
   let bits = 0;
@@ -2428,6 +2453,7 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
       ],
     },
     { kind: "input", name: "RecoverRetired", fields: [] },
+    { kind: "input", name: "RecoverCommittedInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] },
     { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
     { kind: "signal", name: "RuntimeExecutorExited", fields: [] },
   ],

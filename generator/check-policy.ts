@@ -20,6 +20,7 @@ import {
   type PolicyState,
 } from "./model.js";
 import type { SourceFile } from "./source.js";
+import { checkPolicyFacts, checkPolicyInputs, type PolicyFactsJson, type PolicyInputsJson } from "./check-policy-facts.js";
 
 type OutcomeJson = string | { reject: string };
 
@@ -51,7 +52,8 @@ export interface PolicyJson {
     class: { field: string; byMode?: { Queue?: string; Steer?: string }; byWake: Record<string, string> };
     front?: { field: string; queueModes: string[] };
     consumeOnAccept: { applyModes: string[]; consumePoints: string[] };
-  };
+  } & PolicyFactsJson;
+  inputs: PolicyInputsJson;
 }
 
 /** One cell of the table as a string key. */
@@ -233,14 +235,24 @@ export function checkPolicy(
   // Consistency with the session machine.
   const adm = json.admission;
   const consistency = checkAdmission(r, json, machines, brokenMachines, valuesOf);
+  const kindList = Object.entries(json.kinds).map(([name, description]) => ({ name, description }));
+  const inputs = checkPolicyInputs(r, json.inputs, kindList);
+  const facts = checkPolicyFacts(r, adm, { kinds, valuesOf, classValues: consistency?.cls.values, inputs: json.inputs });
 
-  if (r.diagnostics.length > 0 || consistency === undefined) return { model: undefined, diagnostics: r.diagnostics };
+  if (r.diagnostics.length > 0 || consistency === undefined || inputs === undefined || facts === undefined) return { model: undefined, diagnostics: r.diagnostics };
 
-  const derive = (d: PolicyDecisionModel, mode: PolicyMode): PolicyDerived => ({
+  const drives = (d: PolicyDecisionModel) => facts.drivesLoop.wakeModes.includes(d.wakeMode) || facts.drivesLoop.drainPolicies.includes(d.drainPolicy);
+  const decisionAt = (kind: string, state: PolicyState, mode: PolicyMode): PolicyDecisionModel | undefined => {
+    const key = cellKey(kind, state, mode);
+    const o = winner.get(key)?.cells.get(key);
+    return o !== undefined && "decision" in o ? decisions.get(o.decision) : undefined;
+  };
+  const derive = (d: PolicyDecisionModel, kind: string, mode: PolicyMode): PolicyDerived => ({
     lane: adm.lane.byRouting[d.routingDisposition] as string,
     admission: (mode !== "none" ? adm.class.byMode?.[mode] : undefined) ?? (adm.class.byWake[d.wakeMode] as string),
     enqueueFront: adm.front ? adm.front.queueModes.includes(d.queueMode) : false,
     consumeOnAccept: adm.consumeOnAccept.applyModes.includes(d.applyMode) && adm.consumeOnAccept.consumePoints.includes(d.consumePoint),
+    drivesLoop: drives(facts.drivesLoop.judgedAs === "idle" ? (decisionAt(kind, "idle", mode) ?? d) : d),
   });
   const cells: PolicyCellModel[] = [];
   for (const kind of kinds) {
@@ -250,7 +262,7 @@ export function checkPolicy(
         const row = winner.get(key) as RowInfo;
         const o = row.cells.get(key) as { decision: string } | { reject: string };
         const outcome =
-          "decision" in o ? { ok: true as const, decision: o.decision, derived: derive(decisions.get(o.decision) as PolicyDecisionModel, mode) } : { ok: false as const, reason: o.reject };
+          "decision" in o ? { ok: true as const, decision: o.decision, derived: derive(decisions.get(o.decision) as PolicyDecisionModel, kind, mode) } : { ok: false as const, reason: o.reject };
         cells.push({ kind, state, mode, row: row.json.name, outcome });
       }
     }
@@ -287,7 +299,9 @@ export function checkPolicy(
       class: { field: adm.class.field, type: consistency.cls.name, values: consistency.cls.values, byMode: adm.class.byMode ?? {}, byWake: adm.class.byWake },
       front: adm.front ? { field: adm.front.field, queueModes: adm.front.queueModes } : null,
       consumeOnAccept: adm.consumeOnAccept,
+      ...facts,
     },
+    inputs,
   };
   return { model, diagnostics: [] };
 }

@@ -146,6 +146,8 @@ export interface PolicyDerived {
   readonly admission: string;
   readonly enqueueFront: boolean;
   readonly consumeOnAccept: boolean;
+  /** May start a run by itself (admission.drivesLoop, judged on the idle cell when so declared). */
+  readonly drivesLoop: boolean;
 }
 
 export type PolicyOutcome = { readonly ok: true; readonly decision: string; readonly derived: PolicyDerived } | { readonly ok: false; readonly reason: string };
@@ -195,5 +197,68 @@ export interface PolicyModel {
     };
     readonly front: { readonly field: string; readonly queueModes: readonly string[] } | null;
     readonly consumeOnAccept: { readonly applyModes: readonly string[]; readonly consumePoints: readonly string[] };
+  } & PolicyFactsModel;
+  readonly inputs: PolicyInputsModel;
+}
+
+/** A named value with its description. */
+export interface NamedValue {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** A fact with one value per input kind: the default, and the kinds that differ. */
+export interface PerKindFact {
+  readonly description?: string;
+  readonly values: readonly NamedValue[];
+  readonly default: string;
+  readonly byKind: Readonly<Record<string, string>>;
+}
+
+/** What an override sets on a resolved decision. */
+export interface OverrideSet {
+  readonly applyMode?: string;
+  readonly wakeMode?: string;
+  readonly admission?: string;
+  readonly drivesLoop?: boolean;
+}
+
+/** A semantic rejection checked before the table: matches when every condition given holds. */
+export interface PolicyRejectionModel {
+  readonly name: string;
+  readonly description?: string;
+  readonly code: string;
+  readonly durabilities?: readonly string[];
+  readonly sources?: readonly string[];
+  readonly kinds?: readonly string[];
+  readonly handlingModeGiven?: boolean;
+  readonly blank?: string;
+  readonly detail: string;
+}
+
+/** The admission facts beyond the table's derived columns (spec `admission`, checked). */
+export interface PolicyFactsModel {
+  readonly drivesLoop: { readonly description?: string; readonly wakeModes: readonly string[]; readonly drainPolicies: readonly string[]; readonly judgedAs: "idle" | "own" };
+  readonly boundary: { readonly description?: string; readonly values: readonly NamedValue[]; readonly byApply: Readonly<Record<string, string>> };
+  readonly executionKind: PerKindFact;
+  readonly applyIntent: PerKindFact;
+  readonly defaultHandlingMode: { readonly description?: string; readonly byKind: Readonly<Record<string, "Queue" | "Steer">> };
+  readonly rejections: readonly PolicyRejectionModel[];
+  readonly policyRejection: { readonly description?: string; readonly code: string; readonly byKind: Readonly<Record<string, string>> };
+  readonly overrides: {
+    readonly silentIntent: { readonly description?: string; readonly kinds: readonly string[]; readonly field: string; readonly set: OverrideSet };
+    readonly withoutWake: { readonly description?: string; readonly set: OverrideSet };
   };
+}
+
+/** A JSON Schema fragment as written in the spec. */
+export type SchemaJson = { readonly [key: string]: unknown };
+
+/** The shapes of the input kinds (spec `inputs`, checked). */
+export interface PolicyInputsModel {
+  readonly description?: string;
+  readonly schemaId: string;
+  readonly header: string;
+  readonly types: Readonly<Record<string, SchemaJson>>;
+  readonly kinds: Readonly<Record<string, { readonly required: readonly string[]; readonly properties: Readonly<Record<string, SchemaJson>> }>>;
 }

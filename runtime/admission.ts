@@ -1,7 +1,20 @@
-// Admission (upstream §3.2, §3.4, §3.5, §4): shape, phase, durability and peer checks, idempotency
-// dedup, policy, then the machine's AcceptInput / AcceptConsumed (and SupersedeInput / CoalesceInput
-// for a queued input of the same scope). Runs under the session mutex.
+// Admission (upstream §3.2, §3.4, §3.5, §4): shape, phase, the policy spec's semantic rejections,
+// idempotency dedup, policy, then the machine's AcceptInput / AcceptConsumed (and SupersedeInput /
+// CoalesceInput for a queued input of the same scope). Runs under the session mutex. Every admission
+// fact (rejections, default handling mode, drives-the-loop, boundary, execution kind, apply intent,
+// the silent-intent and no-wake overrides, enqueue-at-front) is generated from spec/default.policy.json.
 
+import {
+  admissionRejection,
+  applyIntentOf,
+  boundaryOf,
+  effectiveHandlingMode,
+  executionKindOf,
+  policyRejection,
+  silentIntentDecision,
+  silentIntentOf,
+  withoutWakeDecision,
+} from "../generated/default.policy.js";
 import type { SessionRuntimeGuardName, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import type { CompletionOutcome } from "./completion.js";
 import type { Core } from "./core.js";
@@ -14,13 +27,18 @@ import {
   type MachineRefusal,
   type RejectReason,
 } from "./errors.js";
-import { applyIntentOf, effectiveHandlingMode, executionKindOf, type Input, type InputId } from "./input.js";
+import type { Input, InputId } from "./input.js";
 import type { InputRecord } from "./ledger.js";
-import { boundaryOf, drivesLoop, type PolicyDecision } from "./policy.js";
+import type { PolicyDecision } from "./policy.js";
 import { visiblePhase, type SessionEntry } from "./session.js";
 import { transact } from "./transact.js";
 
-export type AcceptMode = "plain" | "completion" | "withoutWake";
+/**
+ * plain / completion (also wait for the outcome) / withoutWake (the spec's withoutWake override);
+ * andRun: acceptInputAndRun, which opens a run for the input at once (so no wake, and an input
+ * consumed on accept is refused because it never runs).
+ */
+export type AcceptMode = "plain" | "completion" | "withoutWake" | "andRun";
 
 export type AcceptResult =
   | {
@@ -49,55 +67,24 @@ export function assertAccepting(entry: SessionEntry, inputId: InputId, operation
   if (s.stopRequested) throw new NotReadyError(entry.id, phase, `${operation} (stop pending)`, undefined, inputId);
 }
 
-/** Durability (§3.2 step 2) and peer checks (steps 3–4). */
-export function semanticRejection(input: Input): RejectReason | null {
-  const { durability, source, handlingMode } = input.header;
-  if (durability === "Derived") {
-    if (source.kind === "Operator" || source.kind === "Peer" || source.kind === "External") {
-      return { code: "DurabilityViolation", detail: `Derived input from a ${source.kind} source (ExternalDerivedForbidden)` };
-    }
-    if (input.kind === "prompt" || input.kind === "peer_message" || input.kind === "peer_request" || input.kind === "peer_response_terminal" || input.kind === "flow_step") {
-      return { code: "DurabilityViolation", detail: `Derived is forbidden for ${input.kind} (DerivedForbidden)` };
-    }
-  }
-  if (input.kind === "peer_response_progress" && handlingMode !== undefined) {
-    return { code: "PeerHandlingModeInvalid", detail: "a handling mode on a peer response progress input is invalid" };
-  }
-  if (input.kind === "peer_response_terminal" && input.requestId.trim() === "") {
-    return { code: "PeerResponseTerminalInvalid", detail: "a terminal peer response needs a request id" };
-  }
-  return null;
-}
-
 export interface Resolved {
   readonly decision: PolicyDecision;
-  readonly drives: boolean;
 }
 
 /**
- * The policy decision for an input in the session's current phase. `drives` (may start a run by
- * itself) is resolved as if the runtime were idle, so a prompt accepted during a run is taken by
- * the next turn instead of waiting for another input to drive the loop (see README).
+ * The policy decision for an input in the session's current phase, with the spec's overrides for a
+ * silent intent and for an admission without a wake applied.
  */
 export function resolveFor(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode): Resolved | RejectReason {
   const s = entry.state;
   const idle = s.phase === "Idle" || s.phase === "Attached";
-  const handling = effectiveHandlingMode(input);
-  const res = core.policy(input.kind, idle, handling);
-  if (!res.ok) return { code: input.kind === "peer_response_progress" ? "PeerHandlingModeInvalid" : "PolicyRejected", detail: res.reason };
+  const res = core.policy(input.kind, idle, effectiveHandlingMode(input));
+  if (!res.ok) return policyRejection(input.kind, res.reason);
   let decision = res.decision;
-  let drives: boolean;
-  if (idle) drives = drivesLoop(decision);
-  else {
-    const asIdle = core.policy(input.kind, true, handling);
-    drives = asIdle.ok ? drivesLoop(asIdle.decision) : drivesLoop(decision);
-  }
-  const silent = input.kind === "peer_request" && s.silentIntents && entry.silentIntentNames?.has(input.intent) === true;
-  if (silent || mode === "withoutWake") {
-    decision = { ...decision, wakeMode: "None", admission: "Passive", ...(silent ? { applyMode: "StageRunStart" as const } : {}) };
-    drives = false;
-  }
-  return { decision, drives };
+  const intent = silentIntentOf(input);
+  if (intent !== null && s.silentIntents && entry.silentIntentNames?.has(intent) === true) decision = silentIntentDecision(decision);
+  else if (mode === "withoutWake") decision = withoutWakeDecision(decision);
+  return { decision };
 }
 
 export function recordOf(input: Input, resolved: Resolved): InputRecord {
@@ -105,8 +92,8 @@ export function recordOf(input: Input, resolved: Resolved): InputRecord {
     input,
     kind: input.kind,
     decision: resolved.decision,
-    drives: resolved.drives,
-    boundary: boundaryOf(resolved.decision),
+    drives: resolved.decision.drivesLoop,
+    boundary: boundaryOf(resolved.decision.applyMode),
     executionKind: executionKindOf(input.kind),
     applyIntent: applyIntentOf(input.kind),
     acceptedAt: Date.now(),
@@ -119,7 +106,7 @@ export type AdmitRefused = (refusal: MachineRefusal<SessionRuntimeGuardName>) =>
 export async function admit(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode, refused: AdmitRefused): Promise<AcceptResult> {
   const id = input.header.id;
   assertAccepting(entry, id, "acceptInput");
-  const rejection = semanticRejection(input);
+  const rejection = admissionRejection(input);
   if (rejection !== null) return { outcome: "Rejected", inputId: id, reason: rejection };
 
   const key = input.header.idempotencyKey;
@@ -140,6 +127,9 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
   const resolved = resolveFor(core, entry, input, mode);
   if ("code" in resolved) return { outcome: "Rejected", inputId: id, reason: resolved };
   const { decision } = resolved;
+  if (mode === "andRun" && decision.consumeOnAccept) {
+    return { outcome: "Rejected", inputId: id, reason: policyRejection(input.kind, `${input.kind} inputs are consumed on accept and never run`) };
+  }
   if (!decision.consumeOnAccept && entry.ledger.liveCount >= core.limits.maxLiveInputsPerSession) {
     throw new QueueFullError(entry.id, id, core.limits.maxLiveInputsPerSession);
   }
@@ -147,11 +137,11 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
   entry.ledger.admit(id, recordOf(input, resolved));
   const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
     ? { kind: "AcceptConsumed", input: id }
-    : { kind: "AcceptInput", input: id, lane: decision.lane, admission: decision.admission, front: decision.queueMode === "Priority" };
+    : { kind: "AcceptInput", input: id, lane: decision.lane, admission: admissionClassFor(decision, mode), front: decision.enqueueFront };
   let accepted;
   try {
     // Synchronous when nothing is persisted (an ephemeral runtime): no extra turn then.
-    const pending = transact(core, entry, trigger, mode === "withoutWake" ? { noWake: true } : undefined);
+    const pending = transact(core, entry, trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : undefined);
     accepted = pending instanceof Promise ? await pending : pending;
   } catch (e) {
     entry.ledger.unadmit(id);
@@ -165,6 +155,15 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
 
   if (mode !== "completion" || entry.state.inputs.get(id) === undefined) return { outcome: "Accepted", inputId: id, decision };
   return { outcome: "Accepted", inputId: id, decision, completion: entry.waiters.wait(id) };
+}
+
+/**
+ * The admission class the machine is given. acceptInputAndRun opens the run itself, from Idle, where
+ * the machine refuses an interrupt-yielding admission (nothing to interrupt): it is admitted as a
+ * wake instead, which the run then takes.
+ */
+function admissionClassFor(decision: PolicyDecision, mode: AcceptMode): PolicyDecision["admission"] {
+  return mode === "andRun" && decision.admission === "InterruptYielding" ? "WakeIfIdle" : decision.admission;
 }
 
 /** Whether the input may replace a queued input of its scope (it has a supersession key and the mode). */

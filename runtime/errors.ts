@@ -2,6 +2,7 @@
 // involved) the input id; callers branch on `code` or `instanceof`, never on the message.
 
 import type { Refusal } from "../kernel/index.js";
+import type { AdmissionRejection } from "../generated/default.policy.js";
 
 export type RuntimeErrorCode =
   | "SessionNotFound"
@@ -135,11 +136,8 @@ export class InputInvalidError extends RuntimeError {
   }
 }
 
-export type RejectReason =
-  | { readonly code: "DurabilityViolation"; readonly detail: string }
-  | { readonly code: "PeerHandlingModeInvalid"; readonly detail: string }
-  | { readonly code: "PeerResponseTerminalInvalid"; readonly detail: string }
-  | { readonly code: "PolicyRejected"; readonly detail: string };
+/** Why admission rejected an input; the codes are the policy spec's (spec/default.policy.json `admission.rejections`). */
+export type RejectReason = AdmissionRejection;
 
 /** Thrown by the entry points that cannot return a Rejected outcome (acceptInputAndRun). */
 export class InputRejectedError extends RuntimeError {

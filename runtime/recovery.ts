@@ -4,7 +4,8 @@
 // and the normalized rows are committed before anything can run. Stored data that cannot be
 // trusted fails closed with RecoveryCorruptionError and leaves memory and store untouched.
 
-import { INPUT_PHASES, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
+import { INPUT_PHASES, sessionRuntimeKernel, TERMINAL_INPUT_PHASES } from "../generated/session.machine.js";
+import { drivesLoopOf } from "../generated/default.policy.js";
 import type { InputPhase, Lane, SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { recordOf, resolveFor } from "./admission.js";
 import { control, refusalError } from "./control.js";
@@ -13,7 +14,7 @@ import { RecoveryCorruptionError, RuntimeError } from "./errors.js";
 import type { InputId, RunId } from "./input.js";
 import type { InputTerminalOutcome } from "./ledger.js";
 import { decodeOpsSnapshot } from "./ops.js";
-import { drivesLoop, type PolicyDecision } from "./policy.js";
+import type { PolicyDecision } from "./policy.js";
 import type { SessionEntry } from "./session.js";
 import { StoreCorruptRowError } from "./store-errors.js";
 import type { BoundaryReceipt, PersistedPhase, StoredBinding, StoredInputRow } from "./store.js";
@@ -63,6 +64,15 @@ const REPLAY: Partial<Record<PersistedPhase, SessionRuntimeTrigger>> = {
 // Both from the spec (InputPhase and its terminal values); stored rows are untyped strings.
 const PHASES: ReadonlySet<string> = new Set<string>(INPUT_PHASES);
 const TERMINAL: ReadonlySet<string> = TERMINAL_INPUT_PHASES;
+
+/** The range of stored attempts: the machine's Attempts type, read from its kernel (RecoverInput.priorAttempts). */
+const ATTEMPTS = attemptsRange();
+
+function attemptsRange(): { readonly min: number; readonly max: number } {
+  const type = sessionRuntimeKernel.triggers.find((t) => t.name === "RecoverInput")?.fields.find((f) => f.name === "priorAttempts")?.type;
+  if (type?.kind !== "int") throw new Error("spec/session.machine.json: RecoverInput.priorAttempts must be an int (the Attempts type)");
+  return { min: type.min, max: type.max };
+}
 
 interface Plan {
   readonly live: { readonly row: StoredInputRow; readonly lane: Lane; readonly attempts: number; readonly requeued: boolean }[];
@@ -123,6 +133,9 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
     for (const r of plan.consumed) {
       const outcome: InputTerminalOutcome = { kind: "Consumed", runId: r.lastRunId };
       if (r.idempotencyKey !== null) entry.ledger.restoreTerminal(r.inputId, r.idempotencyKey, outcome, now);
+      // The machine consumes it (RecoverCommittedInput); it is terminal at once and leaves the live state.
+      const consumed = await transact(core, entry, { kind: "RecoverCommittedInput", input: r.inputId });
+      if (!consumed.ok) throw new RecoveryCorruptionError(sid, `the machine refused to consume it: ${refusalError(entry, "recover", consumed.refusal).message}`, r.inputId);
       normalized.push({ ...r, phase: "Consumed", lane: null, terminal: outcome, updatedAt: now });
       details.push({ inputId: r.inputId, stored: r.phase, recoveredAs: "Consumed" });
     }
@@ -133,8 +146,8 @@ export async function recoverSession(core: Core, entry: SessionEntry): Promise<R
       const resolved = resolveFor(core, entry, input, "plain");
       // Whether it may start a run is resolved as if idle, as at admission; a without-wake hint is not
       // stored, so after a restart such an input drives the loop like any other.
-      const drives = "code" in resolved ? drivesLoop(row.decision) : resolved.drives;
-      entry.ledger.admit(row.inputId, { ...recordOf(input, { decision: row.decision, drives }), acceptedAt: row.updatedAt });
+      const drives = "code" in resolved ? drivesLoopOf(row.decision) : resolved.decision.drivesLoop;
+      entry.ledger.admit(row.inputId, { ...recordOf(input, { decision: row.decision }), drives, acceptedAt: row.updatedAt });
       const r = await transact(core, entry, { kind: "RecoverInput", input: row.inputId, lane, priorAttempts: attempts });
       if (!r.ok) throw new RecoveryCorruptionError(sid, `the machine refused to re-admit it: ${refusalError(entry, "recover", r.refusal).message}`, row.inputId);
       if (r.fired.transition === "RecoverExhaustedInput") {
@@ -217,7 +230,7 @@ function planRecovery(sid: string, rows: readonly StoredInputRow[], receipts: re
     if (!isDecision(row.decision)) bad("has no policy decision");
     const lane: Lane | null = row.lane ?? row.decision.lane;
     if (lane !== "Queue" && lane !== "Steer") bad(`unknown lane ${JSON.stringify(row.lane)}`);
-    if (!Number.isInteger(row.attempts) || row.attempts < 0 || row.attempts > 3) bad(`attempts ${JSON.stringify(row.attempts)} out of 0..3`);
+    if (!Number.isInteger(row.attempts) || row.attempts < ATTEMPTS.min || row.attempts > ATTEMPTS.max) bad(`attempts ${JSON.stringify(row.attempts)} out of ${ATTEMPTS.min}..${ATTEMPTS.max}`);
     if (row.phase === "Applied" || row.phase === "AppliedPendingConsumption") {
       if (row.lastRunId !== null && committed.get(row.lastRunId)?.has(id) === true) {
         plan.consumed.push(row);

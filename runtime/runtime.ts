@@ -3,12 +3,12 @@
 // sessions proceed in parallel.
 
 import type { AbandonReason, InputPhase, Lane, Phase, SessionRuntimeState } from "../generated/session.machine.js";
-import { admit, assertAccepting, recordOf, resolveFor, semanticRejection, type AcceptResult } from "./admission.js";
+import { admit, assertAccepting, type AcceptResult } from "./admission.js";
 import { runtimeTerminated } from "./completion.js";
 import { bind, cancelAfterBoundary, control, destroy, dispatchRouted, interrupt, refusalError, requestStop, retire, unregister, type BindingRequest } from "./control.js";
 import { resolveLimits, type Core, type RuntimeLimits, type RuntimeObserver, type SignalDispatcher } from "./core.js";
 import { defaultPolicy } from "./default-policy.js";
-import { DeduplicatedRefusedError, InvalidArgumentError, DuplicateInputError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
+import { DeduplicatedRefusedError, InvalidArgumentError, InputRejectedError, NotReadyError, RuntimeClosedError, SessionDestroyedError, SessionNotFoundError } from "./errors.js";
 import { EventBus, type RuntimeEvent, type RuntimeEventListener } from "./events.js";
 import type { ApplyContext, Executor, RunPrimitive } from "./executor.js";
 import type { InputId, JsonValue, RunId, SessionId } from "./input.js";
@@ -18,7 +18,6 @@ import type { PolicyResolver } from "./policy.js";
 import { SessionEntry, visiblePhase } from "./session.js";
 import { NOTHING_RECOVERED, recoverSession, type RecoveryReport } from "./recovery.js";
 import type { RuntimeStore } from "./store.js";
-import { transact } from "./transact.js";
 import { validateInput } from "./validate.js";
 import { checkBinding, checkFenceOptions, checkNonEmptyString, checkRunId, checkSessionId, checkStringList } from "./arguments.js";
 
@@ -225,34 +224,15 @@ export class ControlPlane {
       const s = entry.state;
       if (s.phase !== "Idle" && s.phase !== "Attached") throw new NotReadyError(sessionId, visiblePhase(s), "acceptInputAndRun", undefined, id);
       if (s.inputs.size > 0) throw new NotReadyError(sessionId, s.phase, "acceptInputAndRun (the session has live inputs)", undefined, id);
-      const rejection = semanticRejection(input);
-      if (rejection !== null) throw new InputRejectedError(sessionId, id, rejection);
-      const key = input.header.idempotencyKey;
-      if (key !== undefined) {
-        entry.ledger.prune(Date.now(), core.limits.dedup);
-        const seen = entry.ledger.lookupKey(key);
-        if (seen.found) throw new DeduplicatedRefusedError(sessionId, id, seen.inputId);
-      }
-      if (entry.ledger.get(id) !== undefined) throw new DuplicateInputError(sessionId, id);
-      const resolved = resolveFor(core, entry, input, "plain");
-      if ("code" in resolved) throw new InputRejectedError(sessionId, id, resolved);
-      if (resolved.decision.consumeOnAccept) throw new InputRejectedError(sessionId, id, { code: "PolicyRejected", detail: `${input.kind} inputs are consumed on accept and never run` });
-      entry.ledger.admit(id, recordOf(input, resolved));
-      const d = resolved.decision;
-      let accepted;
-      try {
-        accepted = await transact(core, entry, { kind: "AcceptInput", input: id, lane: d.lane, admission: d.admission === "InterruptYielding" ? "WakeIfIdle" : d.admission, front: false }, { noWake: true });
-      } catch (e) {
-        entry.ledger.unadmit(id);
-        throw e;
-      }
-      if (!accepted.ok) {
-        entry.ledger.unadmit(id);
-        throw refusalError(entry, "acceptInputAndRun", accepted.refusal);
-      }
+      // The same admission path as acceptInput (checks, dedup, policy, overrides, machine), in its andRun flavor.
+      const admitted = await admit(core, entry, input, "andRun", (refusal) => refusalError(entry, "acceptInputAndRun", refusal));
+      if (admitted.outcome === "Rejected") throw new InputRejectedError(sessionId, id, admitted.reason);
+      if (admitted.outcome === "Deduplicated") throw new DeduplicatedRefusedError(sessionId, id, admitted.existingId);
+      const record = entry.ledger.get(id);
+      if (record === undefined) throw new NotReadyError(sessionId, entry.state.phase, "acceptInputAndRun (the input left the ledger)", undefined, id);
       const runId = entry.nextRunId();
       await control(core, entry, "acceptInputAndRun", { kind: "PrepareRun", run: runId });
-      const staged = await stageBatch(core, entry, runId, [id], recordOf(input, resolved).boundary, recordOf(input, resolved).executionKind);
+      const staged = await stageBatch(core, entry, runId, [id], record.boundary, record.executionKind);
       if (staged === null) throw new NotReadyError(sessionId, entry.state.phase, "acceptInputAndRun (staging refused)", undefined, id);
       return staged;
     });

@@ -1,21 +1,17 @@
-// Shape validation of inputs against runtime/schemas/input.schema.json (ajv, draft 2020-12).
+// Shape validation of inputs against the generated INPUT_SCHEMA (from the `inputs` block of
+// spec/default.policy.json; ajv, draft 2020-12).
 
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { InputInvalidError, type InputProblem } from "./errors.js";
-import type { Input } from "./input.js";
+import { INPUT_SCHEMA, type Input } from "./input.js";
 import { plainJsonCopy } from "./json-payload.js";
-
-const schemaPath = join(dirname(fileURLToPath(import.meta.url)), "schemas", "input.schema.json");
 
 let fast: ValidateFunction | null = null;
 let detailed: ValidateFunction | null = null;
 
 function compile(allErrors: boolean): ValidateFunction {
   const ajv = new Ajv2020({ allErrors, strict: true, discriminator: true, allowUnionTypes: true });
-  return ajv.compile(JSON.parse(readFileSync(schemaPath, "utf8")) as object);
+  return ajv.compile(INPUT_SCHEMA);
 }
 
 /**

@@ -70,7 +70,7 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemDocum
     const problems = locations(where, e.validation as unknown as ErrorObject[]);
     const code = isInput ? "InputInvalid" : "InvalidArgument";
     const summary = problems.map((p) => `${p.in} ${p.pointer || "/"} ${p.message}`).join("; ");
-    return httpProblem(new HttpProblem(code, isInput ? 422 : 400, isInput ? `the input does not match runtime/schemas/input.schema.json: ${summary}` : summary, { problems }), instance);
+    return httpProblem(new HttpProblem(code, isInput ? 422 : 400, isInput ? `the input does not match the input schema: ${summary}` : summary, { problems }), instance);
   }
   if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return httpProblem(new HttpProblem("PayloadTooLarge", 413, e.message), instance);
   if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return httpProblem(new HttpProblem("UnsupportedMediaType", 415, "send the body as application/json"), instance);

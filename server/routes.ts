@@ -199,7 +199,7 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "POST",
     url: "/sessions/:sessionId/inputs",
     operationId: "acceptInput",
-    summary: "Admit an input (body: runtime/schemas/input.schema.json); Idempotency-Key sets header.idempotencyKey",
+    summary: "Admit an input (body: the input schema generated from spec/default.policy.json); Idempotency-Key sets header.idempotencyKey",
     tag: "inputs",
     params: S.SESSION_PARAMS,
     headers: S.IDEMPOTENCY_HEADERS,

@@ -1,16 +1,12 @@
 // The JSON Schemas of the HTTP surface: request parts the server validates, and the responses the
-// OpenAPI document describes. Input bodies use the runtime's own schema file, unchanged.
+// OpenAPI document describes. Input bodies use the runtime's own schema, unchanged.
 
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { INPUT_SCHEMA as GENERATED_INPUT_SCHEMA } from "../runtime/input.js";
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
-const runtimeSchemas = join(dirname(fileURLToPath(import.meta.url)), "..", "runtime", "schemas");
-
-/** runtime/schemas/input.schema.json: what `acceptInput` validates, byte for byte the same schema. */
-export const INPUT_SCHEMA: JsonSchema = JSON.parse(readFileSync(join(runtimeSchemas, "input.schema.json"), "utf8")) as JsonSchema;
+/** The generated input schema (spec/default.policy.json `inputs`): what `acceptInput` validates, the same object. */
+export const INPUT_SCHEMA: JsonSchema = GENERATED_INPUT_SCHEMA;
 export const INPUT_SCHEMA_ID = INPUT_SCHEMA["$id"] as string;
 
 const id: JsonSchema = { type: "string", minLength: 1, maxLength: 512 };

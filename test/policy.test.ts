@@ -85,6 +85,14 @@ function derived(c: Columns, mode: HandlingMode | null): Pick<PolicyDecision, "l
   return { lane, admission, consumeOnAccept: c.applyMode === "Ignore" && c.consumePoint === "OnAccept", enqueueFront: c.queueMode === "Priority" };
 }
 
+/** §4.4/§4.5: may start a run by itself, judged on the idle cell of the same kind and mode (its own cell when that one is rejected). */
+function drives(kind: InputKind, idle: boolean, mode: HandlingMode | null): Pick<PolicyDecision, "drivesLoop"> {
+  const own = mode === null ? KIND_DEFAULTS[kind][idle ? 0 : 1] : override(kind, idle, mode);
+  const c = (mode === null ? KIND_DEFAULTS[kind][0] : override(kind, true, mode)) ?? own;
+  if (c === undefined) throw new Error(`no cell ${kind} ${mode ?? "none"}`);
+  return { drivesLoop: c.wakeMode !== "None" || c.drainPolicy === "Immediate" || c.drainPolicy === "SteerBatch" };
+}
+
 function decisionOf(kind: InputKind, idle: boolean, mode: HandlingMode | null): PolicyDecision {
   const r = resolvePolicy(kind, idle, mode);
   if (!r.ok) throw new Error(`${kind} ${idle ? "idle" : "running"} ${mode ?? "none"} was rejected: ${r.reason}`);
@@ -103,7 +111,7 @@ describe("default policy table: kind defaults (§4.1)", () => {
   it.each(defaultCells)("$name", ({ kind, idle }) => {
     const expected = KIND_DEFAULTS[kind][idle ? 0 : 1];
     const d = decisionOf(kind, idle, null);
-    expect(d).toEqual({ ...expected, ...derived(expected, null), emitOperatorContent: expected.recordTranscript, policyVersion: 1 });
+    expect(d).toEqual({ ...expected, ...derived(expected, null), ...drives(kind, idle, null), emitOperatorContent: expected.recordTranscript, policyVersion: 1 });
   });
 });
 
@@ -121,7 +129,7 @@ describe("default policy table: handling-mode overrides (§4.2)", () => {
       expect(r.ok).toBe(false);
       return;
     }
-    expect(r).toEqual({ ok: true, decision: { ...expected, ...derived(expected, mode), emitOperatorContent: expected.recordTranscript, policyVersion: 1 } });
+    expect(r).toEqual({ ok: true, decision: { ...expected, ...derived(expected, mode), ...drives(kind, idle, mode), emitOperatorContent: expected.recordTranscript, policyVersion: 1 } });
   });
 
   it("rejects a handling mode on peer_response_progress and on operation, with a reason", () => {
@@ -131,6 +139,10 @@ describe("default policy table: handling-mode overrides (§4.2)", () => {
       const op = resolvePolicy("operation", false, mode);
       expect(op.ok ? "" : op.reason).toMatch(/no handling mode/);
     }
+  });
+
+  it("drives the loop for every decided cell but an operation's (a prompt accepted during a run is taken by the next turn)", () => {
+    for (const kind of INPUT_KINDS) for (const idle of [true, false]) expect(decisionOf(kind, idle, null).drivesLoop, kind).toBe(kind !== "operation");
   });
 
   it("never records transcript for a continuation", () => {

@@ -249,10 +249,10 @@ describe("admission", { timeout: 10_000 }, () => {
     expect(types(events, "g1")).toContain("input.coalesced");
   });
 
-  it("a Priority decision enqueues at the front of its lane", async () => {
+  it("a decision with enqueueFront (queue mode Priority) enqueues at the front of its lane", async () => {
     const priority: PolicyResolver = (kind, idle, mode) => {
       const r = defaultPolicy(kind, idle, mode);
-      return r.ok && kind === "flow_step" ? { ok: true, decision: { ...r.decision, queueMode: "Priority" } } : r;
+      return r.ok && kind === "flow_step" ? { ok: true, decision: { ...r.decision, queueMode: "Priority", enqueueFront: true } } : r;
     };
     const { rt } = setup(priority);
     await rt.registerSession("s");

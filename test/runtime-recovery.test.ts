@@ -4,9 +4,9 @@
 
 import { describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
-import { MemoryStore, RecoveryCorruptionError, SessionDestroyedError, SqliteStore, StoreCorruptRowError, type RuntimeStore, type StoredInputRow } from "../runtime/index.js";
+import { createRuntime, MemoryStore, RecoveryCorruptionError, SessionDestroyedError, SqliteStore, StoreCorruptRowError, type RuntimeStore, type StoredInputRow } from "../runtime/index.js";
 import { tempDir } from "./helpers/paths.js";
-import { flush, inputs, scriptedRuntime } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../runtime/testing.js";
 
 async function crashAfter(store: RuntimeStore, work: (h: ReturnType<typeof scriptedRuntime>) => Promise<void>): Promise<void> {
   const h = scriptedRuntime(store);
@@ -110,6 +110,32 @@ describe("recovery", { timeout: 10_000 }, () => {
     // The consumed input's key still deduplicates a retried submission.
     const again = await rt.acceptInput("s", inputs.prompt("p1-retry", "hello", { idempotencyKey: "k1" }));
     expect(again).toMatchObject({ outcome: "Deduplicated", existingId: "p1" });
+  });
+
+  it("consumes a committed input through the machine (RecoverCommittedInput, then Archive), not by writing the row alone", async () => {
+    const store = new MemoryStore();
+    const row: StoredInputRow = {
+      inputId: "c1",
+      kind: "prompt",
+      durability: "Durable",
+      phase: "Applied",
+      lane: "Queue",
+      attempts: 1,
+      lastRunId: "old-run",
+      terminal: null,
+      idempotencyKey: null,
+      input: inputs.prompt("c1"),
+      decision: await decisionOf(),
+      updatedAt: 1,
+    };
+    store.persistInputState("s", { ...row, phase: "Queued", lastRunId: null });
+    store.commitBoundary("s", "old-run", ["c1"], [row]);
+    const fired: string[] = [];
+    const rt = createRuntime({ executor: new ScriptedExecutor(), store, observer: { sessionTransition: (_sid, name) => void fired.push(name) } });
+    await rt.registerSession("s");
+    expect(fired.slice(0, 2)).toEqual(["RecoverCommittedInput", "Archive"]);
+    expect(rt.recoveryReport("s")).toMatchObject({ inputsConsumed: 1, inputsRecovered: 0 });
+    expect(rowsById(store, "s")["c1"]).toMatchObject({ phase: "Consumed", terminal: { kind: "Consumed", runId: "old-run" } });
   });
 
   it("retired, stopped and destroyed phases are replayed through the machine; a destroyed session is never resurrected", async () => {

@@ -1,8 +1,11 @@
 // Emits one policy module: a string-literal union per column, InputKind and HandlingMode, the
 // PolicyDecision type (columns plus the derived admission facts) and resolvePolicy(), a lookup in
-// a frozen table with one entry per (kind, runtime state, handling mode).
+// a frozen table with one entry per (kind, runtime state, handling mode); then the input types and
+// schema (input-types.ts) and the other admission facts (policy-facts.ts).
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
+import { inputStatements } from "./input-types.js";
+import { policyFactStatements } from "./policy-facts.js";
 import { POLICY_ENUM_COLUMNS, POLICY_MODES, POLICY_STATES, type PolicyEnumColumn, type PolicyModel } from "../model.js";
 
 /** Type name of each column's union. */
@@ -59,6 +62,11 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
     ],
     ["enqueueFront", "boolean", adm.front ? `Derived: enqueue at the front of the lane (\`${adm.trigger}.${adm.front.field}\`), for queue mode ${adm.front.queueModes.join(" or ")}.` : "Derived: always false (no front field)."],
     ["consumeOnAccept", "boolean", `Derived: consumed on accept and never queued (apply mode ${adm.consumeOnAccept.applyModes.join("/")} with consume point ${adm.consumeOnAccept.consumePoints.join("/")}).`],
+    [
+      "drivesLoop",
+      "boolean",
+      `Derived: may start a run by itself (wake mode ${adm.drivesLoop.wakeModes.join("/") || "(none)"} or drain policy ${adm.drivesLoop.drainPolicies.join("/") || "(none)"}${adm.drivesLoop.judgedAs === "idle" ? ", judged on the idle cell" : ""}).`,
+    ],
   ];
   alias("PolicyDecision", `{\n${fields.map(([name, type, doc]) => `${doc ? `  /** ${doc} */\n` : ""}  readonly ${name}: ${type};`).join("\n")}\n}`, [
     "What the policy table decided for one input, plus the admission facts derived from it.",
@@ -75,6 +83,7 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
       docs: [doc],
       declarations: [{ name, type: `readonly ${type}[]`, initializer: `Object.freeze([${values.map((v) => JSON.stringify(v)).join(", ")}])` }],
     });
+  body.push(...inputStatements(p));
   constArray("INPUT_KINDS", "InputKind", p.kinds.map((k) => k.name), "Every input kind, in table order.");
   constArray("HANDLING_MODES", "HandlingMode", ["Queue", "Steer"], "Every explicit handling mode.");
 
@@ -139,6 +148,7 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
       ].join("\n"),
     ],
   });
+  body.push(...policyFactStatements(p));
   return body;
 }
 
@@ -174,6 +184,7 @@ function outcomeConstants(p: PolicyModel): { list: readonly OutcomeConstant[]; r
         `admission: ${JSON.stringify(o.derived.admission)}`,
         `enqueueFront: ${o.derived.enqueueFront}`,
         `consumeOnAccept: ${o.derived.consumeOnAccept}`,
+        `drivesLoop: ${o.derived.drivesLoop}`,
       ];
       init = `Object.freeze({\nok: true,\ndecision: Object.freeze({\n${decision.map((x) => `${x},`).join("\n")}\n}),\n})`;
     } else {

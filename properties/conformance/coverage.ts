@@ -22,7 +22,7 @@ export const UNREACHABLE: Readonly<Record<string, string>> = {
 };
 
 /** Transitions reachable only with a store and a restart (recovery). */
-export const NEEDS_RECOVERY: ReadonlySet<string> = new Set(["RecoverQueuedInput", "RecoverExhaustedInput"]);
+export const NEEDS_RECOVERY: ReadonlySet<string> = new Set(["RecoverQueuedInput", "RecoverExhaustedInput", "RecoverCommittedInput"]);
 
 export class Coverage {
   readonly session = new Map<string, number>();

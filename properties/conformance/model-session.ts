@@ -540,6 +540,7 @@ export class SessionModel {
     for (const [id, row] of terminal) restoreKey(id, row);
     for (const [id, row] of consumed) {
       restoreKey(id, row);
+      if (!this.fire({ kind: "RecoverCommittedInput", input: id }).ok) return "RecoveryCorruption";
       normalized.push([id, { ...row, phase: "Consumed", lane: null, terminal: "Consumed" }]);
     }
     for (const { id, row, lane, requeued } of live) {

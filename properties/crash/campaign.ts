@@ -3,7 +3,7 @@
 // a child runs the workload until SIGKILL, and this process recovers from the same file and checks.
 
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -52,8 +52,6 @@ export async function bundleWorkload(workDir: string): Promise<string> {
     logLevel: "error",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  // The runtime reads its input schema beside its own module; give the bundle the same layout.
-  cpSync(new URL("../../runtime/schemas", import.meta.url).pathname, join(workDir, "schemas"), { recursive: true });
   return out;
 }
 
