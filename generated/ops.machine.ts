@@ -13,7 +13,7 @@ export type ActiveCount = number;
 export type Progress = number;
 /** An integer from 0 to 2. */
 export type Unobserved = number;
-export type Phase = "Open";
+export type Phase = "Open" | "Closed";
 export type OpsLifecycleState = {
   readonly phase: Phase;
   readonly status: ReadonlyMap<OpId, OpStatus>;
@@ -178,12 +178,12 @@ const TRANSITIONS: TransitionTable<OpsLifecycleState, OpsLifecycleTrigger, OpsLi
   { name: "Cancel", on: "CancelOp", from: ["Open"], to: null, guards: [guard_registered, guard_live], fire: fireCancel },
   { name: "BeginRetire", on: "RequestRetire", from: ["Open"], to: null, guards: [guard_registered, guard_running], fire: fireBeginRetire },
   { name: "FinishRetire", on: "MarkRetired", from: ["Open"], to: null, guards: [guard_registered, guard_running_or_retiring], fire: fireFinishRetire },
-  { name: "TerminateAll", on: "TerminateOwner", from: ["Open"], to: null, guards: [guard_no_wait_to_satisfy], fire: fireTerminateAll },
+  { name: "TerminateAll", on: "TerminateOwner", from: ["Open", "Closed"], to: "Closed", guards: [guard_no_wait_to_satisfy], fire: fireTerminateAll },
   {
     name: "TerminateAllSatisfyingWait",
     on: "TerminateOwner",
     from: ["Open"],
-    to: null,
+    to: "Closed",
     guards: [guard_wait_unsatisfied],
     fire: fireTerminateAllSatisfyingWait,
   },
@@ -199,13 +199,13 @@ const TRANSITIONS: TransitionTable<OpsLifecycleState, OpsLifecycleTrigger, OpsLi
   {
     name: "BeginWaitAll",
     on: "RequestWaitAll",
-    from: ["Open"],
+    from: ["Open", "Closed"],
     to: null,
     guards: [guard_no_active_wait, guard_new_wait_id, guard_has_members, guard_members_registered],
     fire: fireBeginWaitAll,
   },
-  { name: "ReleaseWait", on: "CancelWaitAll", from: ["Open"], to: null, guards: [guard_current_wait], fire: fireReleaseWait },
-  { name: "InjectDetachedWake", on: "ObserveCompletions", from: ["Open"], to: null, guards: [guard_wake_pending], fire: fireInjectDetachedWake },
+  { name: "ReleaseWait", on: "CancelWaitAll", from: ["Open", "Closed"], to: null, guards: [guard_current_wait], fire: fireReleaseWait },
+  { name: "InjectDetachedWake", on: "ObserveCompletions", from: ["Open", "Closed"], to: null, guards: [guard_wake_pending], fire: fireInjectDetachedWake },
 ];
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: OpsLifecycleState, t: OpsLifecycleTrigger) => OpsLifecycleResult = dispatcher(TRANSITIONS);
@@ -707,6 +707,7 @@ function fireTerminateAll(s: OpsLifecycleState): Fired<OpsLifecycleState, OpsLif
   }
   const next: OpsLifecycleState = {
     ...s,
+    phase: "Closed",
     status: f_status,
     progress: f_progress,
     retained: f_retained,
@@ -782,6 +783,7 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): Fired<OpsLifecycl
   }
   const next: OpsLifecycleState = {
     ...s,
+    phase: "Closed",
     status: f_status,
     progress: f_progress,
     retained: f_retained,
@@ -1039,9 +1041,9 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
   machine: "OpsLifecycle",
   version: 1,
   specFile: "spec/ops.machine.json",
-  phases: ["Open"],
+  phases: ["Open", "Closed"],
   initialPhase: "Open",
-  terminalPhases: [],
+  terminalPhases: ["Closed"],
   fields: [
     {
       name: "status",

@@ -40,8 +40,6 @@ export interface OpsHooks {
   injectWake(input: ContinuationInput): Promise<boolean>;
   /** Sees each committed transition by its spec name. */
   onTransition?(transition: OpsLifecycleTransitionName): void;
-  /** False once the owning session is destroyed: no new op may be registered. */
-  ownerAlive?(): boolean;
   /** Receives the recoverable snapshot after every registration and terminal transition. */
   persist?(snapshot: OpsSnapshot): void;
 }
@@ -123,7 +121,6 @@ export class OpsRegistry {
 
   register(spec: OpSpec): void {
     checkOpSpec(this.sessionId, spec);
-    if (this.hooks.ownerAlive?.() === false) throw new SessionDestroyedError(this.sessionId);
     this.#apply("register", spec.id, { kind: "RegisterOp", op: spec.id, opKind: spec.kind });
     this.#specs.set(spec.id, spec);
     this.hooks.persist?.(this.snapshot());
@@ -156,7 +153,10 @@ export class OpsRegistry {
   markRetired(opId: string): void {
     this.#apply("markRetired", opId, { kind: "MarkRetired", op: opId });
   }
-  /** Every live op becomes Terminated; every pending watcher resolves once. */
+  /**
+   * Every live op becomes Terminated; every pending watcher resolves once. The machine closes the
+   * registry for good (Closed): from then on it refuses every new op, so a destroyed owner takes none.
+   */
   terminateOwner(reason = "owner terminated"): void {
     this.#apply("terminateOwner", "", { kind: "TerminateOwner" }, { error: reason });
   }
@@ -187,7 +187,7 @@ export class OpsRegistry {
       return Promise.reject(e);
     }
     const members = new Set(opIds);
-    if (members.size !== opIds.length) return Promise.reject(new OpRefusedError(this.sessionId, opIds.join(","), "waitAll", { trigger: "RequestWaitAll", phase: "Open", reason: "GuardRejected", guard: "duplicate_members" }));
+    if (members.size !== opIds.length) return Promise.reject(new OpRefusedError(this.sessionId, opIds.join(","), "waitAll", { trigger: "RequestWaitAll", phase: this.#machine.state.phase, reason: "GuardRejected", guard: "duplicate_members" }));
     for (const id of opIds) if (this.status(id) === null) return Promise.reject(new OpNotFoundError(this.sessionId, id));
     const waitId = randomUUID();
     return new Promise<OpOutcome[]>((resolve, reject) => {
@@ -227,7 +227,12 @@ export class OpsRegistry {
     const before = this.#machine.state;
     const r = this.#machine.apply(trigger);
     if (!r.ok) {
-      if (r.code === "InvariantViolated") throw new OpRefusedError(this.sessionId, opId, operation, { trigger: trigger.kind, phase: "Open", reason: "GuardRejected", guard: `invariant ${r.invariants.join(",")}` });
+      if (r.code === "InvariantViolated") throw new OpRefusedError(this.sessionId, opId, operation, { trigger: trigger.kind, phase: before.phase, reason: "GuardRejected", guard: `invariant ${r.invariants.join(",")}` });
+      // The machine's Closed phase is the destroyed owner: it has no transition for a new op.
+      if (r.code === "NoMatchingTransition" && r.phase === "Closed") {
+        if (trigger.kind === "RegisterOp") throw new SessionDestroyedError(this.sessionId);
+        if ("op" in trigger && !before.status.has(trigger.op)) throw new OpNotFoundError(this.sessionId, opId);
+      }
       if (r.code === "GuardRejected" && r.guard === "registered") throw new OpNotFoundError(this.sessionId, opId);
       throw new OpRefusedError(this.sessionId, opId, operation, toMachineRefusal(r));
     }

@@ -340,8 +340,16 @@ export class ControlPlane {
   async destroy(sessionId: SessionId, options: { readonly fence?: number } = {}): Promise<void> {
     const entry = this.#entry(sessionId);
     checkFenceOptions(sessionId, "destroy", options);
-    await entry.mutex.run(() => destroy(this.#core, entry, options.fence ?? null));
-    this.#ops.get(sessionId)?.terminateOwner();
+    // The registry closes under the same lock, so no op registers between the two.
+    await entry.mutex.run(async () => {
+      const before = entry.state;
+      try {
+        await destroy(this.#core, entry, options.fence ?? null);
+      } finally {
+        // Only the destroy that ended the session closes it (a repeated destroy is refused alone).
+        if (before.phase !== "Destroyed" && entry.state !== before && entry.state.phase === "Destroyed") this.#ops.get(sessionId)?.terminateOwner();
+      }
+    });
   }
 
   /** Peer requests whose intent is listed are kept as context for the next turn instead of waking it. */
@@ -504,7 +512,6 @@ export class ControlPlane {
                 entry.opsWrites = writes;
               },
         onTransition: observer?.opsTransition === undefined ? undefined : (t) => observer.opsTransition?.(entry.id, t),
-        ownerAlive: () => entry.state.phase !== "Destroyed",
         injectWake: (input) =>
           entry.mutex.run(async () => {
             const s = entry.state;
@@ -513,6 +520,8 @@ export class ControlPlane {
             return r.outcome === "Accepted";
           }),
       }, entry.recoveredOps);
+      // A registry first met after its owner was destroyed (or recovered destroyed) starts closed.
+      if (entry.state.phase === "Destroyed") ops.terminateOwner("session destroyed");
       this.#ops.set(entry.id, ops);
     }
     return ops;

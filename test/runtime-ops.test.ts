@@ -44,6 +44,21 @@ describe("ops lifecycle", { timeout: 10_000 }, () => {
     expect(rt.ops("s").status("late")).toBeNull();
   });
 
+  it("the refusal comes from the machine: the registry is Closed, even when first met after the destroy", async () => {
+    const { rt } = await setup();
+    rt.ops("s").register({ id: "a", kind: "BackgroundToolOp" });
+    await rt.destroy("s");
+    expect(rt.ops("s").state.phase).toBe("Closed");
+    // A session destroyed before its registry existed: the registry is created Closed.
+    await rt.prepareLocalSessionBindings("t");
+    await rt.destroy("t");
+    expect(rt.ops("t").state.phase).toBe("Closed");
+    expect(() => rt.ops("t").register({ id: "late", kind: "MobMemberChild" })).toThrow(SessionDestroyedError);
+    // Unknown ops are still not found; wait-all over the terminal records still resolves.
+    expect(() => rt.ops("s").start("ghost")).toThrow(OpNotFoundError);
+    expect(await rt.ops("s").waitAll(["a"])).toEqual([expect.objectContaining({ opId: "a", status: "Terminated" })]);
+  });
+
   it("peer readiness is only for mob member children (PeerNotExpected)", async () => {
     const { ops } = await setup();
     ops.register({ id: "tool", kind: "BackgroundToolOp" });

@@ -32,7 +32,7 @@ export interface OpsHost {
   onQuiescence(): void;
 }
 
-export type OpsResult = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly code: "OpNotFound" | "OpRefused" };
+export type OpsResult = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly code: "OpNotFound" | "OpRefused" | "SessionDestroyed" };
 
 export class OpsModel {
   state: OpsLifecycleState = initialState();
@@ -71,6 +71,11 @@ export class OpsModel {
     const r = transition(before, trigger);
     if (!r.ok) {
       if (r.code === "GuardRejected" && r.guard === "registered") return { ok: false, code: "OpNotFound" };
+      // Closed is the terminated owner: a new op is refused as SessionDestroyed, an unknown op is not found.
+      if (r.code === "NoMatchingTransition" && r.phase === "Closed") {
+        if (trigger.kind === "RegisterOp") return { ok: false, code: "SessionDestroyed" };
+        if ("op" in trigger && !before.status.has(trigger.op)) return { ok: false, code: "OpNotFound" };
+      }
       return { ok: false, code: "OpRefused" };
     }
     this.state = r.state;

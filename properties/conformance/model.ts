@@ -422,15 +422,19 @@ export class ReferenceModel {
   }
 
   #opsCall(sm: SessionModel, call: OpsCall, handle: number): void {
-    const ops = (sm.ops ??= new OpsModel(this.#opsHost(sm), sm.recoveredOps));
+    if (sm.ops === null) {
+      sm.ops = new OpsModel(this.#opsHost(sm), sm.recoveredOps);
+      // A registry first met after its owner was destroyed starts closed, as the runtime's does.
+      if (sm.state.phase === "Destroyed") sm.ops.apply({ kind: "TerminateOwner" }, { error: "session destroyed" });
+    }
+    const ops = sm.ops;
     const done = (r: { ok: boolean; code?: string }): void => {
       if (r.ok) this.resolveHandle(handle, undefined);
       else this.rejectHandle(handle, r.code ?? "OpRefused");
     };
     switch (call.fn) {
       case "register":
-        // A destroyed session's registry takes no new ops.
-        if (sm.state.phase === "Destroyed") return done({ ok: false, code: "SessionDestroyed" });
+        // A destroyed session's registry is Closed: the machine refuses the new op.
         return done(ops.register(call.id, call.kind));
       case "start":
         return done(ops.apply({ kind: "StartOp", op: call.id }));
