@@ -9,61 +9,89 @@ export const MAX_JSON_DEPTH = 256;
 
 export type PlainJsonResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly problem: InputProblem };
 
+/**
+ * Thrown inside the copy; each enclosing container adds its key on the way out, so the happy path
+ * builds no JSON pointer strings at all (they are only needed for the refusal).
+ */
 class NotJson {
-  constructor(readonly problem: InputProblem) {}
+  /** Keys from the offending value up to the root (innermost first). */
+  readonly path: Array<string | number> = [];
+  constructor(readonly message: string) {}
+  get problem(): InputProblem {
+    let pointer = "";
+    for (let i = this.path.length - 1; i >= 0; i--) pointer += `/${escape(String(this.path[i]))}`;
+    return { pointer, message: this.message };
+  }
 }
 
 /** A frozen deep copy of `value` if it is plain JSON; otherwise the first offending value's JSON pointer. */
 export function plainJsonCopy(value: unknown): PlainJsonResult {
   try {
-    return { ok: true, value: copy(value, "", new Set(), 0) };
+    return { ok: true, value: copy(value, new Set(), 0) };
   } catch (e) {
     if (e instanceof NotJson) return { ok: false, problem: e.problem };
     throw e;
   }
 }
 
-function copy(v: unknown, pointer: string, ancestors: Set<object>, depth: number): unknown {
+function copy(v: unknown, ancestors: Set<object>, depth: number): unknown {
   switch (typeof v) {
     case "string":
     case "boolean":
       return v;
     case "number":
-      if (!Number.isFinite(v)) throw new NotJson({ pointer, message: `must be a finite number, got ${String(v)}` });
+      if (!Number.isFinite(v)) throw new NotJson(`must be a finite number, got ${String(v)}`);
       return v;
     case "object":
       if (v === null) return null;
-      return copyObject(v, pointer, ancestors, depth);
+      return copyObject(v, ancestors, depth);
     case "undefined":
-      throw new NotJson({ pointer, message: "must be a JSON value, got undefined (JSON drops it)" });
+      throw new NotJson("must be a JSON value, got undefined (JSON drops it)");
     default:
-      throw new NotJson({ pointer, message: `must be a JSON value, got a ${typeof v}` });
+      throw new NotJson(`must be a JSON value, got a ${typeof v}`);
   }
 }
 
-function copyObject(v: object, pointer: string, ancestors: Set<object>, depth: number): unknown {
-  if (ancestors.has(v)) throw new NotJson({ pointer, message: "is a cycle (refers to an object that contains it)" });
-  if (depth >= MAX_JSON_DEPTH) throw new NotJson({ pointer, message: `is nested deeper than ${MAX_JSON_DEPTH} levels` });
-  if (Object.getOwnPropertySymbols(v).length > 0) throw new NotJson({ pointer, message: "has symbol keys (JSON drops them)" });
+/** Copies one member, adding its key to the pointer of a refusal raised below it. */
+function member(v: unknown, key: string | number, ancestors: Set<object>, depth: number): unknown {
+  try {
+    return copy(v, ancestors, depth);
+  } catch (e) {
+    if (e instanceof NotJson) e.path.push(key);
+    throw e;
+  }
+}
+
+function copyObject(v: object, ancestors: Set<object>, depth: number): unknown {
+  if (ancestors.has(v)) throw new NotJson("is a cycle (refers to an object that contains it)");
+  if (depth >= MAX_JSON_DEPTH) throw new NotJson(`is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (Object.getOwnPropertySymbols(v).length > 0) throw new NotJson("has symbol keys (JSON drops them)");
   ancestors.add(v);
   let out: unknown;
   if (Array.isArray(v)) {
     const items: unknown[] = [];
     for (let i = 0; i < v.length; i++) {
-      if (!(i in v)) throw new NotJson({ pointer: `${pointer}/${i}`, message: "is a hole in a sparse array" });
-      items.push(copy(v[i], `${pointer}/${i}`, ancestors, depth + 1));
+      if (!(i in v)) {
+        const hole = new NotJson("is a hole in a sparse array");
+        hole.path.push(i);
+        throw hole;
+      }
+      items.push(member(v[i], i, ancestors, depth + 1));
     }
     out = Object.freeze(items);
   } else {
     const proto: unknown = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) {
       const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-      throw new NotJson({ pointer, message: `must be a plain object or array, got ${typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype"}` });
+      throw new NotJson(`must be a plain object or array, got ${typeof name === "string" && name !== "" ? `a ${name}` : "an object with a prototype"}`);
     }
     const record: Record<string, unknown> = {};
     for (const key of Object.keys(v)) {
-      // defineProperty: an own "__proto__" key stays a key instead of setting the prototype.
-      Object.defineProperty(record, key, { value: copy((v as Record<string, unknown>)[key], `${pointer}/${escape(key)}`, ancestors, depth + 1), enumerable: true, writable: false, configurable: false });
+      const value = member((v as Record<string, unknown>)[key], key, ancestors, depth + 1);
+      // defineProperty only for an own "__proto__" key (so it stays a key instead of setting the
+      // prototype); plain assignment elsewhere is much cheaper, and the freeze below makes it read-only.
+      if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+      else record[key] = value;
     }
     out = Object.freeze(record);
   }
