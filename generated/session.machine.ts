@@ -168,6 +168,10 @@ export type SessionRuntimeRecoverCommittedInputInput = {
   readonly kind: "RecoverCommittedInput";
   readonly input: InputId;
 };
+export type SessionRuntimeOpenLoopRunInput = {
+  readonly kind: "OpenLoopRun";
+  readonly run: RunId;
+};
 export type SessionRuntimeDrainQueuedRunSignal = {
   readonly kind: "DrainQueuedRun";
   readonly run: RunId;
@@ -184,7 +188,7 @@ export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRu
   SessionRuntimeInterruptRunInput | SessionRuntimeStopRuntimeExecutorInput | SessionRuntimeRetireInput |
   SessionRuntimeResetInput | SessionRuntimeRecycleInput | SessionRuntimeRecoverInput | SessionRuntimeDestroyInput |
   SessionRuntimeSetSilentIntentsInput | SessionRuntimeRecoverInputInput | SessionRuntimeRecoverBindingInput |
-  SessionRuntimeRecoverRetiredInput | SessionRuntimeRecoverCommittedInputInput;
+  SessionRuntimeRecoverRetiredInput | SessionRuntimeRecoverCommittedInputInput | SessionRuntimeOpenLoopRunInput;
 export type SessionRuntimeSignal = SessionRuntimeDrainQueuedRunSignal | SessionRuntimeRuntimeExecutorExitedSignal;
 export type SessionRuntimeTrigger = SessionRuntimeInput | SessionRuntimeSignal;
 export type SessionRuntimeRuntimeBoundEffect = {
@@ -275,7 +279,7 @@ export type SessionRuntimeTriggerName = "RegisterSession" | "UnregisterSession" 
   "CoalesceInput" | "CancelInput" | "ArchiveInput" | "Ingest" | "PrepareRun" | "StageInput" | "MarkApplied" |
   "BoundaryCommitted" | "Commit" | "Fail" | "RollbackRun" | "CancelAfterBoundary" | "InterruptRun" | "StopRuntimeExecutor" |
   "Retire" | "Reset" | "Recycle" | "Recover" | "Destroy" | "SetSilentIntents" | "RecoverInput" | "RecoverBinding" |
-  "RecoverRetired" | "RecoverCommittedInput" | "DrainQueuedRun" | "RuntimeExecutorExited";
+  "RecoverRetired" | "RecoverCommittedInput" | "OpenLoopRun" | "DrainQueuedRun" | "RuntimeExecutorExited";
 export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" | "AcceptWhileRunning" |
   "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" |
   "DrainQueuedRun" | "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" |
@@ -284,7 +288,8 @@ export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregist
   "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" | "RetireStopped" |
   "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents" |
   "CommitBoundaryAgain" | "FailAfterBoundaryToIdle" | "FailAfterBoundaryToAttached" | "FailAfterBoundaryToRetired" |
-  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput";
+  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput" |
+  "LoopOpensRun" | "LoopDrainsQueuedRun";
 /** Every guard name: what a GuardRejected refusal names. */
 export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_fresh" | "generation_not_older" | "not_tracked" | "something_to_interrupt" |
   "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "is_queued" | "is_terminal" |
@@ -347,6 +352,7 @@ export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "
   RecoverBinding: "transient",
   RecoverRetired: "transient",
   RecoverCommittedInput: "transient",
+  OpenLoopRun: "transient",
   DrainQueuedRun: "transient",
   RuntimeExecutorExited: "persisted",
 });
@@ -383,7 +389,7 @@ const guard_is_terminal: Guard<SessionRuntimeState, SessionRuntimeArchiveInputIn
 };
 const guard_bound_to_runtime: Guard<SessionRuntimeState, SessionRuntimeIngestInput, SessionRuntimeGuardName> = { name: "bound_to_runtime", holds: (s, t) => (s.boundRuntime === t.runtime) };
 const guard_has_work: Guard<SessionRuntimeState, unknown, SessionRuntimeGuardName> = { name: "has_work", holds: (s) => (!(s.queue.length === 0) || !(s.steer.length === 0)) };
-const guard_fresh_run: Guard<SessionRuntimeState, SessionRuntimePrepareRunInput | SessionRuntimeDrainQueuedRunSignal, SessionRuntimeGuardName> = { name: "fresh_run", holds: (s, t) => (s.lastRun !== t.run) };
+const guard_fresh_run: Guard<SessionRuntimeState, SessionRuntimePrepareRunInput | SessionRuntimeDrainQueuedRunSignal | SessionRuntimeOpenLoopRunInput, SessionRuntimeGuardName> = { name: "fresh_run", holds: (s, t) => (s.lastRun !== t.run) };
 const guard_run_matches: Guard<SessionRuntimeState, SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput |
   SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput |
   SessionRuntimeCancelAfterBoundaryInput | SessionRuntimeInterruptRunInput, SessionRuntimeGuardName> = { name: "run_matches", holds: (s, t) => (s.currentRun === t.run) };
@@ -743,6 +749,22 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
     to: null,
     guards: [guard_not_tracked],
     fire: fireRecoverCommittedInput,
+  },
+  {
+    name: "LoopOpensRun",
+    on: "OpenLoopRun",
+    from: ["Attached"],
+    to: "Running",
+    guards: [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
+    fire: fireLoopOpensRun,
+  },
+  {
+    name: "LoopDrainsQueuedRun",
+    on: "OpenLoopRun",
+    from: ["Retired"],
+    to: "Running",
+    guards: [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
+    fire: fireLoopDrainsQueuedRun,
   },
 ];
 /** Applies one trigger to a state. Pure: the given state is never modified. */
@@ -2053,6 +2075,30 @@ function fireRecoverCommittedInput(s: SessionRuntimeState, t: SessionRuntimeReco
   return { ok: true, transition: "RecoverCommittedInput", state: next, effects: NO_EFFECTS };
 }
 
+function fireLoopOpensRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect> {
+  let f_currentRun: RunId | null = s.currentRun;
+  let f_runFrom: Phase | null = s.runFrom;
+  let f_lastRun: RunId | null = s.lastRun;
+  f_currentRun = t.run;
+  f_runFrom = s.phase;
+  f_lastRun = t.run;
+  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: f_currentRun, runFrom: f_runFrom, lastRun: f_lastRun };
+  const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
+  return { ok: true, transition: "LoopOpensRun", state: next, effects };
+}
+
+function fireLoopDrainsQueuedRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect> {
+  let f_currentRun: RunId | null = s.currentRun;
+  let f_runFrom: Phase | null = s.runFrom;
+  let f_lastRun: RunId | null = s.lastRun;
+  f_currentRun = t.run;
+  f_runFrom = s.phase;
+  f_lastRun = t.run;
+  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: f_currentRun, runFrom: f_runFrom, lastRun: f_lastRun };
+  const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
+  return { ok: true, transition: "LoopDrainsQueuedRun", state: next, effects };
+}
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: SessionRuntimeState, b: SessionRuntimeState): number {
   let bits = 0;
@@ -2454,6 +2500,7 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
     },
     { kind: "input", name: "RecoverRetired", fields: [] },
     { kind: "input", name: "RecoverCommittedInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] },
+    { kind: "input", name: "OpenLoopRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
     { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
     { kind: "signal", name: "RuntimeExecutorExited", fields: [] },
   ],

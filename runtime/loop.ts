@@ -1,7 +1,6 @@
-// The per-session loop (upstream `runtime_loop.rs`): when woken and the machine lets the session run
-// (Attached, or Retired with work to drain), select a batch, open the run (PrepareRun or
-// DrainQueuedRun), stage each contributor, call the executor outside the session mutex, then commit
-// or fail. A batch that failed in this pass blocks the pass: it waits for the next wake (no spin).
+// The per-session loop (upstream `runtime_loop.rs`): when woken, select a batch and ask the machine
+// to open the run (OpenLoopRun: it accepts Attached, or Retired with work to drain), stage each
+// contributor, call the executor outside the session mutex, then commit or fail. A batch that failed in this pass blocks the pass: it waits for the next wake (no spin).
 
 import { selectBatch } from "./batch.js";
 import type { Core } from "./core.js";
@@ -118,18 +117,16 @@ async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): 
     blocked.clear();
   }
   const s = entry.state;
-  if (s.phase !== "Attached" && s.phase !== "Retired") {
-    entry.pumping = false;
-    return null;
-  }
   const batch = selectBatch(s, entry.ledger, blocked);
   if (batch === null) {
     entry.pumping = false;
     core.afterQuiescence(entry);
     return null;
   }
+  // The machine says where a loop run may start (OpenLoopRun: Attached, or Retired draining its
+  // queue); anywhere else it refuses and the pass ends. Not persisted, so nothing is written on a refusal.
   const runId = entry.nextRunId();
-  const opening = transact(core, entry, s.phase === "Retired" ? { kind: "DrainQueuedRun", run: runId } : { kind: "PrepareRun", run: runId });
+  const opening = transact(core, entry, { kind: "OpenLoopRun", run: runId });
   const opened = opening instanceof Promise ? await opening : opening;
   if (!opened.ok) {
     entry.pumping = false;

@@ -17,6 +17,8 @@ export const UNREACHABLE: Readonly<Record<string, string>> = {
   RollbackToRetired: "as RollbackToIdle",
   DestroyBeforeRegistration:
     "a session is never observable in Initializing with a bound runtime: every public entry point registers first (Register), and recovery registers before replaying a stored phase",
+  DrainQueuedRun:
+    "the runtime loop drains a retired session's queue through its own trigger OpenLoopRun (LoopDrainsQueuedRun, same guards and updates); the DrainQueuedRun signal is left to the session machine's check",
   ExecutorExitedAgain:
     "RuntimeExecutorExited is only sent while a stop is pending, and a stop is never pending in Stopped (StopRuntimeExecutor has no transition from Stopped)",
 };

@@ -9,7 +9,7 @@
 // Written from spec/session.machine.json and runtime/README.md; it imports no runtime mechanics,
 // only the generated kernels, the policy function and types.
 
-import { TERMINAL_INPUT_PHASES } from "../../generated/session.machine.js";
+import { TERMINAL_INPUT_PHASES, transition } from "../../generated/session.machine.js";
 import {
   sessionRuntimeKernel,
   transition as kernelTransition,
@@ -307,19 +307,21 @@ export class SessionModel {
       this.rewake = false;
       this.blocked.clear();
     }
-    const s = this.state;
-    if (s.phase !== "Attached" && s.phase !== "Retired") {
-      this.pumping = false;
-      return;
-    }
     const batch = this.#selectBatch();
     if (batch === null) {
       this.pumping = false;
       this.afterQuiescence();
       return;
     }
+    // The machine refuses OpenLoopRun outside Attached and Retired: no phase list here either. The
+    // runtime spends a run number on a refused open; its id is never seen, so no epoch is named for it.
+    if (!transition(this.state, { kind: "OpenLoopRun", run: "probe" }).ok) {
+      this.runs += 1;
+      this.pumping = false;
+      return;
+    }
     const runId = this.nextRunId();
-    const opened = this.fire(s.phase === "Retired" ? { kind: "DrainQueuedRun", run: runId } : { kind: "PrepareRun", run: runId });
+    const opened = this.fire({ kind: "OpenLoopRun", run: runId });
     if (!opened.ok) {
       this.pumping = false;
       return;
