@@ -108,3 +108,11 @@ describe("parallel exploration gives the serial result", () => {
     expect(comparable(parallel)).toEqual(comparable(serial));
   });
 });
+
+describe("parallel exploration setup", () => {
+  it("a worker that cannot load the kernel fails the exploration with a message naming the module", async () => {
+    const { kernel } = await sourceOf(seeded, "DepthBug", "machine");
+    const moduleUrl = pathToFileURL(join(seeded.outDir, "missing.machine.ts")).href;
+    await expect(exploreMachineParallel(kernel as AnyKernel, { profile: "default" }, { workers: 2, source: { subject: "machine", moduleUrl, exportName: "depthBugKernel" } })).rejects.toThrow(/failed to start: .*missing\.machine\.ts/);
+  });
+});

@@ -53,6 +53,19 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
 
   const setup: WorkerSetup = { source: par.source, profile: sys.profile, symmetry: opts.symmetry, ...(opts.canonical ? { canonical: opts.canonical } : {}) };
   const workers = Array.from({ length: par.workers }, () => startWorker(setup));
+  // A worker that dies (between levels too) fails the exploration instead of leaving it waiting.
+  let failure: Error | null = null;
+  let failLevel: ((e: Error) => void) | null = null;
+  const fail = (e: Error): void => {
+    failure ??= e;
+    failLevel?.(failure);
+  };
+  for (const w of workers) {
+    w.on("error", fail);
+    w.on("exit", (code) => {
+      if (code !== 0) fail(new Error(`a parallel exploration worker exited with code ${code}`));
+    });
+  }
 
   const broken = new Uint8Array(sys.invariants.length);
   const witnessed = new Uint8Array(sys.witnesses.length);
@@ -146,6 +159,7 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
       }
     }
   } finally {
+    for (const w of workers) w.removeAllListeners("exit");
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
@@ -157,6 +171,11 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
     let next = 0;
     let merged = 0;
     await new Promise<void>((resolve, reject) => {
+      if (failure) {
+        reject(failure);
+        return;
+      }
+      failLevel = reject;
       const give = (w: Worker): void => {
         if (next >= starts.length || limitHit) return;
         const id = next++;
@@ -168,10 +187,8 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
         w.postMessage(msg, ks instanceof Float64Array ? [ks.buffer] : []);
       };
       const done = (): void => {
-        for (const w of workers) {
-          w.removeAllListeners("message");
-          w.removeAllListeners("error");
-        }
+        for (const w of workers) w.removeAllListeners("message");
+        failLevel = null;
         resolve();
       };
       for (const w of workers) {
@@ -200,7 +217,6 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
           }
           if (limitHit || merged === starts.length) done();
         });
-        w.on("error", (e) => reject(e));
         // Two chunks in flight per worker: it never waits for the coordinator between chunks.
         give(w);
         give(w);
@@ -255,13 +271,16 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
 
 function readyOf(w: Worker): Promise<void> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number): void => reject(new Error(`a parallel exploration worker exited with code ${code} before it was ready`));
     const onMessage = (m: FromWorker): void => {
       w.off("message", onMessage);
       w.off("error", reject);
+      w.off("exit", onExit);
       if (m.type === "ready") resolve();
       else reject(new Error(`parallel exploration worker failed to start: ${m.type === "error" ? m.message : m.type}`));
     };
     w.on("message", onMessage);
     w.on("error", reject);
+    w.on("exit", onExit);
   });
 }
