@@ -125,11 +125,16 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     }
     const s = codec.decode(store.keyAt(i));
     const expand = maxDepth === null || depth < maxDepth;
+    const from = sys.choicesFrom(s);
     const to = sys.choicesTo(s);
+    const only = sys.choicesIn?.(s) ?? null;
+    const count = only ? only.length : to - from;
+    let lastTried = from - 1;
     let enabled = false;
-    for (let c = sys.choicesFrom(s); c < to && !stopped; c++) {
+    for (let j = 0; j < count && !stopped; j++) {
+      const c = only ? (only[j] as number) : from + j;
+      lastTried = c;
       const r = sys.step(s, c);
-      stepsTried++;
       if (!r.ok) {
         if (r.code === "AmbiguousTransition") {
           enabled = true;
@@ -173,6 +178,8 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         onNew(idx, r.state, depth + 1);
       }
     }
+    // Choices left out by choicesIn count as tried, as if each had been refused.
+    stepsTried += stopped || limitHit ? lastTried - from + 1 : to - from;
     if (!enabled && !stopped && !sys.isTerminal(s) && !sys.deadlockAllowed(s)) {
       const where = sys.whereStuck(s);
       report("deadlock", where, deadlockMessage(where), i, null, -1);

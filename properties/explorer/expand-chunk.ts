@@ -86,8 +86,11 @@ export function chunkExpander<S>(sys: System<S>, keys: Keying<S>): ChunkExpander
       const to = sys.choicesTo(s);
       from[local] = f;
       tried[local] = Math.max(0, to - f);
+      const only = sys.choicesIn?.(s) ?? null;
+      const count = only ? only.length : to - f;
       let enabled = false;
-      for (let c = f; c < to; c++) {
+      for (let j = 0; j < count; j++) {
+        const c = only ? (only[j] as number) : f + j;
         const r = sys.step(s, c);
         if (!r.ok) {
           if (r.code === "AmbiguousTransition") {
