@@ -87,7 +87,11 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
   let lastTick = t0;
 
   const whenOf = (f: WorkerFinding): When => {
-    if (f.kind === "invariant") return f.at === 0 ? [-1, -1, 2 + f.order] : [store.parentOf(f.at), store.choiceOf(f.at), 2 + f.order];
+    if (f.kind === "invariant") {
+      const parent = store.parentOf(f.at);
+      // Initial states (no parent) are checked first, in index order.
+      return parent < 0 ? [-1, f.at, 2 + f.order] : [parent, store.choiceOf(f.at), 2 + f.order];
+    }
     if (f.choice < 0) return [f.at, Infinity, 0];
     return [f.at, f.choice, f.tag === "state-range" ? 1 : 0];
   };
@@ -145,7 +149,8 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
   try {
     await Promise.all(workers.map((w) => readyOf(w)));
     let levelStart = 0;
-    let levelEnd = 1;
+    // Level 0: the initial states.
+    let levelEnd = store.size;
     while (levelStart < levelEnd && !limitHit) {
       currentEnd = levelEnd;
       const expand = maxDepth === null || depth < maxDepth;
