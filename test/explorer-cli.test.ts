@@ -62,6 +62,18 @@ describe("meerkat check", () => {
     expect(r.stderr).toContain("ci, deep");
   });
 
+  it("--workers 2 gives the same results as one worker; --workers 0 is a usage error", () => {
+    const run = (...extra: string[]) => meerkat("check", "--all", "--profile", "ci", "--json", "--spec", specDir, "--out", outDir, "--trace-dir", join(work, "traces"), ...extra);
+    const serial = run();
+    const parallel = run("--workers", "2");
+    expect(parallel.code, parallel.stderr).toBe(0);
+    const counts = (r: { stdout: string }) => (JSON.parse(r.stdout) as Record<string, unknown>[]).map((x) => [x["machine"], x["distinctStates"], x["verdict"], x["witnesses"]]);
+    expect(counts(parallel)).toEqual(counts(serial));
+    const bad = run("--workers", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--workers expects a positive integer, got "0"');
+  });
+
   it("exits 2 without spec files or --all", () => {
     expect(meerkat("check", "--spec", specDir, "--out", outDir).code).toBe(2);
   });
