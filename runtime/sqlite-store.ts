@@ -18,7 +18,9 @@ import type { InputTerminalOutcome } from "./ledger.js";
 import type { AdmissionClass, ApplyMode, ConsumePoint, DrainPolicy, PolicyDecision, QueueMode, RoutingDisposition, WakeMode } from "./policy.js";
 import type { BoundaryReceipt, PersistedPhase, RuntimeStore, StoredBinding, StoredInputRow } from "./store.js";
 import {
+  isCorruptionCode,
   StoreClosedError,
+  StoreCorruptedError,
   StoreCorruptRowError,
   StoreNotADatabaseError,
   StoreOpenFailedError,
@@ -194,6 +196,8 @@ export class SqliteStore implements RuntimeStore {
   #scheduled = false;
   #committed = 0;
   #closed = false;
+  /** Set once SQLite reports the file damaged: the latch that refuses every later call. */
+  #corrupted: { readonly sqliteCode: string; readonly during: string; readonly cause: unknown } | null = null;
 
   /** Opens (or creates) the store file; see SqliteStoreOptions. Throws a StoreError subclass. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -242,8 +246,9 @@ export class SqliteStore implements RuntimeStore {
             succeeded++;
           } catch (error) {
             // SQLite may abort the whole transaction on some errors (SQLITE_FULL, IOERR, BUSY):
-            // then no write of the group survives and all of them must fail.
-            if (!db.inTransaction) throw error;
+            // then no write of the group survives and all of them must fail. A damaged file
+            // fails them all too: the others' pages may be damaged alike.
+            if (!db.inTransaction || corruptionCodeOf(error) !== null) throw error;
             outcomes.push({ ok: false, error });
           }
         }
@@ -260,6 +265,24 @@ export class SqliteStore implements RuntimeStore {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Null while the file is sound; once SQLite reported it damaged, the error every call now gets. */
+  get corruption(): StoreCorruptedError | null {
+    return this.#corrupted === null ? null : this.#corruptedError("corruption");
+  }
+
+  #corruptedError(op: string): StoreCorruptedError {
+    const c = this.#corrupted!;
+    return new StoreCorruptedError(this.path, c.sqliteCode, c.during, op, c.cause);
+  }
+
+  /** Latches on the first damaged-file error; returns the typed error for `op`, or null if `error` is not one. */
+  #latchCorruption(op: string, error: unknown): StoreCorruptedError | null {
+    const code = corruptionCodeOf(error);
+    if (code === null) return null;
+    this.#corrupted ??= { sqliteCode: code, during: op, cause: error };
+    return this.#corruptedError(op);
   }
 
   // ── writes ──────────────────────────────────────────────────────────────────────────────────
@@ -353,6 +376,7 @@ export class SqliteStore implements RuntimeStore {
     let run: () => unknown;
     try {
       if (this.#closed) throw new StoreClosedError(this.path, op);
+      if (this.#corrupted !== null) throw this.#corruptedError(op);
       run = prepare();
     } catch (e) {
       const error = writeError(this.path, op, e);
@@ -389,6 +413,11 @@ export class SqliteStore implements RuntimeStore {
 
   /** One immediate transaction over `jobs`; settles each job after COMMIT (or the rollback). */
   #commit(jobs: readonly Job[]): void {
+    if (this.#corrupted !== null) {
+      // Queued before the latch closed: refused, the damaged file is not touched again.
+      for (const job of jobs) job.reject(this.#corruptedError(job.op));
+      return;
+    }
     const outcomes: Outcome[] = [];
     const n = this.#committed + 1;
     try {
@@ -396,6 +425,11 @@ export class SqliteStore implements RuntimeStore {
     } catch (error) {
       if (error === NOTHING_TO_COMMIT) {
         for (let i = 0; i < jobs.length; i++) settle(jobs[i]!, outcomes[i]!, this.path);
+        return;
+      }
+      const first = jobs[0]?.op ?? "commit";
+      if (this.#latchCorruption(first, error) !== null) {
+        for (const job of jobs) job.reject(this.#corruptedError(job.op));
         return;
       }
       for (const job of jobs) job.reject(writeError(this.path, job.op, error));
@@ -458,9 +492,13 @@ export class SqliteStore implements RuntimeStore {
   #read<T>(op: string, fn: () => T): T {
     if (this.#closed) throw new StoreClosedError(this.path, op);
     if (this.#queue.length > 0) this.#flush();
+    // A damaged file is not read either: what it returns cannot be trusted.
+    if (this.#corrupted !== null) throw this.#corruptedError(op);
     try {
       return fn();
     } catch (e) {
+      const corrupted = this.#latchCorruption(op, e);
+      if (corrupted !== null) throw corrupted;
       if (e instanceof Database.SqliteError) throw new StoreReadFailedError(this.path, e.code, op, e);
       throw e;
     }
@@ -473,6 +511,11 @@ export class SqliteStore implements RuntimeStore {
     this.#closed = true;
     this.#db.close();
   }
+}
+
+/** SQLite's damaged-file code of `error`, or null. */
+function corruptionCodeOf(error: unknown): string | null {
+  return error instanceof Database.SqliteError && isCorruptionCode(error.code) ? error.code : null;
 }
 
 function settle(job: Job, outcome: Outcome, path: string): void {
