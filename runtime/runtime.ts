@@ -512,7 +512,7 @@ export class ControlPlane {
             const r = await admit(this.#core, entry, input, "plain", (refusal) => refusalError(entry, "detachedWake", refusal));
             return r.outcome === "Accepted";
           }),
-      }, entry.recoveredOps);
+      }, entry.recoveredOps, this.#core.limits.ops);
       this.#ops.set(entry.id, ops);
     }
     return ops;
