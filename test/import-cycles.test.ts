@@ -1,6 +1,8 @@
 // Issue #11 item 6: no import cycle inside runtime/ (its subfolders included) or
-// properties/conformance/, type-only imports and re-exports included.
+// properties/conformance/, type-only imports and re-exports included; the test doubles live in
+// testing/, outside runtime/.
 
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cycles, importGraph } from "./helpers/import-graph.js";
@@ -16,6 +18,13 @@ describe("import cycles", () => {
       expect(cycles(graph).map((c) => c.join(" -> "))).toEqual([]);
     });
   }
+
+  it("runtime/ ships no test double: nothing in it imports testing/", () => {
+    const offenders = [...importGraph(join(REPO, "runtime")).keys()].filter((file) => /from\s+["'](\.\.\/)+testing\//.test(readFileSync(join(REPO, "runtime", file), "utf8")));
+    expect(offenders).toEqual([]);
+    expect(existsSync(join(REPO, "runtime", "testing.ts"))).toBe(false);
+    expect(existsSync(join(REPO, "testing", "index.ts"))).toBe(true);
+  });
 
   it("finds a cycle made of type-only imports and re-exports", () => {
     const graph = new Map<string, string[]>([

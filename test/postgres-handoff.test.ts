@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createRuntime } from "../runtime/index.js";
 import { FencedOutError, PostgresStore } from "../runtime/postgres/index.js";
 import { Worker } from "../runtime/postgres/worker.js";
-import { inputs } from "../runtime/testing.js";
+import { inputs } from "../testing/index.js";
 import type { StoredInputRow } from "../runtime/store.js";
 import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
 

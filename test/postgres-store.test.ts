@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { FencedOutError, PgConfigInvalidError, PgForeignSchemaError, PgLeaseHeldError, PgSchemaTooNewError, PgUnavailableError, PostgresStore } from "../runtime/postgres/index.js";
-import { inputs } from "../runtime/testing.js";
+import { inputs } from "../testing/index.js";
 import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
 import type { StoredInputRow } from "../runtime/store.js";
 

@@ -20,7 +20,7 @@ import {
   type RuntimeEvent,
   type RuntimeStore,
 } from "../runtime/index.js";
-import { FaultyStore, flush, inputs, ScriptedExecutor, type StoreWrite } from "../runtime/testing.js";
+import { FaultyStore, flush, inputs, ScriptedExecutor, type StoreWrite } from "../testing/index.js";
 import { tempDir } from "./helpers/paths.js";
 
 function faultyRuntime(inner: RuntimeStore = new MemoryStore()) {

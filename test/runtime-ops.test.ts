@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { createRuntime, DEFAULT_OPS_LIMITS, InvalidArgumentError, OPS_LIMIT_MAX, OpNotFoundError, OpRefusedError, SessionDestroyedError, type OpsLimits, type RuntimeEvent } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 async function setup(ops?: Partial<OpsLimits>) {

@@ -3,14 +3,14 @@
 // state, or halts the session with every waiter settled, and that nothing acknowledged is lost.
 //
 // One sequence runs once without faults (counting its store writes, W), then W more times, the k-th
-// run failing write k (runtime/testing.ts FaultyStore over a MemoryStore). The reference model only
+// run failing write k (testing/index.ts FaultyStore over a MemoryStore). The reference model only
 // supplies the steps' concrete arguments (fences, run ids): once a write fails, the runtime is meant
 // to diverge from the fault-free model, so the checks below are the fault contract, not a diff.
 
 import fc from "fast-check";
 import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import { MemoryStore, type ControlPlane, type RuntimeEvent } from "../../runtime/index.js";
-import { FaultyStore } from "../../runtime/testing.js";
+import { FaultyStore } from "../../testing/index.js";
 import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
 import { HangError, withDeadline } from "./deadline.js";
 import { ReferenceModel } from "./model.js";

@@ -19,7 +19,7 @@ import {
   type SessionBindings,
   type StoredInputRow,
 } from "../../runtime/index.js";
-import { deferred } from "../../runtime/testing.js";
+import { deferred } from "../../testing/index.js";
 import { ConformanceExecutor, ExecutorFailure } from "./executor.js";
 import type { HandleState, HookCounters } from "./handles.js";
 import { conformanceLimits } from "./limits.js";
