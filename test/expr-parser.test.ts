@@ -49,6 +49,8 @@ describe("expression parser", () => {
     ["!a && b", "((!a) && b)"],
     ["a + 1 < b - 2", "((a + 1) < (b - 2))"],
     ["a - b - c", "((a - b) - c)"],
+    ["a + b * c % d", "(a + ((b * c) % d))"],
+    ["-a * b / 2 < 3", "((((-a) * b) / 2) < 3)"],
     ["phase != Unlocked || lastCoin != none", "((phase != Unlocked) || (lastCoin != none))"],
     ["m.get(k).value + 1 <= 3", "((m.get(k).value + 1) <= 3)"],
     ["if x.isSome then x.value else 0", "(if x.isSome then x.value else 0)"],

@@ -115,6 +115,9 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
         const eq = `${h.use("valueEquals")}(${c(e.l)}, ${c(e.r)})`;
         return e.op === "==" ? eq : `!${eq}`;
       }
+      // Division rounds down and the remainder is never negative (the checker proved the divisor >= 1).
+      if (e.op === "/") return `Math.floor(${c(e.l)} / ${c(e.r)})`;
+      if (e.op === "%" && (e.l.range?.[0] ?? -Infinity) < 0) return `${h.use("floorMod")}(${c(e.l)}, ${c(e.r)})`;
       const op = e.op === "==" ? "===" : e.op === "!=" ? "!==" : e.op;
       return `(${c(e.l)} ${op} ${c(e.r)})`;
     }

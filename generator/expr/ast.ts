@@ -3,7 +3,7 @@
 
 export type Span = readonly [start: number, end: number];
 
-export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-";
+export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
 
 export type Expr =
   | { readonly k: "int"; readonly span: Span; readonly value: number }

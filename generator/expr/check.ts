@@ -96,6 +96,18 @@ function withFact(facts: Facts, key: string | undefined, fact: { some?: true; ra
   return next;
 }
 
+/**
+ * What `x != c` says about `x` when `c` is a single value: an end of `x`'s interval equal to `c`
+ * is cut off (`p != 5` with `p` in 0..5 leaves 0..4). A value inside the interval cuts nothing,
+ * since intervals have no holes.
+ */
+function excludeEnd(x: Range, c: Range): { range?: Range } {
+  if (c[0] !== c[1]) return {};
+  if (x[1] === c[0]) return { range: [-Infinity, c[0] - 1] };
+  if (x[0] === c[0]) return { range: [c[0] + 1, Infinity] };
+  return {};
+}
+
 function intersect(a: Range, b: Range): Range {
   return [Math.max(a[0], b[0]), Math.min(a[1], b[1])];
 }
@@ -137,6 +149,7 @@ export function assume(cond: TExpr, positive: boolean, facts: Facts): Facts {
         if (eq && l.range && r.range) {
           return withFact(withFact(facts, keyOf(l), { range: r.range }), keyOf(r), { range: l.range });
         }
+        if (!eq && l.range && r.range) return withFact(withFact(facts, keyOf(l), excludeEnd(l.range, r.range)), keyOf(r), excludeEnd(r.range, l.range));
         return facts;
       }
       if ((op === "<" || op === "<=" || op === ">" || op === ">=") && l.range && r.range) {
@@ -322,7 +335,7 @@ class Walk {
         }
         const want = expected && (expected.kind === "set" || expected.kind === "seq") ? expected.of : undefined;
         const first = this.expr(e.items[0] as Expr, want, facts);
-        const elem = want ?? first.t;
+        const elem = want ?? literalElementType(first, e.items, (it) => this.expr(it, undefined, facts));
         if (!isScalar(elem)) this.fail("type-mismatch", `collection elements must be bool, int, enum or id values, not ${describeType(elem)}`, e.span);
         const items = e.items.map((it, i) => {
           const te = i === 0 ? first : this.expr(it, elem, facts);
@@ -508,6 +521,21 @@ class Walk {
       const range: Range = op === "+" ? [a[0] + b[0], a[1] + b[1]] : [a[0] - b[1], a[1] - b[0]];
       return { k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT, range };
     }
+    if (op === "*" || op === "/" || op === "%") {
+      const l = this.int(e.l, facts);
+      const r = this.int(e.r, facts);
+      const a = l.range ?? INF;
+      const b = r.range ?? INF;
+      if (op !== "*" && b[0] < 1) {
+        this.fail(
+          "division-by-zero",
+          `the divisor may be ${showRange(b)}; "${op}" needs a divisor proven to be at least 1`,
+          e.r.span,
+          "guard it (for example `d > 0`), or divide by a constant",
+        );
+      }
+      return { k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT, range: arithmeticRange(op, a, b) };
+    }
     // Comparisons: type one side, then the other in its context.
     let l: TExpr;
     let r: TExpr;
@@ -620,6 +648,37 @@ export function assignedFields(stmts: readonly TStmt[]): Set<string> {
   };
   walk(stmts);
   return out;
+}
+
+/**
+ * The interval of `a * b`, `a / b` or `a % b` (b >= 1 for the last two). Division rounds down and
+ * the remainder is never negative (TLA+'s `\\div` and `%`), so `-7 / 2 == -4` and `-7 % 2 == 1`.
+ */
+export function arithmeticRange(op: "*" | "/" | "%", a: Range, b: Range): Range {
+  if (op === "%") {
+    // 0 <= a % b < b, and a % b == a when 0 <= a < b.
+    if (a[0] >= 0 && a[1] < b[0]) return a;
+    return [0, Math.min(b[1] - 1, a[0] >= 0 ? a[1] : Infinity)];
+  }
+  const f = op === "*" ? (x: number, y: number) => (x === 0 || y === 0 ? 0 : x * y) : (x: number, y: number) => Math.floor(x / y);
+  const corners = [f(a[0], b[0]), f(a[0], b[1]), f(a[1], b[0]), f(a[1], b[1])].map((v) => (Number.isNaN(v) ? 0 : v));
+  return [Math.min(...corners), Math.max(...corners)];
+}
+
+/**
+ * The element type of a collection literal with no expected type: the first item's, except that
+ * int items give an int type spanning exactly their values, so `for f in {1, 2, 3}` binds `f` to
+ * 1..3 rather than to an unbounded int.
+ */
+function literalElementType(first: TExpr, items: readonly Expr[], typeOf: (e: Expr) => TExpr): TypeDesc {
+  if (first.t.kind !== "int") return first.t;
+  let range: Range = first.range ?? INF;
+  for (const it of items.slice(1)) {
+    const te = typeOf(it);
+    if (te.t.kind !== "int") return first.t;
+    range = hull(range, te.range ?? INF);
+  }
+  return first.t.name === "int" ? { kind: "int", name: "int", min: range[0], max: range[1] } : first.t;
 }
 
 function intRange(t: TypeDesc): Range | undefined {

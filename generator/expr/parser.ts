@@ -2,7 +2,7 @@
 //   expr  := "if" expr "then" expr "else" expr | ("all" | "any") NAME "in" expr ":" expr | or
 //   or    := and ("||" and)*          and := cmp ("&&" cmp)*
 //   cmp   := add (("==" | "!=" | "<" | "<=" | ">" | ">=") add)?
-//   add   := unary (("+" | "-") unary)*
+//   add   := mul (("+" | "-") mul)*      mul := unary (("*" | "/" | "%") unary)*
 //   unary := ("!" | "-") unary | post
 //   post  := prim ("." NAME ("(" args ")")?)*
 //   prim  := INT | "true" | "false" | "none" | NAME ("(" args ")")? | "(" expr ")" | "[" args "]" | "{" args "}"
@@ -135,8 +135,19 @@ class Parser {
   }
 
   #add(): Expr {
-    let l = this.#unary();
+    let l = this.#mul();
     while (this.#is("+") || this.#is("-")) {
+      const op = this.#t.text as BinaryOp;
+      this.#i++;
+      const r = this.#mul();
+      l = { k: "binary", span: [l.span[0], r.span[1]], op, l, r };
+    }
+    return l;
+  }
+
+  #mul(): Expr {
+    let l = this.#unary();
+    while (this.#is("*") || this.#is("/") || this.#is("%")) {
       const op = this.#t.text as BinaryOp;
       this.#i++;
       const r = this.#unary();

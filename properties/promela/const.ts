@@ -61,6 +61,12 @@ export function evalConst(e: TExpr, profile: ProfileDesc): ConstVal {
           return s(l + r);
         case "-":
           return s(l - r);
+        case "*":
+          return s(l * r);
+        case "/":
+          return s(Math.floor(l / r));
+        case "%":
+          return s(((l % r) + r) % r);
         case "<":
           return b(l < r);
         case "<=":

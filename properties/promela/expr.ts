@@ -108,6 +108,12 @@ export function compileExpr(e: TExpr, scope: ExprScope): View {
           return scalar(eqView(c(e.l), c(e.r)));
         case "!=":
           return scalar(not(eqView(c(e.l), c(e.r))));
+        case "/":
+        case "%":
+          // Promela's / and % truncate toward zero; the spec's round down. They agree when the
+          // dividend cannot be negative (the divisor is proven >= 1).
+          if ((e.l.range?.[0] ?? -Infinity) < 0) throw new PromelaUnsupportedError(`"${e.op}" with a dividend that may be negative (its range is ${e.l.range ? `${e.l.range[0]}..${e.l.range[1]}` : "unbounded"})`);
+          return scalar(`(${s(e.l)} ${e.op} ${s(e.r)})`);
         default:
           return scalar(`(${s(e.l)} ${e.op} ${s(e.r)})`);
       }
