@@ -112,7 +112,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (t) fieldTypes.set(name, t);
     else r.declaredBroken.add(name);
   }
-  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums };
+  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums, types: named };
   const constChecker = new Checker(constScope);
   const fields: FieldModel[] = [];
   for (const [name, f] of fieldJson) {
@@ -218,7 +218,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   };
 
   // Transitions.
-  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
+  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums, types: named });
   const transitions: TransitionModel[] = [];
   const loops: OrderDependentLoop[] = [];
   const transitionNames = new Set<string>();

@@ -37,6 +37,7 @@ describe("contract docs", () => {
         "examples/hour-clock.md",
         "examples/turnstile-audit.composition.md",
         "examples/turnstile.md",
+        "examples/two-phase.md",
         "meerkat-mob-seam.composition.md",
         "lease.md",
         "mob.md",

@@ -33,6 +33,7 @@ const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[]
   ["HourClock", "ci"],
   ["TurnstileAudit", "ci"],
   ["Turnstile", "ci"],
+  ["TwoPhase", "ci"],
 ];
 
 describe("meerkat check", () => {

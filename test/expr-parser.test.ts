@@ -30,6 +30,8 @@ function show(e: Expr): string {
       return `[${e.items.map(show).join(", ")}]`;
     case "setlit":
       return `{${e.items.map(show).join(", ")}}`;
+    case "maplit":
+      return `{${e.entries.map((x) => `${show(x.key)}: ${show(x.value)}`).join(", ")}}`;
   }
 }
 
@@ -57,6 +59,8 @@ describe("expression parser", () => {
     ["all i in s: q.contains(i) && ready", "(all i in s: (q.contains(i) && ready))"],
     ["any i in m: -i < 0", "(any i in m: ((-i) < 0))"],
     ["{a, b} == s", "({a, b} == s)"],
+    ["{a: 1, b: x + 1} == m", "({a: 1, b: (x + 1)} == m)"],
+    ["{all x in s: x: 1}", "{(all x in s: x): 1}"],
     ["[] == q", "([] == q)"],
     ["some(x) == Color.Red", "(some(x) == Color.Red)"],
   ])("parses %s", (src, expected) => {

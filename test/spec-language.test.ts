@@ -71,3 +71,94 @@ describe("*, / and % on bounded ints", () => {
     expect(seen.slice(20)).toEqual([0, 3, 30, 0]);
   });
 });
+
+describe("map and set literals", () => {
+  const withFields = (fields: Record<string, { type: string; init: string }>, t: Parameters<typeof withTransition>[0] = {}) => {
+    const m = withTransition(t);
+    m.state.fields = { ...m.state.fields, ...fields };
+    return m;
+  };
+
+  it("accepts map literals as initial values and in expressions", () => {
+    expect(check(withFields({ byColor: { type: "Map<Color, Small>", init: "{Red: 0, Green: 3}" } })).diagnostics).toEqual([]);
+    expect(check(withFields({ byColor: { type: "Map<Color, Small>", init: "{}" } }, { updates: ["byColor = {Red: n, Green: 1}"] })).diagnostics).toEqual([]);
+    expect(check(withTransition({ guards: { g: "tries == {id: 1}" } })).diagnostics).toEqual([]);
+  });
+
+  it("refuses duplicate keys, values out of range and mistyped entries", () => {
+    expect(codes(withFields({ byColor: { type: "Map<Color, Small>", init: "{Red: 0, Red: 1}" } }))).toEqual(["duplicate-name"]);
+    expect(codes(withFields({ byColor: { type: "Map<Color, Small>", init: "{Red: 4}" } }))).toEqual(["int-overflow"]);
+    expect(codes(withFields({ byColor: { type: "Map<Color, Small>", init: "{Red: true}" } }))).toEqual(["type-mismatch"]);
+  });
+
+  it("generates a Map with every entry", async () => {
+    const { twoPhaseKernel } = await import("../generated/examples/two-phase.machine.js");
+    const s = twoPhaseKernel.initialState();
+    expect([...s.rmState]).toEqual([
+      ["R1", "Working"],
+      ["R2", "Working"],
+      ["R3", "Working"],
+    ]);
+  });
+});
+
+describe("a finite type read as the Set of its values", () => {
+  it("quantifies over and compares with every value of an enum, int or Phase type", () => {
+    for (const g of ["all c in Color: c == Red || c == Green", "any k in Small: k == n", "{Red, Green} == Color", "any p in Phase: p == phase"]) {
+      expect(check(withTransition({ guards: { g } })).diagnostics, g).toEqual([]);
+    }
+  });
+
+  it("refuses id types, whose values are not fixed", () => {
+    expect(codes(withTransition({ guards: { g: "ids == Id" } }))).toEqual(["type-mismatch"]);
+  });
+
+  it("makes TwoPhase commit only once every manager is prepared", async () => {
+    const { twoPhaseKernel } = await import("../generated/examples/two-phase.machine.js");
+    let s = twoPhaseKernel.initialState();
+    const step = (trigger: Parameters<typeof twoPhaseKernel.transition>[1]) => {
+      const r = twoPhaseKernel.transition(s, trigger);
+      if (r.ok) s = r.state;
+      return r.ok;
+    };
+    for (const rm of ["R1", "R2"] as const) {
+      expect(step({ kind: "RMPrepare", rm })).toBe(true);
+      expect(step({ kind: "TMRcvPrepared", rm })).toBe(true);
+    }
+    expect(step({ kind: "TMCommit" })).toBe(false);
+    expect(step({ kind: "RMPrepare", rm: "R3" }) && step({ kind: "TMRcvPrepared", rm: "R3" })).toBe(true);
+    expect(step({ kind: "TMCommit" })).toBe(true);
+    expect(s.phase).toBe("Done");
+  });
+});
+
+describe("set algebra and updates of sets inside maps", () => {
+  const withGroups = (t: Parameters<typeof withTransition>[0]) => {
+    const m = withTransition(t);
+    m.state.fields = { ...m.state.fields, groups: { type: "Map<Color, Set<Id>>", init: "{}" } };
+    return m;
+  };
+
+  it("types union, minus, intersect and subsetOf", () => {
+    expect(check(update("ids = ids.union({id}).minus({id}).intersect(tries.keys)")).diagnostics).toEqual([]);
+    expect(check(withTransition({ guards: { g: "{id}.subsetOf(ids)" } })).diagnostics).toEqual([]);
+    expect(codes(withTransition({ guards: { g: "ids.union(Color) == ids" } }))).toEqual(["type-mismatch"]);
+  });
+
+  it("updates the Set stored at a key in place", () => {
+    expect(check(withGroups({ updates: ["groups[color].add(id)", "groups[Red].remove(id)", "groups[Green].clear()"] })).diagnostics).toEqual([]);
+    expect(codes(withGroups({ updates: ["groups[color].push(id)"] }))).toEqual(["bad-update"]);
+    expect(codes(withGroups({ updates: ["tries[id].add(id)"] }))).toEqual(["bad-update"]);
+  });
+
+  it("computes them in generated code", async () => {
+    const { setUnion, setMinus, setIntersect, subsetOf } = await import("../kernel/values.js");
+    const a = new Set([1, 2]);
+    const b = new Set([2, 3]);
+    expect([...setUnion(a, b)].sort()).toEqual([1, 2, 3]);
+    expect([...setMinus(a, b)]).toEqual([1]);
+    expect([...setIntersect(a, b)]).toEqual([2]);
+    expect([subsetOf(new Set([2]), a), subsetOf(a, b)]).toEqual([true, false]);
+    expect([...a]).toEqual([1, 2]);
+  });
+});

@@ -160,6 +160,14 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
           return `${h.use("headOf")}(${c(a)})`;
         case "last":
           return `${h.use("lastOf")}(${c(a)})`;
+        case "union":
+          return `${h.use("setUnion")}(${c(a)}, ${c(b as TExpr)})`;
+        case "minus":
+          return `${h.use("setMinus")}(${c(a)}, ${c(b as TExpr)})`;
+        case "intersect":
+          return `${h.use("setIntersect")}(${c(a)}, ${c(b as TExpr)})`;
+        case "subsetOf":
+          return `${h.use("subsetOf")}(${c(a)}, ${c(b as TExpr)})`;
       }
       break;
     }
@@ -169,6 +177,11 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
       return e.items.length === 0 ? `([] as ${mutableTypeCode(e.t)})` : `[${e.items.map(c).join(", ")}]`;
     case "emptymap":
       return `new Map<${typeCode((e.t as { key: TypeDesc }).key)}, ${typeCode((e.t as { value: TypeDesc }).value)}>()`;
+    case "maplit": {
+      const pairs: string[] = [];
+      for (let i = 0; i < e.items.length; i += 2) pairs.push(`[${c(e.items[i] as TExpr)}, ${c(e.items[i + 1] as TExpr)}]`);
+      return `new Map<${typeCode((e.t as { key: TypeDesc }).key)}, ${typeCode((e.t as { value: TypeDesc }).value)}>([${pairs.join(", ")}])`;
+    }
   }
   throw new Error(`unreachable expression kind`);
 }
@@ -282,6 +295,7 @@ function substituteLookups(x: TExpr, field: string, v: string, local: string, pr
       return { ...x, args: x.args.map(sub) };
     case "setlit":
     case "seqlit":
+    case "maplit":
       return { ...x, items: x.items.map(sub) };
     default:
       return x;
@@ -303,6 +317,7 @@ function children(x: TExpr): readonly TExpr[] {
       return x.args;
     case "setlit":
     case "seqlit":
+    case "maplit":
       return x.items;
     default:
       return [];
@@ -387,6 +402,7 @@ function freeRefs(e: TExpr, bound: ReadonlySet<string>, out: Map<string, FreeRef
       return all(e.args);
     case "setlit":
     case "seqlit":
+    case "maplit":
       return all(e.items);
   }
 }
@@ -421,6 +437,7 @@ export function fieldsRead(e: TExpr, out: string[] = [], collections = false): s
         return x.args.forEach(walk);
       case "setlit":
       case "seqlit":
+      case "maplit":
         return x.items.forEach(walk);
       default:
         return;

@@ -37,7 +37,12 @@ export interface Scope {
   readonly instances: ReadonlyMap<string, InstanceScope>;
   /** Enum types by name, for qualified values such as `Color.Red`. */
   readonly enums: ReadonlyMap<string, TypeDesc & { kind: "enum" }>;
+  /** Named types: a finite one (enum, int, Phase) read as a value is the Set of all its values. */
+  readonly types?: ReadonlyMap<string, TypeDesc>;
 }
+
+/** A type named as a value holds at most this many values (`all x in T: ...` unrolls over them). */
+export const MAX_TYPE_AS_SET = 1024;
 
 /** What is known at a program point, keyed by a canonical rendering of an expression. */
 export type Facts = ReadonlyMap<string, { readonly some?: true; readonly range?: Range }>;
@@ -345,6 +350,60 @@ class Walk {
         const t: TypeDesc = kind === "set" ? { kind: "set", of: elem } : { kind: "seq", of: elem };
         return { k: e.k, items, t };
       }
+      case "maplit":
+        return this.mapLiteral(e, expected, facts);
+    }
+  }
+
+  mapLiteral(e: Expr & { k: "maplit" }, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    const want = expected?.kind === "map" ? expected : undefined;
+    const first = e.entries[0] as { key: Expr; value: Expr };
+    const k0 = this.expr(first.key, want?.key, facts);
+    const v0 = this.expr(first.value, want?.value, facts);
+    const keyType = want?.key ?? literalElementType(k0, e.entries.map((x) => x.key), (it) => this.expr(it, undefined, facts));
+    const valueType = want?.value ?? (v0.t.kind === "int" ? INT : v0.t);
+    if (!isScalar(keyType)) this.fail("type-mismatch", `map keys must be bool, int, enum or id values, not ${describeType(keyType)}`, first.key.span);
+    if (valueType.kind === "option") this.fail("type-mismatch", "map values cannot be Option (a missing key already means none)", first.value.span);
+    const items: TExpr[] = [];
+    const seen = new Set<string>();
+    e.entries.forEach((x, i) => {
+      const k = i === 0 ? k0 : this.expr(x.key, keyType, facts);
+      this.expectType(k, keyType, x.key.span, "this key");
+      if (k.k === "lit") {
+        const id = JSON.stringify(k.v);
+        if (seen.has(id)) this.fail("duplicate-name", `the map literal gives key ${String(k.v)} twice`, x.key.span);
+        seen.add(id);
+      }
+      const v = i === 0 ? v0 : this.expr(x.value, valueType, facts);
+      this.expectType(v, valueType, x.value.span, "this value");
+      if (valueType.kind === "int" && v.range && (v.range[0] < valueType.min || v.range[1] > valueType.max)) {
+        this.fail("int-overflow", `this value may be ${showRange(v.range)}, outside ${valueType.name} (${valueType.min}..${valueType.max})`, x.value.span);
+      }
+      items.push(k, v);
+    });
+    return { k: "maplit", items, t: { kind: "map", key: keyType, value: valueType } };
+  }
+
+  /** A finite named type read as a value: the Set of all its values, in declaration order. */
+  typeAsSet(t: TypeDesc, name: string, span: Span): TExpr {
+    const lit = (v: boolean | number | string): TExpr => (typeof v === "number" ? { k: "lit", v, t, range: [v, v] } : { k: "lit", v, t });
+    switch (t.kind) {
+      case "enum":
+        return { k: "setlit", items: t.values.map(lit), t: { kind: "set", of: t } };
+      case "bool":
+        return { k: "setlit", items: [false, true].map(lit), t: { kind: "set", of: t } };
+      case "int": {
+        const n = t.max - t.min + 1;
+        if (n > MAX_TYPE_AS_SET) this.fail("type-mismatch", `${name} has ${n} values; a type read as a Set may have at most ${MAX_TYPE_AS_SET}`, span);
+        return { k: "setlit", items: Array.from({ length: n }, (_, i) => lit(t.min + i)), t: { kind: "set", of: t } };
+      }
+      default:
+        this.fail(
+          "type-mismatch",
+          `${name} is ${t.kind === "id" ? "an id type, whose values are not fixed (a profile only bounds them for checking)" : `a ${describeType(t)}`}; only enum and int types (and Phase) can be read as the Set of their values`,
+          span,
+          t.kind === "id" ? "keep the ids in a state field (a Set), or make the type an enum" : undefined,
+        );
     }
   }
 
@@ -378,6 +437,8 @@ class Walk {
     if (owners.length > 1) {
       this.fail("ambiguous-name", `"${name}" is a value of several enums (${owners.map((o) => o.name).join(", ")})`, span, `qualify it, e.g. ${owners[0]?.name}.${name}`);
     }
+    const named = this.scope.types?.get(name);
+    if (named) return this.typeAsSet(named, name, span);
     if (name === "phase") this.fail("unknown-name", `the phase cannot be read here`, span);
     if (this.scope.instances.has(name)) this.fail("unknown-name", `"${name}" is a machine instance; read its state as ${name}.field or ${name}.phase`, span);
     this.fail("unknown-name", `unknown name "${name}"`, span, this.suggest(name));
@@ -494,6 +555,15 @@ class Walk {
           return this.withRange(node, base, facts);
         }
         break;
+      case "union":
+      case "minus":
+      case "intersect":
+      case "subsetOf":
+        if (t.kind === "set") {
+          arity(1);
+          return { k: "fn", fn: e.name, args: [obj, arg(0, t, "the other set")], t: e.name === "subsetOf" ? BOOL : t };
+        }
+        break;
       case "valueOr":
         if (t.kind === "option") {
           arity(1);
@@ -554,6 +624,29 @@ class Walk {
     return { k: "bin", op, l, r, t: BOOL };
   }
 
+  /**
+   * `m[k].add(x)`, `m[k].remove(x)`, `m[k].clear()` on a `Map<K, Set<T>>` field: the set stored at
+   * `k` (empty when `k` is absent) changed in place. Typed as `m.put(k, m.getOr(k, {}).union({x}))`
+   * (or `.minus({x})`, or `{}`), so every back end already knows it.
+   */
+  nestedOp(s: Stmt & { k: "op"; at: Expr }, facts: Facts): { typed: TStmt; facts: Facts } {
+    const ft = this.scope.fields.get(s.target);
+    if (!ft) this.fail("unknown-field", `unknown field "${s.target}"`, s.targetSpan, this.suggest(s.target));
+    if (ft.kind !== "map" || ft.value.kind !== "set") {
+      this.fail("bad-update", `${s.target}[...] updates the Set stored at a key of a Map<K, Set<T>> field; ${s.target} is a ${describeType(ft)}`, s.targetSpan);
+    }
+    const inner = ft.value;
+    if (!["add", "remove", "clear"].includes(s.method)) this.fail("bad-update", `the Set at ${s.target}[...] has no update "${s.method}" (use add, remove, clear)`, s.methodSpan);
+    const want = s.method === "clear" ? 0 : 1;
+    if (s.args.length !== want) this.fail("bad-update", `${s.target}[...].${s.method} takes ${want} argument${want === 1 ? "" : "s"}, got ${s.args.length}`, s.span);
+    const key = this.value(s.at, ft.key, facts, "the key");
+    const arg = s.args[0] === undefined ? undefined : this.value(s.args[0], inner.of, facts, "the argument");
+    const field: TExpr = { k: "field", name: s.target, t: ft };
+    const stored: TExpr = { k: "fn", fn: "getOr", args: [field, key, { k: "setlit", items: [], t: inner }], t: inner };
+    const value = nestedSetValue(s.method, stored, arg, inner);
+    return { typed: { k: "op", field: s.target, fieldType: ft, method: "put", args: [key, value] }, facts: killField(facts, s.target) };
+  }
+
   stmts(stmts: readonly Stmt[], facts: Facts, errors: ExprError[]): { typed: TStmt[]; facts: Facts } {
     const typed: TStmt[] = [];
     let cur = facts;
@@ -584,6 +677,7 @@ class Walk {
         return { typed: { k: "assign", field: s.target, e }, facts: next };
       }
       case "op": {
+        if (s.at !== undefined) return this.nestedOp(s as Stmt & { k: "op"; at: Expr }, facts);
         const ft = this.scope.fields.get(s.target);
         if (!ft) this.fail("unknown-field", `unknown field "${s.target}"`, s.targetSpan, this.suggest(s.target));
         const method = s.method as CollectionMethod;
@@ -633,6 +727,13 @@ class Walk {
       }
     }
   }
+}
+
+/** The set a nested update computes: `{}` for clear, the stored set with `x` added or removed otherwise. */
+function nestedSetValue(method: string, stored: TExpr, arg: TExpr | undefined, t: TypeDesc & { kind: "set" }): TExpr {
+  if (method === "clear") return { k: "setlit", items: [], t };
+  const one: TExpr = { k: "setlit", items: [arg as TExpr], t };
+  return { k: "fn", fn: method === "add" ? "union" : "minus", args: [stored, one], t };
 }
 
 export function assignedFields(stmts: readonly TStmt[]): Set<string> {

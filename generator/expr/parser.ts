@@ -7,7 +7,7 @@
 //   post  := prim ("." NAME ("(" args ")")?)*
 //   prim  := INT | "true" | "false" | "none" | NAME ("(" args ")")? | "(" expr ")" | "[" args "]" | "{" args "}"
 //   stmts := stmt (";" stmt)* ";"?
-//   stmt  := NAME "=" expr | NAME "." NAME "(" args ")"
+//   stmt  := NAME "=" expr | NAME ("[" expr "]")? "." NAME "(" args ")"
 //          | "if" expr "then"? "{" stmts "}" ("else" ("{" stmts "}" | stmt))?
 //          | "for" NAME "in" expr "{" stmts "}"
 
@@ -216,11 +216,33 @@ class Parser {
       const a = this.#args("[", "]");
       return { k: "seqlit", span: [t.span[0], a.end], items: a.items };
     }
-    if (this.#is("{")) {
-      const a = this.#args("{", "}");
-      return { k: "setlit", span: [t.span[0], a.end], items: a.items };
-    }
+    if (this.#is("{")) return this.#braces();
     this.#fail("expected a value");
+  }
+
+  /** `{}`, `{a, b}` (a set) or `{k: v, ...}` (a map): the first item decides. */
+  #braces(): Expr {
+    const open = this.#take("{", "");
+    if (this.#is("}")) return { k: "setlit", span: [open.span[0], this.#take("}", "").span[1]], items: [] };
+    const first = this.expr();
+    if (!this.#is(":")) {
+      const items = [first];
+      while (this.#is(",")) {
+        this.#i++;
+        items.push(this.expr());
+      }
+      return { k: "setlit", span: [open.span[0], this.#take("}", 'to close "{"').span[1]], items };
+    }
+    const entries: { key: Expr; value: Expr }[] = [];
+    let key = first;
+    for (;;) {
+      this.#take(":", "between a map key and its value");
+      entries.push({ key, value: this.expr() });
+      if (!this.#is(",")) break;
+      this.#i++;
+      key = this.expr();
+    }
+    return { k: "maplit", span: [open.span[0], this.#take("}", 'to close "{"').span[1]], entries };
   }
 
   #args(open: string, close: string): { items: Expr[]; end: number } {
@@ -288,6 +310,16 @@ class Parser {
       return { k: "for", span: [t.span[0], b.end], v: v.text, vSpan: v.span, over, body: b.stmts };
     }
     const target = this.#name("a field name to update");
+    if (this.#is("[")) {
+      this.#i++;
+      const at = this.expr();
+      this.#take("]", "after the key");
+      this.#take(".", `after ${target.text}[...]: an update of the collection stored at that key`);
+      const m = this.#name("an update method (add, remove, clear)");
+      if (!this.#is("(")) this.#fail(`expected "(" after ${target.text}[...].${m.text}`);
+      const args = this.#args("(", ")");
+      return { k: "op", span: [target.span[0], args.end], target: target.text, targetSpan: target.span, at, method: m.text, methodSpan: m.span, args: args.items };
+    }
     if (this.#is("=")) {
       this.#i++;
       const e = this.expr();

@@ -20,7 +20,11 @@ export type Builtin =
   | "size"
   | "isEmpty"
   | "head"
-  | "last";
+  | "last"
+  | "union"
+  | "minus"
+  | "intersect"
+  | "subsetOf";
 
 interface Node {
   readonly t: TypeDesc;
@@ -43,6 +47,8 @@ export type TExpr = Node &
     | { readonly k: "fn"; readonly fn: Builtin; readonly args: readonly TExpr[] }
     | { readonly k: "setlit"; readonly items: readonly TExpr[] }
     | { readonly k: "seqlit"; readonly items: readonly TExpr[] }
+    /** A map literal; keys and values alternate in `items` (k0, v0, k1, v1, ...), so walkers treat it as a list. */
+    | { readonly k: "maplit"; readonly items: readonly TExpr[] }
     | { readonly k: "emptymap" }
   );
 

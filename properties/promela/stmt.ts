@@ -163,6 +163,7 @@ export function readsField(e: TExpr, name: string): boolean {
       return e.args.some((x) => readsField(x, name));
     case "setlit":
     case "seqlit":
+    case "maplit":
       return e.items.some((x) => readsField(x, name));
     default:
       return false;
