@@ -30,6 +30,7 @@ beforeAll(() => {
 /** The shipped examples in the order `check --all` visits them (by file name), with the profile it picks. */
 const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[] = [
   ["Counter", "default"],
+  ["DieHard", "ci"],
   ["HourClock", "ci"],
   ["TurnstileAudit", "ci"],
   ["Turnstile", "ci"],

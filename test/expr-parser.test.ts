@@ -24,6 +24,8 @@ function show(e: Expr): string {
       return `(${show(e.l)} ${e.op} ${show(e.r)})`;
     case "if":
       return `(if ${show(e.c)} then ${show(e.t)} else ${show(e.e)})`;
+    case "let":
+      return `(let ${e.v} = ${show(e.e)} in ${show(e.body)})`;
     case "quant":
       return `(${e.all ? "all" : "any"} ${e.v} in ${show(e.over)}: ${show(e.body)})`;
     case "seqlit":
@@ -59,6 +61,7 @@ describe("expression parser", () => {
     ["all i in s: q.contains(i) && ready", "(all i in s: (q.contains(i) && ready))"],
     ["any i in m: -i < 0", "(any i in m: ((-i) < 0))"],
     ["{a, b} == s", "({a, b} == s)"],
+    ["let t = a + b in t <= 5 && t > 0", "(let t = (a + b) in ((t <= 5) && (t > 0)))"],
     ["{a: 1, b: x + 1} == m", "({a: 1, b: (x + 1)} == m)"],
     ["{all x in s: x: 1}", "{(all x in s: x): 1}"],
     ["[] == q", "([] == q)"],

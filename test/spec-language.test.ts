@@ -162,3 +162,42 @@ describe("set algebra and updates of sets inside maps", () => {
     expect([...a]).toEqual([1, 2]);
   });
 });
+
+describe("let and shared definitions", () => {
+  const withDefs = (definitions: Record<string, string>, t: Parameters<typeof withTransition>[0] = {}) => ({ ...withTransition(t), definitions });
+
+  it("binds a value inside an expression", () => {
+    expect(check(withTransition({ guards: { g: "let m = n + 1 in m > 1 && m <= 4" } })).diagnostics).toEqual([]);
+    expect(check(update("n = let half = n / 2 in half + 1")).diagnostics).toEqual([]);
+    expect(codes(withTransition({ guards: { g: "let n = 1 in n > 0" } }))).toEqual(["binding-shadows-field"]);
+    expect(codes(update("n = let m = n + 1 in m"))).toEqual(["int-overflow"]);
+  });
+
+  it("expands a definition where it is read, with the facts known there", () => {
+    expect(check(withDefs({ next: "n + 1" }, { guards: { room: "next <= 3" }, updates: ["n = next"] })).diagnostics).toEqual([]);
+    expect(check(withDefs({ sum: "n + n" }, { guards: { small: "sum <= 3" }, updates: ["n = sum"] })).diagnostics).toEqual([]);
+    expect(codes(withDefs({ next: "n + 1" }, { updates: ["n = next"] }))).toEqual(["int-overflow"]);
+  });
+
+  it("reports mistakes in a definition where it is written and where it is read", () => {
+    const d = check(withDefs({ bad: "id == id" }, { guards: { g: "bad" } })).diagnostics;
+    expect(d.map((x) => [x.code, x.pointer])).toEqual([
+      ["unknown-name", "/transitions/0/guards/g"],
+      ["unknown-name", "/definitions/bad"],
+    ]);
+    expect(d[0]?.message).toContain("in definition bad");
+    expect(codes(withDefs({ loop: "loop" }))).toEqual(["unknown-name"]);
+    expect(codes(withDefs({ n: "1" }))).toEqual(["duplicate-name"]);
+  });
+
+  it("solves DieHard: the big jug reaches 4 gallons", async () => {
+    const { dieHardKernel } = await import("../generated/examples/die-hard.machine.js");
+    let s = dieHardKernel.initialState();
+    for (const kind of ["FillBig", "BigToSmall", "EmptySmall", "BigToSmall", "FillBig", "BigToSmall"] as const) {
+      const r = dieHardKernel.transition(s, { kind });
+      if (!r.ok) throw new Error(`${kind} refused`);
+      s = r.state;
+    }
+    expect([s.small, s.big]).toEqual([3, 4]);
+  });
+});

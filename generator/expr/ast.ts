@@ -17,6 +17,8 @@ export type Expr =
   | { readonly k: "unary"; readonly span: Span; readonly op: "!" | "-"; readonly e: Expr }
   | { readonly k: "binary"; readonly span: Span; readonly op: BinaryOp; readonly l: Expr; readonly r: Expr }
   | { readonly k: "if"; readonly span: Span; readonly c: Expr; readonly t: Expr; readonly e: Expr }
+  /** `let v = e in body`: `v` names the value of `e` inside `body`. */
+  | { readonly k: "let"; readonly span: Span; readonly v: string; readonly vSpan: Span; readonly e: Expr; readonly body: Expr }
   | { readonly k: "quant"; readonly span: Span; readonly all: boolean; readonly v: string; readonly vSpan: Span; readonly over: Expr; readonly body: Expr }
   | { readonly k: "seqlit"; readonly span: Span; readonly items: readonly Expr[] }
   | { readonly k: "setlit"; readonly span: Span; readonly items: readonly Expr[] }

@@ -39,6 +39,8 @@ export interface Scope {
   readonly enums: ReadonlyMap<string, TypeDesc & { kind: "enum" }>;
   /** Named types: a finite one (enum, int, Phase) read as a value is the Set of all its values. */
   readonly types?: ReadonlyMap<string, TypeDesc>;
+  /** Shared named expressions over the state (`definitions`), checked where they are read. */
+  readonly definitions?: ReadonlyMap<string, Expr>;
 }
 
 /** A type named as a value holds at most this many values (`all x in T: ...` unrolls over them). */
@@ -83,6 +85,13 @@ export function keyOf(e: TExpr): string | undefined {
       return `%${e.name}`;
     case "lit":
       return JSON.stringify(e.v);
+    case "bin": {
+      // Arithmetic keys, so a fact about `big + small` holds where the same sum is read again.
+      if (e.op !== "+" && e.op !== "-" && e.op !== "*" && e.op !== "/" && e.op !== "%") return undefined;
+      const l = keyOf(e.l);
+      const r = keyOf(e.r);
+      return l !== undefined && r !== undefined ? `(${l}${e.op}${r})` : undefined;
+    }
     case "fn": {
       const args = e.args.map(keyOf);
       return args.every((a) => a !== undefined) ? `${e.fn}(${args.join(",")})` : undefined;
@@ -228,7 +237,16 @@ class Walk {
   constructor(
     readonly scope: Scope,
     readonly vars: ReadonlyMap<string, TypeDesc>,
+    /** `let` names in scope, each standing for its checked value (inlined: expressions are pure). */
+    readonly lets: ReadonlyMap<string, TExpr> = new Map(),
+    /** Definitions being expanded, innermost last: one that reads itself is a cycle. */
+    readonly expanding: readonly string[] = [],
   ) {}
+
+  /** The same walk with more quantifier variables (lets and expansions carry over). */
+  withVars(vars: ReadonlyMap<string, TypeDesc>): Walk {
+    return new Walk(this.scope, vars, this.lets, this.expanding);
+  }
 
   fail(code: DiagnosticCode, message: string, span: Span, hint?: string): never {
     throw new Fail({ code, message, span, ...(hint ? { hint } : {}) });
@@ -236,7 +254,7 @@ class Walk {
 
   /** Names that would resolve to a value (used to decide whether a bare name is an enum literal). */
   isValueName(name: string): boolean {
-    return this.vars.has(name) || this.scope.bindings.has(name) || this.scope.fields.has(name) || (name === "phase" && this.scope.phaseType !== null);
+    return this.lets.has(name) || (this.scope.definitions?.has(name) ?? false) || this.vars.has(name) || this.scope.bindings.has(name) || this.scope.fields.has(name) || (name === "phase" && this.scope.phaseType !== null);
   }
 
   needsContext(e: Expr): boolean {
@@ -316,7 +334,7 @@ class Walk {
         const over = this.expr(e.over, undefined, facts);
         const elem = over.t.kind === "set" || over.t.kind === "seq" ? over.t.of : over.t.kind === "map" ? over.t.key : undefined;
         if (!elem) this.fail("type-mismatch", `can only quantify over a Set, Seq or Map (its keys), not ${describeType(over.t)}`, e.over.span);
-        const inner = new Walk(this.scope, new Map([...this.vars, [e.v, elem]]));
+        const inner = this.withVars(new Map([...this.vars, [e.v, elem]]));
         let bodyFacts = facts;
         if (over.t.kind === "map") {
           const mk = keyOf(over);
@@ -352,6 +370,11 @@ class Walk {
       }
       case "maplit":
         return this.mapLiteral(e, expected, facts);
+      case "let": {
+        if (this.isValueName(e.v)) this.fail("binding-shadows-field", `let name "${e.v}" hides another name`, e.vSpan);
+        const value = this.expr(e.e, undefined, facts);
+        return new Walk(this.scope, this.vars, new Map([...this.lets, [e.v, value]]), this.expanding).expr(e.body, expected, facts);
+      }
     }
   }
 
@@ -420,6 +443,8 @@ class Walk {
   }
 
   ident(name: string, span: Span, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    const bound = this.lets.get(name);
+    if (bound) return bound;
     const v = this.vars.get(name);
     if (v) return this.withRange({ k: "var", name, t: v }, intRange(v), facts);
     const b = this.scope.bindings.get(name);
@@ -427,6 +452,8 @@ class Walk {
     const f = this.scope.fields.get(name);
     if (f) return this.withRange({ k: "field", name, t: f }, intRange(f), facts);
     if (name === "phase" && this.scope.phaseType) return { k: "phase", t: this.scope.phaseType };
+    const def = this.scope.definitions?.get(name);
+    if (def) return this.definition(name, def, span, expected, facts);
     // A bare enum value, typed by context or by being the only enum with that value.
     if (expected?.kind === "enum") {
       if (expected.values.includes(name)) return { k: "lit", v: name, t: expected };
@@ -442,6 +469,22 @@ class Walk {
     if (name === "phase") this.fail("unknown-name", `the phase cannot be read here`, span);
     if (this.scope.instances.has(name)) this.fail("unknown-name", `"${name}" is a machine instance; read its state as ${name}.field or ${name}.phase`, span);
     this.fail("unknown-name", `unknown name "${name}"`, span, this.suggest(name));
+  }
+
+  /**
+   * A definition read by name: its expression checked here, against the state fields and the facts
+   * known at this point (no payload fields, variables or lets of the reader), and inlined. An error
+   * inside it is reported at the reading name, saying which definition it comes from.
+   */
+  definition(name: string, def: Expr, span: Span, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    if (this.expanding.includes(name)) this.fail("unknown-name", `definition ${name} reads itself (${[...this.expanding, name].join(" -> ")})`, span);
+    const stateOnly: Scope = { ...this.scope, bindings: new Map() };
+    try {
+      return new Walk(stateOnly, new Map(), new Map(), [...this.expanding, name]).expr(def, expected, facts);
+    } catch (err) {
+      if (!(err instanceof Fail) || this.expanding.length > 0) throw err;
+      this.fail(err.error.code, `in definition ${name}: ${err.error.message}`, span, err.error.hint);
+    }
   }
 
   suggest(name: string): string | undefined {
@@ -589,7 +632,7 @@ class Walk {
       const a = l.range ?? INF;
       const b = r.range ?? INF;
       const range: Range = op === "+" ? [a[0] + b[0], a[1] + b[1]] : [a[0] - b[1], a[1] - b[0]];
-      return { k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT, range };
+      return this.withRange({ k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT }, range, facts);
     }
     if (op === "*" || op === "/" || op === "%") {
       const l = this.int(e.l, facts);
@@ -604,7 +647,7 @@ class Walk {
           "guard it (for example `d > 0`), or divide by a constant",
         );
       }
-      return { k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT, range: arithmeticRange(op, a, b) };
+      return this.withRange({ k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT }, arithmeticRange(op, a, b), facts);
     }
     // Comparisons: type one side, then the other in its context.
     let l: TExpr;
@@ -719,7 +762,7 @@ class Walk {
         const over = this.expr(s.over, undefined, facts);
         const elem = over.t.kind === "set" || over.t.kind === "seq" ? over.t.of : over.t.kind === "map" ? over.t.key : undefined;
         if (!elem) this.fail("type-mismatch", `can only loop over a Set, Seq or Map (its keys), not ${describeType(over.t)}`, s.over.span);
-        const inner = new Walk(this.scope, new Map([...this.vars, [s.v, elem]]));
+        const inner = this.withVars(new Map([...this.vars, [s.v, elem]]));
         const body = inner.stmts(s.body, facts, errors);
         let next = facts;
         for (const f of assignedFields(body.typed)) next = killField(next, f);

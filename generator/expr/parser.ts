@@ -1,5 +1,6 @@
 // Recursive-descent parser for expressions and update statements. Grammar (lowest precedence first):
-//   expr  := "if" expr "then" expr "else" expr | ("all" | "any") NAME "in" expr ":" expr | or
+//   expr  := "if" expr "then" expr "else" expr | ("all" | "any") NAME "in" expr ":" expr
+//          | "let" NAME "=" expr "in" expr | or
 //   or    := and ("||" and)*          and := cmp ("&&" cmp)*
 //   cmp   := add (("==" | "!=" | "<" | "<=" | ">" | ">=") add)?
 //   add   := mul (("+" | "-") mul)*      mul := unary (("*" | "/" | "%") unary)*
@@ -14,7 +15,7 @@
 import type { BinaryOp, Expr, Span, Stmt } from "./ast.js";
 import { ExprSyntaxError, tokenize, type Token } from "./lexer.js";
 
-export const KEYWORDS = new Set(["if", "then", "else", "all", "any", "in", "true", "false", "none", "for"]);
+export const KEYWORDS = new Set(["if", "then", "else", "all", "any", "in", "true", "false", "none", "for", "let"]);
 
 const CMP_OPS = new Set(["==", "!=", "<", "<=", ">", ">="]);
 
@@ -85,6 +86,15 @@ class Parser {
       this.#take("else", "(an if expression needs both branches)");
       const el = this.expr();
       return { k: "if", span: [t.span[0], el.span[1]], c, t: th, e: el };
+    }
+    if (t.kind === "ident" && t.text === "let") {
+      this.#i++;
+      const v = this.#name("a name after let");
+      this.#take("=", `after "let ${v.text}"`);
+      const e = this.expr();
+      this.#take("in", `after the value of "let ${v.text}"`);
+      const body = this.expr();
+      return { k: "let", span: [t.span[0], body.span[1]], v: v.text, vSpan: v.span, e, body };
     }
     if (t.kind === "ident" && (t.text === "all" || t.text === "any")) {
       this.#i++;
@@ -163,7 +173,7 @@ class Parser {
       const e = this.#unary();
       return { k: "unary", span: [t.span[0], e.span[1]], op: t.text, e };
     }
-    if (t.kind === "ident" && (t.text === "if" || t.text === "all" || t.text === "any")) return this.expr();
+    if (t.kind === "ident" && (t.text === "if" || t.text === "all" || t.text === "any" || t.text === "let")) return this.expr();
     return this.#post();
   }
 
