@@ -156,3 +156,8 @@ export function subsetOf<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
   for (const x of a) if (!b.has(x)) return false;
   return true;
 }
+
+/** The item at index `i` of a sequence, or null when `i` is outside it. */
+export function atIndex<T>(seq: readonly T[], i: number): T | null {
+  return i >= 0 && i < seq.length ? (seq[i] as T) : null;
+}

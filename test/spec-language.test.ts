@@ -201,3 +201,32 @@ describe("let and shared definitions", () => {
     expect([s.small, s.big]).toEqual([3, 4]);
   });
 });
+
+describe("indexed Seq access and remove-at", () => {
+  it("types q.at(i) as an Option and q.removeAt(i) as an update", () => {
+    expect(check(withTransition({ guards: { g: "lane.at(n) == some(id) || lane.at(0).isNone" }, updates: ["lane.removeAt(n)"] })).diagnostics).toEqual([]);
+    expect(check(update("cur = lane.at(1)")).diagnostics).toEqual([]);
+    expect(codes(update("ids.add(lane.at(0).value)"))).toEqual(["option-unproven"]);
+    expect(codes(update("ids.removeAt(0)"))).toEqual(["bad-update"]);
+    expect(codes(withTransition({ guards: { g: "lane.at(id).isSome" } }))).toEqual(["type-mismatch"]);
+  });
+
+  it("reads and removes by position in generated code, ignoring positions outside the queue", async () => {
+    const { atIndex } = await import("../kernel/values.js");
+    expect([atIndex(["a", "b"], 1), atIndex(["a"], 1), atIndex(["a"], -1)]).toEqual(["b", null, null]);
+    const { playlistKernel } = await import("../generated/examples/playlist.machine.js");
+    let s = playlistKernel.initialState();
+    for (const song of ["Anthem", "Ballad", "Coda"] as const) {
+      const r = playlistKernel.transition(s, { kind: "Add", song });
+      if (!r.ok) throw new Error("Add refused");
+      s = r.state;
+    }
+    const dropped = playlistKernel.transition(s, { kind: "Drop", slot: 1 });
+    if (!dropped.ok) throw new Error("Drop refused");
+    expect(dropped.state.queue).toEqual(["Anthem", "Coda"]);
+    expect(s.queue).toEqual(["Anthem", "Ballad", "Coda"]);
+    expect(playlistKernel.transition(dropped.state, { kind: "Drop", slot: 2 }).ok).toBe(false);
+    const played = playlistKernel.transition(dropped.state, { kind: "Play" });
+    expect(played.ok && [played.state.playing, played.state.queue]).toEqual(["Anthem", ["Coda"]]);
+  });
+});

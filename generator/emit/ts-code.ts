@@ -160,6 +160,8 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
           return `${h.use("headOf")}(${c(a)})`;
         case "last":
           return `${h.use("lastOf")}(${c(a)})`;
+        case "at":
+          return `${h.use("atIndex")}(${c(a)}, ${c(b as TExpr)})`;
         case "union":
           return `${h.use("setUnion")}(${c(a)}, ${c(b as TExpr)})`;
         case "minus":
@@ -524,9 +526,11 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
               return { when: null, call: `${w}.unshift(${a0})` };
             case "popFront":
               return { when: `${f}.length !== 0`, call: `${w}.shift()` };
+            case "removeAt":
+              return { when: `${a0} >= 0 && ${a0} < ${f}.length`, call: `${w}.splice(${a0}, 1)` };
           }
         })();
-        const released = s.method === "remove" || s.method === "popFront" ? [] : release(s.args.slice(s.method === "put" ? 1 : 0)).map((l) => `  ${l}`);
+        const released = s.method === "remove" || s.method === "popFront" || s.method === "removeAt" ? [] : release(s.args.slice(s.method === "put" ? 1 : 0)).map((l) => `  ${l}`);
         // A push (or pushFront) that makes the copy builds it with the element, at its exact size.
         const grow = s.method === "push" ? `[...${f}, ${a0}]` : s.method === "pushFront" ? `[${a0}, ...${f}]` : null;
         const edit =

@@ -607,6 +607,12 @@ class Walk {
           return { k: "fn", fn: e.name, args: [obj, arg(0, t, "the other set")], t: e.name === "subsetOf" ? BOOL : t };
         }
         break;
+      case "at":
+        if (t.kind === "seq") {
+          arity(1);
+          return { k: "fn", fn: "at", args: [obj, arg(0, INT, "the index")], t: { kind: "option", of: t.of } };
+        }
+        break;
       case "valueOr":
         if (t.kind === "option") {
           arity(1);
@@ -727,7 +733,7 @@ class Walk {
         const allowed: Record<string, readonly string[]> = {
           set: ["add", "remove", "clear"],
           map: ["put", "remove", "clear"],
-          seq: ["push", "pushFront", "popFront", "remove", "clear"],
+          seq: ["push", "pushFront", "popFront", "remove", "removeAt", "clear"],
         };
         const ok = allowed[ft.kind];
         if (!ok || !ok.includes(s.method)) {
@@ -740,7 +746,9 @@ class Walk {
         const want: TypeDesc[] =
           method === "clear" || method === "popFront"
             ? []
-            : ft.kind === "map"
+            : method === "removeAt"
+              ? [INT]
+              : ft.kind === "map"
               ? method === "put"
                 ? [ft.key, ft.value]
                 : [ft.key]
@@ -851,7 +859,7 @@ function propertyHint(t: TypeDesc): string | undefined {
     case "set":
       return "Set has contains(x), size, isEmpty";
     case "seq":
-      return "Seq has contains(x), size, isEmpty, head, last";
+      return "Seq has contains(x), size, isEmpty, head, last, at(i)";
     case "map":
       return "Map has containsKey(k), get(k), getOr(k, d), keys, size, isEmpty";
     default:

@@ -24,7 +24,8 @@ export type Builtin =
   | "union"
   | "minus"
   | "intersect"
-  | "subsetOf";
+  | "subsetOf"
+  | "at";
 
 interface Node {
   readonly t: TypeDesc;
@@ -52,7 +53,7 @@ export type TExpr = Node &
     | { readonly k: "emptymap" }
   );
 
-export type CollectionMethod = "add" | "remove" | "clear" | "put" | "push" | "pushFront" | "popFront";
+export type CollectionMethod = "add" | "remove" | "clear" | "put" | "push" | "pushFront" | "popFront" | "removeAt";
 
 export type TStmt =
   | { readonly k: "assign"; readonly field: string; readonly e: TExpr }

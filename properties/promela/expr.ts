@@ -243,6 +243,13 @@ function compileFn(e: TExpr & { k: "fn" }, scope: ExprScope): View {
       const m = expect(a, "map");
       return { k: "set", size: m.size, mem: (i) => m.has(i) };
     }
+    case "at": {
+      const q = expect(a, "seq");
+      const x = sc(1);
+      const has = and([`(${x} >= 0)`, `(${x} < ${q.len})`]);
+      const lit = /^\(?(-?\d+)\)?$/.exec(x);
+      return { k: "option", has, of: q.at(lit ? Math.max(0, Number(lit[1])) : cond(has, x, "0")) };
+    }
     case "union":
     case "minus":
     case "intersect": {
