@@ -445,6 +445,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       transitions,
       orderDependentLoops: loops,
       invariants,
+      ...(definitions.size > 0 ? { definitions: [...definitions.keys()].map((name) => ({ name, source: json.definitions?.[name] ?? "" })) } : {}),
       witnesses,
       profiles,
     },

@@ -230,3 +230,15 @@ describe("indexed Seq access and remove-at", () => {
     expect(played.ok && [played.state.playing, played.state.queue]).toEqual(["Anthem", ["Coda"]]);
   });
 });
+
+describe("definitions in the contract doc", () => {
+  it("lists each definition with its expression", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { REPO } = await import("./helpers/paths.js");
+    const doc = readFileSync(join(REPO, "docs", "machines", "examples", "die-hard.md"), "utf8");
+    expect(doc).toContain("## Definitions");
+    expect(doc).toContain("| `total` | `small + big` |");
+    expect(readFileSync(join(REPO, "docs", "machines", "examples", "two-phase.md"), "utf8")).not.toContain("## Definitions");
+  });
+});
