@@ -242,3 +242,23 @@ describe("definitions in the contract doc", () => {
     expect(readFileSync(join(REPO, "docs", "machines", "examples", "two-phase.md"), "utf8")).not.toContain("## Definitions");
   });
 });
+
+describe("the SPIN export of the new constructs", () => {
+  it("refuses a remainder of a possibly negative dividend, naming where it is", async () => {
+    const { exportPromela, PromelaUnsupportedError } = await import("../properties/promela/index.js");
+    const m = check(withTransition({ guards: { g: "(n - 3) % 2 == 0" } }));
+    if (!m.model || m.model.kind !== "machine") throw new Error("the probe spec should check");
+    let error: unknown;
+    try {
+      exportPromela(m.model, "ci");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PromelaUnsupportedError);
+    expect((error as InstanceType<typeof PromelaUnsupportedError>).pointer).toBe("/transitions/0/guards");
+    expect((error as Error).message).toContain("not supported by the SPIN export");
+    const ok = check(withTransition({ guards: { g: "n % 2 == 0 && {Red: n} != {Green: 1} && lane.at(n).isNone" } }));
+    if (!ok.model || ok.model.kind !== "machine") throw new Error("the probe spec should check");
+    expect(exportPromela(ok.model, "ci")).toContain("proctype Probe");
+  });
+});

@@ -384,7 +384,7 @@ class Walk {
     const k0 = this.expr(first.key, want?.key, facts);
     const v0 = this.expr(first.value, want?.value, facts);
     const keyType = want?.key ?? literalElementType(k0, e.entries.map((x) => x.key), (it) => this.expr(it, undefined, facts));
-    const valueType = want?.value ?? (v0.t.kind === "int" ? INT : v0.t);
+    const valueType = want?.value ?? literalElementType(v0, e.entries.map((x) => x.value), (it) => this.expr(it, undefined, facts));
     if (!isScalar(keyType)) this.fail("type-mismatch", `map keys must be bool, int, enum or id values, not ${describeType(keyType)}`, first.key.span);
     if (valueType.kind === "option") this.fail("type-mismatch", "map values cannot be Option (a missing key already means none)", first.value.span);
     const items: TExpr[] = [];
