@@ -13,7 +13,10 @@ import type { SpecModel } from "../generator/model.js";
 import { KERNEL_ENTRY } from "../generator/toolchain.js";
 import type { AnyKernel, CompositionKernel } from "../kernel/descriptor.js";
 
-export type LoadedKernel = { readonly kind: "machine"; readonly kernel: AnyKernel } | { readonly kind: "composition"; readonly kernel: CompositionKernel<unknown> };
+export type LoadedKernel = ({ readonly kind: "machine"; readonly kernel: AnyKernel } | { readonly kind: "composition"; readonly kernel: CompositionKernel<unknown> }) & {
+  /** Where the kernel came from (parallel exploration workers load it again from there). */
+  readonly source?: { readonly moduleUrl: string; readonly exportName: string };
+};
 
 /** The generated code of a spec could not be loaded (reported without a stack trace). */
 export class GeneratedImportError extends Error {
@@ -71,19 +74,20 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 export async function importCachedKernel(code: GeneratedCode, spec: SpecModel): Promise<LoadedKernel> {
   const path = join(code.dir, outputPathFor(join(code.root, spec.file), code.specRoot).replace(/\.ts$/, ".js"));
   let mod: unknown;
+  const moduleUrl = pathToFileURL(path).href;
   try {
-    mod = await import(pathToFileURL(path).href);
+    mod = await import(moduleUrl);
   } catch (e) {
     throw new GeneratedImportError(`cannot load the code generated from ${spec.file} (${relative(code.root, path) || path}): ${(e as Error).message}`);
   }
   if (isRecord(mod)) {
-    for (const value of Object.values(mod)) {
+    for (const [exportName, value] of Object.entries(mod)) {
       if (!isRecord(value)) continue;
       if (spec.kind === "machine" && value["machine"] === spec.name && typeof value["transition"] === "function") {
-        return { kind: "machine", kernel: value as unknown as AnyKernel };
+        return { kind: "machine", kernel: value as unknown as AnyKernel, source: { moduleUrl, exportName } };
       }
       if (spec.kind === "composition" && value["composition"] === spec.name && isRecord(value["instances"])) {
-        return { kind: "composition", kernel: value as unknown as CompositionKernel<unknown> };
+        return { kind: "composition", kernel: value as unknown as CompositionKernel<unknown>, source: { moduleUrl, exportName } };
       }
     }
   }

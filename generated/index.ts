@@ -2,8 +2,12 @@
 // change the spec and run `npx meerkat generate` (CI runs `npx meerkat generate --check`).
 export * as defaultPolicy from "./default.policy.js";
 export * as examplesCounterMachine from "./examples/counter.machine.js";
+export * as examplesDieHardMachine from "./examples/die-hard.machine.js";
+export * as examplesHourClockMachine from "./examples/hour-clock.machine.js";
+export * as examplesPlaylistMachine from "./examples/playlist.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
+export * as examplesTwoPhaseMachine from "./examples/two-phase.machine.js";
 export * as leaseMachine from "./lease.machine.js";
 export * as meerkatMobSeamComposition from "./meerkat-mob-seam.composition.js";
 export * as mobMachine from "./mob.machine.js";

@@ -7,8 +7,10 @@ export type OpId = string;
 export type WaitId = string;
 export type OpKind = "BackgroundToolOp" | "MobMemberChild";
 export type OpStatus = "Provisioning" | "Running" | "Retiring" | "Completed" | "Failed" | "Aborted" | "Cancelled" | "Retired" | "Terminated";
-/** An integer from 0 to 2. */
+/** An integer from 0 to 1000000000. */
 export type ActiveCount = number;
+/** An integer from 1 to 1000000000. */
+export type OpsLimit = number;
 /** An integer from 0 to 2. */
 export type Progress = number;
 /** An integer from 0 to 2. */
@@ -20,6 +22,8 @@ export type OpsLifecycleState = {
   readonly kinds: ReadonlyMap<OpId, OpKind>;
   readonly live: ReadonlySet<OpId>;
   readonly activeCount: ActiveCount;
+  readonly maxConcurrent: OpsLimit;
+  readonly maxRetained: OpsLimit;
   readonly peerReady: ReadonlySet<OpId>;
   readonly progress: ReadonlyMap<OpId, Progress>;
   readonly retained: readonly OpId[];
@@ -144,12 +148,12 @@ export function isTerminalOpStatus(value: OpStatus): value is TerminalOpStatus {
 }
 
 export function initialState(): OpsLifecycleState {
-  return { phase: "Open", status: new Map<OpId, OpStatus>(), kinds: new Map<OpId, OpKind>(), live: new Set<OpId>([]), activeCount: 0, peerReady: new Set<OpId>([]), progress: new Map<OpId, Progress>(), retained: ([] as OpId[]), waitId: null, waitMembers: new Set<OpId>([]), waitSatisfied: false, wakePending: false, unobservedCompletions: 0 };
+  return { phase: "Open", status: new Map<OpId, OpStatus>(), kinds: new Map<OpId, OpKind>(), live: new Set<OpId>([]), activeCount: 0, maxConcurrent: 2, maxRetained: 1, peerReady: new Set<OpId>([]), progress: new Map<OpId, Progress>(), retained: ([] as OpId[]), waitId: null, waitMembers: new Set<OpId>([]), waitSatisfied: false, wakePending: false, unobservedCompletions: 0 };
 }
 
 const NO_EFFECTS: readonly OpsLifecycleEffect[] = Object.freeze([]);
 const guard_not_registered: Guard<OpsLifecycleState, OpsLifecycleRegisterOpInput, OpsLifecycleGuardName> = { name: "not_registered", holds: (s, t) => !s.status.has(t.op) };
-const guard_below_max_concurrent: Guard<OpsLifecycleState, unknown, OpsLifecycleGuardName> = { name: "below_max_concurrent", holds: (s) => (s.activeCount < 2) };
+const guard_below_max_concurrent: Guard<OpsLifecycleState, unknown, OpsLifecycleGuardName> = { name: "below_max_concurrent", holds: (s) => (s.activeCount < s.maxConcurrent) };
 const guard_registered: Guard<OpsLifecycleState, OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput |
   OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
   OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput, OpsLifecycleGuardName> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
@@ -287,7 +291,7 @@ function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): Fir
     f_waitSatisfied = true;
   }
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -365,7 +369,7 @@ function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): Fired<OpsLi
     f_waitSatisfied = true;
   }
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -443,7 +447,7 @@ function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): Fired<Ops
     f_waitSatisfied = true;
   }
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -521,7 +525,7 @@ function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): Fired<O
     f_waitSatisfied = true;
   }
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -610,7 +614,7 @@ function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput)
     f_waitSatisfied = true;
   }
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -686,7 +690,7 @@ function fireTerminateAll(s: OpsLifecycleState): Fired<OpsLifecycleState, OpsLif
   }
   f_activeCount = 0;
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -762,7 +766,7 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): Fired<OpsLifecycl
   f_activeCount = 0;
   f_waitSatisfied = true;
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !s.waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -845,7 +849,7 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
   w_waitMembers = null;
   f_waitSatisfied = all_2(t.members, s.live);
   for (const v_o of Array.from(f_retained)) {
-    if (((f_retained.length > 1) && !f_waitMembers.has(v_o))) {
+    if (((f_retained.length > s.maxRetained) && !f_waitMembers.has(v_o))) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -899,7 +903,7 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
   }
   f_waitSatisfied = false;
   for (const v_o of Array.from(f_retained)) {
-    if ((f_retained.length > 1)) {
+    if ((f_retained.length > s.maxRetained)) {
       if (f_status.has(v_o)) {
         if (w_status === null) f_status = w_status = copyMap(f_status);
         w_status.delete(v_o);
@@ -949,14 +953,16 @@ function changedFields(a: OpsLifecycleState, b: OpsLifecycleState): number {
   if (a.kinds !== b.kinds) bits |= 4;
   if (a.live !== b.live) bits |= 8;
   if (a.activeCount !== b.activeCount) bits |= 16;
-  if (a.peerReady !== b.peerReady) bits |= 32;
-  if (a.progress !== b.progress) bits |= 64;
-  if (a.retained !== b.retained) bits |= 128;
-  if (a.waitId !== b.waitId) bits |= 256;
-  if (a.waitMembers !== b.waitMembers) bits |= 512;
-  if (a.waitSatisfied !== b.waitSatisfied) bits |= 1024;
-  if (a.wakePending !== b.wakePending) bits |= 2048;
-  if (a.unobservedCompletions !== b.unobservedCompletions) bits |= 4096;
+  if (a.maxConcurrent !== b.maxConcurrent) bits |= 32;
+  if (a.maxRetained !== b.maxRetained) bits |= 64;
+  if (a.peerReady !== b.peerReady) bits |= 128;
+  if (a.progress !== b.progress) bits |= 256;
+  if (a.retained !== b.retained) bits |= 512;
+  if (a.waitId !== b.waitId) bits |= 1024;
+  if (a.waitMembers !== b.waitMembers) bits |= 2048;
+  if (a.waitSatisfied !== b.waitSatisfied) bits |= 4096;
+  if (a.wakePending !== b.wakePending) bits |= 8192;
+  if (a.unobservedCompletions !== b.unobservedCompletions) bits |= 16384;
   return bits;
 }
 
@@ -1062,7 +1068,9 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
       type: { kind: "map", key: { kind: "id", name: "OpId" }, value: { kind: "enum", name: "OpKind", values: ["BackgroundToolOp", "MobMemberChild"] } },
     },
     { name: "live", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
-    { name: "activeCount", type: { kind: "int", name: "ActiveCount", min: 0, max: 2 } },
+    { name: "activeCount", type: { kind: "int", name: "ActiveCount", min: 0, max: 1000000000 } },
+    { name: "maxConcurrent", type: { kind: "int", name: "OpsLimit", min: 1, max: 1000000000 } },
+    { name: "maxRetained", type: { kind: "int", name: "OpsLimit", min: 1, max: 1000000000 } },
     { name: "peerReady", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
     { name: "progress", type: { kind: "map", key: { kind: "id", name: "OpId" }, value: { kind: "int", name: "Progress", min: 0, max: 2 } } },
     { name: "retained", type: { kind: "seq", of: { kind: "id", name: "OpId" } } },
@@ -1138,7 +1146,12 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
       reads: ["live", "activeCount"],
       holds: (s: OpsLifecycleState): boolean => (s.activeCount === s.live.size),
     },
-    { name: "live_within_max_concurrent", source: "live.size <= 2", reads: ["live"], holds: (s: OpsLifecycleState): boolean => (s.live.size <= 2) },
+    {
+      name: "live_within_max_concurrent",
+      source: "live.size <= maxConcurrent",
+      reads: ["live", "maxConcurrent"],
+      holds: (s: OpsLifecycleState): boolean => (s.live.size <= s.maxConcurrent),
+    },
     {
       name: "live_is_exactly_the_non_terminal_ops",
       source: "all o in status: live.contains(o) == (status.get(o).value == Provisioning || status.get(o).value == Running || status.get(o).value == Retiring)",
@@ -1183,9 +1196,9 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
     },
     {
       name: "retention_bound",
-      source: "retained.size <= 1 || (all o in retained: waitMembers.contains(o))",
-      reads: ["retained", "waitMembers"],
-      holds: (s: OpsLifecycleState): boolean => ((s.retained.length <= 1) || all_8(s.retained, s.waitMembers)),
+      source: "retained.size <= maxRetained || (all o in retained: waitMembers.contains(o))",
+      reads: ["maxRetained", "retained", "waitMembers"],
+      holds: (s: OpsLifecycleState): boolean => ((s.retained.length <= s.maxRetained) || all_8(s.retained, s.waitMembers)),
     },
     {
       name: "wait_members_are_registered",
@@ -1219,7 +1232,12 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
     },
   ],
   witnesses: [
-    { name: "max_concurrent_reached", source: "activeCount == 2", reads: ["activeCount"], holds: (s: OpsLifecycleState): boolean => (s.activeCount === 2) },
+    {
+      name: "max_concurrent_reached",
+      source: "activeCount == maxConcurrent",
+      reads: ["activeCount", "maxConcurrent"],
+      holds: (s: OpsLifecycleState): boolean => (s.activeCount === s.maxConcurrent),
+    },
     { name: "peer_ready_exposed", source: "!peerReady.isEmpty", reads: ["peerReady"], holds: (s: OpsLifecycleState): boolean => !(s.peerReady.size === 0) },
     {
       name: "wait_all_satisfied",
@@ -1241,9 +1259,9 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
     },
     {
       name: "retention_eviction",
-      source: "unobservedCompletions == 2 && retained.size == 1 && waitId.isNone",
-      reads: ["retained", "waitId", "unobservedCompletions"],
-      holds: (s: OpsLifecycleState): boolean => (((s.unobservedCompletions === 2) && (s.retained.length === 1)) && (s.waitId === null)),
+      source: "unobservedCompletions == 2 && retained.size == maxRetained && waitId.isNone",
+      reads: ["maxRetained", "retained", "waitId", "unobservedCompletions"],
+      holds: (s: OpsLifecycleState): boolean => (((s.unobservedCompletions === 2) && (s.retained.length === s.maxRetained)) && (s.waitId === null)),
     },
     {
       name: "coalesced_detached_wake",
@@ -1253,9 +1271,9 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
     },
     {
       name: "pinned_records_exceed_retention",
-      source: "retained.size == 2",
-      reads: ["retained"],
-      holds: (s: OpsLifecycleState): boolean => (s.retained.length === 2),
+      source: "retained.size > maxRetained",
+      reads: ["maxRetained", "retained"],
+      holds: (s: OpsLifecycleState): boolean => (s.retained.length > s.maxRetained),
     },
   ],
   profiles: {

@@ -4,6 +4,7 @@
 import type { TypeDesc } from "../kernel/types.js";
 import { pointerOf, type Diagnostic } from "./diagnostics.js";
 import { assume, Checker, NO_FACTS, type ExprError, type Facts, type Scope } from "./expr/check.js";
+import type { Expr } from "./expr/ast.js";
 import type { TExpr, TStmt } from "./expr/typed.js";
 import type { EmitModel, FieldModel, MachineModel, Named, Predicate, TransitionModel, TriggerModel } from "./model.js";
 import type { MachineJson, PayloadsJson } from "./spec-json.js";
@@ -112,7 +113,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (t) fieldTypes.set(name, t);
     else r.declaredBroken.add(name);
   }
-  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums };
+  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums, types: named };
   const constChecker = new Checker(constScope);
   const fields: FieldModel[] = [];
   for (const [name, f] of fieldJson) {
@@ -217,8 +218,22 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     });
   };
 
+  // Definitions: shared named expressions over the state, expanded where they are read.
+  const definitions = new Map<string, Expr>();
+  for (const [name, src] of Object.entries(json.definitions ?? {})) {
+    const p = pointerOf("definitions", name);
+    if (!r.checkName(name, p, "a definition name", ["phase"])) continue;
+    if (fieldTypes.has(name)) {
+      r.error("duplicate-name", `definition ${name} has the name of a state field`, p);
+      continue;
+    }
+    const parsed = r.parseExpr(p, src);
+    if (parsed) definitions.set(name, parsed);
+    else r.declaredBroken.add(name);
+  }
+
   // Transitions.
-  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums });
+  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums, types: named, definitions });
   const transitions: TransitionModel[] = [];
   const loops: OrderDependentLoop[] = [];
   const transitionNames = new Set<string>();
@@ -393,6 +408,11 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
 
   // Invariants and witnesses read the state only.
   const stateChecker = new Checker(scopeFor(new Map()));
+  // Each definition on its own, knowing nothing, so a mistake in it is reported where it is written.
+  for (const [name, def] of definitions) {
+    const te = stateChecker.check(def, undefined, NO_FACTS);
+    if (!isTExpr(te)) r.exprError(pointerOf("definitions", name), json.definitions?.[name] ?? "", te);
+  }
   const invariants = checkPredicates(r, stateChecker, json.invariants, ["invariants"]);
   const witnesses = checkPredicates(r, stateChecker, json.check?.witnesses, ["check", "witnesses"]);
 
@@ -425,6 +445,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       transitions,
       orderDependentLoops: loops,
       invariants,
+      ...(definitions.size > 0 ? { definitions: [...definitions.keys()].map((name) => ({ name, source: json.definitions?.[name] ?? "" })) } : {}),
       witnesses,
       profiles,
     },

@@ -27,6 +27,7 @@ export type DiagnosticCode =
   | "binding-shadows-field"
   | "option-unproven"
   | "int-overflow"
+  | "division-by-zero"
   | "bad-range"
   | "missing-init"
   | "effect-missing-field"

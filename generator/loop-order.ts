@@ -100,6 +100,7 @@ function collectReads(e: TExpr, v: string, uses: Map<string, FieldUse>, vars: Se
       return;
     case "setlit":
     case "seqlit":
+    case "maplit":
       for (const a of e.items) collectReads(a, v, uses, vars);
       return;
   }

@@ -86,6 +86,8 @@ export interface MachineModel {
   readonly invariants: readonly Predicate[];
   readonly witnesses: readonly Predicate[];
   readonly profiles: readonly ProfileDesc[];
+  /** Shared named expressions (`definitions`), by name with their source, for the contract doc. */
+  readonly definitions?: readonly { readonly name: string; readonly source: string }[];
 }
 
 export interface RouteModel {

@@ -59,6 +59,8 @@ export interface MachineJson {
   queryOnly?: string[];
   /** Shared named guards, referenced by name from transitions. */
   guards?: Record<string, string>;
+  /** Shared named expressions over the state, read by name from any expression. */
+  definitions?: Record<string, string>;
   persistence?: Record<string, "persisted" | "transient">;
   effects?: PayloadsJson;
   transitions: TransitionJson[];

@@ -120,3 +120,44 @@ function setHas(s: ReadonlySet<Value>, x: Value): boolean {
   for (const y of s) if (valueEquals(x, y)) return true;
   return false;
 }
+
+/** `a % b` for `b >= 1`, never negative (TLA+'s `%`): `floorMod(-7, 2) === 1`. */
+export function floorMod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/** The union of two sets of scalars, as a new set (neither argument is changed). */
+export function setUnion<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
+  if (b.size === 0) return a;
+  if (a.size === 0) return b;
+  const out = new Set(a);
+  for (const x of b) out.add(x);
+  return out;
+}
+
+/** The elements of `a` that are not in `b` (sets of scalars). */
+export function setMinus<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
+  if (a.size === 0 || b.size === 0) return a;
+  const out = new Set<T>();
+  for (const x of a) if (!b.has(x)) out.add(x);
+  return out;
+}
+
+/** The elements in both sets (sets of scalars). */
+export function setIntersect<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
+  const out = new Set<T>();
+  for (const x of a) if (b.has(x)) out.add(x);
+  return out;
+}
+
+/** Whether every element of `a` is in `b` (sets of scalars). */
+export function subsetOf<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  if (a.size > b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/** The item at index `i` of a sequence, or null when `i` is outside it. */
+export function atIndex<T>(seq: readonly T[], i: number): T | null {
+  return i >= 0 && i < seq.length ? (seq[i] as T) : null;
+}

@@ -6,6 +6,7 @@ import type { EventBus } from "./events.js";
 import type { Executor } from "./executor.js";
 import type { SessionId } from "./input.js";
 import type { DedupRetention } from "./ledger.js";
+import { resolveOpsLimits, type OpsLimits } from "./ops-limits.js";
 import type { PolicyResolver } from "./policy.js";
 import type { SessionEntry } from "./session.js";
 import type { RuntimeStore } from "./store.js";
@@ -42,6 +43,11 @@ export interface RuntimeLimits {
    * attempt already used (default 100 ms; 0 retries only on the next wake, as upstream does).
    */
   readonly retryBackoffMs?: number;
+  /**
+   * Each session's ops registry: `maxConcurrent` live ops (default unlimited, i.e. OPS_LIMIT_MAX)
+   * and `maxRetained` terminal records (default 256). Integers from 1 to OPS_LIMIT_MAX.
+   */
+  readonly ops?: Partial<OpsLimits>;
 }
 
 export interface ResolvedLimits {
@@ -49,6 +55,7 @@ export interface ResolvedLimits {
   readonly dedup: DedupRetention;
   readonly checkInvariants: boolean;
   readonly retryBackoffMs: number;
+  readonly ops: OpsLimits;
 }
 
 export function resolveLimits(limits: RuntimeLimits | undefined): ResolvedLimits {
@@ -60,6 +67,7 @@ export function resolveLimits(limits: RuntimeLimits | undefined): ResolvedLimits
     },
     checkInvariants: limits?.checkInvariants ?? true,
     retryBackoffMs: limits?.retryBackoffMs ?? 100,
+    ops: resolveOpsLimits(limits?.ops),
   };
 }
 

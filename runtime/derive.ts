@@ -8,7 +8,7 @@ import type { Core } from "./core.js";
 import type { InputId, RunId } from "./input.js";
 import type { SessionEntry } from "./session.js";
 import type { InputTerminalOutcome } from "./ledger.js";
-import type { SessionFired, TransitionContext } from "./transact.js";
+import type { SessionFired, TransitionContext } from "./transition-context.js";
 
 export function isTerminalPhase(phase: InputPhase): boolean {
   return TERMINAL_INPUT_PHASES.has(phase);

@@ -29,6 +29,8 @@ export { MemoryStore, persistedPhase } from "./store.js";
 export type { RuntimeStore, StoredInputRow, StoredBinding, BoundaryReceipt, PersistedPhase } from "./store.js";
 export type { InputTerminalOutcome } from "./ledger.js";
 export { OpsRegistry } from "./ops.js";
+export { OPS_LIMIT_MAX, DEFAULT_OPS_LIMITS } from "./ops-limits.js";
+export type { OpsLimits } from "./ops-limits.js";
 export type { OpSpec, OpOutcome, OpKind, OpStatus, TerminalOpStatus, CompletionEntry } from "./ops.js";
 export { validateInput } from "./validate.js";
 export { MobSeam } from "./seam.js";

@@ -8,6 +8,7 @@ import { describeCause, RunCancelledError, SessionEvictedError } from "./errors.
 import type { ApplyContext, BoundaryVerdict, RunOutput, RunPrimitive } from "./executor.js";
 import type { Input, InputId, RunId } from "./input.js";
 import { RunHandle } from "./run-handle.js";
+import { findStoreCorruption } from "./store-errors.js";
 import type { SessionEntry } from "./session.js";
 import { persistedPhase, type RuntimeStore } from "./store.js";
 import { rowsOf, transact, transactAtomically, type TransitionContext } from "./transact.js";
@@ -71,6 +72,9 @@ async function unwinding<T>(core: Core, entry: SessionEntry, during: string, ste
  */
 export async function halt(core: Core, entry: SessionEntry, cause: unknown, during: string): Promise<void> {
   core.bus.emit(entry.id, { type: "runtime.error", code: "SessionHalted", message: `${during}: ${describeCause(cause)}; the session is stopped` });
+  // A damaged store file refuses every later write (the store latched): say so by its own code.
+  const corruption = findStoreCorruption(cause);
+  if (corruption !== null) core.bus.emit(entry.id, { type: "runtime.error", code: "StoreCorrupted", message: corruption.message });
   const s = entry.state;
   if (s.phase === "Stopped" || s.phase === "Destroyed") {
     entry.resolveStopWaiters();

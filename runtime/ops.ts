@@ -4,11 +4,12 @@
 // feed, and injects the detached-wake continuation when the session is quiescent.
 
 import { randomUUID } from "node:crypto";
-import { OpsLifecycleMachine, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTransitionName, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
+import { OpsLifecycleMachine, initialState, type OpKind, type OpStatus, type OpsLifecycleEffect, type OpsLifecycleState, type OpsLifecycleTransitionName, type OpsLifecycleTrigger } from "../generated/ops.machine.js";
 import { OpNotFoundError, OpRefusedError, SessionDestroyedError, toMachineRefusal, describeCause } from "./errors.js";
 import type { EventBus } from "./events.js";
 import { checkOpId, checkOpSpec, checkStringList } from "./arguments.js";
 import { detachedWakeContinuation, type ContinuationInput, type JsonValue, type SessionId } from "./input.js";
+import { DEFAULT_OPS_LIMITS, type OpsLimits } from "./ops-limits.js";
 
 export type { OpKind, OpStatus };
 export type TerminalOpStatus = Exclude<OpStatus, "Provisioning" | "Running" | "Retiring">;
@@ -74,7 +75,7 @@ const LIVE: ReadonlySet<OpStatus> = new Set(["Provisioning", "Running", "Retirin
 const FEED_LIMIT = 1024;
 
 export class OpsRegistry {
-  readonly #machine = new OpsLifecycleMachine();
+  readonly #machine: OpsLifecycleMachine;
   readonly #specs = new Map<string, OpSpec>();
   readonly #outcomes = new Map<string, OpOutcome>();
   readonly #watchers = new Map<string, Array<(o: OpOutcome) => void>>();
@@ -90,7 +91,10 @@ export class OpsRegistry {
     readonly bus: EventBus,
     readonly hooks: OpsHooks,
     recovered: OpsSnapshot | null = null,
+    limits: OpsLimits = DEFAULT_OPS_LIMITS,
   ) {
+    // The spec's limit parameters start at the configured values; no transition changes them.
+    this.#machine = new OpsLifecycleMachine({ ...initialState(), maxConcurrent: limits.maxConcurrent, maxRetained: limits.maxRetained });
     if (recovered === null) return;
     this.#seq = recovered.seq;
     this.#feed.push(...recovered.feed.slice(-FEED_LIMIT));

@@ -17,43 +17,13 @@ import { decodeOpsSnapshot } from "./ops.js";
 import type { PolicyDecision } from "./policy.js";
 import type { SessionEntry } from "./session.js";
 import { StoreCorruptRowError } from "./store-errors.js";
-import type { BoundaryReceipt, PersistedPhase, StoredBinding, StoredInputRow } from "./store.js";
+import type { BoundaryReceipt, PersistedPhase, StoredInputRow } from "./store.js";
+import { NOTHING_RECOVERED, type RecoveredAs, type RecoveryReport } from "./recovery-report.js";
 import { rowOf, transact } from "./transact.js";
 import { validateInput } from "./validate.js";
 
-/** What one input became. */
-export type RecoveredAs = "Queued" | "Requeued" | "Consumed" | "Abandoned" | "Terminal" | "Dropped";
-
-export interface RecoveryReport {
-  /** Live inputs back in a lane (including re-queued ones). */
-  readonly inputsRecovered: number;
-  /** Stored Staged / Applied inputs without a receipt: they crashed mid-run and will run again. */
-  readonly inputsRequeued: number;
-  /** Applied inputs whose boundary receipt exists: their run committed before the crash. */
-  readonly inputsConsumed: number;
-  /** Abandoned by recovery: out of attempts, or by the replayed Stopped phase. */
-  readonly inputsAbandoned: number;
-  /** Terminal rows loaded for dedup only. */
-  readonly inputsTerminal: number;
-  /** Ephemeral rows (never persisted by this runtime; dropped if found). */
-  readonly inputsDropped: number;
-  /** The stored coarse phase that was replayed (null: nothing stored). */
-  readonly phase: PersistedPhase | null;
-  /** The newest binding the session had granted (restored as its newest fence; the session comes back unbound). */
-  readonly binding?: StoredBinding;
-  readonly details: readonly { readonly inputId: InputId; readonly stored: InputPhase; readonly recoveredAs: RecoveredAs }[];
-}
-
-export const NOTHING_RECOVERED: RecoveryReport = Object.freeze({
-  inputsRecovered: 0,
-  inputsRequeued: 0,
-  inputsConsumed: 0,
-  inputsAbandoned: 0,
-  inputsTerminal: 0,
-  inputsDropped: 0,
-  phase: null,
-  details: Object.freeze([]),
-});
+export { NOTHING_RECOVERED } from "./recovery-report.js";
+export type { RecoveredAs, RecoveryReport } from "./recovery-report.js";
 
 /** Stored coarse phases that are replayed through the machine, never written directly (Retired is recovered by RecoverRetired). */
 const REPLAY: Partial<Record<PersistedPhase, SessionRuntimeTrigger>> = {

@@ -519,7 +519,7 @@ export class ControlPlane {
             const r = await admit(this.#core, entry, input, "plain", (refusal) => refusalError(entry, "detachedWake", refusal));
             return r.outcome === "Accepted";
           }),
-      }, entry.recoveredOps);
+      }, entry.recoveredOps, this.#core.limits.ops);
       // A registry first met after its owner was destroyed (or recovered destroyed) starts closed.
       if (entry.state.phase === "Destroyed") ops.terminateOwner("session destroyed");
       this.#ops.set(entry.id, ops);

@@ -7,7 +7,7 @@ import { InputLedger } from "./ledger.js";
 import { Mutex } from "./mutex.js";
 import { RunHandle } from "./run-handle.js";
 import type { SessionId } from "./input.js";
-import type { RecoveryReport } from "./recovery.js";
+import type { RecoveryReport } from "./recovery-report.js";
 import type { OpsSnapshot } from "./ops.js";
 
 /** Immutable, so every new session shares it (and its empty maps) until its first transition. */

@@ -11,7 +11,8 @@ export type StoreErrorCode =
   | "StoreReadOnly"
   | "StoreWriteFailed"
   | "StoreReadFailed"
-  | "StoreClosed";
+  | "StoreClosed"
+  | "StoreCorrupted";
 
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;
@@ -118,6 +119,39 @@ export class StoreClosedError extends StoreError {
   ) {
     super(`store ${path} is closed: ${operation} refused`, path);
   }
+}
+
+/**
+ * SQLite reported the file damaged (SQLITE_CORRUPT*, SQLITE_NOTADB) during `detectedDuring`. The
+ * store latched: from then on it writes nothing more to the file, for any session, and refuses
+ * every call with this error (`operation` is the call refused). Restore the file from a backup or
+ * repair it offline; a new store must be opened on the repaired file.
+ */
+export class StoreCorruptedError extends StoreError {
+  readonly code = "StoreCorrupted" as const;
+  constructor(
+    path: string,
+    readonly sqliteCode: string,
+    readonly detectedDuring: string,
+    readonly operation: string,
+    cause?: unknown,
+  ) {
+    super(`store ${path} is damaged (${sqliteCode}, found during ${detectedDuring}): ${operation} refused; nothing more is written to this file`, path, { cause });
+  }
+}
+
+/** True for SQLite's codes of a damaged file. */
+export function isCorruptionCode(sqliteCode: string): boolean {
+  return sqliteCode === "SQLITE_NOTADB" || sqliteCode.startsWith("SQLITE_CORRUPT");
+}
+
+/** The StoreCorruptedError in `error`'s cause chain (the runtime wraps store failures), or null. */
+export function findStoreCorruption(error: unknown): StoreCorruptedError | null {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof StoreCorruptedError) return e;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return null;
 }
 
 function describeKey(key: Readonly<Record<string, string | number>>): string {

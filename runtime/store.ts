@@ -88,7 +88,7 @@ let storeIo = 0;
 
 /**
  * Counts the in-flight operations of stores that do network I/O (runtime/postgres), so that
- * `flush()` in runtime/testing.ts can wait for them as it waits for the event loop.
+ * `flush()` in testing/index.ts can wait for them as it waits for the event loop.
  */
 export async function trackStoreIo<T>(work: Promise<T>): Promise<T> {
   storeIo += 1;

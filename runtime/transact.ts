@@ -4,33 +4,16 @@
 
 import type { InputId, RunId } from "./input.js";
 import { TRIGGER_PERSISTENCE, transition, type SessionRuntimeState, type SessionRuntimeTrigger, type SessionRuntimeEffect, type SessionRuntimeGuardName, type SessionRuntimeTransitionName } from "../generated/session.machine.js";
-import type { Fired, Staged } from "../kernel/index.js";
+import type { Staged } from "../kernel/index.js";
 import type { Core } from "./core.js";
 import { afterCommit, isTerminalPhase, terminalOutcomeOf } from "./derive.js";
+import { NO_CONTEXT, type SessionFired, type TransitionContext } from "./transition-context.js";
 import { MachineInvariantViolatedError, SessionEvictedError, StoreFailedError, toMachineRefusal, type MachineRefusal } from "./errors.js";
-import type { RunOutput } from "./executor.js";
 import type { SessionEntry } from "./session.js";
 import { persistedPhase, type BoundaryReceipt, type StoredInputRow } from "./store.js";
 
-export type SessionFired = Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>;
-
-/** What the caller knows about the transition that the machine does not (for events and waiters). */
-export interface TransitionContext {
-  /** The output of the run this Commit completes. */
-  readonly runOutput?: RunOutput;
-  /** Why the run failed (Fail / RollbackRun). */
-  readonly runError?: string;
-  /** The run failed because it was cancelled; the reason. */
-  readonly runCancelled?: string;
-  /** Ignore PostAdmissionSignal effects (the caller drives the run itself). */
-  readonly noWake?: boolean;
-  /** The caller already delivered CancelAtBoundary / InterruptCurrentRun to the run handle. */
-  readonly controlDelivered?: boolean;
-  /** Skip the store (used only to terminalize after the store itself failed). */
-  readonly noPersist?: boolean;
-}
-
-export const NO_CONTEXT: TransitionContext = Object.freeze({});
+export { NO_CONTEXT } from "./transition-context.js";
+export type { SessionFired, TransitionContext } from "./transition-context.js";
 
 export type TransactResult =
   | { readonly ok: true; readonly fired: SessionFired; readonly receipt: BoundaryReceipt | null }

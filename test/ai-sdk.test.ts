@@ -6,7 +6,7 @@ import { jsonSchema, simulateReadableStream, tool } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
 import { describe, expect, it } from "vitest";
 import { batchMessage, createAiSdkExecutor, type AgentEvent, type AiSdkExecutorOptions, type TurnResult } from "../adapters/ai-sdk/index.js";
-import { createRuntime, type CompletionOutcome, type Input, type RuntimeEvent } from "../runtime/index.js";
+import { createRuntime, type CompletionOutcome, type Input, type RuntimeEvent, type RuntimeLimits } from "../runtime/index.js";
 
 type StreamResult = Awaited<ReturnType<MockLanguageModelV3["doStream"]>>;
 type Part = StreamResult["stream"] extends ReadableStream<infer P> ? P : never;
@@ -23,10 +23,10 @@ const stream = (parts: Part[]): StreamResult => ({ stream: simulateReadableStrea
 
 const prompt = (id: string, text: string, extra: Partial<Input["header"]> = {}): Input => ({ kind: "prompt", header: { id, durability: "Ephemeral", source: { kind: "Operator" }, ...extra }, text });
 
-async function setup(options: Omit<AiSdkExecutorOptions, "ops">) {
+async function setup(options: Omit<AiSdkExecutorOptions, "ops">, limits?: RuntimeLimits) {
   let rt: ReturnType<typeof createRuntime> | null = null;
   const executor = createAiSdkExecutor({ ...options, ops: (id) => (rt as ReturnType<typeof createRuntime>).ops(id) });
-  rt = createRuntime({ executor });
+  rt = createRuntime({ executor, ...(limits === undefined ? {} : { limits }) });
   const events: RuntimeEvent[] = [];
   const agent: AgentEvent[] = [];
   rt.on((e) => events.push(e));
@@ -177,11 +177,11 @@ describe("AI SDK executor", { timeout: 20_000 }, () => {
           },
         },
       },
-    });
+    }, { ops: { maxConcurrent: 2 } });
     const done = completion(rt, prompt("p1", "research sea mammals"));
     await started.promise;
     const ops = rt.ops("s");
-    // The registry admits two live ops at a time: the third call waits for the first chunk.
+    // This registry admits two live ops at a time (limits.ops.maxConcurrent): the third call waits for the first chunk.
     expect([...ops.state.status.entries()].filter(([, s]) => s === "Running").map(([id]) => id.split("/tool/")[1])).toEqual(["r1", "r2"]);
     expect(model.doStreamCalls).toHaveLength(1);
     gates.get("otters")?.resolve("otters hold hands");

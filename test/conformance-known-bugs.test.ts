@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { createRuntime, RuntimeError } from "../runtime/index.js";
-import { inputs, ScriptedExecutor, flush } from "../runtime/testing.js";
+import { inputs, ScriptedExecutor, flush } from "../testing/index.js";
 import { checkProperty, runSteps } from "../properties/conformance/property.js";
 import { propertyEntry } from "../properties/conformance/registry.js";
 import type { Step } from "../properties/conformance/steps.js";

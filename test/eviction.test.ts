@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createRuntime } from "../runtime/index.js";
 import { MemoryStore } from "../runtime/store.js";
-import { FaultyStore, ScriptedExecutor, flush, inputs } from "../runtime/testing.js";
+import { FaultyStore, ScriptedExecutor, flush, inputs } from "../testing/index.js";
 
 describe("an evicted session copy", () => {
   it("writes nothing after the eviction, even when its run finishes later", async () => {

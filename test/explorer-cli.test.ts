@@ -27,14 +27,25 @@ beforeAll(() => {
   expect(gen.code, gen.stderr).toBe(0);
 });
 
+/** The shipped examples in the order `check --all` visits them (by file name), with the profile it picks. */
+const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[] = [
+  ["Counter", "default"],
+  ["DieHard", "ci"],
+  ["HourClock", "ci"],
+  ["Playlist", "ci"],
+  ["TurnstileAudit", "ci"],
+  ["Turnstile", "ci"],
+  ["TwoPhase", "ci"],
+];
+
 describe("meerkat check", () => {
   it("--all --profile ci --json passes on the shipped examples", () => {
     const r = meerkat("check", "--all", "--profile", "ci", "--json", "--spec", specDir, "--out", outDir, "--trace-dir", join(work, "traces"));
     expect(r.code, r.stderr).toBe(0);
     const results = JSON.parse(r.stdout) as Record<string, unknown>[];
-    expect(results.map((x) => x["machine"])).toEqual(["Counter", "TurnstileAudit", "Turnstile"]);
+    expect(results.map((x) => x["machine"])).toEqual(SHIPPED_EXAMPLES.map(([machine]) => machine));
     // Counter has no ci profile: with --all it uses its first (default) profile.
-    expect(results.map((x) => x["profile"])).toEqual(["default", "ci", "ci"]);
+    expect(results.map((x) => x["profile"])).toEqual(SHIPPED_EXAMPLES.map(([, profile]) => profile));
     for (const x of results) {
       for (const key of ["spec", "machine", "profile", "ok", "distinctStates", "depth", "durationMs", "statesPerSecond", "transitions", "violations", "witnesses", "invariantsChecked", "pruned", "peakMemoryBytes"]) {
         expect(x, key).toHaveProperty(key);
@@ -43,7 +54,7 @@ describe("meerkat check", () => {
       expect(x["violations"]).toEqual([]);
       expect(x["distinctStates"]).toBeGreaterThan(0);
     }
-    expect(results[2]?.["transitions"]).toEqual({ declared: 4, fired: 4 });
+    expect(results.find((x) => x["machine"] === "Turnstile")?.["transitions"]).toEqual({ declared: 4, fired: 4 });
   });
 
   it("prints the verdict table", () => {
@@ -60,6 +71,18 @@ describe("meerkat check", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no check profile "nope"');
     expect(r.stderr).toContain("ci, deep");
+  });
+
+  it("--workers 2 gives the same results as one worker; --workers 0 is a usage error", () => {
+    const run = (...extra: string[]) => meerkat("check", "--all", "--profile", "ci", "--json", "--spec", specDir, "--out", outDir, "--trace-dir", join(work, "traces"), ...extra);
+    const serial = run();
+    const parallel = run("--workers", "2");
+    expect(parallel.code, parallel.stderr).toBe(0);
+    const counts = (r: { stdout: string }) => (JSON.parse(r.stdout) as Record<string, unknown>[]).map((x) => [x["machine"], x["distinctStates"], x["verdict"], x["witnesses"]]);
+    expect(counts(parallel)).toEqual(counts(serial));
+    const bad = run("--workers", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--workers expects a positive integer, got "0"');
   });
 
   it("exits 2 without spec files or --all", () => {
@@ -129,8 +152,8 @@ describe("start", () => {
     cpSync(join(REPO, "spec", "examples"), join(root, "spec", "examples"), { recursive: true });
     const r = runMeerkat(root, "start");
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain("validated 3 specs");
+    expect(r.stdout).toContain(`validated ${SHIPPED_EXAMPLES.length} specs`);
     expect(r.stdout).toContain("verdict");
-    expect(r.stdout.match(/ ok\n/g)).toHaveLength(3);
+    expect(r.stdout.match(/ ok\n/g)).toHaveLength(SHIPPED_EXAMPLES.length);
   });
 });

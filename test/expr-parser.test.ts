@@ -24,12 +24,16 @@ function show(e: Expr): string {
       return `(${show(e.l)} ${e.op} ${show(e.r)})`;
     case "if":
       return `(if ${show(e.c)} then ${show(e.t)} else ${show(e.e)})`;
+    case "let":
+      return `(let ${e.v} = ${show(e.e)} in ${show(e.body)})`;
     case "quant":
       return `(${e.all ? "all" : "any"} ${e.v} in ${show(e.over)}: ${show(e.body)})`;
     case "seqlit":
       return `[${e.items.map(show).join(", ")}]`;
     case "setlit":
       return `{${e.items.map(show).join(", ")}}`;
+    case "maplit":
+      return `{${e.entries.map((x) => `${show(x.key)}: ${show(x.value)}`).join(", ")}}`;
   }
 }
 
@@ -49,12 +53,17 @@ describe("expression parser", () => {
     ["!a && b", "((!a) && b)"],
     ["a + 1 < b - 2", "((a + 1) < (b - 2))"],
     ["a - b - c", "((a - b) - c)"],
+    ["a + b * c % d", "(a + ((b * c) % d))"],
+    ["-a * b / 2 < 3", "((((-a) * b) / 2) < 3)"],
     ["phase != Unlocked || lastCoin != none", "((phase != Unlocked) || (lastCoin != none))"],
     ["m.get(k).value + 1 <= 3", "((m.get(k).value + 1) <= 3)"],
     ["if x.isSome then x.value else 0", "(if x.isSome then x.value else 0)"],
     ["all i in s: q.contains(i) && ready", "(all i in s: (q.contains(i) && ready))"],
     ["any i in m: -i < 0", "(any i in m: ((-i) < 0))"],
     ["{a, b} == s", "({a, b} == s)"],
+    ["let t = a + b in t <= 5 && t > 0", "(let t = (a + b) in ((t <= 5) && (t > 0)))"],
+    ["{a: 1, b: x + 1} == m", "({a: 1, b: (x + 1)} == m)"],
+    ["{all x in s: x: 1}", "{(all x in s: x): 1}"],
     ["[] == q", "([] == q)"],
     ["some(x) == Color.Red", "(some(x) == Color.Red)"],
   ])("parses %s", (src, expected) => {

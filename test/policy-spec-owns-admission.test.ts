@@ -12,7 +12,7 @@ import { generateFiles } from "../generator/emit/index.js";
 import { loadSpecs } from "../generator/load.js";
 import { createRuntime, type Input, type PolicyResolver } from "../runtime/index.js";
 import * as runtimeInput from "../runtime/input.js";
-import { inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { inputs, ScriptedExecutor } from "../testing/index.js";
 import { INPUT_SCHEMA as HTTP_INPUT_SCHEMA } from "../server/schemas.js";
 import { REPO, tempDir } from "./helpers/paths.js";
 

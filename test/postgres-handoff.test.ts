@@ -6,24 +6,11 @@ import { describe, expect, it } from "vitest";
 import { createRuntime } from "../runtime/index.js";
 import { FencedOutError, PostgresStore } from "../runtime/postgres/index.js";
 import { Worker } from "../runtime/postgres/worker.js";
-import { inputs } from "../runtime/testing.js";
-import type { StoredInputRow } from "../runtime/store.js";
+import { inputs } from "../testing/index.js";
+import { storedRow } from "./helpers/stored-row.js";
 import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
 
-const row = (id: string): StoredInputRow => ({
-  inputId: id,
-  kind: "prompt",
-  durability: "Durable",
-  phase: "Queued",
-  lane: "Queue",
-  attempts: 0,
-  lastRunId: null,
-  terminal: null,
-  idempotencyKey: null,
-  input: inputs.prompt(id),
-  decision: { applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: 1, lane: "Queue", admission: "WakeIfIdle", enqueueFront: false, consumeOnAccept: false } as unknown as StoredInputRow["decision"],
-  updatedAt: Date.now(),
-});
+const row = storedRow;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;

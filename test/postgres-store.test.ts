@@ -3,24 +3,11 @@
 
 import { describe, expect, it } from "vitest";
 import { FencedOutError, PgConfigInvalidError, PgForeignSchemaError, PgLeaseHeldError, PgSchemaTooNewError, PgUnavailableError, PostgresStore } from "../runtime/postgres/index.js";
-import { inputs } from "../runtime/testing.js";
+import { inputs } from "../testing/index.js";
 import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
-import type { StoredInputRow } from "../runtime/store.js";
+import { storedRow } from "./helpers/stored-row.js";
 
-const row = (id: string, phase: StoredInputRow["phase"] = "Queued"): StoredInputRow => ({
-  inputId: id,
-  kind: "prompt",
-  durability: "Durable",
-  phase,
-  lane: "Queue",
-  attempts: 0,
-  lastRunId: null,
-  terminal: null,
-  idempotencyKey: null,
-  input: inputs.prompt(id),
-  decision: { applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: 1, lane: "Queue", admission: "WakeIfIdle", enqueueFront: false, consumeOnAccept: false } as unknown as StoredInputRow["decision"],
-  updatedAt: Date.now(),
-});
+const row = storedRow;
 
 describe("PostgresStore fencing", () => {
   it("refuses a stale owner's write after a takeover, and stores nothing of it", async () => {

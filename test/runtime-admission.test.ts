@@ -18,7 +18,7 @@ import {
   type PolicyResolver,
   type RuntimeEvent,
 } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 function setup(policy?: PolicyResolver) {

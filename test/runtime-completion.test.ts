@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRuntime, RuntimeError, type CompletionOutcome, type RuntimeEvent } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor, type ScriptedRun } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor, type ScriptedRun } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 function setup() {

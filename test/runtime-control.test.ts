@@ -11,7 +11,7 @@ import {
   type CompletionOutcome,
   type RuntimeStore,
 } from "../runtime/index.js";
-import { flush, inputs, scriptedRuntime } from "../runtime/testing.js";
+import { flush, inputs, scriptedRuntime } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());

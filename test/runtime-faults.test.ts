@@ -3,11 +3,14 @@
 // unregister, inputs kept by reference, non-JSON payloads and supersession across lanes. Everything
 // goes through the public API.
 
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import {
   createRuntime,
   FenceRejectedError,
+  findStoreCorruption,
   InputInvalidError,
   MemoryStore,
   NotReadyError,
@@ -17,7 +20,7 @@ import {
   type RuntimeEvent,
   type RuntimeStore,
 } from "../runtime/index.js";
-import { FaultyStore, flush, inputs, ScriptedExecutor, type StoreWrite } from "../runtime/testing.js";
+import { FaultyStore, flush, inputs, ScriptedExecutor, type StoreWrite } from "../testing/index.js";
 import { tempDir } from "./helpers/paths.js";
 
 function faultyRuntime(inner: RuntimeStore = new MemoryStore()) {
@@ -257,5 +260,73 @@ describe("supersession", { timeout: 20_000 }, () => {
     await rt.acceptInput("s", flow("f2", "Steer"));
     expect(await old.completion).toEqual<CompletionOutcome>({ kind: "Superseded", by: "f2" });
     expect(rt.snapshot("s").lanes).toEqual({ queue: [], steer: ["f2"], staged: [] });
+  });
+});
+
+describe("a damaged SQLite file", { timeout: 30_000 }, () => {
+  /** Overwrites the pages of the input tables in the main file with bytes no b-tree page can have. */
+  function damageInputTables(path: string): void {
+    const db = new Database(path);
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    const pageSize = db.pragma("page_size", { simple: true }) as number;
+    const roots = db.prepare("SELECT rootpage FROM sqlite_master WHERE tbl_name IN ('input_states', 'input_payloads') AND rootpage > 1").all() as { rootpage: number }[];
+    const fd = openSync(path, "r+");
+    for (const { rootpage } of roots) writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (rootpage - 1) * pageSize);
+    closeSync(fd);
+    // A write of another connection moves the WAL on, so the store's connection drops its page cache
+    // and reads the damaged pages from the file.
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('test-touch', '1')").run();
+    db.close();
+  }
+
+  function phaseOf(path: string, session: string): unknown {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.prepare("SELECT phase FROM sessions WHERE session_id = ?").get(session) as { phase: unknown } | undefined)?.phase;
+    } finally {
+      db.close();
+    }
+  }
+
+  it("11: the store latches at the first SQLITE_CORRUPT: no later write for any session reaches the file, sessions halt with waiters settled, StoreCorrupted is reported", async () => {
+    const path = join(tempDir("faults-corrupt"), "s.db");
+    const store = SqliteStore.open(path);
+    const exec = new ScriptedExecutor();
+    const rt = createRuntime({ executor: exec, store, limits: { retryBackoffMs: 0 } });
+    const events: RuntimeEvent[] = [];
+    rt.on((e) => events.push(e));
+    await rt.prepareLocalSessionBindings("a");
+    await rt.prepareLocalSessionBindings("b");
+    const ra = await rt.acceptInputWithCompletion("a", inputs.prompt("pa"));
+    const rb = await rt.acceptInputWithCompletion("b", inputs.prompt("pb"));
+    const runA = await exec.next();
+    const runB = await exec.next();
+    expect(store.corruption).toBeNull();
+    expect(phaseOf(path, "b")).not.toBe("Stopped");
+
+    damageInputTables(path);
+    // a's run ends: its boundary write reads a damaged page and SQLite reports SQLITE_CORRUPT.
+    runA.complete({ result: "a done" });
+    expect(await ra.completion).toMatchObject({ kind: "RuntimeTerminated" });
+    expect(store.corruption).toMatchObject({ code: "StoreCorrupted", sqliteCode: expect.stringMatching(/^SQLITE_(CORRUPT|NOTADB)/) });
+    expect(rt.snapshot("a")).toMatchObject({ phase: "Stopped", waiters: 0 });
+
+    // b's run ends too: its writes touch only undamaged pages (the sessions table), and the latch
+    // refuses them all the same; b halts in memory with its waiter settled.
+    runB.complete({ result: "b done" });
+    expect(await rb.completion).toMatchObject({ kind: "RuntimeTerminated" });
+    expect(rt.snapshot("b")).toMatchObject({ phase: "Stopped", waiters: 0 });
+    expect(phaseOf(path, "b")).not.toBe("Stopped");
+
+    // Every later write fails typed, for any session, before touching the file.
+    await expect(store.persistBinding("c", { runtimeId: "r", fence: 1, generation: 0 })).rejects.toMatchObject({ code: "StoreCorrupted", operation: "persistBinding", path: store.path });
+    // A new session's recovery cannot read the file either: refused, with the latch as the cause.
+    const refused = await rt.prepareLocalSessionBindings("c").then(() => null, (e: unknown) => e);
+    expect(findStoreCorruption(refused)).toMatchObject({ code: "StoreCorrupted", operation: expect.stringMatching(/^load/) });
+    expect(phaseOf(path, "c")).toBeUndefined();
+    const codes = events.flatMap((e) => (e.type === "runtime.error" ? [`${e.sessionId}:${e.code}`] : []));
+    expect(codes).toEqual(expect.arrayContaining(["a:SessionHalted", "a:StoreCorrupted", "b:SessionHalted", "b:StoreCorrupted"]));
+    await rt.close();
+    store.close();
   });
 });

@@ -1,13 +1,13 @@
 // Ops lifecycle registry and detached wake (reference §8; §13 items 73–77).
 
 import { describe, expect, it } from "vitest";
-import { createRuntime, OpNotFoundError, OpRefusedError, SessionDestroyedError, type RuntimeEvent } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { createRuntime, DEFAULT_OPS_LIMITS, InvalidArgumentError, OPS_LIMIT_MAX, OpNotFoundError, OpRefusedError, SessionDestroyedError, type OpsLimits, type RuntimeEvent } from "../runtime/index.js";
+import { flush, inputs, ScriptedExecutor } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
-async function setup() {
+async function setup(ops?: Partial<OpsLimits>) {
   const exec = new ScriptedExecutor();
-  const rt = createRuntime({ executor: exec, store: testStore() });
+  const rt = createRuntime({ executor: exec, store: testStore(), ...(ops === undefined ? {} : { limits: { ops } }) });
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));
   const bindings = await rt.prepareLocalSessionBindings("s");
@@ -111,7 +111,7 @@ describe("ops lifecycle", { timeout: 10_000 }, () => {
   });
 
   it("ops_lifecycle_contract_max_concurrent_enforcement / bounded_completed_retention_evicts_oldest", async () => {
-    const { ops } = await setup();
+    const { ops } = await setup({ maxConcurrent: 2, maxRetained: 1 });
     ops.register({ id: "a", kind: "MobMemberChild" });
     ops.register({ id: "b", kind: "MobMemberChild" });
     expect(() => ops.register({ id: "c", kind: "MobMemberChild" })).toThrow(expect.objectContaining({ refusal: expect.objectContaining({ guard: "below_max_concurrent" }) }));
@@ -122,6 +122,37 @@ describe("ops lifecycle", { timeout: 10_000 }, () => {
     expect(ops.status("a")).toBeNull();
     expect(ops.status("b")).toBe("Cancelled");
     await expect(ops.watch("a")).rejects.toBeInstanceOf(OpNotFoundError);
+  });
+
+  it("default limits are upstream's: no concurrency cap below OPS_LIMIT_MAX, 256 terminal records kept", async () => {
+    expect(DEFAULT_OPS_LIMITS).toEqual({ maxConcurrent: OPS_LIMIT_MAX, maxRetained: 256 });
+    const { ops } = await setup();
+    for (let i = 0; i < 300; i++) ops.register({ id: `op-${i}`, kind: "BackgroundToolOp" });
+    expect(ops.state.live.size).toBe(300);
+    for (let i = 0; i < 300; i++) ops.start(`op-${i}`);
+    for (let i = 0; i < 300; i++) ops.complete(`op-${i}`);
+    // The 44 oldest records were evicted, the 256 newest are still watchable.
+    expect(ops.state.retained).toHaveLength(256);
+    expect(ops.status("op-43")).toBeNull();
+    expect(ops.status("op-44")).toBe("Completed");
+    await expect(ops.watch("op-299")).resolves.toMatchObject({ status: "Completed" });
+  });
+
+  it("limits.ops configures the cap and retention of every session's registry", async () => {
+    const { ops } = await setup({ maxConcurrent: 5, maxRetained: 3 });
+    for (let i = 0; i < 5; i++) ops.register({ id: `op-${i}`, kind: "MobMemberChild" });
+    expect(() => ops.register({ id: "op-5", kind: "MobMemberChild" })).toThrow(expect.objectContaining({ refusal: expect.objectContaining({ guard: "below_max_concurrent" }) }));
+    for (let i = 0; i < 5; i++) ops.cancel(`op-${i}`);
+    expect(ops.state.retained).toEqual(["op-2", "op-3", "op-4"]);
+    ops.register({ id: "op-5", kind: "MobMemberChild" });
+    expect(ops.status("op-5")).toBe("Provisioning");
+  });
+
+  it("an ops limit outside 1..OPS_LIMIT_MAX is an InvalidArgumentError naming the option", () => {
+    for (const bad of [0, -1, 1.5, OPS_LIMIT_MAX + 1, Number.NaN]) {
+      expect(() => createRuntime({ executor: new ScriptedExecutor(), limits: { ops: { maxRetained: bad } } })).toThrow(InvalidArgumentError);
+    }
+    expect(() => createRuntime({ executor: new ScriptedExecutor(), limits: { ops: { maxConcurrent: 0 } } })).toThrow(/limits\.ops\.maxConcurrent must be an integer from 1 to 1000000000 \(got 0\)/);
   });
 
   it("retire requests: Running → Retiring → Retired", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { createRuntime, MemoryStore, RecoveryCorruptionError, SessionDestroyedError, SqliteStore, StoreCorruptRowError, type RuntimeStore, type StoredInputRow } from "../runtime/index.js";
 import { tempDir } from "./helpers/paths.js";
-import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../testing/index.js";
 
 async function crashAfter(store: RuntimeStore, work: (h: ReturnType<typeof scriptedRuntime>) => Promise<void>): Promise<void> {
   const h = scriptedRuntime(store);

@@ -3,7 +3,7 @@
 
 import { describe, expect, it, vi } from "vitest";
 import { createRuntime } from "../runtime/index.js";
-import { inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { inputs, ScriptedExecutor } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

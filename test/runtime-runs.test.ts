@@ -8,7 +8,7 @@ import {
   NotReadyError,
   type RuntimeStore,
 } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());

@@ -12,7 +12,7 @@ import {
   type RoutedEffect,
   type SessionBindings,
 } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 function runtime() {

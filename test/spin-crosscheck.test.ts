@@ -34,6 +34,10 @@ interface Case {
 const CASES: readonly Case[] = [
   { spec: "spec/examples/turnstile.machine.json", profile: "deep", kernel: turnstileKernel as unknown as AnyKernel, violations: [] },
   { spec: "spec/examples/counter.machine.json", profile: "default", kernel: counterKernel as unknown as AnyKernel, violations: [] },
+  { spec: "spec/examples/hour-clock.machine.json", profile: "ci", violations: [] },
+  { spec: "spec/examples/playlist.machine.json", profile: "ci", violations: [] },
+  { spec: "spec/examples/die-hard.machine.json", profile: "ci", violations: [] },
+  { spec: "spec/examples/two-phase.machine.json", profile: "ci", violations: [] },
   { spec: "test/fixtures/spin/jobs.machine.json", profile: "small", violations: [] },
   { spec: "test/fixtures/spin/jobs.machine.json", profile: "full", violations: [] },
   { spec: "test/fixtures/spin/ledger.machine.json", profile: "ci", violations: [] },

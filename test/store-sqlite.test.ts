@@ -25,7 +25,7 @@ import {
   type PolicyDecision,
   type StoredInputRow,
 } from "../runtime/index.js";
-import { flush, inputs, ScriptedExecutor } from "../runtime/testing.js";
+import { flush, inputs, ScriptedExecutor } from "../testing/index.js";
 import { REPO, tempDir } from "./helpers/paths.js";
 
 function decision(kind: Input["kind"] = "prompt"): PolicyDecision {

@@ -115,6 +115,9 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
         const eq = `${h.use("valueEquals")}(${c(e.l)}, ${c(e.r)})`;
         return e.op === "==" ? eq : `!${eq}`;
       }
+      // Division rounds down and the remainder is never negative (the checker proved the divisor >= 1).
+      if (e.op === "/") return `Math.floor(${c(e.l)} / ${c(e.r)})`;
+      if (e.op === "%" && (e.l.range?.[0] ?? -Infinity) < 0) return `${h.use("floorMod")}(${c(e.l)}, ${c(e.r)})`;
       const op = e.op === "==" ? "===" : e.op === "!=" ? "!==" : e.op;
       return `(${c(e.l)} ${op} ${c(e.r)})`;
     }
@@ -157,6 +160,16 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
           return `${h.use("headOf")}(${c(a)})`;
         case "last":
           return `${h.use("lastOf")}(${c(a)})`;
+        case "at":
+          return `${h.use("atIndex")}(${c(a)}, ${c(b as TExpr)})`;
+        case "union":
+          return `${h.use("setUnion")}(${c(a)}, ${c(b as TExpr)})`;
+        case "minus":
+          return `${h.use("setMinus")}(${c(a)}, ${c(b as TExpr)})`;
+        case "intersect":
+          return `${h.use("setIntersect")}(${c(a)}, ${c(b as TExpr)})`;
+        case "subsetOf":
+          return `${h.use("subsetOf")}(${c(a)}, ${c(b as TExpr)})`;
       }
       break;
     }
@@ -166,6 +179,11 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
       return e.items.length === 0 ? `([] as ${mutableTypeCode(e.t)})` : `[${e.items.map(c).join(", ")}]`;
     case "emptymap":
       return `new Map<${typeCode((e.t as { key: TypeDesc }).key)}, ${typeCode((e.t as { value: TypeDesc }).value)}>()`;
+    case "maplit": {
+      const pairs: string[] = [];
+      for (let i = 0; i < e.items.length; i += 2) pairs.push(`[${c(e.items[i] as TExpr)}, ${c(e.items[i + 1] as TExpr)}]`);
+      return `new Map<${typeCode((e.t as { key: TypeDesc }).key)}, ${typeCode((e.t as { value: TypeDesc }).value)}>([${pairs.join(", ")}])`;
+    }
   }
   throw new Error(`unreachable expression kind`);
 }
@@ -279,6 +297,7 @@ function substituteLookups(x: TExpr, field: string, v: string, local: string, pr
       return { ...x, args: x.args.map(sub) };
     case "setlit":
     case "seqlit":
+    case "maplit":
       return { ...x, items: x.items.map(sub) };
     default:
       return x;
@@ -300,6 +319,7 @@ function children(x: TExpr): readonly TExpr[] {
       return x.args;
     case "setlit":
     case "seqlit":
+    case "maplit":
       return x.items;
     default:
       return [];
@@ -384,6 +404,7 @@ function freeRefs(e: TExpr, bound: ReadonlySet<string>, out: Map<string, FreeRef
       return all(e.args);
     case "setlit":
     case "seqlit":
+    case "maplit":
       return all(e.items);
   }
 }
@@ -418,6 +439,7 @@ export function fieldsRead(e: TExpr, out: string[] = [], collections = false): s
         return x.args.forEach(walk);
       case "setlit":
       case "seqlit":
+      case "maplit":
         return x.items.forEach(walk);
       default:
         return;
@@ -504,9 +526,11 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
               return { when: null, call: `${w}.unshift(${a0})` };
             case "popFront":
               return { when: `${f}.length !== 0`, call: `${w}.shift()` };
+            case "removeAt":
+              return { when: `${a0} >= 0 && ${a0} < ${f}.length`, call: `${w}.splice(${a0}, 1)` };
           }
         })();
-        const released = s.method === "remove" || s.method === "popFront" ? [] : release(s.args.slice(s.method === "put" ? 1 : 0)).map((l) => `  ${l}`);
+        const released = s.method === "remove" || s.method === "popFront" || s.method === "removeAt" ? [] : release(s.args.slice(s.method === "put" ? 1 : 0)).map((l) => `  ${l}`);
         // A push (or pushFront) that makes the copy builds it with the element, at its exact size.
         const grow = s.method === "push" ? `[...${f}, ${a0}]` : s.method === "pushFront" ? `[${a0}, ...${f}]` : null;
         const edit =

@@ -3,7 +3,7 @@
 
 export type Span = readonly [start: number, end: number];
 
-export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-";
+export type BinaryOp = "||" | "&&" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%";
 
 export type Expr =
   | { readonly k: "int"; readonly span: Span; readonly value: number }
@@ -17,12 +17,17 @@ export type Expr =
   | { readonly k: "unary"; readonly span: Span; readonly op: "!" | "-"; readonly e: Expr }
   | { readonly k: "binary"; readonly span: Span; readonly op: BinaryOp; readonly l: Expr; readonly r: Expr }
   | { readonly k: "if"; readonly span: Span; readonly c: Expr; readonly t: Expr; readonly e: Expr }
+  /** `let v = e in body`: `v` names the value of `e` inside `body`. */
+  | { readonly k: "let"; readonly span: Span; readonly v: string; readonly vSpan: Span; readonly e: Expr; readonly body: Expr }
   | { readonly k: "quant"; readonly span: Span; readonly all: boolean; readonly v: string; readonly vSpan: Span; readonly over: Expr; readonly body: Expr }
   | { readonly k: "seqlit"; readonly span: Span; readonly items: readonly Expr[] }
-  | { readonly k: "setlit"; readonly span: Span; readonly items: readonly Expr[] };
+  | { readonly k: "setlit"; readonly span: Span; readonly items: readonly Expr[] }
+  /** `{k1: v1, k2: v2}`: a map literal (`{}` alone is a setlit, typed as a Map by context). */
+  | { readonly k: "maplit"; readonly span: Span; readonly entries: readonly { readonly key: Expr; readonly value: Expr }[] };
 
 export type Stmt =
   | { readonly k: "assign"; readonly span: Span; readonly target: string; readonly targetSpan: Span; readonly e: Expr }
-  | { readonly k: "op"; readonly span: Span; readonly target: string; readonly targetSpan: Span; readonly method: string; readonly methodSpan: Span; readonly args: readonly Expr[] }
+  /** `target.method(args)`, or with `at`, `target[at].method(args)`: the collection stored in a Map at a key. */
+  | { readonly k: "op"; readonly span: Span; readonly target: string; readonly targetSpan: Span; readonly at?: Expr; readonly method: string; readonly methodSpan: Span; readonly args: readonly Expr[] }
   | { readonly k: "if"; readonly span: Span; readonly c: Expr; readonly then: readonly Stmt[]; readonly else: readonly Stmt[] }
   | { readonly k: "for"; readonly span: Span; readonly v: string; readonly vSpan: Span; readonly over: Expr; readonly body: readonly Stmt[] };

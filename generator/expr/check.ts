@@ -37,7 +37,14 @@ export interface Scope {
   readonly instances: ReadonlyMap<string, InstanceScope>;
   /** Enum types by name, for qualified values such as `Color.Red`. */
   readonly enums: ReadonlyMap<string, TypeDesc & { kind: "enum" }>;
+  /** Named types: a finite one (enum, int, Phase) read as a value is the Set of all its values. */
+  readonly types?: ReadonlyMap<string, TypeDesc>;
+  /** Shared named expressions over the state (`definitions`), checked where they are read. */
+  readonly definitions?: ReadonlyMap<string, Expr>;
 }
+
+/** A type named as a value holds at most this many values (`all x in T: ...` unrolls over them). */
+export const MAX_TYPE_AS_SET = 1024;
 
 /** What is known at a program point, keyed by a canonical rendering of an expression. */
 export type Facts = ReadonlyMap<string, { readonly some?: true; readonly range?: Range }>;
@@ -78,6 +85,13 @@ export function keyOf(e: TExpr): string | undefined {
       return `%${e.name}`;
     case "lit":
       return JSON.stringify(e.v);
+    case "bin": {
+      // Arithmetic keys, so a fact about `big + small` holds where the same sum is read again.
+      if (e.op !== "+" && e.op !== "-" && e.op !== "*" && e.op !== "/" && e.op !== "%") return undefined;
+      const l = keyOf(e.l);
+      const r = keyOf(e.r);
+      return l !== undefined && r !== undefined ? `(${l}${e.op}${r})` : undefined;
+    }
     case "fn": {
       const args = e.args.map(keyOf);
       return args.every((a) => a !== undefined) ? `${e.fn}(${args.join(",")})` : undefined;
@@ -94,6 +108,18 @@ function withFact(facts: Facts, key: string | undefined, fact: { some?: true; ra
   const range = fact.range && prev.range ? intersect(prev.range, fact.range) : (fact.range ?? prev.range);
   next.set(key, { ...(prev.some || fact.some ? { some: true as const } : {}), ...(range ? { range } : {}) });
   return next;
+}
+
+/**
+ * What `x != c` says about `x` when `c` is a single value: an end of `x`'s interval equal to `c`
+ * is cut off (`p != 5` with `p` in 0..5 leaves 0..4). A value inside the interval cuts nothing,
+ * since intervals have no holes.
+ */
+function excludeEnd(x: Range, c: Range): { range?: Range } {
+  if (c[0] !== c[1]) return {};
+  if (x[1] === c[0]) return { range: [-Infinity, c[0] - 1] };
+  if (x[0] === c[0]) return { range: [c[0] + 1, Infinity] };
+  return {};
 }
 
 function intersect(a: Range, b: Range): Range {
@@ -137,6 +163,7 @@ export function assume(cond: TExpr, positive: boolean, facts: Facts): Facts {
         if (eq && l.range && r.range) {
           return withFact(withFact(facts, keyOf(l), { range: r.range }), keyOf(r), { range: l.range });
         }
+        if (!eq && l.range && r.range) return withFact(withFact(facts, keyOf(l), excludeEnd(l.range, r.range)), keyOf(r), excludeEnd(r.range, l.range));
         return facts;
       }
       if ((op === "<" || op === "<=" || op === ">" || op === ">=") && l.range && r.range) {
@@ -210,7 +237,16 @@ class Walk {
   constructor(
     readonly scope: Scope,
     readonly vars: ReadonlyMap<string, TypeDesc>,
+    /** `let` names in scope, each standing for its checked value (inlined: expressions are pure). */
+    readonly lets: ReadonlyMap<string, TExpr> = new Map(),
+    /** Definitions being expanded, innermost last: one that reads itself is a cycle. */
+    readonly expanding: readonly string[] = [],
   ) {}
+
+  /** The same walk with more quantifier variables (lets and expansions carry over). */
+  withVars(vars: ReadonlyMap<string, TypeDesc>): Walk {
+    return new Walk(this.scope, vars, this.lets, this.expanding);
+  }
 
   fail(code: DiagnosticCode, message: string, span: Span, hint?: string): never {
     throw new Fail({ code, message, span, ...(hint ? { hint } : {}) });
@@ -218,7 +254,7 @@ class Walk {
 
   /** Names that would resolve to a value (used to decide whether a bare name is an enum literal). */
   isValueName(name: string): boolean {
-    return this.vars.has(name) || this.scope.bindings.has(name) || this.scope.fields.has(name) || (name === "phase" && this.scope.phaseType !== null);
+    return this.lets.has(name) || (this.scope.definitions?.has(name) ?? false) || this.vars.has(name) || this.scope.bindings.has(name) || this.scope.fields.has(name) || (name === "phase" && this.scope.phaseType !== null);
   }
 
   needsContext(e: Expr): boolean {
@@ -298,7 +334,7 @@ class Walk {
         const over = this.expr(e.over, undefined, facts);
         const elem = over.t.kind === "set" || over.t.kind === "seq" ? over.t.of : over.t.kind === "map" ? over.t.key : undefined;
         if (!elem) this.fail("type-mismatch", `can only quantify over a Set, Seq or Map (its keys), not ${describeType(over.t)}`, e.over.span);
-        const inner = new Walk(this.scope, new Map([...this.vars, [e.v, elem]]));
+        const inner = this.withVars(new Map([...this.vars, [e.v, elem]]));
         let bodyFacts = facts;
         if (over.t.kind === "map") {
           const mk = keyOf(over);
@@ -322,7 +358,7 @@ class Walk {
         }
         const want = expected && (expected.kind === "set" || expected.kind === "seq") ? expected.of : undefined;
         const first = this.expr(e.items[0] as Expr, want, facts);
-        const elem = want ?? first.t;
+        const elem = want ?? literalElementType(first, e.items, (it) => this.expr(it, undefined, facts));
         if (!isScalar(elem)) this.fail("type-mismatch", `collection elements must be bool, int, enum or id values, not ${describeType(elem)}`, e.span);
         const items = e.items.map((it, i) => {
           const te = i === 0 ? first : this.expr(it, elem, facts);
@@ -332,6 +368,65 @@ class Walk {
         const t: TypeDesc = kind === "set" ? { kind: "set", of: elem } : { kind: "seq", of: elem };
         return { k: e.k, items, t };
       }
+      case "maplit":
+        return this.mapLiteral(e, expected, facts);
+      case "let": {
+        if (this.isValueName(e.v)) this.fail("binding-shadows-field", `let name "${e.v}" hides another name`, e.vSpan);
+        const value = this.expr(e.e, undefined, facts);
+        return new Walk(this.scope, this.vars, new Map([...this.lets, [e.v, value]]), this.expanding).expr(e.body, expected, facts);
+      }
+    }
+  }
+
+  mapLiteral(e: Expr & { k: "maplit" }, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    const want = expected?.kind === "map" ? expected : undefined;
+    const first = e.entries[0] as { key: Expr; value: Expr };
+    const k0 = this.expr(first.key, want?.key, facts);
+    const v0 = this.expr(first.value, want?.value, facts);
+    const keyType = want?.key ?? literalElementType(k0, e.entries.map((x) => x.key), (it) => this.expr(it, undefined, facts));
+    const valueType = want?.value ?? literalElementType(v0, e.entries.map((x) => x.value), (it) => this.expr(it, undefined, facts));
+    if (!isScalar(keyType)) this.fail("type-mismatch", `map keys must be bool, int, enum or id values, not ${describeType(keyType)}`, first.key.span);
+    if (valueType.kind === "option") this.fail("type-mismatch", "map values cannot be Option (a missing key already means none)", first.value.span);
+    const items: TExpr[] = [];
+    const seen = new Set<string>();
+    e.entries.forEach((x, i) => {
+      const k = i === 0 ? k0 : this.expr(x.key, keyType, facts);
+      this.expectType(k, keyType, x.key.span, "this key");
+      if (k.k === "lit") {
+        const id = JSON.stringify(k.v);
+        if (seen.has(id)) this.fail("duplicate-name", `the map literal gives key ${String(k.v)} twice`, x.key.span);
+        seen.add(id);
+      }
+      const v = i === 0 ? v0 : this.expr(x.value, valueType, facts);
+      this.expectType(v, valueType, x.value.span, "this value");
+      if (valueType.kind === "int" && v.range && (v.range[0] < valueType.min || v.range[1] > valueType.max)) {
+        this.fail("int-overflow", `this value may be ${showRange(v.range)}, outside ${valueType.name} (${valueType.min}..${valueType.max})`, x.value.span);
+      }
+      items.push(k, v);
+    });
+    return { k: "maplit", items, t: { kind: "map", key: keyType, value: valueType } };
+  }
+
+  /** A finite named type read as a value: the Set of all its values, in declaration order. */
+  typeAsSet(t: TypeDesc, name: string, span: Span): TExpr {
+    const lit = (v: boolean | number | string): TExpr => (typeof v === "number" ? { k: "lit", v, t, range: [v, v] } : { k: "lit", v, t });
+    switch (t.kind) {
+      case "enum":
+        return { k: "setlit", items: t.values.map(lit), t: { kind: "set", of: t } };
+      case "bool":
+        return { k: "setlit", items: [false, true].map(lit), t: { kind: "set", of: t } };
+      case "int": {
+        const n = t.max - t.min + 1;
+        if (n > MAX_TYPE_AS_SET) this.fail("type-mismatch", `${name} has ${n} values; a type read as a Set may have at most ${MAX_TYPE_AS_SET}`, span);
+        return { k: "setlit", items: Array.from({ length: n }, (_, i) => lit(t.min + i)), t: { kind: "set", of: t } };
+      }
+      default:
+        this.fail(
+          "type-mismatch",
+          `${name} is ${t.kind === "id" ? "an id type, whose values are not fixed (a profile only bounds them for checking)" : `a ${describeType(t)}`}; only enum and int types (and Phase) can be read as the Set of their values`,
+          span,
+          t.kind === "id" ? "keep the ids in a state field (a Set), or make the type an enum" : undefined,
+        );
     }
   }
 
@@ -348,6 +443,8 @@ class Walk {
   }
 
   ident(name: string, span: Span, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    const bound = this.lets.get(name);
+    if (bound) return bound;
     const v = this.vars.get(name);
     if (v) return this.withRange({ k: "var", name, t: v }, intRange(v), facts);
     const b = this.scope.bindings.get(name);
@@ -355,6 +452,8 @@ class Walk {
     const f = this.scope.fields.get(name);
     if (f) return this.withRange({ k: "field", name, t: f }, intRange(f), facts);
     if (name === "phase" && this.scope.phaseType) return { k: "phase", t: this.scope.phaseType };
+    const def = this.scope.definitions?.get(name);
+    if (def) return this.definition(name, def, span, expected, facts);
     // A bare enum value, typed by context or by being the only enum with that value.
     if (expected?.kind === "enum") {
       if (expected.values.includes(name)) return { k: "lit", v: name, t: expected };
@@ -365,9 +464,27 @@ class Walk {
     if (owners.length > 1) {
       this.fail("ambiguous-name", `"${name}" is a value of several enums (${owners.map((o) => o.name).join(", ")})`, span, `qualify it, e.g. ${owners[0]?.name}.${name}`);
     }
+    const named = this.scope.types?.get(name);
+    if (named) return this.typeAsSet(named, name, span);
     if (name === "phase") this.fail("unknown-name", `the phase cannot be read here`, span);
     if (this.scope.instances.has(name)) this.fail("unknown-name", `"${name}" is a machine instance; read its state as ${name}.field or ${name}.phase`, span);
     this.fail("unknown-name", `unknown name "${name}"`, span, this.suggest(name));
+  }
+
+  /**
+   * A definition read by name: its expression checked here, against the state fields and the facts
+   * known at this point (no payload fields, variables or lets of the reader), and inlined. An error
+   * inside it is reported at the reading name, saying which definition it comes from.
+   */
+  definition(name: string, def: Expr, span: Span, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    if (this.expanding.includes(name)) this.fail("unknown-name", `definition ${name} reads itself (${[...this.expanding, name].join(" -> ")})`, span);
+    const stateOnly: Scope = { ...this.scope, bindings: new Map() };
+    try {
+      return new Walk(stateOnly, new Map(), new Map(), [...this.expanding, name]).expr(def, expected, facts);
+    } catch (err) {
+      if (!(err instanceof Fail) || this.expanding.length > 0) throw err;
+      this.fail(err.error.code, `in definition ${name}: ${err.error.message}`, span, err.error.hint);
+    }
   }
 
   suggest(name: string): string | undefined {
@@ -481,6 +598,21 @@ class Walk {
           return this.withRange(node, base, facts);
         }
         break;
+      case "union":
+      case "minus":
+      case "intersect":
+      case "subsetOf":
+        if (t.kind === "set") {
+          arity(1);
+          return { k: "fn", fn: e.name, args: [obj, arg(0, t, "the other set")], t: e.name === "subsetOf" ? BOOL : t };
+        }
+        break;
+      case "at":
+        if (t.kind === "seq") {
+          arity(1);
+          return { k: "fn", fn: "at", args: [obj, arg(0, INT, "the index")], t: { kind: "option", of: t.of } };
+        }
+        break;
       case "valueOr":
         if (t.kind === "option") {
           arity(1);
@@ -506,7 +638,22 @@ class Walk {
       const a = l.range ?? INF;
       const b = r.range ?? INF;
       const range: Range = op === "+" ? [a[0] + b[0], a[1] + b[1]] : [a[0] - b[1], a[1] - b[0]];
-      return { k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT, range };
+      return this.withRange({ k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT }, range, facts);
+    }
+    if (op === "*" || op === "/" || op === "%") {
+      const l = this.int(e.l, facts);
+      const r = this.int(e.r, facts);
+      const a = l.range ?? INF;
+      const b = r.range ?? INF;
+      if (op !== "*" && b[0] < 1) {
+        this.fail(
+          "division-by-zero",
+          `the divisor may be ${showRange(b)}; "${op}" needs a divisor proven to be at least 1`,
+          e.r.span,
+          "guard it (for example `d > 0`), or divide by a constant",
+        );
+      }
+      return this.withRange({ k: "bin", op, l, r, t: expected?.kind === "int" ? expected : INT }, arithmeticRange(op, a, b), facts);
     }
     // Comparisons: type one side, then the other in its context.
     let l: TExpr;
@@ -524,6 +671,29 @@ class Walk {
       this.fail("type-mismatch", `"${op}" compares ints, not ${describeType(l.t.kind !== "int" ? l.t : r.t)}`, e.span);
     }
     return { k: "bin", op, l, r, t: BOOL };
+  }
+
+  /**
+   * `m[k].add(x)`, `m[k].remove(x)`, `m[k].clear()` on a `Map<K, Set<T>>` field: the set stored at
+   * `k` (empty when `k` is absent) changed in place. Typed as `m.put(k, m.getOr(k, {}).union({x}))`
+   * (or `.minus({x})`, or `{}`), so every back end already knows it.
+   */
+  nestedOp(s: Stmt & { k: "op"; at: Expr }, facts: Facts): { typed: TStmt; facts: Facts } {
+    const ft = this.scope.fields.get(s.target);
+    if (!ft) this.fail("unknown-field", `unknown field "${s.target}"`, s.targetSpan, this.suggest(s.target));
+    if (ft.kind !== "map" || ft.value.kind !== "set") {
+      this.fail("bad-update", `${s.target}[...] updates the Set stored at a key of a Map<K, Set<T>> field; ${s.target} is a ${describeType(ft)}`, s.targetSpan);
+    }
+    const inner = ft.value;
+    if (!["add", "remove", "clear"].includes(s.method)) this.fail("bad-update", `the Set at ${s.target}[...] has no update "${s.method}" (use add, remove, clear)`, s.methodSpan);
+    const want = s.method === "clear" ? 0 : 1;
+    if (s.args.length !== want) this.fail("bad-update", `${s.target}[...].${s.method} takes ${want} argument${want === 1 ? "" : "s"}, got ${s.args.length}`, s.span);
+    const key = this.value(s.at, ft.key, facts, "the key");
+    const arg = s.args[0] === undefined ? undefined : this.value(s.args[0], inner.of, facts, "the argument");
+    const field: TExpr = { k: "field", name: s.target, t: ft };
+    const stored: TExpr = { k: "fn", fn: "getOr", args: [field, key, { k: "setlit", items: [], t: inner }], t: inner };
+    const value = nestedSetValue(s.method, stored, arg, inner);
+    return { typed: { k: "op", field: s.target, fieldType: ft, method: "put", args: [key, value] }, facts: killField(facts, s.target) };
   }
 
   stmts(stmts: readonly Stmt[], facts: Facts, errors: ExprError[]): { typed: TStmt[]; facts: Facts } {
@@ -556,13 +726,14 @@ class Walk {
         return { typed: { k: "assign", field: s.target, e }, facts: next };
       }
       case "op": {
+        if (s.at !== undefined) return this.nestedOp(s as Stmt & { k: "op"; at: Expr }, facts);
         const ft = this.scope.fields.get(s.target);
         if (!ft) this.fail("unknown-field", `unknown field "${s.target}"`, s.targetSpan, this.suggest(s.target));
         const method = s.method as CollectionMethod;
         const allowed: Record<string, readonly string[]> = {
           set: ["add", "remove", "clear"],
           map: ["put", "remove", "clear"],
-          seq: ["push", "pushFront", "popFront", "remove", "clear"],
+          seq: ["push", "pushFront", "popFront", "remove", "removeAt", "clear"],
         };
         const ok = allowed[ft.kind];
         if (!ok || !ok.includes(s.method)) {
@@ -575,7 +746,9 @@ class Walk {
         const want: TypeDesc[] =
           method === "clear" || method === "popFront"
             ? []
-            : ft.kind === "map"
+            : method === "removeAt"
+              ? [INT]
+              : ft.kind === "map"
               ? method === "put"
                 ? [ft.key, ft.value]
                 : [ft.key]
@@ -597,7 +770,7 @@ class Walk {
         const over = this.expr(s.over, undefined, facts);
         const elem = over.t.kind === "set" || over.t.kind === "seq" ? over.t.of : over.t.kind === "map" ? over.t.key : undefined;
         if (!elem) this.fail("type-mismatch", `can only loop over a Set, Seq or Map (its keys), not ${describeType(over.t)}`, s.over.span);
-        const inner = new Walk(this.scope, new Map([...this.vars, [s.v, elem]]));
+        const inner = this.withVars(new Map([...this.vars, [s.v, elem]]));
         const body = inner.stmts(s.body, facts, errors);
         let next = facts;
         for (const f of assignedFields(body.typed)) next = killField(next, f);
@@ -605,6 +778,13 @@ class Walk {
       }
     }
   }
+}
+
+/** The set a nested update computes: `{}` for clear, the stored set with `x` added or removed otherwise. */
+function nestedSetValue(method: string, stored: TExpr, arg: TExpr | undefined, t: TypeDesc & { kind: "set" }): TExpr {
+  if (method === "clear") return { k: "setlit", items: [], t };
+  const one: TExpr = { k: "setlit", items: [arg as TExpr], t };
+  return { k: "fn", fn: method === "add" ? "union" : "minus", args: [stored, one], t };
 }
 
 export function assignedFields(stmts: readonly TStmt[]): Set<string> {
@@ -620,6 +800,37 @@ export function assignedFields(stmts: readonly TStmt[]): Set<string> {
   };
   walk(stmts);
   return out;
+}
+
+/**
+ * The interval of `a * b`, `a / b` or `a % b` (b >= 1 for the last two). Division rounds down and
+ * the remainder is never negative (TLA+'s `\\div` and `%`), so `-7 / 2 == -4` and `-7 % 2 == 1`.
+ */
+export function arithmeticRange(op: "*" | "/" | "%", a: Range, b: Range): Range {
+  if (op === "%") {
+    // 0 <= a % b < b, and a % b == a when 0 <= a < b.
+    if (a[0] >= 0 && a[1] < b[0]) return a;
+    return [0, Math.min(b[1] - 1, a[0] >= 0 ? a[1] : Infinity)];
+  }
+  const f = op === "*" ? (x: number, y: number) => (x === 0 || y === 0 ? 0 : x * y) : (x: number, y: number) => Math.floor(x / y);
+  const corners = [f(a[0], b[0]), f(a[0], b[1]), f(a[1], b[0]), f(a[1], b[1])].map((v) => (Number.isNaN(v) ? 0 : v));
+  return [Math.min(...corners), Math.max(...corners)];
+}
+
+/**
+ * The element type of a collection literal with no expected type: the first item's, except that
+ * int items give an int type spanning exactly their values, so `for f in {1, 2, 3}` binds `f` to
+ * 1..3 rather than to an unbounded int.
+ */
+function literalElementType(first: TExpr, items: readonly Expr[], typeOf: (e: Expr) => TExpr): TypeDesc {
+  if (first.t.kind !== "int") return first.t;
+  let range: Range = first.range ?? INF;
+  for (const it of items.slice(1)) {
+    const te = typeOf(it);
+    if (te.t.kind !== "int") return first.t;
+    range = hull(range, te.range ?? INF);
+  }
+  return first.t.name === "int" ? { kind: "int", name: "int", min: range[0], max: range[1] } : first.t;
 }
 
 function intRange(t: TypeDesc): Range | undefined {
@@ -648,7 +859,7 @@ function propertyHint(t: TypeDesc): string | undefined {
     case "set":
       return "Set has contains(x), size, isEmpty";
     case "seq":
-      return "Seq has contains(x), size, isEmpty, head, last";
+      return "Seq has contains(x), size, isEmpty, head, last, at(i)";
     case "map":
       return "Map has containsKey(k), get(k), getOr(k, d), keys, size, isEmpty";
     default:

@@ -19,7 +19,7 @@ export class ExprSyntaxError extends Error {
   }
 }
 
-const PUNCT = ["&&", "||", "==", "!=", "<=", ">=", "<", ">", "+", "-", "!", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "="];
+const PUNCT = ["&&", "||", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "="];
 
 export function tokenize(src: string): Token[] {
   const out: Token[] = [];

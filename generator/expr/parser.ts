@@ -1,20 +1,21 @@
 // Recursive-descent parser for expressions and update statements. Grammar (lowest precedence first):
-//   expr  := "if" expr "then" expr "else" expr | ("all" | "any") NAME "in" expr ":" expr | or
+//   expr  := "if" expr "then" expr "else" expr | ("all" | "any") NAME "in" expr ":" expr
+//          | "let" NAME "=" expr "in" expr | or
 //   or    := and ("||" and)*          and := cmp ("&&" cmp)*
 //   cmp   := add (("==" | "!=" | "<" | "<=" | ">" | ">=") add)?
-//   add   := unary (("+" | "-") unary)*
+//   add   := mul (("+" | "-") mul)*      mul := unary (("*" | "/" | "%") unary)*
 //   unary := ("!" | "-") unary | post
 //   post  := prim ("." NAME ("(" args ")")?)*
 //   prim  := INT | "true" | "false" | "none" | NAME ("(" args ")")? | "(" expr ")" | "[" args "]" | "{" args "}"
 //   stmts := stmt (";" stmt)* ";"?
-//   stmt  := NAME "=" expr | NAME "." NAME "(" args ")"
+//   stmt  := NAME "=" expr | NAME ("[" expr "]")? "." NAME "(" args ")"
 //          | "if" expr "then"? "{" stmts "}" ("else" ("{" stmts "}" | stmt))?
 //          | "for" NAME "in" expr "{" stmts "}"
 
 import type { BinaryOp, Expr, Span, Stmt } from "./ast.js";
 import { ExprSyntaxError, tokenize, type Token } from "./lexer.js";
 
-export const KEYWORDS = new Set(["if", "then", "else", "all", "any", "in", "true", "false", "none", "for"]);
+export const KEYWORDS = new Set(["if", "then", "else", "all", "any", "in", "true", "false", "none", "for", "let"]);
 
 const CMP_OPS = new Set(["==", "!=", "<", "<=", ">", ">="]);
 
@@ -86,6 +87,15 @@ class Parser {
       const el = this.expr();
       return { k: "if", span: [t.span[0], el.span[1]], c, t: th, e: el };
     }
+    if (t.kind === "ident" && t.text === "let") {
+      this.#i++;
+      const v = this.#name("a name after let");
+      this.#take("=", `after "let ${v.text}"`);
+      const e = this.expr();
+      this.#take("in", `after the value of "let ${v.text}"`);
+      const body = this.expr();
+      return { k: "let", span: [t.span[0], body.span[1]], v: v.text, vSpan: v.span, e, body };
+    }
     if (t.kind === "ident" && (t.text === "all" || t.text === "any")) {
       this.#i++;
       const v = this.#name("a variable name after " + t.text);
@@ -135,8 +145,19 @@ class Parser {
   }
 
   #add(): Expr {
-    let l = this.#unary();
+    let l = this.#mul();
     while (this.#is("+") || this.#is("-")) {
+      const op = this.#t.text as BinaryOp;
+      this.#i++;
+      const r = this.#mul();
+      l = { k: "binary", span: [l.span[0], r.span[1]], op, l, r };
+    }
+    return l;
+  }
+
+  #mul(): Expr {
+    let l = this.#unary();
+    while (this.#is("*") || this.#is("/") || this.#is("%")) {
       const op = this.#t.text as BinaryOp;
       this.#i++;
       const r = this.#unary();
@@ -152,7 +173,7 @@ class Parser {
       const e = this.#unary();
       return { k: "unary", span: [t.span[0], e.span[1]], op: t.text, e };
     }
-    if (t.kind === "ident" && (t.text === "if" || t.text === "all" || t.text === "any")) return this.expr();
+    if (t.kind === "ident" && (t.text === "if" || t.text === "all" || t.text === "any" || t.text === "let")) return this.expr();
     return this.#post();
   }
 
@@ -205,11 +226,33 @@ class Parser {
       const a = this.#args("[", "]");
       return { k: "seqlit", span: [t.span[0], a.end], items: a.items };
     }
-    if (this.#is("{")) {
-      const a = this.#args("{", "}");
-      return { k: "setlit", span: [t.span[0], a.end], items: a.items };
-    }
+    if (this.#is("{")) return this.#braces();
     this.#fail("expected a value");
+  }
+
+  /** `{}`, `{a, b}` (a set) or `{k: v, ...}` (a map): the first item decides. */
+  #braces(): Expr {
+    const open = this.#take("{", "");
+    if (this.#is("}")) return { k: "setlit", span: [open.span[0], this.#take("}", "").span[1]], items: [] };
+    const first = this.expr();
+    if (!this.#is(":")) {
+      const items = [first];
+      while (this.#is(",")) {
+        this.#i++;
+        items.push(this.expr());
+      }
+      return { k: "setlit", span: [open.span[0], this.#take("}", 'to close "{"').span[1]], items };
+    }
+    const entries: { key: Expr; value: Expr }[] = [];
+    let key = first;
+    for (;;) {
+      this.#take(":", "between a map key and its value");
+      entries.push({ key, value: this.expr() });
+      if (!this.#is(",")) break;
+      this.#i++;
+      key = this.expr();
+    }
+    return { k: "maplit", span: [open.span[0], this.#take("}", 'to close "{"').span[1]], entries };
   }
 
   #args(open: string, close: string): { items: Expr[]; end: number } {
@@ -277,6 +320,16 @@ class Parser {
       return { k: "for", span: [t.span[0], b.end], v: v.text, vSpan: v.span, over, body: b.stmts };
     }
     const target = this.#name("a field name to update");
+    if (this.#is("[")) {
+      this.#i++;
+      const at = this.expr();
+      this.#take("]", "after the key");
+      this.#take(".", `after ${target.text}[...]: an update of the collection stored at that key`);
+      const m = this.#name("an update method (add, remove, clear)");
+      if (!this.#is("(")) this.#fail(`expected "(" after ${target.text}[...].${m.text}`);
+      const args = this.#args("(", ")");
+      return { k: "op", span: [target.span[0], args.end], target: target.text, targetSpan: target.span, at, method: m.text, methodSpan: m.span, args: args.items };
+    }
     if (this.#is("=")) {
       this.#i++;
       const e = this.expr();

@@ -20,7 +20,12 @@ export type Builtin =
   | "size"
   | "isEmpty"
   | "head"
-  | "last";
+  | "last"
+  | "union"
+  | "minus"
+  | "intersect"
+  | "subsetOf"
+  | "at";
 
 interface Node {
   readonly t: TypeDesc;
@@ -43,10 +48,12 @@ export type TExpr = Node &
     | { readonly k: "fn"; readonly fn: Builtin; readonly args: readonly TExpr[] }
     | { readonly k: "setlit"; readonly items: readonly TExpr[] }
     | { readonly k: "seqlit"; readonly items: readonly TExpr[] }
+    /** A map literal; keys and values alternate in `items` (k0, v0, k1, v1, ...), so walkers treat it as a list. */
+    | { readonly k: "maplit"; readonly items: readonly TExpr[] }
     | { readonly k: "emptymap" }
   );
 
-export type CollectionMethod = "add" | "remove" | "clear" | "put" | "push" | "pushFront" | "popFront";
+export type CollectionMethod = "add" | "remove" | "clear" | "put" | "push" | "pushFront" | "popFront" | "removeAt";
 
 export type TStmt =
   | { readonly k: "assign"; readonly field: string; readonly e: TExpr }

@@ -1,11 +1,11 @@
-// The conformance executor: runtime/testing.ts's ScriptedExecutor (the test settles every run by
+// The conformance executor: testing/index.ts's ScriptedExecutor (the test settles every run by
 // hand), plus the reaction to a hard interrupt that a real executor has: with abortMode "reject" a
 // run rejects with the abort reason as soon as its signal fires ("hang until cancelled"); with
 // "ignore" it keeps going until the test settles it. `detached` models a crash: nothing reacts.
 
 import type { ApplyContext, RunOutput, RunPrimitive } from "../../runtime/index.js";
 import type { RunId } from "../../runtime/input.js";
-import { ScriptedExecutor, type ScriptedRun } from "../../runtime/testing.js";
+import { ScriptedExecutor, type ScriptedRun } from "../../testing/index.js";
 
 /** An error the executor throws on purpose (so the property can tell it from a runtime error). */
 export class ExecutorFailure extends Error {

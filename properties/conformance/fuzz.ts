@@ -15,6 +15,7 @@ import { OPEN_BUGS, type KnownBug } from "./known-bugs.js";
 import { withDeadline } from "./deadline.js";
 import { domainProblems } from "./domains.js";
 import { ConformanceExecutor } from "./executor.js";
+import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { projectMachine, projectOps, show, type Json } from "./projection.js";
 import { buildInput } from "./steps.js";
@@ -225,7 +226,7 @@ function tolerated(call: FuzzCall, code: string, before: string, after: string, 
 export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOptions = {}): Promise<string[]> {
   const mimic = options.mimic ?? OPEN_BUGS;
   const exec = new ConformanceExecutor();
-  const rt = createRuntime({ executor: exec, policy: conformancePolicy, limits: { retryBackoffMs: 0 }, ...(options.store === true ? { store: new MemoryStore() } : {}) });
+  const rt = createRuntime({ executor: exec, policy: conformancePolicy, limits: conformanceLimits, ...(options.store === true ? { store: new MemoryStore() } : {}) });
   options.patch?.(rt);
   const problems: string[] = [];
   const live = (): typeof exec.calls => exec.calls.filter((c) => !settled.has(c));

@@ -21,11 +21,35 @@ import {
   type SessionRuntimeState,
   type SessionRuntimeTrigger,
 } from "../../generated/session.machine.js";
-import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision } from "../../runtime/index.js";
+import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
 import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
-import type { ReferenceModel } from "./model.js";
+import type { HookCounters } from "./handles.js";
+import type { KnownBug } from "./known-bugs.js";
 import type { AcceptMode, FenceChoice, RunTarget } from "./steps.js";
-import { rowOf, type ModelRow } from "./store-model.js";
+import { rowOf, type ModelRow, type StoreModel } from "./store-model.js";
+
+/**
+ * What a session model needs of the runtime-wide model (ReferenceModel in model.ts implements it):
+ * declared here so this file does not import model.ts, which imports this one.
+ */
+export interface SessionModelHost {
+  readonly calls: CallModel[];
+  readonly counters: HookCounters;
+  readonly abortMode: "reject" | "ignore";
+  readonly closed: boolean;
+  readonly detached: boolean;
+  readonly policy: PolicyResolver;
+  readonly store: StoreModel | null;
+  mimics(bug: KnownBug): boolean;
+  nextEpoch(): number;
+  nextDetachedId(): string;
+  nextAdmission(): number;
+  logTransition(session: string, name: string): void;
+  resolveHandle(h: number, value: unknown): void;
+  rejectHandle(h: number, code: string): void;
+  resolveWaiter(w: number, outcome: CompletionOutcome): void;
+  settleCall(call: CallModel, outcome: RunOutcome): void;
+}
 
 /** Admission facts of a live input (the runtime keeps them in its ledger). */
 interface Rec {
@@ -150,7 +174,7 @@ export class SessionModel {
 
   constructor(
     readonly id: string,
-    readonly m: ReferenceModel,
+    readonly m: SessionModelHost,
   ) {}
 
   // ── the machine ──────────────────────────────────────────────────────────────────────────

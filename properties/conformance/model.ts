@@ -7,27 +7,17 @@
 import type { CompletionOutcome, PolicyResolver } from "../../runtime/index.js";
 import { OPEN_BUGS, type KnownBug } from "./known-bugs.js";
 import { OpsModel, type OpsHost, type OpsSnapshotModel } from "./model-ops.js";
-import { fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome } from "./model-session.js";
-import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type OpsCall, type Step } from "./steps.js";
+import type { HandleState, HookCounters } from "./handles.js";
+import { fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome, type SessionModelHost } from "./model-session.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type Concrete, type OpsCall, type Step } from "./steps.js";
 import type { StoreModel } from "./store-model.js";
-import type { Concrete } from "./world.js";
 
 export { ModelError, SessionModel };
 export type { CallModel, RunModel, RunOutcome } from "./model-session.js";
 
-export type HandleState =
-  | { readonly state: "pending" }
-  | { readonly state: "ok"; readonly value: unknown }
-  | { readonly state: "error"; readonly code: string };
+export type { HandleState, HookCounters } from "./handles.js";
 
-/** Counts of executor hooks the runtime must call. */
-export interface HookCounters {
-  cancelRequests: number;
-  stopped: number;
-  recycled: number;
-}
-
-export class ReferenceModel {
+export class ReferenceModel implements SessionModelHost {
   readonly sessions = new Map<string, SessionModel>();
   readonly handles = new Map<number, HandleState>();
   readonly waiters = new Map<number, { readonly session: string; readonly inputId: string; outcome: CompletionOutcome | null }>();

@@ -8,7 +8,8 @@
 import type { SessionRuntimeState } from "../../generated/session.machine.js";
 import type { OpsLifecycleState } from "../../generated/ops.machine.js";
 import type { CompletionOutcome, SessionSnapshot } from "../../runtime/index.js";
-import type { HandleState, HookCounters, ReferenceModel } from "./model.js";
+import type { HandleState, HookCounters } from "./handles.js";
+import type { ReferenceModel } from "./model.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

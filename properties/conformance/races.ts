@@ -27,6 +27,7 @@ import { inputSpec } from "./arbitraries.js";
 import { withDeadline } from "./deadline.js";
 import { ExecutorFailure } from "./executor.js";
 import { eventObligations } from "./obligations.js";
+import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { buildInput, type InputSpec } from "./steps.js";
 import { classify } from "./world.js";
@@ -146,7 +147,7 @@ export interface RaceOutcome {
 /** Runs one race case under the scheduler, drains, and returns every broken promise of the contract. */
 export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: ControlPlane) => void): Promise<RaceOutcome> {
   const exec = new ScheduledExecutor(s, c.behaviours);
-  const rt = createRuntime({ executor: exec, policy: conformancePolicy, limits: { retryBackoffMs: 0 } });
+  const rt = createRuntime({ executor: exec, policy: conformancePolicy, limits: conformanceLimits });
   patch?.(rt);
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));

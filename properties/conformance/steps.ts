@@ -154,3 +154,12 @@ export function showStep(step: Step): string {
   const args = Object.keys(rest).length === 0 ? "" : JSON.stringify(rest);
   return `${op}${args === "" ? "" : ` ${args}`}`;
 }
+
+/** Arguments a step needs that depend on the state (fences, run ids), resolved by the model. */
+export interface Concrete {
+  readonly binding?: { readonly runtimeId: string; readonly fence: number; readonly generation: number };
+  readonly fence?: number | null;
+  /** Normalized run id (`e<k>/run-<n>`, or "run-bogus"); undefined names the current run. */
+  readonly runId?: string | undefined;
+  readonly runtimeId?: string;
+}

@@ -19,21 +19,15 @@ import {
   type SessionBindings,
   type StoredInputRow,
 } from "../../runtime/index.js";
-import { deferred } from "../../runtime/testing.js";
+import { deferred } from "../../testing/index.js";
 import { ConformanceExecutor, ExecutorFailure } from "./executor.js";
-import type { HandleState, HookCounters } from "./model.js";
+import type { HandleState, HookCounters } from "./handles.js";
+import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { projectMachine, projectOps, projectSnapshot, type Json, type Projection, type SessionProjection } from "./projection.js";
-import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type OpsCall, type Step } from "./steps.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type Concrete, type OpsCall, type Step } from "./steps.js";
 
-/** Arguments a step needs that depend on the state (fences, run ids), resolved by the model. */
-export interface Concrete {
-  readonly binding?: { readonly runtimeId: string; readonly fence: number; readonly generation: number };
-  readonly fence?: number | null;
-  /** Normalized run id (`e<k>/run-<n>`, or "run-bogus"); undefined names the current run. */
-  readonly runId?: string | undefined;
-  readonly runtimeId?: string;
-}
+export type { Concrete } from "./steps.js";
 
 /** One executor call in flight. */
 export interface LiveCall {
@@ -121,7 +115,7 @@ export class World {
     };
     // Retries happen on the next wake only: a backoff timer is a wake at some later time, which
     // the wake step covers, and real time would make runs irreproducible.
-    const rt = createRuntime({ executor: exec, policy: conformancePolicy, observer, limits: { retryBackoffMs: 0 }, ...(this.store !== null ? { store: this.store } : {}) });
+    const rt = createRuntime({ executor: exec, policy: conformancePolicy, observer, limits: conformanceLimits, ...(this.store !== null ? { store: this.store } : {}) });
     rt.on((e) => {
       this.activity += 1;
       this.events.push(e);

@@ -3,15 +3,17 @@
 // each violation a shortest one; its trace is rebuilt afterwards from parent links.
 
 import { describeRefusal } from "../../kernel/result.js";
-import { canonicalizer, type CanonicalOptions } from "./canonical.js";
+import type { CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
 import { ExploreSetupError } from "./errors.js";
-import { buildTrace, type FinalStep } from "./paths.js";
+import { badKeyOf, finalStepOf, type Finding, type FinalTag } from "./findings.js";
+import { keying, type Keying } from "./keying.js";
+import { buildTrace } from "./paths.js";
 import { boundedText } from "./result.js";
 import type { ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
-import { keyCodec, type StateKey } from "./state-key.js";
-import { createStore } from "./store.js";
-import type { StepResult, System } from "./system.js";
+import type { StateKey } from "./state-key.js";
+import { createStore, type StateStore } from "./store.js";
+import type { RouteRefused, System } from "./system.js";
 
 export interface EngineOptions {
   readonly maxStates: number;
@@ -27,68 +29,47 @@ export interface EngineOptions {
   readonly canonical?: CanonicalOptions;
 }
 
-interface Finding<S> {
-  readonly kind: ViolationKind;
-  readonly name: string;
-  readonly message: string;
-  /** State the violation was found in (or whose step violated). */
-  readonly at: number;
-  readonly final: FinalStep<S> | null;
-}
+export const TICK_MS = 200;
 
-const TICK_MS = 200;
-
-function memoryNow(): number {
+export function memoryNow(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
+}
+
+/** The store an exploration of sys uses. */
+export function storeFor<S>(k: Keying<S>, opts: Pick<EngineOptions, "store">): StateStore {
+  return createStore(k.codec.kind, opts.store === "hash" ? Infinity : k.codec.keySpace);
+}
+
+/** The key of the initial state, or a setup error saying why it cannot be explored. */
+export function initialKey<S>(sys: System<S>, k: Keying<S>, s0: S): StateKey {
+  const k0 = k.keyOf(s0);
+  if (typeof k0 === "number" && k0 < 0) {
+    const why = k0 === OUT_OF_DOMAIN ? badKeyOf(sys, k.codec)(s0).message : `the initial state is beyond the profile's bounds (maxCollectionSize ${sys.profile.maxCollectionSize} or an int bound)`;
+    throw new ExploreSetupError(`${sys.name}: the initial state cannot be explored: ${why}`);
+  }
+  return k0;
 }
 
 export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const codec = keyCodec(sys.layout);
-  const canon = opts.symmetry ? canonicalizer(sys.layout, sys.ids, opts.canonical) : null;
-  const idx = new Float64Array(sys.layout.components.length);
-  // Successors of the state just decoded (near): reuse its component indexes for unchanged fields.
-  const idComps = canon?.idComponents ?? [];
-  const decoded = codec.decoded;
-  // A successor whose id components all equal those of the (canonical) state just decoded is
-  // canonical as it is: only id components take part in the minimisation.
-  const sameIdsAsDecoded = (): boolean => {
-    for (let j = 0; j < idComps.length; j++) {
-      const c = idComps[j] as number;
-      if (idx[c] !== decoded[c]) return false;
-    }
-    return true;
-  };
-  const canonicalKey = (s: S, near: boolean): StateKey => {
-    const code = codec.indexes(s, idx, near);
-    if (code < 0) return code;
-    if (!(near && sameIdsAsDecoded())) canon?.canonical(idx);
-    return codec.fromIndexes(idx);
-  };
-  const keyOf = canon ? (s: S): StateKey => canonicalKey(s, false) : (s: S): StateKey => codec.encode(s);
-  const successorKey = canon ? (s: S): StateKey => canonicalKey(s, true) : (s: S): StateKey => codec.encodeNear(s);
-  const store = createStore(codec.kind, opts.store === "hash" ? Infinity : codec.keySpace);
+  const keys = keying(sys, opts.symmetry, opts.canonical);
+  const { codec, keyOf, successorKey } = keys;
+  const store = storeFor(keys, opts);
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
 
-  const findings = new Map<string, Finding<S>>();
+  const findings = new Map<string, Finding>();
   const stopOn = opts.stopOnViolation;
   let stopped = false;
-  const report = (kind: ViolationKind, name: string, message: string, at: number, final: FinalStep<S> | null): void => {
+  const report = (kind: ViolationKind, name: string, message: string, at: number, tag: FinalTag | null, choice: number): void => {
     const id = `${kind}\u0000${name}`;
-    if (!findings.has(id)) findings.set(id, { kind, name, message, at, final });
+    if (!findings.has(id)) findings.set(id, { kind, name, message, at, final: tag === null ? null : { tag, choice } });
     if (stopOn && stopOn.kind === kind && stopOn.name === name) stopped = true;
   };
-  const badKey = (s: S): { name: string; message: string } => {
-    const range = sys.stateRangeProblem(s);
-    if (range) return range;
-    const p = codec.problem(s);
-    const name = p ? (sys.layout.names[p.component] ?? "state") : "state";
-    return { name, message: `${name} holds a value outside its type's domain under profile ${sys.profile.name}` };
-  };
+  const badKey = badKeyOf(sys, codec);
 
   const invariants = sys.invariants;
   const broken = new Uint8Array(invariants.length);
@@ -109,7 +90,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       const inv = invariants[v] as (typeof invariants)[number];
       if (!inv.holds(s)) {
         broken[v] = 1;
-        report("invariant", inv.name, `invariant ${inv.name} (${inv.source}) is false`, idx, null);
+        report("invariant", inv.name, `invariant ${inv.name} (${inv.source}) is false`, idx, null, -1);
       }
     }
     if (witnessesLeft > 0) {
@@ -125,12 +106,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   };
 
   const s0 = sys.initial();
-  const k0 = keyOf(s0);
-  if (typeof k0 === "number" && k0 < 0) {
-    const why = k0 === OUT_OF_DOMAIN ? badKey(s0).message : `the initial state is beyond the profile's bounds (maxCollectionSize ${sys.profile.maxCollectionSize} or an int bound)`;
-    throw new ExploreSetupError(`${sys.name}: the initial state cannot be explored: ${why}`);
-  }
-  store.add(k0, -1, -1);
+  store.add(initialKey(sys, keys, s0), -1, -1);
   onNew(0, s0, 0);
 
   let depth = 0;
@@ -149,23 +125,23 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     }
     const s = codec.decode(store.keyAt(i));
     const expand = maxDepth === null || depth < maxDepth;
+    const from = sys.choicesFrom(s);
     const to = sys.choicesTo(s);
+    const only = sys.choicesIn?.(s) ?? null;
+    const count = only ? only.length : to - from;
+    let lastTried = from - 1;
     let enabled = false;
-    for (let c = sys.choicesFrom(s); c < to && !stopped; c++) {
+    for (let j = 0; j < count && !stopped; j++) {
+      const c = only ? (only[j] as number) : from + j;
+      lastTried = c;
       const r = sys.step(s, c);
-      stepsTried++;
       if (!r.ok) {
         if (r.code === "AmbiguousTransition") {
           enabled = true;
-          const name = r.transitions.join("|");
-          report("determinism", name, describeRefusal(r), i, { choice: c, accept: (x) => !x.ok && x.code === "AmbiguousTransition" && x.transitions.join("|") === name });
+          report("determinism", r.transitions.join("|"), describeRefusal(r), i, "determinism", c);
         } else if (r.code === "RouteRefused") {
           enabled = true;
-          const route = r.route;
-          report("route-refused", route, `route ${route} delivered ${r.refusal.trigger} to ${r.instance}, which refused it: ${describeRefusal(r.refusal)}`, i, {
-            choice: c,
-            accept: (x) => !x.ok && x.code === "RouteRefused" && x.route === route,
-          });
+          report("route-refused", r.route, routeRefusedMessage(r), i, "route-refused", c);
         }
         continue;
       }
@@ -178,13 +154,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         }
       }
       const effectBad = sys.effectRangeProblem(r);
-      if (effectBad) {
-        const name = effectBad.name;
-        report("out-of-range", name, `effect ${effectBad.message} (transition ${r.transition})`, i, {
-          choice: c,
-          accept: (x) => x.ok && sys.effectRangeProblem(x)?.name === name,
-        });
-      }
+      if (effectBad) report("out-of-range", effectBad.name, `effect ${effectBad.message} (transition ${r.transition})`, i, "effect-range", c);
       const k = successorKey(r.state);
       if (!expand) {
         // A successor not yet stored is a state the depth bound leaves unexplored.
@@ -195,11 +165,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         if (k === OVER_BOUND) pruned++;
         else {
           const bad = badKey(r.state);
-          const name = bad.name;
-          report("out-of-range", name, `field ${bad.message} after transition ${r.transition}`, i, {
-            choice: c,
-            accept: (x: StepResult<S>) => x.ok && badKey(x.state).name === name && keyOf(x.state) === OUT_OF_DOMAIN,
-          });
+          report("out-of-range", bad.name, `field ${bad.message} after transition ${r.transition}`, i, "state-range", c);
         }
         continue;
       }
@@ -212,9 +178,11 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         onNew(idx, r.state, depth + 1);
       }
     }
+    // Choices left out by choicesIn count as tried, as if each had been refused.
+    stepsTried += stopped || limitHit ? lastTried - from + 1 : to - from;
     if (!enabled && !stopped && !sys.isTerminal(s) && !sys.deadlockAllowed(s)) {
       const where = sys.whereStuck(s);
-      report("deadlock", where, `no trigger is enabled in ${where}, which is not terminal`, i, null);
+      report("deadlock", where, deadlockMessage(where), i, null, -1);
     }
     if ((i & 1023) === 1023) {
       const now = performance.now();
@@ -225,22 +193,84 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       }
     }
   }
-  const exploredMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  peakMemory = Math.max(peakMemory, memoryNow());
-  const distinct = Math.min(store.size, maxStates);
+  return finishExploration(sys, keys, {
+    t0,
+    cpu0,
+    exploredMs: performance.now() - t0,
+    peakMemory,
+    store,
+    maxStates,
+    findings: [...findings.values()],
+    limitHit,
+    stopped,
+    depth,
+    deepest,
+    pruned,
+    beyondMaxDepth,
+    stepsTried,
+    witnessAt,
+    witnessDepth,
+    phaseSeen,
+    fired,
+  });
+}
 
-  const unreachedPhases = sys.phaseNames.filter((_, i) => phaseSeen[i] === 0);
-  const unfired = sys.transitionNames.filter((_, i) => fired[i] === 0);
+export function routeRefusedMessage(r: RouteRefused): string {
+  return `route ${r.route} delivered ${r.refusal.trigger} to ${r.instance}, which refused it: ${describeRefusal(r.refusal)}`;
+}
+
+export function deadlockMessage(where: string): string {
+  return `no trigger is enabled in ${where}, which is not terminal`;
+}
+
+/** What an exploration found, in the form finishExploration turns into its result. */
+export interface Explored {
+  readonly t0: number;
+  readonly cpu0: NodeJS.CpuUsage;
+  readonly exploredMs: number;
+  readonly peakMemory: number;
+  readonly store: StateStore;
+  readonly maxStates: number;
+  /** In the order they were first found. */
+  readonly findings: readonly Finding[];
+  readonly limitHit: boolean;
+  readonly stopped: boolean;
+  /** Level being expanded when the exploration ended. */
+  readonly depth: number;
+  /** Depth of the last state checked. */
+  readonly deepest: number;
+  readonly pruned: number;
+  readonly beyondMaxDepth: number;
+  readonly stepsTried: number;
+  readonly witnessAt: Int32Array;
+  readonly witnessDepth: Int32Array;
+  readonly phaseSeen: Uint8Array;
+  readonly fired: Uint8Array;
+}
+
+/** Judges coverage and witnesses, rebuilds the traces and reports. */
+export function finishExploration<S>(sys: System<S>, keys: Keying<S>, x: Explored): ExploreResult {
+  const cpu = process.cpuUsage(x.cpu0);
+  const peakMemory = Math.max(x.peakMemory, memoryNow());
+  const { store, maxStates, limitHit, stopped, pruned, beyondMaxDepth, witnessAt, witnessDepth } = x;
+  const maxDepth = sys.profile.maxDepth;
+  const distinct = Math.min(store.size, maxStates);
+  const keyOf = keys.keyOf;
+  const badKey = badKeyOf(sys, keys.codec);
+  const witnesses = sys.witnesses;
+
+  const unreachedPhases = sys.phaseNames.filter((_, i) => x.phaseSeen[i] === 0);
+  const unfired = sys.transitionNames.filter((_, i) => x.fired[i] === 0);
+  const firedCount = sys.transitionNames.length - unfired.length;
   const violations: Violation[] = [];
-  for (const f of findings.values()) {
-    violations.push({ kind: f.kind, name: f.name, message: f.message, trace: buildTrace(sys, store, keyOf, f.at, f.final, { kind: f.kind, name: f.name, message: f.message }) });
+  for (const f of x.findings) {
+    violations.push({ kind: f.kind, name: f.name, message: f.message, trace: buildTrace(sys, store, keyOf, f.at, finalStepOf(sys, keyOf, badKey, f), { kind: f.kind, name: f.name, message: f.message }) });
   }
   if (limitHit) {
     violations.push({
       kind: "state-limit",
       name: "maxStates",
-      message: `stopped after ${maxStates} distinct states at depth ${depth} without finishing; raise --max-states, or bound the profile (maxDepth, domains, maxCollectionSize, ints)`,
+      message: `stopped after ${maxStates} distinct states at depth ${x.depth} without finishing; raise --max-states, or bound the profile (maxDepth, domains, maxCollectionSize, ints)`,
       trace: null,
     });
   } else if (!stopped) {
@@ -263,7 +293,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     return { name: w.name, source: w.source, reached: at >= 0, depth: at >= 0 ? (witnessDepth[i] as number) : null, trace: at >= 0 ? buildTrace(sys, store, keyOf, at, null, meta) : null };
   });
 
-  const durationMs = performance.now() - t0;
+  const durationMs = performance.now() - x.t0;
   const storeBytes = store.bytes();
   return {
     machine: sys.name,
@@ -273,22 +303,22 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     ok: violations.length === 0,
     complete: !limitHit && !stopped,
     distinctStates: distinct,
-    depth: deepest,
+    depth: x.deepest,
     maxDepth,
     durationMs,
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-    statesPerSecond: Math.round(distinct / Math.max(1e-3, exploredMs / 1000)),
-    stepsTried,
+    statesPerSecond: Math.round(distinct / Math.max(1e-3, x.exploredMs / 1000)),
+    stepsTried: x.stepsTried,
     transitions: { declared: sys.transitionNames.length, fired: firedCount },
     coverage: { checked: sys.coverageIsChecked, unreachedPhases, unfiredTransitions: unfired },
     violations,
     witnesses: witnessResults,
-    invariantsChecked: invariants.length,
+    invariantsChecked: sys.invariants.length,
     pruned,
     bounded: pruned > 0 || beyondMaxDepth > 0 ? { pruned, beyondMaxDepth, maxDepth } : null,
-    symmetry: canon !== null,
-    canonicalMethod: canon?.method ?? null,
-    keyKind: codec.kind,
+    symmetry: keys.canon !== null,
+    canonicalMethod: keys.canon?.method ?? null,
+    keyKind: keys.codec.kind,
     storeBytes,
     bytesPerState: Math.round(storeBytes / Math.max(1, store.size)),
     peakMemoryBytes: peakMemory,

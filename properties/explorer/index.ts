@@ -5,6 +5,7 @@ import type { AnyKernel, CompositionKernel } from "../../kernel/descriptor.js";
 import { judgeCompositionCoverage } from "./composition-coverage.js";
 import { compositionSystem } from "./composition-system.js";
 import { explore } from "./engine.js";
+import { exploreParallel, type ParallelOptions } from "./parallel.js";
 import { machineSystem } from "./machine-system.js";
 import { SymmetryUnsoundError } from "./errors.js";
 import { selectProfile } from "./profile.js";
@@ -17,6 +18,8 @@ export { replayTrace, type ReplayResult, type ReplayRow } from "./replay.js";
 export { boundedText, DEFAULT_MAX_STATES } from "./result.js";
 export type { Bounded, ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 export type { StepResult, System } from "./system.js";
+export type { ParallelOptions } from "./parallel.js";
+export type { SystemSource } from "./parallel-protocol.js";
 export type { Trace, TraceStep } from "./trace.js";
 
 export function exploreMachine(kernel: AnyKernel, options: ExploreOptions): ExploreResult {
@@ -31,6 +34,28 @@ export function exploreComposition(kernel: CompositionKernel<unknown>, options: 
   const opts = engineOptions(options, profile.maxStates, profile.symmetry);
   if (opts.symmetry) for (const k of Object.values(kernel.instances)) refuseOrderDependent(k);
   return judgeCompositionCoverage(explore(compositionSystem(kernel, profile), opts), kernel.leftOut);
+}
+
+/**
+ * exploreMachine with `par.workers` worker threads (each loads the kernel from `par.source`): the
+ * same result as one worker, faster on several cores. One worker, or stopOnViolation (which ends
+ * at a point only the serial order defines), explores serially.
+ */
+export async function exploreMachineParallel(kernel: AnyKernel, options: ExploreOptions, par: ParallelOptions): Promise<ExploreResult> {
+  if (par.workers <= 1 || options.stopOnViolation) return exploreMachine(kernel, options);
+  const profile = selectProfile(`machine ${kernel.machine}`, kernel.profiles, options.profile);
+  const opts = engineOptions(options, profile.maxStates, profile.symmetry);
+  if (opts.symmetry) refuseOrderDependent(kernel);
+  return exploreParallel(machineSystem(kernel, profile), opts, par);
+}
+
+/** exploreComposition with worker threads (see exploreMachineParallel). */
+export async function exploreCompositionParallel(kernel: CompositionKernel<unknown>, options: ExploreOptions, par: ParallelOptions): Promise<ExploreResult> {
+  if (par.workers <= 1 || options.stopOnViolation) return exploreComposition(kernel, options);
+  const profile = selectProfile(`composition ${kernel.composition}`, kernel.profiles, options.profile);
+  const opts = engineOptions(options, profile.maxStates, profile.symmetry);
+  if (opts.symmetry) for (const k of Object.values(kernel.instances)) refuseOrderDependent(k);
+  return judgeCompositionCoverage(await exploreParallel(compositionSystem(kernel, profile), opts, par), kernel.leftOut);
 }
 
 /** Symmetry is sound only when renaming ids commutes with every transition. */

@@ -44,6 +44,13 @@ export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSp
   const intEffects = new Map(kernel.effects.filter((e) => e.fields.some((f) => containsInt(f.type))).map((e) => [e.name, e]));
   const phaseIds: number[][] = kernel.phases.map((_, i) => [i]);
   const n = choices.length;
+  // Per phase, the choices whose trigger some transition handles from it: in the other phases the
+  // dispatcher could only answer NoMatchingTransition, so they are not tried at all.
+  const handles = kernel.phases.map((p) => new Set(kernel.transitions.filter((t) => t.from.includes(p)).map((t) => t.on as string)));
+  const worthTrying = handles.map((on) => {
+    const list = choices.map((t, c) => (on.has(t.kind) ? c : -1)).filter((c) => c >= 0);
+    return list.length === n ? null : Int32Array.from(list);
+  });
   return {
     subject: "machine",
     name: kernel.machine,
@@ -60,6 +67,7 @@ export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSp
     choicesFrom: () => 0,
     choicesTo: () => n,
     step: (s, c) => kernel.transition(s, choices[c] as AnyTrigger),
+    choicesIn: (s) => worthTrying[phaseIndex.get(s.phase) ?? 0] ?? null,
     phasesOf: (s) => phaseIds[phaseIndex.get(s.phase) ?? 0] as number[],
     isTerminal: (s) => terminal.has(s.phase),
     deadlockAllowed: (s) => allowed.has(s.phase),

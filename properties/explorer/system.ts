@@ -70,6 +70,12 @@ export interface System<S> {
   choicesFrom(s: S): number;
   choicesTo(s: S): number;
   step(s: S, choice: number): StepResult<S>;
+  /**
+   * The choices worth trying in s, ascending, or null for all of [choicesFrom, choicesTo). Every
+   * choice left out must be refused with NoMatchingTransition (no transition for its trigger leaves
+   * the phase of s), an outcome the engine ignores; they still count in stepsTried.
+   */
+  choicesIn?(s: S): Int32Array | null;
   /** Indexes (into phaseNames) of the phases s is in. */
   phasesOf(s: S): readonly number[];
   /** Terminal: no step is expected (every instance in a terminal phase). */

@@ -42,6 +42,13 @@ export function evalConst(e: TExpr, profile: ProfileDesc): ConstVal {
       return { k: "seq", items: e.items.map(num) };
     case "emptymap":
       return { k: "map", entries: new Map() };
+    case "maplit": {
+      if (e.t.kind !== "map" || !isScalarType(e.t.key)) break;
+      const d = scalarDomain(e.t.key, profile);
+      const entries = new Map<number, ConstVal>();
+      for (let i = 0; i < e.items.length; i += 2) entries.set(num(e.items[i] as TExpr) - d.lo, evalConst(e.items[i + 1] as TExpr, profile));
+      return { k: "map", entries };
+    }
     case "neg":
       return s(-num(e.e));
     case "not":
@@ -61,6 +68,12 @@ export function evalConst(e: TExpr, profile: ProfileDesc): ConstVal {
           return s(l + r);
         case "-":
           return s(l - r);
+        case "*":
+          return s(l * r);
+        case "/":
+          return s(Math.floor(l / r));
+        case "%":
+          return s(((l % r) + r) % r);
         case "<":
           return b(l < r);
         case "<=":

@@ -4,6 +4,25 @@
 /** The machine uses a construct the Promela export does not translate. */
 export class PromelaUnsupportedError extends Error {
   readonly code = "PromelaUnsupported";
+  constructor(
+    message: string,
+    /** JSON pointer of the spec part that uses the construct, once known (see `locatedAt`). */
+    readonly pointer?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs `f`; a PromelaUnsupportedError from it gets the JSON pointer of the spec part being exported. */
+export function locatedAt<T>(pointer: string, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PromelaUnsupportedError && e.pointer === undefined) {
+      throw new PromelaUnsupportedError(`${what} (at ${pointer}) is not supported by the SPIN export: ${e.message}`, pointer);
+    }
+    throw e;
+  }
 }
 
 /** The requested profile is not one of the machine's check profiles. */

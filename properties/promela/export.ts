@@ -25,7 +25,7 @@ import type { MachineModel, TransitionModel, TriggerModel } from "../../generato
 import { overBound } from "./bounds.js";
 import { scratchSeqCapacity } from "./capacity.js";
 import { allConstValues, constView, evalConst, type ConstVal } from "./const.js";
-import { PromelaProfileError, PromelaUnsupportedError } from "./errors.js";
+import { locatedAt, PromelaProfileError, PromelaUnsupportedError } from "./errors.js";
 import { compileExpr, type ExprScope } from "./expr.js";
 import { withInitial } from "./init.js";
 import { and, comment, ifElse, not, or, raw, render, type PStmt } from "./pml.js";
@@ -66,7 +66,7 @@ class Exporter {
     for (const f of m.fields) {
       this.types.set(f.name, f.type);
       const store = buildStore(f.type, `f_${f.name}`, { profile, seqCap: this.max, hidden: false });
-      this.state.set(f.name, withInitial(store, evalConst(f.init, profile)));
+      this.state.set(f.name, withInitial(store, locatedAt(`/state/fields/${f.name}/init`, `the initial value of ${f.name}`, () => evalConst(f.init, profile))));
       if (written.has(f.name)) {
         const w = buildStore(f.type, `w_${f.name}`, { profile, seqCap: this.scratchCap, hidden: true });
         this.scratch.adopt(w);
@@ -150,6 +150,11 @@ class Exporter {
     return [comment(`${tr.name}${tr.to === null ? "" : ` -> ${tr.to}`}`), ...(flagged ? [raw(`${this.tmp.oob} = 0`)] : []), ...copyIn, ...updates, ...tail];
   }
 
+  /** `fire`, with an unsupported construct located at the transition's updates. */
+  fireAt(tr: TransitionModel, binds: ReadonlyMap<string, View>): PStmt[] {
+    return locatedAt(`/transitions/${this.m.transitions.indexOf(tr)}/updates`, `an update of ${tr.name}`, () => this.fire(tr, binds));
+  }
+
   /** One loop alternative per concrete trigger. */
   alternatives(t: TriggerModel): string[] {
     const candidates = this.m.transitions.filter((tr) => tr.on === t.name);
@@ -158,15 +163,15 @@ class Exporter {
     for (const payload of payloads(t, this.profile)) {
       const binds = new Map(t.fields.map((f) => [f.name, constView(payload.get(f.name) as ConstVal, f.type, this.profile)] as const));
       const scope = this.preScope(binds);
-      const en = candidates.map((tr) => this.enabled(tr, scope));
+      const en = candidates.map((tr) => locatedAt(`/transitions/${this.m.transitions.indexOf(tr)}/guards`, `a guard of ${tr.name}`, () => this.enabled(tr, scope)));
       const someEnabled = or(en);
       if (someEnabled === "0") continue;
       let body: PStmt[];
-      if (candidates.length === 1) body = [raw(someEnabled), ...this.fire(candidates[0] as TransitionModel, binds)];
+      if (candidates.length === 1) body = [raw(someEnabled), ...this.fireAt(candidates[0] as TransitionModel, binds)];
       else {
         const branches = candidates.map((tr, i) => ({
           guard: and([en[i] as string, ...en.filter((_, j) => j !== i).map(not)]),
-          body: this.fire(tr, binds),
+          body: this.fireAt(tr, binds),
         }));
         const names = candidates.map((c) => c.name).join(", ");
         const flag = this.ambiguousFlag();
@@ -183,7 +188,7 @@ class Exporter {
     const p = this.profile;
     const alts = m.triggers.filter((t) => !(t.kind === "input" && m.queryOnly.includes(t.name))).flatMap((t) => this.alternatives(t));
     const stateScope = this.preScope(new Map());
-    const invariants = m.invariants.map((inv) => ({ name: inv.name, source: inv.source, e: this.cond(inv.expr, stateScope), flag: this.scratch.named(`invariant_${inv.name.replace(/\W/g, "_")}`) }));
+    const invariants = m.invariants.map((inv) => ({ name: inv.name, source: inv.source, e: locatedAt(`/invariants/${inv.name}`, `invariant ${inv.name}`, () => this.cond(inv.expr, stateScope)), flag: this.scratch.named(`invariant_${inv.name.replace(/\W/g, "_")}`) }));
     const restful = [...m.terminalPhases, ...p.allowDeadlockIn];
     const stateCells = [...this.state.values()].flatMap(cellsOf);
     const lines: string[] = [

@@ -108,6 +108,12 @@ export function compileExpr(e: TExpr, scope: ExprScope): View {
           return scalar(eqView(c(e.l), c(e.r)));
         case "!=":
           return scalar(not(eqView(c(e.l), c(e.r))));
+        case "/":
+        case "%":
+          // Promela's / and % truncate toward zero; the spec's round down. They agree when the
+          // dividend cannot be negative (the divisor is proven >= 1).
+          if ((e.l.range?.[0] ?? -Infinity) < 0) throw new PromelaUnsupportedError(`"${e.op}" with a dividend that may be negative (its range is ${e.l.range ? `${e.l.range[0]}..${e.l.range[1]}` : "unbounded"})`);
+          return scalar(`(${s(e.l)} ${e.op} ${s(e.r)})`);
         default:
           return scalar(`(${s(e.l)} ${e.op} ${s(e.r)})`);
       }
@@ -146,6 +152,24 @@ export function compileExpr(e: TExpr, scope: ExprScope): View {
     }
     case "emptymap":
       return emptyView(e.t, profile);
+    case "maplit": {
+      const t = e.t as TypeDesc & { kind: "map" };
+      const d = domainOf(t.key, profile, "a Map key");
+      const keys: string[] = [];
+      const values: View[] = [];
+      for (let i = 0; i < e.items.length; i += 2) {
+        keys.push(s(e.items[i] as TExpr));
+        values.push(c(e.items[i + 1] as TExpr));
+      }
+      const empty = emptyView(t.value, profile);
+      return {
+        k: "map",
+        size: d.size,
+        has: (i) => or(keys.map((k) => eqExpr(k, valueAt(d, i)))),
+        // A later entry for the same key wins, as in the Map the generated code builds.
+        val: (i) => keys.reduce<View>((out, k, j) => condView(eqExpr(k, valueAt(d, i)), values[j] as View, out), empty),
+      };
+    }
   }
 }
 
@@ -218,6 +242,26 @@ function compileFn(e: TExpr & { k: "fn" }, scope: ExprScope): View {
     case "keys": {
       const m = expect(a, "map");
       return { k: "set", size: m.size, mem: (i) => m.has(i) };
+    }
+    case "at": {
+      const q = expect(a, "seq");
+      const x = sc(1);
+      const has = and([`(${x} >= 0)`, `(${x} < ${q.len})`]);
+      const lit = /^\(?(-?\d+)\)?$/.exec(x);
+      return { k: "option", has, of: q.at(lit ? Math.max(0, Number(lit[1])) : cond(has, x, "0")) };
+    }
+    case "union":
+    case "minus":
+    case "intersect": {
+      const l = expect(a, "set");
+      const r = expect(compileExpr(arg(1), scope), "set");
+      const mem = (i: Ix) => (e.fn === "union" ? or([l.mem(i), r.mem(i)]) : e.fn === "minus" ? and([l.mem(i), not(r.mem(i))]) : and([l.mem(i), r.mem(i)]));
+      return { k: "set", size: l.size, mem };
+    }
+    case "subsetOf": {
+      const l = expect(a, "set");
+      const r = expect(compileExpr(arg(1), scope), "set");
+      return scalar(and(range(l.size).map((i) => or([not(l.mem(i)), r.mem(i)]))));
     }
     case "size":
       return scalar(sizeOf(a));

@@ -125,6 +125,16 @@ function compileOp(s: TStmt & { k: "op" }, scope: UpdateScope): PStmt[] {
             assign(at(`${len} - 1`), fill),
             assign(len, `${len} - 1`),
           ]);
+        case "removeAt":
+          // Shifts the items after the index left by one, as splice(index, 1); no-op out of range.
+          return [
+            assign(a, sc(0)),
+            ...ifElse(`((${a} >= 0) && (${a} < ${len}))`, [
+              ...countedLoop(i, a, `${len} - 1`, [assign(at(i), at(`${i} + 1`))]),
+              assign(at(`${len} - 1`), fill),
+              assign(len, `${len} - 1`),
+            ]),
+          ];
         case "remove":
           // Keeps every item not equal to the argument, in order (removeAll), then refills the tail.
           return [
@@ -163,6 +173,7 @@ export function readsField(e: TExpr, name: string): boolean {
       return e.args.some((x) => readsField(x, name));
     case "setlit":
     case "seqlit":
+    case "maplit":
       return e.items.some((x) => readsField(x, name));
     default:
       return false;

@@ -12,7 +12,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Input, InputId, JsonValue, RunId, SessionId } from "../input.js";
-import { checkRowForWrite, decodeEnum, decodeInputRow, decodeJson, decodeReceipt, Decoding, PERSISTED_PHASES, type InputRowRaw, type ReceiptRowRaw } from "../sqlite-store.js";
+import { checkRowForWrite, decodeEnum, decodeInputRow, decodeJson, decodeReceipt, Decoding, PERSISTED_PHASES, type InputRowRaw, type ReceiptRowRaw } from "../row-codec.js";
 import { trackStoreIo, type BoundaryReceipt, type PersistedPhase, type RuntimeStore, type StoredBinding, type StoredInputRow } from "../store.js";
 import { validateInput } from "../validate.js";
 import { configErrorOf, DEFAULT_RETRY, isTransient, parseUrl, sleep, backoffMs, sqlStateOf, TYPES, withRetry, type RetryPolicy } from "./connection.js";

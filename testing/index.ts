@@ -1,11 +1,11 @@
 // Test doubles: a scripted executor whose runs the test settles by hand, an input builder, and a
 // store wrapper that fails chosen writes (fault injection).
 
-import type { RuntimeEvent } from "./events.js";
-import { createRuntime, type ControlPlane } from "./runtime.js";
-import { storeIoInFlight, type BoundaryReceipt, type PersistedPhase, type RuntimeStore, type StoredBinding, type StoredInputRow } from "./store.js";
-import type { ApplyContext, Executor, RunOutput, RunPrimitive } from "./executor.js";
-import type { Durability, HandlingMode, Input, InputId, InputSource, JsonValue, RunId, SessionId } from "./input.js";
+import type { RuntimeEvent } from "../runtime/events.js";
+import { createRuntime, type ControlPlane } from "../runtime/runtime.js";
+import { storeIoInFlight, type BoundaryReceipt, type PersistedPhase, type RuntimeStore, type StoredBinding, type StoredInputRow } from "../runtime/store.js";
+import type { ApplyContext, Executor, RunOutput, RunPrimitive } from "../runtime/executor.js";
+import type { Durability, HandlingMode, Input, InputId, InputSource, JsonValue, RunId, SessionId } from "../runtime/input.js";
 
 export interface Deferred<T> {
   readonly promise: Promise<T>;
