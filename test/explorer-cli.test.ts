@@ -32,6 +32,7 @@ const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[]
   ["Counter", "default"],
   ["DieHard", "ci"],
   ["HourClock", "ci"],
+  ["Mailroom", "ci"],
   ["Playlist", "ci"],
   ["TurnstileAudit", "ci"],
   ["Turnstile", "ci"],

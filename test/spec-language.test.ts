@@ -262,3 +262,43 @@ describe("the SPIN export of the new constructs", () => {
     expect(exportPromela(ok.model, "ci")).toContain("proctype Probe");
   });
 });
+
+describe("per-field collection bounds in profiles", () => {
+  it("bounds the named field alone while the others keep maxCollectionSize", async () => {
+    const { exploreMachine } = await import("../properties/explorer/index.js");
+    const { mailroomKernel } = await import("../generated/examples/mailroom.machine.js");
+    expect(mailroomKernel.profiles.ci?.collectionSizes).toEqual({ tray: 2 });
+    // tray: Seqs of 3 letters up to length 2 (13) or 3 (40); filed: every subset of 3 (8).
+    const ci = exploreMachine(mailroomKernel, { profile: "ci" });
+    const wide = exploreMachine(mailroomKernel, { profile: "wide" });
+    expect([ci.distinctStates, wide.distinctStates]).toEqual([13 * 8, 40 * 8]);
+    expect(ci.pruned).toBeGreaterThan(0);
+  });
+
+  it("refuses an unknown field and a field that is not a collection", () => {
+    const withSizes = (sizes: Record<string, number>) => {
+      const m = withTransition({});
+      m.check = { profiles: { ci: { domains: { Id: 2 }, collectionSizes: sizes } } };
+      return m;
+    };
+    expect(codes(withSizes({ nowhere: 2 }))).toEqual(["bad-profile"]);
+    expect(codes(withSizes({ n: 2 }))).toEqual(["bad-profile"]);
+  });
+
+  it("is refused by the SPIN export at the profile's pointer", async () => {
+    const { loadSpecs } = await import("../generator/load.js");
+    const { exportPromela, PromelaUnsupportedError } = await import("../properties/promela/index.js");
+    const { REPO } = await import("./helpers/paths.js");
+    const { specs } = loadSpecs([`${REPO}/spec/examples/mailroom.machine.json`], REPO);
+    const model = specs[0];
+    if (!model || model.kind !== "machine") throw new Error("mailroom is not a machine");
+    expect(() => exportPromela(model, "wide")).not.toThrow();
+    try {
+      exportPromela(model, "ci");
+      expect.unreachable("the export accepted per-field bounds");
+    } catch (e) {
+      expect(e).toBeInstanceOf(PromelaUnsupportedError);
+      expect((e as InstanceType<typeof PromelaUnsupportedError>).pointer).toBe("/check/profiles/ci/collectionSizes");
+    }
+  });
+});
