@@ -17,6 +17,12 @@ describe("narrowing on == and !=", () => {
     expect(check(update("n = if n == 2 then n + 1 else 0")).diagnostics).toEqual([]);
   });
 
+  it("knows an Option compared equal to some(x) holds a value", () => {
+    expect(check(withTransition({ guards: { mine: "cur == some(id)" }, updates: ["ids.add(cur.value)"] })).diagnostics).toEqual([]);
+    expect(check(update("n = if some(id) != cur then 0 else tries.getOr(cur.value, 0)")).diagnostics).toEqual([]);
+    expect(codes(withTransition({ guards: { other: "cur != some(id)" }, updates: ["ids.add(cur.value)"] }))).toEqual(["option-unproven"]);
+  });
+
   it("cuts nothing for a value inside the interval", () => {
     expect(codes(update("n = if n == 1 then 0 else n + 1"))).toEqual(["int-overflow"]);
   });
