@@ -308,3 +308,42 @@ describe("per-field collection bounds in profiles", () => {
     }
   });
 });
+
+describe("per-field collection bounds in a composition", () => {
+  it("bounds instance.field and the delivery queue while exploring", async () => {
+    const { compositionSystem } = await import("../properties/explorer/index.js");
+    const { explore } = await import("../properties/explorer/engine.js");
+    const { turnstileAuditComposition: audit } = await import("../generated/examples/turnstile-audit.composition.js");
+    const base = audit.profiles.ci;
+    if (!base) throw new Error("TurnstileAudit has no ci profile");
+    const run = (collectionSizes?: Record<string, number>) =>
+      explore(compositionSystem(audit, collectionSizes ? { ...base, collectionSizes } : base), { maxStates: 1e6, symmetry: false });
+    const whole = run();
+    const oneSeen = run({ "gate.seen": 1 });
+    const noQueue = run({ queue: 0 });
+    expect(whole.distinctStates).toBe(76);
+    expect(oneSeen.distinctStates).toBeLessThan(whole.distinctStates);
+    expect(oneSeen.pruned).toBeGreaterThan(0);
+    // With no room in the queue an opening is never reported, so the audit never counts one.
+    expect(noQueue.witnesses.every((w) => !w.reached)).toBe(true);
+  });
+
+  it("names instance fields and the queue; refuses others at their pointer", async () => {
+    const { cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { loadSpecs } = await import("../generator/load.js");
+    const { REPO, tempDir } = await import("./helpers/paths.js");
+    const dir = tempDir("collection-sizes-composition");
+    cpSync(join(REPO, "spec", "examples"), dir, { recursive: true });
+    const file = join(dir, "turnstile-audit.composition.json");
+    const json = JSON.parse(readFileSync(file, "utf8")) as { check: { profiles: Record<string, Record<string, unknown>> } };
+    const withSizes = (sizes: Record<string, number>) => {
+      json.check.profiles = { ci: { domains: { CoinId: 2 }, collectionSizes: sizes } };
+      writeFileSync(file, JSON.stringify(json, null, 2));
+      return loadSpecs([file], dir).diagnostics.map((d) => [d.code, d.pointer]);
+    };
+    expect(withSizes({ "gate.seen": 1, queue: 2 })).toEqual([]);
+    expect(withSizes({ seen: 1 })).toEqual([["bad-profile", "/check/profiles/ci/collectionSizes/seen"]]);
+    expect(withSizes({ "audit.openings": 1 })).toEqual([["bad-profile", "/check/profiles/ci/collectionSizes/audit.openings"]]);
+  });
+});
