@@ -279,7 +279,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
       notes.push(`${c.spec}: coverage only (not violations in a composition): ${parts.join(", ")} (see --json coverage)`);
     }
     if (c.result.ok && c.result.bounded) {
-      const why = c.result.pruned > 0 ? "; pruned: beyond maxCollectionSize, the delivery queue or an int bound" : "";
+      const why = c.result.pruned > 0 ? "; pruned: beyond maxCollectionSize (or a collectionSizes bound), the delivery queue or an int bound" : "";
       notes.push(`${c.spec}: bounded verdict: ${boundedText(c.result.bounded)}${why} ("complete": true in the profile makes this fail)`);
     } else if (c.result.pruned > 0) notes.push(`${c.spec}: ${n(c.result.pruned)} successors pruned (beyond the profile's bounds: maxCollectionSize, the delivery queue, or an int bound)`);
   }

@@ -4,6 +4,7 @@ export * as defaultPolicy from "./default.policy.js";
 export * as examplesCounterMachine from "./examples/counter.machine.js";
 export * as examplesDieHardMachine from "./examples/die-hard.machine.js";
 export * as examplesHourClockMachine from "./examples/hour-clock.machine.js";
+export * as examplesMailroomMachine from "./examples/mailroom.machine.js";
 export * as examplesPlaylistMachine from "./examples/playlist.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";

@@ -92,6 +92,8 @@ export function checkProfiles(
   allTypes: ReadonlyMap<string, TypeDesc>,
   phases: readonly string[],
   terminal: readonly string[],
+  /** The fields a profile may bound one by one (`collectionSizes`), by the name it uses for them. */
+  boundable: ReadonlyMap<string, TypeDesc> = new Map(),
 ): ProfileDesc[] {
   const declared = Object.entries(check?.profiles ?? {});
   if (declared.length === 0) {
@@ -139,6 +141,7 @@ export function checkProfiles(
       }
       intBounds[t] = { min, max };
     }
+    const collectionSizes = checkCollectionSizes(r, name, p.collectionSizes, boundable, base);
     for (const [i, ph] of (p.allowDeadlockIn ?? []).entries()) {
       if (!phases.includes(ph)) r.error("unknown-phase", `unknown phase "${ph}"`, pointerOf(...base, "allowDeadlockIn", i));
       else if (terminal.includes(ph)) r.error("bad-profile", `${ph} is terminal; terminal phases never count as deadlocks`, pointerOf(...base, "allowDeadlockIn", i));
@@ -153,7 +156,34 @@ export function checkProfiles(
       allowDeadlockIn: p.allowDeadlockIn ?? [],
       symmetry: p.symmetry ?? false,
       ...(p.complete === true ? { complete: true } : {}),
+      ...(Object.keys(collectionSizes).length > 0 ? { collectionSizes } : {}),
     });
   }
   return out;
+}
+
+/** A profile's per-field collection bounds: each names a known field whose type is a Set, Seq or Map. */
+function checkCollectionSizes(
+  r: Reporter,
+  profile: string,
+  given: Readonly<Record<string, number>> | undefined,
+  boundable: ReadonlyMap<string, TypeDesc>,
+  base: readonly string[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [field, n] of Object.entries(given ?? {})) {
+    const pointer = pointerOf(...base, "collectionSizes", field);
+    const t = boundable.get(field);
+    if (!t) {
+      const known = [...boundable.entries()].filter(([, ft]) => isCollection(ft)).map(([f]) => f);
+      r.error("bad-profile", `profile ${profile} bounds unknown field "${field}"`, pointer, known.length > 0 ? `collection fields: ${known.join(", ")}` : "this spec has no collection field");
+    } else if (!isCollection(t)) {
+      r.error("bad-profile", `profile ${profile}: ${field} is ${t.kind}, not a Set, Seq or Map, so it takes no collection size`, pointer);
+    } else out[field] = n;
+  }
+  return out;
+}
+
+function isCollection(t: TypeDesc): boolean {
+  return t.kind === "set" || t.kind === "seq" || t.kind === "map";
 }

@@ -165,7 +165,12 @@ export function checkComposition(
   // phase is terminal here only if it is terminal in every instance that has it.
   const phases = [...new Set(instances.flatMap((i) => i.machine.phaseType.values))];
   const terminal = phases.filter((ph) => instances.every((i) => !i.machine.phaseType.values.includes(ph) || i.machine.terminalPhases.includes(ph)));
-  const profiles = checkProfiles(r, json.check, idTypes, allTypes, phases, terminal);
+  // Per-field bounds name instance.field, or the delivery queue (a Seq of deliveries).
+  const boundable = new Map<string, TypeDesc>([
+    ...instances.flatMap((i) => i.machine.fields.map((f) => [`${i.name}.${f.name}`, f.type] as const)),
+    ["queue", { kind: "seq", of: { kind: "bool" } }],
+  ]);
+  const profiles = checkProfiles(r, json.check, idTypes, allTypes, phases, terminal, boundable);
   const composed = instances.map((i) => ({ instance: i.name, file: i.machine.file, loops: i.machine.orderDependentLoops }));
   for (const refusal of symmetryRefusals([], profiles, composed)) r.error("symmetry-order-dependent", refusal.message, refusal.pointer, refusal.hint);
 

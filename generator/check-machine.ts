@@ -421,7 +421,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   }
 
   const idTypes = types.filter((t) => t.value.kind === "id" && usedTypes.has(t.name)).map((t) => t.name);
-  const profiles = checkProfiles(r, json.check, idTypes, named, phases, terminal);
+  const profiles = checkProfiles(r, json.check, idTypes, named, phases, terminal, fieldTypes);
   for (const refusal of symmetryRefusals(loops, profiles, [])) r.error("symmetry-order-dependent", refusal.message, refusal.pointer, refusal.hint);
 
   if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };

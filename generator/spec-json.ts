@@ -30,6 +30,8 @@ export interface ProfileJson {
   domains?: Record<string, number>;
   maxDepth?: number;
   maxCollectionSize?: number;
+  /** Per-field collection bounds, overriding maxCollectionSize for the named fields. */
+  collectionSizes?: Record<string, number>;
   ints?: Record<string, { min?: number; max?: number }>;
   maxStates?: number;
   allowDeadlockIn?: string[];

@@ -63,6 +63,11 @@ export interface ProfileDesc {
   /** Upper bound on the size of every Set, Map and Seq field during exploration. */
   readonly maxCollectionSize: number;
   /**
+   * Per-field bounds that replace maxCollectionSize for one field (every collection inside it):
+   * machine field names, or `instance.field` and `queue` in a composition. Absent: none.
+   */
+  readonly collectionSizes?: Readonly<Record<string, number>>;
+  /**
    * Narrower ranges for int types during exploration only (declared ranges stay the run-time
    * bounds). Reached values beyond them are pruned like oversized collections.
    */

@@ -36,6 +36,7 @@ describe("contract docs", () => {
         "examples/counter.md",
         "examples/die-hard.md",
         "examples/hour-clock.md",
+        "examples/mailroom.md",
         "examples/playlist.md",
         "examples/turnstile-audit.composition.md",
         "examples/turnstile.md",

@@ -17,6 +17,12 @@ describe("narrowing on == and !=", () => {
     expect(check(update("n = if n == 2 then n + 1 else 0")).diagnostics).toEqual([]);
   });
 
+  it("knows an Option compared equal to some(x) holds a value", () => {
+    expect(check(withTransition({ guards: { mine: "cur == some(id)" }, updates: ["ids.add(cur.value)"] })).diagnostics).toEqual([]);
+    expect(check(update("n = if some(id) != cur then 0 else tries.getOr(cur.value, 0)")).diagnostics).toEqual([]);
+    expect(codes(withTransition({ guards: { other: "cur != some(id)" }, updates: ["ids.add(cur.value)"] }))).toEqual(["option-unproven"]);
+  });
+
   it("cuts nothing for a value inside the interval", () => {
     expect(codes(update("n = if n == 1 then 0 else n + 1"))).toEqual(["int-overflow"]);
   });
@@ -260,5 +266,84 @@ describe("the SPIN export of the new constructs", () => {
     const ok = check(withTransition({ guards: { g: "n % 2 == 0 && {Red: n} != {Green: 1} && lane.at(n).isNone" } }));
     if (!ok.model || ok.model.kind !== "machine") throw new Error("the probe spec should check");
     expect(exportPromela(ok.model, "ci")).toContain("proctype Probe");
+  });
+});
+
+describe("per-field collection bounds in profiles", () => {
+  it("bounds the named field alone while the others keep maxCollectionSize", async () => {
+    const { exploreMachine } = await import("../properties/explorer/index.js");
+    const { mailroomKernel } = await import("../generated/examples/mailroom.machine.js");
+    expect(mailroomKernel.profiles.ci?.collectionSizes).toEqual({ tray: 2 });
+    // tray: Seqs of 3 letters up to length 2 (13) or 3 (40); filed: every subset of 3 (8).
+    const ci = exploreMachine(mailroomKernel, { profile: "ci" });
+    const wide = exploreMachine(mailroomKernel, { profile: "wide" });
+    expect([ci.distinctStates, wide.distinctStates]).toEqual([13 * 8, 40 * 8]);
+    expect(ci.pruned).toBeGreaterThan(0);
+  });
+
+  it("refuses an unknown field and a field that is not a collection", () => {
+    const withSizes = (sizes: Record<string, number>) => {
+      const m = withTransition({});
+      m.check = { profiles: { ci: { domains: { Id: 2 }, collectionSizes: sizes } } };
+      return m;
+    };
+    expect(codes(withSizes({ nowhere: 2 }))).toEqual(["bad-profile"]);
+    expect(codes(withSizes({ n: 2 }))).toEqual(["bad-profile"]);
+  });
+
+  it("is refused by the SPIN export at the profile's pointer", async () => {
+    const { loadSpecs } = await import("../generator/load.js");
+    const { exportPromela, PromelaUnsupportedError } = await import("../properties/promela/index.js");
+    const { REPO } = await import("./helpers/paths.js");
+    const { specs } = loadSpecs([`${REPO}/spec/examples/mailroom.machine.json`], REPO);
+    const model = specs[0];
+    if (!model || model.kind !== "machine") throw new Error("mailroom is not a machine");
+    expect(() => exportPromela(model, "wide")).not.toThrow();
+    try {
+      exportPromela(model, "ci");
+      expect.unreachable("the export accepted per-field bounds");
+    } catch (e) {
+      expect(e).toBeInstanceOf(PromelaUnsupportedError);
+      expect((e as InstanceType<typeof PromelaUnsupportedError>).pointer).toBe("/check/profiles/ci/collectionSizes");
+    }
+  });
+});
+
+describe("per-field collection bounds in a composition", () => {
+  it("bounds instance.field and the delivery queue while exploring", async () => {
+    const { compositionSystem } = await import("../properties/explorer/index.js");
+    const { explore } = await import("../properties/explorer/engine.js");
+    const { turnstileAuditComposition: audit } = await import("../generated/examples/turnstile-audit.composition.js");
+    const base = audit.profiles.ci;
+    if (!base) throw new Error("TurnstileAudit has no ci profile");
+    const run = (collectionSizes?: Record<string, number>) =>
+      explore(compositionSystem(audit, collectionSizes ? { ...base, collectionSizes } : base), { maxStates: 1e6, symmetry: false });
+    const whole = run();
+    const oneSeen = run({ "gate.seen": 1 });
+    const noQueue = run({ queue: 0 });
+    expect(whole.distinctStates).toBe(76);
+    expect(oneSeen.distinctStates).toBeLessThan(whole.distinctStates);
+    expect(oneSeen.pruned).toBeGreaterThan(0);
+    // With no room in the queue an opening is never reported, so the audit never counts one.
+    expect(noQueue.witnesses.every((w) => !w.reached)).toBe(true);
+  });
+
+  it("names instance fields and the queue; refuses others at their pointer", async () => {
+    const { cpSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { loadSpecs } = await import("../generator/load.js");
+    const { REPO, tempDir } = await import("./helpers/paths.js");
+    const dir = tempDir("collection-sizes-composition");
+    cpSync(join(REPO, "spec", "examples"), dir, { recursive: true });
+    const file = join(dir, "turnstile-audit.composition.json");
+    const json = JSON.parse(readFileSync(file, "utf8")) as { check: { profiles: Record<string, Record<string, unknown>> } };
+    const withSizes = (sizes: Record<string, number>) => {
+      json.check.profiles = { ci: { domains: { CoinId: 2 }, collectionSizes: sizes } };
+      writeFileSync(file, JSON.stringify(json, null, 2));
+      return loadSpecs([file], dir).diagnostics.map((d) => [d.code, d.pointer]);
+    };
+    expect(withSizes({ "gate.seen": 1, queue: 2 })).toEqual([]);
+    expect(withSizes({ seen: 1 })).toEqual([["bad-profile", "/check/profiles/ci/collectionSizes/seen"]]);
+    expect(withSizes({ "audit.openings": 1 })).toEqual([["bad-profile", "/check/profiles/ci/collectionSizes/audit.openings"]]);
   });
 });

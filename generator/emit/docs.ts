@@ -139,12 +139,18 @@ function profiles(ps: readonly ProfileDesc[]): string[] {
         .join(", ") || "—",
       intBoundsText(p),
       p.maxDepth === null ? "—" : String(p.maxDepth),
-      String(p.maxCollectionSize),
+      collectionSizeText(p),
       p.maxStates === null ? "—" : String(p.maxStates),
       p.allowDeadlockIn.join(", ") || "—",
       p.symmetry ? "yes" : "no",
     ]),
   );
+}
+
+/** The profile's collection bound, with its per-field bounds after it when it has any. */
+function collectionSizeText(p: ProfileDesc): string {
+  const own = Object.entries(p.collectionSizes ?? {}).map(([f, n]) => `${f}: ${n}`);
+  return own.length === 0 ? String(p.maxCollectionSize) : `${p.maxCollectionSize} (${own.join(", ")})`;
 }
 
 /** Narrower int ranges a profile explores (`ints` in the spec), when the profile has any. */

@@ -160,6 +160,9 @@ export function assume(cond: TExpr, positive: boolean, facts: Facts): Facts {
         const eq = (op === "==") === positive;
         if (l.t.kind === "option" && r.k === "lit" && r.v === null && !eq) return withFact(facts, keyOf(l), { some: true });
         if (r.t.kind === "option" && l.k === "lit" && l.v === null && !eq) return withFact(facts, keyOf(r), { some: true });
+        // `o == some(x)`: o holds a value (so `o.value` is safe where this holds).
+        if (eq && l.t.kind === "option" && r.k === "fn" && r.fn === "some") return withFact(facts, keyOf(l), { some: true });
+        if (eq && r.t.kind === "option" && l.k === "fn" && l.fn === "some") return withFact(facts, keyOf(r), { some: true });
         if (eq && l.range && r.range) {
           return withFact(withFact(facts, keyOf(l), { range: r.range }), keyOf(r), { range: l.range });
         }

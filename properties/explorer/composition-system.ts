@@ -25,7 +25,7 @@ export interface ComposedState {
 }
 
 export function compositionSystem(kernel: CompositionKernel<unknown>, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<ComposedState> {
-  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds };
+  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
   const names = Object.keys(kernel.instances);
   const kernels: AnyKernel[] = names.map((n) => kernel.instances[n] as AnyKernel);
   const instIndex = new Map(names.map((n, i) => [n, i]));
@@ -46,11 +46,11 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
   const shapes = routes.map((r, ri) => ({ name: r.name, trigger: r.to.trigger, fields: triggerFields((kernels[routeTo[ri] as number] as AnyKernel).triggers, r.to.trigger) }));
 
   // Layout: every instance's phase and fields, then the queue.
-  const inner = kernels.map((k) => machineLayout(k, ctx));
+  const inner = kernels.map((k, i) => machineLayout(k, ctx, `${names[i]}.`));
   const widths = inner.map((l) => l.components.length);
   const scratch = inner.map((l) => new Array<unknown>(l.components.length));
   const delivery = deliveryDense(shapes, ctx);
-  const queueDense = seqDense(delivery, profile.maxCollectionSize, "queue") as Dense<unknown>;
+  const queueDense = seqDense(delivery, profile.collectionSizes?.queue ?? profile.maxCollectionSize, "queue") as Dense<unknown>;
   const layout: Layout<ComposedState> = {
     components: [...inner.flatMap((l) => l.components), queueDense],
     names: [...inner.flatMap((l, i) => l.names.map((n) => `${names[i]}.${n}`)), "queue"],

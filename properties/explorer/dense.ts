@@ -40,6 +40,8 @@ export interface Dense<V> {
 export interface DenseContext {
   readonly ids: IdSpace;
   readonly maxCollectionSize: number;
+  /** Per-field bounds replacing maxCollectionSize (profile `collectionSizes`), by field name. */
+  readonly collectionSizes?: Readonly<Record<string, number>>;
   /** Exploration bounds narrower than the declared int ranges (by int type name). */
   readonly intBounds?: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
 }
@@ -71,6 +73,12 @@ export function denseOf(t: TypeDesc, ctx: DenseContext): Dense<Value> {
     case "map":
       return mapDense(denseOf(t.key, ctx), denseOf(t.value, ctx), ctx.maxCollectionSize, describeType(t));
   }
+}
+
+/** The codec of one state field: its profile bound, if it has one, replaces maxCollectionSize inside it. */
+export function fieldDense(name: string, t: TypeDesc, ctx: DenseContext): Dense<Value> {
+  const own = ctx.collectionSizes?.[name];
+  return denseOf(t, own === undefined ? ctx : { ...ctx, maxCollectionSize: own });
 }
 
 /** All values of a codec, in index order. */

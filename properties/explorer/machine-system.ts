@@ -4,7 +4,7 @@
 import type { AnyKernel, AnyState, AnyTrigger, EffectDesc, ProfileDesc } from "../../kernel/descriptor.js";
 import { encodeState } from "../../kernel/instance.js";
 import { recordAccess } from "./accessors.js";
-import { denseOf, type Dense, type DenseContext } from "./dense.js";
+import { denseOf, fieldDense, type Dense, type DenseContext } from "./dense.js";
 import { IdSpace } from "./ids.js";
 import { effectJson, recordJson, refusalJson } from "./json.js";
 import type { Layout } from "./layout.js";
@@ -12,11 +12,12 @@ import { concreteTriggers } from "./payloads.js";
 import { containsInt, fieldsRangeProblem } from "./ranges.js";
 import type { StepResult, System } from "./system.js";
 
-export function machineLayout(kernel: AnyKernel, ctx: DenseContext): Layout<AnyState> {
+/** `prefix` is how the profile's per-field bounds name this machine's fields (`instance.` in a composition). */
+export function machineLayout(kernel: AnyKernel, ctx: DenseContext, prefix = ""): Layout<AnyState> {
   const fields = kernel.fields;
   const names = ["phase", ...fields.map((f) => f.name)];
   const access = recordAccess(names);
-  const components: Dense<unknown>[] = [denseOf({ kind: "enum", name: "Phase", values: kernel.phases }, ctx), ...fields.map((f) => denseOf(f.type, ctx))];
+  const components: Dense<unknown>[] = [denseOf({ kind: "enum", name: "Phase", values: kernel.phases }, ctx), ...fields.map((f) => fieldDense(prefix + f.name, f.type, ctx))];
   return {
     components,
     names,
@@ -26,7 +27,7 @@ export function machineLayout(kernel: AnyKernel, ctx: DenseContext): Layout<AnyS
 }
 
 export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<AnyState> {
-  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds };
+  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
   const layout = machineLayout(kernel, ctx);
   const choices: AnyTrigger[] = [];
   const choiceDesc: number[] = [];

@@ -41,6 +41,11 @@ export const MAX_PAYLOADS = 100_000;
 export function exportPromela(model: MachineModel, profileName: string): string {
   const profile = model.profiles.find((p) => p.name === profileName);
   if (!profile) throw new PromelaProfileError(model.name, profileName, model.profiles.map((p) => p.name));
+  if (profile.collectionSizes) {
+    // Store capacities are one bound for every collection; per-field bounds are explorer-only.
+    const pointer = `/check/profiles/${profile.name}/collectionSizes`;
+    throw new PromelaUnsupportedError(`per-field collection bounds of profile ${profile.name} (at ${pointer}) are not supported by the SPIN export: use maxCollectionSize alone in the exported profile`, pointer);
+  }
   return new Exporter(model, profile).text();
 }
 
