@@ -2,7 +2,8 @@
 // and per policy table, plus an index. Output is formatted by the TypeScript formatter and byte-stable.
 
 import { dirname, posix, relative, resolve } from "node:path";
-import { IndentationText, Project, QuoteKind, ts, type StatementStructures } from "ts-morph";
+import { IndentationText, Project, QuoteKind, StructureKind, ts, type StatementStructures } from "ts-morph";
+import { list, render as render_ } from "./layout.js";
 import type { PolicyModel, SpecModel } from "../model.js";
 import { COMPOSITION_SUFFIX, MACHINE_SUFFIX, POLICY_SUFFIX } from "../load.js";
 import { compositionStatements } from "./composition.js";
@@ -89,9 +90,16 @@ function moduleAlias(file: string): string {
 }
 
 function render(project: Project, path: string, head: string, statements: StatementStructures[]): string {
-  const sf = project.createSourceFile(`/out/${path}`, { statements }, { overwrite: true });
+  const sf = project.createSourceFile(`/out/${path}`, { statements: statements.map(importText) }, { overwrite: true });
   sf.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true, semicolons: ts.SemicolonPreference.Insert });
   const text = head + sf.getFullText();
   project.removeSourceFile(sf);
   return text;
+}
+
+/** An import the printer would write on one line, as text laid out within the line width. */
+function importText(s: StatementStructures): StatementStructures | string {
+  if (s.kind !== StructureKind.ImportDeclaration || !Array.isArray(s.namedImports) || s.defaultImport !== undefined || s.namespaceImport !== undefined) return s;
+  const names = s.namedImports.map((n) => (typeof n === "string" ? n : `${typeof n === "object" && "isTypeOnly" in n && n.isTypeOnly ? "type " : ""}${(n as { name: string }).name}`));
+  return `${s.isTypeOnly === true ? "import type" : "import"} ${render_(list("{ ", names, " }"), 0)} from ${JSON.stringify(s.moduleSpecifier)};`;
 }

@@ -3,13 +3,21 @@
 // reviewed, so one changed guard must change one line, not rewrite a 7,000-character one.
 
 /** Text, or a bracketed list of items printed flat or one item per line. */
-export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[] };
+export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[]; readonly sep?: string };
 
 /** The widest generated line we aim for (the printer adds its own indentation on top). */
 export const WIDTH = 156;
 
 export function list(open: string, items: readonly Doc[], close: string): Doc {
   return { open, close, items };
+}
+
+/**
+ * Operands joined by an infix operator (`a && b`), broken before none of them: a broken chain ends
+ * each line but the last with the operator, so the code reads top to bottom.
+ */
+export function chain(open: string, items: readonly Doc[], op: string, close: string): Doc {
+  return { open, close, items, sep: ` ${op} ` };
 }
 
 /** `{ k: v, ... }`; keys that are identifiers stay unquoted; a key `...x` is a spread (its value ignored). */
@@ -23,14 +31,16 @@ export function render(doc: Doc, indent = 0, width = WIDTH): string {
   if (typeof doc === "string" || indent + flat.length <= width || doc.items.length === 0) return flat;
   const inner = indent + 2;
   const pad = " ".repeat(inner);
-  const items = doc.items.map((item) => `${pad}${render(item, inner, width)},`);
+  const last = doc.items.length - 1;
+  const end = (i: number) => (doc.sep === undefined ? "," : i < last ? ` ${doc.sep.trim()}` : "");
+  const items = doc.items.map((item, i) => `${pad}${render(item, inner, width)}${end(i)}`);
   return `${doc.open.trimEnd()}\n${items.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
 }
 
 function flatten(doc: Doc): string {
   if (typeof doc === "string") return doc;
   if (doc.items.length === 0) return `${doc.open.trim()}${doc.close.trim()}`;
-  return `${doc.open}${doc.items.map(flatten).join(", ")}${doc.close}`;
+  return `${doc.open}${doc.items.map(flatten).join(doc.sep ?? ", ")}${doc.close}`;
 }
 
 /** `prefix` glued to the first line of a doc. */

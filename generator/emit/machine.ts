@@ -6,11 +6,24 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
-import { dataDoc, fill, list, object, render, type Doc } from "./layout.js";
+import { dataDoc, fill, list, object, prefixed, render, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { machineNames } from "./names.js";
-import { exprCode, fieldLocal, fieldsRead, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
+import {
+  exprCode,
+  exprDoc,
+  fieldLocal,
+  fieldsRead,
+  HelperUse,
+  ifHead,
+  isCollection,
+  mutableTypeCode,
+  stmtsCode,
+  typeCode,
+  writtenFields,
+  type CodeContext,
+} from "./ts-code.js";
 
 export function machineStatements(m: MachineModel, kernelSpecifier: string): StatementStructures[] {
   const n = machineNames(m.name);
@@ -74,17 +87,20 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
 
   // Initial state.
   const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
-  const init = [`phase: ${JSON.stringify(m.initialPhase)}`, ...m.fields.map((f) => `${f.name}: ${exprCode(f.init, constCtx, h)}`)];
+  const init = object([["phase", JSON.stringify(m.initialPhase)], ...m.fields.map((f) => [f.name, exprDoc(f.init, constCtx, h)] as const)]);
   body.push({
     kind: StructureKind.Function,
     isExported: true,
     name: "initialState",
     returnType: n.state,
-    statements: [`return { ${init.join(", ")} };`],
+    statements: [`return ${render(init, 9)};`],
   });
 
   // Guards, the transition table and its dispatcher (kernel/dispatch.ts), then one fire function
   // per transition.
+  // Short names for the two types every guard and fire function repeats.
+  body.push({ kind: StructureKind.TypeAlias, name: "G", typeParameters: ["T"], type: `Guard<${n.state}, T, ${n.guardName}>` });
+  body.push({ kind: StructureKind.TypeAlias, name: "FireResult", type: `Fired<${n.state}, ${n.transitionName}, ${n.effect}>` });
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
@@ -128,7 +144,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
             ["name", JSON.stringify(p.name)],
             ["source", JSON.stringify(p.source)],
             ["reads", reads(p)],
-            ["holds", `(s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)}`],
+            ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, preCtx, h))],
           ]),
         ),
         "]",
@@ -252,20 +268,20 @@ function docFor(t: TypeDesc): string[] {
 function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructures[]; constFor: (tr: TransitionModel, i: number) => string } {
   const n = machineNames(m.name);
   const ctx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase", bind: (f) => `t.${f}` };
-  const byKey = new Map<string, { local: string; name: string; code: string; triggers: string[]; readsTrigger: boolean }>();
+  const byKey = new Map<string, { local: string; name: string; doc: Doc; code: string; triggers: string[]; readsTrigger: boolean }>();
   const localOf = new Map<string, string>();
   const taken = new Map<string, number>();
   for (const tr of m.transitions) {
     const trigger = m.triggers.find((t) => t.name === tr.on) as TriggerModel;
     tr.guards.forEach((g, i) => {
-      const code = exprCode(g.expr, ctx, h);
+      const code = render(exprDoc(g.expr, ctx, h), 100);
       const key = `${g.name}\u0000${code}`;
       let known = byKey.get(key);
       if (known === undefined) {
         const count = (taken.get(g.name) ?? 0) + 1;
         taken.set(g.name, count);
         const local = `guard_${g.name}${count === 1 ? "" : `_${count}`}`;
-        known = { local, name: g.name, code, triggers: [], readsTrigger: /\bt\./.test(code) };
+        known = { local, name: g.name, doc: exprDoc(g.expr, ctx, h), code, triggers: [], readsTrigger: /\bt\./.test(code) };
         byKey.set(key, known);
       }
       const type = n.triggerType(trigger.name, trigger.kind);
@@ -273,17 +289,16 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
       localOf.set(`${tr.name}/${i}`, known.local);
     });
   }
-  const consts: StatementStructures[] = [...byKey.values()].map((g) => ({
-    kind: StructureKind.VariableStatement,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [
-      {
-        name: g.local,
-        type: `Guard<${n.state}, ${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}, ${n.guardName}>`,
-        initializer: render(object([["name", JSON.stringify(g.name)], ["holds", `(${g.readsTrigger ? "s, t" : "s"}) => ${g.code}`]]), 0),
-      },
-    ],
-  }));
+  const consts: StatementStructures[] = [...byKey.values()].map((g) => {
+    const type = `G<${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}>`;
+    const value = object([["name", JSON.stringify(g.name)], ["holds", prefixed(`(${g.readsTrigger ? "s, t" : "s"}) => `, g.doc)]]);
+    const column = `const ${g.local}: ${type.split("\n").at(-1) ?? ""} = `.length;
+    return {
+      kind: StructureKind.VariableStatement,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: g.local, type, initializer: render(value, column) }],
+    };
+  });
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
 }
 
@@ -324,16 +339,18 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   if (tr.emits.length > 0) {
     const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
     const build = (e: TransitionModel["emits"][number]) =>
-      `{ effect: ${JSON.stringify(e.effect)}${e.fields.map((f) => `, ${f.name}: ${exprCode(f.expr, postCtx, h)}`).join("")} }`;
+      object([["effect", JSON.stringify(e.effect)], ...e.fields.map((f) => [f.name, exprDoc(f.expr, postCtx, h)] as const)]);
     if (tr.emits.every((e) => e.when === null)) {
       effects = "effects";
-      lines.push(`const effects: ${n.effect}[] = [${tr.emits.map(build).join(", ")}];`);
+      const head = `const effects: ${n.effect}[] = `;
+      lines.push(`${head}${render(list("[", tr.emits.map(build), "]"), head.length + 2)};`);
     } else {
       effects = "effects";
       lines.push(`const effects: ${n.effect}[] = [];`);
       for (const e of tr.emits) {
-        if (e.when) lines.push(`if (${exprCode(e.when.expr, postCtx, h)}) effects.push(${build(e)});`);
-        else lines.push(`effects.push(${build(e)});`);
+        const push = `effects.push(${render(build(e), 16)});`;
+        if (e.when) lines.push(ifHead(e.when.expr, postCtx, h, 2), `  ${push}`, "}");
+        else lines.push(push);
       }
     }
   }
@@ -342,7 +359,7 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     kind: StructureKind.Function,
     name: `fire${tr.name}`,
     parameters: [{ name: "s", type: n.state }, ...(trigger.fields.length > 0 ? [{ name: "t", type: n.triggerType(trigger.name, trigger.kind) }] : [])],
-    returnType: `Fired<${n.state}, ${n.transitionName}, ${n.effect}>`,
+    returnType: "FireResult",
     statements: [lines.join("\n")],
   };
 }

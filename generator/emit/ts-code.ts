@@ -3,6 +3,7 @@
 
 import type { TypeDesc } from "../../kernel/types.js";
 import { hasIdentityEquality, type TExpr, type TStmt } from "../expr/typed.js";
+import { chain, render, type Doc } from "./layout.js";
 
 /** How names read in the current position: pre-state, working copies during updates, post-state. */
 export interface CodeContext {
@@ -91,6 +92,41 @@ export function bindName(name: string): string {
 
 export function varName(name: string): string {
   return `v_${name}`;
+}
+
+/**
+ * An expression as a layout doc: `&&` / `||` chains (and the bodies of unlifted quantifiers) are
+ * structure the printer may break one operand per line; everything else is one piece of text.
+ * Flat, it reads as `exprCode` does, with a chain of one operator written without inner parentheses.
+ */
+export function exprDoc(e: TExpr, ctx: CodeContext, h: HelperUse): Doc {
+  if (e.k === "bin" && (e.op === "&&" || e.op === "||")) {
+    const operands: TExpr[] = [];
+    const collect = (x: TExpr): void => {
+      if (x.k === "bin" && x.op === e.op) {
+        collect(x.l);
+        collect(x.r);
+      } else operands.push(x);
+    };
+    collect(e);
+    return chain("(", operands.map((x) => exprDoc(x, ctx, h)), e.op, ")");
+  }
+  if (e.k === "quant" && !h.liftQuantifiers) {
+    const over = e.over.t.kind === "map" ? `${exprCode(e.over, ctx, h)}.keys()` : exprCode(e.over, ctx, h);
+    return chain(`${h.use(e.all ? "allOf" : "anyOf")}(${over}, (${varName(e.v)}) => `, [exprDoc(e.body, ctx, h)], ",", ")");
+  }
+  return exprCode(e, ctx, h);
+}
+
+/** `open` + the expression + `close` (e.g. `if (` ... `) {`), the expression's own parentheses reused. */
+export function wrapped(open: string, doc: Doc, close: string): Doc {
+  if (typeof doc !== "string" && doc.open === "(" && doc.close === ")") return { ...doc, open, close };
+  return chain(open, [doc], ",", close);
+}
+
+/** A condition statement head `if (cond) {` laid out from column `indent`. */
+export function ifHead(e: TExpr, ctx: CodeContext, h: HelperUse, indent: number): string {
+  return render(wrapped("if (", exprDoc(e, ctx, h), ") {"), indent);
 }
 
 export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
@@ -544,7 +580,7 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
         break;
       }
       case "if": {
-        out.push(`${indent}if (${exprCode(s.c, ctx, h)}) {`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
+        out.push(`${indent}${ifHead(s.c, ctx, h, indent.length + 2)}`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
         if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  "));
         out.push(`${indent}}`);
         break;
