@@ -109,7 +109,14 @@ export type SessionLeaseTransitionName = "AcquireLease" | "RenewLease" | "RenewR
 /** Every guard name: what a GuardRejected refusal names. */
 export type SessionLeaseGuardName = "awake" | "not_holding" | "free_or_expired" | "fence_room" | "holding" | "current" | "stale" | "held" | "live" | "idle" |
   "asleep" | "new_key" | "known_key" | "in_inbox" | "staged" | "not_own_run" | "queued" | "recovered" | "running";
-export type SessionLeaseResult = TransitionResult<SessionLeaseState, SessionLeaseTransitionName, SessionLeaseEffect, SessionLeaseGuardName, Phase, SessionLeaseTriggerName>;
+export type SessionLeaseResult = TransitionResult<
+  SessionLeaseState,
+  SessionLeaseTransitionName,
+  SessionLeaseEffect,
+  SessionLeaseGuardName,
+  Phase,
+  SessionLeaseTriggerName
+>;
 /** Every StoredPhase value, in declared order. */
 export const STORED_PHASES: readonly StoredPhase[] = Object.freeze(["Queued", "Staged", "Consumed"]);
 
@@ -151,10 +158,7 @@ const guard_holding: G<SessionLeaseRenewInput | SessionLeaseAdmitInput | Session
 const guard_current: G<SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput |
   SessionLeaseStartRunInput | SessionLeaseCommitRunInput> = {
   name: "current",
-  holds: (s, t) => (
-    (s.owner === t.node) &&
-    (lookup(s.held, t.node) === s.fence)
-  ),
+  holds: (s, t) => ((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)),
 };
 const guard_stale: G<SessionLeaseRenewInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput |
   SessionLeaseCommitRunInput> = { name: "stale", holds: (s, t) => !((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
@@ -538,7 +542,14 @@ function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): Fir
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  const next: SessionLeaseState = { ...s, staleAccepted: f_staleAccepted, stored: f_stored, consumed: f_consumed, consumedBy: f_consumedBy, running: f_running };
+  const next: SessionLeaseState = {
+    ...s,
+    staleAccepted: f_staleAccepted,
+    stored: f_stored,
+    consumed: f_consumed,
+    consumedBy: f_consumedBy,
+    running: f_running,
+  };
   return { ok: true, transition: "CommitRun", state: next, effects: NO_EFFECTS };
 }
 
@@ -660,7 +671,13 @@ function all_9(c: ReadonlySet<InputId>, p_stored: ReadonlyMap<InputId, StoredPha
 }
 
 /** Everything the explorer, the codec and the runtime need to drive this machine. */
-export const sessionLeaseKernel: MachineKernel<SessionLeaseState, SessionLeaseTrigger, SessionLeaseEffect, SessionLeaseTransitionName, SessionLeaseGuardName> = {
+export const sessionLeaseKernel: MachineKernel<
+  SessionLeaseState,
+  SessionLeaseTrigger,
+  SessionLeaseEffect,
+  SessionLeaseTransitionName,
+  SessionLeaseGuardName
+> = {
   machine: "SessionLease",
   version: 1,
   specFile: "spec/lease.machine.json",
@@ -803,7 +820,13 @@ export const sessionLeaseKernel: MachineKernel<SessionLeaseState, SessionLeaseTr
 };
 
 /** One SessionLease state, changed only by stage → commit (or restore). */
-export class SessionLeaseMachine extends MachineInstance<SessionLeaseState, SessionLeaseTrigger, SessionLeaseEffect, SessionLeaseTransitionName, SessionLeaseGuardName> {
+export class SessionLeaseMachine extends MachineInstance<
+  SessionLeaseState,
+  SessionLeaseTrigger,
+  SessionLeaseEffect,
+  SessionLeaseTransitionName,
+  SessionLeaseGuardName
+> {
   constructor(state: SessionLeaseState = initialState(), options: InstanceOptions = {}) {
     super(sessionLeaseKernel, state, options);
   }

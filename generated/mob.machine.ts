@@ -206,10 +206,7 @@ const guard_no_live_runtime: G<unknown> = { name: "no_live_runtime", holds: (s) 
 const guard_live_runtimes: G<unknown> = { name: "live_runtimes", holds: (s) => !(s.runtimes.size === 0) };
 const guard_destroyable: G<MobDestroyMemberInput> = {
   name: "destroyable",
-  holds: (s, t) => (
-    (lookup(s.statuses, t.member) === "Spawning") ||
-    (lookup(s.statuses, t.member) === "Ready")
-  ),
+  holds: (s, t) => ((lookup(s.statuses, t.member) === "Spawning") || (lookup(s.statuses, t.member) === "Ready")),
 };
 const guard_destroying: G<MobObserveRuntimeDestroyedSignal> = {
   name: "destroying",
@@ -395,11 +392,7 @@ function fireRuntimeReady(s: MobState, t: MobObserveRuntimeReadySignal): FireRes
   }
   const next: MobState = { ...s, statuses: f_statuses, readyFence: f_readyFence };
   const effects: MobEffect[] = [
-    {
-      effect: "MemberReady",
-      member: (lookup(next.owners, t.runtime))!,
-      generation: (next.generations.get((lookup(next.owners, t.runtime))!) ?? 0),
-    },
+    { effect: "MemberReady", member: (lookup(next.owners, t.runtime))!, generation: (next.generations.get((lookup(next.owners, t.runtime))!) ?? 0) },
   ];
   return { ok: true, transition: "RuntimeReady", state: next, effects };
 }
@@ -565,12 +558,7 @@ function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeReset", member: t.member, runtime: t.runtime },
-    {
-      effect: "RequestRuntimeBinding",
-      runtime: t.runtime,
-      fence: next.lastFence,
-      generation: (next.generations.get(t.member) ?? 0),
-    },
+    { effect: "RequestRuntimeBinding", runtime: t.runtime, fence: next.lastFence, generation: (next.generations.get(t.member) ?? 0) },
   ];
   return { ok: true, transition: "ResetMember", state: next, effects };
 }
@@ -632,12 +620,7 @@ function fireRespawnMember(s: MobState, t: MobRespawnMemberInput): FireResult {
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeRecycle", member: t.member, runtime: t.runtime },
-    {
-      effect: "RequestRuntimeBinding",
-      runtime: t.runtime,
-      fence: next.lastFence,
-      generation: (next.generations.get(t.member) ?? 0),
-    },
+    { effect: "RequestRuntimeBinding", runtime: t.runtime, fence: next.lastFence, generation: (next.generations.get(t.member) ?? 0) },
   ];
   return { ok: true, transition: "RespawnMember", state: next, effects };
 }
@@ -1081,7 +1064,10 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
   invariants: [
     {
       name: "bindings_only_for_spawned_members",
-      source: "(all m in runtimes: statuses.containsKey(m)) && (all m in fences: statuses.containsKey(m)) && (all m in generations: statuses.containsKey(m)) && (all m in priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
+      source:
+        "(all m in runtimes: statuses.containsKey(m)) && (all m in fences: " +
+        "statuses.containsKey(m)) && (all m in generations: statuses.containsKey(m)) && (all m in " +
+        "priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
       reads: ["statuses", "runtimes", "generations", "fences", "priorFence", "readyFence"],
       holds: (s: MobState): boolean => (
         all_1(s.runtimes, s.statuses) &&

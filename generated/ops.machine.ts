@@ -148,7 +148,14 @@ export type OpsLifecycleTransitionName = "Register" | "Start" | "Complete" | "Fa
 export type OpsLifecycleGuardName = "not_registered" | "below_max_concurrent" | "registered" | "provisioning" | "running_or_retiring" | "live" | "running" |
   "no_wait_to_satisfy" | "wait_unsatisfied" | "peer_expected" | "not_already_peer_ready" | "no_active_wait" |
   "new_wait_id" | "has_members" | "members_registered" | "current_wait" | "wake_pending";
-export type OpsLifecycleResult = TransitionResult<OpsLifecycleState, OpsLifecycleTransitionName, OpsLifecycleEffect, OpsLifecycleGuardName, Phase, OpsLifecycleTriggerName>;
+export type OpsLifecycleResult = TransitionResult<
+  OpsLifecycleState,
+  OpsLifecycleTransitionName,
+  OpsLifecycleEffect,
+  OpsLifecycleGuardName,
+  Phase,
+  OpsLifecycleTriggerName
+>;
 /** Every OpKind value, in declared order. */
 export const OP_KINDS: readonly OpKind[] = Object.freeze(["BackgroundToolOp", "MobMemberChild"]);
 /** Every OpStatus value, in declared order. */
@@ -200,10 +207,7 @@ const guard_provisioning: G<OpsLifecycleStartOpInput | OpsLifecycleAbortOpInput>
 const guard_running_or_retiring: G<OpsLifecycleCompleteOpInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput |
   OpsLifecycleReportProgressInput> = {
   name: "running_or_retiring",
-  holds: (s, t) => (
-    (lookup(s.status, t.op) === "Running") ||
-    (lookup(s.status, t.op) === "Retiring")
-  ),
+  holds: (s, t) => ((lookup(s.status, t.op) === "Running") || (lookup(s.status, t.op) === "Retiring")),
 };
 const guard_live: G<OpsLifecycleFailOpInput | OpsLifecycleCancelOpInput> = { name: "live", holds: (s, t) => s.live.has(t.op) };
 const guard_running: G<OpsLifecycleRequestRetireInput> = { name: "running", holds: (s, t) => (lookup(s.status, t.op) === "Running") };
@@ -1100,7 +1104,13 @@ function any_10(c: ReadonlyMap<OpId, OpStatus>): boolean {
 }
 
 /** Everything the explorer, the codec and the runtime need to drive this machine. */
-export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTrigger, OpsLifecycleEffect, OpsLifecycleTransitionName, OpsLifecycleGuardName> = {
+export const opsLifecycleKernel: MachineKernel<
+  OpsLifecycleState,
+  OpsLifecycleTrigger,
+  OpsLifecycleEffect,
+  OpsLifecycleTransitionName,
+  OpsLifecycleGuardName
+> = {
   machine: "OpsLifecycle",
   version: 1,
   specFile: "spec/ops.machine.json",
@@ -1211,7 +1221,9 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
     },
     {
       name: "live_is_exactly_the_non_terminal_ops",
-      source: "all o in status: live.contains(o) == (status.get(o).value == Provisioning || status.get(o).value == Running || status.get(o).value == Retiring)",
+      source:
+        "all o in status: live.contains(o) == (status.get(o).value == Provisioning || " +
+        "status.get(o).value == Running || status.get(o).value == Retiring)",
       reads: ["status", "live"],
       holds: (s: OpsLifecycleState): boolean => all_3(s.status, s.live),
     },
@@ -1375,7 +1387,13 @@ export const opsLifecycleKernel: MachineKernel<OpsLifecycleState, OpsLifecycleTr
 };
 
 /** One OpsLifecycle state, changed only by stage → commit (or restore). */
-export class OpsLifecycleMachine extends MachineInstance<OpsLifecycleState, OpsLifecycleTrigger, OpsLifecycleEffect, OpsLifecycleTransitionName, OpsLifecycleGuardName> {
+export class OpsLifecycleMachine extends MachineInstance<
+  OpsLifecycleState,
+  OpsLifecycleTrigger,
+  OpsLifecycleEffect,
+  OpsLifecycleTransitionName,
+  OpsLifecycleGuardName
+> {
   constructor(state: OpsLifecycleState = initialState(), options: InstanceOptions = {}) {
     super(opsLifecycleKernel, state, options);
   }

@@ -150,50 +150,194 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     },
   }],
   leftOut: {
-    "session.DrainQueuedRun": "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this composition emits them, so nothing delivers them here.",
-    "session.ExecutorExited": "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this composition emits them, so nothing delivers them here.",
-    "session.ExecutorExitedAgain": "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this composition emits them, so nothing delivers them here.",
-    "turn.StartImmediate": "The session starts only conversation turns (RunStarted is routed to StartConversationRun); immediate turns are started by the runtime outside a session run.",
-    "turn.ApplyImmediatePrimitive": "The session starts only conversation turns (RunStarted is routed to StartConversationRun); immediate turns are started by the runtime outside a session run.",
-    "session.RollbackToIdle": "The loop rolls a run back only when it could not start its turn; here the turn starts with the run (the route delivers RunStarted at once), so a rollback would leave a started turn behind with no route to end it.",
-    "session.RollbackToAttached": "The loop rolls a run back only when it could not start its turn; here the turn starts with the run (the route delivers RunStarted at once), so a rollback would leave a started turn behind with no route to end it.",
-    "session.RollbackToRetired": "The loop rolls a run back only when it could not start its turn; here the turn starts with the run (the route delivers RunStarted at once), so a rollback would leave a started turn behind with no route to end it.",
-    "session.Destroy": "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a destroy during a run leaves the turn running for a run that no longer exists (turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). Left out until the session routes its destruction to the turn.",
-    "session.DestroyBeforeRegistration": "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a destroy during a run leaves the turn running for a run that no longer exists (turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). Left out until the session routes its destruction to the turn.",
-    "session.StopImmediately": "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here delivers), while the stop-requested flag doubles the composed state space; left to the session machine's own check to keep this one within the CI budget.",
-    "session.RequestStop": "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here delivers), while the stop-requested flag doubles the composed state space; left to the session machine's own check to keep this one within the CI budget.",
-    "session.RetireStopped": "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here delivers), while the stop-requested flag doubles the composed state space; left to the session machine's own check to keep this one within the CI budget.",
-    "session.Unregister": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.AcceptConsumedOnAccept": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.Supersede": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.Coalesce": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.SetSilentIntents": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.RecoverQueuedInput": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.RecoverExhaustedInput": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.RecoverRetired": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "session.RecoverCommittedInput": "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching the turn.",
-    "turn.AwaitToolCalls": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.NoToolCalls": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.RegisterOps": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.ResolveToolCallsBeforeBarrier": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.ResolveToolCalls": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.SatisfyBarrierBeforeToolCalls": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.SatisfyBarrier": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.RetryExtraction": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.ExhaustExtraction": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.EnterErrorRecovery": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
-    "turn.RetryAfterFailure": "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states without symmetry reduction, so they are left to the turn machine's own check.",
+    "session.DrainQueuedRun":
+      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this " +
+      "composition emits them, so nothing delivers them here.",
+    "session.ExecutorExited":
+      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this " +
+      "composition emits them, so nothing delivers them here.",
+    "session.ExecutorExitedAgain":
+      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this " +
+      "composition emits them, so nothing delivers them here.",
+    "turn.StartImmediate":
+      "The session starts only conversation turns (RunStarted is routed to " +
+      "StartConversationRun); immediate turns are started by the runtime outside a session run.",
+    "turn.ApplyImmediatePrimitive":
+      "The session starts only conversation turns (RunStarted is routed to " +
+      "StartConversationRun); immediate turns are started by the runtime outside a session run.",
+    "session.RollbackToIdle":
+      "The loop rolls a run back only when it could not start its turn; here the turn starts " +
+      "with the run (the route delivers RunStarted at once), so a rollback would leave a started " +
+      "turn behind with no route to end it.",
+    "session.RollbackToAttached":
+      "The loop rolls a run back only when it could not start its turn; here the turn starts " +
+      "with the run (the route delivers RunStarted at once), so a rollback would leave a started " +
+      "turn behind with no route to end it.",
+    "session.RollbackToRetired":
+      "The loop rolls a run back only when it could not start its turn; here the turn starts " +
+      "with the run (the route delivers RunStarted at once), so a rollback would leave a started " +
+      "turn behind with no route to end it.",
+    "session.Destroy":
+      "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a " +
+      "destroy during a run leaves the turn running for a run that no longer exists " +
+      "(turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). " +
+      "Left out until the session routes its destruction to the turn.",
+    "session.DestroyBeforeRegistration":
+      "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a " +
+      "destroy during a run leaves the turn running for a run that no longer exists " +
+      "(turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). " +
+      "Left out until the session routes its destruction to the turn.",
+    "session.StopImmediately":
+      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here " +
+      "delivers), while the stop-requested flag doubles the composed state space; left to the " +
+      "session machine's own check to keep this one within the CI budget.",
+    "session.RequestStop":
+      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here " +
+      "delivers), while the stop-requested flag doubles the composed state space; left to the " +
+      "session machine's own check to keep this one within the CI budget.",
+    "session.RetireStopped":
+      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here " +
+      "delivers), while the stop-requested flag doubles the composed state space; left to the " +
+      "session machine's own check to keep this one within the CI budget.",
+    "session.Unregister":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.AcceptConsumedOnAccept":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.Supersede":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.Coalesce":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.SetSilentIntents":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.RecoverQueuedInput":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.RecoverExhaustedInput":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.RecoverRetired":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "session.RecoverCommittedInput":
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
+      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
+      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
+      "session) multiply the states without touching the turn.",
+    "turn.AwaitToolCalls":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.NoToolCalls":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.RegisterOps":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.ResolveToolCallsBeforeBarrier":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.ResolveToolCalls":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.SatisfyBarrierBeforeToolCalls":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.SatisfyBarrier":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.RetryExtraction":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.ExhaustExtraction":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.EnterErrorRecovery":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
+    "turn.RetryAfterFailure":
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
+      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
+      "with them as entries the composed state space grows past 700,000 states without symmetry " +
+      "reduction, so they are left to the turn machine's own check.",
   },
   invariants: [
     {
       name: "turn_active_only_for_the_session_run",
-      source: "turn.phase == Ready || turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled || (session.phase == Running && session.currentRun == turn.currentRun)",
-      holds: (s: SessionTurnState): boolean => (((((s.turn.phase === "Ready") || (s.turn.phase === "Completed")) || (s.turn.phase === "Failed")) || (s.turn.phase === "Cancelled")) || ((s.session.phase === "Running") && (s.session.currentRun === s.turn.currentRun))),
+      source:
+        "turn.phase == Ready || turn.phase == Completed || turn.phase == Failed || turn.phase == " +
+        "Cancelled || (session.phase == Running && session.currentRun == turn.currentRun)",
+      holds: (s: SessionTurnState): boolean => (
+        (s.turn.phase === "Ready") ||
+        (s.turn.phase === "Completed") ||
+        (s.turn.phase === "Failed") ||
+        (s.turn.phase === "Cancelled") ||
+        ((s.session.phase === "Running") && (s.session.currentRun === s.turn.currentRun))
+      ),
     },
     {
       name: "turn_run_is_the_session_last_run",
-      source: "turn.currentRun.isNone || turn.currentRun == session.lastRun || (session.phase == Running && session.staged.isEmpty && (turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled))",
-      holds: (s: SessionTurnState): boolean => (((s.turn.currentRun === null) || (s.turn.currentRun === s.session.lastRun)) || (((s.session.phase === "Running") && (s.session.staged.length === 0)) && (((s.turn.phase === "Completed") || (s.turn.phase === "Failed")) || (s.turn.phase === "Cancelled")))),
+      source:
+        "turn.currentRun.isNone || turn.currentRun == session.lastRun || (session.phase == Running " +
+        "&& session.staged.isEmpty && (turn.phase == Completed || turn.phase == Failed || " +
+        "turn.phase == Cancelled))",
+      holds: (s: SessionTurnState): boolean => (
+        (s.turn.currentRun === null) ||
+        (s.turn.currentRun === s.session.lastRun) ||
+        (
+          (s.session.phase === "Running") &&
+          (s.session.staged.length === 0) &&
+          ((s.turn.phase === "Completed") || (s.turn.phase === "Failed") || (s.turn.phase === "Cancelled"))
+        )
+      ),
     },
     {
       name: "staged_batch_belongs_to_the_turn_run",
@@ -203,64 +347,144 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "applied_only_after_the_primitive",
       source: "(all x in session.staged: session.inputs.get(x) == some(Staged)) || (turn.phase != ApplyingPrimitive && turn.runKind == some(Conversation))",
-      holds: (s: SessionTurnState): boolean => (allOf(s.session.staged, (v_x) => (lookup(s.session.inputs, v_x) === "Staged")) || ((s.turn.phase !== "ApplyingPrimitive") && (s.turn.runKind === "Conversation"))),
+      holds: (s: SessionTurnState): boolean => (
+        allOf(s.session.staged, (v_x) => (lookup(s.session.inputs, v_x) === "Staged")) ||
+        ((s.turn.phase !== "ApplyingPrimitive") && (s.turn.runKind === "Conversation"))
+      ),
     },
     {
       name: "boundary_committed_only_after_a_turn_boundary",
-      source: "(all x in session.staged: session.inputs.get(x) != some(AppliedPendingConsumption)) || (session.currentRun == turn.currentRun && (turn.boundaryCount > 0 || turn.extracting || turn.terminalCause == some(BoundaryCompleted) || turn.terminalCause == some(CancelledAtBoundary)))",
-      holds: (s: SessionTurnState): boolean => (allOf(s.session.staged, (v_x) => (lookup(s.session.inputs, v_x) !== "AppliedPendingConsumption")) || ((s.session.currentRun === s.turn.currentRun) && ((((s.turn.boundaryCount > 0) || s.turn.extracting) || (s.turn.terminalCause === "BoundaryCompleted")) || (s.turn.terminalCause === "CancelledAtBoundary")))),
+      source:
+        "(all x in session.staged: session.inputs.get(x) != some(AppliedPendingConsumption)) || " +
+        "(session.currentRun == turn.currentRun && (turn.boundaryCount > 0 || turn.extracting || " +
+        "turn.terminalCause == some(BoundaryCompleted) || turn.terminalCause == " +
+        "some(CancelledAtBoundary)))",
+      holds: (s: SessionTurnState): boolean => (
+        allOf(s.session.staged, (v_x) => (lookup(s.session.inputs, v_x) !== "AppliedPendingConsumption")) ||
+        (
+          (s.session.currentRun === s.turn.currentRun) &&
+          (
+            (s.turn.boundaryCount > 0) ||
+            s.turn.extracting ||
+            (s.turn.terminalCause === "BoundaryCompleted") ||
+            (s.turn.terminalCause === "CancelledAtBoundary")
+          )
+        )
+      ),
     },
     {
       name: "running_session_runs_its_turn_or_is_starting_it",
-      source: "session.phase != Running || session.currentRun == turn.currentRun || (session.staged.isEmpty && (turn.phase == Ready || turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled))",
-      holds: (s: SessionTurnState): boolean => (((s.session.phase !== "Running") || (s.session.currentRun === s.turn.currentRun)) || ((s.session.staged.length === 0) && ((((s.turn.phase === "Ready") || (s.turn.phase === "Completed")) || (s.turn.phase === "Failed")) || (s.turn.phase === "Cancelled")))),
+      source:
+        "session.phase != Running || session.currentRun == turn.currentRun || " +
+        "(session.staged.isEmpty && (turn.phase == Ready || turn.phase == Completed || turn.phase " +
+        "== Failed || turn.phase == Cancelled))",
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") ||
+        (s.session.currentRun === s.turn.currentRun) ||
+        (
+          (s.session.staged.length === 0) &&
+          ((s.turn.phase === "Ready") || (s.turn.phase === "Completed") || (s.turn.phase === "Failed") || (s.turn.phase === "Cancelled"))
+        )
+      ),
     },
     {
       name: "consumed_inputs_were_run",
       source: "all x in session.inputs: session.inputs.get(x) != some(Consumed) || session.attempts.getOr(x, 0) >= 1",
-      holds: (s: SessionTurnState): boolean => allOf(s.session.inputs.keys(), (v_x) => ((lookup(s.session.inputs, v_x) !== "Consumed") || ((s.session.attempts.get(v_x) ?? 0) >= 1))),
+      holds: (s: SessionTurnState): boolean => allOf(s.session.inputs.keys(), (v_x) =>
+        ((lookup(s.session.inputs, v_x) !== "Consumed") || ((s.session.attempts.get(v_x) ?? 0) >= 1))
+      ),
     },
   ],
   witnesses: [
     {
       name: "run_completed_through_both_machines",
-      source: "session.phase != Running && turn.phase == Completed && turn.terminalCause == some(BoundaryCompleted) && (any x in session.inputs: session.inputs.get(x) == some(Consumed))",
-      holds: (s: SessionTurnState): boolean => ((((s.session.phase !== "Running") && (s.turn.phase === "Completed")) && (s.turn.terminalCause === "BoundaryCompleted")) && anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))),
+      source:
+        "session.phase != Running && turn.phase == Completed && turn.terminalCause == " +
+        "some(BoundaryCompleted) && (any x in session.inputs: session.inputs.get(x) == " +
+        "some(Consumed))",
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        (s.turn.phase === "Completed") &&
+        (s.turn.terminalCause === "BoundaryCompleted") &&
+        anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))
+      ),
     },
     {
       name: "turn_failure_requeues_the_input",
       source: "session.phase != Running && turn.phase == Failed && (any x in session.queue: session.attempts.getOr(x, 0) == 1)",
-      holds: (s: SessionTurnState): boolean => (((s.session.phase !== "Running") && (s.turn.phase === "Failed")) && anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))),
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        (s.turn.phase === "Failed") &&
+        anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))
+      ),
     },
     {
       name: "cancel_after_boundary_ends_the_run",
-      source: "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledAtBoundary) && (any x in session.inputs: session.inputs.get(x) == some(Consumed))",
-      holds: (s: SessionTurnState): boolean => ((((s.session.phase !== "Running") && (s.turn.phase === "Cancelled")) && (s.turn.terminalCause === "CancelledAtBoundary")) && anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))),
+      source:
+        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == " +
+        "some(CancelledAtBoundary) && (any x in session.inputs: session.inputs.get(x) == " +
+        "some(Consumed))",
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        (s.turn.phase === "Cancelled") &&
+        (s.turn.terminalCause === "CancelledAtBoundary") &&
+        anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))
+      ),
     },
     {
       name: "failure_after_a_boundary_consumes_the_input",
-      source: "session.phase != Running && turn.phase == Failed && turn.boundaryCount > 0 && (any x in session.inputs: session.inputs.get(x) == some(Consumed)) && session.queue.isEmpty && session.steer.isEmpty",
-      holds: (s: SessionTurnState): boolean => ((((((s.session.phase !== "Running") && (s.turn.phase === "Failed")) && (s.turn.boundaryCount > 0)) && anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))) && (s.session.queue.length === 0)) && (s.session.steer.length === 0)),
+      source:
+        "session.phase != Running && turn.phase == Failed && turn.boundaryCount > 0 && (any x in " +
+        "session.inputs: session.inputs.get(x) == some(Consumed)) && session.queue.isEmpty && " +
+        "session.steer.isEmpty",
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        (s.turn.phase === "Failed") &&
+        (s.turn.boundaryCount > 0) &&
+        anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed")) &&
+        (s.session.queue.length === 0) &&
+        (s.session.steer.length === 0)
+      ),
     },
     {
       name: "hard_cancel_requeues_the_input",
-      source: "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledNow) && (any x in session.queue: session.attempts.getOr(x, 0) == 1)",
-      holds: (s: SessionTurnState): boolean => ((((s.session.phase !== "Running") && (s.turn.phase === "Cancelled")) && (s.turn.terminalCause === "CancelledNow")) && anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))),
+      source:
+        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == " +
+        "some(CancelledNow) && (any x in session.queue: session.attempts.getOr(x, 0) == 1)",
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        (s.turn.phase === "Cancelled") &&
+        (s.turn.terminalCause === "CancelledNow") &&
+        anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))
+      ),
     },
     {
       name: "second_run_after_a_failed_one",
-      source: "session.phase != Running && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed) && session.attempts.getOr(x, 0) == 2)",
-      holds: (s: SessionTurnState): boolean => (((s.session.phase !== "Running") && (s.turn.phase === "Completed")) && anyOf(s.session.inputs.keys(), (v_x) => ((lookup(s.session.inputs, v_x) === "Consumed") && ((s.session.attempts.get(v_x) ?? 0) === 2)))),
+      source:
+        "session.phase != Running && turn.phase == Completed && (any x in session.inputs: " +
+        "session.inputs.get(x) == some(Consumed) && session.attempts.getOr(x, 0) == 2)",
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        (s.turn.phase === "Completed") &&
+        anyOf(s.session.inputs.keys(), (v_x) => ((lookup(s.session.inputs, v_x) === "Consumed") && ((s.session.attempts.get(v_x) ?? 0) === 2)))
+      ),
     },
     {
       name: "turn_failures_exhaust_the_attempts",
       source: "session.phase != Running && (any x in session.abandoned: session.abandoned.get(x) == some(MaxAttemptsExhausted))",
-      holds: (s: SessionTurnState): boolean => ((s.session.phase !== "Running") && anyOf(s.session.abandoned.keys(), (v_x) => (lookup(s.session.abandoned, v_x) === "MaxAttemptsExhausted"))),
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase !== "Running") &&
+        anyOf(s.session.abandoned.keys(), (v_x) => (lookup(s.session.abandoned, v_x) === "MaxAttemptsExhausted"))
+      ),
     },
     {
       name: "run_from_attached_completed",
       source: "session.phase == Attached && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed))",
-      holds: (s: SessionTurnState): boolean => (((s.session.phase === "Attached") && (s.turn.phase === "Completed")) && anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))),
+      holds: (s: SessionTurnState): boolean => (
+        (s.session.phase === "Attached") &&
+        (s.turn.phase === "Completed") &&
+        anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))
+      ),
     },
   ],
   profiles: {

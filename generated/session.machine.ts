@@ -309,7 +309,14 @@ export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_
   "attempts_left" | "has_contributors" | "all_staged" | "all_applied" | "returns_to_idle" | "all_boundary_committed" |
   "not_boundary_committed" | "nothing_staged" | "returns_to_attached" | "returns_to_retired" | "fence_is_current" |
   "not_yet_retiring" | "already_retiring" | "runtime_is_bound" | "already_committed" | "exhausted" | "not_yet_bound";
-export type SessionRuntimeResult = TransitionResult<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect, SessionRuntimeGuardName, Phase, SessionRuntimeTriggerName>;
+export type SessionRuntimeResult = TransitionResult<
+  SessionRuntimeState,
+  SessionRuntimeTransitionName,
+  SessionRuntimeEffect,
+  SessionRuntimeGuardName,
+  Phase,
+  SessionRuntimeTriggerName
+>;
 /** Every InputPhase value, in declared order. */
 export const INPUT_PHASES: readonly InputPhase[] = Object.freeze(["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded",
   "Coalesced", "Abandoned"]);
@@ -402,11 +409,7 @@ const guard_registered: G<unknown> = { name: "registered", holds: (s) => s.regis
 const guard_not_stopping: G<unknown> = { name: "not_stopping", holds: (s) => !s.stopRequested };
 const guard_fence_is_fresh: G<SessionRuntimePrepareBindingsInput> = {
   name: "fence_is_fresh",
-  holds: (s, t) => (
-    (s.highestFence === null) ||
-    (t.fence > (s.highestFence)!) ||
-    ((t.fence === (s.highestFence)!) && (s.boundRuntime === t.runtime))
-  ),
+  holds: (s, t) => ((s.highestFence === null) || (t.fence > (s.highestFence)!) || ((t.fence === (s.highestFence)!) && (s.boundRuntime === t.runtime))),
 };
 const guard_generation_not_older: G<SessionRuntimePrepareBindingsInput> = {
   name: "generation_not_older",
@@ -464,10 +467,7 @@ const guard_returns_to_attached: G<unknown> = { name: "returns_to_attached", hol
 const guard_returns_to_retired: G<unknown> = { name: "returns_to_retired", holds: (s) => (s.runFrom === "Retired") };
 const guard_fence_is_current: G<SessionRuntimeRetireInput | SessionRuntimeDestroyInput> = {
   name: "fence_is_current",
-  holds: (s, t) => (
-    (t.fence === null) ||
-    (t.fence === s.highestFence)
-  ),
+  holds: (s, t) => ((t.fence === null) || (t.fence === s.highestFence)),
 };
 const guard_not_yet_retiring: G<unknown> = { name: "not_yet_retiring", holds: (s) => (s.runFrom !== "Retired") };
 const guard_already_retiring: G<unknown> = { name: "already_retiring", holds: (s) => (s.runFrom === "Retired") };
@@ -840,7 +840,14 @@ function fireUnregister(s: SessionRuntimeState): FireResult {
   f_boundRuntime = null;
   f_boundFence = null;
   f_stopRequested = false;
-  const next: SessionRuntimeState = { ...s, phase: "Idle", registered: f_registered, boundRuntime: f_boundRuntime, boundFence: f_boundFence, stopRequested: f_stopRequested };
+  const next: SessionRuntimeState = {
+    ...s,
+    phase: "Idle",
+    registered: f_registered,
+    boundRuntime: f_boundRuntime,
+    boundFence: f_boundFence,
+    stopRequested: f_stopRequested,
+  };
   return { ok: true, transition: "Unregister", state: next, effects: NO_EFFECTS };
 }
 
@@ -853,7 +860,14 @@ function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsIn
   f_boundFence = t.fence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
   f_boundGeneration = t.generation;
-  const next: SessionRuntimeState = { ...s, phase: "Attached", boundRuntime: f_boundRuntime, boundFence: f_boundFence, highestFence: f_highestFence, boundGeneration: f_boundGeneration };
+  const next: SessionRuntimeState = {
+    ...s,
+    phase: "Attached",
+    boundRuntime: f_boundRuntime,
+    boundFence: f_boundFence,
+    highestFence: f_highestFence,
+    boundGeneration: f_boundGeneration,
+  };
   const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
   return { ok: true, transition: "BindIdle", state: next, effects };
 }
@@ -867,7 +881,13 @@ function fireRebind(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInpu
   f_boundFence = t.fence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
   f_boundGeneration = t.generation;
-  const next: SessionRuntimeState = { ...s, boundRuntime: f_boundRuntime, boundFence: f_boundFence, highestFence: f_highestFence, boundGeneration: f_boundGeneration };
+  const next: SessionRuntimeState = {
+    ...s,
+    boundRuntime: f_boundRuntime,
+    boundFence: f_boundFence,
+    highestFence: f_highestFence,
+    boundGeneration: f_boundGeneration,
+  };
   const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
   return { ok: true, transition: "Rebind", state: next, effects };
 }
@@ -914,11 +934,7 @@ function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInpu
   }
   const next: SessionRuntimeState = { ...s, inputs: f_inputs, laneOf: f_laneOf, attempts: f_attempts, steer: f_steer, queue: f_queue };
   const effects: SessionRuntimeEffect[] = [
-    {
-      effect: "PostAdmissionSignal",
-      input: t.input,
-      signal: ((t.admission === "Immediate") ? "RequestImmediateProcessing" : "WakeLoop"),
-    },
+    { effect: "PostAdmissionSignal", input: t.input, signal: ((t.admission === "Immediate") ? "RequestImmediateProcessing" : "WakeLoop") },
   ];
   return { ok: true, transition: "AcceptWhileIdle", state: next, effects };
 }
@@ -1734,7 +1750,16 @@ function fireRetireWithoutLoop(s: SessionRuntimeState, t: SessionRuntimeRetireIn
     w_staged = [];
     f_staged = w_staged;
   }
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged };
+  const next: SessionRuntimeState = {
+    ...s,
+    phase: "Retired",
+    inputs: f_inputs,
+    abandoned: f_abandoned,
+    attempts: f_attempts,
+    queue: f_queue,
+    steer: f_steer,
+    staged: f_staged,
+  };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
@@ -1995,7 +2020,16 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntime
     w_staged = [];
     f_staged = w_staged;
   }
-  const next: SessionRuntimeState = { ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged };
+  const next: SessionRuntimeState = {
+    ...s,
+    phase: "Destroyed",
+    inputs: f_inputs,
+    abandoned: f_abandoned,
+    attempts: f_attempts,
+    queue: f_queue,
+    steer: f_steer,
+    staged: f_staged,
+  };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
@@ -2438,7 +2472,13 @@ function any_29(c: ReadonlyMap<InputId, InputPhase>): boolean {
 }
 
 /** Everything the explorer, the codec and the runtime need to drive this machine. */
-export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeTransitionName, SessionRuntimeGuardName> = {
+export const sessionRuntimeKernel: MachineKernel<
+  SessionRuntimeState,
+  SessionRuntimeTrigger,
+  SessionRuntimeEffect,
+  SessionRuntimeTransitionName,
+  SessionRuntimeGuardName
+> = {
   machine: "SessionRuntime",
   version: 2,
   specFile: "spec/session.machine.json",
@@ -2679,7 +2719,9 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
     },
     {
       name: "lane_members_are_tracked_in_their_lane",
-      source: "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && inputs.containsKey(x))",
+      source:
+        "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in " +
+        "steer: laneOf.get(x) == some(Steer) && inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "queue", "steer"],
       holds: (s: SessionRuntimeState): boolean => (all_8(s.queue, s.laneOf, s.inputs) && all_9(s.steer, s.laneOf, s.inputs)),
     },
@@ -2691,7 +2733,9 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
     },
     {
       name: "in_flight_exactly_when_staged",
-      source: "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == AppliedPendingConsumption) == staged.contains(x)",
+      source:
+        "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || " +
+        "inputs.get(x).value == AppliedPendingConsumption) == staged.contains(x)",
       reads: ["inputs", "staged"],
       holds: (s: SessionRuntimeState): boolean => all_10(s.inputs, s.staged),
     },
@@ -2715,7 +2759,10 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
     },
     {
       name: "metadata_only_for_tracked_inputs",
-      source: "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
+      source:
+        "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: " +
+        "inputs.containsKey(x)) && (all x in laneOf: inputs.containsKey(x)) && (all x in attempts: " +
+        "inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
       holds: (s: SessionRuntimeState): boolean => (
         all_14(s.abandoned, s.inputs) &&
@@ -2732,7 +2779,11 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
     },
     {
       name: "destroyed_has_no_live_work",
-      source: "phase != Destroyed || (queue.isEmpty && steer.isEmpty && staged.isEmpty && currentRun.isNone && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) == some(Superseded) || inputs.get(x) == some(Coalesced) || inputs.get(x) == some(Abandoned)))",
+      source:
+        "phase != Destroyed || (queue.isEmpty && steer.isEmpty && staged.isEmpty && " +
+        "currentRun.isNone && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) " +
+        "== some(Superseded) || inputs.get(x) == some(Coalesced) || inputs.get(x) == " +
+        "some(Abandoned)))",
       reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
       holds: (s: SessionRuntimeState): boolean => (
         (s.phase !== "Destroyed") ||
@@ -2860,7 +2911,13 @@ export const sessionRuntimeKernel: MachineKernel<SessionRuntimeState, SessionRun
 };
 
 /** One SessionRuntime state, changed only by stage → commit (or restore). */
-export class SessionRuntimeMachine extends MachineInstance<SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeTransitionName, SessionRuntimeGuardName> {
+export class SessionRuntimeMachine extends MachineInstance<
+  SessionRuntimeState,
+  SessionRuntimeTrigger,
+  SessionRuntimeEffect,
+  SessionRuntimeTransitionName,
+  SessionRuntimeGuardName
+> {
   constructor(state: SessionRuntimeState = initialState(), options: InstanceOptions = {}) {
     super(sessionRuntimeKernel, state, options);
   }

@@ -30,9 +30,11 @@ export type RetryCount = number;
 export type Attempt = number;
 /** An integer from 0 to 2. */
 export type ToolCallCount = number;
-export type TerminalCause = "ImmediateApplied" | "BoundaryCompleted" | "ExtractionValidated" | "ExtractionRetriesExhausted" | "ExtractionAbandoned" | "FatalError" | "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded" | "CancelledNow" | "CancelledAtBoundary";
+export type TerminalCause = "ImmediateApplied" | "BoundaryCompleted" | "ExtractionValidated" | "ExtractionRetriesExhausted" | "ExtractionAbandoned" |
+  "FatalError" | "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded" | "CancelledNow" | "CancelledAtBoundary";
 export type FailureCause = "Unknown" | "PrimitiveRejected" | "ApplyFailed" | "HookDenied" | "ExecutorStopped";
-export type Phase = "Ready" | "ApplyingPrimitive" | "CallingLlm" | "WaitingForOps" | "DrainingBoundary" | "Extracting" | "ErrorRecovery" | "Cancelling" | "Completed" | "Failed" | "Cancelled";
+export type Phase = "Ready" | "ApplyingPrimitive" | "CallingLlm" | "WaitingForOps" | "DrainingBoundary" | "Extracting" | "ErrorRecovery" |
+  "Cancelling" | "Completed" | "Failed" | "Cancelled";
 export type TurnState = {
   readonly phase: Phase;
   readonly currentRun: RunId | null;
@@ -756,7 +758,13 @@ function fireSatisfyBarrier(s: TurnState, t: TurnOpsBarrierSatisfiedInput): Fire
   f_satisfiedBy = t.ops;
   w_satisfiedBy = null;
   f_hadToolRound = true;
-  const next: TurnState = { ...s, phase: "DrainingBoundary", barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy, hadToolRound: f_hadToolRound };
+  const next: TurnState = {
+    ...s,
+    phase: "DrainingBoundary",
+    barrierSatisfied: f_barrierSatisfied,
+    satisfiedBy: f_satisfiedBy,
+    hadToolRound: f_hadToolRound,
+  };
   return { ok: true, transition: "SatisfyBarrier", state: next, effects: NO_EFFECTS };
 }
 
@@ -1360,7 +1368,10 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     },
     {
       name: "ready_is_reset",
-      source: "phase != Ready || (boundaryCount == 0 && retryAttempt == 0 && extractionRetries == 0 && !extracting && !cancelAfterBoundary && !hadToolRound && pendingOps.isEmpty && barrierSatisfied)",
+      source:
+        "phase != Ready || (boundaryCount == 0 && retryAttempt == 0 && extractionRetries == 0 && " +
+        "!extracting && !cancelAfterBoundary && !hadToolRound && pendingOps.isEmpty && " +
+        "barrierSatisfied)",
       reads: [
         "phase",
         "boundaryCount",
@@ -1388,7 +1399,9 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     },
     {
       name: "immediate_runs_never_call_the_llm",
-      source: "runKind != some(Immediate) || phase == ApplyingPrimitive || phase == Cancelling || phase == Completed || phase == Failed || phase == Cancelled",
+      source:
+        "runKind != some(Immediate) || phase == ApplyingPrimitive || phase == Cancelling || phase " +
+        "== Completed || phase == Failed || phase == Cancelled",
       reads: ["phase", "runKind"],
       holds: (s: TurnState): boolean => (
         (s.runKind !== "Immediate") ||
@@ -1476,7 +1489,10 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     },
     {
       name: "completed_has_a_completion_cause",
-      source: "phase != Completed || terminalCause == some(ImmediateApplied) || terminalCause == some(BoundaryCompleted) || terminalCause == some(ExtractionValidated) || terminalCause == some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
+      source:
+        "phase != Completed || terminalCause == some(ImmediateApplied) || terminalCause == " +
+        "some(BoundaryCompleted) || terminalCause == some(ExtractionValidated) || terminalCause == " +
+        "some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
       reads: ["phase", "terminalCause"],
       holds: (s: TurnState): boolean => (
         (s.phase !== "Completed") ||
@@ -1489,7 +1505,10 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     },
     {
       name: "failed_has_a_failure_cause",
-      source: "phase != Failed || terminalCause == some(FatalError) || terminalCause == some(TurnLimitReached) || terminalCause == some(BudgetExhausted) || terminalCause == some(TimeBudgetExceeded)",
+      source:
+        "phase != Failed || terminalCause == some(FatalError) || terminalCause == " +
+        "some(TurnLimitReached) || terminalCause == some(BudgetExhausted) || terminalCause == " +
+        "some(TimeBudgetExceeded)",
       reads: ["phase", "terminalCause"],
       holds: (s: TurnState): boolean => (
         (s.phase !== "Failed") ||

@@ -50,7 +50,9 @@ type G<T> = Guard<HourClockState, T, HourClockGuardName>;
 type FireResult = Fired<HourClockState, HourClockTransitionName, HourClockEffect>;
 const NO_EFFECTS: readonly HourClockEffect[] = Object.freeze([]);
 /** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName> = [{ name: "Advance", on: "Tick", from: ["Running"], to: null, guards: [], fire: fireAdvance }];
+const TRANSITIONS: TransitionTable<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName> = [
+  { name: "Advance", on: "Tick", from: ["Running"], to: null, guards: [], fire: fireAdvance },
+];
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: HourClockState, t: HourClockTrigger) => HourClockResult = dispatcher(TRANSITIONS);
 
@@ -149,7 +151,13 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
 };
 
 /** One HourClock state, changed only by stage → commit (or restore). */
-export class HourClockMachine extends MachineInstance<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName> {
+export class HourClockMachine extends MachineInstance<
+  HourClockState,
+  HourClockTrigger,
+  HourClockEffect,
+  HourClockTransitionName,
+  HourClockGuardName
+> {
   constructor(state: HourClockState = initialState(), options: InstanceOptions = {}) {
     super(hourClockKernel, state, options);
   }

@@ -196,7 +196,13 @@ export const turnstileKernel: MachineKernel<TurnstileState, TurnstileTrigger, Tu
 };
 
 /** One Turnstile state, changed only by stage → commit (or restore). */
-export class TurnstileMachine extends MachineInstance<TurnstileState, TurnstileTrigger, TurnstileEffect, TurnstileTransitionName, TurnstileGuardName> {
+export class TurnstileMachine extends MachineInstance<
+  TurnstileState,
+  TurnstileTrigger,
+  TurnstileEffect,
+  TurnstileTransitionName,
+  TurnstileGuardName
+> {
   constructor(state: TurnstileState = initialState(), options: InstanceOptions = {}) {
     super(turnstileKernel, state, options);
   }

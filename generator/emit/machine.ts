@@ -6,7 +6,7 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
-import { dataDoc, fill, list, object, prefixed, render, type Doc } from "./layout.js";
+import { dataDoc, fill, list, object, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { machineNames } from "./names.js";
@@ -34,7 +34,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
   for (const t of m.types) {
     body.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.name, type: namedTypeCode(t.value), docs: docFor(t.value) });
   }
-  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: m.phaseType.values.map((v) => JSON.stringify(v)).join(" | ") });
+  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: fill(m.phaseType.values.map((v) => JSON.stringify(v)), " | ", 120) });
 
   // State.
   body.push({
@@ -80,7 +80,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     kind: StructureKind.TypeAlias,
     isExported: true,
     name: n.result,
-    type: `TransitionResult<${n.state}, ${n.transitionName}, ${n.effect}, ${n.guardName}, Phase, ${n.triggerName}>`,
+    type: render(typeArgs("TransitionResult", [n.state, n.transitionName, n.effect, n.guardName, "Phase", n.triggerName]), 0, 30),
   });
 
   body.push(...factStatements(m));
@@ -93,7 +93,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     isExported: true,
     name: "initialState",
     returnType: n.state,
-    statements: [`return ${render(init, 9)};`],
+    statements: [`return ${render(init, 2, 9)};`],
   });
 
   // Guards, the transition table and its dispatcher (kernel/dispatch.ts), then one fire function
@@ -108,6 +108,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
   });
   const guards = guardConsts(m, h);
   for (const g of guards.consts) body.push(g);
+  const tableType = render(typeArgs("TransitionTable", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 20);
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
@@ -115,8 +116,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     declarations: [
       {
         name: "TRANSITIONS",
-        type: `TransitionTable<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`,
-        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0),
+        type: tableType,
+        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0, `const TRANSITIONS: ${tableType.split("\n").at(-1) ?? ""} = `.length),
       },
     ],
   });
@@ -142,7 +143,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
         preds.map((p) =>
           object([
             ["name", JSON.stringify(p.name)],
-            ["source", JSON.stringify(p.source)],
+            ["source", stringDoc(p.source)],
             ["reads", reads(p)],
             ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, preCtx, h))],
           ]),
@@ -199,7 +200,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ["Everything the explorer, the codec and the runtime need to drive this machine."],
-    declarations: [{ name: n.kernel, type: `MachineKernel<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`, initializer: kernelValue }],
+    declarations: [{ name: n.kernel, type: render(typeArgs("MachineKernel", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 40), initializer: kernelValue }],
   });
 
   // The owning wrapper.
@@ -208,7 +209,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     isExported: true,
     name: n.instance,
     docs: [`One ${m.name} state, changed only by stage → commit (or restore).`],
-    extends: `MachineInstance<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`,
+    extends: render(typeArgs("MachineInstance", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 50),
     ctors: [
       {
         parameters: [
@@ -241,7 +242,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
 function namedTypeCode(t: TypeDesc): string {
   switch (t.kind) {
     case "enum":
-      return t.values.map((v) => JSON.stringify(v)).join(" | ");
+      return fill(t.values.map((v) => JSON.stringify(v)), " | ", 120);
     case "int":
       return "number";
     default:
@@ -296,7 +297,7 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
     return {
       kind: StructureKind.VariableStatement,
       declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: g.local, type, initializer: render(value, column) }],
+      declarations: [{ name: g.local, type, initializer: render(value, 0, column) }],
     };
   });
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
@@ -334,7 +335,8 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   // `...s` first: the copy keeps the state's property order, so every state shares one shape.
   const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, fieldLocal(f)] as const)]);
   // A transition that writes nothing and stays in its phase leaves the state as it was.
-  lines.push(written.length === 0 && tr.to === null ? `const next: ${n.state} = s;` : `const next: ${n.state} = ${render(fields, 2)};`);
+  const head = `const next: ${n.state} = `;
+  lines.push(written.length === 0 && tr.to === null ? `${head}s;` : `${head}${render(fields, 2, head.length + 2)};`);
   let effects = "NO_EFFECTS";
   if (tr.emits.length > 0) {
     const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
@@ -343,12 +345,12 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     if (tr.emits.every((e) => e.when === null)) {
       effects = "effects";
       const head = `const effects: ${n.effect}[] = `;
-      lines.push(`${head}${render(list("[", tr.emits.map(build), "]"), head.length + 2)};`);
+      lines.push(`${head}${render(list("[", tr.emits.map(build), "]"), 2, head.length + 2)};`);
     } else {
       effects = "effects";
       lines.push(`const effects: ${n.effect}[] = [];`);
       for (const e of tr.emits) {
-        const push = `effects.push(${render(build(e), 16)});`;
+        const push = `effects.push(${render(build(e), 4, 16)});`;
         if (e.when) lines.push(ifHead(e.when.expr, postCtx, h, 2), `  ${push}`, "}");
         else lines.push(push);
       }
