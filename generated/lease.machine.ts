@@ -44,57 +44,18 @@ export type SessionLeaseState = {
   readonly staleRefused: boolean;
   readonly tookOverFromCrashed: boolean;
 };
-export type SessionLeaseAcquireInput = {
-  readonly kind: "Acquire";
-  readonly node: NodeId;
-};
-export type SessionLeaseRenewInput = {
-  readonly kind: "Renew";
-  readonly node: NodeId;
-};
-export type SessionLeaseExpireInput = {
-  readonly kind: "Expire";
-};
-export type SessionLeaseReleaseInput = {
-  readonly kind: "Release";
-  readonly node: NodeId;
-};
-export type SessionLeasePauseInput = {
-  readonly kind: "Pause";
-  readonly node: NodeId;
-};
-export type SessionLeaseResumeInput = {
-  readonly kind: "Resume";
-  readonly node: NodeId;
-};
-export type SessionLeaseCrashInput = {
-  readonly kind: "Crash";
-  readonly node: NodeId;
-};
-export type SessionLeaseSubmitInput = {
-  readonly kind: "Submit";
-  readonly node: NodeId;
-  readonly input: InputId;
-};
-export type SessionLeaseAdmitInput = {
-  readonly kind: "Admit";
-  readonly node: NodeId;
-  readonly input: InputId;
-};
-export type SessionLeaseRequeueInput = {
-  readonly kind: "Requeue";
-  readonly node: NodeId;
-  readonly input: InputId;
-};
-export type SessionLeaseStartRunInput = {
-  readonly kind: "StartRun";
-  readonly node: NodeId;
-  readonly input: InputId;
-};
-export type SessionLeaseCommitRunInput = {
-  readonly kind: "CommitRun";
-  readonly node: NodeId;
-};
+export type SessionLeaseAcquireInput = { readonly kind: "Acquire"; readonly node: NodeId; };
+export type SessionLeaseRenewInput = { readonly kind: "Renew"; readonly node: NodeId; };
+export type SessionLeaseExpireInput = { readonly kind: "Expire"; };
+export type SessionLeaseReleaseInput = { readonly kind: "Release"; readonly node: NodeId; };
+export type SessionLeasePauseInput = { readonly kind: "Pause"; readonly node: NodeId; };
+export type SessionLeaseResumeInput = { readonly kind: "Resume"; readonly node: NodeId; };
+export type SessionLeaseCrashInput = { readonly kind: "Crash"; readonly node: NodeId; };
+export type SessionLeaseSubmitInput = { readonly kind: "Submit"; readonly node: NodeId; readonly input: InputId; };
+export type SessionLeaseAdmitInput = { readonly kind: "Admit"; readonly node: NodeId; readonly input: InputId; };
+export type SessionLeaseRequeueInput = { readonly kind: "Requeue"; readonly node: NodeId; readonly input: InputId; };
+export type SessionLeaseStartRunInput = { readonly kind: "StartRun"; readonly node: NodeId; readonly input: InputId; };
+export type SessionLeaseCommitRunInput = { readonly kind: "CommitRun"; readonly node: NodeId; };
 export type SessionLeaseInput = SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseExpireInput | SessionLeaseReleaseInput |
   SessionLeasePauseInput | SessionLeaseResumeInput | SessionLeaseCrashInput | SessionLeaseSubmitInput |
   SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput | SessionLeaseCommitRunInput;
@@ -259,7 +220,6 @@ function fireAcquireLease(s: SessionLeaseState, t: SessionLeaseAcquireInput): Fi
   let f_tookOverFromCrashed: boolean = s.tookOverFromCrashed;
   let f_fence: Fence = s.fence;
   let f_owner: NodeId | null = s.owner;
-  let f_expired: boolean = s.expired;
   let f_held: ReadonlyMap<NodeId, Fence> = s.held;
   let w_held: Map<NodeId, Fence> | null = null;
   if ((f_owner !== null) && s.crashed.has((f_owner)!)) {
@@ -267,7 +227,7 @@ function fireAcquireLease(s: SessionLeaseState, t: SessionLeaseAcquireInput): Fi
   }
   f_fence = (f_fence + 1);
   f_owner = t.node;
-  f_expired = false;
+  const f_expired: boolean = false;
   if (f_held.get(t.node) !== f_fence) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.set(t.node, f_fence);
@@ -277,8 +237,7 @@ function fireAcquireLease(s: SessionLeaseState, t: SessionLeaseAcquireInput): Fi
 }
 
 function fireRenewLease(s: SessionLeaseState, t: SessionLeaseRenewInput): FireResult {
-  let f_expired: boolean = s.expired;
-  f_expired = false;
+  const f_expired: boolean = false;
   const next: SessionLeaseState = { ...s, expired: f_expired };
   return { ok: true, transition: "RenewLease", state: next, effects: NO_EFFECTS };
 }
@@ -288,7 +247,6 @@ function fireRenewRefused(s: SessionLeaseState, t: SessionLeaseRenewInput): Fire
   let w_held: Map<NodeId, Fence> | null = null;
   let f_running: ReadonlyMap<NodeId, InputId> = s.running;
   let w_running: Map<NodeId, InputId> | null = null;
-  let f_staleRefused: boolean = s.staleRefused;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
@@ -297,25 +255,22 @@ function fireRenewRefused(s: SessionLeaseState, t: SessionLeaseRenewInput): Fire
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  f_staleRefused = true;
+  const f_staleRefused: boolean = true;
   const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
   return { ok: true, transition: "RenewRefused", state: next, effects: NO_EFFECTS };
 }
 
 function fireExpireLease(s: SessionLeaseState): FireResult {
-  let f_expired: boolean = s.expired;
-  f_expired = true;
+  const f_expired: boolean = true;
   const next: SessionLeaseState = { ...s, expired: f_expired };
   return { ok: true, transition: "ExpireLease", state: next, effects: NO_EFFECTS };
 }
 
 function fireReleaseLease(s: SessionLeaseState, t: SessionLeaseReleaseInput): FireResult {
-  let f_owner: NodeId | null = s.owner;
-  let f_expired: boolean = s.expired;
   let f_held: ReadonlyMap<NodeId, Fence> = s.held;
   let w_held: Map<NodeId, Fence> | null = null;
-  f_owner = null;
-  f_expired = false;
+  const f_owner: NodeId | null = null;
+  const f_expired: boolean = false;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
@@ -427,7 +382,6 @@ function fireAdmitRefused(s: SessionLeaseState, t: SessionLeaseAdmitInput): Fire
   let w_held: Map<NodeId, Fence> | null = null;
   let f_running: ReadonlyMap<NodeId, InputId> = s.running;
   let w_running: Map<NodeId, InputId> | null = null;
-  let f_staleRefused: boolean = s.staleRefused;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
@@ -436,7 +390,7 @@ function fireAdmitRefused(s: SessionLeaseState, t: SessionLeaseAdmitInput): Fire
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  f_staleRefused = true;
+  const f_staleRefused: boolean = true;
   const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
   return { ok: true, transition: "AdmitRefused", state: next, effects: NO_EFFECTS };
 }
@@ -459,7 +413,6 @@ function fireRequeueRefused(s: SessionLeaseState, t: SessionLeaseRequeueInput): 
   let w_held: Map<NodeId, Fence> | null = null;
   let f_running: ReadonlyMap<NodeId, InputId> = s.running;
   let w_running: Map<NodeId, InputId> | null = null;
-  let f_staleRefused: boolean = s.staleRefused;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
@@ -468,7 +421,7 @@ function fireRequeueRefused(s: SessionLeaseState, t: SessionLeaseRequeueInput): 
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  f_staleRefused = true;
+  const f_staleRefused: boolean = true;
   const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
   return { ok: true, transition: "RequeueRefused", state: next, effects: NO_EFFECTS };
 }
@@ -495,12 +448,11 @@ function fireStartRun(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireR
 function fireStartRefused(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
   let f_held: ReadonlyMap<NodeId, Fence> = s.held;
   let w_held: Map<NodeId, Fence> | null = null;
-  let f_staleRefused: boolean = s.staleRefused;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
   }
-  f_staleRefused = true;
+  const f_staleRefused: boolean = true;
   const next: SessionLeaseState = { ...s, held: f_held, staleRefused: f_staleRefused };
   return { ok: true, transition: "StartRefused", state: next, effects: NO_EFFECTS };
 }
@@ -558,7 +510,6 @@ function fireCommitRefused(s: SessionLeaseState, t: SessionLeaseCommitRunInput):
   let w_held: Map<NodeId, Fence> | null = null;
   let f_running: ReadonlyMap<NodeId, InputId> = s.running;
   let w_running: Map<NodeId, InputId> | null = null;
-  let f_staleRefused: boolean = s.staleRefused;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
@@ -567,7 +518,7 @@ function fireCommitRefused(s: SessionLeaseState, t: SessionLeaseCommitRunInput):
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  f_staleRefused = true;
+  const f_staleRefused: boolean = true;
   const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
   return { ok: true, transition: "CommitRefused", state: next, effects: NO_EFFECTS };
 }
@@ -645,7 +596,13 @@ function all_6(c: ReadonlyMap<NodeId, InputId>, p_held: ReadonlyMap<NodeId, Fenc
   return true;
 }
 
-function all_7(c: ReadonlyMap<NodeId, InputId>, p_owner: NodeId | null, p_held: ReadonlyMap<NodeId, Fence>, p_fence: Fence, p_stored: ReadonlyMap<InputId, StoredPhase>): boolean {
+function all_7(
+  c: ReadonlyMap<NodeId, InputId>,
+  p_owner: NodeId | null,
+  p_held: ReadonlyMap<NodeId, Fence>,
+  p_fence: Fence,
+  p_stored: ReadonlyMap<InputId, StoredPhase>
+): boolean {
   const values = c.values();
   for (const v_n of c.keys()) {
     const v_n$running = values.next().value as InputId;
@@ -658,7 +615,7 @@ function any_8(c: ReadonlyMap<InputId, NodeId>, p_acceptedBy: ReadonlyMap<InputI
   const values = c.values();
   for (const v_i of c.keys()) {
     const v_i$consumedBy = values.next().value as NodeId;
-    if (((lookup(p_acceptedBy, v_i) !== v_i$consumedBy) && (lookup(p_stored, v_i) === "Consumed"))) return true;
+    if ((lookup(p_acceptedBy, v_i) !== v_i$consumedBy) && (lookup(p_stored, v_i) === "Consumed")) return true;
   }
   return false;
 }

@@ -29,10 +29,7 @@ import {
   type SessionRuntimeRuntimeRetiredEffect,
   type SessionRuntimeState,
 } from "./session.machine.js";
-export type MeerkatMobSeamState = {
-  readonly mob: MobState;
-  readonly member: SessionRuntimeState;
-};
+export type MeerkatMobSeamState = { readonly mob: MobState; readonly member: SessionRuntimeState; };
 /** The MeerkatMobSeam composition: instances, routes and composed predicates. */
 export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> = {
   composition: "MeerkatMobSeam",

@@ -39,52 +39,16 @@ export type MobState = {
   readonly readyFence: ReadonlyMap<MemberId, Fence>;
   readonly lastFence: Fence;
 };
-export type MobSpawnInput = {
-  readonly kind: "Spawn";
-  readonly member: MemberId;
-  readonly runtime: RuntimeId;
-};
-export type MobSubmitWorkInput = {
-  readonly kind: "SubmitWork";
-  readonly member: MemberId;
-  readonly work: WorkId;
-};
-export type MobRetireMemberInput = {
-  readonly kind: "RetireMember";
-  readonly member: MemberId;
-};
-export type MobResetMemberInput = {
-  readonly kind: "ResetMember";
-  readonly member: MemberId;
-  readonly runtime: RuntimeId;
-};
-export type MobRespawnMemberInput = {
-  readonly kind: "RespawnMember";
-  readonly member: MemberId;
-  readonly runtime: RuntimeId;
-};
-export type MobDestroyMobInput = {
-  readonly kind: "DestroyMob";
-};
-export type MobDestroyMemberInput = {
-  readonly kind: "DestroyMember";
-  readonly member: MemberId;
-};
-export type MobObserveRuntimeReadySignal = {
-  readonly kind: "ObserveRuntimeReady";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type MobObserveRuntimeRetiredSignal = {
-  readonly kind: "ObserveRuntimeRetired";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type MobObserveRuntimeDestroyedSignal = {
-  readonly kind: "ObserveRuntimeDestroyed";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
+export type MobSpawnInput = { readonly kind: "Spawn"; readonly member: MemberId; readonly runtime: RuntimeId; };
+export type MobSubmitWorkInput = { readonly kind: "SubmitWork"; readonly member: MemberId; readonly work: WorkId; };
+export type MobRetireMemberInput = { readonly kind: "RetireMember"; readonly member: MemberId; };
+export type MobResetMemberInput = { readonly kind: "ResetMember"; readonly member: MemberId; readonly runtime: RuntimeId; };
+export type MobRespawnMemberInput = { readonly kind: "RespawnMember"; readonly member: MemberId; readonly runtime: RuntimeId; };
+export type MobDestroyMobInput = { readonly kind: "DestroyMob"; };
+export type MobDestroyMemberInput = { readonly kind: "DestroyMember"; readonly member: MemberId; };
+export type MobObserveRuntimeReadySignal = { readonly kind: "ObserveRuntimeReady"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type MobObserveRuntimeRetiredSignal = { readonly kind: "ObserveRuntimeRetired"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type MobObserveRuntimeDestroyedSignal = { readonly kind: "ObserveRuntimeDestroyed"; readonly runtime: RuntimeId; readonly fence: Fence; };
 export type MobInput = MobSpawnInput | MobSubmitWorkInput | MobRetireMemberInput | MobResetMemberInput | MobRespawnMemberInput |
   MobDestroyMobInput | MobDestroyMemberInput;
 export type MobSignal = MobObserveRuntimeReadySignal | MobObserveRuntimeRetiredSignal | MobObserveRuntimeDestroyedSignal;
@@ -95,44 +59,14 @@ export type MobRequestRuntimeBindingEffect = {
   readonly fence: Fence;
   readonly generation: Generation;
 };
-export type MobRequestRuntimeProvisionEffect = {
-  readonly effect: "RequestRuntimeProvision";
-  readonly member: MemberId;
-  readonly runtime: RuntimeId;
-};
-export type MobRequestRuntimeRecycleEffect = {
-  readonly effect: "RequestRuntimeRecycle";
-  readonly member: MemberId;
-  readonly runtime: RuntimeId;
-};
-export type MobRequestRuntimeResetEffect = {
-  readonly effect: "RequestRuntimeReset";
-  readonly member: MemberId;
-  readonly runtime: RuntimeId;
-};
-export type MobRequestRuntimeIngressEffect = {
-  readonly effect: "RequestRuntimeIngress";
-  readonly runtime: RuntimeId;
-  readonly work: WorkId;
-};
-export type MobRequestRuntimeRetireEffect = {
-  readonly effect: "RequestRuntimeRetire";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type MobRequestRuntimeDestroyEffect = {
-  readonly effect: "RequestRuntimeDestroy";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type MobMemberReadyEffect = {
-  readonly effect: "MemberReady";
-  readonly member: MemberId;
-  readonly generation: Generation;
-};
-export type MobMobDestroyedEffect = {
-  readonly effect: "MobDestroyed";
-};
+export type MobRequestRuntimeProvisionEffect = { readonly effect: "RequestRuntimeProvision"; readonly member: MemberId; readonly runtime: RuntimeId; };
+export type MobRequestRuntimeRecycleEffect = { readonly effect: "RequestRuntimeRecycle"; readonly member: MemberId; readonly runtime: RuntimeId; };
+export type MobRequestRuntimeResetEffect = { readonly effect: "RequestRuntimeReset"; readonly member: MemberId; readonly runtime: RuntimeId; };
+export type MobRequestRuntimeIngressEffect = { readonly effect: "RequestRuntimeIngress"; readonly runtime: RuntimeId; readonly work: WorkId; };
+export type MobRequestRuntimeRetireEffect = { readonly effect: "RequestRuntimeRetire"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type MobRequestRuntimeDestroyEffect = { readonly effect: "RequestRuntimeDestroy"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type MobMemberReadyEffect = { readonly effect: "MemberReady"; readonly member: MemberId; readonly generation: Generation; };
+export type MobMobDestroyedEffect = { readonly effect: "MobDestroyed"; };
 export type MobEffect = MobRequestRuntimeBindingEffect | MobRequestRuntimeProvisionEffect | MobRequestRuntimeRecycleEffect |
   MobRequestRuntimeResetEffect | MobRequestRuntimeIngressEffect | MobRequestRuntimeRetireEffect |
   MobRequestRuntimeDestroyEffect | MobMemberReadyEffect | MobMobDestroyedEffect;
@@ -538,7 +472,11 @@ function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
     }
   }
   {
-    const a1 = (((f_generationHigh.get(t.member) ?? 0) > (f_generations.get(t.member) ?? 0)) ? (f_generationHigh.get(t.member) ?? 0) : (f_generations.get(t.member) ?? 0));
+    const a1 = (
+      ((f_generationHigh.get(t.member) ?? 0) > (f_generations.get(t.member) ?? 0))
+        ? (f_generationHigh.get(t.member) ?? 0)
+        : (f_generations.get(t.member) ?? 0)
+    );
     if (f_generationHigh.get(t.member) !== a1) {
       if (w_generationHigh === null) f_generationHigh = w_generationHigh = copyMap(f_generationHigh);
       w_generationHigh.set(t.member, a1);
@@ -873,7 +811,7 @@ function any_18(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if (((v_m$statuses)! === "Ready")) return true;
+    if ((v_m$statuses)! === "Ready") return true;
   }
   return false;
 }
@@ -882,7 +820,7 @@ function any_19(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if (((v_m$statuses)! === "Retired")) return true;
+    if ((v_m$statuses)! === "Retired") return true;
   }
   return false;
 }
@@ -891,7 +829,7 @@ function any_20(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if (((v_m$statuses)! === "Destroyed")) return true;
+    if ((v_m$statuses)! === "Destroyed") return true;
   }
   return false;
 }
@@ -900,7 +838,7 @@ function any_21(c: ReadonlyMap<MemberId, MemberStatus>, p_generations: ReadonlyM
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if ((((v_m$statuses)! === "Ready") && ((p_generations.get(v_m) ?? 0) >= 1))) return true;
+    if (((v_m$statuses)! === "Ready") && ((p_generations.get(v_m) ?? 0) >= 1)) return true;
   }
   return false;
 }
@@ -918,16 +856,26 @@ function any_23(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if (((v_m$statuses)! === "Retiring")) return true;
+    if ((v_m$statuses)! === "Retiring") return true;
   }
   return false;
 }
 
-function any_24(c: ReadonlyMap<MemberId, MemberStatus>, p_fences: ReadonlyMap<MemberId, Fence>, p_priorFence: ReadonlyMap<MemberId, Fence>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
+function any_24(
+  c: ReadonlyMap<MemberId, MemberStatus>,
+  p_fences: ReadonlyMap<MemberId, Fence>,
+  p_priorFence: ReadonlyMap<MemberId, Fence>,
+  p_generations: ReadonlyMap<MemberId, Generation>
+): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if ((((((v_m$statuses)! === "Ready") && ((p_fences.get(v_m) ?? 0) === 2)) && ((p_priorFence.get(v_m) ?? 0) === 1)) && ((p_generations.get(v_m) ?? 0) === 0))) return true;
+    if (
+      ((v_m$statuses)! === "Ready") &&
+      ((p_fences.get(v_m) ?? 0) === 2) &&
+      ((p_priorFence.get(v_m) ?? 0) === 1) &&
+      ((p_generations.get(v_m) ?? 0) === 0)
+    ) return true;
   }
   return false;
 }

@@ -51,93 +51,32 @@ export type OpsLifecycleState = {
   readonly wakePending: boolean;
   readonly unobservedCompletions: Unobserved;
 };
-export type OpsLifecycleRegisterOpInput = {
-  readonly kind: "RegisterOp";
-  readonly op: OpId;
-  readonly opKind: OpKind;
-};
-export type OpsLifecycleStartOpInput = {
-  readonly kind: "StartOp";
-  readonly op: OpId;
-};
-export type OpsLifecycleCompleteOpInput = {
-  readonly kind: "CompleteOp";
-  readonly op: OpId;
-};
-export type OpsLifecycleFailOpInput = {
-  readonly kind: "FailOp";
-  readonly op: OpId;
-};
-export type OpsLifecycleAbortOpInput = {
-  readonly kind: "AbortOp";
-  readonly op: OpId;
-};
-export type OpsLifecycleCancelOpInput = {
-  readonly kind: "CancelOp";
-  readonly op: OpId;
-};
-export type OpsLifecycleRequestRetireInput = {
-  readonly kind: "RequestRetire";
-  readonly op: OpId;
-};
-export type OpsLifecycleMarkRetiredInput = {
-  readonly kind: "MarkRetired";
-  readonly op: OpId;
-};
-export type OpsLifecycleTerminateOwnerInput = {
-  readonly kind: "TerminateOwner";
-};
-export type OpsLifecyclePeerReadyInput = {
-  readonly kind: "PeerReady";
-  readonly op: OpId;
-};
-export type OpsLifecycleReportProgressInput = {
-  readonly kind: "ReportProgress";
-  readonly op: OpId;
-};
-export type OpsLifecycleRequestWaitAllInput = {
-  readonly kind: "RequestWaitAll";
-  readonly wait: WaitId;
-  readonly members: ReadonlySet<OpId>;
-};
-export type OpsLifecycleCancelWaitAllInput = {
-  readonly kind: "CancelWaitAll";
-  readonly wait: WaitId;
-};
-export type OpsLifecycleObserveCompletionsInput = {
-  readonly kind: "ObserveCompletions";
-};
+export type OpsLifecycleRegisterOpInput = { readonly kind: "RegisterOp"; readonly op: OpId; readonly opKind: OpKind; };
+export type OpsLifecycleStartOpInput = { readonly kind: "StartOp"; readonly op: OpId; };
+export type OpsLifecycleCompleteOpInput = { readonly kind: "CompleteOp"; readonly op: OpId; };
+export type OpsLifecycleFailOpInput = { readonly kind: "FailOp"; readonly op: OpId; };
+export type OpsLifecycleAbortOpInput = { readonly kind: "AbortOp"; readonly op: OpId; };
+export type OpsLifecycleCancelOpInput = { readonly kind: "CancelOp"; readonly op: OpId; };
+export type OpsLifecycleRequestRetireInput = { readonly kind: "RequestRetire"; readonly op: OpId; };
+export type OpsLifecycleMarkRetiredInput = { readonly kind: "MarkRetired"; readonly op: OpId; };
+export type OpsLifecycleTerminateOwnerInput = { readonly kind: "TerminateOwner"; };
+export type OpsLifecyclePeerReadyInput = { readonly kind: "PeerReady"; readonly op: OpId; };
+export type OpsLifecycleReportProgressInput = { readonly kind: "ReportProgress"; readonly op: OpId; };
+export type OpsLifecycleRequestWaitAllInput = { readonly kind: "RequestWaitAll"; readonly wait: WaitId; readonly members: ReadonlySet<OpId>; };
+export type OpsLifecycleCancelWaitAllInput = { readonly kind: "CancelWaitAll"; readonly wait: WaitId; };
+export type OpsLifecycleObserveCompletionsInput = { readonly kind: "ObserveCompletions"; };
 export type OpsLifecycleInput = OpsLifecycleRegisterOpInput | OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput |
   OpsLifecycleAbortOpInput | OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
   OpsLifecycleTerminateOwnerInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput |
   OpsLifecycleRequestWaitAllInput | OpsLifecycleCancelWaitAllInput | OpsLifecycleObserveCompletionsInput;
 export type OpsLifecycleSignal = never;
 export type OpsLifecycleTrigger = OpsLifecycleInput | OpsLifecycleSignal;
-export type OpsLifecycleOpRegisteredEffect = {
-  readonly effect: "OpRegistered";
-  readonly op: OpId;
-  readonly opKind: OpKind;
-};
-export type OpsLifecycleOpFinishedEffect = {
-  readonly effect: "OpFinished";
-  readonly op: OpId;
-  readonly outcome: OpStatus;
-};
-export type OpsLifecycleOwnerTerminatedEffect = {
-  readonly effect: "OwnerTerminated";
-};
-export type OpsLifecyclePeerExposedEffect = {
-  readonly effect: "PeerExposed";
-  readonly op: OpId;
-};
-export type OpsLifecycleWaitAllSatisfiedEffect = {
-  readonly effect: "WaitAllSatisfied";
-  readonly wait: WaitId;
-  readonly members: ReadonlySet<OpId>;
-};
-export type OpsLifecycleDetachedWakeEffect = {
-  readonly effect: "DetachedWake";
-};
+export type OpsLifecycleOpRegisteredEffect = { readonly effect: "OpRegistered"; readonly op: OpId; readonly opKind: OpKind; };
+export type OpsLifecycleOpFinishedEffect = { readonly effect: "OpFinished"; readonly op: OpId; readonly outcome: OpStatus; };
+export type OpsLifecycleOwnerTerminatedEffect = { readonly effect: "OwnerTerminated"; };
+export type OpsLifecyclePeerExposedEffect = { readonly effect: "PeerExposed"; readonly op: OpId; };
+export type OpsLifecycleWaitAllSatisfiedEffect = { readonly effect: "WaitAllSatisfied"; readonly wait: WaitId; readonly members: ReadonlySet<OpId>; };
+export type OpsLifecycleDetachedWakeEffect = { readonly effect: "DetachedWake"; };
 export type OpsLifecycleEffect = OpsLifecycleOpRegisteredEffect | OpsLifecycleOpFinishedEffect | OpsLifecycleOwnerTerminatedEffect |
   OpsLifecyclePeerExposedEffect | OpsLifecycleWaitAllSatisfiedEffect | OpsLifecycleDetachedWakeEffect;
 export type OpsLifecycleTriggerName = "RegisterOp" | "StartOp" | "CompleteOp" | "FailOp" | "AbortOp" | "CancelOp" | "RequestRetire" | "MarkRetired" |
@@ -332,7 +271,7 @@ function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): Fir
   }
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
-  if ((lookup(f_kinds, t.op) === "BackgroundToolOp")) {
+  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
     f_wakePending = true;
     f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
   }
@@ -412,7 +351,7 @@ function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): FireResult 
   }
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
-  if ((lookup(f_kinds, t.op) === "BackgroundToolOp")) {
+  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
     f_wakePending = true;
     f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
   }
@@ -492,7 +431,7 @@ function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): FireResul
   }
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
-  if ((lookup(f_kinds, t.op) === "BackgroundToolOp")) {
+  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
     f_wakePending = true;
     f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
   }
@@ -572,7 +511,7 @@ function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): FireRes
   }
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
-  if ((lookup(f_kinds, t.op) === "BackgroundToolOp")) {
+  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
     f_wakePending = true;
     f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
   }
@@ -663,7 +602,7 @@ function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput)
   }
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
-  if ((lookup(f_kinds, t.op) === "BackgroundToolOp")) {
+  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
     f_wakePending = true;
     f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
   }
@@ -722,7 +661,6 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
   let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
   let f_live: ReadonlySet<OpId> = s.live;
   let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
   let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
   let w_kinds: Map<OpId, OpKind> | null = null;
   let f_peerReady: ReadonlySet<OpId> = s.peerReady;
@@ -738,7 +676,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
     }
     if (w_retained === null) f_retained = w_retained = [...f_retained, v_o];
     else w_retained.push(v_o);
-    if ((lookup(f_kinds, v_o) === "BackgroundToolOp")) {
+    if (lookup(f_kinds, v_o) === "BackgroundToolOp") {
       f_wakePending = true;
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
@@ -747,7 +685,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
     w_live = new Set();
     f_live = w_live;
   }
-  f_activeCount = 0;
+  const f_activeCount: ActiveCount = 0;
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       if (f_status.has(v_o)) {
@@ -795,8 +733,6 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
   let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
   let f_live: ReadonlySet<OpId> = s.live;
   let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
   let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
   let w_kinds: Map<OpId, OpKind> | null = null;
   let f_peerReady: ReadonlySet<OpId> = s.peerReady;
@@ -812,7 +748,7 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
     }
     if (w_retained === null) f_retained = w_retained = [...f_retained, v_o];
     else w_retained.push(v_o);
-    if ((lookup(f_kinds, v_o) === "BackgroundToolOp")) {
+    if (lookup(f_kinds, v_o) === "BackgroundToolOp") {
       f_wakePending = true;
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
@@ -821,8 +757,8 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
     w_live = new Set();
     f_live = w_live;
   }
-  f_activeCount = 0;
-  f_waitSatisfied = true;
+  const f_activeCount: ActiveCount = 0;
+  const f_waitSatisfied: boolean = true;
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       if (f_status.has(v_o)) {
@@ -891,10 +827,6 @@ function fireCountProgress(s: OpsLifecycleState, t: OpsLifecycleReportProgressIn
 }
 
 function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInput): FireResult {
-  let f_waitId: WaitId | null = s.waitId;
-  let f_waitMembers: ReadonlySet<OpId> = s.waitMembers;
-  let w_waitMembers: Set<OpId> | null = null;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
   let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
@@ -903,10 +835,9 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
   let w_peerReady: Set<OpId> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
-  f_waitId = t.wait;
-  f_waitMembers = t.members;
-  w_waitMembers = null;
-  f_waitSatisfied = all_2(t.members, s.live);
+  const f_waitId: WaitId | null = t.wait;
+  const f_waitMembers: ReadonlySet<OpId> = t.members;
+  const f_waitSatisfied: boolean = all_2(t.members, s.live);
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !f_waitMembers.has(v_o)) {
       if (f_status.has(v_o)) {
@@ -945,10 +876,8 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
 }
 
 function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput): FireResult {
-  let f_waitId: WaitId | null = s.waitId;
   let f_waitMembers: ReadonlySet<OpId> = s.waitMembers;
   let w_waitMembers: Set<OpId> | null = null;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
   let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
@@ -957,12 +886,12 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
   let w_peerReady: Set<OpId> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
-  f_waitId = null;
+  const f_waitId: WaitId | null = null;
   if (f_waitMembers.size !== 0) {
     w_waitMembers = new Set();
     f_waitMembers = w_waitMembers;
   }
-  f_waitSatisfied = false;
+  const f_waitSatisfied: boolean = false;
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained)) {
       if (f_status.has(v_o)) {
@@ -997,10 +926,8 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
 }
 
 function fireInjectDetachedWake(s: OpsLifecycleState): FireResult {
-  let f_wakePending: boolean = s.wakePending;
-  let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
-  f_wakePending = false;
-  f_unobservedCompletions = 0;
+  const f_wakePending: boolean = false;
+  const f_unobservedCompletions: Unobserved = 0;
   const next: OpsLifecycleState = { ...s, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions };
   const effects: OpsLifecycleEffect[] = [{ effect: "DetachedWake" }];
   return { ok: true, transition: "InjectDetachedWake", state: next, effects };
@@ -1045,7 +972,7 @@ function all_3(c: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>): boole
   const values = c.values();
   for (const v_o of c.keys()) {
     const v_o$status = values.next().value as OpStatus;
-    if (!(p_live.has(v_o) === ((((v_o$status)! === "Provisioning") || ((v_o$status)! === "Running")) || ((v_o$status)! === "Retiring")))) return false;
+    if (!(p_live.has(v_o) === (((v_o$status)! === "Provisioning") || ((v_o$status)! === "Running") || ((v_o$status)! === "Retiring")))) return false;
   }
   return true;
 }
@@ -1098,7 +1025,7 @@ function any_10(c: ReadonlyMap<OpId, OpStatus>): boolean {
   const values = c.values();
   for (const v_o of c.keys()) {
     const v_o$status = values.next().value as OpStatus;
-    if ((v_o$status === "Terminated")) return true;
+    if (v_o$status === "Terminated") return true;
   }
   return false;
 }

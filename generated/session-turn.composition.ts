@@ -24,10 +24,7 @@ import {
   type TurnStartConversationRunInput,
   type TurnState,
 } from "./turn.machine.js";
-export type SessionTurnState = {
-  readonly session: SessionRuntimeState;
-  readonly turn: TurnState;
-};
+export type SessionTurnState = { readonly session: SessionRuntimeState; readonly turn: TurnState; };
 /** The SessionTurn composition: instances, routes and composed predicates. */
 export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
   composition: "SessionTurn",

@@ -59,12 +59,8 @@ export type SessionRuntimeState = {
   readonly staged: readonly InputId[];
   readonly lastRun: RunId | null;
 };
-export type SessionRuntimeRegisterSessionInput = {
-  readonly kind: "RegisterSession";
-};
-export type SessionRuntimeUnregisterSessionInput = {
-  readonly kind: "UnregisterSession";
-};
+export type SessionRuntimeRegisterSessionInput = { readonly kind: "RegisterSession"; };
+export type SessionRuntimeUnregisterSessionInput = { readonly kind: "UnregisterSession"; };
 export type SessionRuntimePrepareBindingsInput = {
   readonly kind: "PrepareBindings";
   readonly runtime: RuntimeId;
@@ -78,94 +74,28 @@ export type SessionRuntimeAcceptInputInput = {
   readonly admission: AdmissionClass;
   readonly front: boolean;
 };
-export type SessionRuntimeAcceptConsumedInput = {
-  readonly kind: "AcceptConsumed";
-  readonly input: InputId;
-};
-export type SessionRuntimeSupersedeInputInput = {
-  readonly kind: "SupersedeInput";
-  readonly input: InputId;
-  readonly by: InputId;
-};
-export type SessionRuntimeCoalesceInputInput = {
-  readonly kind: "CoalesceInput";
-  readonly input: InputId;
-  readonly into: InputId;
-};
-export type SessionRuntimeCancelInputInput = {
-  readonly kind: "CancelInput";
-  readonly input: InputId;
-};
-export type SessionRuntimeArchiveInputInput = {
-  readonly kind: "ArchiveInput";
-  readonly input: InputId;
-};
-export type SessionRuntimeIngestInput = {
-  readonly kind: "Ingest";
-  readonly runtime: RuntimeId;
-  readonly work: WorkId;
-};
-export type SessionRuntimePrepareRunInput = {
-  readonly kind: "PrepareRun";
-  readonly run: RunId;
-};
-export type SessionRuntimeStageInputInput = {
-  readonly kind: "StageInput";
-  readonly input: InputId;
-  readonly run: RunId;
-};
-export type SessionRuntimeMarkAppliedInput = {
-  readonly kind: "MarkApplied";
-  readonly run: RunId;
-};
-export type SessionRuntimeBoundaryCommittedInput = {
-  readonly kind: "BoundaryCommitted";
-  readonly run: RunId;
-};
-export type SessionRuntimeCommitInput = {
-  readonly kind: "Commit";
-  readonly run: RunId;
-};
-export type SessionRuntimeFailInput = {
-  readonly kind: "Fail";
-  readonly run: RunId;
-};
-export type SessionRuntimeRollbackRunInput = {
-  readonly kind: "RollbackRun";
-  readonly run: RunId;
-};
-export type SessionRuntimeCancelAfterBoundaryInput = {
-  readonly kind: "CancelAfterBoundary";
-  readonly run: RunId;
-};
-export type SessionRuntimeInterruptRunInput = {
-  readonly kind: "InterruptRun";
-  readonly run: RunId;
-};
-export type SessionRuntimeStopRuntimeExecutorInput = {
-  readonly kind: "StopRuntimeExecutor";
-};
-export type SessionRuntimeRetireInput = {
-  readonly kind: "Retire";
-  readonly fence: Fence | null;
-};
-export type SessionRuntimeResetInput = {
-  readonly kind: "Reset";
-};
-export type SessionRuntimeRecycleInput = {
-  readonly kind: "Recycle";
-};
-export type SessionRuntimeRecoverInput = {
-  readonly kind: "Recover";
-};
-export type SessionRuntimeDestroyInput = {
-  readonly kind: "Destroy";
-  readonly fence: Fence | null;
-};
-export type SessionRuntimeSetSilentIntentsInput = {
-  readonly kind: "SetSilentIntents";
-  readonly enabled: boolean;
-};
+export type SessionRuntimeAcceptConsumedInput = { readonly kind: "AcceptConsumed"; readonly input: InputId; };
+export type SessionRuntimeSupersedeInputInput = { readonly kind: "SupersedeInput"; readonly input: InputId; readonly by: InputId; };
+export type SessionRuntimeCoalesceInputInput = { readonly kind: "CoalesceInput"; readonly input: InputId; readonly into: InputId; };
+export type SessionRuntimeCancelInputInput = { readonly kind: "CancelInput"; readonly input: InputId; };
+export type SessionRuntimeArchiveInputInput = { readonly kind: "ArchiveInput"; readonly input: InputId; };
+export type SessionRuntimeIngestInput = { readonly kind: "Ingest"; readonly runtime: RuntimeId; readonly work: WorkId; };
+export type SessionRuntimePrepareRunInput = { readonly kind: "PrepareRun"; readonly run: RunId; };
+export type SessionRuntimeStageInputInput = { readonly kind: "StageInput"; readonly input: InputId; readonly run: RunId; };
+export type SessionRuntimeMarkAppliedInput = { readonly kind: "MarkApplied"; readonly run: RunId; };
+export type SessionRuntimeBoundaryCommittedInput = { readonly kind: "BoundaryCommitted"; readonly run: RunId; };
+export type SessionRuntimeCommitInput = { readonly kind: "Commit"; readonly run: RunId; };
+export type SessionRuntimeFailInput = { readonly kind: "Fail"; readonly run: RunId; };
+export type SessionRuntimeRollbackRunInput = { readonly kind: "RollbackRun"; readonly run: RunId; };
+export type SessionRuntimeCancelAfterBoundaryInput = { readonly kind: "CancelAfterBoundary"; readonly run: RunId; };
+export type SessionRuntimeInterruptRunInput = { readonly kind: "InterruptRun"; readonly run: RunId; };
+export type SessionRuntimeStopRuntimeExecutorInput = { readonly kind: "StopRuntimeExecutor"; };
+export type SessionRuntimeRetireInput = { readonly kind: "Retire"; readonly fence: Fence | null; };
+export type SessionRuntimeResetInput = { readonly kind: "Reset"; };
+export type SessionRuntimeRecycleInput = { readonly kind: "Recycle"; };
+export type SessionRuntimeRecoverInput = { readonly kind: "Recover"; };
+export type SessionRuntimeDestroyInput = { readonly kind: "Destroy"; readonly fence: Fence | null; };
+export type SessionRuntimeSetSilentIntentsInput = { readonly kind: "SetSilentIntents"; readonly enabled: boolean; };
 export type SessionRuntimeRecoverInputInput = {
   readonly kind: "RecoverInput";
   readonly input: InputId;
@@ -178,20 +108,10 @@ export type SessionRuntimeRecoverBindingInput = {
   readonly fence: Fence;
   readonly generation: Generation;
 };
-export type SessionRuntimeRecoverRetiredInput = {
-  readonly kind: "RecoverRetired";
-};
-export type SessionRuntimeRecoverCommittedInputInput = {
-  readonly kind: "RecoverCommittedInput";
-  readonly input: InputId;
-};
-export type SessionRuntimeDrainQueuedRunSignal = {
-  readonly kind: "DrainQueuedRun";
-  readonly run: RunId;
-};
-export type SessionRuntimeRuntimeExecutorExitedSignal = {
-  readonly kind: "RuntimeExecutorExited";
-};
+export type SessionRuntimeRecoverRetiredInput = { readonly kind: "RecoverRetired"; };
+export type SessionRuntimeRecoverCommittedInputInput = { readonly kind: "RecoverCommittedInput"; readonly input: InputId; };
+export type SessionRuntimeDrainQueuedRunSignal = { readonly kind: "DrainQueuedRun"; readonly run: RunId; };
+export type SessionRuntimeRuntimeExecutorExitedSignal = { readonly kind: "RuntimeExecutorExited"; };
 export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRuntimeUnregisterSessionInput | SessionRuntimePrepareBindingsInput |
   SessionRuntimeAcceptInputInput | SessionRuntimeAcceptConsumedInput | SessionRuntimeSupersedeInputInput |
   SessionRuntimeCoalesceInputInput | SessionRuntimeCancelInputInput | SessionRuntimeArchiveInputInput |
@@ -204,83 +124,25 @@ export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRu
   SessionRuntimeRecoverRetiredInput | SessionRuntimeRecoverCommittedInputInput;
 export type SessionRuntimeSignal = SessionRuntimeDrainQueuedRunSignal | SessionRuntimeRuntimeExecutorExitedSignal;
 export type SessionRuntimeTrigger = SessionRuntimeInput | SessionRuntimeSignal;
-export type SessionRuntimeRuntimeBoundEffect = {
-  readonly effect: "RuntimeBound";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type SessionRuntimeRuntimeRetiredEffect = {
-  readonly effect: "RuntimeRetired";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type SessionRuntimeRuntimeDestroyedEffect = {
-  readonly effect: "RuntimeDestroyed";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-};
-export type SessionRuntimePostAdmissionSignalEffect = {
-  readonly effect: "PostAdmissionSignal";
-  readonly input: InputId;
-  readonly signal: PostAdmission;
-};
-export type SessionRuntimeCancelAtBoundaryEffect = {
-  readonly effect: "CancelAtBoundary";
-  readonly run: RunId;
-};
-export type SessionRuntimeInterruptCurrentRunEffect = {
-  readonly effect: "InterruptCurrentRun";
-  readonly run: RunId;
-};
-export type SessionRuntimeInputSupersededEffect = {
-  readonly effect: "InputSuperseded";
-  readonly input: InputId;
-  readonly replacement: InputId;
-};
-export type SessionRuntimeInputCoalescedEffect = {
-  readonly effect: "InputCoalesced";
-  readonly input: InputId;
-  readonly replacement: InputId;
-};
-export type SessionRuntimeAdmissionRequestedEffect = {
-  readonly effect: "AdmissionRequested";
-  readonly work: WorkId;
-};
-export type SessionRuntimeRunStartedEffect = {
-  readonly effect: "RunStarted";
-  readonly run: RunId;
-};
-export type SessionRuntimeBoundaryReceiptEffect = {
-  readonly effect: "BoundaryReceipt";
-  readonly run: RunId;
-};
-export type SessionRuntimeRunCompletedEffect = {
-  readonly effect: "RunCompleted";
-  readonly run: RunId;
-};
-export type SessionRuntimeRunFailedEffect = {
-  readonly effect: "RunFailed";
-  readonly run: RunId;
-};
-export type SessionRuntimeRunRolledBackEffect = {
-  readonly effect: "RunRolledBack";
-  readonly run: RunId;
-};
-export type SessionRuntimeStopExecutorEffect = {
-  readonly effect: "StopExecutor";
-};
-export type SessionRuntimeExecutorStoppedEffect = {
-  readonly effect: "ExecutorStopped";
-};
-export type SessionRuntimeResetDoneEffect = {
-  readonly effect: "ResetDone";
-};
-export type SessionRuntimeRecycleRequestedEffect = {
-  readonly effect: "RecycleRequested";
-};
-export type SessionRuntimeRecoverRequestedEffect = {
-  readonly effect: "RecoverRequested";
-};
+export type SessionRuntimeRuntimeBoundEffect = { readonly effect: "RuntimeBound"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type SessionRuntimeRuntimeRetiredEffect = { readonly effect: "RuntimeRetired"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type SessionRuntimeRuntimeDestroyedEffect = { readonly effect: "RuntimeDestroyed"; readonly runtime: RuntimeId; readonly fence: Fence; };
+export type SessionRuntimePostAdmissionSignalEffect = { readonly effect: "PostAdmissionSignal"; readonly input: InputId; readonly signal: PostAdmission; };
+export type SessionRuntimeCancelAtBoundaryEffect = { readonly effect: "CancelAtBoundary"; readonly run: RunId; };
+export type SessionRuntimeInterruptCurrentRunEffect = { readonly effect: "InterruptCurrentRun"; readonly run: RunId; };
+export type SessionRuntimeInputSupersededEffect = { readonly effect: "InputSuperseded"; readonly input: InputId; readonly replacement: InputId; };
+export type SessionRuntimeInputCoalescedEffect = { readonly effect: "InputCoalesced"; readonly input: InputId; readonly replacement: InputId; };
+export type SessionRuntimeAdmissionRequestedEffect = { readonly effect: "AdmissionRequested"; readonly work: WorkId; };
+export type SessionRuntimeRunStartedEffect = { readonly effect: "RunStarted"; readonly run: RunId; };
+export type SessionRuntimeBoundaryReceiptEffect = { readonly effect: "BoundaryReceipt"; readonly run: RunId; };
+export type SessionRuntimeRunCompletedEffect = { readonly effect: "RunCompleted"; readonly run: RunId; };
+export type SessionRuntimeRunFailedEffect = { readonly effect: "RunFailed"; readonly run: RunId; };
+export type SessionRuntimeRunRolledBackEffect = { readonly effect: "RunRolledBack"; readonly run: RunId; };
+export type SessionRuntimeStopExecutorEffect = { readonly effect: "StopExecutor"; };
+export type SessionRuntimeExecutorStoppedEffect = { readonly effect: "ExecutorStopped"; };
+export type SessionRuntimeResetDoneEffect = { readonly effect: "ResetDone"; };
+export type SessionRuntimeRecycleRequestedEffect = { readonly effect: "RecycleRequested"; };
+export type SessionRuntimeRecoverRequestedEffect = { readonly effect: "RecoverRequested"; };
 export type SessionRuntimeEffect = SessionRuntimeRuntimeBoundEffect | SessionRuntimeRuntimeRetiredEffect | SessionRuntimeRuntimeDestroyedEffect |
   SessionRuntimePostAdmissionSignalEffect | SessionRuntimeCancelAtBoundaryEffect | SessionRuntimeInterruptCurrentRunEffect |
   SessionRuntimeInputSupersededEffect | SessionRuntimeInputCoalescedEffect | SessionRuntimeAdmissionRequestedEffect |
@@ -374,9 +236,25 @@ export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "
   DrainQueuedRun: "transient",
   RuntimeExecutorExited: "persisted",
 });
-export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Set<SessionRuntimeTriggerName>(["UnregisterSession", "PrepareBindings", "AcceptInput", "AcceptConsumed", "SupersedeInput",
-  "CoalesceInput", "CancelInput", "BoundaryCommitted", "Commit", "Fail", "RollbackRun",
-  "StopRuntimeExecutor", "Retire", "Reset", "Recycle", "Destroy", "RuntimeExecutorExited"]);
+export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Set<SessionRuntimeTriggerName>([
+  "UnregisterSession",
+  "PrepareBindings",
+  "AcceptInput",
+  "AcceptConsumed",
+  "SupersedeInput",
+  "CoalesceInput",
+  "CancelInput",
+  "BoundaryCommitted",
+  "Commit",
+  "Fail",
+  "RollbackRun",
+  "StopRuntimeExecutor",
+  "Retire",
+  "Reset",
+  "Recycle",
+  "Destroy",
+  "RuntimeExecutorExited",
+]);
 
 export function initialState(): SessionRuntimeState {
   return {
@@ -818,28 +696,22 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
 
 function fireRegister(s: SessionRuntimeState): FireResult {
-  let f_registered: boolean = s.registered;
-  f_registered = true;
+  const f_registered: boolean = true;
   const next: SessionRuntimeState = { ...s, phase: "Idle", registered: f_registered };
   return { ok: true, transition: "Register", state: next, effects: NO_EFFECTS };
 }
 
 function fireReRegister(s: SessionRuntimeState): FireResult {
-  let f_registered: boolean = s.registered;
-  f_registered = true;
+  const f_registered: boolean = true;
   const next: SessionRuntimeState = { ...s, registered: f_registered };
   return { ok: true, transition: "ReRegister", state: next, effects: NO_EFFECTS };
 }
 
 function fireUnregister(s: SessionRuntimeState): FireResult {
-  let f_registered: boolean = s.registered;
-  let f_boundRuntime: RuntimeId | null = s.boundRuntime;
-  let f_boundFence: Fence | null = s.boundFence;
-  let f_stopRequested: boolean = s.stopRequested;
-  f_registered = false;
-  f_boundRuntime = null;
-  f_boundFence = null;
-  f_stopRequested = false;
+  const f_registered: boolean = false;
+  const f_boundRuntime: RuntimeId | null = null;
+  const f_boundFence: Fence | null = null;
+  const f_stopRequested: boolean = false;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Idle",
@@ -852,14 +724,11 @@ function fireUnregister(s: SessionRuntimeState): FireResult {
 }
 
 function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
-  let f_boundRuntime: RuntimeId | null = s.boundRuntime;
-  let f_boundFence: Fence | null = s.boundFence;
   let f_highestFence: Fence | null = s.highestFence;
-  let f_boundGeneration: Generation = s.boundGeneration;
-  f_boundRuntime = t.runtime;
-  f_boundFence = t.fence;
+  const f_boundRuntime: RuntimeId | null = t.runtime;
+  const f_boundFence: Fence | null = t.fence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
-  f_boundGeneration = t.generation;
+  const f_boundGeneration: Generation = t.generation;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Attached",
@@ -873,14 +742,11 @@ function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsIn
 }
 
 function fireRebind(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
-  let f_boundRuntime: RuntimeId | null = s.boundRuntime;
-  let f_boundFence: Fence | null = s.boundFence;
   let f_highestFence: Fence | null = s.highestFence;
-  let f_boundGeneration: Generation = s.boundGeneration;
-  f_boundRuntime = t.runtime;
-  f_boundFence = t.fence;
+  const f_boundRuntime: RuntimeId | null = t.runtime;
+  const f_boundFence: Fence | null = t.fence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
-  f_boundGeneration = t.generation;
+  const f_boundGeneration: Generation = t.generation;
   const next: SessionRuntimeState = {
     ...s,
     boundRuntime: f_boundRuntime,
@@ -915,7 +781,7 @@ function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInpu
     if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
     w_attempts.set(t.input, 0);
   }
-  if ((t.lane === "Steer")) {
+  if (t.lane === "Steer") {
     if (t.front) {
       if (w_steer === null) f_steer = w_steer = [t.input, ...f_steer];
       else w_steer.unshift(t.input);
@@ -962,7 +828,7 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
     if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
     w_attempts.set(t.input, 0);
   }
-  if ((t.lane === "Steer")) {
+  if (t.lane === "Steer") {
     if (t.front) {
       if (w_steer === null) f_steer = w_steer = [t.input, ...f_steer];
       else w_steer.unshift(t.input);
@@ -981,7 +847,7 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
   }
   const next: SessionRuntimeState = { ...s, inputs: f_inputs, laneOf: f_laneOf, attempts: f_attempts, steer: f_steer, queue: f_queue };
   const effects: SessionRuntimeEffect[] = [];
-  if ((t.admission !== "Passive")) {
+  if (t.admission !== "Passive") {
     effects.push({
       effect: "PostAdmissionSignal",
       input: t.input,
@@ -1154,24 +1020,18 @@ function fireIngestWork(s: SessionRuntimeState, t: SessionRuntimeIngestInput): F
 }
 
 function firePrepare(s: SessionRuntimeState, t: SessionRuntimePrepareRunInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  let f_lastRun: RunId | null = s.lastRun;
-  f_currentRun = t.run;
-  f_runFrom = s.phase;
-  f_lastRun = t.run;
+  const f_currentRun: RunId | null = t.run;
+  const f_runFrom: Phase | null = s.phase;
+  const f_lastRun: RunId | null = t.run;
   const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: f_currentRun, runFrom: f_runFrom, lastRun: f_lastRun };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
   return { ok: true, transition: "Prepare", state: next, effects };
 }
 
 function fireDrainQueuedRun(s: SessionRuntimeState, t: SessionRuntimeDrainQueuedRunSignal): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  let f_lastRun: RunId | null = s.lastRun;
-  f_currentRun = t.run;
-  f_runFrom = s.phase;
-  f_lastRun = t.run;
+  const f_currentRun: RunId | null = t.run;
+  const f_runFrom: Phase | null = s.phase;
+  const f_lastRun: RunId | null = t.run;
   const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: f_currentRun, runFrom: f_runFrom, lastRun: f_lastRun };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
   return { ok: true, transition: "DrainQueuedRun", state: next, effects };
@@ -1245,8 +1105,6 @@ function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput):
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (f_inputs.get(v_x) !== "Consumed") {
       if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
@@ -1257,8 +1115,8 @@ function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput):
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
   return { ok: true, transition: "CommitToIdle", state: next, effects };
@@ -1277,8 +1135,6 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
   let w_queue = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (((f_attempts.get(v_x) ?? 0) >= 3)) {
       if (f_inputs.get(v_x) !== "Abandoned") {
@@ -1298,7 +1154,7 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
         if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
         w_inputs.set(v_x, "Queued");
       }
-      if ((lookup(s.laneOf, v_x) === "Steer")) {
+      if (lookup(s.laneOf, v_x) === "Steer") {
         if (w_steer === null) f_steer = w_steer = [...f_steer, v_x];
         else w_steer.push(v_x);
       } else {
@@ -1311,8 +1167,8 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Idle",
@@ -1330,10 +1186,8 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
 }
 
 function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Idle", currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
   return { ok: true, transition: "RollbackToIdle", state: next, effects };
@@ -1344,8 +1198,6 @@ function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInp
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (f_inputs.get(v_x) !== "Consumed") {
       if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
@@ -1356,8 +1208,8 @@ function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInp
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
   return { ok: true, transition: "CommitToAttached", state: next, effects };
@@ -1376,8 +1228,6 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
   let w_queue = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (((f_attempts.get(v_x) ?? 0) >= 3)) {
       if (f_inputs.get(v_x) !== "Abandoned") {
@@ -1397,7 +1247,7 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
         if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
         w_inputs.set(v_x, "Queued");
       }
-      if ((lookup(s.laneOf, v_x) === "Steer")) {
+      if (lookup(s.laneOf, v_x) === "Steer") {
         if (w_steer === null) f_steer = w_steer = [...f_steer, v_x];
         else w_steer.push(v_x);
       } else {
@@ -1410,8 +1260,8 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Attached",
@@ -1429,10 +1279,8 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
 }
 
 function fireRollbackToAttached(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Attached", currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
   return { ok: true, transition: "RollbackToAttached", state: next, effects };
@@ -1443,8 +1291,6 @@ function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInpu
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (f_inputs.get(v_x) !== "Consumed") {
       if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
@@ -1455,8 +1301,8 @@ function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInpu
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
   return { ok: true, transition: "CommitToRetired", state: next, effects };
@@ -1475,8 +1321,6 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
   let w_queue = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (((f_attempts.get(v_x) ?? 0) >= 3)) {
       if (f_inputs.get(v_x) !== "Abandoned") {
@@ -1496,7 +1340,7 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
         if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
         w_inputs.set(v_x, "Queued");
       }
-      if ((lookup(s.laneOf, v_x) === "Steer")) {
+      if (lookup(s.laneOf, v_x) === "Steer") {
         if (w_steer === null) f_steer = w_steer = [...f_steer, v_x];
         else w_steer.push(v_x);
       } else {
@@ -1509,8 +1353,8 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Retired",
@@ -1528,10 +1372,8 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
 }
 
 function fireRollbackToRetired(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Retired", currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
   return { ok: true, transition: "RollbackToRetired", state: next, effects };
@@ -1562,8 +1404,6 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
   let w_steer = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_silentIntents: boolean = s.silentIntents;
-  let f_stopRequested: boolean = s.stopRequested;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
       (lookup(f_inputs, v_x) === "Queued") ||
@@ -1597,8 +1437,8 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
     w_staged = [];
     f_staged = w_staged;
   }
-  f_silentIntents = false;
-  f_stopRequested = false;
+  const f_silentIntents: boolean = false;
+  const f_stopRequested: boolean = false;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Stopped",
@@ -1616,10 +1456,8 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
 }
 
 function fireRequestStop(s: SessionRuntimeState): FireResult {
-  let f_stopRequested: boolean = s.stopRequested;
-  let f_silentIntents: boolean = s.silentIntents;
-  f_stopRequested = true;
-  f_silentIntents = false;
+  const f_stopRequested: boolean = true;
+  const f_silentIntents: boolean = false;
   const next: SessionRuntimeState = { ...s, stopRequested: f_stopRequested, silentIntents: f_silentIntents };
   const effects: SessionRuntimeEffect[] = [{ effect: "StopExecutor" }];
   return { ok: true, transition: "RequestStop", state: next, effects };
@@ -1638,12 +1476,8 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
   let w_steer = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  let f_silentIntents: boolean = s.silentIntents;
-  let f_stopRequested: boolean = s.stopRequested;
   for (const v_x of inOrder(keysOf(f_inputs))) {
-    if ((lookup(f_inputs, v_x) === "AppliedPendingConsumption")) {
+    if (lookup(f_inputs, v_x) === "AppliedPendingConsumption") {
       if (f_inputs.get(v_x) !== "Consumed") {
         if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
         w_inputs.set(v_x, "Consumed");
@@ -1677,10 +1511,10 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
-  f_silentIntents = false;
-  f_stopRequested = false;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
+  const f_silentIntents: boolean = false;
+  const f_stopRequested: boolean = false;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Stopped",
@@ -1777,8 +1611,7 @@ function fireRetireAttached(s: SessionRuntimeState, t: SessionRuntimeRetireInput
 }
 
 function fireRetireDuringRun(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
-  let f_runFrom: Phase | null = s.runFrom;
-  f_runFrom = "Retired";
+  const f_runFrom: Phase | null = "Retired";
   const next: SessionRuntimeState = { ...s, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -1819,9 +1652,6 @@ function fireReset(s: SessionRuntimeState): FireResult {
   let w_steer = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_boundFence: Fence | null = s.boundFence;
-  let f_silentIntents: boolean = s.silentIntents;
-  let f_stopRequested: boolean = s.stopRequested;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
       (lookup(f_inputs, v_x) === "Queued") ||
@@ -1855,9 +1685,9 @@ function fireReset(s: SessionRuntimeState): FireResult {
     w_staged = [];
     f_staged = w_staged;
   }
-  f_boundFence = null;
-  f_silentIntents = false;
-  f_stopRequested = false;
+  const f_boundFence: Fence | null = null;
+  const f_silentIntents: boolean = false;
+  const f_stopRequested: boolean = false;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Idle",
@@ -1876,16 +1706,14 @@ function fireReset(s: SessionRuntimeState): FireResult {
 }
 
 function fireRecycleToIdle(s: SessionRuntimeState): FireResult {
-  let f_boundFence: Fence | null = s.boundFence;
-  f_boundFence = null;
+  const f_boundFence: Fence | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Idle", boundFence: f_boundFence };
   const effects: SessionRuntimeEffect[] = [{ effect: "RecycleRequested" }];
   return { ok: true, transition: "RecycleToIdle", state: next, effects };
 }
 
 function fireRecycleAttached(s: SessionRuntimeState): FireResult {
-  let f_boundFence: Fence | null = s.boundFence;
-  f_boundFence = null;
+  const f_boundFence: Fence | null = null;
   const next: SessionRuntimeState = { ...s, boundFence: f_boundFence };
   const effects: SessionRuntimeEffect[] = [{ effect: "RecycleRequested" }];
   return { ok: true, transition: "RecycleAttached", state: next, effects };
@@ -1910,12 +1738,8 @@ function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Fir
   let w_steer = null as InputId[] | null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
-  let f_silentIntents: boolean = s.silentIntents;
-  let f_stopRequested: boolean = s.stopRequested;
   for (const v_x of inOrder(keysOf(f_inputs))) {
-    if ((lookup(f_inputs, v_x) === "AppliedPendingConsumption")) {
+    if (lookup(f_inputs, v_x) === "AppliedPendingConsumption") {
       if (f_inputs.get(v_x) !== "Consumed") {
         if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
         w_inputs.set(v_x, "Consumed");
@@ -1949,10 +1773,10 @@ function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Fir
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
-  f_silentIntents = false;
-  f_stopRequested = false;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
+  const f_silentIntents: boolean = false;
+  const f_stopRequested: boolean = false;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Destroyed",
@@ -2038,8 +1862,7 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntime
 }
 
 function fireSetSilentIntents(s: SessionRuntimeState, t: SessionRuntimeSetSilentIntentsInput): FireResult {
-  let f_silentIntents: boolean = s.silentIntents;
-  f_silentIntents = t.enabled;
+  const f_silentIntents: boolean = t.enabled;
   const next: SessionRuntimeState = { ...s, silentIntents: f_silentIntents };
   return { ok: true, transition: "SetSilentIntents", state: next, effects: NO_EFFECTS };
 }
@@ -2055,8 +1878,6 @@ function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFa
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (f_inputs.get(v_x) !== "Consumed") {
       if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
@@ -2067,8 +1888,8 @@ function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFa
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailAfterBoundaryToIdle", state: next, effects };
@@ -2079,8 +1900,6 @@ function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRunti
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (f_inputs.get(v_x) !== "Consumed") {
       if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
@@ -2091,8 +1910,8 @@ function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRunti
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailAfterBoundaryToAttached", state: next, effects };
@@ -2103,8 +1922,6 @@ function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntim
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_staged: readonly InputId[] = s.staged;
   let w_staged = null as InputId[] | null;
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runFrom: Phase | null = s.runFrom;
   for (const v_x of f_staged) {
     if (f_inputs.get(v_x) !== "Consumed") {
       if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
@@ -2115,8 +1932,8 @@ function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntim
     w_staged = [];
     f_staged = w_staged;
   }
-  f_currentRun = null;
-  f_runFrom = null;
+  const f_currentRun: RunId | null = null;
+  const f_runFrom: Phase | null = null;
   const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailAfterBoundaryToRetired", state: next, effects };
@@ -2145,7 +1962,7 @@ function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecover
     if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
     w_attempts.set(t.input, t.priorAttempts);
   }
-  if ((t.lane === "Steer")) {
+  if (t.lane === "Steer") {
     if (w_steer === null) f_steer = w_steer = [...f_steer, t.input];
     else w_steer.push(t.input);
   } else {
@@ -2174,19 +1991,15 @@ function fireRecoverExhaustedInput(s: SessionRuntimeState, t: SessionRuntimeReco
 }
 
 function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBindingInput): FireResult {
-  let f_boundRuntime: RuntimeId | null = s.boundRuntime;
-  let f_highestFence: Fence | null = s.highestFence;
-  let f_boundGeneration: Generation = s.boundGeneration;
-  f_boundRuntime = t.runtime;
-  f_highestFence = t.fence;
-  f_boundGeneration = t.generation;
+  const f_boundRuntime: RuntimeId | null = t.runtime;
+  const f_highestFence: Fence | null = t.fence;
+  const f_boundGeneration: Generation = t.generation;
   const next: SessionRuntimeState = { ...s, boundRuntime: f_boundRuntime, highestFence: f_highestFence, boundGeneration: f_boundGeneration };
   return { ok: true, transition: "RecoverBinding", state: next, effects: NO_EFFECTS };
 }
 
 function fireRecoverRetired(s: SessionRuntimeState): FireResult {
-  let f_registered: boolean = s.registered;
-  f_registered = true;
+  const f_registered: boolean = true;
   const next: SessionRuntimeState = { ...s, phase: "Retired", registered: f_registered };
   return { ok: true, transition: "RecoverRetired", state: next, effects: NO_EFFECTS };
 }
@@ -2305,7 +2118,10 @@ function all_10(c: ReadonlyMap<InputId, InputPhase>, p_staged: readonly InputId[
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(((((v_x$inputs)! === "Staged") || ((v_x$inputs)! === "Applied")) || ((v_x$inputs)! === "AppliedPendingConsumption")) === p_staged.includes(v_x))) return false;
+    if (!(
+      (((v_x$inputs)! === "Staged") || ((v_x$inputs)! === "Applied") || ((v_x$inputs)! === "AppliedPendingConsumption"))
+      === p_staged.includes(v_x)
+    )) return false;
   }
   return true;
 }
@@ -2376,7 +2192,7 @@ function all_19(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!((((v_x$inputs === "Consumed") || (v_x$inputs === "Superseded")) || (v_x$inputs === "Coalesced")) || (v_x$inputs === "Abandoned"))) return false;
+    if (!((v_x$inputs === "Consumed") || (v_x$inputs === "Superseded") || (v_x$inputs === "Coalesced") || (v_x$inputs === "Abandoned"))) return false;
   }
   return true;
 }
@@ -2385,7 +2201,7 @@ function any_20(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<Inp
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if ((((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) === 1))) return true;
+    if (((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) === 1)) return true;
   }
   return false;
 }
@@ -2394,7 +2210,7 @@ function any_21(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<Inp
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if ((((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) >= 2))) return true;
+    if (((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) >= 2)) return true;
   }
   return false;
 }
@@ -2403,7 +2219,7 @@ function any_22(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
-    if (((v_x$abandoned)! === "MaxAttemptsExhausted")) return true;
+    if ((v_x$abandoned)! === "MaxAttemptsExhausted") return true;
   }
   return false;
 }
@@ -2412,7 +2228,7 @@ function any_23(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed")) return true;
+    if ((v_x$inputs)! === "Consumed") return true;
   }
   return false;
 }
@@ -2421,7 +2237,7 @@ function any_24(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
-    if (((v_x$abandoned)! === "Stopped")) return true;
+    if ((v_x$abandoned)! === "Stopped") return true;
   }
   return false;
 }
@@ -2430,7 +2246,7 @@ function any_25(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
-    if (((v_x$abandoned)! === "Reset")) return true;
+    if ((v_x$abandoned)! === "Reset") return true;
   }
   return false;
 }
@@ -2439,7 +2255,7 @@ function any_26(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
-    if (((v_x$abandoned)! === "Destroyed")) return true;
+    if ((v_x$abandoned)! === "Destroyed") return true;
   }
   return false;
 }
@@ -2448,7 +2264,7 @@ function any_27(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<Input
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if ((((v_x$inputs)! === "Consumed") && (lookup(p_laneOf, v_x) === "Steer"))) return true;
+    if (((v_x$inputs)! === "Consumed") && (lookup(p_laneOf, v_x) === "Steer")) return true;
   }
   return false;
 }
@@ -2457,7 +2273,7 @@ function any_28(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Superseded")) return true;
+    if ((v_x$inputs)! === "Superseded") return true;
   }
   return false;
 }
@@ -2466,7 +2282,7 @@ function any_29(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Coalesced")) return true;
+    if ((v_x$inputs)! === "Coalesced") return true;
   }
   return false;
 }

@@ -53,113 +53,36 @@ export type TurnState = {
   readonly terminalCause: TerminalCause | null;
   readonly failureCause: FailureCause | null;
 };
-export type TurnStartConversationRunInput = {
-  readonly kind: "StartConversationRun";
-  readonly run: RunId;
-};
-export type TurnStartImmediateRunInput = {
-  readonly kind: "StartImmediateRun";
-  readonly run: RunId;
-};
-export type TurnPrimitiveAppliedInput = {
-  readonly kind: "PrimitiveApplied";
-  readonly run: RunId;
-};
-export type TurnLlmReturnedToolCallsInput = {
-  readonly kind: "LlmReturnedToolCalls";
-  readonly run: RunId;
-  readonly count: ToolCallCount;
-};
-export type TurnLlmReturnedTerminalInput = {
-  readonly kind: "LlmReturnedTerminal";
-  readonly run: RunId;
-};
+export type TurnStartConversationRunInput = { readonly kind: "StartConversationRun"; readonly run: RunId; };
+export type TurnStartImmediateRunInput = { readonly kind: "StartImmediateRun"; readonly run: RunId; };
+export type TurnPrimitiveAppliedInput = { readonly kind: "PrimitiveApplied"; readonly run: RunId; };
+export type TurnLlmReturnedToolCallsInput = { readonly kind: "LlmReturnedToolCalls"; readonly run: RunId; readonly count: ToolCallCount; };
+export type TurnLlmReturnedTerminalInput = { readonly kind: "LlmReturnedTerminal"; readonly run: RunId; };
 export type TurnRegisterPendingOpsInput = {
   readonly kind: "RegisterPendingOps";
   readonly run: RunId;
   readonly ops: ReadonlySet<OpId>;
   readonly barrier: ReadonlySet<OpId>;
 };
-export type TurnToolCallsResolvedInput = {
-  readonly kind: "ToolCallsResolved";
-  readonly run: RunId;
-};
-export type TurnOpsBarrierSatisfiedInput = {
-  readonly kind: "OpsBarrierSatisfied";
-  readonly run: RunId;
-  readonly ops: ReadonlySet<OpId>;
-};
-export type TurnBoundaryContinueInput = {
-  readonly kind: "BoundaryContinue";
-  readonly run: RunId;
-};
-export type TurnBoundaryCompleteInput = {
-  readonly kind: "BoundaryComplete";
-  readonly run: RunId;
-};
-export type TurnEnterExtractionInput = {
-  readonly kind: "EnterExtraction";
-  readonly run: RunId;
-};
-export type TurnExtractionStartInput = {
-  readonly kind: "ExtractionStart";
-  readonly run: RunId;
-};
-export type TurnValidationPassedInput = {
-  readonly kind: "ValidationPassed";
-  readonly run: RunId;
-};
-export type TurnValidationFailedInput = {
-  readonly kind: "ValidationFailed";
-  readonly run: RunId;
-};
-export type TurnExtractionFailedInput = {
-  readonly kind: "ExtractionFailed";
-  readonly run: RunId;
-};
-export type TurnRecoverableFailureInput = {
-  readonly kind: "RecoverableFailure";
-  readonly run: RunId;
-  readonly attempt: Attempt;
-};
-export type TurnRetryRequestedInput = {
-  readonly kind: "RetryRequested";
-  readonly run: RunId;
-  readonly attempt: Attempt;
-};
-export type TurnFatalFailureInput = {
-  readonly kind: "FatalFailure";
-  readonly run: RunId;
-  readonly cause: FailureCause;
-};
-export type TurnTurnLimitReachedInput = {
-  readonly kind: "TurnLimitReached";
-  readonly run: RunId;
-};
-export type TurnBudgetExhaustedInput = {
-  readonly kind: "BudgetExhausted";
-  readonly run: RunId;
-};
-export type TurnTimeBudgetExceededInput = {
-  readonly kind: "TimeBudgetExceeded";
-  readonly run: RunId;
-};
-export type TurnCancelNowInput = {
-  readonly kind: "CancelNow";
-  readonly run: RunId;
-};
-export type TurnCancellationObservedInput = {
-  readonly kind: "CancellationObserved";
-  readonly run: RunId;
-};
-export type TurnRequestCancelAfterBoundaryInput = {
-  readonly kind: "RequestCancelAfterBoundary";
-  readonly run: RunId;
-};
-export type TurnAcknowledgeTerminalInput = {
-  readonly kind: "AcknowledgeTerminal";
-  readonly run: RunId;
-};
+export type TurnToolCallsResolvedInput = { readonly kind: "ToolCallsResolved"; readonly run: RunId; };
+export type TurnOpsBarrierSatisfiedInput = { readonly kind: "OpsBarrierSatisfied"; readonly run: RunId; readonly ops: ReadonlySet<OpId>; };
+export type TurnBoundaryContinueInput = { readonly kind: "BoundaryContinue"; readonly run: RunId; };
+export type TurnBoundaryCompleteInput = { readonly kind: "BoundaryComplete"; readonly run: RunId; };
+export type TurnEnterExtractionInput = { readonly kind: "EnterExtraction"; readonly run: RunId; };
+export type TurnExtractionStartInput = { readonly kind: "ExtractionStart"; readonly run: RunId; };
+export type TurnValidationPassedInput = { readonly kind: "ValidationPassed"; readonly run: RunId; };
+export type TurnValidationFailedInput = { readonly kind: "ValidationFailed"; readonly run: RunId; };
+export type TurnExtractionFailedInput = { readonly kind: "ExtractionFailed"; readonly run: RunId; };
+export type TurnRecoverableFailureInput = { readonly kind: "RecoverableFailure"; readonly run: RunId; readonly attempt: Attempt; };
+export type TurnRetryRequestedInput = { readonly kind: "RetryRequested"; readonly run: RunId; readonly attempt: Attempt; };
+export type TurnFatalFailureInput = { readonly kind: "FatalFailure"; readonly run: RunId; readonly cause: FailureCause; };
+export type TurnTurnLimitReachedInput = { readonly kind: "TurnLimitReached"; readonly run: RunId; };
+export type TurnBudgetExhaustedInput = { readonly kind: "BudgetExhausted"; readonly run: RunId; };
+export type TurnTimeBudgetExceededInput = { readonly kind: "TimeBudgetExceeded"; readonly run: RunId; };
+export type TurnCancelNowInput = { readonly kind: "CancelNow"; readonly run: RunId; };
+export type TurnCancellationObservedInput = { readonly kind: "CancellationObserved"; readonly run: RunId; };
+export type TurnRequestCancelAfterBoundaryInput = { readonly kind: "RequestCancelAfterBoundary"; readonly run: RunId; };
+export type TurnAcknowledgeTerminalInput = { readonly kind: "AcknowledgeTerminal"; readonly run: RunId; };
 export type TurnInput = TurnStartConversationRunInput | TurnStartImmediateRunInput | TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput |
   TurnLlmReturnedTerminalInput | TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
   TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput |
@@ -169,36 +92,17 @@ export type TurnInput = TurnStartConversationRunInput | TurnStartImmediateRunInp
   TurnAcknowledgeTerminalInput;
 export type TurnSignal = never;
 export type TurnTrigger = TurnInput | TurnSignal;
-export type TurnRunStartedEffect = {
-  readonly effect: "RunStarted";
-  readonly run: RunId;
-  readonly kind: RunKind;
-};
-export type TurnCheckCompactionEffect = {
-  readonly effect: "CheckCompaction";
-  readonly run: RunId;
-};
-export type TurnBoundaryAppliedEffect = {
-  readonly effect: "BoundaryApplied";
-  readonly run: RunId;
-  readonly continued: Boundaries;
-};
-export type TurnRunCompletedEffect = {
-  readonly effect: "RunCompleted";
-  readonly run: RunId;
-  readonly cause: TerminalCause;
-};
+export type TurnRunStartedEffect = { readonly effect: "RunStarted"; readonly run: RunId; readonly kind: RunKind; };
+export type TurnCheckCompactionEffect = { readonly effect: "CheckCompaction"; readonly run: RunId; };
+export type TurnBoundaryAppliedEffect = { readonly effect: "BoundaryApplied"; readonly run: RunId; readonly continued: Boundaries; };
+export type TurnRunCompletedEffect = { readonly effect: "RunCompleted"; readonly run: RunId; readonly cause: TerminalCause; };
 export type TurnRunFailedEffect = {
   readonly effect: "RunFailed";
   readonly run: RunId;
   readonly cause: TerminalCause;
   readonly failure: FailureCause | null;
 };
-export type TurnRunCancelledEffect = {
-  readonly effect: "RunCancelled";
-  readonly run: RunId;
-  readonly cause: TerminalCause;
-};
+export type TurnRunCancelledEffect = { readonly effect: "RunCancelled"; readonly run: RunId; readonly cause: TerminalCause; };
 export type TurnEffect = TurnRunStartedEffect | TurnCheckCompactionEffect | TurnBoundaryAppliedEffect | TurnRunCompletedEffect |
   TurnRunFailedEffect | TurnRunCancelledEffect;
 export type TurnTriggerName = "StartConversationRun" | "StartImmediateRun" | "PrimitiveApplied" | "LlmReturnedToolCalls" | "LlmReturnedTerminal" |
@@ -526,33 +430,21 @@ const TRANSITIONS: TransitionTable<TurnState, TurnTrigger, TurnEffect, TurnTrans
 export const transition: (s: TurnState, t: TurnTrigger) => TurnResult = dispatcher(TRANSITIONS);
 
 function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runKind: RunKind | null = s.runKind;
-  let f_boundaryCount: Boundaries = s.boundaryCount;
-  let f_extracting: boolean = s.extracting;
-  let f_extractionRetries: ExtractionRetries = s.extractionRetries;
-  let f_retryAttempt: RetryCount = s.retryAttempt;
-  let f_cancelAfterBoundary: boolean = s.cancelAfterBoundary;
-  let f_hadToolRound: boolean = s.hadToolRound;
-  let f_toolCallsPending: boolean = s.toolCallsPending;
   let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
   let w_pendingOps: Set<OpId> | null = null;
   let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
   let w_barrierOps: Set<OpId> | null = null;
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  let f_failureCause: FailureCause | null = s.failureCause;
-  f_currentRun = t.run;
-  f_runKind = "Conversation";
-  f_boundaryCount = 0;
-  f_extracting = false;
-  f_extractionRetries = 0;
-  f_retryAttempt = 0;
-  f_cancelAfterBoundary = false;
-  f_hadToolRound = false;
-  f_toolCallsPending = false;
+  const f_currentRun: RunId | null = t.run;
+  const f_runKind: RunKind | null = "Conversation";
+  const f_boundaryCount: Boundaries = 0;
+  const f_extracting: boolean = false;
+  const f_extractionRetries: ExtractionRetries = 0;
+  const f_retryAttempt: RetryCount = 0;
+  const f_cancelAfterBoundary: boolean = false;
+  const f_hadToolRound: boolean = false;
+  const f_toolCallsPending: boolean = false;
   if (f_pendingOps.size !== 0) {
     w_pendingOps = new Set();
     f_pendingOps = w_pendingOps;
@@ -561,13 +453,13 @@ function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): 
     w_barrierOps = new Set();
     f_barrierOps = w_barrierOps;
   }
-  f_barrierSatisfied = true;
+  const f_barrierSatisfied: boolean = true;
   if (f_satisfiedBy.size !== 0) {
     w_satisfiedBy = new Set();
     f_satisfiedBy = w_satisfiedBy;
   }
-  f_terminalCause = null;
-  f_failureCause = null;
+  const f_terminalCause: TerminalCause | null = null;
+  const f_failureCause: FailureCause | null = null;
   const next: TurnState = {
     ...s,
     phase: "ApplyingPrimitive",
@@ -592,33 +484,21 @@ function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): 
 }
 
 function fireStartImmediate(s: TurnState, t: TurnStartImmediateRunInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runKind: RunKind | null = s.runKind;
-  let f_boundaryCount: Boundaries = s.boundaryCount;
-  let f_extracting: boolean = s.extracting;
-  let f_extractionRetries: ExtractionRetries = s.extractionRetries;
-  let f_retryAttempt: RetryCount = s.retryAttempt;
-  let f_cancelAfterBoundary: boolean = s.cancelAfterBoundary;
-  let f_hadToolRound: boolean = s.hadToolRound;
-  let f_toolCallsPending: boolean = s.toolCallsPending;
   let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
   let w_pendingOps: Set<OpId> | null = null;
   let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
   let w_barrierOps: Set<OpId> | null = null;
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  let f_failureCause: FailureCause | null = s.failureCause;
-  f_currentRun = t.run;
-  f_runKind = "Immediate";
-  f_boundaryCount = 0;
-  f_extracting = false;
-  f_extractionRetries = 0;
-  f_retryAttempt = 0;
-  f_cancelAfterBoundary = false;
-  f_hadToolRound = false;
-  f_toolCallsPending = false;
+  const f_currentRun: RunId | null = t.run;
+  const f_runKind: RunKind | null = "Immediate";
+  const f_boundaryCount: Boundaries = 0;
+  const f_extracting: boolean = false;
+  const f_extractionRetries: ExtractionRetries = 0;
+  const f_retryAttempt: RetryCount = 0;
+  const f_cancelAfterBoundary: boolean = false;
+  const f_hadToolRound: boolean = false;
+  const f_toolCallsPending: boolean = false;
   if (f_pendingOps.size !== 0) {
     w_pendingOps = new Set();
     f_pendingOps = w_pendingOps;
@@ -627,13 +507,13 @@ function fireStartImmediate(s: TurnState, t: TurnStartImmediateRunInput): FireRe
     w_barrierOps = new Set();
     f_barrierOps = w_barrierOps;
   }
-  f_barrierSatisfied = true;
+  const f_barrierSatisfied: boolean = true;
   if (f_satisfiedBy.size !== 0) {
     w_satisfiedBy = new Set();
     f_satisfiedBy = w_satisfiedBy;
   }
-  f_terminalCause = null;
-  f_failureCause = null;
+  const f_terminalCause: TerminalCause | null = null;
+  const f_failureCause: FailureCause | null = null;
   const next: TurnState = {
     ...s,
     phase: "ApplyingPrimitive",
@@ -664,8 +544,7 @@ function fireApplyConversationPrimitive(s: TurnState, t: TurnPrimitiveAppliedInp
 }
 
 function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "ImmediateApplied";
+  const f_terminalCause: TerminalCause | null = "ImmediateApplied";
   const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
@@ -675,8 +554,7 @@ function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput)
 }
 
 function fireAwaitToolCalls(s: TurnState, t: TurnLlmReturnedToolCallsInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  f_toolCallsPending = true;
+  const f_toolCallsPending: boolean = true;
   const next: TurnState = { ...s, phase: "WaitingForOps", toolCallsPending: f_toolCallsPending };
   return { ok: true, transition: "AwaitToolCalls", state: next, effects: NO_EFFECTS };
 }
@@ -723,41 +601,29 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
 }
 
 function fireResolveToolCallsBeforeBarrier(s: TurnState, t: TurnToolCallsResolvedInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  f_toolCallsPending = false;
+  const f_toolCallsPending: boolean = false;
   const next: TurnState = { ...s, toolCallsPending: f_toolCallsPending };
   return { ok: true, transition: "ResolveToolCallsBeforeBarrier", state: next, effects: NO_EFFECTS };
 }
 
 function fireResolveToolCalls(s: TurnState, t: TurnToolCallsResolvedInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  let f_hadToolRound: boolean = s.hadToolRound;
-  f_toolCallsPending = false;
-  f_hadToolRound = true;
+  const f_toolCallsPending: boolean = false;
+  const f_hadToolRound: boolean = true;
   const next: TurnState = { ...s, phase: "DrainingBoundary", toolCallsPending: f_toolCallsPending, hadToolRound: f_hadToolRound };
   return { ok: true, transition: "ResolveToolCalls", state: next, effects: NO_EFFECTS };
 }
 
 function fireSatisfyBarrierBeforeToolCalls(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  f_barrierSatisfied = true;
-  f_satisfiedBy = t.ops;
-  w_satisfiedBy = null;
+  const f_barrierSatisfied: boolean = true;
+  const f_satisfiedBy: ReadonlySet<OpId> = t.ops;
   const next: TurnState = { ...s, barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy };
   return { ok: true, transition: "SatisfyBarrierBeforeToolCalls", state: next, effects: NO_EFFECTS };
 }
 
 function fireSatisfyBarrier(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  let f_hadToolRound: boolean = s.hadToolRound;
-  f_barrierSatisfied = true;
-  f_satisfiedBy = t.ops;
-  w_satisfiedBy = null;
-  f_hadToolRound = true;
+  const f_barrierSatisfied: boolean = true;
+  const f_satisfiedBy: ReadonlySet<OpId> = t.ops;
+  const f_hadToolRound: boolean = true;
   const next: TurnState = {
     ...s,
     phase: "DrainingBoundary",
@@ -774,7 +640,6 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
   let w_pendingOps: Set<OpId> | null = null;
   let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
   let w_barrierOps: Set<OpId> | null = null;
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
   f_boundaryCount = (f_boundaryCount + 1);
@@ -786,7 +651,7 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
     w_barrierOps = new Set();
     f_barrierOps = w_barrierOps;
   }
-  f_barrierSatisfied = true;
+  const f_barrierSatisfied: boolean = true;
   if (f_satisfiedBy.size !== 0) {
     w_satisfiedBy = new Set();
     f_satisfiedBy = w_satisfiedBy;
@@ -805,8 +670,7 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
 }
 
 function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "CancelledAtBoundary";
+  const f_terminalCause: TerminalCause | null = "CancelledAtBoundary";
   const next: TurnState = { ...s, phase: "Cancelled", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
@@ -816,8 +680,7 @@ function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireR
 }
 
 function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "BoundaryCompleted";
+  const f_terminalCause: TerminalCause | null = "BoundaryCompleted";
   const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
@@ -827,16 +690,14 @@ function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): Fir
 }
 
 function fireBeginExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  let f_extracting: boolean = s.extracting;
-  f_extracting = true;
+  const f_extracting: boolean = true;
   const next: TurnState = { ...s, phase: "Extracting", extracting: f_extracting };
   const effects: TurnEffect[] = [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }];
   return { ok: true, transition: "BeginExtraction", state: next, effects };
 }
 
 function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "CancelledAtBoundary";
+  const f_terminalCause: TerminalCause | null = "CancelledAtBoundary";
   const next: TurnState = { ...s, phase: "Cancelled", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
@@ -846,15 +707,13 @@ function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput
 }
 
 function fireStartExtraction(s: TurnState, t: TurnExtractionStartInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
   let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
   let w_pendingOps: Set<OpId> | null = null;
   let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
   let w_barrierOps: Set<OpId> | null = null;
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  f_toolCallsPending = false;
+  const f_toolCallsPending: boolean = false;
   if (f_pendingOps.size !== 0) {
     w_pendingOps = new Set();
     f_pendingOps = w_pendingOps;
@@ -863,7 +722,7 @@ function fireStartExtraction(s: TurnState, t: TurnExtractionStartInput): FireRes
     w_barrierOps = new Set();
     f_barrierOps = w_barrierOps;
   }
-  f_barrierSatisfied = true;
+  const f_barrierSatisfied: boolean = true;
   if (f_satisfiedBy.size !== 0) {
     w_satisfiedBy = new Set();
     f_satisfiedBy = w_satisfiedBy;
@@ -881,8 +740,7 @@ function fireStartExtraction(s: TurnState, t: TurnExtractionStartInput): FireRes
 }
 
 function fireAcceptExtraction(s: TurnState, t: TurnValidationPassedInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "ExtractionValidated";
+  const f_terminalCause: TerminalCause | null = "ExtractionValidated";
   const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionValidated" }];
   return { ok: true, transition: "AcceptExtraction", state: next, effects };
@@ -896,33 +754,28 @@ function fireRetryExtraction(s: TurnState, t: TurnValidationFailedInput): FireRe
 }
 
 function fireExhaustExtraction(s: TurnState, t: TurnValidationFailedInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "ExtractionRetriesExhausted";
+  const f_terminalCause: TerminalCause | null = "ExtractionRetriesExhausted";
   const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionRetriesExhausted" }];
   return { ok: true, transition: "ExhaustExtraction", state: next, effects };
 }
 
 function fireAbandonExtraction(s: TurnState, t: TurnExtractionFailedInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "ExtractionAbandoned";
+  const f_terminalCause: TerminalCause | null = "ExtractionAbandoned";
   const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionAbandoned" }];
   return { ok: true, transition: "AbandonExtraction", state: next, effects };
 }
 
 function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): FireResult {
-  let f_retryAttempt: RetryCount = s.retryAttempt;
-  let f_toolCallsPending: boolean = s.toolCallsPending;
   let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
   let w_pendingOps: Set<OpId> | null = null;
   let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
   let w_barrierOps: Set<OpId> | null = null;
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  f_retryAttempt = t.attempt;
-  f_toolCallsPending = false;
+  const f_retryAttempt: RetryCount = t.attempt;
+  const f_toolCallsPending: boolean = false;
   if (f_pendingOps.size !== 0) {
     w_pendingOps = new Set();
     f_pendingOps = w_pendingOps;
@@ -931,7 +784,7 @@ function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): F
     w_barrierOps = new Set();
     f_barrierOps = w_barrierOps;
   }
-  f_barrierSatisfied = true;
+  const f_barrierSatisfied: boolean = true;
   if (f_satisfiedBy.size !== 0) {
     w_satisfiedBy = new Set();
     f_satisfiedBy = w_satisfiedBy;
@@ -955,97 +808,73 @@ function fireRetryAfterFailure(s: TurnState, t: TurnRetryRequestedInput): FireRe
 }
 
 function fireFailFatally(s: TurnState, t: TurnFatalFailureInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  let f_failureCause: FailureCause | null = s.failureCause;
-  f_toolCallsPending = false;
-  f_terminalCause = "FatalError";
-  f_failureCause = t.cause;
+  const f_toolCallsPending: boolean = false;
+  const f_terminalCause: TerminalCause | null = "FatalError";
+  const f_failureCause: FailureCause | null = t.cause;
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause, failureCause: f_failureCause };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }];
   return { ok: true, transition: "FailFatally", state: next, effects };
 }
 
 function fireHitTurnLimit(s: TurnState, t: TurnTurnLimitReachedInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_toolCallsPending = false;
-  f_terminalCause = "TurnLimitReached";
+  const f_toolCallsPending: boolean = false;
+  const f_terminalCause: TerminalCause | null = "TurnLimitReached";
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "TurnLimitReached", failure: null }];
   return { ok: true, transition: "HitTurnLimit", state: next, effects };
 }
 
 function fireExhaustBudget(s: TurnState, t: TurnBudgetExhaustedInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_toolCallsPending = false;
-  f_terminalCause = "BudgetExhausted";
+  const f_toolCallsPending: boolean = false;
+  const f_terminalCause: TerminalCause | null = "BudgetExhausted";
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "BudgetExhausted", failure: null }];
   return { ok: true, transition: "ExhaustBudget", state: next, effects };
 }
 
 function fireExceedTimeBudget(s: TurnState, t: TurnTimeBudgetExceededInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_toolCallsPending = false;
-  f_terminalCause = "TimeBudgetExceeded";
+  const f_toolCallsPending: boolean = false;
+  const f_terminalCause: TerminalCause | null = "TimeBudgetExceeded";
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "TimeBudgetExceeded", failure: null }];
   return { ok: true, transition: "ExceedTimeBudget", state: next, effects };
 }
 
 function fireCancelImmediately(s: TurnState, t: TurnCancelNowInput): FireResult {
-  let f_toolCallsPending: boolean = s.toolCallsPending;
-  f_toolCallsPending = false;
+  const f_toolCallsPending: boolean = false;
   const next: TurnState = { ...s, phase: "Cancelling", toolCallsPending: f_toolCallsPending };
   return { ok: true, transition: "CancelImmediately", state: next, effects: NO_EFFECTS };
 }
 
 function fireObserveCancellation(s: TurnState, t: TurnCancellationObservedInput): FireResult {
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  f_terminalCause = "CancelledNow";
+  const f_terminalCause: TerminalCause | null = "CancelledNow";
   const next: TurnState = { ...s, phase: "Cancelled", terminalCause: f_terminalCause };
   const effects: TurnEffect[] = [{ effect: "RunCancelled", run: t.run, cause: "CancelledNow" }];
   return { ok: true, transition: "ObserveCancellation", state: next, effects };
 }
 
 function fireFlagCancelAfterBoundary(s: TurnState, t: TurnRequestCancelAfterBoundaryInput): FireResult {
-  let f_cancelAfterBoundary: boolean = s.cancelAfterBoundary;
-  f_cancelAfterBoundary = true;
+  const f_cancelAfterBoundary: boolean = true;
   const next: TurnState = { ...s, cancelAfterBoundary: f_cancelAfterBoundary };
   return { ok: true, transition: "FlagCancelAfterBoundary", state: next, effects: NO_EFFECTS };
 }
 
 function fireResetAfterTerminal(s: TurnState, t: TurnAcknowledgeTerminalInput): FireResult {
-  let f_currentRun: RunId | null = s.currentRun;
-  let f_runKind: RunKind | null = s.runKind;
-  let f_boundaryCount: Boundaries = s.boundaryCount;
-  let f_extracting: boolean = s.extracting;
-  let f_extractionRetries: ExtractionRetries = s.extractionRetries;
-  let f_retryAttempt: RetryCount = s.retryAttempt;
-  let f_cancelAfterBoundary: boolean = s.cancelAfterBoundary;
-  let f_hadToolRound: boolean = s.hadToolRound;
-  let f_toolCallsPending: boolean = s.toolCallsPending;
   let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
   let w_pendingOps: Set<OpId> | null = null;
   let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
   let w_barrierOps: Set<OpId> | null = null;
-  let f_barrierSatisfied: boolean = s.barrierSatisfied;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  let f_terminalCause: TerminalCause | null = s.terminalCause;
-  let f_failureCause: FailureCause | null = s.failureCause;
-  f_currentRun = null;
-  f_runKind = null;
-  f_boundaryCount = 0;
-  f_extracting = false;
-  f_extractionRetries = 0;
-  f_retryAttempt = 0;
-  f_cancelAfterBoundary = false;
-  f_hadToolRound = false;
-  f_toolCallsPending = false;
+  const f_currentRun: RunId | null = null;
+  const f_runKind: RunKind | null = null;
+  const f_boundaryCount: Boundaries = 0;
+  const f_extracting: boolean = false;
+  const f_extractionRetries: ExtractionRetries = 0;
+  const f_retryAttempt: RetryCount = 0;
+  const f_cancelAfterBoundary: boolean = false;
+  const f_hadToolRound: boolean = false;
+  const f_toolCallsPending: boolean = false;
   if (f_pendingOps.size !== 0) {
     w_pendingOps = new Set();
     f_pendingOps = w_pendingOps;
@@ -1054,13 +883,13 @@ function fireResetAfterTerminal(s: TurnState, t: TurnAcknowledgeTerminalInput): 
     w_barrierOps = new Set();
     f_barrierOps = w_barrierOps;
   }
-  f_barrierSatisfied = true;
+  const f_barrierSatisfied: boolean = true;
   if (f_satisfiedBy.size !== 0) {
     w_satisfiedBy = new Set();
     f_satisfiedBy = w_satisfiedBy;
   }
-  f_terminalCause = null;
-  f_failureCause = null;
+  const f_terminalCause: TerminalCause | null = null;
+  const f_failureCause: FailureCause | null = null;
   const next: TurnState = {
     ...s,
     phase: "Ready",

@@ -17,18 +17,9 @@ export type Tally = number;
 /** An integer from 0 to 3. */
 export type Coins = number;
 export type Phase = "Counting" | "Closed";
-export type CounterState = {
-  readonly phase: Phase;
-  readonly openings: Tally;
-  readonly lastCoins: Coins | null;
-};
-export type CounterCloseInput = {
-  readonly kind: "Close";
-};
-export type CounterOpenedSignal = {
-  readonly kind: "Opened";
-  readonly coins: Coins;
-};
+export type CounterState = { readonly phase: Phase; readonly openings: Tally; readonly lastCoins: Coins | null; };
+export type CounterCloseInput = { readonly kind: "Close"; };
+export type CounterOpenedSignal = { readonly kind: "Opened"; readonly coins: Coins; };
 export type CounterInput = CounterCloseInput;
 export type CounterSignal = CounterOpenedSignal;
 export type CounterTrigger = CounterInput | CounterSignal;
@@ -59,9 +50,8 @@ export const transition: (s: CounterState, t: CounterTrigger) => CounterResult =
 
 function fireCount(s: CounterState, t: CounterOpenedSignal): FireResult {
   let f_openings: Tally = s.openings;
-  let f_lastCoins: Coins | null = s.lastCoins;
   f_openings = (f_openings + 1);
-  f_lastCoins = t.coins;
+  const f_lastCoins: Coins | null = t.coins;
   const next: CounterState = { ...s, openings: f_openings, lastCoins: f_lastCoins };
   return { ok: true, transition: "Count", state: next, effects: NO_EFFECTS };
 }

@@ -17,29 +17,13 @@ export type Small = number;
 /** An integer from 0 to 5. */
 export type Big = number;
 export type Phase = "Pouring";
-export type DieHardState = {
-  readonly phase: Phase;
-  readonly small: Small;
-  readonly big: Big;
-};
-export type DieHardFillSmallInput = {
-  readonly kind: "FillSmall";
-};
-export type DieHardFillBigInput = {
-  readonly kind: "FillBig";
-};
-export type DieHardEmptySmallInput = {
-  readonly kind: "EmptySmall";
-};
-export type DieHardEmptyBigInput = {
-  readonly kind: "EmptyBig";
-};
-export type DieHardSmallToBigInput = {
-  readonly kind: "SmallToBig";
-};
-export type DieHardBigToSmallInput = {
-  readonly kind: "BigToSmall";
-};
+export type DieHardState = { readonly phase: Phase; readonly small: Small; readonly big: Big; };
+export type DieHardFillSmallInput = { readonly kind: "FillSmall"; };
+export type DieHardFillBigInput = { readonly kind: "FillBig"; };
+export type DieHardEmptySmallInput = { readonly kind: "EmptySmall"; };
+export type DieHardEmptyBigInput = { readonly kind: "EmptyBig"; };
+export type DieHardSmallToBigInput = { readonly kind: "SmallToBig"; };
+export type DieHardBigToSmallInput = { readonly kind: "BigToSmall"; };
 export type DieHardInput = DieHardFillSmallInput | DieHardFillBigInput | DieHardEmptySmallInput | DieHardEmptyBigInput | DieHardSmallToBigInput |
   DieHardBigToSmallInput;
 export type DieHardSignal = never;
@@ -71,29 +55,25 @@ const TRANSITIONS: TransitionTable<DieHardState, DieHardTrigger, DieHardEffect, 
 export const transition: (s: DieHardState, t: DieHardTrigger) => DieHardResult = dispatcher(TRANSITIONS);
 
 function fireFillSmallJug(s: DieHardState): FireResult {
-  let f_small: Small = s.small;
-  f_small = 3;
+  const f_small: Small = 3;
   const next: DieHardState = { ...s, small: f_small };
   return { ok: true, transition: "FillSmallJug", state: next, effects: NO_EFFECTS };
 }
 
 function fireFillBigJug(s: DieHardState): FireResult {
-  let f_big: Big = s.big;
-  f_big = 5;
+  const f_big: Big = 5;
   const next: DieHardState = { ...s, big: f_big };
   return { ok: true, transition: "FillBigJug", state: next, effects: NO_EFFECTS };
 }
 
 function fireEmptySmallJug(s: DieHardState): FireResult {
-  let f_small: Small = s.small;
-  f_small = 0;
+  const f_small: Small = 0;
   const next: DieHardState = { ...s, small: f_small };
   return { ok: true, transition: "EmptySmallJug", state: next, effects: NO_EFFECTS };
 }
 
 function fireEmptyBigJug(s: DieHardState): FireResult {
-  let f_big: Big = s.big;
-  f_big = 0;
+  const f_big: Big = 0;
   const next: DieHardState = { ...s, big: f_big };
   return { ok: true, transition: "EmptyBigJug", state: next, effects: NO_EFFECTS };
 }
@@ -143,7 +123,10 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   phases: ["Pouring"],
   initialPhase: "Pouring",
   terminalPhases: [],
-  fields: [{ name: "small", type: { kind: "int", name: "Small", min: 0, max: 3 } }, { name: "big", type: { kind: "int", name: "Big", min: 0, max: 5 } }],
+  fields: [
+    { name: "small", type: { kind: "int", name: "Small", min: 0, max: 3 } },
+    { name: "big", type: { kind: "int", name: "Big", min: 0, max: 5 } },
+  ],
   triggers: [
     { kind: "input", name: "FillSmall", fields: [] },
     { kind: "input", name: "FillBig", fields: [] },

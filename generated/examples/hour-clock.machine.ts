@@ -29,9 +29,7 @@ export type HourClockState = {
   readonly angle: Angle;
   readonly quarter: Quarter;
 };
-export type HourClockTickInput = {
-  readonly kind: "Tick";
-};
+export type HourClockTickInput = { readonly kind: "Tick"; };
 export type HourClockInput = HourClockTickInput;
 export type HourClockSignal = never;
 export type HourClockTrigger = HourClockInput | HourClockSignal;
@@ -59,16 +57,14 @@ export const transition: (s: HourClockState, t: HourClockTrigger) => HourClockRe
 function fireAdvance(s: HourClockState): FireResult {
   let f_hr: Hour = s.hr;
   let f_chimes: Chimes = s.chimes;
-  let f_angle: Angle = s.angle;
-  let f_quarter: Quarter = s.quarter;
   f_hr = ((f_hr === 12) ? 1 : (f_hr + 1));
   for (const v_f of inOrder(new Set<number>([1, 2, 3]))) {
     if ((v_f <= f_hr)) {
       f_chimes = v_f;
     }
   }
-  f_angle = ((f_hr * 30) % 360);
-  f_quarter = Math.floor((f_hr - 1) / 3);
+  const f_angle: Angle = ((f_hr * 30) % 360);
+  const f_quarter: Quarter = Math.floor((f_hr - 1) / 3);
   const next: HourClockState = { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter };
   return { ok: true, transition: "Advance", state: next, effects: NO_EFFECTS };
 }

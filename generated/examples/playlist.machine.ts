@@ -19,22 +19,10 @@ export type Song = "Anthem" | "Ballad" | "Coda";
 /** An integer from 0 to 2. */
 export type Slot = number;
 export type Phase = "Open";
-export type PlaylistState = {
-  readonly phase: Phase;
-  readonly queue: readonly Song[];
-  readonly playing: Song | null;
-};
-export type PlaylistAddInput = {
-  readonly kind: "Add";
-  readonly song: Song;
-};
-export type PlaylistDropInput = {
-  readonly kind: "Drop";
-  readonly slot: Slot;
-};
-export type PlaylistPlayInput = {
-  readonly kind: "Play";
-};
+export type PlaylistState = { readonly phase: Phase; readonly queue: readonly Song[]; readonly playing: Song | null; };
+export type PlaylistAddInput = { readonly kind: "Add"; readonly song: Song; };
+export type PlaylistDropInput = { readonly kind: "Drop"; readonly slot: Slot; };
+export type PlaylistPlayInput = { readonly kind: "Play"; };
 export type PlaylistInput = PlaylistAddInput | PlaylistDropInput | PlaylistPlayInput;
 export type PlaylistSignal = never;
 export type PlaylistTrigger = PlaylistInput | PlaylistSignal;
@@ -87,10 +75,9 @@ function fireDropAt(s: PlaylistState, t: PlaylistDropInput): FireResult {
 }
 
 function firePlayNext(s: PlaylistState): FireResult {
-  let f_playing: Song | null = s.playing;
   let f_queue: readonly Song[] = s.queue;
   let w_queue = null as Song[] | null;
-  f_playing = atIndex(f_queue, 0);
+  const f_playing: Song | null = atIndex(f_queue, 0);
   if (0 >= 0 && 0 < f_queue.length) {
     if (w_queue === null) f_queue = w_queue = f_queue.slice();
     w_queue.splice(0, 1);

@@ -24,30 +24,15 @@ export type TurnstileState = {
   readonly lastCoin: CoinId | null;
   readonly seen: ReadonlySet<CoinId>;
 };
-export type TurnstileCoinInput = {
-  readonly kind: "Coin";
-  readonly coin: CoinId;
-};
-export type TurnstilePushInput = {
-  readonly kind: "Push";
-};
-export type TurnstileKickInput = {
-  readonly kind: "Kick";
-};
-export type TurnstileStatusInput = {
-  readonly kind: "Status";
-};
+export type TurnstileCoinInput = { readonly kind: "Coin"; readonly coin: CoinId; };
+export type TurnstilePushInput = { readonly kind: "Push"; };
+export type TurnstileKickInput = { readonly kind: "Kick"; };
+export type TurnstileStatusInput = { readonly kind: "Status"; };
 export type TurnstileInput = TurnstileCoinInput | TurnstilePushInput | TurnstileKickInput | TurnstileStatusInput;
 export type TurnstileSignal = never;
 export type TurnstileTrigger = TurnstileInput | TurnstileSignal;
-export type TurnstileOpenedEffect = {
-  readonly effect: "Opened";
-  readonly coins: Count;
-};
-export type TurnstileRefundedEffect = {
-  readonly effect: "Refunded";
-  readonly coin: CoinId;
-};
+export type TurnstileOpenedEffect = { readonly effect: "Opened"; readonly coins: Count; };
+export type TurnstileRefundedEffect = { readonly effect: "Refunded"; readonly coin: CoinId; };
 export type TurnstileEffect = TurnstileOpenedEffect | TurnstileRefundedEffect;
 export type TurnstileTriggerName = "Coin" | "Push" | "Kick" | "Status";
 export type TurnstileTransitionName = "InsertCoin" | "ExtraCoin" | "PassThrough" | "Break";
@@ -76,11 +61,10 @@ export const transition: (s: TurnstileState, t: TurnstileTrigger) => TurnstileRe
 
 function fireInsertCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
   let f_coins: Count = s.coins;
-  let f_lastCoin: CoinId | null = s.lastCoin;
   let f_seen: ReadonlySet<CoinId> = s.seen;
   let w_seen: Set<CoinId> | null = null;
   f_coins = (f_coins + 1);
-  f_lastCoin = t.coin;
+  const f_lastCoin: CoinId | null = t.coin;
   if (!f_seen.has(t.coin)) {
     if (w_seen === null) f_seen = w_seen = copySet(f_seen);
     w_seen.add(t.coin);
@@ -110,10 +94,8 @@ function fireExtraCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
 }
 
 function firePassThrough(s: TurnstileState): FireResult {
-  let f_coins: Count = s.coins;
-  let f_lastCoin: CoinId | null = s.lastCoin;
-  f_coins = 0;
-  f_lastCoin = null;
+  const f_coins: Count = 0;
+  const f_lastCoin: CoinId | null = null;
   const next: TurnstileState = { ...s, phase: "Locked", coins: f_coins, lastCoin: f_lastCoin };
   return { ok: true, transition: "PassThrough", state: next, effects: NO_EFFECTS };
 }

@@ -30,32 +30,13 @@ export type TwoPhaseState = {
   readonly commitSent: boolean;
   readonly abortSent: boolean;
 };
-export type TwoPhaseTMRcvPreparedInput = {
-  readonly kind: "TMRcvPrepared";
-  readonly rm: RM;
-};
-export type TwoPhaseTMCommitInput = {
-  readonly kind: "TMCommit";
-};
-export type TwoPhaseTMAbortInput = {
-  readonly kind: "TMAbort";
-};
-export type TwoPhaseRMPrepareInput = {
-  readonly kind: "RMPrepare";
-  readonly rm: RM;
-};
-export type TwoPhaseRMChooseToAbortInput = {
-  readonly kind: "RMChooseToAbort";
-  readonly rm: RM;
-};
-export type TwoPhaseRMRcvCommitMsgInput = {
-  readonly kind: "RMRcvCommitMsg";
-  readonly rm: RM;
-};
-export type TwoPhaseRMRcvAbortMsgInput = {
-  readonly kind: "RMRcvAbortMsg";
-  readonly rm: RM;
-};
+export type TwoPhaseTMRcvPreparedInput = { readonly kind: "TMRcvPrepared"; readonly rm: RM; };
+export type TwoPhaseTMCommitInput = { readonly kind: "TMCommit"; };
+export type TwoPhaseTMAbortInput = { readonly kind: "TMAbort"; };
+export type TwoPhaseRMPrepareInput = { readonly kind: "RMPrepare"; readonly rm: RM; };
+export type TwoPhaseRMChooseToAbortInput = { readonly kind: "RMChooseToAbort"; readonly rm: RM; };
+export type TwoPhaseRMRcvCommitMsgInput = { readonly kind: "RMRcvCommitMsg"; readonly rm: RM; };
+export type TwoPhaseRMRcvAbortMsgInput = { readonly kind: "RMRcvAbortMsg"; readonly rm: RM; };
 export type TwoPhaseInput = TwoPhaseTMRcvPreparedInput | TwoPhaseTMCommitInput | TwoPhaseTMAbortInput | TwoPhaseRMPrepareInput |
   TwoPhaseRMChooseToAbortInput | TwoPhaseRMRcvCommitMsgInput | TwoPhaseRMRcvAbortMsgInput;
 export type TwoPhaseSignal = never;
@@ -116,15 +97,13 @@ function fireReceivePrepared(s: TwoPhaseState, t: TwoPhaseTMRcvPreparedInput): F
 }
 
 function fireCommit(s: TwoPhaseState): FireResult {
-  let f_commitSent: boolean = s.commitSent;
-  f_commitSent = true;
+  const f_commitSent: boolean = true;
   const next: TwoPhaseState = { ...s, phase: "Done", commitSent: f_commitSent };
   return { ok: true, transition: "Commit", state: next, effects: NO_EFFECTS };
 }
 
 function fireAbort(s: TwoPhaseState): FireResult {
-  let f_abortSent: boolean = s.abortSent;
-  f_abortSent = true;
+  const f_abortSent: boolean = true;
   const next: TwoPhaseState = { ...s, phase: "Done", abortSent: f_abortSent };
   return { ok: true, transition: "Abort", state: next, effects: NO_EFFECTS };
 }
@@ -193,14 +172,14 @@ function changedFields(a: TwoPhaseState, b: TwoPhaseState): number {
 
 function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
   for (const v_r of c) {
-    if ((lookup(p_rmState, v_r) === "Aborted")) return true;
+    if (lookup(p_rmState, v_r) === "Aborted") return true;
   }
   return false;
 }
 
 function any_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
   for (const v_r of c) {
-    if ((lookup(p_rmState, v_r) === "Committed")) return true;
+    if (lookup(p_rmState, v_r) === "Committed") return true;
   }
   return false;
 }
@@ -214,7 +193,7 @@ function all_3(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean
 
 function any_4(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_preparedMsgs: ReadonlySet<RM>): boolean {
   for (const v_r of c) {
-    if (((lookup(p_rmState, v_r) === "Aborted") && p_preparedMsgs.has(v_r))) return true;
+    if ((lookup(p_rmState, v_r) === "Aborted") && p_preparedMsgs.has(v_r)) return true;
   }
   return false;
 }

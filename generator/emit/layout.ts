@@ -20,6 +20,11 @@ export function chain(open: string, items: readonly Doc[], op: string, close: st
   return { open, close, items, sep: ` ${op} ` };
 }
 
+/** Call or parameter lists `(a, b)`: broken one per line, without a trailing comma. */
+export function args(open: string, items: readonly Doc[], close: string): Doc {
+  return { open, close, items, sep: ", " };
+}
+
 /** Type arguments `Name<A, B>`: broken one per line, without the trailing comma TypeScript refuses there. */
 export function typeArgs(name: string, items: readonly string[]): Doc {
   return { open: `${name}<`, close: ">", items, sep: ", " };
@@ -59,7 +64,7 @@ export function render(doc: Doc, indent = 0, column = indent, width = WIDTH): st
   const inner = indent + 2;
   const pad = " ".repeat(inner);
   const last = doc.items.length - 1;
-  const end = (i: number) => (doc.sep === undefined ? "," : i < last ? ` ${doc.sep.trim()}` : "");
+  const end = (i: number) => (doc.sep === undefined ? "," : i < last && doc.sep.trim() !== "" ? (doc.sep.trim() === "," ? "," : ` ${doc.sep.trim()}`) : "");
   const items = doc.items.map((item, i) => `${pad}${render(item, inner, inner, width)}${end(i)}`);
   const close = doc.close.trimStart();
   return `${doc.open.trimEnd()}\n${items.join("\n")}${close === "" ? "" : `\n${" ".repeat(indent)}${close}`}`;

@@ -6,9 +6,10 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
-import { dataDoc, fill, list, object, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
+import { args, dataDoc, fill, list, object, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
+import { singleAssigned } from "./single-writes.js";
 import { machineNames } from "./names.js";
 import {
   exprCode,
@@ -25,10 +26,10 @@ import {
   type CodeContext,
 } from "./ts-code.js";
 
-export function machineStatements(m: MachineModel, kernelSpecifier: string): StatementStructures[] {
+export function machineStatements(m: MachineModel, kernelSpecifier: string): (StatementStructures | string)[] {
   const n = machineNames(m.name);
   const h = new HelperUse(true);
-  const body: StatementStructures[] = [];
+  const body: (StatementStructures | string)[] = [];
 
   // Named types and the phase enum.
   for (const t of m.types) {
@@ -193,7 +194,9 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
   }
   // Quantifier loops lifted out of guards, updates, effects and predicates (no closure per evaluation).
   for (const f of h.lifted) {
-    body.push({ kind: StructureKind.Function, name: f.name, parameters: [...f.parameters], returnType: "boolean", statements: [f.statements] });
+    // As text: the printer would put every parameter on one line.
+    const params = render(args("(", f.parameters.map((p) => `${p.name}: ${p.type}`), ")"), 0, `function ${f.name}`.length);
+    body.push(`function ${f.name}${params}: boolean {\n${f.statements.split("\n").map((l) => `  ${l}`).join("\n")}\n}`);
   }
   body.push({
     kind: StructureKind.VariableStatement,
@@ -321,7 +324,10 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   const written = writtenFields(tr.updates);
   const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
   const lines: string[] = [];
+  const once = singleAssigned(tr.updates);
+  const declare = new Map([...once].map((f) => [f, typeCode(fieldType(f))] as const));
   for (const f of written) {
+    if (once.has(f)) continue;
     const t = fieldType(f);
     lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
     // A Seq's first push may build the copy (`else w.push(...)` follows): keep the declared type.
@@ -330,7 +336,7 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   }
   const bind = (f: string) => `t.${f}`;
   const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
-  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written)));
+  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
   const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
   // `...s` first: the copy keeps the state's property order, so every state shares one shape.
   const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, fieldLocal(f)] as const)]);

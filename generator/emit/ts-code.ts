@@ -3,7 +3,7 @@
 
 import type { TypeDesc } from "../../kernel/types.js";
 import { hasIdentityEquality, type TExpr, type TStmt } from "../expr/typed.js";
-import { chain, render, type Doc } from "./layout.js";
+import { chain, prefixed, render, type Doc } from "./layout.js";
 
 /** How names read in the current position: pre-state, working copies during updates, post-state. */
 export interface CodeContext {
@@ -110,6 +110,14 @@ export function exprDoc(e: TExpr, ctx: CodeContext, h: HelperUse): Doc {
     };
     collect(e);
     return chain("(", operands.map((x) => exprDoc(x, ctx, h)), e.op, ")");
+  }
+  if (e.k === "bin" && (e.op === "==" || e.op === "!=") && hasIdentityEquality(e.l.t)) {
+    const op = e.op === "==" ? "===" : e.op === "!=" ? "!==" : e.op;
+    return { open: "(", close: ")", items: [exprDoc(e.l, ctx, h), prefixed(`${op} `, exprDoc(e.r, ctx, h))], sep: " " };
+  }
+  if (e.k === "if") {
+    const branches = [exprDoc(e.c, ctx, h), prefixed("? ", exprDoc(e.a, ctx, h)), prefixed(": ", exprDoc(e.b, ctx, h))];
+    return { open: "(", close: ")", items: branches, sep: " " };
   }
   if (e.k === "quant" && !h.liftQuantifiers) {
     const over = e.over.t.kind === "map" ? `${exprCode(e.over, ctx, h)}.keys()` : exprCode(e.over, ctx, h);
@@ -264,7 +272,13 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
     if (r.field !== undefined) inner.set(r.field, r.param);
   }
   const innerCtx: CodeContext = { field: (f) => inner.get(f) ?? "undefined", phase: () => "ph" };
-  const test = e.all ? `if (${negated(exprCode(body, innerCtx, h))}) return false;` : `if (${exprCode(body, innerCtx, h)}) return true;`;
+  const bodyDoc = exprDoc(body, innerCtx, h);
+  const test =
+    typeof bodyDoc !== "string"
+      ? render(wrapped(e.all ? "if (!(" : "if (", bodyDoc, e.all ? ")) return false;" : ") return true;"), 2)
+      : e.all
+        ? `if (${negated(bodyDoc)}) return false;`
+        : `if (${bodyDoc}) return true;`;
   const loop = (() => {
     switch (e.over.t.kind) {
       case "seq":
@@ -507,7 +521,14 @@ function holdsCollection(t: TypeDesc): boolean {
  * value already stored, removing an absent key, popping or clearing an empty collection) copies
  * nothing. `written` names the fields with working copies (`f_x`/`w_x`) in this transition.
  */
-export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUse, written: ReadonlySet<string>, indent = ""): string[] {
+export function stmtsCode(
+  stmts: readonly TStmt[],
+  ctx: CodeContext,
+  h: HelperUse,
+  written: ReadonlySet<string>,
+  indent = "",
+  declare: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const out: string[] = [];
   // A stored value that may be a working copy of another field must not be edited in place by a
   // later write to that field: forget the private copy so the next write copies again.
@@ -520,6 +541,13 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
   for (const s of stmts) {
     switch (s.k) {
       case "assign": {
+        const type = declare.get(s.field);
+        if (type !== undefined) {
+          // Set once (see single-writes.ts): no working copy, so nothing to forget for this field.
+          out.push(`${indent}const ${fieldLocal(s.field)}: ${type} = ${exprCode(s.e, ctx, h)};`);
+          if (isCollection(s.e.t)) out.push(...release([s.e], s.field).map((l) => indent + l));
+          break;
+        }
         out.push(`${indent}${fieldLocal(s.field)} = ${exprCode(s.e, ctx, h)};`);
         if (isCollection(s.e.t)) out.push(`${indent}${writable(s.field)} = null;`, ...release([s.e], s.field).map((l) => indent + l));
         break;
@@ -538,7 +566,7 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
         const args = s.args.map((a, i) => {
           const code = exprCode(a, ctx, h);
           if (/^[\w.]+$/.test(code) || /^"[^"\\]*"$/.test(code)) return code;
-          pre.push(`const a${i} = ${code};`);
+          pre.push(`const a${i} = ${render(exprDoc(a, ctx, h), indent.length + 4, indent.length + 14)};`);
           return `a${i}`;
         });
         const copy = kind === "seq" ? `${f}.slice()` : `${h.use(kind === "set" ? "copySet" : "copyMap")}(${f})`;
