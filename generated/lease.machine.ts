@@ -227,18 +227,16 @@ function fireAcquireLease(s: SessionLeaseState, t: SessionLeaseAcquireInput): Fi
   }
   f_fence = (f_fence + 1);
   f_owner = t.node;
-  const f_expired: boolean = false;
   if (f_held.get(t.node) !== f_fence) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.set(t.node, f_fence);
   }
-  const next: SessionLeaseState = { ...s, tookOverFromCrashed: f_tookOverFromCrashed, fence: f_fence, owner: f_owner, expired: f_expired, held: f_held };
+  const next: SessionLeaseState = { ...s, tookOverFromCrashed: f_tookOverFromCrashed, fence: f_fence, owner: f_owner, expired: false, held: f_held };
   return { ok: true, transition: "AcquireLease", state: next, effects: NO_EFFECTS };
 }
 
 function fireRenewLease(s: SessionLeaseState, t: SessionLeaseRenewInput): FireResult {
-  const f_expired: boolean = false;
-  const next: SessionLeaseState = { ...s, expired: f_expired };
+  const next: SessionLeaseState = { ...s, expired: false };
   return { ok: true, transition: "RenewLease", state: next, effects: NO_EFFECTS };
 }
 
@@ -255,27 +253,23 @@ function fireRenewRefused(s: SessionLeaseState, t: SessionLeaseRenewInput): Fire
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  const f_staleRefused: boolean = true;
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
+  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
   return { ok: true, transition: "RenewRefused", state: next, effects: NO_EFFECTS };
 }
 
 function fireExpireLease(s: SessionLeaseState): FireResult {
-  const f_expired: boolean = true;
-  const next: SessionLeaseState = { ...s, expired: f_expired };
+  const next: SessionLeaseState = { ...s, expired: true };
   return { ok: true, transition: "ExpireLease", state: next, effects: NO_EFFECTS };
 }
 
 function fireReleaseLease(s: SessionLeaseState, t: SessionLeaseReleaseInput): FireResult {
   let f_held: ReadonlyMap<NodeId, Fence> = s.held;
   let w_held: Map<NodeId, Fence> | null = null;
-  const f_owner: NodeId | null = null;
-  const f_expired: boolean = false;
   if (f_held.has(t.node)) {
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
   }
-  const next: SessionLeaseState = { ...s, owner: f_owner, expired: f_expired, held: f_held };
+  const next: SessionLeaseState = { ...s, owner: null, expired: false, held: f_held };
   return { ok: true, transition: "ReleaseLease", state: next, effects: NO_EFFECTS };
 }
 
@@ -390,8 +384,7 @@ function fireAdmitRefused(s: SessionLeaseState, t: SessionLeaseAdmitInput): Fire
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  const f_staleRefused: boolean = true;
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
+  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
   return { ok: true, transition: "AdmitRefused", state: next, effects: NO_EFFECTS };
 }
 
@@ -421,8 +414,7 @@ function fireRequeueRefused(s: SessionLeaseState, t: SessionLeaseRequeueInput): 
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  const f_staleRefused: boolean = true;
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
+  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
   return { ok: true, transition: "RequeueRefused", state: next, effects: NO_EFFECTS };
 }
 
@@ -452,8 +444,7 @@ function fireStartRefused(s: SessionLeaseState, t: SessionLeaseStartRunInput): F
     if (w_held === null) f_held = w_held = copyMap(f_held);
     w_held.delete(t.node);
   }
-  const f_staleRefused: boolean = true;
-  const next: SessionLeaseState = { ...s, held: f_held, staleRefused: f_staleRefused };
+  const next: SessionLeaseState = { ...s, held: f_held, staleRefused: true };
   return { ok: true, transition: "StartRefused", state: next, effects: NO_EFFECTS };
 }
 
@@ -518,8 +509,7 @@ function fireCommitRefused(s: SessionLeaseState, t: SessionLeaseCommitRunInput):
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
-  const f_staleRefused: boolean = true;
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: f_staleRefused };
+  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
   return { ok: true, transition: "CommitRefused", state: next, effects: NO_EFFECTS };
 }
 

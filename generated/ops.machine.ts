@@ -681,11 +681,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
   }
-  if (f_live.size !== 0) {
-    w_live = new Set();
-    f_live = w_live;
-  }
-  const f_activeCount: ActiveCount = 0;
+  if (f_live.size !== 0) f_live = w_live = new Set();
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       if (f_status.has(v_o)) {
@@ -714,7 +710,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
     wakePending: f_wakePending,
     unobservedCompletions: f_unobservedCompletions,
     live: f_live,
-    activeCount: f_activeCount,
+    activeCount: 0,
     kinds: f_kinds,
     peerReady: f_peerReady,
   };
@@ -753,12 +749,7 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
   }
-  if (f_live.size !== 0) {
-    w_live = new Set();
-    f_live = w_live;
-  }
-  const f_activeCount: ActiveCount = 0;
-  const f_waitSatisfied: boolean = true;
+  if (f_live.size !== 0) f_live = w_live = new Set();
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       if (f_status.has(v_o)) {
@@ -787,8 +778,8 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
     wakePending: f_wakePending,
     unobservedCompletions: f_unobservedCompletions,
     live: f_live,
-    activeCount: f_activeCount,
-    waitSatisfied: f_waitSatisfied,
+    activeCount: 0,
+    waitSatisfied: true,
     kinds: f_kinds,
     peerReady: f_peerReady,
   };
@@ -835,9 +826,7 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
   let w_peerReady: Set<OpId> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
-  const f_waitId: WaitId | null = t.wait;
   const f_waitMembers: ReadonlySet<OpId> = t.members;
-  const f_waitSatisfied: boolean = all_2(t.members, s.live);
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !f_waitMembers.has(v_o)) {
       if (f_status.has(v_o)) {
@@ -860,9 +849,9 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
   }
   const next: OpsLifecycleState = {
     ...s,
-    waitId: f_waitId,
+    waitId: t.wait,
     waitMembers: f_waitMembers,
-    waitSatisfied: f_waitSatisfied,
+    waitSatisfied: all_2(t.members, s.live),
     status: f_status,
     kinds: f_kinds,
     peerReady: f_peerReady,
@@ -886,12 +875,7 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
   let w_peerReady: Set<OpId> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
-  const f_waitId: WaitId | null = null;
-  if (f_waitMembers.size !== 0) {
-    w_waitMembers = new Set();
-    f_waitMembers = w_waitMembers;
-  }
-  const f_waitSatisfied: boolean = false;
+  if (f_waitMembers.size !== 0) f_waitMembers = w_waitMembers = new Set();
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained)) {
       if (f_status.has(v_o)) {
@@ -914,9 +898,9 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
   }
   const next: OpsLifecycleState = {
     ...s,
-    waitId: f_waitId,
+    waitId: null,
     waitMembers: f_waitMembers,
-    waitSatisfied: f_waitSatisfied,
+    waitSatisfied: false,
     status: f_status,
     kinds: f_kinds,
     peerReady: f_peerReady,
@@ -926,9 +910,7 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
 }
 
 function fireInjectDetachedWake(s: OpsLifecycleState): FireResult {
-  const f_wakePending: boolean = false;
-  const f_unobservedCompletions: Unobserved = 0;
-  const next: OpsLifecycleState = { ...s, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions };
+  const next: OpsLifecycleState = { ...s, wakePending: false, unobservedCompletions: 0 };
   const effects: OpsLifecycleEffect[] = [{ effect: "DetachedWake" }];
   return { ok: true, transition: "InjectDetachedWake", state: next, effects };
 }

@@ -696,46 +696,30 @@ const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, S
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
 
 function fireRegister(s: SessionRuntimeState): FireResult {
-  const f_registered: boolean = true;
-  const next: SessionRuntimeState = { ...s, phase: "Idle", registered: f_registered };
+  const next: SessionRuntimeState = { ...s, phase: "Idle", registered: true };
   return { ok: true, transition: "Register", state: next, effects: NO_EFFECTS };
 }
 
 function fireReRegister(s: SessionRuntimeState): FireResult {
-  const f_registered: boolean = true;
-  const next: SessionRuntimeState = { ...s, registered: f_registered };
+  const next: SessionRuntimeState = { ...s, registered: true };
   return { ok: true, transition: "ReRegister", state: next, effects: NO_EFFECTS };
 }
 
 function fireUnregister(s: SessionRuntimeState): FireResult {
-  const f_registered: boolean = false;
-  const f_boundRuntime: RuntimeId | null = null;
-  const f_boundFence: Fence | null = null;
-  const f_stopRequested: boolean = false;
-  const next: SessionRuntimeState = {
-    ...s,
-    phase: "Idle",
-    registered: f_registered,
-    boundRuntime: f_boundRuntime,
-    boundFence: f_boundFence,
-    stopRequested: f_stopRequested,
-  };
+  const next: SessionRuntimeState = { ...s, phase: "Idle", registered: false, boundRuntime: null, boundFence: null, stopRequested: false };
   return { ok: true, transition: "Unregister", state: next, effects: NO_EFFECTS };
 }
 
 function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
   let f_highestFence: Fence | null = s.highestFence;
-  const f_boundRuntime: RuntimeId | null = t.runtime;
-  const f_boundFence: Fence | null = t.fence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
-  const f_boundGeneration: Generation = t.generation;
   const next: SessionRuntimeState = {
     ...s,
     phase: "Attached",
-    boundRuntime: f_boundRuntime,
-    boundFence: f_boundFence,
+    boundRuntime: t.runtime,
+    boundFence: t.fence,
     highestFence: f_highestFence,
-    boundGeneration: f_boundGeneration,
+    boundGeneration: t.generation,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
   return { ok: true, transition: "BindIdle", state: next, effects };
@@ -743,17 +727,8 @@ function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsIn
 
 function fireRebind(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
   let f_highestFence: Fence | null = s.highestFence;
-  const f_boundRuntime: RuntimeId | null = t.runtime;
-  const f_boundFence: Fence | null = t.fence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
-  const f_boundGeneration: Generation = t.generation;
-  const next: SessionRuntimeState = {
-    ...s,
-    boundRuntime: f_boundRuntime,
-    boundFence: f_boundFence,
-    highestFence: f_highestFence,
-    boundGeneration: f_boundGeneration,
-  };
+  const next: SessionRuntimeState = { ...s, boundRuntime: t.runtime, boundFence: t.fence, highestFence: f_highestFence, boundGeneration: t.generation };
   const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
   return { ok: true, transition: "Rebind", state: next, effects };
 }
@@ -1020,19 +995,13 @@ function fireIngestWork(s: SessionRuntimeState, t: SessionRuntimeIngestInput): F
 }
 
 function firePrepare(s: SessionRuntimeState, t: SessionRuntimePrepareRunInput): FireResult {
-  const f_currentRun: RunId | null = t.run;
-  const f_runFrom: Phase | null = s.phase;
-  const f_lastRun: RunId | null = t.run;
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: f_currentRun, runFrom: f_runFrom, lastRun: f_lastRun };
+  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
   return { ok: true, transition: "Prepare", state: next, effects };
 }
 
 function fireDrainQueuedRun(s: SessionRuntimeState, t: SessionRuntimeDrainQueuedRunSignal): FireResult {
-  const f_currentRun: RunId | null = t.run;
-  const f_runFrom: Phase | null = s.phase;
-  const f_lastRun: RunId | null = t.run;
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: f_currentRun, runFrom: f_runFrom, lastRun: f_lastRun };
+  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
   return { ok: true, transition: "DrainQueuedRun", state: next, effects };
 }
@@ -1111,13 +1080,8 @@ function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput):
       w_inputs.set(v_x, "Consumed");
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
+  if (f_staged.length !== 0) f_staged = w_staged = [];
+  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
   return { ok: true, transition: "CommitToIdle", state: next, effects };
 }
@@ -1163,12 +1127,7 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
       }
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Idle",
@@ -1178,17 +1137,15 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
     steer: f_steer,
     queue: f_queue,
     staged: f_staged,
-    currentRun: f_currentRun,
-    runFrom: f_runFrom,
+    currentRun: null,
+    runFrom: null,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailToIdle", state: next, effects };
 }
 
 function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Idle", currentRun: f_currentRun, runFrom: f_runFrom };
+  const next: SessionRuntimeState = { ...s, phase: "Idle", currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
   return { ok: true, transition: "RollbackToIdle", state: next, effects };
 }
@@ -1204,13 +1161,8 @@ function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInp
       w_inputs.set(v_x, "Consumed");
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
+  if (f_staged.length !== 0) f_staged = w_staged = [];
+  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
   return { ok: true, transition: "CommitToAttached", state: next, effects };
 }
@@ -1256,12 +1208,7 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
       }
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Attached",
@@ -1271,17 +1218,15 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
     steer: f_steer,
     queue: f_queue,
     staged: f_staged,
-    currentRun: f_currentRun,
-    runFrom: f_runFrom,
+    currentRun: null,
+    runFrom: null,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailToAttached", state: next, effects };
 }
 
 function fireRollbackToAttached(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Attached", currentRun: f_currentRun, runFrom: f_runFrom };
+  const next: SessionRuntimeState = { ...s, phase: "Attached", currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
   return { ok: true, transition: "RollbackToAttached", state: next, effects };
 }
@@ -1297,13 +1242,8 @@ function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInpu
       w_inputs.set(v_x, "Consumed");
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
+  if (f_staged.length !== 0) f_staged = w_staged = [];
+  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
   return { ok: true, transition: "CommitToRetired", state: next, effects };
 }
@@ -1349,12 +1289,7 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
       }
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Retired",
@@ -1364,17 +1299,15 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
     steer: f_steer,
     queue: f_queue,
     staged: f_staged,
-    currentRun: f_currentRun,
-    runFrom: f_runFrom,
+    currentRun: null,
+    runFrom: null,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailToRetired", state: next, effects };
 }
 
 function fireRollbackToRetired(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Retired", currentRun: f_currentRun, runFrom: f_runFrom };
+  const next: SessionRuntimeState = { ...s, phase: "Retired", currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
   return { ok: true, transition: "RollbackToRetired", state: next, effects };
 }
@@ -1425,20 +1358,9 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
       }
     }
   }
-  if (f_queue.length !== 0) {
-    w_queue = [];
-    f_queue = w_queue;
-  }
-  if (f_steer.length !== 0) {
-    w_steer = [];
-    f_steer = w_steer;
-  }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_silentIntents: boolean = false;
-  const f_stopRequested: boolean = false;
+  if (f_queue.length !== 0) f_queue = w_queue = [];
+  if (f_steer.length !== 0) f_steer = w_steer = [];
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Stopped",
@@ -1448,17 +1370,15 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
     queue: f_queue,
     steer: f_steer,
     staged: f_staged,
-    silentIntents: f_silentIntents,
-    stopRequested: f_stopRequested,
+    silentIntents: false,
+    stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "ExecutorStopped" }];
   return { ok: true, transition: "StopImmediately", state: next, effects };
 }
 
 function fireRequestStop(s: SessionRuntimeState): FireResult {
-  const f_stopRequested: boolean = true;
-  const f_silentIntents: boolean = false;
-  const next: SessionRuntimeState = { ...s, stopRequested: f_stopRequested, silentIntents: f_silentIntents };
+  const next: SessionRuntimeState = { ...s, stopRequested: true, silentIntents: false };
   const effects: SessionRuntimeEffect[] = [{ effect: "StopExecutor" }];
   return { ok: true, transition: "RequestStop", state: next, effects };
 }
@@ -1499,22 +1419,9 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
       }
     }
   }
-  if (f_queue.length !== 0) {
-    w_queue = [];
-    f_queue = w_queue;
-  }
-  if (f_steer.length !== 0) {
-    w_steer = [];
-    f_steer = w_steer;
-  }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const f_silentIntents: boolean = false;
-  const f_stopRequested: boolean = false;
+  if (f_queue.length !== 0) f_queue = w_queue = [];
+  if (f_steer.length !== 0) f_steer = w_steer = [];
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Stopped",
@@ -1524,10 +1431,10 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
     queue: f_queue,
     steer: f_steer,
     staged: f_staged,
-    currentRun: f_currentRun,
-    runFrom: f_runFrom,
-    silentIntents: f_silentIntents,
-    stopRequested: f_stopRequested,
+    currentRun: null,
+    runFrom: null,
+    silentIntents: false,
+    stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "ExecutorStopped" }];
   return { ok: true, transition: "ExecutorExited", state: next, effects };
@@ -1572,18 +1479,9 @@ function fireRetireWithoutLoop(s: SessionRuntimeState, t: SessionRuntimeRetireIn
       }
     }
   }
-  if (f_queue.length !== 0) {
-    w_queue = [];
-    f_queue = w_queue;
-  }
-  if (f_steer.length !== 0) {
-    w_steer = [];
-    f_steer = w_steer;
-  }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
+  if (f_queue.length !== 0) f_queue = w_queue = [];
+  if (f_steer.length !== 0) f_steer = w_steer = [];
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Retired",
@@ -1611,8 +1509,7 @@ function fireRetireAttached(s: SessionRuntimeState, t: SessionRuntimeRetireInput
 }
 
 function fireRetireDuringRun(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
-  const f_runFrom: Phase | null = "Retired";
-  const next: SessionRuntimeState = { ...s, runFrom: f_runFrom };
+  const next: SessionRuntimeState = { ...s, runFrom: "Retired" };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
@@ -1673,21 +1570,9 @@ function fireReset(s: SessionRuntimeState): FireResult {
       }
     }
   }
-  if (f_queue.length !== 0) {
-    w_queue = [];
-    f_queue = w_queue;
-  }
-  if (f_steer.length !== 0) {
-    w_steer = [];
-    f_steer = w_steer;
-  }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_boundFence: Fence | null = null;
-  const f_silentIntents: boolean = false;
-  const f_stopRequested: boolean = false;
+  if (f_queue.length !== 0) f_queue = w_queue = [];
+  if (f_steer.length !== 0) f_steer = w_steer = [];
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Idle",
@@ -1697,24 +1582,22 @@ function fireReset(s: SessionRuntimeState): FireResult {
     queue: f_queue,
     steer: f_steer,
     staged: f_staged,
-    boundFence: f_boundFence,
-    silentIntents: f_silentIntents,
-    stopRequested: f_stopRequested,
+    boundFence: null,
+    silentIntents: false,
+    stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "ResetDone" }];
   return { ok: true, transition: "Reset", state: next, effects };
 }
 
 function fireRecycleToIdle(s: SessionRuntimeState): FireResult {
-  const f_boundFence: Fence | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Idle", boundFence: f_boundFence };
+  const next: SessionRuntimeState = { ...s, phase: "Idle", boundFence: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RecycleRequested" }];
   return { ok: true, transition: "RecycleToIdle", state: next, effects };
 }
 
 function fireRecycleAttached(s: SessionRuntimeState): FireResult {
-  const f_boundFence: Fence | null = null;
-  const next: SessionRuntimeState = { ...s, boundFence: f_boundFence };
+  const next: SessionRuntimeState = { ...s, boundFence: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RecycleRequested" }];
   return { ok: true, transition: "RecycleAttached", state: next, effects };
 }
@@ -1761,22 +1644,9 @@ function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Fir
       }
     }
   }
-  if (f_queue.length !== 0) {
-    w_queue = [];
-    f_queue = w_queue;
-  }
-  if (f_steer.length !== 0) {
-    w_steer = [];
-    f_steer = w_steer;
-  }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const f_silentIntents: boolean = false;
-  const f_stopRequested: boolean = false;
+  if (f_queue.length !== 0) f_queue = w_queue = [];
+  if (f_steer.length !== 0) f_steer = w_steer = [];
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Destroyed",
@@ -1786,10 +1656,10 @@ function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Fir
     queue: f_queue,
     steer: f_steer,
     staged: f_staged,
-    currentRun: f_currentRun,
-    runFrom: f_runFrom,
-    silentIntents: f_silentIntents,
-    stopRequested: f_stopRequested,
+    currentRun: null,
+    runFrom: null,
+    silentIntents: false,
+    stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -1832,18 +1702,9 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntime
       }
     }
   }
-  if (f_queue.length !== 0) {
-    w_queue = [];
-    f_queue = w_queue;
-  }
-  if (f_steer.length !== 0) {
-    w_steer = [];
-    f_steer = w_steer;
-  }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
+  if (f_queue.length !== 0) f_queue = w_queue = [];
+  if (f_steer.length !== 0) f_steer = w_steer = [];
+  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
     ...s,
     phase: "Destroyed",
@@ -1862,8 +1723,7 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntime
 }
 
 function fireSetSilentIntents(s: SessionRuntimeState, t: SessionRuntimeSetSilentIntentsInput): FireResult {
-  const f_silentIntents: boolean = t.enabled;
-  const next: SessionRuntimeState = { ...s, silentIntents: f_silentIntents };
+  const next: SessionRuntimeState = { ...s, silentIntents: t.enabled };
   return { ok: true, transition: "SetSilentIntents", state: next, effects: NO_EFFECTS };
 }
 
@@ -1884,13 +1744,8 @@ function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFa
       w_inputs.set(v_x, "Consumed");
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
+  if (f_staged.length !== 0) f_staged = w_staged = [];
+  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailAfterBoundaryToIdle", state: next, effects };
 }
@@ -1906,13 +1761,8 @@ function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRunti
       w_inputs.set(v_x, "Consumed");
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
+  if (f_staged.length !== 0) f_staged = w_staged = [];
+  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailAfterBoundaryToAttached", state: next, effects };
 }
@@ -1928,13 +1778,8 @@ function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntim
       w_inputs.set(v_x, "Consumed");
     }
   }
-  if (f_staged.length !== 0) {
-    w_staged = [];
-    f_staged = w_staged;
-  }
-  const f_currentRun: RunId | null = null;
-  const f_runFrom: Phase | null = null;
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: f_currentRun, runFrom: f_runFrom };
+  if (f_staged.length !== 0) f_staged = w_staged = [];
+  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailAfterBoundaryToRetired", state: next, effects };
 }
@@ -1991,16 +1836,12 @@ function fireRecoverExhaustedInput(s: SessionRuntimeState, t: SessionRuntimeReco
 }
 
 function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBindingInput): FireResult {
-  const f_boundRuntime: RuntimeId | null = t.runtime;
-  const f_highestFence: Fence | null = t.fence;
-  const f_boundGeneration: Generation = t.generation;
-  const next: SessionRuntimeState = { ...s, boundRuntime: f_boundRuntime, highestFence: f_highestFence, boundGeneration: f_boundGeneration };
+  const next: SessionRuntimeState = { ...s, boundRuntime: t.runtime, highestFence: t.fence, boundGeneration: t.generation };
   return { ok: true, transition: "RecoverBinding", state: next, effects: NO_EFFECTS };
 }
 
 function fireRecoverRetired(s: SessionRuntimeState): FireResult {
-  const f_registered: boolean = true;
-  const next: SessionRuntimeState = { ...s, phase: "Retired", registered: f_registered };
+  const next: SessionRuntimeState = { ...s, phase: "Retired", registered: true };
   return { ok: true, transition: "RecoverRetired", state: next, effects: NO_EFFECTS };
 }
 

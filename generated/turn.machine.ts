@@ -436,48 +436,27 @@ function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): 
   let w_barrierOps: Set<OpId> | null = null;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  const f_currentRun: RunId | null = t.run;
-  const f_runKind: RunKind | null = "Conversation";
-  const f_boundaryCount: Boundaries = 0;
-  const f_extracting: boolean = false;
-  const f_extractionRetries: ExtractionRetries = 0;
-  const f_retryAttempt: RetryCount = 0;
-  const f_cancelAfterBoundary: boolean = false;
-  const f_hadToolRound: boolean = false;
-  const f_toolCallsPending: boolean = false;
-  if (f_pendingOps.size !== 0) {
-    w_pendingOps = new Set();
-    f_pendingOps = w_pendingOps;
-  }
-  if (f_barrierOps.size !== 0) {
-    w_barrierOps = new Set();
-    f_barrierOps = w_barrierOps;
-  }
-  const f_barrierSatisfied: boolean = true;
-  if (f_satisfiedBy.size !== 0) {
-    w_satisfiedBy = new Set();
-    f_satisfiedBy = w_satisfiedBy;
-  }
-  const f_terminalCause: TerminalCause | null = null;
-  const f_failureCause: FailureCause | null = null;
+  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
+  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
+  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s,
     phase: "ApplyingPrimitive",
-    currentRun: f_currentRun,
-    runKind: f_runKind,
-    boundaryCount: f_boundaryCount,
-    extracting: f_extracting,
-    extractionRetries: f_extractionRetries,
-    retryAttempt: f_retryAttempt,
-    cancelAfterBoundary: f_cancelAfterBoundary,
-    hadToolRound: f_hadToolRound,
-    toolCallsPending: f_toolCallsPending,
+    currentRun: t.run,
+    runKind: "Conversation",
+    boundaryCount: 0,
+    extracting: false,
+    extractionRetries: 0,
+    retryAttempt: 0,
+    cancelAfterBoundary: false,
+    hadToolRound: false,
+    toolCallsPending: false,
     pendingOps: f_pendingOps,
     barrierOps: f_barrierOps,
-    barrierSatisfied: f_barrierSatisfied,
+    barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
-    terminalCause: f_terminalCause,
-    failureCause: f_failureCause,
+    terminalCause: null,
+    failureCause: null,
   };
   const effects: TurnEffect[] = [{ effect: "RunStarted", run: t.run, kind: "Conversation" }];
   return { ok: true, transition: "StartConversation", state: next, effects };
@@ -490,48 +469,27 @@ function fireStartImmediate(s: TurnState, t: TurnStartImmediateRunInput): FireRe
   let w_barrierOps: Set<OpId> | null = null;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  const f_currentRun: RunId | null = t.run;
-  const f_runKind: RunKind | null = "Immediate";
-  const f_boundaryCount: Boundaries = 0;
-  const f_extracting: boolean = false;
-  const f_extractionRetries: ExtractionRetries = 0;
-  const f_retryAttempt: RetryCount = 0;
-  const f_cancelAfterBoundary: boolean = false;
-  const f_hadToolRound: boolean = false;
-  const f_toolCallsPending: boolean = false;
-  if (f_pendingOps.size !== 0) {
-    w_pendingOps = new Set();
-    f_pendingOps = w_pendingOps;
-  }
-  if (f_barrierOps.size !== 0) {
-    w_barrierOps = new Set();
-    f_barrierOps = w_barrierOps;
-  }
-  const f_barrierSatisfied: boolean = true;
-  if (f_satisfiedBy.size !== 0) {
-    w_satisfiedBy = new Set();
-    f_satisfiedBy = w_satisfiedBy;
-  }
-  const f_terminalCause: TerminalCause | null = null;
-  const f_failureCause: FailureCause | null = null;
+  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
+  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
+  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s,
     phase: "ApplyingPrimitive",
-    currentRun: f_currentRun,
-    runKind: f_runKind,
-    boundaryCount: f_boundaryCount,
-    extracting: f_extracting,
-    extractionRetries: f_extractionRetries,
-    retryAttempt: f_retryAttempt,
-    cancelAfterBoundary: f_cancelAfterBoundary,
-    hadToolRound: f_hadToolRound,
-    toolCallsPending: f_toolCallsPending,
+    currentRun: t.run,
+    runKind: "Immediate",
+    boundaryCount: 0,
+    extracting: false,
+    extractionRetries: 0,
+    retryAttempt: 0,
+    cancelAfterBoundary: false,
+    hadToolRound: false,
+    toolCallsPending: false,
     pendingOps: f_pendingOps,
     barrierOps: f_barrierOps,
-    barrierSatisfied: f_barrierSatisfied,
+    barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
-    terminalCause: f_terminalCause,
-    failureCause: f_failureCause,
+    terminalCause: null,
+    failureCause: null,
   };
   const effects: TurnEffect[] = [{ effect: "RunStarted", run: t.run, kind: "Immediate" }];
   return { ok: true, transition: "StartImmediate", state: next, effects };
@@ -544,8 +502,7 @@ function fireApplyConversationPrimitive(s: TurnState, t: TurnPrimitiveAppliedInp
 }
 
 function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "ImmediateApplied";
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ImmediateApplied" };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCompleted", run: t.run, cause: "ImmediateApplied" },
@@ -554,8 +511,7 @@ function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput)
 }
 
 function fireAwaitToolCalls(s: TurnState, t: TurnLlmReturnedToolCallsInput): FireResult {
-  const f_toolCallsPending: boolean = true;
-  const next: TurnState = { ...s, phase: "WaitingForOps", toolCallsPending: f_toolCallsPending };
+  const next: TurnState = { ...s, phase: "WaitingForOps", toolCallsPending: true };
   return { ok: true, transition: "AwaitToolCalls", state: next, effects: NO_EFFECTS };
 }
 
@@ -591,46 +547,29 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
   }
   if (!(t.barrier.size === 0)) {
     f_barrierSatisfied = false;
-    if (f_satisfiedBy.size !== 0) {
-      w_satisfiedBy = new Set();
-      f_satisfiedBy = w_satisfiedBy;
-    }
+    if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   }
   const next: TurnState = { ...s, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy };
   return { ok: true, transition: "RegisterOps", state: next, effects: NO_EFFECTS };
 }
 
 function fireResolveToolCallsBeforeBarrier(s: TurnState, t: TurnToolCallsResolvedInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const next: TurnState = { ...s, toolCallsPending: f_toolCallsPending };
+  const next: TurnState = { ...s, toolCallsPending: false };
   return { ok: true, transition: "ResolveToolCallsBeforeBarrier", state: next, effects: NO_EFFECTS };
 }
 
 function fireResolveToolCalls(s: TurnState, t: TurnToolCallsResolvedInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const f_hadToolRound: boolean = true;
-  const next: TurnState = { ...s, phase: "DrainingBoundary", toolCallsPending: f_toolCallsPending, hadToolRound: f_hadToolRound };
+  const next: TurnState = { ...s, phase: "DrainingBoundary", toolCallsPending: false, hadToolRound: true };
   return { ok: true, transition: "ResolveToolCalls", state: next, effects: NO_EFFECTS };
 }
 
 function fireSatisfyBarrierBeforeToolCalls(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  const f_barrierSatisfied: boolean = true;
-  const f_satisfiedBy: ReadonlySet<OpId> = t.ops;
-  const next: TurnState = { ...s, barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy };
+  const next: TurnState = { ...s, barrierSatisfied: true, satisfiedBy: t.ops };
   return { ok: true, transition: "SatisfyBarrierBeforeToolCalls", state: next, effects: NO_EFFECTS };
 }
 
 function fireSatisfyBarrier(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  const f_barrierSatisfied: boolean = true;
-  const f_satisfiedBy: ReadonlySet<OpId> = t.ops;
-  const f_hadToolRound: boolean = true;
-  const next: TurnState = {
-    ...s,
-    phase: "DrainingBoundary",
-    barrierSatisfied: f_barrierSatisfied,
-    satisfiedBy: f_satisfiedBy,
-    hadToolRound: f_hadToolRound,
-  };
+  const next: TurnState = { ...s, phase: "DrainingBoundary", barrierSatisfied: true, satisfiedBy: t.ops, hadToolRound: true };
   return { ok: true, transition: "SatisfyBarrier", state: next, effects: NO_EFFECTS };
 }
 
@@ -643,26 +582,16 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
   f_boundaryCount = (f_boundaryCount + 1);
-  if (f_pendingOps.size !== 0) {
-    w_pendingOps = new Set();
-    f_pendingOps = w_pendingOps;
-  }
-  if (f_barrierOps.size !== 0) {
-    w_barrierOps = new Set();
-    f_barrierOps = w_barrierOps;
-  }
-  const f_barrierSatisfied: boolean = true;
-  if (f_satisfiedBy.size !== 0) {
-    w_satisfiedBy = new Set();
-    f_satisfiedBy = w_satisfiedBy;
-  }
+  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
+  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
+  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s,
     phase: "CallingLlm",
     boundaryCount: f_boundaryCount,
     pendingOps: f_pendingOps,
     barrierOps: f_barrierOps,
-    barrierSatisfied: f_barrierSatisfied,
+    barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
   };
   const effects: TurnEffect[] = [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }];
@@ -670,8 +599,7 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
 }
 
 function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "CancelledAtBoundary";
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
@@ -680,8 +608,7 @@ function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireR
 }
 
 function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "BoundaryCompleted";
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Completed", terminalCause: "BoundaryCompleted" };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCompleted", run: t.run, cause: "BoundaryCompleted" },
@@ -690,15 +617,13 @@ function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): Fir
 }
 
 function fireBeginExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  const f_extracting: boolean = true;
-  const next: TurnState = { ...s, phase: "Extracting", extracting: f_extracting };
+  const next: TurnState = { ...s, phase: "Extracting", extracting: true };
   const effects: TurnEffect[] = [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }];
   return { ok: true, transition: "BeginExtraction", state: next, effects };
 }
 
 function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "CancelledAtBoundary";
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
@@ -713,35 +638,23 @@ function fireStartExtraction(s: TurnState, t: TurnExtractionStartInput): FireRes
   let w_barrierOps: Set<OpId> | null = null;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  const f_toolCallsPending: boolean = false;
-  if (f_pendingOps.size !== 0) {
-    w_pendingOps = new Set();
-    f_pendingOps = w_pendingOps;
-  }
-  if (f_barrierOps.size !== 0) {
-    w_barrierOps = new Set();
-    f_barrierOps = w_barrierOps;
-  }
-  const f_barrierSatisfied: boolean = true;
-  if (f_satisfiedBy.size !== 0) {
-    w_satisfiedBy = new Set();
-    f_satisfiedBy = w_satisfiedBy;
-  }
+  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
+  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
+  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s,
     phase: "CallingLlm",
-    toolCallsPending: f_toolCallsPending,
+    toolCallsPending: false,
     pendingOps: f_pendingOps,
     barrierOps: f_barrierOps,
-    barrierSatisfied: f_barrierSatisfied,
+    barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
   };
   return { ok: true, transition: "StartExtraction", state: next, effects: NO_EFFECTS };
 }
 
 function fireAcceptExtraction(s: TurnState, t: TurnValidationPassedInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "ExtractionValidated";
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionValidated" };
   const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionValidated" }];
   return { ok: true, transition: "AcceptExtraction", state: next, effects };
 }
@@ -754,15 +667,13 @@ function fireRetryExtraction(s: TurnState, t: TurnValidationFailedInput): FireRe
 }
 
 function fireExhaustExtraction(s: TurnState, t: TurnValidationFailedInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "ExtractionRetriesExhausted";
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionRetriesExhausted" };
   const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionRetriesExhausted" }];
   return { ok: true, transition: "ExhaustExtraction", state: next, effects };
 }
 
 function fireAbandonExtraction(s: TurnState, t: TurnExtractionFailedInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "ExtractionAbandoned";
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionAbandoned" };
   const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionAbandoned" }];
   return { ok: true, transition: "AbandonExtraction", state: next, effects };
 }
@@ -774,29 +685,17 @@ function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): F
   let w_barrierOps: Set<OpId> | null = null;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  const f_retryAttempt: RetryCount = t.attempt;
-  const f_toolCallsPending: boolean = false;
-  if (f_pendingOps.size !== 0) {
-    w_pendingOps = new Set();
-    f_pendingOps = w_pendingOps;
-  }
-  if (f_barrierOps.size !== 0) {
-    w_barrierOps = new Set();
-    f_barrierOps = w_barrierOps;
-  }
-  const f_barrierSatisfied: boolean = true;
-  if (f_satisfiedBy.size !== 0) {
-    w_satisfiedBy = new Set();
-    f_satisfiedBy = w_satisfiedBy;
-  }
+  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
+  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
+  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s,
     phase: "ErrorRecovery",
-    retryAttempt: f_retryAttempt,
-    toolCallsPending: f_toolCallsPending,
+    retryAttempt: t.attempt,
+    toolCallsPending: false,
     pendingOps: f_pendingOps,
     barrierOps: f_barrierOps,
-    barrierSatisfied: f_barrierSatisfied,
+    barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
   };
   return { ok: true, transition: "EnterErrorRecovery", state: next, effects: NO_EFFECTS };
@@ -808,54 +707,42 @@ function fireRetryAfterFailure(s: TurnState, t: TurnRetryRequestedInput): FireRe
 }
 
 function fireFailFatally(s: TurnState, t: TurnFatalFailureInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const f_terminalCause: TerminalCause | null = "FatalError";
-  const f_failureCause: FailureCause | null = t.cause;
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause, failureCause: f_failureCause };
+  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "FatalError", failureCause: t.cause };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }];
   return { ok: true, transition: "FailFatally", state: next, effects };
 }
 
 function fireHitTurnLimit(s: TurnState, t: TurnTurnLimitReachedInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const f_terminalCause: TerminalCause | null = "TurnLimitReached";
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TurnLimitReached" };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "TurnLimitReached", failure: null }];
   return { ok: true, transition: "HitTurnLimit", state: next, effects };
 }
 
 function fireExhaustBudget(s: TurnState, t: TurnBudgetExhaustedInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const f_terminalCause: TerminalCause | null = "BudgetExhausted";
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "BudgetExhausted" };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "BudgetExhausted", failure: null }];
   return { ok: true, transition: "ExhaustBudget", state: next, effects };
 }
 
 function fireExceedTimeBudget(s: TurnState, t: TurnTimeBudgetExceededInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const f_terminalCause: TerminalCause | null = "TimeBudgetExceeded";
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: f_toolCallsPending, terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TimeBudgetExceeded" };
   const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "TimeBudgetExceeded", failure: null }];
   return { ok: true, transition: "ExceedTimeBudget", state: next, effects };
 }
 
 function fireCancelImmediately(s: TurnState, t: TurnCancelNowInput): FireResult {
-  const f_toolCallsPending: boolean = false;
-  const next: TurnState = { ...s, phase: "Cancelling", toolCallsPending: f_toolCallsPending };
+  const next: TurnState = { ...s, phase: "Cancelling", toolCallsPending: false };
   return { ok: true, transition: "CancelImmediately", state: next, effects: NO_EFFECTS };
 }
 
 function fireObserveCancellation(s: TurnState, t: TurnCancellationObservedInput): FireResult {
-  const f_terminalCause: TerminalCause | null = "CancelledNow";
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: f_terminalCause };
+  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledNow" };
   const effects: TurnEffect[] = [{ effect: "RunCancelled", run: t.run, cause: "CancelledNow" }];
   return { ok: true, transition: "ObserveCancellation", state: next, effects };
 }
 
 function fireFlagCancelAfterBoundary(s: TurnState, t: TurnRequestCancelAfterBoundaryInput): FireResult {
-  const f_cancelAfterBoundary: boolean = true;
-  const next: TurnState = { ...s, cancelAfterBoundary: f_cancelAfterBoundary };
+  const next: TurnState = { ...s, cancelAfterBoundary: true };
   return { ok: true, transition: "FlagCancelAfterBoundary", state: next, effects: NO_EFFECTS };
 }
 
@@ -866,48 +753,27 @@ function fireResetAfterTerminal(s: TurnState, t: TurnAcknowledgeTerminalInput): 
   let w_barrierOps: Set<OpId> | null = null;
   let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
   let w_satisfiedBy: Set<OpId> | null = null;
-  const f_currentRun: RunId | null = null;
-  const f_runKind: RunKind | null = null;
-  const f_boundaryCount: Boundaries = 0;
-  const f_extracting: boolean = false;
-  const f_extractionRetries: ExtractionRetries = 0;
-  const f_retryAttempt: RetryCount = 0;
-  const f_cancelAfterBoundary: boolean = false;
-  const f_hadToolRound: boolean = false;
-  const f_toolCallsPending: boolean = false;
-  if (f_pendingOps.size !== 0) {
-    w_pendingOps = new Set();
-    f_pendingOps = w_pendingOps;
-  }
-  if (f_barrierOps.size !== 0) {
-    w_barrierOps = new Set();
-    f_barrierOps = w_barrierOps;
-  }
-  const f_barrierSatisfied: boolean = true;
-  if (f_satisfiedBy.size !== 0) {
-    w_satisfiedBy = new Set();
-    f_satisfiedBy = w_satisfiedBy;
-  }
-  const f_terminalCause: TerminalCause | null = null;
-  const f_failureCause: FailureCause | null = null;
+  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
+  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
+  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s,
     phase: "Ready",
-    currentRun: f_currentRun,
-    runKind: f_runKind,
-    boundaryCount: f_boundaryCount,
-    extracting: f_extracting,
-    extractionRetries: f_extractionRetries,
-    retryAttempt: f_retryAttempt,
-    cancelAfterBoundary: f_cancelAfterBoundary,
-    hadToolRound: f_hadToolRound,
-    toolCallsPending: f_toolCallsPending,
+    currentRun: null,
+    runKind: null,
+    boundaryCount: 0,
+    extracting: false,
+    extractionRetries: 0,
+    retryAttempt: 0,
+    cancelAfterBoundary: false,
+    hadToolRound: false,
+    toolCallsPending: false,
     pendingOps: f_pendingOps,
     barrierOps: f_barrierOps,
-    barrierSatisfied: f_barrierSatisfied,
+    barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
-    terminalCause: f_terminalCause,
-    failureCause: f_failureCause,
+    terminalCause: null,
+    failureCause: null,
   };
   return { ok: true, transition: "ResetAfterTerminal", state: next, effects: NO_EFFECTS };
 }

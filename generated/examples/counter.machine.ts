@@ -51,8 +51,7 @@ export const transition: (s: CounterState, t: CounterTrigger) => CounterResult =
 function fireCount(s: CounterState, t: CounterOpenedSignal): FireResult {
   let f_openings: Tally = s.openings;
   f_openings = (f_openings + 1);
-  const f_lastCoins: Coins | null = t.coins;
-  const next: CounterState = { ...s, openings: f_openings, lastCoins: f_lastCoins };
+  const next: CounterState = { ...s, openings: f_openings, lastCoins: t.coins };
   return { ok: true, transition: "Count", state: next, effects: NO_EFFECTS };
 }
 

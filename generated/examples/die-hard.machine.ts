@@ -55,26 +55,22 @@ const TRANSITIONS: TransitionTable<DieHardState, DieHardTrigger, DieHardEffect, 
 export const transition: (s: DieHardState, t: DieHardTrigger) => DieHardResult = dispatcher(TRANSITIONS);
 
 function fireFillSmallJug(s: DieHardState): FireResult {
-  const f_small: Small = 3;
-  const next: DieHardState = { ...s, small: f_small };
+  const next: DieHardState = { ...s, small: 3 };
   return { ok: true, transition: "FillSmallJug", state: next, effects: NO_EFFECTS };
 }
 
 function fireFillBigJug(s: DieHardState): FireResult {
-  const f_big: Big = 5;
-  const next: DieHardState = { ...s, big: f_big };
+  const next: DieHardState = { ...s, big: 5 };
   return { ok: true, transition: "FillBigJug", state: next, effects: NO_EFFECTS };
 }
 
 function fireEmptySmallJug(s: DieHardState): FireResult {
-  const f_small: Small = 0;
-  const next: DieHardState = { ...s, small: f_small };
+  const next: DieHardState = { ...s, small: 0 };
   return { ok: true, transition: "EmptySmallJug", state: next, effects: NO_EFFECTS };
 }
 
 function fireEmptyBigJug(s: DieHardState): FireResult {
-  const f_big: Big = 0;
-  const next: DieHardState = { ...s, big: f_big };
+  const next: DieHardState = { ...s, big: 0 };
   return { ok: true, transition: "EmptyBigJug", state: next, effects: NO_EFFECTS };
 }
 

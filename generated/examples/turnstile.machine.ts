@@ -64,12 +64,11 @@ function fireInsertCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
   let f_seen: ReadonlySet<CoinId> = s.seen;
   let w_seen: Set<CoinId> | null = null;
   f_coins = (f_coins + 1);
-  const f_lastCoin: CoinId | null = t.coin;
   if (!f_seen.has(t.coin)) {
     if (w_seen === null) f_seen = w_seen = copySet(f_seen);
     w_seen.add(t.coin);
   }
-  const next: TurnstileState = { ...s, phase: "Unlocked", coins: f_coins, lastCoin: f_lastCoin, seen: f_seen };
+  const next: TurnstileState = { ...s, phase: "Unlocked", coins: f_coins, lastCoin: t.coin, seen: f_seen };
   const effects: TurnstileEffect[] = [{ effect: "Opened", coins: next.coins }];
   return { ok: true, transition: "InsertCoin", state: next, effects };
 }
@@ -94,9 +93,7 @@ function fireExtraCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
 }
 
 function firePassThrough(s: TurnstileState): FireResult {
-  const f_coins: Count = 0;
-  const f_lastCoin: CoinId | null = null;
-  const next: TurnstileState = { ...s, phase: "Locked", coins: f_coins, lastCoin: f_lastCoin };
+  const next: TurnstileState = { ...s, phase: "Locked", coins: 0, lastCoin: null };
   return { ok: true, transition: "PassThrough", state: next, effects: NO_EFFECTS };
 }
 

@@ -97,14 +97,12 @@ function fireReceivePrepared(s: TwoPhaseState, t: TwoPhaseTMRcvPreparedInput): F
 }
 
 function fireCommit(s: TwoPhaseState): FireResult {
-  const f_commitSent: boolean = true;
-  const next: TwoPhaseState = { ...s, phase: "Done", commitSent: f_commitSent };
+  const next: TwoPhaseState = { ...s, phase: "Done", commitSent: true };
   return { ok: true, transition: "Commit", state: next, effects: NO_EFFECTS };
 }
 
 function fireAbort(s: TwoPhaseState): FireResult {
-  const f_abortSent: boolean = true;
-  const next: TwoPhaseState = { ...s, phase: "Done", abortSent: f_abortSent };
+  const next: TwoPhaseState = { ...s, phase: "Done", abortSent: true };
   return { ok: true, transition: "Abort", state: next, effects: NO_EFFECTS };
 }
 

@@ -9,7 +9,8 @@ import { kernelImport } from "./imports.js";
 import { args, dataDoc, fill, list, object, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
-import { singleAssigned } from "./single-writes.js";
+import { inlineable, singleAssigned } from "./single-writes.js";
+import type { TExpr } from "../expr/typed.js";
 import { machineNames } from "./names.js";
 import {
   exprCode,
@@ -325,7 +326,8 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
   const lines: string[] = [];
   const once = singleAssigned(tr.updates);
-  const declare = new Map([...once].map((f) => [f, typeCode(fieldType(f))] as const));
+  const inline = inlineable(tr.updates, once, written);
+  const declare = new Map([...once].map((f) => [f, inline.has(f) ? "" : typeCode(fieldType(f))] as const));
   for (const f of written) {
     if (once.has(f)) continue;
     const t = fieldType(f);
@@ -339,7 +341,7 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
   const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
   // `...s` first: the copy keeps the state's property order, so every state shares one shape.
-  const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, fieldLocal(f)] as const)]);
+  const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, inline.has(f) ? exprDoc(inline.get(f) as TExpr, workCtx, h) : fieldLocal(f)] as const)]);
   // A transition that writes nothing and stays in its phase leaves the state as it was.
   const head = `const next: ${n.state} = `;
   lines.push(written.length === 0 && tr.to === null ? `${head}s;` : `${head}${render(fields, 2, head.length + 2)};`);

@@ -52,3 +52,19 @@ function stmtReads(s: TStmt): string[] {
   }
   return out;
 }
+
+/**
+ * Of the set-once fields, those whose value reads no field the transition writes and that no
+ * statement reads at all: the value means the same at the end, so it goes straight into the
+ * next-state literal, with no local.
+ */
+export function inlineable(stmts: readonly TStmt[], once: ReadonlySet<string>, written: readonly string[]): Map<string, TExpr> {
+  const readAnywhere = new Set(stmts.flatMap(stmtReads));
+  const out = new Map<string, TExpr>();
+  for (const s of stmts) {
+    if (s.k !== "assign" || !once.has(s.field) || readAnywhere.has(s.field)) continue;
+    if (fieldsRead(s.e).some((f) => written.includes(f))) continue;
+    out.set(s.field, s.e);
+  }
+  return out;
+}

@@ -542,6 +542,7 @@ export function stmtsCode(
     switch (s.k) {
       case "assign": {
         const type = declare.get(s.field);
+        if (type === "") break; // written straight into the next state (see single-writes.ts)
         if (type !== undefined) {
           // Set once (see single-writes.ts): no working copy, so nothing to forget for this field.
           out.push(`${indent}const ${fieldLocal(s.field)}: ${type} = ${exprCode(s.e, ctx, h)};`);
@@ -558,7 +559,7 @@ export function stmtsCode(
         const kind = s.fieldType.kind;
         if (s.method === "clear") {
           const fresh = kind === "seq" ? `[]` : kind === "set" ? `new Set()` : `new Map()`;
-          out.push(`${indent}if (${f}.${kind === "seq" ? "length" : "size"} !== 0) {`, `${indent}  ${w} = ${fresh};`, `${indent}  ${f} = ${w};`, `${indent}}`);
+          out.push(`${indent}if (${f}.${kind === "seq" ? "length" : "size"} !== 0) ${f} = ${w} = ${fresh};`);
           break;
         }
         // Arguments are pure; one that is not a plain name is evaluated once, into a local.
