@@ -486,12 +486,7 @@ function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): Fir
     w_running.delete(t.node);
   }
   const next: SessionLeaseState = {
-    ...s,
-    staleAccepted: f_staleAccepted,
-    stored: f_stored,
-    consumed: f_consumed,
-    consumedBy: f_consumedBy,
-    running: f_running,
+    ...s, staleAccepted: f_staleAccepted, stored: f_stored, consumed: f_consumed, consumedBy: f_consumedBy, running: f_running,
   };
   return { ok: true, transition: "CommitRun", state: next, effects: NO_EFFECTS };
 }

@@ -287,16 +287,8 @@ function fireSpawnMember(s: MobState, t: MobSpawnInput): FireResult {
     w_generationHigh.set(t.member, 0);
   }
   const next: MobState = {
-    ...s,
-    statuses: f_statuses,
-    runtimes: f_runtimes,
-    owners: f_owners,
-    priorFence: f_priorFence,
-    lastFence: f_lastFence,
-    fences: f_fences,
-    fenceHigh: f_fenceHigh,
-    generations: f_generations,
-    generationHigh: f_generationHigh,
+    ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners, priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences,
+    fenceHigh: f_fenceHigh, generations: f_generations, generationHigh: f_generationHigh,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeProvision", member: t.member, runtime: t.runtime },
@@ -483,16 +475,8 @@ function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
     }
   }
   const next: MobState = {
-    ...s,
-    owners: f_owners,
-    runtimes: f_runtimes,
-    statuses: f_statuses,
-    priorFence: f_priorFence,
-    lastFence: f_lastFence,
-    fences: f_fences,
-    fenceHigh: f_fenceHigh,
-    generations: f_generations,
-    generationHigh: f_generationHigh,
+    ...s, owners: f_owners, runtimes: f_runtimes, statuses: f_statuses, priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences,
+    fenceHigh: f_fenceHigh, generations: f_generations, generationHigh: f_generationHigh,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeReset", member: t.member, runtime: t.runtime },
@@ -547,13 +531,7 @@ function fireRespawnMember(s: MobState, t: MobRespawnMemberInput): FireResult {
     }
   }
   const next: MobState = {
-    ...s,
-    statuses: f_statuses,
-    runtimes: f_runtimes,
-    owners: f_owners,
-    priorFence: f_priorFence,
-    lastFence: f_lastFence,
-    fences: f_fences,
+    ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners, priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences,
     fenceHigh: f_fenceHigh,
   };
   const effects: MobEffect[] = [

@@ -299,17 +299,8 @@ function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): Fir
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    live: f_live,
-    activeCount: f_activeCount,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    waitSatisfied: f_waitSatisfied,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
+    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Completed" });
@@ -379,17 +370,8 @@ function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): FireResult 
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    live: f_live,
-    activeCount: f_activeCount,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    waitSatisfied: f_waitSatisfied,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
+    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Failed" });
@@ -459,17 +441,8 @@ function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): FireResul
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    live: f_live,
-    activeCount: f_activeCount,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    waitSatisfied: f_waitSatisfied,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
+    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Aborted" });
@@ -539,17 +512,8 @@ function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): FireRes
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    live: f_live,
-    activeCount: f_activeCount,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    waitSatisfied: f_waitSatisfied,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
+    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Cancelled" });
@@ -630,17 +594,8 @@ function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput)
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    live: f_live,
-    activeCount: f_activeCount,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    waitSatisfied: f_waitSatisfied,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
+    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Retired" });
@@ -703,16 +658,8 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    live: f_live,
-    activeCount: 0,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, progress: f_progress, retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions,
+    live: f_live, activeCount: 0, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [{ effect: "OwnerTerminated" }];
   return { ok: true, transition: "TerminateAll", state: next, effects };
@@ -771,17 +718,8 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    status: f_status,
-    progress: f_progress,
-    retained: f_retained,
-    wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions,
-    live: f_live,
-    activeCount: 0,
-    waitSatisfied: true,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, status: f_status, progress: f_progress, retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions,
+    live: f_live, activeCount: 0, waitSatisfied: true, kinds: f_kinds, peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OwnerTerminated" });
@@ -848,13 +786,7 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    waitId: t.wait,
-    waitMembers: f_waitMembers,
-    waitSatisfied: all_2(t.members, s.live),
-    status: f_status,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
+    ...s, waitId: t.wait, waitMembers: f_waitMembers, waitSatisfied: all_2(t.members, s.live), status: f_status, kinds: f_kinds, peerReady: f_peerReady,
     retained: f_retained,
   };
   const effects: OpsLifecycleEffect[] = [];
@@ -897,14 +829,7 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
     }
   }
   const next: OpsLifecycleState = {
-    ...s,
-    waitId: null,
-    waitMembers: f_waitMembers,
-    waitSatisfied: false,
-    status: f_status,
-    kinds: f_kinds,
-    peerReady: f_peerReady,
-    retained: f_retained,
+    ...s, waitId: null, waitMembers: f_waitMembers, waitSatisfied: false, status: f_status, kinds: f_kinds, peerReady: f_peerReady, retained: f_retained,
   };
   return { ok: true, transition: "ReleaseWait", state: next, effects: NO_EFFECTS };
 }

@@ -714,12 +714,7 @@ function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsIn
   let f_highestFence: Fence | null = s.highestFence;
   f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Attached",
-    boundRuntime: t.runtime,
-    boundFence: t.fence,
-    highestFence: f_highestFence,
-    boundGeneration: t.generation,
+    ...s, phase: "Attached", boundRuntime: t.runtime, boundFence: t.fence, highestFence: f_highestFence, boundGeneration: t.generation,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
   return { ok: true, transition: "BindIdle", state: next, effects };
@@ -1129,15 +1124,7 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Idle",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    steer: f_steer,
-    queue: f_queue,
-    staged: f_staged,
-    currentRun: null,
+    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
     runFrom: null,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
@@ -1210,16 +1197,8 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Attached",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    steer: f_steer,
-    queue: f_queue,
-    staged: f_staged,
-    currentRun: null,
-    runFrom: null,
+    ...s, phase: "Attached", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
+    currentRun: null, runFrom: null,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailToAttached", state: next, effects };
@@ -1291,16 +1270,8 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Retired",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    steer: f_steer,
-    queue: f_queue,
-    staged: f_staged,
-    currentRun: null,
-    runFrom: null,
+    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
+    currentRun: null, runFrom: null,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
   return { ok: true, transition: "FailToRetired", state: next, effects };
@@ -1362,16 +1333,8 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
   if (f_steer.length !== 0) f_steer = w_steer = [];
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Stopped",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    queue: f_queue,
-    steer: f_steer,
-    staged: f_staged,
-    silentIntents: false,
-    stopRequested: false,
+    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
+    silentIntents: false, stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "ExecutorStopped" }];
   return { ok: true, transition: "StopImmediately", state: next, effects };
@@ -1423,18 +1386,8 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
   if (f_steer.length !== 0) f_steer = w_steer = [];
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Stopped",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    queue: f_queue,
-    steer: f_steer,
-    staged: f_staged,
-    currentRun: null,
-    runFrom: null,
-    silentIntents: false,
-    stopRequested: false,
+    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
+    currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "ExecutorStopped" }];
   return { ok: true, transition: "ExecutorExited", state: next, effects };
@@ -1483,14 +1436,7 @@ function fireRetireWithoutLoop(s: SessionRuntimeState, t: SessionRuntimeRetireIn
   if (f_steer.length !== 0) f_steer = w_steer = [];
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Retired",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    queue: f_queue,
-    steer: f_steer,
-    staged: f_staged,
+    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -1574,17 +1520,8 @@ function fireReset(s: SessionRuntimeState): FireResult {
   if (f_steer.length !== 0) f_steer = w_steer = [];
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Idle",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    queue: f_queue,
-    steer: f_steer,
-    staged: f_staged,
-    boundFence: null,
-    silentIntents: false,
-    stopRequested: false,
+    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged, boundFence: null,
+    silentIntents: false, stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [{ effect: "ResetDone" }];
   return { ok: true, transition: "Reset", state: next, effects };
@@ -1648,18 +1585,8 @@ function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Fir
   if (f_steer.length !== 0) f_steer = w_steer = [];
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Destroyed",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    queue: f_queue,
-    steer: f_steer,
-    staged: f_staged,
-    currentRun: null,
-    runFrom: null,
-    silentIntents: false,
-    stopRequested: false,
+    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
+    currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -1706,14 +1633,7 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntime
   if (f_steer.length !== 0) f_steer = w_steer = [];
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s,
-    phase: "Destroyed",
-    inputs: f_inputs,
-    abandoned: f_abandoned,
-    attempts: f_attempts,
-    queue: f_queue,
-    steer: f_steer,
-    staged: f_staged,
+    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {

@@ -440,23 +440,9 @@ function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): 
   if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
   if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s,
-    phase: "ApplyingPrimitive",
-    currentRun: t.run,
-    runKind: "Conversation",
-    boundaryCount: 0,
-    extracting: false,
-    extractionRetries: 0,
-    retryAttempt: 0,
-    cancelAfterBoundary: false,
-    hadToolRound: false,
-    toolCallsPending: false,
-    pendingOps: f_pendingOps,
-    barrierOps: f_barrierOps,
-    barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy,
-    terminalCause: null,
-    failureCause: null,
+    ...s, phase: "ApplyingPrimitive", currentRun: t.run, runKind: "Conversation", boundaryCount: 0, extracting: false, extractionRetries: 0,
+    retryAttempt: 0, cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps,
+    barrierSatisfied: true, satisfiedBy: f_satisfiedBy, terminalCause: null, failureCause: null,
   };
   const effects: TurnEffect[] = [{ effect: "RunStarted", run: t.run, kind: "Conversation" }];
   return { ok: true, transition: "StartConversation", state: next, effects };
@@ -473,23 +459,9 @@ function fireStartImmediate(s: TurnState, t: TurnStartImmediateRunInput): FireRe
   if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
   if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s,
-    phase: "ApplyingPrimitive",
-    currentRun: t.run,
-    runKind: "Immediate",
-    boundaryCount: 0,
-    extracting: false,
-    extractionRetries: 0,
-    retryAttempt: 0,
-    cancelAfterBoundary: false,
-    hadToolRound: false,
-    toolCallsPending: false,
-    pendingOps: f_pendingOps,
-    barrierOps: f_barrierOps,
-    barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy,
-    terminalCause: null,
-    failureCause: null,
+    ...s, phase: "ApplyingPrimitive", currentRun: t.run, runKind: "Immediate", boundaryCount: 0, extracting: false, extractionRetries: 0, retryAttempt: 0,
+    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
+    satisfiedBy: f_satisfiedBy, terminalCause: null, failureCause: null,
   };
   const effects: TurnEffect[] = [{ effect: "RunStarted", run: t.run, kind: "Immediate" }];
   return { ok: true, transition: "StartImmediate", state: next, effects };
@@ -586,12 +558,7 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
   if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
   if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s,
-    phase: "CallingLlm",
-    boundaryCount: f_boundaryCount,
-    pendingOps: f_pendingOps,
-    barrierOps: f_barrierOps,
-    barrierSatisfied: true,
+    ...s, phase: "CallingLlm", boundaryCount: f_boundaryCount, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
   };
   const effects: TurnEffect[] = [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }];
@@ -642,12 +609,7 @@ function fireStartExtraction(s: TurnState, t: TurnExtractionStartInput): FireRes
   if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
   if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s,
-    phase: "CallingLlm",
-    toolCallsPending: false,
-    pendingOps: f_pendingOps,
-    barrierOps: f_barrierOps,
-    barrierSatisfied: true,
+    ...s, phase: "CallingLlm", toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
     satisfiedBy: f_satisfiedBy,
   };
   return { ok: true, transition: "StartExtraction", state: next, effects: NO_EFFECTS };
@@ -689,14 +651,8 @@ function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): F
   if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
   if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s,
-    phase: "ErrorRecovery",
-    retryAttempt: t.attempt,
-    toolCallsPending: false,
-    pendingOps: f_pendingOps,
-    barrierOps: f_barrierOps,
-    barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy,
+    ...s, phase: "ErrorRecovery", retryAttempt: t.attempt, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps,
+    barrierSatisfied: true, satisfiedBy: f_satisfiedBy,
   };
   return { ok: true, transition: "EnterErrorRecovery", state: next, effects: NO_EFFECTS };
 }
@@ -757,23 +713,9 @@ function fireResetAfterTerminal(s: TurnState, t: TurnAcknowledgeTerminalInput): 
   if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
   if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s,
-    phase: "Ready",
-    currentRun: null,
-    runKind: null,
-    boundaryCount: 0,
-    extracting: false,
-    extractionRetries: 0,
-    retryAttempt: 0,
-    cancelAfterBoundary: false,
-    hadToolRound: false,
-    toolCallsPending: false,
-    pendingOps: f_pendingOps,
-    barrierOps: f_barrierOps,
-    barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy,
-    terminalCause: null,
-    failureCause: null,
+    ...s, phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, extracting: false, extractionRetries: 0, retryAttempt: 0,
+    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
+    satisfiedBy: f_satisfiedBy, terminalCause: null, failureCause: null,
   };
   return { ok: true, transition: "ResetAfterTerminal", state: next, effects: NO_EFFECTS };
 }
@@ -827,16 +769,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
   version: 1,
   specFile: "spec/turn.machine.json",
   phases: [
-    "Ready",
-    "ApplyingPrimitive",
-    "CallingLlm",
-    "WaitingForOps",
-    "DrainingBoundary",
-    "Extracting",
-    "ErrorRecovery",
-    "Cancelling",
-    "Completed",
-    "Failed",
+    "Ready", "ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery", "Cancelling", "Completed", "Failed",
     "Cancelled",
   ],
   initialPhase: "Ready",
@@ -863,17 +796,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
           kind: "enum",
           name: "TerminalCause",
           values: [
-            "ImmediateApplied",
-            "BoundaryCompleted",
-            "ExtractionValidated",
-            "ExtractionRetriesExhausted",
-            "ExtractionAbandoned",
-            "FatalError",
-            "TurnLimitReached",
-            "BudgetExhausted",
-            "TimeBudgetExceeded",
-            "CancelledNow",
-            "CancelledAtBoundary",
+            "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
+            "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
           ],
         },
       },
@@ -971,17 +895,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
             kind: "enum",
             name: "TerminalCause",
             values: [
-              "ImmediateApplied",
-              "BoundaryCompleted",
-              "ExtractionValidated",
-              "ExtractionRetriesExhausted",
-              "ExtractionAbandoned",
-              "FatalError",
-              "TurnLimitReached",
-              "BudgetExhausted",
-              "TimeBudgetExceeded",
-              "CancelledNow",
-              "CancelledAtBoundary",
+              "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
+              "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
             ],
           },
         },
@@ -997,17 +912,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
             kind: "enum",
             name: "TerminalCause",
             values: [
-              "ImmediateApplied",
-              "BoundaryCompleted",
-              "ExtractionValidated",
-              "ExtractionRetriesExhausted",
-              "ExtractionAbandoned",
-              "FatalError",
-              "TurnLimitReached",
-              "BudgetExhausted",
-              "TimeBudgetExceeded",
-              "CancelledNow",
-              "CancelledAtBoundary",
+              "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
+              "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
             ],
           },
         },
@@ -1030,17 +936,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
             kind: "enum",
             name: "TerminalCause",
             values: [
-              "ImmediateApplied",
-              "BoundaryCompleted",
-              "ExtractionValidated",
-              "ExtractionRetriesExhausted",
-              "ExtractionAbandoned",
-              "FatalError",
-              "TurnLimitReached",
-              "BudgetExhausted",
-              "TimeBudgetExceeded",
-              "CancelledNow",
-              "CancelledAtBoundary",
+              "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
+              "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
             ],
           },
         },
@@ -1068,14 +965,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
         "!extracting && !cancelAfterBoundary && !hadToolRound && pendingOps.isEmpty && " +
         "barrierSatisfied)",
       reads: [
-        "phase",
-        "boundaryCount",
-        "pendingOps",
-        "barrierSatisfied",
-        "hadToolRound",
-        "extracting",
-        "extractionRetries",
-        "retryAttempt",
+        "phase", "boundaryCount", "pendingOps", "barrierSatisfied", "hadToolRound", "extracting", "extractionRetries", "retryAttempt",
         "cancelAfterBoundary",
       ],
       holds: (s: TurnState): boolean => (

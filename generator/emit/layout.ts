@@ -3,7 +3,7 @@
 // reviewed, so one changed guard must change one line, not rewrite a 7,000-character one.
 
 /** Text, or a bracketed list of items printed flat or one item per line. */
-export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[]; readonly sep?: string; readonly flat?: string };
+export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[]; readonly sep?: string; readonly flat?: string; readonly pack?: boolean };
 
 /** The widest generated line we aim for (the printer adds its own indentation on top). */
 export const WIDTH = 156;
@@ -63,11 +63,35 @@ export function render(doc: Doc, indent = 0, column = indent, width = WIDTH): st
   if (typeof doc === "string" || column + flat.length <= width || doc.items.length === 0) return flat;
   const inner = indent + 2;
   const pad = " ".repeat(inner);
+  if (doc.pack === true && doc.sep === undefined) return packed(doc, indent, width);
   const last = doc.items.length - 1;
   const end = (i: number) => (doc.sep === undefined ? "," : i < last && doc.sep.trim() !== "" ? (doc.sep.trim() === "," ? "," : ` ${doc.sep.trim()}`) : "");
   const items = doc.items.map((item, i) => `${pad}${render(item, inner, inner, width)}${end(i)}`);
   const close = doc.close.trimStart();
   return `${doc.open.trimEnd()}\n${items.join("\n")}${close === "" ? "" : `\n${" ".repeat(indent)}${close}`}`;
+}
+
+/** A broken list of short items, as many per line as fit (names, scalars: nothing a diff needs one per line). */
+function packed(doc: Exclude<Doc, string>, indent: number, width: number): string {
+  const inner = indent + 2;
+  const pad = " ".repeat(inner);
+  const lines: string[] = [];
+  let line = "";
+  for (const item of doc.items) {
+    const text = `${flatten(item)},`;
+    if (line !== "" && inner + line.length + 1 + text.length <= width) line += ` ${text}`;
+    else {
+      if (line !== "") lines.push(pad + line);
+      line = inner + text.length <= width ? text : `${render(item, inner, inner, width)},`;
+    }
+  }
+  lines.push(pad + line);
+  return `${doc.open.trimEnd()}\n${lines.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
+}
+
+/** The same list, its items packed several to a line when it breaks. */
+export function packedList(doc: Doc): Doc {
+  return typeof doc === "string" ? doc : { ...doc, pack: true };
 }
 
 function flatten(doc: Doc): string {
@@ -90,7 +114,10 @@ function propertyKey(k: string): string {
 export function dataDoc(value: unknown): Doc {
   if (typeof value === "string") return stringDoc(value);
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "undefined";
-  if (Array.isArray(value)) return list("[", value.map(dataDoc), "]");
+  if (Array.isArray(value)) {
+    const items = list("[", value.map(dataDoc), "]");
+    return value.every((v) => v === null || typeof v !== "object") ? packedList(items) : items;
+  }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return object(entries.map(([k, v]) => [k, dataDoc(v)] as const));
 }

@@ -6,7 +6,7 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
-import { args, dataDoc, fill, list, object, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
+import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { inlineable, singleAssigned } from "./single-writes.js";
@@ -341,7 +341,7 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
   const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
   // `...s` first: the copy keeps the state's property order, so every state shares one shape.
-  const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, inline.has(f) ? exprDoc(inline.get(f) as TExpr, workCtx, h) : fieldLocal(f)] as const)]);
+  const fields = packedList(object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, inline.has(f) ? exprDoc(inline.get(f) as TExpr, workCtx, h) : fieldLocal(f)] as const)]));
   // A transition that writes nothing and stays in its phase leaves the state as it was.
   const head = `const next: ${n.state} = `;
   lines.push(written.length === 0 && tr.to === null ? `${head}s;` : `${head}${render(fields, 2, head.length + 2)};`);
