@@ -15,7 +15,8 @@ export const POLICY_VERSION = 1;
  * - `continuation`: System-generated continuation work (for example the detached-wake continuation, which uses Steer).
  * - `operation`: An op lifecycle notice: consumed on accept, never runs.
  */
-export type InputKind = "prompt" | "peer_message" | "peer_request" | "peer_response_progress" | "peer_response_terminal" | "flow_step" | "external_event" | "continuation" | "operation";
+export type InputKind = "prompt" | "peer_message" | "peer_request" | "peer_response_progress" | "peer_response_terminal" | "flow_step" |
+  "external_event" | "continuation" | "operation";
 /** An explicit handling mode carried by the input (`null` when it carries none). */
 export type HandlingMode = "Queue" | "Steer";
 /** idle: the session is Idle or Attached; running: a run is in flight. */
@@ -247,7 +248,10 @@ export const INPUT_SCHEMA: { readonly [key: string]: unknown; } = {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "$id": "https://meerkat.local/runtime/input.schema.json",
   "title": "Runtime input",
-  "description": "One input admitted by a session (upstream meerkat-runtime/src/input.rs, flattened so that the discriminant `kind` is the policy key). The generated module exports the Input union and INPUT_SCHEMA (JSON Schema 2020-12) from this block.",
+  "description":
+    "One input admitted by a session (upstream meerkat-runtime/src/input.rs, flattened so that " +
+    "the discriminant `kind` is the policy key). The generated module exports the Input union " +
+    "and INPUT_SCHEMA (JSON Schema 2020-12) from this block.",
   "type": "object",
   "required": ["kind", "header"],
   "properties": {
@@ -478,7 +482,17 @@ export const INPUT_SCHEMA: { readonly [key: string]: unknown; } = {
   }
 };
 /** Every input kind, in table order. */
-export const INPUT_KINDS: readonly InputKind[] = Object.freeze(["prompt", "peer_message", "peer_request", "peer_response_progress", "peer_response_terminal", "flow_step", "external_event", "continuation", "operation"]);
+export const INPUT_KINDS: readonly InputKind[] = Object.freeze([
+  "prompt",
+  "peer_message",
+  "peer_request",
+  "peer_response_progress",
+  "peer_response_terminal",
+  "flow_step",
+  "external_event",
+  "continuation",
+  "operation",
+]);
 /** Every explicit handling mode. */
 export const HANDLING_MODES: readonly HandlingMode[] = Object.freeze(["Queue", "Steer"]);
 /**
@@ -656,7 +670,10 @@ const PROGRESS: PolicyResolution = Object.freeze({
  * - peer_response_progress, running, Queue (row progress_queue)
  * - peer_response_progress, running, Steer (row progress_steer)
  */
-const REJECT_PEER_RESPONSE_PROGRESS: PolicyResolution = Object.freeze({ ok: false, reason: "a handling mode on peer_response_progress is invalid (PeerHandlingModeInvalid)" });
+const REJECT_PEER_RESPONSE_PROGRESS: PolicyResolution = Object.freeze({
+  ok: false,
+  reason: "a handling mode on peer_response_progress is invalid (PeerHandlingModeInvalid)",
+});
 /**
  * Decision `terminal_steer_wake`, admitted as Immediate into the Steer lane. Decides:
  * - peer_response_terminal, idle, Steer (row terminal_steer)
@@ -918,11 +935,16 @@ export function isInputKind(value: string): value is InputKind {
   return (INPUT_KINDS as readonly string[]).includes(value);
 }
 
-/** Resolves the Default policy (version 1) for one input: its kind, whether the runtime is idle (Idle or Attached), and its explicit handling mode (null for none). A lookup in the generated table; never throws. */
+/**
+ * Resolves the Default policy (version 1) for one input: its kind, whether the runtime is idle (Idle or Attached),
+ * and its explicit handling mode (null for none). A lookup in the generated table; never throws.
+ */
 export function resolvePolicy(kind: InputKind, runtimeIdle: boolean, handlingMode: HandlingMode | null): PolicyResolution {
   // Callers outside the type system (decoded JSON) get a rejection, not a crash.
   if (!isInputKind(kind)) return { ok: false, reason: `unknown input kind ${JSON.stringify(kind)}` };
-  if (handlingMode !== null && handlingMode !== "Queue" && handlingMode !== "Steer") return { ok: false, reason: `unknown handling mode ${JSON.stringify(handlingMode)}` };
+  if (handlingMode !== null && handlingMode !== "Queue" && handlingMode !== "Steer") {
+    return { ok: false, reason: `unknown handling mode ${JSON.stringify(handlingMode)}` };
+  }
   return TABLE[kind][runtimeIdle ? "idle" : "running"][handlingMode ?? "none"];
 }
 

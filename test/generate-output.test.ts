@@ -39,6 +39,13 @@ describe("generated output", () => {
     }
   });
 
+  it("has no line over 160 characters (a one-guard spec change is a one-line diff)", () => {
+    const long = [...files].flatMap(([path, text]) =>
+      text.split("\n").flatMap((line, i) => (line.length > 160 ? [`${path}:${i + 1} (${line.length} characters)`] : [])),
+    );
+    expect(long).toEqual([]);
+  });
+
   it("matches the committed generated/ tree", () => {
     for (const [path, text] of files) expect(readFileSync(join(REPO, "generated", path), "utf8"), path).toBe(text);
   });

@@ -3,10 +3,7 @@
 import { type AnyEffect, type AnyTrigger, type CompositionKernel } from "../../kernel/index.js";
 import { turnstileKernel, type TurnstileOpenedEffect, type TurnstileState } from "./turnstile.machine.js";
 import { counterKernel, type CounterOpenedSignal, type CounterState } from "./counter.machine.js";
-export type TurnstileAuditState = {
-  readonly gate: TurnstileState;
-  readonly audit: CounterState;
-};
+export type TurnstileAuditState = { readonly gate: TurnstileState; readonly audit: CounterState; };
 /** The TurnstileAudit composition: instances, routes and composed predicates. */
 export const turnstileAuditComposition: CompositionKernel<TurnstileAuditState> = {
   composition: "TurnstileAudit",
@@ -38,5 +35,7 @@ export const turnstileAuditComposition: CompositionKernel<TurnstileAuditState> =
       holds: (s: TurnstileAuditState): boolean => ((s.audit.openings === 2) && (s.gate.phase === "Locked")),
     },
   ],
-  profiles: { ci: { name: "ci", domains: { CoinId: 2 }, maxDepth: 20, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false } },
+  profiles: {
+    ci: { name: "ci", domains: { CoinId: 2 }, maxDepth: 20, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
+  },
 };

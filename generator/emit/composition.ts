@@ -5,11 +5,11 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
 import { kernelImport } from "./imports.js";
-import { list, object, render } from "./layout.js";
+import { list, object, prefixed, render, stringDoc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { compositionNames, machineNames } from "./names.js";
-import { exprCode, HelperUse, type CodeContext } from "./ts-code.js";
+import { exprCode, exprDoc, HelperUse, type CodeContext } from "./ts-code.js";
 
 export function compositionStatements(c: CompositionModel, kernelSpecifier: string, machineImport: (machineFile: string) => string): StatementStructures[] {
   const n = compositionNames(c.name);
@@ -50,8 +50,8 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
         preds.map((p) =>
           object([
             ["name", JSON.stringify(p.name)],
-            ["source", JSON.stringify(p.source)],
-            ["holds", `(s: ${n.state}): boolean => ${exprCode(p.expr, stateCtx, h)}`],
+            ["source", stringDoc(p.source)],
+            ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, stateCtx, h))],
           ]),
         ),
         "]",
@@ -67,7 +67,7 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
         object([
           ["instance", JSON.stringify(e.instance)],
           ["trigger", JSON.stringify(e.trigger)],
-          ...(e.when ? [["when", `(s: ${n.state}): boolean => ${exprCode(e.when.expr, stateCtx, h)}`] as const] : []),
+          ...(e.when ? [["when", prefixed(`(s: ${n.state}): boolean => `, exprDoc(e.when.expr, stateCtx, h))] as const] : []),
         ]),
       ),
       "]",

@@ -2,7 +2,8 @@
 // and per policy table, plus an index. Output is formatted by the TypeScript formatter and byte-stable.
 
 import { dirname, posix, relative, resolve } from "node:path";
-import { IndentationText, Project, QuoteKind, ts, type StatementStructures } from "ts-morph";
+import { IndentationText, Project, QuoteKind, StructureKind, ts, type StatementStructures } from "ts-morph";
+import { list, render as render_ } from "./layout.js";
 import type { PolicyModel, SpecModel } from "../model.js";
 import { COMPOSITION_SUFFIX, MACHINE_SUFFIX, POLICY_SUFFIX } from "../load.js";
 import { compositionStatements } from "./composition.js";
@@ -67,7 +68,7 @@ export function generateFiles(specs: readonly SpecModel[], opts: GenerateOptions
   const files = new Map<string, string>();
   for (const spec of specs) {
     const out = pathOf.get(spec.file) as string;
-    const statements: StatementStructures[] =
+    const statements: (StatementStructures | string)[] =
       spec.kind === "machine"
         ? machineStatements(spec, kernelRel(out))
         : compositionStatements(spec, kernelRel(out), (machineFile) => importPath(out, pathOf.get(machineFile) ?? outputPathFor(fromRoot(machineFile), opts.specRoot)));
@@ -88,10 +89,17 @@ function moduleAlias(file: string): string {
   return words.map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1))).join("");
 }
 
-function render(project: Project, path: string, head: string, statements: StatementStructures[]): string {
-  const sf = project.createSourceFile(`/out/${path}`, { statements }, { overwrite: true });
+function render(project: Project, path: string, head: string, statements: readonly (StatementStructures | string)[]): string {
+  const sf = project.createSourceFile(`/out/${path}`, { statements: statements.map(importText) }, { overwrite: true });
   sf.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true, semicolons: ts.SemicolonPreference.Insert });
   const text = head + sf.getFullText();
   project.removeSourceFile(sf);
   return text;
+}
+
+/** An import the printer would write on one line, as text laid out within the line width. */
+function importText(s: StatementStructures | string): StatementStructures | string {
+  if (typeof s === "string" || s.kind !== StructureKind.ImportDeclaration || !Array.isArray(s.namedImports) || s.defaultImport !== undefined || s.namespaceImport !== undefined) return s;
+  const names = s.namedImports.map((n) => (typeof n === "string" ? n : `${typeof n === "object" && "isTypeOnly" in n && n.isTypeOnly ? "type " : ""}${(n as { name: string }).name}`));
+  return `${s.isTypeOnly === true ? "import type" : "import"} ${render_(list("{ ", names, " }"), 0)} from ${JSON.stringify(s.moduleSpecifier)};`;
 }

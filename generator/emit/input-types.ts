@@ -3,6 +3,7 @@
 // the runtime validates with and the HTTP server publishes). Both come from the same spec block,
 // so the type and the schema cannot drift apart.
 
+import { render, stringDoc } from "./layout.js";
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import { inputSchemaOf } from "../input-schema.js";
 import type { PolicyModel, SchemaJson } from "../model.js";
@@ -68,6 +69,8 @@ function objectType(props: SchemaJson, required: readonly string[], lead: readon
 /** JSON on as few lines as reads well: a value goes on one line when that line stays short. */
 export function compactJson(v: unknown, indent = 0, width = 100): string {
   const flat = JSON.stringify(v);
+  // A long string (a description) breaks into `"..." +` pieces: this is TypeScript, not a JSON file.
+  if (typeof v === "string") return render(stringDoc(v), 2 * indent + 2, 2 * indent + 40);
   if (flat.length + indent <= width || (typeof v !== "object" || v === null)) return flat;
   const pad = "  ".repeat(indent + 1);
   const close = "  ".repeat(indent);

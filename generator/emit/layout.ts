@@ -3,7 +3,7 @@
 // reviewed, so one changed guard must change one line, not rewrite a 7,000-character one.
 
 /** Text, or a bracketed list of items printed flat or one item per line. */
-export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[] };
+export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[]; readonly sep?: string; readonly flat?: string; readonly pack?: boolean };
 
 /** The widest generated line we aim for (the printer adds its own indentation on top). */
 export const WIDTH = 156;
@@ -12,25 +12,93 @@ export function list(open: string, items: readonly Doc[], close: string): Doc {
   return { open, close, items };
 }
 
+/**
+ * Operands joined by an infix operator (`a && b`), broken before none of them: a broken chain ends
+ * each line but the last with the operator, so the code reads top to bottom.
+ */
+export function chain(open: string, items: readonly Doc[], op: string, close: string): Doc {
+  return { open, close, items, sep: ` ${op} ` };
+}
+
+/** Call or parameter lists `(a, b)`: broken one per line, without a trailing comma. */
+export function args(open: string, items: readonly Doc[], close: string): Doc {
+  return { open, close, items, sep: ", " };
+}
+
+/** Type arguments `Name<A, B>`: broken one per line, without the trailing comma TypeScript refuses there. */
+export function typeArgs(name: string, items: readonly string[]): Doc {
+  return { open: `${name}<`, close: ">", items, sep: ", " };
+}
+
+/**
+ * A string literal; a long one may break into `"..." +` pieces at spaces (flat, it is one literal),
+ * so a long reason or source text stays a readable paragraph.
+ */
+export function stringDoc(text: string, piece = 90): Doc {
+  const flat = JSON.stringify(text);
+  if (flat.length <= piece) return flat;
+  const pieces: string[] = [];
+  let current = "";
+  for (const word of text.split(/(?<= )/)) {
+    if (current !== "" && current.length + word.length > piece) {
+      pieces.push(current);
+      current = word;
+    } else current += word;
+  }
+  pieces.push(current);
+  return { open: "", close: "", items: pieces.map((x) => JSON.stringify(x)), sep: " + ", flat };
+}
+
 /** `{ k: v, ... }`; keys that are identifiers stay unquoted; a key `...x` is a spread (its value ignored). */
 export function object(entries: readonly (readonly [string, Doc])[]): Doc {
   return list("{ ", entries.map(([k, v]) => (k.startsWith("...") ? k : prefixed(`${propertyKey(k)}: `, v))), " }");
 }
 
-/** Prints a doc whose first line starts at column `indent`; later lines are indented relative to column 0. */
-export function render(doc: Doc, indent = 0, width = WIDTH): string {
+/**
+ * Prints a doc whose first line starts at column `column` (after whatever text precedes it on that
+ * line) inside a statement indented by `indent`; a broken doc's items go at `indent + 2`.
+ */
+export function render(doc: Doc, indent = 0, column = indent, width = WIDTH): string {
   const flat = flatten(doc);
-  if (typeof doc === "string" || indent + flat.length <= width || doc.items.length === 0) return flat;
+  if (typeof doc === "string" || column + flat.length <= width || doc.items.length === 0) return flat;
   const inner = indent + 2;
   const pad = " ".repeat(inner);
-  const items = doc.items.map((item) => `${pad}${render(item, inner, width)},`);
-  return `${doc.open.trimEnd()}\n${items.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
+  if (doc.pack === true && doc.sep === undefined) return packed(doc, indent, width);
+  const last = doc.items.length - 1;
+  const end = (i: number) => (doc.sep === undefined ? "," : i < last && doc.sep.trim() !== "" ? (doc.sep.trim() === "," ? "," : ` ${doc.sep.trim()}`) : "");
+  const items = doc.items.map((item, i) => `${pad}${render(item, inner, inner, width)}${end(i)}`);
+  const close = doc.close.trimStart();
+  return `${doc.open.trimEnd()}\n${items.join("\n")}${close === "" ? "" : `\n${" ".repeat(indent)}${close}`}`;
+}
+
+/** A broken list of short items, as many per line as fit (names, scalars: nothing a diff needs one per line). */
+function packed(doc: Exclude<Doc, string>, indent: number, width: number): string {
+  const inner = indent + 2;
+  const pad = " ".repeat(inner);
+  const lines: string[] = [];
+  let line = "";
+  for (const item of doc.items) {
+    const text = `${flatten(item)},`;
+    if (line !== "" && inner + line.length + 1 + text.length <= width) line += ` ${text}`;
+    else {
+      if (line !== "") lines.push(pad + line);
+      line = inner + text.length <= width ? text : `${render(item, inner, inner, width)},`;
+    }
+  }
+  lines.push(pad + line);
+  return `${doc.open.trimEnd()}\n${lines.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
+}
+
+/** The same list, its items packed several to a line when it breaks. */
+export function packedList(doc: Doc): Doc {
+  return typeof doc === "string" ? doc : { ...doc, pack: true };
 }
 
 function flatten(doc: Doc): string {
   if (typeof doc === "string") return doc;
+  if (doc.flat !== undefined) return `${doc.open}${doc.flat}${doc.close}`;
   if (doc.items.length === 0) return `${doc.open.trim()}${doc.close.trim()}`;
-  return `${doc.open}${doc.items.map(flatten).join(", ")}${doc.close}`;
+  return `${doc.open}${doc.items.map(flatten).join(doc.sep ?? ", ")}${doc.close}`;
 }
 
 /** `prefix` glued to the first line of a doc. */
@@ -44,8 +112,12 @@ function propertyKey(k: string): string {
 
 /** Plain data (JSON-like) as a doc. */
 export function dataDoc(value: unknown): Doc {
+  if (typeof value === "string") return stringDoc(value);
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "undefined";
-  if (Array.isArray(value)) return list("[", value.map(dataDoc), "]");
+  if (Array.isArray(value)) {
+    const items = list("[", value.map(dataDoc), "]");
+    return value.every((v) => v === null || typeof v !== "object") ? packedList(items) : items;
+  }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return object(entries.map(([k, v]) => [k, dataDoc(v)] as const));
 }

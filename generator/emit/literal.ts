@@ -5,5 +5,6 @@ import { dataDoc, render } from "./layout.js";
 
 /** `indent`: the column the literal starts at, roughly (the printer indents continuation lines). */
 export function literal(value: unknown, indent = 4): string {
-  return render(dataDoc(value), indent);
+  // The first line follows a property key: leave room for one.
+  return render(dataDoc(value), indent, indent + 24);
 }

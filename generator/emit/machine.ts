@@ -6,22 +6,37 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
-import { dataDoc, fill, list, object, render, type Doc } from "./layout.js";
+import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
+import { inlineable, singleAssigned } from "./single-writes.js";
+import type { TExpr } from "../expr/typed.js";
 import { machineNames } from "./names.js";
-import { exprCode, fieldLocal, fieldsRead, HelperUse, isCollection, mutableTypeCode, stmtsCode, typeCode, writtenFields, type CodeContext } from "./ts-code.js";
+import {
+  exprCode,
+  exprDoc,
+  fieldLocal,
+  fieldsRead,
+  HelperUse,
+  ifHead,
+  isCollection,
+  mutableTypeCode,
+  stmtsCode,
+  typeCode,
+  writtenFields,
+  type CodeContext,
+} from "./ts-code.js";
 
-export function machineStatements(m: MachineModel, kernelSpecifier: string): StatementStructures[] {
+export function machineStatements(m: MachineModel, kernelSpecifier: string): (StatementStructures | string)[] {
   const n = machineNames(m.name);
   const h = new HelperUse(true);
-  const body: StatementStructures[] = [];
+  const body: (StatementStructures | string)[] = [];
 
   // Named types and the phase enum.
   for (const t of m.types) {
     body.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.name, type: namedTypeCode(t.value), docs: docFor(t.value) });
   }
-  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: m.phaseType.values.map((v) => JSON.stringify(v)).join(" | ") });
+  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: fill(m.phaseType.values.map((v) => JSON.stringify(v)), " | ", 120) });
 
   // State.
   body.push({
@@ -67,24 +82,27 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     kind: StructureKind.TypeAlias,
     isExported: true,
     name: n.result,
-    type: `TransitionResult<${n.state}, ${n.transitionName}, ${n.effect}, ${n.guardName}, Phase, ${n.triggerName}>`,
+    type: render(typeArgs("TransitionResult", [n.state, n.transitionName, n.effect, n.guardName, "Phase", n.triggerName]), 0, 30),
   });
 
   body.push(...factStatements(m));
 
   // Initial state.
   const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
-  const init = [`phase: ${JSON.stringify(m.initialPhase)}`, ...m.fields.map((f) => `${f.name}: ${exprCode(f.init, constCtx, h)}`)];
+  const init = object([["phase", JSON.stringify(m.initialPhase)], ...m.fields.map((f) => [f.name, exprDoc(f.init, constCtx, h)] as const)]);
   body.push({
     kind: StructureKind.Function,
     isExported: true,
     name: "initialState",
     returnType: n.state,
-    statements: [`return { ${init.join(", ")} };`],
+    statements: [`return ${render(init, 2, 9)};`],
   });
 
   // Guards, the transition table and its dispatcher (kernel/dispatch.ts), then one fire function
   // per transition.
+  // Short names for the two types every guard and fire function repeats.
+  body.push({ kind: StructureKind.TypeAlias, name: "G", typeParameters: ["T"], type: `Guard<${n.state}, T, ${n.guardName}>` });
+  body.push({ kind: StructureKind.TypeAlias, name: "FireResult", type: `Fired<${n.state}, ${n.transitionName}, ${n.effect}>` });
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
@@ -92,6 +110,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
   });
   const guards = guardConsts(m, h);
   for (const g of guards.consts) body.push(g);
+  const tableType = render(typeArgs("TransitionTable", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 20);
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
@@ -99,8 +118,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     declarations: [
       {
         name: "TRANSITIONS",
-        type: `TransitionTable<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`,
-        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0),
+        type: tableType,
+        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0, `const TRANSITIONS: ${tableType.split("\n").at(-1) ?? ""} = `.length),
       },
     ],
   });
@@ -126,9 +145,9 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
         preds.map((p) =>
           object([
             ["name", JSON.stringify(p.name)],
-            ["source", JSON.stringify(p.source)],
+            ["source", stringDoc(p.source)],
             ["reads", reads(p)],
-            ["holds", `(s: ${n.state}): boolean => ${exprCode(p.expr, preCtx, h)}`],
+            ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, preCtx, h))],
           ]),
         ),
         "]",
@@ -176,14 +195,16 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
   }
   // Quantifier loops lifted out of guards, updates, effects and predicates (no closure per evaluation).
   for (const f of h.lifted) {
-    body.push({ kind: StructureKind.Function, name: f.name, parameters: [...f.parameters], returnType: "boolean", statements: [f.statements] });
+    // As text: the printer would put every parameter on one line.
+    const params = render(args("(", f.parameters.map((p) => `${p.name}: ${p.type}`), ")"), 0, `function ${f.name}`.length);
+    body.push(`function ${f.name}${params}: boolean {\n${f.statements.split("\n").map((l) => `  ${l}`).join("\n")}\n}`);
   }
   body.push({
     kind: StructureKind.VariableStatement,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ["Everything the explorer, the codec and the runtime need to drive this machine."],
-    declarations: [{ name: n.kernel, type: `MachineKernel<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`, initializer: kernelValue }],
+    declarations: [{ name: n.kernel, type: render(typeArgs("MachineKernel", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 40), initializer: kernelValue }],
   });
 
   // The owning wrapper.
@@ -192,7 +213,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
     isExported: true,
     name: n.instance,
     docs: [`One ${m.name} state, changed only by stage → commit (or restore).`],
-    extends: `MachineInstance<${n.state}, ${n.trigger}, ${n.effect}, ${n.transitionName}, ${n.guardName}>`,
+    extends: render(typeArgs("MachineInstance", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 50),
     ctors: [
       {
         parameters: [
@@ -225,7 +246,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): Sta
 function namedTypeCode(t: TypeDesc): string {
   switch (t.kind) {
     case "enum":
-      return t.values.map((v) => JSON.stringify(v)).join(" | ");
+      return fill(t.values.map((v) => JSON.stringify(v)), " | ", 120);
     case "int":
       return "number";
     default:
@@ -252,20 +273,20 @@ function docFor(t: TypeDesc): string[] {
 function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructures[]; constFor: (tr: TransitionModel, i: number) => string } {
   const n = machineNames(m.name);
   const ctx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase", bind: (f) => `t.${f}` };
-  const byKey = new Map<string, { local: string; name: string; code: string; triggers: string[]; readsTrigger: boolean }>();
+  const byKey = new Map<string, { local: string; name: string; doc: Doc; code: string; triggers: string[]; readsTrigger: boolean }>();
   const localOf = new Map<string, string>();
   const taken = new Map<string, number>();
   for (const tr of m.transitions) {
     const trigger = m.triggers.find((t) => t.name === tr.on) as TriggerModel;
     tr.guards.forEach((g, i) => {
-      const code = exprCode(g.expr, ctx, h);
+      const code = render(exprDoc(g.expr, ctx, h), 100);
       const key = `${g.name}\u0000${code}`;
       let known = byKey.get(key);
       if (known === undefined) {
         const count = (taken.get(g.name) ?? 0) + 1;
         taken.set(g.name, count);
         const local = `guard_${g.name}${count === 1 ? "" : `_${count}`}`;
-        known = { local, name: g.name, code, triggers: [], readsTrigger: /\bt\./.test(code) };
+        known = { local, name: g.name, doc: exprDoc(g.expr, ctx, h), code, triggers: [], readsTrigger: /\bt\./.test(code) };
         byKey.set(key, known);
       }
       const type = n.triggerType(trigger.name, trigger.kind);
@@ -273,17 +294,16 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
       localOf.set(`${tr.name}/${i}`, known.local);
     });
   }
-  const consts: StatementStructures[] = [...byKey.values()].map((g) => ({
-    kind: StructureKind.VariableStatement,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [
-      {
-        name: g.local,
-        type: `Guard<${n.state}, ${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}, ${n.guardName}>`,
-        initializer: render(object([["name", JSON.stringify(g.name)], ["holds", `(${g.readsTrigger ? "s, t" : "s"}) => ${g.code}`]]), 0),
-      },
-    ],
-  }));
+  const consts: StatementStructures[] = [...byKey.values()].map((g) => {
+    const type = `G<${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}>`;
+    const value = object([["name", JSON.stringify(g.name)], ["holds", prefixed(`(${g.readsTrigger ? "s, t" : "s"}) => `, g.doc)]]);
+    const column = `const ${g.local}: ${type.split("\n").at(-1) ?? ""} = `.length;
+    return {
+      kind: StructureKind.VariableStatement,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: g.local, type, initializer: render(value, 0, column) }],
+    };
+  });
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
 }
 
@@ -305,7 +325,11 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   const written = writtenFields(tr.updates);
   const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
   const lines: string[] = [];
+  const once = singleAssigned(tr.updates);
+  const inline = inlineable(tr.updates, once, written);
+  const declare = new Map([...once].map((f) => [f, inline.has(f) ? "" : typeCode(fieldType(f))] as const));
   for (const f of written) {
+    if (once.has(f)) continue;
     const t = fieldType(f);
     lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
     // A Seq's first push may build the copy (`else w.push(...)` follows): keep the declared type.
@@ -314,26 +338,29 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
   }
   const bind = (f: string) => `t.${f}`;
   const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
-  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written)));
+  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
   const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
   // `...s` first: the copy keeps the state's property order, so every state shares one shape.
-  const fields = object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, fieldLocal(f)] as const)]);
+  const fields = packedList(object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, inline.has(f) ? exprDoc(inline.get(f) as TExpr, workCtx, h) : fieldLocal(f)] as const)]));
   // A transition that writes nothing and stays in its phase leaves the state as it was.
-  lines.push(written.length === 0 && tr.to === null ? `const next: ${n.state} = s;` : `const next: ${n.state} = ${render(fields, 2)};`);
+  const head = `const next: ${n.state} = `;
+  lines.push(written.length === 0 && tr.to === null ? `${head}s;` : `${head}${render(fields, 2, head.length + 2)};`);
   let effects = "NO_EFFECTS";
   if (tr.emits.length > 0) {
     const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
     const build = (e: TransitionModel["emits"][number]) =>
-      `{ effect: ${JSON.stringify(e.effect)}${e.fields.map((f) => `, ${f.name}: ${exprCode(f.expr, postCtx, h)}`).join("")} }`;
+      object([["effect", JSON.stringify(e.effect)], ...e.fields.map((f) => [f.name, exprDoc(f.expr, postCtx, h)] as const)]);
     if (tr.emits.every((e) => e.when === null)) {
       effects = "effects";
-      lines.push(`const effects: ${n.effect}[] = [${tr.emits.map(build).join(", ")}];`);
+      const head = `const effects: ${n.effect}[] = `;
+      lines.push(`${head}${render(list("[", tr.emits.map(build), "]"), 2, head.length + 2)};`);
     } else {
       effects = "effects";
       lines.push(`const effects: ${n.effect}[] = [];`);
       for (const e of tr.emits) {
-        if (e.when) lines.push(`if (${exprCode(e.when.expr, postCtx, h)}) effects.push(${build(e)});`);
-        else lines.push(`effects.push(${build(e)});`);
+        const push = `effects.push(${render(build(e), 4, 16)});`;
+        if (e.when) lines.push(ifHead(e.when.expr, postCtx, h, 2), `  ${push}`, "}");
+        else lines.push(push);
       }
     }
   }
@@ -342,7 +369,7 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     kind: StructureKind.Function,
     name: `fire${tr.name}`,
     parameters: [{ name: "s", type: n.state }, ...(trigger.fields.length > 0 ? [{ name: "t", type: n.triggerType(trigger.name, trigger.kind) }] : [])],
-    returnType: `Fired<${n.state}, ${n.transitionName}, ${n.effect}>`,
+    returnType: "FireResult",
     statements: [lines.join("\n")],
   };
 }

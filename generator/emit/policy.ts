@@ -7,6 +7,7 @@ import { StructureKind, VariableDeclarationKind, type StatementStructures } from
 import { inputStatements } from "./input-types.js";
 import { policyFactStatements } from "./policy-facts.js";
 import { POLICY_ENUM_COLUMNS, POLICY_MODES, POLICY_STATES, type PolicyEnumColumn, type PolicyModel } from "../model.js";
+import { fill, list, object, render } from "./layout.js";
 
 /** Type name of each column's union. */
 const COLUMN_TYPES: Readonly<Record<PolicyEnumColumn, string>> = {
@@ -18,7 +19,7 @@ const COLUMN_TYPES: Readonly<Record<PolicyEnumColumn, string>> = {
   routingDisposition: "RoutingDisposition",
 };
 
-const union = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(" | ");
+const union = (values: readonly string[]) => fill(values.map((v) => JSON.stringify(v)), " | ", 120);
 
 function upperSnake(s: string): string {
   return s
@@ -81,7 +82,7 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: [doc],
-      declarations: [{ name, type: `readonly ${type}[]`, initializer: `Object.freeze([${values.map((v) => JSON.stringify(v)).join(", ")}])` }],
+      declarations: [{ name, type: `readonly ${type}[]`, initializer: render(list("Object.freeze([", values.map((v) => JSON.stringify(v)), "])"), 0, 40) }],
     });
   body.push(...inputStatements(p));
   constArray("INPUT_KINDS", "InputKind", p.kinds.map((k) => k.name), "Every input kind, in table order.");
@@ -131,7 +132,7 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
     isExported: true,
     name: "resolvePolicy",
     docs: [
-      `Resolves the ${p.name} policy (version ${p.version}) for one input: its kind, whether the runtime is idle (Idle or Attached), and its explicit handling mode (null for none). A lookup in the generated table; never throws.`,
+      `Resolves the ${p.name} policy (version ${p.version}) for one input: its kind, whether the runtime is idle (Idle or Attached),\nand its explicit handling mode (null for none). A lookup in the generated table; never throws.`,
     ],
     parameters: [
       { name: "kind", type: "InputKind" },
@@ -143,7 +144,9 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
       [
         "// Callers outside the type system (decoded JSON) get a rejection, not a crash.",
         "if (!isInputKind(kind)) return { ok: false, reason: `unknown input kind ${JSON.stringify(kind)}` };",
-        "if (handlingMode !== null && handlingMode !== \"Queue\" && handlingMode !== \"Steer\") return { ok: false, reason: `unknown handling mode ${JSON.stringify(handlingMode)}` };",
+        "if (handlingMode !== null && handlingMode !== \"Queue\" && handlingMode !== \"Steer\") {",
+        "  return { ok: false, reason: `unknown handling mode ${JSON.stringify(handlingMode)}` };",
+        "}",
         'return TABLE[kind][runtimeIdle ? "idle" : "running"][handlingMode ?? "none"];',
       ].join("\n"),
     ],
@@ -189,7 +192,7 @@ function outcomeConstants(p: PolicyModel): { list: readonly OutcomeConstant[]; r
       init = `Object.freeze({\nok: true,\ndecision: Object.freeze({\n${decision.map((x) => `${x},`).join("\n")}\n}),\n})`;
     } else {
       base = `REJECT_${upperSnake(cell.kind)}`;
-      init = `Object.freeze({ ok: false, reason: ${JSON.stringify(o.reason)} })`;
+      init = `Object.freeze(${render(object([["ok", "false"], ["reason", JSON.stringify(o.reason)]]), 0, 60)})`;
     }
     const where = `- ${cell.kind}, ${cell.state}, ${cell.mode === "none" ? "no handling mode" : cell.mode} (row ${cell.row})`;
     let c = byInit.get(init);

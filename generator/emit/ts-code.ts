@@ -3,6 +3,7 @@
 
 import type { TypeDesc } from "../../kernel/types.js";
 import { hasIdentityEquality, type TExpr, type TStmt } from "../expr/typed.js";
+import { chain, prefixed, render, type Doc } from "./layout.js";
 
 /** How names read in the current position: pre-state, working copies during updates, post-state. */
 export interface CodeContext {
@@ -91,6 +92,49 @@ export function bindName(name: string): string {
 
 export function varName(name: string): string {
   return `v_${name}`;
+}
+
+/**
+ * An expression as a layout doc: `&&` / `||` chains (and the bodies of unlifted quantifiers) are
+ * structure the printer may break one operand per line; everything else is one piece of text.
+ * Flat, it reads as `exprCode` does, with a chain of one operator written without inner parentheses.
+ */
+export function exprDoc(e: TExpr, ctx: CodeContext, h: HelperUse): Doc {
+  if (e.k === "bin" && (e.op === "&&" || e.op === "||")) {
+    const operands: TExpr[] = [];
+    const collect = (x: TExpr): void => {
+      if (x.k === "bin" && x.op === e.op) {
+        collect(x.l);
+        collect(x.r);
+      } else operands.push(x);
+    };
+    collect(e);
+    return chain("(", operands.map((x) => exprDoc(x, ctx, h)), e.op, ")");
+  }
+  if (e.k === "bin" && (e.op === "==" || e.op === "!=") && hasIdentityEquality(e.l.t)) {
+    const op = e.op === "==" ? "===" : e.op === "!=" ? "!==" : e.op;
+    return { open: "(", close: ")", items: [exprDoc(e.l, ctx, h), prefixed(`${op} `, exprDoc(e.r, ctx, h))], sep: " " };
+  }
+  if (e.k === "if") {
+    const branches = [exprDoc(e.c, ctx, h), prefixed("? ", exprDoc(e.a, ctx, h)), prefixed(": ", exprDoc(e.b, ctx, h))];
+    return { open: "(", close: ")", items: branches, sep: " " };
+  }
+  if (e.k === "quant" && !h.liftQuantifiers) {
+    const over = e.over.t.kind === "map" ? `${exprCode(e.over, ctx, h)}.keys()` : exprCode(e.over, ctx, h);
+    return chain(`${h.use(e.all ? "allOf" : "anyOf")}(${over}, (${varName(e.v)}) => `, [exprDoc(e.body, ctx, h)], ",", ")");
+  }
+  return exprCode(e, ctx, h);
+}
+
+/** `open` + the expression + `close` (e.g. `if (` ... `) {`), the expression's own parentheses reused. */
+export function wrapped(open: string, doc: Doc, close: string): Doc {
+  if (typeof doc !== "string" && doc.open === "(" && doc.close === ")") return { ...doc, open, close };
+  return chain(open, [doc], ",", close);
+}
+
+/** A condition statement head `if (cond) {` laid out from column `indent`. */
+export function ifHead(e: TExpr, ctx: CodeContext, h: HelperUse, indent: number): string {
+  return render(wrapped("if (", exprDoc(e, ctx, h), ") {"), indent);
 }
 
 export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
@@ -228,7 +272,13 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
     if (r.field !== undefined) inner.set(r.field, r.param);
   }
   const innerCtx: CodeContext = { field: (f) => inner.get(f) ?? "undefined", phase: () => "ph" };
-  const test = e.all ? `if (${negated(exprCode(body, innerCtx, h))}) return false;` : `if (${exprCode(body, innerCtx, h)}) return true;`;
+  const bodyDoc = exprDoc(body, innerCtx, h);
+  const test =
+    typeof bodyDoc !== "string"
+      ? render(wrapped(e.all ? "if (!(" : "if (", bodyDoc, e.all ? ")) return false;" : ") return true;"), 2)
+      : e.all
+        ? `if (${negated(bodyDoc)}) return false;`
+        : `if (${bodyDoc}) return true;`;
   const loop = (() => {
     switch (e.over.t.kind) {
       case "seq":
@@ -471,7 +521,14 @@ function holdsCollection(t: TypeDesc): boolean {
  * value already stored, removing an absent key, popping or clearing an empty collection) copies
  * nothing. `written` names the fields with working copies (`f_x`/`w_x`) in this transition.
  */
-export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUse, written: ReadonlySet<string>, indent = ""): string[] {
+export function stmtsCode(
+  stmts: readonly TStmt[],
+  ctx: CodeContext,
+  h: HelperUse,
+  written: ReadonlySet<string>,
+  indent = "",
+  declare: ReadonlyMap<string, string> = new Map(),
+): string[] {
   const out: string[] = [];
   // A stored value that may be a working copy of another field must not be edited in place by a
   // later write to that field: forget the private copy so the next write copies again.
@@ -484,6 +541,14 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
   for (const s of stmts) {
     switch (s.k) {
       case "assign": {
+        const type = declare.get(s.field);
+        if (type === "") break; // written straight into the next state (see single-writes.ts)
+        if (type !== undefined) {
+          // Set once (see single-writes.ts): no working copy, so nothing to forget for this field.
+          out.push(`${indent}const ${fieldLocal(s.field)}: ${type} = ${exprCode(s.e, ctx, h)};`);
+          if (isCollection(s.e.t)) out.push(...release([s.e], s.field).map((l) => indent + l));
+          break;
+        }
         out.push(`${indent}${fieldLocal(s.field)} = ${exprCode(s.e, ctx, h)};`);
         if (isCollection(s.e.t)) out.push(`${indent}${writable(s.field)} = null;`, ...release([s.e], s.field).map((l) => indent + l));
         break;
@@ -494,7 +559,7 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
         const kind = s.fieldType.kind;
         if (s.method === "clear") {
           const fresh = kind === "seq" ? `[]` : kind === "set" ? `new Set()` : `new Map()`;
-          out.push(`${indent}if (${f}.${kind === "seq" ? "length" : "size"} !== 0) {`, `${indent}  ${w} = ${fresh};`, `${indent}  ${f} = ${w};`, `${indent}}`);
+          out.push(`${indent}if (${f}.${kind === "seq" ? "length" : "size"} !== 0) ${f} = ${w} = ${fresh};`);
           break;
         }
         // Arguments are pure; one that is not a plain name is evaluated once, into a local.
@@ -502,7 +567,7 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
         const args = s.args.map((a, i) => {
           const code = exprCode(a, ctx, h);
           if (/^[\w.]+$/.test(code) || /^"[^"\\]*"$/.test(code)) return code;
-          pre.push(`const a${i} = ${code};`);
+          pre.push(`const a${i} = ${render(exprDoc(a, ctx, h), indent.length + 4, indent.length + 14)};`);
           return `a${i}`;
         });
         const copy = kind === "seq" ? `${f}.slice()` : `${h.use(kind === "set" ? "copySet" : "copyMap")}(${f})`;
@@ -544,7 +609,7 @@ export function stmtsCode(stmts: readonly TStmt[], ctx: CodeContext, h: HelperUs
         break;
       }
       case "if": {
-        out.push(`${indent}if (${exprCode(s.c, ctx, h)}) {`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
+        out.push(`${indent}${ifHead(s.c, ctx, h, indent.length + 2)}`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
         if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  "));
         out.push(`${indent}}`);
         break;

@@ -4,9 +4,11 @@
 
 import type { WriterFunction } from "ts-morph";
 
-/** `{ readonly k: T; ... }` over several lines. */
-export function objectType(fields: readonly (readonly [string, string])[]): string | WriterFunction {
+/** `{ readonly k: T; ... }`: on one line when it fits in `width` (and no type spans lines), else one field per line. */
+export function objectType(fields: readonly (readonly [string, string])[], width = 110): string | WriterFunction {
   if (fields.length === 0) return "Readonly<Record<never, never>>";
+  const flat = `{ ${fields.map(([k, t]) => `readonly ${k}: ${t}`).join("; ")} }`;
+  if (flat.length <= width && !flat.includes("\n")) return flat;
   return (w) => {
     w.write("{").newLine();
     w.indent(() => {
