@@ -208,12 +208,12 @@ describe("the HTML report in Chromium", () => {
     const bob = options.findIndex((o) => o.startsWith("runtime session bob"));
     expect(bob).toBeGreaterThanOrEqual(0);
     await page.selectOption("[data-testid=trace-select]", String(bob));
-    // Step to the run's start: Prepare moves the session from Attached to Running.
+    // Step to the run's start: the loop's LoopOpensRun moves the session from Attached to Running.
     const rows = await page.locator("[data-testid=step-row]").allTextContents();
-    const prepare = rows.findIndex((r) => r.includes("→ Prepare"));
+    const prepare = rows.findIndex((r) => r.includes("→ LoopOpensRun"));
     expect(prepare).toBeGreaterThan(0);
     for (let i = 0; i < prepare; i++) await page.click("[data-testid=step-next]");
-    expect(await page.locator("[data-testid=step-transition]").textContent()).toBe("Prepare");
+    expect(await page.locator("[data-testid=step-transition]").textContent()).toBe("LoopOpensRun");
     const edge = page.locator(".edge.active");
     expect([await edge.getAttribute("data-from"), await edge.getAttribute("data-to")]).toEqual(["p:Attached", "p:Running"]);
     expect(await page.locator(".occ.active").isVisible()).toBe(true);

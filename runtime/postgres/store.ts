@@ -12,7 +12,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Input, InputId, JsonValue, RunId, SessionId } from "../input.js";
-import { checkRowForWrite, decodeEnum, decodeInputRow, decodeJson, decodeReceipt, Decoding, PERSISTED_PHASES, type InputRowRaw, type ReceiptRowRaw } from "../row-codec.js";
+import { encodeRow, decodeEnum, decodeInputRow, decodeJson, decodeReceipt, Decoding, PERSISTED_PHASES, type InputRowRaw, type ReceiptRowRaw } from "../row-codec.js";
 import { trackStoreIo, type BoundaryReceipt, type PersistedPhase, type RuntimeStore, type StoredBinding, type StoredInputRow } from "../store.js";
 import { validateInput } from "../validate.js";
 import { configErrorOf, DEFAULT_RETRY, isTransient, parseUrl, sleep, backoffMs, sqlStateOf, TYPES, withRetry, type RetryPolicy } from "./connection.js";
@@ -481,24 +481,15 @@ export class PostgresStore implements RuntimeStore {
   }
 
   #encode(sessionId: SessionId, row: StoredInputRow, op: string): unknown[] {
-    const bad = checkRowForWrite(row);
-    if (bad !== null) throw new PgWriteFailedError(this.database, op, null, new TypeError(`input row ${JSON.stringify(row.inputId)} of session ${JSON.stringify(sessionId)}: ${bad}`));
-    return [
-      sessionId,
-      row.inputId,
-      row.phase,
-      row.lane,
-      row.attempts,
-      row.lastRunId,
-      row.terminal === null ? null : JSON.stringify(row.terminal),
-      row.idempotencyKey,
-      row.kind,
-      row.durability,
-      row.updatedAt,
-      JSON.stringify(row.input),
-      JSON.stringify(row.decision),
-    ];
+    let encoded;
+    try {
+      encoded = encodeRow(sessionId, row);
+    } catch (e) {
+      throw new PgWriteFailedError(this.database, op, null, e);
+    }
+    return [...encoded.state, encoded.inputJson, encoded.decisionJson];
   }
+
 
   async #putRow(c: pg.PoolClient, encoded: unknown[], fence: number): Promise<void> {
     await c.query(
