@@ -15,7 +15,7 @@
 //
 //   npm run cluster-test -- [--json] [--inputs N] [--sessions N] [--faults N] [--lease-ms N]
 
-import { TERMINAL_INPUT_PHASES } from "../../generated/session.machine.js";
+import { LIVE_INPUT_PHASES, TERMINAL_INPUT_PHASES } from "../../generated/session.machine.js";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdirSync, rmSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -161,8 +161,8 @@ async function main(): Promise<void> {
     // work). A new grant is a higher fence held by anyone, the victim included: a paused owner that
     // resumes and re-claims its expired lease gets a new fence too, and its old writes are refused.
     const owned = await db.query<{ session_id: string; fence: number }>(
-        `SELECT x.session_id, x.fence FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase IN ('Queued', 'Staged', 'Applied', 'AppliedPendingConsumption')) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
-        [victim],
+        `SELECT x.session_id, x.fence FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase = ANY($2)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
+        [victim, [...LIVE_INPUT_PHASES]],
       ).catch(() => ({ rows: [] as { session_id: string; fence: number }[] }));
     if (owned.rows.length === 0) return;
     const deadline = Date.now() + 30_000;
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
 
   // Wait until every acknowledged input is terminal.
   const terminalCount = async (): Promise<number> =>
-    Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.input_states WHERE phase IN ('Consumed', 'Superseded', 'Coalesced', 'Abandoned')`)).rows[0]?.n ?? 0);
+    Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.input_states WHERE phase = ANY($1)`, [[...TERMINAL_INPUT_PHASES]])).rows[0]?.n ?? 0);
   const drainDeadline = Date.now() + 180_000;
   while (Date.now() < drainDeadline && (await terminalCount().catch(() => 0)) < acked.size) await sleep(200);
   await Promise.all(measures);

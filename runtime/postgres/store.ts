@@ -9,6 +9,7 @@
 // holds. See runtime/README.md, "PostgreSQL store".
 
 import { hostname } from "node:os";
+import { LIVE_INPUT_PHASES } from "../../generated/session.machine.js";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Input, InputId, JsonValue, RunId, SessionId } from "../input.js";
@@ -96,7 +97,8 @@ export function guardPool(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => undefined));
 }
 
-const LIVE_PHASES = "('Queued', 'Staged', 'Applied', 'AppliedPendingConsumption')";
+/** The live input phases as an SQL list, from the spec (the same text as the claim scan's partial index, so it applies). */
+const LIVE_PHASES = `(${[...LIVE_INPUT_PHASES].map((p) => `'${p}'`).join(", ")})`;
 
 export class PostgresStore implements RuntimeStore {
   /** host/database/schema, for messages (no password). */
