@@ -316,6 +316,10 @@ async function commitRun(
       if (marking !== undefined) await marking;
     }
     try {
+      // The boundary and the commit in one write: the receipt, the Consumed rows and the phase.
+      const refusal = await transactAtomically(core, entry, [{ kind: "BoundaryCommitted", run: runId }, { kind: "Commit", run: runId }], ctx);
+      if (refusal === null) return;
+      // The commit alone refused (not the boundary): write the boundary now, the commit below.
       const committing = mustApply(core, entry, { kind: "BoundaryCommitted", run: runId });
       if (committing !== undefined) await committing;
     } catch (e) {
@@ -323,7 +327,14 @@ async function commitRun(
       // and wait for the next wake. (If that write fails too, the session halts.)
       const contributors = [...entry.state.staged];
       await mustApply(core, entry, { kind: "Fail", run: runId }, { runError: `boundary commit failed: ${describeCause(e)}` });
-      for (const id of contributors) if (entry.state.inputs.get(id) === "Queued") blocked?.add(id);
+      let retry = 0;
+      for (const id of contributors) {
+        if (entry.state.inputs.get(id) !== "Queued") continue;
+        blocked?.add(id);
+        retry = Math.max(retry, entry.state.attempts.get(id) ?? 1);
+      }
+      // As after a failed run: wake again after a backoff, so the retry does not wait for another input.
+      if (retry > 0) scheduleRetry(core, entry, retry);
       return;
     }
   }

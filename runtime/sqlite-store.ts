@@ -207,8 +207,9 @@ export class SqliteStore implements RuntimeStore {
     }) as void | Promise<void>;
   }
 
-  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): BoundaryReceipt | Promise<BoundaryReceipt> {
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[], phase?: PersistedPhase): BoundaryReceipt | Promise<BoundaryReceipt> {
     return this.#write("commitBoundary", () => {
+      if (phase !== undefined && !PERSISTED_PHASES.has(phase)) throw new TypeError(`unknown persisted phase ${JSON.stringify(phase)}`);
       const encoded = rows.map((r) => encodeRow(sessionId, r));
       const ids = [...contributors];
       const idsJson = JSON.stringify(ids);
@@ -219,6 +220,7 @@ export class SqliteStore implements RuntimeStore {
         const previous = this.#s.lastSequence.get(sessionId, runId)?.s ?? null;
         const receipt: BoundaryReceipt = { runId, sequence: previous === null ? 0 : previous + 1, contributors: ids, committedAt: Date.now() };
         this.#s.insertReceipt.run(sessionId, runId, receipt.sequence, idsJson, receipt.committedAt);
+        if (phase !== undefined) this.#s.setPhase.run(sessionId, phase);
         for (const r of encoded) this.#putRow(r);
         return receipt;
       };

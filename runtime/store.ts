@@ -58,8 +58,11 @@ export interface StoredBinding {
 export interface RuntimeStore {
   /** Durable-before-ack: the row of a newly admitted input. */
   persistInputState(sessionId: SessionId, row: StoredInputRow): MaybePromise<void>;
-  /** Atomically mints a boundary receipt and writes the contributors' rows. */
-  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): MaybePromise<BoundaryReceipt>;
+  /**
+   * Atomically mints a boundary receipt and writes the contributors' rows; with `phase`, also the
+   * coarse phase (a run's last boundary and its commit as one write).
+   */
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[], phase?: PersistedPhase): MaybePromise<BoundaryReceipt>;
   /** Atomically writes the coarse phase and the given rows (run end, control operations). */
   atomicLifecycleCommit(sessionId: SessionId, phase: PersistedPhase, rows: readonly StoredInputRow[]): MaybePromise<void>;
   loadInputStates(sessionId: SessionId): MaybePromise<readonly StoredInputRow[]>;
@@ -129,8 +132,9 @@ export class MemoryStore implements RuntimeStore {
     this.#session(sessionId).rows.set(row.inputId, row);
   }
 
-  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): BoundaryReceipt {
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[], phase?: PersistedPhase): BoundaryReceipt {
     const s = this.#session(sessionId);
+    if (phase !== undefined) s.phase = phase;
     const previous = s.lastSequence.get(runId);
     const sequence = previous === undefined ? 0 : previous + 1;
     const receipt: BoundaryReceipt = { runId, sequence, contributors: [...contributors], committedAt: Date.now() };

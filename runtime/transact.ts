@@ -124,19 +124,26 @@ async function persistLifecycle(entry: SessionEntry, store: NonNullable<Core["st
 
 /**
  * Several transitions as one unit: all are computed first (on the pure transition function), their
- * combined change is written in ONE atomicLifecycleCommit, and only then is each committed in
- * memory. A store failure (StoreFailedError) leaves memory and store as they were; a refusal of any
- * step returns it and changes nothing. Multi-step unwinds use it so that no single failed write can
- * leave half of them durable (for example a failed run re-queued but its cancellation lost).
+ * combined change is written in ONE store write, and only then is each committed in memory. A store
+ * failure (StoreFailedError) leaves memory and store as they were; a refusal of any step returns it
+ * and changes nothing. Multi-step unwinds use it so that no single failed write can leave half of
+ * them durable (for example a failed run re-queued but its cancellation lost). A BoundaryCommitted
+ * among the steps makes the write a commitBoundary (receipt, rows and phase together): a run's
+ * boundary and its commit cost one write, not two.
  */
 export async function transactAtomically(core: Core, entry: SessionEntry, triggers: readonly SessionRuntimeTrigger[], ctx: TransitionContext = NO_CONTEXT): Promise<MachineRefusal | null> {
   const base = entry.state;
   let next = base;
   // Each row records the run of the step that last changed it, as if the steps were written one by one.
   const runOf = new Map<InputId, RunId | null>();
+  let boundary: { readonly run: RunId; readonly contributors: readonly InputId[] } | null = null;
   for (const t of triggers) {
     const r = transition(next, t);
     if (!r.ok) return toMachineRefusal(r);
+    if (t.kind === "BoundaryCommitted") {
+      if (boundary !== null) throw new Error("transactAtomically: at most one BoundaryCommitted per write");
+      boundary = { run: t.run, contributors: r.state.staged };
+    }
     for (const [id, phase] of r.state.inputs) if (next.inputs.get(id) !== phase) runOf.set(id, next.currentRun);
     next = r.state;
   }
@@ -145,13 +152,14 @@ export async function transactAtomically(core: Core, entry: SessionEntry, trigge
       const store = storeForWrite(core, entry, triggers.map((t) => t.kind).join("+")) as NonNullable<Core["store"]>;
       const phase = persistedPhase(next.phase, next.runFrom);
       const now = Date.now();
-      if (runOf.size > 0 || phase !== persistedPhase(base.phase, base.runFrom)) {
+      if (boundary !== null || runOf.size > 0 || phase !== persistedPhase(base.phase, base.runFrom)) {
         const rows: StoredInputRow[] = [];
         for (const [id, run] of runOf) {
           const row = rowOf(entry, next, id, now, run);
           if (row !== null) rows.push(row);
         }
-        await store.atomicLifecycleCommit(entry.id, phase, rows);
+        if (boundary !== null) await store.commitBoundary(entry.id, boundary.run, boundary.contributors, rows, phase);
+        else await store.atomicLifecycleCommit(entry.id, phase, rows);
       }
     } catch (e) {
       throw new StoreFailedError(entry.id, triggers.map((t) => t.kind).join("+"), e);

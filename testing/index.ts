@@ -194,9 +194,9 @@ export class FaultyStore implements RuntimeStore {
     this.#gate({ method: "persistInputState", sessionId, rows: [row] });
     return this.inner.persistInputState(sessionId, row);
   }
-  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): BoundaryReceipt | Promise<BoundaryReceipt> {
-    this.#gate({ method: "commitBoundary", sessionId, rows });
-    return this.inner.commitBoundary(sessionId, runId, contributors, rows);
+  commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[], phase?: PersistedPhase): BoundaryReceipt | Promise<BoundaryReceipt> {
+    this.#gate({ method: "commitBoundary", sessionId, rows, ...(phase === undefined ? {} : { phase }) });
+    return this.inner.commitBoundary(sessionId, runId, contributors, rows, phase);
   }
   atomicLifecycleCommit(sessionId: SessionId, phase: PersistedPhase, rows: readonly StoredInputRow[]): void | Promise<void> {
     this.#gate({ method: "atomicLifecycleCommit", sessionId, phase, rows });

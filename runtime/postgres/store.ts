@@ -460,9 +460,9 @@ export class PostgresStore implements RuntimeStore {
     await this.#write({ sessionId, op: "persistInputState", phase: null, rows, admits: row.inputId });
   }
 
-  async commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[]): Promise<BoundaryReceipt> {
+  async commitBoundary(sessionId: SessionId, runId: RunId, contributors: readonly InputId[], rows: readonly StoredInputRow[], phase?: PersistedPhase): Promise<BoundaryReceipt> {
     const encoded = rows.map((r) => this.#encode(sessionId, r, "commitBoundary"));
-    const receipt = await this.#write({ sessionId, op: "commitBoundary", phase: null, rows: encoded, receipt: { runId, contributors: [...contributors] } });
+    const receipt = await this.#write({ sessionId, op: "commitBoundary", phase: phase ?? null, rows: encoded, receipt: { runId, contributors: [...contributors] } });
     if (receipt === null) throw new PgWriteFailedError(this.database, "commitBoundary", null, new Error("no receipt was minted"));
     return receipt;
   }
