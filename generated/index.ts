@@ -8,6 +8,7 @@ export * as examplesMailroomMachine from "./examples/mailroom.machine.js";
 export * as examplesPlaylistMachine from "./examples/playlist.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
+export * as examplesTwoPhaseMessagesMachine from "./examples/two-phase-messages.machine.js";
 export * as examplesTwoPhaseMachine from "./examples/two-phase.machine.js";
 export * as leaseMachine from "./lease.machine.js";
 export * as meerkatMobSeamComposition from "./meerkat-mob-seam.composition.js";

@@ -40,6 +40,7 @@ describe("contract docs", () => {
         "examples/playlist.md",
         "examples/turnstile-audit.composition.md",
         "examples/turnstile.md",
+        "examples/two-phase-messages.md",
         "examples/two-phase.md",
         "meerkat-mob-seam.composition.md",
         "lease.md",
