@@ -49,6 +49,7 @@ export function compoundTypes(decls: readonly (readonly [string, CompoundJson])[
       for (const ref of parsed.refs) usedTypes.add(ref);
       const inner = parsed.type.kind === "option" ? parsed.type.of : parsed.type;
       if (!isValueType(inner)) {
+        r.declaredBroken.add(part);
         r.exprError(p, text, {
           code: "bad-type",
           message: `a ${t.kind} ${t.kind === "record" ? "field" : "item"} must be bool, int, enum, id, a record, a tuple or an Option of one, not ${describeType(parsed.type)}`,

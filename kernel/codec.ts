@@ -109,21 +109,16 @@ export function fromJson(type: TypeDesc, json: unknown, pointer: string, problem
       for (const k of Object.keys(obj)) {
         if (!type.fields.some((f) => f.name === k)) problems.push({ pointer: `${pointer}/${k}`, message: `${type.name} has no field ${k}` });
       }
-      return problemsAt(problems, pointer) ? null : intern(out);
+      return intern(out);
     }
     case "tuple": {
       if (!Array.isArray(json) || json.length !== type.items.length) {
         return bad(`expected an array of ${type.items.length} items (${describeType(type)}), got ${show(json)}`);
       }
       const items = type.items.map((t, i) => fromJson(t, json[i], `${pointer}/${i}`, problems));
-      return problemsAt(problems, pointer) ? null : intern(items as Compound);
+      return intern(items as Compound);
     }
   }
-}
-
-/** Whether a problem was found at or below `pointer` (a broken record is not interned). */
-function problemsAt(problems: readonly DecodeProblem[], pointer: string): boolean {
-  return problems.some((p) => p.pointer === pointer || p.pointer.startsWith(`${pointer}/`));
 }
 
 export function show(x: unknown): string {

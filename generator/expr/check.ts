@@ -495,22 +495,30 @@ class Walk {
     return { k: "fn", fn: "record", args: rt.fields.map((f, i) => given.get(f.name) ?? this.part(obj, i, f.type, facts)), t: rt };
   }
 
-  /** `(a, b)`: against an expected tuple type item by item (ranges checked), else typed by its items. */
+  /**
+   * `(a, b)`: typed item by item (in the expected tuple type's context, if any). An int item's type
+   * is narrowed to its interval, so storing the tuple checks each item's range (tupleRangeProblem)
+   * while comparing it does not; a tuple that fits the expected type simply has that type.
+   */
   tupleLiteral(e: Expr & { k: "tuplit" }, expected: TypeDesc | undefined, facts: Facts): TExpr {
-    if (expected?.kind === "tuple") {
-      if (expected.items.length !== e.items.length) {
-        this.fail("type-mismatch", `this tuple has ${e.items.length} items; ${describeType(expected)} has ${expected.items.length}`, e.span);
-      }
-      const items = e.items.map((it, i) => this.value(it, expected.items[i] as TypeDesc, facts, `item [${i}]`));
-      return { k: "fn", fn: "tuple", args: items, t: expected };
+    const want = expected?.kind === "tuple" ? expected : undefined;
+    if (want && want.items.length !== e.items.length) {
+      this.fail("type-mismatch", `this tuple has ${e.items.length} items; ${describeType(want)} has ${want.items.length}`, e.span);
     }
-    const items = e.items.map((it) => this.expr(it, undefined, facts));
-    for (const [i, it] of items.entries()) {
-      if (!(isValueType(it.t) || (it.t.kind === "option" && isValueType(it.t.of)))) {
-        this.fail("type-mismatch", `a tuple item must be bool, int, enum, id, a record, a tuple or an Option of one, not ${describeType(it.t)}`, (e.items[i] as Expr).span);
+    const items = e.items.map((it, i) => {
+      const te = this.expr(it, want?.items[i], facts);
+      if (want) this.expectType(te, want.items[i] as TypeDesc, it.span, `item [${i}]`);
+      else if (!(isValueType(te.t) || (te.t.kind === "option" && isValueType(te.t.of)))) {
+        this.fail("type-mismatch", `a tuple item must be bool, int, enum, id, a record, a tuple or an Option of one, not ${describeType(te.t)}`, it.span);
       }
-    }
-    return { k: "fn", fn: "tuple", args: items, t: { kind: "tuple", items: items.map((it) => it.t) } };
+      return te;
+    });
+    const exact: TypeDesc = {
+      kind: "tuple",
+      items: items.map((te) => (te.t.kind === "int" && te.range ? { kind: "int", name: te.t.name, min: te.range[0], max: te.range[1] } : te.t)),
+    };
+    const t = want && tupleRangeProblem(exact, want) === null ? want : exact;
+    return { k: "fn", fn: "tuple", args: items, t };
   }
 
   /** A finite named type read as a value: the Set of all its values, in declaration order. */
