@@ -71,7 +71,8 @@ export function sameType(a: TypeDesc, b: TypeDesc): boolean {
     case "map":
       return b.kind === "map" && sameType(a.key, b.key) && sameType(a.value, b.value);
     case "record":
-      return b.kind === "record" && a.name === b.name;
+      // Nominal, but two machines of a composition may each declare a record of one name.
+      return b.kind === "record" && a.name === b.name && a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i]?.name && sameType(f.type, b.fields[i].type));
     case "tuple":
       return b.kind === "tuple" && a.items.length === b.items.length && a.items.every((x, i) => sameType(x, b.items[i] as TypeDesc));
   }
