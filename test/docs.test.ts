@@ -33,6 +33,7 @@ describe("contract docs", () => {
       [
         "README.md",
         "default.policy.md",
+        "examples/alternating-bit.md",
         "examples/counter.md",
         "examples/die-hard.md",
         "examples/hour-clock.md",

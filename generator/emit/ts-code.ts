@@ -79,12 +79,13 @@ export function tupleTypeCode(items: readonly TypeDesc[]): string {
 
 /**
  * A record or tuple built from its parts' code: interned (kernel/intern.ts) so that equal values
- * are one object, which is what Sets, Map keys and `===` compare. The type argument keeps enum
- * fields their literal types.
+ * are one object, which is what Sets, Map keys and `===` compare. The record's type argument keeps
+ * enum fields their literal types.
  */
 function compoundCode(t: TypeDesc, parts: readonly string[], h: HelperUse): string {
   if (t.kind === "record") return `${h.use("intern")}<${t.name}>({ ${t.fields.map((f, i) => `${f.name}: ${parts[i]}`).join(", ")} })`;
-  return `${h.use("intern")}<${typeCode(t)}>([${parts.join(", ")}])`;
+  // `as const` types the tuple without naming its item types (a composition module does not declare them).
+  return `${h.use("intern")}([${parts.join(", ")}] as const)`;
 }
 
 /** Part `i` of a record or tuple: `.field` or `[i]`. */
