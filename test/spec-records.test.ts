@@ -32,6 +32,7 @@ function withRecords(t: Parameters<typeof withTransition>[0], extraTypes: Machin
   return m;
 }
 
+const update = (...src: string[]) => withTransition({ updates: src });
 const at = (json: MachineJson) => check(json).diagnostics.map((d) => [d.code, d.pointer]);
 
 describe("records and tuples in the checker", () => {
@@ -71,6 +72,10 @@ describe("records and tuples in the checker", () => {
     small.state.fields = { ...small.state.fields, cells: { type: "Set<Cell>", init: "{}" } };
     expect(codes(small)).toEqual(["int-overflow"]);
     expect(check(withTransition({ guards: { g: "n < 3" }, updates: ["cells.add((id, n + 1))"] }, { types: small.types, state: small.state })).diagnostics).toEqual([]);
+    // A literal Set of tuples types its items by the hull of every tuple's items.
+    expect(codes(update("for p in {(1, 2), (3, 0)} { n = p[0] + 1 }"))).toEqual(["int-overflow"]);
+    expect(check(update("for p in {(1, 2), (2, 0)} { n = p[0] + 1 }")).diagnostics).toEqual([]);
+    expect(codes(update("n = let p = if n > 1 then (1, 0) else (3, 0) in p[0] + 1"))).toEqual(["int-overflow"]);
     // Tuples are structural: a (Id, Big) value does not fit a (Id, Small) place unchecked.
     const wide = withRecords({ updates: ["seen.add(p)"] }, { Big: { kind: "int", min: 0, max: 9 }, Wide: { kind: "tuple", items: ["Id", "Big"] }, Narrow: { kind: "tuple", items: ["Id", "Small"] } });
     wide.inputs = { ...wide.inputs, Go: { id: "Id", p: "Wide" } };

@@ -357,7 +357,7 @@ class Walk {
         const b = this.expr(e.e, expected ?? a0?.t, assume(c, false, facts));
         const a = a0 ?? this.expr(e.t, expected ?? b.t, assume(c, true, facts));
         if (!sameType(a.t, b.t)) this.fail("type-mismatch", `the branches of if have different types: ${describeType(a.t)} and ${describeType(b.t)}`, e.span);
-        const t = a.t.kind === "int" && expected?.kind !== "int" ? INT : a.t;
+        const t = a.t.kind === "int" && expected?.kind !== "int" ? INT : a.t.kind === "tuple" ? tupleHull(a.t, b.t) : a.t;
         return { k: "if", c, a, b, t, ...(a.range && b.range ? { range: hull(a.range, b.range) } : {}) };
       }
       case "quant": {
@@ -943,6 +943,8 @@ export function arithmeticRange(op: "*" | "/" | "%", a: Range, b: Range): Range 
  * 1..3 rather than to an unbounded int.
  */
 function literalElementType(first: TExpr, items: readonly Expr[], typeOf: (e: Expr) => TExpr): TypeDesc {
+  // Tuple literals carry their items' intervals (see tupleLiteral): the element type spans them all.
+  if (first.t.kind === "tuple") return items.slice(1).reduce<TypeDesc>((t, it) => tupleHull(t, typeOf(it).t), first.t);
   if (first.t.kind !== "int") return first.t;
   let range: Range = first.range ?? INF;
   for (const it of items.slice(1)) {
@@ -951,6 +953,13 @@ function literalElementType(first: TExpr, items: readonly Expr[], typeOf: (e: Ex
     range = hull(range, te.range ?? INF);
   }
   return first.t.name === "int" ? { kind: "int", name: "int", min: range[0], max: range[1] } : first.t;
+}
+
+/** The tuple type whose int items span both `a`'s and `b`'s (item by item; `a` when they differ in shape). */
+function tupleHull(a: TypeDesc, b: TypeDesc): TypeDesc {
+  if (a.kind === "int" && b.kind === "int") return { ...a, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+  if (a.kind === "tuple" && b.kind === "tuple" && a.items.length === b.items.length) return { kind: "tuple", items: a.items.map((x, i) => tupleHull(x, b.items[i] as TypeDesc)) };
+  return a;
 }
 
 function intRange(t: TypeDesc): Range | undefined {
