@@ -2,7 +2,10 @@
 // and where), value semantics in the kernel (interning, Sets, Map keys, the codec, the order loops
 // use), generated code driven with plain-object payloads, and the SPIN export's refusal.
 
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Project, SyntaxKind } from "ts-morph";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { MachineJson } from "../generator/spec-json.js";
 import { fromJson, toJson, type DecodeProblem } from "../kernel/codec.js";
@@ -11,7 +14,7 @@ import { compareValues, intern, internAs, isInterned } from "../kernel/intern.js
 import type { TypeDesc, Value } from "../kernel/types.js";
 import { inOrder, valueEquals } from "../kernel/values.js";
 import { exploreMachine } from "../properties/explorer/index.js";
-import { FIXTURES, generateFixtures } from "./explorer-helpers.js";
+import { FIXTURES, generateFixtures, REPO } from "./explorer-helpers.js";
 import { check, codes, withTransition } from "./helpers/spec.js";
 
 /** The probe machine with a record type Vote {who: Id, n: Small}, a tuple type Pair (Id, Color) and fields using them. */
@@ -155,9 +158,21 @@ describe("value semantics in the kernel", () => {
 
 describe("generated code for records and tuples", () => {
   let votes: AnyKernel;
+  let outDir: string;
   beforeAll(async () => {
-    votes = await generateFixtures(join(FIXTURES, "symmetry"), "spec-records").machine("Votes");
+    const fixtures = generateFixtures(join(FIXTURES, "symmetry"), "spec-records");
+    outDir = fixtures.outDir;
+    votes = await fixtures.machine("Votes");
   });
+
+  it("compiles under strict tsc (records, tuples, Option and Map of them, record payloads and effects)", () => {
+    writeFileSync(join(outDir, "tsconfig.json"), JSON.stringify({ extends: join(REPO, "tsconfig.json"), compilerOptions: { noEmit: true, rootDir: REPO }, include: ["**/*.ts"] }));
+    const r = spawnSync(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", outDir], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const sf = new Project({ useInMemoryFileSystem: true }).createSourceFile("votes.machine.ts", readFileSync(join(outDir, "votes.machine.ts"), "utf8"));
+    expect(sf.getDescendantsOfKind(SyntaxKind.AnyKeyword)).toEqual([]);
+  }, 120_000);
 
   it("compares payload records built by the caller by value", () => {
     let s: AnyState = votes.initialState();
@@ -166,6 +181,10 @@ describe("generated code for records and tuples", () => {
       if (r.ok) s = r.state;
       return r.ok;
     };
+    const cast = votes.transition(s, { kind: "Cast", n: "a", b: 0 });
+    if (!cast.ok) throw new Error("Cast should fire");
+    expect(cast.effects).toEqual([{ effect: "Voted", vote: { node: "a", bal: 0 }, link: ["a", "a"] }]);
+    expect(cast.effects[0]?.["vote"]).toBe(intern({ node: "a", bal: 0 }));
     expect(step({ kind: "Cast", n: "a", b: 0 })).toBe(true);
     expect(step({ kind: "Cast", n: "a", b: 0 })).toBe(false);
     expect(step({ kind: "Bump" })).toBe(true);
