@@ -1,18 +1,11 @@
-// JSON form of spec values, for snapshots and traces. Sets and maps become sorted arrays so the
-// same value always serializes to the same text.
+// JSON form of spec values, for snapshots and traces. Sets and maps become sorted arrays, records
+// JSON objects and tuples arrays, so the same value always serializes to the same text.
 
 import { compareValues, intern, type Compound } from "./intern.js";
 import type { TypeDesc, Value } from "./types.js";
 import { describeType } from "./types.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-export function compareScalars(a: Value, b: Value): number {
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  const sa = String(a);
-  const sb = String(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
 
 export function toJson(type: TypeDesc, value: Value): JsonValue {
   switch (type.kind) {
