@@ -7,7 +7,8 @@ import { assume, Checker, NO_FACTS, type ExprError, type Facts, type Scope } fro
 import type { Expr } from "./expr/ast.js";
 import type { TExpr, TStmt } from "./expr/typed.js";
 import type { EmitModel, FieldModel, MachineModel, Named, Predicate, TransitionModel, TriggerModel } from "./model.js";
-import type { MachineJson, PayloadsJson } from "./spec-json.js";
+import type { MachineJson, NamedTypeJson, PayloadsJson } from "./spec-json.js";
+import { compoundTypes } from "./check-compound-types.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
 import { machineNames } from "./emit/names.js";
@@ -46,6 +47,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   const types: Named<TypeDesc>[] = [];
   const enumFacts: MachineModel["enumFacts"][number][] = [];
   const generated = generatedTypeNames(json);
+  const compounds: [string, Extract<NamedTypeJson, { kind: "record" | "tuple" }>][] = [];
   for (const [name, t] of Object.entries(json.types ?? {})) {
     const p = pointerOf("types", name);
     if (RESERVED_TYPE_NAMES.includes(name)) {
@@ -55,6 +57,10 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     // Still declared below, so its uses do not also report an unknown type.
     if (generated.has(name)) r.error("reserved-name", `type name "${name}" is reserved: the code generated for ${json.machine} declares or imports a type of that name`, p);
     let desc: TypeDesc;
+    if (t.kind === "record" || t.kind === "tuple") {
+      compounds.push([name, t]);
+      continue;
+    }
     if (t.kind === "int") {
       if (t.min > t.max) r.error("bad-range", `int type ${name} has min ${t.min} greater than max ${t.max}`, pointerOf("types", name, "min"));
       desc = { kind: "int", name, min: t.min, max: t.max };
@@ -85,6 +91,11 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   });
   const phaseType = { kind: "enum" as const, name: "Phase", values: phases };
   named.set("Phase", phaseType);
+  // Records and tuples name other types, so they are resolved once the others (and Phase) are known.
+  const compoundDescs = compounds.length > 0 ? compoundTypes(compounds, named, r, usedTypes) : new Map<string, TypeDesc>();
+  const declOrder = Object.keys(json.types ?? {});
+  for (const [name, value] of compoundDescs) types.push({ name, value });
+  types.sort((a, b) => declOrder.indexOf(a.name) - declOrder.indexOf(b.name));
   if (!phaseSeen.has(json.state.initial)) r.error("unknown-phase", `initial phase "${json.state.initial}" is not one of the phases`, pointerOf("state", "initial"));
   const terminal = json.state.terminal ?? [];
   terminal.forEach((ph, i) => {
@@ -470,5 +481,9 @@ function initExample(t: TypeDesc): string {
       return `"{}"`;
     case "id":
       return "(an id field has no constant initial value; use Option<Id> with none)";
+    case "record":
+      return `"${t.name}{${t.fields.map((f) => `${f.name}: ...`).join(", ")}}"`;
+    case "tuple":
+      return `"(${t.items.map(() => "...").join(", ")})"`;
   }
 }

@@ -40,7 +40,19 @@ function use(uses: Map<string, FieldUse>, f: string): FieldUse {
 /** The id type whose order iterating `over` exposes, or null. */
 function iteratedIdType(over: TExpr): string | null {
   const t = over.t;
-  if (t.kind === "set" && t.of.kind === "id") return t.of.name;
+  if (t.kind === "set") return idTypeIn(t.of);
+  return null;
+}
+
+/** The first id type inside a Set element: an id, or one in a record field or tuple item (their order follows the ids). */
+function idTypeIn(t: TypeDesc): string | null {
+  if (t.kind === "id") return t.name;
+  if (t.kind === "option") return idTypeIn(t.of);
+  const parts = t.kind === "record" ? t.fields.map((f) => f.type) : t.kind === "tuple" ? t.items : [];
+  for (const p of parts) {
+    const found = idTypeIn(p);
+    if (found !== null) return found;
+  }
   return null;
 }
 

@@ -3,7 +3,11 @@
 export type NamedTypeJson =
   | { kind: "id"; description?: string }
   | { kind: "int"; min: number; max: number; description?: string }
-  | { kind: "enum"; values: string[]; terminal?: string[]; description?: string };
+  | { kind: "enum"; values: string[]; terminal?: string[]; description?: string }
+  /** Field name -> type expression, in declared order. */
+  | { kind: "record"; fields: Record<string, string>; description?: string }
+  /** Item type expressions, in order. */
+  | { kind: "tuple"; items: string[]; description?: string };
 
 export type PayloadsJson = Record<string, Record<string, string>>;
 

@@ -2,7 +2,7 @@
 // named types of a machine.
 
 import type { TypeDesc } from "../kernel/types.js";
-import { isScalar } from "./expr/typed.js";
+import { isValueType } from "./expr/typed.js";
 
 export type TypeParse =
   | { readonly ok: true; readonly type: TypeDesc; readonly refs: readonly string[] }
@@ -43,7 +43,7 @@ export function parseTypeExpr(text: string, named: ReadonlyMap<string, TypeDesc>
         if (inner.kind === "option") throw new Fail("bad-type", "Option<Option<T>> is not allowed (none would be ambiguous)", ...span);
         return { kind: "option", of: inner };
       }
-      if (!isScalar(inner)) throw new Fail("bad-type", `${kind} elements must be bool, int, enum or id types`, ...innerSpan);
+      if (!isValueType(inner)) throw new Fail("bad-type", `${kind} elements must be bool, int, enum, id, record or tuple types`, ...innerSpan);
       return { kind: kind === "Set" ? "set" : "seq", of: inner };
     };
     switch (t.s) {
@@ -59,7 +59,7 @@ export function parseTypeExpr(text: string, named: ReadonlyMap<string, TypeDesc>
         expect(",");
         const [value, valueSpan] = spanned();
         expect(">");
-        if (!isScalar(key)) throw new Fail("bad-type", "Map keys must be bool, int, enum or id types", ...keySpan);
+        if (!isValueType(key)) throw new Fail("bad-type", "Map keys must be bool, int, enum, id, record or tuple types", ...keySpan);
         if (value.kind === "option") throw new Fail("bad-type", "Map values cannot be Option (a missing key already means none)", ...valueSpan);
         return { kind: "map", key, value };
       }

@@ -1,17 +1,11 @@
-// JSON form of spec values, for snapshots and traces. Sets and maps become sorted arrays so the
-// same value always serializes to the same text.
+// JSON form of spec values, for snapshots and traces. Sets and maps become sorted arrays, records
+// JSON objects and tuples arrays, so the same value always serializes to the same text.
 
+import { compareValues, intern, type Compound } from "./intern.js";
 import type { TypeDesc, Value } from "./types.js";
 import { describeType } from "./types.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-export function compareScalars(a: Value, b: Value): number {
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  const sa = String(a);
-  const sb = String(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
 
 export function toJson(type: TypeDesc, value: Value): JsonValue {
   switch (type.kind) {
@@ -25,11 +19,20 @@ export function toJson(type: TypeDesc, value: Value): JsonValue {
     case "seq":
       return (value as readonly Value[]).map((x) => toJson(type.of, x));
     case "set":
-      return [...(value as ReadonlySet<Value>)].sort(compareScalars).map((x) => toJson(type.of, x));
+      return [...(value as ReadonlySet<Value>)].sort(compareValues).map((x) => toJson(type.of, x));
     case "map":
       return [...(value as ReadonlyMap<Value, Value>)]
-        .sort(([a], [b]) => compareScalars(a, b))
+        .sort(([a], [b]) => compareValues(a, b))
         .map(([k, v]) => [toJson(type.key, k), toJson(type.value, v)]);
+    case "record": {
+      // Fields in declared order, so the same record always serializes to the same text.
+      const rec = value as { readonly [field: string]: Value };
+      const out: { [key: string]: JsonValue } = {};
+      for (const f of type.fields) out[f.name] = toJson(f.type, rec[f.name] as Value);
+      return out;
+    }
+    case "tuple":
+      return type.items.map((t, i) => toJson(t, (value as readonly Value[])[i] as Value));
   }
 }
 
@@ -87,6 +90,26 @@ export function fromJson(type: TypeDesc, json: unknown, pointer: string, problem
         out.set(k, fromJson(type.value, pair[1], `${pointer}/${i}/1`, problems));
       });
       return out;
+    }
+    case "record": {
+      if (typeof json !== "object" || json === null || Array.isArray(json)) return bad(`expected an object (${describeType(type)}), got ${show(json)}`);
+      const obj = json as Record<string, unknown>;
+      const out: Record<string, Value> = {};
+      for (const f of type.fields) {
+        if (!Object.hasOwn(obj, f.name)) problems.push({ pointer: `${pointer}/${f.name}`, message: `missing field ${f.name} of ${type.name}` });
+        else out[f.name] = fromJson(f.type, obj[f.name], `${pointer}/${f.name}`, problems);
+      }
+      for (const k of Object.keys(obj)) {
+        if (!type.fields.some((f) => f.name === k)) problems.push({ pointer: `${pointer}/${k}`, message: `${type.name} has no field ${k}` });
+      }
+      return intern(out);
+    }
+    case "tuple": {
+      if (!Array.isArray(json) || json.length !== type.items.length) {
+        return bad(`expected an array of ${type.items.length} items (${describeType(type)}), got ${show(json)}`);
+      }
+      const items = type.items.map((t, i) => fromJson(t, json[i], `${pointer}/${i}`, problems));
+      return intern(items as Compound);
     }
   }
 }

@@ -9,7 +9,11 @@ export type TypeDesc =
   | { readonly kind: "option"; readonly of: TypeDesc }
   | { readonly kind: "set"; readonly of: TypeDesc }
   | { readonly kind: "seq"; readonly of: TypeDesc }
-  | { readonly kind: "map"; readonly key: TypeDesc; readonly value: TypeDesc };
+  | { readonly kind: "map"; readonly key: TypeDesc; readonly value: TypeDesc }
+  /** A named record: its fields in declared order. Nominal (two record types never mix). */
+  | { readonly kind: "record"; readonly name: string; readonly fields: readonly { readonly name: string; readonly type: TypeDesc }[] }
+  /** A tuple: structural (a declared name is an alias). */
+  | { readonly kind: "tuple"; readonly name?: string; readonly items: readonly TypeDesc[] };
 
 /** A value of any spec type, as generated code represents it. */
 export type Value =
@@ -19,7 +23,12 @@ export type Value =
   | null
   | ReadonlySet<Value>
   | ReadonlyMap<Value, Value>
-  | readonly Value[];
+  /** A Seq or a tuple (kernel/intern.ts interns tuples, so equal tuples are one object). */
+  | readonly Value[]
+  | RecordValue;
+
+/** A record value: interned (kernel/intern.ts), so records with equal fields are one object. */
+export type RecordValue = { readonly [field: string]: Value };
 
 export function describeType(t: TypeDesc): string {
   switch (t.kind) {
@@ -37,5 +46,9 @@ export function describeType(t: TypeDesc): string {
       return `Seq<${describeType(t.of)}>`;
     case "map":
       return `Map<${describeType(t.key)}, ${describeType(t.value)}>`;
+    case "record":
+      return t.name;
+    case "tuple":
+      return t.name ?? `(${t.items.map(describeType).join(", ")})`;
   }
 }

@@ -1,6 +1,7 @@
 // Immutable-value helpers that generated transition functions call. States are never mutated:
 // a transition copies a collection once, on its first write, and edits the copy.
 
+import { compareValues, isPlainRecord } from "./intern.js";
 import type { Value } from "./types.js";
 
 /**
@@ -51,14 +52,15 @@ export function keysOf<K, V>(map: ReadonlyMap<K, V>): ReadonlySet<K> {
 
 /**
  * The elements of a Set (or a Map's keys) in canonical order: enum values in declared order when
- * `order` is given, otherwise numbers ascending and strings by code unit. Generated loops iterate in
- * this order so a loop's result never depends on insertion history, only on the value; that is
- * what the explorer, which rebuilds states from canonical keys, has checked.
+ * `order` is given, otherwise numbers ascending, strings by code unit, records and tuples by their
+ * fields (kernel/intern.ts compareValues). Generated loops iterate in this order so a loop's result
+ * never depends on insertion history, only on the value; that is what the explorer, which rebuilds
+ * states from canonical keys, has checked.
  */
-export function inOrder<T extends string | number | boolean>(items: Iterable<T>, order?: readonly T[]): T[] {
+export function inOrder<T extends Value>(items: Iterable<T>, order?: readonly T[]): T[] {
   const out = Array.from(items);
   if (order) return out.sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  return out.sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  return out.sort(compareValues);
 }
 
 export function allOf<T>(items: Iterable<T>, pred: (x: T) => boolean): boolean {
@@ -109,6 +111,17 @@ export function valueEquals(a: Value, b: Value): boolean {
     for (const [k, v] of a) {
       if (!b.has(k)) return false;
       if (!valueEquals(v as Value, b.get(k) as Value)) return false;
+    }
+    return true;
+  }
+  // Records: interned values are equal only when identical (above); this compares ones built elsewhere.
+  if (isPlainRecord(a)) {
+    if (!isPlainRecord(b)) return false;
+    const names = Object.keys(a);
+    if (names.length !== Object.keys(b).length) return false;
+    for (const name of names) {
+      const y = b[name];
+      if (y === undefined || !valueEquals(a[name] as Value, y)) return false;
     }
     return true;
   }

@@ -33,6 +33,7 @@ describe("contract docs", () => {
       [
         "README.md",
         "default.policy.md",
+        "examples/alternating-bit.md",
         "examples/counter.md",
         "examples/die-hard.md",
         "examples/hour-clock.md",
@@ -40,6 +41,7 @@ describe("contract docs", () => {
         "examples/playlist.md",
         "examples/turnstile-audit.composition.md",
         "examples/turnstile.md",
+        "examples/two-phase-messages.md",
         "examples/two-phase.md",
         "meerkat-mob-seam.composition.md",
         "lease.md",

@@ -29,6 +29,7 @@ beforeAll(() => {
 
 /** The shipped examples in the order `check --all` visits them (by file name), with the profile it picks. */
 const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[] = [
+  ["AlternatingBit", "ci"],
   ["Counter", "default"],
   ["DieHard", "ci"],
   ["HourClock", "ci"],
@@ -36,6 +37,7 @@ const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[]
   ["Playlist", "ci"],
   ["TurnstileAudit", "ci"],
   ["Turnstile", "ci"],
+  ["TwoPhaseMessages", "ci"],
   ["TwoPhase", "ci"],
 ];
 

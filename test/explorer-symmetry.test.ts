@@ -98,7 +98,7 @@ beforeAll(async () => {
   const sym = generateFixtures(join(FIXTURES, "symmetry"), "explorer-symmetry");
   const count = generateFixtures(join(FIXTURES, "count"), "explorer-symmetry-count");
   const examples = generateFixtures(join(REPO, "spec", "examples"), "explorer-symmetry-examples");
-  machines = { MapPick: await sym.machine("MapPick"), Mixed: await sym.machine("Mixed"), Bag: await count.machine("Bag") };
+  machines = { MapPick: await sym.machine("MapPick"), Mixed: await sym.machine("Mixed"), Votes: await sym.machine("Votes"), Bag: await count.machine("Bag") };
   audit = await examples.composition("TurnstileAudit");
 });
 
@@ -107,6 +107,8 @@ describe("symmetry reduction is canonical (one state per orbit)", () => {
     ["MapPick", "ci"],
     ["MapPick", "three"],
     ["Mixed", "ci"],
+    // Ids inside records and tuples (Set elements, Map keys and values, an Option, a payload).
+    ["Votes", "ci"],
     ["Bag", "small"],
     ["Bag", "wide"],
   ];

@@ -34,6 +34,14 @@ function show(e: Expr): string {
       return `{${e.items.map(show).join(", ")}}`;
     case "maplit":
       return `{${e.entries.map((x) => `${show(x.key)}: ${show(x.value)}`).join(", ")}}`;
+    case "reclit":
+      return `${e.type}{${e.fields.map((f) => `${f.name}: ${show(f.value)}`).join(", ")}}`;
+    case "recwith":
+      return `{${show(e.obj)} with ${e.fields.map((f) => `${f.name}: ${show(f.value)}`).join(", ")}}`;
+    case "tuplit":
+      return `(${e.items.map(show).join(", ")})`;
+    case "index":
+      return `${show(e.obj)}[${e.index}]`;
   }
 }
 
@@ -108,5 +116,16 @@ describe("expression parser", () => {
     expect(syntaxError("a = 1 b = 2", parseStmts).message).toContain('";"');
     expect(syntaxError("s.add x", parseStmts).span).toEqual([6, 7]);
     expect(syntaxError("", parseStmts).message).toContain("expected a statement");
+  });
+
+  it("parses records, record updates, tuples and tuple items", () => {
+    expect(show(parseExpr("Msg{from: n, bal: b + 1}.bal"))).toBe("Msg{from: n, bal: (b + 1)}.bal");
+    expect(show(parseExpr("{m with bal: 2, acc: a}"))).toBe("{m with bal: 2, acc: a}");
+    expect(show(parseExpr("(a, b)[1] == (1)"))).toBe("((a, b)[1] == 1)");
+    expect(show(parseExpr("msgs.contains((n, 2))"))).toBe("msgs.contains((n, 2))");
+    // A block after a name is not a record: `if ready { x = 1 }` still parses as a statement.
+    expect(parseStmts("if ready { x = 1 }")[0]?.k).toBe("if");
+    expect(syntaxError("t[i]").message).toContain("constant item index");
+    expect(syntaxError("Msg{from: 1,}").message).toContain("field name");
   });
 });

@@ -6,7 +6,7 @@
 // actually touches.
 
 import { describe, expect, it } from "vitest";
-import { invariantChecker, MachineInstance, type AnyKernel, type AnyState, type AnyTrigger, type PredicateDesc, type TypeDesc, type Value } from "../kernel/index.js";
+import { intern, invariantChecker, MachineInstance, type AnyKernel, type AnyState, type AnyTrigger, type PredicateDesc, type TypeDesc, type Value } from "../kernel/index.js";
 import { sessionRuntimeKernel } from "../generated/session.machine.js";
 import { turnKernel } from "../generated/turn.machine.js";
 import { opsLifecycleKernel } from "../generated/ops.machine.js";
@@ -48,6 +48,10 @@ function randomValue(t: TypeDesc, r: () => number): Value {
       return Array.from({ length: Math.floor(r() * 3) }, () => randomValue(t.of, r));
     case "map":
       return new Map(Array.from({ length: Math.floor(r() * 3) }, () => [randomValue(t.key, r), randomValue(t.value, r)] as const));
+    case "record":
+      return intern(Object.fromEntries(t.fields.map((f) => [f.name, randomValue(f.type, r)])));
+    case "tuple":
+      return intern(t.items.map((x) => randomValue(x, r)));
   }
 }
 

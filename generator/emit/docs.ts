@@ -200,6 +200,10 @@ function typeRow(name: string, t: TypeDesc): string[] {
       return [code(name), "int", `${t.min} .. ${t.max}`];
     case "enum":
       return [code(name), "enum", t.values.map(code).join(", ")];
+    case "record":
+      return [code(name), "record", t.fields.map((f) => `${code(f.name)}: ${code(describeType(f.type))}`).join(", ")];
+    case "tuple":
+      return [code(name), "tuple", code(`(${t.items.map(describeType).join(", ")})`)];
     default:
       return [code(name), t.kind, describeType(t)];
   }

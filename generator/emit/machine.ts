@@ -1,7 +1,8 @@
 // Emits one machine module: exact types, initialState(), the pure transition function, invariant
 // and witness predicates, the kernel descriptor and a typed wrapper class.
 
-import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
+import { StructureKind, VariableDeclarationKind, type StatementStructures, type WriterFunction } from "ts-morph";
+import { holdsCompound } from "../../kernel/intern.js";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
@@ -22,6 +23,7 @@ import {
   isCollection,
   mutableTypeCode,
   stmtsCode,
+  tupleTypeCode,
   typeCode,
   writtenFields,
   type CodeContext,
@@ -128,7 +130,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ["Applies one trigger to a state. Pure: the given state is never modified."],
-    declarations: [{ name: "transition", type: `(s: ${n.state}, t: ${n.trigger}) => ${n.result}`, initializer: "dispatcher(TRANSITIONS)" }],
+    declarations: [{ name: "transition", type: `(s: ${n.state}, t: ${n.trigger}) => ${n.result}`, initializer: transitionInitializer(m, h) }],
   });
   for (const tr of m.transitions) body.push(fireFunction(m, tr, h));
 
@@ -243,12 +245,28 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   return [kernelImport(kernelSpecifier, values, types), ...body];
 }
 
-function namedTypeCode(t: TypeDesc): string {
+/**
+ * `dispatcher(TRANSITIONS)`; when payloads hold records or tuples, wrapped so that the caller's
+ * plain objects are interned first (kernel/intern.ts withInternedPayloads).
+ */
+function transitionInitializer(m: MachineModel, h: HelperUse): string {
+  const payloads = m.triggers
+    .map((t) => [t.name, t.fields.filter((f) => holdsCompound(f.type)).map((f) => ({ name: f.name, type: f.type }))] as const)
+    .filter(([, fs]) => fs.length > 0);
+  if (payloads.length === 0) return "dispatcher(TRANSITIONS)";
+  return `${h.use("withInternedPayloads")}(dispatcher(TRANSITIONS), ${literal(Object.fromEntries(payloads), 2)})`;
+}
+
+function namedTypeCode(t: TypeDesc): string | WriterFunction {
   switch (t.kind) {
     case "enum":
       return fill(t.values.map((v) => JSON.stringify(v)), " | ", 120);
     case "int":
       return "number";
+    case "record":
+      return objectType(t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string]));
+    case "tuple":
+      return tupleTypeCode(t.items);
     default:
       return "string";
   }
@@ -260,6 +278,9 @@ function docFor(t: TypeDesc): string[] {
       return [`An integer from ${t.min} to ${t.max}.`];
     case "id":
       return ["An opaque identifier (any non-empty string)."];
+    case "record":
+    case "tuple":
+      return [`A ${t.kind} value: interned (kernel intern), so equal ones are the same object; build one only with intern().`];
     default:
       return [];
   }

@@ -65,7 +65,32 @@ export function typeCode(t: TypeDesc): string {
       return `readonly ${wrapUnion(typeCode(t.of))}[]`;
     case "map":
       return `ReadonlyMap<${typeCode(t.key)}, ${typeCode(t.value)}>`;
+    case "record":
+      return t.name;
+    case "tuple":
+      return t.name ?? tupleTypeCode(t.items);
   }
+}
+
+/** `readonly [A, B]`: a tuple's TypeScript type (a named tuple type is its alias). */
+export function tupleTypeCode(items: readonly TypeDesc[]): string {
+  return `readonly [${items.map(typeCode).join(", ")}]`;
+}
+
+/**
+ * A record or tuple built from its parts' code: interned (kernel/intern.ts) so that equal values
+ * are one object, which is what Sets, Map keys and `===` compare. The record's type argument keeps
+ * enum fields their literal types.
+ */
+function compoundCode(t: TypeDesc, parts: readonly string[], h: HelperUse): string {
+  if (t.kind === "record") return `${h.use("intern")}<${t.name}>({ ${t.fields.map((f, i) => `${f.name}: ${parts[i]}`).join(", ")} })`;
+  // `as const` types the tuple without naming its item types (a composition module does not declare them).
+  return `${h.use("intern")}([${parts.join(", ")}] as const)`;
+}
+
+/** Part `i` of a record or tuple: `.field` or `[i]`. */
+function partCode(t: TypeDesc, obj: string, i: number): string {
+  return t.kind === "record" ? `${atomic(obj)}.${(t.fields[i] as { name: string }).name}` : `${atomic(obj)}[${i}]`;
 }
 
 /** The mutable working type of a collection during one transition. */
@@ -214,6 +239,11 @@ export function exprCode(e: TExpr, ctx: CodeContext, h: HelperUse): string {
           return `${h.use("setIntersect")}(${c(a)}, ${c(b as TExpr)})`;
         case "subsetOf":
           return `${h.use("subsetOf")}(${c(a)}, ${c(b as TExpr)})`;
+        case "record":
+        case "tuple":
+          return compoundCode(e.t, e.args.map(c), h);
+        case "item":
+          return partCode(a.t, c(a), (b as TExpr & { k: "lit" }).v as number);
       }
       break;
     }

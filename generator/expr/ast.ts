@@ -23,7 +23,22 @@ export type Expr =
   | { readonly k: "seqlit"; readonly span: Span; readonly items: readonly Expr[] }
   | { readonly k: "setlit"; readonly span: Span; readonly items: readonly Expr[] }
   /** `{k1: v1, k2: v2}`: a map literal (`{}` alone is a setlit, typed as a Map by context). */
-  | { readonly k: "maplit"; readonly span: Span; readonly entries: readonly { readonly key: Expr; readonly value: Expr }[] };
+  | { readonly k: "maplit"; readonly span: Span; readonly entries: readonly { readonly key: Expr; readonly value: Expr }[] }
+  /** `Msg{from: n, bal: b}`: a record of the named record type, every field given once. */
+  | { readonly k: "reclit"; readonly span: Span; readonly type: string; readonly typeSpan: Span; readonly fields: readonly FieldInit[] }
+  /** `{m with bal: b}`: the record `m` with the listed fields replaced. */
+  | { readonly k: "recwith"; readonly span: Span; readonly obj: Expr; readonly fields: readonly FieldInit[] }
+  /** `(a, b)`: a tuple (two items or more; `(a)` is just `a`). */
+  | { readonly k: "tuplit"; readonly span: Span; readonly items: readonly Expr[] }
+  /** `t[0]`: a tuple item, by a constant index from 0. */
+  | { readonly k: "index"; readonly span: Span; readonly obj: Expr; readonly index: number; readonly indexSpan: Span };
+
+/** `name: value` inside a record literal or update. */
+export interface FieldInit {
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly value: Expr;
+}
 
 export type Stmt =
   | { readonly k: "assign"; readonly span: Span; readonly target: string; readonly targetSpan: Span; readonly e: Expr }

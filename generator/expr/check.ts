@@ -5,8 +5,8 @@
 import type { TypeDesc } from "../../kernel/types.js";
 import { describeType } from "../../kernel/types.js";
 import type { DiagnosticCode } from "../diagnostics.js";
-import type { Expr, Span, Stmt } from "./ast.js";
-import { isScalar, type Builtin, type CollectionMethod, type Range, type TExpr, type TStmt } from "./typed.js";
+import type { Expr, FieldInit, Span, Stmt } from "./ast.js";
+import { isValueType, type Builtin, type CollectionMethod, type Range, type TExpr, type TStmt } from "./typed.js";
 
 export interface ExprError {
   readonly code: DiagnosticCode;
@@ -70,7 +70,33 @@ export function sameType(a: TypeDesc, b: TypeDesc): boolean {
       return b.kind === a.kind && sameType(a.of, b.of);
     case "map":
       return b.kind === "map" && sameType(a.key, b.key) && sameType(a.value, b.value);
+    case "record":
+      // Nominal, but two machines of a composition may each declare a record of one name.
+      return b.kind === "record" && a.name === b.name && a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i]?.name && sameType(f.type, b.fields[i].type));
+    case "tuple":
+      return b.kind === "tuple" && a.items.length === b.items.length && a.items.every((x, i) => sameType(x, b.items[i] as TypeDesc));
   }
+}
+
+/**
+ * Where a value of type `src` may hold an int outside `dst` inside a tuple: tuples are structural
+ * and `sameType` ignores int ranges, so `(Big, Big)` into `(Small, Small)` is checked here. Returns
+ * a description of the first such item, or null.
+ */
+export function tupleRangeProblem(src: TypeDesc, dst: TypeDesc, inTuple = false): string | null {
+  if (src.kind === "int" && dst.kind === "int") {
+    return inTuple && (src.min < dst.min || src.max > dst.max) ? `an item may be ${showRange([src.min, src.max])}, outside ${dst.name} (${dst.min}..${dst.max})` : null;
+  }
+  if (src.kind === "tuple" && dst.kind === "tuple") {
+    for (let i = 0; i < src.items.length; i++) {
+      const p = tupleRangeProblem(src.items[i] as TypeDesc, dst.items[i] as TypeDesc, true);
+      if (p) return p;
+    }
+    return null;
+  }
+  if ((src.kind === "option" || src.kind === "set" || src.kind === "seq") && src.kind === dst.kind) return tupleRangeProblem(src.of, (dst as { of: TypeDesc }).of, inTuple);
+  if (src.kind === "map" && dst.kind === "map") return tupleRangeProblem(src.key, dst.key, inTuple) ?? tupleRangeProblem(src.value, dst.value, inTuple);
+  return null;
 }
 
 export function keyOf(e: TExpr): string | undefined {
@@ -270,6 +296,8 @@ class Walk {
   value(e: Expr, target: TypeDesc, facts: Facts, what: string): TExpr {
     const te = this.expr(e, target, facts);
     this.expectType(te, target, e.span, what);
+    const nested = tupleRangeProblem(te.t, target);
+    if (nested) this.fail("int-overflow", `${what}: ${nested}`, e.span, "build the tuple where it is stored, so each item is checked against its type");
     if (target.kind === "int" && te.range) {
       const [lo, hi] = te.range;
       if (lo < target.min || hi > target.max) {
@@ -329,7 +357,7 @@ class Walk {
         const b = this.expr(e.e, expected ?? a0?.t, assume(c, false, facts));
         const a = a0 ?? this.expr(e.t, expected ?? b.t, assume(c, true, facts));
         if (!sameType(a.t, b.t)) this.fail("type-mismatch", `the branches of if have different types: ${describeType(a.t)} and ${describeType(b.t)}`, e.span);
-        const t = a.t.kind === "int" && expected?.kind !== "int" ? INT : a.t;
+        const t = a.t.kind === "int" && expected?.kind !== "int" ? INT : a.t.kind === "tuple" ? tupleHull(a.t, b.t) : a.t;
         return { k: "if", c, a, b, t, ...(a.range && b.range ? { range: hull(a.range, b.range) } : {}) };
       }
       case "quant": {
@@ -362,7 +390,7 @@ class Walk {
         const want = expected && (expected.kind === "set" || expected.kind === "seq") ? expected.of : undefined;
         const first = this.expr(e.items[0] as Expr, want, facts);
         const elem = want ?? literalElementType(first, e.items, (it) => this.expr(it, undefined, facts));
-        if (!isScalar(elem)) this.fail("type-mismatch", `collection elements must be bool, int, enum or id values, not ${describeType(elem)}`, e.span);
+        if (!isValueType(elem)) this.fail("type-mismatch", `collection elements must be bool, int, enum, id, record or tuple values, not ${describeType(elem)}`, e.span);
         const items = e.items.map((it, i) => {
           const te = i === 0 ? first : this.expr(it, elem, facts);
           this.expectType(te, elem, it.span, "this element");
@@ -373,6 +401,21 @@ class Walk {
       }
       case "maplit":
         return this.mapLiteral(e, expected, facts);
+      case "reclit":
+        return this.recordLiteral(e, facts);
+      case "recwith":
+        return this.recordWith(e, facts);
+      case "tuplit":
+        return this.tupleLiteral(e, expected, facts);
+      case "index": {
+        const obj = this.expr(e.obj, undefined, facts);
+        if (obj.t.kind !== "tuple") {
+          this.fail("type-mismatch", `[${e.index}] reads a tuple item; this is a ${describeType(obj.t)}`, e.span, obj.t.kind === "seq" ? "read a Seq item with q.at(i)" : obj.t.kind === "map" ? "read a Map with m.get(k)" : undefined);
+        }
+        const t = obj.t.items[e.index];
+        if (t === undefined) this.fail("unknown-field", `${describeType(obj.t)} has items [0] to [${obj.t.items.length - 1}], not [${e.index}]`, e.indexSpan);
+        return this.part(obj, e.index, t, facts);
+      }
       case "let": {
         if (this.isValueName(e.v)) this.fail("binding-shadows-field", `let name "${e.v}" hides another name`, e.vSpan);
         const value = this.expr(e.e, undefined, facts);
@@ -388,7 +431,7 @@ class Walk {
     const v0 = this.expr(first.value, want?.value, facts);
     const keyType = want?.key ?? literalElementType(k0, e.entries.map((x) => x.key), (it) => this.expr(it, undefined, facts));
     const valueType = want?.value ?? literalElementType(v0, e.entries.map((x) => x.value), (it) => this.expr(it, undefined, facts));
-    if (!isScalar(keyType)) this.fail("type-mismatch", `map keys must be bool, int, enum or id values, not ${describeType(keyType)}`, first.key.span);
+    if (!isValueType(keyType)) this.fail("type-mismatch", `map keys must be bool, int, enum, id, record or tuple values, not ${describeType(keyType)}`, first.key.span);
     if (valueType.kind === "option") this.fail("type-mismatch", "map values cannot be Option (a missing key already means none)", first.value.span);
     const items: TExpr[] = [];
     const seen = new Set<string>();
@@ -408,6 +451,75 @@ class Walk {
       items.push(k, v);
     });
     return { k: "maplit", items, t: { kind: "map", key: keyType, value: valueType } };
+  }
+
+  /** Part `i` (a record field or tuple item) of `obj`, with its type's range and what is known about it. */
+  part(obj: TExpr, i: number, t: TypeDesc, facts: Facts): TExpr {
+    return this.withRange({ k: "fn", fn: "item", args: [obj, { k: "lit", v: i, t: INT, range: [i, i] }], t }, intRange(t), facts);
+  }
+
+  /** The record type named `name`, or a located error. */
+  recordType(name: string, span: Span): TypeDesc & { kind: "record" } {
+    const t = this.scope.types?.get(name);
+    if (!t) this.fail("unknown-type", `unknown record type "${name}"`, span);
+    if (t.kind !== "record") this.fail("type-mismatch", `${name} is ${t.kind === "tuple" ? "a tuple type: build it with (a, b)" : `a ${t.kind} type, not a record type`}`, span);
+    return t;
+  }
+
+  /** `name: value` entries against a record type: each a known field, given once, of the field's type. */
+  fieldValues(rt: TypeDesc & { kind: "record" }, fields: readonly FieldInit[], facts: Facts): Map<string, TExpr> {
+    const out = new Map<string, TExpr>();
+    for (const f of fields) {
+      const decl = rt.fields.find((x) => x.name === f.name);
+      if (!decl) this.fail("unknown-field", `${rt.name} has no field "${f.name}"`, f.nameSpan, `its fields: ${rt.fields.map((x) => x.name).join(", ")}`);
+      if (out.has(f.name)) this.fail("duplicate-name", `field ${f.name} is given twice`, f.nameSpan);
+      out.set(f.name, this.value(f.value, decl.type, facts, `field ${rt.name}.${f.name}`));
+    }
+    return out;
+  }
+
+  /** `Msg{from: n, bal: b}`: every field, each once, of its declared type (ranges checked). */
+  recordLiteral(e: Expr & { k: "reclit" }, facts: Facts): TExpr {
+    const rt = this.recordType(e.type, e.typeSpan);
+    const given = this.fieldValues(rt, e.fields, facts);
+    const missing = rt.fields.filter((f) => !given.has(f.name)).map((f) => f.name);
+    if (missing.length > 0) this.fail("type-mismatch", `${rt.name}{...} is missing field${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`, e.span, "give every field; {m with f: v} copies a record with some fields changed");
+    return { k: "fn", fn: "record", args: rt.fields.map((f) => given.get(f.name) as TExpr), t: rt };
+  }
+
+  /** `{m with bal: b}`: the fields not listed are read from `m`. */
+  recordWith(e: Expr & { k: "recwith" }, facts: Facts): TExpr {
+    const obj = this.expr(e.obj, undefined, facts);
+    if (obj.t.kind !== "record") this.fail("type-mismatch", `{... with ...} copies a record; this is a ${describeType(obj.t)}`, e.obj.span);
+    const rt = obj.t;
+    const given = this.fieldValues(rt, e.fields, facts);
+    return { k: "fn", fn: "record", args: rt.fields.map((f, i) => given.get(f.name) ?? this.part(obj, i, f.type, facts)), t: rt };
+  }
+
+  /**
+   * `(a, b)`: typed item by item (in the expected tuple type's context, if any). An int item's type
+   * is narrowed to its interval, so storing the tuple checks each item's range (tupleRangeProblem)
+   * while comparing it does not; a tuple that fits the expected type simply has that type.
+   */
+  tupleLiteral(e: Expr & { k: "tuplit" }, expected: TypeDesc | undefined, facts: Facts): TExpr {
+    const want = expected?.kind === "tuple" ? expected : undefined;
+    if (want && want.items.length !== e.items.length) {
+      this.fail("type-mismatch", `this tuple has ${e.items.length} items; ${describeType(want)} has ${want.items.length}`, e.span);
+    }
+    const items = e.items.map((it, i) => {
+      const te = this.expr(it, want?.items[i], facts);
+      if (want) this.expectType(te, want.items[i] as TypeDesc, it.span, `item [${i}]`);
+      else if (!(isValueType(te.t) || (te.t.kind === "option" && isValueType(te.t.of)))) {
+        this.fail("type-mismatch", `a tuple item must be bool, int, enum, id, a record, a tuple or an Option of one, not ${describeType(te.t)}`, it.span);
+      }
+      return te;
+    });
+    const exact: TypeDesc = {
+      kind: "tuple",
+      items: items.map((te) => (te.t.kind === "int" && te.range ? { kind: "int", name: te.t.name, min: te.range[0], max: te.range[1] } : te.t)),
+    };
+    const t = want && tupleRangeProblem(exact, want) === null ? want : exact;
+    return { k: "fn", fn: "tuple", args: items, t };
   }
 
   /** A finite named type read as a value: the Set of all its values, in declaration order. */
@@ -518,6 +630,11 @@ class Walk {
     }
     const obj = this.expr(e.obj, undefined, facts);
     const t = obj.t;
+    if (t.kind === "record") {
+      const i = t.fields.findIndex((f) => f.name === e.name);
+      if (i < 0) this.fail("unknown-field", `${t.name} has no field "${e.name}"`, e.nameSpan, `its fields: ${t.fields.map((f) => f.name).join(", ")}`);
+      return this.part(obj, i, (t.fields[i] as { type: TypeDesc }).type, facts);
+    }
     const prop = (fn: Builtin, type: TypeDesc, range?: Range): TExpr => this.withRange({ k: "fn", fn, args: [obj], t: type }, range ?? intRange(type), facts);
     switch (e.name) {
       case "isSome":
@@ -826,6 +943,8 @@ export function arithmeticRange(op: "*" | "/" | "%", a: Range, b: Range): Range 
  * 1..3 rather than to an unbounded int.
  */
 function literalElementType(first: TExpr, items: readonly Expr[], typeOf: (e: Expr) => TExpr): TypeDesc {
+  // Tuple literals carry their items' intervals (see tupleLiteral): the element type spans them all.
+  if (first.t.kind === "tuple") return items.slice(1).reduce<TypeDesc>((t, it) => tupleHull(t, typeOf(it).t), first.t);
   if (first.t.kind !== "int") return first.t;
   let range: Range = first.range ?? INF;
   for (const it of items.slice(1)) {
@@ -834,6 +953,13 @@ function literalElementType(first: TExpr, items: readonly Expr[], typeOf: (e: Ex
     range = hull(range, te.range ?? INF);
   }
   return first.t.name === "int" ? { kind: "int", name: "int", min: range[0], max: range[1] } : first.t;
+}
+
+/** The tuple type whose int items span both `a`'s and `b`'s (item by item; `a` when they differ in shape). */
+function tupleHull(a: TypeDesc, b: TypeDesc): TypeDesc {
+  if (a.kind === "int" && b.kind === "int") return { ...a, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+  if (a.kind === "tuple" && b.kind === "tuple" && a.items.length === b.items.length) return { kind: "tuple", items: a.items.map((x, i) => tupleHull(x, b.items[i] as TypeDesc)) };
+  return a;
 }
 
 function intRange(t: TypeDesc): Range | undefined {

@@ -5,14 +5,16 @@
 //   cmp   := add (("==" | "!=" | "<" | "<=" | ">" | ">=") add)?
 //   add   := mul (("+" | "-") mul)*      mul := unary (("*" | "/" | "%") unary)*
 //   unary := ("!" | "-") unary | post
-//   post  := prim ("." NAME ("(" args ")")?)*
-//   prim  := INT | "true" | "false" | "none" | NAME ("(" args ")")? | "(" expr ")" | "[" args "]" | "{" args "}"
+//   post  := prim ("." NAME ("(" args ")")? | "[" INT "]")*
+//   prim  := INT | "true" | "false" | "none" | NAME ("(" args ")")? | NAME "{" fields "}" | "(" args ")"
+//          | "[" args "]" | "{" args "}" | "{" map entries "}" | "{" expr "with" fields "}"
+//   fields := NAME ":" expr ("," NAME ":" expr)*
 //   stmts := stmt (";" stmt)* ";"?
 //   stmt  := NAME "=" expr | NAME ("[" expr "]")? "." NAME "(" args ")"
 //          | "if" expr "then"? "{" stmts "}" ("else" ("{" stmts "}" | stmt))?
 //          | "for" NAME "in" expr "{" stmts "}"
 
-import type { BinaryOp, Expr, Span, Stmt } from "./ast.js";
+import type { BinaryOp, Expr, FieldInit, Span, Stmt } from "./ast.js";
 import { ExprSyntaxError, tokenize, type Token } from "./lexer.js";
 
 export const KEYWORDS = new Set(["if", "then", "else", "all", "any", "in", "true", "false", "none", "for", "let"]);
@@ -179,7 +181,16 @@ class Parser {
 
   #post(): Expr {
     let e = this.#prim();
-    while (this.#is(".")) {
+    while (this.#is(".") || this.#is("[")) {
+      if (this.#is("[")) {
+        this.#i++;
+        const t = this.#t;
+        if (t.kind !== "int") this.#fail("expected a constant item index (0, 1, ...) inside [...]");
+        this.#i++;
+        const close = this.#take("]", "after the item index");
+        e = { k: "index", span: [e.span[0], close.span[1]], obj: e, index: Number(t.text), indexSpan: t.span };
+        continue;
+      }
       this.#i++;
       const n = this.#name("a property or method name after \".\"");
       if (this.#is("(")) {
@@ -210,6 +221,13 @@ class Parser {
         return { k: "none", span: t.span };
       }
       const n = this.#name("a value");
+      // `Name{field: ...}`: a record literal (a block after a name, as in `if ready { x = 1 }`, never has `name:`).
+      if (this.#is("{") && this.#peekIsFieldInit(1)) {
+        this.#i++;
+        const fields = this.#fieldInits();
+        const close = this.#take("}", `to close the ${n.text} record`);
+        return { k: "reclit", span: [n.span[0], close.span[1]], type: n.text, typeSpan: n.span, fields };
+      }
       if (this.#is("(")) {
         const args = this.#args("(", ")");
         return { k: "call", span: [n.span[0], args.end], obj: null, name: n.text, nameSpan: n.span, args: args.items };
@@ -217,10 +235,9 @@ class Parser {
       return { k: "ident", span: n.span, name: n.text };
     }
     if (this.#is("(")) {
-      this.#i++;
-      const e = this.expr();
-      this.#take(")", "to close \"(\"");
-      return e;
+      const a = this.#args("(", ")");
+      if (a.items.length === 0) throw new ExprSyntaxError("expected a value inside ()", [t.span[0], a.end]);
+      return a.items.length === 1 ? (a.items[0] as Expr) : { k: "tuplit", span: [t.span[0], a.end], items: a.items };
     }
     if (this.#is("[")) {
       const a = this.#args("[", "]");
@@ -235,6 +252,11 @@ class Parser {
     const open = this.#take("{", "");
     if (this.#is("}")) return { k: "setlit", span: [open.span[0], this.#take("}", "").span[1]], items: [] };
     const first = this.expr();
+    if (this.#t.kind === "ident" && this.#t.text === "with") {
+      this.#i++;
+      const fields = this.#fieldInits();
+      return { k: "recwith", span: [open.span[0], this.#take("}", 'to close "{"').span[1]], obj: first, fields };
+    }
     if (!this.#is(":")) {
       const items = [first];
       while (this.#is(",")) {
@@ -253,6 +275,25 @@ class Parser {
       key = this.expr();
     }
     return { k: "maplit", span: [open.span[0], this.#take("}", 'to close "{"').span[1]], entries };
+  }
+
+  /** Whether the tokens from `at` on start `name :`. */
+  #peekIsFieldInit(at: number): boolean {
+    const a = this.#toks[this.#i + at];
+    const b = this.#toks[this.#i + at + 1];
+    return a !== undefined && b !== undefined && a.kind === "ident" && !KEYWORDS.has(a.text) && b.kind === "punct" && b.text === ":";
+  }
+
+  /** `name: expr, ...` (at least one). */
+  #fieldInits(): FieldInit[] {
+    const out: FieldInit[] = [];
+    for (;;) {
+      const n = this.#name("a field name");
+      this.#take(":", `after the field name ${n.text}`);
+      out.push({ name: n.text, nameSpan: n.span, value: this.expr() });
+      if (!this.#is(",")) return out;
+      this.#i++;
+    }
   }
 
   #args(open: string, close: string): { items: Expr[]; end: number } {

@@ -25,7 +25,13 @@ export type Builtin =
   | "minus"
   | "intersect"
   | "subsetOf"
-  | "at";
+  | "at"
+  /** A record value: args are its fields in declared order (the record type is the node's type). */
+  | "record"
+  /** A tuple value: args are its items. */
+  | "tuple"
+  /** A record field or tuple item: args are the record or tuple and the int literal index of the part. */
+  | "item";
 
 interface Node {
   readonly t: TypeDesc;
@@ -65,7 +71,15 @@ export function isScalar(t: TypeDesc): boolean {
   return t.kind === "bool" || t.kind === "int" || t.kind === "enum" || t.kind === "id";
 }
 
-/** Whether JavaScript `===` decides equality for values of this type. */
+/** A value type: a scalar, a record or a tuple (what Sets and Seqs hold and Maps are keyed by). */
+export function isValueType(t: TypeDesc): boolean {
+  return isScalar(t) || t.kind === "record" || t.kind === "tuple";
+}
+
+/**
+ * Whether JavaScript `===` decides equality for values of this type. Records and tuples do: they
+ * are interned (kernel/intern.ts), so equal ones are the same object.
+ */
 export function hasIdentityEquality(t: TypeDesc): boolean {
-  return isScalar(t) || (t.kind === "option" && isScalar(t.of));
+  return isValueType(t) || (t.kind === "option" && isValueType(t.of));
 }

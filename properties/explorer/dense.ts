@@ -3,7 +3,8 @@
 // keyed by combining these indexes, payloads are enumerated from them, and symmetry reduction
 // renames the id values inside them.
 
-import type { TypeDesc, Value } from "../../kernel/types.js";
+import { intern, type Compound } from "../../kernel/intern.js";
+import type { RecordValue, TypeDesc, Value } from "../../kernel/types.js";
 import { describeType } from "../../kernel/types.js";
 import { Binomials, sortPairs, sortPrefix } from "./binomial.js";
 import { ExploreSetupError } from "./errors.js";
@@ -72,7 +73,79 @@ export function denseOf(t: TypeDesc, ctx: DenseContext): Dense<Value> {
       return seqDense(denseOf(t.of, ctx), ctx.maxCollectionSize, describeType(t)) as Dense<Value>;
     case "map":
       return mapDense(denseOf(t.key, ctx), denseOf(t.value, ctx), ctx.maxCollectionSize, describeType(t));
+    case "record": {
+      const names = t.fields.map((f) => f.name);
+      const build = (items: readonly Value[]): Value => {
+        const out: Record<string, Value> = {};
+        names.forEach((n, i) => (out[n] = items[i] as Value));
+        return intern(out);
+      };
+      return productDense(
+        t.fields.map((f) => denseOf(f.type, ctx)),
+        (v, i) => (v as RecordValue)[names[i] as string] as Value,
+        build,
+        t.name,
+      );
+    }
+    case "tuple":
+      return productDense(
+        t.items.map((x) => denseOf(x, ctx)),
+        (v, i) => (v as readonly Value[])[i] as Value,
+        (items) => intern(items as Compound),
+        describeType(t),
+      );
   }
+}
+
+/** Records and tuples built by value(i) are kept (interned, so shared) up to this many per codec. */
+const PRODUCT_MEMO = 1 << 16;
+
+/**
+ * A record or tuple: mixed radix over its parts' indexes (the first part most significant), so
+ * index order is the order of the parts' indexes, part by part. Values are interned (kernel/intern.ts).
+ */
+function productDense(parts: readonly Dense<Value>[], read: (v: Value, i: number) => Value, build: (items: readonly Value[]) => Value, what: string): Dense<Value> {
+  let size = 1;
+  for (const p of parts) size = checkSize(size * p.size, what);
+  const n = parts.length;
+  const hasIds = parts.some((p) => p.hasIds);
+  const memo = size <= PRODUCT_MEMO ? new Array<Value | undefined>(size) : null;
+  const items = new Array<Value>(n);
+  return {
+    size,
+    describe: what,
+    hasIds,
+    collection: false,
+    index: (v) => {
+      if (typeof v !== "object" || v === null) return OUT_OF_DOMAIN;
+      let acc = 0;
+      for (let i = 0; i < n; i++) {
+        const p = parts[i] as Dense<Value>;
+        const ix = p.index(read(v, i));
+        if (ix < 0) return ix;
+        acc = acc * p.size + ix;
+      }
+      return acc;
+    },
+    value: (i) => {
+      const known = memo?.[i];
+      if (known !== undefined) return known;
+      let r = i;
+      for (let j = n - 1; j >= 0; j--) {
+        const p = parts[j] as Dense<Value>;
+        const d = r % p.size;
+        items[j] = p.value(d);
+        r = (r - d) / p.size;
+      }
+      const made = build(items);
+      if (memo) memo[i] = made;
+      return made;
+    },
+    idFeatures: (v, code, sink) => {
+      for (let j = 0; j < n; j++) (parts[j] as Dense<Value>).idFeatures(read(v, j), mixCode(code, 16 + j), sink);
+    },
+    rename: (v, r) => (hasIds ? build(parts.map((p, j) => p.rename(read(v, j), r))) : v),
+  };
 }
 
 /** The codec of one state field: its profile bound, if it has one, replaces maxCollectionSize inside it. */

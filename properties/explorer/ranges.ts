@@ -23,6 +23,10 @@ export function containsInt(t: TypeDesc): boolean {
       return containsInt(t.of);
     case "map":
       return containsInt(t.key) || containsInt(t.value);
+    case "record":
+      return t.fields.some((f) => containsInt(f.type));
+    case "tuple":
+      return t.items.some(containsInt);
   }
 }
 
@@ -47,6 +51,18 @@ export function findOutOfRange(t: TypeDesc, v: Value): { readonly value: unknown
     case "map":
       for (const [k, x] of v as ReadonlyMap<Value, Value>) {
         const bad = findOutOfRange(t.key, k) ?? findOutOfRange(t.value, x);
+        if (bad) return bad;
+      }
+      return null;
+    case "record":
+      for (const f of t.fields) {
+        const bad = findOutOfRange(f.type, (v as { readonly [field: string]: Value })[f.name] as Value);
+        if (bad) return bad;
+      }
+      return null;
+    case "tuple":
+      for (let i = 0; i < t.items.length; i++) {
+        const bad = findOutOfRange(t.items[i] as TypeDesc, (v as readonly Value[])[i] as Value);
         if (bad) return bad;
       }
       return null;

@@ -8,6 +8,7 @@ import type { TypeDesc } from "../../kernel/types.js";
 import { sizeOf } from "./expr.js";
 import { and, not, or } from "./pml.js";
 import { inBound, scalarDomain } from "./scalar.js";
+import { compoundUnsupported } from "./errors.js";
 import { expect, range, type View } from "./view.js";
 
 /** Promela condition: some part of the value (of type t) is outside the profile's bounds. */
@@ -36,5 +37,8 @@ export function overBound(v: View, t: TypeDesc, profile: ProfileDesc): string {
       const m = expect(v, "map");
       return or([m.size > max ? `(${sizeOf(m)} > ${max})` : "0", ...range(m.size).map((i) => and([m.has(i), overBound(m.val(i), t.value, profile)]))]);
     }
+    case "record":
+    case "tuple":
+      return compoundUnsupported(t);
   }
 }

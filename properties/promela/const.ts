@@ -4,7 +4,7 @@
 import type { ProfileDesc } from "../../kernel/descriptor.js";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { TExpr } from "../../generator/expr/typed.js";
-import { PromelaUnsupportedError } from "./errors.js";
+import { compoundUnsupported, PromelaUnsupportedError } from "./errors.js";
 import { domainOf, emptyView } from "./expr.js";
 import { or } from "./pml.js";
 import { domainValues, encodeLiteral, isScalarType, num, scalarDomain } from "./scalar.js";
@@ -195,6 +195,9 @@ export function allConstValues(t: TypeDesc, profile: ProfileDesc, limit: number)
       walk(0, new Map());
       return out;
     }
+    case "record":
+    case "tuple":
+      return compoundUnsupported(t);
   }
 }
 

@@ -44,3 +44,8 @@ export class SpinNotInstalledError extends Error {
     super(`${tool} is not installed (or not on PATH); install it with: apt-get update -qq && apt-get install -y spin gcc`);
   }
 }
+
+/** Records and tuples have no Promela translation (yet): refused wherever one would be stored. */
+export function compoundUnsupported(t: { readonly kind: "record" | "tuple"; readonly name?: string }): never {
+  throw new PromelaUnsupportedError(`${t.kind} type${t.name ? ` ${t.name}` : ""}: records and tuples are checked by meerkat check only`);
+}

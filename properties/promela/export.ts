@@ -46,6 +46,12 @@ export function exportPromela(model: MachineModel, profileName: string): string 
     const pointer = `/check/profiles/${profile.name}/collectionSizes`;
     throw new PromelaUnsupportedError(`per-field collection bounds of profile ${profile.name} (at ${pointer}) are not supported by the SPIN export: use maxCollectionSize alone in the exported profile`, pointer);
   }
+  // Records and tuples have no Promela translation: refuse at the type's declaration.
+  const compound = model.types.find((t) => t.value.kind === "record" || t.value.kind === "tuple");
+  if (compound) {
+    const pointer = `/types/${compound.name}`;
+    throw new PromelaUnsupportedError(`${compound.value.kind} type ${compound.name} (at ${pointer}) is not supported by the SPIN export: records and tuples are checked by meerkat check only`, pointer);
+  }
   return new Exporter(model, profile).text();
 }
 

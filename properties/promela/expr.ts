@@ -5,7 +5,7 @@
 import type { ProfileDesc } from "../../kernel/descriptor.js";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { TExpr } from "../../generator/expr/typed.js";
-import { PromelaUnsupportedError } from "./errors.js";
+import { compoundUnsupported, PromelaUnsupportedError } from "./errors.js";
 import { and, asCount, cond, eqExpr, not, or, sum } from "./pml.js";
 import { asScalar, encodeLiteral, inBound, indexOf, isScalarType, num, scalarDomain, valueAt, type ScalarDomain } from "./scalar.js";
 import { condView, eqView, expect, pick, range, scalar, type Ix, type View } from "./view.js";
@@ -69,6 +69,9 @@ export function emptyView(t: TypeDesc, profile: ProfileDesc): View {
       const value = emptyView(t.value, profile);
       return { k: "map", size: domainOf(t.key, profile, "a Map key").size, has: () => "0", val: () => value };
     }
+    case "record":
+    case "tuple":
+      return compoundUnsupported(t);
   }
 }
 
@@ -277,5 +280,9 @@ function compileFn(e: TExpr & { k: "fn" }, scope: ExprScope): View {
       const idx: Ix = lenConst !== undefined ? Math.max(0, lenConst - 1) : cond(`(${q.len} > 0)`, `(${q.len} - 1)`, "0");
       return { k: "option", has: `(${q.len} > 0)`, of: q.at(idx) };
     }
+    case "record":
+    case "tuple":
+    case "item":
+      throw new PromelaUnsupportedError("records and tuples are checked by meerkat check only");
   }
 }

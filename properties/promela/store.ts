@@ -5,7 +5,7 @@
 
 import type { ProfileDesc } from "../../kernel/descriptor.js";
 import type { TypeDesc } from "../../kernel/types.js";
-import { PromelaUnsupportedError } from "./errors.js";
+import { compoundUnsupported, PromelaUnsupportedError } from "./errors.js";
 import { assign, cond, ifElse, offset, type PStmt } from "./pml.js";
 import { scalarDomain, type PromelaType, type ScalarDomain } from "./scalar.js";
 import { pick, range, scalar, type Ix, type View } from "./view.js";
@@ -67,10 +67,14 @@ export function buildStore(t: TypeDesc, base: string, shape: StoreShape, mult = 
       const dom = scalarDomain(elementType(t.key), shape.profile);
       return { k: "map", size: dom.size, has: cell(`${base}__has`, mult * dom.size, "bit", 0), val: buildStore(t.value, `${base}__v`, shape, mult * dom.size) };
     }
+    case "record":
+    case "tuple":
+      return compoundUnsupported(t);
   }
 }
 
 function elementType(t: TypeDesc): Extract<TypeDesc, { kind: "bool" | "int" | "enum" | "id" }> {
+  if (t.kind === "record" || t.kind === "tuple") return compoundUnsupported(t);
   if (t.kind === "option" || t.kind === "set" || t.kind === "seq" || t.kind === "map") throw new PromelaUnsupportedError(`collection elements and map keys must be scalar`);
   return t;
 }
