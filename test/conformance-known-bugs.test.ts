@@ -1,6 +1,6 @@
-// Runtime bugs found by the conformance properties (properties/conformance/known-bugs.ts), now fixed:
-// each test states the fixed behaviour on the shrunk counterexample and guards against regressions.
-// A newly found bug gets an `it.fails` test here and an "open" entry in known-bugs.ts until fixed.
+// Runtime bugs found by the conformance properties, all fixed: each test states the fixed behaviour on
+// the shrunk counterexample and guards against regressions. The model expects the fixed behaviour
+// only (it imitates no bug); a newly found bug gets an `it.fails` test here until it is fixed.
 
 import { describe, expect, it } from "vitest";
 import { createRuntime, RuntimeError } from "../runtime/index.js";
@@ -8,7 +8,6 @@ import { inputs, ScriptedExecutor, flush } from "../testing/index.js";
 import { checkProperty, runSteps } from "../properties/conformance/property.js";
 import { propertyEntry } from "../properties/conformance/registry.js";
 import type { Step } from "../properties/conformance/steps.js";
-import { openBugsExcept } from "../properties/conformance/known-bugs.js";
 
 
 function runtime() {
@@ -37,7 +36,7 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
       { op: "accept", s: 0, mode: "plain", input: { kind: "continuation", id: "ü-🦀", durability: "Durable", source: "Operator" } },
       { op: "accept", s: 0, mode: "completion", input: { kind: "external_event", id: "i1", durability: "Durable", source: "natural", idempotencyKey: "k1" } },
     ];
-    await runSteps(["s1", "s2"], steps, { mimic: openBugsExcept("dedup-joins-reused-input-id") });
+    await runSteps(["s1", "s2"], steps);
   });
 
   it("refused-bind-registers: a refused binding leaves an unregistered session unregistered", async () => {
@@ -65,7 +64,7 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
 
   it("binding-values-unchecked: the fuzz property over out-of-domain numbers", async () => {
     const entry = propertyEntry("fuzz-out-of-domain");
-    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("binding-values-unchecked") }));
+    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build());
   });
 
   it("untyped-errors-on-ill-typed-arguments: arguments that break the signature get a typed error, and change nothing", async () => {
@@ -80,7 +79,7 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
 
   it("untyped-errors-on-ill-typed-arguments: the fuzz property over ill-typed arguments", async () => {
     const entry = propertyEntry("fuzz-ill-typed");
-    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("untyped-errors-on-ill-typed-arguments") }));
+    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build());
   });
 
   it("close-keeps-loop-running: after close() no new executor call starts", async () => {

@@ -11,13 +11,12 @@ import { opsLifecycleKernel, type OpsLifecycleState } from "../../generated/ops.
 import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import { createRuntime, MemoryStore, RuntimeError, type ControlPlane, type JsonValue } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
-import { OPEN_BUGS, type KnownBug } from "./known-bugs.js";
 import { withDeadline } from "./deadline.js";
 import { domainProblems } from "./domains.js";
 import { ConformanceExecutor } from "./executor.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
-import { projectMachine, projectOps, show, type Json } from "./projection.js";
+import { show } from "./projection.js";
 import { buildInput } from "./steps.js";
 
 /** Every code runtime/errors.ts defines. */
@@ -180,13 +179,10 @@ export function fuzzCalls(f: FuzzFamilies = {}): fc.Arbitrary<FuzzCall[]> {
   return fc.array(calls(f), { minLength: 1, maxLength: 40, size: "max" });
 }
 
-/** The observable lifecycle state of every session (what a refused call must leave alone). */
-function stateOf(rt: ControlPlane): Json {
-  const id = (x: string): string => x;
-  return [...rt.sessionIds()].map((sid) => {
-    const ops = rt.ops(sid).state as OpsLifecycleState;
-    return [sid, projectMachine(rt.machineState(sid), id, id), rt.snapshot(sid).waiters, ops.status.size > 0 || ops.wakePending ? projectOps(ops) : null] as Json;
-  });
+/** The observable lifecycle state of every session (what a refused call must leave alone), maps and sets as entries. */
+function stateOf(rt: ControlPlane): string {
+  const state = [...rt.sessionIds()].map((sid) => [sid, rt.machineState(sid), rt.snapshot(sid).waiters, rt.ops(sid).state]);
+  return JSON.stringify(state, (_k, x: unknown) => (x instanceof Map || x instanceof Set ? [...x] : x));
 }
 
 async function flush(): Promise<void> {
@@ -205,26 +201,13 @@ function describeValue(v: unknown): string {
   }
 }
 
-/** Runs one fuzz sequence; returns every broken rule (empty: all held). */
 export interface FuzzOptions {
   readonly store?: boolean;
   readonly patch?: (rt: ControlPlane) => void;
-  /** Open bugs tolerated (default: all open ones; an empty set expects them fixed). */
-  readonly mimic?: ReadonlySet<KnownBug>;
 }
 
-/** Known bug "refused-bind-registers": the refused binding's only change is the registration it committed first. */
-function tolerated(call: FuzzCall, code: string, before: string, after: string, mimic: ReadonlySet<KnownBug>): boolean {
-  if (!mimic.has("refused-bind-registers") || code !== "FenceRejected") return false;
-  if (call.fn !== "prepareBindings" && call.fn !== "prepareLocalSessionBindings") return false;
-  const sid = call.args[0];
-  const b = JSON.parse(before) as [string, { registered: boolean }, ...unknown[]][];
-  for (const row of b) if (row[0] === sid) row[1].registered = true;
-  return JSON.stringify(b) === after;
-}
-
+/** Runs one fuzz sequence; returns every broken rule (empty: all held). */
 export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOptions = {}): Promise<string[]> {
-  const mimic = options.mimic ?? OPEN_BUGS;
   const exec = new ConformanceExecutor();
   const rt = createRuntime({ executor: exec, policy: conformancePolicy, limits: conformanceLimits, ...(options.store === true ? { store: new MemoryStore() } : {}) });
   options.patch?.(rt);
@@ -233,7 +216,7 @@ export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOption
   const settled = new Set<(typeof exec.calls)[number]>();
   for (const [i, call] of sequence.entries()) {
     await flush();
-    const before = JSON.stringify(stateOf(rt));
+    const before = stateOf(rt);
     let error: unknown = null;
     let refused = false;
     try {
@@ -248,8 +231,7 @@ export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOption
       if (!(error instanceof RuntimeError) || !ERROR_CODES.has(error.code)) {
         problems.push(`${where} threw an untyped error: ${error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error)}`);
       } else if (error.code !== "MachineInvariantViolated") {
-        const after = JSON.stringify(stateOf(rt));
-        if (after !== before && !tolerated(call, error.code, before, after, mimic)) problems.push(`${where} was refused (${error.code}) but changed the state`);
+        if (stateOf(rt) !== before) problems.push(`${where} was refused (${error.code}) but changed the state`);
       }
     }
     for (const sid of rt.sessionIds()) {

@@ -7,7 +7,6 @@ import type { ControlPlane } from "../../runtime/index.js";
 import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
 import type { Coverage } from "./coverage.js";
 import { ConformanceError, Driver } from "./driver.js";
-import type { KnownBug } from "./known-bugs.js";
 import { drainAndCheck } from "./obligations.js";
 import { showStep, type Step } from "./steps.js";
 import { World, type StoreFactory } from "./world.js";
@@ -43,15 +42,13 @@ export interface ConformanceOptions {
   /** Observation hooks for the long campaign. */
   readonly onState?: (digest: string) => void;
   readonly onStep?: () => void;
-  /** Open runtime bugs the model mimics (default: all open ones; an empty set expects them fixed). */
-  readonly mimic?: ReadonlySet<KnownBug>;
 }
 
 /** Runs steps through a fresh runtime and the model, then drains and checks the obligations. */
 export async function runSequence(names: readonly string[], steps: Iterable<fc.AsyncCommand<Driver, World>>, o: ConformanceOptions): Promise<void> {
   const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}) });
   await world.start();
-  const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}), ...(o.mimic !== undefined ? { mimic: o.mimic } : {}) });
+  const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}) });
   const counted = o.onStep === undefined ? steps : [...steps].map((c) => countingCommand(c, o.onStep!));
   try {
     await fc.asyncModelRun(() => ({ model: driver, real: world }), counted);

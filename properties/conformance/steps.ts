@@ -163,3 +163,13 @@ export interface Concrete {
   readonly runId?: string | undefined;
   readonly runtimeId?: string;
 }
+
+/** The observable result of a step's call. */
+export type HandleState = { readonly state: "pending" } | { readonly state: "ok"; readonly value: unknown } | { readonly state: "error"; readonly code: string };
+
+/** Counts of executor hooks the runtime must call. */
+export interface HookCounters {
+  cancelRequests: number;
+  stopped: number;
+  recycled: number;
+}
