@@ -98,7 +98,7 @@ export class Driver {
     for (const name of this.world.rt.sessionIds()) {
       const s = this.world.rt.machineState(name);
       for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) broken.push(`${name}: ${inv.name}`);
-      for (const d of domainProblems(sessionRuntimeKernel.fields, sessionRuntimeKernel.phases, s)) broken.push(`${name}: ${d}`);
+      for (const d of domainProblems(sessionRuntimeKernel, s)) broken.push(`${name}: ${d}`);
     }
     for (const [w, slot] of this.world.waiters) if (slot.resolutions > 1) broken.push(`waiter ${w} resolved ${slot.resolutions} times`);
     for (const [h, st] of p.handles) if (st.state === "error" && st.code.startsWith("untyped:")) broken.push(`step ${h} failed with an untyped error: ${st.code}`);

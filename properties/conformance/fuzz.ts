@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { opsLifecycleKernel, type OpsLifecycleState } from "../../generated/ops.machine.js";
 import { sessionRuntimeKernel } from "../../generated/session.machine.js";
+import type { RuntimeErrorCode } from "../../runtime/errors.js";
 import { createRuntime, MemoryStore, RuntimeError, type ControlPlane, type JsonValue } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
 import { withDeadline } from "./deadline.js";
@@ -19,29 +20,13 @@ import { conformancePolicy } from "./policy.js";
 import { show } from "./projection.js";
 import { buildInput } from "./steps.js";
 
-/** Every code runtime/errors.ts defines. */
-export const ERROR_CODES: ReadonlySet<string> = new Set([
-  "SessionNotFound",
-  "SessionDestroyed",
-  "NotRegistered",
-  "NotReady",
-  "FenceRejected",
-  "RunMismatch",
-  "InputInvalid",
-  "InvalidArgument",
-  "InputRejected",
-  "DuplicateInput",
-  "QueueFull",
-  "DeduplicatedRefused",
-  "StoreFailed",
-  "ExecutorControlFailed",
-  "SignalDispatchFailed",
-  "MachineInvariantViolated",
-  "OpRefused",
-  "OpNotFound",
-  "RuntimeClosed",
-  "RecoveryCorruption",
-]);
+/** Every code runtime/errors.ts defines (a Record, so a code added there must be added here). */
+const CODES: Readonly<Record<RuntimeErrorCode, true>> = {
+  SessionNotFound: true, SessionDestroyed: true, NotRegistered: true, NotReady: true, FenceRejected: true, RunMismatch: true, InputInvalid: true,
+  InputRejected: true, DuplicateInput: true, QueueFull: true, DeduplicatedRefused: true, StoreFailed: true, SessionEvicted: true, ExecutorControlFailed: true,
+  SignalDispatchFailed: true, MachineInvariantViolated: true, OpRefused: true, OpNotFound: true, RuntimeClosed: true, RecoveryCorruption: true, InvalidArgument: true,
+};
+export const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
 /** One call on the public API; `args` are passed as they are (the fuzzer does not respect the types). */
 export interface FuzzCall {
@@ -71,61 +56,31 @@ const jsonish: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything({ maxDepth: 2, withMap: true, withSet: true, withBigInt: true, withDate: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true }),
 );
 
-/** Valid inputs broken in one place. */
-const brokenInput: fc.Arbitrary<unknown> = fc
-  .tuple(
-    inputSpec,
-    fc.constantFrom("drop-kind", "bad-kind", "drop-header", "header-null", "empty-id", "id-number", "huge-id", "bad-durability", "extra-field", "source-wrong", "text-number", "proto-key", "timestamp-negative", "huge-text"),
-  )
-  .map(([spec, how]) => {
-    const input = JSON.parse(JSON.stringify(buildInput(spec))) as Record<string, unknown>;
-    const header = input["header"] as Record<string, unknown>;
-    switch (how) {
-      case "drop-kind":
-        delete input["kind"];
-        break;
-      case "bad-kind":
-        input["kind"] = "__proto__";
-        break;
-      case "drop-header":
-        delete input["header"];
-        break;
-      case "header-null":
-        input["header"] = null;
-        break;
-      case "empty-id":
-        header["id"] = "";
-        break;
-      case "id-number":
-        header["id"] = 7;
-        break;
-      case "huge-id":
-        header["id"] = "i".repeat(100_000);
-        break;
-      case "bad-durability":
-        header["durability"] = "Forever";
-        break;
-      case "extra-field":
-        input["extra"] = true;
-        break;
-      case "source-wrong":
-        header["source"] = { kind: "Peer" };
-        break;
-      case "text-number":
-        input["text"] = 1;
-        input["body"] = 1;
-        break;
-      case "proto-key":
-        return JSON.parse(JSON.stringify(input).replace('"header":', '"__proto__":{"x":1},"header":')) as unknown;
-      case "timestamp-negative":
-        header["timestamp"] = -1;
-        break;
-      case "huge-text":
-        input["text"] = "🦀".repeat(300_000);
-        break;
-    }
-    return input;
-  });
+/** Ways to break a valid input in one place (each edits the JSON copy, or returns a replacement). */
+const BREAKS: Readonly<Record<string, (input: Record<string, unknown>, header: Record<string, unknown>) => unknown>> = {
+  "drop-kind": (i) => delete i["kind"],
+  "bad-kind": (i) => (i["kind"] = "__proto__"),
+  "drop-header": (i) => delete i["header"],
+  "header-null": (i) => (i["header"] = null),
+  "empty-id": (_, h) => (h["id"] = ""),
+  "id-number": (_, h) => (h["id"] = 7),
+  "huge-id": (_, h) => (h["id"] = "i".repeat(100_000)),
+  "bad-durability": (_, h) => (h["durability"] = "Forever"),
+  "extra-field": (i) => (i["extra"] = true),
+  "source-wrong": (_, h) => (h["source"] = { kind: "Peer" }),
+  "text-number": (i) => (i["text"] = i["body"] = 1),
+  "timestamp-negative": (_, h) => (h["timestamp"] = -1),
+  "huge-text": (i) => (i["text"] = "🦀".repeat(300_000)),
+};
+
+/** Valid inputs broken in one place (or with an own `__proto__` key before the header). */
+const brokenInput: fc.Arbitrary<unknown> = fc.tuple(inputSpec, fc.constantFrom(...Object.keys(BREAKS), "proto-key")).map(([spec, how]) => {
+  const text = JSON.stringify(buildInput(spec));
+  if (how === "proto-key") return JSON.parse(text.replace('"header":', '"__proto__":{"x":1},"header":')) as unknown;
+  const input = JSON.parse(text) as Record<string, unknown>;
+  BREAKS[how]!(input, input["header"] as Record<string, unknown>);
+  return input;
+});
 
 const anyInput: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: inputSpec.map(buildInput), weight: 6 },
@@ -237,8 +192,8 @@ export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOption
     for (const sid of rt.sessionIds()) {
       const s = rt.machineState(sid);
       for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) problems.push(`${where}: invariant ${inv.name} broken in ${JSON.stringify(sid)}`);
-      for (const d of domainProblems(sessionRuntimeKernel.fields, sessionRuntimeKernel.phases, s)) problems.push(`${where}: session ${JSON.stringify(sid)}: ${d}`);
-      for (const d of domainProblems(opsLifecycleKernel.fields, opsLifecycleKernel.phases, rt.ops(sid).state)) problems.push(`${where}: ops of ${JSON.stringify(sid)}: ${d}`);
+      for (const d of domainProblems(sessionRuntimeKernel, s)) problems.push(`${where}: session ${JSON.stringify(sid)}: ${d}`);
+      for (const d of domainProblems(opsLifecycleKernel, rt.ops(sid).state)) problems.push(`${where}: ops of ${JSON.stringify(sid)}: ${d}`);
     }
     if (problems.length > 0) break;
   }
