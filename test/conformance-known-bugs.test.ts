@@ -7,6 +7,7 @@ import { createRuntime, RuntimeError } from "../runtime/index.js";
 import { inputs, ScriptedExecutor, flush } from "../testing/index.js";
 import { checkProperty, runSteps } from "../properties/conformance/property.js";
 import { propertyEntry } from "../properties/conformance/registry.js";
+import { memoryStore } from "../properties/conformance/stores.js";
 import type { Step } from "../properties/conformance/steps.js";
 
 
@@ -80,6 +81,18 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
   it("untyped-errors-on-ill-typed-arguments: the fuzz property over ill-typed arguments", async () => {
     const entry = propertyEntry("fuzz-ill-typed");
     await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build());
+  });
+
+  it("destroyed-session-forgotten: a refused registration establishes the destroyed session, so a later refused bind keeps it", async () => {
+    // Shrunk counterexample of model-memory-restart (seed 7002, found in session 6): bindLocal s1; destroy s1;
+    // restart; register s1 (SessionDestroyed, recovered as destroyed); bind s1 → SessionDestroyed, and s1 was gone.
+    await runSteps(["s1", "s2"], [
+      { op: "bindLocal", s: 0 },
+      { op: "destroy", s: 0, fence: "none" },
+      { op: "restart" },
+      { op: "register", s: 0 },
+      { op: "bind", s: 0, bind: { runtime: "rt-a", fenceDelta: 1, generationDelta: 0 } },
+    ], { store: memoryStore });
   });
 
   it("close-keeps-loop-running: after close() no new executor call starts", async () => {

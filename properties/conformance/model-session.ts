@@ -35,6 +35,7 @@ import {
   type SessionRuntimeState,
   type SessionRuntimeTrigger,
 } from "../../generated/session.machine.js";
+import { MAX_BATCH } from "../../runtime/batch.js";
 import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
 import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
 import type { AcceptMode, FenceChoice, HookCounters, RunTarget } from "./steps.js";
@@ -370,7 +371,7 @@ export class SessionModel {
     return run;
   }
 
-  /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first. */
+  /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first, at most MAX_BATCH inputs (runtime/batch.ts). */
   #selectBatch(): string[] | null {
     const s = this.state;
     const draining = s.phase === "Retired";
@@ -386,7 +387,7 @@ export class SessionModel {
     if (first.kind === "prompt") return ids;
     const fits = (r: Rec): boolean => r.executionKind === first.executionKind && r.applyIntent === first.applyIntent;
     if (steering) {
-      for (const id of lane.slice(1)) {
+      for (const id of lane.slice(1, MAX_BATCH)) {
         const r = this.records.get(id);
         if (r === undefined || this.blocked.has(id) || r.kind === "prompt" || r.boundary !== first.boundary || !fits(r)) break;
         ids.push(id);
@@ -395,7 +396,7 @@ export class SessionModel {
     }
     const driverAt = lane.findIndex((id) => this.records.get(id)?.drives === true);
     const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.kind === "prompt";
-    for (let i = 1; i < lane.length; i++) {
+    for (let i = 1; i < Math.min(lane.length, MAX_BATCH); i++) {
       const id = lane[i]!;
       const r = this.records.get(id);
       if (r === undefined || this.blocked.has(id) || !fits(r)) break;

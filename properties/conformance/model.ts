@@ -8,7 +8,7 @@ import type { OpsLifecycleTrigger } from "../../generated/ops.machine.js";
 import type { CompletionOutcome, PolicyResolver } from "../../runtime/index.js";
 import { OpsModel, type OpsHost, type OpsSnapshotModel } from "./model-ops.js";
 import { FENCE_MAX, fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome, type SessionModelHost } from "./model-session.js";
-import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf } from "./steps.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, floodInput, runOutputOf } from "./steps.js";
 import type { Concrete, HandleState, HookCounters, OpsCall, Step } from "./steps.js";
 import type { StoreModel } from "./store-model.js";
 
@@ -126,7 +126,8 @@ export class ReferenceModel implements SessionModelHost {
     const ok = (value?: unknown): void => set({ state: "ok", value });
     const fail = (code: string): void => set({ state: "error", code });
     const done = (e: string | null, value?: unknown): void => (e === null ? ok(value) : fail(e));
-    if (this.closed && (step.op === "register" || step.op === "bind" || step.op === "bindLocal" || step.op === "accept" || step.op === "acceptAndRun" || step.op === "recover")) return fail("RuntimeClosed");
+    const opening: readonly Step["op"][] = ["register", "bind", "bindLocal", "accept", "flood", "acceptAndRun", "recover"];
+    if (this.closed && opening.includes(step.op)) return fail("RuntimeClosed");
     switch (step.op) {
       case "register":
       case "bind":
@@ -166,6 +167,16 @@ export class ReferenceModel implements SessionModelHost {
       case "accept": {
         const r = sm.admit(buildInput(step.input), step.mode, step.mode === "completion" ? this.#newWaiter(name) : null);
         return r.ok ? ok(r.value) : fail(r.code);
+      }
+      case "flood": {
+        let accepted = 0;
+        for (let k = 1; k <= step.n; k++) {
+          const r = sm.admit(floodInput(handle, k), "withoutWake", null);
+          sm.drain();
+          if (!r.ok) return fail(r.code);
+          if (r.value.outcome === "Accepted") accepted += 1;
+        }
+        return ok({ accepted });
       }
       case "acceptAndRun": {
         set({ state: "pending" });

@@ -38,6 +38,9 @@ export interface ConformanceOptions {
   /** Step mix variants (see arbitraries.ts StepWeights). */
   readonly opsHeavy?: boolean;
   readonly crashHeavy?: boolean;
+  readonly flood?: boolean;
+  /** Sees the contributors of every executor call. */
+  readonly onBatch?: (contributors: readonly string[]) => void;
   readonly replayPath?: string;
   /** Observation hooks for the long campaign. */
   readonly onState?: (digest: string) => void;
@@ -46,7 +49,7 @@ export interface ConformanceOptions {
 
 /** Runs steps through a fresh runtime and the model, then drains and checks the obligations. */
 export async function runSequence(names: readonly string[], steps: Iterable<fc.AsyncCommand<Driver, World>>, o: ConformanceOptions): Promise<void> {
-  const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}) });
+  const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.onBatch !== undefined ? { onBatch: o.onBatch } : {}) });
   await world.start();
   const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}) });
   const counted = o.onStep === undefined ? steps : [...steps].map((c) => countingCommand(c, o.onStep!));
@@ -70,7 +73,7 @@ function countingCommand(c: fc.AsyncCommand<Driver, World>, onStep: () => void):
 }
 
 export function conformanceProperty(o: ConformanceOptions = {}): fc.IAsyncPropertyWithHooks<[readonly string[], Iterable<fc.AsyncCommand<Driver, World>>]> {
-  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s) as fc.AsyncCommand<Driver, World>);
+  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, flood: o.flood === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s) as fc.AsyncCommand<Driver, World>);
   const cmds = fc.commands([steps], { maxCommands: o.maxCommands ?? 60, size: "max", ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}) });
   return fc.asyncProperty(fc.constantFrom(...SESSION_POOLS), cmds, (names, commands) => runSequence(names, commands, o));
 }

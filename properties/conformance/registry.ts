@@ -17,6 +17,7 @@ export interface BuildOptions {
   readonly maxCommands?: number;
   readonly onState?: (digest: string) => void;
   readonly onStep?: () => void;
+  readonly onBatch?: (contributors: readonly string[]) => void;
 }
 
 type AnyProperty = fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>;
@@ -39,8 +40,8 @@ const as = <T>(p: fc.IAsyncPropertyWithHooks<T>): AnyProperty => p as unknown as
 /** A model-based property: command sequences compared with the reference model (test/conformance-model.test.ts). */
 function model(name: string, description: string, numRuns: number, seed: number, variant: () => Promise<ConformanceOptions> | ConformanceOptions = () => ({})): PropertyEntry {
   const build = async (o: BuildOptions = {}): Promise<AnyProperty> => {
-    const { coverage, replayPath, patch, onState, onStep } = o;
-    const given = { coverage, replayPath, patch, onState, onStep };
+    const { coverage, replayPath, patch, onState, onStep, onBatch } = o;
+    const given = { coverage, replayPath, patch, onState, onStep, onBatch };
     const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as ConformanceOptions;
     return as(conformanceProperty({ ...(await variant()), ...defined, maxCommands: o.maxCommands ?? 80 }));
   };
@@ -53,7 +54,7 @@ function fuzz(name: string, description: string, testFile: string, testName: str
 }
 
 export const PROPERTIES: readonly PropertyEntry[] = [
-  model("model-ephemeral", "command sequences on a runtime without a store", 300, 7001),
+  model("model-ephemeral", "command sequences on a runtime without a store (floods fill batches past their cap)", 300, 7001, () => ({ flood: true })),
   model("model-ops", "command sequences heavy on the ops registry and detached wakes", 150, 7004, () => ({ opsHeavy: true })),
   model("model-memory-restart", "command sequences with restarts over one MemoryStore", 300, 7002, () => ({ store: memoryStore, restart: true })),
   model("model-sqlite-restart", "command sequences with restarts that close and reopen one SQLite file", 100, 7003, async () => ({ store: await sqliteStore(), restart: true })),

@@ -53,6 +53,8 @@ export type Step =
   | { readonly op: "unregister"; readonly s: number }
   | { readonly op: "accept"; readonly s: number; readonly mode: AcceptMode; readonly input: InputSpec }
   | { readonly op: "acceptAndRun"; readonly s: number; readonly input: InputSpec }
+  /** `n` durable external events accepted without a wake, one call after the other (ids `f<step>.<k>`): enough to fill a batch. */
+  | { readonly op: "flood"; readonly s: number; readonly n: number }
   | { readonly op: "cancel"; readonly s: number; readonly run: RunTarget }
   | { readonly op: "interrupt"; readonly s: number; readonly run: RunTarget }
   | { readonly op: "stop"; readonly s: number }
@@ -134,6 +136,11 @@ export function buildInput(spec: InputSpec): Input {
     ...(spec.handlingMode !== undefined ? { handlingMode: spec.handlingMode } : {}),
   };
   return { kind: spec.kind, header, ...PAYLOAD[spec.kind](spec, spec.text ?? "hello") } as Input;
+}
+
+/** The k-th input of a flood step (k from 1). */
+export function floodInput(step: number, k: number): Input {
+  return buildInput({ kind: "external_event", id: `f${step}.${k}`, durability: "Durable", source: "natural" });
 }
 
 /** A compact one-line rendering of a step (counterexamples print these). */

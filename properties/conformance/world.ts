@@ -24,7 +24,7 @@ import { ConformanceExecutor, ExecutorFailure } from "./executor.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { projectOps, projectSnapshot, type Json, type Projection } from "./projection.js";
-import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf } from "./steps.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, floodInput, runOutputOf } from "./steps.js";
 import type { Concrete, HandleState, HookCounters, OpsCall, Step } from "./steps.js";
 
 export type { Concrete } from "./steps.js";
@@ -62,6 +62,8 @@ export interface WorldOptions {
   readonly store?: StoreFactory;
   /** Sees every committed transition (coverage). */
   readonly observer?: RuntimeObserver;
+  /** Sees the contributors of every executor call (the batch-cap test). */
+  readonly onBatch?: (contributors: readonly string[]) => void;
   /** Wraps the runtime after creation (the injected-bug tests patch it here). */
   readonly patch?: (rt: ControlPlane) => void;
 }
@@ -77,6 +79,7 @@ export class World {
   activity = 0;
   incarnation = 0;
   #waiterCount = 0;
+  #step = 0;
   #opsCreated = new Set<string>();
   #epochs = new Map<string, number>();
   #realRuns = new Map<string, string>();
@@ -94,6 +97,7 @@ export class World {
     const exec = new ConformanceExecutor();
     exec.onCall = (run) => {
       this.activity += 1;
+      this.options.onBatch?.(run.primitive.contributors);
       this.calls.push({ session: run.sessionId, runId: run.runId, kind: "loop", contributors: run.primitive.contributors, ctx: run.ctx, complete: (v) => run.complete(v as never), fail: (e) => run.fail(e) });
     };
     exec.onAbortReject = (run) => this.#forget(run.runId);
@@ -228,6 +232,7 @@ export class World {
   /** Applies one step (with the model's concrete arguments) and lets the runtime settle. */
   async apply(step: Step, c: Concrete, handle: number, names: readonly string[]): Promise<void> {
     const name = "s" in step ? names[step.s % names.length]! : "";
+    this.#step = handle;
     if (step.op === "complete" || step.op === "fail" || step.op === "boundary") this.#executorStep(step, handle);
     else if (step.op === "abortMode" || step.op === "restart") {
       if (step.op === "restart") await this.restart();
@@ -259,6 +264,15 @@ export class World {
         const f = step.mode === "completion" ? () => rt.acceptInputWithCompletion(name, input) : step.mode === "withoutWake" ? () => rt.acceptInputWithoutWake(name, input) : () => rt.acceptInput(name, input);
         return [f, this.#acceptValue(name)];
       }
+      case "flood":
+        return [
+          async () => {
+            let accepted = 0;
+            for (let k = 1; k <= step.n; k++) if ((await rt.acceptInputWithoutWake(name, floodInput(this.#step, k))).outcome === "Accepted") accepted += 1;
+            return { accepted };
+          },
+          (v: unknown) => v,
+        ];
       case "acceptAndRun":
         return [() => rt.acceptInputAndRun(name, buildInput(step.input), (runId, primitive, ctx) => this.#andRunOp(name, runId, primitive.contributors, ctx)), (v: unknown) => v];
       case "cancel":
