@@ -32,6 +32,7 @@ import {
   type AbandonReason,
   type Lane,
   type SessionRuntimeEffect,
+  type SessionRuntimeGuardName,
   type SessionRuntimeState,
   type SessionRuntimeTrigger,
 } from "../../generated/session.machine.js";
@@ -119,7 +120,7 @@ type Job =
   | { readonly kind: "finish"; readonly run: RunModel; readonly outcome: RunOutcome }
   | { readonly kind: "boundary"; readonly run: RunModel; readonly handle: number };
 
-type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: string | null };
+type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
 
 type Admitted =
   | { readonly outcome: "Accepted"; readonly inputId: string; readonly completion: boolean }
@@ -713,19 +714,7 @@ export class SessionModel {
 
   /** control.ts refusalError: the typed error of a machine refusal. */
   refusalCode(r: Fired & { ok: false }): string {
-    if (r.phase === "Destroyed") return "SessionDestroyed";
-    switch (r.guard) {
-      case "fence_is_fresh":
-      case "generation_not_older":
-      case "fence_is_current":
-        return "FenceRejected";
-      case "run_matches":
-        return "RunMismatch";
-      case "registered":
-        return "NotRegistered";
-      default:
-        return "NotReady";
-    }
+    return r.phase === "Destroyed" ? "SessionDestroyed" : ((r.guard !== null ? GUARD_ERROR[r.guard] : undefined) ?? "NotReady");
   }
 
   control(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): string | null {
@@ -733,18 +722,11 @@ export class SessionModel {
     return r.ok ? null : this.refusalCode(r);
   }
 
-  ensureRegistered(): string | null {
-    if (this.state.registered) return null;
-    return this.control({ kind: "RegisterSession" });
-  }
-
   bind(runtime: string, fence: number, generation: number): string | null {
     // Arguments outside the spec's domains are refused before anything else (runtime/arguments.ts).
     if (!inDomain(fence, FENCE_MAX) || !inDomain(generation, GENERATION_MAX)) return "InvalidArgument";
     if (this.state.phase === "Destroyed") return "SessionDestroyed";
-    const reg = this.ensureRegistered();
-    if (reg !== null) return reg;
-    const e = this.control({ kind: "PrepareBindings", runtime, fence, generation });
+    const e = (this.state.registered ? null : this.control({ kind: "RegisterSession" })) ?? this.control({ kind: "PrepareBindings", runtime, fence, generation });
     if (e !== null) return e;
     this.wake();
     return null;
@@ -788,19 +770,18 @@ export class SessionModel {
   }
 
   fenceOf(choice: FenceChoice): number | null {
-    const h = this.state.highestFence ?? 0;
-    switch (choice) {
-      case "none":
-        return null;
-      case "current":
-        return h;
-      case "stale":
-        return h - 1;
-      case "newer":
-        return h + 1;
-    }
+    return choice === "none" ? null : (this.state.highestFence ?? 0) + { current: 0, stale: -1, newer: 1 }[choice];
   }
 }
+
+/** The typed error of a guard's refusal (typed by the generated guard names, so a renamed guard fails to compile); others are NotReady. */
+const GUARD_ERROR: Partial<Readonly<Record<SessionRuntimeGuardName, string>>> = {
+  fence_is_fresh: "FenceRejected",
+  generation_not_older: "FenceRejected",
+  fence_is_current: "FenceRejected",
+  run_matches: "RunMismatch",
+  registered: "NotRegistered",
+};
 
 /** The upper end of an int field's type (the kernel's, so the spec owns the domains). */
 function intMax(field: string): number {

@@ -200,15 +200,8 @@ export class World {
   #acceptValue(session: string) {
     return (r: AcceptResult): unknown => {
       if (r.completion !== undefined) this.#waiter(session, r.outcome === "Deduplicated" ? r.existingId : r.inputId, r.completion);
-      const completion = r.completion !== undefined;
-      switch (r.outcome) {
-        case "Accepted":
-          return { outcome: r.outcome, inputId: r.inputId, completion };
-        case "Deduplicated":
-          return { outcome: r.outcome, inputId: r.inputId, existingId: r.existingId, completion };
-        case "Rejected":
-          return { outcome: r.outcome, inputId: r.inputId, reason: r.reason.code, completion };
-      }
+      const detail = r.outcome === "Deduplicated" ? { existingId: r.existingId } : r.outcome === "Rejected" ? { reason: r.reason.code } : {};
+      return { outcome: r.outcome, inputId: r.inputId, ...detail, completion: r.completion !== undefined };
     };
   }
 
