@@ -127,12 +127,16 @@ export class ControlPlane {
   async registerSession(sessionId: SessionId): Promise<SessionSnapshot> {
     this.#open(sessionId);
     const entry = this.#entryOrCreate(sessionId);
-    // A refused registration keeps the entry (a destroyed session stays known as destroyed).
-    await entry.mutex.run(async () => {
-      await this.#ensureRecovered(entry);
-      await control(this.#core, entry, "registerSession", { kind: "RegisterSession" });
-    });
-    entry.provisional = false;
+    // A refused registration keeps the entry (a destroyed session stays known as destroyed): it is
+    // established either way, so a later refused call does not forget it.
+    try {
+      await entry.mutex.run(async () => {
+        await this.#ensureRecovered(entry);
+        await control(this.#core, entry, "registerSession", { kind: "RegisterSession" });
+      });
+    } finally {
+      entry.provisional = false;
+    }
     return this.snapshot(sessionId);
   }
 

@@ -1,14 +1,14 @@
-// Runtime bugs found by the conformance properties (properties/conformance/known-bugs.ts), now fixed:
-// each test states the fixed behaviour on the shrunk counterexample and guards against regressions.
-// A newly found bug gets an `it.fails` test here and an "open" entry in known-bugs.ts until fixed.
+// Runtime bugs found by the conformance properties, all fixed: each test states the fixed behaviour on
+// the shrunk counterexample and guards against regressions. The model expects the fixed behaviour
+// only (it imitates no bug); a newly found bug gets an `it.fails` test here until it is fixed.
 
 import { describe, expect, it } from "vitest";
 import { createRuntime, RuntimeError } from "../runtime/index.js";
 import { inputs, ScriptedExecutor, flush } from "../testing/index.js";
 import { checkProperty, runSteps } from "../properties/conformance/property.js";
 import { propertyEntry } from "../properties/conformance/registry.js";
+import { memoryStore } from "../properties/conformance/stores.js";
 import type { Step } from "../properties/conformance/steps.js";
-import { openBugsExcept } from "../properties/conformance/known-bugs.js";
 
 
 function runtime() {
@@ -37,7 +37,7 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
       { op: "accept", s: 0, mode: "plain", input: { kind: "continuation", id: "ü-🦀", durability: "Durable", source: "Operator" } },
       { op: "accept", s: 0, mode: "completion", input: { kind: "external_event", id: "i1", durability: "Durable", source: "natural", idempotencyKey: "k1" } },
     ];
-    await runSteps(["s1", "s2"], steps, { mimic: openBugsExcept("dedup-joins-reused-input-id") });
+    await runSteps(["s1", "s2"], steps);
   });
 
   it("refused-bind-registers: a refused binding leaves an unregistered session unregistered", async () => {
@@ -65,7 +65,7 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
 
   it("binding-values-unchecked: the fuzz property over out-of-domain numbers", async () => {
     const entry = propertyEntry("fuzz-out-of-domain");
-    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("binding-values-unchecked") }));
+    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build());
   });
 
   it("untyped-errors-on-ill-typed-arguments: arguments that break the signature get a typed error, and change nothing", async () => {
@@ -80,7 +80,19 @@ describe("runtime bugs found by the properties (fixed; regression tests)", { tim
 
   it("untyped-errors-on-ill-typed-arguments: the fuzz property over ill-typed arguments", async () => {
     const entry = propertyEntry("fuzz-ill-typed");
-    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build({ mimic: openBugsExcept("untyped-errors-on-ill-typed-arguments") }));
+    await checkProperty({ property: entry.name, numRuns: entry.numRuns, seed: entry.seed }, await entry.build());
+  });
+
+  it("destroyed-session-forgotten: a refused registration establishes the destroyed session, so a later refused bind keeps it", async () => {
+    // Shrunk counterexample of model-memory-restart (seed 7002, found in session 6): bindLocal s1; destroy s1;
+    // restart; register s1 (SessionDestroyed, recovered as destroyed); bind s1 → SessionDestroyed, and s1 was gone.
+    await runSteps(["s1", "s2"], [
+      { op: "bindLocal", s: 0 },
+      { op: "destroy", s: 0, fence: "none" },
+      { op: "restart" },
+      { op: "register", s: 0 },
+      { op: "bind", s: 0, bind: { runtime: "rt-a", fenceDelta: 1, generationDelta: 0 } },
+    ], { store: memoryStore });
   });
 
   it("close-keeps-loop-running: after close() no new executor call starts", async () => {

@@ -5,6 +5,7 @@
 
 import fc from "fast-check";
 import type { InputKind, JsonValue } from "../../runtime/index.js";
+import { MAX_BATCH } from "../../runtime/batch.js";
 import type { BindChoice, InputSpec, OpsCall, Step } from "./steps.js";
 
 export const SESSION_POOLS: readonly (readonly string[])[] = [
@@ -113,6 +114,8 @@ export interface StepWeights {
   readonly opsHeavy?: boolean;
   /** More executor failures and restarts (covers recovery of exhausted inputs). */
   readonly crashHeavy?: boolean;
+  /** Include flood steps (enough inputs at once to fill a batch past its cap). */
+  readonly flood?: boolean;
   /** Steps to leave out (for example while a known runtime bug is open). */
   readonly exclude?: ReadonlySet<Step["op"]>;
 }
@@ -147,6 +150,7 @@ export function stepArbitrary(w: StepWeights = {}): fc.Arbitrary<Step> {
     { arbitrary: fc.record({ op: fc.constant("abortMode" as const), mode: fc.constantFrom("reject" as const, "ignore" as const) }), weight: 1 },
   ];
   if (w.ops !== false) all.push({ arbitrary: fc.record({ op: fc.constant("ops" as const), s, call: opsCall }), weight: w.opsHeavy === true ? 40 : 8 });
+  if (w.flood === true) all.push({ arbitrary: fc.record({ op: fc.constant("flood" as const), s, n: fc.oneof({ arbitrary: fc.constant(3), weight: 6 }, { arbitrary: fc.constant(MAX_BATCH + 1), weight: 1 }) }), weight: 1 });
   if (w.restart === true) all.push({ arbitrary: fc.constant({ op: "restart" as const }), weight: w.crashHeavy === true ? 4 : 1 });
   if (w.crashHeavy === true) all.push({ arbitrary: fc.record({ op: fc.constant("fail" as const), call, cause: fc.constant("error" as const) }), weight: 8 });
   const kept = w.exclude === undefined ? all : all.filter((a) => !stepOps(a.arbitrary).some((op) => w.exclude!.has(op)));

@@ -1,82 +1,17 @@
 // The spec's type domains as a check on live machine states: every field of a runtime's machine
-// state must hold a value of its declared type (ints are integers within their range, ids are
-// non-empty-or-not strings, enums are declared values). The runtime must never let a caller's value
-// outside a domain into the machine (fences, generations, runtime ids, op kinds).
+// state must hold a value of its declared type (ints within their range, enum values, …). The check
+// is the kernel's own snapshot decoder (kernel/instance.ts), so the spec owns the domains. The
+// runtime must never let a caller's value outside a domain into the machine (fences, generations,
+// runtime ids, op kinds).
 
-import type { TypeDesc } from "../../kernel/index.js";
+import { decodeState, encodeState, SnapshotRejectedError, type MachineKernel } from "../../kernel/index.js";
 
-export interface Described {
-  readonly phase: string;
-}
-
-export function domainProblems(fields: readonly { readonly name: string; readonly type: TypeDesc }[], phases: readonly string[], state: Described): string[] {
-  const out: string[] = [];
-  if (!phases.includes(state.phase)) out.push(`phase ${JSON.stringify(state.phase)} is not a phase of the spec`);
-  const record = state as unknown as Readonly<Record<string, unknown>>;
-  for (const f of fields) check(f.type, record[f.name], f.name, out);
-  return out;
-}
-
-function check(t: TypeDesc, v: unknown, path: string, out: string[]): void {
-  if (out.length >= 8) return;
-  const bad = (): void => void out.push(`${path} = ${describe(v)} is outside its type ${show(t)}`);
-  switch (t.kind) {
-    case "bool":
-      if (typeof v !== "boolean") bad();
-      return;
-    case "int":
-      if (typeof v !== "number" || !Number.isInteger(v) || v < t.min || v > t.max) bad();
-      return;
-    case "enum":
-      if (typeof v !== "string" || !t.values.includes(v)) bad();
-      return;
-    case "id":
-      if (typeof v !== "string") bad();
-      return;
-    case "option":
-      if (v !== null) check(t.of, v, path, out);
-      return;
-    case "set":
-      if (!(v instanceof Set)) return bad();
-      for (const x of v) check(t.of, x, `${path}[]`, out);
-      return;
-    case "seq":
-      if (!Array.isArray(v)) return bad();
-      for (const [i, x] of v.entries()) check(t.of, x, `${path}[${i}]`, out);
-      return;
-    case "map":
-      if (!(v instanceof Map)) return bad();
-      for (const [k, x] of v) {
-        check(t.key, k, `${path}.key`, out);
-        check(t.value, x, `${path}[${describe(k)}]`, out);
-      }
-      return;
-  }
-}
-
-function show(t: TypeDesc): string {
-  switch (t.kind) {
-    case "int":
-      return `${t.name} ${t.min}..${t.max}`;
-    case "enum":
-    case "id":
-      return t.name;
-    case "option":
-    case "set":
-    case "seq":
-      return `${t.kind}<${show(t.of)}>`;
-    case "map":
-      return `map<${show(t.key)}, ${show(t.value)}>`;
-    default:
-      return t.kind;
-  }
-}
-
-function describe(v: unknown): string {
-  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : String(v);
+export function domainProblems<S extends { readonly phase: string }>(kernel: MachineKernel<S, unknown, unknown, string>, state: S): string[] {
   try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return typeof v;
+    decodeState(kernel, { machine: kernel.machine, version: kernel.version, state: encodeState(kernel.fields, state) });
+    return [];
+  } catch (e) {
+    if (e instanceof SnapshotRejectedError) return e.problems.map((p) => `${p.pointer.replace(/^\/state\//, "")}: ${p.message}`);
+    return [`the state cannot be encoded with its spec types: ${e instanceof Error ? e.message : String(e)}`];
   }
 }

@@ -1,13 +1,12 @@
 // Drives the reference model and the real runtime with the same steps and compares them after each
-// one: the projection (machine states, visible phases, waiter counts, transitions committed, ops
-// registries, executor calls in flight, every call's outcome so far, every completion), the store
-// rows when there is a store, and the machine invariants on the runtime's own state.
+// one: the projection (snapshots, ops registries, executor calls in flight, every call's outcome so
+// far, every completion), the store rows when there is a store, and the machine invariants and
+// domains on the runtime's own state.
 
 import { createHash } from "node:crypto";
 import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import { HangError, withDeadline } from "./deadline.js";
 import { domainProblems } from "./domains.js";
-import type { KnownBug } from "./known-bugs.js";
 import { ModelError, ReferenceModel } from "./model.js";
 import { conformancePolicy } from "./policy.js";
 import { diff, projectModel, type Json, type Projection } from "./projection.js";
@@ -30,8 +29,6 @@ export class ConformanceError extends Error {
 const STEP_DEADLINE_MS = 10_000;
 
 export interface DriverOptions {
-  /** Open bugs the model mimics (default: all open ones). */
-  readonly mimic?: ReadonlySet<KnownBug>;
   /** Called with a digest of every runtime state reached (distinct-state counting). */
   readonly onState?: (digest: string) => void;
 }
@@ -48,7 +45,7 @@ export class Driver {
     readonly world: World,
     readonly options: DriverOptions = {},
   ) {
-    this.model = new ReferenceModel(names, conformancePolicy, world.store !== null ? new StoreModel() : null, options.mimic);
+    this.model = new ReferenceModel(names, conformancePolicy, world.store !== null ? new StoreModel() : null);
   }
 
   fail(reason: string, details: readonly string[]): never {
@@ -101,7 +98,7 @@ export class Driver {
     for (const name of this.world.rt.sessionIds()) {
       const s = this.world.rt.machineState(name);
       for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) broken.push(`${name}: ${inv.name}`);
-      for (const d of domainProblems(sessionRuntimeKernel.fields, sessionRuntimeKernel.phases, s)) broken.push(`${name}: ${d}`);
+      for (const d of domainProblems(sessionRuntimeKernel, s)) broken.push(`${name}: ${d}`);
     }
     for (const [w, slot] of this.world.waiters) if (slot.resolutions > 1) broken.push(`waiter ${w} resolved ${slot.resolutions} times`);
     for (const [h, st] of p.handles) if (st.state === "error" && st.code.startsWith("untyped:")) broken.push(`step ${h} failed with an untyped error: ${st.code}`);
@@ -122,8 +119,8 @@ export function projectStoreModel(store: StoreModel): Json {
   return out;
 }
 
-/** A digest of the runtime-visible lifecycle state (machine states and phases), for distinct-state counts. */
+/** A digest of the runtime-visible lifecycle state (snapshots and ops registries), for distinct-state counts. */
 export function digest(p: Projection): string {
-  const text = JSON.stringify([p.sessions.map((s) => [s.name, s.machine, s.visiblePhase, s.waiters, s.ops]), p.calls.length]);
+  const text = JSON.stringify([p.sessions.map((s) => [s.name, s.snapshot, s.ops]), p.calls.length]);
   return createHash("sha1").update(text).digest("base64");
 }

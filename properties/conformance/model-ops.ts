@@ -13,7 +13,6 @@ export interface ModelOpOutcome {
   readonly error?: string;
 }
 
-/** What the ops model tells its session model (handles, transitions, quiescence). */
 /** The registry's recoverable part (what a restart keeps): the completion feed and the live ops. */
 export interface OpsSnapshotModel {
   readonly feed: readonly (readonly [string, OpStatus])[];
@@ -22,10 +21,10 @@ export interface OpsSnapshotModel {
 
 const FEED_LIMIT = 1024;
 
+/** What the ops model tells its session model (handles, quiescence, persistence). */
 export interface OpsHost {
   /** Store the recoverable part (a store-backed runtime persists it after registrations and status changes). */
   persist?(snapshot: OpsSnapshotModel): void;
-  opsTransition(name: string): void;
   resolveHandle(handle: number, value: unknown): void;
   rejectHandle(handle: number, code: string): void;
   /** A background op finished: the registry asks for a detached wake. */
@@ -79,7 +78,6 @@ export class OpsModel {
       return { ok: false, code: "OpRefused" };
     }
     this.state = r.state;
-    this.host.opsTransition(r.transition);
     this.#derive(before, r.state, r.effects, payload);
     return { ok: true };
   }
@@ -109,10 +107,7 @@ export class OpsModel {
       this.wait = null;
       const outs = wait.members.map((id) => this.outcomes.get(id) ?? { opId: id, status: this.state.status.get(id) ?? "Terminated" });
       const released = transition(this.state, { kind: "CancelWaitAll", wait: e.wait });
-      if (released.ok) {
-        this.state = released.state;
-        this.host.opsTransition(released.transition);
-      }
+      if (released.ok) this.state = released.state;
       this.host.resolveHandle(wait.handle, outs);
     }
     for (const id of [...this.outcomes.keys()]) if (!this.state.status.has(id)) this.outcomes.delete(id);

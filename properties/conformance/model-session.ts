@@ -6,26 +6,40 @@
 // same order as in the runtime (a wake queues a loop pass behind the operation that caused it, an
 // executor settling queues the end of its run, …).
 //
-// Written from spec/session.machine.json and runtime/README.md; it imports no runtime mechanics,
-// only the generated kernels, the policy function and types.
+// Written from spec/session.machine.json and runtime/README.md; it imports no runtime mechanics:
+// the admission facts (rejections, handling mode, drives-the-loop, boundary, execution kind, apply
+// intent, overrides) and the input phases are the generated ones.
 
-import { TERMINAL_INPUT_PHASES, transition } from "../../generated/session.machine.js";
+import {
+  admissionRejection,
+  applyIntentOf,
+  boundaryOf,
+  drivesLoopOf,
+  effectiveHandlingMode,
+  executionKindOf,
+  policyRejection,
+  silentIntentDecision,
+  withoutWakeDecision,
+  type Boundary,
+  type ExecutionKind,
+  type ApplyIntent,
+} from "../../generated/default.policy.js";
 import {
   sessionRuntimeKernel,
+  TERMINAL_INPUT_PHASES as TERMINAL,
   transition as kernelTransition,
   initialState,
   type AbandonReason,
-  type InputPhase,
   type Lane,
   type SessionRuntimeEffect,
+  type SessionRuntimeGuardName,
   type SessionRuntimeState,
   type SessionRuntimeTrigger,
 } from "../../generated/session.machine.js";
+import { MAX_BATCH } from "../../runtime/batch.js";
 import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
 import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
-import type { HookCounters } from "./handles.js";
-import type { KnownBug } from "./known-bugs.js";
-import type { AcceptMode, FenceChoice, RunTarget } from "./steps.js";
+import type { AcceptMode, FenceChoice, HookCounters, RunTarget } from "./steps.js";
 import { rowOf, type ModelRow, type StoreModel } from "./store-model.js";
 
 /**
@@ -40,11 +54,9 @@ export interface SessionModelHost {
   readonly detached: boolean;
   readonly policy: PolicyResolver;
   readonly store: StoreModel | null;
-  mimics(bug: KnownBug): boolean;
   nextEpoch(): number;
   nextDetachedId(): string;
   nextAdmission(): number;
-  logTransition(session: string, name: string): void;
   resolveHandle(h: number, value: unknown): void;
   rejectHandle(h: number, code: string): void;
   resolveWaiter(w: number, outcome: CompletionOutcome): void;
@@ -57,9 +69,9 @@ interface Rec {
   readonly kind: InputKind;
   readonly decision: PolicyDecision;
   readonly drives: boolean;
-  readonly boundary: "RunStart" | "RunCheckpoint" | "Immediate";
-  readonly executionKind: "ContentTurn" | "ResumePending";
-  readonly applyIntent: "AppendContextAndRun" | "None";
+  readonly boundary: Boundary;
+  readonly executionKind: ExecutionKind;
+  readonly applyIntent: ApplyIntent;
 }
 
 /** The live handle of a run (cancel flag, interrupt reason, boundaries reported). */
@@ -108,12 +120,16 @@ type Job =
   | { readonly kind: "finish"; readonly run: RunModel; readonly outcome: RunOutcome }
   | { readonly kind: "boundary"; readonly run: RunModel; readonly handle: number };
 
-type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: string | null };
+type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
+
+type Admitted =
+  | { readonly outcome: "Accepted"; readonly inputId: string; readonly completion: boolean }
+  | { readonly outcome: "Deduplicated"; readonly inputId: string; readonly existingId: string; readonly completion: boolean }
+  | { readonly outcome: "Rejected"; readonly inputId: string; readonly reason: string; readonly completion: false };
 
 /** A mismatch between the model and itself: the model is wrong (never the runtime). */
 export class ModelError extends Error {}
 
-const TERMINAL: ReadonlySet<InputPhase> = TERMINAL_INPUT_PHASES;
 const TERMINATION: Readonly<Record<AbandonReason, string | null>> = {
   Retired: "retired without runtime loop",
   Reset: "runtime reset",
@@ -122,32 +138,6 @@ const TERMINATION: Readonly<Record<AbandonReason, string | null>> = {
   Cancelled: null,
   MaxAttemptsExhausted: null,
 };
-
-function drivesLoop(d: PolicyDecision): boolean {
-  return d.wakeMode !== "None" || d.drainPolicy === "Immediate" || d.drainPolicy === "SteerBatch";
-}
-
-function boundaryOf(d: PolicyDecision): Rec["boundary"] {
-  return d.applyMode === "StageRunBoundary" ? "RunCheckpoint" : d.applyMode === "InjectNow" ? "Immediate" : "RunStart";
-}
-
-/** Durability and peer checks (README "Order of admission"), as reject codes. */
-function semanticRejection(input: Input): string | null {
-  const { durability, source, handlingMode } = input.header;
-  if (durability === "Derived") {
-    if (source.kind === "Operator" || source.kind === "Peer" || source.kind === "External") return "DurabilityViolation";
-    if (["prompt", "peer_message", "peer_request", "peer_response_terminal", "flow_step"].includes(input.kind)) return "DurabilityViolation";
-  }
-  if (input.kind === "peer_response_progress" && handlingMode !== undefined) return "PeerHandlingModeInvalid";
-  if (input.kind === "peer_response_terminal" && input.requestId.trim() === "") return "PeerResponseTerminalInvalid";
-  return null;
-}
-
-function effectiveHandling(input: Input): "Queue" | "Steer" | null {
-  const m = input.header.handlingMode ?? null;
-  if (m === null && (input.kind === "external_event" || input.kind === "continuation")) return "Queue";
-  return m;
-}
 
 /** The model of one session. */
 export class SessionModel {
@@ -187,7 +177,6 @@ export class SessionModel {
     if (broken.length > 0) throw new ModelError(`model: ${r.transition} breaks ${broken.join(", ")}`);
     this.m.store?.persist(this.id, trigger, before, r.state, this.records);
     this.state = r.state;
-    this.m.logTransition(this.id, r.transition);
     this.#afterCommit(before, r.effects, ctx);
     return { ok: true, transition: r.transition, effects: r.effects };
   }
@@ -216,7 +205,6 @@ export class SessionModel {
       const r = kernelTransition(this.state, { kind: "ArchiveInput", input: id });
       if (!r.ok) throw new ModelError(`model: ArchiveInput ${id} refused`);
       this.state = r.state;
-      this.m.logTransition(this.id, r.transition);
     }
     if (after.phase === "Stopped" || after.phase === "Destroyed") this.#resolveStops();
     if (after.phase !== before.phase && (after.phase === "Attached" || after.phase === "Idle")) this.afterQuiescence();
@@ -339,7 +327,7 @@ export class SessionModel {
     }
     // The machine refuses OpenLoopRun outside Attached and Retired: no phase list here either. The
     // runtime spends a run number on a refused open; its id is never seen, so no epoch is named for it.
-    if (!transition(this.state, { kind: "OpenLoopRun", run: "probe" }).ok) {
+    if (!kernelTransition(this.state, { kind: "OpenLoopRun", run: "probe" }).ok) {
       this.runs += 1;
       this.pumping = false;
       return;
@@ -384,7 +372,7 @@ export class SessionModel {
     return run;
   }
 
-  /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first. */
+  /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first, at most MAX_BATCH inputs (runtime/batch.ts). */
   #selectBatch(): string[] | null {
     const s = this.state;
     const draining = s.phase === "Retired";
@@ -400,7 +388,7 @@ export class SessionModel {
     if (first.kind === "prompt") return ids;
     const fits = (r: Rec): boolean => r.executionKind === first.executionKind && r.applyIntent === first.applyIntent;
     if (steering) {
-      for (const id of lane.slice(1)) {
+      for (const id of lane.slice(1, MAX_BATCH)) {
         const r = this.records.get(id);
         if (r === undefined || this.blocked.has(id) || r.kind === "prompt" || r.boundary !== first.boundary || !fits(r)) break;
         ids.push(id);
@@ -409,7 +397,7 @@ export class SessionModel {
     }
     const driverAt = lane.findIndex((id) => this.records.get(id)?.drives === true);
     const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.kind === "prompt";
-    for (let i = 1; i < lane.length; i++) {
+    for (let i = 1; i < Math.min(lane.length, MAX_BATCH); i++) {
       const id = lane[i]!;
       const r = this.records.get(id);
       if (r === undefined || this.blocked.has(id) || !fits(r)) break;
@@ -570,9 +558,8 @@ export class SessionModel {
       normalized.push([id, { ...row, phase: "Consumed", lane: null, terminal: "Consumed" }]);
     }
     for (const { id, row, lane, requeued } of live) {
-      const resolved = this.#resolve(row.input, "plain");
-      const drives = resolved === null ? drivesLoop(row.decision) : resolved.drives;
-      this.#admitRecord(id, this.#record(row.input, row.decision, drives));
+      // Whether it drives is judged again in the recovered phase (it may not have been stored).
+      this.#admitRecord(id, this.#record(row.input, row.decision, this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision)));
       const r = this.fire({ kind: "RecoverInput", input: id, lane, priorAttempts: row.attempts });
       if (!r.ok) return "RecoveryCorruption";
       if (r.transition === "RecoverExhaustedInput") {
@@ -616,37 +603,17 @@ export class SessionModel {
     return null;
   }
 
-  #resolve(input: Input, mode: AcceptMode): { decision: PolicyDecision; drives: boolean } | null {
+  /** The policy decision in the current phase, with the spec's silent-intent and no-wake overrides (null: rejected). */
+  #resolve(input: Input, mode: AcceptMode | "andRun"): PolicyDecision | null {
     const s = this.state;
-    const idle = s.phase === "Idle" || s.phase === "Attached";
-    const handling = effectiveHandling(input);
-    const res = this.m.policy(input.kind, idle, handling);
+    const res = this.m.policy(input.kind, s.phase === "Idle" || s.phase === "Attached", effectiveHandlingMode(input));
     if (!res.ok) return null;
-    let decision = res.decision;
-    let drives: boolean;
-    if (idle) drives = drivesLoop(decision);
-    else {
-      const asIdle = this.m.policy(input.kind, true, handling);
-      drives = asIdle.ok ? drivesLoop(asIdle.decision) : drivesLoop(decision);
-    }
     const silent = input.kind === "peer_request" && s.silentIntents && this.silentNames?.has(input.intent) === true;
-    if (silent || mode === "withoutWake") {
-      decision = { ...decision, wakeMode: "None", admission: "Passive", ...(silent ? { applyMode: "StageRunStart" as const } : {}) };
-      drives = false;
-    }
-    return { decision, drives };
+    return silent ? silentIntentDecision(res.decision) : mode === "withoutWake" ? withoutWakeDecision(res.decision) : res.decision;
   }
 
-  #record(input: Input, decision: PolicyDecision, drives: boolean): Rec {
-    return {
-      input,
-      kind: input.kind,
-      decision,
-      drives,
-      boundary: boundaryOf(decision),
-      executionKind: input.kind === "continuation" ? "ResumePending" : "ContentTurn",
-      applyIntent: input.kind === "peer_response_terminal" ? "AppendContextAndRun" : "None",
-    };
+  #record(input: Input, decision: PolicyDecision, drives = decision.drivesLoop): Rec {
+    return { input, kind: input.kind, decision, drives, boundary: boundaryOf(decision.applyMode), executionKind: executionKindOf(input.kind), applyIntent: applyIntentOf(input.kind) };
   }
 
   #admitRecord(id: string, rec: Rec): void {
@@ -666,36 +633,35 @@ export class SessionModel {
     if (key !== undefined && owner !== undefined && owner.inputId === id && owner.live) this.keys.delete(key);
   }
 
-  /** Admission of a validated input; `waiterFor` allocates completion waiters (null: none wanted). */
-  admit(input: Input, mode: AcceptMode, waiterFor: ((inputId: string) => number) | null): { ok: true; value: unknown } | { ok: false; code: string } {
+  /**
+   * Admission of a validated input; `waiterFor` allocates completion waiters (null: none wanted).
+   * "andRun" is acceptInputAndRun's flavour: no wake, a consumed-on-accept input is rejected (it
+   * never runs) and an interrupt-yielding admission is a wake (there is nothing to interrupt).
+   */
+  admit(input: Input, mode: AcceptMode | "andRun", waiterFor: ((inputId: string) => number) | null): { ok: true; value: Admitted } | { ok: false; code: string } {
     const id = input.header.id;
     const refused = this.acceptingError();
     if (refused !== null) return { ok: false, code: refused };
-    const rejection = semanticRejection(input);
-    if (rejection !== null) return { ok: true, value: { outcome: "Rejected", inputId: id, reason: rejection, completion: false } };
+    const rejection = admissionRejection(input);
+    if (rejection !== null) return { ok: true, value: { outcome: "Rejected", inputId: id, reason: rejection.code, completion: false } };
     const key = input.header.idempotencyKey;
-    if (key !== undefined) {
-      const owner = this.keys.get(key);
-      if (owner !== undefined) {
-        // Known bug "dedup-joins-reused-input-id": the runtime treats the key as live whenever any
-        // live input has the owner's id (mimicked while the bug is open).
-        const live = this.m.mimics("dedup-joins-reused-input-id") ? this.records.has(owner.inputId) : owner.live && this.admissions.get(owner.inputId) === owner.admission;
-        const completion = mode === "completion" && live && waiterFor !== null;
-        if (completion) this.#addWaiter(owner.inputId, waiterFor(owner.inputId));
-        return { ok: true, value: { outcome: "Deduplicated", inputId: id, existingId: owner.inputId, completion } };
-      }
+    const owner = key === undefined ? undefined : this.keys.get(key);
+    if (owner !== undefined) {
+      const completion = mode === "completion" && owner.live && this.admissions.get(owner.inputId) === owner.admission && waiterFor !== null;
+      if (completion) this.#addWaiter(owner.inputId, waiterFor(owner.inputId));
+      return { ok: true, value: { outcome: "Deduplicated", inputId: id, existingId: owner.inputId, completion } };
     }
     if (this.state.inputs.has(id) || this.records.has(id)) return { ok: false, code: "DuplicateInput" };
-    const resolved = this.#resolve(input, mode);
-    if (resolved === null) {
-      return { ok: true, value: { outcome: "Rejected", inputId: id, reason: input.kind === "peer_response_progress" ? "PeerHandlingModeInvalid" : "PolicyRejected", completion: false } };
+    const decision = this.#resolve(input, mode);
+    if (decision === null || (mode === "andRun" && decision.consumeOnAccept)) {
+      return { ok: true, value: { outcome: "Rejected", inputId: id, reason: policyRejection(input.kind, "").code, completion: false } };
     }
-    const { decision } = resolved;
-    this.#admitRecord(id, this.#record(input, decision, resolved.drives));
+    this.#admitRecord(id, this.#record(input, decision));
+    const admission = mode === "andRun" && decision.admission === "InterruptYielding" ? "WakeIfIdle" : decision.admission;
     const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
       ? { kind: "AcceptConsumed", input: id }
-      : { kind: "AcceptInput", input: id, lane: decision.lane, admission: decision.admission, front: decision.queueMode === "Priority" };
-    const r = this.fire(trigger, mode === "withoutWake" ? { noWake: true } : {});
+      : { kind: "AcceptInput", input: id, lane: decision.lane, admission, front: decision.enqueueFront };
+    const r = this.fire(trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : {});
     if (!r.ok) {
       this.#unadmit(id);
       return { ok: false, code: this.refusalCode(r) };
@@ -728,32 +694,18 @@ export class SessionModel {
     this.fire(decision.queueMode === "Supersede" ? { kind: "SupersedeInput", input: old, by: id } : { kind: "CoalesceInput", input: old, into: id });
   }
 
-  /** acceptInputAndRun's admission, run opening and staging; returns an error code or null (running). */
+  /** acceptInputAndRun: the same admission in its "andRun" flavour, then the run opens and stages; an error code or null (running). */
   acceptAndRun(input: Input, handle: number): string | null {
-    const id = input.header.id;
     const refused = this.acceptingError();
     if (refused !== null) return refused;
-    const s = this.state;
-    if (s.phase !== "Idle" && s.phase !== "Attached") return "NotReady";
-    if (s.inputs.size > 0) return "NotReady";
-    if (semanticRejection(input) !== null) return "InputRejected";
-    const key = input.header.idempotencyKey;
-    if (key !== undefined && this.keys.has(key)) return "DeduplicatedRefused";
-    if (this.records.has(id)) return "DuplicateInput";
-    const resolved = this.#resolve(input, "plain");
-    if (resolved === null) return "InputRejected";
-    const d = resolved.decision;
-    if (d.consumeOnAccept) return "InputRejected";
-    this.#admitRecord(id, this.#record(input, d, resolved.drives));
-    const r = this.fire({ kind: "AcceptInput", input: id, lane: d.lane, admission: d.admission === "InterruptYielding" ? "WakeIfIdle" : d.admission, front: false }, { noWake: true });
-    if (!r.ok) {
-      this.#unadmit(id);
-      return this.refusalCode(r);
-    }
+    if ((this.state.phase !== "Idle" && this.state.phase !== "Attached") || this.state.inputs.size > 0) return "NotReady";
+    const r = this.admit(input, "andRun", null);
+    if (!r.ok) return r.code;
+    if (r.value.outcome !== "Accepted") return r.value.outcome === "Rejected" ? "InputRejected" : "DeduplicatedRefused";
     const runId = this.nextRunId();
     const opened = this.fire({ kind: "PrepareRun", run: runId });
     if (!opened.ok) return this.refusalCode(opened);
-    if (!this.#stage(runId, [id])) return "NotReady";
+    if (!this.#stage(runId, [input.header.id])) return "NotReady";
     this.#startCall(runId, "andRun", handle);
     return null;
   }
@@ -762,19 +714,7 @@ export class SessionModel {
 
   /** control.ts refusalError: the typed error of a machine refusal. */
   refusalCode(r: Fired & { ok: false }): string {
-    if (r.phase === "Destroyed") return "SessionDestroyed";
-    switch (r.guard) {
-      case "fence_is_fresh":
-      case "generation_not_older":
-      case "fence_is_current":
-        return "FenceRejected";
-      case "run_matches":
-        return "RunMismatch";
-      case "registered":
-        return "NotRegistered";
-      default:
-        return "NotReady";
-    }
+    return r.phase === "Destroyed" ? "SessionDestroyed" : ((r.guard !== null ? GUARD_ERROR[r.guard] : undefined) ?? "NotReady");
   }
 
   control(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): string | null {
@@ -782,18 +722,11 @@ export class SessionModel {
     return r.ok ? null : this.refusalCode(r);
   }
 
-  ensureRegistered(): string | null {
-    if (this.state.registered) return null;
-    return this.control({ kind: "RegisterSession" });
-  }
-
   bind(runtime: string, fence: number, generation: number): string | null {
     // Arguments outside the spec's domains are refused before anything else (runtime/arguments.ts).
     if (!inDomain(fence, FENCE_MAX) || !inDomain(generation, GENERATION_MAX)) return "InvalidArgument";
     if (this.state.phase === "Destroyed") return "SessionDestroyed";
-    const reg = this.ensureRegistered();
-    if (reg !== null) return reg;
-    const e = this.control({ kind: "PrepareBindings", runtime, fence, generation });
+    const e = (this.state.registered ? null : this.control({ kind: "RegisterSession" })) ?? this.control({ kind: "PrepareBindings", runtime, fence, generation });
     if (e !== null) return e;
     this.wake();
     return null;
@@ -837,22 +770,28 @@ export class SessionModel {
   }
 
   fenceOf(choice: FenceChoice): number | null {
-    const h = this.state.highestFence ?? 0;
-    switch (choice) {
-      case "none":
-        return null;
-      case "current":
-        return h;
-      case "stale":
-        return h - 1;
-      case "newer":
-        return h + 1;
-    }
+    return choice === "none" ? null : (this.state.highestFence ?? 0) + { current: 0, stale: -1, newer: 1 }[choice];
   }
 }
 
-const FENCE_MAX = 2147483647;
-const GENERATION_MAX = 65535;
+/** The typed error of a guard's refusal (typed by the generated guard names, so a renamed guard fails to compile); others are NotReady. */
+const GUARD_ERROR: Partial<Readonly<Record<SessionRuntimeGuardName, string>>> = {
+  fence_is_fresh: "FenceRejected",
+  generation_not_older: "FenceRejected",
+  fence_is_current: "FenceRejected",
+  run_matches: "RunMismatch",
+  registered: "NotRegistered",
+};
+
+/** The upper end of an int field's type (the kernel's, so the spec owns the domains). */
+function intMax(field: string): number {
+  const f = sessionRuntimeKernel.fields.find((x) => x.name === field);
+  const t = f?.type.kind === "option" ? f.type.of : f?.type;
+  if (t?.kind !== "int") throw new ModelError(`model: ${field} is not an int field`);
+  return t.max;
+}
+export const FENCE_MAX = intMax("highestFence");
+const GENERATION_MAX = intMax("boundGeneration");
 
 export function inDomain(n: number | null, max: number): boolean {
   return n === null || (Number.isInteger(n) && n >= 0 && n <= max);

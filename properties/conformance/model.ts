@@ -4,18 +4,19 @@
 // restart. Results are predicted as the state each step's handle must be in once the runtime
 // settled.
 
+import type { OpsLifecycleTrigger } from "../../generated/ops.machine.js";
 import type { CompletionOutcome, PolicyResolver } from "../../runtime/index.js";
-import { OPEN_BUGS, type KnownBug } from "./known-bugs.js";
 import { OpsModel, type OpsHost, type OpsSnapshotModel } from "./model-ops.js";
-import type { HandleState, HookCounters } from "./handles.js";
-import { fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome, type SessionModelHost } from "./model-session.js";
-import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type Concrete, type OpsCall, type Step } from "./steps.js";
+import { FENCE_MAX, fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome, type SessionModelHost } from "./model-session.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, floodInput, runOutputOf } from "./steps.js";
+import type { Concrete, HandleState, HookCounters, OpsCall, Step } from "./steps.js";
 import type { StoreModel } from "./store-model.js";
 
 export { ModelError, SessionModel };
 export type { CallModel, RunModel, RunOutcome } from "./model-session.js";
 
-export type { HandleState, HookCounters } from "./handles.js";
+/** The ops registry calls that are one trigger on the op (the others need more than the machine). */
+const OPS_TRIGGER = { start: "StartOp", progress: "ReportProgress", peerReady: "PeerReady", abort: "AbortOp", cancel: "CancelOp", requestRetire: "RequestRetire", markRetired: "MarkRetired" } as const;
 
 export class ReferenceModel implements SessionModelHost {
   readonly sessions = new Map<string, SessionModel>();
@@ -35,13 +36,7 @@ export class ReferenceModel implements SessionModelHost {
     readonly sessionNames: readonly string[],
     readonly policy: PolicyResolver,
     public store: StoreModel | null,
-    /** Open runtime bugs whose behaviour the model reproduces (properties/conformance/known-bugs.ts). */
-    readonly mimicked: ReadonlySet<KnownBug> = OPEN_BUGS,
   ) {}
-
-  mimics(bug: KnownBug): boolean {
-    return this.mimicked.has(bug);
-  }
 
   #epochs = 0;
   nextEpoch(): number {
@@ -55,22 +50,6 @@ export class ReferenceModel implements SessionModelHost {
 
   nextAdmission(): number {
     return ++this.#admissions;
-  }
-
-  /** Transitions committed since the last check, by session (compared with the runtime's observer). */
-  transitions = new Map<string, string[]>();
-  opsTransitions = new Map<string, string[]>();
-
-  logTransition(session: string, name: string): void {
-    const list = this.transitions.get(session);
-    if (list === undefined) this.transitions.set(session, [name]);
-    else list.push(name);
-  }
-
-  logOpsTransition(session: string, name: string): void {
-    const list = this.opsTransitions.get(session);
-    if (list === undefined) this.opsTransitions.set(session, [name]);
-    else list.push(name);
   }
 
   resolveHandle(h: number, value: unknown): void {
@@ -93,10 +72,6 @@ export class ReferenceModel implements SessionModelHost {
     if (i < 0) return;
     this.calls.splice(i, 1);
     this.sessions.get(call.session)?.settle(call.run, outcome);
-  }
-
-  #session(name: string): SessionModel | undefined {
-    return this.sessions.get(name);
   }
 
   #entryOrCreate(name: string): { sm: SessionModel; created: boolean } {
@@ -150,140 +125,18 @@ export class ReferenceModel implements SessionModelHost {
   #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined): void {
     const ok = (value?: unknown): void => set({ state: "ok", value });
     const fail = (code: string): void => set({ state: "error", code });
+    const done = (e: string | null, value?: unknown): void => (e === null ? ok(value) : fail(e));
+    const opening: readonly Step["op"][] = ["register", "bind", "bindLocal", "accept", "flood", "acceptAndRun", "recover"];
+    if (this.closed && opening.includes(step.op)) return fail("RuntimeClosed");
     switch (step.op) {
-      case "register": {
-        if (this.closed) return fail("RuntimeClosed");
-        const { sm } = this.#entryOrCreate(name);
-        within(sm);
-        const r = sm.ensureRecovered();
-        if (r !== null) {
-          this.sessions.delete(name);
-          return fail(r);
-        }
-        const e = sm.control({ kind: "RegisterSession" });
-        e === null ? ok() : fail(e);
-        break;
-      }
+      case "register":
       case "bind":
-      case "bindLocal": {
-        if (this.closed) return fail("RuntimeClosed");
-        const { sm, created } = this.#entryOrCreate(name);
-        within(sm);
-        let e: string | null = sm.ensureRecovered();
-        if (e !== null) {
-          this.sessions.delete(name);
-          return fail(e);
-        }
-        // Known bug "refused-bind-registers": a refused binding keeps the registration it committed
-        // first. With the bug fixed, a refused call changes nothing.
-        const undo = { state: sm.state, log: this.transitions.get(name)?.length ?? 0 };
-        if (step.op === "bindLocal") {
-          const s = sm.state;
-          if (s.phase === "Destroyed") e = "SessionDestroyed";
-          else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;
-          // After unregister the newest fence's holder is forgotten: a local rebinding takes the next fence.
-          else if (s.boundRuntime === null && s.highestFence !== null) e = sm.bind(`rt:session:${name}`, Math.min(s.highestFence + 1, 2_147_483_647), s.boundGeneration);
-          else e = sm.bind(s.boundRuntime ?? `rt:session:${name}`, s.highestFence ?? 0, s.boundGeneration);
-        } else {
-          const b = given?.binding ?? this.bindArgs(sm, step.bind);
-          e = sm.bind(b.runtimeId, b.fence, b.generation);
-        }
-        if (e !== null) {
-          if (created) this.sessions.delete(name);
-          else if (!this.mimics("refused-bind-registers")) {
-            sm.state = undo.state;
-            this.transitions.get(name)?.splice(undo.log);
-          }
-          fail(e);
-        } else ok(sm.bindingsValue());
-        break;
-      }
-      case "unregister": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "UnregisterSession" });
-        if (e !== null) return fail(e);
-        sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime session unregistered" });
-        ok();
-        break;
-      }
-      case "accept": {
-        if (this.closed) return fail("RuntimeClosed");
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const r = sm.admit(buildInput(step.input), step.mode, step.mode === "completion" ? this.#newWaiter(name) : null);
-        r.ok ? ok(r.value) : fail(r.code);
-        break;
-      }
-      case "acceptAndRun": {
-        if (this.closed) return fail("RuntimeClosed");
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        set({ state: "pending" });
-        const e = sm.acceptAndRun(buildInput(step.input), handle);
-        if (e !== null) fail(e);
-        break;
-      }
-      case "cancel":
-      case "interrupt": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", step.run);
-        r.ok ? ok(r.value) : fail(r.code);
-        break;
-      }
-      case "stop": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "StopRuntimeExecutor" });
-        if (e !== null) return fail(e);
-        if (sm.state.phase === "Stopped") return ok();
-        set({ state: "pending" });
-        sm.stopHandles.push(handle);
-        sm.terminalizeStop();
-        break;
-      }
-      case "retire": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        if (!fenceInDomain(sm.fenceOf(step.fence))) return fail("InvalidArgument");
-        within(sm);
-        const e = sm.control({ kind: "Retire", fence: sm.fenceOf(step.fence) });
-        if (e !== null) return fail(e);
-        sm.wake();
-        ok();
-        break;
-      }
-      case "reset": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "Reset" });
-        e === null ? ok() : fail(e);
-        break;
-      }
-      case "recycle": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "Recycle" });
-        if (e !== null) return fail(e);
-        this.counters.recycled += 1;
-        sm.wake();
-        ok({ inputsTransferred: sm.state.inputs.size });
-        break;
-      }
-      case "recover": {
-        if (this.closed) return fail("RuntimeClosed");
+      case "bindLocal":
+        return this.#bind(step, name, within, given, done);
+      case "recover":
         if (!this.sessions.has(name) && this.store !== null) {
           const { sm: created } = this.#entryOrCreate(name);
-          within(created);
-          const r = created.ensureRecovered();
+          const r = within(created).ensureRecovered();
           if (r !== null) {
             this.sessions.delete(name);
             return fail(r);
@@ -291,95 +144,145 @@ export class ReferenceModel implements SessionModelHost {
           if (!created.state.registered && created.state.phase === "Initializing") created.control({ kind: "RegisterSession" });
           return ok({ inputsRecovered: created.recoveredInputs });
         }
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "Recover" });
-        if (e !== null) return fail(e);
-        sm.wake();
-        ok({ inputsRecovered: sm.state.inputs.size });
         break;
-      }
-      case "destroy": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        if (!fenceInDomain(sm.fenceOf(step.fence))) return fail("InvalidArgument");
-        within(sm);
-        if (sm.state.phase === "Destroyed") return fail("SessionDestroyed");
-        const live = sm.active;
-        const r = sm.fire({ kind: "Destroy", fence: sm.fenceOf(step.fence) });
-        if (!r.ok) return fail(sm.refusalCode(r));
-        if (live !== null) sm.interruptRun(live, "runtime destroyed");
-        sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime destroyed" });
-        if (sm.ops !== null) {
-          const t = sm.ops.apply({ kind: "TerminateOwner" }, { error: "owner terminated" });
-          if (!t.ok) return fail(t.code);
-        }
-        ok();
-        break;
-      }
-      case "silent": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "SetSilentIntents", enabled: step.intents.length > 0 });
-        if (e !== null) return fail(e);
-        sm.silentNames = step.intents.length > 0 ? new Set(step.intents) : null;
-        ok();
-        break;
-      }
-      case "ingest": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        const e = sm.control({ kind: "Ingest", runtime: this.concrete(step).runtimeId!, work: step.work });
-        e === null ? ok() : fail(e);
-        break;
-      }
-      case "wake": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        sm.jobs.push({ kind: "wake" });
-        ok();
-        break;
-      }
-      case "ops": {
-        const sm = this.#session(name);
-        if (sm === undefined) return fail("SessionNotFound");
-        within(sm);
-        this.#opsCall(sm, step.call, handle);
-        break;
-      }
       case "complete":
       case "fail":
-      case "boundary": {
-        const call = this.calls[step.call % this.calls.length];
-        if (call === undefined) return fail("NoCall");
-        const sm = this.sessions.get(call.session);
-        if (sm !== undefined) within(sm);
-        if (step.op === "boundary") {
-          set({ state: "pending" });
-          sm?.jobs.push({ kind: "boundary", run: call.run, handle });
-        } else if (step.op === "complete") {
-          const output = runOutputOf(step.output);
-          this.settleCall(call, { ok: true, output: call.run.kind === "andRun" ? {} : output, value: output });
-          ok();
-        } else {
-          const cancelled = step.cause === "cancelled" || call.run.interruptReason !== null;
-          const message = step.cause === "error" ? EXECUTOR_FAILURE_MESSAGE : step.cause === "cancelled" ? EXECUTOR_CANCEL_MESSAGE : EXECUTOR_FAILURE_VALUE;
-          this.settleCall(call, { ok: false, message, cancelled, thrown: step.cause === "cancelled" ? "RunCancelled" : `executor:${message}` });
-          ok();
-        }
-        break;
-      }
+      case "boundary":
+        return this.#executorStep(step, handle, set, within);
       case "abortMode":
         this.abortMode = step.mode;
-        ok();
-        break;
+        return ok();
       case "restart":
         throw new ModelError("restart is applied by the property driver (model.restart)");
     }
+    const found = this.sessions.get(name);
+    if (found === undefined) return fail("SessionNotFound");
+    const sm = within(found);
+    switch (step.op) {
+      case "unregister": {
+        const e = sm.control({ kind: "UnregisterSession" });
+        if (e === null) sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime session unregistered" });
+        return done(e);
+      }
+      case "accept": {
+        const r = sm.admit(buildInput(step.input), step.mode, step.mode === "completion" ? this.#newWaiter(name) : null);
+        return r.ok ? ok(r.value) : fail(r.code);
+      }
+      case "flood": {
+        let accepted = 0;
+        for (let k = 1; k <= step.n; k++) {
+          const r = sm.admit(floodInput(handle, k), "withoutWake", null);
+          sm.drain();
+          if (!r.ok) return fail(r.code);
+          if (r.value.outcome === "Accepted") accepted += 1;
+        }
+        return ok({ accepted });
+      }
+      case "acceptAndRun": {
+        set({ state: "pending" });
+        const e = sm.acceptAndRun(buildInput(step.input), handle);
+        return e === null ? undefined : fail(e);
+      }
+      case "cancel":
+      case "interrupt": {
+        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", step.run);
+        return r.ok ? ok(r.value) : fail(r.code);
+      }
+      case "stop": {
+        const e = sm.control({ kind: "StopRuntimeExecutor" });
+        if (e !== null || sm.state.phase === "Stopped") return done(e);
+        set({ state: "pending" });
+        sm.stopHandles.push(handle);
+        return sm.terminalizeStop();
+      }
+      case "retire":
+      case "destroy": {
+        const fence = sm.fenceOf(step.fence);
+        if (!fenceInDomain(fence)) return fail("InvalidArgument");
+        if (step.op === "retire") {
+          const e = sm.control({ kind: "Retire", fence });
+          if (e === null) sm.wake();
+          return done(e);
+        }
+        if (sm.state.phase === "Destroyed") return fail("SessionDestroyed");
+        const live = sm.active;
+        const r = sm.fire({ kind: "Destroy", fence });
+        if (!r.ok) return fail(sm.refusalCode(r));
+        if (live !== null) sm.interruptRun(live, "runtime destroyed");
+        sm.resolveAllWaiters({ kind: "RuntimeTerminated", reason: "runtime destroyed" });
+        const t = sm.ops?.apply({ kind: "TerminateOwner" }, { error: "owner terminated" });
+        return t === undefined || t.ok ? ok() : fail(t.code);
+      }
+      case "reset":
+        return done(sm.control({ kind: "Reset" }));
+      case "recycle":
+      case "recover": {
+        const e = sm.control({ kind: step.op === "recycle" ? "Recycle" : "Recover" });
+        if (e !== null) return fail(e);
+        if (step.op === "recycle") this.counters.recycled += 1;
+        sm.wake();
+        return ok(step.op === "recycle" ? { inputsTransferred: sm.state.inputs.size } : { inputsRecovered: sm.state.inputs.size });
+      }
+      case "silent": {
+        const e = sm.control({ kind: "SetSilentIntents", enabled: step.intents.length > 0 });
+        if (e === null) sm.silentNames = step.intents.length > 0 ? new Set(step.intents) : null;
+        return done(e);
+      }
+      case "ingest":
+        return done(sm.control({ kind: "Ingest", runtime: this.concrete(step).runtimeId!, work: step.work }));
+      case "wake":
+        sm.jobs.push({ kind: "wake" });
+        return ok();
+      case "ops":
+        return this.#opsCall(sm, step.call, handle);
+    }
+  }
+
+  /** register, prepareBindings, prepareLocalSessionBindings: recovery first; a refused call changes nothing. */
+  #bind(step: Step & { op: "register" | "bind" | "bindLocal" }, name: string, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined, done: (e: string | null, value?: unknown) => void): void {
+    const { sm, created } = this.#entryOrCreate(name);
+    let e: string | null = within(sm).ensureRecovered();
+    if (e !== null) {
+      this.sessions.delete(name);
+      return done(e);
+    }
+    if (step.op === "register") return done(sm.control({ kind: "RegisterSession" }));
+    const undo = sm.state;
+    const s = sm.state;
+    if (step.op === "bind") {
+      const b = given?.binding ?? this.bindArgs(sm, step.bind);
+      e = sm.bind(b.runtimeId, b.fence, b.generation);
+    } else if (s.phase === "Destroyed") e = "SessionDestroyed";
+    else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;
+    // After unregister the newest fence's holder is forgotten: a local rebinding takes the next fence.
+    else if (s.boundRuntime === null && s.highestFence !== null) e = sm.bind(`rt:session:${name}`, Math.min(s.highestFence + 1, FENCE_MAX), s.boundGeneration);
+    else e = sm.bind(s.boundRuntime ?? `rt:session:${name}`, s.highestFence ?? 0, s.boundGeneration);
+    if (e === null) return done(null, sm.bindingsValue());
+    if (created) this.sessions.delete(name);
+    else sm.state = undo;
+    done(e);
+  }
+
+  /** The executor completes, fails or reports a boundary on its `step.call`-th live call. */
+  #executorStep(step: Step & { op: "complete" | "fail" | "boundary" }, handle: number, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel): void {
+    const call = this.calls[step.call % this.calls.length];
+    if (call === undefined) return set({ state: "error", code: "NoCall" });
+    const sm = this.sessions.get(call.session);
+    if (sm !== undefined) within(sm);
+    if (step.op === "boundary") {
+      set({ state: "pending" });
+      sm?.jobs.push({ kind: "boundary", run: call.run, handle });
+      return;
+    }
+    if (step.op === "complete") {
+      const output = runOutputOf(step.output);
+      this.settleCall(call, { ok: true, output: call.run.kind === "andRun" ? {} : output, value: output });
+    } else {
+      const cancelled = step.cause === "cancelled" || call.run.interruptReason !== null;
+      const message = step.cause === "error" ? EXECUTOR_FAILURE_MESSAGE : step.cause === "cancelled" ? EXECUTOR_CANCEL_MESSAGE : EXECUTOR_FAILURE_VALUE;
+      this.settleCall(call, { ok: false, message, cancelled, thrown: step.cause === "cancelled" ? "RunCancelled" : `executor:${message}` });
+    }
+    set({ state: "ok", value: undefined });
   }
 
   /** The concrete arguments of a step in the current state (fences, run ids, runtime ids). */
@@ -418,32 +321,15 @@ export class ReferenceModel implements SessionModelHost {
       if (sm.state.phase === "Destroyed") sm.ops.apply({ kind: "TerminateOwner" }, { error: "session destroyed" });
     }
     const ops = sm.ops;
-    const done = (r: { ok: boolean; code?: string }): void => {
-      if (r.ok) this.resolveHandle(handle, undefined);
-      else this.rejectHandle(handle, r.code ?? "OpRefused");
-    };
+    const done = (r: { ok: boolean; code?: string }): void => (r.ok ? this.resolveHandle(handle, undefined) : this.rejectHandle(handle, r.code ?? "OpRefused"));
     switch (call.fn) {
       case "register":
         // A destroyed session's registry is Closed: the machine refuses the new op.
         return done(ops.register(call.id, call.kind));
-      case "start":
-        return done(ops.apply({ kind: "StartOp", op: call.id }));
-      case "progress":
-        return done(ops.apply({ kind: "ReportProgress", op: call.id }));
-      case "peerReady":
-        return done(ops.apply({ kind: "PeerReady", op: call.id }));
       case "complete":
         return done(ops.apply({ kind: "CompleteOp", op: call.id }, call.result === undefined ? {} : { result: call.result }));
       case "fail":
         return done(ops.apply({ kind: "FailOp", op: call.id }, { error: "op failed" }));
-      case "abort":
-        return done(ops.apply({ kind: "AbortOp", op: call.id }));
-      case "cancel":
-        return done(ops.apply({ kind: "CancelOp", op: call.id }));
-      case "requestRetire":
-        return done(ops.apply({ kind: "RequestRetire", op: call.id }));
-      case "markRetired":
-        return done(ops.apply({ kind: "MarkRetired", op: call.id }));
       case "terminateOwner":
         return done(ops.apply({ kind: "TerminateOwner" }, { error: "owner terminated" }));
       case "watch":
@@ -452,12 +338,13 @@ export class ReferenceModel implements SessionModelHost {
       case "waitAll":
         this.handles.set(handle, { state: "pending" });
         return ops.waitAll(call.ids, handle);
+      default:
+        return done(ops.apply({ kind: OPS_TRIGGER[call.fn], op: call.id } as OpsLifecycleTrigger));
     }
   }
 
   #opsHost(sm: SessionModel): OpsHost {
     return {
-      opsTransition: (name) => this.logOpsTransition(sm.id, name),
       ...(this.store !== null ? { persist: (snapshot: OpsSnapshotModel) => this.store?.opsSnapshots.set(sm.id, snapshot) } : {}),
       resolveHandle: (h, v) => this.resolveHandle(h, v),
       rejectHandle: (h, c) => this.rejectHandle(h, c),

@@ -7,7 +7,6 @@ import type { ControlPlane } from "../../runtime/index.js";
 import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
 import type { Coverage } from "./coverage.js";
 import { ConformanceError, Driver } from "./driver.js";
-import type { KnownBug } from "./known-bugs.js";
 import { drainAndCheck } from "./obligations.js";
 import { showStep, type Step } from "./steps.js";
 import { World, type StoreFactory } from "./world.js";
@@ -39,19 +38,20 @@ export interface ConformanceOptions {
   /** Step mix variants (see arbitraries.ts StepWeights). */
   readonly opsHeavy?: boolean;
   readonly crashHeavy?: boolean;
+  readonly flood?: boolean;
+  /** Sees the contributors of every executor call. */
+  readonly onBatch?: (contributors: readonly string[]) => void;
   readonly replayPath?: string;
   /** Observation hooks for the long campaign. */
   readonly onState?: (digest: string) => void;
   readonly onStep?: () => void;
-  /** Open runtime bugs the model mimics (default: all open ones; an empty set expects them fixed). */
-  readonly mimic?: ReadonlySet<KnownBug>;
 }
 
 /** Runs steps through a fresh runtime and the model, then drains and checks the obligations. */
 export async function runSequence(names: readonly string[], steps: Iterable<fc.AsyncCommand<Driver, World>>, o: ConformanceOptions): Promise<void> {
-  const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}) });
+  const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.onBatch !== undefined ? { onBatch: o.onBatch } : {}) });
   await world.start();
-  const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}), ...(o.mimic !== undefined ? { mimic: o.mimic } : {}) });
+  const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}) });
   const counted = o.onStep === undefined ? steps : [...steps].map((c) => countingCommand(c, o.onStep!));
   try {
     await fc.asyncModelRun(() => ({ model: driver, real: world }), counted);
@@ -73,7 +73,7 @@ function countingCommand(c: fc.AsyncCommand<Driver, World>, onStep: () => void):
 }
 
 export function conformanceProperty(o: ConformanceOptions = {}): fc.IAsyncPropertyWithHooks<[readonly string[], Iterable<fc.AsyncCommand<Driver, World>>]> {
-  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s) as fc.AsyncCommand<Driver, World>);
+  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, flood: o.flood === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s) as fc.AsyncCommand<Driver, World>);
   const cmds = fc.commands([steps], { maxCommands: o.maxCommands ?? 60, size: "max", ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}) });
   return fc.asyncProperty(fc.constantFrom(...SESSION_POOLS), cmds, (names, commands) => runSequence(names, commands, o));
 }

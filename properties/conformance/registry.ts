@@ -5,9 +5,8 @@
 import type fc from "fast-check";
 import type { ControlPlane } from "../../runtime/index.js";
 import type { Coverage } from "./coverage.js";
-import { fuzzProperty } from "./fuzz.js";
-import type { KnownBug } from "./known-bugs.js";
-import { conformanceProperty } from "./property.js";
+import { fuzzProperty, type FuzzFamilies } from "./fuzz.js";
+import { conformanceProperty, type ConformanceOptions } from "./property.js";
 import { raceProperty } from "./races.js";
 import { memoryStore, sqliteStore } from "./stores.js";
 
@@ -15,11 +14,13 @@ export interface BuildOptions {
   readonly coverage?: Coverage;
   readonly replayPath?: string;
   readonly patch?: (rt: ControlPlane) => void;
-  readonly mimic?: ReadonlySet<KnownBug>;
   readonly maxCommands?: number;
   readonly onState?: (digest: string) => void;
   readonly onStep?: () => void;
+  readonly onBatch?: (contributors: readonly string[]) => void;
 }
+
+type AnyProperty = fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>;
 
 export interface PropertyEntry {
   readonly name: string;
@@ -31,77 +32,33 @@ export interface PropertyEntry {
   readonly seed: number;
   /** Model-based (counts commands and states in the campaign). */
   readonly model: boolean;
-  build(o?: BuildOptions): Promise<fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>>;
+  build(o?: BuildOptions): Promise<AnyProperty>;
 }
 
-type AnyProperty = fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>;
 const as = <T>(p: fc.IAsyncPropertyWithHooks<T>): AnyProperty => p as unknown as AnyProperty;
 
-const MODEL_FILE = "test/conformance-model.test.ts";
-
-function modelOptions(o: BuildOptions) {
-  return {
-    ...(o.coverage !== undefined ? { coverage: o.coverage } : {}),
-    ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}),
-    ...(o.patch !== undefined ? { patch: o.patch } : {}),
-    ...(o.mimic !== undefined ? { mimic: o.mimic } : {}),
-    ...(o.onState !== undefined ? { onState: o.onState } : {}),
-    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
-    maxCommands: o.maxCommands ?? 80,
+/** A model-based property: command sequences compared with the reference model (test/conformance-model.test.ts). */
+function model(name: string, description: string, numRuns: number, seed: number, variant: () => Promise<ConformanceOptions> | ConformanceOptions = () => ({})): PropertyEntry {
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => {
+    const { coverage, replayPath, patch, onState, onStep, onBatch } = o;
+    const given = { coverage, replayPath, patch, onState, onStep, onBatch };
+    const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as ConformanceOptions;
+    return as(conformanceProperty({ ...(await variant()), ...defined, maxCommands: o.maxCommands ?? 80 }));
   };
+  return { name, description, testFile: "test/conformance-model.test.ts", testName: name, numRuns, seed, model: true, build };
+}
+
+function fuzz(name: string, description: string, testFile: string, testName: string, numRuns: number, seed: number, families: FuzzFamilies, store = false): PropertyEntry {
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(fuzzProperty(families, { store, ...(o.patch !== undefined ? { patch: o.patch } : {}) }));
+  return { name, description, testFile, testName, numRuns, seed, model: false, build };
 }
 
 export const PROPERTIES: readonly PropertyEntry[] = [
-  {
-    name: "model-ephemeral",
-    description: "command sequences on a runtime without a store",
-    testFile: MODEL_FILE,
-    testName: "model-ephemeral",
-    numRuns: 300,
-    seed: 7001,
-    model: true,
-    build: async (o = {}) => as(conformanceProperty(modelOptions(o))),
-  },
-  {
-    name: "model-ops",
-    description: "command sequences heavy on the ops registry and detached wakes",
-    testFile: MODEL_FILE,
-    testName: "model-ops",
-    numRuns: 150,
-    seed: 7004,
-    model: true,
-    build: async (o = {}) => as(conformanceProperty({ ...modelOptions(o), opsHeavy: true })),
-  },
-  {
-    name: "model-memory-restart",
-    description: "command sequences with restarts over one MemoryStore",
-    testFile: MODEL_FILE,
-    testName: "model-memory-restart",
-    numRuns: 300,
-    seed: 7002,
-    model: true,
-    build: async (o = {}) => as(conformanceProperty({ ...modelOptions(o), store: memoryStore, restart: true })),
-  },
-  {
-    name: "model-sqlite-restart",
-    description: "command sequences with restarts that close and reopen one SQLite file",
-    testFile: MODEL_FILE,
-    testName: "model-sqlite-restart",
-    numRuns: 100,
-    seed: 7003,
-    model: true,
-    build: async (o = {}) => as(conformanceProperty({ ...modelOptions(o), store: await sqliteStore(), restart: true })),
-  },
-  {
-    name: "model-crash-restart",
-    description: "failing runs and frequent restarts over a MemoryStore (exhausted inputs recovered)",
-    testFile: MODEL_FILE,
-    testName: "model-crash-restart",
-    numRuns: 150,
-    seed: 7005,
-    model: true,
-    build: async (o = {}) => as(conformanceProperty({ ...modelOptions(o), store: memoryStore, restart: true, crashHeavy: true })),
-  },
+  model("model-ephemeral", "command sequences on a runtime without a store (floods fill batches past their cap)", 300, 7001, () => ({ flood: true })),
+  model("model-ops", "command sequences heavy on the ops registry and detached wakes", 150, 7004, () => ({ opsHeavy: true })),
+  model("model-memory-restart", "command sequences with restarts over one MemoryStore", 300, 7002, () => ({ store: memoryStore, restart: true })),
+  model("model-sqlite-restart", "command sequences with restarts that close and reopen one SQLite file", 100, 7003, async () => ({ store: await sqliteStore(), restart: true })),
+  model("model-crash-restart", "failing runs and frequent restarts over a MemoryStore (exhausted inputs recovered)", 150, 7005, () => ({ store: memoryStore, restart: true, crashHeavy: true })),
   {
     name: "races",
     description: "scheduler-driven interleavings of executor steps and API calls",
@@ -112,46 +69,10 @@ export const PROPERTIES: readonly PropertyEntry[] = [
     model: false,
     build: async (o = {}) => as(raceProperty(o.patch)),
   },
-  {
-    name: "fuzz",
-    description: "hostile and malformed values at every entry point, random call orders",
-    testFile: "test/conformance-fuzz.test.ts",
-    testName: "fuzz",
-    numRuns: 300,
-    seed: 7201,
-    model: false,
-    build: async (o = {}) => as(fuzzProperty({}, { ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.mimic !== undefined ? { mimic: o.mimic } : {}) })),
-  },
-  {
-    name: "fuzz-store",
-    description: "the fuzz property over a MemoryStore-backed runtime",
-    testFile: "test/conformance-fuzz.test.ts",
-    testName: "fuzz-store",
-    numRuns: 120,
-    seed: 7202,
-    model: false,
-    build: async (o = {}) => as(fuzzProperty({}, { store: true, ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.mimic !== undefined ? { mimic: o.mimic } : {}) })),
-  },
-  {
-    name: "fuzz-out-of-domain",
-    description: "fences and generations outside the spec's domains (open bug binding-values-unchecked)",
-    testFile: "test/conformance-known-bugs.test.ts",
-    testName: "binding-values-unchecked",
-    numRuns: 200,
-    seed: 7203,
-    model: false,
-    build: async (o = {}) => as(fuzzProperty({ outOfDomainNumbers: true }, o.mimic !== undefined ? { mimic: o.mimic } : {})),
-  },
-  {
-    name: "fuzz-ill-typed",
-    description: "arguments violating the TypeScript signatures (open bug untyped-errors-on-ill-typed-arguments)",
-    testFile: "test/conformance-known-bugs.test.ts",
-    testName: "untyped-errors-on-ill-typed-arguments",
-    numRuns: 200,
-    seed: 7204,
-    model: false,
-    build: async (o = {}) => as(fuzzProperty({ illTyped: true }, o.mimic !== undefined ? { mimic: o.mimic } : {})),
-  },
+  fuzz("fuzz", "hostile and malformed values at every entry point, random call orders", "test/conformance-fuzz.test.ts", "fuzz", 300, 7201, {}),
+  fuzz("fuzz-store", "the fuzz property over a MemoryStore-backed runtime", "test/conformance-fuzz.test.ts", "fuzz-store", 120, 7202, {}, true),
+  fuzz("fuzz-out-of-domain", "fences and generations outside the spec's domains (fixed bug binding-values-unchecked)", "test/conformance-known-bugs.test.ts", "binding-values-unchecked", 200, 7203, { outOfDomainNumbers: true }),
+  fuzz("fuzz-ill-typed", "arguments violating the TypeScript signatures (fixed bug untyped-errors-on-ill-typed-arguments)", "test/conformance-known-bugs.test.ts", "untyped-errors-on-ill-typed-arguments", 200, 7204, { illTyped: true }),
 ];
 
 export function propertyEntry(name: string): PropertyEntry {

@@ -15,7 +15,6 @@ export interface ReplayRequest {
   readonly replayPath?: string;
   /** Only for tests: the same patch the failing run used. */
   readonly patch?: BuildOptions["patch"];
-  readonly mimic?: BuildOptions["mimic"];
 }
 
 export interface ReplayResult {
@@ -25,7 +24,7 @@ export interface ReplayResult {
 
 export async function replay(r: ReplayRequest): Promise<ReplayResult> {
   const entry = propertyEntry(r.property);
-  const property = await entry.build({ ...(r.replayPath !== undefined ? { replayPath: r.replayPath } : {}), ...(r.patch !== undefined ? { patch: r.patch } : {}), ...(r.mimic !== undefined ? { mimic: r.mimic } : {}) });
+  const property = await entry.build({ ...(r.replayPath !== undefined ? { replayPath: r.replayPath } : {}), ...(r.patch !== undefined ? { patch: r.patch } : {}) });
   const details = await fc.check(property, { seed: r.seed, ...(r.path !== undefined ? { path: r.path } : {}), numRuns: r.path !== undefined ? 1 : entry.numRuns, endOnFailure: true });
   if (!details.failed) return { failed: false, report: `property "${r.property}" passed with seed ${r.seed}${r.path !== undefined ? ` and path ${r.path}` : ""}: not reproduced` };
   return { failed: true, report: failureOf({ property: r.property, testFile: entry.testFile, testName: entry.testName, numRuns: entry.numRuns, seed: r.seed }, details).message };

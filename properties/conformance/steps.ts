@@ -53,6 +53,8 @@ export type Step =
   | { readonly op: "unregister"; readonly s: number }
   | { readonly op: "accept"; readonly s: number; readonly mode: AcceptMode; readonly input: InputSpec }
   | { readonly op: "acceptAndRun"; readonly s: number; readonly input: InputSpec }
+  /** `n` durable external events accepted without a wake, one call after the other (ids `f<step>.<k>`): enough to fill a batch. */
+  | { readonly op: "flood"; readonly s: number; readonly n: number }
   | { readonly op: "cancel"; readonly s: number; readonly run: RunTarget }
   | { readonly op: "interrupt"; readonly s: number; readonly run: RunTarget }
   | { readonly op: "stop"; readonly s: number }
@@ -94,58 +96,51 @@ export const EXECUTOR_FAILURE_MESSAGE = "executor failed";
 export const EXECUTOR_CANCEL_MESSAGE = "executor cancelled the run";
 export const EXECUTOR_FAILURE_VALUE = "a thrown non-Error value";
 
+/** Each kind's payload beyond the header, built from the spec's text, id and request id. */
+const PAYLOAD: { readonly [K in InputKind]: (spec: InputSpec, text: string) => Omit<Extract<Input, { kind: K }>, "kind" | "header"> } = {
+  prompt: (_, text) => ({ text }),
+  peer_message: (_, text) => ({ body: text }),
+  peer_request: (spec, text) => ({ requestId: `req-${spec.id}`, intent: spec.intent ?? "review", body: text }),
+  peer_response_progress: () => ({ requestId: "req-1", phase: "working" }),
+  peer_response_terminal: (spec) => ({ requestId: spec.requestId ?? "req-1", status: "Completed" }),
+  flow_step: () => ({ flowId: "flow", stepIndex: 0, body: null }),
+  external_event: () => ({ eventType: "ping", payload: {} }),
+  continuation: () => ({ reason: "resume" }),
+  operation: () => ({ operationId: "op-1", event: "completed" }),
+};
+
+type Source = Input["header"]["source"];
+const PEER: Source = { kind: "Peer", peerId: "peer-1" };
+const SYSTEM: Source = { kind: "System" };
+/** The usual source of each kind ("natural"). */
+const NATURAL_SOURCE: { readonly [K in InputKind]: Source } = {
+  prompt: { kind: "Operator" },
+  peer_message: PEER,
+  peer_request: PEER,
+  peer_response_progress: PEER,
+  peer_response_terminal: PEER,
+  flow_step: { kind: "Flow", flowId: "flow", stepIndex: 0 },
+  external_event: { kind: "External", sourceName: "webhook" },
+  continuation: SYSTEM,
+  operation: SYSTEM,
+};
+
 /** Builds the input payload of a spec (valid shape; semantic problems are the spec's choice). */
 export function buildInput(spec: InputSpec): Input {
   const header = {
     id: spec.id,
     durability: spec.durability,
-    source: sourceOf(spec),
+    source: spec.source === "natural" ? { ...NATURAL_SOURCE[spec.kind] } : { kind: spec.source },
     ...(spec.idempotencyKey !== undefined ? { idempotencyKey: spec.idempotencyKey } : {}),
     ...(spec.supersessionKey !== undefined ? { supersessionKey: spec.supersessionKey } : {}),
     ...(spec.handlingMode !== undefined ? { handlingMode: spec.handlingMode } : {}),
   };
-  const text = spec.text ?? "hello";
-  switch (spec.kind) {
-    case "prompt":
-      return { kind: "prompt", header, text };
-    case "peer_message":
-      return { kind: "peer_message", header, body: text };
-    case "peer_request":
-      return { kind: "peer_request", header, requestId: `req-${spec.id}`, intent: spec.intent ?? "review", body: text };
-    case "peer_response_progress":
-      return { kind: "peer_response_progress", header, requestId: "req-1", phase: "working" };
-    case "peer_response_terminal":
-      return { kind: "peer_response_terminal", header, requestId: spec.requestId ?? "req-1", status: "Completed" };
-    case "flow_step":
-      return { kind: "flow_step", header, flowId: "flow", stepIndex: 0, body: null };
-    case "external_event":
-      return { kind: "external_event", header, eventType: "ping", payload: {} };
-    case "continuation":
-      return { kind: "continuation", header, reason: "resume" };
-    case "operation":
-      return { kind: "operation", header, operationId: "op-1", event: "completed" };
-  }
+  return { kind: spec.kind, header, ...PAYLOAD[spec.kind](spec, spec.text ?? "hello") } as Input;
 }
 
-function sourceOf(spec: InputSpec): Input["header"]["source"] {
-  if (spec.source === "System") return { kind: "System" };
-  if (spec.source === "Operator") return { kind: "Operator" };
-  switch (spec.kind) {
-    case "prompt":
-      return { kind: "Operator" };
-    case "peer_message":
-    case "peer_request":
-    case "peer_response_progress":
-    case "peer_response_terminal":
-      return { kind: "Peer", peerId: "peer-1" };
-    case "flow_step":
-      return { kind: "Flow", flowId: "flow", stepIndex: 0 };
-    case "external_event":
-      return { kind: "External", sourceName: "webhook" };
-    case "continuation":
-    case "operation":
-      return { kind: "System" };
-  }
+/** The k-th input of a flood step (k from 1). */
+export function floodInput(step: number, k: number): Input {
+  return buildInput({ kind: "external_event", id: `f${step}.${k}`, durability: "Durable", source: "natural" });
 }
 
 /** A compact one-line rendering of a step (counterexamples print these). */
@@ -162,4 +157,14 @@ export interface Concrete {
   /** Normalized run id (`e<k>/run-<n>`, or "run-bogus"); undefined names the current run. */
   readonly runId?: string | undefined;
   readonly runtimeId?: string;
+}
+
+/** The observable result of a step's call. */
+export type HandleState = { readonly state: "pending" } | { readonly state: "ok"; readonly value: unknown } | { readonly state: "error"; readonly code: string };
+
+/** Counts of executor hooks the runtime must call. */
+export interface HookCounters {
+  cancelRequests: number;
+  stopped: number;
+  recycled: number;
 }

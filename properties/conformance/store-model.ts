@@ -131,15 +131,8 @@ export function rowOf(s: SessionRuntimeState, id: string, runId: string | null, 
   };
 }
 
+/** The stored terminal outcome: the phase, with the reason of an abandon. */
 function terminalOf(s: SessionRuntimeState, id: string): string {
-  switch (s.inputs.get(id)) {
-    case "Superseded":
-      return "Superseded";
-    case "Coalesced":
-      return "Coalesced";
-    case "Abandoned":
-      return `Abandoned(${s.abandoned.get(id) ?? "Cancelled"})`;
-    default:
-      return "Consumed";
-  }
+  const phase = s.inputs.get(id);
+  return phase === "Abandoned" ? `Abandoned(${s.abandoned.get(id) ?? "Cancelled"})` : phase === "Superseded" || phase === "Coalesced" ? phase : "Consumed";
 }

@@ -21,11 +21,11 @@ import {
 } from "../../runtime/index.js";
 import { deferred } from "../../testing/index.js";
 import { ConformanceExecutor, ExecutorFailure } from "./executor.js";
-import type { HandleState, HookCounters } from "./handles.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
-import { projectMachine, projectOps, projectSnapshot, type Json, type Projection, type SessionProjection } from "./projection.js";
-import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, runOutputOf, type Concrete, type OpsCall, type Step } from "./steps.js";
+import { projectOps, projectSnapshot, type Json, type Projection } from "./projection.js";
+import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, floodInput, runOutputOf } from "./steps.js";
+import type { Concrete, HandleState, HookCounters, OpsCall, Step } from "./steps.js";
 
 export type { Concrete } from "./steps.js";
 
@@ -62,6 +62,8 @@ export interface WorldOptions {
   readonly store?: StoreFactory;
   /** Sees every committed transition (coverage). */
   readonly observer?: RuntimeObserver;
+  /** Sees the contributors of every executor call (the batch-cap test). */
+  readonly onBatch?: (contributors: readonly string[]) => void;
   /** Wraps the runtime after creation (the injected-bug tests patch it here). */
   readonly patch?: (rt: ControlPlane) => void;
 }
@@ -77,8 +79,7 @@ export class World {
   activity = 0;
   incarnation = 0;
   #waiterCount = 0;
-  #transitions = new Map<string, string[]>();
-  #opsTransitions = new Map<string, string[]>();
+  #step = 0;
   #opsCreated = new Set<string>();
   #epochs = new Map<string, number>();
   #realRuns = new Map<string, string>();
@@ -96,6 +97,7 @@ export class World {
     const exec = new ConformanceExecutor();
     exec.onCall = (run) => {
       this.activity += 1;
+      this.options.onBatch?.(run.primitive.contributors);
       this.calls.push({ session: run.sessionId, runId: run.runId, kind: "loop", contributors: run.primitive.contributors, ctx: run.ctx, complete: (v) => run.complete(v as never), fail: (e) => run.fail(e) });
     };
     exec.onAbortReject = (run) => this.#forget(run.runId);
@@ -104,12 +106,10 @@ export class World {
     const observer: RuntimeObserver = {
       sessionTransition: (sid, name) => {
         this.activity += 1;
-        push(this.#transitions, sid, name);
         outer?.sessionTransition?.(sid, name);
       },
       opsTransition: (sid, name) => {
         this.activity += 1;
-        push(this.#opsTransitions, sid, name);
         outer?.opsTransition?.(sid, name);
       },
     };
@@ -200,15 +200,8 @@ export class World {
   #acceptValue(session: string) {
     return (r: AcceptResult): unknown => {
       if (r.completion !== undefined) this.#waiter(session, r.outcome === "Deduplicated" ? r.existingId : r.inputId, r.completion);
-      const completion = r.completion !== undefined;
-      switch (r.outcome) {
-        case "Accepted":
-          return { outcome: r.outcome, inputId: r.inputId, completion };
-        case "Deduplicated":
-          return { outcome: r.outcome, inputId: r.inputId, existingId: r.existingId, completion };
-        case "Rejected":
-          return { outcome: r.outcome, inputId: r.inputId, reason: r.reason.code, completion };
-      }
+      const detail = r.outcome === "Deduplicated" ? { existingId: r.existingId } : r.outcome === "Rejected" ? { reason: r.reason.code } : {};
+      return { outcome: r.outcome, inputId: r.inputId, ...detail, completion: r.completion !== undefined };
     };
   }
 
@@ -231,191 +224,151 @@ export class World {
 
   /** Applies one step (with the model's concrete arguments) and lets the runtime settle. */
   async apply(step: Step, c: Concrete, handle: number, names: readonly string[]): Promise<void> {
-    const rt = this.rt;
     const name = "s" in step ? names[step.s % names.length]! : "";
-    switch (step.op) {
-      case "register":
-        this.#call(handle, () => rt.registerSession(name));
-        break;
-      case "bind":
-        this.#call(handle, () => rt.prepareBindings(name, c.binding!), bindingsValue);
-        break;
-      case "bindLocal":
-        this.#call(handle, () => rt.prepareLocalSessionBindings(name), bindingsValue);
-        break;
-      case "unregister":
-        this.#call(handle, () => rt.unregisterSession(name));
-        break;
-      case "accept": {
-        const input = buildInput(step.input);
-        const f = step.mode === "completion" ? () => rt.acceptInputWithCompletion(name, input) : step.mode === "withoutWake" ? () => rt.acceptInputWithoutWake(name, input) : () => rt.acceptInput(name, input);
-        this.#call(handle, f, this.#acceptValue(name));
-        break;
-      }
-      case "acceptAndRun": {
-        const input = buildInput(step.input);
-        this.#call(handle, () =>
-          rt.acceptInputAndRun(name, input, (runId, primitive, ctx) => {
-            this.activity += 1;
-            const d = deferred<unknown>();
-            const call: LiveCall = { session: name, runId, kind: "andRun", contributors: primitive.contributors, ctx, complete: (v) => d.resolve(v), fail: (e) => d.reject(e) };
-            this.calls.push(call);
-            this.exec.watchAbort(ctx, () => {
-              this.#forget(runId);
-              d.reject(ctx.signal.reason);
-            });
-            return d.promise;
-          }),
-        (v: unknown) => v);
-        break;
-      }
-      case "cancel":
-        this.#call(handle, () => rt.cancelAfterBoundary(name, this.realRun(c.runId)), (r: string) => this.normRun(r));
-        break;
-      case "interrupt":
-        this.#call(handle, () => rt.interrupt(name, this.realRun(c.runId)), (r: string) => this.normRun(r));
-        break;
-      case "stop":
-        this.#call(handle, () => rt.stopRuntimeExecutor(name));
-        break;
-      case "retire":
-        this.#call(handle, () => rt.retire(name, c.fence === null || c.fence === undefined ? {} : { fence: c.fence }));
-        break;
-      case "reset":
-        this.#call(handle, () => rt.reset(name));
-        break;
-      case "recycle":
-        this.#call(handle, () => rt.recycle(name), (r: { inputsTransferred: number }) => ({ inputsTransferred: r.inputsTransferred }));
-        break;
-      case "recover":
-        this.#call(handle, () => rt.recover(name), (r: { inputsRecovered: number }) => ({ inputsRecovered: r.inputsRecovered }));
-        break;
-      case "destroy":
-        this.#call(handle, () => rt.destroy(name, c.fence === null || c.fence === undefined ? {} : { fence: c.fence }));
-        break;
-      case "silent":
-        this.#call(handle, () => rt.setSilentIntents(name, step.intents));
-        break;
-      case "ingest":
-        this.#call(handle, () => rt.ingest(name, c.runtimeId!, step.work));
-        break;
-      case "wake":
-        this.#call(handle, async () => rt.wake(name));
-        break;
-      case "ops":
-        this.#opsCall(handle, name, step.call);
-        break;
-      case "complete":
-      case "fail":
-      case "boundary": {
-        const call = this.calls[step.call % this.calls.length];
-        if (call === undefined) {
-          this.handles.set(handle, { state: "error", code: "NoCall" });
-          break;
-        }
-        if (step.op === "complete") {
-          this.#forget(call.runId);
-          call.complete(runOutputOf(step.output));
-          this.handles.set(handle, { state: "ok", value: undefined });
-        } else if (step.op === "fail") {
-          this.#forget(call.runId);
-          call.fail(step.cause === "error" ? new ExecutorFailure(EXECUTOR_FAILURE_MESSAGE) : step.cause === "cancelled" ? new RunCancelledError(EXECUTOR_CANCEL_MESSAGE) : EXECUTOR_FAILURE_VALUE);
-          this.handles.set(handle, { state: "ok", value: undefined });
-        } else {
-          // A cooperative executor: at a boundary it learns whether a cancel was requested and, if
-          // so, returns; a refused boundary ends the run with that error.
-          const p = call.ctx.reportBoundary().then(
-            (v) => {
-              if (v.cancelRequested) {
-                this.#forget(call.runId);
-                call.complete({});
-              }
-              return { cancelRequested: v.cancelRequested, sequence: v.sequence };
-            },
-            (e: unknown) => {
-              this.#forget(call.runId);
-              call.fail(e);
-              throw e;
-            },
-          );
-          this.#track(handle, p, (v: unknown) => v);
-        }
-        break;
-      }
-      case "abortMode":
-        this.exec.abortMode = step.mode;
-        this.handles.set(handle, { state: "ok", value: undefined });
-        break;
-      case "restart":
-        await this.restart();
-        this.handles.set(handle, { state: "ok", value: undefined });
-        break;
+    this.#step = handle;
+    if (step.op === "complete" || step.op === "fail" || step.op === "boundary") this.#executorStep(step, handle);
+    else if (step.op === "abortMode" || step.op === "restart") {
+      if (step.op === "restart") await this.restart();
+      else this.exec.abortMode = step.mode;
+      this.handles.set(handle, { state: "ok", value: undefined });
+    } else {
+      const [f, norm] = this.#callOf(step, c, name);
+      this.#call(handle, f, norm);
     }
     await this.settle();
   }
 
-  #opsCall(handle: number, name: string, call: OpsCall): void {
-    this.#call(handle, async () => {
-      const ops = this.rt.ops(name);
-      this.#opsCreated.add(name);
-      switch (call.fn) {
-        case "register":
-          return ops.register({ id: call.id, kind: call.kind });
-        case "start":
-          return ops.start(call.id);
-        case "progress":
-          return ops.progress(call.id);
-        case "peerReady":
-          return ops.peerReady(call.id);
-        case "complete":
-          return call.result === undefined ? ops.complete(call.id) : ops.complete(call.id, call.result);
-        case "fail":
-          return ops.fail(call.id, new Error("op failed"));
-        case "abort":
-          return ops.abort(call.id);
-        case "cancel":
-          return ops.cancel(call.id);
-        case "requestRetire":
-          return ops.requestRetire(call.id);
-        case "markRetired":
-          return ops.markRetired(call.id);
-        case "terminateOwner":
-          return ops.terminateOwner();
-        case "watch":
-          return ops.watch(call.id);
-        case "waitAll":
-          return ops.waitAll(call.ids);
+  /** The public call a step makes, and how its result is shown. */
+  #callOf(step: Exclude<Step, { op: "complete" | "fail" | "boundary" | "abortMode" | "restart" }>, c: Concrete, name: string): [() => Promise<unknown>, ((v: never) => unknown)?] {
+    const rt = this.rt;
+    const fence = c.fence === null || c.fence === undefined ? {} : { fence: c.fence };
+    const run = (r: string): string => this.normRun(r);
+    switch (step.op) {
+      case "register":
+        return [() => rt.registerSession(name)];
+      case "bind":
+        return [() => rt.prepareBindings(name, c.binding!), bindingsValue];
+      case "bindLocal":
+        return [() => rt.prepareLocalSessionBindings(name), bindingsValue];
+      case "unregister":
+        return [() => rt.unregisterSession(name)];
+      case "accept": {
+        const input = buildInput(step.input);
+        const f = step.mode === "completion" ? () => rt.acceptInputWithCompletion(name, input) : step.mode === "withoutWake" ? () => rt.acceptInputWithoutWake(name, input) : () => rt.acceptInput(name, input);
+        return [f, this.#acceptValue(name)];
       }
-    }, (v: unknown) => v);
+      case "flood":
+        return [
+          async () => {
+            let accepted = 0;
+            for (let k = 1; k <= step.n; k++) if ((await rt.acceptInputWithoutWake(name, floodInput(this.#step, k))).outcome === "Accepted") accepted += 1;
+            return { accepted };
+          },
+          (v: unknown) => v,
+        ];
+      case "acceptAndRun":
+        return [() => rt.acceptInputAndRun(name, buildInput(step.input), (runId, primitive, ctx) => this.#andRunOp(name, runId, primitive.contributors, ctx)), (v: unknown) => v];
+      case "cancel":
+        return [() => rt.cancelAfterBoundary(name, this.realRun(c.runId)), run];
+      case "interrupt":
+        return [() => rt.interrupt(name, this.realRun(c.runId)), run];
+      case "stop":
+        return [() => rt.stopRuntimeExecutor(name)];
+      case "retire":
+        return [() => rt.retire(name, fence)];
+      case "destroy":
+        return [() => rt.destroy(name, fence)];
+      case "reset":
+        return [() => rt.reset(name)];
+      case "recycle":
+        return [() => rt.recycle(name), (r: { inputsTransferred: number }) => ({ inputsTransferred: r.inputsTransferred })];
+      case "recover":
+        return [() => rt.recover(name), (r: { inputsRecovered: number }) => ({ inputsRecovered: r.inputsRecovered })];
+      case "silent":
+        return [() => rt.setSilentIntents(name, step.intents)];
+      case "ingest":
+        return [() => rt.ingest(name, c.runtimeId!, step.work)];
+      case "wake":
+        return [async () => rt.wake(name)];
+      case "ops":
+        return [() => this.#opsCall(name, step.call), (v: unknown) => v];
+    }
   }
 
-  /** The comparable projection; drains the transition logs. */
+  /** acceptInputAndRun's op: an executor call this world settles by hand (it rejects when interrupted, like the executor). */
+  #andRunOp(session: string, runId: string, contributors: readonly string[], ctx: ApplyContext): Promise<unknown> {
+    this.activity += 1;
+    const d = deferred<unknown>();
+    this.calls.push({ session, runId, kind: "andRun", contributors, ctx, complete: (v) => d.resolve(v), fail: (e) => d.reject(e) });
+    this.exec.watchAbort(ctx, () => {
+      this.#forget(runId);
+      d.reject(ctx.signal.reason);
+    });
+    return d.promise;
+  }
+
+  #executorStep(step: Step & { op: "complete" | "fail" | "boundary" }, handle: number): void {
+    const call = this.calls[step.call % this.calls.length];
+    if (call === undefined) return void this.handles.set(handle, { state: "error", code: "NoCall" });
+    if (step.op !== "boundary") {
+      this.#forget(call.runId);
+      if (step.op === "complete") call.complete(runOutputOf(step.output));
+      else call.fail(step.cause === "error" ? new ExecutorFailure(EXECUTOR_FAILURE_MESSAGE) : step.cause === "cancelled" ? new RunCancelledError(EXECUTOR_CANCEL_MESSAGE) : EXECUTOR_FAILURE_VALUE);
+      return void this.handles.set(handle, { state: "ok", value: undefined });
+    }
+    // A cooperative executor: at a boundary it learns whether a cancel was requested and, if so,
+    // returns; a refused boundary ends the run with that error.
+    const p = call.ctx.reportBoundary().then(
+      (v) => {
+        if (v.cancelRequested) {
+          this.#forget(call.runId);
+          call.complete({});
+        }
+        return { cancelRequested: v.cancelRequested, sequence: v.sequence };
+      },
+      (e: unknown) => {
+        this.#forget(call.runId);
+        call.fail(e);
+        throw e;
+      },
+    );
+    this.#track(handle, p, (v: unknown) => v);
+  }
+
+  async #opsCall(name: string, call: OpsCall): Promise<unknown> {
+    const ops = this.rt.ops(name);
+    this.#opsCreated.add(name);
+    switch (call.fn) {
+      case "register":
+        return ops.register({ id: call.id, kind: call.kind });
+      case "complete":
+        return call.result === undefined ? ops.complete(call.id) : ops.complete(call.id, call.result);
+      case "fail":
+        return ops.fail(call.id, new Error("op failed"));
+      case "terminateOwner":
+        return ops.terminateOwner();
+      case "waitAll":
+        return ops.waitAll(call.ids);
+      default:
+        return ops[call.fn](call.id);
+    }
+  }
+
+  /** The comparable projection. */
   project(): Projection {
     const rt = this.rt;
-    const sessions: SessionProjection[] = [];
-    for (const name of [...rt.sessionIds()].sort()) {
-      const snap = rt.snapshot(name);
-      sessions.push({
-        name,
-        machine: projectMachine(rt.machineState(name), this.normInput, this.normRun),
-        snapshot: projectSnapshot(snap, this.normInput, this.normRun),
-        visiblePhase: snap.visiblePhase,
-        waiters: snap.waiters,
-        ops: this.#opsCreated.has(name) ? projectOps(rt.ops(name).state as OpsLifecycleState, rt.ops(name).completions().map((c) => [c.opId, c.outcome.status] as const)) : null,
-      });
-    }
-    const transitions = drain(this.#transitions);
-    const opsTransitions = drain(this.#opsTransitions);
+    const sessions = [...rt.sessionIds()].sort().map((name) => {
+      const ops = this.#opsCreated.has(name) ? rt.ops(name) : null;
+      const feed = ops?.completions().map((c) => [c.opId, c.outcome.status] as const);
+      return { name, snapshot: projectSnapshot(rt.snapshot(name), this.normInput, this.normRun), ops: ops === null ? null : projectOps(ops.state as OpsLifecycleState, feed) };
+    });
     const counters: HookCounters = { cancelRequests: this.exec.cancelRequests.length, stopped: this.exec.stopped.length, recycled: this.exec.recycled.length };
     return {
       sessions,
-      transitions,
-      opsTransitions,
       calls: this.calls.map((c) => ({ session: c.session, runId: this.normRun(c.runId), kind: c.kind, contributors: c.contributors.map(this.normInput) })),
       handles: [...this.handles].sort((a, b) => a[0] - b[0]),
       waiters: [...this.waiters].map(([w, s]) => [w, { inputId: this.normInput(s.inputId), outcome: s.outcome }] as const),
       counters,
-      store: null,
     };
   }
 
@@ -443,16 +396,4 @@ function storedRow(r: StoredInputRow, input: (id: string) => string, run: (id: s
 function bindingsValue(b: SessionBindings): unknown {
   // Never touch `b.ops`: the getter creates the session's ops registry.
   return { runtimeId: b.runtimeId, fence: b.fence, generation: b.generation };
-}
-
-function push(m: Map<string, string[]>, k: string, v: string): void {
-  const list = m.get(k);
-  if (list === undefined) m.set(k, [v]);
-  else list.push(v);
-}
-
-function drain(m: Map<string, string[]>): [string, string[]][] {
-  const out = [...m].filter(([, v]) => v.length > 0).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  m.clear();
-  return out;
 }
