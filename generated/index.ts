@@ -2,6 +2,7 @@
 // change the spec and run `npx meerkat generate` (CI runs `npx meerkat generate --check`).
 export * as defaultPolicy from "./default.policy.js";
 export * as examplesCounterMachine from "./examples/counter.machine.js";
+export * as examplesDieHardAnyStartMachine from "./examples/die-hard-any-start.machine.js";
 export * as examplesDieHardMachine from "./examples/die-hard.machine.js";
 export * as examplesHourClockMachine from "./examples/hour-clock.machine.js";
 export * as examplesMailroomMachine from "./examples/mailroom.machine.js";

@@ -283,6 +283,11 @@ export function initialState(): SessionRuntimeState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly SessionRuntimeState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<SessionRuntimeState, T, SessionRuntimeGuardName>;
 type FireResult = Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>;
 const NO_EFFECTS: readonly SessionRuntimeEffect[] = Object.freeze([]);
@@ -2518,6 +2523,7 @@ export const sessionRuntimeKernel: MachineKernel<
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -10,6 +10,7 @@ import type { EmitModel, FieldModel, MachineModel, Named, Predicate, TransitionM
 import type { MachineJson, PayloadsJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+import { checkFieldInit } from "./check-init.js";
 import { machineNames } from "./emit/names.js";
 import { orderDependentLoops } from "./loop-order.js";
 import { parseTypeExpr } from "./type-expr.js";
@@ -124,14 +125,9 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       r.error("missing-init", `field ${name} has no initial value`, p, `add "init", e.g. ${initExample(t)}`);
       continue;
     }
-    const parsed = r.parseExpr(pointerOf("state", "fields", name, "init"), f.init);
-    if (!parsed) continue;
-    const te = constChecker.checkValue(parsed, t, NO_FACTS, `the initial value of ${name}`);
-    if (!isTExpr(te)) {
-      r.exprError(pointerOf("state", "fields", name, "init"), f.init, te);
-      continue;
-    }
-    fields.push({ name, typeText: f.type, type: t, initSource: f.init, init: te, ...(f.description ? { description: f.description } : {}) });
+    const checked = checkFieldInit(r, constChecker, named, name, t, f.init);
+    if (!checked) continue;
+    fields.push({ name, typeText: f.type, type: t, ...checked, ...(f.description ? { description: f.description } : {}) });
   }
 
   // Triggers and effects.

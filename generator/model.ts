@@ -32,7 +32,10 @@ export interface FieldModel {
   readonly typeText: string;
   readonly type: TypeDesc;
   readonly initSource: string;
+  /** The initial value (the first choice when there are several). */
   readonly init: TExpr;
+  /** Every initial value in order, when the spec gives a choice (`oneOf`): several initial states. */
+  readonly choices?: readonly TExpr[];
   readonly description?: string;
 }
 

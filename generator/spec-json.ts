@@ -44,6 +44,9 @@ export interface CheckJson {
   witnesses?: Record<string, string>;
 }
 
+/** A field's initial value: one constant expression, or a choice (every choice gives an initial state). */
+export type FieldInitJson = string | { oneOf: string[] | string };
+
 export interface MachineJson {
   $schema?: string;
   machine: string;
@@ -54,7 +57,7 @@ export interface MachineJson {
     phases: string[];
     initial: string;
     terminal?: string[];
-    fields?: Record<string, { type: string; init?: string; description?: string }>;
+    fields?: Record<string, { type: string; init?: FieldInitJson; description?: string }>;
   };
   inputs: PayloadsJson;
   signals?: PayloadsJson;

@@ -105,7 +105,13 @@ export interface MachineKernel<S, T, E, TName extends string = string, G extends
    * Renaming ids does not commute with such a machine, so symmetry reduction is refused for it.
    */
   readonly orderDependentLoops?: readonly OrderDependentLoopDesc[];
+  /** The state a new instance starts in (the first of initialStates()). */
   initialState(): S;
+  /**
+   * Every initial state, initialState() first (several when a field's `init` is a `oneOf`): the
+   * explorer seeds all of them. Absent in hand-written kernels: then initialState() is the only one.
+   */
+  initialStates?(): readonly S[];
   transition(state: S, trigger: T): TransitionResult<S, TName, E, G, PhaseOf<S>, KindOf<T>>;
   /**
    * Which state properties differ between two states (compared with `!==`, so a shared collection

@@ -34,6 +34,7 @@ describe("contract docs", () => {
         "README.md",
         "default.policy.md",
         "examples/counter.md",
+        "examples/die-hard-any-start.md",
         "examples/die-hard.md",
         "examples/hour-clock.md",
         "examples/mailroom.md",

@@ -5,6 +5,7 @@ import { StructureKind, VariableDeclarationKind, type StatementStructures } from
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
+import { initialStatements } from "./initial.js";
 import { kernelImport } from "./imports.js";
 import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
@@ -87,16 +88,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
 
   body.push(...factStatements(m));
 
-  // Initial state.
-  const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
-  const init = object([["phase", JSON.stringify(m.initialPhase)], ...m.fields.map((f) => [f.name, exprDoc(f.init, constCtx, h)] as const)]);
-  body.push({
-    kind: StructureKind.Function,
-    isExported: true,
-    name: "initialState",
-    returnType: n.state,
-    statements: [`return ${render(init, 2, 9)};`],
-  });
+  // Initial states.
+  body.push(...initialStatements(m, h));
 
   // Guards, the transition table and its dispatcher (kernel/dispatch.ts), then one fire function
   // per transition.
@@ -175,6 +168,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       ? [["orderDependentLoops", literal(m.orderDependentLoops.map((l) => ({ pointer: l.pointer, transition: l.transition, idType: l.dependence.idType, reason: l.dependence.reason })))] as const]
       : []),
     ["initialState", "initialState"],
+    ["initialStates", "initialStates"],
     ["transition", "transition"],
     ...(diffable ? [["changedFields", "changedFields"] as const] : []),
   ]);

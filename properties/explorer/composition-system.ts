@@ -10,6 +10,7 @@ import type { Refusal } from "../../kernel/result.js";
 import { seqDense, type Dense, type DenseContext } from "./dense.js";
 import { deliveryDense, type Delivery } from "./delivery.js";
 import { IdSpace } from "./ids.js";
+import { kernelInitialStates, product } from "./initial-states.js";
 import { effectJson, recordJson, refusalJson, triggerFields } from "./json.js";
 import { routeWitnesses } from "./route-witness.js";
 import type { Layout } from "./layout.js";
@@ -193,7 +194,7 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
     invariants,
     witnesses: [...kernel.witnesses.map(composed), ...routeWitnesses(routes)],
     layout,
-    initial: () => ({ inst: kernels.map((k) => k.initialState()), queue: [] }),
+    initialStates: () => product(kernels.map(kernelInitialStates)).map((inst) => ({ inst, queue: [] })),
     choicesFrom: (s) => (s.queue.length > 0 ? DELIVER : 0),
     choicesTo: (s) => (s.queue.length > 0 ? DELIVER + 1 : DELIVER),
     step,
