@@ -7,6 +7,7 @@ export * as examplesDieHardMachine from "./examples/die-hard.machine.js";
 export * as examplesHourClockMachine from "./examples/hour-clock.machine.js";
 export * as examplesMailroomMachine from "./examples/mailroom.machine.js";
 export * as examplesPlaylistMachine from "./examples/playlist.machine.js";
+export * as examplesTokenTourMachine from "./examples/token-tour.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
 export * as examplesTwoPhaseMachine from "./examples/two-phase.machine.js";

@@ -10,6 +10,7 @@ import type { EmitModel, FieldModel, MachineModel, Named, Predicate, TransitionM
 import type { MachineJson, PayloadsJson } from "./spec-json.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+import { checkConstants } from "./check-constants.js";
 import { checkFieldInit } from "./check-init.js";
 import { machineNames } from "./emit/names.js";
 import { orderDependentLoops } from "./loop-order.js";
@@ -103,6 +104,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   };
 
   const enums = new Map([...named].filter((e): e is [string, TypeDesc & { kind: "enum" }] => e[1].kind === "enum"));
+  const constants = checkConstants(r, json, named, usedTypes);
 
   // Fields and their initial values (constants: no fields, bindings or phase in scope).
   const fieldTypes = new Map<string, TypeDesc>();
@@ -114,7 +116,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (t) fieldTypes.set(name, t);
     else r.declaredBroken.add(name);
   }
-  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums, types: named };
+  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums, types: named, constants: constants.scope };
   const constChecker = new Checker(constScope);
   const fields: FieldModel[] = [];
   for (const [name, f] of fieldJson) {
@@ -229,7 +231,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   }
 
   // Transitions.
-  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums, types: named, definitions });
+  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums, types: named, definitions, constants: constants.scope });
   const transitions: TransitionModel[] = [];
   const loops: OrderDependentLoop[] = [];
   const transitionNames = new Set<string>();
@@ -418,6 +420,15 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
 
   const idTypes = types.filter((t) => t.value.kind === "id" && usedTypes.has(t.name)).map((t) => t.name);
   const profiles = checkProfiles(r, json.check, idTypes, named, phases, terminal, fieldTypes);
+  for (const p of profiles) {
+    for (const t of new Set(constants.list.map((c) => c.type))) {
+      const needed = constants.list.filter((c) => c.type === t).length;
+      const size = p.domains[t];
+      if (size !== undefined && size < needed) {
+        r.error("bad-profile", `profile ${p.name} gives id type ${t} ${size} value${size === 1 ? "" : "s"}, fewer than its ${needed} constants`, json.check?.profiles?.[p.name] ? pointerOf("check", "profiles", p.name, "domains", t) : "", "each constant takes one value of the domain; the others are interchangeable ids");
+      }
+    }
+  }
   for (const refusal of symmetryRefusals(loops, profiles, [])) r.error("symmetry-order-dependent", refusal.message, refusal.pointer, refusal.hint);
 
   if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
@@ -444,6 +455,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       ...(definitions.size > 0 ? { definitions: [...definitions.keys()].map((name) => ({ name, source: json.definitions?.[name] ?? "" })) } : {}),
       witnesses,
       profiles,
+      ...(constants.list.length > 0 ? { idConstants: constants.list } : {}),
     },
     diagnostics: [],
   };

@@ -91,6 +91,8 @@ export interface MachineModel {
   readonly profiles: readonly ProfileDesc[];
   /** Shared named expressions (`definitions`), by name with their source, for the contract doc. */
   readonly definitions?: readonly { readonly name: string; readonly source: string }[];
+  /** Named id constants (`constants`), in declaration order: each is the id whose value is its name. */
+  readonly idConstants?: readonly { readonly name: string; readonly type: string }[];
 }
 
 export interface RouteModel {

@@ -66,6 +66,8 @@ export interface MachineJson {
   guards?: Record<string, string>;
   /** Shared named expressions over the state, read by name from any expression. */
   definitions?: Record<string, string>;
+  /** Named id constants: name → id type. Each is a fixed value of its type, spelled as its name. */
+  constants?: Record<string, string>;
   persistence?: Record<string, "persisted" | "transient">;
   effects?: PayloadsJson;
   transitions: TransitionJson[];

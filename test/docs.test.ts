@@ -39,6 +39,7 @@ describe("contract docs", () => {
         "examples/hour-clock.md",
         "examples/mailroom.md",
         "examples/playlist.md",
+        "examples/token-tour.md",
         "examples/turnstile-audit.composition.md",
         "examples/turnstile.md",
         "examples/two-phase.md",

@@ -30,10 +30,12 @@ beforeAll(() => {
 /** The shipped examples in the order `check --all` visits them (by file name), with the profile it picks. */
 const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[] = [
   ["Counter", "default"],
+  ["DieHardAnyStart", "ci"],
   ["DieHard", "ci"],
   ["HourClock", "ci"],
   ["Mailroom", "ci"],
   ["Playlist", "ci"],
+  ["TokenTour", "ci"],
   ["TurnstileAudit", "ci"],
   ["Turnstile", "ci"],
   ["TwoPhase", "ci"],

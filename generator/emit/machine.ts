@@ -167,6 +167,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ...(m.orderDependentLoops.length > 0
       ? [["orderDependentLoops", literal(m.orderDependentLoops.map((l) => ({ pointer: l.pointer, transition: l.transition, idType: l.dependence.idType, reason: l.dependence.reason })))] as const]
       : []),
+    ...(m.idConstants && m.idConstants.length > 0 ? [["idConstants", literal(idConstantsByType(m.idConstants))] as const] : []),
     ["initialState", "initialState"],
     ["initialStates", "initialStates"],
     ["transition", "transition"],
@@ -366,4 +367,11 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     returnType: "FireResult",
     statements: [lines.join("\n")],
   };
+}
+
+/** Named id constants grouped by type, in declaration order: the values the explorer keeps fixed. */
+function idConstantsByType(list: readonly { readonly name: string; readonly type: string }[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const c of list) (out[c.type] ??= []).push(c.name);
+  return out;
 }

@@ -27,7 +27,7 @@ export function machineLayout(kernel: AnyKernel, ctx: DenseContext, prefix = "")
   };
 }
 
-export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<AnyState> {
+export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile, kernel.idConstants)): System<AnyState> {
   const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
   const layout = machineLayout(kernel, ctx);
   const choices: AnyTrigger[] = [];
