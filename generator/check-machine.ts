@@ -477,6 +477,6 @@ function initExample(t: TypeDesc): string {
     case "map":
       return `"{}"`;
     case "id":
-      return "(an id field has no constant initial value; use Option<Id> with none)";
+      return "(an id field needs a named id constant, see \"constants\"; or use Option<Id> with none)";
   }
 }
