@@ -449,7 +449,8 @@ class Walk {
 
   ident(name: string, span: Span, expected: TypeDesc | undefined, facts: Facts): TExpr {
     const bound = this.lets.get(name);
-    if (bound) return bound;
+    // A let name stands for its (pure) expression, so a fact learnt about it since (`n < 2`) narrows it.
+    if (bound) return this.withRange(bound, bound.range, facts);
     const v = this.vars.get(name);
     if (v) return this.withRange({ k: "var", name, t: v }, intRange(v), facts);
     const b = this.scope.bindings.get(name);
