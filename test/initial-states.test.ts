@@ -107,6 +107,14 @@ describe("checking oneOf initial values", () => {
   });
 });
 
+describe("composition initial states", () => {
+  it("are every combination of the instances' initial states, the first instance varying slowest", async () => {
+    const { product } = await import("../properties/explorer/initial-states.js");
+    expect(product([["a1", "a2"], ["b1"], ["c1", "c2"]])).toEqual([["a1", "b1", "c1"], ["a1", "b1", "c2"], ["a2", "b1", "c1"], ["a2", "b1", "c2"]]);
+    expect(product([])).toEqual([[]]);
+  });
+});
+
 describe("the SPIN export", () => {
   it("refuses several initial states with the field's JSON pointer", async () => {
     const { exportPromela, PromelaUnsupportedError } = await import("../properties/promela/index.js");
