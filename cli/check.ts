@@ -267,6 +267,7 @@ export function renderReport(checked: readonly CheckedSpec[], showWitness: boole
   const out = [table(rows)];
   const notes: string[] = [];
   for (const c of checked) {
+    if (c.result.initialStates > 1) notes.push(`${c.spec}: ${n(c.result.initialStates)} initial states, each a root of the exploration (counted in the ${n(c.result.distinctStates)} states)`);
     if (c.result.symmetry) notes.push(`${c.spec}: symmetry reduction on; ${n(c.result.distinctStates)} states, one canonical representative per orbit of id renamings (${c.result.canonicalMethod ?? "full"} minimisation)`);
     const cov = c.result.coverage;
     const leftOut = cov.leftOut?.length ?? 0;

@@ -3,10 +3,12 @@
 export * as defaultPolicy from "./default.policy.js";
 export * as examplesAlternatingBitMachine from "./examples/alternating-bit.machine.js";
 export * as examplesCounterMachine from "./examples/counter.machine.js";
+export * as examplesDieHardAnyStartMachine from "./examples/die-hard-any-start.machine.js";
 export * as examplesDieHardMachine from "./examples/die-hard.machine.js";
 export * as examplesHourClockMachine from "./examples/hour-clock.machine.js";
 export * as examplesMailroomMachine from "./examples/mailroom.machine.js";
 export * as examplesPlaylistMachine from "./examples/playlist.machine.js";
+export * as examplesTokenTourMachine from "./examples/token-tour.machine.js";
 export * as examplesTurnstileAuditComposition from "./examples/turnstile-audit.composition.js";
 export * as examplesTurnstileMachine from "./examples/turnstile.machine.js";
 export * as examplesTwoPhaseMessagesMachine from "./examples/two-phase-messages.machine.js";

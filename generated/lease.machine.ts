@@ -103,6 +103,11 @@ export function initialState(): SessionLeaseState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly SessionLeaseState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<SessionLeaseState, T, SessionLeaseGuardName>;
 type FireResult = Fired<SessionLeaseState, SessionLeaseTransitionName, SessionLeaseEffect>;
 const NO_EFFECTS: readonly SessionLeaseEffect[] = Object.freeze([]);
@@ -757,6 +762,7 @@ export const sessionLeaseKernel: MachineKernel<
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -99,6 +99,11 @@ export function initialState(): MobState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly MobState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<MobState, T, MobGuardName>;
 type FireResult = Fired<MobState, MobTransitionName, MobEffect>;
 const NO_EFFECTS: readonly MobEffect[] = Object.freeze([]);
@@ -1149,6 +1154,7 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -131,6 +131,11 @@ export function initialState(): OpsLifecycleState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly OpsLifecycleState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<OpsLifecycleState, T, OpsLifecycleGuardName>;
 type FireResult = Fired<OpsLifecycleState, OpsLifecycleTransitionName, OpsLifecycleEffect>;
 const NO_EFFECTS: readonly OpsLifecycleEffect[] = Object.freeze([]);
@@ -1216,6 +1221,7 @@ export const opsLifecycleKernel: MachineKernel<
     },
   ],
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

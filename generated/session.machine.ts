@@ -283,6 +283,11 @@ export function initialState(): SessionRuntimeState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly SessionRuntimeState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<SessionRuntimeState, T, SessionRuntimeGuardName>;
 type FireResult = Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>;
 const NO_EFFECTS: readonly SessionRuntimeEffect[] = Object.freeze([]);
@@ -2392,10 +2397,9 @@ export const sessionRuntimeKernel: MachineKernel<
     {
       name: "destroyed_has_no_live_work",
       source:
-        "phase != Destroyed || (queue.isEmpty && steer.isEmpty && staged.isEmpty && " +
-        "currentRun.isNone && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) " +
-        "== some(Superseded) || inputs.get(x) == some(Coalesced) || inputs.get(x) == " +
-        "some(Abandoned)))",
+        "phase != Destroyed || (no_live_work && (all x in inputs: inputs.get(x) == some(Consumed) " +
+        "|| inputs.get(x) == some(Superseded) || inputs.get(x) == some(Coalesced) || inputs.get(x) " +
+        "== some(Abandoned)))",
       reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
       holds: (s: SessionRuntimeState): boolean => (
         (s.phase !== "Destroyed") ||
@@ -2404,7 +2408,7 @@ export const sessionRuntimeKernel: MachineKernel<
     },
     {
       name: "stopped_has_no_live_work",
-      source: "phase != Stopped || (queue.isEmpty && steer.isEmpty && staged.isEmpty && currentRun.isNone)",
+      source: "phase != Stopped || no_live_work",
       reads: ["phase", "currentRun", "queue", "steer", "staged"],
       holds: (s: SessionRuntimeState): boolean => (
         (s.phase !== "Stopped") ||
@@ -2518,6 +2522,7 @@ export const sessionRuntimeKernel: MachineKernel<
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

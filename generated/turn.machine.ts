@@ -153,6 +153,11 @@ export function initialState(): TurnState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly TurnState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<TurnState, T, TurnGuardName>;
 type FireResult = Fired<TurnState, TurnTransitionName, TurnEffect>;
 const NO_EFFECTS: readonly TurnEffect[] = Object.freeze([]);
@@ -1219,6 +1224,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -11,6 +11,8 @@ import type { MachineJson, NamedTypeJson, PayloadsJson } from "./spec-json.js";
 import { compoundTypes } from "./check-compound-types.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
+import { checkConstants } from "./check-constants.js";
+import { checkFieldInit } from "./check-init.js";
 import { machineNames } from "./emit/names.js";
 import { orderDependentLoops } from "./loop-order.js";
 import { parseTypeExpr } from "./type-expr.js";
@@ -113,6 +115,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   };
 
   const enums = new Map([...named].filter((e): e is [string, TypeDesc & { kind: "enum" }] => e[1].kind === "enum"));
+  const constants = checkConstants(r, json, named, usedTypes);
 
   // Fields and their initial values (constants: no fields, bindings or phase in scope).
   const fieldTypes = new Map<string, TypeDesc>();
@@ -124,7 +127,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
     if (t) fieldTypes.set(name, t);
     else r.declaredBroken.add(name);
   }
-  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums, types: named };
+  const constScope: Scope = { fields: new Map(), phaseType: null, bindings: new Map(), instances: new Map(), enums, types: named, constants: constants.scope };
   const constChecker = new Checker(constScope);
   const fields: FieldModel[] = [];
   for (const [name, f] of fieldJson) {
@@ -135,14 +138,9 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       r.error("missing-init", `field ${name} has no initial value`, p, `add "init", e.g. ${initExample(t)}`);
       continue;
     }
-    const parsed = r.parseExpr(pointerOf("state", "fields", name, "init"), f.init);
-    if (!parsed) continue;
-    const te = constChecker.checkValue(parsed, t, NO_FACTS, `the initial value of ${name}`);
-    if (!isTExpr(te)) {
-      r.exprError(pointerOf("state", "fields", name, "init"), f.init, te);
-      continue;
-    }
-    fields.push({ name, typeText: f.type, type: t, initSource: f.init, init: te, ...(f.description ? { description: f.description } : {}) });
+    const checked = checkFieldInit(r, constChecker, named, name, t, f.init);
+    if (!checked) continue;
+    fields.push({ name, typeText: f.type, type: t, ...checked, ...(f.description ? { description: f.description } : {}) });
   }
 
   // Triggers and effects.
@@ -244,7 +242,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
   }
 
   // Transitions.
-  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums, types: named, definitions });
+  const scopeFor = (bindings: Map<string, TypeDesc>): Scope => ({ fields: fieldTypes, phaseType, bindings, instances: new Map(), enums, types: named, definitions, constants: constants.scope });
   const transitions: TransitionModel[] = [];
   const loops: OrderDependentLoop[] = [];
   const transitionNames = new Set<string>();
@@ -433,6 +431,15 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
 
   const idTypes = types.filter((t) => t.value.kind === "id" && usedTypes.has(t.name)).map((t) => t.name);
   const profiles = checkProfiles(r, json.check, idTypes, named, phases, terminal, fieldTypes);
+  for (const p of profiles) {
+    for (const t of new Set(constants.list.map((c) => c.type))) {
+      const needed = constants.list.filter((c) => c.type === t).length;
+      const size = p.domains[t];
+      if (size !== undefined && size < needed) {
+        r.error("bad-profile", `profile ${p.name} gives id type ${t} ${size} value${size === 1 ? "" : "s"}, fewer than its ${needed} constants`, json.check?.profiles?.[p.name] ? pointerOf("check", "profiles", p.name, "domains", t) : "", "each constant takes one value of the domain; the others are interchangeable ids");
+      }
+    }
+  }
   for (const refusal of symmetryRefusals(loops, profiles, [])) r.error("symmetry-order-dependent", refusal.message, refusal.pointer, refusal.hint);
 
   if (r.diagnostics.length > 0) return { model: undefined, diagnostics: r.diagnostics };
@@ -459,6 +466,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       ...(definitions.size > 0 ? { definitions: [...definitions.keys()].map((name) => ({ name, source: json.definitions?.[name] ?? "" })) } : {}),
       witnesses,
       profiles,
+      ...(constants.list.length > 0 ? { idConstants: constants.list } : {}),
     },
     diagnostics: [],
   };
@@ -480,7 +488,7 @@ function initExample(t: TypeDesc): string {
     case "map":
       return `"{}"`;
     case "id":
-      return "(an id field has no constant initial value; use Option<Id> with none)";
+      return "(an id field needs a named id constant, see \"constants\"; or use Option<Id> with none)";
     case "record":
       return `"${t.name}{${t.fields.map((f) => `${f.name}: ...`).join(", ")}}"`;
     case "tuple":

@@ -32,7 +32,10 @@ export interface FieldModel {
   readonly typeText: string;
   readonly type: TypeDesc;
   readonly initSource: string;
+  /** The initial value (the first choice when there are several). */
   readonly init: TExpr;
+  /** Every initial value in order, when the spec gives a choice (`oneOf`): several initial states. */
+  readonly choices?: readonly TExpr[];
   readonly description?: string;
 }
 
@@ -88,6 +91,8 @@ export interface MachineModel {
   readonly profiles: readonly ProfileDesc[];
   /** Shared named expressions (`definitions`), by name with their source, for the contract doc. */
   readonly definitions?: readonly { readonly name: string; readonly source: string }[];
+  /** Named id constants (`constants`), in declaration order: each is the id whose value is its name. */
+  readonly idConstants?: readonly { readonly name: string; readonly type: string }[];
 }
 
 export interface RouteModel {

@@ -48,6 +48,9 @@ export interface CheckJson {
   witnesses?: Record<string, string>;
 }
 
+/** A field's initial value: one constant expression, or a choice (every choice gives an initial state). */
+export type FieldInitJson = string | { oneOf: string[] | string };
+
 export interface MachineJson {
   $schema?: string;
   machine: string;
@@ -58,7 +61,7 @@ export interface MachineJson {
     phases: string[];
     initial: string;
     terminal?: string[];
-    fields?: Record<string, { type: string; init?: string; description?: string }>;
+    fields?: Record<string, { type: string; init?: FieldInitJson; description?: string }>;
   };
   inputs: PayloadsJson;
   signals?: PayloadsJson;
@@ -67,6 +70,8 @@ export interface MachineJson {
   guards?: Record<string, string>;
   /** Shared named expressions over the state, read by name from any expression. */
   definitions?: Record<string, string>;
+  /** Named id constants: name → id type. Each is a fixed value of its type, spelled as its name. */
+  constants?: Record<string, string>;
   persistence?: Record<string, "persisted" | "transient">;
   effects?: PayloadsJson;
   transitions: TransitionJson[];

@@ -105,7 +105,18 @@ export interface MachineKernel<S, T, E, TName extends string = string, G extends
    * Renaming ids does not commute with such a machine, so symmetry reduction is refused for it.
    */
   readonly orderDependentLoops?: readonly OrderDependentLoopDesc[];
+  /**
+   * Named id constants by id type (absent: none), each spelled as its value. The explorer gives them
+   * the first values of their type's domain and symmetry reduction never renames them.
+   */
+  readonly idConstants?: Readonly<Record<string, readonly string[]>>;
+  /** The state a new instance starts in (the first of initialStates()). */
   initialState(): S;
+  /**
+   * Every initial state, initialState() first (several when a field's `init` is a `oneOf`): the
+   * explorer seeds all of them. Absent in hand-written kernels: then initialState() is the only one.
+   */
+  initialStates?(): readonly S[];
   transition(state: S, trigger: T): TransitionResult<S, TName, E, G, PhaseOf<S>, KindOf<T>>;
   /**
    * Which state properties differ between two states (compared with `!==`, so a shared collection

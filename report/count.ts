@@ -24,16 +24,16 @@ export interface CountOptions {
 function counting<S>(sys: System<S>, fired: Map<string, number>): System<S> {
   for (const t of sys.transitionNames) fired.set(t, 0);
   const step = sys.step;
-  const initial = sys.initial;
+  const initialStates = sys.initialStates;
   // The engine asks for the initial state once to explore and again for every trace it rebuilds
   // afterwards (replaying recorded steps): only steps of the exploration itself are counted.
   // test/report.test.ts checks the counts against an independent walk.
   let exploring = 0;
   return {
     ...sys,
-    initial: () => {
+    initialStates: () => {
       exploring++;
-      return initial();
+      return initialStates();
     },
     step: (s, c) => {
       const r = step(s, c);

@@ -31,10 +31,12 @@ beforeAll(() => {
 const SHIPPED_EXAMPLES: readonly (readonly [machine: string, profile: string])[] = [
   ["AlternatingBit", "ci"],
   ["Counter", "default"],
+  ["DieHardAnyStart", "ci"],
   ["DieHard", "ci"],
   ["HourClock", "ci"],
   ["Mailroom", "ci"],
   ["Playlist", "ci"],
+  ["TokenTour", "ci"],
   ["TurnstileAudit", "ci"],
   ["Turnstile", "ci"],
   ["TwoPhaseMessages", "ci"],
@@ -58,6 +60,9 @@ describe("meerkat check", () => {
       expect(x["distinctStates"]).toBeGreaterThan(0);
     }
     expect(results.find((x) => x["machine"] === "Turnstile")?.["transitions"]).toEqual({ declared: 4, fired: 4 });
+    // Several initial states are counted as such (and among the distinct states).
+    expect(results.map((x) => [x["machine"], x["initialStates"]]).filter(([, n]) => n !== 1)).toEqual([["DieHardAnyStart", 8]]);
+    expect(results.find((x) => x["machine"] === "DieHardAnyStart")?.["distinctStates"]).toBe(18);
   });
 
   it("prints the verdict table", () => {
@@ -67,6 +72,7 @@ describe("meerkat check", () => {
     for (const col of ["spec", "profile", "states", "transitions", "witnesses", "invariants", "depth", "time", "states/s", "verdict"]) expect(header).toContain(col);
     expect(r.stdout).toMatch(/turnstile\.machine\.json\s+ci\s+64\s+4\/4\s+2\/2\s+3\s+5\s/);
     expect(r.stdout).toContain("witness full (coins == 3): 3 steps");
+    expect(r.stdout).toContain("spec/examples/die-hard-any-start.machine.json: 8 initial states, each a root of the exploration (counted in the 18 states)");
   });
 
   it("exits 2 on an unknown profile, listing the known ones", () => {

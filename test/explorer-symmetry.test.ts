@@ -56,9 +56,12 @@ function renamings(profile: ProfileDesc): Map<string, string>[] {
 function bruteForce<S>(sys: System<S>): { states: number; orbits: number } {
   const none = new Map<string, string>();
   const seen = new Map<string, S>();
-  const s0 = sys.initial();
-  seen.set(norm(s0, none), s0);
-  let level = [s0];
+  let level: S[] = [];
+  for (const s0 of sys.initialStates()) {
+    if (seen.has(norm(s0, none))) continue;
+    seen.set(norm(s0, none), s0);
+    level.push(s0);
+  }
   for (let depth = 0; level.length > 0 && (sys.profile.maxDepth === null || depth < sys.profile.maxDepth); depth++) {
     const next: S[] = [];
     for (const s of level) {

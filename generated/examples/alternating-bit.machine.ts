@@ -60,6 +60,11 @@ export function initialState(): AlternatingBitState {
   return { phase: "Running", aVar: intern(["D1", 1] as const), bVar: intern(["D1", 1] as const), aToB: ([] as Frame[]), bToA: ([] as Bit[]) };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly AlternatingBitState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<AlternatingBitState, T, AlternatingBitGuardName>;
 type FireResult = Fired<AlternatingBitState, AlternatingBitTransitionName, AlternatingBitEffect>;
 const NO_EFFECTS: readonly AlternatingBitEffect[] = Object.freeze([]);
@@ -266,6 +271,7 @@ export const alternatingBitKernel: MachineKernel<
     ci: { name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

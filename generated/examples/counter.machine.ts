@@ -34,6 +34,11 @@ export function initialState(): CounterState {
   return { phase: "Counting", openings: 0, lastCoins: null };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly CounterState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<CounterState, T, CounterGuardName>;
 type FireResult = Fired<CounterState, CounterTransitionName, CounterEffect>;
 const NO_EFFECTS: readonly CounterEffect[] = Object.freeze([]);
@@ -106,6 +111,7 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
     default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -39,6 +39,11 @@ export function initialState(): DieHardState {
   return { phase: "Pouring", small: 0, big: 0 };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly DieHardState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<DieHardState, T, DieHardGuardName>;
 type FireResult = Fired<DieHardState, DieHardTransitionName, DieHardEffect>;
 const NO_EFFECTS: readonly DieHardEffect[] = Object.freeze([]);
@@ -171,6 +176,7 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

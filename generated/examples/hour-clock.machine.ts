@@ -44,6 +44,11 @@ export function initialState(): HourClockState {
   return { phase: "Running", hr: 1, chimes: 1, angle: 30, quarter: 0 };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly HourClockState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<HourClockState, T, HourClockGuardName>;
 type FireResult = Fired<HourClockState, HourClockTransitionName, HourClockEffect>;
 const NO_EFFECTS: readonly HourClockEffect[] = Object.freeze([]);
@@ -142,6 +147,7 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

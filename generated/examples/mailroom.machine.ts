@@ -35,6 +35,11 @@ export function initialState(): MailroomState {
   return { phase: "Open", tray: ([] as Letter[]), filed: new Set<Letter>([]) };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly MailroomState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<MailroomState, T, MailroomGuardName>;
 type FireResult = Fired<MailroomState, MailroomTransitionName, MailroomEffect>;
 const NO_EFFECTS: readonly MailroomEffect[] = Object.freeze([]);
@@ -124,6 +129,7 @@ export const mailroomKernel: MachineKernel<MailroomState, MailroomTrigger, Mailr
     wide: { name: "wide", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

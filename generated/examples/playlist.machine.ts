@@ -39,6 +39,11 @@ export function initialState(): PlaylistState {
   return { phase: "Open", queue: ([] as Song[]), playing: null };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly PlaylistState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<PlaylistState, T, PlaylistGuardName>;
 type FireResult = Fired<PlaylistState, PlaylistTransitionName, PlaylistEffect>;
 const NO_EFFECTS: readonly PlaylistEffect[] = Object.freeze([]);
@@ -162,6 +167,7 @@ export const playlistKernel: MachineKernel<PlaylistState, PlaylistTrigger, Playl
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

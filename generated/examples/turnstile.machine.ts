@@ -44,6 +44,11 @@ export function initialState(): TurnstileState {
   return { phase: "Locked", coins: 0, lastCoin: null, seen: new Set<CoinId>([]) };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly TurnstileState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<TurnstileState, T, TurnstileGuardName>;
 type FireResult = Fired<TurnstileState, TurnstileTransitionName, TurnstileEffect>;
 const NO_EFFECTS: readonly TurnstileEffect[] = Object.freeze([]);
@@ -170,6 +175,7 @@ export const turnstileKernel: MachineKernel<TurnstileState, TurnstileTrigger, Tu
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -70,6 +70,11 @@ export function initialState(): TwoPhaseMessagesState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly TwoPhaseMessagesState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<TwoPhaseMessagesState, T, TwoPhaseMessagesGuardName>;
 type FireResult = Fired<TwoPhaseMessagesState, TwoPhaseMessagesTransitionName, TwoPhaseMessagesEffect>;
 const NO_EFFECTS: readonly TwoPhaseMessagesEffect[] = Object.freeze([]);
@@ -365,6 +370,7 @@ export const twoPhaseMessagesKernel: MachineKernel<
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

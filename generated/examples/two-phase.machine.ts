@@ -63,6 +63,11 @@ export function initialState(): TwoPhaseState {
   };
 }
 
+/** Every initial state: this machine has one. */
+export function initialStates(): readonly TwoPhaseState[] {
+  return [initialState()];
+}
+
 type G<T> = Guard<TwoPhaseState, T, TwoPhaseGuardName>;
 type FireResult = Fired<TwoPhaseState, TwoPhaseTransitionName, TwoPhaseEffect>;
 const NO_EFFECTS: readonly TwoPhaseEffect[] = Object.freeze([]);
@@ -284,6 +289,7 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
     },
   },
   initialState,
+  initialStates,
   transition,
   changedFields,
 };

@@ -272,6 +272,9 @@ function machineDoc(m: MachineModel, path: string, ctx: LinkContext): string {
     ...section("Signals", triggerTable(signals)),
     ...section("Query-only inputs", list(m.queryOnly.map(code))),
     ...section("Effects", m.effects.length === 0 ? ["_none_"] : table(["effect", "payload", "emitted by"], m.effects.map((e) => [code(e.name), payload(e.fields), emittedBy(e.name).join(", ")]))),
+    ...(m.idConstants && m.idConstants.length > 0
+      ? section("Id constants", ["Fixed ids, each spelled as its value; symmetry reduction never renames them.", "", ...table(["constant", "type"], m.idConstants.map((c) => [code(c.name), code(c.type)]))])
+      : []),
     ...(m.definitions && m.definitions.length > 0
       ? section("Definitions", ["Shared named expressions, expanded where a guard, update, emit, invariant or witness reads them.", "", ...table(["name", "expression"], m.definitions.map((d) => [code(d.name), code(d.source)]))])
       : []),

@@ -6,6 +6,7 @@ import { holdsCompound } from "../../kernel/intern.js";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
+import { initialStatements } from "./initial.js";
 import { kernelImport } from "./imports.js";
 import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
@@ -89,16 +90,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
 
   body.push(...factStatements(m));
 
-  // Initial state.
-  const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
-  const init = object([["phase", JSON.stringify(m.initialPhase)], ...m.fields.map((f) => [f.name, exprDoc(f.init, constCtx, h)] as const)]);
-  body.push({
-    kind: StructureKind.Function,
-    isExported: true,
-    name: "initialState",
-    returnType: n.state,
-    statements: [`return ${render(init, 2, 9)};`],
-  });
+  // Initial states.
+  body.push(...initialStatements(m, h));
 
   // Guards, the transition table and its dispatcher (kernel/dispatch.ts), then one fire function
   // per transition.
@@ -176,7 +169,9 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ...(m.orderDependentLoops.length > 0
       ? [["orderDependentLoops", literal(m.orderDependentLoops.map((l) => ({ pointer: l.pointer, transition: l.transition, idType: l.dependence.idType, reason: l.dependence.reason })))] as const]
       : []),
+    ...(m.idConstants && m.idConstants.length > 0 ? [["idConstants", literal(idConstantsByType(m.idConstants))] as const] : []),
     ["initialState", "initialState"],
+    ["initialStates", "initialStates"],
     ["transition", "transition"],
     ...(diffable ? [["changedFields", "changedFields"] as const] : []),
   ]);
@@ -393,4 +388,11 @@ function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): State
     returnType: "FireResult",
     statements: [lines.join("\n")],
   };
+}
+
+/** Named id constants grouped by type, in declaration order: the values the explorer keeps fixed. */
+function idConstantsByType(list: readonly { readonly name: string; readonly type: string }[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const c of list) (out[c.type] ??= []).push(c.name);
+  return out;
 }

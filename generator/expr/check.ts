@@ -41,6 +41,8 @@ export interface Scope {
   readonly types?: ReadonlyMap<string, TypeDesc>;
   /** Shared named expressions over the state (`definitions`), checked where they are read. */
   readonly definitions?: ReadonlyMap<string, Expr>;
+  /** Named id constants (`constants`): each a fixed value of its id type, spelled as its name. */
+  readonly constants?: ReadonlyMap<string, TypeDesc>;
 }
 
 /** A type named as a value holds at most this many values (`all x in T: ...` unrolls over them). */
@@ -559,7 +561,8 @@ class Walk {
 
   ident(name: string, span: Span, expected: TypeDesc | undefined, facts: Facts): TExpr {
     const bound = this.lets.get(name);
-    if (bound) return bound;
+    // A let name stands for its (pure) expression, so a fact learnt about it since (`n < 2`) narrows it.
+    if (bound) return this.withRange(bound, bound.range, facts);
     const v = this.vars.get(name);
     if (v) return this.withRange({ k: "var", name, t: v }, intRange(v), facts);
     const b = this.scope.bindings.get(name);
@@ -569,6 +572,8 @@ class Walk {
     if (name === "phase" && this.scope.phaseType) return { k: "phase", t: this.scope.phaseType };
     const def = this.scope.definitions?.get(name);
     if (def) return this.definition(name, def, span, expected, facts);
+    const idConst = this.scope.constants?.get(name);
+    if (idConst) return { k: "lit", v: name, t: idConst };
     // A bare enum value, typed by context or by being the only enum with that value.
     if (expected?.kind === "enum") {
       if (expected.values.includes(name)) return { k: "lit", v: name, t: expected };

@@ -37,8 +37,8 @@ export function canonicalizer<S>(layout: Layout<S>, ids: IdSpace, opts: Canonica
   const comps = layout.components as readonly Dense<unknown>[];
   const domains = ids.all;
   const idComps = comps.map((c, i) => (c.hasIds ? i : -1)).filter((i) => i >= 0);
-  if (idComps.length === 0 || !domains.some((d) => d.values.length > 1)) return null;
-  const combined = domains.reduce((a, d) => a * factorial(d.values.length), 1);
+  if (idComps.length === 0 || !domains.some((d) => d.values.length - d.fixed > 1)) return null;
+  const combined = domains.reduce((a, d) => a * factorial(d.values.length - d.fixed), 1);
   return combined <= (opts.fullLimit ?? DEFAULT_FULL_LIMIT) ? fullCanonicalizer(comps, ids, idComps) : refinedCanonicalizer(comps, ids, idComps);
 }
 
@@ -67,7 +67,8 @@ function fullCanonicalizer(comps: readonly Dense<unknown>[], ids: IdSpace, idCom
   // Every combination of one permutation per id type, as renamings (index 0 is the identity).
   let renamings: Renaming[] = [new Renaming(ids)];
   domains.forEach((d, slot) => {
-    const perms = permutations(d.values.length);
+    // Named id constants (the first d.fixed values) stay where they are; the rest are permuted.
+    const perms = permutations(d.values.length - d.fixed).map((p) => Int32Array.from({ length: d.values.length }, (_, i) => (i < d.fixed ? i : d.fixed + (p[i - d.fixed] as number))));
     renamings = renamings.flatMap((base) =>
       perms.map((p) => {
         const r = new Renaming(ids);
@@ -143,9 +144,11 @@ function refinedCanonicalizer(comps: readonly Dense<unknown>[], ids: IdSpace, id
       // Per type: the ids that occur, sorted by signature, in cells of equal signature.
       const cells = domains.map((d, slot) => {
         const s = sig[slot] as Int32Array;
-        const present = d.values.map((_, i) => i).filter((i) => (seen[slot] as Uint8Array)[i] === 1);
+        // Named id constants (the first d.fixed values) are never renamed: only the others are ranked.
+        const free = d.values.map((_, i) => i).filter((i) => i >= d.fixed);
+        const present = free.filter((i) => (seen[slot] as Uint8Array)[i] === 1);
         present.sort((a, b) => (s[a] as number) - (s[b] as number));
-        const absent = d.values.map((_, i) => i).filter((i) => (seen[slot] as Uint8Array)[i] === 0);
+        const absent = free.filter((i) => (seen[slot] as Uint8Array)[i] === 0);
         const groups: number[][] = [];
         for (const i of present) {
           const last = groups[groups.length - 1];
@@ -170,7 +173,9 @@ function refinedCanonicalizer(comps: readonly Dense<unknown>[], ids: IdSpace, id
         }
         const { groups, absent } = cells[slot] as (typeof cells)[number];
         const map = r.map[slot] as Int32Array;
-        let next = 0;
+        const fixed = (domains[slot] as (typeof domains)[number]).fixed;
+        for (let i = 0; i < fixed; i++) map[i] = i;
+        let next = fixed;
         for (const g of groups) next += g.length;
         absent.forEach((i, k) => (map[i] = next + k));
         const perGroup = (g: number): void => {
@@ -179,7 +184,7 @@ function refinedCanonicalizer(comps: readonly Dense<unknown>[], ids: IdSpace, id
             return;
           }
           const group = groups[g] as number[];
-          let start = 0;
+          let start = fixed;
           for (let k = 0; k < g; k++) start += (groups[k] as number[]).length;
           for (const p of permutations(group.length)) {
             group.forEach((id, k) => (map[id] = start + (p[k] as number)));

@@ -10,6 +10,7 @@ import type { Refusal } from "../../kernel/result.js";
 import { seqDense, type Dense, type DenseContext } from "./dense.js";
 import { deliveryDense, type Delivery } from "./delivery.js";
 import { IdSpace } from "./ids.js";
+import { kernelInitialStates, product } from "./initial-states.js";
 import { effectJson, recordJson, refusalJson, triggerFields } from "./json.js";
 import { routeWitnesses } from "./route-witness.js";
 import type { Layout } from "./layout.js";
@@ -24,7 +25,7 @@ export interface ComposedState {
   readonly queue: readonly Delivery[];
 }
 
-export function compositionSystem(kernel: CompositionKernel<unknown>, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<ComposedState> {
+export function compositionSystem(kernel: CompositionKernel<unknown>, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile, compositionConstants(kernel))): System<ComposedState> {
   const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
   const names = Object.keys(kernel.instances);
   const kernels: AnyKernel[] = names.map((n) => kernel.instances[n] as AnyKernel);
@@ -193,7 +194,7 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
     invariants,
     witnesses: [...kernel.witnesses.map(composed), ...routeWitnesses(routes)],
     layout,
-    initial: () => ({ inst: kernels.map((k) => k.initialState()), queue: [] }),
+    initialStates: () => product(kernels.map(kernelInitialStates)).map((inst) => ({ inst, queue: [] })),
     choicesFrom: (s) => (s.queue.length > 0 ? DELIVER : 0),
     choicesTo: (s) => (s.queue.length > 0 ? DELIVER + 1 : DELIVER),
     step,
@@ -249,4 +250,16 @@ export function compositionSystem(kernel: CompositionKernel<unknown>, profile: P
       return { ...head, transition: null, state: null, effects: [], pending: s.queue.map(deliveryJson), refusal };
     },
   };
+}
+
+/** The named id constants of every instance's machine, by type (a constant two machines share is one id). */
+export function compositionConstants(kernel: CompositionKernel<unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const k of Object.values(kernel.instances) as AnyKernel[]) {
+    for (const [type, names] of Object.entries(k.idConstants ?? {})) {
+      const list = (out[type] ??= []);
+      for (const n of names) if (!list.includes(n)) list.push(n);
+    }
+  }
+  return out;
 }

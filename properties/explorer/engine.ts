@@ -5,13 +5,12 @@
 import { describeRefusal } from "../../kernel/result.js";
 import type { CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
-import { ExploreSetupError } from "./errors.js";
 import { badKeyOf, finalStepOf, type Finding, type FinalTag } from "./findings.js";
 import { keying, type Keying } from "./keying.js";
+import { rootCount, seedInitialStates } from "./initial-states.js";
 import { buildTrace } from "./paths.js";
 import { boundedText } from "./result.js";
 import type { ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
-import type { StateKey } from "./state-key.js";
 import { createStore, type StateStore } from "./store.js";
 import type { RouteRefused, System } from "./system.js";
 
@@ -41,14 +40,11 @@ export function storeFor<S>(k: Keying<S>, opts: Pick<EngineOptions, "store">): S
   return createStore(k.codec.kind, opts.store === "hash" ? Infinity : k.codec.keySpace);
 }
 
-/** The key of the initial state, or a setup error saying why it cannot be explored. */
-export function initialKey<S>(sys: System<S>, k: Keying<S>, s0: S): StateKey {
-  const k0 = k.keyOf(s0);
-  if (typeof k0 === "number" && k0 < 0) {
-    const why = k0 === OUT_OF_DOMAIN ? badKeyOf(sys, k.codec)(s0).message : `the initial state is beyond the profile's bounds (maxCollectionSize ${sys.profile.maxCollectionSize} or an int bound)`;
-    throw new ExploreSetupError(`${sys.name}: the initial state cannot be explored: ${why}`);
-  }
-  return k0;
+/** Seeds the store with every initial state (initial-states.ts), or a setup error saying why one cannot be explored. */
+export function seedRoots<S>(sys: System<S>, k: Keying<S>, store: StateStore): { readonly index: number; readonly state: S }[] {
+  const why = (s: S, key: number): string =>
+    key === OUT_OF_DOMAIN ? badKeyOf(sys, k.codec)(s).message : `it is beyond the profile's bounds (maxCollectionSize ${sys.profile.maxCollectionSize} or an int bound)`;
+  return seedInitialStates(sys, k, store, why);
 }
 
 export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
@@ -105,12 +101,10 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     for (const p of sys.phasesOf(s)) phaseSeen[p] = 1;
   };
 
-  const s0 = sys.initial();
-  store.add(initialKey(sys, keys, s0), -1, -1);
-  onNew(0, s0, 0);
+  for (const root of seedRoots(sys, keys, store)) onNew(root.index, root.state, 0);
 
   let depth = 0;
-  let levelEnd = 1;
+  let levelEnd = store.size;
   let pruned = 0;
   let beyondMaxDepth = 0;
   let stepsTried = 0;
@@ -303,6 +297,7 @@ export function finishExploration<S>(sys: System<S>, keys: Keying<S>, x: Explore
     ok: violations.length === 0,
     complete: !limitHit && !stopped,
     distinctStates: distinct,
+    initialStates: rootCount(store),
     depth: x.deepest,
     maxDepth,
     durationMs,

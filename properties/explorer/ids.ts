@@ -8,6 +8,8 @@ export interface IdDomain {
   readonly type: string;
   readonly slot: number;
   readonly values: readonly string[];
+  /** The first `fixed` values are named id constants: symmetry reduction never renames them. */
+  readonly fixed: number;
   /** Value → index in `values`. */
   readonly index: ReadonlyMap<string, number>;
 }
@@ -15,15 +17,21 @@ export interface IdDomain {
 export class IdSpace {
   readonly #domains = new Map<string, IdDomain>();
 
-  constructor(readonly profile: ProfileDesc) {}
+  /** `constants`: named id constants by type (the kernel's idConstants), which take a domain's first values. */
+  constructor(
+    readonly profile: ProfileDesc,
+    readonly constants: Readonly<Record<string, readonly string[]>> = {},
+  ) {}
 
   domain(type: string): IdDomain {
     const known = this.#domains.get(type);
     if (known) return known;
     const n = this.profile.domains[type];
     if (n === undefined) throw new ExploreSetupError(`profile ${this.profile.name} gives no domain size for id type ${type}`);
-    const values = Array.from({ length: n }, (_, i) => idValue(type, i, n));
-    const made: IdDomain = { type, slot: this.#domains.size, values, index: new Map(values.map((v, i) => [v, i])) };
+    const fixed = this.constants[type] ?? [];
+    if (n < fixed.length) throw new ExploreSetupError(`profile ${this.profile.name} gives id type ${type} ${n} values, fewer than its ${fixed.length} constants (${fixed.join(", ")})`);
+    const values = Array.from({ length: n }, (_, i) => (i < fixed.length ? (fixed[i] as string) : idValue(type, i, n)));
+    const made: IdDomain = { type, slot: this.#domains.size, values, fixed: fixed.length, index: new Map(values.map((v, i) => [v, i])) };
     this.#domains.set(type, made);
     return made;
   }

@@ -6,6 +6,7 @@ import { encodeState } from "../../kernel/instance.js";
 import { recordAccess } from "./accessors.js";
 import { denseOf, fieldDense, type Dense, type DenseContext } from "./dense.js";
 import { IdSpace } from "./ids.js";
+import { kernelInitialStates } from "./initial-states.js";
 import { effectJson, recordJson, refusalJson } from "./json.js";
 import type { Layout } from "./layout.js";
 import { concreteTriggers } from "./payloads.js";
@@ -26,7 +27,7 @@ export function machineLayout(kernel: AnyKernel, ctx: DenseContext, prefix = "")
   };
 }
 
-export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile)): System<AnyState> {
+export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile, kernel.idConstants)): System<AnyState> {
   const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
   const layout = machineLayout(kernel, ctx);
   const choices: AnyTrigger[] = [];
@@ -64,7 +65,7 @@ export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSp
     invariants: kernel.invariants,
     witnesses: kernel.witnesses,
     layout,
-    initial: () => kernel.initialState(),
+    initialStates: () => kernelInitialStates(kernel),
     choicesFrom: () => 0,
     choicesTo: () => n,
     step: (s, c) => kernel.transition(s, choices[c] as AnyTrigger),

@@ -7,7 +7,7 @@
 
 import { Worker } from "node:worker_threads";
 import { OVER_BOUND } from "./dense.js";
-import { finishExploration, initialKey, memoryNow, storeFor, TICK_MS, type EngineOptions } from "./engine.js";
+import { finishExploration, memoryNow, seedRoots, storeFor, TICK_MS, type EngineOptions } from "./engine.js";
 import type { Finding } from "./findings.js";
 import { keying } from "./keying.js";
 import type { ChunkResult, FromWorker, SystemSource, ToWorker, WorkerFinding, WorkerSetup } from "./parallel-protocol.js";
@@ -49,7 +49,7 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
   const numberKeys = codec.kind === "number";
-  store.add(initialKey(sys, keys, sys.initial()), -1, -1);
+  seedRoots(sys, keys, store);
 
   const setup: WorkerSetup = { source: par.source, profile: sys.profile, symmetry: opts.symmetry, ...(opts.canonical ? { canonical: opts.canonical } : {}) };
   const workers = Array.from({ length: par.workers }, () => startWorker(setup));

@@ -3,6 +3,7 @@
 // step picks the choice whose successor has the recorded (canonical) key, which keeps the trace a
 // real, concrete run.
 
+import { rootChoice } from "./initial-states.js";
 import type { StateKey } from "./state-key.js";
 import type { StateStore } from "./store.js";
 import type { StepResult, System } from "./system.js";
@@ -27,10 +28,11 @@ function indicesTo(store: StateStore, at: number): number[] {
 }
 
 export function buildTrace<S>(sys: System<S>, store: StateStore, keyOf: (s: S) => StateKey, at: number, final: FinalStep<S> | null, meta: TraceMeta): Trace {
-  let state = sys.initial();
+  const path = indicesTo(store, at);
+  // The root's stored choice is the index of the concrete initial state it was seeded from.
+  let state = sys.initialStates()[rootChoice(store, path[0] as number)] as S;
   const initial = sys.stateJson(state);
   const steps: TraceStep[] = [];
-  const path = indicesTo(store, at);
   for (let j = 1; j < path.length; j++) {
     const q = path[j] as number;
     const want = store.keyAt(q);

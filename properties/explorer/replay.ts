@@ -9,6 +9,7 @@ import { describeRefusal, type Fired, type Refusal } from "../../kernel/result.j
 import { compositionSystem, type ComposedState } from "./composition-system.js";
 import type { Delivery } from "./delivery.js";
 import { triggerFields } from "./json.js";
+import { kernelInitialStates, product } from "./initial-states.js";
 import { machineSystem } from "./machine-system.js";
 import { selectProfile } from "./profile.js";
 import type { StepFired, StepResult, System } from "./system.js";
@@ -38,7 +39,8 @@ type Outcome =
 /** One way of stepping: a machine, or a composition with its delivery queue. */
 interface Stepper<S> {
   readonly sys: System<S>;
-  initial(): S;
+  /** Every initial state: a trace may start in any of them. */
+  initialStates(): readonly S[];
   apply(s: S, step: TraceStep): { outcome: Outcome; next: S | null };
   json(s: S): JsonObject;
   phase(s: S): string;
@@ -59,7 +61,7 @@ function decodeTrigger(fields: readonly FieldDesc[], kind: string, payload: Json
 function machineStepper(kernel: AnyKernel, profile: string): Stepper<AnyState> {
   return {
     sys: machineSystem(kernel, selectProfile(`machine ${kernel.machine}`, kernel.profiles, profile)),
-    initial: () => kernel.initialState(),
+    initialStates: () => kernelInitialStates(kernel),
     apply: (s, step) => {
       const r = kernel.transition(s, decodeTrigger(triggerFields(kernel.triggers, step.trigger), step.trigger, step.payload));
       return { outcome: r, next: r.ok ? r.state : null };
@@ -80,7 +82,7 @@ function compositionStepper(kernel: CompositionKernel<unknown>, profile: string)
   const record = (s: ComposedState): Record<string, AnyState> => Object.fromEntries(names.map((n, i) => [n, s.inst[i] as AnyState]));
   return {
     sys: compositionSystem(kernel, selectProfile(`composition ${kernel.composition}`, kernel.profiles, profile)),
-    initial: () => ({ inst: kernels.map((k) => k.initialState()), queue: [] }),
+    initialStates: () => product(kernels.map(kernelInitialStates)).map((inst) => ({ inst, queue: [] })),
     apply: (s, step) => {
       let trigger: AnyTrigger;
       let rest: readonly Delivery[];
@@ -130,8 +132,11 @@ function showPayload(p: JsonObject): string {
 function run<S>(trace: Trace, st: Stepper<S>): ReplayResult {
   const rows: ReplayRow[] = [];
   const fail = (message: string): ReplayResult => ({ reproduced: false, message, rows });
-  let state = st.initial();
-  if (JSON.stringify(st.json(state)) !== JSON.stringify(trace.initial)) return fail("the initial state differs from the trace's");
+  const want = JSON.stringify(trace.initial);
+  const all = st.initialStates();
+  const start = all.find((s) => JSON.stringify(st.json(s)) === want);
+  if (start === undefined) return fail(all.length === 1 ? "the initial state differs from the trace's" : `the trace's initial state is none of the ${all.length} initial states`);
+  let state = start;
   let last: Outcome | null = null;
   for (const [n, step] of trace.steps.entries()) {
     let applied: { outcome: Outcome; next: S | null };

@@ -42,6 +42,8 @@ export interface ExploreResult {
   /** False when exploration stopped at the state limit. */
   readonly complete: boolean;
   readonly distinctStates: number;
+  /** Distinct initial states (the roots of the exploration; canonical ones under symmetry). */
+  readonly initialStates: number;
   /** Deepest BFS level reached. */
   readonly depth: number;
   readonly maxDepth: number | null;

@@ -65,7 +65,8 @@ export interface System<S> {
   readonly invariants: readonly NamedCheck<S>[];
   readonly witnesses: readonly NamedCheck<S>[];
   readonly layout: Layout<S>;
-  initial(): S;
+  /** Every initial state (at least one), in order: the roots of the exploration. */
+  initialStates(): readonly S[];
   /** Choices to try in s: [choicesFrom(s), choicesTo(s)). */
   choicesFrom(s: S): number;
   choicesTo(s: S): number;

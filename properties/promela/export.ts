@@ -77,7 +77,7 @@ class Exporter {
     for (const f of m.fields) {
       this.types.set(f.name, f.type);
       const store = buildStore(f.type, `f_${f.name}`, { profile, seqCap: this.max, hidden: false });
-      this.state.set(f.name, withInitial(store, locatedAt(`/state/fields/${f.name}/init`, `the initial value of ${f.name}`, () => evalConst(f.init, profile))));
+      this.state.set(f.name, withInitial(store, locatedAt(`/state/fields/${f.name}/init`, `the initial value of ${f.name}`, () => evalConst(singleInit(f), profile))));
       if (written.has(f.name)) {
         const w = buildStore(f.type, `w_${f.name}`, { profile, seqCap: this.scratchCap, hidden: true });
         this.scratch.adopt(w);
@@ -294,4 +294,13 @@ function showConst(v: ConstVal, t: TypeDesc, profile: ProfileDesc): string {
     case "map":
       return `{${[...v.entries].map(([k, x]) => `${k}:${showConst(x, t.kind === "map" ? t.value : t, profile)}`).join(",")}}`;
   }
+}
+
+/**
+ * The one initial value of a field. A choice of initial values (`oneOf`: several initial states)
+ * would need a nondeterministic init step, which would add a state SPIN counts and ours does not.
+ */
+function singleInit(f: MachineModel["fields"][number]): MachineModel["fields"][number]["init"] {
+  if (f.choices) throw new PromelaUnsupportedError(`a choice of ${f.choices.length} initial values (several initial states) cannot be a declaration initialiser; export a profile of a spec with one initial state`);
+  return f.init;
 }

@@ -109,6 +109,6 @@ export function encodeLiteral(t: ScalarType, v: boolean | number | string): numb
       return i;
     }
     case "id":
-      throw new PromelaUnsupportedError(`id type ${t.name} has no literals`);
+      throw new PromelaUnsupportedError(`id type ${t.name} has no literals (the id constant ${String(v)} is not translated)`);
   }
 }
