@@ -7,7 +7,7 @@ import type { CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
 import { ExploreSetupError } from "./errors.js";
 import { badKeyOf, finalStepOf, type Finding, type FinalTag } from "./findings.js";
-import { keying, type Keying } from "./keying.js";
+import { keying, storeWalk, type Keying } from "./keying.js";
 import { buildTrace } from "./paths.js";
 import { boundedText } from "./result.js";
 import type { ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
@@ -38,7 +38,7 @@ export function memoryNow(): number {
 
 /** The store an exploration of sys uses. */
 export function storeFor<S>(k: Keying<S>, opts: Pick<EngineOptions, "store">): StateStore {
-  return createStore(k.codec.kind, opts.store === "hash" ? Infinity : k.codec.keySpace);
+  return createStore(k.codec.kind, opts.store === "hash" ? Infinity : k.codec.keySpace, k.codec.words);
 }
 
 /** The key of the initial state, or a setup error saying why it cannot be explored. */
@@ -55,8 +55,9 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const keys = keying(sys, opts.symmetry, opts.canonical);
-  const { codec, keyOf, successorKey } = keys;
+  const { codec } = keys;
   const store = storeFor(keys, opts);
+  const walk = storeWalk(keys, store);
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
@@ -123,7 +124,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       depth++;
       levelEnd = store.size;
     }
-    const s = codec.decode(store.keyAt(i));
+    const s = walk.stateAt(i);
     const expand = maxDepth === null || depth < maxDepth;
     const from = sys.choicesFrom(s);
     const to = sys.choicesTo(s);
@@ -155,10 +156,10 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       }
       const effectBad = sys.effectRangeProblem(r);
       if (effectBad) report("out-of-range", effectBad.name, `effect ${effectBad.message} (transition ${r.transition})`, i, "effect-range", c);
-      const k = successorKey(r.state);
+      const k = walk.successor(r.state);
       if (!expand) {
         // A successor not yet stored is a state the depth bound leaves unexplored.
-        if ((typeof k !== "number" || k >= 0) && !store.has(k)) beyondMaxDepth++;
+        if ((typeof k !== "number" || k >= 0) && !walk.has(k)) beyondMaxDepth++;
         continue;
       }
       if (typeof k === "number" && k < 0) {
@@ -169,7 +170,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         }
         continue;
       }
-      const idx = store.add(k, i, c);
+      const idx = walk.add(k, i, c);
       if (idx >= 0) {
         if (idx >= maxStates) {
           limitHit = true;
