@@ -9,14 +9,16 @@ import { exploreParallel, type ParallelOptions } from "./parallel.js";
 import { machineSystem } from "./machine-system.js";
 import { SymmetryUnsoundError } from "./errors.js";
 import { selectProfile } from "./profile.js";
-import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult } from "./result.js";
+import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult, type SuccessorPath } from "./result.js";
+import { compiledRun } from "./compiled/index.js";
+import { exploreCompiled, type CompiledRun } from "./compiled/engine.js";
 
 export { ExploreSetupError, SymmetryUnsoundError, UnknownProfileError } from "./errors.js";
 export { compositionSystem, type ComposedState } from "./composition-system.js";
 export { machineSystem } from "./machine-system.js";
 export { replayTrace, type ReplayResult, type ReplayRow } from "./replay.js";
 export { boundedText, DEFAULT_MAX_STATES } from "./result.js";
-export type { Bounded, ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
+export type { Bounded, SuccessorPath, ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 export type { StepResult, System } from "./system.js";
 export type { ParallelOptions } from "./parallel.js";
 export type { SystemSource } from "./parallel-protocol.js";
@@ -26,7 +28,10 @@ export function exploreMachine(kernel: AnyKernel, options: ExploreOptions): Expl
   const profile = selectProfile(`machine ${kernel.machine}`, kernel.profiles, options.profile);
   const opts = engineOptions(options, profile.maxStates, profile.symmetry);
   if (opts.symmetry) refuseOrderDependent(kernel);
-  return explore(machineSystem(kernel, profile), opts);
+  const path: SuccessorPath | CompiledRun =
+    opts.symmetry ? { path: "generic", reason: "symmetry reduction" } : options.successors === "generic" ? { path: "generic", reason: "asked for" } : compiledRun(kernel, profile);
+  if ("machine" in path) return { ...exploreCompiled(path, opts), successors: { path: "compiled", reason: null } };
+  return { ...explore(machineSystem(kernel, profile), opts), successors: path };
 }
 
 export function exploreComposition(kernel: CompositionKernel<unknown>, options: ExploreOptions): ExploreResult {
