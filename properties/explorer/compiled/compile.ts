@@ -12,6 +12,7 @@
 import type { AnyKernel, AnyTrigger, ProfileDesc } from "../../../kernel/descriptor.js";
 import type { TypeDesc, Value } from "../../../kernel/types.js";
 import type { MachineModel } from "../../../generator/model.js";
+import { WORD, wordPlan } from "../packed-key.js";
 import { containsInt } from "../ranges.js";
 import type { IdSpace } from "../ids.js";
 import { bindName, expr, HELPERS, stmts, type EmitContext } from "./emit.js";
@@ -30,6 +31,10 @@ export interface CompiledMachine {
   check(O: Float64Array): number;
   digits(S: Float64Array, D: Float64Array): void;
   fromDigits(D: Float64Array, S: Float64Array): void;
+  /** digits then the word packing (packed-key.ts) in one: S's key into W[0..width). */
+  keyWords(S: Float64Array, W: Uint16Array): void;
+  /** The inverse: the slots of the key W[at..at+width). */
+  fromWords(W: Uint16Array, at: number, S: Float64Array): void;
   readonly invariants: readonly ((S: Float64Array) => boolean)[];
   readonly witnesses: readonly ((S: Float64Array) => boolean)[];
   /** The generated source, for debugging. */
@@ -105,7 +110,6 @@ export function compiledChoices(kernel: AnyKernel, choices: readonly AnyTrigger[
 export function compileMachine(kernel: AnyKernel, m: MachineModel, profile: ProfileDesc, ids: IdSpace, choices: CompiledChoices): CompiledMachine {
   const width = choices.width;
   checkMatches(kernel, m);
-  if (kernel.effects.some((e) => e.fields.some((f) => containsInt(f.type)))) throw new NotCompilable("effects with int fields (their ranges are checked on the kernel's effects)");
   const layout = slotLayout(kernel.phases, kernel.fields, profile, ids);
   let n = 0;
   const fresh = (p: string) => `${p}$${n++}`;
@@ -130,7 +134,7 @@ export function compileMachine(kernel: AnyKernel, m: MachineModel, profile: Prof
     });
     const fires = rows.map(({ tr, i }) => {
       const to = tr.to === null ? "" : `O[0] = ${phaseIndex.get(tr.to) as number};`;
-      return `case ${i}: {\n${stmts(updateCtx, tr.updates)}\n${to}\nbreak; }`;
+      return `case ${i}: {\n${stmts(updateCtx, tr.updates)}\n${to}\n${effectChecks(m, tr, updateCtx)}\nbreak; }`;
     });
     out.push(
       `function t${ti}(S, O${params.map((p) => `, ${p}`).join("")}) {`,
@@ -203,8 +207,61 @@ export function compileMachine(kernel: AnyKernel, m: MachineModel, profile: Prof
   out.push(`function check(O) { let over = false; ${checks.join("\n")} return over ? ${OVER} : 0; }`);
   out.push(`function digits(S, D) { ${digits.join("\n")} }`);
   out.push(`function fromDigits(D, S) { ${undigits.join("\n")} }`);
+  out.push(...wordFunctions(layout.digitSizes, digits, undigits));
   const preds = (list: MachineModel["invariants"]) => `[${list.map((p) => `(S) => ${expr(guardCtx, p.expr)}`).join(",\n")}]`;
-  out.push(`return { step, check, digits, fromDigits, invariants: ${preds(m.invariants)}, witnesses: ${preds(m.witnesses)} };`);
+  out.push(`return { step, check, digits, fromDigits, keyWords, fromWords, invariants: ${preds(m.invariants)}, witnesses: ${preds(m.witnesses)} };`);
   const source = out.join("\n");
   return { layout, source, ...(new Function("T", "P", source) as (T: Int32Array, P: Float64Array) => Omit<CompiledMachine, "layout" | "source">)(choices.trigger, choices.payload) };
+}
+
+/** keyWords and fromWords: the digit statements over locals instead of D, fused with the word packing. */
+function wordFunctions(sizes: readonly number[], digits: readonly string[], undigits: readonly string[]): string[] {
+  const local = (code: string) => code.replace(/D\[(\d+)\]/g, "d$1");
+  const plan = wordPlan(sizes);
+  const pack: string[] = [];
+  const unpack: string[] = [];
+  plan.words.forEach((w, j) => {
+    if (w.kind === "mixed") {
+      pack.push(`W[${j}] = ${w.parts.reduce((acc, c, k) => (k === 0 ? `d${c}` : `(${acc}) * ${sizes[c]} + d${c}`), "")};`);
+      unpack.push(`r = W[at + ${j}];`);
+      for (let k = w.parts.length - 1; k >= 0; k--) {
+        const c = w.parts[k] as number;
+        unpack.push(k === 0 ? `d${c} = r;` : `d${c} = r % ${sizes[c]}; r = (r - d${c}) / ${sizes[c]};`);
+      }
+    } else {
+      const scale = WORD ** w.digit;
+      pack.push(`W[${j}] = Math.floor(d${w.component} / ${scale}) % ${WORD};`);
+      unpack.push(`${w.digit === 0 ? `d${w.component} = 0; ` : ""}d${w.component} += W[at + ${j}] * ${scale};`);
+    }
+  });
+  const declare = `let r = 0; ${sizes.map((_, i) => `let d${i} = 0;`).join(" ")}`;
+  return [
+    `function keyWords(S, W) { ${digits.map((l) => local(l).replace(/^d(\d+) = /, "const d$1 = ")).join("\n")}\n${pack.join("\n")} }`,
+    `function fromWords(W, at, S) { ${declare}\n${unpack.join("\n")}\n${undigits.map(local).join("\n")} }`,
+  ];
+}
+
+/**
+ * An int in an effect payload outside its declared range is the generic path's finding: the
+ * payload is computed from the successor (as the kernel emits it) and BAIL hands the step over.
+ */
+function effectChecks(m: MachineModel, tr: MachineModel["transitions"][number], ctx: EmitContext): string {
+  const out: string[] = [];
+  for (const em of tr.emits) {
+    const desc = m.effects.find((e) => e.name === em.effect);
+    if (!desc) throw new NotCompilable(`effect ${em.effect}`);
+    const tests: string[] = [];
+    for (const f of em.fields) {
+      const t = desc.fields.find((x) => x.name === f.name)?.type;
+      if (!t || !containsInt(t)) continue;
+      const int = t.kind === "option" ? t.of : t;
+      if (int.kind !== "int") throw new NotCompilable("an effect with ints inside a collection");
+      const v = ctx.fresh("e");
+      const none = t.kind === "option" ? `${v} !== -1 && ` : "";
+      tests.push(`{ const ${v} = ${expr(ctx, f.expr)}; if (${none}(${v} < ${int.min} || ${v} > ${int.max})) return BAIL; }`);
+    }
+    if (tests.length === 0) continue;
+    out.push(em.when ? `if (${expr(ctx, em.when.expr)}) { ${tests.join(" ")} }` : tests.join(" "));
+  }
+  return out.join("\n");
 }

@@ -128,8 +128,7 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
       depth++;
       levelEnd = store.size;
     }
-    wc.unpack(store.keyPageOf(i), store.keyOffsetOf(i), D);
-    machine.fromDigits(D, S);
+    machine.fromWords(store.keyPageOf(i), store.keyOffsetOf(i), S);
     let obj: AnyState | null = null;
     const expand = maxDepth === null || depth < maxDepth;
     const only = run.worthTrying[S[0] as number] ?? null;
@@ -157,9 +156,11 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
           continue;
         }
         r = transIndex.get(g.transition) ?? -1;
-        const k = keyOf(g.state);
         enabled = true;
         if (r >= 0) markFired(r);
+        const effectBad = sys.effectRangeProblem(g);
+        if (effectBad) report("out-of-range", effectBad.name, `effect ${effectBad.message} (transition ${g.transition})`, i, "effect-range", c);
+        const k = keyOf(g.state);
         if (!expand) {
           if ((typeof k !== "number" || k >= 0) && !store.has(k)) beyondMaxDepth++;
           continue;
@@ -187,8 +188,7 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
       markFired(r);
       if (!expand) {
         if (chk !== OVER) {
-          machine.digits(O, D);
-          wc.pack(D, scratch, 0);
+          machine.keyWords(O, scratch);
           if (!store.hasWords()) beyondMaxDepth++;
         }
         continue;
@@ -197,8 +197,7 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
         pruned++;
         continue;
       }
-      machine.digits(O, D);
-      wc.pack(D, scratch, 0);
+      machine.keyWords(O, scratch);
       const idx = store.addWords(i, c);
       if (idx >= 0) {
         if (idx >= maxStates) {

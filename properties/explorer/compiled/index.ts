@@ -26,7 +26,7 @@ function modelOf(kernel: AnyKernel): MachineModel | string {
   const found = (() => {
     for (const root of [process.cwd(), PACKAGE_ROOT]) {
       const file = resolve(root, kernel.specFile);
-      if (!existsSync(file)) continue;
+      if (!file.endsWith(".machine.json") || !existsSync(file)) continue;
       const loaded = loadSpecs([file], root);
       if (loaded.diagnostics.length > 0) return `its spec ${kernel.specFile} has errors`;
       const m = loaded.specs.find((s): s is MachineModel => s.kind === "machine" && s.name === kernel.machine);
