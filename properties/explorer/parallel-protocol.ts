@@ -22,6 +22,8 @@ export interface WorkerSetup {
   readonly profile: ProfileDesc;
   readonly symmetry: boolean;
   readonly canonical?: CanonicalOptions;
+  /** Expand on the machine's compiled successor functions (the coordinator keys states the compiled way). */
+  readonly compiled?: boolean;
 }
 
 /** Expand the states start..start+keys.length-1 of one BFS level. */

@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import { OVER_BOUND } from "./dense.js";
 import { finishExploration, initialKey, memoryNow, storeFor, TICK_MS, type EngineOptions } from "./engine.js";
 import type { Finding } from "./findings.js";
-import { keying } from "./keying.js";
+import { keying, type Keying } from "./keying.js";
 import type { ChunkResult, FromWorker, SystemSource, ToWorker, WorkerFinding, WorkerSetup } from "./parallel-protocol.js";
 import type { ExploreResult } from "./result.js";
 import type { StateKey } from "./state-key.js";
@@ -39,10 +39,11 @@ function before(a: When, b: When): boolean {
   return false;
 }
 
-export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, par: ParallelOptions): Promise<ExploreResult> {
+/** `compiled`: the keys of the compiled successor path, which the workers then expand on (see compiled/). */
+export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, par: ParallelOptions, compiled?: Keying<S>): Promise<ExploreResult> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const keys = keying(sys, opts.symmetry, opts.canonical);
+  const keys = compiled ?? keying(sys, opts.symmetry, opts.canonical);
   const { codec } = keys;
   const store = storeFor(keys, opts);
   const maxStates = opts.maxStates;
@@ -51,7 +52,13 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
   const numberKeys = codec.kind === "number";
   store.add(initialKey(sys, keys, sys.initial()), -1, -1);
 
-  const setup: WorkerSetup = { source: par.source, profile: sys.profile, symmetry: opts.symmetry, ...(opts.canonical ? { canonical: opts.canonical } : {}) };
+  const setup: WorkerSetup = {
+    source: par.source,
+    profile: sys.profile,
+    symmetry: opts.symmetry,
+    ...(opts.canonical ? { canonical: opts.canonical } : {}),
+    ...(compiled ? { compiled: true } : {}),
+  };
   const workers = Array.from({ length: par.workers }, () => startWorker(setup));
   // A worker that dies (between levels too) fails the exploration instead of leaving it waiting.
   let failure: Error | null = null;

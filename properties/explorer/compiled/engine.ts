@@ -10,13 +10,12 @@ import type { AnyState } from "../../../kernel/descriptor.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "../dense.js";
 import { deadlockMessage, finishExploration, initialKey, memoryNow, routeRefusedMessage, TICK_MS, type EngineOptions } from "../engine.js";
 import { badKeyOf, type Finding, type FinalTag } from "../findings.js";
-import { keying, type Keying } from "../keying.js";
-import { wordCodec, wordsToString } from "../packed-key.js";
+import { wordCodec } from "../packed-key.js";
 import { PackedStore } from "../packed-store.js";
 import type { ExploreResult, ViolationKind } from "../result.js";
-import type { StateKey } from "../state-key.js";
 import type { System } from "../system.js";
 import { BAIL, NONE, OVER, type CompiledMachine } from "./compile.js";
+import { compiledKeying } from "./keys.js";
 import { fromSlots, toSlots } from "./slots.js";
 
 export interface CompiledRun {
@@ -37,22 +36,10 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
   const wc = wordCodec(layout.digitSizes);
   const S = new Float64Array(layout.size);
   const O = new Float64Array(layout.size);
-  const T = new Float64Array(layout.size);
-  const D = new Float64Array(layout.digitSizes.length);
   const store = new PackedStore(wc.width);
   const scratch = store.scratch;
-  const generic = keying(sys, false);
-  const codec = { ...generic.codec, kind: "string" as const };
-  /** An object state's key in the compiled form (negative codes as the generic codec gives them). */
-  const keyOf = (s: AnyState): StateKey => {
-    const bad = generic.codec.problem(s);
-    if (bad) return bad.code;
-    toSlots(layout, s, T);
-    machine.digits(T, D);
-    wc.pack(D, scratch, 0);
-    return wordsToString(scratch, 0, wc.width);
-  };
-  const keys: Keying<AnyState> = { codec, canon: null, keyOf, successorKey: keyOf };
+  const keys = compiledKeying(run);
+  const { codec, keyOf } = keys;
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
