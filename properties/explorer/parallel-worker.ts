@@ -43,6 +43,7 @@ if (port) {
         const result = expand(m.chunk);
         const buffers = [result.tried, result.from, result.succState, result.succChoice, result.succTransition, result.phases].map((a) => a.buffer as ArrayBuffer);
         if (result.succKeys instanceof Float64Array) buffers.push(result.succKeys.buffer as ArrayBuffer);
+        if (result.succWords) buffers.push(result.succWords.buffer as ArrayBuffer);
         send({ type: "result", result }, buffers);
       } catch (e) {
         send({ type: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

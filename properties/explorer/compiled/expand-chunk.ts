@@ -29,7 +29,8 @@ export function compiledChunkExpander(run: CompiledRun, keys: Keying<AnyState>):
   const n = run.choiceCount;
 
   return (req) => {
-    const count0 = req.keys.length;
+    const words = req.words ?? null;
+    const count0 = words ? words.data.length / width : req.keys.length;
     const tried = new Int32Array(count0).fill(n);
     const from = new Int32Array(count0);
     const broken = Uint8Array.from(req.broken);
@@ -48,17 +49,42 @@ export function compiledChunkExpander(run: CompiledRun, keys: Keying<AnyState>):
     const succChoice: number[] = [];
     const succTransition: number[] = [];
     const succKeys: (string | number)[] = [];
+    let codes = new Float64Array(1024);
+    let out = new Uint16Array(1024 * width);
+    /** k: a key string, a negative code, or 0 for the key in W (kept as words with word keys). */
     const push = (local: number, c: number, ti: number, k: string | number): void => {
+      const e = succState.length;
       succState.push(local);
       succChoice.push(c);
       succTransition.push(ti);
-      succKeys.push(k);
+      if (!words) {
+        succKeys.push(k === 0 ? wordsToString(W, 0, width) : k);
+        return;
+      }
+      if (e === codes.length) {
+        const c2 = new Float64Array(e * 2);
+        c2.set(codes);
+        codes = c2;
+        const o2 = new Uint16Array(e * 2 * width);
+        o2.set(out);
+        out = o2;
+      }
+      if (typeof k === "string") {
+        stringToWords(k, out, e * width);
+        codes[e] = 0;
+      } else {
+        if (k === 0) for (let q = 0; q < width; q++) out[e * width + q] = W[q] as number;
+        codes[e] = k;
+      }
     };
 
     for (let local = 0; local < count0; local++) {
       const at = req.start + local;
-      stringToWords(req.keys[local] as string, W, 0);
-      machine.fromWords(W, 0, S);
+      if (words) machine.fromWords(words.data, local * width, S);
+      else {
+        stringToWords(req.keys[local] as string, W, 0);
+        machine.fromWords(W, 0, S);
+      }
       let obj: AnyState | null = null;
       for (let v = 0; v < machine.invariants.length; v++) {
         if (broken[v] === 1) continue;
@@ -114,7 +140,7 @@ export function compiledChunkExpander(run: CompiledRun, keys: Keying<AnyState>):
           continue;
         }
         machine.keyWords(O, W);
-        push(local, c, r, wordsToString(W, 0, width));
+        push(local, c, r, 0);
       }
       if (!enabled && !run.terminal.has(phase) && !run.deadlockAllowed.has(phase)) {
         const where = sys.phaseNames[phase] as string;
@@ -128,7 +154,8 @@ export function compiledChunkExpander(run: CompiledRun, keys: Keying<AnyState>):
       succState: Int32Array.from(succState),
       succChoice: Int32Array.from(succChoice),
       succTransition: Int32Array.from(succTransition),
-      succKeys,
+      succKeys: words ? codes.slice(0, succState.length) : succKeys,
+      ...(words ? { succWords: out.slice(0, succState.length * width) } : {}),
       succCount: succState.length,
       findings,
       witnesses: found,
