@@ -1,7 +1,8 @@
 // The visited-state store: state keys in discovery (BFS) order, each with its parent's index and the
 // choice that led to it, plus a set of the keys seen. Number keys live in typed arrays: with a
 // visited bitset when the key space is small (about 12-24 bytes a state), else an open-addressing
-// key set (about 30-60 bytes a state). String keys live in a Map.
+// key set (about 30-60 bytes a state). Word keys (packed-key.ts) live in a PackedStore (about 2
+// bytes a word plus 12-16); other string keys in a Map.
 
 import { ExploreSetupError } from "./errors.js";
 import { PackedStore } from "./packed-store.js";
