@@ -233,6 +233,8 @@ function stmt(ctx: EmitContext, s: TStmt): string {
       return `if (${expr(ctx, s.c)}) {\n${stmts(ctx, s.then)}\n}${s.else.length > 0 ? ` else {\n${stmts(ctx, s.else)}\n}` : ""}`;
     case "for":
       return loopOver(ctx, s.over, varName(s.v), `\n${stmts(ctx, s.body)}\n`);
+    default:
+      throw new NotCompilable(`a ${(s as { k: string }).k} statement`);
   }
 }
 

@@ -129,6 +129,8 @@ export function slotLayout(phases: readonly string[], fields: readonly FieldDesc
         at += 1 + cap;
         break;
       }
+      default:
+        throw new NotCompilable(`a field of kind ${(t as { kind: string }).kind}`);
     }
   }
   return { phases, fields: out, byName: new Map(out.map((f) => [f.name, f])), size: at, digitSizes };
