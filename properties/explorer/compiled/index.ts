@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import type { AnyKernel, ProfileDesc } from "../../../kernel/descriptor.js";
 import { loadSpecs } from "../../../generator/load.js";
 import type { MachineModel } from "../../../generator/model.js";
-import { PACKAGE_ROOT } from "../../../generator/pipeline.js";
+// toolchain.js, not pipeline.js: the pipeline pulls in the TypeScript emitter (ts-morph), which workers need not load.
+import { TOOLCHAIN_ROOT as PACKAGE_ROOT } from "../../../generator/toolchain.js";
 import { IdSpace } from "../ids.js";
 import type { SuccessorPath } from "../result.js";
 import { choicesWorthTrying, denseContext, machineChoices, machineSystem } from "../machine-system.js";
