@@ -15,7 +15,8 @@
 //                                 [--max-states <n>] [--workers <n>] [--spin-variants]
 //   --json   one line: {"states":…,"ourMs":…,"ourMsParallel":…,"workers":…,"speedup":…,
 //            "statesPerSecond":…,"statesPerSecondParallel":…,"bytesPerState":…,"spinMs":…,
-//            "spinRunMs":…,"ratio":…,"ratioRunOnly":…,"spinFlags":"…"}
+//            "spinRunMs":…,"ratio":…,"ratioRunOnly":…,"spinFlags":"…","successors":"compiled"|"generic",
+//            "successorsParallel":…} (successors: which successor path explored, see properties/explorer/compiled)
 //            (ratio = our 1-worker wall time / SPIN's with compile; ratioRunOnly = / the pan run)
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -156,9 +157,10 @@ const spinFlags = ["-DSAFETY", "-DNOREDUCE", ...FASTEST_SPIN_CFLAGS].join(" ");
 
 log("");
 log(`${m.name} (${m.file}), profile ${profile.name}, exhaustive${profile.maxDepth !== null ? ` (profile maxDepth ${profile.maxDepth} ignored)` : ""}, no symmetry`);
-log(`  ours, 1 worker   ${ours.distinctStates} states  ${Math.round(ours.durationMs)} ms  ${rate(ours.distinctStates, ours.durationMs)} states/s  peak ${mb(ours.peakMemoryBytes)} MB heap  ${ours.bytesPerState} B/state in the store`);
+const pathOf = (r: Explored) => (r.successors?.path === "compiled" ? "compiled successors" : `generic successors${r.successors?.reason ? ` (${r.successors.reason})` : ""}`);
+log(`  ours, 1 worker   ${pathOf(ours)}  ${ours.distinctStates} states  ${Math.round(ours.durationMs)} ms  ${rate(ours.distinctStates, ours.durationMs)} states/s  peak ${mb(ours.peakMemoryBytes)} MB heap  ${ours.bytesPerState} B/state in the store`);
 if (par) {
-  log(`  ours, ${workers} workers  ${par.distinctStates} states  ${Math.round(par.durationMs)} ms  ${rate(par.distinctStates, par.durationMs)} states/s  ${par.bytesPerState} B/state  speed-up ${(speedup as number).toFixed(2)}x (cpu ${par.cpuMs} ms against ${ours.cpuMs} ms)`);
+  log(`  ours, ${workers} workers  ${pathOf(par)}  ${par.distinctStates} states  ${Math.round(par.durationMs)} ms  ${rate(par.distinctStates, par.durationMs)} states/s  ${par.bytesPerState} B/state  speed-up ${(speedup as number).toFixed(2)}x (cpu ${par.cpuMs} ms against ${ours.cpuMs} ms)`);
 }
 log(
   `  spin (${spinFlags})  ${spin.distinctStates} states  ${Math.round(spinMs)} ms compile included (export ${Math.round(exportMs)} + spin -a ${Math.round(spin.timings.spinMs)} + gcc ${Math.round(spin.timings.compileMs)} + pan ${Math.round(spinRunMs)}), ${Math.round(spinRunMs)} ms excluded  ${rate(spin.distinctStates, spinMs)} states/s  run only ${rate(spin.distinctStates, spinRunMs)} states/s  ${spin.memoryMb.toFixed(1)} MB (pan total; states ${spin.memoryParts.statesMb.toFixed(1)}, hash table ${spin.memoryParts.hashTableMb.toFixed(1)}, DFS stack ${spin.memoryParts.stackMb.toFixed(1)})  ${spin.stateVectorBytes} B state vector`,
@@ -184,6 +186,8 @@ if (json) {
       ratio: Number(ratio.toFixed(3)),
       ratioRunOnly: Number(ratioRunOnly.toFixed(3)),
       spinFlags,
+      successors: ours.successors?.path ?? "generic",
+      successorsParallel: par ? (par.successors?.path ?? "generic") : null,
     }),
   );
 }

@@ -6,7 +6,7 @@ import { describeRefusal } from "../../kernel/result.js";
 import type { CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
 import { badKeyOf, finalStepOf, type Finding, type FinalTag } from "./findings.js";
-import { keying, type Keying } from "./keying.js";
+import { keying, storeWalk, type Keying } from "./keying.js";
 import { rootCount, seedInitialStates } from "./initial-states.js";
 import { buildTrace } from "./paths.js";
 import { boundedText } from "./result.js";
@@ -37,7 +37,7 @@ export function memoryNow(): number {
 
 /** The store an exploration of sys uses. */
 export function storeFor<S>(k: Keying<S>, opts: Pick<EngineOptions, "store">): StateStore {
-  return createStore(k.codec.kind, opts.store === "hash" ? Infinity : k.codec.keySpace);
+  return createStore(k.codec.kind, opts.store === "hash" ? Infinity : k.codec.keySpace, k.codec.words);
 }
 
 /** Seeds the store with every initial state (initial-states.ts), or a setup error saying why one cannot be explored. */
@@ -51,8 +51,9 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const keys = keying(sys, opts.symmetry, opts.canonical);
-  const { codec, keyOf, successorKey } = keys;
+  const { codec } = keys;
   const store = storeFor(keys, opts);
+  const walk = storeWalk(keys, store);
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
@@ -117,7 +118,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       depth++;
       levelEnd = store.size;
     }
-    const s = codec.decode(store.keyAt(i));
+    const s = walk.stateAt(i);
     const expand = maxDepth === null || depth < maxDepth;
     const from = sys.choicesFrom(s);
     const to = sys.choicesTo(s);
@@ -149,10 +150,10 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       }
       const effectBad = sys.effectRangeProblem(r);
       if (effectBad) report("out-of-range", effectBad.name, `effect ${effectBad.message} (transition ${r.transition})`, i, "effect-range", c);
-      const k = successorKey(r.state);
+      const k = walk.successor(r.state);
       if (!expand) {
         // A successor not yet stored is a state the depth bound leaves unexplored.
-        if ((typeof k !== "number" || k >= 0) && !store.has(k)) beyondMaxDepth++;
+        if ((typeof k !== "number" || k >= 0) && !walk.has(k)) beyondMaxDepth++;
         continue;
       }
       if (typeof k === "number" && k < 0) {
@@ -163,7 +164,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         }
         continue;
       }
-      const idx = store.add(k, i, c);
+      const idx = walk.add(k, i, c);
       if (idx >= 0) {
         if (idx >= maxStates) {
           limitHit = true;

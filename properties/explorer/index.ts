@@ -1,7 +1,7 @@
 // The exhaustive explorer behind `meerkat check`: breadth-first exploration of a machine or a
 // composition under one of its check profiles, with every check and shortest traces.
 
-import type { AnyKernel, CompositionKernel } from "../../kernel/descriptor.js";
+import type { AnyKernel, CompositionKernel, ProfileDesc } from "../../kernel/descriptor.js";
 import { judgeCompositionCoverage } from "./composition-coverage.js";
 import { compositionSystem } from "./composition-system.js";
 import { explore } from "./engine.js";
@@ -9,14 +9,17 @@ import { exploreParallel, type ParallelOptions } from "./parallel.js";
 import { machineSystem } from "./machine-system.js";
 import { SymmetryUnsoundError } from "./errors.js";
 import { selectProfile } from "./profile.js";
-import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult } from "./result.js";
+import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult, type SuccessorPath } from "./result.js";
+import { compiledRun } from "./compiled/index.js";
+import { exploreCompiled, type CompiledRun } from "./compiled/engine.js";
+import { compiledKeying } from "./compiled/keys.js";
 
 export { ExploreSetupError, SymmetryUnsoundError, UnknownProfileError } from "./errors.js";
 export { compositionSystem, type ComposedState } from "./composition-system.js";
 export { machineSystem } from "./machine-system.js";
 export { replayTrace, type ReplayResult, type ReplayRow } from "./replay.js";
 export { boundedText, DEFAULT_MAX_STATES } from "./result.js";
-export type { Bounded, ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
+export type { Bounded, SuccessorPath, ExploreOptions, ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 export type { StepResult, System } from "./system.js";
 export type { ParallelOptions } from "./parallel.js";
 export type { SystemSource } from "./parallel-protocol.js";
@@ -26,7 +29,18 @@ export function exploreMachine(kernel: AnyKernel, options: ExploreOptions): Expl
   const profile = selectProfile(`machine ${kernel.machine}`, kernel.profiles, options.profile);
   const opts = engineOptions(options, profile.maxStates, profile.symmetry);
   if (opts.symmetry) refuseOrderDependent(kernel);
-  return explore(machineSystem(kernel, profile), opts);
+  const path = successorPath(kernel, profile, opts.symmetry, options);
+  if ("machine" in path) return { ...exploreCompiled(path, opts), successors: COMPILED };
+  return { ...explore(machineSystem(kernel, profile), opts), successors: path };
+}
+
+const COMPILED: SuccessorPath = { path: "compiled", reason: null };
+
+/** The compiled run of a machine, or why it is explored by the generic kernel interpreter. */
+function successorPath(kernel: AnyKernel, profile: ProfileDesc, symmetry: boolean, options: ExploreOptions): SuccessorPath | CompiledRun {
+  if (symmetry) return { path: "generic", reason: "symmetry reduction" };
+  if (options.successors === "generic") return { path: "generic", reason: "asked for" };
+  return compiledRun(kernel, profile);
 }
 
 export function exploreComposition(kernel: CompositionKernel<unknown>, options: ExploreOptions): ExploreResult {
@@ -46,7 +60,9 @@ export async function exploreMachineParallel(kernel: AnyKernel, options: Explore
   const profile = selectProfile(`machine ${kernel.machine}`, kernel.profiles, options.profile);
   const opts = engineOptions(options, profile.maxStates, profile.symmetry);
   if (opts.symmetry) refuseOrderDependent(kernel);
-  return exploreParallel(machineSystem(kernel, profile), opts, par);
+  const path = successorPath(kernel, profile, opts.symmetry, options);
+  if ("machine" in path) return { ...(await exploreParallel(path.sys, opts, par, compiledKeying(path))), successors: COMPILED };
+  return { ...(await exploreParallel(machineSystem(kernel, profile), opts, par)), successors: path };
 }
 
 /** exploreComposition with worker threads (see exploreMachineParallel). */

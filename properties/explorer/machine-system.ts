@@ -27,9 +27,8 @@ export function machineLayout(kernel: AnyKernel, ctx: DenseContext, prefix = "")
   };
 }
 
-export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile, kernel.idConstants)): System<AnyState> {
-  const ctx: DenseContext = { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
-  const layout = machineLayout(kernel, ctx);
+/** The machine's choices: every concrete trigger (queryOnly inputs skipped), with its trigger's index. */
+export function machineChoices(kernel: AnyKernel, ctx: DenseContext): { choices: AnyTrigger[]; choiceDesc: number[] } {
   const choices: AnyTrigger[] = [];
   const choiceDesc: number[] = [];
   kernel.triggers.forEach((t, ti) => {
@@ -39,6 +38,30 @@ export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSp
       choiceDesc.push(ti);
     }
   });
+  return { choices, choiceDesc };
+}
+
+/**
+ * Per phase, the choices whose trigger some transition handles from it (null: all of them): in the
+ * other phases the dispatcher could only answer NoMatchingTransition, so they are not tried at all.
+ */
+export function choicesWorthTrying(kernel: AnyKernel, choices: readonly AnyTrigger[]): (Int32Array | null)[] {
+  const handles = kernel.phases.map((p) => new Set(kernel.transitions.filter((t) => t.from.includes(p)).map((t) => t.on as string)));
+  return handles.map((on) => {
+    const list = choices.map((t, c) => (on.has(t.kind) ? c : -1)).filter((c) => c >= 0);
+    return list.length === choices.length ? null : Int32Array.from(list);
+  });
+}
+
+/** The dense context of a profile (what payloads and state components are enumerated under). */
+export function denseContext(profile: ProfileDesc, ids: IdSpace): DenseContext {
+  return { ids, maxCollectionSize: profile.maxCollectionSize, intBounds: profile.intBounds, ...(profile.collectionSizes ? { collectionSizes: profile.collectionSizes } : {}) };
+}
+
+export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSpace = new IdSpace(profile, kernel.idConstants)): System<AnyState> {
+  const ctx = denseContext(profile, ids);
+  const layout = machineLayout(kernel, ctx);
+  const { choices, choiceDesc } = machineChoices(kernel, ctx);
   const phaseIndex = new Map(kernel.phases.map((p, i) => [p, i]));
   const terminal = new Set(kernel.terminalPhases);
   const allowed = new Set(profile.allowDeadlockIn);
@@ -46,13 +69,7 @@ export function machineSystem(kernel: AnyKernel, profile: ProfileDesc, ids: IdSp
   const intEffects = new Map(kernel.effects.filter((e) => e.fields.some((f) => containsInt(f.type))).map((e) => [e.name, e]));
   const phaseIds: number[][] = kernel.phases.map((_, i) => [i]);
   const n = choices.length;
-  // Per phase, the choices whose trigger some transition handles from it: in the other phases the
-  // dispatcher could only answer NoMatchingTransition, so they are not tried at all.
-  const handles = kernel.phases.map((p) => new Set(kernel.transitions.filter((t) => t.from.includes(p)).map((t) => t.on as string)));
-  const worthTrying = handles.map((on) => {
-    const list = choices.map((t, c) => (on.has(t.kind) ? c : -1)).filter((c) => c >= 0);
-    return list.length === n ? null : Int32Array.from(list);
-  });
+  const worthTrying = choicesWorthTrying(kernel, choices);
   return {
     subject: "machine",
     name: kernel.machine,

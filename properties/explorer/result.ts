@@ -84,6 +84,17 @@ export interface ExploreResult {
   readonly bytesPerState: number;
   /** Peak of heap used plus array buffers, sampled during the run. */
   readonly peakMemoryBytes: number;
+  /**
+   * How successors were computed: by the spec's compiled successor functions, or by the generic
+   * kernel interpreter with the reason (absent for compositions, which are always generic).
+   */
+  readonly successors?: SuccessorPath;
+}
+
+export interface SuccessorPath {
+  readonly path: "compiled" | "generic";
+  /** Why the generic path was taken (null when compiled). */
+  readonly reason: string | null;
 }
 
 export interface Bounded {
@@ -120,6 +131,8 @@ export interface ExploreOptions {
    * The result is then incomplete: coverage and witnesses are not judged and no state-limit is reported.
    */
   readonly stopOnViolation?: { readonly kind: ViolationKind; readonly name: string };
+  /** "generic" forces the generic successor path for a machine (default "auto": compiled when the spec compiles). */
+  readonly successors?: "auto" | "generic";
 }
 
 export const DEFAULT_MAX_STATES = 5_000_000;

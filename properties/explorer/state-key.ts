@@ -1,11 +1,12 @@
 // Canonical compact keys for states. When the product of the component sizes fits in 2^53 a state
-// is one number (mixed radix over the component indexes); otherwise it is a short one-byte string
-// of fixed-width big-endian component indexes. Either way equal states get equal keys and the
-// state can be rebuilt from its key, so the store keeps keys only.
+// is one number (mixed radix over the component indexes); otherwise it is a short string of
+// fixed-width 16-bit words packing the component indexes (packed-key.ts). Either way equal states
+// get equal keys and the state can be rebuilt from its key, so the store keeps keys only.
 
 import { OUT_OF_DOMAIN } from "./dense.js";
 import type { Dense } from "./dense.js";
 import type { Layout } from "./layout.js";
+import { stringToWords, wordCodec, wordsToString } from "./packed-key.js";
 
 export type StateKey = number | string;
 
@@ -33,6 +34,20 @@ export interface KeyCodec<S> {
   fromIndexes(idx: Float64Array): StateKey;
   /** The component indexes of the state last decoded. */
   readonly decoded: Float64Array;
+  /** For string keys: the same keys as fixed-width words, without building strings. */
+  readonly words?: WordKeys<S>;
+}
+
+/** A string key's words: one 16-bit word per character of the key. */
+export interface WordKeys<S> {
+  readonly width: number;
+  /** Where encodeInto and fromIndexesInto write the key. */
+  readonly scratch: Uint16Array;
+  /** Writes the key of s into scratch and returns 0, or returns OUT_OF_DOMAIN / OVER_BOUND (see indexes). */
+  encodeInto(s: S, near: boolean): number;
+  fromIndexesInto(idx: Float64Array): void;
+  /** The state whose key is src[at..at+width) (it becomes the state last decoded). */
+  decodeFrom(src: Uint16Array, at: number): S;
 }
 
 function indexesOf<S>(layout: Layout<S>, scratch: unknown[], last: unknown[], lastIdx: Float64Array): (s: S, out: Float64Array, near: boolean) => number {
@@ -57,7 +72,7 @@ function indexesOf<S>(layout: Layout<S>, scratch: unknown[], last: unknown[], la
 export function keyCodec<S>(layout: Layout<S>): KeyCodec<S> {
   let product = 1;
   for (const c of layout.components) product *= c.size;
-  return product <= Number.MAX_SAFE_INTEGER ? numberCodec(layout) : stringCodec(layout);
+  return product <= Number.MAX_SAFE_INTEGER ? numberCodec(layout) : packedCodec(layout);
 }
 
 function problemOf<S>(layout: Layout<S>, scratch: unknown[]): (s: S) => { component: number; code: number } | null {
@@ -135,77 +150,58 @@ function numberCodec<S>(layout: Layout<S>): KeyCodec<S> {
   };
 }
 
-function bytesFor(size: number): number {
-  let b = 0;
-  for (let cap = 1; cap < size; cap *= 256) b++;
-  return b;
-}
-
-function stringCodec<S>(layout: Layout<S>): KeyCodec<S> {
+/**
+ * Keys beyond 2^53: the component indexes packed into 16-bit words (packed-key.ts), as a string of
+ * one code unit per word; `words` gives the engine the same key without building the string.
+ */
+function packedCodec<S>(layout: Layout<S>): KeyCodec<S> {
   const comps = layout.components;
   const n = comps.length;
-  const widths = comps.map((c) => bytesFor(c.size));
-  const total = widths.reduce((a, b) => a + b, 0);
-  const scratch = new Array<unknown>(n);
+  const wc = wordCodec(comps.map((c) => c.size));
+  const width = wc.width;
   const out = new Array<unknown>(n);
-  const codes = new Array<number>(total).fill(0);
   const baseIdx = new Float64Array(n);
-  const encodeWith = (s: S, near: boolean): StateKey => {
-    layout.flatten(s, scratch);
-    let at = 0;
-    let bad = 0;
-    for (let i = 0; i < n; i++) {
-      const v = scratch[i];
-      let ix = near && v === out[i] ? (baseIdx[i] as number) : (comps[i] as Dense<unknown>).index(v);
-      if (ix < 0) {
-        if (ix === OUT_OF_DOMAIN) return ix;
-        bad = ix;
-        ix = 0;
-      }
-      const w = widths[i] as number;
-      for (let j = w - 1; j >= 0; j--) {
-        const byte = ix % 256;
-        codes[at + j] = byte;
-        ix = (ix - byte) / 256;
-      }
-      at += w;
-    }
-    return bad < 0 ? bad : String.fromCharCode(...codes);
+  const idx = new Float64Array(n);
+  const scratch = new Uint16Array(width);
+  const indexes = indexesOf(layout, new Array<unknown>(n), out, baseIdx);
+  const decodeFrom = (src: Uint16Array, at: number): S => {
+    wc.unpack(src, at, baseIdx);
+    for (let i = 0; i < n; i++) out[i] = (comps[i] as Dense<unknown>).value(baseIdx[i] as number);
+    return layout.build(out);
   };
+  const encodeInto = (s: S, near: boolean): number => {
+    const code = indexes(s, idx, near);
+    if (code < 0) return code;
+    wc.pack(idx, scratch, 0);
+    return 0;
+  };
+  const encode = (s: S, near: boolean): StateKey => {
+    const code = encodeInto(s, near);
+    return code < 0 ? code : wordsToString(scratch, 0, width);
+  };
+  const fromKey = new Uint16Array(width);
   return {
     kind: "string",
     keySpace: Infinity,
-    encode: (s) => encodeWith(s, false),
-    encodeNear: (s) => encodeWith(s, true),
+    encode: (s) => encode(s, false),
+    encodeNear: (s) => encode(s, true),
     decode: (k) => {
-      const key = k as string;
-      let at = 0;
-      for (let i = 0; i < n; i++) {
-        let ix = 0;
-        const w = widths[i] as number;
-        for (let j = 0; j < w; j++) ix = ix * 256 + key.charCodeAt(at + j);
-        at += w;
-        baseIdx[i] = ix;
-        out[i] = (comps[i] as Dense<unknown>).value(ix);
-      }
-      return layout.build(out);
+      stringToWords(k as string, fromKey, 0);
+      return decodeFrom(fromKey, 0);
     },
     problem: problemOf(layout, new Array<unknown>(n)),
-    indexes: indexesOf(layout, new Array<unknown>(n), out, baseIdx),
+    indexes,
     decoded: baseIdx,
-    fromIndexes: (idx) => {
-      let at = 0;
-      for (let i = 0; i < n; i++) {
-        let ix = idx[i] as number;
-        const w = widths[i] as number;
-        for (let j = w - 1; j >= 0; j--) {
-          const byte = ix % 256;
-          codes[at + j] = byte;
-          ix = (ix - byte) / 256;
-        }
-        at += w;
-      }
-      return String.fromCharCode(...codes);
+    fromIndexes: (ix) => {
+      wc.pack(ix, scratch, 0);
+      return wordsToString(scratch, 0, width);
+    },
+    words: {
+      width,
+      scratch,
+      encodeInto,
+      fromIndexesInto: (ix) => wc.pack(ix, scratch, 0),
+      decodeFrom,
     },
   };
 }

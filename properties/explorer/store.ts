@@ -1,9 +1,11 @@
 // The visited-state store: state keys in discovery (BFS) order, each with its parent's index and the
 // choice that led to it, plus a set of the keys seen. Number keys live in typed arrays: with a
 // visited bitset when the key space is small (about 12-24 bytes a state), else an open-addressing
-// key set (about 30-60 bytes a state). String keys live in a Map.
+// key set (about 30-60 bytes a state). Word keys (packed-key.ts) live in a PackedStore (about 2
+// bytes a word plus 12-16); other string keys in a Map.
 
 import { ExploreSetupError } from "./errors.js";
+import { PackedStore } from "./packed-store.js";
 import type { StateKey } from "./state-key.js";
 
 export interface StateStore {
@@ -24,9 +26,13 @@ const STRING_STORE_LIMIT = 2 ** 24 - 1;
 /** Key spaces up to this size use a visited bitset (at most 16 MiB) instead of a hash set. */
 export const BITSET_MAX_KEYS = 2 ** 27;
 
-/** A store for keys of the given kind; `keySpace` bounds number keys (all keys are below it). */
-export function createStore(kind: "number" | "string", keySpace: number): StateStore {
-  if (kind === "string") return new StringStore();
+/**
+ * A store for keys of the given kind; `keySpace` bounds number keys (all keys are below it).
+ * String keys of fixed-width words (`words`, see packed-key.ts) go to a PackedStore sharing the
+ * codec's scratch words; other string keys to a Map.
+ */
+export function createStore(kind: "number" | "string", keySpace: number, words?: { readonly width: number; readonly scratch: Uint16Array }): StateStore {
+  if (kind === "string") return words ? new PackedStore(words.width, words.scratch) : new StringStore();
   return keySpace <= BITSET_MAX_KEYS ? new BitsetStore(keySpace) : new NumberStore();
 }
 

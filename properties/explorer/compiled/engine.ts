@@ -1,0 +1,233 @@
+// Breadth-first exploration on the compiled successor functions: the same search as engine.ts
+// (same choice order, same checks, same findings, same counters), with states as packed slots and
+// keys as fixed-width words written straight into the store. A step the compiled code hands back
+// (BAIL) is taken by the generic kernel on the object form of the state, and handled exactly as the
+// generic engine handles it. Traces are rebuilt afterwards by the generic replay (paths.ts), with
+// a keyOf that keys object states the compiled way.
+
+import { describeRefusal } from "../../../kernel/result.js";
+import type { AnyState } from "../../../kernel/descriptor.js";
+import { OUT_OF_DOMAIN, OVER_BOUND } from "../dense.js";
+import { deadlockMessage, finishExploration, memoryNow, routeRefusedMessage, seedRoots, TICK_MS, type EngineOptions } from "../engine.js";
+import { badKeyOf, type Finding, type FinalTag } from "../findings.js";
+import { wordCodec } from "../packed-key.js";
+import { PackedStore } from "../packed-store.js";
+import type { ExploreResult, ViolationKind } from "../result.js";
+import type { System } from "../system.js";
+import { BAIL, NONE, OVER, type CompiledMachine } from "./compile.js";
+import { compiledKeying } from "./keys.js";
+import { fromSlots, toSlots } from "./slots.js";
+
+export interface CompiledRun {
+  readonly sys: System<AnyState>;
+  readonly machine: CompiledMachine;
+  readonly choiceCount: number;
+  /** Per phase index, the choices worth trying (null: all). */
+  readonly worthTrying: readonly (Int32Array | null)[];
+  readonly terminal: ReadonlySet<number>;
+  readonly deadlockAllowed: ReadonlySet<number>;
+}
+
+export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreResult {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const { sys, machine } = run;
+  const layout = machine.layout;
+  const wc = wordCodec(layout.digitSizes);
+  const S = new Float64Array(layout.size);
+  const O = new Float64Array(layout.size);
+  const store = new PackedStore(wc.width);
+  const scratch = store.scratch;
+  const keys = compiledKeying(run);
+  const { codec, keyOf } = keys;
+  const maxStates = opts.maxStates;
+  const maxDepth = sys.profile.maxDepth;
+  const tickMs = opts.progressIntervalMs ?? TICK_MS;
+
+  const findings = new Map<string, Finding>();
+  const stopOn = opts.stopOnViolation;
+  let stopped = false;
+  const report = (kind: ViolationKind, name: string, message: string, at: number, tag: FinalTag | null, choice: number): void => {
+    const id = `${kind}\u0000${name}`;
+    if (!findings.has(id)) findings.set(id, { kind, name, message, at, final: tag === null ? null : { tag, choice } });
+    if (stopOn && stopOn.kind === kind && stopOn.name === name) stopped = true;
+  };
+  const badKey = badKeyOf(sys, codec);
+
+  const invariants = machine.invariants;
+  const invariantDescs = sys.invariants;
+  const broken = new Uint8Array(invariants.length);
+  const witnesses = machine.witnesses;
+  const witnessAt = new Int32Array(witnesses.length).fill(-1);
+  const witnessDepth = new Int32Array(witnesses.length).fill(-1);
+  let witnessesLeft = witnesses.length;
+  const phaseSeen = new Uint8Array(sys.phaseNames.length);
+  const transIndex = new Map(sys.transitionNames.map((t, i) => [t, i]));
+  const fired = new Uint8Array(sys.transitionNames.length);
+  let firedCount = 0;
+  let deepest = 0;
+
+  const onNew = (idx: number, X: Float64Array, depth: number): void => {
+    deepest = depth;
+    for (let v = 0; v < invariants.length; v++) {
+      if (broken[v] === 1) continue;
+      if (!(invariants[v] as (X: Float64Array) => boolean)(X)) {
+        broken[v] = 1;
+        const inv = invariantDescs[v] as (typeof invariantDescs)[number];
+        report("invariant", inv.name, `invariant ${inv.name} (${inv.source}) is false`, idx, null, -1);
+      }
+    }
+    if (witnessesLeft > 0) {
+      for (let w = 0; w < witnesses.length; w++) {
+        if ((witnessAt[w] as number) < 0 && (witnesses[w] as (X: Float64Array) => boolean)(X)) {
+          witnessAt[w] = idx;
+          witnessDepth[w] = depth;
+          witnessesLeft--;
+        }
+      }
+    }
+    phaseSeen[X[0] as number] = 1;
+  };
+  const markFired = (t: number): void => {
+    if (fired[t] === 0) {
+      fired[t] = 1;
+      firedCount++;
+    }
+  };
+
+  // Every initial state is a root (level 0), seeded as the generic engine seeds them.
+  for (const root of seedRoots(sys, keys, store)) {
+    toSlots(layout, root.state, S);
+    onNew(root.index, S, 0);
+  }
+
+  let depth = 0;
+  let levelEnd = store.size;
+  let pruned = 0;
+  let beyondMaxDepth = 0;
+  let stepsTried = 0;
+  let limitHit = false;
+  let peakMemory = memoryNow();
+  let lastTick = t0;
+  const n = run.choiceCount;
+
+  for (let i = 0; i < store.size && !limitHit && !stopped; i++) {
+    if (i === levelEnd) {
+      depth++;
+      levelEnd = store.size;
+    }
+    machine.fromWords(store.keyPageOf(i), store.keyOffsetOf(i), S);
+    let obj: AnyState | null = null;
+    const expand = maxDepth === null || depth < maxDepth;
+    const only = run.worthTrying[S[0] as number] ?? null;
+    const count = only ? only.length : n;
+    let lastTried = -1;
+    let enabled = false;
+    for (let j = 0; j < count && !stopped; j++) {
+      const c = only ? (only[j] as number) : j;
+      lastTried = c;
+      let r = machine.step(c, S, O);
+      if (r === NONE) continue;
+      const chk = r === BAIL ? BAIL : machine.check(O);
+      if (chk === BAIL) {
+        // The generic kernel takes this step, handled as engine.ts handles every step.
+        obj ??= fromSlots(layout, S) as AnyState;
+        const g = sys.step(obj, c);
+        if (!g.ok) {
+          if (g.code === "AmbiguousTransition") {
+            enabled = true;
+            report("determinism", g.transitions.join("|"), describeRefusal(g), i, "determinism", c);
+          } else if (g.code === "RouteRefused") {
+            enabled = true;
+            report("route-refused", g.route, routeRefusedMessage(g), i, "route-refused", c);
+          }
+          continue;
+        }
+        r = transIndex.get(g.transition) ?? -1;
+        enabled = true;
+        if (r >= 0) markFired(r);
+        const effectBad = sys.effectRangeProblem(g);
+        if (effectBad) report("out-of-range", effectBad.name, `effect ${effectBad.message} (transition ${g.transition})`, i, "effect-range", c);
+        const k = keyOf(g.state);
+        if (!expand) {
+          if ((typeof k !== "number" || k >= 0) && !store.has(k)) beyondMaxDepth++;
+          continue;
+        }
+        if (typeof k === "number" && k < 0) {
+          if (k === OVER_BOUND) pruned++;
+          else if (k === OUT_OF_DOMAIN) {
+            const bad = badKey(g.state);
+            report("out-of-range", bad.name, `field ${bad.message} after transition ${g.transition}`, i, "state-range", c);
+          }
+          continue;
+        }
+        const idx = store.add(k, i, c);
+        if (idx >= 0) {
+          if (idx >= maxStates) {
+            limitHit = true;
+            break;
+          }
+          toSlots(layout, g.state, O);
+          onNew(idx, O, depth + 1);
+        }
+        continue;
+      }
+      enabled = true;
+      markFired(r);
+      if (!expand) {
+        if (chk !== OVER) {
+          machine.keyWords(O, scratch);
+          if (!store.hasWords()) beyondMaxDepth++;
+        }
+        continue;
+      }
+      if (chk === OVER) {
+        pruned++;
+        continue;
+      }
+      machine.keyWords(O, scratch);
+      const idx = store.addWords(i, c);
+      if (idx >= 0) {
+        if (idx >= maxStates) {
+          limitHit = true;
+          break;
+        }
+        onNew(idx, O, depth + 1);
+      }
+    }
+    stepsTried += stopped || limitHit ? lastTried + 1 : n;
+    const phase = S[0] as number;
+    if (!enabled && !stopped && !run.terminal.has(phase) && !run.deadlockAllowed.has(phase)) {
+      const where = sys.phaseNames[phase] as string;
+      report("deadlock", where, deadlockMessage(where), i, null, -1);
+    }
+    if ((i & 1023) === 1023) {
+      const now = performance.now();
+      if (now - lastTick >= tickMs) {
+        lastTick = now;
+        peakMemory = Math.max(peakMemory, memoryNow());
+        opts.onProgress?.({ states: store.size, frontier: store.size - i - 1, depth, rate: store.size / Math.max(1e-3, (now - t0) / 1000) });
+      }
+    }
+  }
+  return finishExploration(sys, keys, {
+    t0,
+    cpu0,
+    exploredMs: performance.now() - t0,
+    peakMemory,
+    store,
+    maxStates,
+    findings: [...findings.values()],
+    limitHit,
+    stopped,
+    depth,
+    deepest,
+    pruned,
+    beyondMaxDepth,
+    stepsTried,
+    witnessAt,
+    witnessDepth,
+    phaseSeen,
+    fired,
+  });
+}
