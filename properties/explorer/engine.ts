@@ -5,10 +5,11 @@
 import { describeRefusal } from "../../kernel/result.js";
 import type { CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
-import { badKeyOf, finalStepOf, type Finding, type FinalTag } from "./findings.js";
+import { badKeyOf, finalStepOf, type Finding } from "./findings.js";
 import { keying, storeWalk, type Keying } from "./keying.js";
 import { rootCount, seedInitialStates } from "./initial-states.js";
 import { buildTrace } from "./paths.js";
+import { Tally } from "./tally.js";
 import { boundedText } from "./result.js";
 import type { ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 import { createStore, type StateStore } from "./store.js";
@@ -58,49 +59,19 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
 
-  const findings = new Map<string, Finding>();
-  const stopOn = opts.stopOnViolation;
-  let stopped = false;
-  const report = (kind: ViolationKind, name: string, message: string, at: number, tag: FinalTag | null, choice: number): void => {
-    const id = `${kind}\u0000${name}`;
-    if (!findings.has(id)) findings.set(id, { kind, name, message, at, final: tag === null ? null : { tag, choice } });
-    if (stopOn && stopOn.kind === kind && stopOn.name === name) stopped = true;
-  };
+  const tally = new Tally<S>(
+    sys as System<unknown>,
+    opts.stopOnViolation,
+    sys.invariants.map((inv) => (s: S) => inv.holds(s)),
+    sys.witnesses.map((w) => (s: S) => w.holds(s)),
+    (s, seen) => {
+      for (const p of sys.phasesOf(s)) seen[p] = 1;
+    },
+  );
+  const report = tally.report.bind(tally);
   const badKey = badKeyOf(sys, codec);
-
-  const invariants = sys.invariants;
-  const broken = new Uint8Array(invariants.length);
-  const witnesses = sys.witnesses;
-  const witnessAt = new Int32Array(witnesses.length).fill(-1);
-  const witnessDepth = new Int32Array(witnesses.length).fill(-1);
-  let witnessesLeft = witnesses.length;
-  const phaseSeen = new Uint8Array(sys.phaseNames.length);
   const transIndex = new Map(sys.transitionNames.map((t, i) => [t, i]));
-  const fired = new Uint8Array(sys.transitionNames.length);
-  let firedCount = 0;
-  let deepest = 0;
-
-  const onNew = (idx: number, s: S, depth: number): void => {
-    deepest = depth;
-    for (let v = 0; v < invariants.length; v++) {
-      if (broken[v] === 1) continue;
-      const inv = invariants[v] as (typeof invariants)[number];
-      if (!inv.holds(s)) {
-        broken[v] = 1;
-        report("invariant", inv.name, `invariant ${inv.name} (${inv.source}) is false`, idx, null, -1);
-      }
-    }
-    if (witnessesLeft > 0) {
-      for (let w = 0; w < witnesses.length; w++) {
-        if ((witnessAt[w] as number) < 0 && (witnesses[w] as (typeof witnesses)[number]).holds(s)) {
-          witnessAt[w] = idx;
-          witnessDepth[w] = depth;
-          witnessesLeft--;
-        }
-      }
-    }
-    for (const p of sys.phasesOf(s)) phaseSeen[p] = 1;
-  };
+  const onNew = (idx: number, s: S, depth: number): void => tally.onNew(idx, s, depth);
 
   for (const root of seedRoots(sys, keys, store)) onNew(root.index, root.state, 0);
 
@@ -113,7 +84,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   let peakMemory = memoryNow();
   let lastTick = t0;
 
-  for (let i = 0; i < store.size && !limitHit && !stopped; i++) {
+  for (let i = 0; i < store.size && !limitHit && !tally.stopped; i++) {
     if (i === levelEnd) {
       depth++;
       levelEnd = store.size;
@@ -126,7 +97,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     const count = only ? only.length : to - from;
     let lastTried = from - 1;
     let enabled = false;
-    for (let j = 0; j < count && !stopped; j++) {
+    for (let j = 0; j < count && !tally.stopped; j++) {
       const c = only ? (only[j] as number) : from + j;
       lastTried = c;
       const r = sys.step(s, c);
@@ -141,12 +112,9 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
         continue;
       }
       enabled = true;
-      if (firedCount < fired.length) {
+      if (tally.firedCount < tally.fired.length) {
         const ti = transIndex.get(r.transition);
-        if (ti !== undefined && fired[ti] === 0) {
-          fired[ti] = 1;
-          firedCount++;
-        }
+        if (ti !== undefined) tally.markFired(ti);
       }
       const effectBad = sys.effectRangeProblem(r);
       if (effectBad) report("out-of-range", effectBad.name, `effect ${effectBad.message} (transition ${r.transition})`, i, "effect-range", c);
@@ -174,8 +142,8 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       }
     }
     // Choices left out by choicesIn count as tried, as if each had been refused.
-    stepsTried += stopped || limitHit ? lastTried - from + 1 : to - from;
-    if (!enabled && !stopped && !sys.isTerminal(s) && !sys.deadlockAllowed(s)) {
+    stepsTried += tally.stopped || limitHit ? lastTried - from + 1 : to - from;
+    if (!enabled && !tally.stopped && !sys.isTerminal(s) && !sys.deadlockAllowed(s)) {
       const where = sys.whereStuck(s);
       report("deadlock", where, deadlockMessage(where), i, null, -1);
     }
@@ -195,18 +163,18 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
     peakMemory,
     store,
     maxStates,
-    findings: [...findings.values()],
+    findings: [...tally.findings.values()],
     limitHit,
-    stopped,
+    stopped: tally.stopped,
     depth,
-    deepest,
+    deepest: tally.deepest,
     pruned,
     beyondMaxDepth,
     stepsTried,
-    witnessAt,
-    witnessDepth,
-    phaseSeen,
-    fired,
+    witnessAt: tally.witnessAt,
+    witnessDepth: tally.witnessDepth,
+    phaseSeen: tally.phaseSeen,
+    fired: tally.fired,
   });
 }
 

@@ -9,11 +9,12 @@ import { describeRefusal } from "../../../kernel/result.js";
 import type { AnyState } from "../../../kernel/descriptor.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "../dense.js";
 import { deadlockMessage, finishExploration, memoryNow, routeRefusedMessage, seedRoots, TICK_MS, type EngineOptions } from "../engine.js";
-import { badKeyOf, type Finding, type FinalTag } from "../findings.js";
+import { badKeyOf } from "../findings.js";
 import { wordCodec } from "../packed-key.js";
 import { PackedStore } from "../packed-store.js";
-import type { ExploreResult, ViolationKind } from "../result.js";
+import type { ExploreResult } from "../result.js";
 import type { System } from "../system.js";
+import { Tally } from "../tally.js";
 import { BAIL, NONE, OVER, type CompiledMachine } from "./compile.js";
 import { compiledKeying } from "./keys.js";
 import { fromSlots, toSlots } from "./slots.js";
@@ -44,56 +45,14 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
 
-  const findings = new Map<string, Finding>();
-  const stopOn = opts.stopOnViolation;
-  let stopped = false;
-  const report = (kind: ViolationKind, name: string, message: string, at: number, tag: FinalTag | null, choice: number): void => {
-    const id = `${kind}\u0000${name}`;
-    if (!findings.has(id)) findings.set(id, { kind, name, message, at, final: tag === null ? null : { tag, choice } });
-    if (stopOn && stopOn.kind === kind && stopOn.name === name) stopped = true;
-  };
+  const tally = new Tally<Float64Array>(sys as System<unknown>, opts.stopOnViolation, machine.invariants, machine.witnesses, (X, seen) => {
+    seen[X[0] as number] = 1;
+  });
+  const report = tally.report.bind(tally);
   const badKey = badKeyOf(sys, codec);
-
-  const invariants = machine.invariants;
-  const invariantDescs = sys.invariants;
-  const broken = new Uint8Array(invariants.length);
-  const witnesses = machine.witnesses;
-  const witnessAt = new Int32Array(witnesses.length).fill(-1);
-  const witnessDepth = new Int32Array(witnesses.length).fill(-1);
-  let witnessesLeft = witnesses.length;
-  const phaseSeen = new Uint8Array(sys.phaseNames.length);
   const transIndex = new Map(sys.transitionNames.map((t, i) => [t, i]));
-  const fired = new Uint8Array(sys.transitionNames.length);
-  let firedCount = 0;
-  let deepest = 0;
-
-  const onNew = (idx: number, X: Float64Array, depth: number): void => {
-    deepest = depth;
-    for (let v = 0; v < invariants.length; v++) {
-      if (broken[v] === 1) continue;
-      if (!(invariants[v] as (X: Float64Array) => boolean)(X)) {
-        broken[v] = 1;
-        const inv = invariantDescs[v] as (typeof invariantDescs)[number];
-        report("invariant", inv.name, `invariant ${inv.name} (${inv.source}) is false`, idx, null, -1);
-      }
-    }
-    if (witnessesLeft > 0) {
-      for (let w = 0; w < witnesses.length; w++) {
-        if ((witnessAt[w] as number) < 0 && (witnesses[w] as (X: Float64Array) => boolean)(X)) {
-          witnessAt[w] = idx;
-          witnessDepth[w] = depth;
-          witnessesLeft--;
-        }
-      }
-    }
-    phaseSeen[X[0] as number] = 1;
-  };
-  const markFired = (t: number): void => {
-    if (fired[t] === 0) {
-      fired[t] = 1;
-      firedCount++;
-    }
-  };
+  const markFired = (t: number): void => tally.markFired(t);
+  const onNew = (idx: number, X: Float64Array, depth: number): void => tally.onNew(idx, X, depth);
 
   // Every initial state is a root (level 0), seeded as the generic engine seeds them.
   for (const root of seedRoots(sys, keys, store)) {
@@ -111,7 +70,7 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
   let lastTick = t0;
   const n = run.choiceCount;
 
-  for (let i = 0; i < store.size && !limitHit && !stopped; i++) {
+  for (let i = 0; i < store.size && !limitHit && !tally.stopped; i++) {
     if (i === levelEnd) {
       depth++;
       levelEnd = store.size;
@@ -123,7 +82,7 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
     const count = only ? only.length : n;
     let lastTried = -1;
     let enabled = false;
-    for (let j = 0; j < count && !stopped; j++) {
+    for (let j = 0; j < count && !tally.stopped; j++) {
       const c = only ? (only[j] as number) : j;
       lastTried = c;
       let r = machine.step(c, S, O);
@@ -195,9 +154,9 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
         onNew(idx, O, depth + 1);
       }
     }
-    stepsTried += stopped || limitHit ? lastTried + 1 : n;
+    stepsTried += tally.stopped || limitHit ? lastTried + 1 : n;
     const phase = S[0] as number;
-    if (!enabled && !stopped && !run.terminal.has(phase) && !run.deadlockAllowed.has(phase)) {
+    if (!enabled && !tally.stopped && !run.terminal.has(phase) && !run.deadlockAllowed.has(phase)) {
       const where = sys.phaseNames[phase] as string;
       report("deadlock", where, deadlockMessage(where), i, null, -1);
     }
@@ -217,17 +176,17 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
     peakMemory,
     store,
     maxStates,
-    findings: [...findings.values()],
+    findings: [...tally.findings.values()],
     limitHit,
-    stopped,
+    stopped: tally.stopped,
     depth,
-    deepest,
+    deepest: tally.deepest,
     pruned,
     beyondMaxDepth,
     stepsTried,
-    witnessAt,
-    witnessDepth,
-    phaseSeen,
-    fired,
+    witnessAt: tally.witnessAt,
+    witnessDepth: tally.witnessDepth,
+    phaseSeen: tally.phaseSeen,
+    fired: tally.fired,
   });
 }
