@@ -2,7 +2,6 @@
 // change the spec and run `npx meerkat generate` (CI runs `npx meerkat generate --check`).
 import {
   copyMap,
-  copySet,
   decodeState,
   dispatcher,
   type Fired,
@@ -11,9 +10,13 @@ import {
   lookup,
   MachineInstance,
   type MachineKernel,
+  mapPut,
+  mapRemove,
+  setAdd,
+  setRemove,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type NodeId = string;
@@ -106,6 +109,11 @@ export function initialState(): SessionLeaseState {
 type G<T> = Guard<SessionLeaseState, T, SessionLeaseGuardName>;
 type FireResult = Fired<SessionLeaseState, SessionLeaseTransitionName, SessionLeaseEffect>;
 const NO_EFFECTS: readonly SessionLeaseEffect[] = Object.freeze([]);
+
+function fired(transition: SessionLeaseTransitionName, state: SessionLeaseState, effects: readonly SessionLeaseEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_awake: G<SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeasePauseInput |
   SessionLeaseSubmitInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput |
   SessionLeaseCommitRunInput> = { name: "awake", holds: (s, t) => !s.paused.has(t.node) };
@@ -136,376 +144,142 @@ const guard_queued: G<SessionLeaseStartRunInput> = { name: "queued", holds: (s, 
 const guard_recovered: G<unknown> = { name: "recovered", holds: (s) => all_1(s.stored) };
 const guard_running: G<SessionLeaseCommitRunInput> = { name: "running", holds: (s, t) => s.running.has(t.node) };
 const guard_staged_2: G<SessionLeaseCommitRunInput> = { name: "staged", holds: (s, t) => (lookup(s.stored, (lookup(s.running, t.node))!) === "Staged") };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<SessionLeaseState, SessionLeaseTrigger, SessionLeaseEffect, SessionLeaseTransitionName, SessionLeaseGuardName> = [
-  {
-    name: "AcquireLease",
-    on: "Acquire",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_not_holding, guard_free_or_expired, guard_fence_room],
-    fire: fireAcquireLease,
-  },
-  { name: "RenewLease", on: "Renew", from: ["Serving"], to: null, guards: [guard_awake, guard_holding, guard_current], fire: fireRenewLease },
-  { name: "RenewRefused", on: "Renew", from: ["Serving"], to: null, guards: [guard_awake, guard_holding, guard_stale], fire: fireRenewRefused },
-  { name: "ExpireLease", on: "Expire", from: ["Serving"], to: null, guards: [guard_held, guard_live], fire: fireExpireLease },
-  { name: "ReleaseLease", on: "Release", from: ["Serving"], to: null, guards: [guard_awake, guard_current, guard_idle], fire: fireReleaseLease },
-  { name: "PauseNode", on: "Pause", from: ["Serving"], to: null, guards: [guard_awake], fire: firePauseNode },
-  { name: "ResumeNode", on: "Resume", from: ["Serving"], to: null, guards: [guard_asleep], fire: fireResumeNode },
-  { name: "CrashNode", on: "Crash", from: ["Serving"], to: null, guards: [], fire: fireCrashNode },
-  { name: "SubmitInput", on: "Submit", from: ["Serving"], to: null, guards: [guard_awake, guard_new_key], fire: fireSubmitInput },
-  { name: "SubmitDuplicate", on: "Submit", from: ["Serving"], to: null, guards: [guard_awake, guard_known_key], fire: fireSubmitDuplicate },
-  {
-    name: "AdmitInput",
-    on: "Admit",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_holding, guard_current, guard_in_inbox],
-    fire: fireAdmitInput,
-  },
-  {
-    name: "AdmitRefused",
-    on: "Admit",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_holding, guard_stale, guard_in_inbox],
-    fire: fireAdmitRefused,
-  },
-  {
-    name: "RequeueStaged",
-    on: "Requeue",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_holding, guard_current, guard_staged, guard_not_own_run],
-    fire: fireRequeueStaged,
-  },
-  {
-    name: "RequeueRefused",
-    on: "Requeue",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_holding, guard_stale, guard_staged, guard_not_own_run],
-    fire: fireRequeueRefused,
-  },
-  {
-    name: "StartRun",
-    on: "StartRun",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_holding, guard_current, guard_idle, guard_queued, guard_recovered],
-    fire: fireStartRun,
-  },
-  {
-    name: "StartRefused",
-    on: "StartRun",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_holding, guard_stale, guard_idle, guard_queued],
-    fire: fireStartRefused,
-  },
-  {
-    name: "CommitRun",
-    on: "CommitRun",
-    from: ["Serving"],
-    to: null,
-    guards: [guard_awake, guard_running, guard_current, guard_staged_2],
-    fire: fireCommitRun,
-  },
-  { name: "CommitRefused", on: "CommitRun", from: ["Serving"], to: null, guards: [guard_awake, guard_running, guard_stale], fire: fireCommitRefused },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<SessionLeaseState, SessionLeaseTrigger, SessionLeaseEffect, SessionLeaseTransitionName, SessionLeaseGuardName>([
+  ["AcquireLease", "Acquire", ["Serving"], null, [guard_awake, guard_not_holding, guard_free_or_expired, guard_fence_room], fireAcquireLease],
+  ["RenewLease", "Renew", ["Serving"], null, [guard_awake, guard_holding, guard_current], fireRenewLease],
+  ["RenewRefused", "Renew", ["Serving"], null, [guard_awake, guard_holding, guard_stale], fireRenewRefused],
+  ["ExpireLease", "Expire", ["Serving"], null, [guard_held, guard_live], fireExpireLease],
+  ["ReleaseLease", "Release", ["Serving"], null, [guard_awake, guard_current, guard_idle], fireReleaseLease],
+  ["PauseNode", "Pause", ["Serving"], null, [guard_awake], firePauseNode],
+  ["ResumeNode", "Resume", ["Serving"], null, [guard_asleep], fireResumeNode],
+  ["CrashNode", "Crash", ["Serving"], null, [], fireCrashNode],
+  ["SubmitInput", "Submit", ["Serving"], null, [guard_awake, guard_new_key], fireSubmitInput],
+  ["SubmitDuplicate", "Submit", ["Serving"], null, [guard_awake, guard_known_key], fireSubmitDuplicate],
+  ["AdmitInput", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_in_inbox], fireAdmitInput],
+  ["AdmitRefused", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_in_inbox], fireAdmitRefused],
+  ["RequeueStaged", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_staged, guard_not_own_run], fireRequeueStaged],
+  ["RequeueRefused", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_staged, guard_not_own_run], fireRequeueRefused],
+  ["StartRun", "StartRun", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_idle, guard_queued, guard_recovered], fireStartRun],
+  ["StartRefused", "StartRun", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_idle, guard_queued], fireStartRefused],
+  ["CommitRun", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_current, guard_staged_2], fireCommitRun],
+  ["CommitRefused", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_stale], fireCommitRefused],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionLeaseState, t: SessionLeaseTrigger) => SessionLeaseResult = dispatcher(TRANSITIONS);
 
 function fireAcquireLease(s: SessionLeaseState, t: SessionLeaseAcquireInput): FireResult {
   let f_tookOverFromCrashed: boolean = s.tookOverFromCrashed;
-  let f_fence: Fence = s.fence;
   let f_owner: NodeId | null = s.owner;
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
   if ((f_owner !== null) && s.crashed.has((f_owner)!)) {
     f_tookOverFromCrashed = true;
   }
-  f_fence = (f_fence + 1);
+  const f_fence: Fence = (s.fence + 1);
   f_owner = t.node;
-  if (f_held.get(t.node) !== f_fence) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.set(t.node, f_fence);
-  }
-  const next: SessionLeaseState = { ...s, tookOverFromCrashed: f_tookOverFromCrashed, fence: f_fence, owner: f_owner, expired: false, held: f_held };
-  return { ok: true, transition: "AcquireLease", state: next, effects: NO_EFFECTS };
+  const f_held: ReadonlyMap<NodeId, Fence> = mapPut(s.held, t.node, f_fence);
+  return fired("AcquireLease", { ...s, tookOverFromCrashed: f_tookOverFromCrashed, fence: f_fence, owner: f_owner, expired: false, held: f_held });
 }
 
-function fireRenewLease(s: SessionLeaseState, t: SessionLeaseRenewInput): FireResult {
-  const next: SessionLeaseState = { ...s, expired: false };
-  return { ok: true, transition: "RenewLease", state: next, effects: NO_EFFECTS };
+function fireRenewLease(s: SessionLeaseState): FireResult {
+  return fired("RenewLease", { ...s, expired: false });
 }
 
 function fireRenewRefused(s: SessionLeaseState, t: SessionLeaseRenewInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  let f_running: ReadonlyMap<NodeId, InputId> = s.running;
-  let w_running: Map<NodeId, InputId> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  if (f_running.has(t.node)) {
-    if (w_running === null) f_running = w_running = copyMap(f_running);
-    w_running.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
-  return { ok: true, transition: "RenewRefused", state: next, effects: NO_EFFECTS };
+  return fired("RenewRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireExpireLease(s: SessionLeaseState): FireResult {
-  const next: SessionLeaseState = { ...s, expired: true };
-  return { ok: true, transition: "ExpireLease", state: next, effects: NO_EFFECTS };
+  return fired("ExpireLease", { ...s, expired: true });
 }
 
 function fireReleaseLease(s: SessionLeaseState, t: SessionLeaseReleaseInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, owner: null, expired: false, held: f_held };
-  return { ok: true, transition: "ReleaseLease", state: next, effects: NO_EFFECTS };
+  return fired("ReleaseLease", { ...s, owner: null, expired: false, held: mapRemove(s.held, t.node) });
 }
 
 function firePauseNode(s: SessionLeaseState, t: SessionLeasePauseInput): FireResult {
-  let f_paused: ReadonlySet<NodeId> = s.paused;
-  let w_paused: Set<NodeId> | null = null;
-  if (!f_paused.has(t.node)) {
-    if (w_paused === null) f_paused = w_paused = copySet(f_paused);
-    w_paused.add(t.node);
-  }
-  const next: SessionLeaseState = { ...s, paused: f_paused };
-  return { ok: true, transition: "PauseNode", state: next, effects: NO_EFFECTS };
+  return fired("PauseNode", { ...s, paused: setAdd(s.paused, t.node) });
 }
 
 function fireResumeNode(s: SessionLeaseState, t: SessionLeaseResumeInput): FireResult {
-  let f_paused: ReadonlySet<NodeId> = s.paused;
-  let w_paused: Set<NodeId> | null = null;
-  if (f_paused.has(t.node)) {
-    if (w_paused === null) f_paused = w_paused = copySet(f_paused);
-    w_paused.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, paused: f_paused };
-  return { ok: true, transition: "ResumeNode", state: next, effects: NO_EFFECTS };
+  return fired("ResumeNode", { ...s, paused: setRemove(s.paused, t.node) });
 }
 
 function fireCrashNode(s: SessionLeaseState, t: SessionLeaseCrashInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  let f_running: ReadonlyMap<NodeId, InputId> = s.running;
-  let w_running: Map<NodeId, InputId> | null = null;
-  let f_paused: ReadonlySet<NodeId> = s.paused;
-  let w_paused: Set<NodeId> | null = null;
-  let f_crashed: ReadonlySet<NodeId> = s.crashed;
-  let w_crashed: Set<NodeId> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  if (f_running.has(t.node)) {
-    if (w_running === null) f_running = w_running = copyMap(f_running);
-    w_running.delete(t.node);
-  }
-  if (f_paused.has(t.node)) {
-    if (w_paused === null) f_paused = w_paused = copySet(f_paused);
-    w_paused.delete(t.node);
-  }
-  if (!f_crashed.has(t.node)) {
-    if (w_crashed === null) f_crashed = w_crashed = copySet(f_crashed);
-    w_crashed.add(t.node);
-  }
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, paused: f_paused, crashed: f_crashed };
-  return { ok: true, transition: "CrashNode", state: next, effects: NO_EFFECTS };
+  const next: SessionLeaseState = {
+    ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), paused: setRemove(s.paused, t.node), crashed: setAdd(s.crashed, t.node),
+  };
+  return fired("CrashNode", next);
 }
 
 function fireSubmitInput(s: SessionLeaseState, t: SessionLeaseSubmitInput): FireResult {
-  let f_submitted: ReadonlySet<InputId> = s.submitted;
-  let w_submitted: Set<InputId> | null = null;
-  let f_inbox: ReadonlySet<InputId> = s.inbox;
-  let w_inbox: Set<InputId> | null = null;
-  let f_acceptedBy: ReadonlyMap<InputId, NodeId> = s.acceptedBy;
-  let w_acceptedBy: Map<InputId, NodeId> | null = null;
-  if (!f_submitted.has(t.input)) {
-    if (w_submitted === null) f_submitted = w_submitted = copySet(f_submitted);
-    w_submitted.add(t.input);
-  }
-  if (!f_inbox.has(t.input)) {
-    if (w_inbox === null) f_inbox = w_inbox = copySet(f_inbox);
-    w_inbox.add(t.input);
-  }
-  if (f_acceptedBy.get(t.input) !== t.node) {
-    if (w_acceptedBy === null) f_acceptedBy = w_acceptedBy = copyMap(f_acceptedBy);
-    w_acceptedBy.set(t.input, t.node);
-  }
-  const next: SessionLeaseState = { ...s, submitted: f_submitted, inbox: f_inbox, acceptedBy: f_acceptedBy };
-  return { ok: true, transition: "SubmitInput", state: next, effects: NO_EFFECTS };
+  const next: SessionLeaseState = {
+    ...s, submitted: setAdd(s.submitted, t.input), inbox: setAdd(s.inbox, t.input), acceptedBy: mapPut(s.acceptedBy, t.input, t.node),
+  };
+  return fired("SubmitInput", next);
 }
 
-function fireSubmitDuplicate(s: SessionLeaseState, t: SessionLeaseSubmitInput): FireResult {
-  const next: SessionLeaseState = s;
-  return { ok: true, transition: "SubmitDuplicate", state: next, effects: NO_EFFECTS };
+function fireSubmitDuplicate(s: SessionLeaseState): FireResult {
+  return fired("SubmitDuplicate", s);
 }
 
 function fireAdmitInput(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireResult {
-  let f_staleAccepted: boolean = s.staleAccepted;
-  let f_inbox: ReadonlySet<InputId> = s.inbox;
-  let w_inbox: Set<InputId> | null = null;
-  let f_stored: ReadonlyMap<InputId, StoredPhase> = s.stored;
-  let w_stored: Map<InputId, StoredPhase> | null = null;
-  f_staleAccepted = (f_staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence));
-  if (f_inbox.has(t.input)) {
-    if (w_inbox === null) f_inbox = w_inbox = copySet(f_inbox);
-    w_inbox.delete(t.input);
-  }
-  if (f_stored.get(t.input) !== "Queued") {
-    if (w_stored === null) f_stored = w_stored = copyMap(f_stored);
-    w_stored.set(t.input, "Queued");
-  }
-  const next: SessionLeaseState = { ...s, staleAccepted: f_staleAccepted, inbox: f_inbox, stored: f_stored };
-  return { ok: true, transition: "AdmitInput", state: next, effects: NO_EFFECTS };
+  const next: SessionLeaseState = {
+    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), inbox: setRemove(s.inbox, t.input),
+    stored: mapPut(s.stored, t.input, "Queued"),
+  };
+  return fired("AdmitInput", next);
 }
 
 function fireAdmitRefused(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  let f_running: ReadonlyMap<NodeId, InputId> = s.running;
-  let w_running: Map<NodeId, InputId> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  if (f_running.has(t.node)) {
-    if (w_running === null) f_running = w_running = copyMap(f_running);
-    w_running.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
-  return { ok: true, transition: "AdmitRefused", state: next, effects: NO_EFFECTS };
+  return fired("AdmitRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireRequeueStaged(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
-  let f_staleAccepted: boolean = s.staleAccepted;
-  let f_stored: ReadonlyMap<InputId, StoredPhase> = s.stored;
-  let w_stored: Map<InputId, StoredPhase> | null = null;
-  f_staleAccepted = (f_staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence));
-  if (f_stored.get(t.input) !== "Queued") {
-    if (w_stored === null) f_stored = w_stored = copyMap(f_stored);
-    w_stored.set(t.input, "Queued");
-  }
-  const next: SessionLeaseState = { ...s, staleAccepted: f_staleAccepted, stored: f_stored };
-  return { ok: true, transition: "RequeueStaged", state: next, effects: NO_EFFECTS };
+  const next: SessionLeaseState = {
+    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: mapPut(s.stored, t.input, "Queued"),
+  };
+  return fired("RequeueStaged", next);
 }
 
 function fireRequeueRefused(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  let f_running: ReadonlyMap<NodeId, InputId> = s.running;
-  let w_running: Map<NodeId, InputId> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  if (f_running.has(t.node)) {
-    if (w_running === null) f_running = w_running = copyMap(f_running);
-    w_running.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
-  return { ok: true, transition: "RequeueRefused", state: next, effects: NO_EFFECTS };
+  return fired("RequeueRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireStartRun(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
-  let f_staleAccepted: boolean = s.staleAccepted;
-  let f_stored: ReadonlyMap<InputId, StoredPhase> = s.stored;
-  let w_stored: Map<InputId, StoredPhase> | null = null;
-  let f_running: ReadonlyMap<NodeId, InputId> = s.running;
-  let w_running: Map<NodeId, InputId> | null = null;
-  f_staleAccepted = (f_staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence));
-  if (f_stored.get(t.input) !== "Staged") {
-    if (w_stored === null) f_stored = w_stored = copyMap(f_stored);
-    w_stored.set(t.input, "Staged");
-  }
-  if (f_running.get(t.node) !== t.input) {
-    if (w_running === null) f_running = w_running = copyMap(f_running);
-    w_running.set(t.node, t.input);
-  }
-  const next: SessionLeaseState = { ...s, staleAccepted: f_staleAccepted, stored: f_stored, running: f_running };
-  return { ok: true, transition: "StartRun", state: next, effects: NO_EFFECTS };
+  const next: SessionLeaseState = {
+    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: mapPut(s.stored, t.input, "Staged"),
+    running: mapPut(s.running, t.node, t.input),
+  };
+  return fired("StartRun", next);
 }
 
 function fireStartRefused(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, held: f_held, staleRefused: true };
-  return { ok: true, transition: "StartRefused", state: next, effects: NO_EFFECTS };
+  return fired("StartRefused", { ...s, held: mapRemove(s.held, t.node), staleRefused: true });
 }
 
 function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): FireResult {
-  let f_staleAccepted: boolean = s.staleAccepted;
-  let f_stored: ReadonlyMap<InputId, StoredPhase> = s.stored;
-  let w_stored: Map<InputId, StoredPhase> | null = null;
-  let f_consumed: ReadonlyMap<InputId, Count> = s.consumed;
-  let w_consumed: Map<InputId, Count> | null = null;
-  let f_consumedBy: ReadonlyMap<InputId, NodeId> = s.consumedBy;
-  let w_consumedBy: Map<InputId, NodeId> | null = null;
   let f_running: ReadonlyMap<NodeId, InputId> = s.running;
   let w_running: Map<NodeId, InputId> | null = null;
-  f_staleAccepted = (f_staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence));
-  {
-    const a0 = (lookup(f_running, t.node))!;
-    if (f_stored.get(a0) !== "Consumed") {
-      if (w_stored === null) f_stored = w_stored = copyMap(f_stored);
-      w_stored.set(a0, "Consumed");
-    }
-  }
-  {
-    const a0 = (lookup(f_running, t.node))!;
-    const a1 = (((f_consumed.get((lookup(f_running, t.node))!) ?? 0) < 2) ? ((f_consumed.get((lookup(f_running, t.node))!) ?? 0) + 1) : 2);
-    if (f_consumed.get(a0) !== a1) {
-      if (w_consumed === null) f_consumed = w_consumed = copyMap(f_consumed);
-      w_consumed.set(a0, a1);
-    }
-  }
-  {
-    const a0 = (lookup(f_running, t.node))!;
-    if (f_consumedBy.get(a0) !== t.node) {
-      if (w_consumedBy === null) f_consumedBy = w_consumedBy = copyMap(f_consumedBy);
-      w_consumedBy.set(a0, t.node);
-    }
-  }
+  const f_stored: ReadonlyMap<InputId, StoredPhase> = mapPut(s.stored, (lookup(f_running, t.node))!, "Consumed");
+  const f_consumed: ReadonlyMap<InputId, Count> = mapPut(
+    s.consumed,
+    (lookup(f_running, t.node))!,
+    (((s.consumed.get((lookup(f_running, t.node))!) ?? 0) < 2) ? ((s.consumed.get((lookup(f_running, t.node))!) ?? 0) + 1) : 2)
+  );
+  const f_consumedBy: ReadonlyMap<InputId, NodeId> = mapPut(s.consumedBy, (lookup(f_running, t.node))!, t.node);
   if (f_running.has(t.node)) {
     if (w_running === null) f_running = w_running = copyMap(f_running);
     w_running.delete(t.node);
   }
   const next: SessionLeaseState = {
-    ...s, staleAccepted: f_staleAccepted, stored: f_stored, consumed: f_consumed, consumedBy: f_consumedBy, running: f_running,
+    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: f_stored, consumed: f_consumed, consumedBy: f_consumedBy,
+    running: f_running,
   };
-  return { ok: true, transition: "CommitRun", state: next, effects: NO_EFFECTS };
+  return fired("CommitRun", next);
 }
 
 function fireCommitRefused(s: SessionLeaseState, t: SessionLeaseCommitRunInput): FireResult {
-  let f_held: ReadonlyMap<NodeId, Fence> = s.held;
-  let w_held: Map<NodeId, Fence> | null = null;
-  let f_running: ReadonlyMap<NodeId, InputId> = s.running;
-  let w_running: Map<NodeId, InputId> | null = null;
-  if (f_held.has(t.node)) {
-    if (w_held === null) f_held = w_held = copyMap(f_held);
-    w_held.delete(t.node);
-  }
-  if (f_running.has(t.node)) {
-    if (w_running === null) f_running = w_running = copyMap(f_running);
-    w_running.delete(t.node);
-  }
-  const next: SessionLeaseState = { ...s, held: f_held, running: f_running, staleRefused: true };
-  return { ok: true, transition: "CommitRefused", state: next, effects: NO_EFFECTS };
+  return fired("CommitRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

@@ -10,9 +10,11 @@ import {
   lookup,
   MachineInstance,
   type MachineKernel,
+  mapPut,
+  mapRemove,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type MemberId = string;
@@ -102,6 +104,11 @@ export function initialState(): MobState {
 type G<T> = Guard<MobState, T, MobGuardName>;
 type FireResult = Fired<MobState, MobTransitionName, MobEffect>;
 const NO_EFFECTS: readonly MobEffect[] = Object.freeze([]);
+
+function fired(transition: MobTransitionName, state: MobState, effects: readonly MobEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_new_member: G<MobSpawnInput> = { name: "new_member", holds: (s, t) => !s.statuses.has(t.member) };
 const guard_runtime_free: G<MobSpawnInput | MobResetMemberInput | MobRespawnMemberInput> = {
   name: "runtime_free",
@@ -147,257 +154,110 @@ const guard_destroying: G<MobObserveRuntimeDestroyedSignal> = {
   holds: (s, t) => (lookup(s.statuses, (lookup(s.owners, t.runtime))!) === "Destroying"),
 };
 const guard_not_last: G<unknown> = { name: "not_last", holds: (s) => (s.runtimes.size > 1) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<MobState, MobTrigger, MobEffect, MobTransitionName, MobGuardName> = [
-  {
-    name: "SpawnMember",
-    on: "Spawn",
-    from: ["Running"],
-    to: null,
-    guards: [guard_new_member, guard_runtime_free, guard_fence_available],
-    fire: fireSpawnMember,
-  },
-  {
-    name: "RuntimeReady",
-    on: "ObserveRuntimeReady",
-    from: ["Running", "Destroying"],
-    to: null,
-    guards: [guard_current_runtime, guard_current_fence, guard_spawning],
-    fire: fireRuntimeReady,
-  },
-  { name: "SubmitWorkToMember", on: "SubmitWork", from: ["Running"], to: null, guards: [guard_ready, guard_bound], fire: fireSubmitWorkToMember },
-  { name: "BeginRetire", on: "RetireMember", from: ["Running"], to: null, guards: [guard_ready, guard_bound], fire: fireBeginRetire },
-  {
-    name: "RuntimeRetired",
-    on: "ObserveRuntimeRetired",
-    from: ["Running", "Destroying"],
-    to: null,
-    guards: [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying],
-    fire: fireRuntimeRetired,
-  },
-  {
-    name: "RuntimeRetiredLast",
-    on: "ObserveRuntimeRetired",
-    from: ["Destroying"],
-    to: "Destroyed",
-    guards: [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime],
-    fire: fireRuntimeRetiredLast,
-  },
-  {
-    name: "ResetMember",
-    on: "ResetMember",
-    from: ["Running"],
-    to: null,
-    guards: [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available],
-    fire: fireResetMember,
-  },
-  {
-    name: "RespawnMember",
-    on: "RespawnMember",
-    from: ["Running"],
-    to: null,
-    guards: [guard_retired, guard_runtime_free, guard_fence_available],
-    fire: fireRespawnMember,
-  },
-  { name: "DestroyEmptyMob", on: "DestroyMob", from: ["Running"], to: "Destroyed", guards: [guard_no_live_runtime], fire: fireDestroyEmptyMob },
-  { name: "BeginDestroyMob", on: "DestroyMob", from: ["Running"], to: "Destroying", guards: [guard_live_runtimes], fire: fireBeginDestroyMob },
-  {
-    name: "DestroyMemberRuntime",
-    on: "DestroyMember",
-    from: ["Destroying"],
-    to: null,
-    guards: [guard_destroyable, guard_bound],
-    fire: fireDestroyMemberRuntime,
-  },
-  {
-    name: "RuntimeDestroyed",
-    on: "ObserveRuntimeDestroyed",
-    from: ["Destroying"],
-    to: null,
-    guards: [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last],
-    fire: fireRuntimeDestroyed,
-  },
-  {
-    name: "RuntimeDestroyedLast",
-    on: "ObserveRuntimeDestroyed",
-    from: ["Destroying"],
-    to: "Destroyed",
-    guards: [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime],
-    fire: fireRuntimeDestroyedLast,
-  },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitionName, MobGuardName>([
+  ["SpawnMember", "Spawn", ["Running"], null, [guard_new_member, guard_runtime_free, guard_fence_available], fireSpawnMember],
+  ["RuntimeReady", "ObserveRuntimeReady", ["Running", "Destroying"], null, [guard_current_runtime, guard_current_fence, guard_spawning], fireRuntimeReady],
+  ["SubmitWorkToMember", "SubmitWork", ["Running"], null, [guard_ready, guard_bound], fireSubmitWorkToMember],
+  ["BeginRetire", "RetireMember", ["Running"], null, [guard_ready, guard_bound], fireBeginRetire],
+  [
+    "RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired,
+  ],
+  [
+    "RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast,
+  ],
+  [
+    "ResetMember", "ResetMember", ["Running"], null, [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available],
+    fireResetMember,
+  ],
+  ["RespawnMember", "RespawnMember", ["Running"], null, [guard_retired, guard_runtime_free, guard_fence_available], fireRespawnMember],
+  ["DestroyEmptyMob", "DestroyMob", ["Running"], "Destroyed", [guard_no_live_runtime], fireDestroyEmptyMob],
+  ["BeginDestroyMob", "DestroyMob", ["Running"], "Destroying", [guard_live_runtimes], fireBeginDestroyMob],
+  ["DestroyMemberRuntime", "DestroyMember", ["Destroying"], null, [guard_destroyable, guard_bound], fireDestroyMemberRuntime],
+  [
+    "RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null, [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last],
+    fireRuntimeDestroyed,
+  ],
+  [
+    "RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeDestroyedLast,
+  ],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: MobState, t: MobTrigger) => MobResult = dispatcher(TRANSITIONS);
 
 function fireSpawnMember(s: MobState, t: MobSpawnInput): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
-  let w_runtimes: Map<MemberId, RuntimeId> | null = null;
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  let w_owners: Map<RuntimeId, MemberId> | null = null;
-  let f_priorFence: ReadonlyMap<MemberId, Fence> = s.priorFence;
-  let w_priorFence: Map<MemberId, Fence> | null = null;
-  let f_lastFence: Fence = s.lastFence;
   let f_fences: ReadonlyMap<MemberId, Fence> = s.fences;
   let w_fences: Map<MemberId, Fence> | null = null;
-  let f_fenceHigh: ReadonlyMap<MemberId, Fence> = s.fenceHigh;
-  let w_fenceHigh: Map<MemberId, Fence> | null = null;
-  let f_generations: ReadonlyMap<MemberId, Generation> = s.generations;
-  let w_generations: Map<MemberId, Generation> | null = null;
-  let f_generationHigh: ReadonlyMap<MemberId, Generation> = s.generationHigh;
-  let w_generationHigh: Map<MemberId, Generation> | null = null;
-  if (f_statuses.get(t.member) !== "Spawning") {
-    if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-    w_statuses.set(t.member, "Spawning");
-  }
-  if (f_runtimes.get(t.member) !== t.runtime) {
-    if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
-    w_runtimes.set(t.member, t.runtime);
-  }
-  if (f_owners.get(t.runtime) !== t.member) {
-    if (w_owners === null) f_owners = w_owners = copyMap(f_owners);
-    w_owners.set(t.runtime, t.member);
-  }
-  {
-    const a1 = (f_fences.get(t.member) ?? 0);
-    if (f_priorFence.get(t.member) !== a1) {
-      if (w_priorFence === null) f_priorFence = w_priorFence = copyMap(f_priorFence);
-      w_priorFence.set(t.member, a1);
-    }
-  }
-  f_lastFence = (f_lastFence + 1);
+  const f_priorFence: ReadonlyMap<MemberId, Fence> = mapPut(s.priorFence, t.member, (f_fences.get(t.member) ?? 0));
+  const f_lastFence: Fence = (s.lastFence + 1);
   if (f_fences.get(t.member) !== f_lastFence) {
     if (w_fences === null) f_fences = w_fences = copyMap(f_fences);
     w_fences.set(t.member, f_lastFence);
   }
-  {
-    const a1 = (((f_fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (f_fenceHigh.get(t.member) ?? 0) : f_lastFence);
-    if (f_fenceHigh.get(t.member) !== a1) {
-      if (w_fenceHigh === null) f_fenceHigh = w_fenceHigh = copyMap(f_fenceHigh);
-      w_fenceHigh.set(t.member, a1);
-    }
-  }
-  if (f_generations.get(t.member) !== 0) {
-    if (w_generations === null) f_generations = w_generations = copyMap(f_generations);
-    w_generations.set(t.member, 0);
-  }
-  if (f_generationHigh.get(t.member) !== 0) {
-    if (w_generationHigh === null) f_generationHigh = w_generationHigh = copyMap(f_generationHigh);
-    w_generationHigh.set(t.member, 0);
-  }
+  const f_fenceHigh: ReadonlyMap<MemberId, Fence> = mapPut(
+    s.fenceHigh,
+    t.member,
+    (((s.fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (s.fenceHigh.get(t.member) ?? 0) : f_lastFence)
+  );
   const next: MobState = {
-    ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners, priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences,
-    fenceHigh: f_fenceHigh, generations: f_generations, generationHigh: f_generationHigh,
+    ...s, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: mapPut(s.runtimes, t.member, t.runtime),
+    owners: mapPut(s.owners, t.runtime, t.member), priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences, fenceHigh: f_fenceHigh,
+    generations: mapPut(s.generations, t.member, 0), generationHigh: mapPut(s.generationHigh, t.member, 0),
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeProvision", member: t.member, runtime: t.runtime },
     { effect: "RequestRuntimeBinding", runtime: t.runtime, fence: next.lastFence, generation: 0 },
   ];
-  return { ok: true, transition: "SpawnMember", state: next, effects };
+  return fired("SpawnMember", next, effects);
 }
 
 function fireRuntimeReady(s: MobState, t: MobObserveRuntimeReadySignal): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_readyFence: ReadonlyMap<MemberId, Fence> = s.readyFence;
-  let w_readyFence: Map<MemberId, Fence> | null = null;
-  {
-    const a0 = (lookup(s.owners, t.runtime))!;
-    if (f_statuses.get(a0) !== "Ready") {
-      if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-      w_statuses.set(a0, "Ready");
-    }
-  }
-  {
-    const a0 = (lookup(s.owners, t.runtime))!;
-    if (f_readyFence.get(a0) !== t.fence) {
-      if (w_readyFence === null) f_readyFence = w_readyFence = copyMap(f_readyFence);
-      w_readyFence.set(a0, t.fence);
-    }
-  }
-  const next: MobState = { ...s, statuses: f_statuses, readyFence: f_readyFence };
+  const next: MobState = {
+    ...s, statuses: mapPut(s.statuses, (lookup(s.owners, t.runtime))!, "Ready"), readyFence: mapPut(s.readyFence, (lookup(s.owners, t.runtime))!, t.fence),
+  };
   const effects: MobEffect[] = [
     { effect: "MemberReady", member: (lookup(next.owners, t.runtime))!, generation: (next.generations.get((lookup(next.owners, t.runtime))!) ?? 0) },
   ];
-  return { ok: true, transition: "RuntimeReady", state: next, effects };
+  return fired("RuntimeReady", next, effects);
 }
 
 function fireSubmitWorkToMember(s: MobState, t: MobSubmitWorkInput): FireResult {
   const next: MobState = s;
-  const effects: MobEffect[] = [{ effect: "RequestRuntimeIngress", runtime: (lookup(next.runtimes, t.member))!, work: t.work }];
-  return { ok: true, transition: "SubmitWorkToMember", state: next, effects };
+  return fired("SubmitWorkToMember", next, [{ effect: "RequestRuntimeIngress", runtime: (lookup(next.runtimes, t.member))!, work: t.work }]);
 }
 
 function fireBeginRetire(s: MobState, t: MobRetireMemberInput): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  if (f_statuses.get(t.member) !== "Retiring") {
-    if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-    w_statuses.set(t.member, "Retiring");
-  }
-  const next: MobState = { ...s, statuses: f_statuses };
+  const next: MobState = { ...s, statuses: mapPut(s.statuses, t.member, "Retiring") };
   const effects: MobEffect[] = [{ effect: "RequestRuntimeRetire", runtime: (lookup(next.runtimes, t.member))!, fence: (next.fences.get(t.member) ?? 0) }];
-  return { ok: true, transition: "BeginRetire", state: next, effects };
+  return fired("BeginRetire", next, effects);
 }
 
 function fireRuntimeRetired(s: MobState, t: MobObserveRuntimeRetiredSignal): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
-  let w_runtimes: Map<MemberId, RuntimeId> | null = null;
   let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
   let w_owners: Map<RuntimeId, MemberId> | null = null;
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_statuses.get(a0) !== "Retired") {
-      if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-      w_statuses.set(a0, "Retired");
-    }
-  }
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_runtimes.has(a0)) {
-      if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
-      w_runtimes.delete(a0);
-    }
-  }
+  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Retired");
+  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
   if (f_owners.has(t.runtime)) {
     if (w_owners === null) f_owners = w_owners = copyMap(f_owners);
     w_owners.delete(t.runtime);
   }
-  const next: MobState = { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  return { ok: true, transition: "RuntimeRetired", state: next, effects: NO_EFFECTS };
+  return fired("RuntimeRetired", { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
 }
 
 function fireRuntimeRetiredLast(s: MobState, t: MobObserveRuntimeRetiredSignal): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
-  let w_runtimes: Map<MemberId, RuntimeId> | null = null;
   let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
   let w_owners: Map<RuntimeId, MemberId> | null = null;
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_statuses.get(a0) !== "Retired") {
-      if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-      w_statuses.set(a0, "Retired");
-    }
-  }
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_runtimes.has(a0)) {
-      if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
-      w_runtimes.delete(a0);
-    }
-  }
+  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Retired");
+  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
   if (f_owners.has(t.runtime)) {
     if (w_owners === null) f_owners = w_owners = copyMap(f_owners);
     w_owners.delete(t.runtime);
   }
   const next: MobState = { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  const effects: MobEffect[] = [{ effect: "MobDestroyed" }];
-  return { ok: true, transition: "RuntimeRetiredLast", state: next, effects };
+  return fired("RuntimeRetiredLast", next, [{ effect: "MobDestroyed" }]);
 }
 
 function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
@@ -405,19 +265,8 @@ function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
   let w_owners: Map<RuntimeId, MemberId> | null = null;
   let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
   let w_runtimes: Map<MemberId, RuntimeId> | null = null;
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_priorFence: ReadonlyMap<MemberId, Fence> = s.priorFence;
-  let w_priorFence: Map<MemberId, Fence> | null = null;
-  let f_lastFence: Fence = s.lastFence;
   let f_fences: ReadonlyMap<MemberId, Fence> = s.fences;
   let w_fences: Map<MemberId, Fence> | null = null;
-  let f_fenceHigh: ReadonlyMap<MemberId, Fence> = s.fenceHigh;
-  let w_fenceHigh: Map<MemberId, Fence> | null = null;
-  let f_generations: ReadonlyMap<MemberId, Generation> = s.generations;
-  let w_generations: Map<MemberId, Generation> | null = null;
-  let f_generationHigh: ReadonlyMap<MemberId, Generation> = s.generationHigh;
-  let w_generationHigh: Map<MemberId, Generation> | null = null;
   {
     const a0 = (lookup(f_runtimes, t.member))!;
     if (f_owners.has(a0)) {
@@ -433,194 +282,104 @@ function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
     if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
     w_runtimes.set(t.member, t.runtime);
   }
-  if (f_statuses.get(t.member) !== "Spawning") {
-    if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-    w_statuses.set(t.member, "Spawning");
-  }
-  {
-    const a1 = (f_fences.get(t.member) ?? 0);
-    if (f_priorFence.get(t.member) !== a1) {
-      if (w_priorFence === null) f_priorFence = w_priorFence = copyMap(f_priorFence);
-      w_priorFence.set(t.member, a1);
-    }
-  }
-  f_lastFence = (f_lastFence + 1);
+  const f_priorFence: ReadonlyMap<MemberId, Fence> = mapPut(s.priorFence, t.member, (f_fences.get(t.member) ?? 0));
+  const f_lastFence: Fence = (s.lastFence + 1);
   if (f_fences.get(t.member) !== f_lastFence) {
     if (w_fences === null) f_fences = w_fences = copyMap(f_fences);
     w_fences.set(t.member, f_lastFence);
   }
-  {
-    const a1 = (((f_fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (f_fenceHigh.get(t.member) ?? 0) : f_lastFence);
-    if (f_fenceHigh.get(t.member) !== a1) {
-      if (w_fenceHigh === null) f_fenceHigh = w_fenceHigh = copyMap(f_fenceHigh);
-      w_fenceHigh.set(t.member, a1);
-    }
-  }
-  {
-    const a1 = (((f_generations.get(t.member) ?? 0) < 65535) ? ((f_generations.get(t.member) ?? 0) + 1) : 65535);
-    if (f_generations.get(t.member) !== a1) {
-      if (w_generations === null) f_generations = w_generations = copyMap(f_generations);
-      w_generations.set(t.member, a1);
-    }
-  }
-  {
-    const a1 = (
-      ((f_generationHigh.get(t.member) ?? 0) > (f_generations.get(t.member) ?? 0))
-        ? (f_generationHigh.get(t.member) ?? 0)
+  const f_fenceHigh: ReadonlyMap<MemberId, Fence> = mapPut(
+    s.fenceHigh,
+    t.member,
+    (((s.fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (s.fenceHigh.get(t.member) ?? 0) : f_lastFence)
+  );
+  const f_generations: ReadonlyMap<MemberId, Generation> = mapPut(
+    s.generations,
+    t.member,
+    (((s.generations.get(t.member) ?? 0) < 65535) ? ((s.generations.get(t.member) ?? 0) + 1) : 65535)
+  );
+  const f_generationHigh: ReadonlyMap<MemberId, Generation> = mapPut(
+    s.generationHigh,
+    t.member,
+    (
+      ((s.generationHigh.get(t.member) ?? 0) > (f_generations.get(t.member) ?? 0))
+        ? (s.generationHigh.get(t.member) ?? 0)
         : (f_generations.get(t.member) ?? 0)
-    );
-    if (f_generationHigh.get(t.member) !== a1) {
-      if (w_generationHigh === null) f_generationHigh = w_generationHigh = copyMap(f_generationHigh);
-      w_generationHigh.set(t.member, a1);
-    }
-  }
+    )
+  );
   const next: MobState = {
-    ...s, owners: f_owners, runtimes: f_runtimes, statuses: f_statuses, priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences,
-    fenceHigh: f_fenceHigh, generations: f_generations, generationHigh: f_generationHigh,
+    ...s, owners: f_owners, runtimes: f_runtimes, statuses: mapPut(s.statuses, t.member, "Spawning"), priorFence: f_priorFence, lastFence: f_lastFence,
+    fences: f_fences, fenceHigh: f_fenceHigh, generations: f_generations, generationHigh: f_generationHigh,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeReset", member: t.member, runtime: t.runtime },
     { effect: "RequestRuntimeBinding", runtime: t.runtime, fence: next.lastFence, generation: (next.generations.get(t.member) ?? 0) },
   ];
-  return { ok: true, transition: "ResetMember", state: next, effects };
+  return fired("ResetMember", next, effects);
 }
 
 function fireRespawnMember(s: MobState, t: MobRespawnMemberInput): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
-  let w_runtimes: Map<MemberId, RuntimeId> | null = null;
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  let w_owners: Map<RuntimeId, MemberId> | null = null;
-  let f_priorFence: ReadonlyMap<MemberId, Fence> = s.priorFence;
-  let w_priorFence: Map<MemberId, Fence> | null = null;
-  let f_lastFence: Fence = s.lastFence;
   let f_fences: ReadonlyMap<MemberId, Fence> = s.fences;
   let w_fences: Map<MemberId, Fence> | null = null;
-  let f_fenceHigh: ReadonlyMap<MemberId, Fence> = s.fenceHigh;
-  let w_fenceHigh: Map<MemberId, Fence> | null = null;
-  if (f_statuses.get(t.member) !== "Spawning") {
-    if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-    w_statuses.set(t.member, "Spawning");
-  }
-  if (f_runtimes.get(t.member) !== t.runtime) {
-    if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
-    w_runtimes.set(t.member, t.runtime);
-  }
-  if (f_owners.get(t.runtime) !== t.member) {
-    if (w_owners === null) f_owners = w_owners = copyMap(f_owners);
-    w_owners.set(t.runtime, t.member);
-  }
-  {
-    const a1 = (f_fences.get(t.member) ?? 0);
-    if (f_priorFence.get(t.member) !== a1) {
-      if (w_priorFence === null) f_priorFence = w_priorFence = copyMap(f_priorFence);
-      w_priorFence.set(t.member, a1);
-    }
-  }
-  f_lastFence = (f_lastFence + 1);
+  const f_priorFence: ReadonlyMap<MemberId, Fence> = mapPut(s.priorFence, t.member, (f_fences.get(t.member) ?? 0));
+  const f_lastFence: Fence = (s.lastFence + 1);
   if (f_fences.get(t.member) !== f_lastFence) {
     if (w_fences === null) f_fences = w_fences = copyMap(f_fences);
     w_fences.set(t.member, f_lastFence);
   }
-  {
-    const a1 = (((f_fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (f_fenceHigh.get(t.member) ?? 0) : f_lastFence);
-    if (f_fenceHigh.get(t.member) !== a1) {
-      if (w_fenceHigh === null) f_fenceHigh = w_fenceHigh = copyMap(f_fenceHigh);
-      w_fenceHigh.set(t.member, a1);
-    }
-  }
+  const f_fenceHigh: ReadonlyMap<MemberId, Fence> = mapPut(
+    s.fenceHigh,
+    t.member,
+    (((s.fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (s.fenceHigh.get(t.member) ?? 0) : f_lastFence)
+  );
   const next: MobState = {
-    ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners, priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences,
-    fenceHigh: f_fenceHigh,
+    ...s, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: mapPut(s.runtimes, t.member, t.runtime),
+    owners: mapPut(s.owners, t.runtime, t.member), priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences, fenceHigh: f_fenceHigh,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeRecycle", member: t.member, runtime: t.runtime },
     { effect: "RequestRuntimeBinding", runtime: t.runtime, fence: next.lastFence, generation: (next.generations.get(t.member) ?? 0) },
   ];
-  return { ok: true, transition: "RespawnMember", state: next, effects };
+  return fired("RespawnMember", next, effects);
 }
 
 function fireDestroyEmptyMob(s: MobState): FireResult {
-  const next: MobState = { ...s, phase: "Destroyed" };
-  const effects: MobEffect[] = [{ effect: "MobDestroyed" }];
-  return { ok: true, transition: "DestroyEmptyMob", state: next, effects };
+  return fired("DestroyEmptyMob", { ...s, phase: "Destroyed" }, [{ effect: "MobDestroyed" }]);
 }
 
 function fireBeginDestroyMob(s: MobState): FireResult {
-  const next: MobState = { ...s, phase: "Destroying" };
-  return { ok: true, transition: "BeginDestroyMob", state: next, effects: NO_EFFECTS };
+  return fired("BeginDestroyMob", { ...s, phase: "Destroying" });
 }
 
 function fireDestroyMemberRuntime(s: MobState, t: MobDestroyMemberInput): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  if (f_statuses.get(t.member) !== "Destroying") {
-    if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-    w_statuses.set(t.member, "Destroying");
-  }
-  const next: MobState = { ...s, statuses: f_statuses };
+  const next: MobState = { ...s, statuses: mapPut(s.statuses, t.member, "Destroying") };
   const effects: MobEffect[] = [{ effect: "RequestRuntimeDestroy", runtime: (lookup(next.runtimes, t.member))!, fence: (next.fences.get(t.member) ?? 0) }];
-  return { ok: true, transition: "DestroyMemberRuntime", state: next, effects };
+  return fired("DestroyMemberRuntime", next, effects);
 }
 
 function fireRuntimeDestroyed(s: MobState, t: MobObserveRuntimeDestroyedSignal): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
-  let w_runtimes: Map<MemberId, RuntimeId> | null = null;
   let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
   let w_owners: Map<RuntimeId, MemberId> | null = null;
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_statuses.get(a0) !== "Destroyed") {
-      if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-      w_statuses.set(a0, "Destroyed");
-    }
-  }
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_runtimes.has(a0)) {
-      if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
-      w_runtimes.delete(a0);
-    }
-  }
+  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Destroyed");
+  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
   if (f_owners.has(t.runtime)) {
     if (w_owners === null) f_owners = w_owners = copyMap(f_owners);
     w_owners.delete(t.runtime);
   }
-  const next: MobState = { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  return { ok: true, transition: "RuntimeDestroyed", state: next, effects: NO_EFFECTS };
+  return fired("RuntimeDestroyed", { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
 }
 
 function fireRuntimeDestroyedLast(s: MobState, t: MobObserveRuntimeDestroyedSignal): FireResult {
-  let f_statuses: ReadonlyMap<MemberId, MemberStatus> = s.statuses;
-  let w_statuses: Map<MemberId, MemberStatus> | null = null;
-  let f_runtimes: ReadonlyMap<MemberId, RuntimeId> = s.runtimes;
-  let w_runtimes: Map<MemberId, RuntimeId> | null = null;
   let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
   let w_owners: Map<RuntimeId, MemberId> | null = null;
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_statuses.get(a0) !== "Destroyed") {
-      if (w_statuses === null) f_statuses = w_statuses = copyMap(f_statuses);
-      w_statuses.set(a0, "Destroyed");
-    }
-  }
-  {
-    const a0 = (lookup(f_owners, t.runtime))!;
-    if (f_runtimes.has(a0)) {
-      if (w_runtimes === null) f_runtimes = w_runtimes = copyMap(f_runtimes);
-      w_runtimes.delete(a0);
-    }
-  }
+  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Destroyed");
+  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
   if (f_owners.has(t.runtime)) {
     if (w_owners === null) f_owners = w_owners = copyMap(f_owners);
     w_owners.delete(t.runtime);
   }
   const next: MobState = { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  const effects: MobEffect[] = [{ effect: "MobDestroyed" }];
-  return { ok: true, transition: "RuntimeDestroyedLast", state: next, effects };
+  return fired("RuntimeDestroyedLast", next, [{ effect: "MobDestroyed" }]);
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

@@ -13,10 +13,15 @@ import {
   lookup,
   MachineInstance,
   type MachineKernel,
+  mapPut,
+  mapRemove,
   removeAll,
+  setAdd,
+  setClear,
+  setRemove,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
   valueEquals,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
@@ -134,6 +139,11 @@ export function initialState(): OpsLifecycleState {
 type G<T> = Guard<OpsLifecycleState, T, OpsLifecycleGuardName>;
 type FireResult = Fired<OpsLifecycleState, OpsLifecycleTransitionName, OpsLifecycleEffect>;
 const NO_EFFECTS: readonly OpsLifecycleEffect[] = Object.freeze([]);
+
+function fired(transition: OpsLifecycleTransitionName, state: OpsLifecycleState, effects: readonly OpsLifecycleEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_not_registered: G<OpsLifecycleRegisterOpInput> = { name: "not_registered", holds: (s, t) => !s.status.has(t.op) };
 const guard_below_max_concurrent: G<unknown> = { name: "below_max_concurrent", holds: (s) => (s.activeCount < s.maxConcurrent) };
 const guard_registered: G<OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput |
@@ -160,93 +170,48 @@ const guard_has_members: G<OpsLifecycleRequestWaitAllInput> = { name: "has_membe
 const guard_members_registered: G<OpsLifecycleRequestWaitAllInput> = { name: "members_registered", holds: (s, t) => all_1(t.members, s.status) };
 const guard_current_wait: G<OpsLifecycleCancelWaitAllInput> = { name: "current_wait", holds: (s, t) => (s.waitId === t.wait) };
 const guard_wake_pending: G<unknown> = { name: "wake_pending", holds: (s) => s.wakePending };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<OpsLifecycleState, OpsLifecycleTrigger, OpsLifecycleEffect, OpsLifecycleTransitionName, OpsLifecycleGuardName> = [
-  { name: "Register", on: "RegisterOp", from: ["Open"], to: null, guards: [guard_not_registered, guard_below_max_concurrent], fire: fireRegister },
-  { name: "Start", on: "StartOp", from: ["Open"], to: null, guards: [guard_registered, guard_provisioning], fire: fireStart },
-  { name: "Complete", on: "CompleteOp", from: ["Open"], to: null, guards: [guard_registered, guard_running_or_retiring], fire: fireComplete },
-  { name: "Fail", on: "FailOp", from: ["Open"], to: null, guards: [guard_registered, guard_live], fire: fireFail },
-  { name: "Abort", on: "AbortOp", from: ["Open"], to: null, guards: [guard_registered, guard_provisioning], fire: fireAbort },
-  { name: "Cancel", on: "CancelOp", from: ["Open"], to: null, guards: [guard_registered, guard_live], fire: fireCancel },
-  { name: "BeginRetire", on: "RequestRetire", from: ["Open"], to: null, guards: [guard_registered, guard_running], fire: fireBeginRetire },
-  { name: "FinishRetire", on: "MarkRetired", from: ["Open"], to: null, guards: [guard_registered, guard_running_or_retiring], fire: fireFinishRetire },
-  { name: "TerminateAll", on: "TerminateOwner", from: ["Open", "Closed"], to: "Closed", guards: [guard_no_wait_to_satisfy], fire: fireTerminateAll },
-  {
-    name: "TerminateAllSatisfyingWait",
-    on: "TerminateOwner",
-    from: ["Open"],
-    to: "Closed",
-    guards: [guard_wait_unsatisfied],
-    fire: fireTerminateAllSatisfyingWait,
-  },
-  {
-    name: "ExposePeer",
-    on: "PeerReady",
-    from: ["Open"],
-    to: null,
-    guards: [guard_registered, guard_peer_expected, guard_not_already_peer_ready, guard_running_or_retiring],
-    fire: fireExposePeer,
-  },
-  { name: "CountProgress", on: "ReportProgress", from: ["Open"], to: null, guards: [guard_registered, guard_running_or_retiring], fire: fireCountProgress },
-  {
-    name: "BeginWaitAll",
-    on: "RequestWaitAll",
-    from: ["Open", "Closed"],
-    to: null,
-    guards: [guard_no_active_wait, guard_new_wait_id, guard_has_members, guard_members_registered],
-    fire: fireBeginWaitAll,
-  },
-  { name: "ReleaseWait", on: "CancelWaitAll", from: ["Open", "Closed"], to: null, guards: [guard_current_wait], fire: fireReleaseWait },
-  { name: "InjectDetachedWake", on: "ObserveCompletions", from: ["Open", "Closed"], to: null, guards: [guard_wake_pending], fire: fireInjectDetachedWake },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<OpsLifecycleState, OpsLifecycleTrigger, OpsLifecycleEffect, OpsLifecycleTransitionName, OpsLifecycleGuardName>([
+  ["Register", "RegisterOp", ["Open"], null, [guard_not_registered, guard_below_max_concurrent], fireRegister],
+  ["Start", "StartOp", ["Open"], null, [guard_registered, guard_provisioning], fireStart],
+  ["Complete", "CompleteOp", ["Open"], null, [guard_registered, guard_running_or_retiring], fireComplete],
+  ["Fail", "FailOp", ["Open"], null, [guard_registered, guard_live], fireFail],
+  ["Abort", "AbortOp", ["Open"], null, [guard_registered, guard_provisioning], fireAbort],
+  ["Cancel", "CancelOp", ["Open"], null, [guard_registered, guard_live], fireCancel],
+  ["BeginRetire", "RequestRetire", ["Open"], null, [guard_registered, guard_running], fireBeginRetire],
+  ["FinishRetire", "MarkRetired", ["Open"], null, [guard_registered, guard_running_or_retiring], fireFinishRetire],
+  ["TerminateAll", "TerminateOwner", ["Open", "Closed"], "Closed", [guard_no_wait_to_satisfy], fireTerminateAll],
+  ["TerminateAllSatisfyingWait", "TerminateOwner", ["Open"], "Closed", [guard_wait_unsatisfied], fireTerminateAllSatisfyingWait],
+  [
+    "ExposePeer", "PeerReady", ["Open"], null, [guard_registered, guard_peer_expected, guard_not_already_peer_ready, guard_running_or_retiring],
+    fireExposePeer,
+  ],
+  ["CountProgress", "ReportProgress", ["Open"], null, [guard_registered, guard_running_or_retiring], fireCountProgress],
+  [
+    "BeginWaitAll", "RequestWaitAll", ["Open", "Closed"], null, [guard_no_active_wait, guard_new_wait_id, guard_has_members, guard_members_registered],
+    fireBeginWaitAll,
+  ],
+  ["ReleaseWait", "CancelWaitAll", ["Open", "Closed"], null, [guard_current_wait], fireReleaseWait],
+  ["InjectDetachedWake", "ObserveCompletions", ["Open", "Closed"], null, [guard_wake_pending], fireInjectDetachedWake],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: OpsLifecycleState, t: OpsLifecycleTrigger) => OpsLifecycleResult = dispatcher(TRANSITIONS);
 
 function fireRegister(s: OpsLifecycleState, t: OpsLifecycleRegisterOpInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let w_status: Map<OpId, OpStatus> | null = null;
-  let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
-  let w_kinds: Map<OpId, OpKind> | null = null;
-  let f_live: ReadonlySet<OpId> = s.live;
-  let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  if (f_status.get(t.op) !== "Provisioning") {
-    if (w_status === null) f_status = w_status = copyMap(f_status);
-    w_status.set(t.op, "Provisioning");
-  }
-  if (f_kinds.get(t.op) !== t.opKind) {
-    if (w_kinds === null) f_kinds = w_kinds = copyMap(f_kinds);
-    w_kinds.set(t.op, t.opKind);
-  }
-  if (!f_live.has(t.op)) {
-    if (w_live === null) f_live = w_live = copySet(f_live);
-    w_live.add(t.op);
-  }
-  f_activeCount = (f_activeCount + 1);
-  const next: OpsLifecycleState = { ...s, status: f_status, kinds: f_kinds, live: f_live, activeCount: f_activeCount };
-  const effects: OpsLifecycleEffect[] = [{ effect: "OpRegistered", op: t.op, opKind: t.opKind }];
-  return { ok: true, transition: "Register", state: next, effects };
+  const next: OpsLifecycleState = {
+    ...s, status: mapPut(s.status, t.op, "Provisioning"), kinds: mapPut(s.kinds, t.op, t.opKind), live: setAdd(s.live, t.op),
+    activeCount: (s.activeCount + 1),
+  };
+  return fired("Register", next, [{ effect: "OpRegistered", op: t.op, opKind: t.opKind }]);
 }
 
 function fireStart(s: OpsLifecycleState, t: OpsLifecycleStartOpInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let w_status: Map<OpId, OpStatus> | null = null;
-  if (f_status.get(t.op) !== "Running") {
-    if (w_status === null) f_status = w_status = copyMap(f_status);
-    w_status.set(t.op, "Running");
-  }
-  const next: OpsLifecycleState = { ...s, status: f_status };
-  return { ok: true, transition: "Start", state: next, effects: NO_EFFECTS };
+  return fired("Start", { ...s, status: mapPut(s.status, t.op, "Running") });
 }
 
 function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): FireResult {
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
-  let f_live: ReadonlySet<OpId> = s.live;
-  let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  let f_progress: ReadonlyMap<OpId, Progress> = s.progress;
-  let w_progress: Map<OpId, Progress> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
   let f_wakePending: boolean = s.wakePending;
@@ -260,15 +225,7 @@ function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): Fir
     if (w_status === null) f_status = w_status = copyMap(f_status);
     w_status.set(t.op, "Completed");
   }
-  if (f_live.has(t.op)) {
-    if (w_live === null) f_live = w_live = copySet(f_live);
-    w_live.delete(t.op);
-  }
-  f_activeCount = ((f_activeCount > 0) ? (f_activeCount - 1) : 0);
-  if (f_progress.has(t.op)) {
-    if (w_progress === null) f_progress = w_progress = copyMap(f_progress);
-    w_progress.delete(t.op);
-  }
+  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
   if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
@@ -299,25 +256,21 @@ function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): Fir
     }
   }
   const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
+    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
+    peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Completed" });
   if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
     effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
   }
-  return { ok: true, transition: "Complete", state: next, effects };
+  return fired("Complete", next, effects);
 }
 
 function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): FireResult {
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
-  let f_live: ReadonlySet<OpId> = s.live;
-  let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  let f_progress: ReadonlyMap<OpId, Progress> = s.progress;
-  let w_progress: Map<OpId, Progress> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
   let f_wakePending: boolean = s.wakePending;
@@ -331,15 +284,7 @@ function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): FireResult 
     if (w_status === null) f_status = w_status = copyMap(f_status);
     w_status.set(t.op, "Failed");
   }
-  if (f_live.has(t.op)) {
-    if (w_live === null) f_live = w_live = copySet(f_live);
-    w_live.delete(t.op);
-  }
-  f_activeCount = ((f_activeCount > 0) ? (f_activeCount - 1) : 0);
-  if (f_progress.has(t.op)) {
-    if (w_progress === null) f_progress = w_progress = copyMap(f_progress);
-    w_progress.delete(t.op);
-  }
+  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
   if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
@@ -370,25 +315,21 @@ function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): FireResult 
     }
   }
   const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
+    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
+    peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Failed" });
   if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
     effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
   }
-  return { ok: true, transition: "Fail", state: next, effects };
+  return fired("Fail", next, effects);
 }
 
 function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): FireResult {
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
-  let f_live: ReadonlySet<OpId> = s.live;
-  let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  let f_progress: ReadonlyMap<OpId, Progress> = s.progress;
-  let w_progress: Map<OpId, Progress> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
   let f_wakePending: boolean = s.wakePending;
@@ -402,15 +343,7 @@ function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): FireResul
     if (w_status === null) f_status = w_status = copyMap(f_status);
     w_status.set(t.op, "Aborted");
   }
-  if (f_live.has(t.op)) {
-    if (w_live === null) f_live = w_live = copySet(f_live);
-    w_live.delete(t.op);
-  }
-  f_activeCount = ((f_activeCount > 0) ? (f_activeCount - 1) : 0);
-  if (f_progress.has(t.op)) {
-    if (w_progress === null) f_progress = w_progress = copyMap(f_progress);
-    w_progress.delete(t.op);
-  }
+  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
   if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
@@ -441,25 +374,21 @@ function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): FireResul
     }
   }
   const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
+    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
+    peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Aborted" });
   if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
     effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
   }
-  return { ok: true, transition: "Abort", state: next, effects };
+  return fired("Abort", next, effects);
 }
 
 function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): FireResult {
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
-  let f_live: ReadonlySet<OpId> = s.live;
-  let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  let f_progress: ReadonlyMap<OpId, Progress> = s.progress;
-  let w_progress: Map<OpId, Progress> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
   let f_wakePending: boolean = s.wakePending;
@@ -473,15 +402,7 @@ function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): FireRes
     if (w_status === null) f_status = w_status = copyMap(f_status);
     w_status.set(t.op, "Cancelled");
   }
-  if (f_live.has(t.op)) {
-    if (w_live === null) f_live = w_live = copySet(f_live);
-    w_live.delete(t.op);
-  }
-  f_activeCount = ((f_activeCount > 0) ? (f_activeCount - 1) : 0);
-  if (f_progress.has(t.op)) {
-    if (w_progress === null) f_progress = w_progress = copyMap(f_progress);
-    w_progress.delete(t.op);
-  }
+  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
   if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
@@ -512,36 +433,25 @@ function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): FireRes
     }
   }
   const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
+    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
+    peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Cancelled" });
   if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
     effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
   }
-  return { ok: true, transition: "Cancel", state: next, effects };
+  return fired("Cancel", next, effects);
 }
 
 function fireBeginRetire(s: OpsLifecycleState, t: OpsLifecycleRequestRetireInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let w_status: Map<OpId, OpStatus> | null = null;
-  if (f_status.get(t.op) !== "Retiring") {
-    if (w_status === null) f_status = w_status = copyMap(f_status);
-    w_status.set(t.op, "Retiring");
-  }
-  const next: OpsLifecycleState = { ...s, status: f_status };
-  return { ok: true, transition: "BeginRetire", state: next, effects: NO_EFFECTS };
+  return fired("BeginRetire", { ...s, status: mapPut(s.status, t.op, "Retiring") });
 }
 
 function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput): FireResult {
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
-  let f_live: ReadonlySet<OpId> = s.live;
-  let w_live: Set<OpId> | null = null;
-  let f_activeCount: ActiveCount = s.activeCount;
-  let f_progress: ReadonlyMap<OpId, Progress> = s.progress;
-  let w_progress: Map<OpId, Progress> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
   let f_wakePending: boolean = s.wakePending;
@@ -555,15 +465,7 @@ function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput)
     if (w_status === null) f_status = w_status = copyMap(f_status);
     w_status.set(t.op, "Retired");
   }
-  if (f_live.has(t.op)) {
-    if (w_live === null) f_live = w_live = copySet(f_live);
-    w_live.delete(t.op);
-  }
-  f_activeCount = ((f_activeCount > 0) ? (f_activeCount - 1) : 0);
-  if (f_progress.has(t.op)) {
-    if (w_progress === null) f_progress = w_progress = copyMap(f_progress);
-    w_progress.delete(t.op);
-  }
+  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
   if (w_retained === null) f_retained = w_retained = [...f_retained, t.op];
   else w_retained.push(t.op);
   if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
@@ -594,15 +496,16 @@ function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput)
     }
   }
   const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: f_activeCount, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds, peerReady: f_peerReady,
+    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
+    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
+    peerReady: f_peerReady,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OpFinished", op: t.op, outcome: "Retired" });
   if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
     effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
   }
-  return { ok: true, transition: "FinishRetire", state: next, effects };
+  return fired("FinishRetire", next, effects);
 }
 
 function fireTerminateAll(s: OpsLifecycleState): FireResult {
@@ -661,8 +564,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
     ...s, phase: "Closed", status: f_status, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
     unobservedCompletions: f_unobservedCompletions, live: f_live, activeCount: 0, kinds: f_kinds, peerReady: f_peerReady,
   };
-  const effects: OpsLifecycleEffect[] = [{ effect: "OwnerTerminated" }];
-  return { ok: true, transition: "TerminateAll", state: next, effects };
+  return fired("TerminateAll", next, [{ effect: "OwnerTerminated" }]);
 }
 
 function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
@@ -726,33 +628,15 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
   if ((next.waitId !== null)) {
     effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
   }
-  return { ok: true, transition: "TerminateAllSatisfyingWait", state: next, effects };
+  return fired("TerminateAllSatisfyingWait", next, effects);
 }
 
 function fireExposePeer(s: OpsLifecycleState, t: OpsLifecyclePeerReadyInput): FireResult {
-  let f_peerReady: ReadonlySet<OpId> = s.peerReady;
-  let w_peerReady: Set<OpId> | null = null;
-  if (!f_peerReady.has(t.op)) {
-    if (w_peerReady === null) f_peerReady = w_peerReady = copySet(f_peerReady);
-    w_peerReady.add(t.op);
-  }
-  const next: OpsLifecycleState = { ...s, peerReady: f_peerReady };
-  const effects: OpsLifecycleEffect[] = [{ effect: "PeerExposed", op: t.op }];
-  return { ok: true, transition: "ExposePeer", state: next, effects };
+  return fired("ExposePeer", { ...s, peerReady: setAdd(s.peerReady, t.op) }, [{ effect: "PeerExposed", op: t.op }]);
 }
 
 function fireCountProgress(s: OpsLifecycleState, t: OpsLifecycleReportProgressInput): FireResult {
-  let f_progress: ReadonlyMap<OpId, Progress> = s.progress;
-  let w_progress: Map<OpId, Progress> | null = null;
-  {
-    const a1 = (((f_progress.get(t.op) ?? 0) < 2) ? ((f_progress.get(t.op) ?? 0) + 1) : 2);
-    if (f_progress.get(t.op) !== a1) {
-      if (w_progress === null) f_progress = w_progress = copyMap(f_progress);
-      w_progress.set(t.op, a1);
-    }
-  }
-  const next: OpsLifecycleState = { ...s, progress: f_progress };
-  return { ok: true, transition: "CountProgress", state: next, effects: NO_EFFECTS };
+  return fired("CountProgress", { ...s, progress: mapPut(s.progress, t.op, (((s.progress.get(t.op) ?? 0) < 2) ? ((s.progress.get(t.op) ?? 0) + 1) : 2)) });
 }
 
 function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInput): FireResult {
@@ -793,12 +677,10 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
   if (next.waitSatisfied) {
     effects.push({ effect: "WaitAllSatisfied", wait: t.wait, members: t.members });
   }
-  return { ok: true, transition: "BeginWaitAll", state: next, effects };
+  return fired("BeginWaitAll", next, effects);
 }
 
-function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput): FireResult {
-  let f_waitMembers: ReadonlySet<OpId> = s.waitMembers;
-  let w_waitMembers: Set<OpId> | null = null;
+function fireReleaseWait(s: OpsLifecycleState): FireResult {
   let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
   let w_status: Map<OpId, OpStatus> | null = null;
   let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
@@ -807,7 +689,6 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
   let w_peerReady: Set<OpId> | null = null;
   let f_retained: readonly OpId[] = s.retained;
   let w_retained = null as OpId[] | null;
-  if (f_waitMembers.size !== 0) f_waitMembers = w_waitMembers = new Set();
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained)) {
       if (f_status.has(v_o)) {
@@ -829,15 +710,14 @@ function fireReleaseWait(s: OpsLifecycleState, t: OpsLifecycleCancelWaitAllInput
     }
   }
   const next: OpsLifecycleState = {
-    ...s, waitId: null, waitMembers: f_waitMembers, waitSatisfied: false, status: f_status, kinds: f_kinds, peerReady: f_peerReady, retained: f_retained,
+    ...s, waitId: null, waitMembers: setClear(s.waitMembers), waitSatisfied: false, status: f_status, kinds: f_kinds, peerReady: f_peerReady,
+    retained: f_retained,
   };
-  return { ok: true, transition: "ReleaseWait", state: next, effects: NO_EFFECTS };
+  return fired("ReleaseWait", next);
 }
 
 function fireInjectDetachedWake(s: OpsLifecycleState): FireResult {
-  const next: OpsLifecycleState = { ...s, wakePending: false, unobservedCompletions: 0 };
-  const effects: OpsLifecycleEffect[] = [{ effect: "DetachedWake" }];
-  return { ok: true, transition: "InjectDetachedWake", state: next, effects };
+  return fired("InjectDetachedWake", { ...s, wakePending: false, unobservedCompletions: 0 }, [{ effect: "DetachedWake" }]);
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

@@ -13,10 +13,14 @@ import {
   lookup,
   MachineInstance,
   type MachineKernel,
-  removeAll,
+  mapPut,
+  mapRemove,
+  seqClear,
+  seqPush,
+  seqRemove,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type RuntimeId = string;
@@ -286,6 +290,11 @@ export function initialState(): SessionRuntimeState {
 type G<T> = Guard<SessionRuntimeState, T, SessionRuntimeGuardName>;
 type FireResult = Fired<SessionRuntimeState, SessionRuntimeTransitionName, SessionRuntimeEffect>;
 const NO_EFFECTS: readonly SessionRuntimeEffect[] = Object.freeze([]);
+
+function fired(transition: SessionRuntimeTransitionName, state: SessionRuntimeState, effects: readonly SessionRuntimeEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_registered: G<unknown> = { name: "registered", holds: (s) => s.registered };
 const guard_not_stopping: G<unknown> = { name: "not_stopping", holds: (s) => !s.stopRequested };
 const guard_fence_is_fresh: G<SessionRuntimePrepareBindingsInput> = {
@@ -360,419 +369,165 @@ const guard_already_committed: G<unknown> = { name: "already_committed", holds: 
 const guard_attempts_left_2: G<SessionRuntimeRecoverInputInput> = { name: "attempts_left", holds: (s, t) => (t.priorAttempts < 3) };
 const guard_exhausted: G<SessionRuntimeRecoverInputInput> = { name: "exhausted", holds: (s, t) => (t.priorAttempts >= 3) };
 const guard_not_yet_bound: G<unknown> = { name: "not_yet_bound", holds: (s) => (s.highestFence === null) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<SessionRuntimeState, SessionRuntimeTrigger, SessionRuntimeEffect, SessionRuntimeTransitionName, SessionRuntimeGuardName> = [
-  { name: "Register", on: "RegisterSession", from: ["Initializing"], to: "Idle", guards: [], fire: fireRegister },
-  { name: "ReRegister", on: "RegisterSession", from: ["Idle", "Attached", "Running", "Retired", "Stopped"], to: null, guards: [], fire: fireReRegister },
-  {
-    name: "Unregister",
-    on: "UnregisterSession",
-    from: ["Idle", "Attached", "Retired", "Stopped"],
-    to: "Idle",
-    guards: [guard_registered, guard_not_stopping],
-    fire: fireUnregister,
-  },
-  {
-    name: "BindIdle",
-    on: "PrepareBindings",
-    from: ["Idle"],
-    to: "Attached",
-    guards: [guard_fence_is_fresh, guard_generation_not_older],
-    fire: fireBindIdle,
-  },
-  {
-    name: "Rebind",
-    on: "PrepareBindings",
-    from: ["Initializing", "Attached", "Running", "Retired", "Stopped"],
-    to: null,
-    guards: [guard_fence_is_fresh, guard_generation_not_older],
-    fire: fireRebind,
-  },
-  {
-    name: "AcceptWhileIdle",
-    on: "AcceptInput",
-    from: ["Idle", "Attached"],
-    to: null,
-    guards: [guard_registered, guard_not_tracked, guard_not_stopping, guard_something_to_interrupt],
-    fire: fireAcceptWhileIdle,
-  },
-  {
-    name: "AcceptWhileRunning",
-    on: "AcceptInput",
-    from: ["Running"],
-    to: null,
-    guards: [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring, guard_has_run],
-    fire: fireAcceptWhileRunning,
-  },
-  {
-    name: "AcceptConsumedOnAccept",
-    on: "AcceptConsumed",
-    from: ["Idle", "Attached", "Running"],
-    to: null,
-    guards: [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring],
-    fire: fireAcceptConsumedOnAccept,
-  },
-  {
-    name: "Supersede",
-    on: "SupersedeInput",
-    from: ["Idle", "Attached", "Running"],
-    to: null,
-    guards: [guard_registered, guard_old_is_queued, guard_new_is_queued, guard_distinct],
-    fire: fireSupersede,
-  },
-  {
-    name: "Coalesce",
-    on: "CoalesceInput",
-    from: ["Idle", "Attached", "Running"],
-    to: null,
-    guards: [guard_registered, guard_old_is_queued, guard_new_is_queued_2, guard_distinct_2],
-    fire: fireCoalesce,
-  },
-  {
-    name: "CancelQueuedInput",
-    on: "CancelInput",
-    from: ["Idle", "Attached", "Running", "Retired"],
-    to: null,
-    guards: [guard_is_queued],
-    fire: fireCancelQueuedInput,
-  },
-  {
-    name: "Archive",
-    on: "ArchiveInput",
-    from: ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"],
-    to: null,
-    guards: [guard_is_terminal],
-    fire: fireArchive,
-  },
-  {
-    name: "IngestWork",
-    on: "Ingest",
-    from: ["Idle", "Attached", "Running"],
-    to: null,
-    guards: [guard_registered, guard_bound_to_runtime],
-    fire: fireIngestWork,
-  },
-  {
-    name: "Prepare",
-    on: "PrepareRun",
-    from: ["Idle", "Attached"],
-    to: "Running",
-    guards: [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
-    fire: firePrepare,
-  },
-  {
-    name: "DrainQueuedRun",
-    on: "DrainQueuedRun",
-    from: ["Retired"],
-    to: "Running",
-    guards: [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
-    fire: fireDrainQueuedRun,
-  },
-  {
-    name: "Stage",
-    on: "StageInput",
-    from: ["Running"],
-    to: null,
-    guards: [guard_run_matches, guard_not_stopping, guard_head_of_drain_source, guard_nothing_applied_yet, guard_attempts_left],
-    fire: fireStage,
-  },
-  {
-    name: "MarkApplied",
-    on: "MarkApplied",
-    from: ["Running"],
-    to: null,
-    guards: [guard_run_matches, guard_has_contributors, guard_all_staged],
-    fire: fireMarkApplied,
-  },
-  {
-    name: "CommitBoundary",
-    on: "BoundaryCommitted",
-    from: ["Running"],
-    to: null,
-    guards: [guard_run_matches, guard_has_contributors, guard_all_applied],
-    fire: fireCommitBoundary,
-  },
-  {
-    name: "CommitToIdle",
-    on: "Commit",
-    from: ["Running"],
-    to: "Idle",
-    guards: [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed],
-    fire: fireCommitToIdle,
-  },
-  {
-    name: "FailToIdle",
-    on: "Fail",
-    from: ["Running"],
-    to: "Idle",
-    guards: [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed],
-    fire: fireFailToIdle,
-  },
-  {
-    name: "RollbackToIdle",
-    on: "RollbackRun",
-    from: ["Running"],
-    to: "Idle",
-    guards: [guard_run_matches, guard_returns_to_idle, guard_nothing_staged],
-    fire: fireRollbackToIdle,
-  },
-  {
-    name: "CommitToAttached",
-    on: "Commit",
-    from: ["Running"],
-    to: "Attached",
-    guards: [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed],
-    fire: fireCommitToAttached,
-  },
-  {
-    name: "FailToAttached",
-    on: "Fail",
-    from: ["Running"],
-    to: "Attached",
-    guards: [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed],
-    fire: fireFailToAttached,
-  },
-  {
-    name: "RollbackToAttached",
-    on: "RollbackRun",
-    from: ["Running"],
-    to: "Attached",
-    guards: [guard_run_matches, guard_returns_to_attached, guard_nothing_staged],
-    fire: fireRollbackToAttached,
-  },
-  {
-    name: "CommitToRetired",
-    on: "Commit",
-    from: ["Running"],
-    to: "Retired",
-    guards: [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed],
-    fire: fireCommitToRetired,
-  },
-  {
-    name: "FailToRetired",
-    on: "Fail",
-    from: ["Running"],
-    to: "Retired",
-    guards: [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed],
-    fire: fireFailToRetired,
-  },
-  {
-    name: "RollbackToRetired",
-    on: "RollbackRun",
-    from: ["Running"],
-    to: "Retired",
-    guards: [guard_run_matches, guard_returns_to_retired, guard_nothing_staged],
-    fire: fireRollbackToRetired,
-  },
-  { name: "CancelAfterBoundary", on: "CancelAfterBoundary", from: ["Running"], to: null, guards: [guard_run_matches], fire: fireCancelAfterBoundary },
-  { name: "Interrupt", on: "InterruptRun", from: ["Running"], to: null, guards: [guard_run_matches], fire: fireInterrupt },
-  { name: "StopImmediately", on: "StopRuntimeExecutor", from: ["Initializing", "Idle", "Retired"], to: "Stopped", guards: [], fire: fireStopImmediately },
-  { name: "RequestStop", on: "StopRuntimeExecutor", from: ["Attached", "Running"], to: null, guards: [], fire: fireRequestStop },
-  {
-    name: "ExecutorExited",
-    on: "RuntimeExecutorExited",
-    from: ["Idle", "Attached", "Running", "Retired"],
-    to: "Stopped",
-    guards: [],
-    fire: fireExecutorExited,
-  },
-  { name: "ExecutorExitedAgain", on: "RuntimeExecutorExited", from: ["Stopped"], to: null, guards: [], fire: fireExecutorExitedAgain },
-  {
-    name: "RetireWithoutLoop",
-    on: "Retire",
-    from: ["Idle"],
-    to: "Retired",
-    guards: [guard_fence_is_current, guard_not_stopping],
-    fire: fireRetireWithoutLoop,
-  },
-  {
-    name: "RetireAttached",
-    on: "Retire",
-    from: ["Attached"],
-    to: "Retired",
-    guards: [guard_fence_is_current, guard_not_stopping],
-    fire: fireRetireAttached,
-  },
-  {
-    name: "RetireDuringRun",
-    on: "Retire",
-    from: ["Running"],
-    to: null,
-    guards: [guard_fence_is_current, guard_not_stopping, guard_not_yet_retiring],
-    fire: fireRetireDuringRun,
-  },
-  {
-    name: "RetireAgainDuringRun",
-    on: "Retire",
-    from: ["Running"],
-    to: null,
-    guards: [guard_fence_is_current, guard_already_retiring],
-    fire: fireRetireAgainDuringRun,
-  },
-  { name: "RetireAgain", on: "Retire", from: ["Retired"], to: null, guards: [guard_fence_is_current], fire: fireRetireAgain },
-  { name: "RetireStopped", on: "Retire", from: ["Stopped"], to: null, guards: [guard_fence_is_current], fire: fireRetireStopped },
-  { name: "Reset", on: "Reset", from: ["Initializing", "Idle", "Attached", "Retired"], to: "Idle", guards: [guard_not_stopping], fire: fireReset },
-  { name: "RecycleToIdle", on: "Recycle", from: ["Idle", "Retired"], to: "Idle", guards: [guard_registered, guard_not_stopping], fire: fireRecycleToIdle },
-  { name: "RecycleAttached", on: "Recycle", from: ["Attached"], to: null, guards: [guard_registered, guard_not_stopping], fire: fireRecycleAttached },
-  { name: "Recover", on: "Recover", from: ["Initializing", "Idle", "Attached", "Retired", "Stopped"], to: null, guards: [], fire: fireRecover },
-  {
-    name: "Destroy",
-    on: "Destroy",
-    from: ["Idle", "Attached", "Running", "Retired", "Stopped"],
-    to: "Destroyed",
-    guards: [guard_fence_is_current],
-    fire: fireDestroy,
-  },
-  {
-    name: "DestroyBeforeRegistration",
-    on: "Destroy",
-    from: ["Initializing"],
-    to: "Destroyed",
-    guards: [guard_fence_is_current, guard_runtime_is_bound],
-    fire: fireDestroyBeforeRegistration,
-  },
-  {
-    name: "SetSilentIntents",
-    on: "SetSilentIntents",
-    from: ["Idle", "Attached", "Running", "Retired"],
-    to: null,
-    guards: [guard_registered],
-    fire: fireSetSilentIntents,
-  },
-  {
-    name: "CommitBoundaryAgain",
-    on: "BoundaryCommitted",
-    from: ["Running"],
-    to: null,
-    guards: [guard_run_matches, guard_has_contributors, guard_already_committed],
-    fire: fireCommitBoundaryAgain,
-  },
-  {
-    name: "FailAfterBoundaryToIdle",
-    on: "Fail",
-    from: ["Running"],
-    to: "Idle",
-    guards: [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed],
-    fire: fireFailAfterBoundaryToIdle,
-  },
-  {
-    name: "FailAfterBoundaryToAttached",
-    on: "Fail",
-    from: ["Running"],
-    to: "Attached",
-    guards: [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed],
-    fire: fireFailAfterBoundaryToAttached,
-  },
-  {
-    name: "FailAfterBoundaryToRetired",
-    on: "Fail",
-    from: ["Running"],
-    to: "Retired",
-    guards: [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed],
-    fire: fireFailAfterBoundaryToRetired,
-  },
-  {
-    name: "RecoverQueuedInput",
-    on: "RecoverInput",
-    from: ["Initializing"],
-    to: null,
-    guards: [guard_not_tracked, guard_attempts_left_2],
-    fire: fireRecoverQueuedInput,
-  },
-  {
-    name: "RecoverExhaustedInput",
-    on: "RecoverInput",
-    from: ["Initializing"],
-    to: null,
-    guards: [guard_not_tracked, guard_exhausted],
-    fire: fireRecoverExhaustedInput,
-  },
-  { name: "RecoverBinding", on: "RecoverBinding", from: ["Initializing"], to: null, guards: [guard_not_yet_bound], fire: fireRecoverBinding },
-  { name: "RecoverRetired", on: "RecoverRetired", from: ["Initializing"], to: "Retired", guards: [], fire: fireRecoverRetired },
-  {
-    name: "RecoverCommittedInput",
-    on: "RecoverCommittedInput",
-    from: ["Initializing"],
-    to: null,
-    guards: [guard_not_tracked],
-    fire: fireRecoverCommittedInput,
-  },
-  {
-    name: "LoopOpensRun",
-    on: "OpenLoopRun",
-    from: ["Attached"],
-    to: "Running",
-    guards: [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
-    fire: fireLoopOpensRun,
-  },
-  {
-    name: "LoopDrainsQueuedRun",
-    on: "OpenLoopRun",
-    from: ["Retired"],
-    to: "Running",
-    guards: [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
-    fire: fireLoopDrainsQueuedRun,
-  },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<
+  SessionRuntimeState,
+  SessionRuntimeTrigger,
+  SessionRuntimeEffect,
+  SessionRuntimeTransitionName,
+  SessionRuntimeGuardName
+>([
+  ["Register", "RegisterSession", ["Initializing"], "Idle", [], fireRegister],
+  ["ReRegister", "RegisterSession", ["Idle", "Attached", "Running", "Retired", "Stopped"], null, [], fireReRegister],
+  ["Unregister", "UnregisterSession", ["Idle", "Attached", "Retired", "Stopped"], "Idle", [guard_registered, guard_not_stopping], fireUnregister],
+  ["BindIdle", "PrepareBindings", ["Idle"], "Attached", [guard_fence_is_fresh, guard_generation_not_older], fireBindIdle],
+  [
+    "Rebind", "PrepareBindings", ["Initializing", "Attached", "Running", "Retired", "Stopped"], null, [guard_fence_is_fresh, guard_generation_not_older],
+    fireRebind,
+  ],
+  [
+    "AcceptWhileIdle", "AcceptInput", ["Idle", "Attached"], null, [guard_registered, guard_not_tracked, guard_not_stopping, guard_something_to_interrupt],
+    fireAcceptWhileIdle,
+  ],
+  [
+    "AcceptWhileRunning", "AcceptInput", ["Running"], null, [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring, guard_has_run],
+    fireAcceptWhileRunning,
+  ],
+  [
+    "AcceptConsumedOnAccept", "AcceptConsumed", ["Idle", "Attached", "Running"], null,
+    [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring], fireAcceptConsumedOnAccept,
+  ],
+  [
+    "Supersede", "SupersedeInput", ["Idle", "Attached", "Running"], null, [guard_registered, guard_old_is_queued, guard_new_is_queued, guard_distinct],
+    fireSupersede,
+  ],
+  [
+    "Coalesce", "CoalesceInput", ["Idle", "Attached", "Running"], null, [guard_registered, guard_old_is_queued, guard_new_is_queued_2, guard_distinct_2],
+    fireCoalesce,
+  ],
+  ["CancelQueuedInput", "CancelInput", ["Idle", "Attached", "Running", "Retired"], null, [guard_is_queued], fireCancelQueuedInput],
+  ["Archive", "ArchiveInput", ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"], null, [guard_is_terminal], fireArchive],
+  ["IngestWork", "Ingest", ["Idle", "Attached", "Running"], null, [guard_registered, guard_bound_to_runtime], fireIngestWork],
+  ["Prepare", "PrepareRun", ["Idle", "Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
+  ["DrainQueuedRun", "DrainQueuedRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], fireDrainQueuedRun],
+  [
+    "Stage", "StageInput", ["Running"], null,
+    [guard_run_matches, guard_not_stopping, guard_head_of_drain_source, guard_nothing_applied_yet, guard_attempts_left], fireStage,
+  ],
+  ["MarkApplied", "MarkApplied", ["Running"], null, [guard_run_matches, guard_has_contributors, guard_all_staged], fireMarkApplied],
+  ["CommitBoundary", "BoundaryCommitted", ["Running"], null, [guard_run_matches, guard_has_contributors, guard_all_applied], fireCommitBoundary],
+  [
+    "CommitToIdle", "Commit", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed],
+    fireCommitToIdle,
+  ],
+  [
+    "FailToIdle", "Fail", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed],
+    fireFailToIdle,
+  ],
+  ["RollbackToIdle", "RollbackRun", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_nothing_staged], fireRollbackToIdle],
+  [
+    "CommitToAttached", "Commit", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToAttached,
+  ],
+  [
+    "FailToAttached", "Fail", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed],
+    fireFailToAttached,
+  ],
+  [
+    "RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged],
+    fireRollbackToAttached,
+  ],
+  [
+    "CommitToRetired", "Commit", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToRetired,
+  ],
+  [
+    "FailToRetired", "Fail", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed],
+    fireFailToRetired,
+  ],
+  ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToRetired],
+  ["CancelAfterBoundary", "CancelAfterBoundary", ["Running"], null, [guard_run_matches], fireCancelAfterBoundary],
+  ["Interrupt", "InterruptRun", ["Running"], null, [guard_run_matches], fireInterrupt],
+  ["StopImmediately", "StopRuntimeExecutor", ["Initializing", "Idle", "Retired"], "Stopped", [], fireStopImmediately],
+  ["RequestStop", "StopRuntimeExecutor", ["Attached", "Running"], null, [], fireRequestStop],
+  ["ExecutorExited", "RuntimeExecutorExited", ["Idle", "Attached", "Running", "Retired"], "Stopped", [], fireExecutorExited],
+  ["ExecutorExitedAgain", "RuntimeExecutorExited", ["Stopped"], null, [], fireExecutorExitedAgain],
+  ["RetireWithoutLoop", "Retire", ["Idle"], "Retired", [guard_fence_is_current, guard_not_stopping], fireRetireWithoutLoop],
+  ["RetireAttached", "Retire", ["Attached"], "Retired", [guard_fence_is_current, guard_not_stopping], fireRetireAttached],
+  ["RetireDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_not_stopping, guard_not_yet_retiring], fireRetireDuringRun],
+  ["RetireAgainDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_already_retiring], fireRetireAgainDuringRun],
+  ["RetireAgain", "Retire", ["Retired"], null, [guard_fence_is_current], fireRetireAgain],
+  ["RetireStopped", "Retire", ["Stopped"], null, [guard_fence_is_current], fireRetireStopped],
+  ["Reset", "Reset", ["Initializing", "Idle", "Attached", "Retired"], "Idle", [guard_not_stopping], fireReset],
+  ["RecycleToIdle", "Recycle", ["Idle", "Retired"], "Idle", [guard_registered, guard_not_stopping], fireRecycleToIdle],
+  ["RecycleAttached", "Recycle", ["Attached"], null, [guard_registered, guard_not_stopping], fireRecycleAttached],
+  ["Recover", "Recover", ["Initializing", "Idle", "Attached", "Retired", "Stopped"], null, [], fireRecover],
+  ["Destroy", "Destroy", ["Idle", "Attached", "Running", "Retired", "Stopped"], "Destroyed", [guard_fence_is_current], fireDestroy],
+  ["DestroyBeforeRegistration", "Destroy", ["Initializing"], "Destroyed", [guard_fence_is_current, guard_runtime_is_bound], fireDestroyBeforeRegistration],
+  ["SetSilentIntents", "SetSilentIntents", ["Idle", "Attached", "Running", "Retired"], null, [guard_registered], fireSetSilentIntents],
+  [
+    "CommitBoundaryAgain", "BoundaryCommitted", ["Running"], null, [guard_run_matches, guard_has_contributors, guard_already_committed],
+    fireCommitBoundaryAgain,
+  ],
+  [
+    "FailAfterBoundaryToIdle", "Fail", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
+  ],
+  [
+    "FailAfterBoundaryToAttached", "Fail", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToAttached,
+  ],
+  [
+    "FailAfterBoundaryToRetired", "Fail", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToRetired,
+  ],
+  ["RecoverQueuedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_attempts_left_2], fireRecoverQueuedInput],
+  ["RecoverExhaustedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_exhausted], fireRecoverExhaustedInput],
+  ["RecoverBinding", "RecoverBinding", ["Initializing"], null, [guard_not_yet_bound], fireRecoverBinding],
+  ["RecoverRetired", "RecoverRetired", ["Initializing"], "Retired", [], fireRecoverRetired],
+  ["RecoverCommittedInput", "RecoverCommittedInput", ["Initializing"], null, [guard_not_tracked], fireRecoverCommittedInput],
+  ["LoopOpensRun", "OpenLoopRun", ["Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], fireLoopOpensRun],
+  [
+    "LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
+    fireLoopDrainsQueuedRun,
+  ],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
 
 function fireRegister(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Idle", registered: true };
-  return { ok: true, transition: "Register", state: next, effects: NO_EFFECTS };
+  return fired("Register", { ...s, phase: "Idle", registered: true });
 }
 
 function fireReRegister(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, registered: true };
-  return { ok: true, transition: "ReRegister", state: next, effects: NO_EFFECTS };
+  return fired("ReRegister", { ...s, registered: true });
 }
 
 function fireUnregister(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Idle", registered: false, boundRuntime: null, boundFence: null, stopRequested: false };
-  return { ok: true, transition: "Unregister", state: next, effects: NO_EFFECTS };
+  return fired("Unregister", { ...s, phase: "Idle", registered: false, boundRuntime: null, boundFence: null, stopRequested: false });
 }
 
 function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
-  let f_highestFence: Fence | null = s.highestFence;
-  f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
   const next: SessionRuntimeState = {
-    ...s, phase: "Attached", boundRuntime: t.runtime, boundFence: t.fence, highestFence: f_highestFence, boundGeneration: t.generation,
+    ...s, phase: "Attached", boundRuntime: t.runtime, boundFence: t.fence,
+    highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
-  return { ok: true, transition: "BindIdle", state: next, effects };
+  return fired("BindIdle", next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
 }
 
 function fireRebind(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
-  let f_highestFence: Fence | null = s.highestFence;
-  f_highestFence = (((f_highestFence !== null) && ((f_highestFence)! > t.fence)) ? f_highestFence : t.fence);
-  const next: SessionRuntimeState = { ...s, boundRuntime: t.runtime, boundFence: t.fence, highestFence: f_highestFence, boundGeneration: t.generation };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }];
-  return { ok: true, transition: "Rebind", state: next, effects };
+  const next: SessionRuntimeState = {
+    ...s, boundRuntime: t.runtime, boundFence: t.fence,
+    highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
+  };
+  return fired("Rebind", next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
 }
 
 function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_laneOf: ReadonlyMap<InputId, Lane> = s.laneOf;
-  let w_laneOf: Map<InputId, Lane> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
   let f_steer: readonly InputId[] = s.steer;
   let w_steer = null as InputId[] | null;
   let f_queue: readonly InputId[] = s.queue;
   let w_queue = null as InputId[] | null;
-  if (f_inputs.get(t.input) !== "Queued") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Queued");
-  }
-  if (f_laneOf.get(t.input) !== t.lane) {
-    if (w_laneOf === null) f_laneOf = w_laneOf = copyMap(f_laneOf);
-    w_laneOf.set(t.input, t.lane);
-  }
-  if (f_attempts.get(t.input) !== 0) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.set(t.input, 0);
-  }
   if (t.lane === "Steer") {
     if (t.front) {
       if (w_steer === null) f_steer = w_steer = [t.input, ...f_steer];
@@ -790,36 +545,21 @@ function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInpu
       else w_queue.push(t.input);
     }
   }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, laneOf: f_laneOf, attempts: f_attempts, steer: f_steer, queue: f_queue };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, 0), steer: f_steer,
+    queue: f_queue,
+  };
   const effects: SessionRuntimeEffect[] = [
     { effect: "PostAdmissionSignal", input: t.input, signal: ((t.admission === "Immediate") ? "RequestImmediateProcessing" : "WakeLoop") },
   ];
-  return { ok: true, transition: "AcceptWhileIdle", state: next, effects };
+  return fired("AcceptWhileIdle", next, effects);
 }
 
 function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_laneOf: ReadonlyMap<InputId, Lane> = s.laneOf;
-  let w_laneOf: Map<InputId, Lane> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
   let f_steer: readonly InputId[] = s.steer;
   let w_steer = null as InputId[] | null;
   let f_queue: readonly InputId[] = s.queue;
   let w_queue = null as InputId[] | null;
-  if (f_inputs.get(t.input) !== "Queued") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Queued");
-  }
-  if (f_laneOf.get(t.input) !== t.lane) {
-    if (w_laneOf === null) f_laneOf = w_laneOf = copyMap(f_laneOf);
-    w_laneOf.set(t.input, t.lane);
-  }
-  if (f_attempts.get(t.input) !== 0) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.set(t.input, 0);
-  }
   if (t.lane === "Steer") {
     if (t.front) {
       if (w_steer === null) f_steer = w_steer = [t.input, ...f_steer];
@@ -837,7 +577,10 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
       else w_queue.push(t.input);
     }
   }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, laneOf: f_laneOf, attempts: f_attempts, steer: f_steer, queue: f_queue };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, 0), steer: f_steer,
+    queue: f_queue,
+  };
   const effects: SessionRuntimeEffect[] = [];
   if (t.admission !== "Passive") {
     effects.push({
@@ -849,217 +592,66 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
   if (((t.admission === "InterruptYielding") || (t.admission === "Immediate")) && (next.currentRun !== null)) {
     effects.push({ effect: "CancelAtBoundary", run: (next.currentRun)! });
   }
-  return { ok: true, transition: "AcceptWhileRunning", state: next, effects };
+  return fired("AcceptWhileRunning", next, effects);
 }
 
 function fireAcceptConsumedOnAccept(s: SessionRuntimeState, t: SessionRuntimeAcceptConsumedInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  if (f_inputs.get(t.input) !== "Consumed") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Consumed");
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs };
-  return { ok: true, transition: "AcceptConsumedOnAccept", state: next, effects: NO_EFFECTS };
+  return fired("AcceptConsumedOnAccept", { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
 }
 
 function fireSupersede(s: SessionRuntimeState, t: SessionRuntimeSupersedeInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_replacedBy: ReadonlyMap<InputId, InputId> = s.replacedBy;
-  let w_replacedBy: Map<InputId, InputId> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  if (f_inputs.get(t.input) !== "Superseded") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Superseded");
-  }
-  if (f_replacedBy.get(t.input) !== t.by) {
-    if (w_replacedBy === null) f_replacedBy = w_replacedBy = copyMap(f_replacedBy);
-    w_replacedBy.set(t.input, t.by);
-  }
-  if (f_attempts.has(t.input)) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.delete(t.input);
-  }
-  if (f_queue.includes(t.input)) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    removeAll(w_queue, t.input);
-  }
-  if (f_steer.includes(t.input)) {
-    if (w_steer === null) f_steer = w_steer = f_steer.slice();
-    removeAll(w_steer, t.input);
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, replacedBy: f_replacedBy, attempts: f_attempts, queue: f_queue, steer: f_steer };
-  const effects: SessionRuntimeEffect[] = [{ effect: "InputSuperseded", input: t.input, replacement: t.by }];
-  return { ok: true, transition: "Supersede", state: next, effects };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Superseded"), replacedBy: mapPut(s.replacedBy, t.input, t.by), attempts: mapRemove(s.attempts, t.input),
+    queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+  };
+  return fired("Supersede", next, [{ effect: "InputSuperseded", input: t.input, replacement: t.by }]);
 }
 
 function fireCoalesce(s: SessionRuntimeState, t: SessionRuntimeCoalesceInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_replacedBy: ReadonlyMap<InputId, InputId> = s.replacedBy;
-  let w_replacedBy: Map<InputId, InputId> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  if (f_inputs.get(t.input) !== "Coalesced") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Coalesced");
-  }
-  if (f_replacedBy.get(t.input) !== t.into) {
-    if (w_replacedBy === null) f_replacedBy = w_replacedBy = copyMap(f_replacedBy);
-    w_replacedBy.set(t.input, t.into);
-  }
-  if (f_attempts.has(t.input)) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.delete(t.input);
-  }
-  if (f_queue.includes(t.input)) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    removeAll(w_queue, t.input);
-  }
-  if (f_steer.includes(t.input)) {
-    if (w_steer === null) f_steer = w_steer = f_steer.slice();
-    removeAll(w_steer, t.input);
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, replacedBy: f_replacedBy, attempts: f_attempts, queue: f_queue, steer: f_steer };
-  const effects: SessionRuntimeEffect[] = [{ effect: "InputCoalesced", input: t.input, replacement: t.into }];
-  return { ok: true, transition: "Coalesce", state: next, effects };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Coalesced"), replacedBy: mapPut(s.replacedBy, t.input, t.into), attempts: mapRemove(s.attempts, t.input),
+    queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+  };
+  return fired("Coalesce", next, [{ effect: "InputCoalesced", input: t.input, replacement: t.into }]);
 }
 
 function fireCancelQueuedInput(s: SessionRuntimeState, t: SessionRuntimeCancelInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let w_abandoned: Map<InputId, AbandonReason> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  if (f_inputs.get(t.input) !== "Abandoned") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Abandoned");
-  }
-  if (f_abandoned.get(t.input) !== "Cancelled") {
-    if (w_abandoned === null) f_abandoned = w_abandoned = copyMap(f_abandoned);
-    w_abandoned.set(t.input, "Cancelled");
-  }
-  if (f_attempts.has(t.input)) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.delete(t.input);
-  }
-  if (f_queue.includes(t.input)) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    removeAll(w_queue, t.input);
-  }
-  if (f_steer.includes(t.input)) {
-    if (w_steer === null) f_steer = w_steer = f_steer.slice();
-    removeAll(w_steer, t.input);
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer };
-  return { ok: true, transition: "CancelQueuedInput", state: next, effects: NO_EFFECTS };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Abandoned"), abandoned: mapPut(s.abandoned, t.input, "Cancelled"), attempts: mapRemove(s.attempts, t.input),
+    queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+  };
+  return fired("CancelQueuedInput", next);
 }
 
 function fireArchive(s: SessionRuntimeState, t: SessionRuntimeArchiveInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_laneOf: ReadonlyMap<InputId, Lane> = s.laneOf;
-  let w_laneOf: Map<InputId, Lane> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let w_abandoned: Map<InputId, AbandonReason> | null = null;
-  let f_replacedBy: ReadonlyMap<InputId, InputId> = s.replacedBy;
-  let w_replacedBy: Map<InputId, InputId> | null = null;
-  if (f_inputs.has(t.input)) {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.delete(t.input);
-  }
-  if (f_laneOf.has(t.input)) {
-    if (w_laneOf === null) f_laneOf = w_laneOf = copyMap(f_laneOf);
-    w_laneOf.delete(t.input);
-  }
-  if (f_attempts.has(t.input)) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.delete(t.input);
-  }
-  if (f_abandoned.has(t.input)) {
-    if (w_abandoned === null) f_abandoned = w_abandoned = copyMap(f_abandoned);
-    w_abandoned.delete(t.input);
-  }
-  if (f_replacedBy.has(t.input)) {
-    if (w_replacedBy === null) f_replacedBy = w_replacedBy = copyMap(f_replacedBy);
-    w_replacedBy.delete(t.input);
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, laneOf: f_laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: f_replacedBy };
-  return { ok: true, transition: "Archive", state: next, effects: NO_EFFECTS };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapRemove(s.inputs, t.input), laneOf: mapRemove(s.laneOf, t.input), attempts: mapRemove(s.attempts, t.input),
+    abandoned: mapRemove(s.abandoned, t.input), replacedBy: mapRemove(s.replacedBy, t.input),
+  };
+  return fired("Archive", next);
 }
 
 function fireIngestWork(s: SessionRuntimeState, t: SessionRuntimeIngestInput): FireResult {
-  const next: SessionRuntimeState = s;
-  const effects: SessionRuntimeEffect[] = [{ effect: "AdmissionRequested", work: t.work }];
-  return { ok: true, transition: "IngestWork", state: next, effects };
+  return fired("IngestWork", s, [{ effect: "AdmissionRequested", work: t.work }]);
 }
 
 function firePrepare(s: SessionRuntimeState, t: SessionRuntimePrepareRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
-  return { ok: true, transition: "Prepare", state: next, effects };
+  return fired("Prepare", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
 }
 
 function fireDrainQueuedRun(s: SessionRuntimeState, t: SessionRuntimeDrainQueuedRunSignal): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
-  return { ok: true, transition: "DrainQueuedRun", state: next, effects };
+  return fired("DrainQueuedRun", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
 }
 
 function fireStage(s: SessionRuntimeState, t: SessionRuntimeStageInputInput): FireResult {
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
-  if (f_queue.includes(t.input)) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    removeAll(w_queue, t.input);
-  }
-  if (f_steer.includes(t.input)) {
-    if (w_steer === null) f_steer = w_steer = f_steer.slice();
-    removeAll(w_steer, t.input);
-  }
-  if (w_staged === null) f_staged = w_staged = [...f_staged, t.input];
-  else w_staged.push(t.input);
-  if (f_inputs.get(t.input) !== "Staged") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Staged");
-  }
-  {
-    const a1 = ((f_attempts.get(t.input) ?? 0) + 1);
-    if (f_attempts.get(t.input) !== a1) {
-      if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-      w_attempts.set(t.input, a1);
-    }
-  }
-  const next: SessionRuntimeState = { ...s, queue: f_queue, steer: f_steer, staged: f_staged, inputs: f_inputs, attempts: f_attempts };
-  return { ok: true, transition: "Stage", state: next, effects: NO_EFFECTS };
+  const next: SessionRuntimeState = {
+    ...s, queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input), staged: seqPush(s.staged, t.input),
+    inputs: mapPut(s.inputs, t.input, "Staged"), attempts: mapPut(s.attempts, t.input, ((s.attempts.get(t.input) ?? 0) + 1)),
+  };
+  return fired("Stage", next);
 }
 
-function fireMarkApplied(s: SessionRuntimeState, t: SessionRuntimeMarkAppliedInput): FireResult {
+function fireMarkApplied(s: SessionRuntimeState): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   for (const v_x of s.staged) {
@@ -1068,8 +660,7 @@ function fireMarkApplied(s: SessionRuntimeState, t: SessionRuntimeMarkAppliedInp
       w_inputs.set(v_x, "Applied");
     }
   }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs };
-  return { ok: true, transition: "MarkApplied", state: next, effects: NO_EFFECTS };
+  return fired("MarkApplied", { ...s, inputs: f_inputs });
 }
 
 function fireCommitBoundary(s: SessionRuntimeState, t: SessionRuntimeBoundaryCommittedInput): FireResult {
@@ -1081,9 +672,7 @@ function fireCommitBoundary(s: SessionRuntimeState, t: SessionRuntimeBoundaryCom
       w_inputs.set(v_x, "AppliedPendingConsumption");
     }
   }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs };
-  const effects: SessionRuntimeEffect[] = [{ effect: "BoundaryReceipt", run: t.run }];
-  return { ok: true, transition: "CommitBoundary", state: next, effects };
+  return fired("CommitBoundary", { ...s, inputs: f_inputs }, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
 function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
@@ -1099,8 +688,7 @@ function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput):
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
-  return { ok: true, transition: "CommitToIdle", state: next, effects };
+  return fired("CommitToIdle", next, [{ effect: "RunCompleted", run: t.run }]);
 }
 
 function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
@@ -1149,14 +737,11 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
     ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
     runFrom: null,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
-  return { ok: true, transition: "FailToIdle", state: next, effects };
+  return fired("FailToIdle", next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Idle", currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
-  return { ok: true, transition: "RollbackToIdle", state: next, effects };
+  return fired("RollbackToIdle", { ...s, phase: "Idle", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
 }
 
 function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
@@ -1172,8 +757,7 @@ function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInp
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
-  return { ok: true, transition: "CommitToAttached", state: next, effects };
+  return fired("CommitToAttached", next, [{ effect: "RunCompleted", run: t.run }]);
 }
 
 function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
@@ -1222,14 +806,11 @@ function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput):
     ...s, phase: "Attached", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
     currentRun: null, runFrom: null,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
-  return { ok: true, transition: "FailToAttached", state: next, effects };
+  return fired("FailToAttached", next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRollbackToAttached(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Attached", currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
-  return { ok: true, transition: "RollbackToAttached", state: next, effects };
+  return fired("RollbackToAttached", { ...s, phase: "Attached", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
 }
 
 function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
@@ -1245,8 +826,7 @@ function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInpu
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunCompleted", run: t.run }];
-  return { ok: true, transition: "CommitToRetired", state: next, effects };
+  return fired("CommitToRetired", next, [{ effect: "RunCompleted", run: t.run }]);
 }
 
 function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
@@ -1295,26 +875,19 @@ function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): 
     ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
     currentRun: null, runFrom: null,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
-  return { ok: true, transition: "FailToRetired", state: next, effects };
+  return fired("FailToRetired", next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRollbackToRetired(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Retired", currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunRolledBack", run: t.run }];
-  return { ok: true, transition: "RollbackToRetired", state: next, effects };
+  return fired("RollbackToRetired", { ...s, phase: "Retired", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
 }
 
 function fireCancelAfterBoundary(s: SessionRuntimeState, t: SessionRuntimeCancelAfterBoundaryInput): FireResult {
-  const next: SessionRuntimeState = s;
-  const effects: SessionRuntimeEffect[] = [{ effect: "CancelAtBoundary", run: t.run }];
-  return { ok: true, transition: "CancelAfterBoundary", state: next, effects };
+  return fired("CancelAfterBoundary", s, [{ effect: "CancelAtBoundary", run: t.run }]);
 }
 
 function fireInterrupt(s: SessionRuntimeState, t: SessionRuntimeInterruptRunInput): FireResult {
-  const next: SessionRuntimeState = s;
-  const effects: SessionRuntimeEffect[] = [{ effect: "InterruptCurrentRun", run: t.run }];
-  return { ok: true, transition: "Interrupt", state: next, effects };
+  return fired("Interrupt", s, [{ effect: "InterruptCurrentRun", run: t.run }]);
 }
 
 function fireStopImmediately(s: SessionRuntimeState): FireResult {
@@ -1324,12 +897,6 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
   let w_abandoned: Map<InputId, AbandonReason> | null = null;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
       (lookup(f_inputs, v_x) === "Queued") ||
@@ -1351,21 +918,15 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
       }
     }
   }
-  if (f_queue.length !== 0) f_queue = w_queue = [];
-  if (f_steer.length !== 0) f_steer = w_steer = [];
-  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
-    silentIntents: false, stopRequested: false,
+    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged), silentIntents: false, stopRequested: false,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "ExecutorStopped" }];
-  return { ok: true, transition: "StopImmediately", state: next, effects };
+  return fired("StopImmediately", next, [{ effect: "ExecutorStopped" }]);
 }
 
 function fireRequestStop(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, stopRequested: true, silentIntents: false };
-  const effects: SessionRuntimeEffect[] = [{ effect: "StopExecutor" }];
-  return { ok: true, transition: "RequestStop", state: next, effects };
+  return fired("RequestStop", { ...s, stopRequested: true, silentIntents: false }, [{ effect: "StopExecutor" }]);
 }
 
 function fireExecutorExited(s: SessionRuntimeState): FireResult {
@@ -1375,12 +936,6 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
   let w_abandoned: Map<InputId, AbandonReason> | null = null;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (lookup(f_inputs, v_x) === "AppliedPendingConsumption") {
       if (f_inputs.get(v_x) !== "Consumed") {
@@ -1404,35 +959,24 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
       }
     }
   }
-  if (f_queue.length !== 0) f_queue = w_queue = [];
-  if (f_steer.length !== 0) f_steer = w_steer = [];
-  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
-    currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
+    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged), currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "ExecutorStopped" }];
-  return { ok: true, transition: "ExecutorExited", state: next, effects };
+  return fired("ExecutorExited", next, [{ effect: "ExecutorStopped" }]);
 }
 
 function fireExecutorExitedAgain(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = s;
-  return { ok: true, transition: "ExecutorExitedAgain", state: next, effects: NO_EFFECTS };
+  return fired("ExecutorExitedAgain", s);
 }
 
-function fireRetireWithoutLoop(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
+function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
   let w_abandoned: Map<InputId, AbandonReason> | null = null;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
       (lookup(f_inputs, v_x) === "Queued") ||
@@ -1454,54 +998,50 @@ function fireRetireWithoutLoop(s: SessionRuntimeState, t: SessionRuntimeRetireIn
       }
     }
   }
-  if (f_queue.length !== 0) f_queue = w_queue = [];
-  if (f_steer.length !== 0) f_steer = w_steer = [];
-  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
+    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged),
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   }
-  return { ok: true, transition: "RetireWithoutLoop", state: next, effects };
+  return fired("RetireWithoutLoop", next, effects);
 }
 
-function fireRetireAttached(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
+function fireRetireAttached(s: SessionRuntimeState): FireResult {
   const next: SessionRuntimeState = { ...s, phase: "Retired" };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   }
-  return { ok: true, transition: "RetireAttached", state: next, effects };
+  return fired("RetireAttached", next, effects);
 }
 
-function fireRetireDuringRun(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
+function fireRetireDuringRun(s: SessionRuntimeState): FireResult {
   const next: SessionRuntimeState = { ...s, runFrom: "Retired" };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   }
-  return { ok: true, transition: "RetireDuringRun", state: next, effects };
+  return fired("RetireDuringRun", next, effects);
 }
 
-function fireRetireAgainDuringRun(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
-  const next: SessionRuntimeState = s;
-  return { ok: true, transition: "RetireAgainDuringRun", state: next, effects: NO_EFFECTS };
+function fireRetireAgainDuringRun(s: SessionRuntimeState): FireResult {
+  return fired("RetireAgainDuringRun", s);
 }
 
-function fireRetireAgain(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
-  const next: SessionRuntimeState = s;
-  return { ok: true, transition: "RetireAgain", state: next, effects: NO_EFFECTS };
+function fireRetireAgain(s: SessionRuntimeState): FireResult {
+  return fired("RetireAgain", s);
 }
 
-function fireRetireStopped(s: SessionRuntimeState, t: SessionRuntimeRetireInput): FireResult {
+function fireRetireStopped(s: SessionRuntimeState): FireResult {
   const next: SessionRuntimeState = s;
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   }
-  return { ok: true, transition: "RetireStopped", state: next, effects };
+  return fired("RetireStopped", next, effects);
 }
 
 function fireReset(s: SessionRuntimeState): FireResult {
@@ -1511,12 +1051,6 @@ function fireReset(s: SessionRuntimeState): FireResult {
   let w_abandoned: Map<InputId, AbandonReason> | null = null;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
       (lookup(f_inputs, v_x) === "Queued") ||
@@ -1538,48 +1072,32 @@ function fireReset(s: SessionRuntimeState): FireResult {
       }
     }
   }
-  if (f_queue.length !== 0) f_queue = w_queue = [];
-  if (f_steer.length !== 0) f_steer = w_steer = [];
-  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged, boundFence: null,
-    silentIntents: false, stopRequested: false,
+    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged), boundFence: null, silentIntents: false, stopRequested: false,
   };
-  const effects: SessionRuntimeEffect[] = [{ effect: "ResetDone" }];
-  return { ok: true, transition: "Reset", state: next, effects };
+  return fired("Reset", next, [{ effect: "ResetDone" }]);
 }
 
 function fireRecycleToIdle(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Idle", boundFence: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RecycleRequested" }];
-  return { ok: true, transition: "RecycleToIdle", state: next, effects };
+  return fired("RecycleToIdle", { ...s, phase: "Idle", boundFence: null }, [{ effect: "RecycleRequested" }]);
 }
 
 function fireRecycleAttached(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, boundFence: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RecycleRequested" }];
-  return { ok: true, transition: "RecycleAttached", state: next, effects };
+  return fired("RecycleAttached", { ...s, boundFence: null }, [{ effect: "RecycleRequested" }]);
 }
 
 function fireRecover(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = s;
-  const effects: SessionRuntimeEffect[] = [{ effect: "RecoverRequested" }];
-  return { ok: true, transition: "Recover", state: next, effects };
+  return fired("Recover", s, [{ effect: "RecoverRequested" }]);
 }
 
-function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): FireResult {
+function fireDestroy(s: SessionRuntimeState): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
   let w_abandoned: Map<InputId, AbandonReason> | null = null;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (lookup(f_inputs, v_x) === "AppliedPendingConsumption") {
       if (f_inputs.get(v_x) !== "Consumed") {
@@ -1603,33 +1121,24 @@ function fireDestroy(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): Fir
       }
     }
   }
-  if (f_queue.length !== 0) f_queue = w_queue = [];
-  if (f_steer.length !== 0) f_steer = w_steer = [];
-  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
-    currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
+    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged), currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   }
-  return { ok: true, transition: "Destroy", state: next, effects };
+  return fired("Destroy", next, effects);
 }
 
-function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntimeDestroyInput): FireResult {
+function fireDestroyBeforeRegistration(s: SessionRuntimeState): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let w_inputs: Map<InputId, InputPhase> | null = null;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
   let w_abandoned: Map<InputId, AbandonReason> | null = null;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   let w_attempts: Map<InputId, Attempts> | null = null;
-  let f_queue: readonly InputId[] = s.queue;
-  let w_queue = null as InputId[] | null;
-  let f_steer: readonly InputId[] = s.steer;
-  let w_steer = null as InputId[] | null;
-  let f_staged: readonly InputId[] = s.staged;
-  let w_staged = null as InputId[] | null;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
       (lookup(f_inputs, v_x) === "Queued") ||
@@ -1651,28 +1160,23 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState, t: SessionRuntime
       }
     }
   }
-  if (f_queue.length !== 0) f_queue = w_queue = [];
-  if (f_steer.length !== 0) f_steer = w_steer = [];
-  if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = {
-    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: f_queue, steer: f_steer, staged: f_staged,
+    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged),
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeDestroyed", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
   }
-  return { ok: true, transition: "DestroyBeforeRegistration", state: next, effects };
+  return fired("DestroyBeforeRegistration", next, effects);
 }
 
 function fireSetSilentIntents(s: SessionRuntimeState, t: SessionRuntimeSetSilentIntentsInput): FireResult {
-  const next: SessionRuntimeState = { ...s, silentIntents: t.enabled };
-  return { ok: true, transition: "SetSilentIntents", state: next, effects: NO_EFFECTS };
+  return fired("SetSilentIntents", { ...s, silentIntents: t.enabled });
 }
 
 function fireCommitBoundaryAgain(s: SessionRuntimeState, t: SessionRuntimeBoundaryCommittedInput): FireResult {
-  const next: SessionRuntimeState = s;
-  const effects: SessionRuntimeEffect[] = [{ effect: "BoundaryReceipt", run: t.run }];
-  return { ok: true, transition: "CommitBoundaryAgain", state: next, effects };
+  return fired("CommitBoundaryAgain", s, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
 function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
@@ -1688,8 +1192,7 @@ function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFa
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
-  return { ok: true, transition: "FailAfterBoundaryToIdle", state: next, effects };
+  return fired("FailAfterBoundaryToIdle", next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
@@ -1705,8 +1208,7 @@ function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRunti
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
-  return { ok: true, transition: "FailAfterBoundaryToAttached", state: next, effects };
+  return fired("FailAfterBoundaryToAttached", next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
@@ -1722,33 +1224,14 @@ function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntim
   }
   if (f_staged.length !== 0) f_staged = w_staged = [];
   const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunFailed", run: t.run }];
-  return { ok: true, transition: "FailAfterBoundaryToRetired", state: next, effects };
+  return fired("FailAfterBoundaryToRetired", next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_laneOf: ReadonlyMap<InputId, Lane> = s.laneOf;
-  let w_laneOf: Map<InputId, Lane> | null = null;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let w_attempts: Map<InputId, Attempts> | null = null;
   let f_steer: readonly InputId[] = s.steer;
   let w_steer = null as InputId[] | null;
   let f_queue: readonly InputId[] = s.queue;
   let w_queue = null as InputId[] | null;
-  if (f_inputs.get(t.input) !== "Queued") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Queued");
-  }
-  if (f_laneOf.get(t.input) !== t.lane) {
-    if (w_laneOf === null) f_laneOf = w_laneOf = copyMap(f_laneOf);
-    w_laneOf.set(t.input, t.lane);
-  }
-  if (f_attempts.get(t.input) !== t.priorAttempts) {
-    if (w_attempts === null) f_attempts = w_attempts = copyMap(f_attempts);
-    w_attempts.set(t.input, t.priorAttempts);
-  }
   if (t.lane === "Steer") {
     if (w_steer === null) f_steer = w_steer = [...f_steer, t.input];
     else w_steer.push(t.input);
@@ -1756,58 +1239,39 @@ function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecover
     if (w_queue === null) f_queue = w_queue = [...f_queue, t.input];
     else w_queue.push(t.input);
   }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, laneOf: f_laneOf, attempts: f_attempts, steer: f_steer, queue: f_queue };
-  return { ok: true, transition: "RecoverQueuedInput", state: next, effects: NO_EFFECTS };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, t.priorAttempts),
+    steer: f_steer, queue: f_queue,
+  };
+  return fired("RecoverQueuedInput", next);
 }
 
 function fireRecoverExhaustedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let w_abandoned: Map<InputId, AbandonReason> | null = null;
-  if (f_inputs.get(t.input) !== "Abandoned") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Abandoned");
-  }
-  if (f_abandoned.get(t.input) !== "MaxAttemptsExhausted") {
-    if (w_abandoned === null) f_abandoned = w_abandoned = copyMap(f_abandoned);
-    w_abandoned.set(t.input, "MaxAttemptsExhausted");
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs, abandoned: f_abandoned };
-  return { ok: true, transition: "RecoverExhaustedInput", state: next, effects: NO_EFFECTS };
+  const next: SessionRuntimeState = {
+    ...s, inputs: mapPut(s.inputs, t.input, "Abandoned"), abandoned: mapPut(s.abandoned, t.input, "MaxAttemptsExhausted"),
+  };
+  return fired("RecoverExhaustedInput", next);
 }
 
 function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBindingInput): FireResult {
-  const next: SessionRuntimeState = { ...s, boundRuntime: t.runtime, highestFence: t.fence, boundGeneration: t.generation };
-  return { ok: true, transition: "RecoverBinding", state: next, effects: NO_EFFECTS };
+  return fired("RecoverBinding", { ...s, boundRuntime: t.runtime, highestFence: t.fence, boundGeneration: t.generation });
 }
 
 function fireRecoverRetired(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Retired", registered: true };
-  return { ok: true, transition: "RecoverRetired", state: next, effects: NO_EFFECTS };
+  return fired("RecoverRetired", { ...s, phase: "Retired", registered: true });
 }
 
 function fireRecoverCommittedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverCommittedInputInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let w_inputs: Map<InputId, InputPhase> | null = null;
-  if (f_inputs.get(t.input) !== "Consumed") {
-    if (w_inputs === null) f_inputs = w_inputs = copyMap(f_inputs);
-    w_inputs.set(t.input, "Consumed");
-  }
-  const next: SessionRuntimeState = { ...s, inputs: f_inputs };
-  return { ok: true, transition: "RecoverCommittedInput", state: next, effects: NO_EFFECTS };
+  return fired("RecoverCommittedInput", { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
 }
 
 function fireLoopOpensRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
-  return { ok: true, transition: "LoopOpensRun", state: next, effects };
+  return fired("LoopOpensRun", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
 }
 
 function fireLoopDrainsQueuedRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): FireResult {
   const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
-  const effects: SessionRuntimeEffect[] = [{ effect: "RunStarted", run: t.run }];
-  return { ok: true, transition: "LoopDrainsQueuedRun", state: next, effects };
+  return fired("LoopDrainsQueuedRun", next, [{ effect: "RunStarted", run: t.run }]);
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

@@ -10,9 +10,10 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  setClear,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
   valueEquals,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
@@ -156,6 +157,11 @@ export function initialState(): TurnState {
 type G<T> = Guard<TurnState, T, TurnGuardName>;
 type FireResult = Fired<TurnState, TurnTransitionName, TurnEffect>;
 const NO_EFFECTS: readonly TurnEffect[] = Object.freeze([]);
+
+function fired(transition: TurnTransitionName, state: TurnState, effects: readonly TurnEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_new_run: G<TurnStartConversationRunInput | TurnStartImmediateRunInput> = { name: "new_run", holds: (s, t) => (s.currentRun !== t.run) };
 const guard_mine: G<TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput |
   TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
@@ -188,289 +194,104 @@ const guard_retries_exhausted: G<unknown> = { name: "retries_exhausted", holds: 
 const guard_next_attempt: G<TurnRecoverableFailureInput> = { name: "next_attempt", holds: (s, t) => (t.attempt === (s.retryAttempt + 1)) };
 const guard_same_attempt: G<TurnRetryRequestedInput> = { name: "same_attempt", holds: (s, t) => (t.attempt === s.retryAttempt) };
 const guard_known_cause: G<TurnFatalFailureInput> = { name: "known_cause", holds: (s, t) => (t.cause !== "Unknown") };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<TurnState, TurnTrigger, TurnEffect, TurnTransitionName, TurnGuardName> = [
-  {
-    name: "StartConversation",
-    on: "StartConversationRun",
-    from: ["Ready", "Completed", "Failed", "Cancelled"],
-    to: "ApplyingPrimitive",
-    guards: [guard_new_run],
-    fire: fireStartConversation,
-  },
-  {
-    name: "StartImmediate",
-    on: "StartImmediateRun",
-    from: ["Ready", "Completed", "Failed", "Cancelled"],
-    to: "ApplyingPrimitive",
-    guards: [guard_new_run],
-    fire: fireStartImmediate,
-  },
-  {
-    name: "ApplyConversationPrimitive",
-    on: "PrimitiveApplied",
-    from: ["ApplyingPrimitive"],
-    to: "CallingLlm",
-    guards: [guard_mine, guard_conversation],
-    fire: fireApplyConversationPrimitive,
-  },
-  {
-    name: "ApplyImmediatePrimitive",
-    on: "PrimitiveApplied",
-    from: ["ApplyingPrimitive"],
-    to: "Completed",
-    guards: [guard_mine, guard_immediate],
-    fire: fireApplyImmediatePrimitive,
-  },
-  {
-    name: "AwaitToolCalls",
-    on: "LlmReturnedToolCalls",
-    from: ["CallingLlm"],
-    to: "WaitingForOps",
-    guards: [guard_mine, guard_not_extracting, guard_has_calls],
-    fire: fireAwaitToolCalls,
-  },
-  {
-    name: "NoToolCalls",
-    on: "LlmReturnedToolCalls",
-    from: ["CallingLlm"],
-    to: "DrainingBoundary",
-    guards: [guard_mine, guard_not_extracting, guard_no_calls],
-    fire: fireNoToolCalls,
-  },
-  {
-    name: "LlmFinished",
-    on: "LlmReturnedTerminal",
-    from: ["CallingLlm"],
-    to: "DrainingBoundary",
-    guards: [guard_mine, guard_not_extracting],
-    fire: fireLlmFinished,
-  },
-  {
-    name: "RegisterOps",
-    on: "RegisterPendingOps",
-    from: ["WaitingForOps"],
-    to: null,
-    guards: [guard_mine, guard_tool_round_open, guard_has_ops, guard_fresh_ops, guard_barrier_within_ops],
-    fire: fireRegisterOps,
-  },
-  {
-    name: "ResolveToolCallsBeforeBarrier",
-    on: "ToolCallsResolved",
-    from: ["WaitingForOps"],
-    to: null,
-    guards: [guard_mine, guard_calls_pending, guard_barrier_pending],
-    fire: fireResolveToolCallsBeforeBarrier,
-  },
-  {
-    name: "ResolveToolCalls",
-    on: "ToolCallsResolved",
-    from: ["WaitingForOps"],
-    to: "DrainingBoundary",
-    guards: [guard_mine, guard_calls_pending, guard_barrier_satisfied],
-    fire: fireResolveToolCalls,
-  },
-  {
-    name: "SatisfyBarrierBeforeToolCalls",
-    on: "OpsBarrierSatisfied",
-    from: ["WaitingForOps"],
-    to: null,
-    guards: [guard_mine, guard_unsatisfied, guard_exact, guard_calls_pending],
-    fire: fireSatisfyBarrierBeforeToolCalls,
-  },
-  {
-    name: "SatisfyBarrier",
-    on: "OpsBarrierSatisfied",
-    from: ["WaitingForOps"],
-    to: "DrainingBoundary",
-    guards: [guard_mine, guard_unsatisfied, guard_exact, guard_calls_resolved],
-    fire: fireSatisfyBarrier,
-  },
-  {
-    name: "ContinueAfterBoundary",
-    on: "BoundaryContinue",
-    from: ["DrainingBoundary"],
-    to: "CallingLlm",
-    guards: [guard_mine, guard_no_cancel_requested, guard_within_turn_limit],
-    fire: fireContinueAfterBoundary,
-  },
-  {
-    name: "CancelAtBoundary",
-    on: "BoundaryContinue",
-    from: ["DrainingBoundary"],
-    to: "Cancelled",
-    guards: [guard_mine, guard_cancel_requested],
-    fire: fireCancelAtBoundary,
-  },
-  { name: "CompleteAtBoundary", on: "BoundaryComplete", from: ["DrainingBoundary"], to: "Completed", guards: [guard_mine], fire: fireCompleteAtBoundary },
-  {
-    name: "BeginExtraction",
-    on: "EnterExtraction",
-    from: ["DrainingBoundary"],
-    to: "Extracting",
-    guards: [guard_mine, guard_no_cancel_requested],
-    fire: fireBeginExtraction,
-  },
-  {
-    name: "CancelInsteadOfExtraction",
-    on: "EnterExtraction",
-    from: ["DrainingBoundary"],
-    to: "Cancelled",
-    guards: [guard_mine, guard_cancel_requested],
-    fire: fireCancelInsteadOfExtraction,
-  },
-  { name: "StartExtraction", on: "ExtractionStart", from: ["Extracting"], to: "CallingLlm", guards: [guard_mine], fire: fireStartExtraction },
-  {
-    name: "AcceptExtraction",
-    on: "ValidationPassed",
-    from: ["CallingLlm"],
-    to: "Completed",
-    guards: [guard_mine, guard_extracting],
-    fire: fireAcceptExtraction,
-  },
-  {
-    name: "RetryExtraction",
-    on: "ValidationFailed",
-    from: ["CallingLlm"],
-    to: null,
-    guards: [guard_mine, guard_extracting, guard_retries_left],
-    fire: fireRetryExtraction,
-  },
-  {
-    name: "ExhaustExtraction",
-    on: "ValidationFailed",
-    from: ["CallingLlm"],
-    to: "Completed",
-    guards: [guard_mine, guard_extracting, guard_retries_exhausted],
-    fire: fireExhaustExtraction,
-  },
-  {
-    name: "AbandonExtraction",
-    on: "ExtractionFailed",
-    from: ["Extracting", "CallingLlm"],
-    to: "Completed",
-    guards: [guard_mine, guard_extracting],
-    fire: fireAbandonExtraction,
-  },
-  {
-    name: "EnterErrorRecovery",
-    on: "RecoverableFailure",
-    from: ["CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting"],
-    to: "ErrorRecovery",
-    guards: [guard_mine, guard_next_attempt],
-    fire: fireEnterErrorRecovery,
-  },
-  {
-    name: "RetryAfterFailure",
-    on: "RetryRequested",
-    from: ["ErrorRecovery"],
-    to: "CallingLlm",
-    guards: [guard_mine, guard_same_attempt],
-    fire: fireRetryAfterFailure,
-  },
-  {
-    name: "FailFatally",
-    on: "FatalFailure",
-    from: ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    to: "Failed",
-    guards: [guard_mine, guard_known_cause],
-    fire: fireFailFatally,
-  },
-  {
-    name: "HitTurnLimit",
-    on: "TurnLimitReached",
-    from: ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    to: "Failed",
-    guards: [guard_mine],
-    fire: fireHitTurnLimit,
-  },
-  {
-    name: "ExhaustBudget",
-    on: "BudgetExhausted",
-    from: ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    to: "Failed",
-    guards: [guard_mine],
-    fire: fireExhaustBudget,
-  },
-  {
-    name: "ExceedTimeBudget",
-    on: "TimeBudgetExceeded",
-    from: ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    to: "Failed",
-    guards: [guard_mine],
-    fire: fireExceedTimeBudget,
-  },
-  {
-    name: "CancelImmediately",
-    on: "CancelNow",
-    from: ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    to: "Cancelling",
-    guards: [guard_mine],
-    fire: fireCancelImmediately,
-  },
-  { name: "ObserveCancellation", on: "CancellationObserved", from: ["Cancelling"], to: "Cancelled", guards: [guard_mine], fire: fireObserveCancellation },
-  {
-    name: "FlagCancelAfterBoundary",
-    on: "RequestCancelAfterBoundary",
-    from: ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    to: null,
-    guards: [guard_mine],
-    fire: fireFlagCancelAfterBoundary,
-  },
-  {
-    name: "ResetAfterTerminal",
-    on: "AcknowledgeTerminal",
-    from: ["Completed", "Failed", "Cancelled"],
-    to: "Ready",
-    guards: [guard_mine],
-    fire: fireResetAfterTerminal,
-  },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTransitionName, TurnGuardName>([
+  ["StartConversation", "StartConversationRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartConversation],
+  ["StartImmediate", "StartImmediateRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartImmediate],
+  ["ApplyConversationPrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "CallingLlm", [guard_mine, guard_conversation], fireApplyConversationPrimitive],
+  ["ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed", [guard_mine, guard_immediate], fireApplyImmediatePrimitive],
+  ["AwaitToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "WaitingForOps", [guard_mine, guard_not_extracting, guard_has_calls], fireAwaitToolCalls],
+  ["NoToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting, guard_no_calls], fireNoToolCalls],
+  ["LlmFinished", "LlmReturnedTerminal", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting], fireLlmFinished],
+  [
+    "RegisterOps", "RegisterPendingOps", ["WaitingForOps"], null,
+    [guard_mine, guard_tool_round_open, guard_has_ops, guard_fresh_ops, guard_barrier_within_ops], fireRegisterOps,
+  ],
+  [
+    "ResolveToolCallsBeforeBarrier", "ToolCallsResolved", ["WaitingForOps"], null, [guard_mine, guard_calls_pending, guard_barrier_pending],
+    fireResolveToolCallsBeforeBarrier,
+  ],
+  [
+    "ResolveToolCalls", "ToolCallsResolved", ["WaitingForOps"], "DrainingBoundary", [guard_mine, guard_calls_pending, guard_barrier_satisfied],
+    fireResolveToolCalls,
+  ],
+  [
+    "SatisfyBarrierBeforeToolCalls", "OpsBarrierSatisfied", ["WaitingForOps"], null, [guard_mine, guard_unsatisfied, guard_exact, guard_calls_pending],
+    fireSatisfyBarrierBeforeToolCalls,
+  ],
+  [
+    "SatisfyBarrier", "OpsBarrierSatisfied", ["WaitingForOps"], "DrainingBoundary", [guard_mine, guard_unsatisfied, guard_exact, guard_calls_resolved],
+    fireSatisfyBarrier,
+  ],
+  [
+    "ContinueAfterBoundary", "BoundaryContinue", ["DrainingBoundary"], "CallingLlm", [guard_mine, guard_no_cancel_requested, guard_within_turn_limit],
+    fireContinueAfterBoundary,
+  ],
+  ["CancelAtBoundary", "BoundaryContinue", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelAtBoundary],
+  ["CompleteAtBoundary", "BoundaryComplete", ["DrainingBoundary"], "Completed", [guard_mine], fireCompleteAtBoundary],
+  ["BeginExtraction", "EnterExtraction", ["DrainingBoundary"], "Extracting", [guard_mine, guard_no_cancel_requested], fireBeginExtraction],
+  ["CancelInsteadOfExtraction", "EnterExtraction", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelInsteadOfExtraction],
+  ["StartExtraction", "ExtractionStart", ["Extracting"], "CallingLlm", [guard_mine], fireStartExtraction],
+  ["AcceptExtraction", "ValidationPassed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAcceptExtraction],
+  ["RetryExtraction", "ValidationFailed", ["CallingLlm"], null, [guard_mine, guard_extracting, guard_retries_left], fireRetryExtraction],
+  ["ExhaustExtraction", "ValidationFailed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting, guard_retries_exhausted], fireExhaustExtraction],
+  ["AbandonExtraction", "ExtractionFailed", ["Extracting", "CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAbandonExtraction],
+  [
+    "EnterErrorRecovery", "RecoverableFailure", ["CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting"], "ErrorRecovery",
+    [guard_mine, guard_next_attempt], fireEnterErrorRecovery,
+  ],
+  ["RetryAfterFailure", "RetryRequested", ["ErrorRecovery"], "CallingLlm", [guard_mine, guard_same_attempt], fireRetryAfterFailure],
+  [
+    "FailFatally", "FatalFailure", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
+    [guard_mine, guard_known_cause], fireFailFatally,
+  ],
+  [
+    "HitTurnLimit", "TurnLimitReached", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
+    [guard_mine], fireHitTurnLimit,
+  ],
+  [
+    "ExhaustBudget", "BudgetExhausted", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
+    [guard_mine], fireExhaustBudget,
+  ],
+  [
+    "ExceedTimeBudget", "TimeBudgetExceeded", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
+    "Failed", [guard_mine], fireExceedTimeBudget,
+  ],
+  [
+    "CancelImmediately", "CancelNow", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Cancelling",
+    [guard_mine], fireCancelImmediately,
+  ],
+  ["ObserveCancellation", "CancellationObserved", ["Cancelling"], "Cancelled", [guard_mine], fireObserveCancellation],
+  [
+    "FlagCancelAfterBoundary", "RequestCancelAfterBoundary",
+    ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], null, [guard_mine],
+    fireFlagCancelAfterBoundary,
+  ],
+  ["ResetAfterTerminal", "AcknowledgeTerminal", ["Completed", "Failed", "Cancelled"], "Ready", [guard_mine], fireResetAfterTerminal],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TurnState, t: TurnTrigger) => TurnResult = dispatcher(TRANSITIONS);
 
 function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): FireResult {
-  let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
-  let w_pendingOps: Set<OpId> | null = null;
-  let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
-  let w_barrierOps: Set<OpId> | null = null;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
-  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
-  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s, phase: "ApplyingPrimitive", currentRun: t.run, runKind: "Conversation", boundaryCount: 0, extracting: false, extractionRetries: 0,
-    retryAttempt: 0, cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps,
-    barrierSatisfied: true, satisfiedBy: f_satisfiedBy, terminalCause: null, failureCause: null,
+    retryAttempt: 0, cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: setClear(s.pendingOps),
+    barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), terminalCause: null, failureCause: null,
   };
-  const effects: TurnEffect[] = [{ effect: "RunStarted", run: t.run, kind: "Conversation" }];
-  return { ok: true, transition: "StartConversation", state: next, effects };
+  return fired("StartConversation", next, [{ effect: "RunStarted", run: t.run, kind: "Conversation" }]);
 }
 
 function fireStartImmediate(s: TurnState, t: TurnStartImmediateRunInput): FireResult {
-  let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
-  let w_pendingOps: Set<OpId> | null = null;
-  let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
-  let w_barrierOps: Set<OpId> | null = null;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
-  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
-  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
     ...s, phase: "ApplyingPrimitive", currentRun: t.run, runKind: "Immediate", boundaryCount: 0, extracting: false, extractionRetries: 0, retryAttempt: 0,
-    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy, terminalCause: null, failureCause: null,
+    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
+    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), terminalCause: null, failureCause: null,
   };
-  const effects: TurnEffect[] = [{ effect: "RunStarted", run: t.run, kind: "Immediate" }];
-  return { ok: true, transition: "StartImmediate", state: next, effects };
+  return fired("StartImmediate", next, [{ effect: "RunStarted", run: t.run, kind: "Immediate" }]);
 }
 
 function fireApplyConversationPrimitive(s: TurnState, t: TurnPrimitiveAppliedInput): FireResult {
-  const next: TurnState = { ...s, phase: "CallingLlm" };
-  const effects: TurnEffect[] = [{ effect: "CheckCompaction", run: t.run }];
-  return { ok: true, transition: "ApplyConversationPrimitive", state: next, effects };
+  return fired("ApplyConversationPrimitive", { ...s, phase: "CallingLlm" }, [{ effect: "CheckCompaction", run: t.run }]);
 }
 
 function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput): FireResult {
@@ -479,22 +300,19 @@ function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput)
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCompleted", run: t.run, cause: "ImmediateApplied" },
   ];
-  return { ok: true, transition: "ApplyImmediatePrimitive", state: next, effects };
+  return fired("ApplyImmediatePrimitive", next, effects);
 }
 
-function fireAwaitToolCalls(s: TurnState, t: TurnLlmReturnedToolCallsInput): FireResult {
-  const next: TurnState = { ...s, phase: "WaitingForOps", toolCallsPending: true };
-  return { ok: true, transition: "AwaitToolCalls", state: next, effects: NO_EFFECTS };
+function fireAwaitToolCalls(s: TurnState): FireResult {
+  return fired("AwaitToolCalls", { ...s, phase: "WaitingForOps", toolCallsPending: true });
 }
 
-function fireNoToolCalls(s: TurnState, t: TurnLlmReturnedToolCallsInput): FireResult {
-  const next: TurnState = { ...s, phase: "DrainingBoundary" };
-  return { ok: true, transition: "NoToolCalls", state: next, effects: NO_EFFECTS };
+function fireNoToolCalls(s: TurnState): FireResult {
+  return fired("NoToolCalls", { ...s, phase: "DrainingBoundary" });
 }
 
-function fireLlmFinished(s: TurnState, t: TurnLlmReturnedTerminalInput): FireResult {
-  const next: TurnState = { ...s, phase: "DrainingBoundary" };
-  return { ok: true, transition: "LlmFinished", state: next, effects: NO_EFFECTS };
+function fireLlmFinished(s: TurnState): FireResult {
+  return fired("LlmFinished", { ...s, phase: "DrainingBoundary" });
 }
 
 function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResult {
@@ -522,47 +340,31 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
     if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   }
   const next: TurnState = { ...s, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy };
-  return { ok: true, transition: "RegisterOps", state: next, effects: NO_EFFECTS };
+  return fired("RegisterOps", next);
 }
 
-function fireResolveToolCallsBeforeBarrier(s: TurnState, t: TurnToolCallsResolvedInput): FireResult {
-  const next: TurnState = { ...s, toolCallsPending: false };
-  return { ok: true, transition: "ResolveToolCallsBeforeBarrier", state: next, effects: NO_EFFECTS };
+function fireResolveToolCallsBeforeBarrier(s: TurnState): FireResult {
+  return fired("ResolveToolCallsBeforeBarrier", { ...s, toolCallsPending: false });
 }
 
-function fireResolveToolCalls(s: TurnState, t: TurnToolCallsResolvedInput): FireResult {
-  const next: TurnState = { ...s, phase: "DrainingBoundary", toolCallsPending: false, hadToolRound: true };
-  return { ok: true, transition: "ResolveToolCalls", state: next, effects: NO_EFFECTS };
+function fireResolveToolCalls(s: TurnState): FireResult {
+  return fired("ResolveToolCalls", { ...s, phase: "DrainingBoundary", toolCallsPending: false, hadToolRound: true });
 }
 
 function fireSatisfyBarrierBeforeToolCalls(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  const next: TurnState = { ...s, barrierSatisfied: true, satisfiedBy: t.ops };
-  return { ok: true, transition: "SatisfyBarrierBeforeToolCalls", state: next, effects: NO_EFFECTS };
+  return fired("SatisfyBarrierBeforeToolCalls", { ...s, barrierSatisfied: true, satisfiedBy: t.ops });
 }
 
 function fireSatisfyBarrier(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  const next: TurnState = { ...s, phase: "DrainingBoundary", barrierSatisfied: true, satisfiedBy: t.ops, hadToolRound: true };
-  return { ok: true, transition: "SatisfyBarrier", state: next, effects: NO_EFFECTS };
+  return fired("SatisfyBarrier", { ...s, phase: "DrainingBoundary", barrierSatisfied: true, satisfiedBy: t.ops, hadToolRound: true });
 }
 
 function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
-  let f_boundaryCount: Boundaries = s.boundaryCount;
-  let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
-  let w_pendingOps: Set<OpId> | null = null;
-  let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
-  let w_barrierOps: Set<OpId> | null = null;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  f_boundaryCount = (f_boundaryCount + 1);
-  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
-  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
-  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s, phase: "CallingLlm", boundaryCount: f_boundaryCount, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy,
+    ...s, phase: "CallingLlm", boundaryCount: (s.boundaryCount + 1), pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
+    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
   };
-  const effects: TurnEffect[] = [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }];
-  return { ok: true, transition: "ContinueAfterBoundary", state: next, effects };
+  return fired("ContinueAfterBoundary", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
 }
 
 function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
@@ -571,7 +373,7 @@ function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireR
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
   ];
-  return { ok: true, transition: "CancelAtBoundary", state: next, effects };
+  return fired("CancelAtBoundary", next, effects);
 }
 
 function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): FireResult {
@@ -580,13 +382,12 @@ function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): Fir
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCompleted", run: t.run, cause: "BoundaryCompleted" },
   ];
-  return { ok: true, transition: "CompleteAtBoundary", state: next, effects };
+  return fired("CompleteAtBoundary", next, effects);
 }
 
 function fireBeginExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
   const next: TurnState = { ...s, phase: "Extracting", extracting: true };
-  const effects: TurnEffect[] = [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }];
-  return { ok: true, transition: "BeginExtraction", state: next, effects };
+  return fired("BeginExtraction", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
 }
 
 function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
@@ -595,129 +396,88 @@ function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
   ];
-  return { ok: true, transition: "CancelInsteadOfExtraction", state: next, effects };
+  return fired("CancelInsteadOfExtraction", next, effects);
 }
 
-function fireStartExtraction(s: TurnState, t: TurnExtractionStartInput): FireResult {
-  let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
-  let w_pendingOps: Set<OpId> | null = null;
-  let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
-  let w_barrierOps: Set<OpId> | null = null;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
-  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
-  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
+function fireStartExtraction(s: TurnState): FireResult {
   const next: TurnState = {
-    ...s, phase: "CallingLlm", toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy,
+    ...s, phase: "CallingLlm", toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps), barrierSatisfied: true,
+    satisfiedBy: setClear(s.satisfiedBy),
   };
-  return { ok: true, transition: "StartExtraction", state: next, effects: NO_EFFECTS };
+  return fired("StartExtraction", next);
 }
 
 function fireAcceptExtraction(s: TurnState, t: TurnValidationPassedInput): FireResult {
   const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionValidated" };
-  const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionValidated" }];
-  return { ok: true, transition: "AcceptExtraction", state: next, effects };
+  return fired("AcceptExtraction", next, [{ effect: "RunCompleted", run: t.run, cause: "ExtractionValidated" }]);
 }
 
-function fireRetryExtraction(s: TurnState, t: TurnValidationFailedInput): FireResult {
-  let f_extractionRetries: ExtractionRetries = s.extractionRetries;
-  f_extractionRetries = (f_extractionRetries + 1);
-  const next: TurnState = { ...s, extractionRetries: f_extractionRetries };
-  return { ok: true, transition: "RetryExtraction", state: next, effects: NO_EFFECTS };
+function fireRetryExtraction(s: TurnState): FireResult {
+  return fired("RetryExtraction", { ...s, extractionRetries: (s.extractionRetries + 1) });
 }
 
 function fireExhaustExtraction(s: TurnState, t: TurnValidationFailedInput): FireResult {
   const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionRetriesExhausted" };
-  const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionRetriesExhausted" }];
-  return { ok: true, transition: "ExhaustExtraction", state: next, effects };
+  return fired("ExhaustExtraction", next, [{ effect: "RunCompleted", run: t.run, cause: "ExtractionRetriesExhausted" }]);
 }
 
 function fireAbandonExtraction(s: TurnState, t: TurnExtractionFailedInput): FireResult {
   const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionAbandoned" };
-  const effects: TurnEffect[] = [{ effect: "RunCompleted", run: t.run, cause: "ExtractionAbandoned" }];
-  return { ok: true, transition: "AbandonExtraction", state: next, effects };
+  return fired("AbandonExtraction", next, [{ effect: "RunCompleted", run: t.run, cause: "ExtractionAbandoned" }]);
 }
 
 function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): FireResult {
-  let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
-  let w_pendingOps: Set<OpId> | null = null;
-  let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
-  let w_barrierOps: Set<OpId> | null = null;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
-  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
-  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
   const next: TurnState = {
-    ...s, phase: "ErrorRecovery", retryAttempt: t.attempt, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps,
-    barrierSatisfied: true, satisfiedBy: f_satisfiedBy,
+    ...s, phase: "ErrorRecovery", retryAttempt: t.attempt, toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
+    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
   };
-  return { ok: true, transition: "EnterErrorRecovery", state: next, effects: NO_EFFECTS };
+  return fired("EnterErrorRecovery", next);
 }
 
-function fireRetryAfterFailure(s: TurnState, t: TurnRetryRequestedInput): FireResult {
-  const next: TurnState = { ...s, phase: "CallingLlm" };
-  return { ok: true, transition: "RetryAfterFailure", state: next, effects: NO_EFFECTS };
+function fireRetryAfterFailure(s: TurnState): FireResult {
+  return fired("RetryAfterFailure", { ...s, phase: "CallingLlm" });
 }
 
 function fireFailFatally(s: TurnState, t: TurnFatalFailureInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "FatalError", failureCause: t.cause };
-  const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }];
-  return { ok: true, transition: "FailFatally", state: next, effects };
+  return fired("FailFatally", next, [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }]);
 }
 
 function fireHitTurnLimit(s: TurnState, t: TurnTurnLimitReachedInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TurnLimitReached" };
-  const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "TurnLimitReached", failure: null }];
-  return { ok: true, transition: "HitTurnLimit", state: next, effects };
+  return fired("HitTurnLimit", next, [{ effect: "RunFailed", run: t.run, cause: "TurnLimitReached", failure: null }]);
 }
 
 function fireExhaustBudget(s: TurnState, t: TurnBudgetExhaustedInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "BudgetExhausted" };
-  const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "BudgetExhausted", failure: null }];
-  return { ok: true, transition: "ExhaustBudget", state: next, effects };
+  return fired("ExhaustBudget", next, [{ effect: "RunFailed", run: t.run, cause: "BudgetExhausted", failure: null }]);
 }
 
 function fireExceedTimeBudget(s: TurnState, t: TurnTimeBudgetExceededInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TimeBudgetExceeded" };
-  const effects: TurnEffect[] = [{ effect: "RunFailed", run: t.run, cause: "TimeBudgetExceeded", failure: null }];
-  return { ok: true, transition: "ExceedTimeBudget", state: next, effects };
+  return fired("ExceedTimeBudget", next, [{ effect: "RunFailed", run: t.run, cause: "TimeBudgetExceeded", failure: null }]);
 }
 
-function fireCancelImmediately(s: TurnState, t: TurnCancelNowInput): FireResult {
-  const next: TurnState = { ...s, phase: "Cancelling", toolCallsPending: false };
-  return { ok: true, transition: "CancelImmediately", state: next, effects: NO_EFFECTS };
+function fireCancelImmediately(s: TurnState): FireResult {
+  return fired("CancelImmediately", { ...s, phase: "Cancelling", toolCallsPending: false });
 }
 
 function fireObserveCancellation(s: TurnState, t: TurnCancellationObservedInput): FireResult {
   const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledNow" };
-  const effects: TurnEffect[] = [{ effect: "RunCancelled", run: t.run, cause: "CancelledNow" }];
-  return { ok: true, transition: "ObserveCancellation", state: next, effects };
+  return fired("ObserveCancellation", next, [{ effect: "RunCancelled", run: t.run, cause: "CancelledNow" }]);
 }
 
-function fireFlagCancelAfterBoundary(s: TurnState, t: TurnRequestCancelAfterBoundaryInput): FireResult {
-  const next: TurnState = { ...s, cancelAfterBoundary: true };
-  return { ok: true, transition: "FlagCancelAfterBoundary", state: next, effects: NO_EFFECTS };
+function fireFlagCancelAfterBoundary(s: TurnState): FireResult {
+  return fired("FlagCancelAfterBoundary", { ...s, cancelAfterBoundary: true });
 }
 
-function fireResetAfterTerminal(s: TurnState, t: TurnAcknowledgeTerminalInput): FireResult {
-  let f_pendingOps: ReadonlySet<OpId> = s.pendingOps;
-  let w_pendingOps: Set<OpId> | null = null;
-  let f_barrierOps: ReadonlySet<OpId> = s.barrierOps;
-  let w_barrierOps: Set<OpId> | null = null;
-  let f_satisfiedBy: ReadonlySet<OpId> = s.satisfiedBy;
-  let w_satisfiedBy: Set<OpId> | null = null;
-  if (f_pendingOps.size !== 0) f_pendingOps = w_pendingOps = new Set();
-  if (f_barrierOps.size !== 0) f_barrierOps = w_barrierOps = new Set();
-  if (f_satisfiedBy.size !== 0) f_satisfiedBy = w_satisfiedBy = new Set();
+function fireResetAfterTerminal(s: TurnState): FireResult {
   const next: TurnState = {
     ...s, phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, extracting: false, extractionRetries: 0, retryAttempt: 0,
-    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: true,
-    satisfiedBy: f_satisfiedBy, terminalCause: null, failureCause: null,
+    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
+    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), terminalCause: null, failureCause: null,
   };
-  return { ok: true, transition: "ResetAfterTerminal", state: next, effects: NO_EFFECTS };
+  return fired("ResetAfterTerminal", next);
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

@@ -10,7 +10,7 @@ import {
   type MachineKernel,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../../kernel/index.js";
 /** An integer from 0 to 3. */
 export type Small = number;
@@ -42,36 +42,37 @@ export function initialState(): DieHardState {
 type G<T> = Guard<DieHardState, T, DieHardGuardName>;
 type FireResult = Fired<DieHardState, DieHardTransitionName, DieHardEffect>;
 const NO_EFFECTS: readonly DieHardEffect[] = Object.freeze([]);
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<DieHardState, DieHardTrigger, DieHardEffect, DieHardTransitionName, DieHardGuardName> = [
-  { name: "FillSmallJug", on: "FillSmall", from: ["Pouring"], to: null, guards: [], fire: fireFillSmallJug },
-  { name: "FillBigJug", on: "FillBig", from: ["Pouring"], to: null, guards: [], fire: fireFillBigJug },
-  { name: "EmptySmallJug", on: "EmptySmall", from: ["Pouring"], to: null, guards: [], fire: fireEmptySmallJug },
-  { name: "EmptyBigJug", on: "EmptyBig", from: ["Pouring"], to: null, guards: [], fire: fireEmptyBigJug },
-  { name: "PourSmallIntoBig", on: "SmallToBig", from: ["Pouring"], to: null, guards: [], fire: firePourSmallIntoBig },
-  { name: "PourBigIntoSmall", on: "BigToSmall", from: ["Pouring"], to: null, guards: [], fire: firePourBigIntoSmall },
-];
+
+function fired(transition: DieHardTransitionName, state: DieHardState, effects: readonly DieHardEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<DieHardState, DieHardTrigger, DieHardEffect, DieHardTransitionName, DieHardGuardName>([
+  ["FillSmallJug", "FillSmall", ["Pouring"], null, [], fireFillSmallJug],
+  ["FillBigJug", "FillBig", ["Pouring"], null, [], fireFillBigJug],
+  ["EmptySmallJug", "EmptySmall", ["Pouring"], null, [], fireEmptySmallJug],
+  ["EmptyBigJug", "EmptyBig", ["Pouring"], null, [], fireEmptyBigJug],
+  ["PourSmallIntoBig", "SmallToBig", ["Pouring"], null, [], firePourSmallIntoBig],
+  ["PourBigIntoSmall", "BigToSmall", ["Pouring"], null, [], firePourBigIntoSmall],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: DieHardState, t: DieHardTrigger) => DieHardResult = dispatcher(TRANSITIONS);
 
 function fireFillSmallJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, small: 3 };
-  return { ok: true, transition: "FillSmallJug", state: next, effects: NO_EFFECTS };
+  return fired("FillSmallJug", { ...s, small: 3 });
 }
 
 function fireFillBigJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, big: 5 };
-  return { ok: true, transition: "FillBigJug", state: next, effects: NO_EFFECTS };
+  return fired("FillBigJug", { ...s, big: 5 });
 }
 
 function fireEmptySmallJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, small: 0 };
-  return { ok: true, transition: "EmptySmallJug", state: next, effects: NO_EFFECTS };
+  return fired("EmptySmallJug", { ...s, small: 0 });
 }
 
 function fireEmptyBigJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, big: 0 };
-  return { ok: true, transition: "EmptyBigJug", state: next, effects: NO_EFFECTS };
+  return fired("EmptyBigJug", { ...s, big: 0 });
 }
 
 function firePourSmallIntoBig(s: DieHardState): FireResult {
@@ -84,8 +85,7 @@ function firePourSmallIntoBig(s: DieHardState): FireResult {
     f_small = ((f_small + f_big) - 5);
     f_big = 5;
   }
-  const next: DieHardState = { ...s, big: f_big, small: f_small };
-  return { ok: true, transition: "PourSmallIntoBig", state: next, effects: NO_EFFECTS };
+  return fired("PourSmallIntoBig", { ...s, big: f_big, small: f_small });
 }
 
 function firePourBigIntoSmall(s: DieHardState): FireResult {
@@ -98,8 +98,7 @@ function firePourBigIntoSmall(s: DieHardState): FireResult {
     f_big = ((f_small + f_big) - 3);
     f_small = 3;
   }
-  const next: DieHardState = { ...s, small: f_small, big: f_big };
-  return { ok: true, transition: "PourBigIntoSmall", state: next, effects: NO_EFFECTS };
+  return fired("PourBigIntoSmall", { ...s, small: f_small, big: f_big });
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

@@ -11,7 +11,7 @@ import {
   type MachineKernel,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../../kernel/index.js";
 /** An integer from 1 to 12. */
 export type Hour = number;
@@ -47,17 +47,21 @@ export function initialState(): HourClockState {
 type G<T> = Guard<HourClockState, T, HourClockGuardName>;
 type FireResult = Fired<HourClockState, HourClockTransitionName, HourClockEffect>;
 const NO_EFFECTS: readonly HourClockEffect[] = Object.freeze([]);
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName> = [
-  { name: "Advance", on: "Tick", from: ["Running"], to: null, guards: [], fire: fireAdvance },
-];
+
+function fired(transition: HourClockTransitionName, state: HourClockState, effects: readonly HourClockEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName>([
+  ["Advance", "Tick", ["Running"], null, [], fireAdvance],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: HourClockState, t: HourClockTrigger) => HourClockResult = dispatcher(TRANSITIONS);
 
 function fireAdvance(s: HourClockState): FireResult {
-  let f_hr: Hour = s.hr;
   let f_chimes: Chimes = s.chimes;
-  f_hr = ((f_hr === 12) ? 1 : (f_hr + 1));
+  const f_hr: Hour = ((s.hr === 12) ? 1 : (s.hr + 1));
   for (const v_f of inOrder(new Set<number>([1, 2, 3]))) {
     if ((v_f <= f_hr)) {
       f_chimes = v_f;
@@ -65,8 +69,7 @@ function fireAdvance(s: HourClockState): FireResult {
   }
   const f_angle: Angle = ((f_hr * 30) % 360);
   const f_quarter: Quarter = Math.floor((f_hr - 1) / 3);
-  const next: HourClockState = { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter };
-  return { ok: true, transition: "Advance", state: next, effects: NO_EFFECTS };
+  return fired("Advance", { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter });
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

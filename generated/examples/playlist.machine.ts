@@ -11,9 +11,11 @@ import {
   lastOf,
   MachineInstance,
   type MachineKernel,
+  seqPush,
+  seqRemoveAt,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../../kernel/index.js";
 export type Song = "Anthem" | "Ballad" | "Coda";
 /** An integer from 0 to 2. */
@@ -42,36 +44,29 @@ export function initialState(): PlaylistState {
 type G<T> = Guard<PlaylistState, T, PlaylistGuardName>;
 type FireResult = Fired<PlaylistState, PlaylistTransitionName, PlaylistEffect>;
 const NO_EFFECTS: readonly PlaylistEffect[] = Object.freeze([]);
+
+function fired(transition: PlaylistTransitionName, state: PlaylistState, effects: readonly PlaylistEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_room: G<unknown> = { name: "room", holds: (s) => (s.queue.length < 3) };
 const guard_occupied: G<PlaylistDropInput> = { name: "occupied", holds: (s, t) => (atIndex(s.queue, t.slot) !== null) };
 const guard_waiting: G<unknown> = { name: "waiting", holds: (s) => (atIndex(s.queue, 0) !== null) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<PlaylistState, PlaylistTrigger, PlaylistEffect, PlaylistTransitionName, PlaylistGuardName> = [
-  { name: "Enqueue", on: "Add", from: ["Open"], to: null, guards: [guard_room], fire: fireEnqueue },
-  { name: "DropAt", on: "Drop", from: ["Open"], to: null, guards: [guard_occupied], fire: fireDropAt },
-  { name: "PlayNext", on: "Play", from: ["Open"], to: null, guards: [guard_waiting], fire: firePlayNext },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<PlaylistState, PlaylistTrigger, PlaylistEffect, PlaylistTransitionName, PlaylistGuardName>([
+  ["Enqueue", "Add", ["Open"], null, [guard_room], fireEnqueue],
+  ["DropAt", "Drop", ["Open"], null, [guard_occupied], fireDropAt],
+  ["PlayNext", "Play", ["Open"], null, [guard_waiting], firePlayNext],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: PlaylistState, t: PlaylistTrigger) => PlaylistResult = dispatcher(TRANSITIONS);
 
 function fireEnqueue(s: PlaylistState, t: PlaylistAddInput): FireResult {
-  let f_queue: readonly Song[] = s.queue;
-  let w_queue = null as Song[] | null;
-  if (w_queue === null) f_queue = w_queue = [...f_queue, t.song];
-  else w_queue.push(t.song);
-  const next: PlaylistState = { ...s, queue: f_queue };
-  return { ok: true, transition: "Enqueue", state: next, effects: NO_EFFECTS };
+  return fired("Enqueue", { ...s, queue: seqPush(s.queue, t.song) });
 }
 
 function fireDropAt(s: PlaylistState, t: PlaylistDropInput): FireResult {
-  let f_queue: readonly Song[] = s.queue;
-  let w_queue = null as Song[] | null;
-  if (t.slot >= 0 && t.slot < f_queue.length) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    w_queue.splice(t.slot, 1);
-  }
-  const next: PlaylistState = { ...s, queue: f_queue };
-  return { ok: true, transition: "DropAt", state: next, effects: NO_EFFECTS };
+  return fired("DropAt", { ...s, queue: seqRemoveAt(s.queue, t.slot) });
 }
 
 function firePlayNext(s: PlaylistState): FireResult {
@@ -82,8 +77,7 @@ function firePlayNext(s: PlaylistState): FireResult {
     if (w_queue === null) f_queue = w_queue = f_queue.slice();
     w_queue.splice(0, 1);
   }
-  const next: PlaylistState = { ...s, playing: f_playing, queue: f_queue };
-  return { ok: true, transition: "PlayNext", state: next, effects: NO_EFFECTS };
+  return fired("PlayNext", { ...s, playing: f_playing, queue: f_queue });
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

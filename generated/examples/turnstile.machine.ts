@@ -9,9 +9,10 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  setAdd,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
 } from "../../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type CoinId = string;
@@ -47,30 +48,26 @@ export function initialState(): TurnstileState {
 type G<T> = Guard<TurnstileState, T, TurnstileGuardName>;
 type FireResult = Fired<TurnstileState, TurnstileTransitionName, TurnstileEffect>;
 const NO_EFFECTS: readonly TurnstileEffect[] = Object.freeze([]);
+
+function fired(transition: TurnstileTransitionName, state: TurnstileState, effects: readonly TurnstileEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_not_full: G<unknown> = { name: "not_full", holds: (s) => (s.coins < 3) };
 const guard_fresh: G<TurnstileCoinInput> = { name: "fresh", holds: (s, t) => !s.seen.has(t.coin) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<TurnstileState, TurnstileTrigger, TurnstileEffect, TurnstileTransitionName, TurnstileGuardName> = [
-  { name: "InsertCoin", on: "Coin", from: ["Locked"], to: "Unlocked", guards: [guard_not_full, guard_fresh], fire: fireInsertCoin },
-  { name: "ExtraCoin", on: "Coin", from: ["Unlocked"], to: null, guards: [guard_fresh], fire: fireExtraCoin },
-  { name: "PassThrough", on: "Push", from: ["Unlocked"], to: "Locked", guards: [], fire: firePassThrough },
-  { name: "Break", on: "Kick", from: ["Locked", "Unlocked"], to: "Broken", guards: [], fire: fireBreak },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<TurnstileState, TurnstileTrigger, TurnstileEffect, TurnstileTransitionName, TurnstileGuardName>([
+  ["InsertCoin", "Coin", ["Locked"], "Unlocked", [guard_not_full, guard_fresh], fireInsertCoin],
+  ["ExtraCoin", "Coin", ["Unlocked"], null, [guard_fresh], fireExtraCoin],
+  ["PassThrough", "Push", ["Unlocked"], "Locked", [], firePassThrough],
+  ["Break", "Kick", ["Locked", "Unlocked"], "Broken", [], fireBreak],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TurnstileState, t: TurnstileTrigger) => TurnstileResult = dispatcher(TRANSITIONS);
 
 function fireInsertCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
-  let f_coins: Count = s.coins;
-  let f_seen: ReadonlySet<CoinId> = s.seen;
-  let w_seen: Set<CoinId> | null = null;
-  f_coins = (f_coins + 1);
-  if (!f_seen.has(t.coin)) {
-    if (w_seen === null) f_seen = w_seen = copySet(f_seen);
-    w_seen.add(t.coin);
-  }
-  const next: TurnstileState = { ...s, phase: "Unlocked", coins: f_coins, lastCoin: t.coin, seen: f_seen };
-  const effects: TurnstileEffect[] = [{ effect: "Opened", coins: next.coins }];
-  return { ok: true, transition: "InsertCoin", state: next, effects };
+  const next: TurnstileState = { ...s, phase: "Unlocked", coins: (s.coins + 1), lastCoin: t.coin, seen: setAdd(s.seen, t.coin) };
+  return fired("InsertCoin", next, [{ effect: "Opened", coins: next.coins }]);
 }
 
 function fireExtraCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
@@ -89,17 +86,15 @@ function fireExtraCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
   if (!next.seen.has(t.coin)) {
     effects.push({ effect: "Refunded", coin: t.coin });
   }
-  return { ok: true, transition: "ExtraCoin", state: next, effects };
+  return fired("ExtraCoin", next, effects);
 }
 
 function firePassThrough(s: TurnstileState): FireResult {
-  const next: TurnstileState = { ...s, phase: "Locked", coins: 0, lastCoin: null };
-  return { ok: true, transition: "PassThrough", state: next, effects: NO_EFFECTS };
+  return fired("PassThrough", { ...s, phase: "Locked", coins: 0, lastCoin: null });
 }
 
 function fireBreak(s: TurnstileState): FireResult {
-  const next: TurnstileState = { ...s, phase: "Broken" };
-  return { ok: true, transition: "Break", state: next, effects: NO_EFFECTS };
+  return fired("Break", { ...s, phase: "Broken" });
 }
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */

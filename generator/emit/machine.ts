@@ -9,23 +9,9 @@ import { kernelImport } from "./imports.js";
 import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
-import { inlineable, singleAssigned } from "./single-writes.js";
-import type { TExpr } from "../expr/typed.js";
+import { firedBuilder, fireFunction } from "./fire.js";
 import { machineNames } from "./names.js";
-import {
-  exprCode,
-  exprDoc,
-  fieldLocal,
-  fieldsRead,
-  HelperUse,
-  ifHead,
-  isCollection,
-  mutableTypeCode,
-  stmtsCode,
-  typeCode,
-  writtenFields,
-  type CodeContext,
-} from "./ts-code.js";
+import { exprDoc, fieldsRead, HelperUse, typeCode, type CodeContext } from "./ts-code.js";
 
 export function machineStatements(m: MachineModel, kernelSpecifier: string): (StatementStructures | string)[] {
   const n = machineNames(m.name);
@@ -108,18 +94,18 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     declarationKind: VariableDeclarationKind.Const,
     declarations: [{ name: "NO_EFFECTS", type: `readonly ${n.effect}[]`, initializer: "Object.freeze([])" }],
   });
+  body.push(firedBuilder(m));
   const guards = guardConsts(m, h);
   for (const g of guards.consts) body.push(g);
-  const tableType = render(typeArgs("TransitionTable", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 20);
+  const tableArgs = render(typeArgs("transitionRows", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 30);
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
-    docs: ["Every transition in spec order: where it fires from, its guards in order, what it does."],
+    docs: ["Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]."],
     declarations: [
       {
         name: "TRANSITIONS",
-        type: tableType,
-        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0, `const TRANSITIONS: ${tableType.split("\n").at(-1) ?? ""} = `.length),
+        initializer: render(list(`${tableArgs}([`, m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "])"), 0, 200),
       },
     ],
   });
@@ -238,8 +224,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ],
   });
 
-  const values = ["decodeState", "dispatcher", "MachineInstance", "transitionDescs", ...h.used];
-  const types = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult", "TransitionTable"];
+  const values = ["decodeState", "dispatcher", "MachineInstance", "transitionDescs", "transitionRows", ...h.used];
+  const types = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult"];
   return [kernelImport(kernelSpecifier, values, types), ...body];
 }
 
@@ -307,69 +293,8 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
 }
 
+/** `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel transitionRows). */
 function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string): Doc {
-  return object([
-    ["name", JSON.stringify(tr.name)],
-    ["on", JSON.stringify(tr.on)],
-    ["from", dataDoc(tr.from)],
-    ["to", JSON.stringify(tr.to)],
-    ["guards", list("[", tr.guards.map((_, i) => constFor(tr, i)), "]")],
-    ["fire", `fire${tr.name}`],
-  ]);
-}
-
-/** Applies one transition whose guards already passed: updates in order, then effects on the post-state. */
-function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): StatementStructures {
-  const n = machineNames(m.name);
-  const trigger = m.triggers.find((t) => t.name === tr.on) as TriggerModel;
-  const written = writtenFields(tr.updates);
-  const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
-  const lines: string[] = [];
-  const once = singleAssigned(tr.updates);
-  const inline = inlineable(tr.updates, once, written);
-  const declare = new Map([...once].map((f) => [f, inline.has(f) ? "" : typeCode(fieldType(f))] as const));
-  for (const f of written) {
-    if (once.has(f)) continue;
-    const t = fieldType(f);
-    lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
-    // A Seq's first push may build the copy (`else w.push(...)` follows): keep the declared type.
-    if (t.kind === "seq") lines.push(`let w_${f} = null as ${mutableTypeCode(t)} | null;`);
-    else if (isCollection(t)) lines.push(`let w_${f}: ${mutableTypeCode(t)} | null = null;`);
-  }
-  const bind = (f: string) => `t.${f}`;
-  const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
-  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
-  const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
-  // `...s` first: the copy keeps the state's property order, so every state shares one shape.
-  const fields = packedList(object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, inline.has(f) ? exprDoc(inline.get(f) as TExpr, workCtx, h) : fieldLocal(f)] as const)]));
-  // A transition that writes nothing and stays in its phase leaves the state as it was.
-  const head = `const next: ${n.state} = `;
-  lines.push(written.length === 0 && tr.to === null ? `${head}s;` : `${head}${render(fields, 2, head.length + 2)};`);
-  let effects = "NO_EFFECTS";
-  if (tr.emits.length > 0) {
-    const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
-    const build = (e: TransitionModel["emits"][number]) =>
-      object([["effect", JSON.stringify(e.effect)], ...e.fields.map((f) => [f.name, exprDoc(f.expr, postCtx, h)] as const)]);
-    if (tr.emits.every((e) => e.when === null)) {
-      effects = "effects";
-      const head = `const effects: ${n.effect}[] = `;
-      lines.push(`${head}${render(list("[", tr.emits.map(build), "]"), 2, head.length + 2)};`);
-    } else {
-      effects = "effects";
-      lines.push(`const effects: ${n.effect}[] = [];`);
-      for (const e of tr.emits) {
-        const push = `effects.push(${render(build(e), 4, 16)});`;
-        if (e.when) lines.push(ifHead(e.when.expr, postCtx, h, 2), `  ${push}`, "}");
-        else lines.push(push);
-      }
-    }
-  }
-  lines.push(`return { ok: true, transition: ${JSON.stringify(tr.name)}, state: next, effects${effects === "effects" ? "" : `: ${effects}`} };`);
-  return {
-    kind: StructureKind.Function,
-    name: `fire${tr.name}`,
-    parameters: [{ name: "s", type: n.state }, ...(trigger.fields.length > 0 ? [{ name: "t", type: n.triggerType(trigger.name, trigger.kind) }] : [])],
-    returnType: "FireResult",
-    statements: [lines.join("\n")],
-  };
+  const guards = list("[", tr.guards.map((_, i) => constFor(tr, i)), "]");
+  return packedList(list("[", [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, `fire${tr.name}`], "]"));
 }

@@ -545,7 +545,7 @@ export function stmtsCode(
         if (type === "") break; // written straight into the next state (see single-writes.ts)
         if (type !== undefined) {
           // Set once (see single-writes.ts): no working copy, so nothing to forget for this field.
-          out.push(`${indent}const ${fieldLocal(s.field)}: ${type} = ${exprCode(s.e, ctx, h)};`);
+          out.push(constDecl(indent, fieldLocal(s.field), type, updateValueDoc(s, ctx, h)));
           if (isCollection(s.e.t)) out.push(...release([s.e], s.field).map((l) => indent + l));
           break;
         }
@@ -554,6 +554,12 @@ export function stmtsCode(
         break;
       }
       case "op": {
+        const type = declare.get(s.field);
+        if (type === "") break; // written straight into the next state (see single-writes.ts)
+        if (type !== undefined) {
+          out.push(constDecl(indent, fieldLocal(s.field), type, updateValueDoc(s, ctx, h)));
+          break;
+        }
         const f = fieldLocal(s.field);
         const w = writable(s.field);
         const kind = s.fieldType.kind;
@@ -637,6 +643,27 @@ export function stmtsCode(
     }
   }
   return out;
+}
+
+/**
+ * The value a written-once field gets (see single-writes.ts): the assigned expression, or the pure
+ * kernel update of the pre-state collection (kernel/updates.ts). Reads of the field itself are of
+ * the pre-state: nothing wrote it before.
+ */
+export function updateValueDoc(s: TStmt & { k: "assign" | "op" }, ctx: CodeContext, h: HelperUse): Doc {
+  const own: CodeContext = { ...ctx, field: (f, inst) => (f === s.field && inst === undefined ? `s.${f}` : ctx.field(f, inst)) };
+  if (s.k === "assign") return exprDoc(s.e, own, h);
+  const kind = s.fieldType.kind;
+  const elem = kind === "seq" || kind === "set" ? (s.fieldType as { of: TypeDesc }).of : null;
+  const method =
+    s.method === "remove" && kind === "seq" && elem !== null && !hasIdentityEquality(elem) ? "RemoveValue" : s.method.charAt(0).toUpperCase() + s.method.slice(1);
+  const args = [`s.${s.field}`, ...s.args.map((a) => exprDoc(a, own, h))];
+  return { open: `${h.use(`${kind}${method}`)}(`, close: ")", items: args, sep: ", " };
+}
+
+function constDecl(indent: string, name: string, type: string, value: Doc): string {
+  const head = `${indent}const ${name}: ${type} = `;
+  return `${head}${render(value, indent.length, head.length)};`;
 }
 
 export function isCollection(t: TypeDesc): boolean {
