@@ -156,195 +156,153 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
   }],
   leftOut: {
     "member.Prepare":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.DrainQueuedRun":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.Stage":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.MarkApplied":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.CommitBoundary":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.CommitBoundaryAgain":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.CommitToIdle":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.CommitToAttached":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.CommitToRetired":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.FailToIdle":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.FailToAttached":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.FailToRetired":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.FailAfterBoundaryToIdle":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.FailAfterBoundaryToAttached":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.FailAfterBoundaryToRetired":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.RollbackToIdle":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.RollbackToAttached":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.RollbackToRetired":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.CancelAfterBoundary":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.Interrupt":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.AcceptWhileRunning":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.RetireDuringRun":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.RetireAgainDuringRun":
-      "Runs are the session-turn composition's subject. With runs here the session would refuse " +
-      "the mob's Reset and Recycle while Running (a seam gap recorded in the lifecycle report), " +
-      "so no run input is an entry and the run transitions (and retiring or admitting during a " +
-      "run, and the retired drain, a signal nothing here emits) never fire.",
+      "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +
+      "Running (a seam gap recorded in the lifecycle report), so no run input is an entry and the run transitions (and retiring or " +
+      "admitting during a run, and the retired drain, a signal nothing here emits) never fire.",
     "member.StopImmediately":
-      "Stopping the executor is the runtime's own command and its exit a signal of the runtime " +
-      "loop, not of the mob: a Stopped session refuses the mob's Reset and Retire, so " +
-      "StopRuntimeExecutor is not an entry here.",
+      "Stopping the executor is the runtime's own command and its exit a signal of the runtime loop, not of the mob: a Stopped session " +
+      "refuses the mob's Reset and Retire, so StopRuntimeExecutor is not an entry here.",
     "member.RequestStop":
-      "Stopping the executor is the runtime's own command and its exit a signal of the runtime " +
-      "loop, not of the mob: a Stopped session refuses the mob's Reset and Retire, so " +
-      "StopRuntimeExecutor is not an entry here.",
+      "Stopping the executor is the runtime's own command and its exit a signal of the runtime loop, not of the mob: a Stopped session " +
+      "refuses the mob's Reset and Retire, so StopRuntimeExecutor is not an entry here.",
     "member.ExecutorExited":
-      "Stopping the executor is the runtime's own command and its exit a signal of the runtime " +
-      "loop, not of the mob: a Stopped session refuses the mob's Reset and Retire, so " +
-      "StopRuntimeExecutor is not an entry here.",
+      "Stopping the executor is the runtime's own command and its exit a signal of the runtime loop, not of the mob: a Stopped session " +
+      "refuses the mob's Reset and Retire, so StopRuntimeExecutor is not an entry here.",
     "member.ExecutorExitedAgain":
-      "Stopping the executor is the runtime's own command and its exit a signal of the runtime " +
-      "loop, not of the mob: a Stopped session refuses the mob's Reset and Retire, so " +
-      "StopRuntimeExecutor is not an entry here.",
+      "Stopping the executor is the runtime's own command and its exit a signal of the runtime loop, not of the mob: a Stopped session " +
+      "refuses the mob's Reset and Retire, so StopRuntimeExecutor is not an entry here.",
     "member.RetireStopped":
-      "Stopping the executor is the runtime's own command and its exit a signal of the runtime " +
-      "loop, not of the mob: a Stopped session refuses the mob's Reset and Retire, so " +
-      "StopRuntimeExecutor is not an entry here.",
+      "Stopping the executor is the runtime's own command and its exit a signal of the runtime loop, not of the mob: a Stopped session " +
+      "refuses the mob's Reset and Retire, so StopRuntimeExecutor is not an entry here.",
     "member.Unregister": "Unregistering is not part of the seam: an unregistered session refuses the mob's Ingest.",
     "member.RecoverQueuedInput":
-      "Recovery of stored inputs, bindings and a retired session happens before registration " +
-      "when a process restarts; the composition starts from a fresh session, and a recovered " +
-      "binding would carry a fence this mob never minted.",
+      "Recovery of stored inputs, bindings and a retired session happens before registration when a process restarts; the composition " +
+      "starts from a fresh session, and a recovered binding would carry a fence this mob never minted.",
     "member.RecoverExhaustedInput":
-      "Recovery of stored inputs, bindings and a retired session happens before registration " +
-      "when a process restarts; the composition starts from a fresh session, and a recovered " +
-      "binding would carry a fence this mob never minted.",
+      "Recovery of stored inputs, bindings and a retired session happens before registration when a process restarts; the composition " +
+      "starts from a fresh session, and a recovered binding would carry a fence this mob never minted.",
     "member.RecoverBinding":
-      "Recovery of stored inputs, bindings and a retired session happens before registration " +
-      "when a process restarts; the composition starts from a fresh session, and a recovered " +
-      "binding would carry a fence this mob never minted.",
+      "Recovery of stored inputs, bindings and a retired session happens before registration when a process restarts; the composition " +
+      "starts from a fresh session, and a recovered binding would carry a fence this mob never minted.",
     "member.RecoverRetired":
-      "Recovery of stored inputs, bindings and a retired session happens before registration " +
-      "when a process restarts; the composition starts from a fresh session, and a recovered " +
-      "binding would carry a fence this mob never minted.",
+      "Recovery of stored inputs, bindings and a retired session happens before registration when a process restarts; the composition " +
+      "starts from a fresh session, and a recovered binding would carry a fence this mob never minted.",
     "member.RecoverCommittedInput":
-      "Recovery of stored inputs, bindings and a retired session happens before registration " +
-      "when a process restarts; the composition starts from a fresh session, and a recovered " +
-      "binding would carry a fence this mob never minted.",
+      "Recovery of stored inputs, bindings and a retired session happens before registration when a process restarts; the composition " +
+      "starts from a fresh session, and a recovered binding would carry a fence this mob never minted.",
     "member.LoopOpensRun":
-      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and " +
-      "DrainQueuedRun with the same guards and updates; the composition opens runs through " +
-      "PrepareRun, and the session machine's own check fires both loop transitions.",
+      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and DrainQueuedRun with the same guards and " +
+      "updates; the composition opens runs through PrepareRun, and the session machine's own check fires both loop transitions.",
     "member.LoopDrainsQueuedRun":
-      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and " +
-      "DrainQueuedRun with the same guards and updates; the composition opens runs through " +
-      "PrepareRun, and the session machine's own check fires both loop transitions.",
+      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and DrainQueuedRun with the same guards and " +
+      "updates; the composition opens runs through PrepareRun, and the session machine's own check fires both loop transitions.",
     "member.Rebind":
-      "Unreachable through the seam: the mob sends a binding only right after provisioning, " +
-      "recycling or resetting the session (run to completion), so a binding always finds the " +
-      "session Idle (BindIdle).",
+      "Unreachable through the seam: the mob sends a binding only right after provisioning, recycling or resetting the session (run to " +
+      "completion), so a binding always finds the session Idle (BindIdle).",
     "member.RetireWithoutLoop":
-      "Unreachable through the seam: the mob retires only a Ready member, whose session it has " +
-      "bound (Attached: RetireAttached), and only once; the next retire follows a respawn, which " +
-      "binds the session again.",
+      "Unreachable through the seam: the mob retires only a Ready member, whose session it has bound (Attached: RetireAttached), and " +
+      "only once; the next retire follows a respawn, which binds the session again.",
     "member.RetireAgain":
-      "Unreachable through the seam: the mob retires only a Ready member, whose session it has " +
-      "bound (Attached: RetireAttached), and only once; the next retire follows a respawn, which " +
-      "binds the session again.",
+      "Unreachable through the seam: the mob retires only a Ready member, whose session it has bound (Attached: RetireAttached), and " +
+      "only once; the next retire follows a respawn, which binds the session again.",
     "member.RecycleAttached":
-      "Unreachable through the seam: the mob recycles only a Retired member, whose session is " +
-      "Retired (retired_session_has_no_ready_member and the retire round trip), never an " +
-      "Attached one.",
+      "Unreachable through the seam: the mob recycles only a Retired member, whose session is Retired " +
+      "(retired_session_has_no_ready_member and the retire round trip), never an Attached one.",
     "member.DestroyBeforeRegistration":
-      "Unreachable through the seam: the mob destroys only a spawned member, and spawning " +
-      "registers the session before anything else reaches it.",
-    "mob.RuntimeDestroyed":
-      "One member slot: the mob never has more than one live runtime, so every destroy report is " +
-      "the last one (RuntimeDestroyedLast).",
+      "Unreachable through the seam: the mob destroys only a spawned member, and spawning registers the session before anything else " +
+      "reaches it.",
+    "mob.RuntimeDestroyed": "One member slot: the mob never has more than one live runtime, so every destroy report is the last one (RuntimeDestroyedLast).",
     "mob.RuntimeRetiredLast":
-      "Deliveries run to completion: the session reports a retire before the environment's next " +
-      "command, so the mob is never Destroying when a retire report arrives (RuntimeRetired " +
-      "fires while Running).",
+      "Deliveries run to completion: the session reports a retire before the environment's next command, so the mob is never Destroying " +
+      "when a retire report arrives (RuntimeRetired fires while Running).",
   },
   invariants: [
     {
@@ -362,8 +320,8 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     {
       name: "same_fence_same_runtime",
       source:
-        "all m in mob.runtimes: member.boundFence.isNone || member.boundFence.value != " +
-        "mob.fences.getOr(m, 0) || member.boundRuntime == mob.runtimes.get(m)",
+        "all m in mob.runtimes: member.boundFence.isNone || member.boundFence.value != mob.fences.getOr(m, 0) || member.boundRuntime == " +
+        "mob.runtimes.get(m)",
       holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.runtimes.keys(), (v_m) =>
       (
         (s.member.boundFence === null) ||
@@ -375,9 +333,9 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     {
       name: "ready_member_is_bound_to_its_current_incarnation",
       source:
-        "all m in mob.statuses: mob.statuses.get(m).value != Ready || (member.boundRuntime == " +
-        "mob.runtimes.get(m) && member.boundFence.isSome && member.boundFence.value == " +
-        "mob.fences.getOr(m, 0) && member.boundGeneration == mob.generations.getOr(m, 0))",
+        "all m in mob.statuses: mob.statuses.get(m).value != Ready || (member.boundRuntime == mob.runtimes.get(m) && " +
+        "member.boundFence.isSome && member.boundFence.value == mob.fences.getOr(m, 0) && member.boundGeneration == " +
+        "mob.generations.getOr(m, 0))",
       holds: (s: MeerkatMobSeamState): boolean => allOf(s.mob.statuses.keys(), (v_m) =>
       (
         ((lookup(s.mob.statuses, v_m))! !== "Ready") ||
@@ -429,8 +387,8 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     {
       name: "reset_round_trip",
       source:
-        "member.phase == Attached && member.boundGeneration == 1 && (any m in mob.statuses: " +
-        "mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)",
+        "member.phase == Attached && member.boundGeneration == 1 && (any m in mob.statuses: mob.statuses.get(m).value == Ready && " +
+        "mob.generations.getOr(m, 0) == 1)",
       holds: (s: MeerkatMobSeamState): boolean => (
         (s.member.phase === "Attached") &&
         (s.member.boundGeneration === 1) &&
@@ -440,8 +398,8 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     {
       name: "respawn_round_trip",
       source:
-        "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready && " +
-        "mob.fences.getOr(m, 0) == 2 && mob.generations.getOr(m, 0) == 0)",
+        "member.phase == Attached && (any m in mob.statuses: mob.statuses.get(m).value == Ready && mob.fences.getOr(m, 0) == 2 && " +
+        "mob.generations.getOr(m, 0) == 0)",
       holds: (s: MeerkatMobSeamState): boolean => (
         (s.member.phase === "Attached") &&
         anyOf(s.mob.statuses.keys(), (v_m) =>
@@ -452,9 +410,8 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
     {
       name: "reset_abandons_old_incarnation_work",
       source:
-        "member.phase == Attached && (any x in member.abandoned: member.abandoned.get(x).value == " +
-        "Reset) && (any m in mob.statuses: mob.statuses.get(m).value == Ready && " +
-        "mob.generations.getOr(m, 0) == 1)",
+        "member.phase == Attached && (any x in member.abandoned: member.abandoned.get(x).value == Reset) && (any m in mob.statuses: " +
+        "mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)",
       holds: (s: MeerkatMobSeamState): boolean => (
         (s.member.phase === "Attached") &&
         anyOf(s.member.abandoned.keys(), (v_x) => ((lookup(s.member.abandoned, v_x))! === "Reset")) &&
@@ -464,24 +421,14 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: { MemberId: 1, RuntimeId: 2, WorkId: 2, InputId: 2, RunId: 2 },
-      maxDepth: null,
-      maxCollectionSize: 3,
+      name: "ci", domains: { MemberId: 1, RuntimeId: 2, WorkId: 2, InputId: 2, RunId: 2 }, maxDepth: null, maxCollectionSize: 3,
       intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } },
-      maxStates: null,
-      allowDeadlockIn: ["Initializing", "Retired"],
-      symmetry: false,
+      maxStates: null, allowDeadlockIn: ["Initializing", "Retired"], symmetry: false,
     },
     deep: {
-      name: "deep",
-      domains: { MemberId: 1, RuntimeId: 3, WorkId: 2, InputId: 1, RunId: 1 },
-      maxDepth: null,
-      maxCollectionSize: 3,
+      name: "deep", domains: { MemberId: 1, RuntimeId: 3, WorkId: 2, InputId: 1, RunId: 1 }, maxDepth: null, maxCollectionSize: 3,
       intBounds: { Fence: { min: 0, max: 3 }, Generation: { min: 0, max: 2 } },
-      maxStates: null,
-      allowDeadlockIn: ["Initializing", "Retired"],
-      symmetry: false,
+      maxStates: null, allowDeadlockIn: ["Initializing", "Retired"], symmetry: false,
     },
   },
 };

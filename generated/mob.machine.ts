@@ -15,6 +15,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type MemberId = string;
@@ -382,6 +383,16 @@ function fireRuntimeDestroyedLast(s: MobState, t: MobObserveRuntimeDestroyedSign
   return fired("RuntimeDestroyedLast", next, [{ effect: "MobDestroyed" }]);
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  MemberId: { kind: "id", name: "MemberId" },
+  RuntimeId: { kind: "id", name: "RuntimeId" },
+  WorkId: { kind: "id", name: "WorkId" },
+  Fence: { kind: "int", name: "Fence", min: 0, max: 2147483647 },
+  Generation: { kind: "int", name: "Generation", min: 0, max: 65535 },
+  MemberStatus: { kind: "enum", name: "MemberStatus", values: MEMBER_STATUSES },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: MobState, b: MobState): number {
   let bits = 0;
@@ -626,123 +637,42 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
   initialPhase: "Running",
   terminalPhases: ["Destroyed"],
   fields: [
-    {
-      name: "statuses",
-      type: {
-        kind: "map",
-        key: { kind: "id", name: "MemberId" },
-        value: { kind: "enum", name: "MemberStatus", values: ["Spawning", "Ready", "Retiring", "Retired", "Destroying", "Destroyed"] },
-      },
-    },
-    { name: "runtimes", type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "id", name: "RuntimeId" } } },
-    { name: "owners", type: { kind: "map", key: { kind: "id", name: "RuntimeId" }, value: { kind: "id", name: "MemberId" } } },
-    { name: "generations", type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "int", name: "Generation", min: 0, max: 65535 } } },
-    {
-      name: "generationHigh",
-      type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "int", name: "Generation", min: 0, max: 65535 } },
-    },
-    { name: "fences", type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } },
-    { name: "fenceHigh", type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } },
-    { name: "priorFence", type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } },
-    { name: "readyFence", type: { kind: "map", key: { kind: "id", name: "MemberId" }, value: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } },
-    { name: "lastFence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
+    { name: "statuses", type: { kind: "map", key: TYPES.MemberId, value: TYPES.MemberStatus } },
+    { name: "runtimes", type: { kind: "map", key: TYPES.MemberId, value: TYPES.RuntimeId } },
+    { name: "owners", type: { kind: "map", key: TYPES.RuntimeId, value: TYPES.MemberId } },
+    { name: "generations", type: { kind: "map", key: TYPES.MemberId, value: TYPES.Generation } },
+    { name: "generationHigh", type: { kind: "map", key: TYPES.MemberId, value: TYPES.Generation } },
+    { name: "fences", type: { kind: "map", key: TYPES.MemberId, value: TYPES.Fence } },
+    { name: "fenceHigh", type: { kind: "map", key: TYPES.MemberId, value: TYPES.Fence } },
+    { name: "priorFence", type: { kind: "map", key: TYPES.MemberId, value: TYPES.Fence } },
+    { name: "readyFence", type: { kind: "map", key: TYPES.MemberId, value: TYPES.Fence } },
+    { name: "lastFence", type: TYPES.Fence },
   ],
   triggers: [
-    {
-      kind: "input",
-      name: "Spawn",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "runtime", type: { kind: "id", name: "RuntimeId" } }],
-    },
-    {
-      kind: "input",
-      name: "SubmitWork",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "work", type: { kind: "id", name: "WorkId" } }],
-    },
-    { kind: "input", name: "RetireMember", fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }] },
-    {
-      kind: "input",
-      name: "ResetMember",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "runtime", type: { kind: "id", name: "RuntimeId" } }],
-    },
-    {
-      kind: "input",
-      name: "RespawnMember",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "runtime", type: { kind: "id", name: "RuntimeId" } }],
-    },
+    { kind: "input", name: "Spawn", fields: [{ name: "member", type: TYPES.MemberId }, { name: "runtime", type: TYPES.RuntimeId }] },
+    { kind: "input", name: "SubmitWork", fields: [{ name: "member", type: TYPES.MemberId }, { name: "work", type: TYPES.WorkId }] },
+    { kind: "input", name: "RetireMember", fields: [{ name: "member", type: TYPES.MemberId }] },
+    { kind: "input", name: "ResetMember", fields: [{ name: "member", type: TYPES.MemberId }, { name: "runtime", type: TYPES.RuntimeId }] },
+    { kind: "input", name: "RespawnMember", fields: [{ name: "member", type: TYPES.MemberId }, { name: "runtime", type: TYPES.RuntimeId }] },
     { kind: "input", name: "DestroyMob", fields: [] },
-    { kind: "input", name: "DestroyMember", fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }] },
-    {
-      kind: "signal",
-      name: "ObserveRuntimeReady",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      kind: "signal",
-      name: "ObserveRuntimeRetired",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      kind: "signal",
-      name: "ObserveRuntimeDestroyed",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
+    { kind: "input", name: "DestroyMember", fields: [{ name: "member", type: TYPES.MemberId }] },
+    { kind: "signal", name: "ObserveRuntimeReady", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { kind: "signal", name: "ObserveRuntimeRetired", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { kind: "signal", name: "ObserveRuntimeDestroyed", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
   ],
   queryOnly: [],
   effects: [
     {
       name: "RequestRuntimeBinding",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-        { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 65535 } },
-      ],
+      fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }, { name: "generation", type: TYPES.Generation }],
     },
-    {
-      name: "RequestRuntimeProvision",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "runtime", type: { kind: "id", name: "RuntimeId" } }],
-    },
-    {
-      name: "RequestRuntimeRecycle",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "runtime", type: { kind: "id", name: "RuntimeId" } }],
-    },
-    {
-      name: "RequestRuntimeReset",
-      fields: [{ name: "member", type: { kind: "id", name: "MemberId" } }, { name: "runtime", type: { kind: "id", name: "RuntimeId" } }],
-    },
-    {
-      name: "RequestRuntimeIngress",
-      fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "work", type: { kind: "id", name: "WorkId" } }],
-    },
-    {
-      name: "RequestRuntimeRetire",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      name: "RequestRuntimeDestroy",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      name: "MemberReady",
-      fields: [
-        { name: "member", type: { kind: "id", name: "MemberId" } },
-        { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 65535 } },
-      ],
-    },
+    { name: "RequestRuntimeProvision", fields: [{ name: "member", type: TYPES.MemberId }, { name: "runtime", type: TYPES.RuntimeId }] },
+    { name: "RequestRuntimeRecycle", fields: [{ name: "member", type: TYPES.MemberId }, { name: "runtime", type: TYPES.RuntimeId }] },
+    { name: "RequestRuntimeReset", fields: [{ name: "member", type: TYPES.MemberId }, { name: "runtime", type: TYPES.RuntimeId }] },
+    { name: "RequestRuntimeIngress", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "work", type: TYPES.WorkId }] },
+    { name: "RequestRuntimeRetire", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { name: "RequestRuntimeDestroy", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { name: "MemberReady", fields: [{ name: "member", type: TYPES.MemberId }, { name: "generation", type: TYPES.Generation }] },
     { name: "MobDestroyed", fields: [] },
   ],
   transitions: transitionDescs(TRANSITIONS),
@@ -750,11 +680,10 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
     {
       name: "bindings_only_for_spawned_members",
       source:
-        "(all m in runtimes: statuses.containsKey(m)) && (all m in fences: " +
-        "statuses.containsKey(m)) && (all m in generations: statuses.containsKey(m)) && (all m in " +
-        "priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
+        "(all m in runtimes: statuses.containsKey(m)) && (all m in fences: statuses.containsKey(m)) && (all m in generations: " +
+        "statuses.containsKey(m)) && (all m in priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
       reads: ["statuses", "runtimes", "generations", "fences", "priorFence", "readyFence"],
-      holds: (s: MobState): boolean => (
+      holds: (s) => (
         all_1(s.runtimes, s.statuses) &&
         all_2(s.fences, s.statuses) &&
         all_3(s.generations, s.statuses) &&
@@ -763,148 +692,105 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
       ),
     },
     {
-      name: "spawned_members_have_fence_and_generation",
-      source: "all m in statuses: fences.containsKey(m) && generations.containsKey(m)",
+      name: "spawned_members_have_fence_and_generation", source: "all m in statuses: fences.containsKey(m) && generations.containsKey(m)",
       reads: ["statuses", "generations", "fences"],
-      holds: (s: MobState): boolean => all_4(s.statuses, s.fences, s.generations),
+      holds: (s) => all_4(s.statuses, s.fences, s.generations),
     },
     {
       name: "live_members_have_runtime",
       source: "all m in statuses: runtimes.containsKey(m) == (statuses.get(m).value != Retired && statuses.get(m).value != Destroyed)",
       reads: ["statuses", "runtimes"],
-      holds: (s: MobState): boolean => all_5(s.statuses, s.runtimes),
+      holds: (s) => all_5(s.statuses, s.runtimes),
     },
     {
       name: "owners_inverse_of_runtimes",
       source: "(all r in owners: runtimes.get(owners.get(r).value) == some(r)) && (all m in runtimes: owners.get(runtimes.get(m).value) == some(m))",
       reads: ["runtimes", "owners"],
-      holds: (s: MobState): boolean => (all_6(s.owners, s.runtimes) && all_7(s.runtimes, s.owners)),
+      holds: (s) => (all_6(s.owners, s.runtimes) && all_7(s.runtimes, s.owners)),
     },
     {
-      name: "runtime_ids_not_shared",
-      source: "all a in runtimes: all b in runtimes: a == b || runtimes.get(a) != runtimes.get(b)",
-      reads: ["runtimes"],
-      holds: (s: MobState): boolean => all_9(s.runtimes, s.runtimes),
+      name: "runtime_ids_not_shared", source: "all a in runtimes: all b in runtimes: a == b || runtimes.get(a) != runtimes.get(b)", reads: ["runtimes"],
+      holds: (s) => all_9(s.runtimes, s.runtimes),
     },
     {
-      name: "generations_never_decrease",
-      source: "all m in generationHigh: generations.get(m) == generationHigh.get(m)",
+      name: "generations_never_decrease", source: "all m in generationHigh: generations.get(m) == generationHigh.get(m)",
       reads: ["generations", "generationHigh"],
-      holds: (s: MobState): boolean => all_10(s.generationHigh, s.generations),
+      holds: (s) => all_10(s.generationHigh, s.generations),
     },
     {
-      name: "fences_never_decrease",
-      source: "all m in fenceHigh: fences.get(m) == fenceHigh.get(m)",
-      reads: ["fences", "fenceHigh"],
-      holds: (s: MobState): boolean => all_11(s.fenceHigh, s.fences),
+      name: "fences_never_decrease", source: "all m in fenceHigh: fences.get(m) == fenceHigh.get(m)", reads: ["fences", "fenceHigh"],
+      holds: (s) => all_11(s.fenceHigh, s.fences),
     },
     {
-      name: "fences_minted_by_mob",
-      source: "all m in fences: fences.get(m).value >= 1 && fences.get(m).value <= lastFence",
-      reads: ["fences", "lastFence"],
-      holds: (s: MobState): boolean => all_12(s.fences, s.lastFence),
+      name: "fences_minted_by_mob", source: "all m in fences: fences.get(m).value >= 1 && fences.get(m).value <= lastFence", reads: ["fences", "lastFence"],
+      holds: (s) => all_12(s.fences, s.lastFence),
     },
     {
-      name: "fences_unique",
-      source: "all a in fences: all b in fences: a == b || fences.get(a) != fences.get(b)",
-      reads: ["fences"],
-      holds: (s: MobState): boolean => all_14(s.fences, s.fences),
+      name: "fences_unique", source: "all a in fences: all b in fences: a == b || fences.get(a) != fences.get(b)", reads: ["fences"],
+      holds: (s) => all_14(s.fences, s.fences),
     },
     {
-      name: "destroyed_has_no_live_members",
-      source: "phase != Destroyed || runtimes.isEmpty",
-      reads: ["phase", "runtimes"],
-      holds: (s: MobState): boolean => ((s.phase !== "Destroyed") || (s.runtimes.size === 0)),
+      name: "destroyed_has_no_live_members", source: "phase != Destroyed || runtimes.isEmpty", reads: ["phase", "runtimes"],
+      holds: (s) => ((s.phase !== "Destroyed") || (s.runtimes.size === 0)),
     },
     {
-      name: "destroying_has_live_members",
-      source: "phase != Destroying || !runtimes.isEmpty",
-      reads: ["phase", "runtimes"],
-      holds: (s: MobState): boolean => ((s.phase !== "Destroying") || !(s.runtimes.size === 0)),
+      name: "destroying_has_live_members", source: "phase != Destroying || !runtimes.isEmpty", reads: ["phase", "runtimes"],
+      holds: (s) => ((s.phase !== "Destroying") || !(s.runtimes.size === 0)),
     },
     {
       name: "destroy_marks_only_during_destruction",
       source: "phase != Running || (all m in statuses: statuses.get(m).value != Destroying && statuses.get(m).value != Destroyed)",
       reads: ["phase", "statuses"],
-      holds: (s: MobState): boolean => ((s.phase !== "Running") || all_15(s.statuses)),
+      holds: (s) => ((s.phase !== "Running") || all_15(s.statuses)),
     },
     {
-      name: "fences_strictly_increase_per_member",
-      source: "all m in fences: fences.get(m).value > priorFence.getOr(m, 0)",
-      reads: ["fences", "priorFence"],
-      holds: (s: MobState): boolean => all_16(s.fences, s.priorFence),
+      name: "fences_strictly_increase_per_member", source: "all m in fences: fences.get(m).value > priorFence.getOr(m, 0)", reads: ["fences", "priorFence"],
+      holds: (s) => all_16(s.fences, s.priorFence),
     },
     {
-      name: "ready_confirmed_by_current_incarnation",
-      source: "all m in statuses: statuses.get(m).value != Ready || readyFence.get(m) == fences.get(m)",
+      name: "ready_confirmed_by_current_incarnation", source: "all m in statuses: statuses.get(m).value != Ready || readyFence.get(m) == fences.get(m)",
       reads: ["statuses", "fences", "readyFence"],
-      holds: (s: MobState): boolean => all_17(s.statuses, s.readyFence, s.fences),
+      holds: (s) => all_17(s.statuses, s.readyFence, s.fences),
     },
   ],
   witnesses: [
+    { name: "spawn_round_trip", source: "any m in statuses: statuses.get(m).value == Ready", reads: ["statuses"], holds: (s) => any_18(s.statuses) },
+    { name: "retire_round_trip", source: "any m in statuses: statuses.get(m).value == Retired", reads: ["statuses"], holds: (s) => any_19(s.statuses) },
     {
-      name: "spawn_round_trip",
-      source: "any m in statuses: statuses.get(m).value == Ready",
-      reads: ["statuses"],
-      holds: (s: MobState): boolean => any_18(s.statuses),
+      name: "destroy_round_trip", source: "phase == Destroyed && (any m in statuses: statuses.get(m).value == Destroyed)", reads: ["phase", "statuses"],
+      holds: (s) => ((s.phase === "Destroyed") && any_20(s.statuses)),
     },
     {
-      name: "retire_round_trip",
-      source: "any m in statuses: statuses.get(m).value == Retired",
-      reads: ["statuses"],
-      holds: (s: MobState): boolean => any_19(s.statuses),
-    },
-    {
-      name: "destroy_round_trip",
-      source: "phase == Destroyed && (any m in statuses: statuses.get(m).value == Destroyed)",
-      reads: ["phase", "statuses"],
-      holds: (s: MobState): boolean => ((s.phase === "Destroyed") && any_20(s.statuses)),
-    },
-    {
-      name: "reset_to_higher_generation",
-      source: "any m in statuses: statuses.get(m).value == Ready && generations.getOr(m, 0) >= 1",
+      name: "reset_to_higher_generation", source: "any m in statuses: statuses.get(m).value == Ready && generations.getOr(m, 0) >= 1",
       reads: ["statuses", "generations"],
-      holds: (s: MobState): boolean => any_21(s.statuses, s.generations),
+      holds: (s) => any_21(s.statuses, s.generations),
     },
     {
-      name: "two_members_ready",
-      source: "statuses.size == 2 && (all m in statuses: statuses.get(m).value == Ready)",
-      reads: ["statuses"],
-      holds: (s: MobState): boolean => ((s.statuses.size === 2) && all_22(s.statuses)),
+      name: "two_members_ready", source: "statuses.size == 2 && (all m in statuses: statuses.get(m).value == Ready)", reads: ["statuses"],
+      holds: (s) => ((s.statuses.size === 2) && all_22(s.statuses)),
     },
     {
-      name: "destroy_waits_for_retirement",
-      source: "phase == Destroying && (any m in statuses: statuses.get(m).value == Retiring)",
+      name: "destroy_waits_for_retirement", source: "phase == Destroying && (any m in statuses: statuses.get(m).value == Retiring)",
       reads: ["phase", "statuses"],
-      holds: (s: MobState): boolean => ((s.phase === "Destroying") && any_23(s.statuses)),
+      holds: (s) => ((s.phase === "Destroying") && any_23(s.statuses)),
     },
     {
       name: "respawned_under_a_fresh_fence",
       source: "any m in statuses: statuses.get(m).value == Ready && fences.getOr(m, 0) == 2 && priorFence.getOr(m, 0) == 1 && generations.getOr(m, 0) == 0",
       reads: ["statuses", "generations", "fences", "priorFence"],
-      holds: (s: MobState): boolean => any_24(s.statuses, s.fences, s.priorFence, s.generations),
+      holds: (s) => any_24(s.statuses, s.fences, s.priorFence, s.generations),
     },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: { MemberId: 2, RuntimeId: 2, WorkId: 2 },
-      maxDepth: null,
-      maxCollectionSize: 3,
+      name: "ci", domains: { MemberId: 2, RuntimeId: 2, WorkId: 2 }, maxDepth: null, maxCollectionSize: 3,
       intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } },
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
+      maxStates: null, allowDeadlockIn: [], symmetry: false,
     },
     deep: {
-      name: "deep",
-      domains: { MemberId: 3, RuntimeId: 3, WorkId: 2 },
-      maxDepth: null,
-      maxCollectionSize: 3,
+      name: "deep", domains: { MemberId: 3, RuntimeId: 3, WorkId: 2 }, maxDepth: null, maxCollectionSize: 3,
       intBounds: { Fence: { min: 0, max: 3 }, Generation: { min: 0, max: 2 } },
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
+      maxStates: null, allowDeadlockIn: [], symmetry: false,
     },
   },
   initialState,

@@ -148,178 +148,148 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
   }],
   leftOut: {
     "session.DrainQueuedRun":
-      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this " +
-      "composition emits them, so nothing delivers them here.",
+      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this composition emits them, so nothing " +
+      "delivers them here.",
     "session.ExecutorExited":
-      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this " +
-      "composition emits them, so nothing delivers them here.",
+      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this composition emits them, so nothing " +
+      "delivers them here.",
     "session.ExecutorExitedAgain":
-      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this " +
-      "composition emits them, so nothing delivers them here.",
+      "Signals of the runtime loop (the retired drain, the executor's exit): no instance of this composition emits them, so nothing " +
+      "delivers them here.",
     "turn.StartImmediate":
-      "The session starts only conversation turns (RunStarted is routed to " +
-      "StartConversationRun); immediate turns are started by the runtime outside a session run.",
+      "The session starts only conversation turns (RunStarted is routed to StartConversationRun); immediate turns are started by the " +
+      "runtime outside a session run.",
     "turn.ApplyImmediatePrimitive":
-      "The session starts only conversation turns (RunStarted is routed to " +
-      "StartConversationRun); immediate turns are started by the runtime outside a session run.",
+      "The session starts only conversation turns (RunStarted is routed to StartConversationRun); immediate turns are started by the " +
+      "runtime outside a session run.",
     "session.RollbackToIdle":
-      "The loop rolls a run back only when it could not start its turn; here the turn starts " +
-      "with the run (the route delivers RunStarted at once), so a rollback would leave a started " +
-      "turn behind with no route to end it.",
+      "The loop rolls a run back only when it could not start its turn; here the turn starts with the run (the route delivers RunStarted " +
+      "at once), so a rollback would leave a started turn behind with no route to end it.",
     "session.RollbackToAttached":
-      "The loop rolls a run back only when it could not start its turn; here the turn starts " +
-      "with the run (the route delivers RunStarted at once), so a rollback would leave a started " +
-      "turn behind with no route to end it.",
+      "The loop rolls a run back only when it could not start its turn; here the turn starts with the run (the route delivers RunStarted " +
+      "at once), so a rollback would leave a started turn behind with no route to end it.",
     "session.RollbackToRetired":
-      "The loop rolls a run back only when it could not start its turn; here the turn starts " +
-      "with the run (the route delivers RunStarted at once), so a rollback would leave a started " +
-      "turn behind with no route to end it.",
+      "The loop rolls a run back only when it could not start its turn; here the turn starts with the run (the route delivers RunStarted " +
+      "at once), so a rollback would leave a started turn behind with no route to end it.",
     "session.Destroy":
-      "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a " +
-      "destroy during a run leaves the turn running for a run that no longer exists " +
-      "(turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). " +
+      "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a destroy during a run leaves the turn " +
+      "running for a run that no longer exists (turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). " +
       "Left out until the session routes its destruction to the turn.",
     "session.DestroyBeforeRegistration":
-      "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a " +
-      "destroy during a run leaves the turn running for a run that no longer exists " +
-      "(turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). " +
+      "A seam gap: the session has no effect that reaches the turn when it is destroyed, so a destroy during a run leaves the turn " +
+      "running for a run that no longer exists (turn_active_only_for_the_session_run breaks; the runtime cancels the run handle first). " +
       "Left out until the session routes its destruction to the turn.",
     "session.StopImmediately":
-      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here " +
-      "delivers), while the stop-requested flag doubles the composed state space; left to the " +
-      "session machine's own check to keep this one within the CI budget.",
+      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here delivers), while the stop-requested flag " +
+      "doubles the composed state space; left to the session machine's own check to keep this one within the CI budget.",
     "session.RequestStop":
-      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here " +
-      "delivers), while the stop-requested flag doubles the composed state space; left to the " +
-      "session machine's own check to keep this one within the CI budget.",
+      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here delivers), while the stop-requested flag " +
+      "doubles the composed state space; left to the session machine's own check to keep this one within the CI budget.",
     "session.RetireStopped":
-      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here " +
-      "delivers), while the stop-requested flag doubles the composed state space; left to the " +
-      "session machine's own check to keep this one within the CI budget.",
+      "Stopping never reaches the turn (the executor's exit is a runtime signal nothing here delivers), while the stop-requested flag " +
+      "doubles the composed state space; left to the session machine's own check to keep this one within the CI budget.",
     "session.Unregister":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.AcceptConsumedOnAccept":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.Supersede":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.Coalesce":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.SetSilentIntents":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.RecoverQueuedInput":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.RecoverExhaustedInput":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.RecoverRetired":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.RecoverCommittedInput":
-      "Admission bookkeeping that never reaches the turn, left to the session machine's own " +
-      "check: superseding and coalescing need two inputs (the ci profile has one), an input " +
-      "consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
-      "unregistering, silent intents and recovery from the store (stored inputs, a retired " +
-      "session) multiply the states without touching the turn.",
+      "Admission bookkeeping that never reaches the turn, left to the session machine's own check: superseding and coalescing need two " +
+      "inputs (the ci profile has one), an input consumed on accept is never run (consumed_inputs_were_run speaks of run inputs), and " +
+      "unregistering, silent intents and recovery from the store (stored inputs, a retired session) multiply the states without touching " +
+      "the turn.",
     "session.LoopOpensRun":
-      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and " +
-      "DrainQueuedRun with the same guards and updates; the composition opens runs through " +
-      "PrepareRun, and the session machine's own check fires both loop transitions.",
+      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and DrainQueuedRun with the same guards and " +
+      "updates; the composition opens runs through PrepareRun, and the session machine's own check fires both loop transitions.",
     "session.LoopDrainsQueuedRun":
-      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and " +
-      "DrainQueuedRun with the same guards and updates; the composition opens runs through " +
-      "PrepareRun, and the session machine's own check fires both loop transitions.",
+      "The runtime loop's own trigger (OpenLoopRun) opens the same run as PrepareRun and DrainQueuedRun with the same guards and " +
+      "updates; the composition opens runs through PrepareRun, and the session machine's own check fires both loop transitions.",
     "turn.AwaitToolCalls":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.NoToolCalls":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.RegisterOps":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.ResolveToolCallsBeforeBarrier":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.ResolveToolCalls":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.SatisfyBarrierBeforeToolCalls":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.SatisfyBarrier":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.RetryExtraction":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.ExhaustExtraction":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.EnterErrorRecovery":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
     "turn.RetryAfterFailure":
-      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn " +
-      "and end through the RunCompleted and RunFailed routes this composition already exercises; " +
-      "with them as entries the composed state space grows past 700,000 states without symmetry " +
-      "reduction, so they are left to the turn machine's own check.",
+      "Tool rounds, the ops barrier, extraction retries and error recovery happen inside a turn and end through the RunCompleted and " +
+      "RunFailed routes this composition already exercises; with them as entries the composed state space grows past 700,000 states " +
+      "without symmetry reduction, so they are left to the turn machine's own check.",
   },
   invariants: [
     {
       name: "turn_active_only_for_the_session_run",
       source:
-        "turn.phase == Ready || turn.phase == Completed || turn.phase == Failed || turn.phase == " +
-        "Cancelled || (session.phase == Running && session.currentRun == turn.currentRun)",
+        "turn.phase == Ready || turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled || (session.phase == Running && " +
+        "session.currentRun == turn.currentRun)",
       holds: (s: SessionTurnState): boolean => (
         (s.turn.phase === "Ready") ||
         (s.turn.phase === "Completed") ||
@@ -331,9 +301,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "turn_run_is_the_session_last_run",
       source:
-        "turn.currentRun.isNone || turn.currentRun == session.lastRun || (session.phase == Running " +
-        "&& session.staged.isEmpty && (turn.phase == Completed || turn.phase == Failed || " +
-        "turn.phase == Cancelled))",
+        "turn.currentRun.isNone || turn.currentRun == session.lastRun || (session.phase == Running && session.staged.isEmpty && " +
+        "(turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled))",
       holds: (s: SessionTurnState): boolean => (
         (s.turn.currentRun === null) ||
         (s.turn.currentRun === s.session.lastRun) ||
@@ -360,9 +329,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "boundary_committed_only_after_a_turn_boundary",
       source:
-        "(all x in session.staged: session.inputs.get(x) != some(AppliedPendingConsumption)) || " +
-        "(session.currentRun == turn.currentRun && (turn.boundaryCount > 0 || turn.extracting || " +
-        "turn.terminalCause == some(BoundaryCompleted) || turn.terminalCause == " +
+        "(all x in session.staged: session.inputs.get(x) != some(AppliedPendingConsumption)) || (session.currentRun == turn.currentRun && " +
+        "(turn.boundaryCount > 0 || turn.extracting || turn.terminalCause == some(BoundaryCompleted) || turn.terminalCause == " +
         "some(CancelledAtBoundary)))",
       holds: (s: SessionTurnState): boolean => (
         allOf(s.session.staged, (v_x) => (lookup(s.session.inputs, v_x) !== "AppliedPendingConsumption")) ||
@@ -380,9 +348,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "running_session_runs_its_turn_or_is_starting_it",
       source:
-        "session.phase != Running || session.currentRun == turn.currentRun || " +
-        "(session.staged.isEmpty && (turn.phase == Ready || turn.phase == Completed || turn.phase " +
-        "== Failed || turn.phase == Cancelled))",
+        "session.phase != Running || session.currentRun == turn.currentRun || (session.staged.isEmpty && (turn.phase == Ready || " +
+        "turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled))",
       holds: (s: SessionTurnState): boolean => (
         (s.session.phase !== "Running") ||
         (s.session.currentRun === s.turn.currentRun) ||
@@ -404,9 +371,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "run_completed_through_both_machines",
       source:
-        "session.phase != Running && turn.phase == Completed && turn.terminalCause == " +
-        "some(BoundaryCompleted) && (any x in session.inputs: session.inputs.get(x) == " +
-        "some(Consumed))",
+        "session.phase != Running && turn.phase == Completed && turn.terminalCause == some(BoundaryCompleted) && (any x in session.inputs: " +
+        "session.inputs.get(x) == some(Consumed))",
       holds: (s: SessionTurnState): boolean => (
         (s.session.phase !== "Running") &&
         (s.turn.phase === "Completed") &&
@@ -426,9 +392,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "cancel_after_boundary_ends_the_run",
       source:
-        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == " +
-        "some(CancelledAtBoundary) && (any x in session.inputs: session.inputs.get(x) == " +
-        "some(Consumed))",
+        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledAtBoundary) && (any x in " +
+        "session.inputs: session.inputs.get(x) == some(Consumed))",
       holds: (s: SessionTurnState): boolean => (
         (s.session.phase !== "Running") &&
         (s.turn.phase === "Cancelled") &&
@@ -439,9 +404,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "failure_after_a_boundary_consumes_the_input",
       source:
-        "session.phase != Running && turn.phase == Failed && turn.boundaryCount > 0 && (any x in " +
-        "session.inputs: session.inputs.get(x) == some(Consumed)) && session.queue.isEmpty && " +
-        "session.steer.isEmpty",
+        "session.phase != Running && turn.phase == Failed && turn.boundaryCount > 0 && (any x in session.inputs: session.inputs.get(x) == " +
+        "some(Consumed)) && session.queue.isEmpty && session.steer.isEmpty",
       holds: (s: SessionTurnState): boolean => (
         (s.session.phase !== "Running") &&
         (s.turn.phase === "Failed") &&
@@ -454,8 +418,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "hard_cancel_requeues_the_input",
       source:
-        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == " +
-        "some(CancelledNow) && (any x in session.queue: session.attempts.getOr(x, 0) == 1)",
+        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledNow) && (any x in session.queue: " +
+        "session.attempts.getOr(x, 0) == 1)",
       holds: (s: SessionTurnState): boolean => (
         (s.session.phase !== "Running") &&
         (s.turn.phase === "Cancelled") &&
@@ -466,8 +430,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     {
       name: "second_run_after_a_failed_one",
       source:
-        "session.phase != Running && turn.phase == Completed && (any x in session.inputs: " +
-        "session.inputs.get(x) == some(Consumed) && session.attempts.getOr(x, 0) == 2)",
+        "session.phase != Running && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed) && " +
+        "session.attempts.getOr(x, 0) == 2)",
       holds: (s: SessionTurnState): boolean => (
         (s.session.phase !== "Running") &&
         (s.turn.phase === "Completed") &&
@@ -494,24 +458,14 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: { RuntimeId: 1, InputId: 1, RunId: 2, WorkId: 1, OpId: 1 },
-      maxDepth: null,
-      maxCollectionSize: 2,
+      name: "ci", domains: { RuntimeId: 1, InputId: 1, RunId: 2, WorkId: 1, OpId: 1 }, maxDepth: null, maxCollectionSize: 2,
       intBounds: { Fence: { min: 0, max: 0 }, Generation: { min: 0, max: 0 }, Boundaries: { min: 0, max: 1 } },
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
+      maxStates: null, allowDeadlockIn: [], symmetry: false,
     },
     wide: {
-      name: "wide",
-      domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2, OpId: 2 },
-      maxDepth: null,
-      maxCollectionSize: 2,
+      name: "wide", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2, OpId: 2 }, maxDepth: null, maxCollectionSize: 2,
       intBounds: { Fence: { min: 0, max: 0 }, Generation: { min: 0, max: 0 }, Boundaries: { min: 0, max: 1 } },
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: true,
+      maxStates: null, allowDeadlockIn: [], symmetry: true,
     },
   },
 };

@@ -21,6 +21,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type RuntimeId = string;
@@ -1274,6 +1275,22 @@ function fireLoopDrainsQueuedRun(s: SessionRuntimeState, t: SessionRuntimeOpenLo
   return fired("LoopDrainsQueuedRun", next, [{ effect: "RunStarted", run: t.run }]);
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  RuntimeId: { kind: "id", name: "RuntimeId" },
+  InputId: { kind: "id", name: "InputId" },
+  RunId: { kind: "id", name: "RunId" },
+  WorkId: { kind: "id", name: "WorkId" },
+  Fence: { kind: "int", name: "Fence", min: 0, max: 2147483647 },
+  Generation: { kind: "int", name: "Generation", min: 0, max: 65535 },
+  Attempts: { kind: "int", name: "Attempts", min: 0, max: 3 },
+  InputPhase: { kind: "enum", name: "InputPhase", values: INPUT_PHASES },
+  Lane: { kind: "enum", name: "Lane", values: LANES },
+  AbandonReason: { kind: "enum", name: "AbandonReason", values: ABANDON_REASONS },
+  AdmissionClass: { kind: "enum", name: "AdmissionClass", values: ADMISSION_CLASSES },
+  PostAdmission: { kind: "enum", name: "PostAdmission", values: POST_ADMISSIONS },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: SessionRuntimeState, b: SessionRuntimeState): number {
   let bits = 0;
@@ -1562,11 +1579,11 @@ export const sessionRuntimeKernel: MachineKernel<
   terminalPhases: ["Destroyed"],
   fields: [
     { name: "registered", type: { kind: "bool" } },
-    { name: "boundRuntime", type: { kind: "option", of: { kind: "id", name: "RuntimeId" } } },
-    { name: "boundFence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } },
-    { name: "highestFence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } },
-    { name: "boundGeneration", type: { kind: "int", name: "Generation", min: 0, max: 65535 } },
-    { name: "currentRun", type: { kind: "option", of: { kind: "id", name: "RunId" } } },
+    { name: "boundRuntime", type: { kind: "option", of: TYPES.RuntimeId } },
+    { name: "boundFence", type: { kind: "option", of: TYPES.Fence } },
+    { name: "highestFence", type: { kind: "option", of: TYPES.Fence } },
+    { name: "boundGeneration", type: TYPES.Generation },
+    { name: "currentRun", type: { kind: "option", of: TYPES.RunId } },
     {
       name: "runFrom",
       type: {
@@ -1576,33 +1593,15 @@ export const sessionRuntimeKernel: MachineKernel<
     },
     { name: "stopRequested", type: { kind: "bool" } },
     { name: "silentIntents", type: { kind: "bool" } },
-    {
-      name: "inputs",
-      type: {
-        kind: "map",
-        key: { kind: "id", name: "InputId" },
-        value: {
-          kind: "enum",
-          name: "InputPhase",
-          values: ["Queued", "Staged", "Applied", "AppliedPendingConsumption", "Consumed", "Superseded", "Coalesced", "Abandoned"],
-        },
-      },
-    },
-    { name: "laneOf", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "enum", name: "Lane", values: ["Queue", "Steer"] } } },
-    { name: "attempts", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "int", name: "Attempts", min: 0, max: 3 } } },
-    {
-      name: "abandoned",
-      type: {
-        kind: "map",
-        key: { kind: "id", name: "InputId" },
-        value: { kind: "enum", name: "AbandonReason", values: ["Retired", "Reset", "Stopped", "Destroyed", "Cancelled", "MaxAttemptsExhausted"] },
-      },
-    },
-    { name: "replacedBy", type: { kind: "map", key: { kind: "id", name: "InputId" }, value: { kind: "id", name: "InputId" } } },
-    { name: "queue", type: { kind: "seq", of: { kind: "id", name: "InputId" } } },
-    { name: "steer", type: { kind: "seq", of: { kind: "id", name: "InputId" } } },
-    { name: "staged", type: { kind: "seq", of: { kind: "id", name: "InputId" } } },
-    { name: "lastRun", type: { kind: "option", of: { kind: "id", name: "RunId" } } },
+    { name: "inputs", type: { kind: "map", key: TYPES.InputId, value: TYPES.InputPhase } },
+    { name: "laneOf", type: { kind: "map", key: TYPES.InputId, value: TYPES.Lane } },
+    { name: "attempts", type: { kind: "map", key: TYPES.InputId, value: TYPES.Attempts } },
+    { name: "abandoned", type: { kind: "map", key: TYPES.InputId, value: TYPES.AbandonReason } },
+    { name: "replacedBy", type: { kind: "map", key: TYPES.InputId, value: TYPES.InputId } },
+    { name: "queue", type: { kind: "seq", of: TYPES.InputId } },
+    { name: "steer", type: { kind: "seq", of: TYPES.InputId } },
+    { name: "staged", type: { kind: "seq", of: TYPES.InputId } },
+    { name: "lastRun", type: { kind: "option", of: TYPES.RunId } },
   ],
   triggers: [
     { kind: "input", name: "RegisterSession", fields: [] },
@@ -1610,130 +1609,72 @@ export const sessionRuntimeKernel: MachineKernel<
     {
       kind: "input",
       name: "PrepareBindings",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-        { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 65535 } },
-      ],
+      fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }, { name: "generation", type: TYPES.Generation }],
     },
     {
       kind: "input",
       name: "AcceptInput",
       fields: [
-        { name: "input", type: { kind: "id", name: "InputId" } },
-        { name: "lane", type: { kind: "enum", name: "Lane", values: ["Queue", "Steer"] } },
-        { name: "admission", type: { kind: "enum", name: "AdmissionClass", values: ["Passive", "WakeIfIdle", "InterruptYielding", "Immediate"] } },
+        { name: "input", type: TYPES.InputId },
+        { name: "lane", type: TYPES.Lane },
+        { name: "admission", type: TYPES.AdmissionClass },
         { name: "front", type: { kind: "bool" } },
       ],
     },
-    { kind: "input", name: "AcceptConsumed", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] },
-    {
-      kind: "input",
-      name: "SupersedeInput",
-      fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "by", type: { kind: "id", name: "InputId" } }],
-    },
-    {
-      kind: "input",
-      name: "CoalesceInput",
-      fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "into", type: { kind: "id", name: "InputId" } }],
-    },
-    { kind: "input", name: "CancelInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] },
-    { kind: "input", name: "ArchiveInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] },
-    {
-      kind: "input",
-      name: "Ingest",
-      fields: [{ name: "runtime", type: { kind: "id", name: "RuntimeId" } }, { name: "work", type: { kind: "id", name: "WorkId" } }],
-    },
-    { kind: "input", name: "PrepareRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    {
-      kind: "input",
-      name: "StageInput",
-      fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "run", type: { kind: "id", name: "RunId" } }],
-    },
-    { kind: "input", name: "MarkApplied", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "BoundaryCommitted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "Commit", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "Fail", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "RollbackRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "CancelAfterBoundary", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "InterruptRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
+    { kind: "input", name: "AcceptConsumed", fields: [{ name: "input", type: TYPES.InputId }] },
+    { kind: "input", name: "SupersedeInput", fields: [{ name: "input", type: TYPES.InputId }, { name: "by", type: TYPES.InputId }] },
+    { kind: "input", name: "CoalesceInput", fields: [{ name: "input", type: TYPES.InputId }, { name: "into", type: TYPES.InputId }] },
+    { kind: "input", name: "CancelInput", fields: [{ name: "input", type: TYPES.InputId }] },
+    { kind: "input", name: "ArchiveInput", fields: [{ name: "input", type: TYPES.InputId }] },
+    { kind: "input", name: "Ingest", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "work", type: TYPES.WorkId }] },
+    { kind: "input", name: "PrepareRun", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "StageInput", fields: [{ name: "input", type: TYPES.InputId }, { name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "MarkApplied", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "BoundaryCommitted", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "Commit", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "Fail", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "RollbackRun", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "CancelAfterBoundary", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "InterruptRun", fields: [{ name: "run", type: TYPES.RunId }] },
     { kind: "input", name: "StopRuntimeExecutor", fields: [] },
-    { kind: "input", name: "Retire", fields: [{ name: "fence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } }] },
+    { kind: "input", name: "Retire", fields: [{ name: "fence", type: { kind: "option", of: TYPES.Fence } }] },
     { kind: "input", name: "Reset", fields: [] },
     { kind: "input", name: "Recycle", fields: [] },
     { kind: "input", name: "Recover", fields: [] },
-    { kind: "input", name: "Destroy", fields: [{ name: "fence", type: { kind: "option", of: { kind: "int", name: "Fence", min: 0, max: 2147483647 } } }] },
+    { kind: "input", name: "Destroy", fields: [{ name: "fence", type: { kind: "option", of: TYPES.Fence } }] },
     { kind: "input", name: "SetSilentIntents", fields: [{ name: "enabled", type: { kind: "bool" } }] },
     {
       kind: "input",
       name: "RecoverInput",
-      fields: [
-        { name: "input", type: { kind: "id", name: "InputId" } },
-        { name: "lane", type: { kind: "enum", name: "Lane", values: ["Queue", "Steer"] } },
-        { name: "priorAttempts", type: { kind: "int", name: "Attempts", min: 0, max: 3 } },
-      ],
+      fields: [{ name: "input", type: TYPES.InputId }, { name: "lane", type: TYPES.Lane }, { name: "priorAttempts", type: TYPES.Attempts }],
     },
     {
       kind: "input",
       name: "RecoverBinding",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-        { name: "generation", type: { kind: "int", name: "Generation", min: 0, max: 65535 } },
-      ],
+      fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }, { name: "generation", type: TYPES.Generation }],
     },
     { kind: "input", name: "RecoverRetired", fields: [] },
-    { kind: "input", name: "RecoverCommittedInput", fields: [{ name: "input", type: { kind: "id", name: "InputId" } }] },
-    { kind: "input", name: "OpenLoopRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
+    { kind: "input", name: "RecoverCommittedInput", fields: [{ name: "input", type: TYPES.InputId }] },
+    { kind: "input", name: "OpenLoopRun", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "signal", name: "DrainQueuedRun", fields: [{ name: "run", type: TYPES.RunId }] },
     { kind: "signal", name: "RuntimeExecutorExited", fields: [] },
   ],
   queryOnly: [],
   effects: [
-    {
-      name: "RuntimeBound",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      name: "RuntimeRetired",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      name: "RuntimeDestroyed",
-      fields: [
-        { name: "runtime", type: { kind: "id", name: "RuntimeId" } },
-        { name: "fence", type: { kind: "int", name: "Fence", min: 0, max: 2147483647 } },
-      ],
-    },
-    {
-      name: "PostAdmissionSignal",
-      fields: [
-        { name: "input", type: { kind: "id", name: "InputId" } },
-        { name: "signal", type: { kind: "enum", name: "PostAdmission", values: ["WakeLoop", "InterruptYielding", "RequestImmediateProcessing"] } },
-      ],
-    },
-    { name: "CancelAtBoundary", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { name: "InterruptCurrentRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    {
-      name: "InputSuperseded",
-      fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "replacement", type: { kind: "id", name: "InputId" } }],
-    },
-    {
-      name: "InputCoalesced",
-      fields: [{ name: "input", type: { kind: "id", name: "InputId" } }, { name: "replacement", type: { kind: "id", name: "InputId" } }],
-    },
-    { name: "AdmissionRequested", fields: [{ name: "work", type: { kind: "id", name: "WorkId" } }] },
-    { name: "RunStarted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { name: "BoundaryReceipt", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { name: "RunCompleted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { name: "RunFailed", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { name: "RunRolledBack", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
+    { name: "RuntimeBound", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { name: "RuntimeRetired", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { name: "RuntimeDestroyed", fields: [{ name: "runtime", type: TYPES.RuntimeId }, { name: "fence", type: TYPES.Fence }] },
+    { name: "PostAdmissionSignal", fields: [{ name: "input", type: TYPES.InputId }, { name: "signal", type: TYPES.PostAdmission }] },
+    { name: "CancelAtBoundary", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "InterruptCurrentRun", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "InputSuperseded", fields: [{ name: "input", type: TYPES.InputId }, { name: "replacement", type: TYPES.InputId }] },
+    { name: "InputCoalesced", fields: [{ name: "input", type: TYPES.InputId }, { name: "replacement", type: TYPES.InputId }] },
+    { name: "AdmissionRequested", fields: [{ name: "work", type: TYPES.WorkId }] },
+    { name: "RunStarted", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "BoundaryReceipt", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "RunCompleted", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "RunFailed", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "RunRolledBack", fields: [{ name: "run", type: TYPES.RunId }] },
     { name: "StopExecutor", fields: [] },
     { name: "ExecutorStopped", fields: [] },
     { name: "ResetDone", fields: [] },
@@ -1743,242 +1684,172 @@ export const sessionRuntimeKernel: MachineKernel<
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "fence_requires_bound_runtime",
-      source: "boundFence.isNone || boundRuntime.isSome",
-      reads: ["boundRuntime", "boundFence"],
-      holds: (s: SessionRuntimeState): boolean => ((s.boundFence === null) || (s.boundRuntime !== null)),
+      name: "fence_requires_bound_runtime", source: "boundFence.isNone || boundRuntime.isSome", reads: ["boundRuntime", "boundFence"],
+      holds: (s) => ((s.boundFence === null) || (s.boundRuntime !== null)),
     },
     {
-      name: "bound_fence_is_newest",
-      source: "boundFence.isNone || boundFence == highestFence",
-      reads: ["boundFence", "highestFence"],
-      holds: (s: SessionRuntimeState): boolean => ((s.boundFence === null) || (s.boundFence === s.highestFence)),
+      name: "bound_fence_is_newest", source: "boundFence.isNone || boundFence == highestFence", reads: ["boundFence", "highestFence"],
+      holds: (s) => ((s.boundFence === null) || (s.boundFence === s.highestFence)),
     },
     {
-      name: "running_has_current_run",
-      source: "phase != Running || currentRun.isSome",
-      reads: ["phase", "currentRun"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase !== "Running") || (s.currentRun !== null)),
+      name: "running_has_current_run", source: "phase != Running || currentRun.isSome", reads: ["phase", "currentRun"],
+      holds: (s) => ((s.phase !== "Running") || (s.currentRun !== null)),
     },
     {
-      name: "run_only_while_running",
-      source: "currentRun.isNone || phase == Running",
-      reads: ["phase", "currentRun"],
-      holds: (s: SessionRuntimeState): boolean => ((s.currentRun === null) || (s.phase === "Running")),
+      name: "run_only_while_running", source: "currentRun.isNone || phase == Running", reads: ["phase", "currentRun"],
+      holds: (s) => ((s.currentRun === null) || (s.phase === "Running")),
     },
     {
       name: "run_knows_where_it_returns",
       source: "currentRun.isSome == runFrom.isSome && (runFrom.isNone || runFrom == some(Idle) || runFrom == some(Attached) || runFrom == some(Retired))",
       reads: ["currentRun", "runFrom"],
-      holds: (s: SessionRuntimeState): boolean => (
+      holds: (s) => (
         ((s.currentRun !== null) === (s.runFrom !== null)) &&
         ((s.runFrom === null) || (s.runFrom === "Idle") || (s.runFrom === "Attached") || (s.runFrom === "Retired"))
       ),
     },
     {
-      name: "run_needs_registration",
-      source: "currentRun.isNone || registered",
-      reads: ["registered", "currentRun"],
-      holds: (s: SessionRuntimeState): boolean => ((s.currentRun === null) || s.registered),
+      name: "run_needs_registration", source: "currentRun.isNone || registered", reads: ["registered", "currentRun"],
+      holds: (s) => ((s.currentRun === null) || s.registered),
     },
     {
-      name: "lanes_are_disjoint",
-      source: "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
+      name: "lanes_are_disjoint", source: "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
       reads: ["queue", "steer", "staged"],
-      holds: (s: SessionRuntimeState): boolean => (all_5(s.queue, s.steer, s.staged) && all_6(s.steer, s.staged)),
+      holds: (s) => (all_5(s.queue, s.steer, s.staged) && all_6(s.steer, s.staged)),
     },
     {
-      name: "queued_exactly_when_in_a_lane",
-      source: "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
+      name: "queued_exactly_when_in_a_lane", source: "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
       reads: ["inputs", "queue", "steer"],
-      holds: (s: SessionRuntimeState): boolean => all_7(s.inputs, s.queue, s.steer),
+      holds: (s) => all_7(s.inputs, s.queue, s.steer),
     },
     {
       name: "lane_members_are_tracked_in_their_lane",
       source:
-        "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in " +
-        "steer: laneOf.get(x) == some(Steer) && inputs.containsKey(x))",
+        "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && " +
+        "inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "queue", "steer"],
-      holds: (s: SessionRuntimeState): boolean => (all_8(s.queue, s.laneOf, s.inputs) && all_9(s.steer, s.laneOf, s.inputs)),
+      holds: (s) => (all_8(s.queue, s.laneOf, s.inputs) && all_9(s.steer, s.laneOf, s.inputs)),
     },
     {
-      name: "staged_inputs_belong_to_the_current_run",
-      source: "staged.isEmpty || currentRun.isSome",
-      reads: ["currentRun", "staged"],
-      holds: (s: SessionRuntimeState): boolean => ((s.staged.length === 0) || (s.currentRun !== null)),
+      name: "staged_inputs_belong_to_the_current_run", source: "staged.isEmpty || currentRun.isSome", reads: ["currentRun", "staged"],
+      holds: (s) => ((s.staged.length === 0) || (s.currentRun !== null)),
     },
     {
       name: "in_flight_exactly_when_staged",
       source:
-        "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || " +
-        "inputs.get(x).value == AppliedPendingConsumption) == staged.contains(x)",
+        "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
+        "AppliedPendingConsumption) == staged.contains(x)",
       reads: ["inputs", "staged"],
-      holds: (s: SessionRuntimeState): boolean => all_10(s.inputs, s.staged),
+      holds: (s) => all_10(s.inputs, s.staged),
     },
+    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_11(s.staged, s.inputs) },
     {
-      name: "staged_are_tracked",
-      source: "all x in staged: inputs.containsKey(x)",
-      reads: ["inputs", "staged"],
-      holds: (s: SessionRuntimeState): boolean => all_11(s.staged, s.inputs),
-    },
-    {
-      name: "abandon_reason_exactly_for_abandoned",
-      source: "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)",
+      name: "abandon_reason_exactly_for_abandoned", source: "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)",
       reads: ["inputs", "abandoned"],
-      holds: (s: SessionRuntimeState): boolean => all_12(s.inputs, s.abandoned),
+      holds: (s) => all_12(s.inputs, s.abandoned),
     },
     {
       name: "replacement_exactly_for_replaced",
       source: "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)",
       reads: ["inputs", "replacedBy"],
-      holds: (s: SessionRuntimeState): boolean => all_13(s.inputs, s.replacedBy),
+      holds: (s) => all_13(s.inputs, s.replacedBy),
     },
     {
       name: "metadata_only_for_tracked_inputs",
       source:
-        "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: " +
-        "inputs.containsKey(x)) && (all x in laneOf: inputs.containsKey(x)) && (all x in attempts: " +
-        "inputs.containsKey(x))",
+        "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
+        "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
-      holds: (s: SessionRuntimeState): boolean => (
-        all_14(s.abandoned, s.inputs) &&
-        all_15(s.replacedBy, s.inputs) &&
-        all_16(s.laneOf, s.inputs) &&
-        all_17(s.attempts, s.inputs)
-      ),
+      holds: (s) => (all_14(s.abandoned, s.inputs) && all_15(s.replacedBy, s.inputs) && all_16(s.laneOf, s.inputs) && all_17(s.attempts, s.inputs)),
     },
     {
-      name: "queued_inputs_have_attempts_left",
-      source: "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
+      name: "queued_inputs_have_attempts_left", source: "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
       reads: ["attempts", "queue", "steer"],
-      holds: (s: SessionRuntimeState): boolean => (all_18(s.queue, s.attempts) && all_18(s.steer, s.attempts)),
+      holds: (s) => (all_18(s.queue, s.attempts) && all_18(s.steer, s.attempts)),
     },
     {
       name: "destroyed_has_no_live_work",
       source:
-        "phase != Destroyed || (queue.isEmpty && steer.isEmpty && staged.isEmpty && " +
-        "currentRun.isNone && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) " +
-        "== some(Superseded) || inputs.get(x) == some(Coalesced) || inputs.get(x) == " +
-        "some(Abandoned)))",
+        "phase != Destroyed || (queue.isEmpty && steer.isEmpty && staged.isEmpty && currentRun.isNone && (all x in inputs: inputs.get(x) " +
+        "== some(Consumed) || inputs.get(x) == some(Superseded) || inputs.get(x) == some(Coalesced) || inputs.get(x) == some(Abandoned)))",
       reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
-      holds: (s: SessionRuntimeState): boolean => (
+      holds: (s) => (
         (s.phase !== "Destroyed") ||
         ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null) && all_19(s.inputs))
       ),
     },
     {
-      name: "stopped_has_no_live_work",
-      source: "phase != Stopped || (queue.isEmpty && steer.isEmpty && staged.isEmpty && currentRun.isNone)",
+      name: "stopped_has_no_live_work", source: "phase != Stopped || (queue.isEmpty && steer.isEmpty && staged.isEmpty && currentRun.isNone)",
       reads: ["phase", "currentRun", "queue", "steer", "staged"],
-      holds: (s: SessionRuntimeState): boolean => (
-        (s.phase !== "Stopped") ||
-        ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null))
-      ),
+      holds: (s) => ((s.phase !== "Stopped") || ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null))),
     },
     {
-      name: "stop_request_cleared_when_stopped",
-      source: "!stopRequested || (phase != Initializing && phase != Stopped && phase != Destroyed)",
+      name: "stop_request_cleared_when_stopped", source: "!stopRequested || (phase != Initializing && phase != Stopped && phase != Destroyed)",
       reads: ["phase", "stopRequested"],
-      holds: (s: SessionRuntimeState): boolean => (
-        !s.stopRequested ||
-        ((s.phase !== "Initializing") && (s.phase !== "Stopped") && (s.phase !== "Destroyed"))
-      ),
+      holds: (s) => (!s.stopRequested || ((s.phase !== "Initializing") && (s.phase !== "Stopped") && (s.phase !== "Destroyed"))),
     },
     {
-      name: "current_run_is_the_last_run",
-      source: "currentRun.isNone || currentRun == lastRun",
-      reads: ["currentRun", "lastRun"],
-      holds: (s: SessionRuntimeState): boolean => ((s.currentRun === null) || (s.currentRun === s.lastRun)),
+      name: "current_run_is_the_last_run", source: "currentRun.isNone || currentRun == lastRun", reads: ["currentRun", "lastRun"],
+      holds: (s) => ((s.currentRun === null) || (s.currentRun === s.lastRun)),
     },
   ],
   witnesses: [
     {
-      name: "happy_run",
-      source: "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)",
+      name: "happy_run", source: "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)",
       reads: ["phase", "inputs", "attempts"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase === "Idle") && any_20(s.inputs, s.attempts)),
+      holds: (s) => ((s.phase === "Idle") && any_20(s.inputs, s.attempts)),
     },
     {
-      name: "failed_run_requeued_then_consumed",
-      source: "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2",
+      name: "failed_run_requeued_then_consumed", source: "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2",
       reads: ["inputs", "attempts"],
-      holds: (s: SessionRuntimeState): boolean => any_21(s.inputs, s.attempts),
+      holds: (s) => any_21(s.inputs, s.attempts),
     },
     {
-      name: "max_attempts_abandon",
-      source: "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted",
-      reads: ["abandoned"],
-      holds: (s: SessionRuntimeState): boolean => any_22(s.abandoned),
+      name: "max_attempts_abandon", source: "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", reads: ["abandoned"],
+      holds: (s) => any_22(s.abandoned),
     },
     {
-      name: "retire_during_run",
-      source: "phase == Running && runFrom == some(Retired)",
-      reads: ["phase", "runFrom"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase === "Running") && (s.runFrom === "Retired")),
+      name: "retire_during_run", source: "phase == Running && runFrom == some(Retired)", reads: ["phase", "runFrom"],
+      holds: (s) => ((s.phase === "Running") && (s.runFrom === "Retired")),
     },
     {
       name: "retire_then_drain_to_completion",
       source: "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
       reads: ["phase", "inputs", "queue", "steer"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_23(s.inputs)),
+      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_23(s.inputs)),
     },
     {
-      name: "stop_preempts_queued_work",
-      source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
+      name: "stop_preempts_queued_work", source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
       reads: ["phase", "abandoned"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase === "Stopped") && any_24(s.abandoned)),
+      holds: (s) => ((s.phase === "Stopped") && any_24(s.abandoned)),
     },
     {
-      name: "reset_abandons_queued_work",
-      source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)",
+      name: "reset_abandons_queued_work", source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", reads: ["phase", "abandoned"],
+      holds: (s) => ((s.phase === "Idle") && any_25(s.abandoned)),
+    },
+    {
+      name: "destroy_with_queued_inputs", source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
       reads: ["phase", "abandoned"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase === "Idle") && any_25(s.abandoned)),
+      holds: (s) => ((s.phase === "Destroyed") && any_26(s.abandoned)),
     },
     {
-      name: "destroy_with_queued_inputs",
-      source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
-      reads: ["phase", "abandoned"],
-      holds: (s: SessionRuntimeState): boolean => ((s.phase === "Destroyed") && any_26(s.abandoned)),
-    },
-    {
-      name: "steer_overtakes_queue",
-      source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
+      name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
       reads: ["inputs", "laneOf", "queue"],
-      holds: (s: SessionRuntimeState): boolean => (!(s.queue.length === 0) && any_27(s.inputs, s.laneOf)),
+      holds: (s) => (!(s.queue.length === 0) && any_27(s.inputs, s.laneOf)),
     },
-    {
-      name: "supersession",
-      source: "any x in inputs: inputs.get(x).value == Superseded",
-      reads: ["inputs"],
-      holds: (s: SessionRuntimeState): boolean => any_28(s.inputs),
-    },
-    {
-      name: "coalescing",
-      source: "any x in inputs: inputs.get(x).value == Coalesced",
-      reads: ["inputs"],
-      holds: (s: SessionRuntimeState): boolean => any_29(s.inputs),
-    },
+    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_28(s.inputs) },
+    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_29(s.inputs) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2 },
-      maxDepth: 14,
-      maxCollectionSize: 2,
+      name: "ci", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2 }, maxDepth: 14, maxCollectionSize: 2,
       intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } },
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: true,
+      maxStates: null, allowDeadlockIn: [], symmetry: true,
     },
     deep: {
-      name: "deep",
-      domains: { RuntimeId: 2, InputId: 3, RunId: 2, WorkId: 2 },
-      maxDepth: 11,
-      maxCollectionSize: 3,
+      name: "deep", domains: { RuntimeId: 2, InputId: 3, RunId: 2, WorkId: 2 }, maxDepth: 11, maxCollectionSize: 3,
       intBounds: { Fence: { min: 0, max: 2 }, Generation: { min: 0, max: 1 } },
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: true,
+      maxStates: null, allowDeadlockIn: [], symmetry: true,
     },
   },
   initialState,

@@ -14,6 +14,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
   valueEquals,
 } from "../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
@@ -480,6 +481,20 @@ function fireResetAfterTerminal(s: TurnState): FireResult {
   return fired("ResetAfterTerminal", next);
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  RunId: { kind: "id", name: "RunId" },
+  OpId: { kind: "id", name: "OpId" },
+  RunKind: { kind: "enum", name: "RunKind", values: RUN_KINDS },
+  Boundaries: { kind: "int", name: "Boundaries", min: 0, max: 2 },
+  ExtractionRetries: { kind: "int", name: "ExtractionRetries", min: 0, max: 2 },
+  RetryCount: { kind: "int", name: "RetryCount", min: 0, max: 2 },
+  Attempt: { kind: "int", name: "Attempt", min: 1, max: 2 },
+  ToolCallCount: { kind: "int", name: "ToolCallCount", min: 0, max: 2 },
+  TerminalCause: { kind: "enum", name: "TerminalCause", values: TERMINAL_CAUSES },
+  FailureCause: { kind: "enum", name: "FailureCause", values: FAILURE_CAUSES },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: TurnState, b: TurnState): number {
   let bits = 0;
@@ -535,200 +550,93 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
   initialPhase: "Ready",
   terminalPhases: [],
   fields: [
-    { name: "currentRun", type: { kind: "option", of: { kind: "id", name: "RunId" } } },
-    { name: "runKind", type: { kind: "option", of: { kind: "enum", name: "RunKind", values: ["Conversation", "Immediate"] } } },
-    { name: "boundaryCount", type: { kind: "int", name: "Boundaries", min: 0, max: 2 } },
+    { name: "currentRun", type: { kind: "option", of: TYPES.RunId } },
+    { name: "runKind", type: { kind: "option", of: TYPES.RunKind } },
+    { name: "boundaryCount", type: TYPES.Boundaries },
     { name: "toolCallsPending", type: { kind: "bool" } },
-    { name: "pendingOps", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
-    { name: "barrierOps", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
+    { name: "pendingOps", type: { kind: "set", of: TYPES.OpId } },
+    { name: "barrierOps", type: { kind: "set", of: TYPES.OpId } },
     { name: "barrierSatisfied", type: { kind: "bool" } },
-    { name: "satisfiedBy", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
+    { name: "satisfiedBy", type: { kind: "set", of: TYPES.OpId } },
     { name: "hadToolRound", type: { kind: "bool" } },
     { name: "extracting", type: { kind: "bool" } },
-    { name: "extractionRetries", type: { kind: "int", name: "ExtractionRetries", min: 0, max: 2 } },
-    { name: "retryAttempt", type: { kind: "int", name: "RetryCount", min: 0, max: 2 } },
+    { name: "extractionRetries", type: TYPES.ExtractionRetries },
+    { name: "retryAttempt", type: TYPES.RetryCount },
     { name: "cancelAfterBoundary", type: { kind: "bool" } },
-    {
-      name: "terminalCause",
-      type: {
-        kind: "option",
-        of: {
-          kind: "enum",
-          name: "TerminalCause",
-          values: [
-            "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
-            "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
-          ],
-        },
-      },
-    },
-    {
-      name: "failureCause",
-      type: {
-        kind: "option",
-        of: { kind: "enum", name: "FailureCause", values: ["Unknown", "PrimitiveRejected", "ApplyFailed", "HookDenied", "ExecutorStopped"] },
-      },
-    },
+    { name: "terminalCause", type: { kind: "option", of: TYPES.TerminalCause } },
+    { name: "failureCause", type: { kind: "option", of: TYPES.FailureCause } },
   ],
   triggers: [
-    { kind: "input", name: "StartConversationRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "StartImmediateRun", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "PrimitiveApplied", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    {
-      kind: "input",
-      name: "LlmReturnedToolCalls",
-      fields: [{ name: "run", type: { kind: "id", name: "RunId" } }, { name: "count", type: { kind: "int", name: "ToolCallCount", min: 0, max: 2 } }],
-    },
-    { kind: "input", name: "LlmReturnedTerminal", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
+    { kind: "input", name: "StartConversationRun", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "StartImmediateRun", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "PrimitiveApplied", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "LlmReturnedToolCalls", fields: [{ name: "run", type: TYPES.RunId }, { name: "count", type: TYPES.ToolCallCount }] },
+    { kind: "input", name: "LlmReturnedTerminal", fields: [{ name: "run", type: TYPES.RunId }] },
     {
       kind: "input",
       name: "RegisterPendingOps",
       fields: [
-        { name: "run", type: { kind: "id", name: "RunId" } },
-        { name: "ops", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
-        { name: "barrier", type: { kind: "set", of: { kind: "id", name: "OpId" } } },
+        { name: "run", type: TYPES.RunId },
+        { name: "ops", type: { kind: "set", of: TYPES.OpId } },
+        { name: "barrier", type: { kind: "set", of: TYPES.OpId } },
       ],
     },
-    { kind: "input", name: "ToolCallsResolved", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    {
-      kind: "input",
-      name: "OpsBarrierSatisfied",
-      fields: [{ name: "run", type: { kind: "id", name: "RunId" } }, { name: "ops", type: { kind: "set", of: { kind: "id", name: "OpId" } } }],
-    },
-    { kind: "input", name: "BoundaryContinue", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "BoundaryComplete", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "EnterExtraction", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "ExtractionStart", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "ValidationPassed", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "ValidationFailed", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "ExtractionFailed", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    {
-      kind: "input",
-      name: "RecoverableFailure",
-      fields: [{ name: "run", type: { kind: "id", name: "RunId" } }, { name: "attempt", type: { kind: "int", name: "Attempt", min: 1, max: 2 } }],
-    },
-    {
-      kind: "input",
-      name: "RetryRequested",
-      fields: [{ name: "run", type: { kind: "id", name: "RunId" } }, { name: "attempt", type: { kind: "int", name: "Attempt", min: 1, max: 2 } }],
-    },
-    {
-      kind: "input",
-      name: "FatalFailure",
-      fields: [
-        { name: "run", type: { kind: "id", name: "RunId" } },
-        {
-          name: "cause",
-          type: { kind: "enum", name: "FailureCause", values: ["Unknown", "PrimitiveRejected", "ApplyFailed", "HookDenied", "ExecutorStopped"] },
-        },
-      ],
-    },
-    { kind: "input", name: "TurnLimitReached", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "BudgetExhausted", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "TimeBudgetExceeded", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "CancelNow", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "CancellationObserved", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "RequestCancelAfterBoundary", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    { kind: "input", name: "AcknowledgeTerminal", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
+    { kind: "input", name: "ToolCallsResolved", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "OpsBarrierSatisfied", fields: [{ name: "run", type: TYPES.RunId }, { name: "ops", type: { kind: "set", of: TYPES.OpId } }] },
+    { kind: "input", name: "BoundaryContinue", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "BoundaryComplete", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "EnterExtraction", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "ExtractionStart", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "ValidationPassed", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "ValidationFailed", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "ExtractionFailed", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "RecoverableFailure", fields: [{ name: "run", type: TYPES.RunId }, { name: "attempt", type: TYPES.Attempt }] },
+    { kind: "input", name: "RetryRequested", fields: [{ name: "run", type: TYPES.RunId }, { name: "attempt", type: TYPES.Attempt }] },
+    { kind: "input", name: "FatalFailure", fields: [{ name: "run", type: TYPES.RunId }, { name: "cause", type: TYPES.FailureCause }] },
+    { kind: "input", name: "TurnLimitReached", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "BudgetExhausted", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "TimeBudgetExceeded", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "CancelNow", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "CancellationObserved", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "RequestCancelAfterBoundary", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "AcknowledgeTerminal", fields: [{ name: "run", type: TYPES.RunId }] },
   ],
   queryOnly: [],
   effects: [
-    {
-      name: "RunStarted",
-      fields: [
-        { name: "run", type: { kind: "id", name: "RunId" } },
-        { name: "kind", type: { kind: "enum", name: "RunKind", values: ["Conversation", "Immediate"] } },
-      ],
-    },
-    { name: "CheckCompaction", fields: [{ name: "run", type: { kind: "id", name: "RunId" } }] },
-    {
-      name: "BoundaryApplied",
-      fields: [{ name: "run", type: { kind: "id", name: "RunId" } }, { name: "continued", type: { kind: "int", name: "Boundaries", min: 0, max: 2 } }],
-    },
-    {
-      name: "RunCompleted",
-      fields: [
-        { name: "run", type: { kind: "id", name: "RunId" } },
-        {
-          name: "cause",
-          type: {
-            kind: "enum",
-            name: "TerminalCause",
-            values: [
-              "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
-              "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
-            ],
-          },
-        },
-      ],
-    },
+    { name: "RunStarted", fields: [{ name: "run", type: TYPES.RunId }, { name: "kind", type: TYPES.RunKind }] },
+    { name: "CheckCompaction", fields: [{ name: "run", type: TYPES.RunId }] },
+    { name: "BoundaryApplied", fields: [{ name: "run", type: TYPES.RunId }, { name: "continued", type: TYPES.Boundaries }] },
+    { name: "RunCompleted", fields: [{ name: "run", type: TYPES.RunId }, { name: "cause", type: TYPES.TerminalCause }] },
     {
       name: "RunFailed",
       fields: [
-        { name: "run", type: { kind: "id", name: "RunId" } },
-        {
-          name: "cause",
-          type: {
-            kind: "enum",
-            name: "TerminalCause",
-            values: [
-              "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
-              "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
-            ],
-          },
-        },
-        {
-          name: "failure",
-          type: {
-            kind: "option",
-            of: { kind: "enum", name: "FailureCause", values: ["Unknown", "PrimitiveRejected", "ApplyFailed", "HookDenied", "ExecutorStopped"] },
-          },
-        },
+        { name: "run", type: TYPES.RunId },
+        { name: "cause", type: TYPES.TerminalCause },
+        { name: "failure", type: { kind: "option", of: TYPES.FailureCause } },
       ],
     },
-    {
-      name: "RunCancelled",
-      fields: [
-        { name: "run", type: { kind: "id", name: "RunId" } },
-        {
-          name: "cause",
-          type: {
-            kind: "enum",
-            name: "TerminalCause",
-            values: [
-              "ImmediateApplied", "BoundaryCompleted", "ExtractionValidated", "ExtractionRetriesExhausted", "ExtractionAbandoned", "FatalError",
-              "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelledNow", "CancelledAtBoundary",
-            ],
-          },
-        },
-      ],
-    },
+    { name: "RunCancelled", fields: [{ name: "run", type: TYPES.RunId }, { name: "cause", type: TYPES.TerminalCause }] },
   ],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "run_exactly_outside_ready",
-      source: "(phase == Ready) == currentRun.isNone",
-      reads: ["phase", "currentRun"],
-      holds: (s: TurnState): boolean => ((s.phase === "Ready") === (s.currentRun === null)),
+      name: "run_exactly_outside_ready", source: "(phase == Ready) == currentRun.isNone", reads: ["phase", "currentRun"],
+      holds: (s) => ((s.phase === "Ready") === (s.currentRun === null)),
     },
     {
-      name: "kind_exactly_with_run",
-      source: "currentRun.isSome == runKind.isSome",
-      reads: ["currentRun", "runKind"],
-      holds: (s: TurnState): boolean => ((s.currentRun !== null) === (s.runKind !== null)),
+      name: "kind_exactly_with_run", source: "currentRun.isSome == runKind.isSome", reads: ["currentRun", "runKind"],
+      holds: (s) => ((s.currentRun !== null) === (s.runKind !== null)),
     },
     {
       name: "ready_is_reset",
       source:
-        "phase != Ready || (boundaryCount == 0 && retryAttempt == 0 && extractionRetries == 0 && " +
-        "!extracting && !cancelAfterBoundary && !hadToolRound && pendingOps.isEmpty && " +
-        "barrierSatisfied)",
+        "phase != Ready || (boundaryCount == 0 && retryAttempt == 0 && extractionRetries == 0 && !extracting && !cancelAfterBoundary && " +
+        "!hadToolRound && pendingOps.isEmpty && barrierSatisfied)",
       reads: [
         "phase", "boundaryCount", "pendingOps", "barrierSatisfied", "hadToolRound", "extracting", "extractionRetries", "retryAttempt",
         "cancelAfterBoundary",
       ],
-      holds: (s: TurnState): boolean => (
+      holds: (s) => (
         (s.phase !== "Ready") ||
         (
           (s.boundaryCount === 0) &&
@@ -745,10 +653,10 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     {
       name: "immediate_runs_never_call_the_llm",
       source:
-        "runKind != some(Immediate) || phase == ApplyingPrimitive || phase == Cancelling || phase " +
-        "== Completed || phase == Failed || phase == Cancelled",
+        "runKind != some(Immediate) || phase == ApplyingPrimitive || phase == Cancelling || phase == Completed || phase == Failed || phase " +
+        "== Cancelled",
       reads: ["phase", "runKind"],
-      holds: (s: TurnState): boolean => (
+      holds: (s) => (
         (s.runKind !== "Immediate") ||
         (s.phase === "ApplyingPrimitive") ||
         (s.phase === "Cancelling") ||
@@ -758,88 +666,64 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
       ),
     },
     {
-      name: "tool_calls_pending_only_while_waiting",
-      source: "!toolCallsPending || phase == WaitingForOps",
-      reads: ["phase", "toolCallsPending"],
-      holds: (s: TurnState): boolean => (!s.toolCallsPending || (s.phase === "WaitingForOps")),
+      name: "tool_calls_pending_only_while_waiting", source: "!toolCallsPending || phase == WaitingForOps", reads: ["phase", "toolCallsPending"],
+      holds: (s) => (!s.toolCallsPending || (s.phase === "WaitingForOps")),
     },
     {
-      name: "waiting_has_outstanding_work",
-      source: "phase != WaitingForOps || toolCallsPending || !barrierSatisfied",
+      name: "waiting_has_outstanding_work", source: "phase != WaitingForOps || toolCallsPending || !barrierSatisfied",
       reads: ["phase", "toolCallsPending", "barrierSatisfied"],
-      holds: (s: TurnState): boolean => ((s.phase !== "WaitingForOps") || s.toolCallsPending || !s.barrierSatisfied),
+      holds: (s) => ((s.phase !== "WaitingForOps") || s.toolCallsPending || !s.barrierSatisfied),
     },
     {
-      name: "llm_call_starts_with_empty_round",
-      source: "phase != CallingLlm || (pendingOps.isEmpty && barrierOps.isEmpty)",
+      name: "llm_call_starts_with_empty_round", source: "phase != CallingLlm || (pendingOps.isEmpty && barrierOps.isEmpty)",
       reads: ["phase", "pendingOps", "barrierOps"],
-      holds: (s: TurnState): boolean => ((s.phase !== "CallingLlm") || ((s.pendingOps.size === 0) && (s.barrierOps.size === 0))),
+      holds: (s) => ((s.phase !== "CallingLlm") || ((s.pendingOps.size === 0) && (s.barrierOps.size === 0))),
     },
     {
-      name: "barrier_ops_are_pending_ops",
-      source: "all o in barrierOps: pendingOps.contains(o)",
-      reads: ["pendingOps", "barrierOps"],
-      holds: (s: TurnState): boolean => all_3(s.barrierOps, s.pendingOps),
+      name: "barrier_ops_are_pending_ops", source: "all o in barrierOps: pendingOps.contains(o)", reads: ["pendingOps", "barrierOps"],
+      holds: (s) => all_3(s.barrierOps, s.pendingOps),
     },
     {
-      name: "empty_barrier_is_satisfied",
-      source: "!barrierOps.isEmpty || barrierSatisfied",
-      reads: ["barrierOps", "barrierSatisfied"],
-      holds: (s: TurnState): boolean => (!(s.barrierOps.size === 0) || s.barrierSatisfied),
+      name: "empty_barrier_is_satisfied", source: "!barrierOps.isEmpty || barrierSatisfied", reads: ["barrierOps", "barrierSatisfied"],
+      holds: (s) => (!(s.barrierOps.size === 0) || s.barrierSatisfied),
     },
     {
-      name: "barrier_satisfied_only_by_its_exact_set",
-      source: "!barrierSatisfied || barrierOps.isEmpty || satisfiedBy == barrierOps",
+      name: "barrier_satisfied_only_by_its_exact_set", source: "!barrierSatisfied || barrierOps.isEmpty || satisfiedBy == barrierOps",
       reads: ["barrierOps", "barrierSatisfied", "satisfiedBy"],
-      holds: (s: TurnState): boolean => (!s.barrierSatisfied || (s.barrierOps.size === 0) || valueEquals(s.satisfiedBy, s.barrierOps)),
+      holds: (s) => (!s.barrierSatisfied || (s.barrierOps.size === 0) || valueEquals(s.satisfiedBy, s.barrierOps)),
     },
     {
-      name: "satisfied_by_only_when_satisfied",
-      source: "barrierSatisfied || satisfiedBy.isEmpty",
-      reads: ["barrierSatisfied", "satisfiedBy"],
-      holds: (s: TurnState): boolean => (s.barrierSatisfied || (s.satisfiedBy.size === 0)),
+      name: "satisfied_by_only_when_satisfied", source: "barrierSatisfied || satisfiedBy.isEmpty", reads: ["barrierSatisfied", "satisfiedBy"],
+      holds: (s) => (s.barrierSatisfied || (s.satisfiedBy.size === 0)),
     },
     {
-      name: "boundary_only_after_barrier",
-      source: "phase != DrainingBoundary || barrierSatisfied",
-      reads: ["phase", "barrierSatisfied"],
-      holds: (s: TurnState): boolean => ((s.phase !== "DrainingBoundary") || s.barrierSatisfied),
+      name: "boundary_only_after_barrier", source: "phase != DrainingBoundary || barrierSatisfied", reads: ["phase", "barrierSatisfied"],
+      holds: (s) => ((s.phase !== "DrainingBoundary") || s.barrierSatisfied),
     },
     {
-      name: "extracting_phase_is_extracting",
-      source: "phase != Extracting || extracting",
-      reads: ["phase", "extracting"],
-      holds: (s: TurnState): boolean => ((s.phase !== "Extracting") || s.extracting),
+      name: "extracting_phase_is_extracting", source: "phase != Extracting || extracting", reads: ["phase", "extracting"],
+      holds: (s) => ((s.phase !== "Extracting") || s.extracting),
     },
     {
       name: "extraction_only_after_a_boundary",
-      source: "!extracting || (phase != ApplyingPrimitive && phase != WaitingForOps && phase != DrainingBoundary)",
-      reads: ["phase", "extracting"],
-      holds: (s: TurnState): boolean => (
-        !s.extracting ||
-        ((s.phase !== "ApplyingPrimitive") && (s.phase !== "WaitingForOps") && (s.phase !== "DrainingBoundary"))
-      ),
+      source: "!extracting || (phase != ApplyingPrimitive && phase != WaitingForOps && phase != DrainingBoundary)", reads: ["phase", "extracting"],
+      holds: (s) => (!s.extracting || ((s.phase !== "ApplyingPrimitive") && (s.phase !== "WaitingForOps") && (s.phase !== "DrainingBoundary"))),
     },
     {
-      name: "extraction_retries_only_when_extracting",
-      source: "extractionRetries == 0 || extracting",
-      reads: ["extracting", "extractionRetries"],
-      holds: (s: TurnState): boolean => ((s.extractionRetries === 0) || s.extracting),
+      name: "extraction_retries_only_when_extracting", source: "extractionRetries == 0 || extracting", reads: ["extracting", "extractionRetries"],
+      holds: (s) => ((s.extractionRetries === 0) || s.extracting),
     },
     {
-      name: "error_recovery_has_an_attempt",
-      source: "phase != ErrorRecovery || retryAttempt > 0",
-      reads: ["phase", "retryAttempt"],
-      holds: (s: TurnState): boolean => ((s.phase !== "ErrorRecovery") || (s.retryAttempt > 0)),
+      name: "error_recovery_has_an_attempt", source: "phase != ErrorRecovery || retryAttempt > 0", reads: ["phase", "retryAttempt"],
+      holds: (s) => ((s.phase !== "ErrorRecovery") || (s.retryAttempt > 0)),
     },
     {
       name: "completed_has_a_completion_cause",
       source:
-        "phase != Completed || terminalCause == some(ImmediateApplied) || terminalCause == " +
-        "some(BoundaryCompleted) || terminalCause == some(ExtractionValidated) || terminalCause == " +
-        "some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
+        "phase != Completed || terminalCause == some(ImmediateApplied) || terminalCause == some(BoundaryCompleted) || terminalCause == " +
+        "some(ExtractionValidated) || terminalCause == some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
       reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => (
+      holds: (s) => (
         (s.phase !== "Completed") ||
         (s.terminalCause === "ImmediateApplied") ||
         (s.terminalCause === "BoundaryCompleted") ||
@@ -851,11 +735,10 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     {
       name: "failed_has_a_failure_cause",
       source:
-        "phase != Failed || terminalCause == some(FatalError) || terminalCause == " +
-        "some(TurnLimitReached) || terminalCause == some(BudgetExhausted) || terminalCause == " +
-        "some(TimeBudgetExceeded)",
+        "phase != Failed || terminalCause == some(FatalError) || terminalCause == some(TurnLimitReached) || terminalCause == " +
+        "some(BudgetExhausted) || terminalCause == some(TimeBudgetExceeded)",
       reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => (
+      holds: (s) => (
         (s.phase !== "Failed") ||
         (s.terminalCause === "FatalError") ||
         (s.terminalCause === "TurnLimitReached") ||
@@ -865,27 +748,23 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     },
     {
       name: "cancelled_has_a_cancel_cause",
-      source: "phase != Cancelled || terminalCause == some(CancelledNow) || terminalCause == some(CancelledAtBoundary)",
-      reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase !== "Cancelled") || (s.terminalCause === "CancelledNow") || (s.terminalCause === "CancelledAtBoundary")),
+      source: "phase != Cancelled || terminalCause == some(CancelledNow) || terminalCause == some(CancelledAtBoundary)", reads: ["phase", "terminalCause"],
+      holds: (s) => ((s.phase !== "Cancelled") || (s.terminalCause === "CancelledNow") || (s.terminalCause === "CancelledAtBoundary")),
     },
     {
-      name: "cause_only_when_finished",
-      source: "terminalCause.isNone || phase == Completed || phase == Failed || phase == Cancelled",
+      name: "cause_only_when_finished", source: "terminalCause.isNone || phase == Completed || phase == Failed || phase == Cancelled",
       reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.terminalCause === null) || (s.phase === "Completed") || (s.phase === "Failed") || (s.phase === "Cancelled")),
+      holds: (s) => ((s.terminalCause === null) || (s.phase === "Completed") || (s.phase === "Failed") || (s.phase === "Cancelled")),
     },
     {
-      name: "fatal_failures_name_a_known_cause",
-      source: "failureCause.isSome == (terminalCause == some(FatalError)) && failureCause != some(Unknown)",
+      name: "fatal_failures_name_a_known_cause", source: "failureCause.isSome == (terminalCause == some(FatalError)) && failureCause != some(Unknown)",
       reads: ["terminalCause", "failureCause"],
-      holds: (s: TurnState): boolean => (((s.failureCause !== null) === (s.terminalCause === "FatalError")) && (s.failureCause !== "Unknown")),
+      holds: (s) => (((s.failureCause !== null) === (s.terminalCause === "FatalError")) && (s.failureCause !== "Unknown")),
     },
     {
-      name: "cancel_at_boundary_was_requested",
-      source: "terminalCause != some(CancelledAtBoundary) || cancelAfterBoundary",
+      name: "cancel_at_boundary_was_requested", source: "terminalCause != some(CancelledAtBoundary) || cancelAfterBoundary",
       reads: ["cancelAfterBoundary", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.terminalCause !== "CancelledAtBoundary") || s.cancelAfterBoundary),
+      holds: (s) => ((s.terminalCause !== "CancelledAtBoundary") || s.cancelAfterBoundary),
     },
   ],
   witnesses: [
@@ -893,7 +772,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
       name: "happy_conversation_with_tool_round_trip",
       source: "phase == Completed && runKind == some(Conversation) && hadToolRound && terminalCause == some(BoundaryCompleted) && retryAttempt == 0",
       reads: ["phase", "runKind", "hadToolRound", "retryAttempt", "terminalCause"],
-      holds: (s: TurnState): boolean => (
+      holds: (s) => (
         (s.phase === "Completed") &&
         (s.runKind === "Conversation") &&
         s.hadToolRound &&
@@ -902,79 +781,54 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
       ),
     },
     {
-      name: "boundary_after_satisfied_barrier",
-      source: "phase == DrainingBoundary && !barrierOps.isEmpty && barrierSatisfied",
+      name: "boundary_after_satisfied_barrier", source: "phase == DrainingBoundary && !barrierOps.isEmpty && barrierSatisfied",
       reads: ["phase", "barrierOps", "barrierSatisfied"],
-      holds: (s: TurnState): boolean => ((s.phase === "DrainingBoundary") && !(s.barrierOps.size === 0) && s.barrierSatisfied),
+      holds: (s) => ((s.phase === "DrainingBoundary") && !(s.barrierOps.size === 0) && s.barrierSatisfied),
     },
     {
-      name: "immediate_run_completed",
-      source: "phase == Completed && terminalCause == some(ImmediateApplied)",
-      reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Completed") && (s.terminalCause === "ImmediateApplied")),
+      name: "immediate_run_completed", source: "phase == Completed && terminalCause == some(ImmediateApplied)", reads: ["phase", "terminalCause"],
+      holds: (s) => ((s.phase === "Completed") && (s.terminalCause === "ImmediateApplied")),
     },
     {
-      name: "extraction_retry_then_pass",
-      source: "phase == Completed && terminalCause == some(ExtractionValidated) && extractionRetries > 0",
+      name: "extraction_retry_then_pass", source: "phase == Completed && terminalCause == some(ExtractionValidated) && extractionRetries > 0",
       reads: ["phase", "extractionRetries", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Completed") && (s.terminalCause === "ExtractionValidated") && (s.extractionRetries > 0)),
+      holds: (s) => ((s.phase === "Completed") && (s.terminalCause === "ExtractionValidated") && (s.extractionRetries > 0)),
     },
     {
-      name: "extraction_retries_exhausted",
-      source: "phase == Completed && terminalCause == some(ExtractionRetriesExhausted)",
+      name: "extraction_retries_exhausted", source: "phase == Completed && terminalCause == some(ExtractionRetriesExhausted)",
       reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Completed") && (s.terminalCause === "ExtractionRetriesExhausted")),
+      holds: (s) => ((s.phase === "Completed") && (s.terminalCause === "ExtractionRetriesExhausted")),
     },
     {
-      name: "recoverable_failure_then_success",
-      source: "phase == Completed && retryAttempt > 0 && terminalCause == some(BoundaryCompleted)",
+      name: "recoverable_failure_then_success", source: "phase == Completed && retryAttempt > 0 && terminalCause == some(BoundaryCompleted)",
       reads: ["phase", "retryAttempt", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Completed") && (s.retryAttempt > 0) && (s.terminalCause === "BoundaryCompleted")),
+      holds: (s) => ((s.phase === "Completed") && (s.retryAttempt > 0) && (s.terminalCause === "BoundaryCompleted")),
     },
     {
-      name: "fatal_failure",
-      source: "phase == Failed && terminalCause == some(FatalError)",
-      reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Failed") && (s.terminalCause === "FatalError")),
+      name: "fatal_failure", source: "phase == Failed && terminalCause == some(FatalError)", reads: ["phase", "terminalCause"],
+      holds: (s) => ((s.phase === "Failed") && (s.terminalCause === "FatalError")),
     },
     {
-      name: "turn_limit_reached_after_continuing",
-      source: "phase == Failed && terminalCause == some(TurnLimitReached) && boundaryCount == 2",
+      name: "turn_limit_reached_after_continuing", source: "phase == Failed && terminalCause == some(TurnLimitReached) && boundaryCount == 2",
       reads: ["phase", "boundaryCount", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Failed") && (s.terminalCause === "TurnLimitReached") && (s.boundaryCount === 2)),
+      holds: (s) => ((s.phase === "Failed") && (s.terminalCause === "TurnLimitReached") && (s.boundaryCount === 2)),
     },
     {
-      name: "cancel_after_boundary_honoured",
-      source: "phase == Cancelled && terminalCause == some(CancelledAtBoundary)",
-      reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledAtBoundary")),
+      name: "cancel_after_boundary_honoured", source: "phase == Cancelled && terminalCause == some(CancelledAtBoundary)", reads: ["phase", "terminalCause"],
+      holds: (s) => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledAtBoundary")),
     },
     {
-      name: "hard_cancel",
-      source: "phase == Cancelled && terminalCause == some(CancelledNow)",
-      reads: ["phase", "terminalCause"],
-      holds: (s: TurnState): boolean => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledNow")),
+      name: "hard_cancel", source: "phase == Cancelled && terminalCause == some(CancelledNow)", reads: ["phase", "terminalCause"],
+      holds: (s) => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledNow")),
     },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: { RunId: 2, OpId: 2 },
-      maxDepth: null,
-      maxCollectionSize: 2,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
+      name: "ci", domains: { RunId: 2, OpId: 2 }, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [],
       symmetry: false,
     },
     deep: {
-      name: "deep",
-      domains: { RunId: 3, OpId: 3 },
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
+      name: "deep", domains: { RunId: 3, OpId: 3 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [],
       symmetry: false,
     },
   },

@@ -11,6 +11,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 0 to 2. */
 export type Tally = number;
@@ -65,6 +66,12 @@ function fireCloseCounter(s: CounterState): FireResult {
   return fired("CloseCounter", { ...s, phase: "Closed" });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Tally: { kind: "int", name: "Tally", min: 0, max: 2 },
+  Coins: { kind: "int", name: "Coins", min: 0, max: 3 },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: CounterState, b: CounterState): number {
   let bits = 0;
@@ -82,26 +89,18 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
   phases: ["Counting", "Closed"],
   initialPhase: "Counting",
   terminalPhases: ["Closed"],
-  fields: [
-    { name: "openings", type: { kind: "int", name: "Tally", min: 0, max: 2 } },
-    { name: "lastCoins", type: { kind: "option", of: { kind: "int", name: "Coins", min: 0, max: 3 } } },
-  ],
-  triggers: [
-    { kind: "input", name: "Close", fields: [] },
-    { kind: "signal", name: "Opened", fields: [{ name: "coins", type: { kind: "int", name: "Coins", min: 0, max: 3 } }] },
-  ],
+  fields: [{ name: "openings", type: TYPES.Tally }, { name: "lastCoins", type: { kind: "option", of: TYPES.Coins } }],
+  triggers: [{ kind: "input", name: "Close", fields: [] }, { kind: "signal", name: "Opened", fields: [{ name: "coins", type: TYPES.Coins }] }],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "counted_means_seen",
-      source: "openings == 0 || lastCoins.isSome",
-      reads: ["openings", "lastCoins"],
-      holds: (s: CounterState): boolean => ((s.openings === 0) || (s.lastCoins !== null)),
+      name: "counted_means_seen", source: "openings == 0 || lastCoins.isSome", reads: ["openings", "lastCoins"],
+      holds: (s) => ((s.openings === 0) || (s.lastCoins !== null)),
     },
   ],
-  witnesses: [{ name: "two_openings", source: "openings == 2", reads: ["openings"], holds: (s: CounterState): boolean => (s.openings === 2) }],
+  witnesses: [{ name: "two_openings", source: "openings == 2", reads: ["openings"], holds: (s) => (s.openings === 2) }],
   profiles: {
     default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },

@@ -11,6 +11,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 0 to 3. */
 export type Small = number;
@@ -101,6 +102,12 @@ function firePourBigIntoSmall(s: DieHardState): FireResult {
   return fired("PourBigIntoSmall", { ...s, small: f_small, big: f_big });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Small: { kind: "int", name: "Small", min: 0, max: 3 },
+  Big: { kind: "int", name: "Big", min: 0, max: 5 },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: DieHardState, b: DieHardState): number {
   let bits = 0;
@@ -118,10 +125,7 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   phases: ["Pouring"],
   initialPhase: "Pouring",
   terminalPhases: [],
-  fields: [
-    { name: "small", type: { kind: "int", name: "Small", min: 0, max: 3 } },
-    { name: "big", type: { kind: "int", name: "Big", min: 0, max: 5 } },
-  ],
+  fields: [{ name: "small", type: TYPES.Small }, { name: "big", type: TYPES.Big }],
   triggers: [
     { kind: "input", name: "FillSmall", fields: [] },
     { kind: "input", name: "FillBig", fields: [] },
@@ -135,38 +139,21 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "water_fits",
-      source: "let water = total in water >= 0 && water <= 8",
-      reads: ["small", "big"],
-      holds: (s: DieHardState): boolean => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
+      name: "water_fits", source: "let water = total in water >= 0 && water <= 8", reads: ["small", "big"],
+      holds: (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
     },
     {
-      name: "room_is_consistent",
-      source: "room_in_big + big == 5 && room_in_small + small == 3",
-      reads: ["small", "big"],
-      holds: (s: DieHardState): boolean => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
+      name: "room_is_consistent", source: "room_in_big + big == 5 && room_in_small + small == 3", reads: ["small", "big"],
+      holds: (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
     },
   ],
   witnesses: [
-    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s: DieHardState): boolean => (s.big === 4) },
-    {
-      name: "both_full",
-      source: "let full = small == 3 && big == 5 in full",
-      reads: ["small", "big"],
-      holds: (s: DieHardState): boolean => ((s.small === 3) && (s.big === 5)),
-    },
+    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s) => (s.big === 4) },
+    { name: "both_full", source: "let full = small == 3 && big == 5 in full", reads: ["small", "big"], holds: (s) => ((s.small === 3) && (s.big === 5)) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

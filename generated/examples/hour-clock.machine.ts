@@ -12,6 +12,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 1 to 12. */
 export type Hour = number;
@@ -72,6 +73,14 @@ function fireAdvance(s: HourClockState): FireResult {
   return fired("Advance", { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Hour: { kind: "int", name: "Hour", min: 1, max: 12 },
+  Chimes: { kind: "int", name: "Chimes", min: 1, max: 3 },
+  Angle: { kind: "int", name: "Angle", min: 0, max: 359 },
+  Quarter: { kind: "int", name: "Quarter", min: 0, max: 3 },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: HourClockState, b: HourClockState): number {
   let bits = 0;
@@ -92,10 +101,10 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
   initialPhase: "Running",
   terminalPhases: [],
   fields: [
-    { name: "hr", type: { kind: "int", name: "Hour", min: 1, max: 12 } },
-    { name: "chimes", type: { kind: "int", name: "Chimes", min: 1, max: 3 } },
-    { name: "angle", type: { kind: "int", name: "Angle", min: 0, max: 359 } },
-    { name: "quarter", type: { kind: "int", name: "Quarter", min: 0, max: 3 } },
+    { name: "hr", type: TYPES.Hour },
+    { name: "chimes", type: TYPES.Chimes },
+    { name: "angle", type: TYPES.Angle },
+    { name: "quarter", type: TYPES.Quarter },
   ],
   triggers: [{ kind: "input", name: "Tick", fields: [] }],
   queryOnly: [],
@@ -103,45 +112,23 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "chimes_follow_hour",
-      source: "chimes == (if hr < 3 then hr else 3)",
-      reads: ["hr", "chimes"],
-      holds: (s: HourClockState): boolean => (s.chimes === ((s.hr < 3) ? s.hr : 3)),
+      name: "chimes_follow_hour", source: "chimes == (if hr < 3 then hr else 3)", reads: ["hr", "chimes"],
+      holds: (s) => (s.chimes === ((s.hr < 3) ? s.hr : 3)),
     },
+    { name: "angle_follows_hour", source: "angle / 30 == hr % 12", reads: ["hr", "angle"], holds: (s) => (Math.floor(s.angle / 30) === (s.hr % 12)) },
     {
-      name: "angle_follows_hour",
-      source: "angle / 30 == hr % 12",
-      reads: ["hr", "angle"],
-      holds: (s: HourClockState): boolean => (Math.floor(s.angle / 30) === (s.hr % 12)),
-    },
-    {
-      name: "quarter_follows_hour",
-      source: "quarter * 3 < hr && hr <= quarter * 3 + 3",
-      reads: ["hr", "quarter"],
-      holds: (s: HourClockState): boolean => (((s.quarter * 3) < s.hr) && (s.hr <= ((s.quarter * 3) + 3))),
+      name: "quarter_follows_hour", source: "quarter * 3 < hr && hr <= quarter * 3 + 3", reads: ["hr", "quarter"],
+      holds: (s) => (((s.quarter * 3) < s.hr) && (s.hr <= ((s.quarter * 3) + 3))),
     },
   ],
   witnesses: [
-    { name: "noon", source: "hr == 12", reads: ["hr"], holds: (s: HourClockState): boolean => (s.hr === 12) },
-    { name: "three_chimes", source: "chimes == 3", reads: ["chimes"], holds: (s: HourClockState): boolean => (s.chimes === 3) },
-    {
-      name: "noon_is_upright",
-      source: "angle == 0 && quarter == 3",
-      reads: ["angle", "quarter"],
-      holds: (s: HourClockState): boolean => ((s.angle === 0) && (s.quarter === 3)),
-    },
+    { name: "noon", source: "hr == 12", reads: ["hr"], holds: (s) => (s.hr === 12) },
+    { name: "three_chimes", source: "chimes == 3", reads: ["chimes"], holds: (s) => (s.chimes === 3) },
+    { name: "noon_is_upright", source: "angle == 0 && quarter == 3", reads: ["angle", "quarter"], holds: (s) => ((s.angle === 0) && (s.quarter === 3)) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

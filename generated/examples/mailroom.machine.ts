@@ -14,6 +14,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 export type Letter = "Bill" | "Card" | "Memo";
 export type Phase = "Open";
@@ -68,6 +69,11 @@ function fireFile(s: MailroomState): FireResult {
   return fired("File", { ...s, filed: f_filed, tray: f_tray });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Letter: { kind: "enum", name: "Letter", values: LETTERS },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: MailroomState, b: MailroomState): number {
   let bits = 0;
@@ -85,32 +91,19 @@ export const mailroomKernel: MachineKernel<MailroomState, MailroomTrigger, Mailr
   phases: ["Open"],
   initialPhase: "Open",
   terminalPhases: [],
-  fields: [
-    { name: "tray", type: { kind: "seq", of: { kind: "enum", name: "Letter", values: ["Bill", "Card", "Memo"] } } },
-    { name: "filed", type: { kind: "set", of: { kind: "enum", name: "Letter", values: ["Bill", "Card", "Memo"] } } },
-  ],
-  triggers: [
-    { kind: "input", name: "Deliver", fields: [{ name: "letter", type: { kind: "enum", name: "Letter", values: ["Bill", "Card", "Memo"] } }] },
-    { kind: "input", name: "FileNext", fields: [] },
-  ],
+  fields: [{ name: "tray", type: { kind: "seq", of: TYPES.Letter } }, { name: "filed", type: { kind: "set", of: TYPES.Letter } }],
+  triggers: [{ kind: "input", name: "Deliver", fields: [{ name: "letter", type: TYPES.Letter }] }, { kind: "input", name: "FileNext", fields: [] }],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [{ name: "filed_within_kinds", source: "filed.size <= 3", reads: ["filed"], holds: (s: MailroomState): boolean => (s.filed.size <= 3) }],
+  invariants: [{ name: "filed_within_kinds", source: "filed.size <= 3", reads: ["filed"], holds: (s) => (s.filed.size <= 3) }],
   witnesses: [
-    { name: "all_filed", source: "filed.size == 3", reads: ["filed"], holds: (s: MailroomState): boolean => (s.filed.size === 3) },
-    { name: "tray_full", source: "tray.size == 2", reads: ["tray"], holds: (s: MailroomState): boolean => (s.tray.length === 2) },
+    { name: "all_filed", source: "filed.size == 3", reads: ["filed"], holds: (s) => (s.filed.size === 3) },
+    { name: "tray_full", source: "tray.size == 2", reads: ["tray"], holds: (s) => (s.tray.length === 2) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false,
       collectionSizes: { tray: 2 },
     },
     wide: { name: "wide", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },

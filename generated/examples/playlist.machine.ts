@@ -16,6 +16,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 export type Song = "Anthem" | "Ballad" | "Coda";
 /** An integer from 0 to 2. */
@@ -80,6 +81,12 @@ function firePlayNext(s: PlaylistState): FireResult {
   return fired("PlayNext", { ...s, playing: f_playing, queue: f_queue });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Song: { kind: "enum", name: "Song", values: SONGS },
+  Slot: { kind: "int", name: "Slot", min: 0, max: 2 },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: PlaylistState, b: PlaylistState): number {
   let bits = 0;
@@ -97,62 +104,33 @@ export const playlistKernel: MachineKernel<PlaylistState, PlaylistTrigger, Playl
   phases: ["Open"],
   initialPhase: "Open",
   terminalPhases: [],
-  fields: [
-    { name: "queue", type: { kind: "seq", of: { kind: "enum", name: "Song", values: ["Anthem", "Ballad", "Coda"] } } },
-    { name: "playing", type: { kind: "option", of: { kind: "enum", name: "Song", values: ["Anthem", "Ballad", "Coda"] } } },
-  ],
+  fields: [{ name: "queue", type: { kind: "seq", of: TYPES.Song } }, { name: "playing", type: { kind: "option", of: TYPES.Song } }],
   triggers: [
-    { kind: "input", name: "Add", fields: [{ name: "song", type: { kind: "enum", name: "Song", values: ["Anthem", "Ballad", "Coda"] } }] },
-    { kind: "input", name: "Drop", fields: [{ name: "slot", type: { kind: "int", name: "Slot", min: 0, max: 2 } }] },
+    { kind: "input", name: "Add", fields: [{ name: "song", type: TYPES.Song }] },
+    { kind: "input", name: "Drop", fields: [{ name: "slot", type: TYPES.Slot }] },
     { kind: "input", name: "Play", fields: [] },
   ],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
+    { name: "at_agrees_with_head", source: "queue.at(0) == queue.head", reads: ["queue"], holds: (s) => (atIndex(s.queue, 0) === headOf(s.queue)) },
     {
-      name: "at_agrees_with_head",
-      source: "queue.at(0) == queue.head",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => (atIndex(s.queue, 0) === headOf(s.queue)),
+      name: "at_agrees_with_last", source: "queue.isEmpty || queue.at(queue.size - 1) == queue.last", reads: ["queue"],
+      holds: (s) => ((s.queue.length === 0) || (atIndex(s.queue, (s.queue.length - 1)) === lastOf(s.queue))),
     },
-    {
-      name: "at_agrees_with_last",
-      source: "queue.isEmpty || queue.at(queue.size - 1) == queue.last",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => ((s.queue.length === 0) || (atIndex(s.queue, (s.queue.length - 1)) === lastOf(s.queue))),
-    },
-    {
-      name: "nothing_past_the_end",
-      source: "queue.at(queue.size).isNone",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => (atIndex(s.queue, s.queue.length) === null),
-    },
+    { name: "nothing_past_the_end", source: "queue.at(queue.size).isNone", reads: ["queue"], holds: (s) => (atIndex(s.queue, s.queue.length) === null) },
   ],
   witnesses: [
-    { name: "full", source: "queue.size == 3", reads: ["queue"], holds: (s: PlaylistState): boolean => (s.queue.length === 3) },
+    { name: "full", source: "queue.size == 3", reads: ["queue"], holds: (s) => (s.queue.length === 3) },
     {
-      name: "middle_differs",
-      source: "queue.at(1).isSome && queue.at(1) != queue.at(0) && queue.at(1) != queue.last",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => (
-        (atIndex(s.queue, 1) !== null) &&
-        (atIndex(s.queue, 1) !== atIndex(s.queue, 0)) &&
-        (atIndex(s.queue, 1) !== lastOf(s.queue))
-      ),
+      name: "middle_differs", source: "queue.at(1).isSome && queue.at(1) != queue.at(0) && queue.at(1) != queue.last", reads: ["queue"],
+      holds: (s) => ((atIndex(s.queue, 1) !== null) && (atIndex(s.queue, 1) !== atIndex(s.queue, 0)) && (atIndex(s.queue, 1) !== lastOf(s.queue))),
     },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

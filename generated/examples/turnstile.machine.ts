@@ -13,6 +13,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An opaque identifier (any non-empty string). */
 export type CoinId = string;
@@ -97,6 +98,12 @@ function fireBreak(s: TurnstileState): FireResult {
   return fired("Break", { ...s, phase: "Broken" });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  CoinId: { kind: "id", name: "CoinId" },
+  Count: { kind: "int", name: "Count", min: 0, max: 3 },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: TurnstileState, b: TurnstileState): number {
   let bits = 0;
@@ -116,52 +123,38 @@ export const turnstileKernel: MachineKernel<TurnstileState, TurnstileTrigger, Tu
   initialPhase: "Locked",
   terminalPhases: ["Broken"],
   fields: [
-    { name: "coins", type: { kind: "int", name: "Count", min: 0, max: 3 } },
-    { name: "lastCoin", type: { kind: "option", of: { kind: "id", name: "CoinId" } } },
-    { name: "seen", type: { kind: "set", of: { kind: "id", name: "CoinId" } } },
+    { name: "coins", type: TYPES.Count },
+    { name: "lastCoin", type: { kind: "option", of: TYPES.CoinId } },
+    { name: "seen", type: { kind: "set", of: TYPES.CoinId } },
   ],
   triggers: [
-    { kind: "input", name: "Coin", fields: [{ name: "coin", type: { kind: "id", name: "CoinId" } }] },
+    { kind: "input", name: "Coin", fields: [{ name: "coin", type: TYPES.CoinId }] },
     { kind: "input", name: "Push", fields: [] },
     { kind: "input", name: "Kick", fields: [] },
     { kind: "input", name: "Status", fields: [] },
   ],
   queryOnly: ["Status"],
-  effects: [
-    { name: "Opened", fields: [{ name: "coins", type: { kind: "int", name: "Count", min: 0, max: 3 } }] },
-    { name: "Refunded", fields: [{ name: "coin", type: { kind: "id", name: "CoinId" } }] },
-  ],
+  effects: [{ name: "Opened", fields: [{ name: "coins", type: TYPES.Count }] }, { name: "Refunded", fields: [{ name: "coin", type: TYPES.CoinId }] }],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "unlocked_has_coin",
-      source: "phase != Unlocked || lastCoin != none",
-      reads: ["phase", "lastCoin"],
-      holds: (s: TurnstileState): boolean => ((s.phase !== "Unlocked") || (s.lastCoin !== null)),
+      name: "unlocked_has_coin", source: "phase != Unlocked || lastCoin != none", reads: ["phase", "lastCoin"],
+      holds: (s) => ((s.phase !== "Unlocked") || (s.lastCoin !== null)),
     },
     {
-      name: "last_coin_was_seen",
-      source: "lastCoin.isNone || seen.contains(lastCoin.value)",
-      reads: ["lastCoin", "seen"],
-      holds: (s: TurnstileState): boolean => ((s.lastCoin === null) || s.seen.has((s.lastCoin)!)),
+      name: "last_coin_was_seen", source: "lastCoin.isNone || seen.contains(lastCoin.value)", reads: ["lastCoin", "seen"],
+      holds: (s) => ((s.lastCoin === null) || s.seen.has((s.lastCoin)!)),
     },
-    { name: "coins_counted", source: "coins <= seen.size", reads: ["coins", "seen"], holds: (s: TurnstileState): boolean => (s.coins <= s.seen.size) },
+    { name: "coins_counted", source: "coins <= seen.size", reads: ["coins", "seen"], holds: (s) => (s.coins <= s.seen.size) },
   ],
   witnesses: [
-    { name: "can_break", source: "phase == Broken", reads: ["phase"], holds: (s: TurnstileState): boolean => (s.phase === "Broken") },
-    { name: "full", source: "coins == 3", reads: ["coins"], holds: (s: TurnstileState): boolean => (s.coins === 3) },
+    { name: "can_break", source: "phase == Broken", reads: ["phase"], holds: (s) => (s.phase === "Broken") },
+    { name: "full", source: "coins == 3", reads: ["coins"], holds: (s) => (s.coins === 3) },
   ],
   profiles: {
     ci: { name: "ci", domains: { CoinId: 3 }, maxDepth: 30, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
     deep: {
-      name: "deep",
-      domains: { CoinId: 4 },
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
+      name: "deep", domains: { CoinId: 4 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false,
     },
   },
   initialState,

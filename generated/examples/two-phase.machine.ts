@@ -17,6 +17,7 @@ import {
   transitionDescs,
   type TransitionResult,
   transitionRows,
+  type TypeDesc,
   valueEquals,
 } from "../../kernel/index.js";
 export type RM = "R1" | "R2" | "R3";
@@ -120,6 +121,12 @@ function fireReceiveAbort(s: TwoPhaseState, t: TwoPhaseRMRcvAbortMsgInput): Fire
   return fired("ReceiveAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
 }
 
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  RM: { kind: "enum", name: "RM", values: RMS },
+  RMState: { kind: "enum", name: "RMState", values: RMSTATES },
+} satisfies Readonly<Record<string, TypeDesc>>;
+
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: TwoPhaseState, b: TwoPhaseState): number {
   let bits = 0;
@@ -169,82 +176,58 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
   initialPhase: "Init",
   terminalPhases: [],
   fields: [
-    {
-      name: "rmState",
-      type: {
-        kind: "map",
-        key: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] },
-        value: { kind: "enum", name: "RMState", values: ["Working", "Prepared", "Committed", "Aborted"] },
-      },
-    },
-    { name: "tmPrepared", type: { kind: "set", of: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } } },
-    { name: "preparedMsgs", type: { kind: "set", of: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } } },
+    { name: "rmState", type: { kind: "map", key: TYPES.RM, value: TYPES.RMState } },
+    { name: "tmPrepared", type: { kind: "set", of: TYPES.RM } },
+    { name: "preparedMsgs", type: { kind: "set", of: TYPES.RM } },
     { name: "commitSent", type: { kind: "bool" } },
     { name: "abortSent", type: { kind: "bool" } },
   ],
   triggers: [
-    { kind: "input", name: "TMRcvPrepared", fields: [{ name: "rm", type: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } }] },
+    { kind: "input", name: "TMRcvPrepared", fields: [{ name: "rm", type: TYPES.RM }] },
     { kind: "input", name: "TMCommit", fields: [] },
     { kind: "input", name: "TMAbort", fields: [] },
-    { kind: "input", name: "RMPrepare", fields: [{ name: "rm", type: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } }] },
-    { kind: "input", name: "RMChooseToAbort", fields: [{ name: "rm", type: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } }] },
-    { kind: "input", name: "RMRcvCommitMsg", fields: [{ name: "rm", type: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } }] },
-    { kind: "input", name: "RMRcvAbortMsg", fields: [{ name: "rm", type: { kind: "enum", name: "RM", values: ["R1", "R2", "R3"] } }] },
+    { kind: "input", name: "RMPrepare", fields: [{ name: "rm", type: TYPES.RM }] },
+    { kind: "input", name: "RMChooseToAbort", fields: [{ name: "rm", type: TYPES.RM }] },
+    { kind: "input", name: "RMRcvCommitMsg", fields: [{ name: "rm", type: TYPES.RM }] },
+    { kind: "input", name: "RMRcvAbortMsg", fields: [{ name: "rm", type: TYPES.RM }] },
   ],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "consistent",
-      source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
+      name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
       reads: ["rmState"],
-      holds: (s: TwoPhaseState): boolean => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState) || !any_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState)),
+      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState) || !any_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState)),
     },
     {
-      name: "every_rm_has_a_state",
-      source: "rmState.keys == RM",
-      reads: ["rmState"],
-      holds: (s: TwoPhaseState): boolean => valueEquals(keysOf(s.rmState), new Set<RM>(["R1", "R2", "R3"])),
+      name: "every_rm_has_a_state", source: "rmState.keys == RM", reads: ["rmState"],
+      holds: (s) => valueEquals(keysOf(s.rmState), new Set<RM>(["R1", "R2", "R3"])),
     },
     {
-      name: "tm_heard_only_sent_prepares",
-      source: "tmPrepared.subsetOf(preparedMsgs)",
-      reads: ["tmPrepared", "preparedMsgs"],
-      holds: (s: TwoPhaseState): boolean => subsetOf(s.tmPrepared, s.preparedMsgs),
+      name: "tm_heard_only_sent_prepares", source: "tmPrepared.subsetOf(preparedMsgs)", reads: ["tmPrepared", "preparedMsgs"],
+      holds: (s) => subsetOf(s.tmPrepared, s.preparedMsgs),
     },
     {
-      name: "one_decision",
-      source: "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)",
+      name: "one_decision", source: "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)",
       reads: ["phase", "commitSent", "abortSent"],
-      holds: (s: TwoPhaseState): boolean => (!(s.commitSent && s.abortSent) && ((s.phase === "Done") === (s.commitSent || s.abortSent))),
+      holds: (s) => (!(s.commitSent && s.abortSent) && ((s.phase === "Done") === (s.commitSent || s.abortSent))),
     },
   ],
   witnesses: [
     {
-      name: "all_committed",
-      source: "all r in RM: rmState.get(r) == some(Committed)",
-      reads: ["rmState"],
-      holds: (s: TwoPhaseState): boolean => all_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState),
+      name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
+      holds: (s) => all_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState),
     },
     {
-      name: "aborted_after_prepare",
-      source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && preparedMsgs.contains(r)",
+      name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && preparedMsgs.contains(r)",
       reads: ["rmState", "preparedMsgs", "abortSent"],
-      holds: (s: TwoPhaseState): boolean => (s.abortSent && any_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs)),
+      holds: (s) => (s.abortSent && any_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs)),
     },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

@@ -10,6 +10,7 @@ import { args, dataDoc, fill, list, object, packedList, prefixed, render, string
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { firedBuilder, fireFunction } from "./fire.js";
+import { fieldsDoc, namedTypes, typesConst } from "./type-descs.js";
 import { machineNames } from "./names.js";
 import { exprDoc, fieldsRead, HelperUse, typeCode, type CodeContext } from "./ts-code.js";
 
@@ -129,18 +130,23 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       list(
         "[",
         preds.map((p) =>
-          object([
-            ["name", JSON.stringify(p.name)],
-            ["source", stringDoc(p.source)],
-            ["reads", reads(p)],
-            ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, preCtx, h))],
-          ]),
+          packedList(
+            object([
+              ["name", JSON.stringify(p.name)],
+              ["source", stringDoc(p.source)],
+              ["reads", reads(p)],
+              ["holds", prefixed("(s) => ", exprDoc(p.expr, preCtx, h))],
+            ]),
+          ),
         ),
         "]",
       ),
       2,
     );
 
+  const named = namedTypes(m);
+  const types = typesConst(named);
+  if (types !== null) body.push(types);
   const diffable = m.fields.length <= 31;
   const kernelValue = objectLiteral([
     ["machine", JSON.stringify(m.name)],
@@ -149,10 +155,10 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ["phases", literal(m.phaseType.values)],
     ["initialPhase", JSON.stringify(m.initialPhase)],
     ["terminalPhases", literal(m.terminalPhases)],
-    ["fields", literal(m.fields.map((f) => ({ name: f.name, type: f.type })))],
-    ["triggers", literal(m.triggers.map((t) => ({ kind: t.kind, name: t.name, fields: t.fields.map((f) => ({ name: f.name, type: f.type })) })))],
+    ["fields", render(fieldsDoc(m.fields, named), 2, 10)],
+    ["triggers", render(list("[", m.triggers.map((t) => object([["kind", JSON.stringify(t.kind)], ["name", JSON.stringify(t.name)], ["fields", fieldsDoc(t.fields, named)]])), "]"), 2, 12)],
     ["queryOnly", literal(m.queryOnly)],
-    ["effects", literal(m.effects.map((e) => ({ name: e.name, fields: e.fields.map((f) => ({ name: f.name, type: f.type })) })))],
+    ["effects", render(list("[", m.effects.map((e) => object([["name", JSON.stringify(e.name)], ["fields", fieldsDoc(e.fields, named)]])), "]"), 2, 11)],
     ["transitions", "transitionDescs(TRANSITIONS)"],
     ["invariants", predicates(m.invariants)],
     ["witnesses", predicates(m.witnesses)],
@@ -225,8 +231,8 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   });
 
   const values = ["decodeState", "dispatcher", "MachineInstance", "transitionDescs", "transitionRows", ...h.used];
-  const types = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult"];
-  return [kernelImport(kernelSpecifier, values, types), ...body];
+  const typeImports = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult", ...(types === null ? [] : ["TypeDesc"])];
+  return [kernelImport(kernelSpecifier, values, typeImports), ...body];
 }
 
 function namedTypeCode(t: TypeDesc): string {
