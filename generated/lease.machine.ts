@@ -60,20 +60,20 @@ export type SessionLeaseAdmitInput = { readonly kind: "Admit"; readonly node: No
 export type SessionLeaseRequeueInput = { readonly kind: "Requeue"; readonly node: NodeId; readonly input: InputId; };
 export type SessionLeaseStartRunInput = { readonly kind: "StartRun"; readonly node: NodeId; readonly input: InputId; };
 export type SessionLeaseCommitRunInput = { readonly kind: "CommitRun"; readonly node: NodeId; };
-export type SessionLeaseInput = SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseExpireInput | SessionLeaseReleaseInput |
-  SessionLeasePauseInput | SessionLeaseResumeInput | SessionLeaseCrashInput | SessionLeaseSubmitInput |
-  SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput | SessionLeaseCommitRunInput;
+export type SessionLeaseInput = SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseExpireInput |
+  SessionLeaseReleaseInput | SessionLeasePauseInput | SessionLeaseResumeInput | SessionLeaseCrashInput | SessionLeaseSubmitInput | SessionLeaseAdmitInput |
+  SessionLeaseRequeueInput | SessionLeaseStartRunInput | SessionLeaseCommitRunInput;
 export type SessionLeaseSignal = never;
 export type SessionLeaseTrigger = SessionLeaseInput | SessionLeaseSignal;
 export type SessionLeaseEffect = never;
-export type SessionLeaseTriggerName = "Acquire" | "Renew" | "Expire" | "Release" | "Pause" | "Resume" | "Crash" | "Submit" | "Admit" | "Requeue" | "StartRun" |
-  "CommitRun";
-export type SessionLeaseTransitionName = "AcquireLease" | "RenewLease" | "RenewRefused" | "ExpireLease" | "ReleaseLease" | "PauseNode" | "ResumeNode" |
-  "CrashNode" | "SubmitInput" | "SubmitDuplicate" | "AdmitInput" | "AdmitRefused" | "RequeueStaged" | "RequeueRefused" |
-  "StartRun" | "StartRefused" | "CommitRun" | "CommitRefused";
+export type SessionLeaseTriggerName = "Acquire" | "Renew" | "Expire" | "Release" | "Pause" | "Resume" | "Crash" | "Submit" | "Admit" |
+  "Requeue" | "StartRun" | "CommitRun";
+export type SessionLeaseTransitionName = "AcquireLease" | "RenewLease" | "RenewRefused" | "ExpireLease" | "ReleaseLease" | "PauseNode" |
+  "ResumeNode" | "CrashNode" | "SubmitInput" | "SubmitDuplicate" | "AdmitInput" | "AdmitRefused" | "RequeueStaged" | "RequeueRefused" | "StartRun" |
+  "StartRefused" | "CommitRun" | "CommitRefused";
 /** Every guard name: what a GuardRejected refusal names. */
-export type SessionLeaseGuardName = "awake" | "not_holding" | "free_or_expired" | "fence_room" | "holding" | "current" | "stale" | "held" | "live" | "idle" |
-  "asleep" | "new_key" | "known_key" | "in_inbox" | "staged" | "not_own_run" | "queued" | "recovered" | "running";
+export type SessionLeaseGuardName = "awake" | "not_holding" | "free_or_expired" | "fence_room" | "holding" | "current" | "stale" |
+  "held" | "live" | "idle" | "asleep" | "new_key" | "known_key" | "in_inbox" | "staged" | "not_own_run" | "queued" | "recovered" | "running";
 export type SessionLeaseResult = TransitionResult<
   SessionLeaseState,
   SessionLeaseTransitionName,
@@ -87,23 +87,10 @@ export const STORED_PHASES: readonly StoredPhase[] = Object.freeze(["Queued", "S
 
 export function initialState(): SessionLeaseState {
   return {
-    phase: "Serving",
-    fence: 0,
-    owner: null,
-    expired: false,
-    held: new Map<NodeId, Fence>(),
-    running: new Map<NodeId, InputId>(),
-    paused: new Set<NodeId>([]),
-    submitted: new Set<InputId>([]),
-    inbox: new Set<InputId>([]),
-    stored: new Map<InputId, StoredPhase>(),
-    consumed: new Map<InputId, Count>(),
-    acceptedBy: new Map<InputId, NodeId>(),
-    consumedBy: new Map<InputId, NodeId>(),
-    crashed: new Set<NodeId>([]),
-    staleAccepted: false,
-    staleRefused: false,
-    tookOverFromCrashed: false,
+    phase: "Serving", fence: 0, owner: null, expired: false, held: new Map<NodeId, Fence>(), running: new Map<NodeId, InputId>(),
+    paused: new Set<NodeId>([]), submitted: new Set<InputId>([]), inbox: new Set<InputId>([]), stored: new Map<InputId, StoredPhase>(),
+    consumed: new Map<InputId, Count>(), acceptedBy: new Map<InputId, NodeId>(), consumedBy: new Map<InputId, NodeId>(), crashed: new Set<NodeId>([]),
+    staleAccepted: false, staleRefused: false, tookOverFromCrashed: false,
   };
 }
 

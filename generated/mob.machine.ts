@@ -52,8 +52,8 @@ export type MobDestroyMemberInput = { readonly kind: "DestroyMember"; readonly m
 export type MobObserveRuntimeReadySignal = { readonly kind: "ObserveRuntimeReady"; readonly runtime: RuntimeId; readonly fence: Fence; };
 export type MobObserveRuntimeRetiredSignal = { readonly kind: "ObserveRuntimeRetired"; readonly runtime: RuntimeId; readonly fence: Fence; };
 export type MobObserveRuntimeDestroyedSignal = { readonly kind: "ObserveRuntimeDestroyed"; readonly runtime: RuntimeId; readonly fence: Fence; };
-export type MobInput = MobSpawnInput | MobSubmitWorkInput | MobRetireMemberInput | MobResetMemberInput | MobRespawnMemberInput |
-  MobDestroyMobInput | MobDestroyMemberInput;
+export type MobInput = MobSpawnInput | MobSubmitWorkInput | MobRetireMemberInput | MobResetMemberInput |
+  MobRespawnMemberInput | MobDestroyMobInput | MobDestroyMemberInput;
 export type MobSignal = MobObserveRuntimeReadySignal | MobObserveRuntimeRetiredSignal | MobObserveRuntimeDestroyedSignal;
 export type MobTrigger = MobInput | MobSignal;
 export type MobRequestRuntimeBindingEffect = {
@@ -70,17 +70,17 @@ export type MobRequestRuntimeRetireEffect = { readonly effect: "RequestRuntimeRe
 export type MobRequestRuntimeDestroyEffect = { readonly effect: "RequestRuntimeDestroy"; readonly runtime: RuntimeId; readonly fence: Fence; };
 export type MobMemberReadyEffect = { readonly effect: "MemberReady"; readonly member: MemberId; readonly generation: Generation; };
 export type MobMobDestroyedEffect = { readonly effect: "MobDestroyed"; };
-export type MobEffect = MobRequestRuntimeBindingEffect | MobRequestRuntimeProvisionEffect | MobRequestRuntimeRecycleEffect |
-  MobRequestRuntimeResetEffect | MobRequestRuntimeIngressEffect | MobRequestRuntimeRetireEffect |
+export type MobEffect = MobRequestRuntimeBindingEffect | MobRequestRuntimeProvisionEffect |
+  MobRequestRuntimeRecycleEffect | MobRequestRuntimeResetEffect | MobRequestRuntimeIngressEffect | MobRequestRuntimeRetireEffect |
   MobRequestRuntimeDestroyEffect | MobMemberReadyEffect | MobMobDestroyedEffect;
-export type MobTriggerName = "Spawn" | "SubmitWork" | "RetireMember" | "ResetMember" | "RespawnMember" | "DestroyMob" | "DestroyMember" |
-  "ObserveRuntimeReady" | "ObserveRuntimeRetired" | "ObserveRuntimeDestroyed";
-export type MobTransitionName = "SpawnMember" | "RuntimeReady" | "SubmitWorkToMember" | "BeginRetire" | "RuntimeRetired" | "RuntimeRetiredLast" |
-  "ResetMember" | "RespawnMember" | "DestroyEmptyMob" | "BeginDestroyMob" | "DestroyMemberRuntime" | "RuntimeDestroyed" |
+export type MobTriggerName = "Spawn" | "SubmitWork" | "RetireMember" | "ResetMember" | "RespawnMember" | "DestroyMob" |
+  "DestroyMember" | "ObserveRuntimeReady" | "ObserveRuntimeRetired" | "ObserveRuntimeDestroyed";
+export type MobTransitionName = "SpawnMember" | "RuntimeReady" | "SubmitWorkToMember" | "BeginRetire" | "RuntimeRetired" |
+  "RuntimeRetiredLast" | "ResetMember" | "RespawnMember" | "DestroyEmptyMob" | "BeginDestroyMob" | "DestroyMemberRuntime" | "RuntimeDestroyed" |
   "RuntimeDestroyedLast";
 /** Every guard name: what a GuardRejected refusal names. */
-export type MobGuardName = "new_member" | "runtime_free" | "fence_available" | "current_runtime" | "current_fence" | "spawning" | "ready" | "bound" |
-  "retiring" | "not_last_while_destroying" | "last_live_runtime" | "generation_available" | "retired" | "no_live_runtime" |
+export type MobGuardName = "new_member" | "runtime_free" | "fence_available" | "current_runtime" | "current_fence" |
+  "spawning" | "ready" | "bound" | "retiring" | "not_last_while_destroying" | "last_live_runtime" | "generation_available" | "retired" | "no_live_runtime" |
   "live_runtimes" | "destroyable" | "destroying" | "not_last";
 export type MobResult = TransitionResult<MobState, MobTransitionName, MobEffect, MobGuardName, Phase, MobTriggerName>;
 /** Every MemberStatus value, in declared order. */
@@ -88,17 +88,9 @@ export const MEMBER_STATUSES: readonly MemberStatus[] = Object.freeze(["Spawning
 
 export function initialState(): MobState {
   return {
-    phase: "Running",
-    statuses: new Map<MemberId, MemberStatus>(),
-    runtimes: new Map<MemberId, RuntimeId>(),
-    owners: new Map<RuntimeId, MemberId>(),
-    generations: new Map<MemberId, Generation>(),
-    generationHigh: new Map<MemberId, Generation>(),
-    fences: new Map<MemberId, Fence>(),
-    fenceHigh: new Map<MemberId, Fence>(),
-    priorFence: new Map<MemberId, Fence>(),
-    readyFence: new Map<MemberId, Fence>(),
-    lastFence: 0,
+    phase: "Running", statuses: new Map<MemberId, MemberStatus>(), runtimes: new Map<MemberId, RuntimeId>(), owners: new Map<RuntimeId, MemberId>(),
+    generations: new Map<MemberId, Generation>(), generationHigh: new Map<MemberId, Generation>(), fences: new Map<MemberId, Fence>(),
+    fenceHigh: new Map<MemberId, Fence>(), priorFence: new Map<MemberId, Fence>(), readyFence: new Map<MemberId, Fence>(), lastFence: 0,
   };
 }
 

@@ -30,7 +30,8 @@ export type OpId = string;
 /** An opaque identifier (any non-empty string). */
 export type WaitId = string;
 export type OpKind = "BackgroundToolOp" | "MobMemberChild";
-export type OpStatus = "Provisioning" | "Running" | "Retiring" | "Completed" | "Failed" | "Aborted" | "Cancelled" | "Retired" | "Terminated";
+export type OpStatus = "Provisioning" | "Running" | "Retiring" | "Completed" | "Failed" | "Aborted" | "Cancelled" | "Retired" |
+  "Terminated";
 /** An integer from 0 to 1000000000. */
 export type ActiveCount = number;
 /** An integer from 1 to 1000000000. */
@@ -71,10 +72,10 @@ export type OpsLifecycleReportProgressInput = { readonly kind: "ReportProgress";
 export type OpsLifecycleRequestWaitAllInput = { readonly kind: "RequestWaitAll"; readonly wait: WaitId; readonly members: ReadonlySet<OpId>; };
 export type OpsLifecycleCancelWaitAllInput = { readonly kind: "CancelWaitAll"; readonly wait: WaitId; };
 export type OpsLifecycleObserveCompletionsInput = { readonly kind: "ObserveCompletions"; };
-export type OpsLifecycleInput = OpsLifecycleRegisterOpInput | OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput |
-  OpsLifecycleAbortOpInput | OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
-  OpsLifecycleTerminateOwnerInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput |
-  OpsLifecycleRequestWaitAllInput | OpsLifecycleCancelWaitAllInput | OpsLifecycleObserveCompletionsInput;
+export type OpsLifecycleInput = OpsLifecycleRegisterOpInput | OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput |
+  OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput | OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
+  OpsLifecycleTerminateOwnerInput | OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput | OpsLifecycleRequestWaitAllInput |
+  OpsLifecycleCancelWaitAllInput | OpsLifecycleObserveCompletionsInput;
 export type OpsLifecycleSignal = never;
 export type OpsLifecycleTrigger = OpsLifecycleInput | OpsLifecycleSignal;
 export type OpsLifecycleOpRegisteredEffect = { readonly effect: "OpRegistered"; readonly op: OpId; readonly opKind: OpKind; };
@@ -83,15 +84,15 @@ export type OpsLifecycleOwnerTerminatedEffect = { readonly effect: "OwnerTermina
 export type OpsLifecyclePeerExposedEffect = { readonly effect: "PeerExposed"; readonly op: OpId; };
 export type OpsLifecycleWaitAllSatisfiedEffect = { readonly effect: "WaitAllSatisfied"; readonly wait: WaitId; readonly members: ReadonlySet<OpId>; };
 export type OpsLifecycleDetachedWakeEffect = { readonly effect: "DetachedWake"; };
-export type OpsLifecycleEffect = OpsLifecycleOpRegisteredEffect | OpsLifecycleOpFinishedEffect | OpsLifecycleOwnerTerminatedEffect |
-  OpsLifecyclePeerExposedEffect | OpsLifecycleWaitAllSatisfiedEffect | OpsLifecycleDetachedWakeEffect;
-export type OpsLifecycleTriggerName = "RegisterOp" | "StartOp" | "CompleteOp" | "FailOp" | "AbortOp" | "CancelOp" | "RequestRetire" | "MarkRetired" |
-  "TerminateOwner" | "PeerReady" | "ReportProgress" | "RequestWaitAll" | "CancelWaitAll" | "ObserveCompletions";
-export type OpsLifecycleTransitionName = "Register" | "Start" | "Complete" | "Fail" | "Abort" | "Cancel" | "BeginRetire" | "FinishRetire" | "TerminateAll" |
-  "TerminateAllSatisfyingWait" | "ExposePeer" | "CountProgress" | "BeginWaitAll" | "ReleaseWait" | "InjectDetachedWake";
+export type OpsLifecycleEffect = OpsLifecycleOpRegisteredEffect | OpsLifecycleOpFinishedEffect |
+  OpsLifecycleOwnerTerminatedEffect | OpsLifecyclePeerExposedEffect | OpsLifecycleWaitAllSatisfiedEffect | OpsLifecycleDetachedWakeEffect;
+export type OpsLifecycleTriggerName = "RegisterOp" | "StartOp" | "CompleteOp" | "FailOp" | "AbortOp" | "CancelOp" | "RequestRetire" |
+  "MarkRetired" | "TerminateOwner" | "PeerReady" | "ReportProgress" | "RequestWaitAll" | "CancelWaitAll" | "ObserveCompletions";
+export type OpsLifecycleTransitionName = "Register" | "Start" | "Complete" | "Fail" | "Abort" | "Cancel" | "BeginRetire" | "FinishRetire" |
+  "TerminateAll" | "TerminateAllSatisfyingWait" | "ExposePeer" | "CountProgress" | "BeginWaitAll" | "ReleaseWait" | "InjectDetachedWake";
 /** Every guard name: what a GuardRejected refusal names. */
-export type OpsLifecycleGuardName = "not_registered" | "below_max_concurrent" | "registered" | "provisioning" | "running_or_retiring" | "live" | "running" |
-  "no_wait_to_satisfy" | "wait_unsatisfied" | "peer_expected" | "not_already_peer_ready" | "no_active_wait" |
+export type OpsLifecycleGuardName = "not_registered" | "below_max_concurrent" | "registered" | "provisioning" |
+  "running_or_retiring" | "live" | "running" | "no_wait_to_satisfy" | "wait_unsatisfied" | "peer_expected" | "not_already_peer_ready" | "no_active_wait" |
   "new_wait_id" | "has_members" | "members_registered" | "current_wait" | "wake_pending";
 export type OpsLifecycleResult = TransitionResult<
   OpsLifecycleState,
@@ -119,21 +120,9 @@ export function isTerminalOpStatus(value: OpStatus): value is TerminalOpStatus {
 
 export function initialState(): OpsLifecycleState {
   return {
-    phase: "Open",
-    status: new Map<OpId, OpStatus>(),
-    kinds: new Map<OpId, OpKind>(),
-    live: new Set<OpId>([]),
-    activeCount: 0,
-    maxConcurrent: 2,
-    maxRetained: 1,
-    peerReady: new Set<OpId>([]),
-    progress: new Map<OpId, Progress>(),
-    retained: ([] as OpId[]),
-    waitId: null,
-    waitMembers: new Set<OpId>([]),
-    waitSatisfied: false,
-    wakePending: false,
-    unobservedCompletions: 0,
+    phase: "Open", status: new Map<OpId, OpStatus>(), kinds: new Map<OpId, OpKind>(), live: new Set<OpId>([]), activeCount: 0, maxConcurrent: 2,
+    maxRetained: 1, peerReady: new Set<OpId>([]), progress: new Map<OpId, Progress>(), retained: ([] as OpId[]), waitId: null,
+    waitMembers: new Set<OpId>([]), waitSatisfied: false, wakePending: false, unobservedCompletions: 0,
   };
 }
 

@@ -37,7 +37,8 @@ export type Fence = number;
 export type Generation = number;
 /** An integer from 0 to 3. */
 export type Attempts = number;
-export type InputPhase = "Queued" | "Staged" | "Applied" | "AppliedPendingConsumption" | "Consumed" | "Superseded" | "Coalesced" | "Abandoned";
+export type InputPhase = "Queued" | "Staged" | "Applied" | "AppliedPendingConsumption" | "Consumed" | "Superseded" | "Coalesced" |
+  "Abandoned";
 export type Lane = "Queue" | "Steer";
 export type AbandonReason = "Retired" | "Reset" | "Stopped" | "Destroyed" | "Cancelled" | "MaxAttemptsExhausted";
 export type AdmissionClass = "Passive" | "WakeIfIdle" | "InterruptYielding" | "Immediate";
@@ -118,16 +119,15 @@ export type SessionRuntimeRecoverCommittedInputInput = { readonly kind: "Recover
 export type SessionRuntimeOpenLoopRunInput = { readonly kind: "OpenLoopRun"; readonly run: RunId; };
 export type SessionRuntimeDrainQueuedRunSignal = { readonly kind: "DrainQueuedRun"; readonly run: RunId; };
 export type SessionRuntimeRuntimeExecutorExitedSignal = { readonly kind: "RuntimeExecutorExited"; };
-export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRuntimeUnregisterSessionInput | SessionRuntimePrepareBindingsInput |
-  SessionRuntimeAcceptInputInput | SessionRuntimeAcceptConsumedInput | SessionRuntimeSupersedeInputInput |
-  SessionRuntimeCoalesceInputInput | SessionRuntimeCancelInputInput | SessionRuntimeArchiveInputInput |
-  SessionRuntimeIngestInput | SessionRuntimePrepareRunInput | SessionRuntimeStageInputInput |
-  SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput | SessionRuntimeCommitInput |
-  SessionRuntimeFailInput | SessionRuntimeRollbackRunInput | SessionRuntimeCancelAfterBoundaryInput |
-  SessionRuntimeInterruptRunInput | SessionRuntimeStopRuntimeExecutorInput | SessionRuntimeRetireInput |
-  SessionRuntimeResetInput | SessionRuntimeRecycleInput | SessionRuntimeRecoverInput | SessionRuntimeDestroyInput |
-  SessionRuntimeSetSilentIntentsInput | SessionRuntimeRecoverInputInput | SessionRuntimeRecoverBindingInput |
-  SessionRuntimeRecoverRetiredInput | SessionRuntimeRecoverCommittedInputInput | SessionRuntimeOpenLoopRunInput;
+export type SessionRuntimeInput = SessionRuntimeRegisterSessionInput | SessionRuntimeUnregisterSessionInput |
+  SessionRuntimePrepareBindingsInput | SessionRuntimeAcceptInputInput | SessionRuntimeAcceptConsumedInput | SessionRuntimeSupersedeInputInput |
+  SessionRuntimeCoalesceInputInput | SessionRuntimeCancelInputInput | SessionRuntimeArchiveInputInput | SessionRuntimeIngestInput |
+  SessionRuntimePrepareRunInput | SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput |
+  SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput | SessionRuntimeCancelAfterBoundaryInput |
+  SessionRuntimeInterruptRunInput | SessionRuntimeStopRuntimeExecutorInput | SessionRuntimeRetireInput | SessionRuntimeResetInput |
+  SessionRuntimeRecycleInput | SessionRuntimeRecoverInput | SessionRuntimeDestroyInput | SessionRuntimeSetSilentIntentsInput |
+  SessionRuntimeRecoverInputInput | SessionRuntimeRecoverBindingInput | SessionRuntimeRecoverRetiredInput | SessionRuntimeRecoverCommittedInputInput |
+  SessionRuntimeOpenLoopRunInput;
 export type SessionRuntimeSignal = SessionRuntimeDrainQueuedRunSignal | SessionRuntimeRuntimeExecutorExitedSignal;
 export type SessionRuntimeTrigger = SessionRuntimeInput | SessionRuntimeSignal;
 export type SessionRuntimeRuntimeBoundEffect = { readonly effect: "RuntimeBound"; readonly runtime: RuntimeId; readonly fence: Fence; };
@@ -149,35 +149,31 @@ export type SessionRuntimeExecutorStoppedEffect = { readonly effect: "ExecutorSt
 export type SessionRuntimeResetDoneEffect = { readonly effect: "ResetDone"; };
 export type SessionRuntimeRecycleRequestedEffect = { readonly effect: "RecycleRequested"; };
 export type SessionRuntimeRecoverRequestedEffect = { readonly effect: "RecoverRequested"; };
-export type SessionRuntimeEffect = SessionRuntimeRuntimeBoundEffect | SessionRuntimeRuntimeRetiredEffect | SessionRuntimeRuntimeDestroyedEffect |
-  SessionRuntimePostAdmissionSignalEffect | SessionRuntimeCancelAtBoundaryEffect | SessionRuntimeInterruptCurrentRunEffect |
-  SessionRuntimeInputSupersededEffect | SessionRuntimeInputCoalescedEffect | SessionRuntimeAdmissionRequestedEffect |
-  SessionRuntimeRunStartedEffect | SessionRuntimeBoundaryReceiptEffect | SessionRuntimeRunCompletedEffect |
-  SessionRuntimeRunFailedEffect | SessionRuntimeRunRolledBackEffect | SessionRuntimeStopExecutorEffect |
-  SessionRuntimeExecutorStoppedEffect | SessionRuntimeResetDoneEffect | SessionRuntimeRecycleRequestedEffect |
-  SessionRuntimeRecoverRequestedEffect;
-export type SessionRuntimeTriggerName = "RegisterSession" | "UnregisterSession" | "PrepareBindings" | "AcceptInput" | "AcceptConsumed" | "SupersedeInput" |
-  "CoalesceInput" | "CancelInput" | "ArchiveInput" | "Ingest" | "PrepareRun" | "StageInput" | "MarkApplied" |
-  "BoundaryCommitted" | "Commit" | "Fail" | "RollbackRun" | "CancelAfterBoundary" | "InterruptRun" | "StopRuntimeExecutor" |
-  "Retire" | "Reset" | "Recycle" | "Recover" | "Destroy" | "SetSilentIntents" | "RecoverInput" | "RecoverBinding" |
-  "RecoverRetired" | "RecoverCommittedInput" | "OpenLoopRun" | "DrainQueuedRun" | "RuntimeExecutorExited";
-export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" | "AcceptWhileRunning" |
-  "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" |
-  "DrainQueuedRun" | "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" |
-  "CommitToAttached" | "FailToAttached" | "RollbackToAttached" | "CommitToRetired" | "FailToRetired" | "RollbackToRetired" |
-  "CancelAfterBoundary" | "Interrupt" | "StopImmediately" | "RequestStop" | "ExecutorExited" | "ExecutorExitedAgain" |
-  "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" | "RetireStopped" |
-  "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents" |
-  "CommitBoundaryAgain" | "FailAfterBoundaryToIdle" | "FailAfterBoundaryToAttached" | "FailAfterBoundaryToRetired" |
-  "RecoverQueuedInput" | "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput" |
-  "LoopOpensRun" | "LoopDrainsQueuedRun";
+export type SessionRuntimeEffect = SessionRuntimeRuntimeBoundEffect | SessionRuntimeRuntimeRetiredEffect |
+  SessionRuntimeRuntimeDestroyedEffect | SessionRuntimePostAdmissionSignalEffect | SessionRuntimeCancelAtBoundaryEffect |
+  SessionRuntimeInterruptCurrentRunEffect | SessionRuntimeInputSupersededEffect | SessionRuntimeInputCoalescedEffect |
+  SessionRuntimeAdmissionRequestedEffect | SessionRuntimeRunStartedEffect | SessionRuntimeBoundaryReceiptEffect | SessionRuntimeRunCompletedEffect |
+  SessionRuntimeRunFailedEffect | SessionRuntimeRunRolledBackEffect | SessionRuntimeStopExecutorEffect | SessionRuntimeExecutorStoppedEffect |
+  SessionRuntimeResetDoneEffect | SessionRuntimeRecycleRequestedEffect | SessionRuntimeRecoverRequestedEffect;
+export type SessionRuntimeTriggerName = "RegisterSession" | "UnregisterSession" | "PrepareBindings" | "AcceptInput" | "AcceptConsumed" |
+  "SupersedeInput" | "CoalesceInput" | "CancelInput" | "ArchiveInput" | "Ingest" | "PrepareRun" | "StageInput" | "MarkApplied" | "BoundaryCommitted" |
+  "Commit" | "Fail" | "RollbackRun" | "CancelAfterBoundary" | "InterruptRun" | "StopRuntimeExecutor" | "Retire" | "Reset" | "Recycle" | "Recover" |
+  "Destroy" | "SetSilentIntents" | "RecoverInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput" | "OpenLoopRun" | "DrainQueuedRun" |
+  "RuntimeExecutorExited";
+export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregister" | "BindIdle" | "Rebind" | "AcceptWhileIdle" |
+  "AcceptWhileRunning" | "AcceptConsumedOnAccept" | "Supersede" | "Coalesce" | "CancelQueuedInput" | "Archive" | "IngestWork" | "Prepare" | "DrainQueuedRun" |
+  "Stage" | "MarkApplied" | "CommitBoundary" | "CommitToIdle" | "FailToIdle" | "RollbackToIdle" | "CommitToAttached" | "FailToAttached" |
+  "RollbackToAttached" | "CommitToRetired" | "FailToRetired" | "RollbackToRetired" | "CancelAfterBoundary" | "Interrupt" | "StopImmediately" | "RequestStop" |
+  "ExecutorExited" | "ExecutorExitedAgain" | "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" |
+  "RetireStopped" | "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents" |
+  "CommitBoundaryAgain" | "FailAfterBoundaryToIdle" | "FailAfterBoundaryToAttached" | "FailAfterBoundaryToRetired" | "RecoverQueuedInput" |
+  "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput" | "LoopOpensRun" | "LoopDrainsQueuedRun";
 /** Every guard name: what a GuardRejected refusal names. */
-export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_fresh" | "generation_not_older" | "not_tracked" | "something_to_interrupt" |
-  "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "is_queued" | "is_terminal" |
-  "bound_to_runtime" | "has_work" | "fresh_run" | "run_matches" | "head_of_drain_source" | "nothing_applied_yet" |
-  "attempts_left" | "has_contributors" | "all_staged" | "all_applied" | "returns_to_idle" | "all_boundary_committed" |
-  "not_boundary_committed" | "nothing_staged" | "returns_to_attached" | "returns_to_retired" | "fence_is_current" |
-  "not_yet_retiring" | "already_retiring" | "runtime_is_bound" | "already_committed" | "exhausted" | "not_yet_bound";
+export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_fresh" | "generation_not_older" | "not_tracked" |
+  "something_to_interrupt" | "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "is_queued" | "is_terminal" | "bound_to_runtime" |
+  "has_work" | "fresh_run" | "run_matches" | "head_of_drain_source" | "nothing_applied_yet" | "attempts_left" | "has_contributors" | "all_staged" |
+  "all_applied" | "returns_to_idle" | "all_boundary_committed" | "not_boundary_committed" | "nothing_staged" | "returns_to_attached" | "returns_to_retired" |
+  "fence_is_current" | "not_yet_retiring" | "already_retiring" | "runtime_is_bound" | "already_committed" | "exhausted" | "not_yet_bound";
 export type SessionRuntimeResult = TransitionResult<
   SessionRuntimeState,
   SessionRuntimeTransitionName,
@@ -245,46 +241,16 @@ export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "
   RuntimeExecutorExited: "persisted",
 });
 export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Set<SessionRuntimeTriggerName>([
-  "UnregisterSession",
-  "PrepareBindings",
-  "AcceptInput",
-  "AcceptConsumed",
-  "SupersedeInput",
-  "CoalesceInput",
-  "CancelInput",
-  "BoundaryCommitted",
-  "Commit",
-  "Fail",
-  "RollbackRun",
-  "StopRuntimeExecutor",
-  "Retire",
-  "Reset",
-  "Recycle",
-  "Destroy",
-  "RuntimeExecutorExited",
+  "UnregisterSession", "PrepareBindings", "AcceptInput", "AcceptConsumed", "SupersedeInput", "CoalesceInput", "CancelInput", "BoundaryCommitted", "Commit",
+  "Fail", "RollbackRun", "StopRuntimeExecutor", "Retire", "Reset", "Recycle", "Destroy", "RuntimeExecutorExited",
 ]);
 
 export function initialState(): SessionRuntimeState {
   return {
-    phase: "Initializing",
-    registered: false,
-    boundRuntime: null,
-    boundFence: null,
-    highestFence: null,
-    boundGeneration: 0,
-    currentRun: null,
-    runFrom: null,
-    stopRequested: false,
-    silentIntents: false,
-    inputs: new Map<InputId, InputPhase>(),
-    laneOf: new Map<InputId, Lane>(),
-    attempts: new Map<InputId, Attempts>(),
-    abandoned: new Map<InputId, AbandonReason>(),
-    replacedBy: new Map<InputId, InputId>(),
-    queue: ([] as InputId[]),
-    steer: ([] as InputId[]),
-    staged: ([] as InputId[]),
-    lastRun: null,
+    phase: "Initializing", registered: false, boundRuntime: null, boundFence: null, highestFence: null, boundGeneration: 0, currentRun: null, runFrom: null,
+    stopRequested: false, silentIntents: false, inputs: new Map<InputId, InputPhase>(), laneOf: new Map<InputId, Lane>(),
+    attempts: new Map<InputId, Attempts>(), abandoned: new Map<InputId, AbandonReason>(), replacedBy: new Map<InputId, InputId>(), queue: ([] as InputId[]),
+    steer: ([] as InputId[]), staged: ([] as InputId[]), lastRun: null,
   };
 }
 

@@ -32,11 +32,11 @@ export type RetryCount = number;
 export type Attempt = number;
 /** An integer from 0 to 2. */
 export type ToolCallCount = number;
-export type TerminalCause = "ImmediateApplied" | "BoundaryCompleted" | "ExtractionValidated" | "ExtractionRetriesExhausted" | "ExtractionAbandoned" |
-  "FatalError" | "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded" | "CancelledNow" | "CancelledAtBoundary";
+export type TerminalCause = "ImmediateApplied" | "BoundaryCompleted" | "ExtractionValidated" | "ExtractionRetriesExhausted" |
+  "ExtractionAbandoned" | "FatalError" | "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded" | "CancelledNow" | "CancelledAtBoundary";
 export type FailureCause = "Unknown" | "PrimitiveRejected" | "ApplyFailed" | "HookDenied" | "ExecutorStopped";
-export type Phase = "Ready" | "ApplyingPrimitive" | "CallingLlm" | "WaitingForOps" | "DrainingBoundary" | "Extracting" | "ErrorRecovery" |
-  "Cancelling" | "Completed" | "Failed" | "Cancelled";
+export type Phase = "Ready" | "ApplyingPrimitive" | "CallingLlm" | "WaitingForOps" | "DrainingBoundary" | "Extracting" | "ErrorRecovery" | "Cancelling" |
+  "Completed" | "Failed" | "Cancelled";
 export type TurnState = {
   readonly phase: Phase;
   readonly currentRun: RunId | null;
@@ -85,13 +85,12 @@ export type TurnCancelNowInput = { readonly kind: "CancelNow"; readonly run: Run
 export type TurnCancellationObservedInput = { readonly kind: "CancellationObserved"; readonly run: RunId; };
 export type TurnRequestCancelAfterBoundaryInput = { readonly kind: "RequestCancelAfterBoundary"; readonly run: RunId; };
 export type TurnAcknowledgeTerminalInput = { readonly kind: "AcknowledgeTerminal"; readonly run: RunId; };
-export type TurnInput = TurnStartConversationRunInput | TurnStartImmediateRunInput | TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput |
-  TurnLlmReturnedTerminalInput | TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
-  TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput |
-  TurnValidationPassedInput | TurnValidationFailedInput | TurnExtractionFailedInput | TurnRecoverableFailureInput |
-  TurnRetryRequestedInput | TurnFatalFailureInput | TurnTurnLimitReachedInput | TurnBudgetExhaustedInput |
-  TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput | TurnRequestCancelAfterBoundaryInput |
-  TurnAcknowledgeTerminalInput;
+export type TurnInput = TurnStartConversationRunInput | TurnStartImmediateRunInput | TurnPrimitiveAppliedInput |
+  TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput | TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
+  TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput | TurnValidationPassedInput |
+  TurnValidationFailedInput | TurnExtractionFailedInput | TurnRecoverableFailureInput | TurnRetryRequestedInput | TurnFatalFailureInput |
+  TurnTurnLimitReachedInput | TurnBudgetExhaustedInput | TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput |
+  TurnRequestCancelAfterBoundaryInput | TurnAcknowledgeTerminalInput;
 export type TurnSignal = never;
 export type TurnTrigger = TurnInput | TurnSignal;
 export type TurnRunStartedEffect = { readonly effect: "RunStarted"; readonly run: RunId; readonly kind: RunKind; };
@@ -105,25 +104,24 @@ export type TurnRunFailedEffect = {
   readonly failure: FailureCause | null;
 };
 export type TurnRunCancelledEffect = { readonly effect: "RunCancelled"; readonly run: RunId; readonly cause: TerminalCause; };
-export type TurnEffect = TurnRunStartedEffect | TurnCheckCompactionEffect | TurnBoundaryAppliedEffect | TurnRunCompletedEffect |
-  TurnRunFailedEffect | TurnRunCancelledEffect;
-export type TurnTriggerName = "StartConversationRun" | "StartImmediateRun" | "PrimitiveApplied" | "LlmReturnedToolCalls" | "LlmReturnedTerminal" |
-  "RegisterPendingOps" | "ToolCallsResolved" | "OpsBarrierSatisfied" | "BoundaryContinue" | "BoundaryComplete" |
-  "EnterExtraction" | "ExtractionStart" | "ValidationPassed" | "ValidationFailed" | "ExtractionFailed" |
-  "RecoverableFailure" | "RetryRequested" | "FatalFailure" | "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded" |
-  "CancelNow" | "CancellationObserved" | "RequestCancelAfterBoundary" | "AcknowledgeTerminal";
-export type TurnTransitionName = "StartConversation" | "StartImmediate" | "ApplyConversationPrimitive" | "ApplyImmediatePrimitive" | "AwaitToolCalls" |
-  "NoToolCalls" | "LlmFinished" | "RegisterOps" | "ResolveToolCallsBeforeBarrier" | "ResolveToolCalls" |
-  "SatisfyBarrierBeforeToolCalls" | "SatisfyBarrier" | "ContinueAfterBoundary" | "CancelAtBoundary" | "CompleteAtBoundary" |
-  "BeginExtraction" | "CancelInsteadOfExtraction" | "StartExtraction" | "AcceptExtraction" | "RetryExtraction" |
-  "ExhaustExtraction" | "AbandonExtraction" | "EnterErrorRecovery" | "RetryAfterFailure" | "FailFatally" | "HitTurnLimit" |
-  "ExhaustBudget" | "ExceedTimeBudget" | "CancelImmediately" | "ObserveCancellation" | "FlagCancelAfterBoundary" |
-  "ResetAfterTerminal";
+export type TurnEffect = TurnRunStartedEffect | TurnCheckCompactionEffect | TurnBoundaryAppliedEffect |
+  TurnRunCompletedEffect | TurnRunFailedEffect | TurnRunCancelledEffect;
+export type TurnTriggerName = "StartConversationRun" | "StartImmediateRun" | "PrimitiveApplied" | "LlmReturnedToolCalls" |
+  "LlmReturnedTerminal" | "RegisterPendingOps" | "ToolCallsResolved" | "OpsBarrierSatisfied" | "BoundaryContinue" | "BoundaryComplete" | "EnterExtraction" |
+  "ExtractionStart" | "ValidationPassed" | "ValidationFailed" | "ExtractionFailed" | "RecoverableFailure" | "RetryRequested" | "FatalFailure" |
+  "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded" | "CancelNow" | "CancellationObserved" | "RequestCancelAfterBoundary" |
+  "AcknowledgeTerminal";
+export type TurnTransitionName = "StartConversation" | "StartImmediate" | "ApplyConversationPrimitive" |
+  "ApplyImmediatePrimitive" | "AwaitToolCalls" | "NoToolCalls" | "LlmFinished" | "RegisterOps" | "ResolveToolCallsBeforeBarrier" | "ResolveToolCalls" |
+  "SatisfyBarrierBeforeToolCalls" | "SatisfyBarrier" | "ContinueAfterBoundary" | "CancelAtBoundary" | "CompleteAtBoundary" | "BeginExtraction" |
+  "CancelInsteadOfExtraction" | "StartExtraction" | "AcceptExtraction" | "RetryExtraction" | "ExhaustExtraction" | "AbandonExtraction" |
+  "EnterErrorRecovery" | "RetryAfterFailure" | "FailFatally" | "HitTurnLimit" | "ExhaustBudget" | "ExceedTimeBudget" | "CancelImmediately" |
+  "ObserveCancellation" | "FlagCancelAfterBoundary" | "ResetAfterTerminal";
 /** Every guard name: what a GuardRejected refusal names. */
-export type TurnGuardName = "new_run" | "mine" | "conversation" | "immediate" | "not_extracting" | "has_calls" | "no_calls" | "tool_round_open" |
-  "has_ops" | "fresh_ops" | "barrier_within_ops" | "calls_pending" | "barrier_pending" | "barrier_satisfied" |
-  "unsatisfied" | "exact" | "calls_resolved" | "no_cancel_requested" | "within_turn_limit" | "cancel_requested" |
-  "extracting" | "retries_left" | "retries_exhausted" | "next_attempt" | "same_attempt" | "known_cause";
+export type TurnGuardName = "new_run" | "mine" | "conversation" | "immediate" | "not_extracting" | "has_calls" | "no_calls" |
+  "tool_round_open" | "has_ops" | "fresh_ops" | "barrier_within_ops" | "calls_pending" | "barrier_pending" | "barrier_satisfied" | "unsatisfied" | "exact" |
+  "calls_resolved" | "no_cancel_requested" | "within_turn_limit" | "cancel_requested" | "extracting" | "retries_left" | "retries_exhausted" | "next_attempt" |
+  "same_attempt" | "known_cause";
 export type TurnResult = TransitionResult<TurnState, TurnTransitionName, TurnEffect, TurnGuardName, Phase, TurnTriggerName>;
 /** Every RunKind value, in declared order. */
 export const RUN_KINDS: readonly RunKind[] = Object.freeze(["Conversation", "Immediate"]);
@@ -136,22 +134,9 @@ export const FAILURE_CAUSES: readonly FailureCause[] = Object.freeze(["Unknown",
 
 export function initialState(): TurnState {
   return {
-    phase: "Ready",
-    currentRun: null,
-    runKind: null,
-    boundaryCount: 0,
-    toolCallsPending: false,
-    pendingOps: new Set<OpId>([]),
-    barrierOps: new Set<OpId>([]),
-    barrierSatisfied: true,
-    satisfiedBy: new Set<OpId>([]),
-    hadToolRound: false,
-    extracting: false,
-    extractionRetries: 0,
-    retryAttempt: 0,
-    cancelAfterBoundary: false,
-    terminalCause: null,
-    failureCause: null,
+    phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, toolCallsPending: false, pendingOps: new Set<OpId>([]),
+    barrierOps: new Set<OpId>([]), barrierSatisfied: true, satisfiedBy: new Set<OpId>([]), hadToolRound: false, extracting: false, extractionRetries: 0,
+    retryAttempt: 0, cancelAfterBoundary: false, terminalCause: null, failureCause: null,
   };
 }
 

@@ -25,13 +25,14 @@ export type DieHardEmptySmallInput = { readonly kind: "EmptySmall"; };
 export type DieHardEmptyBigInput = { readonly kind: "EmptyBig"; };
 export type DieHardSmallToBigInput = { readonly kind: "SmallToBig"; };
 export type DieHardBigToSmallInput = { readonly kind: "BigToSmall"; };
-export type DieHardInput = DieHardFillSmallInput | DieHardFillBigInput | DieHardEmptySmallInput | DieHardEmptyBigInput | DieHardSmallToBigInput |
-  DieHardBigToSmallInput;
+export type DieHardInput = DieHardFillSmallInput | DieHardFillBigInput | DieHardEmptySmallInput | DieHardEmptyBigInput |
+  DieHardSmallToBigInput | DieHardBigToSmallInput;
 export type DieHardSignal = never;
 export type DieHardTrigger = DieHardInput | DieHardSignal;
 export type DieHardEffect = never;
 export type DieHardTriggerName = "FillSmall" | "FillBig" | "EmptySmall" | "EmptyBig" | "SmallToBig" | "BigToSmall";
-export type DieHardTransitionName = "FillSmallJug" | "FillBigJug" | "EmptySmallJug" | "EmptyBigJug" | "PourSmallIntoBig" | "PourBigIntoSmall";
+export type DieHardTransitionName = "FillSmallJug" | "FillBigJug" | "EmptySmallJug" | "EmptyBigJug" | "PourSmallIntoBig" |
+  "PourBigIntoSmall";
 /** Every guard name: what a GuardRejected refusal names. */
 export type DieHardGuardName = never;
 export type DieHardResult = TransitionResult<DieHardState, DieHardTransitionName, DieHardEffect, DieHardGuardName, Phase, DieHardTriggerName>;

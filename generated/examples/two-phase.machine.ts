@@ -38,13 +38,15 @@ export type TwoPhaseRMPrepareInput = { readonly kind: "RMPrepare"; readonly rm: 
 export type TwoPhaseRMChooseToAbortInput = { readonly kind: "RMChooseToAbort"; readonly rm: RM; };
 export type TwoPhaseRMRcvCommitMsgInput = { readonly kind: "RMRcvCommitMsg"; readonly rm: RM; };
 export type TwoPhaseRMRcvAbortMsgInput = { readonly kind: "RMRcvAbortMsg"; readonly rm: RM; };
-export type TwoPhaseInput = TwoPhaseTMRcvPreparedInput | TwoPhaseTMCommitInput | TwoPhaseTMAbortInput | TwoPhaseRMPrepareInput |
-  TwoPhaseRMChooseToAbortInput | TwoPhaseRMRcvCommitMsgInput | TwoPhaseRMRcvAbortMsgInput;
+export type TwoPhaseInput = TwoPhaseTMRcvPreparedInput | TwoPhaseTMCommitInput | TwoPhaseTMAbortInput |
+  TwoPhaseRMPrepareInput | TwoPhaseRMChooseToAbortInput | TwoPhaseRMRcvCommitMsgInput | TwoPhaseRMRcvAbortMsgInput;
 export type TwoPhaseSignal = never;
 export type TwoPhaseTrigger = TwoPhaseInput | TwoPhaseSignal;
 export type TwoPhaseEffect = never;
-export type TwoPhaseTriggerName = "TMRcvPrepared" | "TMCommit" | "TMAbort" | "RMPrepare" | "RMChooseToAbort" | "RMRcvCommitMsg" | "RMRcvAbortMsg";
-export type TwoPhaseTransitionName = "ReceivePrepared" | "Commit" | "Abort" | "Prepare" | "ChooseToAbort" | "ReceiveCommit" | "ReceiveAbort";
+export type TwoPhaseTriggerName = "TMRcvPrepared" | "TMCommit" | "TMAbort" | "RMPrepare" | "RMChooseToAbort" | "RMRcvCommitMsg" |
+  "RMRcvAbortMsg";
+export type TwoPhaseTransitionName = "ReceivePrepared" | "Commit" | "Abort" | "Prepare" | "ChooseToAbort" | "ReceiveCommit" |
+  "ReceiveAbort";
 /** Every guard name: what a GuardRejected refusal names. */
 export type TwoPhaseGuardName = "sent" | "all_prepared" | "working" | "commit_sent" | "abort_sent";
 export type TwoPhaseResult = TransitionResult<TwoPhaseState, TwoPhaseTransitionName, TwoPhaseEffect, TwoPhaseGuardName, Phase, TwoPhaseTriggerName>;
@@ -55,12 +57,8 @@ export const RMSTATES: readonly RMState[] = Object.freeze(["Working", "Prepared"
 
 export function initialState(): TwoPhaseState {
   return {
-    phase: "Init",
-    rmState: new Map<RM, RMState>([["R1", "Working"], ["R2", "Working"], ["R3", "Working"]]),
-    tmPrepared: new Set<RM>([]),
-    preparedMsgs: new Set<RM>([]),
-    commitSent: false,
-    abortSent: false,
+    phase: "Init", rmState: new Map<RM, RMState>([["R1", "Working"], ["R2", "Working"], ["R3", "Working"]]), tmPrepared: new Set<RM>([]),
+    preparedMsgs: new Set<RM>([]), commitSent: false, abortSent: false,
   };
 }
 

@@ -147,12 +147,16 @@ export function dataDoc(value: unknown): Doc {
   return packedList(object(entries.map(([k, v]) => [k, dataDoc(v)] as const)));
 }
 
-/** Items joined by `sep`, wrapped onto indented continuation lines of at most `width` characters. */
-export function fill(items: readonly string[], sep: string, width = WIDTH): string {
+/**
+ * Items joined by `sep`, wrapped onto indented continuation lines of at most `width` characters;
+ * the first line starts at column `first` (after the text before it).
+ */
+export function fill(items: readonly string[], sep: string, width = WIDTH, first = 0): string {
   const lines: string[] = [];
   let line = "";
   for (const item of items) {
-    if (line !== "" && line.length + sep.length + item.length > width) {
+    const room = lines.length === 0 ? width - first : width - 2;
+    if (line !== "" && line.length + sep.length + item.length > room) {
       lines.push(line + sep.trimEnd());
       line = item;
     } else line = line === "" ? item : line + sep + item;

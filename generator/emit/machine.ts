@@ -6,7 +6,7 @@ import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
 import { factStatements } from "./facts.js";
 import { kernelImport } from "./imports.js";
-import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
+import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { firedBuilder, fireFunction } from "./fire.js";
@@ -23,7 +23,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   for (const t of m.types) {
     body.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.name, type: namedTypeCode(t.value), docs: docFor(t.value) });
   }
-  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: fill(m.phaseType.values.map((v) => JSON.stringify(v)), " | ", 120) });
+  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: fill(m.phaseType.values.map((v) => JSON.stringify(v)), " | ", WIDTH, 20) });
 
   // State.
   body.push({
@@ -40,10 +40,11 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: triggerType(t),
-      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])]),
+      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${triggerType(t)} = ;`.length),
     });
   }
-  const union = (names: string[]) => (names.length === 0 ? "never" : fill(names, " | ", 120));
+  // `first`: room for `export type <Name> = ` before the first line.
+  const union = (names: string[], first = 60) => (names.length === 0 ? "never" : fill(names, " | ", WIDTH, first));
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.input, type: union(m.triggers.filter((t) => t.kind === "input").map(triggerType)) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.signal, type: union(m.triggers.filter((t) => t.kind === "signal").map(triggerType)) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.trigger, type: `${n.input} | ${n.signal}` });
@@ -52,7 +53,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: n.effectType(e.name),
-      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])]),
+      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${n.effectType(e.name)} = ;`.length),
     });
   }
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.effect, type: union(m.effects.map((e) => n.effectType(e.name))) });
@@ -76,7 +77,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
 
   // Initial state.
   const constCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
-  const init = object([["phase", JSON.stringify(m.initialPhase)], ...m.fields.map((f) => [f.name, exprDoc(f.init, constCtx, h)] as const)]);
+  const init = packedList(object([["phase", JSON.stringify(m.initialPhase)], ...m.fields.map((f) => [f.name, exprDoc(f.init, constCtx, h)] as const)]));
   body.push({
     kind: StructureKind.Function,
     isExported: true,
@@ -238,7 +239,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
 function namedTypeCode(t: TypeDesc): string {
   switch (t.kind) {
     case "enum":
-      return fill(t.values.map((v) => JSON.stringify(v)), " | ", 120);
+      return fill(t.values.map((v) => JSON.stringify(v)), " | ", WIDTH, 50);
     case "int":
       return "number";
     default:
