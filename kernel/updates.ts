@@ -83,3 +83,76 @@ export function seqRemoveAt<T>(seq: readonly T[], i: number): readonly T[] {
 export function seqClear<T>(seq: readonly T[]): readonly T[] {
   return seq.length === 0 ? seq : [];
 }
+
+// Updates of a field a transition writes several times: `current` is the field's value so far
+// and `base` its pre-state value. While `current === base` nothing is copied yet, so the first
+// change copies; after that `current` is the transition's private copy (never stored anywhere
+// else: the emitter uses these only for such fields) and is edited in place.
+
+export function setAddOwn<T>(current: ReadonlySet<T>, base: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  if (current.has(item)) return current;
+  const out = current === base ? copySet(current) : (current as Set<T>);
+  out.add(item);
+  return out;
+}
+
+export function setRemoveOwn<T>(current: ReadonlySet<T>, base: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  if (!current.has(item)) return current;
+  const out = current === base ? copySet(current) : (current as Set<T>);
+  out.delete(item);
+  return out;
+}
+
+export function mapPutOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
+  if (current.get(key) === value) return current;
+  const out = current === base ? copyMap(current) : (current as Map<K, V>);
+  out.set(key, value);
+  return out;
+}
+
+export function mapRemoveOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
+  if (!current.has(key)) return current;
+  const out = current === base ? copyMap(current) : (current as Map<K, V>);
+  out.delete(key);
+  return out;
+}
+
+export function seqPushOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (current === base) return [...current, item];
+  (current as T[]).push(item);
+  return current;
+}
+
+export function seqPushFrontOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (current === base) return [item, ...current];
+  (current as T[]).unshift(item);
+  return current;
+}
+
+export function seqRemoveOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (!current.includes(item)) return current;
+  const out = current === base ? current.slice() : (current as T[]);
+  removeAll(out, item);
+  return out;
+}
+
+export function seqRemoveValueOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (!includesValue(current, item)) return current;
+  const out = current === base ? current.slice() : (current as T[]);
+  removeAll(out, item);
+  return out;
+}
+
+export function seqPopFrontOwn<T>(current: readonly T[], base: readonly T[]): readonly T[] {
+  if (current.length === 0) return current;
+  if (current === base) return current.slice(1);
+  (current as T[]).shift();
+  return current;
+}
+
+export function seqRemoveAtOwn<T>(current: readonly T[], base: readonly T[], i: number): readonly T[] {
+  if (!(i >= 0 && i < current.length)) return current;
+  const out = current === base ? current.slice() : (current as T[]);
+  out.splice(i, 1);
+  return out;
+}

@@ -9,6 +9,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  seqPopFrontOwn,
   seqPush,
   setAdd,
   transitionDescs,
@@ -60,12 +61,8 @@ function fireArrive(s: MailroomState, t: MailroomDeliverInput): FireResult {
 
 function fireFile(s: MailroomState): FireResult {
   let f_tray: readonly Letter[] = s.tray;
-  let w_tray = null as Letter[] | null;
   const f_filed: ReadonlySet<Letter> = setAdd(s.filed, (headOf(f_tray) ?? "Bill"));
-  if (f_tray.length !== 0) {
-    if (w_tray === null) f_tray = w_tray = f_tray.slice();
-    w_tray.shift();
-  }
+  f_tray = seqPopFrontOwn(f_tray, s.tray);
   return fired("File", { ...s, filed: f_filed, tray: f_tray });
 }
 

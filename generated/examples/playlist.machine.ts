@@ -13,6 +13,7 @@ import {
   type MachineKernel,
   seqPush,
   seqRemoveAt,
+  seqRemoveAtOwn,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -72,12 +73,8 @@ function fireDropAt(s: PlaylistState, t: PlaylistDropInput): FireResult {
 
 function firePlayNext(s: PlaylistState): FireResult {
   let f_queue: readonly Song[] = s.queue;
-  let w_queue = null as Song[] | null;
   const f_playing: Song | null = atIndex(f_queue, 0);
-  if (0 >= 0 && 0 < f_queue.length) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    w_queue.splice(0, 1);
-  }
+  f_queue = seqRemoveAtOwn(f_queue, s.queue, 0);
   return fired("PlayNext", { ...s, playing: f_playing, queue: f_queue });
 }
 

@@ -15,7 +15,20 @@ import type { MachineModel, TransitionModel, TriggerModel } from "../model.js";
 import { args, list, object, packedList, render, type Doc } from "./layout.js";
 import { machineNames } from "./names.js";
 import { inlineable, singleAssigned } from "./single-writes.js";
-import { exprDoc, fieldLocal, HelperUse, ifHead, isCollection, mutableTypeCode, stmtsCode, typeCode, updateValueDoc, writtenFields, type CodeContext } from "./ts-code.js";
+import {
+  exprDoc,
+  fieldLocal,
+  HelperUse,
+  ifHead,
+  isCollection,
+  mutableTypeCode,
+  ownedFields,
+  stmtsCode,
+  typeCode,
+  updateValueDoc,
+  writtenFields,
+  type CodeContext,
+} from "./ts-code.js";
 
 /** The module-level result builder every fire function returns through. */
 export function firedBuilder(m: MachineModel): StatementStructures {
@@ -43,17 +56,19 @@ export function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse)
   const once = singleAssigned(tr.updates);
   const inline = inlineable(tr.updates, once, written);
   const declare = new Map([...once].map((f) => [f, inline.has(f) ? "" : typeCode(fieldType(f))] as const));
+  const owned = ownedFields(tr.updates);
   for (const f of written) {
     if (once.has(f)) continue;
     const t = fieldType(f);
     lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
+    if (owned.has(f)) continue;
     // A Seq's first push may build the copy (`else w.push(...)` follows): keep the declared type.
     if (t.kind === "seq") lines.push(`let w_${f} = null as ${mutableTypeCode(t)} | null;`);
     else if (isCollection(t)) lines.push(`let w_${f}: ${mutableTypeCode(t)} | null = null;`);
   }
   const bind = (f: string) => `t.${f}`;
   const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
-  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
+  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f) && !owned.has(f))), "", declare, owned));
 
   const entries: (readonly [string, Doc])[] = [["...s", ""]];
   if (tr.to !== null) entries.push(["phase", JSON.stringify(tr.to)]);

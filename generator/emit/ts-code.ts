@@ -528,6 +528,7 @@ export function stmtsCode(
   written: ReadonlySet<string>,
   indent = "",
   declare: ReadonlyMap<string, string> = new Map(),
+  owned: ReadonlySet<string> = new Set(),
 ): string[] {
   const out: string[] = [];
   // A stored value that may be a working copy of another field must not be edited in place by a
@@ -558,6 +559,15 @@ export function stmtsCode(
         if (type === "") break; // written straight into the next state (see single-writes.ts)
         if (type !== undefined) {
           out.push(constDecl(indent, fieldLocal(s.field), type, updateValueDoc(s, ctx, h)));
+          break;
+        }
+        if (owned.has(s.field)) {
+          // One call per update (kernel/updates.ts `...Own`): the local is its own working copy.
+          const local = fieldLocal(s.field);
+          out.push(`${indent}${local} = ${render(ownUpdateDoc(s, ctx, h), indent.length, indent.length + local.length + 3)};`);
+          // A stored value may be another field's working copy: forget it (see `release`).
+          const storedArgs = s.method === "put" ? s.args.slice(1) : s.method === "add" || s.method === "push" || s.method === "pushFront" ? s.args : [];
+          out.push(...release(storedArgs).map((l) => indent + l));
           break;
         }
         const f = fieldLocal(s.field);
@@ -615,8 +625,8 @@ export function stmtsCode(
         break;
       }
       case "if": {
-        out.push(`${indent}${ifHead(s.c, ctx, h, indent.length + 2)}`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
-        if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  "));
+        out.push(`${indent}${ifHead(s.c, ctx, h, indent.length + 2)}`, ...stmtsCode(s.then, ctx, h, written, indent + "  ", new Map(), owned));
+        if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  ", new Map(), owned));
         out.push(`${indent}}`);
         break;
       }
@@ -637,7 +647,7 @@ export function stmtsCode(
           const order = elem.kind === "enum" ? `, ${JSON.stringify(elem.values)} as const` : "";
           items = `${h.use("inOrder")}(${source}${order})`;
         }
-        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, written, indent + "  "), `${indent}}`);
+        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, written, indent + "  ", new Map(), owned), `${indent}}`);
         break;
       }
     }
@@ -653,12 +663,54 @@ export function stmtsCode(
 export function updateValueDoc(s: TStmt & { k: "assign" | "op" }, ctx: CodeContext, h: HelperUse): Doc {
   const own: CodeContext = { ...ctx, field: (f, inst) => (f === s.field && inst === undefined ? `s.${f}` : ctx.field(f, inst)) };
   if (s.k === "assign") return exprDoc(s.e, own, h);
+  const args = [`s.${s.field}`, ...s.args.map((a) => exprDoc(a, own, h))];
+  return { open: `${h.use(updateHelper(s))}(`, close: ")", items: args, sep: ", " };
+}
+
+/** The kernel call applying one update to a field's working value (see stmtsCode, `owned`). */
+function ownUpdateDoc(s: TStmt & { k: "op" }, ctx: CodeContext, h: HelperUse): Doc {
+  const local = fieldLocal(s.field);
+  if (s.method === "clear") return `${h.use(`${s.fieldType.kind}Clear`)}(${local})`;
+  const args = [local, `s.${s.field}`, ...s.args.map((a) => exprDoc(a, ctx, h))];
+  return { open: `${h.use(`${updateHelper(s)}Own`)}(`, close: ")", items: args, sep: ", " };
+}
+
+/** `setAdd`, `mapPut`, `seqRemoveValue`, ...: the kernel/updates.ts function for an update. */
+function updateHelper(s: TStmt & { k: "op" }): string {
   const kind = s.fieldType.kind;
   const elem = kind === "seq" || kind === "set" ? (s.fieldType as { of: TypeDesc }).of : null;
   const method =
     s.method === "remove" && kind === "seq" && elem !== null && !hasIdentityEquality(elem) ? "RemoveValue" : s.method.charAt(0).toUpperCase() + s.method.slice(1);
-  const args = [`s.${s.field}`, ...s.args.map((a) => exprDoc(a, own, h))];
-  return { open: `${h.use(`${kind}${method}`)}(`, close: ")", items: args, sep: ", " };
+  return `${kind}${method}`;
+}
+
+/**
+ * Collection fields a transition writes only through updates (never assigns) and never stores
+ * into another field or collection: their local can be its own working copy (`owned`).
+ */
+export function ownedFields(stmts: readonly TStmt[]): Set<string> {
+  const ops = new Set<string>();
+  const excluded = new Set<string>();
+  const stored = (e: TExpr) => {
+    if (holdsCollection(e.t)) for (const f of fieldsRead(e, [], true)) excluded.add(f);
+  };
+  const walk = (xs: readonly TStmt[]): void => {
+    for (const x of xs) {
+      if (x.k === "assign") {
+        excluded.add(x.field);
+        stored(x.e);
+      } else if (x.k === "op") {
+        ops.add(x.field);
+        if (x.method === "put") stored(x.args[1] as TExpr);
+        else if (x.method === "add" || x.method === "push" || x.method === "pushFront") stored(x.args[0] as TExpr);
+      } else if (x.k === "if") {
+        walk(x.then);
+        walk(x.else);
+      } else walk(x.body);
+    }
+  };
+  walk(stmts);
+  return new Set([...ops].filter((f) => !excluded.has(f)));
 }
 
 function constDecl(indent: string, name: string, type: string, value: Doc): string {
