@@ -102,23 +102,13 @@ function fired(transition: SessionLeaseTransitionName, state: SessionLeaseState,
   return { ok: true, transition, state, effects };
 }
 
-const guard_awake: G<SessionLeaseAcquireInput | SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeasePauseInput |
-  SessionLeaseSubmitInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput |
-  SessionLeaseCommitRunInput> = { name: "awake", holds: (s, t) => !s.paused.has(t.node) };
+const guard_awake: G<{ readonly node: NodeId; }> = { name: "awake", holds: (s, t) => !s.paused.has(t.node) };
 const guard_not_holding: G<SessionLeaseAcquireInput> = { name: "not_holding", holds: (s, t) => !s.held.has(t.node) };
 const guard_free_or_expired: G<unknown> = { name: "free_or_expired", holds: (s) => ((s.owner === null) || s.expired) };
 const guard_fence_room: G<unknown> = { name: "fence_room", holds: (s) => (s.fence < 2147483647) };
-const guard_holding: G<SessionLeaseRenewInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput> = {
-  name: "holding",
-  holds: (s, t) => s.held.has(t.node),
-};
-const guard_current: G<SessionLeaseRenewInput | SessionLeaseReleaseInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput |
-  SessionLeaseStartRunInput | SessionLeaseCommitRunInput> = {
-  name: "current",
-  holds: (s, t) => ((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)),
-};
-const guard_stale: G<SessionLeaseRenewInput | SessionLeaseAdmitInput | SessionLeaseRequeueInput | SessionLeaseStartRunInput |
-  SessionLeaseCommitRunInput> = { name: "stale", holds: (s, t) => !((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
+const guard_holding: G<{ readonly node: NodeId; }> = { name: "holding", holds: (s, t) => s.held.has(t.node) };
+const guard_current: G<{ readonly node: NodeId; }> = { name: "current", holds: (s, t) => ((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
+const guard_stale: G<{ readonly node: NodeId; }> = { name: "stale", holds: (s, t) => !((s.owner === t.node) && (lookup(s.held, t.node) === s.fence)) };
 const guard_held: G<unknown> = { name: "held", holds: (s) => (s.owner !== null) };
 const guard_live: G<unknown> = { name: "live", holds: (s) => !s.expired };
 const guard_idle: G<SessionLeaseReleaseInput | SessionLeaseStartRunInput> = { name: "idle", holds: (s, t) => !s.running.has(t.node) };
@@ -326,9 +316,7 @@ function all_3(c: ReadonlyMap<NodeId, Fence>, p_held: ReadonlyMap<NodeId, Fence>
 }
 
 function all_4(c: ReadonlySet<InputId>, p_inbox: ReadonlySet<InputId>, p_stored: ReadonlyMap<InputId, StoredPhase>): boolean {
-  for (const v_i of c) {
-    if (!(p_inbox.has(v_i) !== p_stored.has(v_i))) return false;
-  }
+  for (const v_i of c) if (!(p_inbox.has(v_i) !== p_stored.has(v_i))) return false;
   return true;
 }
 
@@ -342,9 +330,7 @@ function all_5(c: ReadonlyMap<InputId, Count>, p_stored: ReadonlyMap<InputId, St
 }
 
 function all_6(c: ReadonlyMap<NodeId, InputId>, p_held: ReadonlyMap<NodeId, Fence>): boolean {
-  for (const v_n of c.keys()) {
-    if (!p_held.has(v_n)) return false;
-  }
+  for (const v_n of c.keys()) if (!p_held.has(v_n)) return false;
   return true;
 }
 
@@ -373,9 +359,7 @@ function any_8(c: ReadonlyMap<InputId, NodeId>, p_acceptedBy: ReadonlyMap<InputI
 }
 
 function all_9(c: ReadonlySet<InputId>, p_stored: ReadonlyMap<InputId, StoredPhase>): boolean {
-  for (const v_i of c) {
-    if (!(lookup(p_stored, v_i) === "Consumed")) return false;
-  }
+  for (const v_i of c) if (!(lookup(p_stored, v_i) === "Consumed")) return false;
   return true;
 }
 

@@ -104,16 +104,10 @@ function fired(transition: MobTransitionName, state: MobState, effects: readonly
 }
 
 const guard_new_member: G<MobSpawnInput> = { name: "new_member", holds: (s, t) => !s.statuses.has(t.member) };
-const guard_runtime_free: G<MobSpawnInput | MobResetMemberInput | MobRespawnMemberInput> = {
-  name: "runtime_free",
-  holds: (s, t) => !s.owners.has(t.runtime),
-};
+const guard_runtime_free: G<{ readonly runtime: RuntimeId; }> = { name: "runtime_free", holds: (s, t) => !s.owners.has(t.runtime) };
 const guard_fence_available: G<unknown> = { name: "fence_available", holds: (s) => (s.lastFence < 2147483647) };
-const guard_current_runtime: G<MobObserveRuntimeReadySignal | MobObserveRuntimeRetiredSignal | MobObserveRuntimeDestroyedSignal> = {
-  name: "current_runtime",
-  holds: (s, t) => s.owners.has(t.runtime),
-};
-const guard_current_fence: G<MobObserveRuntimeReadySignal | MobObserveRuntimeRetiredSignal | MobObserveRuntimeDestroyedSignal> = {
+const guard_current_runtime: G<{ readonly runtime: RuntimeId; }> = { name: "current_runtime", holds: (s, t) => s.owners.has(t.runtime) };
+const guard_current_fence: G<{ readonly runtime: RuntimeId; readonly fence: Fence; }> = {
   name: "current_fence",
   holds: (s, t) => (lookup(s.fences, (lookup(s.owners, t.runtime))!) === t.fence),
 };
@@ -121,14 +115,8 @@ const guard_spawning: G<MobObserveRuntimeReadySignal> = {
   name: "spawning",
   holds: (s, t) => (lookup(s.statuses, (lookup(s.owners, t.runtime))!) === "Spawning"),
 };
-const guard_ready: G<MobSubmitWorkInput | MobRetireMemberInput | MobResetMemberInput> = {
-  name: "ready",
-  holds: (s, t) => (lookup(s.statuses, t.member) === "Ready"),
-};
-const guard_bound: G<MobSubmitWorkInput | MobRetireMemberInput | MobResetMemberInput | MobDestroyMemberInput> = {
-  name: "bound",
-  holds: (s, t) => s.runtimes.has(t.member),
-};
+const guard_ready: G<{ readonly member: MemberId; }> = { name: "ready", holds: (s, t) => (lookup(s.statuses, t.member) === "Ready") };
+const guard_bound: G<{ readonly member: MemberId; }> = { name: "bound", holds: (s, t) => s.runtimes.has(t.member) };
 const guard_retiring: G<MobObserveRuntimeRetiredSignal> = {
   name: "retiring",
   holds: (s, t) => (lookup(s.statuses, (lookup(s.owners, t.runtime))!) === "Retiring"),
@@ -362,30 +350,22 @@ function changedFields(a: MobState, b: MobState): number {
 }
 
 function all_1(c: ReadonlyMap<MemberId, RuntimeId>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  for (const v_m of c.keys()) {
-    if (!p_statuses.has(v_m)) return false;
-  }
+  for (const v_m of c.keys()) if (!p_statuses.has(v_m)) return false;
   return true;
 }
 
 function all_2(c: ReadonlyMap<MemberId, Fence>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  for (const v_m of c.keys()) {
-    if (!p_statuses.has(v_m)) return false;
-  }
+  for (const v_m of c.keys()) if (!p_statuses.has(v_m)) return false;
   return true;
 }
 
 function all_3(c: ReadonlyMap<MemberId, Generation>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  for (const v_m of c.keys()) {
-    if (!p_statuses.has(v_m)) return false;
-  }
+  for (const v_m of c.keys()) if (!p_statuses.has(v_m)) return false;
   return true;
 }
 
 function all_4(c: ReadonlyMap<MemberId, MemberStatus>, p_fences: ReadonlyMap<MemberId, Fence>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
-  for (const v_m of c.keys()) {
-    if (!(p_fences.has(v_m) && p_generations.has(v_m))) return false;
-  }
+  for (const v_m of c.keys()) if (!(p_fences.has(v_m) && p_generations.has(v_m))) return false;
   return true;
 }
 

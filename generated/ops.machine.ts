@@ -138,15 +138,12 @@ function fired(transition: OpsLifecycleTransitionName, state: OpsLifecycleState,
 
 const guard_not_registered: G<OpsLifecycleRegisterOpInput> = { name: "not_registered", holds: (s, t) => !s.status.has(t.op) };
 const guard_below_max_concurrent: G<unknown> = { name: "below_max_concurrent", holds: (s) => (s.activeCount < s.maxConcurrent) };
-const guard_registered: G<OpsLifecycleStartOpInput | OpsLifecycleCompleteOpInput | OpsLifecycleFailOpInput | OpsLifecycleAbortOpInput |
-  OpsLifecycleCancelOpInput | OpsLifecycleRequestRetireInput | OpsLifecycleMarkRetiredInput |
-  OpsLifecyclePeerReadyInput | OpsLifecycleReportProgressInput> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
+const guard_registered: G<{ readonly op: OpId; }> = { name: "registered", holds: (s, t) => s.status.has(t.op) };
 const guard_provisioning: G<OpsLifecycleStartOpInput | OpsLifecycleAbortOpInput> = {
   name: "provisioning",
   holds: (s, t) => (lookup(s.status, t.op) === "Provisioning"),
 };
-const guard_running_or_retiring: G<OpsLifecycleCompleteOpInput | OpsLifecycleMarkRetiredInput | OpsLifecyclePeerReadyInput |
-  OpsLifecycleReportProgressInput> = {
+const guard_running_or_retiring: G<{ readonly op: OpId; }> = {
   name: "running_or_retiring",
   holds: (s, t) => ((lookup(s.status, t.op) === "Running") || (lookup(s.status, t.op) === "Retiring")),
 };
@@ -564,16 +561,12 @@ function changedFields(a: OpsLifecycleState, b: OpsLifecycleState): number {
 }
 
 function all_1(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boolean {
-  for (const v_m of c) {
-    if (!p_status.has(v_m)) return false;
-  }
+  for (const v_m of c) if (!p_status.has(v_m)) return false;
   return true;
 }
 
 function all_2(c: ReadonlySet<OpId>, p_live: ReadonlySet<OpId>): boolean {
-  for (const v_m of c) {
-    if (p_live.has(v_m)) return false;
-  }
+  for (const v_m of c) if (p_live.has(v_m)) return false;
   return true;
 }
 
@@ -587,23 +580,17 @@ function all_3(c: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>): boole
 }
 
 function all_4(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boolean {
-  for (const v_o of c) {
-    if (!p_status.has(v_o)) return false;
-  }
+  for (const v_o of c) if (!p_status.has(v_o)) return false;
   return true;
 }
 
 function all_5(c: ReadonlySet<OpId>, p_kinds: ReadonlyMap<OpId, OpKind>): boolean {
-  for (const v_o of c) {
-    if (!(lookup(p_kinds, v_o) === "MobMemberChild")) return false;
-  }
+  for (const v_o of c) if (!(lookup(p_kinds, v_o) === "MobMemberChild")) return false;
   return true;
 }
 
 function all_6(c: ReadonlyMap<OpId, Progress>, p_live: ReadonlySet<OpId>): boolean {
-  for (const v_o of c.keys()) {
-    if (!p_live.has(v_o)) return false;
-  }
+  for (const v_o of c.keys()) if (!p_live.has(v_o)) return false;
   return true;
 }
 
@@ -624,9 +611,7 @@ function all_8(c: readonly OpId[], p_waitMembers: ReadonlySet<OpId>): boolean {
 }
 
 function all_9(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boolean {
-  for (const v_m of c) {
-    if (!(lookup(p_status, v_m) === "Terminated")) return false;
-  }
+  for (const v_m of c) if (!(lookup(p_status, v_m) === "Terminated")) return false;
   return true;
 }
 

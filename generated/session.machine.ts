@@ -275,8 +275,7 @@ const guard_generation_not_older: G<SessionRuntimePrepareBindingsInput> = {
   name: "generation_not_older",
   holds: (s, t) => (t.generation >= s.boundGeneration),
 };
-const guard_not_tracked: G<SessionRuntimeAcceptInputInput | SessionRuntimeAcceptConsumedInput | SessionRuntimeRecoverInputInput |
-  SessionRuntimeRecoverCommittedInputInput> = { name: "not_tracked", holds: (s, t) => !s.inputs.has(t.input) };
+const guard_not_tracked: G<{ readonly input: InputId; }> = { name: "not_tracked", holds: (s, t) => !s.inputs.has(t.input) };
 const guard_something_to_interrupt: G<SessionRuntimeAcceptInputInput> = {
   name: "something_to_interrupt",
   holds: (s, t) => (t.admission !== "InterruptYielding"),
@@ -303,16 +302,8 @@ const guard_is_terminal: G<SessionRuntimeArchiveInputInput> = {
 };
 const guard_bound_to_runtime: G<SessionRuntimeIngestInput> = { name: "bound_to_runtime", holds: (s, t) => (s.boundRuntime === t.runtime) };
 const guard_has_work: G<unknown> = { name: "has_work", holds: (s) => (!(s.queue.length === 0) || !(s.steer.length === 0)) };
-const guard_fresh_run: G<SessionRuntimePrepareRunInput | SessionRuntimeDrainQueuedRunSignal | SessionRuntimeOpenLoopRunInput> = {
-  name: "fresh_run",
-  holds: (s, t) => (s.lastRun !== t.run),
-};
-const guard_run_matches: G<SessionRuntimeStageInputInput | SessionRuntimeMarkAppliedInput | SessionRuntimeBoundaryCommittedInput |
-  SessionRuntimeCommitInput | SessionRuntimeFailInput | SessionRuntimeRollbackRunInput |
-  SessionRuntimeCancelAfterBoundaryInput | SessionRuntimeInterruptRunInput> = {
-  name: "run_matches",
-  holds: (s, t) => (s.currentRun === t.run),
-};
+const guard_fresh_run: G<{ readonly run: RunId; }> = { name: "fresh_run", holds: (s, t) => (s.lastRun !== t.run) };
+const guard_run_matches: G<{ readonly run: RunId; }> = { name: "run_matches", holds: (s, t) => (s.currentRun === t.run) };
 const guard_head_of_drain_source: G<SessionRuntimeStageInputInput> = {
   name: "head_of_drain_source",
   holds: (s, t) => ((s.steer.length === 0) ? (headOf(s.queue) === t.input) : (headOf(s.steer) === t.input)),
@@ -1206,30 +1197,22 @@ function all_13(c: ReadonlyMap<InputId, InputPhase>, p_replacedBy: ReadonlyMap<I
 }
 
 function all_14(c: ReadonlyMap<InputId, AbandonReason>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) {
-    if (!p_inputs.has(v_x)) return false;
-  }
+  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
 function all_15(c: ReadonlyMap<InputId, InputId>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) {
-    if (!p_inputs.has(v_x)) return false;
-  }
+  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
 function all_16(c: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) {
-    if (!p_inputs.has(v_x)) return false;
-  }
+  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
 function all_17(c: ReadonlyMap<InputId, Attempts>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) {
-    if (!p_inputs.has(v_x)) return false;
-  }
+  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 

@@ -149,13 +149,7 @@ function fired(transition: TurnTransitionName, state: TurnState, effects: readon
 }
 
 const guard_new_run: G<TurnStartConversationRunInput | TurnStartImmediateRunInput> = { name: "new_run", holds: (s, t) => (s.currentRun !== t.run) };
-const guard_mine: G<TurnPrimitiveAppliedInput | TurnLlmReturnedToolCallsInput | TurnLlmReturnedTerminalInput |
-  TurnRegisterPendingOpsInput | TurnToolCallsResolvedInput | TurnOpsBarrierSatisfiedInput |
-  TurnBoundaryContinueInput | TurnBoundaryCompleteInput | TurnEnterExtractionInput | TurnExtractionStartInput |
-  TurnValidationPassedInput | TurnValidationFailedInput | TurnExtractionFailedInput |
-  TurnRecoverableFailureInput | TurnRetryRequestedInput | TurnFatalFailureInput | TurnTurnLimitReachedInput |
-  TurnBudgetExhaustedInput | TurnTimeBudgetExceededInput | TurnCancelNowInput | TurnCancellationObservedInput |
-  TurnRequestCancelAfterBoundaryInput | TurnAcknowledgeTerminalInput> = { name: "mine", holds: (s, t) => (s.currentRun === t.run) };
+const guard_mine: G<{ readonly run: RunId; }> = { name: "mine", holds: (s, t) => (s.currentRun === t.run) };
 const guard_conversation: G<unknown> = { name: "conversation", holds: (s) => (s.runKind === "Conversation") };
 const guard_immediate: G<unknown> = { name: "immediate", holds: (s) => (s.runKind === "Immediate") };
 const guard_not_extracting: G<unknown> = { name: "not_extracting", holds: (s) => !s.extracting };
@@ -494,23 +488,17 @@ function changedFields(a: TurnState, b: TurnState): number {
 }
 
 function all_1(c: ReadonlySet<OpId>, p_pendingOps: ReadonlySet<OpId>): boolean {
-  for (const v_o of c) {
-    if (p_pendingOps.has(v_o)) return false;
-  }
+  for (const v_o of c) if (p_pendingOps.has(v_o)) return false;
   return true;
 }
 
 function all_2(c: ReadonlySet<OpId>, b_ops: ReadonlySet<OpId>): boolean {
-  for (const v_b of c) {
-    if (!b_ops.has(v_b)) return false;
-  }
+  for (const v_b of c) if (!b_ops.has(v_b)) return false;
   return true;
 }
 
 function all_3(c: ReadonlySet<OpId>, p_pendingOps: ReadonlySet<OpId>): boolean {
-  for (const v_o of c) {
-    if (!p_pendingOps.has(v_o)) return false;
-  }
+  for (const v_o of c) if (!p_pendingOps.has(v_o)) return false;
   return true;
 }
 

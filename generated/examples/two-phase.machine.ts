@@ -138,30 +138,22 @@ function changedFields(a: TwoPhaseState, b: TwoPhaseState): number {
 }
 
 function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) {
-    if (lookup(p_rmState, v_r) === "Aborted") return true;
-  }
+  for (const v_r of c) if (lookup(p_rmState, v_r) === "Aborted") return true;
   return false;
 }
 
 function any_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) {
-    if (lookup(p_rmState, v_r) === "Committed") return true;
-  }
+  for (const v_r of c) if (lookup(p_rmState, v_r) === "Committed") return true;
   return false;
 }
 
 function all_3(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) {
-    if (!(lookup(p_rmState, v_r) === "Committed")) return false;
-  }
+  for (const v_r of c) if (!(lookup(p_rmState, v_r) === "Committed")) return false;
   return true;
 }
 
 function any_4(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_preparedMsgs: ReadonlySet<RM>): boolean {
-  for (const v_r of c) {
-    if ((lookup(p_rmState, v_r) === "Aborted") && p_preparedMsgs.has(v_r)) return true;
-  }
+  for (const v_r of c) if ((lookup(p_rmState, v_r) === "Aborted") && p_preparedMsgs.has(v_r)) return true;
   return false;
 }
 

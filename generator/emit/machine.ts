@@ -267,6 +267,21 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   const n = machineNames(m.name);
   const ctx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase", bind: (f) => `t.${f}` };
   const byKey = new Map<string, { local: string; name: string; doc: Doc; code: string; triggers: string[]; readsTrigger: boolean }>();
+  // A guard shared by many triggers names the payload fields it reads (`{ readonly run: RunId }`)
+  // rather than the union of every trigger type, when those fields have one type in all of them.
+  const guardTriggerType = (types: readonly string[], code: string): string => {
+    const union = fill(types, " | ", 110);
+    if (types.length < 3) return union;
+    const read = [...new Set([...code.matchAll(/(?<![\w.$])t\.(\w+)/g)].map((x) => x[1] as string))];
+    const triggers = types.map((ty) => m.triggers.find((t) => n.triggerType(t.name, t.kind) === ty) as TriggerModel);
+    const fields: [string, string][] = [];
+    for (const f of read) {
+      const codes = new Set(triggers.map((t) => t.fields.find((x) => x.name === f)).map((x) => (x === undefined ? "" : typeCode(x.type))));
+      if (codes.size !== 1 || codes.has("")) return union;
+      fields.push([f, [...codes][0] as string]);
+    }
+    return `{ ${fields.map(([f, t]) => `readonly ${f}: ${t}`).join("; ")} }`;
+  };
   const localOf = new Map<string, string>();
   const taken = new Map<string, number>();
   for (const tr of m.transitions) {
@@ -288,7 +303,7 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
     });
   }
   const consts: StatementStructures[] = [...byKey.values()].map((g) => {
-    const type = `G<${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}>`;
+    const type = `G<${g.readsTrigger ? guardTriggerType(g.triggers, g.code) : "unknown"}>`;
     const value = object([["name", JSON.stringify(g.name)], ["holds", prefixed(`(${g.readsTrigger ? "s, t" : "s"}) => `, g.doc)]]);
     const column = `const ${g.local}: ${type.split("\n").at(-1) ?? ""} = `.length;
     return {

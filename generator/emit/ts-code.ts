@@ -3,7 +3,7 @@
 
 import type { TypeDesc } from "../../kernel/types.js";
 import { hasIdentityEquality, type TExpr, type TStmt } from "../expr/typed.js";
-import { chain, prefixed, render, type Doc } from "./layout.js";
+import { chain, prefixed, render, WIDTH, type Doc } from "./layout.js";
 
 /** How names read in the current position: pre-state, working copies during updates, post-state. */
 export interface CodeContext {
@@ -294,13 +294,19 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
             `}`,
           ];
         }
-        return [`for (const ${v} of c.keys()) {`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+        return loopOver(`for (const ${v} of c.keys())`, head, test);
       default:
-        return [`for (const ${v} of c) {`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+        return loopOver(`for (const ${v} of c)`, head, test);
     }
   })();
   const name = h.lift(e.all ? "all_" : "any_", params, [...loop, `return ${e.all ? "true" : "false"};`].join("\n"));
   return `${name}(${args.join(", ")})`;
+}
+
+/** A loop whose body is one short test reads as one line, as in the kernel's own loops. */
+function loopOver(head: string, lets: readonly string[], test: string): string[] {
+  if (lets.length === 0 && !test.includes("\n") && head.length + test.length + 3 <= WIDTH) return [`${head} ${test}`];
+  return [`${head} {`, ...lets.map((l) => `  ${l}`), `  ${test}`, `}`];
 }
 
 /** Whether `x` is `field` (of this machine) read at the loop variable `v`: `field.get(v)`-like. */
