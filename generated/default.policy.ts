@@ -245,241 +245,142 @@ export type Input =
   | OperationInput;
 /** The input JSON Schema (draft 2020-12, `https://meerkat.local/runtime/input.schema.json`): what admission validates, and the HTTP input body. */
 export const INPUT_SCHEMA: { readonly [key: string]: unknown; } = {
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://meerkat.local/runtime/input.schema.json",
-  "title": "Runtime input",
-  "description":
-    "One input admitted by a session (upstream meerkat-runtime/src/input.rs, flattened so that " +
-    "the discriminant `kind` is the policy key). The generated module exports the Input union " +
-    "and INPUT_SCHEMA (JSON Schema 2020-12) from this block.",
-  "type": "object",
-  "required": ["kind", "header"],
-  "properties": {
-    "kind": {
-      "enum": [
-        "prompt",
-        "peer_message",
-        "peer_request",
-        "peer_response_progress",
-        "peer_response_terminal",
-        "flow_step",
-        "external_event",
-        "continuation",
-        "operation"
-      ]
+  $schema: "https://json-schema.org/draft/2020-12/schema", $id: "https://meerkat.local/runtime/input.schema.json", title: "Runtime input",
+  description:
+    "One input admitted by a session (upstream meerkat-runtime/src/input.rs, flattened so that the discriminant `kind` is the policy " +
+    "key). The generated module exports the Input union and INPUT_SCHEMA (JSON Schema 2020-12) from this block.",
+  type: "object", required: ["kind", "header"],
+  properties: {
+    kind: {
+      enum: [
+        "prompt", "peer_message", "peer_request", "peer_response_progress", "peer_response_terminal", "flow_step", "external_event", "continuation",
+        "operation",
+      ],
     },
-    "header": { "type": "object" }
+    header: { type: "object" },
   },
-  "discriminator": { "propertyName": "kind" },
-  "oneOf": [
-    { "$ref": "#/$defs/prompt" },
-    { "$ref": "#/$defs/peer_message" },
-    { "$ref": "#/$defs/peer_request" },
-    { "$ref": "#/$defs/peer_response_progress" },
-    { "$ref": "#/$defs/peer_response_terminal" },
-    { "$ref": "#/$defs/flow_step" },
-    { "$ref": "#/$defs/external_event" },
-    { "$ref": "#/$defs/continuation" },
-    { "$ref": "#/$defs/operation" }
+  discriminator: { propertyName: "kind" },
+  oneOf: [
+    { $ref: "#/$defs/prompt" },
+    { $ref: "#/$defs/peer_message" },
+    { $ref: "#/$defs/peer_request" },
+    { $ref: "#/$defs/peer_response_progress" },
+    { $ref: "#/$defs/peer_response_terminal" },
+    { $ref: "#/$defs/flow_step" },
+    { $ref: "#/$defs/external_event" },
+    { $ref: "#/$defs/continuation" },
+    { $ref: "#/$defs/operation" },
   ],
-  "$defs": {
-    "HandlingMode": { "description": "Queue or Steer: an explicit handling mode.", "enum": ["Queue", "Steer"] },
-    "JsonValue": { "description": "Any JSON value.", "type": ["null", "boolean", "number", "string", "array", "object"] },
-    "NonEmpty": {
-      "description": "A non-empty string of at most 512 characters.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 512
+  $defs: {
+    HandlingMode: { description: "Queue or Steer: an explicit handling mode.", enum: ["Queue", "Steer"] },
+    JsonValue: { description: "Any JSON value.", type: ["null", "boolean", "number", "string", "array", "object"] },
+    NonEmpty: { description: "A non-empty string of at most 512 characters.", type: "string", minLength: 1, maxLength: 512 },
+    Durability: {
+      description: "Durable: persisted before it is acknowledged. Ephemeral: may be lost. Derived: reconstructible.",
+      enum: ["Durable", "Ephemeral", "Derived"],
     },
-    "Durability": {
-      "description": "Durable: persisted before it is acknowledged. Ephemeral: may be lost. Derived: reconstructible.",
-      "enum": ["Durable", "Ephemeral", "Derived"]
-    },
-    "TerminalStatus": { "description": "How a peer request ended.", "enum": ["Completed", "Failed", "Cancelled"] },
-    "InputSource": {
-      "description": "Who produced the input.",
-      "type": "object",
-      "required": ["kind"],
-      "properties": { "kind": { "enum": ["Operator", "Peer", "Flow", "System", "External"] } },
-      "discriminator": { "propertyName": "kind" },
-      "oneOf": [
+    TerminalStatus: { description: "How a peer request ended.", enum: ["Completed", "Failed", "Cancelled"] },
+    InputSource: {
+      description: "Who produced the input.", type: "object", required: ["kind"],
+      properties: { kind: { enum: ["Operator", "Peer", "Flow", "System", "External"] } },
+      discriminator: { propertyName: "kind" },
+      oneOf: [
+        { type: "object", required: ["kind"], additionalProperties: false, properties: { kind: { const: "Operator" } } },
         {
-          "type": "object",
-          "required": ["kind"],
-          "additionalProperties": false,
-          "properties": { "kind": { "const": "Operator" } }
+          type: "object", required: ["kind", "peerId"], additionalProperties: false,
+          properties: {
+            kind: { const: "Peer" }, peerId: { $ref: "#/$defs/NonEmpty" }, displayIdentity: { type: "string" }, runtimeId: { $ref: "#/$defs/NonEmpty" },
+          },
         },
         {
-          "type": "object",
-          "required": ["kind", "peerId"],
-          "additionalProperties": false,
-          "properties": {
-            "kind": { "const": "Peer" },
-            "peerId": { "$ref": "#/$defs/NonEmpty" },
-            "displayIdentity": { "type": "string" },
-            "runtimeId": { "$ref": "#/$defs/NonEmpty" }
-          }
+          type: "object", required: ["kind", "flowId", "stepIndex"], additionalProperties: false,
+          properties: { kind: { const: "Flow" }, flowId: { $ref: "#/$defs/NonEmpty" }, stepIndex: { type: "integer", minimum: 0 } },
         },
+        { type: "object", required: ["kind"], additionalProperties: false, properties: { kind: { const: "System" } } },
         {
-          "type": "object",
-          "required": ["kind", "flowId", "stepIndex"],
-          "additionalProperties": false,
-          "properties": {
-            "kind": { "const": "Flow" },
-            "flowId": { "$ref": "#/$defs/NonEmpty" },
-            "stepIndex": { "type": "integer", "minimum": 0 }
-          }
+          type: "object", required: ["kind", "sourceName"], additionalProperties: false,
+          properties: { kind: { const: "External" }, sourceName: { $ref: "#/$defs/NonEmpty" } },
         },
-        {
-          "type": "object",
-          "required": ["kind"],
-          "additionalProperties": false,
-          "properties": { "kind": { "const": "System" } }
+      ],
+    },
+    InputHeader: {
+      description: "What every input carries.", type: "object", required: ["id", "durability", "source"], additionalProperties: false,
+      properties: {
+        id: { $ref: "#/$defs/NonEmpty" }, durability: { $ref: "#/$defs/Durability" }, source: { $ref: "#/$defs/InputSource" },
+        idempotencyKey: { description: "Inputs with the same key in one session are admitted once (§3.4).", $ref: "#/$defs/NonEmpty" },
+        supersessionKey: { description: "A newer input of the same kind and key supersedes or coalesces a queued one (§3.5).", $ref: "#/$defs/NonEmpty" },
+        handlingMode: {
+          description: "Queue or Steer; overrides the kind's default policy row. Not allowed on operation inputs.", $ref: "#/$defs/HandlingMode",
         },
-        {
-          "type": "object",
-          "required": ["kind", "sourceName"],
-          "additionalProperties": false,
-          "properties": { "kind": { "const": "External" }, "sourceName": { "$ref": "#/$defs/NonEmpty" } }
-        }
-      ]
+        correlationId: { $ref: "#/$defs/NonEmpty" },
+        timestamp: { description: "Milliseconds since the epoch, set by the producer.", type: "number", minimum: 0 },
+      },
     },
-    "InputHeader": {
-      "description": "What every input carries.",
-      "type": "object",
-      "required": ["id", "durability", "source"],
-      "additionalProperties": false,
-      "properties": {
-        "id": { "$ref": "#/$defs/NonEmpty" },
-        "durability": { "$ref": "#/$defs/Durability" },
-        "source": { "$ref": "#/$defs/InputSource" },
-        "idempotencyKey": {
-          "description": "Inputs with the same key in one session are admitted once (§3.4).",
-          "$ref": "#/$defs/NonEmpty"
+    prompt: {
+      description: "A prompt from the operator or the user.", type: "object", required: ["kind", "header", "text"], additionalProperties: false,
+      properties: { kind: { const: "prompt" }, header: { $ref: "#/$defs/InputHeader" }, text: { type: "string" } },
+    },
+    peer_message: {
+      description: "A peer input with the Message convention (or no convention).", type: "object", required: ["kind", "header", "body"],
+      additionalProperties: false,
+      properties: { kind: { const: "peer_message" }, header: { $ref: "#/$defs/InputHeader" }, body: { type: "string" } },
+    },
+    peer_request: {
+      description: "A peer input with the Request convention.", type: "object", required: ["kind", "header", "requestId", "intent", "body"],
+      additionalProperties: false,
+      properties: {
+        kind: { const: "peer_request" }, header: { $ref: "#/$defs/InputHeader" }, requestId: { $ref: "#/$defs/NonEmpty" }, intent: { type: "string" },
+        body: { type: "string" },
+      },
+    },
+    peer_response_progress: {
+      description: "A peer input with the ResponseProgress convention: an interim update to a request.", type: "object",
+      required: ["kind", "header", "requestId", "phase"], additionalProperties: false,
+      properties: {
+        kind: { const: "peer_response_progress" }, header: { $ref: "#/$defs/InputHeader" }, requestId: { $ref: "#/$defs/NonEmpty" },
+        phase: { type: "string" }, body: { type: "string" },
+      },
+    },
+    peer_response_terminal: {
+      description: "A peer input with the ResponseTerminal convention: the final answer to a request.", type: "object",
+      required: ["kind", "header", "requestId", "status"], additionalProperties: false,
+      properties: {
+        kind: { const: "peer_response_terminal" }, header: { $ref: "#/$defs/InputHeader" },
+        requestId: {
+          description: "May be empty here: an empty id is a semantic rejection (PeerResponseTerminalInvalid), not a shape error.", type: "string",
+          maxLength: 512,
         },
-        "supersessionKey": {
-          "description": "A newer input of the same kind and key supersedes or coalesces a queued one (§3.5).",
-          "$ref": "#/$defs/NonEmpty"
-        },
-        "handlingMode": {
-          "description": "Queue or Steer; overrides the kind's default policy row. Not allowed on operation inputs.",
-          "$ref": "#/$defs/HandlingMode"
-        },
-        "correlationId": { "$ref": "#/$defs/NonEmpty" },
-        "timestamp": { "description": "Milliseconds since the epoch, set by the producer.", "type": "number", "minimum": 0 }
-      }
+        status: { $ref: "#/$defs/TerminalStatus" }, body: { type: "string" },
+      },
     },
-    "prompt": {
-      "description": "A prompt from the operator or the user.",
-      "type": "object",
-      "required": ["kind", "header", "text"],
-      "additionalProperties": false,
-      "properties": { "kind": { "const": "prompt" }, "header": { "$ref": "#/$defs/InputHeader" }, "text": { "type": "string" } }
+    flow_step: {
+      description: "A step of a flow.", type: "object", required: ["kind", "header", "flowId", "stepIndex", "body"], additionalProperties: false,
+      properties: {
+        kind: { const: "flow_step" }, header: { $ref: "#/$defs/InputHeader" }, flowId: { $ref: "#/$defs/NonEmpty" },
+        stepIndex: { type: "integer", minimum: 0 }, body: { $ref: "#/$defs/JsonValue" },
+      },
     },
-    "peer_message": {
-      "description": "A peer input with the Message convention (or no convention).",
-      "type": "object",
-      "required": ["kind", "header", "body"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "peer_message" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "body": { "type": "string" }
-      }
+    external_event: {
+      description: "An event from an external source.", type: "object", required: ["kind", "header", "eventType", "payload"], additionalProperties: false,
+      properties: {
+        kind: { const: "external_event" }, header: { $ref: "#/$defs/InputHeader" }, eventType: { $ref: "#/$defs/NonEmpty" },
+        payload: { $ref: "#/$defs/JsonValue" },
+      },
     },
-    "peer_request": {
-      "description": "A peer input with the Request convention.",
-      "type": "object",
-      "required": ["kind", "header", "requestId", "intent", "body"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "peer_request" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "requestId": { "$ref": "#/$defs/NonEmpty" },
-        "intent": { "type": "string" },
-        "body": { "type": "string" }
-      }
+    continuation: {
+      description: "System-generated continuation work (for example the detached-wake continuation, which uses Steer).", type: "object",
+      required: ["kind", "header", "reason"], additionalProperties: false,
+      properties: { kind: { const: "continuation" }, header: { $ref: "#/$defs/InputHeader" }, reason: { type: "string" } },
     },
-    "peer_response_progress": {
-      "description": "A peer input with the ResponseProgress convention: an interim update to a request.",
-      "type": "object",
-      "required": ["kind", "header", "requestId", "phase"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "peer_response_progress" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "requestId": { "$ref": "#/$defs/NonEmpty" },
-        "phase": { "type": "string" },
-        "body": { "type": "string" }
-      }
+    operation: {
+      description: "An op lifecycle notice: consumed on accept, never runs.", type: "object", required: ["kind", "header", "operationId", "event"],
+      additionalProperties: false,
+      properties: {
+        kind: { const: "operation" }, header: { $ref: "#/$defs/InputHeader" }, operationId: { $ref: "#/$defs/NonEmpty" },
+        event: { $ref: "#/$defs/NonEmpty" }, detail: { $ref: "#/$defs/JsonValue" },
+      },
     },
-    "peer_response_terminal": {
-      "description": "A peer input with the ResponseTerminal convention: the final answer to a request.",
-      "type": "object",
-      "required": ["kind", "header", "requestId", "status"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "peer_response_terminal" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "requestId": {
-          "description": "May be empty here: an empty id is a semantic rejection (PeerResponseTerminalInvalid), not a shape error.",
-          "type": "string",
-          "maxLength": 512
-        },
-        "status": { "$ref": "#/$defs/TerminalStatus" },
-        "body": { "type": "string" }
-      }
-    },
-    "flow_step": {
-      "description": "A step of a flow.",
-      "type": "object",
-      "required": ["kind", "header", "flowId", "stepIndex", "body"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "flow_step" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "flowId": { "$ref": "#/$defs/NonEmpty" },
-        "stepIndex": { "type": "integer", "minimum": 0 },
-        "body": { "$ref": "#/$defs/JsonValue" }
-      }
-    },
-    "external_event": {
-      "description": "An event from an external source.",
-      "type": "object",
-      "required": ["kind", "header", "eventType", "payload"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "external_event" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "eventType": { "$ref": "#/$defs/NonEmpty" },
-        "payload": { "$ref": "#/$defs/JsonValue" }
-      }
-    },
-    "continuation": {
-      "description": "System-generated continuation work (for example the detached-wake continuation, which uses Steer).",
-      "type": "object",
-      "required": ["kind", "header", "reason"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "continuation" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "reason": { "type": "string" }
-      }
-    },
-    "operation": {
-      "description": "An op lifecycle notice: consumed on accept, never runs.",
-      "type": "object",
-      "required": ["kind", "header", "operationId", "event"],
-      "additionalProperties": false,
-      "properties": {
-        "kind": { "const": "operation" },
-        "header": { "$ref": "#/$defs/InputHeader" },
-        "operationId": { "$ref": "#/$defs/NonEmpty" },
-        "event": { "$ref": "#/$defs/NonEmpty" },
-        "detail": { "$ref": "#/$defs/JsonValue" }
-      }
-    }
-  }
+  },
 };
 /** Every input kind, in table order. */
 export const INPUT_KINDS: readonly InputKind[] = Object.freeze([
@@ -514,20 +415,9 @@ export const HANDLING_MODES: readonly HandlingMode[] = Object.freeze(["Queue", "
 const QUEUE_WAKE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "WakeIfIdle",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Queue",
-    admission: "WakeIfIdle",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+    routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -541,20 +431,9 @@ const QUEUE_WAKE: PolicyResolution = Object.freeze({
 const STEER_WAKE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "WakeIfIdle",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Immediate",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -572,20 +451,9 @@ const STEER_WAKE: PolicyResolution = Object.freeze({
 const QUEUE_PASSIVE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "None",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Queue",
-    admission: "Passive",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+    routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -599,20 +467,9 @@ const QUEUE_PASSIVE: PolicyResolution = Object.freeze({
 const STEER_INTERRUPT: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "InterruptYielding",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Immediate",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -623,20 +480,9 @@ const STEER_INTERRUPT: PolicyResolution = Object.freeze({
 const QUEUE_INTERRUPT: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "InterruptYielding",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Queue",
-    admission: "InterruptYielding",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+    routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue",
+    admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -647,20 +493,9 @@ const QUEUE_INTERRUPT: PolicyResolution = Object.freeze({
 const PROGRESS: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "None",
-    queueMode: "Coalesce",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Passive",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "None", queueMode: "Coalesce", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Passive",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -681,20 +516,9 @@ const REJECT_PEER_RESPONSE_PROGRESS: PolicyResolution = Object.freeze({
 const TERMINAL_STEER_WAKE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "WakeIfIdle",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Immediate",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -704,20 +528,9 @@ const TERMINAL_STEER_WAKE: PolicyResolution = Object.freeze({
 const TERMINAL_STEER_INTERRUPT: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "InterruptYielding",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: true,
-    emitOperatorContent: true,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Immediate",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -727,20 +540,9 @@ const TERMINAL_STEER_INTERRUPT: PolicyResolution = Object.freeze({
 const CONTINUATION_WAKE_AS_WAKE_IF_IDLE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "WakeIfIdle",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "WakeIfIdle",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "WakeIfIdle",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -750,20 +552,9 @@ const CONTINUATION_WAKE_AS_WAKE_IF_IDLE: PolicyResolution = Object.freeze({
 const CONTINUATION_QUEUE_WAKE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "WakeIfIdle",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Queue",
-    admission: "WakeIfIdle",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+    routingDisposition: "Queue", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -773,20 +564,9 @@ const CONTINUATION_QUEUE_WAKE: PolicyResolution = Object.freeze({
 const CONTINUATION_WAKE_AS_IMMEDIATE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "WakeIfIdle",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Immediate",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -796,20 +576,9 @@ const CONTINUATION_WAKE_AS_IMMEDIATE: PolicyResolution = Object.freeze({
 const CONTINUATION_INTERRUPT_AS_INTERRUPT_YIELDING: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "InterruptYielding",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "InterruptYielding",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer",
+    admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -819,20 +588,9 @@ const CONTINUATION_INTERRUPT_AS_INTERRUPT_YIELDING: PolicyResolution = Object.fr
 const CONTINUATION_QUEUE_PASSIVE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunStart",
-    wakeMode: "None",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Queue",
-    admission: "Passive",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+    routingDisposition: "Queue", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -842,20 +600,9 @@ const CONTINUATION_QUEUE_PASSIVE: PolicyResolution = Object.freeze({
 const CONTINUATION_INTERRUPT_AS_IMMEDIATE: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "StageRunBoundary",
-    wakeMode: "InterruptYielding",
-    queueMode: "Fifo",
-    consumePoint: "OnRunComplete",
-    drainPolicy: "SteerBatch",
-    routingDisposition: "Steer",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Steer",
-    admission: "Immediate",
-    enqueueFront: false,
-    consumeOnAccept: false,
-    drivesLoop: true,
+    applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
   }),
 });
 /**
@@ -866,20 +613,9 @@ const CONTINUATION_INTERRUPT_AS_IMMEDIATE: PolicyResolution = Object.freeze({
 const OPERATION: PolicyResolution = Object.freeze({
   ok: true,
   decision: Object.freeze({
-    applyMode: "Ignore",
-    wakeMode: "None",
-    queueMode: "Priority",
-    consumePoint: "OnAccept",
-    drainPolicy: "Ignore",
-    routingDisposition: "Drop",
-    recordTranscript: false,
-    emitOperatorContent: false,
-    policyVersion: POLICY_VERSION,
-    lane: "Queue",
-    admission: "Passive",
-    enqueueFront: true,
-    consumeOnAccept: true,
-    drivesLoop: false,
+    applyMode: "Ignore", wakeMode: "None", queueMode: "Priority", consumePoint: "OnAccept", drainPolicy: "Ignore", routingDisposition: "Drop",
+    recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: true,
+    consumeOnAccept: true, drivesLoop: false,
   }),
 });
 /**

@@ -167,3 +167,16 @@ export interface CompositionKernel<S> {
   readonly witnesses: readonly PredicateDesc<S>[];
   readonly profiles: Readonly<Record<string, ProfileDesc>>;
 }
+
+/**
+ * A route's `deliver` from a typed function of the producer's effect payload (the route table
+ * checks the routed names; the composition's explorer hands each route only its own effect).
+ */
+export function delivery<P, Q>(deliver: (payload: P) => Q): (effect: AnyEffect) => AnyTrigger {
+  return deliver as unknown as (effect: AnyEffect) => AnyTrigger;
+}
+
+/** `leftOut` from the spec's groups: every transition of a group shares its reason. */
+export function leftOutGroups(groups: readonly { readonly transitions: readonly string[]; readonly reason: string }[]): Readonly<Record<string, string>> {
+  return Object.fromEntries(groups.flatMap((g) => g.transitions.map((t) => [t, g.reason] as const)));
+}

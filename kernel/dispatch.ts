@@ -31,6 +31,29 @@ export type TransitionTable<S, T extends { readonly kind: string }, E, TName ext
 
 type AnyRow<S, T, E, TName extends string, G extends string> = TransitionRow<S, T, E, TName, G, string>;
 
+/** A transition row as the generated table writes it: one line per transition (see TransitionRow). */
+export type TransitionTuple<S, T, E, TName extends string, G extends string, K extends string> = readonly [
+  name: TName,
+  on: K,
+  from: readonly PhaseOf<S>[],
+  to: PhaseOf<S> | null,
+  guards: readonly Guard<S, T, G>[],
+  fire: (state: S, trigger: T) => Fired<S, TName, E>,
+];
+
+/** Tuple rows for a table; each row's `fire` and guards take its own trigger type. */
+export type TransitionTuples<S, T extends { readonly kind: string }, E, TName extends string, G extends string> = readonly {
+  readonly [K in KindOf<T>]: TransitionTuple<S, Extract<T, { readonly kind: K }>, E, TName, G, K>;
+}[KindOf<T>][];
+
+/** The table of tuple rows, as named rows. */
+export function transitionRows<S, T extends { readonly kind: string }, E, TName extends string, G extends string>(
+  rows: TransitionTuples<S, T, E, TName, G>,
+): TransitionTable<S, T, E, TName, G> {
+  type Tuple = TransitionTuple<S, T, E, TName, G, string>;
+  return (rows as unknown as readonly Tuple[]).map(([name, on, from, to, guards, fire]) => ({ name, on, from, to, guards, fire })) as unknown as TransitionTable<S, T, E, TName, G>;
+}
+
 /**
  * The transition function of a table. Among the transitions for the trigger that fire from the
  * current phase (in declaration order): exactly one with every guard true fires; none gives the

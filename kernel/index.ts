@@ -7,3 +7,4 @@ export * from "./invariants.js";
 export * from "./result.js";
 export * from "./types.js";
 export * from "./values.js";
+export * from "./updates.js";

@@ -11,9 +11,13 @@ import {
   intern,
   MachineInstance,
   type MachineKernel,
+  seqPopFrontOwn,
+  seqPush,
+  seqRemoveAt,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 export type Data = "D1" | "D2";
 /** An integer from 0 to 1. */
@@ -36,8 +40,8 @@ export type AlternatingBitBSndInput = { readonly kind: "BSnd"; };
 export type AlternatingBitBRcvInput = { readonly kind: "BRcv"; };
 export type AlternatingBitLoseFrameInput = { readonly kind: "LoseFrame"; readonly i: Index; };
 export type AlternatingBitLoseAckInput = { readonly kind: "LoseAck"; readonly i: Index; };
-export type AlternatingBitInput = AlternatingBitASndInput | AlternatingBitARcvInput | AlternatingBitBSndInput | AlternatingBitBRcvInput |
-  AlternatingBitLoseFrameInput | AlternatingBitLoseAckInput;
+export type AlternatingBitInput = AlternatingBitASndInput | AlternatingBitARcvInput | AlternatingBitBSndInput |
+  AlternatingBitBRcvInput | AlternatingBitLoseFrameInput | AlternatingBitLoseAckInput;
 export type AlternatingBitSignal = never;
 export type AlternatingBitTrigger = AlternatingBitInput | AlternatingBitSignal;
 export type AlternatingBitEffect = never;
@@ -68,94 +72,76 @@ export function initialStates(): readonly AlternatingBitState[] {
 type G<T> = Guard<AlternatingBitState, T, AlternatingBitGuardName>;
 type FireResult = Fired<AlternatingBitState, AlternatingBitTransitionName, AlternatingBitEffect>;
 const NO_EFFECTS: readonly AlternatingBitEffect[] = Object.freeze([]);
+
+function fired(transition: AlternatingBitTransitionName, state: AlternatingBitState, effects: readonly AlternatingBitEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_ack_waiting: G<unknown> = { name: "ack_waiting", holds: (s) => !(s.bToA.length === 0) };
 const guard_frame_waiting: G<unknown> = { name: "frame_waiting", holds: (s) => !(s.aToB.length === 0) };
 const guard_in_queue: G<AlternatingBitLoseFrameInput> = { name: "in_queue", holds: (s, t) => (t.i < s.aToB.length) };
 const guard_in_queue_2: G<AlternatingBitLoseAckInput> = { name: "in_queue", holds: (s, t) => (t.i < s.bToA.length) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<AlternatingBitState, AlternatingBitTrigger, AlternatingBitEffect, AlternatingBitTransitionName, AlternatingBitGuardName> = [
-  { name: "ASend", on: "ASnd", from: ["Running"], to: null, guards: [], fire: fireASend },
-  { name: "AReceive", on: "ARcv", from: ["Running"], to: null, guards: [guard_ack_waiting], fire: fireAReceive },
-  { name: "BSend", on: "BSnd", from: ["Running"], to: null, guards: [], fire: fireBSend },
-  { name: "BReceive", on: "BRcv", from: ["Running"], to: null, guards: [guard_frame_waiting], fire: fireBReceive },
-  { name: "LoseFrame", on: "LoseFrame", from: ["Running"], to: null, guards: [guard_in_queue], fire: fireLoseFrame },
-  { name: "LoseAck", on: "LoseAck", from: ["Running"], to: null, guards: [guard_in_queue_2], fire: fireLoseAck },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<
+  AlternatingBitState,
+  AlternatingBitTrigger,
+  AlternatingBitEffect,
+  AlternatingBitTransitionName,
+  AlternatingBitGuardName
+>([
+  ["ASend", "ASnd", ["Running"], null, [], fireASend],
+  ["AReceive", "ARcv", ["Running"], null, [guard_ack_waiting], fireAReceive],
+  ["BSend", "BSnd", ["Running"], null, [], fireBSend],
+  ["BReceive", "BRcv", ["Running"], null, [guard_frame_waiting], fireBReceive],
+  ["LoseFrame", "LoseFrame", ["Running"], null, [guard_in_queue], fireLoseFrame],
+  ["LoseAck", "LoseAck", ["Running"], null, [guard_in_queue_2], fireLoseAck],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: AlternatingBitState, t: AlternatingBitTrigger) => AlternatingBitResult = dispatcher(TRANSITIONS);
 
 function fireASend(s: AlternatingBitState): FireResult {
-  let f_aToB: readonly Frame[] = s.aToB;
-  let w_aToB = null as Frame[] | null;
-  if (w_aToB === null) f_aToB = w_aToB = [...f_aToB, s.aVar];
-  else w_aToB.push(s.aVar);
-  const next: AlternatingBitState = { ...s, aToB: f_aToB };
-  return { ok: true, transition: "ASend", state: next, effects: NO_EFFECTS };
+  return fired("ASend", { ...s, aToB: seqPush(s.aToB, s.aVar) });
 }
 
 function fireAReceive(s: AlternatingBitState, t: AlternatingBitARcvInput): FireResult {
   let f_aVar: Frame = s.aVar;
   let f_bToA: readonly Bit[] = s.bToA;
-  let w_bToA = null as Bit[] | null;
   if ((headOf(f_bToA))! === f_aVar[1]) {
     f_aVar = intern([t.d, (1 - f_aVar[1])] as const);
   }
-  if (f_bToA.length !== 0) {
-    if (w_bToA === null) f_bToA = w_bToA = f_bToA.slice();
-    w_bToA.shift();
-  }
-  const next: AlternatingBitState = { ...s, aVar: f_aVar, bToA: f_bToA };
-  return { ok: true, transition: "AReceive", state: next, effects: NO_EFFECTS };
+  f_bToA = seqPopFrontOwn(f_bToA, s.bToA);
+  return fired("AReceive", { ...s, aVar: f_aVar, bToA: f_bToA });
 }
 
 function fireBSend(s: AlternatingBitState): FireResult {
-  let f_bToA: readonly Bit[] = s.bToA;
-  let w_bToA = null as Bit[] | null;
-  {
-    const a0 = s.bVar[1];
-    if (w_bToA === null) f_bToA = w_bToA = [...f_bToA, a0];
-    else w_bToA.push(a0);
-  }
-  const next: AlternatingBitState = { ...s, bToA: f_bToA };
-  return { ok: true, transition: "BSend", state: next, effects: NO_EFFECTS };
+  return fired("BSend", { ...s, bToA: seqPush(s.bToA, s.bVar[1]) });
 }
 
 function fireBReceive(s: AlternatingBitState): FireResult {
   let f_bVar: Frame = s.bVar;
   let f_aToB: readonly Frame[] = s.aToB;
-  let w_aToB = null as Frame[] | null;
   if (((headOf(f_aToB))!)[1] !== f_bVar[1]) {
     f_bVar = (headOf(f_aToB))!;
   }
-  if (f_aToB.length !== 0) {
-    if (w_aToB === null) f_aToB = w_aToB = f_aToB.slice();
-    w_aToB.shift();
-  }
-  const next: AlternatingBitState = { ...s, bVar: f_bVar, aToB: f_aToB };
-  return { ok: true, transition: "BReceive", state: next, effects: NO_EFFECTS };
+  f_aToB = seqPopFrontOwn(f_aToB, s.aToB);
+  return fired("BReceive", { ...s, bVar: f_bVar, aToB: f_aToB });
 }
 
 function fireLoseFrame(s: AlternatingBitState, t: AlternatingBitLoseFrameInput): FireResult {
-  let f_aToB: readonly Frame[] = s.aToB;
-  let w_aToB = null as Frame[] | null;
-  if (t.i >= 0 && t.i < f_aToB.length) {
-    if (w_aToB === null) f_aToB = w_aToB = f_aToB.slice();
-    w_aToB.splice(t.i, 1);
-  }
-  const next: AlternatingBitState = { ...s, aToB: f_aToB };
-  return { ok: true, transition: "LoseFrame", state: next, effects: NO_EFFECTS };
+  return fired("LoseFrame", { ...s, aToB: seqRemoveAt(s.aToB, t.i) });
 }
 
 function fireLoseAck(s: AlternatingBitState, t: AlternatingBitLoseAckInput): FireResult {
-  let f_bToA: readonly Bit[] = s.bToA;
-  let w_bToA = null as Bit[] | null;
-  if (t.i >= 0 && t.i < f_bToA.length) {
-    if (w_bToA === null) f_bToA = w_bToA = f_bToA.slice();
-    w_bToA.splice(t.i, 1);
-  }
-  const next: AlternatingBitState = { ...s, bToA: f_bToA };
-  return { ok: true, transition: "LoseAck", state: next, effects: NO_EFFECTS };
+  return fired("LoseAck", { ...s, bToA: seqRemoveAt(s.bToA, t.i) });
 }
+
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Data: { kind: "enum", name: "Data", values: DATAS },
+  Bit: { kind: "int", name: "Bit", min: 0, max: 1 },
+  Index: { kind: "int", name: "Index", min: 0, max: 3 },
+  Frame: { kind: "tuple", name: "Frame", items: [{ kind: "enum", name: "Data", values: ["D1", "D2"] }, { kind: "int", name: "Bit", min: 0, max: 1 }] },
+} satisfies Readonly<Record<string, TypeDesc>>;
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: AlternatingBitState, b: AlternatingBitState): number {
@@ -199,72 +185,45 @@ export const alternatingBitKernel: MachineKernel<
   initialPhase: "Running",
   terminalPhases: [],
   fields: [
-    {
-      name: "aVar",
-      type: { kind: "tuple", name: "Frame", items: [{ kind: "enum", name: "Data", values: ["D1", "D2"] }, { kind: "int", name: "Bit", min: 0, max: 1 }] },
-    },
-    {
-      name: "bVar",
-      type: { kind: "tuple", name: "Frame", items: [{ kind: "enum", name: "Data", values: ["D1", "D2"] }, { kind: "int", name: "Bit", min: 0, max: 1 }] },
-    },
-    {
-      name: "aToB",
-      type: {
-        kind: "seq",
-        of: { kind: "tuple", name: "Frame", items: [{ kind: "enum", name: "Data", values: ["D1", "D2"] }, { kind: "int", name: "Bit", min: 0, max: 1 }] },
-      },
-    },
-    { name: "bToA", type: { kind: "seq", of: { kind: "int", name: "Bit", min: 0, max: 1 } } },
+    { name: "aVar", type: TYPES.Frame },
+    { name: "bVar", type: TYPES.Frame },
+    { name: "aToB", type: { kind: "seq", of: TYPES.Frame } },
+    { name: "bToA", type: { kind: "seq", of: TYPES.Bit } },
   ],
   triggers: [
     { kind: "input", name: "ASnd", fields: [] },
-    { kind: "input", name: "ARcv", fields: [{ name: "d", type: { kind: "enum", name: "Data", values: ["D1", "D2"] } }] },
+    { kind: "input", name: "ARcv", fields: [{ name: "d", type: TYPES.Data }] },
     { kind: "input", name: "BSnd", fields: [] },
     { kind: "input", name: "BRcv", fields: [] },
-    { kind: "input", name: "LoseFrame", fields: [{ name: "i", type: { kind: "int", name: "Index", min: 0, max: 3 } }] },
-    { kind: "input", name: "LoseAck", fields: [{ name: "i", type: { kind: "int", name: "Index", min: 0, max: 3 } }] },
+    { kind: "input", name: "LoseFrame", fields: [{ name: "i", type: TYPES.Index }] },
+    { kind: "input", name: "LoseAck", fields: [{ name: "i", type: TYPES.Index }] },
   ],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "same_bit_same_data",
-      source: "aVar[1] != bVar[1] || aVar == bVar",
-      reads: ["aVar", "bVar"],
-      holds: (s: AlternatingBitState): boolean => ((s.aVar[1] !== s.bVar[1]) || (s.aVar === s.bVar)),
+      name: "same_bit_same_data", source: "aVar[1] != bVar[1] || aVar == bVar", reads: ["aVar", "bVar"],
+      holds: (s) => ((s.aVar[1] !== s.bVar[1]) || (s.aVar === s.bVar)),
     },
     {
-      name: "frames_are_current_or_taken",
-      source: "all f in aToB: f == aVar || f == bVar",
-      reads: ["aVar", "bVar", "aToB"],
-      holds: (s: AlternatingBitState): boolean => all_1(s.aToB, s.aVar, s.bVar),
+      name: "frames_are_current_or_taken", source: "all f in aToB: f == aVar || f == bVar", reads: ["aVar", "bVar", "aToB"],
+      holds: (s) => all_1(s.aToB, s.aVar, s.bVar),
     },
     {
-      name: "acks_are_bs_bits",
-      source: "all b in bToA: b == bVar[1] || b != aVar[1]",
-      reads: ["aVar", "bVar", "bToA"],
-      holds: (s: AlternatingBitState): boolean => all_2(s.bToA, s.bVar, s.aVar),
+      name: "acks_are_bs_bits", source: "all b in bToA: b == bVar[1] || b != aVar[1]", reads: ["aVar", "bVar", "bToA"],
+      holds: (s) => all_2(s.bToA, s.bVar, s.aVar),
     },
   ],
   witnesses: [
+    { name: "b_took_new_data", source: "bVar == (D2, 0)", reads: ["bVar"], holds: (s) => (s.bVar === intern(["D2", 0] as const)) },
     {
-      name: "b_took_new_data",
-      source: "bVar == (D2, 0)",
-      reads: ["bVar"],
-      holds: (s: AlternatingBitState): boolean => (s.bVar === intern(["D2", 0] as const)),
+      name: "new_frame_behind_old_one", source: "aToB.size == 2 && aToB.at(0) != aToB.at(1)", reads: ["aToB"],
+      holds: (s) => ((s.aToB.length === 2) && (atIndex(s.aToB, 0) !== atIndex(s.aToB, 1))),
     },
     {
-      name: "new_frame_behind_old_one",
-      source: "aToB.size == 2 && aToB.at(0) != aToB.at(1)",
-      reads: ["aToB"],
-      holds: (s: AlternatingBitState): boolean => ((s.aToB.length === 2) && (atIndex(s.aToB, 0) !== atIndex(s.aToB, 1))),
-    },
-    {
-      name: "a_moved_twice",
-      source: "aVar[1] == 1 && bVar[1] == 1 && aVar[0] == D2",
-      reads: ["aVar", "bVar"],
-      holds: (s: AlternatingBitState): boolean => ((s.aVar[1] === 1) && (s.bVar[1] === 1) && (s.aVar[0] === "D2")),
+      name: "a_moved_twice", source: "aVar[1] == 1 && bVar[1] == 1 && aVar[0] == D2", reads: ["aVar", "bVar"],
+      holds: (s) => ((s.aVar[1] === 1) && (s.bVar[1] === 1) && (s.aVar[0] === "D2")),
     },
   ],
   profiles: {

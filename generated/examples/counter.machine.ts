@@ -10,7 +10,8 @@ import {
   type MachineKernel,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 0 to 2. */
 export type Tally = number;
@@ -42,33 +43,39 @@ export function initialStates(): readonly CounterState[] {
 type G<T> = Guard<CounterState, T, CounterGuardName>;
 type FireResult = Fired<CounterState, CounterTransitionName, CounterEffect>;
 const NO_EFFECTS: readonly CounterEffect[] = Object.freeze([]);
+
+function fired(transition: CounterTransitionName, state: CounterState, effects: readonly CounterEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_room: G<unknown> = { name: "room", holds: (s) => (s.openings < 2) };
 const guard_full: G<unknown> = { name: "full", holds: (s) => ((s.openings === 2) || (s.phase === "Closed")) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<CounterState, CounterTrigger, CounterEffect, CounterTransitionName, CounterGuardName> = [
-  { name: "Count", on: "Opened", from: ["Counting"], to: null, guards: [guard_room], fire: fireCount },
-  { name: "Saturated", on: "Opened", from: ["Counting", "Closed"], to: null, guards: [guard_full], fire: fireSaturated },
-  { name: "CloseCounter", on: "Close", from: ["Counting"], to: "Closed", guards: [], fire: fireCloseCounter },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<CounterState, CounterTrigger, CounterEffect, CounterTransitionName, CounterGuardName>([
+  ["Count", "Opened", ["Counting"], null, [guard_room], fireCount],
+  ["Saturated", "Opened", ["Counting", "Closed"], null, [guard_full], fireSaturated],
+  ["CloseCounter", "Close", ["Counting"], "Closed", [], fireCloseCounter],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: CounterState, t: CounterTrigger) => CounterResult = dispatcher(TRANSITIONS);
 
 function fireCount(s: CounterState, t: CounterOpenedSignal): FireResult {
-  let f_openings: Tally = s.openings;
-  f_openings = (f_openings + 1);
-  const next: CounterState = { ...s, openings: f_openings, lastCoins: t.coins };
-  return { ok: true, transition: "Count", state: next, effects: NO_EFFECTS };
+  return fired("Count", { ...s, openings: (s.openings + 1), lastCoins: t.coins });
 }
 
-function fireSaturated(s: CounterState, t: CounterOpenedSignal): FireResult {
-  const next: CounterState = s;
-  return { ok: true, transition: "Saturated", state: next, effects: NO_EFFECTS };
+function fireSaturated(s: CounterState): FireResult {
+  return fired("Saturated", s);
 }
 
 function fireCloseCounter(s: CounterState): FireResult {
-  const next: CounterState = { ...s, phase: "Closed" };
-  return { ok: true, transition: "CloseCounter", state: next, effects: NO_EFFECTS };
+  return fired("CloseCounter", { ...s, phase: "Closed" });
 }
+
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Tally: { kind: "int", name: "Tally", min: 0, max: 2 },
+  Coins: { kind: "int", name: "Coins", min: 0, max: 3 },
+} satisfies Readonly<Record<string, TypeDesc>>;
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: CounterState, b: CounterState): number {
@@ -87,26 +94,18 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
   phases: ["Counting", "Closed"],
   initialPhase: "Counting",
   terminalPhases: ["Closed"],
-  fields: [
-    { name: "openings", type: { kind: "int", name: "Tally", min: 0, max: 2 } },
-    { name: "lastCoins", type: { kind: "option", of: { kind: "int", name: "Coins", min: 0, max: 3 } } },
-  ],
-  triggers: [
-    { kind: "input", name: "Close", fields: [] },
-    { kind: "signal", name: "Opened", fields: [{ name: "coins", type: { kind: "int", name: "Coins", min: 0, max: 3 } }] },
-  ],
+  fields: [{ name: "openings", type: TYPES.Tally }, { name: "lastCoins", type: { kind: "option", of: TYPES.Coins } }],
+  triggers: [{ kind: "input", name: "Close", fields: [] }, { kind: "signal", name: "Opened", fields: [{ name: "coins", type: TYPES.Coins }] }],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "counted_means_seen",
-      source: "openings == 0 || lastCoins.isSome",
-      reads: ["openings", "lastCoins"],
-      holds: (s: CounterState): boolean => ((s.openings === 0) || (s.lastCoins !== null)),
+      name: "counted_means_seen", source: "openings == 0 || lastCoins.isSome", reads: ["openings", "lastCoins"],
+      holds: (s) => ((s.openings === 0) || (s.lastCoins !== null)),
     },
   ],
-  witnesses: [{ name: "two_openings", source: "openings == 2", reads: ["openings"], holds: (s: CounterState): boolean => (s.openings === 2) }],
+  witnesses: [{ name: "two_openings", source: "openings == 2", reads: ["openings"], holds: (s) => (s.openings === 2) }],
   profiles: {
     default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },

@@ -10,7 +10,8 @@ import {
   type MachineKernel,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 0 to 3. */
 export type Small = number;
@@ -30,7 +31,8 @@ export type DieHardAnyStartSignal = never;
 export type DieHardAnyStartTrigger = DieHardAnyStartInput | DieHardAnyStartSignal;
 export type DieHardAnyStartEffect = never;
 export type DieHardAnyStartTriggerName = "FillSmall" | "FillBig" | "EmptySmall" | "EmptyBig" | "SmallToBig" | "BigToSmall";
-export type DieHardAnyStartTransitionName = "FillSmallJug" | "FillBigJug" | "EmptySmallJug" | "EmptyBigJug" | "PourSmallIntoBig" | "PourBigIntoSmall";
+export type DieHardAnyStartTransitionName = "FillSmallJug" | "FillBigJug" | "EmptySmallJug" | "EmptyBigJug" | "PourSmallIntoBig" |
+  "PourBigIntoSmall";
 /** Every guard name: what a GuardRejected refusal names. */
 export type DieHardAnyStartGuardName = never;
 export type DieHardAnyStartResult = TransitionResult<
@@ -63,42 +65,43 @@ export function initialStates(): readonly DieHardAnyStartState[] {
 type G<T> = Guard<DieHardAnyStartState, T, DieHardAnyStartGuardName>;
 type FireResult = Fired<DieHardAnyStartState, DieHardAnyStartTransitionName, DieHardAnyStartEffect>;
 const NO_EFFECTS: readonly DieHardAnyStartEffect[] = Object.freeze([]);
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<
+
+function fired(transition: DieHardAnyStartTransitionName, state: DieHardAnyStartState, effects: readonly DieHardAnyStartEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<
   DieHardAnyStartState,
   DieHardAnyStartTrigger,
   DieHardAnyStartEffect,
   DieHardAnyStartTransitionName,
   DieHardAnyStartGuardName
-> = [
-    { name: "FillSmallJug", on: "FillSmall", from: ["Pouring"], to: null, guards: [], fire: fireFillSmallJug },
-    { name: "FillBigJug", on: "FillBig", from: ["Pouring"], to: null, guards: [], fire: fireFillBigJug },
-    { name: "EmptySmallJug", on: "EmptySmall", from: ["Pouring"], to: null, guards: [], fire: fireEmptySmallJug },
-    { name: "EmptyBigJug", on: "EmptyBig", from: ["Pouring"], to: null, guards: [], fire: fireEmptyBigJug },
-    { name: "PourSmallIntoBig", on: "SmallToBig", from: ["Pouring"], to: null, guards: [], fire: firePourSmallIntoBig },
-    { name: "PourBigIntoSmall", on: "BigToSmall", from: ["Pouring"], to: null, guards: [], fire: firePourBigIntoSmall },
-  ];
+>([
+  ["FillSmallJug", "FillSmall", ["Pouring"], null, [], fireFillSmallJug],
+  ["FillBigJug", "FillBig", ["Pouring"], null, [], fireFillBigJug],
+  ["EmptySmallJug", "EmptySmall", ["Pouring"], null, [], fireEmptySmallJug],
+  ["EmptyBigJug", "EmptyBig", ["Pouring"], null, [], fireEmptyBigJug],
+  ["PourSmallIntoBig", "SmallToBig", ["Pouring"], null, [], firePourSmallIntoBig],
+  ["PourBigIntoSmall", "BigToSmall", ["Pouring"], null, [], firePourBigIntoSmall],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: DieHardAnyStartState, t: DieHardAnyStartTrigger) => DieHardAnyStartResult = dispatcher(TRANSITIONS);
 
 function fireFillSmallJug(s: DieHardAnyStartState): FireResult {
-  const next: DieHardAnyStartState = { ...s, small: 3 };
-  return { ok: true, transition: "FillSmallJug", state: next, effects: NO_EFFECTS };
+  return fired("FillSmallJug", { ...s, small: 3 });
 }
 
 function fireFillBigJug(s: DieHardAnyStartState): FireResult {
-  const next: DieHardAnyStartState = { ...s, big: 5 };
-  return { ok: true, transition: "FillBigJug", state: next, effects: NO_EFFECTS };
+  return fired("FillBigJug", { ...s, big: 5 });
 }
 
 function fireEmptySmallJug(s: DieHardAnyStartState): FireResult {
-  const next: DieHardAnyStartState = { ...s, small: 0 };
-  return { ok: true, transition: "EmptySmallJug", state: next, effects: NO_EFFECTS };
+  return fired("EmptySmallJug", { ...s, small: 0 });
 }
 
 function fireEmptyBigJug(s: DieHardAnyStartState): FireResult {
-  const next: DieHardAnyStartState = { ...s, big: 0 };
-  return { ok: true, transition: "EmptyBigJug", state: next, effects: NO_EFFECTS };
+  return fired("EmptyBigJug", { ...s, big: 0 });
 }
 
 function firePourSmallIntoBig(s: DieHardAnyStartState): FireResult {
@@ -111,8 +114,7 @@ function firePourSmallIntoBig(s: DieHardAnyStartState): FireResult {
     f_small = ((f_small + f_big) - 5);
     f_big = 5;
   }
-  const next: DieHardAnyStartState = { ...s, big: f_big, small: f_small };
-  return { ok: true, transition: "PourSmallIntoBig", state: next, effects: NO_EFFECTS };
+  return fired("PourSmallIntoBig", { ...s, big: f_big, small: f_small });
 }
 
 function firePourBigIntoSmall(s: DieHardAnyStartState): FireResult {
@@ -125,9 +127,14 @@ function firePourBigIntoSmall(s: DieHardAnyStartState): FireResult {
     f_big = ((f_small + f_big) - 3);
     f_small = 3;
   }
-  const next: DieHardAnyStartState = { ...s, small: f_small, big: f_big };
-  return { ok: true, transition: "PourBigIntoSmall", state: next, effects: NO_EFFECTS };
+  return fired("PourBigIntoSmall", { ...s, small: f_small, big: f_big });
 }
+
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Small: { kind: "int", name: "Small", min: 0, max: 3 },
+  Big: { kind: "int", name: "Big", min: 0, max: 5 },
+} satisfies Readonly<Record<string, TypeDesc>>;
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: DieHardAnyStartState, b: DieHardAnyStartState): number {
@@ -152,10 +159,7 @@ export const dieHardAnyStartKernel: MachineKernel<
   phases: ["Pouring"],
   initialPhase: "Pouring",
   terminalPhases: [],
-  fields: [
-    { name: "small", type: { kind: "int", name: "Small", min: 0, max: 3 } },
-    { name: "big", type: { kind: "int", name: "Big", min: 0, max: 5 } },
-  ],
+  fields: [{ name: "small", type: TYPES.Small }, { name: "big", type: TYPES.Big }],
   triggers: [
     { kind: "input", name: "FillSmall", fields: [] },
     { kind: "input", name: "FillBig", fields: [] },
@@ -169,44 +173,22 @@ export const dieHardAnyStartKernel: MachineKernel<
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "water_fits",
-      source: "let water = total in water >= 0 && water <= 8",
-      reads: ["small", "big"],
-      holds: (s: DieHardAnyStartState): boolean => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
+      name: "water_fits", source: "let water = total in water >= 0 && water <= 8", reads: ["small", "big"],
+      holds: (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
     },
     {
-      name: "room_is_consistent",
-      source: "room_in_big + big == 5 && room_in_small + small == 3",
-      reads: ["small", "big"],
-      holds: (s: DieHardAnyStartState): boolean => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
+      name: "room_is_consistent", source: "room_in_big + big == 5 && room_in_small + small == 3", reads: ["small", "big"],
+      holds: (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
     },
   ],
   witnesses: [
-    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s: DieHardAnyStartState): boolean => (s.big === 4) },
-    {
-      name: "starts_half_full",
-      source: "small == 2 && big == 2",
-      reads: ["small", "big"],
-      holds: (s: DieHardAnyStartState): boolean => ((s.small === 2) && (s.big === 2)),
-    },
-    {
-      name: "both_full",
-      source: "small == 3 && big == 5",
-      reads: ["small", "big"],
-      holds: (s: DieHardAnyStartState): boolean => ((s.small === 3) && (s.big === 5)),
-    },
+    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s) => (s.big === 4) },
+    { name: "starts_half_full", source: "small == 2 && big == 2", reads: ["small", "big"], holds: (s) => ((s.small === 2) && (s.big === 2)) },
+    { name: "both_full", source: "small == 3 && big == 5", reads: ["small", "big"], holds: (s) => ((s.small === 3) && (s.big === 5)) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

@@ -10,7 +10,8 @@ import {
   type MachineKernel,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 0 to 3. */
 export type Small = number;
@@ -24,13 +25,14 @@ export type DieHardEmptySmallInput = { readonly kind: "EmptySmall"; };
 export type DieHardEmptyBigInput = { readonly kind: "EmptyBig"; };
 export type DieHardSmallToBigInput = { readonly kind: "SmallToBig"; };
 export type DieHardBigToSmallInput = { readonly kind: "BigToSmall"; };
-export type DieHardInput = DieHardFillSmallInput | DieHardFillBigInput | DieHardEmptySmallInput | DieHardEmptyBigInput | DieHardSmallToBigInput |
-  DieHardBigToSmallInput;
+export type DieHardInput = DieHardFillSmallInput | DieHardFillBigInput | DieHardEmptySmallInput | DieHardEmptyBigInput |
+  DieHardSmallToBigInput | DieHardBigToSmallInput;
 export type DieHardSignal = never;
 export type DieHardTrigger = DieHardInput | DieHardSignal;
 export type DieHardEffect = never;
 export type DieHardTriggerName = "FillSmall" | "FillBig" | "EmptySmall" | "EmptyBig" | "SmallToBig" | "BigToSmall";
-export type DieHardTransitionName = "FillSmallJug" | "FillBigJug" | "EmptySmallJug" | "EmptyBigJug" | "PourSmallIntoBig" | "PourBigIntoSmall";
+export type DieHardTransitionName = "FillSmallJug" | "FillBigJug" | "EmptySmallJug" | "EmptyBigJug" | "PourSmallIntoBig" |
+  "PourBigIntoSmall";
 /** Every guard name: what a GuardRejected refusal names. */
 export type DieHardGuardName = never;
 export type DieHardResult = TransitionResult<DieHardState, DieHardTransitionName, DieHardEffect, DieHardGuardName, Phase, DieHardTriggerName>;
@@ -47,36 +49,37 @@ export function initialStates(): readonly DieHardState[] {
 type G<T> = Guard<DieHardState, T, DieHardGuardName>;
 type FireResult = Fired<DieHardState, DieHardTransitionName, DieHardEffect>;
 const NO_EFFECTS: readonly DieHardEffect[] = Object.freeze([]);
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<DieHardState, DieHardTrigger, DieHardEffect, DieHardTransitionName, DieHardGuardName> = [
-  { name: "FillSmallJug", on: "FillSmall", from: ["Pouring"], to: null, guards: [], fire: fireFillSmallJug },
-  { name: "FillBigJug", on: "FillBig", from: ["Pouring"], to: null, guards: [], fire: fireFillBigJug },
-  { name: "EmptySmallJug", on: "EmptySmall", from: ["Pouring"], to: null, guards: [], fire: fireEmptySmallJug },
-  { name: "EmptyBigJug", on: "EmptyBig", from: ["Pouring"], to: null, guards: [], fire: fireEmptyBigJug },
-  { name: "PourSmallIntoBig", on: "SmallToBig", from: ["Pouring"], to: null, guards: [], fire: firePourSmallIntoBig },
-  { name: "PourBigIntoSmall", on: "BigToSmall", from: ["Pouring"], to: null, guards: [], fire: firePourBigIntoSmall },
-];
+
+function fired(transition: DieHardTransitionName, state: DieHardState, effects: readonly DieHardEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<DieHardState, DieHardTrigger, DieHardEffect, DieHardTransitionName, DieHardGuardName>([
+  ["FillSmallJug", "FillSmall", ["Pouring"], null, [], fireFillSmallJug],
+  ["FillBigJug", "FillBig", ["Pouring"], null, [], fireFillBigJug],
+  ["EmptySmallJug", "EmptySmall", ["Pouring"], null, [], fireEmptySmallJug],
+  ["EmptyBigJug", "EmptyBig", ["Pouring"], null, [], fireEmptyBigJug],
+  ["PourSmallIntoBig", "SmallToBig", ["Pouring"], null, [], firePourSmallIntoBig],
+  ["PourBigIntoSmall", "BigToSmall", ["Pouring"], null, [], firePourBigIntoSmall],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: DieHardState, t: DieHardTrigger) => DieHardResult = dispatcher(TRANSITIONS);
 
 function fireFillSmallJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, small: 3 };
-  return { ok: true, transition: "FillSmallJug", state: next, effects: NO_EFFECTS };
+  return fired("FillSmallJug", { ...s, small: 3 });
 }
 
 function fireFillBigJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, big: 5 };
-  return { ok: true, transition: "FillBigJug", state: next, effects: NO_EFFECTS };
+  return fired("FillBigJug", { ...s, big: 5 });
 }
 
 function fireEmptySmallJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, small: 0 };
-  return { ok: true, transition: "EmptySmallJug", state: next, effects: NO_EFFECTS };
+  return fired("EmptySmallJug", { ...s, small: 0 });
 }
 
 function fireEmptyBigJug(s: DieHardState): FireResult {
-  const next: DieHardState = { ...s, big: 0 };
-  return { ok: true, transition: "EmptyBigJug", state: next, effects: NO_EFFECTS };
+  return fired("EmptyBigJug", { ...s, big: 0 });
 }
 
 function firePourSmallIntoBig(s: DieHardState): FireResult {
@@ -89,8 +92,7 @@ function firePourSmallIntoBig(s: DieHardState): FireResult {
     f_small = ((f_small + f_big) - 5);
     f_big = 5;
   }
-  const next: DieHardState = { ...s, big: f_big, small: f_small };
-  return { ok: true, transition: "PourSmallIntoBig", state: next, effects: NO_EFFECTS };
+  return fired("PourSmallIntoBig", { ...s, big: f_big, small: f_small });
 }
 
 function firePourBigIntoSmall(s: DieHardState): FireResult {
@@ -103,9 +105,14 @@ function firePourBigIntoSmall(s: DieHardState): FireResult {
     f_big = ((f_small + f_big) - 3);
     f_small = 3;
   }
-  const next: DieHardState = { ...s, small: f_small, big: f_big };
-  return { ok: true, transition: "PourBigIntoSmall", state: next, effects: NO_EFFECTS };
+  return fired("PourBigIntoSmall", { ...s, small: f_small, big: f_big });
 }
+
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Small: { kind: "int", name: "Small", min: 0, max: 3 },
+  Big: { kind: "int", name: "Big", min: 0, max: 5 },
+} satisfies Readonly<Record<string, TypeDesc>>;
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: DieHardState, b: DieHardState): number {
@@ -124,10 +131,7 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   phases: ["Pouring"],
   initialPhase: "Pouring",
   terminalPhases: [],
-  fields: [
-    { name: "small", type: { kind: "int", name: "Small", min: 0, max: 3 } },
-    { name: "big", type: { kind: "int", name: "Big", min: 0, max: 5 } },
-  ],
+  fields: [{ name: "small", type: TYPES.Small }, { name: "big", type: TYPES.Big }],
   triggers: [
     { kind: "input", name: "FillSmall", fields: [] },
     { kind: "input", name: "FillBig", fields: [] },
@@ -141,38 +145,21 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "water_fits",
-      source: "let water = total in water >= 0 && water <= 8",
-      reads: ["small", "big"],
-      holds: (s: DieHardState): boolean => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
+      name: "water_fits", source: "let water = total in water >= 0 && water <= 8", reads: ["small", "big"],
+      holds: (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
     },
     {
-      name: "room_is_consistent",
-      source: "room_in_big + big == 5 && room_in_small + small == 3",
-      reads: ["small", "big"],
-      holds: (s: DieHardState): boolean => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
+      name: "room_is_consistent", source: "room_in_big + big == 5 && room_in_small + small == 3", reads: ["small", "big"],
+      holds: (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
     },
   ],
   witnesses: [
-    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s: DieHardState): boolean => (s.big === 4) },
-    {
-      name: "both_full",
-      source: "let full = small == 3 && big == 5 in full",
-      reads: ["small", "big"],
-      holds: (s: DieHardState): boolean => ((s.small === 3) && (s.big === 5)),
-    },
+    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s) => (s.big === 4) },
+    { name: "both_full", source: "let full = small == 3 && big == 5 in full", reads: ["small", "big"], holds: (s) => ((s.small === 3) && (s.big === 5)) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

@@ -11,7 +11,8 @@ import {
   type MachineKernel,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 /** An integer from 1 to 12. */
 export type Hour = number;
@@ -52,17 +53,21 @@ export function initialStates(): readonly HourClockState[] {
 type G<T> = Guard<HourClockState, T, HourClockGuardName>;
 type FireResult = Fired<HourClockState, HourClockTransitionName, HourClockEffect>;
 const NO_EFFECTS: readonly HourClockEffect[] = Object.freeze([]);
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName> = [
-  { name: "Advance", on: "Tick", from: ["Running"], to: null, guards: [], fire: fireAdvance },
-];
+
+function fired(transition: HourClockTransitionName, state: HourClockState, effects: readonly HourClockEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<HourClockState, HourClockTrigger, HourClockEffect, HourClockTransitionName, HourClockGuardName>([
+  ["Advance", "Tick", ["Running"], null, [], fireAdvance],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: HourClockState, t: HourClockTrigger) => HourClockResult = dispatcher(TRANSITIONS);
 
 function fireAdvance(s: HourClockState): FireResult {
-  let f_hr: Hour = s.hr;
   let f_chimes: Chimes = s.chimes;
-  f_hr = ((f_hr === 12) ? 1 : (f_hr + 1));
+  const f_hr: Hour = ((s.hr === 12) ? 1 : (s.hr + 1));
   for (const v_f of inOrder(new Set<number>([1, 2, 3]))) {
     if ((v_f <= f_hr)) {
       f_chimes = v_f;
@@ -70,9 +75,16 @@ function fireAdvance(s: HourClockState): FireResult {
   }
   const f_angle: Angle = ((f_hr * 30) % 360);
   const f_quarter: Quarter = Math.floor((f_hr - 1) / 3);
-  const next: HourClockState = { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter };
-  return { ok: true, transition: "Advance", state: next, effects: NO_EFFECTS };
+  return fired("Advance", { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter });
 }
+
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Hour: { kind: "int", name: "Hour", min: 1, max: 12 },
+  Chimes: { kind: "int", name: "Chimes", min: 1, max: 3 },
+  Angle: { kind: "int", name: "Angle", min: 0, max: 359 },
+  Quarter: { kind: "int", name: "Quarter", min: 0, max: 3 },
+} satisfies Readonly<Record<string, TypeDesc>>;
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: HourClockState, b: HourClockState): number {
@@ -94,10 +106,10 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
   initialPhase: "Running",
   terminalPhases: [],
   fields: [
-    { name: "hr", type: { kind: "int", name: "Hour", min: 1, max: 12 } },
-    { name: "chimes", type: { kind: "int", name: "Chimes", min: 1, max: 3 } },
-    { name: "angle", type: { kind: "int", name: "Angle", min: 0, max: 359 } },
-    { name: "quarter", type: { kind: "int", name: "Quarter", min: 0, max: 3 } },
+    { name: "hr", type: TYPES.Hour },
+    { name: "chimes", type: TYPES.Chimes },
+    { name: "angle", type: TYPES.Angle },
+    { name: "quarter", type: TYPES.Quarter },
   ],
   triggers: [{ kind: "input", name: "Tick", fields: [] }],
   queryOnly: [],
@@ -105,45 +117,23 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
     {
-      name: "chimes_follow_hour",
-      source: "chimes == (if hr < 3 then hr else 3)",
-      reads: ["hr", "chimes"],
-      holds: (s: HourClockState): boolean => (s.chimes === ((s.hr < 3) ? s.hr : 3)),
+      name: "chimes_follow_hour", source: "chimes == (if hr < 3 then hr else 3)", reads: ["hr", "chimes"],
+      holds: (s) => (s.chimes === ((s.hr < 3) ? s.hr : 3)),
     },
+    { name: "angle_follows_hour", source: "angle / 30 == hr % 12", reads: ["hr", "angle"], holds: (s) => (Math.floor(s.angle / 30) === (s.hr % 12)) },
     {
-      name: "angle_follows_hour",
-      source: "angle / 30 == hr % 12",
-      reads: ["hr", "angle"],
-      holds: (s: HourClockState): boolean => (Math.floor(s.angle / 30) === (s.hr % 12)),
-    },
-    {
-      name: "quarter_follows_hour",
-      source: "quarter * 3 < hr && hr <= quarter * 3 + 3",
-      reads: ["hr", "quarter"],
-      holds: (s: HourClockState): boolean => (((s.quarter * 3) < s.hr) && (s.hr <= ((s.quarter * 3) + 3))),
+      name: "quarter_follows_hour", source: "quarter * 3 < hr && hr <= quarter * 3 + 3", reads: ["hr", "quarter"],
+      holds: (s) => (((s.quarter * 3) < s.hr) && (s.hr <= ((s.quarter * 3) + 3))),
     },
   ],
   witnesses: [
-    { name: "noon", source: "hr == 12", reads: ["hr"], holds: (s: HourClockState): boolean => (s.hr === 12) },
-    { name: "three_chimes", source: "chimes == 3", reads: ["chimes"], holds: (s: HourClockState): boolean => (s.chimes === 3) },
-    {
-      name: "noon_is_upright",
-      source: "angle == 0 && quarter == 3",
-      reads: ["angle", "quarter"],
-      holds: (s: HourClockState): boolean => ((s.angle === 0) && (s.quarter === 3)),
-    },
+    { name: "noon", source: "hr == 12", reads: ["hr"], holds: (s) => (s.hr === 12) },
+    { name: "three_chimes", source: "chimes == 3", reads: ["chimes"], holds: (s) => (s.chimes === 3) },
+    { name: "noon_is_upright", source: "angle == 0 && quarter == 3", reads: ["angle", "quarter"], holds: (s) => ((s.angle === 0) && (s.quarter === 3)) },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

@@ -11,9 +11,13 @@ import {
   lastOf,
   MachineInstance,
   type MachineKernel,
+  seqPush,
+  seqRemoveAt,
+  seqRemoveAtOwn,
   transitionDescs,
   type TransitionResult,
-  type TransitionTable,
+  transitionRows,
+  type TypeDesc,
 } from "../../kernel/index.js";
 export type Song = "Anthem" | "Ballad" | "Coda";
 /** An integer from 0 to 2. */
@@ -47,49 +51,43 @@ export function initialStates(): readonly PlaylistState[] {
 type G<T> = Guard<PlaylistState, T, PlaylistGuardName>;
 type FireResult = Fired<PlaylistState, PlaylistTransitionName, PlaylistEffect>;
 const NO_EFFECTS: readonly PlaylistEffect[] = Object.freeze([]);
+
+function fired(transition: PlaylistTransitionName, state: PlaylistState, effects: readonly PlaylistEffect[] = NO_EFFECTS): FireResult {
+  return { ok: true, transition, state, effects };
+}
+
 const guard_room: G<unknown> = { name: "room", holds: (s) => (s.queue.length < 3) };
 const guard_occupied: G<PlaylistDropInput> = { name: "occupied", holds: (s, t) => (atIndex(s.queue, t.slot) !== null) };
 const guard_waiting: G<unknown> = { name: "waiting", holds: (s) => (atIndex(s.queue, 0) !== null) };
-/** Every transition in spec order: where it fires from, its guards in order, what it does. */
-const TRANSITIONS: TransitionTable<PlaylistState, PlaylistTrigger, PlaylistEffect, PlaylistTransitionName, PlaylistGuardName> = [
-  { name: "Enqueue", on: "Add", from: ["Open"], to: null, guards: [guard_room], fire: fireEnqueue },
-  { name: "DropAt", on: "Drop", from: ["Open"], to: null, guards: [guard_occupied], fire: fireDropAt },
-  { name: "PlayNext", on: "Play", from: ["Open"], to: null, guards: [guard_waiting], fire: firePlayNext },
-];
+/** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
+const TRANSITIONS = transitionRows<PlaylistState, PlaylistTrigger, PlaylistEffect, PlaylistTransitionName, PlaylistGuardName>([
+  ["Enqueue", "Add", ["Open"], null, [guard_room], fireEnqueue],
+  ["DropAt", "Drop", ["Open"], null, [guard_occupied], fireDropAt],
+  ["PlayNext", "Play", ["Open"], null, [guard_waiting], firePlayNext],
+]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: PlaylistState, t: PlaylistTrigger) => PlaylistResult = dispatcher(TRANSITIONS);
 
 function fireEnqueue(s: PlaylistState, t: PlaylistAddInput): FireResult {
-  let f_queue: readonly Song[] = s.queue;
-  let w_queue = null as Song[] | null;
-  if (w_queue === null) f_queue = w_queue = [...f_queue, t.song];
-  else w_queue.push(t.song);
-  const next: PlaylistState = { ...s, queue: f_queue };
-  return { ok: true, transition: "Enqueue", state: next, effects: NO_EFFECTS };
+  return fired("Enqueue", { ...s, queue: seqPush(s.queue, t.song) });
 }
 
 function fireDropAt(s: PlaylistState, t: PlaylistDropInput): FireResult {
-  let f_queue: readonly Song[] = s.queue;
-  let w_queue = null as Song[] | null;
-  if (t.slot >= 0 && t.slot < f_queue.length) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    w_queue.splice(t.slot, 1);
-  }
-  const next: PlaylistState = { ...s, queue: f_queue };
-  return { ok: true, transition: "DropAt", state: next, effects: NO_EFFECTS };
+  return fired("DropAt", { ...s, queue: seqRemoveAt(s.queue, t.slot) });
 }
 
 function firePlayNext(s: PlaylistState): FireResult {
   let f_queue: readonly Song[] = s.queue;
-  let w_queue = null as Song[] | null;
   const f_playing: Song | null = atIndex(f_queue, 0);
-  if (0 >= 0 && 0 < f_queue.length) {
-    if (w_queue === null) f_queue = w_queue = f_queue.slice();
-    w_queue.splice(0, 1);
-  }
-  const next: PlaylistState = { ...s, playing: f_playing, queue: f_queue };
-  return { ok: true, transition: "PlayNext", state: next, effects: NO_EFFECTS };
+  f_queue = seqRemoveAtOwn(f_queue, s.queue, 0);
+  return fired("PlayNext", { ...s, playing: f_playing, queue: f_queue });
 }
+
+/** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
+const TYPES = {
+  Song: { kind: "enum", name: "Song", values: SONGS },
+  Slot: { kind: "int", name: "Slot", min: 0, max: 2 },
+} satisfies Readonly<Record<string, TypeDesc>>;
 
 /** Which state properties differ (`!==`): bit 0 is the phase, bit i + 1 field i. */
 function changedFields(a: PlaylistState, b: PlaylistState): number {
@@ -108,62 +106,33 @@ export const playlistKernel: MachineKernel<PlaylistState, PlaylistTrigger, Playl
   phases: ["Open"],
   initialPhase: "Open",
   terminalPhases: [],
-  fields: [
-    { name: "queue", type: { kind: "seq", of: { kind: "enum", name: "Song", values: ["Anthem", "Ballad", "Coda"] } } },
-    { name: "playing", type: { kind: "option", of: { kind: "enum", name: "Song", values: ["Anthem", "Ballad", "Coda"] } } },
-  ],
+  fields: [{ name: "queue", type: { kind: "seq", of: TYPES.Song } }, { name: "playing", type: { kind: "option", of: TYPES.Song } }],
   triggers: [
-    { kind: "input", name: "Add", fields: [{ name: "song", type: { kind: "enum", name: "Song", values: ["Anthem", "Ballad", "Coda"] } }] },
-    { kind: "input", name: "Drop", fields: [{ name: "slot", type: { kind: "int", name: "Slot", min: 0, max: 2 } }] },
+    { kind: "input", name: "Add", fields: [{ name: "song", type: TYPES.Song }] },
+    { kind: "input", name: "Drop", fields: [{ name: "slot", type: TYPES.Slot }] },
     { kind: "input", name: "Play", fields: [] },
   ],
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
   invariants: [
+    { name: "at_agrees_with_head", source: "queue.at(0) == queue.head", reads: ["queue"], holds: (s) => (atIndex(s.queue, 0) === headOf(s.queue)) },
     {
-      name: "at_agrees_with_head",
-      source: "queue.at(0) == queue.head",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => (atIndex(s.queue, 0) === headOf(s.queue)),
+      name: "at_agrees_with_last", source: "queue.isEmpty || queue.at(queue.size - 1) == queue.last", reads: ["queue"],
+      holds: (s) => ((s.queue.length === 0) || (atIndex(s.queue, (s.queue.length - 1)) === lastOf(s.queue))),
     },
-    {
-      name: "at_agrees_with_last",
-      source: "queue.isEmpty || queue.at(queue.size - 1) == queue.last",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => ((s.queue.length === 0) || (atIndex(s.queue, (s.queue.length - 1)) === lastOf(s.queue))),
-    },
-    {
-      name: "nothing_past_the_end",
-      source: "queue.at(queue.size).isNone",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => (atIndex(s.queue, s.queue.length) === null),
-    },
+    { name: "nothing_past_the_end", source: "queue.at(queue.size).isNone", reads: ["queue"], holds: (s) => (atIndex(s.queue, s.queue.length) === null) },
   ],
   witnesses: [
-    { name: "full", source: "queue.size == 3", reads: ["queue"], holds: (s: PlaylistState): boolean => (s.queue.length === 3) },
+    { name: "full", source: "queue.size == 3", reads: ["queue"], holds: (s) => (s.queue.length === 3) },
     {
-      name: "middle_differs",
-      source: "queue.at(1).isSome && queue.at(1) != queue.at(0) && queue.at(1) != queue.last",
-      reads: ["queue"],
-      holds: (s: PlaylistState): boolean => (
-        (atIndex(s.queue, 1) !== null) &&
-        (atIndex(s.queue, 1) !== atIndex(s.queue, 0)) &&
-        (atIndex(s.queue, 1) !== lastOf(s.queue))
-      ),
+      name: "middle_differs", source: "queue.at(1).isSome && queue.at(1) != queue.at(0) && queue.at(1) != queue.last", reads: ["queue"],
+      holds: (s) => ((atIndex(s.queue, 1) !== null) && (atIndex(s.queue, 1) !== atIndex(s.queue, 0)) && (atIndex(s.queue, 1) !== lastOf(s.queue))),
     },
   ],
   profiles: {
     ci: {
-      name: "ci",
-      domains: {},
-      maxDepth: null,
-      maxCollectionSize: 3,
-      intBounds: {},
-      maxStates: null,
-      allowDeadlockIn: [],
-      symmetry: false,
-      complete: true,
+      name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,
     },
   },
   initialState,

@@ -5,7 +5,7 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
 import { kernelImport } from "./imports.js";
-import { list, object, prefixed, render, stringDoc } from "./layout.js";
+import { dataDoc, list, object, packedList, prefixed, render, stringDoc, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { compositionNames, machineNames } from "./names.js";
@@ -48,11 +48,13 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
       list(
         "[",
         preds.map((p) =>
-          object([
-            ["name", JSON.stringify(p.name)],
-            ["source", stringDoc(p.source)],
-            ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, stateCtx, h))],
-          ]),
+          packedList(
+            object([
+              ["name", JSON.stringify(p.name)],
+              ["source", stringDoc(p.source)],
+              ["holds", prefixed("(s) => ", exprDoc(p.expr, stateCtx, h))],
+            ]),
+          ),
         ),
         "]",
       ),
@@ -64,11 +66,13 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
     list(
       "[",
       c.entry.map((e) =>
-        object([
-          ["instance", JSON.stringify(e.instance)],
-          ["trigger", JSON.stringify(e.trigger)],
-          ...(e.when ? [["when", prefixed(`(s: ${n.state}): boolean => `, exprDoc(e.when.expr, stateCtx, h))] as const] : []),
-        ]),
+        packedList(
+          object([
+            ["instance", JSON.stringify(e.instance)],
+            ["trigger", JSON.stringify(e.trigger)],
+            ...(e.when ? [["when", prefixed("(s) => ", exprDoc(e.when.expr, stateCtx, h))] as const] : []),
+          ]),
+        ),
       ),
       "]",
     ),
@@ -81,19 +85,9 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
     const effectType = machineNames(fromM?.name ?? "").effectType(r.from.effect);
     const triggerType = machineNames(toM?.name ?? "").triggerType(r.to.trigger, r.to.kind);
     const bindCtx: CodeContext = { field: () => "undefined", phase: () => "undefined" };
-    const payload = r.bind.map((b) => `, ${b.field}: ${exprCode(b.expr, bindCtx, h).replace(/\bb_(\w+)/g, "p.$1")}`).join("");
-    return [
-      "{",
-      `  name: ${JSON.stringify(r.name)},`,
-      `  from: ${literal(r.from)},`,
-      `  to: ${literal(r.to)},`,
-      "  deliver(e: AnyEffect): AnyTrigger {",
-      `    const p = e as unknown as ${effectType};`,
-      `    const out: ${triggerType} = { kind: ${JSON.stringify(r.to.trigger)}${payload} };`,
-      "    return out;",
-      "  },",
-      "}",
-    ].join("\n");
+    const payload = r.bind.map((b) => `${b.field}: ${exprCode(b.expr, bindCtx, h).replace(/\bb_(\w+)/g, "p.$1")}`);
+    const deliver: Doc = { open: `delivery((p: ${effectType}): ${triggerType} => ({ `, close: " }))", items: [`kind: ${JSON.stringify(r.to.trigger)}`, ...payload], pack: true };
+    return packedList(object([["name", JSON.stringify(r.name)], ["from", dataDoc(r.from)], ["to", dataDoc(r.to)], ["deliver", deliver]]));
   });
 
   const value = objectLiteral([
@@ -102,8 +96,8 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
     ["specFile", JSON.stringify(c.file)],
     ["instances", `{ ${c.instances.map((i) => `${i.name}: ${machineNames(i.machine.name).kernel}`).join(", ")} }`],
     ["entryInputs", entryInputs],
-    ["routes", `[${routes.join(",\n")}]`],
-    ["leftOut", literal(Object.fromEntries(c.leftOut.flatMap((g) => g.transitions.map((t) => [t, g.reason]))))],
+    ["routes", render(list("[", routes, "]"), 2, 10)],
+    ["leftOut", render(list("leftOutGroups([", c.leftOut.map((g) => object([["transitions", dataDoc(g.transitions)], ["reason", stringDoc(g.reason)]])), "])"), 2, 10)],
     ["invariants", predicates(c.invariants)],
     ["witnesses", predicates(c.witnesses)],
     ["profiles", literal(Object.fromEntries(c.profiles.map((p) => [p.name, p])))],
@@ -117,7 +111,7 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
   });
 
   return [
-    kernelImport(kernelSpecifier, h.used, ["AnyEffect", "AnyTrigger", "CompositionKernel"]),
+    kernelImport(kernelSpecifier, [...h.used, ...(c.routes.length > 0 ? ["delivery"] : []), "leftOutGroups"], ["CompositionKernel"]),
     ...imports,
     ...body,
   ];

@@ -4,7 +4,7 @@
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { MachineModel } from "../model.js";
-import { fill, list, render } from "./layout.js";
+import { fill, list, packedList, render } from "./layout.js";
 import { machineNames } from "./names.js";
 
 /** `InputPhase` → `INPUT_PHASES`, `OpStatus` → `OP_STATUSES`. */
@@ -55,7 +55,7 @@ export function factStatements(m: MachineModel): StatementStructures[] {
       ),
     );
     const persisted = m.triggers.filter((t) => persistence[t.name] === "persisted").map((t) => t.name);
-    out.push(constant("PERSISTED_TRIGGERS", `ReadonlySet<${n.triggerName}>`, render(list(`new Set<${n.triggerName}>([`, strings(persisted), "])"), 0, 60)));
+    out.push(constant("PERSISTED_TRIGGERS", `ReadonlySet<${n.triggerName}>`, render(packedList(list(`new Set<${n.triggerName}>([`, strings(persisted), "])")), 0, 60)));
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // the runtime validates with and the HTTP server publishes). Both come from the same spec block,
 // so the type and the schema cannot drift apart.
 
-import { render, stringDoc } from "./layout.js";
+import { dataDoc, render, stringDoc } from "./layout.js";
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import { inputSchemaOf } from "../input-schema.js";
 import type { PolicyModel, SchemaJson } from "../model.js";
@@ -98,7 +98,7 @@ export function inputStatements(p: PolicyModel): StatementStructures[] {
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: [`The input JSON Schema (draft 2020-12, \`${inputs.schemaId}\`): what admission validates, and the HTTP input body.`],
-    declarations: [{ name: "INPUT_SCHEMA", type: "{ readonly [key: string]: unknown }", initializer: compactJson(schema) }],
+    declarations: [{ name: "INPUT_SCHEMA", type: "{ readonly [key: string]: unknown }", initializer: render(dataDoc(schema), 0, 70) }],
   });
   return body;
 }

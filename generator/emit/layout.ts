@@ -34,7 +34,7 @@ export function typeArgs(name: string, items: readonly string[]): Doc {
  * A string literal; a long one may break into `"..." +` pieces at spaces (flat, it is one literal),
  * so a long reason or source text stays a readable paragraph.
  */
-export function stringDoc(text: string, piece = 90): Doc {
+export function stringDoc(text: string, piece = 130): Doc {
   const flat = JSON.stringify(text);
   if (flat.length <= piece) return flat;
   const pieces: string[] = [];
@@ -79,14 +79,39 @@ function packed(doc: Exclude<Doc, string>, indent: number, width: number): strin
   let line = "";
   for (const item of doc.items) {
     const text = `${flatten(item)},`;
+    if (alone(text)) {
+      // A function or a nested structure gets lines of its own (see `alone`).
+      if (line !== "") lines.push(pad + line);
+      lines.push(pad + (inner + text.length <= width ? text : `${render(item, inner, inner, width)},`));
+      line = "";
+      continue;
+    }
     if (line !== "" && inner + line.length + 1 + text.length <= width) line += ` ${text}`;
     else {
       if (line !== "") lines.push(pad + line);
       line = inner + text.length <= width ? text : `${render(item, inner, inner, width)},`;
     }
   }
-  lines.push(pad + line);
+  if (line !== "") lines.push(pad + line);
   return `${doc.open.trimEnd()}\n${lines.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
+}
+
+/**
+ * Whether a packed item takes lines of its own: a function (`=>`), or an item holding objects
+ * nested two deep (`properties: { kind: { ... } }`); an object of scalars still packs.
+ */
+function alone(text: string): boolean {
+  if (text.includes("=>")) return true;
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"' && text[i - 1] !== "\\") quoted = !quoted;
+    if (quoted) continue;
+    if (ch === "{" && ++depth >= 2) return true;
+    if (ch === "}") depth--;
+  }
+  return false;
 }
 
 /** The same list, its items packed several to a line when it breaks. */
@@ -119,15 +144,19 @@ export function dataDoc(value: unknown): Doc {
     return value.every((v) => v === null || typeof v !== "object") ? packedList(items) : items;
   }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-  return object(entries.map(([k, v]) => [k, dataDoc(v)] as const));
+  return packedList(object(entries.map(([k, v]) => [k, dataDoc(v)] as const)));
 }
 
-/** Items joined by `sep`, wrapped onto indented continuation lines of at most `width` characters. */
-export function fill(items: readonly string[], sep: string, width = WIDTH): string {
+/**
+ * Items joined by `sep`, wrapped onto indented continuation lines of at most `width` characters;
+ * the first line starts at column `first` (after the text before it).
+ */
+export function fill(items: readonly string[], sep: string, width = WIDTH, first = 0): string {
   const lines: string[] = [];
   let line = "";
   for (const item of items) {
-    if (line !== "" && line.length + sep.length + item.length > width) {
+    const room = lines.length === 0 ? width - first : width - 2;
+    if (line !== "" && line.length + sep.length + item.length > room) {
       lines.push(line + sep.trimEnd());
       line = item;
     } else line = line === "" ? item : line + sep + item;

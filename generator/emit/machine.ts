@@ -8,27 +8,13 @@ import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../
 import { factStatements } from "./facts.js";
 import { initialStatements } from "./initial.js";
 import { kernelImport } from "./imports.js";
-import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, type Doc } from "./layout.js";
+import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
-import { inlineable, singleAssigned } from "./single-writes.js";
-import type { TExpr } from "../expr/typed.js";
+import { firedBuilder, fireFunction } from "./fire.js";
+import { fieldsDoc, namedTypes, typesConst } from "./type-descs.js";
 import { machineNames } from "./names.js";
-import {
-  exprCode,
-  exprDoc,
-  fieldLocal,
-  fieldsRead,
-  HelperUse,
-  ifHead,
-  isCollection,
-  mutableTypeCode,
-  stmtsCode,
-  tupleTypeCode,
-  typeCode,
-  writtenFields,
-  type CodeContext,
-} from "./ts-code.js";
+import { exprDoc, fieldsRead, HelperUse, tupleTypeCode, typeCode, type CodeContext } from "./ts-code.js";
 
 export function machineStatements(m: MachineModel, kernelSpecifier: string): (StatementStructures | string)[] {
   const n = machineNames(m.name);
@@ -39,7 +25,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   for (const t of m.types) {
     body.push({ kind: StructureKind.TypeAlias, isExported: true, name: t.name, type: namedTypeCode(t.value), docs: docFor(t.value) });
   }
-  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: fill(m.phaseType.values.map((v) => JSON.stringify(v)), " | ", 120) });
+  body.push({ kind: StructureKind.TypeAlias, isExported: true, name: "Phase", type: fill(m.phaseType.values.map((v) => JSON.stringify(v)), " | ", WIDTH, 20) });
 
   // State.
   body.push({
@@ -56,10 +42,11 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: triggerType(t),
-      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])]),
+      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${triggerType(t)} = ;`.length),
     });
   }
-  const union = (names: string[]) => (names.length === 0 ? "never" : fill(names, " | ", 120));
+  // `first`: room for `export type <Name> = ` before the first line.
+  const union = (names: string[], first = 60) => (names.length === 0 ? "never" : fill(names, " | ", WIDTH, first));
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.input, type: union(m.triggers.filter((t) => t.kind === "input").map(triggerType)) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.signal, type: union(m.triggers.filter((t) => t.kind === "signal").map(triggerType)) });
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.trigger, type: `${n.input} | ${n.signal}` });
@@ -68,7 +55,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: n.effectType(e.name),
-      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])]),
+      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${n.effectType(e.name)} = ;`.length),
     });
   }
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.effect, type: union(m.effects.map((e) => n.effectType(e.name))) });
@@ -103,18 +90,18 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     declarationKind: VariableDeclarationKind.Const,
     declarations: [{ name: "NO_EFFECTS", type: `readonly ${n.effect}[]`, initializer: "Object.freeze([])" }],
   });
+  body.push(firedBuilder(m));
   const guards = guardConsts(m, h);
   for (const g of guards.consts) body.push(g);
-  const tableType = render(typeArgs("TransitionTable", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 20);
+  const tableArgs = render(typeArgs("transitionRows", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 30);
   body.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
-    docs: ["Every transition in spec order: where it fires from, its guards in order, what it does."],
+    docs: ["Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]."],
     declarations: [
       {
         name: "TRANSITIONS",
-        type: tableType,
-        initializer: render(list("[", m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "]"), 0, `const TRANSITIONS: ${tableType.split("\n").at(-1) ?? ""} = `.length),
+        initializer: render(list(`${tableArgs}([`, m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "])"), 0, 200),
       },
     ],
   });
@@ -138,18 +125,23 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       list(
         "[",
         preds.map((p) =>
-          object([
-            ["name", JSON.stringify(p.name)],
-            ["source", stringDoc(p.source)],
-            ["reads", reads(p)],
-            ["holds", prefixed(`(s: ${n.state}): boolean => `, exprDoc(p.expr, preCtx, h))],
-          ]),
+          packedList(
+            object([
+              ["name", JSON.stringify(p.name)],
+              ["source", stringDoc(p.source)],
+              ["reads", reads(p)],
+              ["holds", prefixed("(s) => ", exprDoc(p.expr, preCtx, h))],
+            ]),
+          ),
         ),
         "]",
       ),
       2,
     );
 
+  const named = namedTypes(m);
+  const types = typesConst(named);
+  if (types !== null) body.push(types);
   const diffable = m.fields.length <= 31;
   const kernelValue = objectLiteral([
     ["machine", JSON.stringify(m.name)],
@@ -158,10 +150,10 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ["phases", literal(m.phaseType.values)],
     ["initialPhase", JSON.stringify(m.initialPhase)],
     ["terminalPhases", literal(m.terminalPhases)],
-    ["fields", literal(m.fields.map((f) => ({ name: f.name, type: f.type })))],
-    ["triggers", literal(m.triggers.map((t) => ({ kind: t.kind, name: t.name, fields: t.fields.map((f) => ({ name: f.name, type: f.type })) })))],
+    ["fields", render(fieldsDoc(m.fields, named), 2, 10)],
+    ["triggers", render(list("[", m.triggers.map((t) => object([["kind", JSON.stringify(t.kind)], ["name", JSON.stringify(t.name)], ["fields", fieldsDoc(t.fields, named)]])), "]"), 2, 12)],
     ["queryOnly", literal(m.queryOnly)],
-    ["effects", literal(m.effects.map((e) => ({ name: e.name, fields: e.fields.map((f) => ({ name: f.name, type: f.type })) })))],
+    ["effects", render(list("[", m.effects.map((e) => object([["name", JSON.stringify(e.name)], ["fields", fieldsDoc(e.fields, named)]])), "]"), 2, 11)],
     ["transitions", "transitionDescs(TRANSITIONS)"],
     ["invariants", predicates(m.invariants)],
     ["witnesses", predicates(m.witnesses)],
@@ -235,9 +227,9 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ],
   });
 
-  const values = ["decodeState", "dispatcher", "MachineInstance", "transitionDescs", ...h.used];
-  const types = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult", "TransitionTable"];
-  return [kernelImport(kernelSpecifier, values, types), ...body];
+  const values = ["decodeState", "dispatcher", "MachineInstance", "transitionDescs", "transitionRows", ...h.used];
+  const typeImports = ["Fired", "Guard", "InstanceOptions", "MachineKernel", "TransitionResult", ...(types === null ? [] : ["TypeDesc"])];
+  return [kernelImport(kernelSpecifier, values, typeImports), ...body];
 }
 
 /**
@@ -255,7 +247,7 @@ function transitionInitializer(m: MachineModel, h: HelperUse): string {
 function namedTypeCode(t: TypeDesc): string | WriterFunction {
   switch (t.kind) {
     case "enum":
-      return fill(t.values.map((v) => JSON.stringify(v)), " | ", 120);
+      return fill(t.values.map((v) => JSON.stringify(v)), " | ", WIDTH, 50);
     case "int":
       return "number";
     case "record":
@@ -290,6 +282,21 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   const n = machineNames(m.name);
   const ctx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase", bind: (f) => `t.${f}` };
   const byKey = new Map<string, { local: string; name: string; doc: Doc; code: string; triggers: string[]; readsTrigger: boolean }>();
+  // A guard shared by many triggers names the payload fields it reads (`{ readonly run: RunId }`)
+  // rather than the union of every trigger type, when those fields have one type in all of them.
+  const guardTriggerType = (types: readonly string[], code: string): string => {
+    const union = fill(types, " | ", 110);
+    if (types.length < 3) return union;
+    const read = [...new Set([...code.matchAll(/(?<![\w.$])t\.(\w+)/g)].map((x) => x[1] as string))];
+    const triggers = types.map((ty) => m.triggers.find((t) => n.triggerType(t.name, t.kind) === ty) as TriggerModel);
+    const fields: [string, string][] = [];
+    for (const f of read) {
+      const codes = new Set(triggers.map((t) => t.fields.find((x) => x.name === f)).map((x) => (x === undefined ? "" : typeCode(x.type))));
+      if (codes.size !== 1 || codes.has("")) return union;
+      fields.push([f, [...codes][0] as string]);
+    }
+    return `{ ${fields.map(([f, t]) => `readonly ${f}: ${t}`).join("; ")} }`;
+  };
   const localOf = new Map<string, string>();
   const taken = new Map<string, number>();
   for (const tr of m.transitions) {
@@ -311,7 +318,7 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
     });
   }
   const consts: StatementStructures[] = [...byKey.values()].map((g) => {
-    const type = `G<${g.readsTrigger ? fill(g.triggers, " | ", 110) : "unknown"}>`;
+    const type = `G<${g.readsTrigger ? guardTriggerType(g.triggers, g.code) : "unknown"}>`;
     const value = object([["name", JSON.stringify(g.name)], ["holds", prefixed(`(${g.readsTrigger ? "s, t" : "s"}) => `, g.doc)]]);
     const column = `const ${g.local}: ${type.split("\n").at(-1) ?? ""} = `.length;
     return {
@@ -323,71 +330,10 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
 }
 
+/** `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel transitionRows). */
 function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string): Doc {
-  return object([
-    ["name", JSON.stringify(tr.name)],
-    ["on", JSON.stringify(tr.on)],
-    ["from", dataDoc(tr.from)],
-    ["to", JSON.stringify(tr.to)],
-    ["guards", list("[", tr.guards.map((_, i) => constFor(tr, i)), "]")],
-    ["fire", `fire${tr.name}`],
-  ]);
-}
-
-/** Applies one transition whose guards already passed: updates in order, then effects on the post-state. */
-function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): StatementStructures {
-  const n = machineNames(m.name);
-  const trigger = m.triggers.find((t) => t.name === tr.on) as TriggerModel;
-  const written = writtenFields(tr.updates);
-  const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
-  const lines: string[] = [];
-  const once = singleAssigned(tr.updates);
-  const inline = inlineable(tr.updates, once, written);
-  const declare = new Map([...once].map((f) => [f, inline.has(f) ? "" : typeCode(fieldType(f))] as const));
-  for (const f of written) {
-    if (once.has(f)) continue;
-    const t = fieldType(f);
-    lines.push(`let ${fieldLocal(f)}: ${typeCode(t)} = s.${f};`);
-    // A Seq's first push may build the copy (`else w.push(...)` follows): keep the declared type.
-    if (t.kind === "seq") lines.push(`let w_${f} = null as ${mutableTypeCode(t)} | null;`);
-    else if (isCollection(t)) lines.push(`let w_${f}: ${mutableTypeCode(t)} | null = null;`);
-  }
-  const bind = (f: string) => `t.${f}`;
-  const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
-  lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f))), "", declare));
-  const phase = tr.to === null ? "s.phase" : JSON.stringify(tr.to);
-  // `...s` first: the copy keeps the state's property order, so every state shares one shape.
-  const fields = packedList(object([["...s", ""], ...(tr.to === null ? [] : [["phase", phase] as const]), ...written.map((f) => [f, inline.has(f) ? exprDoc(inline.get(f) as TExpr, workCtx, h) : fieldLocal(f)] as const)]));
-  // A transition that writes nothing and stays in its phase leaves the state as it was.
-  const head = `const next: ${n.state} = `;
-  lines.push(written.length === 0 && tr.to === null ? `${head}s;` : `${head}${render(fields, 2, head.length + 2)};`);
-  let effects = "NO_EFFECTS";
-  if (tr.emits.length > 0) {
-    const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
-    const build = (e: TransitionModel["emits"][number]) =>
-      object([["effect", JSON.stringify(e.effect)], ...e.fields.map((f) => [f.name, exprDoc(f.expr, postCtx, h)] as const)]);
-    if (tr.emits.every((e) => e.when === null)) {
-      effects = "effects";
-      const head = `const effects: ${n.effect}[] = `;
-      lines.push(`${head}${render(list("[", tr.emits.map(build), "]"), 2, head.length + 2)};`);
-    } else {
-      effects = "effects";
-      lines.push(`const effects: ${n.effect}[] = [];`);
-      for (const e of tr.emits) {
-        const push = `effects.push(${render(build(e), 4, 16)});`;
-        if (e.when) lines.push(ifHead(e.when.expr, postCtx, h, 2), `  ${push}`, "}");
-        else lines.push(push);
-      }
-    }
-  }
-  lines.push(`return { ok: true, transition: ${JSON.stringify(tr.name)}, state: next, effects${effects === "effects" ? "" : `: ${effects}`} };`);
-  return {
-    kind: StructureKind.Function,
-    name: `fire${tr.name}`,
-    parameters: [{ name: "s", type: n.state }, ...(trigger.fields.length > 0 ? [{ name: "t", type: n.triggerType(trigger.name, trigger.kind) }] : [])],
-    returnType: "FireResult",
-    statements: [lines.join("\n")],
-  };
+  const guards = list("[", tr.guards.map((_, i) => constFor(tr, i)), "]");
+  return packedList(list("[", [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, `fire${tr.name}`], "]"));
 }
 
 /** Named id constants grouped by type, in declaration order: the values the explorer keeps fixed. */

@@ -189,7 +189,8 @@ function outcomeConstants(p: PolicyModel): { list: readonly OutcomeConstant[]; r
         `consumeOnAccept: ${o.derived.consumeOnAccept}`,
         `drivesLoop: ${o.derived.drivesLoop}`,
       ];
-      init = `Object.freeze({\nok: true,\ndecision: Object.freeze({\n${decision.map((x) => `${x},`).join("\n")}\n}),\n})`;
+      const fields = render({ open: "{ ", close: " }", items: decision, pack: true }, 2, 28);
+      init = `Object.freeze({\nok: true,\ndecision: Object.freeze(${fields}),\n})`;
     } else {
       base = `REJECT_${upperSnake(cell.kind)}`;
       init = `Object.freeze(${render(object([["ok", "false"], ["reason", JSON.stringify(o.reason)]]), 0, 60)})`;

@@ -3,7 +3,7 @@
 
 import type { TypeDesc } from "../../kernel/types.js";
 import { hasIdentityEquality, type TExpr, type TStmt } from "../expr/typed.js";
-import { chain, prefixed, render, type Doc } from "./layout.js";
+import { chain, prefixed, render, WIDTH, type Doc } from "./layout.js";
 
 /** How names read in the current position: pre-state, working copies during updates, post-state. */
 export interface CodeContext {
@@ -324,13 +324,19 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
             `}`,
           ];
         }
-        return [`for (const ${v} of c.keys()) {`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+        return loopOver(`for (const ${v} of c.keys())`, head, test);
       default:
-        return [`for (const ${v} of c) {`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
+        return loopOver(`for (const ${v} of c)`, head, test);
     }
   })();
   const name = h.lift(e.all ? "all_" : "any_", params, [...loop, `return ${e.all ? "true" : "false"};`].join("\n"));
   return `${name}(${args.join(", ")})`;
+}
+
+/** A loop whose body is one short test reads as one line, as in the kernel's own loops. */
+function loopOver(head: string, lets: readonly string[], test: string): string[] {
+  if (lets.length === 0 && !test.includes("\n") && head.length + test.length + 3 <= WIDTH) return [`${head} ${test}`];
+  return [`${head} {`, ...lets.map((l) => `  ${l}`), `  ${test}`, `}`];
 }
 
 /** Whether `x` is `field` (of this machine) read at the loop variable `v`: `field.get(v)`-like. */
@@ -558,6 +564,7 @@ export function stmtsCode(
   written: ReadonlySet<string>,
   indent = "",
   declare: ReadonlyMap<string, string> = new Map(),
+  owned: ReadonlySet<string> = new Set(),
 ): string[] {
   const out: string[] = [];
   // A stored value that may be a working copy of another field must not be edited in place by a
@@ -575,7 +582,7 @@ export function stmtsCode(
         if (type === "") break; // written straight into the next state (see single-writes.ts)
         if (type !== undefined) {
           // Set once (see single-writes.ts): no working copy, so nothing to forget for this field.
-          out.push(`${indent}const ${fieldLocal(s.field)}: ${type} = ${exprCode(s.e, ctx, h)};`);
+          out.push(constDecl(indent, fieldLocal(s.field), type, updateValueDoc(s, ctx, h)));
           if (isCollection(s.e.t)) out.push(...release([s.e], s.field).map((l) => indent + l));
           break;
         }
@@ -584,6 +591,21 @@ export function stmtsCode(
         break;
       }
       case "op": {
+        const type = declare.get(s.field);
+        if (type === "") break; // written straight into the next state (see single-writes.ts)
+        if (type !== undefined) {
+          out.push(constDecl(indent, fieldLocal(s.field), type, updateValueDoc(s, ctx, h)));
+          break;
+        }
+        if (owned.has(s.field)) {
+          // One call per update (kernel/updates.ts `...Own`): the local is its own working copy.
+          const local = fieldLocal(s.field);
+          out.push(`${indent}${local} = ${render(ownUpdateDoc(s, ctx, h), indent.length, indent.length + local.length + 3)};`);
+          // A stored value may be another field's working copy: forget it (see `release`).
+          const storedArgs = s.method === "put" ? s.args.slice(1) : s.method === "add" || s.method === "push" || s.method === "pushFront" ? s.args : [];
+          out.push(...release(storedArgs).map((l) => indent + l));
+          break;
+        }
         const f = fieldLocal(s.field);
         const w = writable(s.field);
         const kind = s.fieldType.kind;
@@ -639,8 +661,8 @@ export function stmtsCode(
         break;
       }
       case "if": {
-        out.push(`${indent}${ifHead(s.c, ctx, h, indent.length + 2)}`, ...stmtsCode(s.then, ctx, h, written, indent + "  "));
-        if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  "));
+        out.push(`${indent}${ifHead(s.c, ctx, h, indent.length + 2)}`, ...stmtsCode(s.then, ctx, h, written, indent + "  ", new Map(), owned));
+        if (s.else.length > 0) out.push(`${indent}} else {`, ...stmtsCode(s.else, ctx, h, written, indent + "  ", new Map(), owned));
         out.push(`${indent}}`);
         break;
       }
@@ -661,12 +683,75 @@ export function stmtsCode(
           const order = elem.kind === "enum" ? `, ${JSON.stringify(elem.values)} as const` : "";
           items = `${h.use("inOrder")}(${source}${order})`;
         }
-        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, written, indent + "  "), `${indent}}`);
+        out.push(`${indent}for (const ${varName(s.v)} of ${items}) {`, ...stmtsCode(s.body, ctx, h, written, indent + "  ", new Map(), owned), `${indent}}`);
         break;
       }
     }
   }
   return out;
+}
+
+/**
+ * The value a written-once field gets (see single-writes.ts): the assigned expression, or the pure
+ * kernel update of the pre-state collection (kernel/updates.ts). Reads of the field itself are of
+ * the pre-state: nothing wrote it before.
+ */
+export function updateValueDoc(s: TStmt & { k: "assign" | "op" }, ctx: CodeContext, h: HelperUse): Doc {
+  const own: CodeContext = { ...ctx, field: (f, inst) => (f === s.field && inst === undefined ? `s.${f}` : ctx.field(f, inst)) };
+  if (s.k === "assign") return exprDoc(s.e, own, h);
+  const args = [`s.${s.field}`, ...s.args.map((a) => exprDoc(a, own, h))];
+  return { open: `${h.use(updateHelper(s))}(`, close: ")", items: args, sep: ", " };
+}
+
+/** The kernel call applying one update to a field's working value (see stmtsCode, `owned`). */
+function ownUpdateDoc(s: TStmt & { k: "op" }, ctx: CodeContext, h: HelperUse): Doc {
+  const local = fieldLocal(s.field);
+  if (s.method === "clear") return `${h.use(`${s.fieldType.kind}Clear`)}(${local})`;
+  const args = [local, `s.${s.field}`, ...s.args.map((a) => exprDoc(a, ctx, h))];
+  return { open: `${h.use(`${updateHelper(s)}Own`)}(`, close: ")", items: args, sep: ", " };
+}
+
+/** `setAdd`, `mapPut`, `seqRemoveValue`, ...: the kernel/updates.ts function for an update. */
+function updateHelper(s: TStmt & { k: "op" }): string {
+  const kind = s.fieldType.kind;
+  const elem = kind === "seq" || kind === "set" ? (s.fieldType as { of: TypeDesc }).of : null;
+  const method =
+    s.method === "remove" && kind === "seq" && elem !== null && !hasIdentityEquality(elem) ? "RemoveValue" : s.method.charAt(0).toUpperCase() + s.method.slice(1);
+  return `${kind}${method}`;
+}
+
+/**
+ * Collection fields a transition writes only through updates (never assigns) and never stores
+ * into another field or collection: their local can be its own working copy (`owned`).
+ */
+export function ownedFields(stmts: readonly TStmt[]): Set<string> {
+  const ops = new Set<string>();
+  const excluded = new Set<string>();
+  const stored = (e: TExpr) => {
+    if (holdsCollection(e.t)) for (const f of fieldsRead(e, [], true)) excluded.add(f);
+  };
+  const walk = (xs: readonly TStmt[]): void => {
+    for (const x of xs) {
+      if (x.k === "assign") {
+        excluded.add(x.field);
+        stored(x.e);
+      } else if (x.k === "op") {
+        ops.add(x.field);
+        if (x.method === "put") stored(x.args[1] as TExpr);
+        else if (x.method === "add" || x.method === "push" || x.method === "pushFront") stored(x.args[0] as TExpr);
+      } else if (x.k === "if") {
+        walk(x.then);
+        walk(x.else);
+      } else walk(x.body);
+    }
+  };
+  walk(stmts);
+  return new Set([...ops].filter((f) => !excluded.has(f)));
+}
+
+function constDecl(indent: string, name: string, type: string, value: Doc): string {
+  const head = `${indent}const ${name}: ${type} = `;
+  return `${head}${render(value, indent.length, head.length)};`;
 }
 
 export function isCollection(t: TypeDesc): boolean {

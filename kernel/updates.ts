@@ -1,0 +1,158 @@
+// Pure collection updates for generated fire functions: each mirrors one spec update method
+// (`pendingOps.add(o)` -> `setAdd(s.pendingOps, o)`), returns a new collection with the change and
+// returns its argument itself when the update changes nothing, so an unchanged field keeps sharing
+// the previous state's object (what `changedFields` and the copy-on-write tests rely on).
+// A field a transition writes more than once uses a working copy instead (see
+// generator/emit/ts-code.ts, `stmtsCode`); these cover the common single write.
+
+import { copyMap, copySet, includesValue, removeAll } from "./values.js";
+
+export function setAdd<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  if (set.has(item)) return set;
+  const out = copySet(set);
+  out.add(item);
+  return out;
+}
+
+export function setRemove<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  if (!set.has(item)) return set;
+  const out = copySet(set);
+  out.delete(item);
+  return out;
+}
+
+export function setClear<T>(set: ReadonlySet<T>): ReadonlySet<T> {
+  return set.size === 0 ? set : new Set<T>();
+}
+
+/** `map.put(key, value)`: unchanged when `key` already maps to that very value (`===`). */
+export function mapPut<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
+  if (map.get(key) === value) return map;
+  const out = copyMap(map);
+  out.set(key, value);
+  return out;
+}
+
+export function mapRemove<K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
+  if (!map.has(key)) return map;
+  const out = copyMap(map);
+  out.delete(key);
+  return out;
+}
+
+export function mapClear<K, V>(map: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
+  return map.size === 0 ? map : new Map<K, V>();
+}
+
+export function seqPush<T>(seq: readonly T[], item: T): readonly T[] {
+  return [...seq, item];
+}
+
+export function seqPushFront<T>(seq: readonly T[], item: T): readonly T[] {
+  return [item, ...seq];
+}
+
+/** `seq.remove(item)` for items compared by identity (ids, enums, scalars): drops every occurrence. */
+export function seqRemove<T>(seq: readonly T[], item: T): readonly T[] {
+  if (!seq.includes(item)) return seq;
+  const out = seq.slice();
+  removeAll(out, item);
+  return out;
+}
+
+/** `seq.remove(item)` for items compared by value (collections): drops every equal occurrence. */
+export function seqRemoveValue<T>(seq: readonly T[], item: T): readonly T[] {
+  if (!includesValue(seq, item)) return seq;
+  const out = seq.slice();
+  removeAll(out, item);
+  return out;
+}
+
+export function seqPopFront<T>(seq: readonly T[]): readonly T[] {
+  return seq.length === 0 ? seq : seq.slice(1);
+}
+
+/** `seq.removeAt(i)`: unchanged when `i` is outside the sequence. */
+export function seqRemoveAt<T>(seq: readonly T[], i: number): readonly T[] {
+  if (!(i >= 0 && i < seq.length)) return seq;
+  const out = seq.slice();
+  out.splice(i, 1);
+  return out;
+}
+
+export function seqClear<T>(seq: readonly T[]): readonly T[] {
+  return seq.length === 0 ? seq : [];
+}
+
+// Updates of a field a transition writes several times: `current` is the field's value so far
+// and `base` its pre-state value. While `current === base` nothing is copied yet, so the first
+// change copies; after that `current` is the transition's private copy (never stored anywhere
+// else: the emitter uses these only for such fields) and is edited in place.
+
+export function setAddOwn<T>(current: ReadonlySet<T>, base: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  if (current.has(item)) return current;
+  const out = current === base ? copySet(current) : (current as Set<T>);
+  out.add(item);
+  return out;
+}
+
+export function setRemoveOwn<T>(current: ReadonlySet<T>, base: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  if (!current.has(item)) return current;
+  const out = current === base ? copySet(current) : (current as Set<T>);
+  out.delete(item);
+  return out;
+}
+
+export function mapPutOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
+  if (current.get(key) === value) return current;
+  const out = current === base ? copyMap(current) : (current as Map<K, V>);
+  out.set(key, value);
+  return out;
+}
+
+export function mapRemoveOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
+  if (!current.has(key)) return current;
+  const out = current === base ? copyMap(current) : (current as Map<K, V>);
+  out.delete(key);
+  return out;
+}
+
+export function seqPushOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (current === base) return [...current, item];
+  (current as T[]).push(item);
+  return current;
+}
+
+export function seqPushFrontOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (current === base) return [item, ...current];
+  (current as T[]).unshift(item);
+  return current;
+}
+
+export function seqRemoveOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (!current.includes(item)) return current;
+  const out = current === base ? current.slice() : (current as T[]);
+  removeAll(out, item);
+  return out;
+}
+
+export function seqRemoveValueOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
+  if (!includesValue(current, item)) return current;
+  const out = current === base ? current.slice() : (current as T[]);
+  removeAll(out, item);
+  return out;
+}
+
+export function seqPopFrontOwn<T>(current: readonly T[], base: readonly T[]): readonly T[] {
+  if (current.length === 0) return current;
+  if (current === base) return current.slice(1);
+  (current as T[]).shift();
+  return current;
+}
+
+export function seqRemoveAtOwn<T>(current: readonly T[], base: readonly T[], i: number): readonly T[] {
+  if (!(i >= 0 && i < current.length)) return current;
+  const out = current === base ? current.slice() : (current as T[]);
+  out.splice(i, 1);
+  return out;
+}
