@@ -316,10 +316,13 @@ async function commitRun(
       if (marking !== undefined) await marking;
     }
     try {
-      // The boundary and the commit in one write: the receipt, the Consumed rows and the phase.
-      const refusal = await transactAtomically(core, entry, [{ kind: "BoundaryCommitted", run: runId }, { kind: "Commit", run: runId }], ctx);
-      if (refusal === null) return;
-      // The commit alone refused (not the boundary): write the boundary now, the commit below.
+      if (core.store !== null) {
+        // The boundary and the commit in one write: the receipt, the Consumed rows and the phase.
+        // (Without a store there is nothing to combine, and the two steps stay synchronous.)
+        const refusal = await transactAtomically(core, entry, [{ kind: "BoundaryCommitted", run: runId }, { kind: "Commit", run: runId }], ctx);
+        if (refusal === null) return;
+      }
+      // No store, or the commit alone refused (not the boundary): the boundary now, the commit below.
       const committing = mustApply(core, entry, { kind: "BoundaryCommitted", run: runId });
       if (committing !== undefined) await committing;
     } catch (e) {
