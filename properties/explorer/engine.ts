@@ -2,10 +2,9 @@
 // by their canonical key, every check applied on the way. BFS order makes the first occurrence of
 // each violation a shortest one; its trace is rebuilt afterwards from parent links.
 
-import { describeRefusal } from "../../kernel/result.js";
 import type { CanonicalOptions } from "./canonical.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "./dense.js";
-import { badKeyOf, finalStepOf, type Finding } from "./findings.js";
+import { badKeyOf, enabledRefusal, finalStepOf, type Finding } from "./findings.js";
 import { keying, storeWalk, type Keying } from "./keying.js";
 import { rootCount, seedInitialStates } from "./initial-states.js";
 import { buildTrace } from "./paths.js";
@@ -13,7 +12,7 @@ import { Tally } from "./tally.js";
 import { boundedText } from "./result.js";
 import type { ExploreProgress, ExploreResult, Violation, ViolationKind, WitnessResult } from "./result.js";
 import { createStore, type StateStore } from "./store.js";
-import type { RouteRefused, System } from "./system.js";
+import type { System } from "./system.js";
 
 export interface EngineOptions {
   readonly maxStates: number;
@@ -102,12 +101,10 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
       lastTried = c;
       const r = sys.step(s, c);
       if (!r.ok) {
-        if (r.code === "AmbiguousTransition") {
+        const f = enabledRefusal(r);
+        if (f !== null) {
           enabled = true;
-          report("determinism", r.transitions.join("|"), describeRefusal(r), i, "determinism", c);
-        } else if (r.code === "RouteRefused") {
-          enabled = true;
-          report("route-refused", r.route, routeRefusedMessage(r), i, "route-refused", c);
+          report(f.kind, f.name, f.message, i, f.kind, c);
         }
         continue;
       }
@@ -178,9 +175,7 @@ export function explore<S>(sys: System<S>, opts: EngineOptions): ExploreResult {
   });
 }
 
-export function routeRefusedMessage(r: RouteRefused): string {
-  return `route ${r.route} delivered ${r.refusal.trigger} to ${r.instance}, which refused it: ${describeRefusal(r.refusal)}`;
-}
+export { routeRefusedMessage } from "./findings.js";
 
 export function deadlockMessage(where: string): string {
   return `no trigger is enabled in ${where}, which is not terminal`;

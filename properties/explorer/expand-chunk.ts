@@ -2,10 +2,9 @@
 // states (checks on the state, every choice, successor keys), recorded with store positions
 // instead of applied to a store, so the coordinator can merge chunks in BFS order.
 
-import { describeRefusal } from "../../kernel/result.js";
 import { OUT_OF_DOMAIN } from "./dense.js";
-import { deadlockMessage, routeRefusedMessage } from "./engine.js";
-import { badKeyOf, type FinalTag } from "./findings.js";
+import { deadlockMessage } from "./engine.js";
+import { badKeyOf, enabledRefusal, type FinalTag } from "./findings.js";
 import type { Keying } from "./keying.js";
 import type { ChunkRequest, ChunkResult, WorkerFinding } from "./parallel-protocol.js";
 import type { ViolationKind } from "./result.js";
@@ -93,12 +92,10 @@ export function chunkExpander<S>(sys: System<S>, keys: Keying<S>): ChunkExpander
         const c = only ? (only[j] as number) : f + j;
         const r = sys.step(s, c);
         if (!r.ok) {
-          if (r.code === "AmbiguousTransition") {
+          const f = enabledRefusal(r);
+          if (f !== null) {
             enabled = true;
-            report("determinism", r.transitions.join("|"), describeRefusal(r), at, "determinism", c, 0);
-          } else if (r.code === "RouteRefused") {
-            enabled = true;
-            report("route-refused", r.route, routeRefusedMessage(r), at, "route-refused", c, 0);
+            report(f.kind, f.name, f.message, at, f.kind, c, 0);
           }
           continue;
         }

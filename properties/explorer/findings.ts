@@ -2,11 +2,12 @@
 // trace is rebuilt. The serial engine and the parallel coordinator both describe findings this
 // way, so their traces and messages are the same.
 
+import { describeRefusal } from "../../kernel/result.js";
 import { OUT_OF_DOMAIN } from "./dense.js";
 import type { FinalStep } from "./paths.js";
 import type { ViolationKind } from "./result.js";
 import type { KeyCodec, StateKey } from "./state-key.js";
-import type { StepResult, System } from "./system.js";
+import type { RouteRefused, StepResult, System } from "./system.js";
 
 /** Which step outcome a finding is about (null: the state itself, as for invariants and deadlocks). */
 export type FinalTag = "determinism" | "route-refused" | "effect-range" | "state-range";
@@ -47,4 +48,19 @@ export function finalStepOf<S>(sys: System<S>, keyOf: (s: S) => StateKey, badKey
     case "state-range":
       return { choice, accept: (x: StepResult<S>) => x.ok && badKey(x.state).name === name && keyOf(x.state) === OUT_OF_DOMAIN };
   }
+}
+
+/**
+ * A refused step that still counts as an enabled choice, as the finding it raises: two transitions
+ * enabled at once (determinism) or a route the receiving instance refused. Null for every other
+ * refusal (no transition, a guard), which is simply not enabled.
+ */
+export function enabledRefusal(r: Exclude<StepResult<unknown>, { readonly ok: true }>): { readonly kind: "determinism" | "route-refused"; readonly name: string; readonly message: string } | null {
+  if (r.code === "AmbiguousTransition") return { kind: "determinism", name: r.transitions.join("|"), message: describeRefusal(r) };
+  if (r.code === "RouteRefused") return { kind: "route-refused", name: r.route, message: routeRefusedMessage(r) };
+  return null;
+}
+
+export function routeRefusedMessage(r: RouteRefused): string {
+  return `route ${r.route} delivered ${r.refusal.trigger} to ${r.instance}, which refused it: ${describeRefusal(r.refusal)}`;
 }

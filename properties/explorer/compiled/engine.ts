@@ -5,11 +5,10 @@
 // generic engine handles it. Traces are rebuilt afterwards by the generic replay (paths.ts), with
 // a keyOf that keys object states the compiled way.
 
-import { describeRefusal } from "../../../kernel/result.js";
 import type { AnyState } from "../../../kernel/descriptor.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "../dense.js";
-import { deadlockMessage, finishExploration, memoryNow, routeRefusedMessage, seedRoots, TICK_MS, type EngineOptions } from "../engine.js";
-import { badKeyOf } from "../findings.js";
+import { deadlockMessage, finishExploration, memoryNow, seedRoots, TICK_MS, type EngineOptions } from "../engine.js";
+import { badKeyOf, enabledRefusal } from "../findings.js";
 import { wordCodec } from "../packed-key.js";
 import { PackedStore } from "../packed-store.js";
 import type { ExploreResult } from "../result.js";
@@ -93,12 +92,10 @@ export function exploreCompiled(run: CompiledRun, opts: EngineOptions): ExploreR
         obj ??= fromSlots(layout, S) as AnyState;
         const g = sys.step(obj, c);
         if (!g.ok) {
-          if (g.code === "AmbiguousTransition") {
+          const f = enabledRefusal(g);
+          if (f !== null) {
             enabled = true;
-            report("determinism", g.transitions.join("|"), describeRefusal(g), i, "determinism", c);
-          } else if (g.code === "RouteRefused") {
-            enabled = true;
-            report("route-refused", g.route, routeRefusedMessage(g), i, "route-refused", c);
+            report(f.kind, f.name, f.message, i, f.kind, c);
           }
           continue;
         }

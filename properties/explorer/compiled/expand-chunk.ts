@@ -3,12 +3,11 @@
 // counterpart would store), with compiled keys. A step the compiled code hands back (BAIL) is
 // taken by the generic kernel, as in engine.ts.
 
-import { describeRefusal } from "../../../kernel/result.js";
 import type { AnyState } from "../../../kernel/descriptor.js";
 import { OUT_OF_DOMAIN, OVER_BOUND } from "../dense.js";
-import { deadlockMessage, routeRefusedMessage } from "../engine.js";
+import { deadlockMessage } from "../engine.js";
 import type { ChunkExpander } from "../expand-chunk.js";
-import { badKeyOf, type FinalTag } from "../findings.js";
+import { badKeyOf, enabledRefusal, type FinalTag } from "../findings.js";
 import type { Keying } from "../keying.js";
 import { stringToWords, wordsToString } from "../packed-key.js";
 import type { WorkerFinding } from "../parallel-protocol.js";
@@ -114,12 +113,10 @@ export function compiledChunkExpander(run: CompiledRun, keys: Keying<AnyState>):
           obj ??= fromSlots(layout, S) as AnyState;
           const g = sys.step(obj, c);
           if (!g.ok) {
-            if (g.code === "AmbiguousTransition") {
+            const f = enabledRefusal(g);
+            if (f !== null) {
               enabled = true;
-              report("determinism", g.transitions.join("|"), describeRefusal(g), at, "determinism", c, 0);
-            } else if (g.code === "RouteRefused") {
-              enabled = true;
-              report("route-refused", g.route, routeRefusedMessage(g), at, "route-refused", c, 0);
+              report(f.kind, f.name, f.message, at, f.kind, c, 0);
             }
             continue;
           }
