@@ -93,6 +93,9 @@ export const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
  * -wal and -shm files next to it. (Root passes these checks; the first write still maps
  * SQLITE_READONLY to StoreReadOnlyError.)
  */
+/** The path SQLite reads as a private in-memory database. */
+export const IN_MEMORY = ":memory:";
+
 export function assertWritable(file: string): void {
   const dir = dirname(file);
   if (!existsSync(dir)) throw new StoreOpenFailedError(file, null, new Error(`directory ${dir} does not exist`));
@@ -173,6 +176,8 @@ export function configure(db: Db, file: string, options: { readonly busyTimeoutM
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.pragma("foreign_keys = ON");
     if (options.readonly === true) return;
+    // An in-memory database has no file to sync: its journal stays in memory.
+    if (file === IN_MEMORY) return;
     // WAL: readers do not block the writer; FULL: the WAL is synced at every COMMIT, so an
     // acknowledged write survives power loss, not only a process crash.
     const mode = db.pragma("journal_mode = WAL", { simple: true });

@@ -15,7 +15,7 @@ import { mkdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { InputId, JsonValue, RunId, SessionId } from "./input.js";
 import { decodeEnum, decodeInputRow, decodeJson, decodeReceipt, Decoding, encodeRow, PERSISTED_PHASES, type EncodedRow } from "./row-codec.js";
-import { assertWritable, configure, migrate, openError, probeFile, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import { assertWritable, configure, IN_MEMORY, migrate, openError, probeFile, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import { prepareStatements, type Db, type Statements } from "./sqlite-statements.js";
 import type { BoundaryReceipt, PersistedPhase, RuntimeStore, StoredBinding, StoredInputRow } from "./store.js";
 import {
@@ -107,9 +107,11 @@ export class SqliteStore implements RuntimeStore {
 
   /** Opens (or creates) the store file; see SqliteStoreOptions. Throws a StoreError subclass. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    const file = resolve(path);
-    if (options.readonly !== true) assertWritable(file);
-    const found = probeFile(file);
+    // ":memory:" is SQLite's private in-memory database (as in better-sqlite3): nothing survives close.
+    const memory = path === IN_MEMORY;
+    const file = memory ? IN_MEMORY : resolve(path);
+    if (options.readonly !== true && !memory) assertWritable(file);
+    const found = memory ? { version: null } : probeFile(file);
     if (options.readonly === true && found.version !== SQLITE_SCHEMA_VERSION) {
       // A read-only store cannot create or migrate its schema.
       throw new StoreReadOnlyError(file, null, found.version === null ? "creating a new store" : `migrating schema ${found.version} to ${SQLITE_SCHEMA_VERSION}`);

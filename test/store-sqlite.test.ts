@@ -423,6 +423,26 @@ describe("opening", () => {
     SqliteStore.open(blank).close();
   });
 
+  it('":memory:" opens a private in-memory store and writes no file; a read-only one is refused', async () => {
+    const dir = tempDir("sqlite-memory");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const store = SqliteStore.open(":memory:");
+      expect(store.path).toBe(":memory:");
+      const r = row("p1");
+      await store.persistInputState("s", r);
+      expect(store.loadInputStates("s")).toEqual([r]);
+      store.close();
+      // Nothing survives close, and nothing named ":memory:" was created in the working folder.
+      expect(SqliteStore.open(":memory:").loadInputStates("s")).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(() => SqliteStore.open(":memory:", { readonly: true })).toThrow(StoreReadOnlyError);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it("migrates a version 1 file to the current schema at open, keeping its rows", async () => {
     const path = dbPath();
     const store = SqliteStore.open(path, { groupCommit: false });
