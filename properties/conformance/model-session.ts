@@ -354,7 +354,7 @@ export class SessionModel {
     for (const id of ids) {
       const r = this.fire({ kind: "StageInput", input: id, run: runId });
       if (!r.ok) {
-        if (this.state.staged.length > 0) this.fire({ kind: "Fail", run: runId }, { runError: `staging ${id} refused` });
+        if (this.state.staged.length > 0) this.fire({ kind: "Fail", run: runId, abandon: false }, { runError: `staging ${id} refused` });
         else this.fire({ kind: "RollbackRun", run: runId }, { runError: `staging ${id} refused` });
         this.pumping = false;
         return false;
@@ -436,16 +436,11 @@ export class SessionModel {
       this.#must({ kind: "Commit", run: run.runId }, { runOutput: outcome.output });
     } else {
       const ctx: Ctx = outcome.cancelled ? { runCancelled: run.interruptReason ?? outcome.message } : { runError: outcome.message };
-      if (committed) this.#must({ kind: "Fail", run: run.runId }, ctx);
-      else {
-        const contributors = [...staged];
-        this.#must({ kind: "Fail", run: run.runId }, ctx);
-        for (const id of contributors) {
-          if (this.state.inputs.get(id) !== "Queued") continue;
-          if (outcome.cancelled || run.kind === "andRun") this.fire({ kind: "CancelInput", input: id }, ctx);
-          else if (run.kind === "loop") this.blocked.add(id);
-        }
-      }
+      // The machine abandons the contributors of a cancelled run or of acceptInputAndRun's (abandon);
+      // the loop's re-queued ones wait for the next wake.
+      const contributors = [...staged];
+      this.#must({ kind: "Fail", run: run.runId, abandon: outcome.cancelled || run.kind === "andRun" }, ctx);
+      for (const id of contributors) if (this.state.inputs.get(id) === "Queued") this.blocked.add(id);
     }
     if (this.state.stopRequested) this.terminalizeStop();
   }
