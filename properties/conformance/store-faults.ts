@@ -16,7 +16,6 @@ import { HangError, withDeadline } from "./deadline.js";
 import { ReferenceModel } from "./model.js";
 import { conformancePolicy } from "./policy.js";
 import { showStep, type Step } from "./steps.js";
-import { StoreModel } from "./store-model.js";
 import { World, type StoreFactory } from "./world.js";
 
 const STEP_DEADLINE_MS = 5_000;
@@ -45,7 +44,7 @@ export async function runWithStoreFault(names: readonly string[], steps: readonl
   const factory: StoreFactory = { name: "faulty-memory", open: () => store, reopen: (previous) => previous };
   const world = new World({ sessions: names, store: factory, ...(patch !== undefined ? { patch } : {}) });
   await world.start();
-  const model = new ReferenceModel(names, conformancePolicy, new StoreModel());
+  const model = new ReferenceModel(names, conformancePolicy, new Map());
   const problems: string[] = [];
   const pending = new Set<number>();
   const accepted: { handle: number; session: string; inputId: string }[] = [];
