@@ -1,12 +1,11 @@
 // Drives the reference model and the real runtime with the same steps and compares them after each
 // one: the projection (snapshots, ops registries, executor calls in flight, every call's outcome so
-// far, every completion), the store rows when there is a store, and the machine invariants and
+// far, every completion), and the machine invariants and
 // domains on the runtime's own state.
 
 import { createHash } from "node:crypto";
-import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import { HangError, withDeadline } from "./deadline.js";
-import { domainProblems } from "./domains.js";
+import { sessionProblems } from "./domains.js";
 import { ModelError, ReferenceModel } from "./model.js";
 import { conformancePolicy } from "./policy.js";
 import { diff, projectModel, type Projection } from "./projection.js";
@@ -87,12 +86,7 @@ export class Driver {
   }
 
   #invariants(p: Projection): void {
-    const broken: string[] = [];
-    for (const name of this.world.rt.sessionIds()) {
-      const s = this.world.rt.machineState(name);
-      for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) broken.push(`${name}: ${inv.name}`);
-      for (const d of domainProblems(sessionRuntimeKernel, s)) broken.push(`${name}: ${d}`);
-    }
+    const broken = sessionProblems(this.world.rt);
     for (const [w, slot] of this.world.waiters) if (slot.resolutions > 1) broken.push(`waiter ${w} resolved ${slot.resolutions} times`);
     for (const [h, st] of p.handles) if (st.state === "error" && st.code.startsWith("untyped:")) broken.push(`step ${h} failed with an untyped error: ${st.code}`);
     if (broken.length > 0) this.fail("an invariant does not hold", broken);

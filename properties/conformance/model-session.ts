@@ -109,7 +109,6 @@ interface RunOutputLike {
 interface Ctx {
   readonly runOutput?: RunOutputLike;
   readonly runError?: string;
-  readonly runCancelled?: string;
   readonly noWake?: boolean;
   readonly controlDelivered?: boolean;
 }
@@ -343,7 +342,7 @@ export class SessionModel {
       this.pumping = false;
       return;
     }
-    if (!this.#stage(runId, batch)) return;
+    this.#stage(runId, batch);
     this.#startCall(runId, "loop", null);
   }
 
@@ -355,17 +354,9 @@ export class SessionModel {
     return id;
   }
 
-  #stage(runId: string, ids: readonly string[]): boolean {
-    for (const id of ids) {
-      const r = this.fire({ kind: "StageInput", input: id, run: runId });
-      if (!r.ok) {
-        if (this.state.staged.length > 0) this.fire({ kind: "Fail", run: runId, abandon: false }, { runError: `staging ${id} refused` });
-        else this.fire({ kind: "RollbackRun", run: runId }, { runError: `staging ${id} refused` });
-        this.pumping = false;
-        return false;
-      }
-    }
-    return true;
+  /** The batch is staged under the mutex that selected it, so the machine never refuses it (coverage.ts: RollbackTo*). */
+  #stage(runId: string, ids: readonly string[]): void {
+    for (const id of ids) this.#must({ kind: "StageInput", input: id, run: runId });
   }
 
   #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): RunModel {
@@ -438,7 +429,7 @@ export class SessionModel {
       }
       this.#must({ kind: "Commit", run: run.runId }, { runOutput: outcome.output });
     } else {
-      const ctx: Ctx = outcome.cancelled ? { runCancelled: run.interruptReason ?? outcome.message } : { runError: outcome.message };
+      const ctx: Ctx = outcome.cancelled ? {} : { runError: outcome.message };
       // The machine abandons the contributors of a cancelled run or of acceptInputAndRun's (abandon);
       // the loop's re-queued ones wait for the next wake.
       const contributors = [...staged];
@@ -708,7 +699,7 @@ export class SessionModel {
     const runId = this.nextRunId();
     const opened = this.fire({ kind: "PrepareRun", run: runId });
     if (!opened.ok) return this.refusalCode(opened);
-    if (!this.#stage(runId, [input.header.id])) return "NotReady";
+    this.#stage(runId, [input.header.id]);
     this.#startCall(runId, "andRun", handle);
     return null;
   }
