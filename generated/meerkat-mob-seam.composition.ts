@@ -119,9 +119,10 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
       transitions: [
         "member.Prepare", "member.DrainQueuedRun", "member.Stage", "member.MarkApplied", "member.CommitBoundary", "member.CommitBoundaryAgain",
         "member.CommitToIdle", "member.CommitToAttached", "member.CommitToRetired", "member.FailToIdle", "member.FailToAttached", "member.FailToRetired",
-        "member.FailAfterBoundaryToIdle", "member.FailAfterBoundaryToAttached", "member.FailAfterBoundaryToRetired", "member.RollbackToIdle",
-        "member.RollbackToAttached", "member.RollbackToRetired", "member.CancelAfterBoundary", "member.Interrupt", "member.AcceptWhileRunning",
-        "member.RetireDuringRun", "member.RetireAgainDuringRun",
+        "member.AbandonRunToIdle", "member.AbandonRunToAttached", "member.AbandonRunToRetired", "member.FailAfterBoundaryToIdle",
+        "member.FailAfterBoundaryToAttached", "member.FailAfterBoundaryToRetired", "member.RollbackToIdle", "member.RollbackToAttached",
+        "member.RollbackToRetired", "member.CancelAfterBoundary", "member.Interrupt", "member.AcceptWhileRunning", "member.RetireDuringRun",
+        "member.RetireAgainDuringRun",
       ],
       reason:
         "Runs are the session-turn composition's subject. With runs here the session would refuse the mob's Reset and Recycle while " +

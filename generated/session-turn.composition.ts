@@ -97,11 +97,11 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
     },
     {
       name: "turn_failure_fails_the_run", from: { instance: "turn", effect: "RunFailed" }, to: { instance: "session", trigger: "Fail", kind: "input" },
-      deliver: delivery((p: TurnRunFailedEffect): SessionRuntimeFailInput => ({ kind: "Fail", run: p.run })),
+      deliver: delivery((p: TurnRunFailedEffect): SessionRuntimeFailInput => ({ kind: "Fail", run: p.run, abandon: false })),
     },
     {
       name: "turn_cancel_fails_the_run", from: { instance: "turn", effect: "RunCancelled" }, to: { instance: "session", trigger: "Fail", kind: "input" },
-      deliver: delivery((p: TurnRunCancelledEffect): SessionRuntimeFailInput => ({ kind: "Fail", run: p.run })),
+      deliver: delivery((p: TurnRunCancelledEffect): SessionRuntimeFailInput => ({ kind: "Fail", run: p.run, abandon: true })),
     },
   ],
   leftOut: leftOutGroups([
@@ -293,15 +293,17 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
       ),
     },
     {
-      name: "hard_cancel_requeues_the_input",
+      name: "hard_cancel_abandons_the_input",
       source:
-        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledNow) && (any x in session.queue: " +
-        "session.attempts.getOr(x, 0) == 1)",
+        "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledNow) && session.queue.isEmpty && " +
+        "session.steer.isEmpty && (any x in session.abandoned: session.abandoned.get(x) == some(Cancelled))",
       holds: (s) => (
         (s.session.phase !== "Running") &&
         (s.turn.phase === "Cancelled") &&
         (s.turn.terminalCause === "CancelledNow") &&
-        anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))
+        (s.session.queue.length === 0) &&
+        (s.session.steer.length === 0) &&
+        anyOf(s.session.abandoned.keys(), (v_x) => (lookup(s.session.abandoned, v_x) === "Cancelled"))
       ),
     },
     {

@@ -94,7 +94,7 @@ export type SessionRuntimeStageInputInput = { readonly kind: "StageInput"; reado
 export type SessionRuntimeMarkAppliedInput = { readonly kind: "MarkApplied"; readonly run: RunId; };
 export type SessionRuntimeBoundaryCommittedInput = { readonly kind: "BoundaryCommitted"; readonly run: RunId; };
 export type SessionRuntimeCommitInput = { readonly kind: "Commit"; readonly run: RunId; };
-export type SessionRuntimeFailInput = { readonly kind: "Fail"; readonly run: RunId; };
+export type SessionRuntimeFailInput = { readonly kind: "Fail"; readonly run: RunId; readonly abandon: boolean; };
 export type SessionRuntimeRollbackRunInput = { readonly kind: "RollbackRun"; readonly run: RunId; };
 export type SessionRuntimeCancelAfterBoundaryInput = { readonly kind: "CancelAfterBoundary"; readonly run: RunId; };
 export type SessionRuntimeInterruptRunInput = { readonly kind: "InterruptRun"; readonly run: RunId; };
@@ -170,13 +170,15 @@ export type SessionRuntimeTransitionName = "Register" | "ReRegister" | "Unregist
   "ExecutorExited" | "ExecutorExitedAgain" | "RetireWithoutLoop" | "RetireAttached" | "RetireDuringRun" | "RetireAgainDuringRun" | "RetireAgain" |
   "RetireStopped" | "Reset" | "RecycleToIdle" | "RecycleAttached" | "Recover" | "Destroy" | "DestroyBeforeRegistration" | "SetSilentIntents" |
   "CommitBoundaryAgain" | "FailAfterBoundaryToIdle" | "FailAfterBoundaryToAttached" | "FailAfterBoundaryToRetired" | "RecoverQueuedInput" |
-  "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput" | "LoopOpensRun" | "LoopDrainsQueuedRun";
+  "RecoverExhaustedInput" | "RecoverBinding" | "RecoverRetired" | "RecoverCommittedInput" | "LoopOpensRun" | "LoopDrainsQueuedRun" | "AbandonRunToIdle" |
+  "AbandonRunToAttached" | "AbandonRunToRetired";
 /** Every guard name: what a GuardRejected refusal names. */
 export type SessionRuntimeGuardName = "registered" | "not_stopping" | "fence_is_fresh" | "generation_not_older" | "not_tracked" |
   "something_to_interrupt" | "not_retiring" | "has_run" | "old_is_queued" | "new_is_queued" | "distinct" | "is_queued" | "is_terminal" | "bound_to_runtime" |
   "has_work" | "fresh_run" | "run_matches" | "head_of_drain_source" | "nothing_applied_yet" | "attempts_left" | "has_contributors" | "all_staged" |
-  "all_applied" | "returns_to_idle" | "all_boundary_committed" | "not_boundary_committed" | "nothing_staged" | "returns_to_attached" | "returns_to_retired" |
-  "fence_is_current" | "not_yet_retiring" | "already_retiring" | "runtime_is_bound" | "already_committed" | "exhausted" | "not_yet_bound";
+  "all_applied" | "returns_to_idle" | "all_boundary_committed" | "not_boundary_committed" | "not_abandoning" | "nothing_staged" | "returns_to_attached" |
+  "returns_to_retired" | "fence_is_current" | "not_yet_retiring" | "already_retiring" | "runtime_is_bound" | "already_committed" | "exhausted" |
+  "not_yet_bound" | "abandoning";
 export type SessionRuntimeResult = TransitionResult<
   SessionRuntimeState,
   SessionRuntimeTransitionName,
@@ -336,6 +338,7 @@ const guard_all_applied: G<unknown> = { name: "all_applied", holds: (s) => all_2
 const guard_returns_to_idle: G<unknown> = { name: "returns_to_idle", holds: (s) => (s.runFrom === "Idle") };
 const guard_all_boundary_committed: G<unknown> = { name: "all_boundary_committed", holds: (s) => all_3(s.staged, s.inputs) };
 const guard_not_boundary_committed: G<unknown> = { name: "not_boundary_committed", holds: (s) => all_4(s.staged, s.inputs) };
+const guard_not_abandoning: G<SessionRuntimeFailInput> = { name: "not_abandoning", holds: (s, t) => !t.abandon };
 const guard_nothing_staged: G<unknown> = { name: "nothing_staged", holds: (s) => (s.staged.length === 0) };
 const guard_returns_to_attached: G<unknown> = { name: "returns_to_attached", holds: (s) => (s.runFrom === "Attached") };
 const guard_returns_to_retired: G<unknown> = { name: "returns_to_retired", holds: (s) => (s.runFrom === "Retired") };
@@ -350,6 +353,7 @@ const guard_already_committed: G<unknown> = { name: "already_committed", holds: 
 const guard_attempts_left_2: G<SessionRuntimeRecoverInputInput> = { name: "attempts_left", holds: (s, t) => (t.priorAttempts < 3) };
 const guard_exhausted: G<SessionRuntimeRecoverInputInput> = { name: "exhausted", holds: (s, t) => (t.priorAttempts >= 3) };
 const guard_not_yet_bound: G<unknown> = { name: "not_yet_bound", holds: (s) => (s.highestFence === null) };
+const guard_abandoning: G<SessionRuntimeFailInput> = { name: "abandoning", holds: (s, t) => t.abandon };
 /** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
 const TRANSITIONS = transitionRows<
   SessionRuntimeState,
@@ -402,8 +406,8 @@ const TRANSITIONS = transitionRows<
     fireCommitToIdle,
   ],
   [
-    "FailToIdle", "Fail", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed],
-    fireFailToIdle,
+    "FailToIdle", "Fail", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle,
   ],
   ["RollbackToIdle", "RollbackRun", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_nothing_staged], fireRollbackToIdle],
   [
@@ -411,8 +415,8 @@ const TRANSITIONS = transitionRows<
     [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToAttached,
   ],
   [
-    "FailToAttached", "Fail", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed],
-    fireFailToAttached,
+    "FailToAttached", "Fail", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToAttached,
   ],
   [
     "RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged],
@@ -423,8 +427,8 @@ const TRANSITIONS = transitionRows<
     [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToRetired,
   ],
   [
-    "FailToRetired", "Fail", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed],
-    fireFailToRetired,
+    "FailToRetired", "Fail", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToRetired,
   ],
   ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToRetired],
   ["CancelAfterBoundary", "CancelAfterBoundary", ["Running"], null, [guard_run_matches], fireCancelAfterBoundary],
@@ -471,6 +475,18 @@ const TRANSITIONS = transitionRows<
   [
     "LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
     fireLoopDrainsQueuedRun,
+  ],
+  [
+    "AbandonRunToIdle", "Fail", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
+  ],
+  [
+    "AbandonRunToAttached", "Fail", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToAttached,
+  ],
+  [
+    "AbandonRunToRetired", "Fail", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToRetired,
   ],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
@@ -1063,6 +1079,57 @@ function fireLoopDrainsQueuedRun(s: SessionRuntimeState, t: SessionRuntimeOpenLo
   return fired("LoopDrainsQueuedRun", next, [{ effect: "RunStarted", run: t.run }]);
 }
 
+function fireAbandonRunToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
+  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
+  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
+  let f_staged: readonly InputId[] = s.staged;
+  for (const v_x of f_staged) {
+    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
+    f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
+    f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
+  }
+  f_staged = seqClear(f_staged);
+  const next: SessionRuntimeState = {
+    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
+  };
+  return fired("AbandonRunToIdle", next, [{ effect: "RunFailed", run: t.run }]);
+}
+
+function fireAbandonRunToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
+  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
+  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
+  let f_staged: readonly InputId[] = s.staged;
+  for (const v_x of f_staged) {
+    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
+    f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
+    f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
+  }
+  f_staged = seqClear(f_staged);
+  const next: SessionRuntimeState = {
+    ...s, phase: "Attached", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
+  };
+  return fired("AbandonRunToAttached", next, [{ effect: "RunFailed", run: t.run }]);
+}
+
+function fireAbandonRunToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
+  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
+  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
+  let f_staged: readonly InputId[] = s.staged;
+  for (const v_x of f_staged) {
+    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
+    f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
+    f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
+  }
+  f_staged = seqClear(f_staged);
+  const next: SessionRuntimeState = {
+    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
+  };
+  return fired("AbandonRunToRetired", next, [{ effect: "RunFailed", run: t.run }]);
+}
+
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
 const TYPES = {
   RuntimeId: { kind: "id", name: "RuntimeId" },
@@ -1280,7 +1347,16 @@ function any_22(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   return false;
 }
 
-function any_23(c: ReadonlyMap<InputId, InputPhase>): boolean {
+function any_23(c: ReadonlyMap<InputId, AbandonReason>): boolean {
+  const values = c.values();
+  for (const v_x of c.keys()) {
+    const v_x$abandoned = values.next().value as AbandonReason;
+    if ((v_x$abandoned)! === "Cancelled") return true;
+  }
+  return false;
+}
+
+function any_24(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
@@ -1289,7 +1365,7 @@ function any_23(c: ReadonlyMap<InputId, InputPhase>): boolean {
   return false;
 }
 
-function any_24(c: ReadonlyMap<InputId, AbandonReason>): boolean {
+function any_25(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
@@ -1298,7 +1374,7 @@ function any_24(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   return false;
 }
 
-function any_25(c: ReadonlyMap<InputId, AbandonReason>): boolean {
+function any_26(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
@@ -1307,7 +1383,7 @@ function any_25(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   return false;
 }
 
-function any_26(c: ReadonlyMap<InputId, AbandonReason>): boolean {
+function any_27(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$abandoned = values.next().value as AbandonReason;
@@ -1316,7 +1392,7 @@ function any_26(c: ReadonlyMap<InputId, AbandonReason>): boolean {
   return false;
 }
 
-function any_27(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<InputId, Lane>): boolean {
+function any_28(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<InputId, Lane>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
@@ -1325,7 +1401,7 @@ function any_27(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<Input
   return false;
 }
 
-function any_28(c: ReadonlyMap<InputId, InputPhase>): boolean {
+function any_29(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
@@ -1334,7 +1410,7 @@ function any_28(c: ReadonlyMap<InputId, InputPhase>): boolean {
   return false;
 }
 
-function any_29(c: ReadonlyMap<InputId, InputPhase>): boolean {
+function any_30(c: ReadonlyMap<InputId, InputPhase>): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
@@ -1412,7 +1488,7 @@ export const sessionRuntimeKernel: MachineKernel<
     { kind: "input", name: "MarkApplied", fields: [{ name: "run", type: TYPES.RunId }] },
     { kind: "input", name: "BoundaryCommitted", fields: [{ name: "run", type: TYPES.RunId }] },
     { kind: "input", name: "Commit", fields: [{ name: "run", type: TYPES.RunId }] },
-    { kind: "input", name: "Fail", fields: [{ name: "run", type: TYPES.RunId }] },
+    { kind: "input", name: "Fail", fields: [{ name: "run", type: TYPES.RunId }, { name: "abandon", type: { kind: "bool" } }] },
     { kind: "input", name: "RollbackRun", fields: [{ name: "run", type: TYPES.RunId }] },
     { kind: "input", name: "CancelAfterBoundary", fields: [{ name: "run", type: TYPES.RunId }] },
     { kind: "input", name: "InterruptRun", fields: [{ name: "run", type: TYPES.RunId }] },
@@ -1588,6 +1664,12 @@ export const sessionRuntimeKernel: MachineKernel<
       holds: (s) => any_22(s.abandoned),
     },
     {
+      name: "cancelled_run_abandons_contributors",
+      source: "phase == Idle && lastRun.isSome && queue.isEmpty && steer.isEmpty && (any x in abandoned: abandoned.get(x).value == Cancelled)",
+      reads: ["phase", "abandoned", "queue", "steer", "lastRun"],
+      holds: (s) => ((s.phase === "Idle") && (s.lastRun !== null) && (s.queue.length === 0) && (s.steer.length === 0) && any_23(s.abandoned)),
+    },
+    {
       name: "retire_during_run", source: "phase == Running && runFrom == some(Retired)", reads: ["phase", "runFrom"],
       holds: (s) => ((s.phase === "Running") && (s.runFrom === "Retired")),
     },
@@ -1595,29 +1677,29 @@ export const sessionRuntimeKernel: MachineKernel<
       name: "retire_then_drain_to_completion",
       source: "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
       reads: ["phase", "inputs", "queue", "steer"],
-      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_23(s.inputs)),
+      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_24(s.inputs)),
     },
     {
       name: "stop_preempts_queued_work", source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
       reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Stopped") && any_24(s.abandoned)),
+      holds: (s) => ((s.phase === "Stopped") && any_25(s.abandoned)),
     },
     {
       name: "reset_abandons_queued_work", source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Idle") && any_25(s.abandoned)),
+      holds: (s) => ((s.phase === "Idle") && any_26(s.abandoned)),
     },
     {
       name: "destroy_with_queued_inputs", source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
       reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Destroyed") && any_26(s.abandoned)),
+      holds: (s) => ((s.phase === "Destroyed") && any_27(s.abandoned)),
     },
     {
       name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
       reads: ["inputs", "laneOf", "queue"],
-      holds: (s) => (!(s.queue.length === 0) && any_27(s.inputs, s.laneOf)),
+      holds: (s) => (!(s.queue.length === 0) && any_28(s.inputs, s.laneOf)),
     },
-    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_28(s.inputs) },
-    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_29(s.inputs) },
+    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_29(s.inputs) },
+    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_30(s.inputs) },
   ],
   profiles: {
     ci: {

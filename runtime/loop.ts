@@ -12,7 +12,7 @@ import { findStoreCorruption } from "./store-errors.js";
 import type { SessionEntry } from "./session.js";
 import { persistedPhase, type RuntimeStore } from "./store.js";
 import { rowsOf, transact, transactAtomically, type TransitionContext } from "./transact.js";
-import { transition, type SessionRuntimeTrigger } from "../generated/session.machine.js";
+import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
 
 export interface RunPlan {
   readonly runId: RunId;
@@ -154,7 +154,7 @@ export async function stageBatch(
     const staged = staging instanceof Promise ? await staging : staging;
     if (!staged.ok) {
       const unwind: TransitionContext = { runError: `staging ${id} refused: ${staged.refusal.guard ?? staged.refusal.reason}` };
-      if (entry.state.staged.length > 0) await transact(core, entry, { kind: "Fail", run: runId }, unwind);
+      if (entry.state.staged.length > 0) await transact(core, entry, { kind: "Fail", run: runId, abandon: false }, unwind);
       else await transact(core, entry, { kind: "RollbackRun", run: runId }, unwind);
       entry.pumping = false;
       return null;
@@ -189,7 +189,7 @@ async function persistStaging(core: Core, entry: SessionEntry, store: RuntimeSto
     return true;
   } catch (e) {
     core.bus.emit(entry.id, { type: "runtime.error", code: "StoreFailed", message: `staging run ${runId}: ${describeCause(e)}` });
-    await transact(core, entry, { kind: "Fail", run: runId }, { runError: `store failed while staging: ${describeCause(e)}`, noPersist: true });
+    await transact(core, entry, { kind: "Fail", run: runId, abandon: false }, { runError: `store failed while staging: ${describeCause(e)}`, noPersist: true });
     return false;
   }
 }
@@ -264,8 +264,8 @@ function refusedUnlessOk(trigger: Parameters<typeof transact>[2], r: Awaited<Ret
 
 /**
  * Under the mutex: ends the run with its outcome. Success commits (boundary first if the executor did
- * not report one). Failure before the boundary fails the run (the machine re-queues or abandons);
- * a cancel additionally abandons the re-queued contributors (Cancelled). Failure after the boundary
+ * not report one). Failure before the boundary fails the run (the machine re-queues or abandons;
+ * a cancelled run's contributors it abandons, Cancelled, on the Fail's `abandon`). Failure after the boundary
  * also fails the run, and the machine consumes the contributors since their work is durable.
  * `blocked` collects re-queued inputs of this loop pass.
  */
@@ -295,7 +295,7 @@ async function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: R
   } else if (boundaryCommitted) {
     // Failed after its boundary: the machine consumes the contributors (their work is durable).
     const error = describeCause(outcome.error);
-    await mustApply(core, entry, { kind: "Fail", run: runId }, outcome.cancelled ? { runCancelled: plan.handle.interruptReason ?? error } : { runError: error });
+    await mustApply(core, entry, { kind: "Fail", run: runId, abandon: outcome.cancelled || abandonOnFailure }, outcome.cancelled ? { runCancelled: plan.handle.interruptReason ?? error } : { runError: error });
   } else {
     await failRun(core, entry, plan, outcome, blocked, abandonOnFailure);
   }
@@ -329,7 +329,7 @@ async function commitRun(
       // The boundary could not be made durable: unwind the run; its inputs go back to their lane
       // and wait for the next wake. (If that write fails too, the session halts.)
       const contributors = [...entry.state.staged];
-      await mustApply(core, entry, { kind: "Fail", run: runId }, { runError: `boundary commit failed: ${describeCause(e)}` });
+      await mustApply(core, entry, { kind: "Fail", run: runId, abandon: false }, { runError: `boundary commit failed: ${describeCause(e)}` });
       let retry = 0;
       for (const id of contributors) {
         if (entry.state.inputs.get(id) !== "Queued") continue;
@@ -342,15 +342,21 @@ async function commitRun(
     }
   }
   // A failed lifecycle commit halts the session: the boundary is durable, so the work is not lost
-  // (upstream: the loop stops).
+  // (upstream: the loop stops). The halt is not a machine transition of its own, on purpose: it is
+  // the runtime's reaction to a store write that failed, the same for every step of the loop
+  // (planning, staging, ending a run; see `unwinding`), and the machine never sees the store (a
+  // refused write leaves it in its pre-transition state). What the halt does to the lifecycle is
+  // the machine's: it sends StopRuntimeExecutor and RuntimeExecutorExited, whose transitions decide
+  // the Stopped phase and every input's outcome (boundary-committed consumed, the rest Abandoned(Stopped)).
   const committing = mustApply(core, entry, { kind: "Commit", run: runId }, ctx);
   if (committing !== undefined) await committing;
 }
 
 /**
- * Fails the run. Re-queued contributors of a cancelled run (or of acceptInputAndRun) are abandoned
- * (Cancelled) in the same store write as the Fail, so a failed write never leaves them durable as
- * Queued, to run again.
+ * Fails the run. Whether its contributors go back to their lane or are abandoned (Cancelled) is the
+ * machine's decision, on the `abandon` flag: a cancelled run's (or acceptInputAndRun's) contributors
+ * are abandoned by the Fail itself (AbandonRunTo*), in its one store write, so a failed write never
+ * leaves them durable as Queued, to run again.
  */
 async function failRun(
   core: Core,
@@ -362,17 +368,11 @@ async function failRun(
 ): Promise<void> {
   const error = describeCause(outcome.error);
   const ctx: TransitionContext = outcome.cancelled ? { runCancelled: plan.handle.interruptReason ?? error } : { runError: error };
-  const fail: SessionRuntimeTrigger = { kind: "Fail", run: plan.runId };
-  const failed = transition(entry.state, fail);
-  if (!failed.ok) throw new Error(`Fail refused in ${failed.phase}: ${failed.code === "GuardRejected" ? failed.guard : failed.code}`);
-  const requeued = [...entry.state.staged].filter((id) => failed.state.inputs.get(id) === "Queued");
-  const cancel = outcome.cancelled || abandonOnFailure;
-  const triggers: SessionRuntimeTrigger[] = [fail, ...(cancel ? requeued.map((id): SessionRuntimeTrigger => ({ kind: "CancelInput", input: id })) : [])];
-  const refusal = await transactAtomically(core, entry, triggers, ctx);
-  if (refusal !== null) throw new Error(`${refusal.trigger} refused in ${refusal.phase}: ${refusal.guard ?? refusal.reason}`);
-  if (cancel) return;
+  const contributors = [...entry.state.staged];
+  await mustApply(core, entry, { kind: "Fail", run: plan.runId, abandon: outcome.cancelled || abandonOnFailure }, ctx);
   let retry = 0;
-  for (const id of requeued) {
+  for (const id of contributors) {
+    if (entry.state.inputs.get(id) !== "Queued") continue;
     blocked?.add(id);
     retry = Math.max(retry, entry.state.attempts.get(id) ?? 1);
   }

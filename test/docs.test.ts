@@ -90,7 +90,7 @@ describe("contract docs", () => {
   it("groups the transitions that share an edge into one label", () => {
     const session = docs.get("session.md") ?? "";
     const edges = mermaid(session).filter((l) => l.startsWith("Running --> Idle:"));
-    expect(edges).toEqual(["Running --> Idle: CommitToIdle, FailToIdle, RollbackToIdle, FailAfterBoundaryToIdle"]);
+    expect(edges).toEqual(["Running --> Idle: CommitToIdle, FailToIdle, RollbackToIdle, FailAfterBoundaryToIdle, AbandonRunToIdle"]);
   });
 
   it("draws a composition's routes and entry inputs as a flowchart and lists the bindings", () => {

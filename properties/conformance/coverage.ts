@@ -19,6 +19,10 @@ export const UNREACHABLE: Readonly<Record<string, string>> = {
     "a session is never observable in Initializing with a bound runtime: every public entry point registers first (Register), and recovery registers before replaying a stored phase",
   DrainQueuedRun:
     "the runtime loop drains a retired session's queue through its own trigger OpenLoopRun (LoopDrainsQueuedRun, same guards and updates); the DrainQueuedRun signal is left to the session machine's check",
+  CancelQueuedInput:
+    "the runtime never sends CancelInput: no public call cancels a queued input, and a cancelled run's contributors are abandoned by its own Fail (abandon, AbandonRunTo*)",
+  FailToIdle:
+    "a run from Idle is acceptInputAndRun's, whose failure abandons its input (AbandonRunToIdle); it re-queues only when a store write fails (the boundary commit, or the staging write), which these fault-free runs never do",
   ExecutorExitedAgain:
     "RuntimeExecutorExited is only sent while a stop is pending, and a stop is never pending in Stopped (StopRuntimeExecutor has no transition from Stopped)",
 };

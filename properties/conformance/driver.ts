@@ -1,17 +1,15 @@
 // Drives the reference model and the real runtime with the same steps and compares them after each
 // one: the projection (snapshots, ops registries, executor calls in flight, every call's outcome so
-// far, every completion), the store rows when there is a store, and the machine invariants and
+// far, every completion), and the machine invariants and
 // domains on the runtime's own state.
 
 import { createHash } from "node:crypto";
-import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import { HangError, withDeadline } from "./deadline.js";
-import { domainProblems } from "./domains.js";
+import { sessionProblems } from "./domains.js";
 import { ModelError, ReferenceModel } from "./model.js";
 import { conformancePolicy } from "./policy.js";
-import { diff, projectModel, type Json, type Projection } from "./projection.js";
+import { diff, projectModel, type Projection } from "./projection.js";
 import { showStep, type Step } from "./steps.js";
-import { StoreModel } from "./store-model.js";
 import type { World } from "./world.js";
 
 /** The runtime disagrees with the model (or broke an invariant, or an obligation). */
@@ -45,7 +43,7 @@ export class Driver {
     readonly world: World,
     readonly options: DriverOptions = {},
   ) {
-    this.model = new ReferenceModel(names, conformancePolicy, world.store !== null ? new StoreModel() : null);
+    this.model = new ReferenceModel(names, conformancePolicy, world.store !== null ? new Map() : null);
   }
 
   fail(reason: string, details: readonly string[]): never {
@@ -83,40 +81,16 @@ export class Driver {
     const actual = this.world.project();
     const d = diff(expected, actual);
     if (d.length > 0) this.fail("the runtime's observable state differs from the model's", d);
-    if (this.model.store !== null) {
-      const storeExpected = projectStoreModel(this.model.store);
-      const storeActual = await this.world.projectStore();
-      const ds = diff(storeExpected, storeActual);
-      if (ds.length > 0) this.fail("the store's rows differ from what the store contract requires", ds);
-    }
     this.#invariants(actual);
     this.options.onState?.(digest(actual));
   }
 
   #invariants(p: Projection): void {
-    const broken: string[] = [];
-    for (const name of this.world.rt.sessionIds()) {
-      const s = this.world.rt.machineState(name);
-      for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) broken.push(`${name}: ${inv.name}`);
-      for (const d of domainProblems(sessionRuntimeKernel, s)) broken.push(`${name}: ${d}`);
-    }
+    const broken = sessionProblems(this.world.rt);
     for (const [w, slot] of this.world.waiters) if (slot.resolutions > 1) broken.push(`waiter ${w} resolved ${slot.resolutions} times`);
     for (const [h, st] of p.handles) if (st.state === "error" && st.code.startsWith("untyped:")) broken.push(`step ${h} failed with an untyped error: ${st.code}`);
     if (broken.length > 0) this.fail("an invariant does not hold", broken);
   }
-}
-
-/** The model's store rows in the shape of World.projectStore. */
-export function projectStoreModel(store: StoreModel): Json {
-  const out: Json[] = [];
-  for (const sid of [...store.sessions.keys()].sort()) {
-    const s = store.sessions.get(sid)!;
-    const rows = [...s.rows]
-      .map(([id, r]) => [id, { phase: r.phase, lane: r.lane, attempts: r.attempts, lastRunId: r.lastRunId, terminal: r.terminal }] as [string, Json])
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    if (rows.length > 0 || s.phase !== null) out.push([sid, s.phase, rows]);
-  }
-  return out;
 }
 
 /** A digest of the runtime-visible lifecycle state (snapshots and ops registries), for distinct-state counts. */

@@ -8,12 +8,11 @@
 
 import fc from "fast-check";
 import { opsLifecycleKernel, type OpsLifecycleState } from "../../generated/ops.machine.js";
-import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import type { RuntimeErrorCode } from "../../runtime/errors.js";
 import { createRuntime, MemoryStore, RuntimeError, type ControlPlane, type JsonValue } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
 import { withDeadline } from "./deadline.js";
-import { domainProblems } from "./domains.js";
+import { domainProblems, sessionProblems } from "./domains.js";
 import { ConformanceExecutor } from "./executor.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
@@ -189,12 +188,8 @@ export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOption
         if (stateOf(rt) !== before) problems.push(`${where} was refused (${error.code}) but changed the state`);
       }
     }
-    for (const sid of rt.sessionIds()) {
-      const s = rt.machineState(sid);
-      for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) problems.push(`${where}: invariant ${inv.name} broken in ${JSON.stringify(sid)}`);
-      for (const d of domainProblems(sessionRuntimeKernel, s)) problems.push(`${where}: session ${JSON.stringify(sid)}: ${d}`);
-      for (const d of domainProblems(opsLifecycleKernel, rt.ops(sid).state)) problems.push(`${where}: ops of ${JSON.stringify(sid)}: ${d}`);
-    }
+    for (const p of sessionProblems(rt)) problems.push(`${where}: ${p}`);
+    for (const sid of rt.sessionIds()) for (const d of domainProblems(opsLifecycleKernel, rt.ops(sid).state)) problems.push(`${where}: ops of ${JSON.stringify(sid)}: ${d}`);
     if (problems.length > 0) break;
   }
   exec.detached = true;

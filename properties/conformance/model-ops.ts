@@ -23,8 +23,6 @@ const FEED_LIMIT = 1024;
 
 /** What the ops model tells its session model (handles, quiescence, persistence). */
 export interface OpsHost {
-  /** Store the recoverable part (a store-backed runtime persists it after registrations and status changes). */
-  persist?(snapshot: OpsSnapshotModel): void;
   resolveHandle(handle: number, value: unknown): void;
   rejectHandle(handle: number, code: string): void;
   /** A background op finished: the registry asks for a detached wake. */
@@ -59,9 +57,7 @@ export class OpsModel {
   }
 
   register(op: string, kind: "BackgroundToolOp" | "MobMemberChild"): OpsResult {
-    const r = this.apply({ kind: "RegisterOp", op, opKind: kind });
-    if (r.ok) this.host.persist?.(this.snapshot());
-    return r;
+    return this.apply({ kind: "RegisterOp", op, opKind: kind });
   }
 
   /** Applies one trigger; refusals map to the registry's typed errors. */
@@ -111,7 +107,6 @@ export class OpsModel {
       this.host.resolveHandle(wait.handle, outs);
     }
     for (const id of [...this.outcomes.keys()]) if (!this.state.status.has(id)) this.outcomes.delete(id);
-    if (before.status !== after.status) this.host.persist?.(this.snapshot());
     if (backgroundFinished) this.host.onQuiescence();
   }
 

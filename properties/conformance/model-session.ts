@@ -40,7 +40,7 @@ import { MAX_BATCH } from "../../runtime/batch.js";
 import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
 import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
 import type { AcceptMode, FenceChoice, HookCounters, RunTarget } from "./steps.js";
-import { rowOf, type ModelRow, type StoreModel } from "./store-model.js";
+import { storedPhaseOf, type StoredRow, type StoredSession, type StoreImage } from "./store-model.js";
 
 /**
  * What a session model needs of the runtime-wide model (ReferenceModel in model.ts implements it):
@@ -53,7 +53,8 @@ export interface SessionModelHost {
   readonly closed: boolean;
   readonly detached: boolean;
   readonly policy: PolicyResolver;
-  readonly store: StoreModel | null;
+  /** What the store held at the last restart (null: the runtime has no store). */
+  readonly store: StoreImage | null;
   nextEpoch(): number;
   nextDetachedId(): string;
   nextAdmission(): number;
@@ -108,7 +109,6 @@ interface RunOutputLike {
 interface Ctx {
   readonly runOutput?: RunOutputLike;
   readonly runError?: string;
-  readonly runCancelled?: string;
   readonly noWake?: boolean;
   readonly controlDelivered?: boolean;
 }
@@ -161,6 +161,10 @@ export class SessionModel {
   readonly jobs: Job[] = [];
   /** Run ids this session opened, oldest first. */
   readonly runIds: string[] = [];
+  /** Every durable input the store got a row for, in the order first stored, with its idempotency key. */
+  readonly durable = new Map<string, string | null>();
+  /** The newest runtime granted a binding (the store keeps it after an unregister). */
+  grantedRuntime: string | null = null;
 
   constructor(
     readonly id: string,
@@ -175,8 +179,8 @@ export class SessionModel {
     if (!r.ok) return { ok: false, phase: r.phase, guard: r.code === "GuardRejected" ? r.guard : null };
     const broken = sessionRuntimeKernel.invariants.filter((inv) => !inv.holds(r.state)).map((inv) => inv.name);
     if (broken.length > 0) throw new ModelError(`model: ${r.transition} breaks ${broken.join(", ")}`);
-    this.m.store?.persist(this.id, trigger, before, r.state, this.records);
     this.state = r.state;
+    if (r.state.boundRuntime !== null) this.grantedRuntime = r.state.boundRuntime;
     this.#afterCommit(before, r.effects, ctx);
     return { ok: true, transition: r.transition, effects: r.effects };
   }
@@ -338,7 +342,7 @@ export class SessionModel {
       this.pumping = false;
       return;
     }
-    if (!this.#stage(runId, batch)) return;
+    this.#stage(runId, batch);
     this.#startCall(runId, "loop", null);
   }
 
@@ -350,19 +354,9 @@ export class SessionModel {
     return id;
   }
 
-  #stage(runId: string, ids: readonly string[]): boolean {
-    for (const id of ids) {
-      const r = this.fire({ kind: "StageInput", input: id, run: runId });
-      if (!r.ok) {
-        if (this.state.staged.length > 0) this.fire({ kind: "Fail", run: runId }, { runError: `staging ${id} refused` });
-        else this.fire({ kind: "RollbackRun", run: runId }, { runError: `staging ${id} refused` });
-        this.pumping = false;
-        return false;
-      }
-    }
-    // The staged rows (attempts included) are stored before the executor runs.
-    this.m.store?.persistStaging(this.id, this.state, runId, this.records);
-    return true;
+  /** The batch is staged under the mutex that selected it, so the machine never refuses it (coverage.ts: RollbackTo*). */
+  #stage(runId: string, ids: readonly string[]): void {
+    for (const id of ids) this.#must({ kind: "StageInput", input: id, run: runId });
   }
 
   #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): RunModel {
@@ -435,17 +429,12 @@ export class SessionModel {
       }
       this.#must({ kind: "Commit", run: run.runId }, { runOutput: outcome.output });
     } else {
-      const ctx: Ctx = outcome.cancelled ? { runCancelled: run.interruptReason ?? outcome.message } : { runError: outcome.message };
-      if (committed) this.#must({ kind: "Fail", run: run.runId }, ctx);
-      else {
-        const contributors = [...staged];
-        this.#must({ kind: "Fail", run: run.runId }, ctx);
-        for (const id of contributors) {
-          if (this.state.inputs.get(id) !== "Queued") continue;
-          if (outcome.cancelled || run.kind === "andRun") this.fire({ kind: "CancelInput", input: id }, ctx);
-          else if (run.kind === "loop") this.blocked.add(id);
-        }
-      }
+      const ctx: Ctx = outcome.cancelled ? {} : { runError: outcome.message };
+      // The machine abandons the contributors of a cancelled run or of acceptInputAndRun's (abandon);
+      // the loop's re-queued ones wait for the next wake.
+      const contributors = [...staged];
+      this.#must({ kind: "Fail", run: run.runId, abandon: outcome.cancelled || run.kind === "andRun" }, ctx);
+      for (const id of contributors) if (this.state.inputs.get(id) === "Queued") this.blocked.add(id);
     }
     if (this.state.stopRequested) this.terminalizeStop();
   }
@@ -509,21 +498,21 @@ export class SessionModel {
 
   /**
    * Recovery when a runtime first meets a session that has stored rows (runtime/README "Store",
-   * the lead's recovery): terminal rows only restore idempotency keys; Applied rows with a receipt
-   * of their run are consumed; every other live row is re-admitted through RecoverInput (Queued
-   * at the end of its lane with its stored attempts, or abandoned when none are left), in stored
-   * order; the session registers; the rows that changed are committed; the stored coarse phase is
-   * replayed through the machine. Ephemeral inputs were never stored. Waiters do not survive.
+   * the lead's recovery): terminal rows only restore idempotency keys; rows whose boundary was
+   * committed (a receipt) are consumed; every other live row is re-admitted through RecoverInput
+   * (Queued at the end of its lane with its stored attempts, or abandoned when none are left), in
+   * stored order; the session registers; the stored coarse phase is replayed through the machine.
+   * Ephemeral inputs were never stored. Waiters do not survive.
    */
   ensureRecovered(): string | null {
-    const store = this.m.store;
-    if (this.recovered || store === null) return null;
+    const image = this.m.store;
+    if (this.recovered || image === null) return null;
     if (this.state.phase !== "Initializing") {
       this.recovered = true;
       return null;
     }
-    this.recoveredOps = store.opsSnapshots.get(this.id) ?? null;
-    const stored = store.sessions.get(this.id);
+    const stored = image.get(this.id);
+    this.recoveredOps = stored?.ops ?? null;
     if (stored?.binding != null) {
       const b = stored.binding;
       const r = this.fire({ kind: "RecoverBinding", runtime: b.runtime, fence: b.fence, generation: b.generation });
@@ -538,42 +527,29 @@ export class SessionModel {
       return null;
     }
     const phase = stored.phase;
-    const live: { id: string; row: ModelRow; lane: Lane; requeued: boolean }[] = [];
-    const consumed: [string, ModelRow][] = [];
-    const terminal: [string, ModelRow][] = [];
-    for (const [id, row] of stored.rows) {
-      if (TERMINAL.has(row.phase)) terminal.push([id, row]);
-      else if ((row.phase === "Applied" || row.phase === "AppliedPendingConsumption") && store.committed(this.id, row.lastRunId, id)) consumed.push([id, row]);
-      else live.push({ id, row, lane: row.lane ?? row.decision.lane, requeued: row.phase !== "Queued" });
-    }
+    const rows = [...stored.rows];
+    const committed = (row: StoredRow): boolean => row.live && row.phase === "AppliedPendingConsumption";
+    const live = rows.filter((r): r is [string, StoredRow & { live: true }] => r[1].live && !committed(r[1]));
     if ((phase === "Destroyed" || phase === "Stopped") && live.length > 0) return "RecoveryCorruption";
-    const restoreKey = (id: string, row: ModelRow): void => {
-      if (row.idempotencyKey !== null && !this.records.has(id)) this.keys.set(row.idempotencyKey, { inputId: id, live: false, admission: -1 });
+    const restoreKey = (id: string, key: string | null): void => {
+      if (key !== null) this.keys.set(key, { inputId: id, live: false, admission: -1 });
     };
-    const normalized: [string, ModelRow][] = [];
-    for (const [id, row] of terminal) restoreKey(id, row);
-    for (const [id, row] of consumed) {
-      restoreKey(id, row);
-      if (!this.fire({ kind: "RecoverCommittedInput", input: id }).ok) return "RecoveryCorruption";
-      normalized.push([id, { ...row, phase: "Consumed", lane: null, terminal: "Consumed" }]);
+    for (const [id, row] of rows) {
+      this.durable.set(id, row.idempotencyKey);
+      if (!row.live) restoreKey(id, row.idempotencyKey);
     }
-    for (const { id, row, lane, requeued } of live) {
+    for (const [id, row] of rows) {
+      if (!committed(row)) continue;
+      restoreKey(id, row.idempotencyKey);
+      if (!this.fire({ kind: "RecoverCommittedInput", input: id }).ok) return "RecoveryCorruption";
+    }
+    for (const [id, row] of live) {
       // Whether it drives is judged again in the recovered phase (it may not have been stored).
       this.#admitRecord(id, this.#record(row.input, row.decision, this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision)));
-      const r = this.fire({ kind: "RecoverInput", input: id, lane, priorAttempts: row.attempts });
-      if (!r.ok) return "RecoveryCorruption";
-      if (r.transition === "RecoverExhaustedInput") {
-        normalized.push([id, { ...row, phase: "Abandoned", lane: null, terminal: "Abandoned(MaxAttemptsExhausted)" }]);
-        continue;
-      }
-      if (requeued) {
-        const n = rowOf(this.state, id, row.lastRunId, this.records);
-        if (n !== null) normalized.push([id, n]);
-      }
+      if (!this.fire({ kind: "RecoverInput", input: id, lane: row.lane, priorAttempts: row.attempts }).ok) return "RecoveryCorruption";
     }
     const reg = this.control(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
     if (reg !== null) return reg;
-    if (normalized.length > 0) store.commitRows(this.id, phase ?? "Idle", normalized);
     const replay: SessionRuntimeTrigger | null =
       phase === "Stopped" ? { kind: "StopRuntimeExecutor" } : phase === "Destroyed" ? { kind: "Destroy", fence: null } : null;
     if (replay !== null) {
@@ -583,6 +559,23 @@ export class SessionModel {
     this.recovered = true;
     this.recoveredInputs = this.state.inputs.size;
     return null;
+  }
+
+  /** What the store holds for this session at a restart (null: nothing), derived from the model (store-model.ts). */
+  storedImage(): StoredSession | null {
+    const s = this.state;
+    const rows = new Map<string, StoredRow>();
+    for (const [id, idempotencyKey] of this.durable) {
+      const rec = this.records.get(id);
+      const phase = s.inputs.get(id);
+      // A live input under a reused id that is ephemeral leaves the durable one's terminal row in place.
+      if (rec === undefined || phase === undefined || TERMINAL.has(phase) || rec.input.header.durability === "Ephemeral") rows.set(id, { live: false, idempotencyKey });
+      else rows.set(id, { live: true, idempotencyKey, phase, lane: s.laneOf.get(id) ?? rec.decision.lane, attempts: s.attempts.get(id) ?? 0, input: rec.input, decision: rec.decision });
+    }
+    const binding = s.highestFence !== null && this.grantedRuntime !== null ? { runtime: this.grantedRuntime, fence: s.highestFence, generation: s.boundGeneration } : null;
+    const ops = this.ops?.snapshot() ?? this.recoveredOps;
+    const phase = storedPhaseOf(s.phase, s.runFrom);
+    return rows.size === 0 && binding === null && ops === null && phase === null ? null : { phase, rows, binding, ops };
   }
 
   // ── admission ────────────────────────────────────────────────────────────────────────────
@@ -666,6 +659,7 @@ export class SessionModel {
       this.#unadmit(id);
       return { ok: false, code: this.refusalCode(r) };
     }
+    if (input.header.durability !== "Ephemeral") this.durable.set(id, key ?? null);
     if (!decision.consumeOnAccept) this.#replaceSameScope(input, decision);
     const completion = mode === "completion" && this.state.inputs.has(id) && waiterFor !== null;
     if (completion) this.#addWaiter(id, waiterFor(id));
@@ -705,7 +699,7 @@ export class SessionModel {
     const runId = this.nextRunId();
     const opened = this.fire({ kind: "PrepareRun", run: runId });
     if (!opened.ok) return this.refusalCode(opened);
-    if (!this.#stage(runId, [input.header.id])) return "NotReady";
+    this.#stage(runId, [input.header.id]);
     this.#startCall(runId, "andRun", handle);
     return null;
   }

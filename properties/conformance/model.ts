@@ -6,11 +6,11 @@
 
 import type { OpsLifecycleTrigger } from "../../generated/ops.machine.js";
 import type { CompletionOutcome, PolicyResolver } from "../../runtime/index.js";
-import { OpsModel, type OpsHost, type OpsSnapshotModel } from "./model-ops.js";
+import { OpsModel, type OpsHost } from "./model-ops.js";
 import { FENCE_MAX, fenceInDomain, ModelError, SessionModel, type CallModel, type RunOutcome, type SessionModelHost } from "./model-session.js";
 import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, floodInput, runOutputOf } from "./steps.js";
 import type { Concrete, HandleState, HookCounters, OpsCall, Step } from "./steps.js";
-import type { StoreModel } from "./store-model.js";
+import type { StoredSession } from "./store-model.js";
 
 export { ModelError, SessionModel };
 export type { CallModel, RunModel, RunOutcome } from "./model-session.js";
@@ -35,7 +35,8 @@ export class ReferenceModel implements SessionModelHost {
   constructor(
     readonly sessionNames: readonly string[],
     readonly policy: PolicyResolver,
-    public store: StoreModel | null,
+    /** What the store held at the last restart (empty at first; null: no store). */
+    public store: Map<string, StoredSession> | null,
   ) {}
 
   #epochs = 0;
@@ -345,7 +346,6 @@ export class ReferenceModel implements SessionModelHost {
 
   #opsHost(sm: SessionModel): OpsHost {
     return {
-      ...(this.store !== null ? { persist: (snapshot: OpsSnapshotModel) => this.store?.opsSnapshots.set(sm.id, snapshot) } : {}),
       resolveHandle: (h, v) => this.resolveHandle(h, v),
       rejectHandle: (h, c) => this.rejectHandle(h, c),
       onQuiescence: () => sm.afterQuiescence(),
@@ -359,6 +359,12 @@ export class ReferenceModel implements SessionModelHost {
   restart(handle: number): void {
     this.detached = true;
     this.close();
+    // The store now holds what the sessions of this runtime left (the others' rows are unchanged).
+    for (const sm of this.store === null ? [] : this.sessions.values()) {
+      const image = sm.storedImage();
+      if (image === null) this.store?.delete(sm.id);
+      else this.store?.set(sm.id, image);
+    }
     this.calls.length = 0;
     this.sessions.clear();
     this.closed = false;

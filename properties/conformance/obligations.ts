@@ -19,8 +19,8 @@ export function nextDrainStep(m: ReferenceModel): Step | null {
     const sm = m.sessions.get(names[s]!);
     if (sm === undefined) {
       // A session the current runtime has not met yet, with live rows stored: registering it recovers them.
-      const stored = m.store?.sessions.get(names[s]!);
-      if (stored !== undefined && [...stored.rows.values()].some((r) => r.terminal === null)) return { op: "register", s };
+      const stored = m.store?.get(names[s]!);
+      if (stored !== undefined && [...stored.rows.values()].some((r) => r.live)) return { op: "register", s };
       continue;
     }
     const st = sm.state;

@@ -6,12 +6,11 @@
 //     executor hook was called for R, and every later boundary of R reports cancelRequested;
 //     once interrupt(R) resolved, R's signal is aborted;
 //   * every error is typed, no promise rejects unhandled, the loop never fails internally;
-//   * the machine invariants hold on every session;
+//   * the machine invariants and spec domains hold on every session;
 //   * after draining, every waiter was resolved exactly once, every accepted input has exactly
 //     one terminal outcome and none was applied twice, every successful stop resolved.
 
 import fc from "fast-check";
-import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import {
   createRuntime,
   RunCancelledError,
@@ -25,6 +24,7 @@ import {
 } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
 import { withDeadline } from "./deadline.js";
+import { sessionProblems } from "./domains.js";
 import { ExecutorFailure } from "./executor.js";
 import { eventObligations } from "./obligations.js";
 import { conformanceLimits } from "./limits.js";
@@ -249,9 +249,9 @@ export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: Control
   await drain(rt, exec, s);
   const settledActors = await Promise.race([Promise.all(pending).then(() => true), flushRounds().then(() => false)]);
   if (!settledActors) problems.push("an API call never settled after draining");
+  problems.push(...sessionProblems(rt));
   for (const sid of rt.sessionIds()) {
     const st = rt.machineState(sid);
-    for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(st)) problems.push(`${sid}: invariant ${inv.name} broken`);
     if (st.inputs.size > 0) problems.push(`${sid}: live inputs left after draining: ${JSON.stringify([...st.inputs])} in ${st.phase}`);
   }
   for (const [i, w] of waiters.entries()) if (w.resolutions !== 1) problems.push(`waiter ${i} (input ${JSON.stringify(w.inputId)}) resolved ${w.resolutions} times`);

@@ -8,15 +8,14 @@
 // to diverge from the fault-free model, so the checks below are the fault contract, not a diff.
 
 import fc from "fast-check";
-import { sessionRuntimeKernel } from "../../generated/session.machine.js";
 import { MemoryStore, type ControlPlane, type RuntimeEvent } from "../../runtime/index.js";
 import { FaultyStore } from "../../testing/index.js";
 import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
 import { HangError, withDeadline } from "./deadline.js";
+import { sessionProblems } from "./domains.js";
 import { ReferenceModel } from "./model.js";
 import { conformancePolicy } from "./policy.js";
 import { showStep, type Step } from "./steps.js";
-import { StoreModel } from "./store-model.js";
 import { World, type StoreFactory } from "./world.js";
 
 const STEP_DEADLINE_MS = 5_000;
@@ -45,7 +44,7 @@ export async function runWithStoreFault(names: readonly string[], steps: readonl
   const factory: StoreFactory = { name: "faulty-memory", open: () => store, reopen: (previous) => previous };
   const world = new World({ sessions: names, store: factory, ...(patch !== undefined ? { patch } : {}) });
   await world.start();
-  const model = new ReferenceModel(names, conformancePolicy, new StoreModel());
+  const model = new ReferenceModel(names, conformancePolicy, new Map());
   const problems: string[] = [];
   const pending = new Set<number>();
   const accepted: { handle: number; session: string; inputId: string }[] = [];
@@ -100,10 +99,10 @@ function contractProblems(world: World, store: FaultyStore, accepted: readonly {
   const problems: string[] = [];
   const rt = world.rt;
   const halted = new Set(world.events.filter((e: RuntimeEvent) => e.type === "runtime.error" && e.code === "SessionHalted").map((e) => e.sessionId));
+  // Consistent: the machine's invariants (and domains) hold on the state every unwind left behind.
+  problems.push(...sessionProblems(rt));
   for (const name of rt.sessionIds()) {
     const s = rt.machineState(name);
-    // Consistent: the machine's invariants hold on the state every unwind left behind.
-    for (const inv of sessionRuntimeKernel.invariants) if (!inv.holds(s)) problems.push(`session ${JSON.stringify(name)}: invariant ${inv.name} is false`);
     // Terminal: with no executor call left, no session may still be Running.
     if (s.phase === "Running" && !world.calls.some((c) => c.session === name)) problems.push(`session ${JSON.stringify(name)} is stuck Running with no executor call in flight`);
   }

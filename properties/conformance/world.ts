@@ -17,13 +17,12 @@ import {
   type RuntimeObserver,
   type RuntimeStore,
   type SessionBindings,
-  type StoredInputRow,
 } from "../../runtime/index.js";
 import { deferred } from "../../testing/index.js";
 import { ConformanceExecutor, ExecutorFailure } from "./executor.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
-import { projectOps, projectSnapshot, type Json, type Projection } from "./projection.js";
+import { projectOps, projectSnapshot, type Projection } from "./projection.js";
 import { buildInput, EXECUTOR_CANCEL_MESSAGE, EXECUTOR_FAILURE_MESSAGE, EXECUTOR_FAILURE_VALUE, floodInput, runOutputOf } from "./steps.js";
 import type { Concrete, HandleState, HookCounters, OpsCall, Step } from "./steps.js";
 
@@ -371,26 +370,6 @@ export class World {
       counters,
     };
   }
-
-  /** The store's rows, normalized (null without a store). */
-  async projectStore(): Promise<Json> {
-    const store = this.store;
-    if (store === null) return null;
-    const out: Json[] = [];
-    for (const sid of [...(await store.listSessions())].sort()) {
-      const rows = [...(await store.loadInputStates(sid))].map((r) => storedRow(r, this.normInput, this.normRun)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const phase = await store.loadRuntimeState(sid);
-      // Sessions with only an ops snapshot stored are not part of the lifecycle projection.
-      if (rows.length > 0 || phase !== null) out.push([sid, phase, rows]);
-    }
-    return out;
-  }
-}
-
-function storedRow(r: StoredInputRow, input: (id: string) => string, run: (id: string) => string): [string, Json] {
-  const t = r.terminal;
-  const terminal = t === null ? null : t.kind === "Abandoned" ? `Abandoned(${t.reason})` : t.kind;
-  return [input(r.inputId), { phase: r.phase, lane: r.lane, attempts: r.attempts, lastRunId: r.lastRunId === null ? null : run(r.lastRunId), terminal }];
 }
 
 function bindingsValue(b: SessionBindings): unknown {
