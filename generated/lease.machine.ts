@@ -153,13 +153,13 @@ const TRANSITIONS = transitionRows<SessionLeaseState, SessionLeaseTrigger, Sessi
   ["SubmitInput", "Submit", ["Serving"], null, [guard_awake, guard_new_key], fireSubmitInput],
   ["SubmitDuplicate", "Submit", ["Serving"], null, [guard_awake, guard_known_key], fireSubmitDuplicate],
   ["AdmitInput", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_in_inbox], fireAdmitInput],
-  ["AdmitRefused", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_in_inbox], fireAdmitRefused],
+  ["AdmitRefused", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_in_inbox], fireRenewRefused],
   ["RequeueStaged", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_staged, guard_not_own_run], fireRequeueStaged],
-  ["RequeueRefused", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_staged, guard_not_own_run], fireRequeueRefused],
+  ["RequeueRefused", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_staged, guard_not_own_run], fireRenewRefused],
   ["StartRun", "StartRun", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_idle, guard_queued, guard_recovered], fireStartRun],
   ["StartRefused", "StartRun", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_idle, guard_queued], fireStartRefused],
   ["CommitRun", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_current, guard_staged_2], fireCommitRun],
-  ["CommitRefused", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_stale], fireCommitRefused],
+  ["CommitRefused", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_stale], fireRenewRefused],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionLeaseState, t: SessionLeaseTrigger) => SessionLeaseResult = dispatcher(TRANSITIONS);
@@ -180,8 +180,9 @@ function fireRenewLease(s: SessionLeaseState): FireResult {
   return fired("RenewLease", { ...s, expired: false });
 }
 
-function fireRenewRefused(s: SessionLeaseState, t: SessionLeaseRenewInput): FireResult {
-  return fired("RenewRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
+/** Fires RenewRefused, AdmitRefused, RequeueRefused and CommitRefused, each with its name. */
+function fireRenewRefused(s: SessionLeaseState, t: { readonly node: NodeId; }, name: SessionLeaseTransitionName): FireResult {
+  return fired(name, { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireExpireLease(s: SessionLeaseState): FireResult {
@@ -226,19 +227,11 @@ function fireAdmitInput(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireRe
   return fired("AdmitInput", next);
 }
 
-function fireAdmitRefused(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireResult {
-  return fired("AdmitRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
-}
-
 function fireRequeueStaged(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
   const next: SessionLeaseState = {
     ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: mapPut(s.stored, t.input, "Queued"),
   };
   return fired("RequeueStaged", next);
-}
-
-function fireRequeueRefused(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
-  return fired("RequeueRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireStartRun(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
@@ -268,10 +261,6 @@ function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): Fir
     running: f_running,
   };
   return fired("CommitRun", next);
-}
-
-function fireCommitRefused(s: SessionLeaseState, t: SessionLeaseCommitRunInput): FireResult {
-  return fired("CommitRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */

@@ -359,12 +359,12 @@ const TRANSITIONS = transitionRows<
   SessionRuntimeGuardName
 >([
   ["Register", "RegisterSession", ["Initializing"], "Idle", [], fireRegister],
-  ["ReRegister", "RegisterSession", ["Idle", "Attached", "Running", "Retired", "Stopped"], null, [], fireReRegister],
+  ["ReRegister", "RegisterSession", ["Idle", "Attached", "Running", "Retired", "Stopped"], null, [], fireRegister],
   ["Unregister", "UnregisterSession", ["Idle", "Attached", "Retired", "Stopped"], "Idle", [guard_registered, guard_not_stopping], fireUnregister],
   ["BindIdle", "PrepareBindings", ["Idle"], "Attached", [guard_fence_is_fresh, guard_generation_not_older], fireBindIdle],
   [
     "Rebind", "PrepareBindings", ["Initializing", "Attached", "Running", "Retired", "Stopped"], null, [guard_fence_is_fresh, guard_generation_not_older],
-    fireRebind,
+    fireBindIdle,
   ],
   [
     "AcceptWhileIdle", "AcceptInput", ["Idle", "Attached"], null, [guard_registered, guard_not_tracked, guard_not_stopping, guard_something_to_interrupt],
@@ -390,7 +390,7 @@ const TRANSITIONS = transitionRows<
   ["Archive", "ArchiveInput", ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"], null, [guard_is_terminal], fireArchive],
   ["IngestWork", "Ingest", ["Idle", "Attached", "Running"], null, [guard_registered, guard_bound_to_runtime], fireIngestWork],
   ["Prepare", "PrepareRun", ["Idle", "Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
-  ["DrainQueuedRun", "DrainQueuedRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], fireDrainQueuedRun],
+  ["DrainQueuedRun", "DrainQueuedRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
   [
     "Stage", "StageInput", ["Running"], null,
     [guard_run_matches, guard_not_stopping, guard_head_of_drain_source, guard_nothing_applied_yet, guard_attempts_left], fireStage,
@@ -408,25 +408,22 @@ const TRANSITIONS = transitionRows<
   ["RollbackToIdle", "RollbackRun", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_nothing_staged], fireRollbackToIdle],
   [
     "CommitToAttached", "Commit", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToAttached,
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle,
   ],
   [
     "FailToAttached", "Fail", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed],
-    fireFailToAttached,
+    fireFailToIdle,
   ],
-  [
-    "RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged],
-    fireRollbackToAttached,
-  ],
+  ["RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged], fireRollbackToIdle],
   [
     "CommitToRetired", "Commit", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToRetired,
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle,
   ],
   [
     "FailToRetired", "Fail", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed],
-    fireFailToRetired,
+    fireFailToIdle,
   ],
-  ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToRetired],
+  ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToIdle],
   ["CancelAfterBoundary", "CancelAfterBoundary", ["Running"], null, [guard_run_matches], fireCancelAfterBoundary],
   ["Interrupt", "InterruptRun", ["Running"], null, [guard_run_matches], fireInterrupt],
   ["StopImmediately", "StopRuntimeExecutor", ["Initializing", "Idle", "Retired"], "Stopped", [], fireStopImmediately],
@@ -436,12 +433,12 @@ const TRANSITIONS = transitionRows<
   ["RetireWithoutLoop", "Retire", ["Idle"], "Retired", [guard_fence_is_current, guard_not_stopping], fireRetireWithoutLoop],
   ["RetireAttached", "Retire", ["Attached"], "Retired", [guard_fence_is_current, guard_not_stopping], fireRetireAttached],
   ["RetireDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_not_stopping, guard_not_yet_retiring], fireRetireDuringRun],
-  ["RetireAgainDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_already_retiring], fireRetireAgainDuringRun],
-  ["RetireAgain", "Retire", ["Retired"], null, [guard_fence_is_current], fireRetireAgain],
+  ["RetireAgainDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_already_retiring], fireExecutorExitedAgain],
+  ["RetireAgain", "Retire", ["Retired"], null, [guard_fence_is_current], fireExecutorExitedAgain],
   ["RetireStopped", "Retire", ["Stopped"], null, [guard_fence_is_current], fireRetireStopped],
   ["Reset", "Reset", ["Initializing", "Idle", "Attached", "Retired"], "Idle", [guard_not_stopping], fireReset],
   ["RecycleToIdle", "Recycle", ["Idle", "Retired"], "Idle", [guard_registered, guard_not_stopping], fireRecycleToIdle],
-  ["RecycleAttached", "Recycle", ["Attached"], null, [guard_registered, guard_not_stopping], fireRecycleAttached],
+  ["RecycleAttached", "Recycle", ["Attached"], null, [guard_registered, guard_not_stopping], fireRecycleToIdle],
   ["Recover", "Recover", ["Initializing", "Idle", "Attached", "Retired", "Stopped"], null, [], fireRecover],
   ["Destroy", "Destroy", ["Idle", "Attached", "Running", "Retired", "Stopped"], "Destroyed", [guard_fence_is_current], fireDestroy],
   ["DestroyBeforeRegistration", "Destroy", ["Initializing"], "Destroyed", [guard_fence_is_current, guard_runtime_is_bound], fireDestroyBeforeRegistration],
@@ -456,52 +453,38 @@ const TRANSITIONS = transitionRows<
   ],
   [
     "FailAfterBoundaryToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToAttached,
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
   ],
   [
     "FailAfterBoundaryToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToRetired,
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
   ],
   ["RecoverQueuedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_attempts_left_2], fireRecoverQueuedInput],
   ["RecoverExhaustedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_exhausted], fireRecoverExhaustedInput],
   ["RecoverBinding", "RecoverBinding", ["Initializing"], null, [guard_not_yet_bound], fireRecoverBinding],
-  ["RecoverRetired", "RecoverRetired", ["Initializing"], "Retired", [], fireRecoverRetired],
-  ["RecoverCommittedInput", "RecoverCommittedInput", ["Initializing"], null, [guard_not_tracked], fireRecoverCommittedInput],
-  ["LoopOpensRun", "OpenLoopRun", ["Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], fireLoopOpensRun],
-  [
-    "LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
-    fireLoopDrainsQueuedRun,
-  ],
+  ["RecoverRetired", "RecoverRetired", ["Initializing"], "Retired", [], fireRegister],
+  ["RecoverCommittedInput", "RecoverCommittedInput", ["Initializing"], null, [guard_not_tracked], fireAcceptConsumedOnAccept],
+  ["LoopOpensRun", "OpenLoopRun", ["Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
+  ["LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
-
-function fireRegister(s: SessionRuntimeState): FireResult {
-  return fired("Register", { ...s, phase: "Idle", registered: true });
-}
-
-function fireReRegister(s: SessionRuntimeState): FireResult {
-  return fired("ReRegister", { ...s, registered: true });
+/** Fires Register, ReRegister and RecoverRetired, each with its name and target phase. */
+function fireRegister(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, registered: true });
 }
 
 function fireUnregister(s: SessionRuntimeState): FireResult {
   return fired("Unregister", { ...s, phase: "Idle", registered: false, boundRuntime: null, boundFence: null, stopRequested: false });
 }
 
-function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
+/** Fires BindIdle and Rebind, each with its name and target phase. */
+function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   const next: SessionRuntimeState = {
-    ...s, phase: "Attached", boundRuntime: t.runtime, boundFence: t.fence,
+    ...s, phase: to, boundRuntime: t.runtime, boundFence: t.fence,
     highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
   };
-  return fired("BindIdle", next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
-}
-
-function fireRebind(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
-  const next: SessionRuntimeState = {
-    ...s, boundRuntime: t.runtime, boundFence: t.fence,
-    highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
-  };
-  return fired("Rebind", next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
+  return fired(name, next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
 }
 
 function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInputInput): FireResult {
@@ -564,8 +547,9 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
   return fired("AcceptWhileRunning", next, effects);
 }
 
-function fireAcceptConsumedOnAccept(s: SessionRuntimeState, t: SessionRuntimeAcceptConsumedInput): FireResult {
-  return fired("AcceptConsumedOnAccept", { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
+/** Fires AcceptConsumedOnAccept and RecoverCommittedInput, each with its name. */
+function fireAcceptConsumedOnAccept(s: SessionRuntimeState, t: { readonly input: InputId; }, name: SessionRuntimeTransitionName): FireResult {
+  return fired(name, { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
 }
 
 function fireSupersede(s: SessionRuntimeState, t: SessionRuntimeSupersedeInputInput): FireResult {
@@ -604,12 +588,9 @@ function fireIngestWork(s: SessionRuntimeState, t: SessionRuntimeIngestInput): F
   return fired("IngestWork", s, [{ effect: "AdmissionRequested", work: t.work }]);
 }
 
-function firePrepare(s: SessionRuntimeState, t: SessionRuntimePrepareRunInput): FireResult {
-  return fired("Prepare", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
-}
-
-function fireDrainQueuedRun(s: SessionRuntimeState, t: SessionRuntimeDrainQueuedRunSignal): FireResult {
-  return fired("DrainQueuedRun", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
+/** Fires Prepare, DrainQueuedRun, LoopOpensRun and LoopDrainsQueuedRun, each with its name. */
+function firePrepare(s: SessionRuntimeState, t: { readonly run: RunId; }, name: SessionRuntimeTransitionName): FireResult {
+  return fired(name, { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
 }
 
 function fireStage(s: SessionRuntimeState, t: SessionRuntimeStageInputInput): FireResult {
@@ -636,18 +617,19 @@ function fireCommitBoundary(s: SessionRuntimeState, t: SessionRuntimeBoundaryCom
   return fired("CommitBoundary", { ...s, inputs: f_inputs }, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
-function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
+/** Fires CommitToIdle, CommitToAttached and CommitToRetired, each with its name and target phase. */
+function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_staged: readonly InputId[] = s.staged;
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
   f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("CommitToIdle", next, [{ effect: "RunCompleted", run: t.run }]);
+  return fired(name, { ...s, phase: to, inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null }, [{ effect: "RunCompleted", run: t.run }]);
 }
 
-function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+/** Fires FailToIdle, FailToAttached and FailToRetired, each with its name and target phase. */
+function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
@@ -670,102 +652,15 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
   }
   f_staged = seqClear(f_staged);
   const next: SessionRuntimeState = {
-    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
+    ...s, phase: to, inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
     runFrom: null,
   };
-  return fired("FailToIdle", next, [{ effect: "RunFailed", run: t.run }]);
+  return fired(name, next, [{ effect: "RunFailed", run: t.run }]);
 }
 
-function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  return fired("RollbackToIdle", { ...s, phase: "Idle", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
-}
-
-function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("CommitToAttached", next, [{ effect: "RunCompleted", run: t.run }]);
-}
-
-function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let f_steer: readonly InputId[] = s.steer;
-  let f_queue: readonly InputId[] = s.queue;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    if (((f_attempts.get(v_x) ?? 0) >= 3)) {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
-      f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "MaxAttemptsExhausted");
-      f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
-    } else {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Queued");
-      if (lookup(s.laneOf, v_x) === "Steer") {
-        f_steer = seqPushOwn(f_steer, s.steer, v_x);
-      } else {
-        f_queue = seqPushOwn(f_queue, s.queue, v_x);
-      }
-    }
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = {
-    ...s, phase: "Attached", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
-    currentRun: null, runFrom: null,
-  };
-  return fired("FailToAttached", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireRollbackToAttached(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  return fired("RollbackToAttached", { ...s, phase: "Attached", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
-}
-
-function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("CommitToRetired", next, [{ effect: "RunCompleted", run: t.run }]);
-}
-
-function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let f_steer: readonly InputId[] = s.steer;
-  let f_queue: readonly InputId[] = s.queue;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    if (((f_attempts.get(v_x) ?? 0) >= 3)) {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
-      f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "MaxAttemptsExhausted");
-      f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
-    } else {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Queued");
-      if (lookup(s.laneOf, v_x) === "Steer") {
-        f_steer = seqPushOwn(f_steer, s.steer, v_x);
-      } else {
-        f_queue = seqPushOwn(f_queue, s.queue, v_x);
-      }
-    }
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = {
-    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
-    currentRun: null, runFrom: null,
-  };
-  return fired("FailToRetired", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireRollbackToRetired(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  return fired("RollbackToRetired", { ...s, phase: "Retired", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
+/** Fires RollbackToIdle, RollbackToAttached and RollbackToRetired, each with its name and target phase. */
+function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
 }
 
 function fireCancelAfterBoundary(s: SessionRuntimeState, t: SessionRuntimeCancelAfterBoundaryInput): FireResult {
@@ -825,8 +720,9 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
   return fired("ExecutorExited", next, [{ effect: "ExecutorStopped" }]);
 }
 
-function fireExecutorExitedAgain(s: SessionRuntimeState): FireResult {
-  return fired("ExecutorExitedAgain", s);
+/** Fires ExecutorExitedAgain, RetireAgainDuringRun and RetireAgain, each with its name. */
+function fireExecutorExitedAgain(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName): FireResult {
+  return fired(name, s);
 }
 
 function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
@@ -874,14 +770,6 @@ function fireRetireDuringRun(s: SessionRuntimeState): FireResult {
   return fired("RetireDuringRun", next, effects);
 }
 
-function fireRetireAgainDuringRun(s: SessionRuntimeState): FireResult {
-  return fired("RetireAgainDuringRun", s);
-}
-
-function fireRetireAgain(s: SessionRuntimeState): FireResult {
-  return fired("RetireAgain", s);
-}
-
 function fireRetireStopped(s: SessionRuntimeState): FireResult {
   const next: SessionRuntimeState = s;
   const effects: SessionRuntimeEffect[] = [];
@@ -914,12 +802,9 @@ function fireReset(s: SessionRuntimeState): FireResult {
   return fired("Reset", next, [{ effect: "ResetDone" }]);
 }
 
-function fireRecycleToIdle(s: SessionRuntimeState): FireResult {
-  return fired("RecycleToIdle", { ...s, phase: "Idle", boundFence: null }, [{ effect: "RecycleRequested" }]);
-}
-
-function fireRecycleAttached(s: SessionRuntimeState): FireResult {
-  return fired("RecycleAttached", { ...s, boundFence: null }, [{ effect: "RecycleRequested" }]);
+/** Fires RecycleToIdle and RecycleAttached, each with its name and target phase. */
+function fireRecycleToIdle(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, boundFence: null }, [{ effect: "RecycleRequested" }]);
 }
 
 function fireRecover(s: SessionRuntimeState): FireResult {
@@ -987,37 +872,15 @@ function fireCommitBoundaryAgain(s: SessionRuntimeState, t: SessionRuntimeBounda
   return fired("CommitBoundaryAgain", s, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
-function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+/** Fires FailAfterBoundaryToIdle, FailAfterBoundaryToAttached and FailAfterBoundaryToRetired, each with its name and target phase. */
+function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_staged: readonly InputId[] = s.staged;
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
   f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("FailAfterBoundaryToIdle", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("FailAfterBoundaryToAttached", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("FailAfterBoundaryToRetired", next, [{ effect: "RunFailed", run: t.run }]);
+  return fired(name, { ...s, phase: to, inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null }, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverInputInput): FireResult {
@@ -1044,23 +907,6 @@ function fireRecoverExhaustedInput(s: SessionRuntimeState, t: SessionRuntimeReco
 
 function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBindingInput): FireResult {
   return fired("RecoverBinding", { ...s, boundRuntime: t.runtime, highestFence: t.fence, boundGeneration: t.generation });
-}
-
-function fireRecoverRetired(s: SessionRuntimeState): FireResult {
-  return fired("RecoverRetired", { ...s, phase: "Retired", registered: true });
-}
-
-function fireRecoverCommittedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverCommittedInputInput): FireResult {
-  return fired("RecoverCommittedInput", { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
-}
-
-function fireLoopOpensRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): FireResult {
-  return fired("LoopOpensRun", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
-}
-
-function fireLoopDrainsQueuedRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
-  return fired("LoopDrainsQueuedRun", next, [{ effect: "RunStarted", run: t.run }]);
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */

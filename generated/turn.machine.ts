@@ -200,7 +200,7 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
   ["ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed", [guard_mine, guard_immediate], fireApplyImmediatePrimitive],
   ["AwaitToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "WaitingForOps", [guard_mine, guard_not_extracting, guard_has_calls], fireAwaitToolCalls],
   ["NoToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting, guard_no_calls], fireNoToolCalls],
-  ["LlmFinished", "LlmReturnedTerminal", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting], fireLlmFinished],
+  ["LlmFinished", "LlmReturnedTerminal", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting], fireNoToolCalls],
   [
     "RegisterOps", "RegisterPendingOps", ["WaitingForOps"], null,
     [guard_mine, guard_tool_round_open, guard_has_ops, guard_fresh_ops, guard_barrier_within_ops], fireRegisterOps,
@@ -228,7 +228,7 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
   ["CancelAtBoundary", "BoundaryContinue", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelAtBoundary],
   ["CompleteAtBoundary", "BoundaryComplete", ["DrainingBoundary"], "Completed", [guard_mine], fireCompleteAtBoundary],
   ["BeginExtraction", "EnterExtraction", ["DrainingBoundary"], "Extracting", [guard_mine, guard_no_cancel_requested], fireBeginExtraction],
-  ["CancelInsteadOfExtraction", "EnterExtraction", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelInsteadOfExtraction],
+  ["CancelInsteadOfExtraction", "EnterExtraction", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelAtBoundary],
   ["StartExtraction", "ExtractionStart", ["Extracting"], "CallingLlm", [guard_mine], fireStartExtraction],
   ["AcceptExtraction", "ValidationPassed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAcceptExtraction],
   ["RetryExtraction", "ValidationFailed", ["CallingLlm"], null, [guard_mine, guard_extracting, guard_retries_left], fireRetryExtraction],
@@ -238,7 +238,7 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
     "EnterErrorRecovery", "RecoverableFailure", ["CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting"], "ErrorRecovery",
     [guard_mine, guard_next_attempt], fireEnterErrorRecovery,
   ],
-  ["RetryAfterFailure", "RetryRequested", ["ErrorRecovery"], "CallingLlm", [guard_mine, guard_same_attempt], fireRetryAfterFailure],
+  ["RetryAfterFailure", "RetryRequested", ["ErrorRecovery"], "CallingLlm", [guard_mine, guard_same_attempt], fireNoToolCalls],
   [
     "FailFatally", "FatalFailure", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
     [guard_mine, guard_known_cause], fireFailFatally,
@@ -257,7 +257,7 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
   ],
   [
     "CancelImmediately", "CancelNow", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Cancelling",
-    [guard_mine], fireCancelImmediately,
+    [guard_mine], fireResolveToolCallsBeforeBarrier,
   ],
   ["ObserveCancellation", "CancellationObserved", ["Cancelling"], "Cancelled", [guard_mine], fireObserveCancellation],
   [
@@ -305,12 +305,9 @@ function fireAwaitToolCalls(s: TurnState): FireResult {
   return fired("AwaitToolCalls", { ...s, phase: "WaitingForOps", toolCallsPending: true });
 }
 
-function fireNoToolCalls(s: TurnState): FireResult {
-  return fired("NoToolCalls", { ...s, phase: "DrainingBoundary" });
-}
-
-function fireLlmFinished(s: TurnState): FireResult {
-  return fired("LlmFinished", { ...s, phase: "DrainingBoundary" });
+/** Fires NoToolCalls, LlmFinished and RetryAfterFailure, each with its name and target phase. */
+function fireNoToolCalls(s: TurnState, _t: unknown, name: TurnTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to });
 }
 
 function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResult {
@@ -332,8 +329,9 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
   return fired("RegisterOps", next);
 }
 
-function fireResolveToolCallsBeforeBarrier(s: TurnState): FireResult {
-  return fired("ResolveToolCallsBeforeBarrier", { ...s, toolCallsPending: false });
+/** Fires ResolveToolCallsBeforeBarrier and CancelImmediately, each with its name and target phase. */
+function fireResolveToolCallsBeforeBarrier(s: TurnState, _t: unknown, name: TurnTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, toolCallsPending: false });
 }
 
 function fireResolveToolCalls(s: TurnState): FireResult {
@@ -356,13 +354,14 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
   return fired("ContinueAfterBoundary", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
 }
 
-function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
+/** Fires CancelAtBoundary and CancelInsteadOfExtraction, each with its name. */
+function fireCancelAtBoundary(s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult {
   const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
   ];
-  return fired("CancelAtBoundary", next, effects);
+  return fired(name, next, effects);
 }
 
 function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): FireResult {
@@ -377,15 +376,6 @@ function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): Fir
 function fireBeginExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
   const next: TurnState = { ...s, phase: "Extracting", extracting: true };
   return fired("BeginExtraction", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
-}
-
-function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
-  const effects: TurnEffect[] = [
-    { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
-    { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
-  ];
-  return fired("CancelInsteadOfExtraction", next, effects);
 }
 
 function fireStartExtraction(s: TurnState): FireResult {
@@ -423,10 +413,6 @@ function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): F
   return fired("EnterErrorRecovery", next);
 }
 
-function fireRetryAfterFailure(s: TurnState): FireResult {
-  return fired("RetryAfterFailure", { ...s, phase: "CallingLlm" });
-}
-
 function fireFailFatally(s: TurnState, t: TurnFatalFailureInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "FatalError", failureCause: t.cause };
   return fired("FailFatally", next, [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }]);
@@ -445,10 +431,6 @@ function fireExhaustBudget(s: TurnState, t: TurnBudgetExhaustedInput): FireResul
 function fireExceedTimeBudget(s: TurnState, t: TurnTimeBudgetExceededInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TimeBudgetExceeded" };
   return fired("ExceedTimeBudget", next, [{ effect: "RunFailed", run: t.run, cause: "TimeBudgetExceeded", failure: null }]);
-}
-
-function fireCancelImmediately(s: TurnState): FireResult {
-  return fired("CancelImmediately", { ...s, phase: "Cancelling", toolCallsPending: false });
 }
 
 function fireObserveCancellation(s: TurnState, t: TurnCancellationObservedInput): FireResult {

@@ -108,7 +108,7 @@ const TRANSITIONS = transitionRows<
   ["Prepare", "RMPrepare", ["Init", "Done"], null, [guard_working], firePrepare],
   ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort],
   ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireReceiveCommit],
-  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireReceiveAbort],
+  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TwoPhaseMessagesState, t: TwoPhaseMessagesTrigger) => TwoPhaseMessagesResult = dispatcher(TRANSITIONS);
@@ -129,16 +129,13 @@ function firePrepare(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMPrepareInput
   return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), msgs: setAdd(s.msgs, intern<Msg>({ type: "Prepared", rm: t.rm })) });
 }
 
-function fireChooseToAbort(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMChooseToAbortInput): FireResult {
-  return fired("ChooseToAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
+/** Fires ChooseToAbort and ReceiveAbort, each with its name. */
+function fireChooseToAbort(s: TwoPhaseMessagesState, t: { readonly rm: RM; }, name: TwoPhaseMessagesTransitionName): FireResult {
+  return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
 }
 
 function fireReceiveCommit(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMRcvCommitMsgInput): FireResult {
   return fired("ReceiveCommit", { ...s, rmState: mapPut(s.rmState, t.rm, "Committed") });
-}
-
-function fireReceiveAbort(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMRcvAbortMsgInput): FireResult {
-  return fired("ReceiveAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */

@@ -95,7 +95,7 @@ const TRANSITIONS = transitionRows<TwoPhaseState, TwoPhaseTrigger, TwoPhaseEffec
   ["Prepare", "RMPrepare", ["Init", "Done"], null, [guard_working], firePrepare],
   ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort],
   ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireReceiveCommit],
-  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireReceiveAbort],
+  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TwoPhaseState, t: TwoPhaseTrigger) => TwoPhaseResult = dispatcher(TRANSITIONS);
@@ -116,16 +116,13 @@ function firePrepare(s: TwoPhaseState, t: TwoPhaseRMPrepareInput): FireResult {
   return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), preparedMsgs: setAdd(s.preparedMsgs, t.rm) });
 }
 
-function fireChooseToAbort(s: TwoPhaseState, t: TwoPhaseRMChooseToAbortInput): FireResult {
-  return fired("ChooseToAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
+/** Fires ChooseToAbort and ReceiveAbort, each with its name. */
+function fireChooseToAbort(s: TwoPhaseState, t: { readonly rm: RM; }, name: TwoPhaseTransitionName): FireResult {
+  return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
 }
 
 function fireReceiveCommit(s: TwoPhaseState, t: TwoPhaseRMRcvCommitMsgInput): FireResult {
   return fired("ReceiveCommit", { ...s, rmState: mapPut(s.rmState, t.rm, "Committed") });
-}
-
-function fireReceiveAbort(s: TwoPhaseState, t: TwoPhaseRMRcvAbortMsgInput): FireResult {
-  return fired("ReceiveAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
