@@ -157,11 +157,11 @@ const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitio
   ["BeginRetire", "RetireMember", ["Running"], null, [guard_ready, guard_bound], fireBeginRetire],
   [
     "RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired("Retired"),
   ],
   [
     "RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast("Retired"),
   ],
   [
     "ResetMember", "ResetMember", ["Running"], null, [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available],
@@ -173,11 +173,11 @@ const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitio
   ["DestroyMemberRuntime", "DestroyMember", ["Destroying"], null, [guard_destroyable, guard_bound], fireDestroyMemberRuntime],
   [
     "RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null, [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last],
-    fireRuntimeDestroyed,
+    fireRuntimeRetired("Destroyed"),
   ],
   [
     "RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeDestroyedLast,
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeRetiredLast("Destroyed"),
   ],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
@@ -226,21 +226,26 @@ function fireBeginRetire(s: MobState, t: MobRetireMemberInput): FireResult {
   return fired("BeginRetire", next, effects);
 }
 
-function fireRuntimeRetired(s: MobState, t: MobObserveRuntimeRetiredSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Retired");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  return fired("RuntimeRetired", { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
+/** Fires RuntimeRetired and RuntimeDestroyed, each with its name and `value`. */
+function fireRuntimeRetired(value: "Retired" | "Destroyed") {
+  return (s: MobState, t: { readonly runtime: RuntimeId; }, name: MobTransitionName): FireResult => {
+    let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
+    const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, value);
+    const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
+    f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
+    return fired(name, { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
+  };
 }
 
-function fireRuntimeRetiredLast(s: MobState, t: MobObserveRuntimeRetiredSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Retired");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  const next: MobState = { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  return fired("RuntimeRetiredLast", next, [{ effect: "MobDestroyed" }]);
+/** Fires RuntimeRetiredLast and RuntimeDestroyedLast, each with its name and `value`. */
+function fireRuntimeRetiredLast(value: "Retired" | "Destroyed") {
+  return (s: MobState, t: { readonly runtime: RuntimeId; }, name: MobTransitionName): FireResult => {
+    let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
+    const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, value);
+    const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
+    f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
+    return fired(name, { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners }, [{ effect: "MobDestroyed" }]);
+  };
 }
 
 function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
@@ -316,23 +321,6 @@ function fireDestroyMemberRuntime(s: MobState, t: MobDestroyMemberInput): FireRe
   const next: MobState = { ...s, statuses: mapPut(s.statuses, t.member, "Destroying") };
   const effects: MobEffect[] = [{ effect: "RequestRuntimeDestroy", runtime: (lookup(next.runtimes, t.member))!, fence: (next.fences.get(t.member) ?? 0) }];
   return fired("DestroyMemberRuntime", next, effects);
-}
-
-function fireRuntimeDestroyed(s: MobState, t: MobObserveRuntimeDestroyedSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Destroyed");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  return fired("RuntimeDestroyed", { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
-}
-
-function fireRuntimeDestroyedLast(s: MobState, t: MobObserveRuntimeDestroyedSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Destroyed");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  const next: MobState = { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  return fired("RuntimeDestroyedLast", next, [{ effect: "MobDestroyed" }]);
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */

@@ -103,12 +103,12 @@ const TRANSITIONS = transitionRows<
   TwoPhaseMessagesGuardName
 >([
   ["ReceivePrepared", "TMRcvPrepared", ["Init"], null, [guard_sent], fireReceivePrepared],
-  ["Commit", "TMCommit", ["Init"], "Done", [guard_all_prepared], fireCommit],
-  ["Abort", "TMAbort", ["Init"], "Done", [], fireAbort],
+  ["Commit", "TMCommit", ["Init"], "Done", [guard_all_prepared], fireCommit("Commit")],
+  ["Abort", "TMAbort", ["Init"], "Done", [], fireCommit("Abort")],
   ["Prepare", "RMPrepare", ["Init", "Done"], null, [guard_working], firePrepare],
-  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort],
-  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireReceiveCommit],
-  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort],
+  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort("Aborted")],
+  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireChooseToAbort("Committed")],
+  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort("Aborted")],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TwoPhaseMessagesState, t: TwoPhaseMessagesTrigger) => TwoPhaseMessagesResult = dispatcher(TRANSITIONS);
@@ -117,25 +117,22 @@ function fireReceivePrepared(s: TwoPhaseMessagesState, t: TwoPhaseMessagesTMRcvP
   return fired("ReceivePrepared", { ...s, tmPrepared: setAdd(s.tmPrepared, t.rm) });
 }
 
-function fireCommit(s: TwoPhaseMessagesState): FireResult {
-  return fired("Commit", { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type: "Commit", rm: null })) });
-}
-
-function fireAbort(s: TwoPhaseMessagesState): FireResult {
-  return fired("Abort", { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type: "Abort", rm: null })) });
+/** Fires Commit and Abort, each with its name and `type`. */
+function fireCommit(type: "Commit" | "Abort") {
+  return (s: TwoPhaseMessagesState, _t: unknown, name: TwoPhaseMessagesTransitionName): FireResult => {
+    return fired(name, { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type, rm: null })) });
+  };
 }
 
 function firePrepare(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMPrepareInput): FireResult {
   return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), msgs: setAdd(s.msgs, intern<Msg>({ type: "Prepared", rm: t.rm })) });
 }
 
-/** Fires ChooseToAbort and ReceiveAbort, each with its name. */
-function fireChooseToAbort(s: TwoPhaseMessagesState, t: { readonly rm: RM; }, name: TwoPhaseMessagesTransitionName): FireResult {
-  return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
-}
-
-function fireReceiveCommit(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMRcvCommitMsgInput): FireResult {
-  return fired("ReceiveCommit", { ...s, rmState: mapPut(s.rmState, t.rm, "Committed") });
+/** Fires ChooseToAbort, ReceiveAbort and ReceiveCommit, each with its name and `rmState`. */
+function fireChooseToAbort(rmState: "Aborted" | "Committed") {
+  return (s: TwoPhaseMessagesState, t: { readonly rm: RM; }, name: TwoPhaseMessagesTransitionName): FireResult => {
+    return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, rmState) });
+  };
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */

@@ -93,9 +93,9 @@ const TRANSITIONS = transitionRows<TwoPhaseState, TwoPhaseTrigger, TwoPhaseEffec
   ["Commit", "TMCommit", ["Init"], "Done", [guard_all_prepared], fireCommit],
   ["Abort", "TMAbort", ["Init"], "Done", [], fireAbort],
   ["Prepare", "RMPrepare", ["Init", "Done"], null, [guard_working], firePrepare],
-  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort],
-  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireReceiveCommit],
-  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort],
+  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort("Aborted")],
+  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireChooseToAbort("Committed")],
+  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort("Aborted")],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TwoPhaseState, t: TwoPhaseTrigger) => TwoPhaseResult = dispatcher(TRANSITIONS);
@@ -116,13 +116,11 @@ function firePrepare(s: TwoPhaseState, t: TwoPhaseRMPrepareInput): FireResult {
   return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), preparedMsgs: setAdd(s.preparedMsgs, t.rm) });
 }
 
-/** Fires ChooseToAbort and ReceiveAbort, each with its name. */
-function fireChooseToAbort(s: TwoPhaseState, t: { readonly rm: RM; }, name: TwoPhaseTransitionName): FireResult {
-  return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
-}
-
-function fireReceiveCommit(s: TwoPhaseState, t: TwoPhaseRMRcvCommitMsgInput): FireResult {
-  return fired("ReceiveCommit", { ...s, rmState: mapPut(s.rmState, t.rm, "Committed") });
+/** Fires ChooseToAbort, ReceiveAbort and ReceiveCommit, each with its name and `rmState`. */
+function fireChooseToAbort(rmState: "Aborted" | "Committed") {
+  return (s: TwoPhaseState, t: { readonly rm: RM; }, name: TwoPhaseTransitionName): FireResult => {
+    return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, rmState) });
+  };
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
