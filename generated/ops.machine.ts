@@ -433,11 +433,11 @@ function all_2(c: ReadonlySet<OpId>, p_live: ReadonlySet<OpId>): boolean {
   return true;
 }
 
-function all_3(c: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>): boolean {
+function all_3(c: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>, v_opStatus: OpStatus, v_opStatus2: OpStatus, v_opStatus3: OpStatus): boolean {
   const values = c.values();
   for (const v_o of c.keys()) {
     const v_o$status = values.next().value as OpStatus;
-    if (!(p_live.has(v_o) === (((v_o$status)! === "Provisioning") || ((v_o$status)! === "Running") || ((v_o$status)! === "Retiring")))) return false;
+    if (!(p_live.has(v_o) === (((v_o$status)! === v_opStatus) || ((v_o$status)! === v_opStatus2) || ((v_o$status)! === v_opStatus3)))) return false;
   }
   return true;
 }
@@ -447,43 +447,33 @@ function all_4(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boo
   return true;
 }
 
-function all_5(c: ReadonlySet<OpId>, p_kinds: ReadonlyMap<OpId, OpKind>): boolean {
-  for (const v_o of c) if (!(lookup(p_kinds, v_o) === "MobMemberChild")) return false;
+function all_5(c: ReadonlySet<OpId>, p_kinds: ReadonlyMap<OpId, OpKind>, v_opKind: OpKind): boolean {
+  for (const v_o of c) if (!(lookup(p_kinds, v_o) === v_opKind)) return false;
   return true;
 }
 
-function all_6(c: ReadonlyMap<OpId, Progress>, p_live: ReadonlySet<OpId>): boolean {
+function all_6(c: ReadonlyMap<OpId, unknown>, p_live: ReadonlySet<OpId>): boolean {
   for (const v_o of c.keys()) if (!p_live.has(v_o)) return false;
   return true;
 }
 
 function all_7(c: readonly OpId[], p_status: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_o = c[i] as OpId;
-    if (!(p_status.has(v_o) && !p_live.has(v_o))) return false;
-  }
+  for (const v_o of c) if (!(p_status.has(v_o) && !p_live.has(v_o))) return false;
   return true;
 }
 
 function all_8(c: readonly OpId[], p_waitMembers: ReadonlySet<OpId>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_o = c[i] as OpId;
-    if (!p_waitMembers.has(v_o)) return false;
-  }
+  for (const v_o of c) if (!p_waitMembers.has(v_o)) return false;
   return true;
 }
 
-function all_9(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boolean {
-  for (const v_m of c) if (!(lookup(p_status, v_m) === "Terminated")) return false;
+function all_9(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>, v_opStatus: OpStatus): boolean {
+  for (const v_m of c) if (!(lookup(p_status, v_m) === v_opStatus)) return false;
   return true;
 }
 
-function any_10(c: ReadonlyMap<OpId, OpStatus>): boolean {
-  const values = c.values();
-  for (const v_o of c.keys()) {
-    const v_o$status = values.next().value as OpStatus;
-    if (v_o$status === "Terminated") return true;
-  }
+function any_10(c: ReadonlyMap<OpId, OpStatus>, v_opStatus: OpStatus): boolean {
+  for (const v_o$status of c.values()) if (v_o$status === v_opStatus) return true;
   return false;
 }
 
@@ -558,7 +548,7 @@ export const opsLifecycleKernel: MachineKernel<
         "all o in status: live.contains(o) == (status.get(o).value == Provisioning || status.get(o).value == Running || " +
         "status.get(o).value == Retiring)",
       reads: ["status", "live"],
-      holds: (s) => all_3(s.status, s.live),
+      holds: (s) => all_3(s.status, s.live, "Provisioning", "Running", "Retiring"),
     },
     { name: "live_ops_are_registered", source: "all o in live: status.containsKey(o)", reads: ["status", "live"], holds: (s) => all_4(s.live, s.status) },
     {
@@ -567,7 +557,7 @@ export const opsLifecycleKernel: MachineKernel<
     },
     {
       name: "peer_ready_only_for_mob_members", source: "all o in peerReady: kinds.get(o) == some(MobMemberChild)", reads: ["kinds", "peerReady"],
-      holds: (s) => all_5(s.peerReady, s.kinds),
+      holds: (s) => all_5(s.peerReady, s.kinds, "MobMemberChild"),
     },
     {
       name: "progress_only_for_live_ops", source: "all o in progress: live.contains(o)", reads: ["live", "progress"],
@@ -623,11 +613,11 @@ export const opsLifecycleKernel: MachineKernel<
       name: "wait_all_satisfied_by_termination",
       source: "waitSatisfied && waitMembers.size == 2 && (all m in waitMembers: status.get(m) == some(Terminated))",
       reads: ["status", "waitMembers", "waitSatisfied"],
-      holds: (s) => (s.waitSatisfied && (s.waitMembers.size === 2) && all_9(s.waitMembers, s.status)),
+      holds: (s) => (s.waitSatisfied && (s.waitMembers.size === 2) && all_9(s.waitMembers, s.status, "Terminated")),
     },
     {
       name: "terminate_owner_with_live_ops", source: "live.isEmpty && (any o in status: status.get(o) == some(Terminated))", reads: ["status", "live"],
-      holds: (s) => ((s.live.size === 0) && any_10(s.status)),
+      holds: (s) => ((s.live.size === 0) && any_10(s.status, "Terminated")),
     },
     {
       name: "retention_eviction", source: "unobservedCompletions == 2 && retained.size == maxRetained && waitId.isNone",

@@ -328,14 +328,14 @@ const guard_head_of_drain_source: G<SessionRuntimeStageInputInput> = {
   name: "head_of_drain_source",
   holds: (s, t) => ((s.steer.length === 0) ? (headOf(s.queue) === t.input) : (headOf(s.steer) === t.input)),
 };
-const guard_nothing_applied_yet: G<unknown> = { name: "nothing_applied_yet", holds: (s) => all_1(s.staged, s.inputs) };
+const guard_nothing_applied_yet: G<unknown> = { name: "nothing_applied_yet", holds: (s) => all_1(s.staged, s.inputs, "Staged") };
 const guard_attempts_left: G<SessionRuntimeStageInputInput> = { name: "attempts_left", holds: (s, t) => ((s.attempts.get(t.input) ?? 0) < 3) };
 const guard_has_contributors: G<unknown> = { name: "has_contributors", holds: (s) => !(s.staged.length === 0) };
-const guard_all_staged: G<unknown> = { name: "all_staged", holds: (s) => all_1(s.staged, s.inputs) };
-const guard_all_applied: G<unknown> = { name: "all_applied", holds: (s) => all_2(s.staged, s.inputs) };
+const guard_all_staged: G<unknown> = { name: "all_staged", holds: (s) => all_1(s.staged, s.inputs, "Staged") };
+const guard_all_applied: G<unknown> = { name: "all_applied", holds: (s) => all_1(s.staged, s.inputs, "Applied") };
 const guard_returns_to_idle: G<unknown> = { name: "returns_to_idle", holds: (s) => (s.runFrom === "Idle") };
-const guard_all_boundary_committed: G<unknown> = { name: "all_boundary_committed", holds: (s) => all_3(s.staged, s.inputs) };
-const guard_not_boundary_committed: G<unknown> = { name: "not_boundary_committed", holds: (s) => all_4(s.staged, s.inputs) };
+const guard_all_boundary_committed: G<unknown> = { name: "all_boundary_committed", holds: (s) => all_1(s.staged, s.inputs, "AppliedPendingConsumption") };
+const guard_not_boundary_committed: G<unknown> = { name: "not_boundary_committed", holds: (s) => all_2(s.staged, s.inputs, "Staged", "Applied") };
 const guard_nothing_staged: G<unknown> = { name: "nothing_staged", holds: (s) => (s.staged.length === 0) };
 const guard_returns_to_attached: G<unknown> = { name: "returns_to_attached", holds: (s) => (s.runFrom === "Attached") };
 const guard_returns_to_retired: G<unknown> = { name: "returns_to_retired", holds: (s) => (s.runFrom === "Retired") };
@@ -346,7 +346,7 @@ const guard_fence_is_current: G<SessionRuntimeRetireInput | SessionRuntimeDestro
 const guard_not_yet_retiring: G<unknown> = { name: "not_yet_retiring", holds: (s) => (s.runFrom !== "Retired") };
 const guard_already_retiring: G<unknown> = { name: "already_retiring", holds: (s) => (s.runFrom === "Retired") };
 const guard_runtime_is_bound: G<unknown> = { name: "runtime_is_bound", holds: (s) => (s.boundRuntime !== null) };
-const guard_already_committed: G<unknown> = { name: "already_committed", holds: (s) => all_3(s.staged, s.inputs) };
+const guard_already_committed: G<unknown> = { name: "already_committed", holds: (s) => all_1(s.staged, s.inputs, "AppliedPendingConsumption") };
 const guard_attempts_left_2: G<SessionRuntimeRecoverInputInput> = { name: "attempts_left", holds: (s, t) => (t.priorAttempts < 3) };
 const guard_exhausted: G<SessionRuntimeRecoverInputInput> = { name: "exhausted", holds: (s, t) => (t.priorAttempts >= 3) };
 const guard_not_yet_bound: G<unknown> = { name: "not_yet_bound", holds: (s) => (s.highestFence === null) };
@@ -950,241 +950,145 @@ function changedFields(a: SessionRuntimeState, b: SessionRuntimeState): number {
   return bits;
 }
 
-function all_1(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(lookup(p_inputs, v_x) === "Staged")) return false;
-  }
+function all_1(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>, v_inputPhase: InputPhase): boolean {
+  for (const v_x of c) if (!(lookup(p_inputs, v_x) === v_inputPhase)) return false;
   return true;
 }
 
-function all_2(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(lookup(p_inputs, v_x) === "Applied")) return false;
-  }
-  return true;
-}
-
-function all_3(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(lookup(p_inputs, v_x) === "AppliedPendingConsumption")) return false;
-  }
-  return true;
-}
-
-function all_4(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
+function all_2(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>, v_inputPhase: InputPhase, v_inputPhase2: InputPhase): boolean {
+  for (const v_x of c) {
     const v_x$inputs = lookup(p_inputs, v_x);
-    if (!((v_x$inputs === "Staged") || (v_x$inputs === "Applied"))) return false;
+    if (!((v_x$inputs === v_inputPhase) || (v_x$inputs === v_inputPhase2))) return false;
   }
   return true;
 }
 
-function all_5(c: readonly InputId[], p_steer: readonly InputId[], p_staged: readonly InputId[]): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(!p_steer.includes(v_x) && !p_staged.includes(v_x))) return false;
-  }
+function all_3(c: readonly InputId[], p_steer: readonly InputId[], p_staged: readonly InputId[]): boolean {
+  for (const v_x of c) if (!(!p_steer.includes(v_x) && !p_staged.includes(v_x))) return false;
   return true;
 }
 
-function all_6(c: readonly InputId[], p_staged: readonly InputId[]): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (p_staged.includes(v_x)) return false;
-  }
+function all_4(c: readonly InputId[], p_staged: readonly InputId[]): boolean {
+  for (const v_x of c) if (p_staged.includes(v_x)) return false;
   return true;
 }
 
-function all_7(c: ReadonlyMap<InputId, InputPhase>, p_queue: readonly InputId[], p_steer: readonly InputId[]): boolean {
+function all_5(c: ReadonlyMap<InputId, InputPhase>, p_queue: readonly InputId[], p_steer: readonly InputId[], v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(((v_x$inputs)! === "Queued") === (p_queue.includes(v_x) || p_steer.includes(v_x)))) return false;
+    if (!(((v_x$inputs)! === v_inputPhase) === (p_queue.includes(v_x) || p_steer.includes(v_x)))) return false;
   }
   return true;
 }
 
-function all_8(c: readonly InputId[], p_laneOf: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!((lookup(p_laneOf, v_x) === "Queue") && p_inputs.has(v_x))) return false;
-  }
+function all_6(c: readonly InputId[], p_laneOf: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>, v_lane: Lane): boolean {
+  for (const v_x of c) if (!((lookup(p_laneOf, v_x) === v_lane) && p_inputs.has(v_x))) return false;
   return true;
 }
 
-function all_9(c: readonly InputId[], p_laneOf: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!((lookup(p_laneOf, v_x) === "Steer") && p_inputs.has(v_x))) return false;
-  }
-  return true;
-}
-
-function all_10(c: ReadonlyMap<InputId, InputPhase>, p_staged: readonly InputId[]): boolean {
+function all_7(
+  c: ReadonlyMap<InputId, InputPhase>,
+  p_staged: readonly InputId[],
+  v_inputPhase: InputPhase,
+  v_inputPhase2: InputPhase,
+  v_inputPhase3: InputPhase
+): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
     if (!(
-      (((v_x$inputs)! === "Staged") || ((v_x$inputs)! === "Applied") || ((v_x$inputs)! === "AppliedPendingConsumption"))
+      (((v_x$inputs)! === v_inputPhase) || ((v_x$inputs)! === v_inputPhase2) || ((v_x$inputs)! === v_inputPhase3))
       === p_staged.includes(v_x)
     )) return false;
   }
   return true;
 }
 
-function all_11(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!p_inputs.has(v_x)) return false;
-  }
+function all_8(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
+  for (const v_x of c) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
-function all_12(c: ReadonlyMap<InputId, InputPhase>, p_abandoned: ReadonlyMap<InputId, AbandonReason>): boolean {
+function all_9(c: ReadonlyMap<InputId, InputPhase>, p_abandoned: ReadonlyMap<InputId, AbandonReason>, v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(p_abandoned.has(v_x) === ((v_x$inputs)! === "Abandoned"))) return false;
+    if (!(p_abandoned.has(v_x) === ((v_x$inputs)! === v_inputPhase))) return false;
   }
   return true;
 }
 
-function all_13(c: ReadonlyMap<InputId, InputPhase>, p_replacedBy: ReadonlyMap<InputId, InputId>): boolean {
+function all_10(
+  c: ReadonlyMap<InputId, InputPhase>,
+  p_replacedBy: ReadonlyMap<InputId, InputId>,
+  v_inputPhase: InputPhase,
+  v_inputPhase2: InputPhase
+): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(p_replacedBy.has(v_x) === (((v_x$inputs)! === "Superseded") || ((v_x$inputs)! === "Coalesced")))) return false;
+    if (!(p_replacedBy.has(v_x) === (((v_x$inputs)! === v_inputPhase) || ((v_x$inputs)! === v_inputPhase2)))) return false;
   }
   return true;
 }
 
-function all_14(c: ReadonlyMap<InputId, AbandonReason>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
+function all_11(c: ReadonlyMap<InputId, unknown>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
   for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
-function all_15(c: ReadonlyMap<InputId, InputId>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
+function all_12(c: readonly InputId[], p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
+  for (const v_x of c) if (!((p_attempts.get(v_x) ?? 0) < 3)) return false;
   return true;
 }
 
-function all_16(c: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
-  return true;
-}
-
-function all_17(c: ReadonlyMap<InputId, Attempts>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
-  return true;
-}
-
-function all_18(c: readonly InputId[], p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!((p_attempts.get(v_x) ?? 0) < 3)) return false;
+function all_13(
+  c: ReadonlyMap<InputId, InputPhase>,
+  v_inputPhase: InputPhase,
+  v_inputPhase2: InputPhase,
+  v_inputPhase3: InputPhase,
+  v_inputPhase4: InputPhase
+): boolean {
+  for (const v_x$inputs of c.values()) {
+    if (!((v_x$inputs === v_inputPhase) || (v_x$inputs === v_inputPhase2) || (v_x$inputs === v_inputPhase3) || (v_x$inputs === v_inputPhase4))) return false;
   }
   return true;
 }
 
-function all_19(c: ReadonlyMap<InputId, InputPhase>): boolean {
+function any_14(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>, v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!((v_x$inputs === "Consumed") || (v_x$inputs === "Superseded") || (v_x$inputs === "Coalesced") || (v_x$inputs === "Abandoned"))) return false;
+    if (((v_x$inputs)! === v_inputPhase) && ((p_attempts.get(v_x) ?? 0) === 1)) return true;
   }
-  return true;
+  return false;
 }
 
-function any_20(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
+function any_15(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>, v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) === 1)) return true;
+    if (((v_x$inputs)! === v_inputPhase) && ((p_attempts.get(v_x) ?? 0) >= 2)) return true;
   }
   return false;
 }
 
-function any_21(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
+function any_16(c: ReadonlyMap<InputId, AbandonReason>, v_abandonReason: AbandonReason): boolean {
+  for (const v_x$abandoned of c.values()) if ((v_x$abandoned)! === v_abandonReason) return true;
+  return false;
+}
+
+function any_17(c: ReadonlyMap<InputId, InputPhase>, v_inputPhase: InputPhase): boolean {
+  for (const v_x$inputs of c.values()) if ((v_x$inputs)! === v_inputPhase) return true;
+  return false;
+}
+
+function any_18(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<InputId, Lane>, v_inputPhase: InputPhase, v_lane: Lane): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) >= 2)) return true;
-  }
-  return false;
-}
-
-function any_22(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "MaxAttemptsExhausted") return true;
-  }
-  return false;
-}
-
-function any_23(c: ReadonlyMap<InputId, InputPhase>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if ((v_x$inputs)! === "Consumed") return true;
-  }
-  return false;
-}
-
-function any_24(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Stopped") return true;
-  }
-  return false;
-}
-
-function any_25(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Reset") return true;
-  }
-  return false;
-}
-
-function any_26(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Destroyed") return true;
-  }
-  return false;
-}
-
-function any_27(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<InputId, Lane>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed") && (lookup(p_laneOf, v_x) === "Steer")) return true;
-  }
-  return false;
-}
-
-function any_28(c: ReadonlyMap<InputId, InputPhase>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if ((v_x$inputs)! === "Superseded") return true;
-  }
-  return false;
-}
-
-function any_29(c: ReadonlyMap<InputId, InputPhase>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if ((v_x$inputs)! === "Coalesced") return true;
+    if (((v_x$inputs)! === v_inputPhase) && (lookup(p_laneOf, v_x) === v_lane)) return true;
   }
   return false;
 }
@@ -1341,12 +1245,12 @@ export const sessionRuntimeKernel: MachineKernel<
     {
       name: "lanes_are_disjoint", source: "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
       reads: ["queue", "steer", "staged"],
-      holds: (s) => (all_5(s.queue, s.steer, s.staged) && all_6(s.steer, s.staged)),
+      holds: (s) => (all_3(s.queue, s.steer, s.staged) && all_4(s.steer, s.staged)),
     },
     {
       name: "queued_exactly_when_in_a_lane", source: "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
       reads: ["inputs", "queue", "steer"],
-      holds: (s) => all_7(s.inputs, s.queue, s.steer),
+      holds: (s) => all_5(s.inputs, s.queue, s.steer, "Queued"),
     },
     {
       name: "lane_members_are_tracked_in_their_lane",
@@ -1354,7 +1258,7 @@ export const sessionRuntimeKernel: MachineKernel<
         "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && " +
         "inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "queue", "steer"],
-      holds: (s) => (all_8(s.queue, s.laneOf, s.inputs) && all_9(s.steer, s.laneOf, s.inputs)),
+      holds: (s) => (all_6(s.queue, s.laneOf, s.inputs, "Queue") && all_6(s.steer, s.laneOf, s.inputs, "Steer")),
     },
     {
       name: "staged_inputs_belong_to_the_current_run", source: "staged.isEmpty || currentRun.isSome", reads: ["currentRun", "staged"],
@@ -1366,19 +1270,19 @@ export const sessionRuntimeKernel: MachineKernel<
         "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
         "AppliedPendingConsumption) == staged.contains(x)",
       reads: ["inputs", "staged"],
-      holds: (s) => all_10(s.inputs, s.staged),
+      holds: (s) => all_7(s.inputs, s.staged, "Staged", "Applied", "AppliedPendingConsumption"),
     },
-    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_11(s.staged, s.inputs) },
+    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_8(s.staged, s.inputs) },
     {
       name: "abandon_reason_exactly_for_abandoned", source: "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)",
       reads: ["inputs", "abandoned"],
-      holds: (s) => all_12(s.inputs, s.abandoned),
+      holds: (s) => all_9(s.inputs, s.abandoned, "Abandoned"),
     },
     {
       name: "replacement_exactly_for_replaced",
       source: "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)",
       reads: ["inputs", "replacedBy"],
-      holds: (s) => all_13(s.inputs, s.replacedBy),
+      holds: (s) => all_10(s.inputs, s.replacedBy, "Superseded", "Coalesced"),
     },
     {
       name: "metadata_only_for_tracked_inputs",
@@ -1386,12 +1290,12 @@ export const sessionRuntimeKernel: MachineKernel<
         "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
         "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
-      holds: (s) => (all_14(s.abandoned, s.inputs) && all_15(s.replacedBy, s.inputs) && all_16(s.laneOf, s.inputs) && all_17(s.attempts, s.inputs)),
+      holds: (s) => (all_11(s.abandoned, s.inputs) && all_11(s.replacedBy, s.inputs) && all_11(s.laneOf, s.inputs) && all_11(s.attempts, s.inputs)),
     },
     {
       name: "queued_inputs_have_attempts_left", source: "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
       reads: ["attempts", "queue", "steer"],
-      holds: (s) => (all_18(s.queue, s.attempts) && all_18(s.steer, s.attempts)),
+      holds: (s) => (all_12(s.queue, s.attempts) && all_12(s.steer, s.attempts)),
     },
     {
       name: "destroyed_has_no_live_work",
@@ -1401,7 +1305,13 @@ export const sessionRuntimeKernel: MachineKernel<
       reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
       holds: (s) => (
         (s.phase !== "Destroyed") ||
-        ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null) && all_19(s.inputs))
+        (
+          (s.queue.length === 0) &&
+          (s.steer.length === 0) &&
+          (s.staged.length === 0) &&
+          (s.currentRun === null) &&
+          all_13(s.inputs, "Consumed", "Superseded", "Coalesced", "Abandoned")
+        )
       ),
     },
     {
@@ -1422,16 +1332,16 @@ export const sessionRuntimeKernel: MachineKernel<
     {
       name: "happy_run", source: "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)",
       reads: ["phase", "inputs", "attempts"],
-      holds: (s) => ((s.phase === "Idle") && any_20(s.inputs, s.attempts)),
+      holds: (s) => ((s.phase === "Idle") && any_14(s.inputs, s.attempts, "Consumed")),
     },
     {
       name: "failed_run_requeued_then_consumed", source: "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2",
       reads: ["inputs", "attempts"],
-      holds: (s) => any_21(s.inputs, s.attempts),
+      holds: (s) => any_15(s.inputs, s.attempts, "Consumed"),
     },
     {
       name: "max_attempts_abandon", source: "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", reads: ["abandoned"],
-      holds: (s) => any_22(s.abandoned),
+      holds: (s) => any_16(s.abandoned, "MaxAttemptsExhausted"),
     },
     {
       name: "retire_during_run", source: "phase == Running && runFrom == some(Retired)", reads: ["phase", "runFrom"],
@@ -1441,29 +1351,29 @@ export const sessionRuntimeKernel: MachineKernel<
       name: "retire_then_drain_to_completion",
       source: "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
       reads: ["phase", "inputs", "queue", "steer"],
-      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_23(s.inputs)),
+      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_17(s.inputs, "Consumed")),
     },
     {
       name: "stop_preempts_queued_work", source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
       reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Stopped") && any_24(s.abandoned)),
+      holds: (s) => ((s.phase === "Stopped") && any_16(s.abandoned, "Stopped")),
     },
     {
       name: "reset_abandons_queued_work", source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Idle") && any_25(s.abandoned)),
+      holds: (s) => ((s.phase === "Idle") && any_16(s.abandoned, "Reset")),
     },
     {
       name: "destroy_with_queued_inputs", source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
       reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Destroyed") && any_26(s.abandoned)),
+      holds: (s) => ((s.phase === "Destroyed") && any_16(s.abandoned, "Destroyed")),
     },
     {
       name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
       reads: ["inputs", "laneOf", "queue"],
-      holds: (s) => (!(s.queue.length === 0) && any_27(s.inputs, s.laneOf)),
+      holds: (s) => (!(s.queue.length === 0) && any_18(s.inputs, s.laneOf, "Consumed", "Steer")),
     },
-    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_28(s.inputs) },
-    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_29(s.inputs) },
+    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Superseded") },
+    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Coalesced") },
   ],
   profiles: {
     ci: {

@@ -159,33 +159,28 @@ function changedFields(a: TwoPhaseMessagesState, b: TwoPhaseMessagesState): numb
   return bits;
 }
 
-function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Aborted") return true;
+function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (lookup(p_rmState, v_r) === v_rMState) return true;
   return false;
 }
 
-function any_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Committed") return true;
-  return false;
-}
-
-function all_3(c: ReadonlySet<Msg>): boolean {
-  for (const v_m of c) if (!((v_m.type === "Prepared") === (v_m.rm !== null))) return false;
+function all_2(c: ReadonlySet<Msg>, v_msgType: MsgType): boolean {
+  for (const v_m of c) if (!((v_m.type === v_msgType) === (v_m.rm !== null))) return false;
   return true;
 }
 
-function all_4(c: ReadonlySet<RM>, p_msgs: ReadonlySet<Msg>): boolean {
-  for (const v_r of c) if (!p_msgs.has(intern<Msg>({ type: "Prepared", rm: v_r }))) return false;
+function all_3(c: ReadonlySet<RM>, p_msgs: ReadonlySet<Msg>, v_msgType: MsgType): boolean {
+  for (const v_r of c) if (!p_msgs.has(intern<Msg>({ type: v_msgType, rm: v_r }))) return false;
   return true;
 }
 
-function all_5(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (!(lookup(p_rmState, v_r) === "Committed")) return false;
+function all_4(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (!(lookup(p_rmState, v_r) === v_rMState)) return false;
   return true;
 }
 
-function any_6(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_msgs: ReadonlySet<Msg>): boolean {
-  for (const v_r of c) if ((lookup(p_rmState, v_r) === "Aborted") && p_msgs.has(intern<Msg>({ type: "Prepared", rm: v_r }))) return true;
+function any_5(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_msgs: ReadonlySet<Msg>, v_rMState: RMState, v_msgType: MsgType): boolean {
+  for (const v_r of c) if ((lookup(p_rmState, v_r) === v_rMState) && p_msgs.has(intern<Msg>({ type: v_msgType, rm: v_r }))) return true;
   return false;
 }
 
@@ -224,15 +219,15 @@ export const twoPhaseMessagesKernel: MachineKernel<
     {
       name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
       reads: ["rmState"],
-      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState) || !any_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState)),
+      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")),
     },
     {
       name: "prepared_names_its_sender", source: "all m in msgs: (m.type == MsgType.Prepared) == m.rm.isSome", reads: ["msgs"],
-      holds: (s) => all_3(s.msgs),
+      holds: (s) => all_2(s.msgs, "Prepared"),
     },
     {
       name: "tm_heard_only_sent_prepares", source: "all r in tmPrepared: msgs.contains(Msg{type: Prepared, rm: some(r)})", reads: ["tmPrepared", "msgs"],
-      holds: (s) => all_4(s.tmPrepared, s.msgs),
+      holds: (s) => all_3(s.tmPrepared, s.msgs, "Prepared"),
     },
     {
       name: "one_decision", source: "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)", reads: ["phase", "msgs"],
@@ -245,7 +240,7 @@ export const twoPhaseMessagesKernel: MachineKernel<
   witnesses: [
     {
       name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
-      holds: (s) => all_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState),
+      holds: (s) => all_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"),
     },
     {
       name: "every_message_kind_sent", source: "msgs.size == 4 && commitSent", reads: ["msgs"],
@@ -254,7 +249,10 @@ export const twoPhaseMessagesKernel: MachineKernel<
     {
       name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && msgs.contains(Msg{type: Prepared, rm: some(r)})",
       reads: ["rmState", "msgs"],
-      holds: (s) => (s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) && any_6(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs)),
+      holds: (s) => (
+        s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) &&
+        any_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs, "Aborted", "Prepared")
+      ),
     },
   ],
   profiles: {

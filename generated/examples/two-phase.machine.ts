@@ -141,23 +141,18 @@ function changedFields(a: TwoPhaseState, b: TwoPhaseState): number {
   return bits;
 }
 
-function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Aborted") return true;
+function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (lookup(p_rmState, v_r) === v_rMState) return true;
   return false;
 }
 
-function any_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Committed") return true;
-  return false;
-}
-
-function all_3(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (!(lookup(p_rmState, v_r) === "Committed")) return false;
+function all_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (!(lookup(p_rmState, v_r) === v_rMState)) return false;
   return true;
 }
 
-function any_4(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_preparedMsgs: ReadonlySet<RM>): boolean {
-  for (const v_r of c) if ((lookup(p_rmState, v_r) === "Aborted") && p_preparedMsgs.has(v_r)) return true;
+function any_3(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_preparedMsgs: ReadonlySet<RM>, v_rMState: RMState): boolean {
+  for (const v_r of c) if ((lookup(p_rmState, v_r) === v_rMState) && p_preparedMsgs.has(v_r)) return true;
   return false;
 }
 
@@ -192,7 +187,7 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
     {
       name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
       reads: ["rmState"],
-      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState) || !any_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState)),
+      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")),
     },
     {
       name: "every_rm_has_a_state", source: "rmState.keys == RM", reads: ["rmState"],
@@ -211,12 +206,12 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
   witnesses: [
     {
       name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
-      holds: (s) => all_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState),
+      holds: (s) => all_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"),
     },
     {
       name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && preparedMsgs.contains(r)",
       reads: ["rmState", "preparedMsgs", "abortSent"],
-      holds: (s) => (s.abortSent && any_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs)),
+      holds: (s) => (s.abortSent && any_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs, "Aborted")),
     },
   ],
   profiles: {

@@ -188,7 +188,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   // Quantifier loops lifted out of guards, updates, effects and predicates (no closure per evaluation).
   for (const f of h.lifted) {
     // As text: the printer would put every parameter on one line.
-    const params = render(args("(", f.parameters.map((p) => `${p.name}: ${p.type}`), ")"), 0, `function ${f.name}`.length);
+    const params = render(args("(", f.parameters.map((p) => `${p.name}: ${p.type}`), ")"), 0, `function ${f.name}`.length, WIDTH - ": boolean {".length);
     body.push(`function ${f.name}${params}: boolean {\n${f.statements.split("\n").map((l) => `  ${l}`).join("\n")}\n}`);
   }
   body.push({
