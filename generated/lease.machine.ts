@@ -137,7 +137,7 @@ const guard_in_inbox: G<SessionLeaseAdmitInput> = { name: "in_inbox", holds: (s,
 const guard_staged: G<SessionLeaseRequeueInput> = { name: "staged", holds: (s, t) => (lookup(s.stored, t.input) === "Staged") };
 const guard_not_own_run: G<SessionLeaseRequeueInput> = { name: "not_own_run", holds: (s, t) => (lookup(s.running, t.node) !== t.input) };
 const guard_queued: G<SessionLeaseStartRunInput> = { name: "queued", holds: (s, t) => (lookup(s.stored, t.input) === "Queued") };
-const guard_recovered: G<unknown> = { name: "recovered", holds: (s) => all_1(s.stored) };
+const guard_recovered: G<unknown> = { name: "recovered", holds: (s) => all_1(s.stored, "Staged") };
 const guard_running: G<SessionLeaseCommitRunInput> = { name: "running", holds: (s, t) => s.running.has(t.node) };
 const guard_staged_2: G<SessionLeaseCommitRunInput> = { name: "staged", holds: (s, t) => (lookup(s.stored, (lookup(s.running, t.node))!) === "Staged") };
 /** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
@@ -153,13 +153,13 @@ const TRANSITIONS = transitionRows<SessionLeaseState, SessionLeaseTrigger, Sessi
   ["SubmitInput", "Submit", ["Serving"], null, [guard_awake, guard_new_key], fireSubmitInput],
   ["SubmitDuplicate", "Submit", ["Serving"], null, [guard_awake, guard_known_key], fireSubmitDuplicate],
   ["AdmitInput", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_in_inbox], fireAdmitInput],
-  ["AdmitRefused", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_in_inbox], fireAdmitRefused],
+  ["AdmitRefused", "Admit", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_in_inbox], fireRenewRefused],
   ["RequeueStaged", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_staged, guard_not_own_run], fireRequeueStaged],
-  ["RequeueRefused", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_staged, guard_not_own_run], fireRequeueRefused],
+  ["RequeueRefused", "Requeue", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_staged, guard_not_own_run], fireRenewRefused],
   ["StartRun", "StartRun", ["Serving"], null, [guard_awake, guard_holding, guard_current, guard_idle, guard_queued, guard_recovered], fireStartRun],
   ["StartRefused", "StartRun", ["Serving"], null, [guard_awake, guard_holding, guard_stale, guard_idle, guard_queued], fireStartRefused],
   ["CommitRun", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_current, guard_staged_2], fireCommitRun],
-  ["CommitRefused", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_stale], fireCommitRefused],
+  ["CommitRefused", "CommitRun", ["Serving"], null, [guard_awake, guard_running, guard_stale], fireRenewRefused],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionLeaseState, t: SessionLeaseTrigger) => SessionLeaseResult = dispatcher(TRANSITIONS);
@@ -180,8 +180,9 @@ function fireRenewLease(s: SessionLeaseState): FireResult {
   return fired("RenewLease", { ...s, expired: false });
 }
 
-function fireRenewRefused(s: SessionLeaseState, t: SessionLeaseRenewInput): FireResult {
-  return fired("RenewRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
+/** Fires RenewRefused, AdmitRefused, RequeueRefused and CommitRefused, each with its name. */
+function fireRenewRefused(s: SessionLeaseState, t: { readonly node: NodeId; }, name: SessionLeaseTransitionName): FireResult {
+  return fired(name, { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireExpireLease(s: SessionLeaseState): FireResult {
@@ -226,19 +227,11 @@ function fireAdmitInput(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireRe
   return fired("AdmitInput", next);
 }
 
-function fireAdmitRefused(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireResult {
-  return fired("AdmitRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
-}
-
 function fireRequeueStaged(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
   const next: SessionLeaseState = {
     ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: mapPut(s.stored, t.input, "Queued"),
   };
   return fired("RequeueStaged", next);
-}
-
-function fireRequeueRefused(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
-  return fired("RequeueRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 function fireStartRun(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
@@ -268,10 +261,6 @@ function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): Fir
     running: f_running,
   };
   return fired("CommitRun", next);
-}
-
-function fireCommitRefused(s: SessionLeaseState, t: SessionLeaseCommitRunInput): FireResult {
-  return fired("CommitRefused", { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -306,12 +295,8 @@ function changedFields(a: SessionLeaseState, b: SessionLeaseState): number {
   return bits;
 }
 
-function all_1(c: ReadonlyMap<InputId, StoredPhase>): boolean {
-  const values = c.values();
-  for (const v_j of c.keys()) {
-    const v_j$stored = values.next().value as StoredPhase;
-    if (!(v_j$stored !== "Staged")) return false;
-  }
+function all_1(c: ReadonlyMap<InputId, StoredPhase>, v_storedPhase: StoredPhase): boolean {
+  for (const v_j$stored of c.values()) if (!(v_j$stored !== v_storedPhase)) return false;
   return true;
 }
 
@@ -338,16 +323,16 @@ function all_4(c: ReadonlySet<InputId>, p_inbox: ReadonlySet<InputId>, p_stored:
   return true;
 }
 
-function all_5(c: ReadonlyMap<InputId, Count>, p_stored: ReadonlyMap<InputId, StoredPhase>): boolean {
+function all_5(c: ReadonlyMap<InputId, Count>, p_stored: ReadonlyMap<InputId, StoredPhase>, v_storedPhase: StoredPhase): boolean {
   const values = c.values();
   for (const v_i of c.keys()) {
     const v_i$consumed = values.next().value as Count;
-    if (!((v_i$consumed === 1) && (lookup(p_stored, v_i) === "Consumed"))) return false;
+    if (!((v_i$consumed === 1) && (lookup(p_stored, v_i) === v_storedPhase))) return false;
   }
   return true;
 }
 
-function all_6(c: ReadonlyMap<NodeId, InputId>, p_held: ReadonlyMap<NodeId, Fence>): boolean {
+function all_6(c: ReadonlyMap<NodeId, unknown>, p_held: ReadonlyMap<NodeId, Fence>): boolean {
   for (const v_n of c.keys()) if (!p_held.has(v_n)) return false;
   return true;
 }
@@ -357,27 +342,33 @@ function all_7(
   p_owner: NodeId | null,
   p_held: ReadonlyMap<NodeId, Fence>,
   p_fence: Fence,
-  p_stored: ReadonlyMap<InputId, StoredPhase>
+  p_stored: ReadonlyMap<InputId, StoredPhase>,
+  v_storedPhase: StoredPhase
 ): boolean {
   const values = c.values();
   for (const v_n of c.keys()) {
     const v_n$running = values.next().value as InputId;
-    if (!(!((p_owner === v_n) && (lookup(p_held, v_n) === p_fence)) || (lookup(p_stored, (v_n$running)!) === "Staged"))) return false;
+    if (!(!((p_owner === v_n) && (lookup(p_held, v_n) === p_fence)) || (lookup(p_stored, (v_n$running)!) === v_storedPhase))) return false;
   }
   return true;
 }
 
-function any_8(c: ReadonlyMap<InputId, NodeId>, p_acceptedBy: ReadonlyMap<InputId, NodeId>, p_stored: ReadonlyMap<InputId, StoredPhase>): boolean {
+function any_8(
+  c: ReadonlyMap<InputId, NodeId>,
+  p_acceptedBy: ReadonlyMap<InputId, NodeId>,
+  p_stored: ReadonlyMap<InputId, StoredPhase>,
+  v_storedPhase: StoredPhase
+): boolean {
   const values = c.values();
   for (const v_i of c.keys()) {
     const v_i$consumedBy = values.next().value as NodeId;
-    if ((lookup(p_acceptedBy, v_i) !== v_i$consumedBy) && (lookup(p_stored, v_i) === "Consumed")) return true;
+    if ((lookup(p_acceptedBy, v_i) !== v_i$consumedBy) && (lookup(p_stored, v_i) === v_storedPhase)) return true;
   }
   return false;
 }
 
-function all_9(c: ReadonlySet<InputId>, p_stored: ReadonlyMap<InputId, StoredPhase>): boolean {
-  for (const v_i of c) if (!(lookup(p_stored, v_i) === "Consumed")) return false;
+function all_9(c: ReadonlySet<InputId>, p_stored: ReadonlyMap<InputId, StoredPhase>, v_storedPhase: StoredPhase): boolean {
+  for (const v_i of c) if (!(lookup(p_stored, v_i) === v_storedPhase)) return false;
   return true;
 }
 
@@ -444,14 +435,14 @@ export const sessionLeaseKernel: MachineKernel<
     {
       name: "consumed_at_most_once", source: "all i in consumed: consumed.get(i) == some(1) && stored.get(i) == some(Consumed)",
       reads: ["stored", "consumed"],
-      holds: (s) => all_5(s.consumed, s.stored),
+      holds: (s) => all_5(s.consumed, s.stored, "Consumed"),
     },
     { name: "runs_only_under_a_lease", source: "all n in running: held.containsKey(n)", reads: ["held", "running"], holds: (s) => all_6(s.running, s.held) },
     {
       name: "owner_run_is_staged",
       source: "all n in running: !(owner == some(n) && held.get(n) == some(fence)) || stored.get(running.get(n).value) == some(Staged)",
       reads: ["fence", "owner", "held", "running", "stored"],
-      holds: (s) => all_7(s.running, s.owner, s.held, s.fence, s.stored),
+      holds: (s) => all_7(s.running, s.owner, s.held, s.fence, s.stored, "Staged"),
     },
   ],
   witnesses: [
@@ -461,11 +452,11 @@ export const sessionLeaseKernel: MachineKernel<
       name: "input_accepted_on_non_owner_run_by_owner",
       source: "any i in consumedBy: acceptedBy.get(i) != consumedBy.get(i) && stored.get(i) == some(Consumed)",
       reads: ["stored", "acceptedBy", "consumedBy"],
-      holds: (s) => any_8(s.consumedBy, s.acceptedBy, s.stored),
+      holds: (s) => any_8(s.consumedBy, s.acceptedBy, s.stored, "Consumed"),
     },
     {
       name: "all_consumed", source: "submitted.size == 1 && all i in submitted: stored.get(i) == some(Consumed)", reads: ["submitted", "stored"],
-      holds: (s) => ((s.submitted.size === 1) && all_9(s.submitted, s.stored)),
+      holds: (s) => ((s.submitted.size === 1) && all_9(s.submitted, s.stored, "Consumed")),
     },
   ],
   profiles: {

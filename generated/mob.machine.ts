@@ -157,11 +157,11 @@ const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitio
   ["BeginRetire", "RetireMember", ["Running"], null, [guard_ready, guard_bound], fireBeginRetire],
   [
     "RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired("Retired"),
   ],
   [
     "RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast("Retired"),
   ],
   [
     "ResetMember", "ResetMember", ["Running"], null, [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available],
@@ -173,11 +173,11 @@ const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitio
   ["DestroyMemberRuntime", "DestroyMember", ["Destroying"], null, [guard_destroyable, guard_bound], fireDestroyMemberRuntime],
   [
     "RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null, [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last],
-    fireRuntimeDestroyed,
+    fireRuntimeRetired("Destroyed"),
   ],
   [
     "RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeDestroyedLast,
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeRetiredLast("Destroyed"),
   ],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
@@ -226,21 +226,26 @@ function fireBeginRetire(s: MobState, t: MobRetireMemberInput): FireResult {
   return fired("BeginRetire", next, effects);
 }
 
-function fireRuntimeRetired(s: MobState, t: MobObserveRuntimeRetiredSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Retired");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  return fired("RuntimeRetired", { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
+/** Fires RuntimeRetired and RuntimeDestroyed, each with its name and `value`. */
+function fireRuntimeRetired(value: "Retired" | "Destroyed") {
+  return (s: MobState, t: { readonly runtime: RuntimeId; }, name: MobTransitionName): FireResult => {
+    let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
+    const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, value);
+    const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
+    f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
+    return fired(name, { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
+  };
 }
 
-function fireRuntimeRetiredLast(s: MobState, t: MobObserveRuntimeRetiredSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Retired");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  const next: MobState = { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  return fired("RuntimeRetiredLast", next, [{ effect: "MobDestroyed" }]);
+/** Fires RuntimeRetiredLast and RuntimeDestroyedLast, each with its name and `value`. */
+function fireRuntimeRetiredLast(value: "Retired" | "Destroyed") {
+  return (s: MobState, t: { readonly runtime: RuntimeId; }, name: MobTransitionName): FireResult => {
+    let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
+    const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, value);
+    const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
+    f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
+    return fired(name, { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners }, [{ effect: "MobDestroyed" }]);
+  };
 }
 
 function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
@@ -318,23 +323,6 @@ function fireDestroyMemberRuntime(s: MobState, t: MobDestroyMemberInput): FireRe
   return fired("DestroyMemberRuntime", next, effects);
 }
 
-function fireRuntimeDestroyed(s: MobState, t: MobObserveRuntimeDestroyedSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Destroyed");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  return fired("RuntimeDestroyed", { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
-}
-
-function fireRuntimeDestroyedLast(s: MobState, t: MobObserveRuntimeDestroyedSignal): FireResult {
-  let f_owners: ReadonlyMap<RuntimeId, MemberId> = s.owners;
-  const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, "Destroyed");
-  const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
-  f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-  const next: MobState = { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners };
-  return fired("RuntimeDestroyedLast", next, [{ effect: "MobDestroyed" }]);
-}
-
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
 const TYPES = {
   MemberId: { kind: "id", name: "MemberId" },
@@ -362,36 +350,31 @@ function changedFields(a: MobState, b: MobState): number {
   return bits;
 }
 
-function all_1(c: ReadonlyMap<MemberId, RuntimeId>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
+function all_1(c: ReadonlyMap<MemberId, unknown>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
   for (const v_m of c.keys()) if (!p_statuses.has(v_m)) return false;
   return true;
 }
 
-function all_2(c: ReadonlyMap<MemberId, Fence>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  for (const v_m of c.keys()) if (!p_statuses.has(v_m)) return false;
-  return true;
-}
-
-function all_3(c: ReadonlyMap<MemberId, Generation>, p_statuses: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  for (const v_m of c.keys()) if (!p_statuses.has(v_m)) return false;
-  return true;
-}
-
-function all_4(c: ReadonlyMap<MemberId, MemberStatus>, p_fences: ReadonlyMap<MemberId, Fence>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
+function all_2(c: ReadonlyMap<MemberId, unknown>, p_fences: ReadonlyMap<MemberId, Fence>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
   for (const v_m of c.keys()) if (!(p_fences.has(v_m) && p_generations.has(v_m))) return false;
   return true;
 }
 
-function all_5(c: ReadonlyMap<MemberId, MemberStatus>, p_runtimes: ReadonlyMap<MemberId, RuntimeId>): boolean {
+function all_3(
+  c: ReadonlyMap<MemberId, MemberStatus>,
+  p_runtimes: ReadonlyMap<MemberId, RuntimeId>,
+  v_memberStatus: MemberStatus,
+  v_memberStatus2: MemberStatus
+): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if (!(p_runtimes.has(v_m) === (((v_m$statuses)! !== "Retired") && ((v_m$statuses)! !== "Destroyed")))) return false;
+    if (!(p_runtimes.has(v_m) === (((v_m$statuses)! !== v_memberStatus) && ((v_m$statuses)! !== v_memberStatus2)))) return false;
   }
   return true;
 }
 
-function all_6(c: ReadonlyMap<RuntimeId, MemberId>, p_runtimes: ReadonlyMap<MemberId, RuntimeId>): boolean {
+function all_4(c: ReadonlyMap<RuntimeId, MemberId>, p_runtimes: ReadonlyMap<MemberId, RuntimeId>): boolean {
   const values = c.values();
   for (const v_r of c.keys()) {
     const v_r$owners = values.next().value as MemberId;
@@ -400,7 +383,7 @@ function all_6(c: ReadonlyMap<RuntimeId, MemberId>, p_runtimes: ReadonlyMap<Memb
   return true;
 }
 
-function all_7(c: ReadonlyMap<MemberId, RuntimeId>, p_owners: ReadonlyMap<RuntimeId, MemberId>): boolean {
+function all_5(c: ReadonlyMap<MemberId, RuntimeId>, p_owners: ReadonlyMap<RuntimeId, MemberId>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$runtimes = values.next().value as RuntimeId;
@@ -409,7 +392,7 @@ function all_7(c: ReadonlyMap<MemberId, RuntimeId>, p_owners: ReadonlyMap<Runtim
   return true;
 }
 
-function all_8(c: ReadonlyMap<MemberId, RuntimeId>, v_a: MemberId, v_a$runtimes: RuntimeId | null): boolean {
+function all_6(c: ReadonlyMap<MemberId, RuntimeId>, v_a: MemberId, v_a$runtimes: RuntimeId | null): boolean {
   const values = c.values();
   for (const v_b of c.keys()) {
     const v_b$runtimes = values.next().value as RuntimeId;
@@ -418,16 +401,16 @@ function all_8(c: ReadonlyMap<MemberId, RuntimeId>, v_a: MemberId, v_a$runtimes:
   return true;
 }
 
-function all_9(c: ReadonlyMap<MemberId, RuntimeId>, p_runtimes: ReadonlyMap<MemberId, RuntimeId>): boolean {
+function all_7(c: ReadonlyMap<MemberId, RuntimeId>, p_runtimes: ReadonlyMap<MemberId, RuntimeId>): boolean {
   const values = c.values();
   for (const v_a of c.keys()) {
     const v_a$runtimes = values.next().value as RuntimeId;
-    if (!all_8(p_runtimes, v_a, v_a$runtimes)) return false;
+    if (!all_6(p_runtimes, v_a, v_a$runtimes)) return false;
   }
   return true;
 }
 
-function all_10(c: ReadonlyMap<MemberId, Generation>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
+function all_8(c: ReadonlyMap<MemberId, Generation>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$generationHigh = values.next().value as Generation;
@@ -436,7 +419,7 @@ function all_10(c: ReadonlyMap<MemberId, Generation>, p_generations: ReadonlyMap
   return true;
 }
 
-function all_11(c: ReadonlyMap<MemberId, Fence>, p_fences: ReadonlyMap<MemberId, Fence>): boolean {
+function all_9(c: ReadonlyMap<MemberId, Fence>, p_fences: ReadonlyMap<MemberId, Fence>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$fenceHigh = values.next().value as Fence;
@@ -445,16 +428,12 @@ function all_11(c: ReadonlyMap<MemberId, Fence>, p_fences: ReadonlyMap<MemberId,
   return true;
 }
 
-function all_12(c: ReadonlyMap<MemberId, Fence>, p_lastFence: Fence): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$fences = values.next().value as Fence;
-    if (!(((v_m$fences)! >= 1) && ((v_m$fences)! <= p_lastFence))) return false;
-  }
+function all_10(c: ReadonlyMap<MemberId, Fence>, p_lastFence: Fence): boolean {
+  for (const v_m$fences of c.values()) if (!(((v_m$fences)! >= 1) && ((v_m$fences)! <= p_lastFence))) return false;
   return true;
 }
 
-function all_13(c: ReadonlyMap<MemberId, Fence>, v_a: MemberId, v_a$fences: Fence | null): boolean {
+function all_11(c: ReadonlyMap<MemberId, Fence>, v_a: MemberId, v_a$fences: Fence | null): boolean {
   const values = c.values();
   for (const v_b of c.keys()) {
     const v_b$fences = values.next().value as Fence;
@@ -463,25 +442,21 @@ function all_13(c: ReadonlyMap<MemberId, Fence>, v_a: MemberId, v_a$fences: Fenc
   return true;
 }
 
-function all_14(c: ReadonlyMap<MemberId, Fence>, p_fences: ReadonlyMap<MemberId, Fence>): boolean {
+function all_12(c: ReadonlyMap<MemberId, Fence>, p_fences: ReadonlyMap<MemberId, Fence>): boolean {
   const values = c.values();
   for (const v_a of c.keys()) {
     const v_a$fences = values.next().value as Fence;
-    if (!all_13(p_fences, v_a, v_a$fences)) return false;
+    if (!all_11(p_fences, v_a, v_a$fences)) return false;
   }
   return true;
 }
 
-function all_15(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$statuses = values.next().value as MemberStatus;
-    if (!(((v_m$statuses)! !== "Destroying") && ((v_m$statuses)! !== "Destroyed"))) return false;
-  }
+function all_13(c: ReadonlyMap<MemberId, MemberStatus>, v_memberStatus: MemberStatus, v_memberStatus2: MemberStatus): boolean {
+  for (const v_m$statuses of c.values()) if (!(((v_m$statuses)! !== v_memberStatus) && ((v_m$statuses)! !== v_memberStatus2))) return false;
   return true;
 }
 
-function all_16(c: ReadonlyMap<MemberId, Fence>, p_priorFence: ReadonlyMap<MemberId, Fence>): boolean {
+function all_14(c: ReadonlyMap<MemberId, Fence>, p_priorFence: ReadonlyMap<MemberId, Fence>): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$fences = values.next().value as Fence;
@@ -490,80 +465,51 @@ function all_16(c: ReadonlyMap<MemberId, Fence>, p_priorFence: ReadonlyMap<Membe
   return true;
 }
 
-function all_17(c: ReadonlyMap<MemberId, MemberStatus>, p_readyFence: ReadonlyMap<MemberId, Fence>, p_fences: ReadonlyMap<MemberId, Fence>): boolean {
+function all_15(
+  c: ReadonlyMap<MemberId, MemberStatus>,
+  p_readyFence: ReadonlyMap<MemberId, Fence>,
+  p_fences: ReadonlyMap<MemberId, Fence>,
+  v_memberStatus: MemberStatus
+): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if (!(((v_m$statuses)! !== "Ready") || (lookup(p_readyFence, v_m) === lookup(p_fences, v_m)))) return false;
+    if (!(((v_m$statuses)! !== v_memberStatus) || (lookup(p_readyFence, v_m) === lookup(p_fences, v_m)))) return false;
   }
   return true;
 }
 
-function any_18(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
+function any_16(c: ReadonlyMap<MemberId, MemberStatus>, v_memberStatus: MemberStatus): boolean {
+  for (const v_m$statuses of c.values()) if ((v_m$statuses)! === v_memberStatus) return true;
+  return false;
+}
+
+function any_17(c: ReadonlyMap<MemberId, MemberStatus>, p_generations: ReadonlyMap<MemberId, Generation>, v_memberStatus: MemberStatus): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
-    if ((v_m$statuses)! === "Ready") return true;
+    if (((v_m$statuses)! === v_memberStatus) && ((p_generations.get(v_m) ?? 0) >= 1)) return true;
   }
   return false;
 }
 
-function any_19(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$statuses = values.next().value as MemberStatus;
-    if ((v_m$statuses)! === "Retired") return true;
-  }
-  return false;
-}
-
-function any_20(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$statuses = values.next().value as MemberStatus;
-    if ((v_m$statuses)! === "Destroyed") return true;
-  }
-  return false;
-}
-
-function any_21(c: ReadonlyMap<MemberId, MemberStatus>, p_generations: ReadonlyMap<MemberId, Generation>): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$statuses = values.next().value as MemberStatus;
-    if (((v_m$statuses)! === "Ready") && ((p_generations.get(v_m) ?? 0) >= 1)) return true;
-  }
-  return false;
-}
-
-function all_22(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$statuses = values.next().value as MemberStatus;
-    if (!((v_m$statuses)! === "Ready")) return false;
-  }
+function all_18(c: ReadonlyMap<MemberId, MemberStatus>, v_memberStatus: MemberStatus): boolean {
+  for (const v_m$statuses of c.values()) if (!((v_m$statuses)! === v_memberStatus)) return false;
   return true;
 }
 
-function any_23(c: ReadonlyMap<MemberId, MemberStatus>): boolean {
-  const values = c.values();
-  for (const v_m of c.keys()) {
-    const v_m$statuses = values.next().value as MemberStatus;
-    if ((v_m$statuses)! === "Retiring") return true;
-  }
-  return false;
-}
-
-function any_24(
+function any_19(
   c: ReadonlyMap<MemberId, MemberStatus>,
   p_fences: ReadonlyMap<MemberId, Fence>,
   p_priorFence: ReadonlyMap<MemberId, Fence>,
-  p_generations: ReadonlyMap<MemberId, Generation>
+  p_generations: ReadonlyMap<MemberId, Generation>,
+  v_memberStatus: MemberStatus
 ): boolean {
   const values = c.values();
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
     if (
-      ((v_m$statuses)! === "Ready") &&
+      ((v_m$statuses)! === v_memberStatus) &&
       ((p_fences.get(v_m) ?? 0) === 2) &&
       ((p_priorFence.get(v_m) ?? 0) === 1) &&
       ((p_generations.get(v_m) ?? 0) === 0)
@@ -629,49 +575,49 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
       reads: ["statuses", "runtimes", "generations", "fences", "priorFence", "readyFence"],
       holds: (s) => (
         all_1(s.runtimes, s.statuses) &&
-        all_2(s.fences, s.statuses) &&
-        all_3(s.generations, s.statuses) &&
-        all_2(s.priorFence, s.statuses) &&
-        all_2(s.readyFence, s.statuses)
+        all_1(s.fences, s.statuses) &&
+        all_1(s.generations, s.statuses) &&
+        all_1(s.priorFence, s.statuses) &&
+        all_1(s.readyFence, s.statuses)
       ),
     },
     {
       name: "spawned_members_have_fence_and_generation", source: "all m in statuses: fences.containsKey(m) && generations.containsKey(m)",
       reads: ["statuses", "generations", "fences"],
-      holds: (s) => all_4(s.statuses, s.fences, s.generations),
+      holds: (s) => all_2(s.statuses, s.fences, s.generations),
     },
     {
       name: "live_members_have_runtime",
       source: "all m in statuses: runtimes.containsKey(m) == (statuses.get(m).value != Retired && statuses.get(m).value != Destroyed)",
       reads: ["statuses", "runtimes"],
-      holds: (s) => all_5(s.statuses, s.runtimes),
+      holds: (s) => all_3(s.statuses, s.runtimes, "Retired", "Destroyed"),
     },
     {
       name: "owners_inverse_of_runtimes",
       source: "(all r in owners: runtimes.get(owners.get(r).value) == some(r)) && (all m in runtimes: owners.get(runtimes.get(m).value) == some(m))",
       reads: ["runtimes", "owners"],
-      holds: (s) => (all_6(s.owners, s.runtimes) && all_7(s.runtimes, s.owners)),
+      holds: (s) => (all_4(s.owners, s.runtimes) && all_5(s.runtimes, s.owners)),
     },
     {
       name: "runtime_ids_not_shared", source: "all a in runtimes: all b in runtimes: a == b || runtimes.get(a) != runtimes.get(b)", reads: ["runtimes"],
-      holds: (s) => all_9(s.runtimes, s.runtimes),
+      holds: (s) => all_7(s.runtimes, s.runtimes),
     },
     {
       name: "generations_never_decrease", source: "all m in generationHigh: generations.get(m) == generationHigh.get(m)",
       reads: ["generations", "generationHigh"],
-      holds: (s) => all_10(s.generationHigh, s.generations),
+      holds: (s) => all_8(s.generationHigh, s.generations),
     },
     {
       name: "fences_never_decrease", source: "all m in fenceHigh: fences.get(m) == fenceHigh.get(m)", reads: ["fences", "fenceHigh"],
-      holds: (s) => all_11(s.fenceHigh, s.fences),
+      holds: (s) => all_9(s.fenceHigh, s.fences),
     },
     {
       name: "fences_minted_by_mob", source: "all m in fences: fences.get(m).value >= 1 && fences.get(m).value <= lastFence", reads: ["fences", "lastFence"],
-      holds: (s) => all_12(s.fences, s.lastFence),
+      holds: (s) => all_10(s.fences, s.lastFence),
     },
     {
       name: "fences_unique", source: "all a in fences: all b in fences: a == b || fences.get(a) != fences.get(b)", reads: ["fences"],
-      holds: (s) => all_14(s.fences, s.fences),
+      holds: (s) => all_12(s.fences, s.fences),
     },
     {
       name: "destroyed_has_no_live_members", source: "phase != Destroyed || runtimes.isEmpty", reads: ["phase", "runtimes"],
@@ -685,44 +631,50 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
       name: "destroy_marks_only_during_destruction",
       source: "phase != Running || (all m in statuses: statuses.get(m).value != Destroying && statuses.get(m).value != Destroyed)",
       reads: ["phase", "statuses"],
-      holds: (s) => ((s.phase !== "Running") || all_15(s.statuses)),
+      holds: (s) => ((s.phase !== "Running") || all_13(s.statuses, "Destroying", "Destroyed")),
     },
     {
       name: "fences_strictly_increase_per_member", source: "all m in fences: fences.get(m).value > priorFence.getOr(m, 0)", reads: ["fences", "priorFence"],
-      holds: (s) => all_16(s.fences, s.priorFence),
+      holds: (s) => all_14(s.fences, s.priorFence),
     },
     {
       name: "ready_confirmed_by_current_incarnation", source: "all m in statuses: statuses.get(m).value != Ready || readyFence.get(m) == fences.get(m)",
       reads: ["statuses", "fences", "readyFence"],
-      holds: (s) => all_17(s.statuses, s.readyFence, s.fences),
+      holds: (s) => all_15(s.statuses, s.readyFence, s.fences, "Ready"),
     },
   ],
   witnesses: [
-    { name: "spawn_round_trip", source: "any m in statuses: statuses.get(m).value == Ready", reads: ["statuses"], holds: (s) => any_18(s.statuses) },
-    { name: "retire_round_trip", source: "any m in statuses: statuses.get(m).value == Retired", reads: ["statuses"], holds: (s) => any_19(s.statuses) },
+    {
+      name: "spawn_round_trip", source: "any m in statuses: statuses.get(m).value == Ready", reads: ["statuses"],
+      holds: (s) => any_16(s.statuses, "Ready"),
+    },
+    {
+      name: "retire_round_trip", source: "any m in statuses: statuses.get(m).value == Retired", reads: ["statuses"],
+      holds: (s) => any_16(s.statuses, "Retired"),
+    },
     {
       name: "destroy_round_trip", source: "phase == Destroyed && (any m in statuses: statuses.get(m).value == Destroyed)", reads: ["phase", "statuses"],
-      holds: (s) => ((s.phase === "Destroyed") && any_20(s.statuses)),
+      holds: (s) => ((s.phase === "Destroyed") && any_16(s.statuses, "Destroyed")),
     },
     {
       name: "reset_to_higher_generation", source: "any m in statuses: statuses.get(m).value == Ready && generations.getOr(m, 0) >= 1",
       reads: ["statuses", "generations"],
-      holds: (s) => any_21(s.statuses, s.generations),
+      holds: (s) => any_17(s.statuses, s.generations, "Ready"),
     },
     {
       name: "two_members_ready", source: "statuses.size == 2 && (all m in statuses: statuses.get(m).value == Ready)", reads: ["statuses"],
-      holds: (s) => ((s.statuses.size === 2) && all_22(s.statuses)),
+      holds: (s) => ((s.statuses.size === 2) && all_18(s.statuses, "Ready")),
     },
     {
       name: "destroy_waits_for_retirement", source: "phase == Destroying && (any m in statuses: statuses.get(m).value == Retiring)",
       reads: ["phase", "statuses"],
-      holds: (s) => ((s.phase === "Destroying") && any_23(s.statuses)),
+      holds: (s) => ((s.phase === "Destroying") && any_16(s.statuses, "Retiring")),
     },
     {
       name: "respawned_under_a_fresh_fence",
       source: "any m in statuses: statuses.get(m).value == Ready && fences.getOr(m, 0) == 2 && priorFence.getOr(m, 0) == 1 && generations.getOr(m, 0) == 0",
       reads: ["statuses", "generations", "fences", "priorFence"],
-      holds: (s) => any_24(s.statuses, s.fences, s.priorFence, s.generations),
+      holds: (s) => any_19(s.statuses, s.fences, s.priorFence, s.generations, "Ready"),
     },
   ],
   profiles: {

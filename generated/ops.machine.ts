@@ -179,13 +179,13 @@ const guard_wake_pending: G<unknown> = { name: "wake_pending", holds: (s) => s.w
 /** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
 const TRANSITIONS = transitionRows<OpsLifecycleState, OpsLifecycleTrigger, OpsLifecycleEffect, OpsLifecycleTransitionName, OpsLifecycleGuardName>([
   ["Register", "RegisterOp", ["Open"], null, [guard_not_registered, guard_below_max_concurrent], fireRegister],
-  ["Start", "StartOp", ["Open"], null, [guard_registered, guard_provisioning], fireStart],
-  ["Complete", "CompleteOp", ["Open"], null, [guard_registered, guard_running_or_retiring], fireComplete],
-  ["Fail", "FailOp", ["Open"], null, [guard_registered, guard_live], fireFail],
-  ["Abort", "AbortOp", ["Open"], null, [guard_registered, guard_provisioning], fireAbort],
-  ["Cancel", "CancelOp", ["Open"], null, [guard_registered, guard_live], fireCancel],
-  ["BeginRetire", "RequestRetire", ["Open"], null, [guard_registered, guard_running], fireBeginRetire],
-  ["FinishRetire", "MarkRetired", ["Open"], null, [guard_registered, guard_running_or_retiring], fireFinishRetire],
+  ["Start", "StartOp", ["Open"], null, [guard_registered, guard_provisioning], fireStart("Running")],
+  ["Complete", "CompleteOp", ["Open"], null, [guard_registered, guard_running_or_retiring], fireComplete("Completed")],
+  ["Fail", "FailOp", ["Open"], null, [guard_registered, guard_live], fireComplete("Failed")],
+  ["Abort", "AbortOp", ["Open"], null, [guard_registered, guard_provisioning], fireComplete("Aborted")],
+  ["Cancel", "CancelOp", ["Open"], null, [guard_registered, guard_live], fireComplete("Cancelled")],
+  ["BeginRetire", "RequestRetire", ["Open"], null, [guard_registered, guard_running], fireStart("Retiring")],
+  ["FinishRetire", "MarkRetired", ["Open"], null, [guard_registered, guard_running_or_retiring], fireComplete("Retired")],
   ["TerminateAll", "TerminateOwner", ["Open", "Closed"], "Closed", [guard_no_wait_to_satisfy], fireTerminateAll],
   ["TerminateAllSatisfyingWait", "TerminateOwner", ["Open"], "Closed", [guard_wait_unsatisfied], fireTerminateAllSatisfyingWait],
   [
@@ -211,207 +211,53 @@ function fireRegister(s: OpsLifecycleState, t: OpsLifecycleRegisterOpInput): Fir
   return fired("Register", next, [{ effect: "OpRegistered", op: t.op, opKind: t.opKind }]);
 }
 
-function fireStart(s: OpsLifecycleState, t: OpsLifecycleStartOpInput): FireResult {
-  return fired("Start", { ...s, status: mapPut(s.status, t.op, "Running") });
-}
-
-function fireComplete(s: OpsLifecycleState, t: OpsLifecycleCompleteOpInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let f_retained: readonly OpId[] = s.retained;
-  let f_wakePending: boolean = s.wakePending;
-  let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
-  let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
-  let f_peerReady: ReadonlySet<OpId> = s.peerReady;
-  f_status = mapPutOwn(f_status, s.status, t.op, "Completed");
-  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
-  f_retained = seqPushOwn(f_retained, s.retained, t.op);
-  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
-    f_wakePending = true;
-    f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
-  }
-  if ((s.waitId !== null) && !f_waitSatisfied && all_2(s.waitMembers, f_live)) {
-    f_waitSatisfied = true;
-  }
-  for (const v_o of Array.from(f_retained)) {
-    if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
-      f_status = mapRemoveOwn(f_status, s.status, v_o);
-      f_kinds = mapRemoveOwn(f_kinds, s.kinds, v_o);
-      f_peerReady = setRemoveOwn(f_peerReady, s.peerReady, v_o);
-      f_retained = seqRemoveOwn(f_retained, s.retained, v_o);
-    }
-  }
-  const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
-    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
-    peerReady: f_peerReady,
+/** Fires Start and BeginRetire, each with its name and `status`. */
+function fireStart(status: "Running" | "Retiring") {
+  return (s: OpsLifecycleState, t: { readonly op: OpId; }, name: OpsLifecycleTransitionName): FireResult => {
+    return fired(name, { ...s, status: mapPut(s.status, t.op, status) });
   };
-  const effects: OpsLifecycleEffect[] = [];
-  effects.push({ effect: "OpFinished", op: t.op, outcome: "Completed" });
-  if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
-    effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
-  }
-  return fired("Complete", next, effects);
 }
 
-function fireFail(s: OpsLifecycleState, t: OpsLifecycleFailOpInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let f_retained: readonly OpId[] = s.retained;
-  let f_wakePending: boolean = s.wakePending;
-  let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
-  let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
-  let f_peerReady: ReadonlySet<OpId> = s.peerReady;
-  f_status = mapPutOwn(f_status, s.status, t.op, "Failed");
-  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
-  f_retained = seqPushOwn(f_retained, s.retained, t.op);
-  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
-    f_wakePending = true;
-    f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
-  }
-  if ((s.waitId !== null) && !f_waitSatisfied && all_2(s.waitMembers, f_live)) {
-    f_waitSatisfied = true;
-  }
-  for (const v_o of Array.from(f_retained)) {
-    if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
-      f_status = mapRemoveOwn(f_status, s.status, v_o);
-      f_kinds = mapRemoveOwn(f_kinds, s.kinds, v_o);
-      f_peerReady = setRemoveOwn(f_peerReady, s.peerReady, v_o);
-      f_retained = seqRemoveOwn(f_retained, s.retained, v_o);
+/** Fires Complete, Fail, Abort, Cancel and FinishRetire, each with its name and `status`. */
+function fireComplete(status: "Completed" | "Failed" | "Aborted" | "Cancelled" | "Retired") {
+  return (s: OpsLifecycleState, t: { readonly op: OpId; }, name: OpsLifecycleTransitionName): FireResult => {
+    let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
+    let f_retained: readonly OpId[] = s.retained;
+    let f_wakePending: boolean = s.wakePending;
+    let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
+    let f_waitSatisfied: boolean = s.waitSatisfied;
+    let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
+    let f_peerReady: ReadonlySet<OpId> = s.peerReady;
+    f_status = mapPutOwn(f_status, s.status, t.op, status);
+    const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
+    f_retained = seqPushOwn(f_retained, s.retained, t.op);
+    if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
+      f_wakePending = true;
+      f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
-  }
-  const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
-    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
-    peerReady: f_peerReady,
-  };
-  const effects: OpsLifecycleEffect[] = [];
-  effects.push({ effect: "OpFinished", op: t.op, outcome: "Failed" });
-  if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
-    effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
-  }
-  return fired("Fail", next, effects);
-}
-
-function fireAbort(s: OpsLifecycleState, t: OpsLifecycleAbortOpInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let f_retained: readonly OpId[] = s.retained;
-  let f_wakePending: boolean = s.wakePending;
-  let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
-  let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
-  let f_peerReady: ReadonlySet<OpId> = s.peerReady;
-  f_status = mapPutOwn(f_status, s.status, t.op, "Aborted");
-  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
-  f_retained = seqPushOwn(f_retained, s.retained, t.op);
-  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
-    f_wakePending = true;
-    f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
-  }
-  if ((s.waitId !== null) && !f_waitSatisfied && all_2(s.waitMembers, f_live)) {
-    f_waitSatisfied = true;
-  }
-  for (const v_o of Array.from(f_retained)) {
-    if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
-      f_status = mapRemoveOwn(f_status, s.status, v_o);
-      f_kinds = mapRemoveOwn(f_kinds, s.kinds, v_o);
-      f_peerReady = setRemoveOwn(f_peerReady, s.peerReady, v_o);
-      f_retained = seqRemoveOwn(f_retained, s.retained, v_o);
+    if ((s.waitId !== null) && !f_waitSatisfied && all_2(s.waitMembers, f_live)) {
+      f_waitSatisfied = true;
     }
-  }
-  const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
-    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
-    peerReady: f_peerReady,
-  };
-  const effects: OpsLifecycleEffect[] = [];
-  effects.push({ effect: "OpFinished", op: t.op, outcome: "Aborted" });
-  if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
-    effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
-  }
-  return fired("Abort", next, effects);
-}
-
-function fireCancel(s: OpsLifecycleState, t: OpsLifecycleCancelOpInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let f_retained: readonly OpId[] = s.retained;
-  let f_wakePending: boolean = s.wakePending;
-  let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
-  let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
-  let f_peerReady: ReadonlySet<OpId> = s.peerReady;
-  f_status = mapPutOwn(f_status, s.status, t.op, "Cancelled");
-  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
-  f_retained = seqPushOwn(f_retained, s.retained, t.op);
-  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
-    f_wakePending = true;
-    f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
-  }
-  if ((s.waitId !== null) && !f_waitSatisfied && all_2(s.waitMembers, f_live)) {
-    f_waitSatisfied = true;
-  }
-  for (const v_o of Array.from(f_retained)) {
-    if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
-      f_status = mapRemoveOwn(f_status, s.status, v_o);
-      f_kinds = mapRemoveOwn(f_kinds, s.kinds, v_o);
-      f_peerReady = setRemoveOwn(f_peerReady, s.peerReady, v_o);
-      f_retained = seqRemoveOwn(f_retained, s.retained, v_o);
+    for (const v_o of Array.from(f_retained)) {
+      if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
+        f_status = mapRemoveOwn(f_status, s.status, v_o);
+        f_kinds = mapRemoveOwn(f_kinds, s.kinds, v_o);
+        f_peerReady = setRemoveOwn(f_peerReady, s.peerReady, v_o);
+        f_retained = seqRemoveOwn(f_retained, s.retained, v_o);
+      }
     }
-  }
-  const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
-    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
-    peerReady: f_peerReady,
-  };
-  const effects: OpsLifecycleEffect[] = [];
-  effects.push({ effect: "OpFinished", op: t.op, outcome: "Cancelled" });
-  if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
-    effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
-  }
-  return fired("Cancel", next, effects);
-}
-
-function fireBeginRetire(s: OpsLifecycleState, t: OpsLifecycleRequestRetireInput): FireResult {
-  return fired("BeginRetire", { ...s, status: mapPut(s.status, t.op, "Retiring") });
-}
-
-function fireFinishRetire(s: OpsLifecycleState, t: OpsLifecycleMarkRetiredInput): FireResult {
-  let f_status: ReadonlyMap<OpId, OpStatus> = s.status;
-  let f_retained: readonly OpId[] = s.retained;
-  let f_wakePending: boolean = s.wakePending;
-  let f_unobservedCompletions: Unobserved = s.unobservedCompletions;
-  let f_waitSatisfied: boolean = s.waitSatisfied;
-  let f_kinds: ReadonlyMap<OpId, OpKind> = s.kinds;
-  let f_peerReady: ReadonlySet<OpId> = s.peerReady;
-  f_status = mapPutOwn(f_status, s.status, t.op, "Retired");
-  const f_live: ReadonlySet<OpId> = setRemove(s.live, t.op);
-  f_retained = seqPushOwn(f_retained, s.retained, t.op);
-  if (lookup(f_kinds, t.op) === "BackgroundToolOp") {
-    f_wakePending = true;
-    f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
-  }
-  if ((s.waitId !== null) && !f_waitSatisfied && all_2(s.waitMembers, f_live)) {
-    f_waitSatisfied = true;
-  }
-  for (const v_o of Array.from(f_retained)) {
-    if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
-      f_status = mapRemoveOwn(f_status, s.status, v_o);
-      f_kinds = mapRemoveOwn(f_kinds, s.kinds, v_o);
-      f_peerReady = setRemoveOwn(f_peerReady, s.peerReady, v_o);
-      f_retained = seqRemoveOwn(f_retained, s.retained, v_o);
+    const next: OpsLifecycleState = {
+      ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
+      retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
+      peerReady: f_peerReady,
+    };
+    const effects: OpsLifecycleEffect[] = [];
+    effects.push({ effect: "OpFinished", op: t.op, outcome: status });
+    if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
+      effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
     }
-  }
-  const next: OpsLifecycleState = {
-    ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
-    retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
-    peerReady: f_peerReady,
+    return fired(name, next, effects);
   };
-  const effects: OpsLifecycleEffect[] = [];
-  effects.push({ effect: "OpFinished", op: t.op, outcome: "Retired" });
-  if ((next.waitId !== null) && next.waitSatisfied && next.waitMembers.has(t.op)) {
-    effects.push({ effect: "WaitAllSatisfied", wait: (next.waitId)!, members: next.waitMembers });
-  }
-  return fired("FinishRetire", next, effects);
 }
 
 function fireTerminateAll(s: OpsLifecycleState): FireResult {
@@ -587,11 +433,11 @@ function all_2(c: ReadonlySet<OpId>, p_live: ReadonlySet<OpId>): boolean {
   return true;
 }
 
-function all_3(c: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>): boolean {
+function all_3(c: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>, v_opStatus: OpStatus, v_opStatus2: OpStatus, v_opStatus3: OpStatus): boolean {
   const values = c.values();
   for (const v_o of c.keys()) {
     const v_o$status = values.next().value as OpStatus;
-    if (!(p_live.has(v_o) === (((v_o$status)! === "Provisioning") || ((v_o$status)! === "Running") || ((v_o$status)! === "Retiring")))) return false;
+    if (!(p_live.has(v_o) === (((v_o$status)! === v_opStatus) || ((v_o$status)! === v_opStatus2) || ((v_o$status)! === v_opStatus3)))) return false;
   }
   return true;
 }
@@ -601,43 +447,33 @@ function all_4(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boo
   return true;
 }
 
-function all_5(c: ReadonlySet<OpId>, p_kinds: ReadonlyMap<OpId, OpKind>): boolean {
-  for (const v_o of c) if (!(lookup(p_kinds, v_o) === "MobMemberChild")) return false;
+function all_5(c: ReadonlySet<OpId>, p_kinds: ReadonlyMap<OpId, OpKind>, v_opKind: OpKind): boolean {
+  for (const v_o of c) if (!(lookup(p_kinds, v_o) === v_opKind)) return false;
   return true;
 }
 
-function all_6(c: ReadonlyMap<OpId, Progress>, p_live: ReadonlySet<OpId>): boolean {
+function all_6(c: ReadonlyMap<OpId, unknown>, p_live: ReadonlySet<OpId>): boolean {
   for (const v_o of c.keys()) if (!p_live.has(v_o)) return false;
   return true;
 }
 
 function all_7(c: readonly OpId[], p_status: ReadonlyMap<OpId, OpStatus>, p_live: ReadonlySet<OpId>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_o = c[i] as OpId;
-    if (!(p_status.has(v_o) && !p_live.has(v_o))) return false;
-  }
+  for (const v_o of c) if (!(p_status.has(v_o) && !p_live.has(v_o))) return false;
   return true;
 }
 
 function all_8(c: readonly OpId[], p_waitMembers: ReadonlySet<OpId>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_o = c[i] as OpId;
-    if (!p_waitMembers.has(v_o)) return false;
-  }
+  for (const v_o of c) if (!p_waitMembers.has(v_o)) return false;
   return true;
 }
 
-function all_9(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>): boolean {
-  for (const v_m of c) if (!(lookup(p_status, v_m) === "Terminated")) return false;
+function all_9(c: ReadonlySet<OpId>, p_status: ReadonlyMap<OpId, OpStatus>, v_opStatus: OpStatus): boolean {
+  for (const v_m of c) if (!(lookup(p_status, v_m) === v_opStatus)) return false;
   return true;
 }
 
-function any_10(c: ReadonlyMap<OpId, OpStatus>): boolean {
-  const values = c.values();
-  for (const v_o of c.keys()) {
-    const v_o$status = values.next().value as OpStatus;
-    if (v_o$status === "Terminated") return true;
-  }
+function any_10(c: ReadonlyMap<OpId, OpStatus>, v_opStatus: OpStatus): boolean {
+  for (const v_o$status of c.values()) if (v_o$status === v_opStatus) return true;
   return false;
 }
 
@@ -712,7 +548,7 @@ export const opsLifecycleKernel: MachineKernel<
         "all o in status: live.contains(o) == (status.get(o).value == Provisioning || status.get(o).value == Running || " +
         "status.get(o).value == Retiring)",
       reads: ["status", "live"],
-      holds: (s) => all_3(s.status, s.live),
+      holds: (s) => all_3(s.status, s.live, "Provisioning", "Running", "Retiring"),
     },
     { name: "live_ops_are_registered", source: "all o in live: status.containsKey(o)", reads: ["status", "live"], holds: (s) => all_4(s.live, s.status) },
     {
@@ -721,7 +557,7 @@ export const opsLifecycleKernel: MachineKernel<
     },
     {
       name: "peer_ready_only_for_mob_members", source: "all o in peerReady: kinds.get(o) == some(MobMemberChild)", reads: ["kinds", "peerReady"],
-      holds: (s) => all_5(s.peerReady, s.kinds),
+      holds: (s) => all_5(s.peerReady, s.kinds, "MobMemberChild"),
     },
     {
       name: "progress_only_for_live_ops", source: "all o in progress: live.contains(o)", reads: ["live", "progress"],
@@ -777,11 +613,11 @@ export const opsLifecycleKernel: MachineKernel<
       name: "wait_all_satisfied_by_termination",
       source: "waitSatisfied && waitMembers.size == 2 && (all m in waitMembers: status.get(m) == some(Terminated))",
       reads: ["status", "waitMembers", "waitSatisfied"],
-      holds: (s) => (s.waitSatisfied && (s.waitMembers.size === 2) && all_9(s.waitMembers, s.status)),
+      holds: (s) => (s.waitSatisfied && (s.waitMembers.size === 2) && all_9(s.waitMembers, s.status, "Terminated")),
     },
     {
       name: "terminate_owner_with_live_ops", source: "live.isEmpty && (any o in status: status.get(o) == some(Terminated))", reads: ["status", "live"],
-      holds: (s) => ((s.live.size === 0) && any_10(s.status)),
+      holds: (s) => ((s.live.size === 0) && any_10(s.status, "Terminated")),
     },
     {
       name: "retention_eviction", source: "unobservedCompletions == 2 && retained.size == maxRetained && waitId.isNone",

@@ -330,14 +330,14 @@ const guard_head_of_drain_source: G<SessionRuntimeStageInputInput> = {
   name: "head_of_drain_source",
   holds: (s, t) => ((s.steer.length === 0) ? (headOf(s.queue) === t.input) : (headOf(s.steer) === t.input)),
 };
-const guard_nothing_applied_yet: G<unknown> = { name: "nothing_applied_yet", holds: (s) => all_1(s.staged, s.inputs) };
+const guard_nothing_applied_yet: G<unknown> = { name: "nothing_applied_yet", holds: (s) => all_1(s.staged, s.inputs, "Staged") };
 const guard_attempts_left: G<SessionRuntimeStageInputInput> = { name: "attempts_left", holds: (s, t) => ((s.attempts.get(t.input) ?? 0) < 3) };
 const guard_has_contributors: G<unknown> = { name: "has_contributors", holds: (s) => !(s.staged.length === 0) };
-const guard_all_staged: G<unknown> = { name: "all_staged", holds: (s) => all_1(s.staged, s.inputs) };
-const guard_all_applied: G<unknown> = { name: "all_applied", holds: (s) => all_2(s.staged, s.inputs) };
+const guard_all_staged: G<unknown> = { name: "all_staged", holds: (s) => all_1(s.staged, s.inputs, "Staged") };
+const guard_all_applied: G<unknown> = { name: "all_applied", holds: (s) => all_1(s.staged, s.inputs, "Applied") };
 const guard_returns_to_idle: G<unknown> = { name: "returns_to_idle", holds: (s) => (s.runFrom === "Idle") };
-const guard_all_boundary_committed: G<unknown> = { name: "all_boundary_committed", holds: (s) => all_3(s.staged, s.inputs) };
-const guard_not_boundary_committed: G<unknown> = { name: "not_boundary_committed", holds: (s) => all_4(s.staged, s.inputs) };
+const guard_all_boundary_committed: G<unknown> = { name: "all_boundary_committed", holds: (s) => all_1(s.staged, s.inputs, "AppliedPendingConsumption") };
+const guard_not_boundary_committed: G<unknown> = { name: "not_boundary_committed", holds: (s) => all_2(s.staged, s.inputs, "Staged", "Applied") };
 const guard_not_abandoning: G<SessionRuntimeFailInput> = { name: "not_abandoning", holds: (s, t) => !t.abandon };
 const guard_nothing_staged: G<unknown> = { name: "nothing_staged", holds: (s) => (s.staged.length === 0) };
 const guard_returns_to_attached: G<unknown> = { name: "returns_to_attached", holds: (s) => (s.runFrom === "Attached") };
@@ -349,7 +349,7 @@ const guard_fence_is_current: G<SessionRuntimeRetireInput | SessionRuntimeDestro
 const guard_not_yet_retiring: G<unknown> = { name: "not_yet_retiring", holds: (s) => (s.runFrom !== "Retired") };
 const guard_already_retiring: G<unknown> = { name: "already_retiring", holds: (s) => (s.runFrom === "Retired") };
 const guard_runtime_is_bound: G<unknown> = { name: "runtime_is_bound", holds: (s) => (s.boundRuntime !== null) };
-const guard_already_committed: G<unknown> = { name: "already_committed", holds: (s) => all_3(s.staged, s.inputs) };
+const guard_already_committed: G<unknown> = { name: "already_committed", holds: (s) => all_1(s.staged, s.inputs, "AppliedPendingConsumption") };
 const guard_attempts_left_2: G<SessionRuntimeRecoverInputInput> = { name: "attempts_left", holds: (s, t) => (t.priorAttempts < 3) };
 const guard_exhausted: G<SessionRuntimeRecoverInputInput> = { name: "exhausted", holds: (s, t) => (t.priorAttempts >= 3) };
 const guard_not_yet_bound: G<unknown> = { name: "not_yet_bound", holds: (s) => (s.highestFence === null) };
@@ -363,12 +363,12 @@ const TRANSITIONS = transitionRows<
   SessionRuntimeGuardName
 >([
   ["Register", "RegisterSession", ["Initializing"], "Idle", [], fireRegister],
-  ["ReRegister", "RegisterSession", ["Idle", "Attached", "Running", "Retired", "Stopped"], null, [], fireReRegister],
+  ["ReRegister", "RegisterSession", ["Idle", "Attached", "Running", "Retired", "Stopped"], null, [], fireRegister],
   ["Unregister", "UnregisterSession", ["Idle", "Attached", "Retired", "Stopped"], "Idle", [guard_registered, guard_not_stopping], fireUnregister],
   ["BindIdle", "PrepareBindings", ["Idle"], "Attached", [guard_fence_is_fresh, guard_generation_not_older], fireBindIdle],
   [
     "Rebind", "PrepareBindings", ["Initializing", "Attached", "Running", "Retired", "Stopped"], null, [guard_fence_is_fresh, guard_generation_not_older],
-    fireRebind,
+    fireBindIdle,
   ],
   [
     "AcceptWhileIdle", "AcceptInput", ["Idle", "Attached"], null, [guard_registered, guard_not_tracked, guard_not_stopping, guard_something_to_interrupt],
@@ -394,7 +394,7 @@ const TRANSITIONS = transitionRows<
   ["Archive", "ArchiveInput", ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"], null, [guard_is_terminal], fireArchive],
   ["IngestWork", "Ingest", ["Idle", "Attached", "Running"], null, [guard_registered, guard_bound_to_runtime], fireIngestWork],
   ["Prepare", "PrepareRun", ["Idle", "Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
-  ["DrainQueuedRun", "DrainQueuedRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], fireDrainQueuedRun],
+  ["DrainQueuedRun", "DrainQueuedRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
   [
     "Stage", "StageInput", ["Running"], null,
     [guard_run_matches, guard_not_stopping, guard_head_of_drain_source, guard_nothing_applied_yet, guard_attempts_left], fireStage,
@@ -412,25 +412,22 @@ const TRANSITIONS = transitionRows<
   ["RollbackToIdle", "RollbackRun", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_nothing_staged], fireRollbackToIdle],
   [
     "CommitToAttached", "Commit", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToAttached,
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle,
   ],
   [
     "FailToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToAttached,
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle,
   ],
-  [
-    "RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged],
-    fireRollbackToAttached,
-  ],
+  ["RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged], fireRollbackToIdle],
   [
     "CommitToRetired", "Commit", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToRetired,
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle,
   ],
   [
     "FailToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToRetired,
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle,
   ],
-  ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToRetired],
+  ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToIdle],
   ["CancelAfterBoundary", "CancelAfterBoundary", ["Running"], null, [guard_run_matches], fireCancelAfterBoundary],
   ["Interrupt", "InterruptRun", ["Running"], null, [guard_run_matches], fireInterrupt],
   ["StopImmediately", "StopRuntimeExecutor", ["Initializing", "Idle", "Retired"], "Stopped", [], fireStopImmediately],
@@ -440,12 +437,12 @@ const TRANSITIONS = transitionRows<
   ["RetireWithoutLoop", "Retire", ["Idle"], "Retired", [guard_fence_is_current, guard_not_stopping], fireRetireWithoutLoop],
   ["RetireAttached", "Retire", ["Attached"], "Retired", [guard_fence_is_current, guard_not_stopping], fireRetireAttached],
   ["RetireDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_not_stopping, guard_not_yet_retiring], fireRetireDuringRun],
-  ["RetireAgainDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_already_retiring], fireRetireAgainDuringRun],
-  ["RetireAgain", "Retire", ["Retired"], null, [guard_fence_is_current], fireRetireAgain],
+  ["RetireAgainDuringRun", "Retire", ["Running"], null, [guard_fence_is_current, guard_already_retiring], fireExecutorExitedAgain],
+  ["RetireAgain", "Retire", ["Retired"], null, [guard_fence_is_current], fireExecutorExitedAgain],
   ["RetireStopped", "Retire", ["Stopped"], null, [guard_fence_is_current], fireRetireStopped],
   ["Reset", "Reset", ["Initializing", "Idle", "Attached", "Retired"], "Idle", [guard_not_stopping], fireReset],
   ["RecycleToIdle", "Recycle", ["Idle", "Retired"], "Idle", [guard_registered, guard_not_stopping], fireRecycleToIdle],
-  ["RecycleAttached", "Recycle", ["Attached"], null, [guard_registered, guard_not_stopping], fireRecycleAttached],
+  ["RecycleAttached", "Recycle", ["Attached"], null, [guard_registered, guard_not_stopping], fireRecycleToIdle],
   ["Recover", "Recover", ["Initializing", "Idle", "Attached", "Retired", "Stopped"], null, [], fireRecover],
   ["Destroy", "Destroy", ["Idle", "Attached", "Running", "Retired", "Stopped"], "Destroyed", [guard_fence_is_current], fireDestroy],
   ["DestroyBeforeRegistration", "Destroy", ["Initializing"], "Destroyed", [guard_fence_is_current, guard_runtime_is_bound], fireDestroyBeforeRegistration],
@@ -460,64 +457,50 @@ const TRANSITIONS = transitionRows<
   ],
   [
     "FailAfterBoundaryToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToAttached,
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
   ],
   [
     "FailAfterBoundaryToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToRetired,
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
   ],
   ["RecoverQueuedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_attempts_left_2], fireRecoverQueuedInput],
   ["RecoverExhaustedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_exhausted], fireRecoverExhaustedInput],
   ["RecoverBinding", "RecoverBinding", ["Initializing"], null, [guard_not_yet_bound], fireRecoverBinding],
-  ["RecoverRetired", "RecoverRetired", ["Initializing"], "Retired", [], fireRecoverRetired],
-  ["RecoverCommittedInput", "RecoverCommittedInput", ["Initializing"], null, [guard_not_tracked], fireRecoverCommittedInput],
-  ["LoopOpensRun", "OpenLoopRun", ["Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], fireLoopOpensRun],
-  [
-    "LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run],
-    fireLoopDrainsQueuedRun,
-  ],
+  ["RecoverRetired", "RecoverRetired", ["Initializing"], "Retired", [], fireRegister],
+  ["RecoverCommittedInput", "RecoverCommittedInput", ["Initializing"], null, [guard_not_tracked], fireAcceptConsumedOnAccept],
+  ["LoopOpensRun", "OpenLoopRun", ["Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
+  ["LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
   [
     "AbandonRunToIdle", "Fail", ["Running"], "Idle",
     [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
   ],
   [
     "AbandonRunToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToAttached,
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
   ],
   [
     "AbandonRunToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToRetired,
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
   ],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
-
-function fireRegister(s: SessionRuntimeState): FireResult {
-  return fired("Register", { ...s, phase: "Idle", registered: true });
-}
-
-function fireReRegister(s: SessionRuntimeState): FireResult {
-  return fired("ReRegister", { ...s, registered: true });
+/** Fires Register, ReRegister and RecoverRetired, each with its name and target phase. */
+function fireRegister(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, registered: true });
 }
 
 function fireUnregister(s: SessionRuntimeState): FireResult {
   return fired("Unregister", { ...s, phase: "Idle", registered: false, boundRuntime: null, boundFence: null, stopRequested: false });
 }
 
-function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
+/** Fires BindIdle and Rebind, each with its name and target phase. */
+function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   const next: SessionRuntimeState = {
-    ...s, phase: "Attached", boundRuntime: t.runtime, boundFence: t.fence,
+    ...s, phase: to, boundRuntime: t.runtime, boundFence: t.fence,
     highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
   };
-  return fired("BindIdle", next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
-}
-
-function fireRebind(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput): FireResult {
-  const next: SessionRuntimeState = {
-    ...s, boundRuntime: t.runtime, boundFence: t.fence,
-    highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
-  };
-  return fired("Rebind", next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
+  return fired(name, next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
 }
 
 function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInputInput): FireResult {
@@ -580,8 +563,9 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
   return fired("AcceptWhileRunning", next, effects);
 }
 
-function fireAcceptConsumedOnAccept(s: SessionRuntimeState, t: SessionRuntimeAcceptConsumedInput): FireResult {
-  return fired("AcceptConsumedOnAccept", { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
+/** Fires AcceptConsumedOnAccept and RecoverCommittedInput, each with its name. */
+function fireAcceptConsumedOnAccept(s: SessionRuntimeState, t: { readonly input: InputId; }, name: SessionRuntimeTransitionName): FireResult {
+  return fired(name, { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
 }
 
 function fireSupersede(s: SessionRuntimeState, t: SessionRuntimeSupersedeInputInput): FireResult {
@@ -620,12 +604,9 @@ function fireIngestWork(s: SessionRuntimeState, t: SessionRuntimeIngestInput): F
   return fired("IngestWork", s, [{ effect: "AdmissionRequested", work: t.work }]);
 }
 
-function firePrepare(s: SessionRuntimeState, t: SessionRuntimePrepareRunInput): FireResult {
-  return fired("Prepare", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
-}
-
-function fireDrainQueuedRun(s: SessionRuntimeState, t: SessionRuntimeDrainQueuedRunSignal): FireResult {
-  return fired("DrainQueuedRun", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
+/** Fires Prepare, DrainQueuedRun, LoopOpensRun and LoopDrainsQueuedRun, each with its name. */
+function firePrepare(s: SessionRuntimeState, t: { readonly run: RunId; }, name: SessionRuntimeTransitionName): FireResult {
+  return fired(name, { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
 }
 
 function fireStage(s: SessionRuntimeState, t: SessionRuntimeStageInputInput): FireResult {
@@ -652,18 +633,19 @@ function fireCommitBoundary(s: SessionRuntimeState, t: SessionRuntimeBoundaryCom
   return fired("CommitBoundary", { ...s, inputs: f_inputs }, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
-function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
+/** Fires CommitToIdle, CommitToAttached and CommitToRetired, each with its name and target phase. */
+function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_staged: readonly InputId[] = s.staged;
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
   f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("CommitToIdle", next, [{ effect: "RunCompleted", run: t.run }]);
+  return fired(name, { ...s, phase: to, inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null }, [{ effect: "RunCompleted", run: t.run }]);
 }
 
-function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+/** Fires FailToIdle, FailToAttached and FailToRetired, each with its name and target phase. */
+function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
@@ -686,102 +668,15 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): Fir
   }
   f_staged = seqClear(f_staged);
   const next: SessionRuntimeState = {
-    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
+    ...s, phase: to, inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
     runFrom: null,
   };
-  return fired("FailToIdle", next, [{ effect: "RunFailed", run: t.run }]);
+  return fired(name, next, [{ effect: "RunFailed", run: t.run }]);
 }
 
-function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  return fired("RollbackToIdle", { ...s, phase: "Idle", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
-}
-
-function fireCommitToAttached(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("CommitToAttached", next, [{ effect: "RunCompleted", run: t.run }]);
-}
-
-function fireFailToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let f_steer: readonly InputId[] = s.steer;
-  let f_queue: readonly InputId[] = s.queue;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    if (((f_attempts.get(v_x) ?? 0) >= 3)) {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
-      f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "MaxAttemptsExhausted");
-      f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
-    } else {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Queued");
-      if (lookup(s.laneOf, v_x) === "Steer") {
-        f_steer = seqPushOwn(f_steer, s.steer, v_x);
-      } else {
-        f_queue = seqPushOwn(f_queue, s.queue, v_x);
-      }
-    }
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = {
-    ...s, phase: "Attached", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
-    currentRun: null, runFrom: null,
-  };
-  return fired("FailToAttached", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireRollbackToAttached(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  return fired("RollbackToAttached", { ...s, phase: "Attached", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
-}
-
-function fireCommitToRetired(s: SessionRuntimeState, t: SessionRuntimeCommitInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("CommitToRetired", next, [{ effect: "RunCompleted", run: t.run }]);
-}
-
-function fireFailToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let f_steer: readonly InputId[] = s.steer;
-  let f_queue: readonly InputId[] = s.queue;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    if (((f_attempts.get(v_x) ?? 0) >= 3)) {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
-      f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "MaxAttemptsExhausted");
-      f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
-    } else {
-      f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Queued");
-      if (lookup(s.laneOf, v_x) === "Steer") {
-        f_steer = seqPushOwn(f_steer, s.steer, v_x);
-      } else {
-        f_queue = seqPushOwn(f_queue, s.queue, v_x);
-      }
-    }
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = {
-    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged,
-    currentRun: null, runFrom: null,
-  };
-  return fired("FailToRetired", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireRollbackToRetired(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput): FireResult {
-  return fired("RollbackToRetired", { ...s, phase: "Retired", currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
+/** Fires RollbackToIdle, RollbackToAttached and RollbackToRetired, each with its name and target phase. */
+function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
 }
 
 function fireCancelAfterBoundary(s: SessionRuntimeState, t: SessionRuntimeCancelAfterBoundaryInput): FireResult {
@@ -841,8 +736,9 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
   return fired("ExecutorExited", next, [{ effect: "ExecutorStopped" }]);
 }
 
-function fireExecutorExitedAgain(s: SessionRuntimeState): FireResult {
-  return fired("ExecutorExitedAgain", s);
+/** Fires ExecutorExitedAgain, RetireAgainDuringRun and RetireAgain, each with its name. */
+function fireExecutorExitedAgain(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName): FireResult {
+  return fired(name, s);
 }
 
 function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
@@ -890,14 +786,6 @@ function fireRetireDuringRun(s: SessionRuntimeState): FireResult {
   return fired("RetireDuringRun", next, effects);
 }
 
-function fireRetireAgainDuringRun(s: SessionRuntimeState): FireResult {
-  return fired("RetireAgainDuringRun", s);
-}
-
-function fireRetireAgain(s: SessionRuntimeState): FireResult {
-  return fired("RetireAgain", s);
-}
-
 function fireRetireStopped(s: SessionRuntimeState): FireResult {
   const next: SessionRuntimeState = s;
   const effects: SessionRuntimeEffect[] = [];
@@ -930,12 +818,9 @@ function fireReset(s: SessionRuntimeState): FireResult {
   return fired("Reset", next, [{ effect: "ResetDone" }]);
 }
 
-function fireRecycleToIdle(s: SessionRuntimeState): FireResult {
-  return fired("RecycleToIdle", { ...s, phase: "Idle", boundFence: null }, [{ effect: "RecycleRequested" }]);
-}
-
-function fireRecycleAttached(s: SessionRuntimeState): FireResult {
-  return fired("RecycleAttached", { ...s, boundFence: null }, [{ effect: "RecycleRequested" }]);
+/** Fires RecycleToIdle and RecycleAttached, each with its name and target phase. */
+function fireRecycleToIdle(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, boundFence: null }, [{ effect: "RecycleRequested" }]);
 }
 
 function fireRecover(s: SessionRuntimeState): FireResult {
@@ -1003,37 +888,15 @@ function fireCommitBoundaryAgain(s: SessionRuntimeState, t: SessionRuntimeBounda
   return fired("CommitBoundaryAgain", s, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
-function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+/** Fires FailAfterBoundaryToIdle, FailAfterBoundaryToAttached and FailAfterBoundaryToRetired, each with its name and target phase. */
+function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_staged: readonly InputId[] = s.staged;
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
   f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Idle", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("FailAfterBoundaryToIdle", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireFailAfterBoundaryToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Attached", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("FailAfterBoundaryToAttached", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireFailAfterBoundaryToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = { ...s, phase: "Retired", inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null };
-  return fired("FailAfterBoundaryToRetired", next, [{ effect: "RunFailed", run: t.run }]);
+  return fired(name, { ...s, phase: to, inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null }, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverInputInput): FireResult {
@@ -1062,24 +925,8 @@ function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBind
   return fired("RecoverBinding", { ...s, boundRuntime: t.runtime, highestFence: t.fence, boundGeneration: t.generation });
 }
 
-function fireRecoverRetired(s: SessionRuntimeState): FireResult {
-  return fired("RecoverRetired", { ...s, phase: "Retired", registered: true });
-}
-
-function fireRecoverCommittedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverCommittedInputInput): FireResult {
-  return fired("RecoverCommittedInput", { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
-}
-
-function fireLoopOpensRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): FireResult {
-  return fired("LoopOpensRun", { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
-}
-
-function fireLoopDrainsQueuedRun(s: SessionRuntimeState, t: SessionRuntimeOpenLoopRunInput): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run };
-  return fired("LoopDrainsQueuedRun", next, [{ effect: "RunStarted", run: t.run }]);
-}
-
-function fireAbandonRunToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
+/** Fires AbandonRunToIdle, AbandonRunToAttached and AbandonRunToRetired, each with its name and target phase. */
+function fireAbandonRunToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
   let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
@@ -1091,43 +938,9 @@ function fireAbandonRunToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput
   }
   f_staged = seqClear(f_staged);
   const next: SessionRuntimeState = {
-    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
+    ...s, phase: to, inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
   };
-  return fired("AbandonRunToIdle", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireAbandonRunToAttached(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
-    f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
-    f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = {
-    ...s, phase: "Attached", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
-  };
-  return fired("AbandonRunToAttached", next, [{ effect: "RunFailed", run: t.run }]);
-}
-
-function fireAbandonRunToRetired(s: SessionRuntimeState, t: SessionRuntimeFailInput): FireResult {
-  let f_inputs: ReadonlyMap<InputId, InputPhase> = s.inputs;
-  let f_abandoned: ReadonlyMap<InputId, AbandonReason> = s.abandoned;
-  let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
-  let f_staged: readonly InputId[] = s.staged;
-  for (const v_x of f_staged) {
-    f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
-    f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
-    f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
-  }
-  f_staged = seqClear(f_staged);
-  const next: SessionRuntimeState = {
-    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
-  };
-  return fired("AbandonRunToRetired", next, [{ effect: "RunFailed", run: t.run }]);
+  return fired(name, next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -1171,250 +984,145 @@ function changedFields(a: SessionRuntimeState, b: SessionRuntimeState): number {
   return bits;
 }
 
-function all_1(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(lookup(p_inputs, v_x) === "Staged")) return false;
-  }
+function all_1(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>, v_inputPhase: InputPhase): boolean {
+  for (const v_x of c) if (!(lookup(p_inputs, v_x) === v_inputPhase)) return false;
   return true;
 }
 
-function all_2(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(lookup(p_inputs, v_x) === "Applied")) return false;
-  }
-  return true;
-}
-
-function all_3(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(lookup(p_inputs, v_x) === "AppliedPendingConsumption")) return false;
-  }
-  return true;
-}
-
-function all_4(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
+function all_2(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>, v_inputPhase: InputPhase, v_inputPhase2: InputPhase): boolean {
+  for (const v_x of c) {
     const v_x$inputs = lookup(p_inputs, v_x);
-    if (!((v_x$inputs === "Staged") || (v_x$inputs === "Applied"))) return false;
+    if (!((v_x$inputs === v_inputPhase) || (v_x$inputs === v_inputPhase2))) return false;
   }
   return true;
 }
 
-function all_5(c: readonly InputId[], p_steer: readonly InputId[], p_staged: readonly InputId[]): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!(!p_steer.includes(v_x) && !p_staged.includes(v_x))) return false;
-  }
+function all_3(c: readonly InputId[], p_steer: readonly InputId[], p_staged: readonly InputId[]): boolean {
+  for (const v_x of c) if (!(!p_steer.includes(v_x) && !p_staged.includes(v_x))) return false;
   return true;
 }
 
-function all_6(c: readonly InputId[], p_staged: readonly InputId[]): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (p_staged.includes(v_x)) return false;
-  }
+function all_4(c: readonly InputId[], p_staged: readonly InputId[]): boolean {
+  for (const v_x of c) if (p_staged.includes(v_x)) return false;
   return true;
 }
 
-function all_7(c: ReadonlyMap<InputId, InputPhase>, p_queue: readonly InputId[], p_steer: readonly InputId[]): boolean {
+function all_5(c: ReadonlyMap<InputId, InputPhase>, p_queue: readonly InputId[], p_steer: readonly InputId[], v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(((v_x$inputs)! === "Queued") === (p_queue.includes(v_x) || p_steer.includes(v_x)))) return false;
+    if (!(((v_x$inputs)! === v_inputPhase) === (p_queue.includes(v_x) || p_steer.includes(v_x)))) return false;
   }
   return true;
 }
 
-function all_8(c: readonly InputId[], p_laneOf: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!((lookup(p_laneOf, v_x) === "Queue") && p_inputs.has(v_x))) return false;
-  }
+function all_6(c: readonly InputId[], p_laneOf: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>, v_lane: Lane): boolean {
+  for (const v_x of c) if (!((lookup(p_laneOf, v_x) === v_lane) && p_inputs.has(v_x))) return false;
   return true;
 }
 
-function all_9(c: readonly InputId[], p_laneOf: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!((lookup(p_laneOf, v_x) === "Steer") && p_inputs.has(v_x))) return false;
-  }
-  return true;
-}
-
-function all_10(c: ReadonlyMap<InputId, InputPhase>, p_staged: readonly InputId[]): boolean {
+function all_7(
+  c: ReadonlyMap<InputId, InputPhase>,
+  p_staged: readonly InputId[],
+  v_inputPhase: InputPhase,
+  v_inputPhase2: InputPhase,
+  v_inputPhase3: InputPhase
+): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
     if (!(
-      (((v_x$inputs)! === "Staged") || ((v_x$inputs)! === "Applied") || ((v_x$inputs)! === "AppliedPendingConsumption"))
+      (((v_x$inputs)! === v_inputPhase) || ((v_x$inputs)! === v_inputPhase2) || ((v_x$inputs)! === v_inputPhase3))
       === p_staged.includes(v_x)
     )) return false;
   }
   return true;
 }
 
-function all_11(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!p_inputs.has(v_x)) return false;
-  }
+function all_8(c: readonly InputId[], p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
+  for (const v_x of c) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
-function all_12(c: ReadonlyMap<InputId, InputPhase>, p_abandoned: ReadonlyMap<InputId, AbandonReason>): boolean {
+function all_9(c: ReadonlyMap<InputId, InputPhase>, p_abandoned: ReadonlyMap<InputId, AbandonReason>, v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(p_abandoned.has(v_x) === ((v_x$inputs)! === "Abandoned"))) return false;
+    if (!(p_abandoned.has(v_x) === ((v_x$inputs)! === v_inputPhase))) return false;
   }
   return true;
 }
 
-function all_13(c: ReadonlyMap<InputId, InputPhase>, p_replacedBy: ReadonlyMap<InputId, InputId>): boolean {
+function all_10(
+  c: ReadonlyMap<InputId, InputPhase>,
+  p_replacedBy: ReadonlyMap<InputId, InputId>,
+  v_inputPhase: InputPhase,
+  v_inputPhase2: InputPhase
+): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!(p_replacedBy.has(v_x) === (((v_x$inputs)! === "Superseded") || ((v_x$inputs)! === "Coalesced")))) return false;
+    if (!(p_replacedBy.has(v_x) === (((v_x$inputs)! === v_inputPhase) || ((v_x$inputs)! === v_inputPhase2)))) return false;
   }
   return true;
 }
 
-function all_14(c: ReadonlyMap<InputId, AbandonReason>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
+function all_11(c: ReadonlyMap<InputId, unknown>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
   for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
   return true;
 }
 
-function all_15(c: ReadonlyMap<InputId, InputId>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
+function all_12(c: readonly InputId[], p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
+  for (const v_x of c) if (!((p_attempts.get(v_x) ?? 0) < 3)) return false;
   return true;
 }
 
-function all_16(c: ReadonlyMap<InputId, Lane>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
-  return true;
-}
-
-function all_17(c: ReadonlyMap<InputId, Attempts>, p_inputs: ReadonlyMap<InputId, InputPhase>): boolean {
-  for (const v_x of c.keys()) if (!p_inputs.has(v_x)) return false;
-  return true;
-}
-
-function all_18(c: readonly InputId[], p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_x = c[i] as InputId;
-    if (!((p_attempts.get(v_x) ?? 0) < 3)) return false;
+function all_13(
+  c: ReadonlyMap<InputId, InputPhase>,
+  v_inputPhase: InputPhase,
+  v_inputPhase2: InputPhase,
+  v_inputPhase3: InputPhase,
+  v_inputPhase4: InputPhase
+): boolean {
+  for (const v_x$inputs of c.values()) {
+    if (!((v_x$inputs === v_inputPhase) || (v_x$inputs === v_inputPhase2) || (v_x$inputs === v_inputPhase3) || (v_x$inputs === v_inputPhase4))) return false;
   }
   return true;
 }
 
-function all_19(c: ReadonlyMap<InputId, InputPhase>): boolean {
+function any_14(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>, v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (!((v_x$inputs === "Consumed") || (v_x$inputs === "Superseded") || (v_x$inputs === "Coalesced") || (v_x$inputs === "Abandoned"))) return false;
+    if (((v_x$inputs)! === v_inputPhase) && ((p_attempts.get(v_x) ?? 0) === 1)) return true;
   }
-  return true;
+  return false;
 }
 
-function any_20(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
+function any_15(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>, v_inputPhase: InputPhase): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) === 1)) return true;
+    if (((v_x$inputs)! === v_inputPhase) && ((p_attempts.get(v_x) ?? 0) >= 2)) return true;
   }
   return false;
 }
 
-function any_21(c: ReadonlyMap<InputId, InputPhase>, p_attempts: ReadonlyMap<InputId, Attempts>): boolean {
+function any_16(c: ReadonlyMap<InputId, AbandonReason>, v_abandonReason: AbandonReason): boolean {
+  for (const v_x$abandoned of c.values()) if ((v_x$abandoned)! === v_abandonReason) return true;
+  return false;
+}
+
+function any_17(c: ReadonlyMap<InputId, InputPhase>, v_inputPhase: InputPhase): boolean {
+  for (const v_x$inputs of c.values()) if ((v_x$inputs)! === v_inputPhase) return true;
+  return false;
+}
+
+function any_18(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<InputId, Lane>, v_inputPhase: InputPhase, v_lane: Lane): boolean {
   const values = c.values();
   for (const v_x of c.keys()) {
     const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed") && ((p_attempts.get(v_x) ?? 0) >= 2)) return true;
-  }
-  return false;
-}
-
-function any_22(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "MaxAttemptsExhausted") return true;
-  }
-  return false;
-}
-
-function any_23(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Cancelled") return true;
-  }
-  return false;
-}
-
-function any_24(c: ReadonlyMap<InputId, InputPhase>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if ((v_x$inputs)! === "Consumed") return true;
-  }
-  return false;
-}
-
-function any_25(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Stopped") return true;
-  }
-  return false;
-}
-
-function any_26(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Reset") return true;
-  }
-  return false;
-}
-
-function any_27(c: ReadonlyMap<InputId, AbandonReason>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$abandoned = values.next().value as AbandonReason;
-    if ((v_x$abandoned)! === "Destroyed") return true;
-  }
-  return false;
-}
-
-function any_28(c: ReadonlyMap<InputId, InputPhase>, p_laneOf: ReadonlyMap<InputId, Lane>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if (((v_x$inputs)! === "Consumed") && (lookup(p_laneOf, v_x) === "Steer")) return true;
-  }
-  return false;
-}
-
-function any_29(c: ReadonlyMap<InputId, InputPhase>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if ((v_x$inputs)! === "Superseded") return true;
-  }
-  return false;
-}
-
-function any_30(c: ReadonlyMap<InputId, InputPhase>): boolean {
-  const values = c.values();
-  for (const v_x of c.keys()) {
-    const v_x$inputs = values.next().value as InputPhase;
-    if ((v_x$inputs)! === "Coalesced") return true;
+    if (((v_x$inputs)! === v_inputPhase) && (lookup(p_laneOf, v_x) === v_lane)) return true;
   }
   return false;
 }
@@ -1571,12 +1279,12 @@ export const sessionRuntimeKernel: MachineKernel<
     {
       name: "lanes_are_disjoint", source: "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
       reads: ["queue", "steer", "staged"],
-      holds: (s) => (all_5(s.queue, s.steer, s.staged) && all_6(s.steer, s.staged)),
+      holds: (s) => (all_3(s.queue, s.steer, s.staged) && all_4(s.steer, s.staged)),
     },
     {
       name: "queued_exactly_when_in_a_lane", source: "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
       reads: ["inputs", "queue", "steer"],
-      holds: (s) => all_7(s.inputs, s.queue, s.steer),
+      holds: (s) => all_5(s.inputs, s.queue, s.steer, "Queued"),
     },
     {
       name: "lane_members_are_tracked_in_their_lane",
@@ -1584,7 +1292,7 @@ export const sessionRuntimeKernel: MachineKernel<
         "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && " +
         "inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "queue", "steer"],
-      holds: (s) => (all_8(s.queue, s.laneOf, s.inputs) && all_9(s.steer, s.laneOf, s.inputs)),
+      holds: (s) => (all_6(s.queue, s.laneOf, s.inputs, "Queue") && all_6(s.steer, s.laneOf, s.inputs, "Steer")),
     },
     {
       name: "staged_inputs_belong_to_the_current_run", source: "staged.isEmpty || currentRun.isSome", reads: ["currentRun", "staged"],
@@ -1596,19 +1304,19 @@ export const sessionRuntimeKernel: MachineKernel<
         "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
         "AppliedPendingConsumption) == staged.contains(x)",
       reads: ["inputs", "staged"],
-      holds: (s) => all_10(s.inputs, s.staged),
+      holds: (s) => all_7(s.inputs, s.staged, "Staged", "Applied", "AppliedPendingConsumption"),
     },
-    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_11(s.staged, s.inputs) },
+    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_8(s.staged, s.inputs) },
     {
       name: "abandon_reason_exactly_for_abandoned", source: "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)",
       reads: ["inputs", "abandoned"],
-      holds: (s) => all_12(s.inputs, s.abandoned),
+      holds: (s) => all_9(s.inputs, s.abandoned, "Abandoned"),
     },
     {
       name: "replacement_exactly_for_replaced",
       source: "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)",
       reads: ["inputs", "replacedBy"],
-      holds: (s) => all_13(s.inputs, s.replacedBy),
+      holds: (s) => all_10(s.inputs, s.replacedBy, "Superseded", "Coalesced"),
     },
     {
       name: "metadata_only_for_tracked_inputs",
@@ -1616,12 +1324,12 @@ export const sessionRuntimeKernel: MachineKernel<
         "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
         "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
       reads: ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
-      holds: (s) => (all_14(s.abandoned, s.inputs) && all_15(s.replacedBy, s.inputs) && all_16(s.laneOf, s.inputs) && all_17(s.attempts, s.inputs)),
+      holds: (s) => (all_11(s.abandoned, s.inputs) && all_11(s.replacedBy, s.inputs) && all_11(s.laneOf, s.inputs) && all_11(s.attempts, s.inputs)),
     },
     {
       name: "queued_inputs_have_attempts_left", source: "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
       reads: ["attempts", "queue", "steer"],
-      holds: (s) => (all_18(s.queue, s.attempts) && all_18(s.steer, s.attempts)),
+      holds: (s) => (all_12(s.queue, s.attempts) && all_12(s.steer, s.attempts)),
     },
     {
       name: "destroyed_has_no_live_work",
@@ -1631,7 +1339,13 @@ export const sessionRuntimeKernel: MachineKernel<
       reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
       holds: (s) => (
         (s.phase !== "Destroyed") ||
-        ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null) && all_19(s.inputs))
+        (
+          (s.queue.length === 0) &&
+          (s.steer.length === 0) &&
+          (s.staged.length === 0) &&
+          (s.currentRun === null) &&
+          all_13(s.inputs, "Consumed", "Superseded", "Coalesced", "Abandoned")
+        )
       ),
     },
     {
@@ -1652,22 +1366,22 @@ export const sessionRuntimeKernel: MachineKernel<
     {
       name: "happy_run", source: "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)",
       reads: ["phase", "inputs", "attempts"],
-      holds: (s) => ((s.phase === "Idle") && any_20(s.inputs, s.attempts)),
+      holds: (s) => ((s.phase === "Idle") && any_14(s.inputs, s.attempts, "Consumed")),
     },
     {
       name: "failed_run_requeued_then_consumed", source: "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2",
       reads: ["inputs", "attempts"],
-      holds: (s) => any_21(s.inputs, s.attempts),
+      holds: (s) => any_15(s.inputs, s.attempts, "Consumed"),
     },
     {
       name: "max_attempts_abandon", source: "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", reads: ["abandoned"],
-      holds: (s) => any_22(s.abandoned),
+      holds: (s) => any_16(s.abandoned, "MaxAttemptsExhausted"),
     },
     {
       name: "cancelled_run_abandons_contributors",
       source: "phase == Idle && lastRun.isSome && queue.isEmpty && steer.isEmpty && (any x in abandoned: abandoned.get(x).value == Cancelled)",
       reads: ["phase", "abandoned", "queue", "steer", "lastRun"],
-      holds: (s) => ((s.phase === "Idle") && (s.lastRun !== null) && (s.queue.length === 0) && (s.steer.length === 0) && any_23(s.abandoned)),
+      holds: (s) => ((s.phase === "Idle") && (s.lastRun !== null) && (s.queue.length === 0) && (s.steer.length === 0) && any_16(s.abandoned, "Cancelled")),
     },
     {
       name: "retire_during_run", source: "phase == Running && runFrom == some(Retired)", reads: ["phase", "runFrom"],
@@ -1677,29 +1391,29 @@ export const sessionRuntimeKernel: MachineKernel<
       name: "retire_then_drain_to_completion",
       source: "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
       reads: ["phase", "inputs", "queue", "steer"],
-      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_24(s.inputs)),
+      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_17(s.inputs, "Consumed")),
     },
     {
       name: "stop_preempts_queued_work", source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
       reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Stopped") && any_25(s.abandoned)),
+      holds: (s) => ((s.phase === "Stopped") && any_16(s.abandoned, "Stopped")),
     },
     {
       name: "reset_abandons_queued_work", source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Idle") && any_26(s.abandoned)),
+      holds: (s) => ((s.phase === "Idle") && any_16(s.abandoned, "Reset")),
     },
     {
       name: "destroy_with_queued_inputs", source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
       reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Destroyed") && any_27(s.abandoned)),
+      holds: (s) => ((s.phase === "Destroyed") && any_16(s.abandoned, "Destroyed")),
     },
     {
       name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
       reads: ["inputs", "laneOf", "queue"],
-      holds: (s) => (!(s.queue.length === 0) && any_28(s.inputs, s.laneOf)),
+      holds: (s) => (!(s.queue.length === 0) && any_18(s.inputs, s.laneOf, "Consumed", "Steer")),
     },
-    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_29(s.inputs) },
-    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_30(s.inputs) },
+    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Superseded") },
+    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Coalesced") },
   ],
   profiles: {
     ci: {

@@ -197,10 +197,13 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
   ["StartConversation", "StartConversationRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartConversation],
   ["StartImmediate", "StartImmediateRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartImmediate],
   ["ApplyConversationPrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "CallingLlm", [guard_mine, guard_conversation], fireApplyConversationPrimitive],
-  ["ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed", [guard_mine, guard_immediate], fireApplyImmediatePrimitive],
+  [
+    "ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed", [guard_mine, guard_immediate],
+    fireApplyImmediatePrimitive("ImmediateApplied"),
+  ],
   ["AwaitToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "WaitingForOps", [guard_mine, guard_not_extracting, guard_has_calls], fireAwaitToolCalls],
   ["NoToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting, guard_no_calls], fireNoToolCalls],
-  ["LlmFinished", "LlmReturnedTerminal", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting], fireLlmFinished],
+  ["LlmFinished", "LlmReturnedTerminal", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting], fireNoToolCalls],
   [
     "RegisterOps", "RegisterPendingOps", ["WaitingForOps"], null,
     [guard_mine, guard_tool_round_open, guard_has_ops, guard_fresh_ops, guard_barrier_within_ops], fireRegisterOps,
@@ -226,38 +229,44 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
     fireContinueAfterBoundary,
   ],
   ["CancelAtBoundary", "BoundaryContinue", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelAtBoundary],
-  ["CompleteAtBoundary", "BoundaryComplete", ["DrainingBoundary"], "Completed", [guard_mine], fireCompleteAtBoundary],
+  ["CompleteAtBoundary", "BoundaryComplete", ["DrainingBoundary"], "Completed", [guard_mine], fireApplyImmediatePrimitive("BoundaryCompleted")],
   ["BeginExtraction", "EnterExtraction", ["DrainingBoundary"], "Extracting", [guard_mine, guard_no_cancel_requested], fireBeginExtraction],
-  ["CancelInsteadOfExtraction", "EnterExtraction", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelInsteadOfExtraction],
+  ["CancelInsteadOfExtraction", "EnterExtraction", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelAtBoundary],
   ["StartExtraction", "ExtractionStart", ["Extracting"], "CallingLlm", [guard_mine], fireStartExtraction],
-  ["AcceptExtraction", "ValidationPassed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAcceptExtraction],
+  ["AcceptExtraction", "ValidationPassed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAcceptExtraction("ExtractionValidated")],
   ["RetryExtraction", "ValidationFailed", ["CallingLlm"], null, [guard_mine, guard_extracting, guard_retries_left], fireRetryExtraction],
-  ["ExhaustExtraction", "ValidationFailed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting, guard_retries_exhausted], fireExhaustExtraction],
-  ["AbandonExtraction", "ExtractionFailed", ["Extracting", "CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAbandonExtraction],
+  [
+    "ExhaustExtraction", "ValidationFailed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting, guard_retries_exhausted],
+    fireAcceptExtraction("ExtractionRetriesExhausted"),
+  ],
+  [
+    "AbandonExtraction", "ExtractionFailed", ["Extracting", "CallingLlm"], "Completed", [guard_mine, guard_extracting],
+    fireAcceptExtraction("ExtractionAbandoned"),
+  ],
   [
     "EnterErrorRecovery", "RecoverableFailure", ["CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting"], "ErrorRecovery",
     [guard_mine, guard_next_attempt], fireEnterErrorRecovery,
   ],
-  ["RetryAfterFailure", "RetryRequested", ["ErrorRecovery"], "CallingLlm", [guard_mine, guard_same_attempt], fireRetryAfterFailure],
+  ["RetryAfterFailure", "RetryRequested", ["ErrorRecovery"], "CallingLlm", [guard_mine, guard_same_attempt], fireNoToolCalls],
   [
     "FailFatally", "FatalFailure", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
     [guard_mine, guard_known_cause], fireFailFatally,
   ],
   [
     "HitTurnLimit", "TurnLimitReached", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
-    [guard_mine], fireHitTurnLimit,
+    [guard_mine], fireHitTurnLimit("TurnLimitReached"),
   ],
   [
     "ExhaustBudget", "BudgetExhausted", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
-    [guard_mine], fireExhaustBudget,
+    [guard_mine], fireHitTurnLimit("BudgetExhausted"),
   ],
   [
     "ExceedTimeBudget", "TimeBudgetExceeded", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
-    "Failed", [guard_mine], fireExceedTimeBudget,
+    "Failed", [guard_mine], fireHitTurnLimit("TimeBudgetExceeded"),
   ],
   [
     "CancelImmediately", "CancelNow", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Cancelling",
-    [guard_mine], fireCancelImmediately,
+    [guard_mine], fireResolveToolCallsBeforeBarrier,
   ],
   ["ObserveCancellation", "CancellationObserved", ["Cancelling"], "Cancelled", [guard_mine], fireObserveCancellation],
   [
@@ -292,25 +301,25 @@ function fireApplyConversationPrimitive(s: TurnState, t: TurnPrimitiveAppliedInp
   return fired("ApplyConversationPrimitive", { ...s, phase: "CallingLlm" }, [{ effect: "CheckCompaction", run: t.run }]);
 }
 
-function fireApplyImmediatePrimitive(s: TurnState, t: TurnPrimitiveAppliedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ImmediateApplied" };
-  const effects: TurnEffect[] = [
-    { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
-    { effect: "RunCompleted", run: t.run, cause: "ImmediateApplied" },
-  ];
-  return fired("ApplyImmediatePrimitive", next, effects);
+/** Fires ApplyImmediatePrimitive and CompleteAtBoundary, each with its name and `terminalCause`. */
+function fireApplyImmediatePrimitive(terminalCause: "ImmediateApplied" | "BoundaryCompleted") {
+  return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
+    const next: TurnState = { ...s, phase: "Completed", terminalCause };
+    const effects: TurnEffect[] = [
+      { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
+      { effect: "RunCompleted", run: t.run, cause: terminalCause },
+    ];
+    return fired(name, next, effects);
+  };
 }
 
 function fireAwaitToolCalls(s: TurnState): FireResult {
   return fired("AwaitToolCalls", { ...s, phase: "WaitingForOps", toolCallsPending: true });
 }
 
-function fireNoToolCalls(s: TurnState): FireResult {
-  return fired("NoToolCalls", { ...s, phase: "DrainingBoundary" });
-}
-
-function fireLlmFinished(s: TurnState): FireResult {
-  return fired("LlmFinished", { ...s, phase: "DrainingBoundary" });
+/** Fires NoToolCalls, LlmFinished and RetryAfterFailure, each with its name and target phase. */
+function fireNoToolCalls(s: TurnState, _t: unknown, name: TurnTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to });
 }
 
 function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResult {
@@ -332,8 +341,9 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
   return fired("RegisterOps", next);
 }
 
-function fireResolveToolCallsBeforeBarrier(s: TurnState): FireResult {
-  return fired("ResolveToolCallsBeforeBarrier", { ...s, toolCallsPending: false });
+/** Fires ResolveToolCallsBeforeBarrier and CancelImmediately, each with its name and target phase. */
+function fireResolveToolCallsBeforeBarrier(s: TurnState, _t: unknown, name: TurnTransitionName, to: Phase): FireResult {
+  return fired(name, { ...s, phase: to, toolCallsPending: false });
 }
 
 function fireResolveToolCalls(s: TurnState): FireResult {
@@ -356,36 +366,19 @@ function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): 
   return fired("ContinueAfterBoundary", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
 }
 
-function fireCancelAtBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
+/** Fires CancelAtBoundary and CancelInsteadOfExtraction, each with its name. */
+function fireCancelAtBoundary(s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult {
   const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
   ];
-  return fired("CancelAtBoundary", next, effects);
-}
-
-function fireCompleteAtBoundary(s: TurnState, t: TurnBoundaryCompleteInput): FireResult {
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: "BoundaryCompleted" };
-  const effects: TurnEffect[] = [
-    { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
-    { effect: "RunCompleted", run: t.run, cause: "BoundaryCompleted" },
-  ];
-  return fired("CompleteAtBoundary", next, effects);
+  return fired(name, next, effects);
 }
 
 function fireBeginExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
   const next: TurnState = { ...s, phase: "Extracting", extracting: true };
   return fired("BeginExtraction", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
-}
-
-function fireCancelInsteadOfExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
-  const effects: TurnEffect[] = [
-    { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
-    { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
-  ];
-  return fired("CancelInsteadOfExtraction", next, effects);
 }
 
 function fireStartExtraction(s: TurnState): FireResult {
@@ -396,23 +389,16 @@ function fireStartExtraction(s: TurnState): FireResult {
   return fired("StartExtraction", next);
 }
 
-function fireAcceptExtraction(s: TurnState, t: TurnValidationPassedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionValidated" };
-  return fired("AcceptExtraction", next, [{ effect: "RunCompleted", run: t.run, cause: "ExtractionValidated" }]);
+/** Fires AcceptExtraction, ExhaustExtraction and AbandonExtraction, each with its name and `terminalCause`. */
+function fireAcceptExtraction(terminalCause: "ExtractionValidated" | "ExtractionRetriesExhausted" | "ExtractionAbandoned") {
+  return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
+    const next: TurnState = { ...s, phase: "Completed", terminalCause };
+    return fired(name, next, [{ effect: "RunCompleted", run: t.run, cause: terminalCause }]);
+  };
 }
 
 function fireRetryExtraction(s: TurnState): FireResult {
   return fired("RetryExtraction", { ...s, extractionRetries: (s.extractionRetries + 1) });
-}
-
-function fireExhaustExtraction(s: TurnState, t: TurnValidationFailedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionRetriesExhausted" };
-  return fired("ExhaustExtraction", next, [{ effect: "RunCompleted", run: t.run, cause: "ExtractionRetriesExhausted" }]);
-}
-
-function fireAbandonExtraction(s: TurnState, t: TurnExtractionFailedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Completed", terminalCause: "ExtractionAbandoned" };
-  return fired("AbandonExtraction", next, [{ effect: "RunCompleted", run: t.run, cause: "ExtractionAbandoned" }]);
 }
 
 function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): FireResult {
@@ -423,32 +409,17 @@ function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): F
   return fired("EnterErrorRecovery", next);
 }
 
-function fireRetryAfterFailure(s: TurnState): FireResult {
-  return fired("RetryAfterFailure", { ...s, phase: "CallingLlm" });
-}
-
 function fireFailFatally(s: TurnState, t: TurnFatalFailureInput): FireResult {
   const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "FatalError", failureCause: t.cause };
   return fired("FailFatally", next, [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }]);
 }
 
-function fireHitTurnLimit(s: TurnState, t: TurnTurnLimitReachedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TurnLimitReached" };
-  return fired("HitTurnLimit", next, [{ effect: "RunFailed", run: t.run, cause: "TurnLimitReached", failure: null }]);
-}
-
-function fireExhaustBudget(s: TurnState, t: TurnBudgetExhaustedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "BudgetExhausted" };
-  return fired("ExhaustBudget", next, [{ effect: "RunFailed", run: t.run, cause: "BudgetExhausted", failure: null }]);
-}
-
-function fireExceedTimeBudget(s: TurnState, t: TurnTimeBudgetExceededInput): FireResult {
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "TimeBudgetExceeded" };
-  return fired("ExceedTimeBudget", next, [{ effect: "RunFailed", run: t.run, cause: "TimeBudgetExceeded", failure: null }]);
-}
-
-function fireCancelImmediately(s: TurnState): FireResult {
-  return fired("CancelImmediately", { ...s, phase: "Cancelling", toolCallsPending: false });
+/** Fires HitTurnLimit, ExhaustBudget and ExceedTimeBudget, each with its name and `terminalCause`. */
+function fireHitTurnLimit(terminalCause: "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded") {
+  return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
+    const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause };
+    return fired(name, next, [{ effect: "RunFailed", run: t.run, cause: terminalCause, failure: null }]);
+  };
 }
 
 function fireObserveCancellation(s: TurnState, t: TurnCancellationObservedInput): FireResult {

@@ -20,8 +20,11 @@ export interface TransitionRow<S, T, E, TName extends string, G extends string, 
   /** `null`: the transition stays in the phase it fired from. */
   readonly to: PhaseOf<S> | null;
   readonly guards: readonly Guard<S, T, G>[];
-  /** Applies the transition; called only when every guard holds. */
-  fire(state: S, trigger: T): Fired<S, TName, E>;
+  /**
+   * Applies the transition; called only when every guard holds, with the row's name and target
+   * phase (its own phase when it stays), so rows whose effect reads the same share one function.
+   */
+  fire(state: S, trigger: T, name: TName, to: PhaseOf<S>): Fired<S, TName, E>;
 }
 
 /** A machine's transitions in declaration order; each row's `fire` takes its own trigger type. */
@@ -38,7 +41,7 @@ export type TransitionTuple<S, T, E, TName extends string, G extends string, K e
   from: readonly PhaseOf<S>[],
   to: PhaseOf<S> | null,
   guards: readonly Guard<S, T, G>[],
-  fire: (state: S, trigger: T) => Fired<S, TName, E>,
+  fire: (state: S, trigger: T, name: TName, to: PhaseOf<S>) => Fired<S, TName, E>,
 ];
 
 /** Tuple rows for a table; each row's `fire` and guards take its own trigger type. */
@@ -93,7 +96,7 @@ export function dispatcher<S extends { readonly phase: string }, T extends { rea
         rejectedGuard = failed;
       }
     }
-    if (enabled !== null) return enabled.fire(s, t) as Result;
+    if (enabled !== null) return enabled.fire(s, t, enabled.name, enabled.to ?? phase) as Result;
     // Every candidate has a guard (a guardless one is always enabled), so one was recorded.
     return { ok: false, code: "GuardRejected", phase, trigger, transition: (rejected as AnyRow<S, T, E, TName, G>).name, guard: rejectedGuard as G };
   };

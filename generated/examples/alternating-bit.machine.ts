@@ -155,18 +155,12 @@ function changedFields(a: AlternatingBitState, b: AlternatingBitState): number {
 }
 
 function all_1(c: readonly Frame[], p_aVar: Frame, p_bVar: Frame): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_f = c[i] as Frame;
-    if (!((v_f === p_aVar) || (v_f === p_bVar))) return false;
-  }
+  for (const v_f of c) if (!((v_f === p_aVar) || (v_f === p_bVar))) return false;
   return true;
 }
 
 function all_2(c: readonly Bit[], p_bVar: Frame, p_aVar: Frame): boolean {
-  for (let i = 0; i < c.length; i++) {
-    const v_b = c[i] as Bit;
-    if (!((v_b === p_bVar[1]) || (v_b !== p_aVar[1]))) return false;
-  }
+  for (const v_b of c) if (!((v_b === p_bVar[1]) || (v_b !== p_aVar[1]))) return false;
   return true;
 }
 

@@ -103,12 +103,12 @@ const TRANSITIONS = transitionRows<
   TwoPhaseMessagesGuardName
 >([
   ["ReceivePrepared", "TMRcvPrepared", ["Init"], null, [guard_sent], fireReceivePrepared],
-  ["Commit", "TMCommit", ["Init"], "Done", [guard_all_prepared], fireCommit],
-  ["Abort", "TMAbort", ["Init"], "Done", [], fireAbort],
+  ["Commit", "TMCommit", ["Init"], "Done", [guard_all_prepared], fireCommit("Commit")],
+  ["Abort", "TMAbort", ["Init"], "Done", [], fireCommit("Abort")],
   ["Prepare", "RMPrepare", ["Init", "Done"], null, [guard_working], firePrepare],
-  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort],
-  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireReceiveCommit],
-  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireReceiveAbort],
+  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort("Aborted")],
+  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireChooseToAbort("Committed")],
+  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort("Aborted")],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TwoPhaseMessagesState, t: TwoPhaseMessagesTrigger) => TwoPhaseMessagesResult = dispatcher(TRANSITIONS);
@@ -117,28 +117,22 @@ function fireReceivePrepared(s: TwoPhaseMessagesState, t: TwoPhaseMessagesTMRcvP
   return fired("ReceivePrepared", { ...s, tmPrepared: setAdd(s.tmPrepared, t.rm) });
 }
 
-function fireCommit(s: TwoPhaseMessagesState): FireResult {
-  return fired("Commit", { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type: "Commit", rm: null })) });
-}
-
-function fireAbort(s: TwoPhaseMessagesState): FireResult {
-  return fired("Abort", { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type: "Abort", rm: null })) });
+/** Fires Commit and Abort, each with its name and `type`. */
+function fireCommit(type: "Commit" | "Abort") {
+  return (s: TwoPhaseMessagesState, _t: unknown, name: TwoPhaseMessagesTransitionName): FireResult => {
+    return fired(name, { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type, rm: null })) });
+  };
 }
 
 function firePrepare(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMPrepareInput): FireResult {
   return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), msgs: setAdd(s.msgs, intern<Msg>({ type: "Prepared", rm: t.rm })) });
 }
 
-function fireChooseToAbort(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMChooseToAbortInput): FireResult {
-  return fired("ChooseToAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
-}
-
-function fireReceiveCommit(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMRcvCommitMsgInput): FireResult {
-  return fired("ReceiveCommit", { ...s, rmState: mapPut(s.rmState, t.rm, "Committed") });
-}
-
-function fireReceiveAbort(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMRcvAbortMsgInput): FireResult {
-  return fired("ReceiveAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
+/** Fires ChooseToAbort, ReceiveAbort and ReceiveCommit, each with its name and `rmState`. */
+function fireChooseToAbort(rmState: "Aborted" | "Committed") {
+  return (s: TwoPhaseMessagesState, t: { readonly rm: RM; }, name: TwoPhaseMessagesTransitionName): FireResult => {
+    return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, rmState) });
+  };
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -165,33 +159,28 @@ function changedFields(a: TwoPhaseMessagesState, b: TwoPhaseMessagesState): numb
   return bits;
 }
 
-function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Aborted") return true;
+function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (lookup(p_rmState, v_r) === v_rMState) return true;
   return false;
 }
 
-function any_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Committed") return true;
-  return false;
-}
-
-function all_3(c: ReadonlySet<Msg>): boolean {
-  for (const v_m of c) if (!((v_m.type === "Prepared") === (v_m.rm !== null))) return false;
+function all_2(c: ReadonlySet<Msg>, v_msgType: MsgType): boolean {
+  for (const v_m of c) if (!((v_m.type === v_msgType) === (v_m.rm !== null))) return false;
   return true;
 }
 
-function all_4(c: ReadonlySet<RM>, p_msgs: ReadonlySet<Msg>): boolean {
-  for (const v_r of c) if (!p_msgs.has(intern<Msg>({ type: "Prepared", rm: v_r }))) return false;
+function all_3(c: ReadonlySet<RM>, p_msgs: ReadonlySet<Msg>, v_msgType: MsgType): boolean {
+  for (const v_r of c) if (!p_msgs.has(intern<Msg>({ type: v_msgType, rm: v_r }))) return false;
   return true;
 }
 
-function all_5(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (!(lookup(p_rmState, v_r) === "Committed")) return false;
+function all_4(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (!(lookup(p_rmState, v_r) === v_rMState)) return false;
   return true;
 }
 
-function any_6(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_msgs: ReadonlySet<Msg>): boolean {
-  for (const v_r of c) if ((lookup(p_rmState, v_r) === "Aborted") && p_msgs.has(intern<Msg>({ type: "Prepared", rm: v_r }))) return true;
+function any_5(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_msgs: ReadonlySet<Msg>, v_rMState: RMState, v_msgType: MsgType): boolean {
+  for (const v_r of c) if ((lookup(p_rmState, v_r) === v_rMState) && p_msgs.has(intern<Msg>({ type: v_msgType, rm: v_r }))) return true;
   return false;
 }
 
@@ -230,15 +219,15 @@ export const twoPhaseMessagesKernel: MachineKernel<
     {
       name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
       reads: ["rmState"],
-      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState) || !any_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState)),
+      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")),
     },
     {
       name: "prepared_names_its_sender", source: "all m in msgs: (m.type == MsgType.Prepared) == m.rm.isSome", reads: ["msgs"],
-      holds: (s) => all_3(s.msgs),
+      holds: (s) => all_2(s.msgs, "Prepared"),
     },
     {
       name: "tm_heard_only_sent_prepares", source: "all r in tmPrepared: msgs.contains(Msg{type: Prepared, rm: some(r)})", reads: ["tmPrepared", "msgs"],
-      holds: (s) => all_4(s.tmPrepared, s.msgs),
+      holds: (s) => all_3(s.tmPrepared, s.msgs, "Prepared"),
     },
     {
       name: "one_decision", source: "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)", reads: ["phase", "msgs"],
@@ -251,7 +240,7 @@ export const twoPhaseMessagesKernel: MachineKernel<
   witnesses: [
     {
       name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
-      holds: (s) => all_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState),
+      holds: (s) => all_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"),
     },
     {
       name: "every_message_kind_sent", source: "msgs.size == 4 && commitSent", reads: ["msgs"],
@@ -260,7 +249,10 @@ export const twoPhaseMessagesKernel: MachineKernel<
     {
       name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && msgs.contains(Msg{type: Prepared, rm: some(r)})",
       reads: ["rmState", "msgs"],
-      holds: (s) => (s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) && any_6(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs)),
+      holds: (s) => (
+        s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) &&
+        any_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs, "Aborted", "Prepared")
+      ),
     },
   ],
   profiles: {

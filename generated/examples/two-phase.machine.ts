@@ -93,9 +93,9 @@ const TRANSITIONS = transitionRows<TwoPhaseState, TwoPhaseTrigger, TwoPhaseEffec
   ["Commit", "TMCommit", ["Init"], "Done", [guard_all_prepared], fireCommit],
   ["Abort", "TMAbort", ["Init"], "Done", [], fireAbort],
   ["Prepare", "RMPrepare", ["Init", "Done"], null, [guard_working], firePrepare],
-  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort],
-  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireReceiveCommit],
-  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireReceiveAbort],
+  ["ChooseToAbort", "RMChooseToAbort", ["Init", "Done"], null, [guard_working], fireChooseToAbort("Aborted")],
+  ["ReceiveCommit", "RMRcvCommitMsg", ["Init", "Done"], null, [guard_commit_sent], fireChooseToAbort("Committed")],
+  ["ReceiveAbort", "RMRcvAbortMsg", ["Init", "Done"], null, [guard_abort_sent], fireChooseToAbort("Aborted")],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TwoPhaseState, t: TwoPhaseTrigger) => TwoPhaseResult = dispatcher(TRANSITIONS);
@@ -116,16 +116,11 @@ function firePrepare(s: TwoPhaseState, t: TwoPhaseRMPrepareInput): FireResult {
   return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), preparedMsgs: setAdd(s.preparedMsgs, t.rm) });
 }
 
-function fireChooseToAbort(s: TwoPhaseState, t: TwoPhaseRMChooseToAbortInput): FireResult {
-  return fired("ChooseToAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
-}
-
-function fireReceiveCommit(s: TwoPhaseState, t: TwoPhaseRMRcvCommitMsgInput): FireResult {
-  return fired("ReceiveCommit", { ...s, rmState: mapPut(s.rmState, t.rm, "Committed") });
-}
-
-function fireReceiveAbort(s: TwoPhaseState, t: TwoPhaseRMRcvAbortMsgInput): FireResult {
-  return fired("ReceiveAbort", { ...s, rmState: mapPut(s.rmState, t.rm, "Aborted") });
+/** Fires ChooseToAbort, ReceiveAbort and ReceiveCommit, each with its name and `rmState`. */
+function fireChooseToAbort(rmState: "Aborted" | "Committed") {
+  return (s: TwoPhaseState, t: { readonly rm: RM; }, name: TwoPhaseTransitionName): FireResult => {
+    return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, rmState) });
+  };
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -146,23 +141,18 @@ function changedFields(a: TwoPhaseState, b: TwoPhaseState): number {
   return bits;
 }
 
-function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Aborted") return true;
+function any_1(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (lookup(p_rmState, v_r) === v_rMState) return true;
   return false;
 }
 
-function any_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (lookup(p_rmState, v_r) === "Committed") return true;
-  return false;
-}
-
-function all_3(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>): boolean {
-  for (const v_r of c) if (!(lookup(p_rmState, v_r) === "Committed")) return false;
+function all_2(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, v_rMState: RMState): boolean {
+  for (const v_r of c) if (!(lookup(p_rmState, v_r) === v_rMState)) return false;
   return true;
 }
 
-function any_4(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_preparedMsgs: ReadonlySet<RM>): boolean {
-  for (const v_r of c) if ((lookup(p_rmState, v_r) === "Aborted") && p_preparedMsgs.has(v_r)) return true;
+function any_3(c: ReadonlySet<RM>, p_rmState: ReadonlyMap<RM, RMState>, p_preparedMsgs: ReadonlySet<RM>, v_rMState: RMState): boolean {
+  for (const v_r of c) if ((lookup(p_rmState, v_r) === v_rMState) && p_preparedMsgs.has(v_r)) return true;
   return false;
 }
 
@@ -197,7 +187,7 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
     {
       name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
       reads: ["rmState"],
-      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState) || !any_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState)),
+      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")),
     },
     {
       name: "every_rm_has_a_state", source: "rmState.keys == RM", reads: ["rmState"],
@@ -216,12 +206,12 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
   witnesses: [
     {
       name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
-      holds: (s) => all_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState),
+      holds: (s) => all_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"),
     },
     {
       name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && preparedMsgs.contains(r)",
       reads: ["rmState", "preparedMsgs", "abortSent"],
-      holds: (s) => (s.abortSent && any_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs)),
+      holds: (s) => (s.abortSent && any_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs, "Aborted")),
     },
   ],
   profiles: {

@@ -1,6 +1,7 @@
-// Emits one fire function per transition: the updates in order, then the effects on the
-// post-state, returned through the module's one result builder `fired` (its effects default to
-// none). A field written once needs no working copy (single-writes.ts): its value, or the pure
+// Emits the fire functions: the updates in order, then the effects on the post-state, returned
+// through the module's one result builder `fired` (its effects default to none). Transitions whose
+// fire functions would read the same share one (shared-fires.ts): the dispatcher passes the
+// transition's name and target phase, so the shared body writes `fired(name, { ...s, phase: to })`. A field written once needs no working copy (single-writes.ts): its value, or the pure
 // kernel update of its collection (`setAdd(s.pendingOps, o)`), goes straight into the next-state
 // literal when nothing else reads it. The rest keeps the copy-on-write working copies of
 // `stmtsCode` (ts-code.ts): `f_x` is the field's current value, `w_x` its private copy (null
@@ -11,7 +12,7 @@
 
 import { StructureKind, type StatementStructures } from "ts-morph";
 import type { TypeDesc } from "../../kernel/types.js";
-import type { MachineModel, TransitionModel, TriggerModel } from "../model.js";
+import type { MachineModel, TransitionModel } from "../model.js";
 import { args, list, object, packedList, render, type Doc } from "./layout.js";
 import { machineNames } from "./names.js";
 import { inlineable, singleAssigned } from "./single-writes.js";
@@ -46,10 +47,18 @@ export function firedBuilder(m: MachineModel): StatementStructures {
   };
 }
 
+/**
+ * How a fire body names its transition and target phase: literals for a function of its own, the
+ * dispatcher's `name` / `to` arguments for a shared one (`phase: null`: the phase is not written).
+ */
+export interface FireShape {
+  readonly name: string;
+  readonly phase: string | null;
+}
+
 /** Applies one transition whose guards already passed: updates in order, then effects on the post-state. */
-export function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse): StatementStructures {
+export function fireBody(m: MachineModel, tr: TransitionModel, h: HelperUse, shape: FireShape): string {
   const n = machineNames(m.name);
-  const trigger = m.triggers.find((t) => t.name === tr.on) as TriggerModel;
   const written = writtenFields(tr.updates);
   const fieldType = (f: string) => (m.fields.find((x) => x.name === f) as { type: TypeDesc }).type;
   const lines: string[] = [];
@@ -71,14 +80,14 @@ export function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse)
   lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f) && !owned.has(f))), "", declare, owned));
 
   const entries: (readonly [string, Doc])[] = [["...s", ""]];
-  if (tr.to !== null) entries.push(["phase", JSON.stringify(tr.to)]);
+  if (shape.phase !== null) entries.push(["phase", shape.phase]);
   for (const f of written) {
     const s = inline.get(f);
     entries.push([f, s === undefined ? fieldLocal(f) : updateValueDoc(s, workCtx, h)]);
   }
   // A transition that writes nothing and stays in its phase leaves the state as it was.
-  const state: Doc = written.length === 0 && tr.to === null ? "s" : packedList(object(entries));
-  const name = JSON.stringify(tr.name);
+  const state: Doc = written.length === 0 && shape.phase === null ? "s" : packedList(object(entries));
+  const name = shape.name;
   const postCtx: CodeContext = { field: (f) => `next.${f}`, phase: () => "next.phase", bind };
   const build = (e: TransitionModel["emits"][number]) =>
     object([["effect", JSON.stringify(e.effect)], ...e.fields.map((f) => [f.name, exprDoc(f.expr, postCtx, h)] as const)]);
@@ -109,13 +118,5 @@ export function fireFunction(m: MachineModel, tr: TransitionModel, h: HelperUse)
       lines.push(`return fired(${name}, next, effects);`);
     }
   }
-  const body = lines.join("\n");
-  const readsTrigger = trigger.fields.length > 0 && /(^|[^\w.$])t\./m.test(body);
-  return {
-    kind: StructureKind.Function,
-    name: `fire${tr.name}`,
-    parameters: [{ name: "s", type: n.state }, ...(readsTrigger ? [{ name: "t", type: n.triggerType(trigger.name, trigger.kind) }] : [])],
-    returnType: "FireResult",
-    statements: [body],
-  };
+  return lines.join("\n");
 }

@@ -11,9 +11,11 @@ import { kernelImport } from "./imports.js";
 import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
-import { firedBuilder, fireFunction } from "./fire.js";
+import { firedBuilder } from "./fire.js";
+import { fireFunctions } from "./shared-fires.js";
 import { fieldsDoc, namedTypes, typesConst } from "./type-descs.js";
 import { machineNames } from "./names.js";
+import { triggerParamType } from "./trigger-param.js";
 import { exprDoc, fieldsRead, HelperUse, tupleTypeCode, typeCode, type CodeContext } from "./ts-code.js";
 
 export function machineStatements(m: MachineModel, kernelSpecifier: string): (StatementStructures | string)[] {
@@ -92,6 +94,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   });
   body.push(firedBuilder(m));
   const guards = guardConsts(m, h);
+  const fires = fireFunctions(m, h);
   for (const g of guards.consts) body.push(g);
   const tableArgs = render(typeArgs("transitionRows", [n.state, n.trigger, n.effect, n.transitionName, n.guardName]), 0, 30);
   body.push({
@@ -101,7 +104,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     declarations: [
       {
         name: "TRANSITIONS",
-        initializer: render(list(`${tableArgs}([`, m.transitions.map((tr) => transitionRow(tr, guards.constFor)), "])"), 0, 200),
+        initializer: render(list(`${tableArgs}([`, m.transitions.map((tr) => transitionRow(tr, guards.constFor, fires.nameFor(tr))), "])"), 0, 200),
       },
     ],
   });
@@ -112,7 +115,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     docs: ["Applies one trigger to a state. Pure: the given state is never modified."],
     declarations: [{ name: "transition", type: `(s: ${n.state}, t: ${n.trigger}) => ${n.result}`, initializer: transitionInitializer(m, h) }],
   });
-  for (const tr of m.transitions) body.push(fireFunction(m, tr, h));
+  body.push(...fires.functions);
 
   // Predicates.
   const preCtx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase" };
@@ -185,7 +188,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   // Quantifier loops lifted out of guards, updates, effects and predicates (no closure per evaluation).
   for (const f of h.lifted) {
     // As text: the printer would put every parameter on one line.
-    const params = render(args("(", f.parameters.map((p) => `${p.name}: ${p.type}`), ")"), 0, `function ${f.name}`.length);
+    const params = render(args("(", f.parameters.map((p) => `${p.name}: ${p.type}`), ")"), 0, `function ${f.name}`.length, WIDTH - ": boolean {".length);
     body.push(`function ${f.name}${params}: boolean {\n${f.statements.split("\n").map((l) => `  ${l}`).join("\n")}\n}`);
   }
   body.push({
@@ -282,21 +285,6 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   const n = machineNames(m.name);
   const ctx: CodeContext = { field: (f) => `s.${f}`, phase: () => "s.phase", bind: (f) => `t.${f}` };
   const byKey = new Map<string, { local: string; name: string; doc: Doc; code: string; triggers: string[]; readsTrigger: boolean }>();
-  // A guard shared by many triggers names the payload fields it reads (`{ readonly run: RunId }`)
-  // rather than the union of every trigger type, when those fields have one type in all of them.
-  const guardTriggerType = (types: readonly string[], code: string): string => {
-    const union = fill(types, " | ", 110);
-    if (types.length < 3) return union;
-    const read = [...new Set([...code.matchAll(/(?<![\w.$])t\.(\w+)/g)].map((x) => x[1] as string))];
-    const triggers = types.map((ty) => m.triggers.find((t) => n.triggerType(t.name, t.kind) === ty) as TriggerModel);
-    const fields: [string, string][] = [];
-    for (const f of read) {
-      const codes = new Set(triggers.map((t) => t.fields.find((x) => x.name === f)).map((x) => (x === undefined ? "" : typeCode(x.type))));
-      if (codes.size !== 1 || codes.has("")) return union;
-      fields.push([f, [...codes][0] as string]);
-    }
-    return `{ ${fields.map(([f, t]) => `readonly ${f}: ${t}`).join("; ")} }`;
-  };
   const localOf = new Map<string, string>();
   const taken = new Map<string, number>();
   for (const tr of m.transitions) {
@@ -318,7 +306,7 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
     });
   }
   const consts: StatementStructures[] = [...byKey.values()].map((g) => {
-    const type = `G<${g.readsTrigger ? guardTriggerType(g.triggers, g.code) : "unknown"}>`;
+    const type = `G<${g.readsTrigger ? triggerParamType(m, g.triggers, g.code) : "unknown"}>`;
     const value = object([["name", JSON.stringify(g.name)], ["holds", prefixed(`(${g.readsTrigger ? "s, t" : "s"}) => `, g.doc)]]);
     const column = `const ${g.local}: ${type.split("\n").at(-1) ?? ""} = `.length;
     return {
@@ -331,9 +319,9 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
 }
 
 /** `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel transitionRows). */
-function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string): Doc {
+function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string, fire: string): Doc {
   const guards = list("[", tr.guards.map((_, i) => constFor(tr, i)), "]");
-  return packedList(list("[", [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, `fire${tr.name}`], "]"));
+  return packedList(list("[", [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, fire], "]"));
 }
 
 /** Named id constants grouped by type, in declaration order: the values the explorer keeps fixed. */

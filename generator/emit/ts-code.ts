@@ -290,10 +290,26 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
       head.push(`const ${varName(local)} = ${h.use("lookup")}(p_${field}, ${v});`);
     }
   }
+  // Enum literals become arguments, so quantifiers that differ only in the value they look for
+  // (`all x in staged: inputs.get(x).value == Staged`, `== Applied`) share one function.
+  const literals: { name: string; value: string; t: TypeDesc }[] = [];
+  body = mapExpr(body, (x) => {
+    if (x.k !== "lit" || x.t.kind !== "enum" || typeof x.v !== "string") return null;
+    const base = `${x.t.name.charAt(0).toLowerCase()}${x.t.name.slice(1)}`;
+    const count = literals.filter((l) => l.name.replace(/\d+$/, "") === base).length;
+    const name = count === 0 ? base : `${base}${count + 1}`;
+    literals.push({ name, value: JSON.stringify(x.v), t: x.t });
+    return { k: "var", name, t: x.t };
+  });
   const refs = new Map<string, FreeRef>();
-  if (!freeRefs(body, new Set([e.v, ...[...reads.keys()].map((f) => `${e.v}$${f}`)]), refs)) return null;
+  const bound = new Set([e.v, ...[...reads.keys()].map((f) => `${e.v}$${f}`), ...literals.map((l) => l.name)]);
+  if (!freeRefs(body, bound, refs)) return null;
   for (const r of extra) if (!refs.has(`f:${r.field}`)) refs.set(`f:${r.field}`, r);
-  const params = [{ name: "c", type: typeCode(e.over.t) }];
+  for (const l of literals) refs.set(`l:${l.name}`, { param: varName(l.name), t: l.t, arg: () => l.value });
+  // A map walked by its keys alone takes any value type, so one function serves every such map.
+  const over = e.over.t;
+  const keysOnly = over.kind === "map" && entry === null;
+  const params = [{ name: "c", type: keysOnly ? `ReadonlyMap<${typeCode((over as { key: TypeDesc }).key)}, unknown>` : typeCode(over) }];
   const args: string[] = [exprCode(e.over, ctx, h)];
   const inner = new Map<string, string>();
   for (const r of refs.values()) {
@@ -309,11 +325,13 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
       : e.all
         ? `if (${negated(bodyDoc)}) return false;`
         : `if (${bodyDoc}) return true;`;
+  // The loop variable itself, not a local named after it (`v_x$inputs`).
+  const readsKey = [test, ...head].some((l) => new RegExp(`${v.replace(/\$/g, "\\$")}(?![\\w$])`).test(l));
   const loop = (() => {
     switch (e.over.t.kind) {
-      case "seq":
-        return [`for (let i = 0; i < c.length; i++) {`, `  const ${v} = c[i] as ${typeCode((e.over.t as { of: TypeDesc }).of)};`, ...head.map((l) => `  ${l}`), `  ${test}`, `}`];
       case "map":
+        // Only the values: walk them alone.
+        if (entry !== null && !readsKey) return loopOver(`for (const ${entry.local} of c.values())`, head, test);
         if (entry !== null) {
           return [
             `const values = c.values();`,
@@ -337,6 +355,32 @@ function liftQuantifier(e: TExpr & { k: "quant" }, ctx: CodeContext, h: HelperUs
 function loopOver(head: string, lets: readonly string[], test: string): string[] {
   if (lets.length === 0 && !test.includes("\n") && head.length + test.length + 3 <= WIDTH) return [`${head} ${test}`];
   return [`${head} {`, ...lets.map((l) => `  ${l}`), `  ${test}`, `}`];
+}
+
+/** `x` with every node `f` maps (to a non-null replacement) replaced, bottom-up from the top. */
+function mapExpr(x: TExpr, f: (y: TExpr) => TExpr | null): TExpr {
+  const replaced = f(x);
+  if (replaced !== null) return replaced;
+  const sub = (y: TExpr) => mapExpr(y, f);
+  switch (x.k) {
+    case "not":
+    case "neg":
+      return { ...x, e: sub(x.e) };
+    case "bin":
+      return { ...x, l: sub(x.l), r: sub(x.r) };
+    case "if":
+      return { ...x, c: sub(x.c), a: sub(x.a), b: sub(x.b) };
+    case "quant":
+      return { ...x, over: sub(x.over), body: sub(x.body) };
+    case "fn":
+      return { ...x, args: x.args.map(sub) };
+    case "setlit":
+    case "seqlit":
+    case "maplit":
+      return { ...x, items: x.items.map(sub) };
+    default:
+      return x;
+  }
 }
 
 /** Whether `x` is `field` (of this machine) read at the loop variable `v`: `field.get(v)`-like. */
