@@ -6,6 +6,7 @@ import { judgeCompositionCoverage } from "./composition-coverage.js";
 import { compositionSystem } from "./composition-system.js";
 import { explore } from "./engine.js";
 import { exploreParallel, type ParallelOptions } from "./parallel.js";
+import { exploreCompiledPartitioned } from "./parallel-partitioned.js";
 import { machineSystem } from "./machine-system.js";
 import { SymmetryUnsoundError } from "./errors.js";
 import { selectProfile } from "./profile.js";
@@ -61,7 +62,7 @@ export async function exploreMachineParallel(kernel: AnyKernel, options: Explore
   const opts = engineOptions(options, profile.maxStates, profile.symmetry);
   if (opts.symmetry) refuseOrderDependent(kernel);
   const path = successorPath(kernel, profile, opts.symmetry, options);
-  if ("machine" in path) return { ...(await exploreParallel(path.sys, opts, par, compiledKeying(path))), successors: COMPILED };
+  if ("machine" in path) return { ...(await exploreCompiledPartitioned(path, opts, par.workers)), successors: COMPILED };
   return { ...(await exploreParallel(machineSystem(kernel, profile), opts, par)), successors: path };
 }
 

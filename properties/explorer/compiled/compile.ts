@@ -37,8 +37,10 @@ export interface CompiledMachine {
   fromWords(W: Uint16Array, at: number, S: Float64Array): void;
   readonly invariants: readonly ((S: Float64Array) => boolean)[];
   readonly witnesses: readonly ((S: Float64Array) => boolean)[];
-  /** The generated source, for debugging. */
+  /** The generated source (the body of a function of T and P, the choices' trigger numbers and payload codes). */
   readonly source: string;
+  /** What the source was evaluated with: parallel workers evaluate it again (parallel-partitioned.ts). */
+  readonly choices: CompiledChoices;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -211,7 +213,7 @@ export function compileMachine(kernel: AnyKernel, m: MachineModel, profile: Prof
   const preds = (list: MachineModel["invariants"]) => `[${list.map((p) => `(S) => ${expr(guardCtx, p.expr)}`).join(",\n")}]`;
   out.push(`return { step, check, digits, fromDigits, keyWords, fromWords, invariants: ${preds(m.invariants)}, witnesses: ${preds(m.witnesses)} };`);
   const source = out.join("\n");
-  return { layout, source, ...(new Function("T", "P", source) as (T: Int32Array, P: Float64Array) => Omit<CompiledMachine, "layout" | "source">)(choices.trigger, choices.payload) };
+  return { layout, source, choices, ...(new Function("T", "P", source) as (T: Int32Array, P: Float64Array) => Omit<CompiledMachine, "layout" | "source" | "choices">)(choices.trigger, choices.payload) };
 }
 
 /** keyWords and fromWords: the digit statements over locals instead of D, fused with the word packing. */
