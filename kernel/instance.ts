@@ -5,6 +5,7 @@ import { fromJson, show, toJson, type DecodeProblem, type JsonValue } from "./co
 import type { FieldDesc, MachineKernel, PhaseOf } from "./descriptor.js";
 import { invariantChecker, type InvariantChecker } from "./invariants.js";
 import type { Fired, Refusal } from "./result.js";
+import { stateLayout } from "./state-layout.js";
 import type { Value } from "./types.js";
 
 export interface Staged<S, TName extends string, E> {
@@ -67,12 +68,16 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
    * A state handed to the constructor is not assumed to: the first check evaluates them all.
    */
   #verified = false;
+  /** Re-lays out each new state as a literal of its fields, so the next transition copies it fast (kernel/state-layout.ts). */
+  readonly #layout: ((s: S) => S) | null;
 
   constructor(
     readonly kernel: MachineKernel<S, T, E, TName, G>,
     state: S = kernel.initialState(),
     options: InstanceOptions = {},
   ) {
+    // The given state is kept as is (an idle instance shares its initial state); states it moves to are re-laid out.
+    this.#layout = stateLayout<S>(kernel.fields);
     this.#state = state;
     this.#invariants = (options.checkInvariants ?? true) ? invariantChecker(kernel) : null;
   }
@@ -90,8 +95,14 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
     if (this.#pending !== null) {
       throw new StageMisuseError(`${this.kernel.machine}: a staged transition is still pending; commit or restore it first`);
     }
-    const result = this.kernel.transition(this.#state, trigger);
-    if (!result.ok) return result;
+    const computed = this.kernel.transition(this.#state, trigger);
+    if (!computed.ok) return computed;
+    // An unchanged state stays the very same object (callers compare states by identity).
+    const layout = this.#layout;
+    const result: Fired<S, TName, E> =
+      layout === null || computed.state === this.#state
+        ? computed
+        : { ok: true, transition: computed.transition, state: layout(computed.state), effects: computed.effects };
     if (this.#invariants !== null) {
       const broken = this.#invariants.broken(this.#verified ? this.#state : null, result.state);
       if (broken !== null) return { ok: false, code: "InvariantViolated", transition: result.transition, invariants: broken };

@@ -1,8 +1,41 @@
 import { describe, expect, it } from "vitest";
 import { MachineInstance, SnapshotRejectedError, StageMisuseError } from "../kernel/index.js";
 import { TurnstileMachine, turnstileKernel } from "../generated/examples/turnstile.machine.js";
+import { SessionRuntimeMachine, transition as sessionTransition, type SessionRuntimeTrigger } from "../generated/session.machine.js";
 
 describe("machine instance wrapper", () => {
+  it("re-lays out each new state as a plain copy: same fields, collections shared, unchanged states kept", () => {
+    const m = new SessionRuntimeMachine();
+    const steps: SessionRuntimeTrigger[] = [
+      { kind: "RegisterSession" },
+      { kind: "PrepareBindings", runtime: "rt", fence: 0, generation: 0 },
+      { kind: "AcceptInput", input: "i1", lane: "Queue", admission: "WakeIfIdle", front: false },
+      { kind: "OpenLoopRun", run: "r1" },
+    ];
+    for (const t of steps) {
+      const before = m.state;
+      const pure = sessionTransition(before, t);
+      const fired = m.apply(t);
+      if (!pure.ok || !fired.ok) throw new Error(`expected ${t.kind} to fire`);
+      expect(fired.state).toEqual(pure.state);
+      expect(Object.keys(fired.state)).toEqual(Object.keys(pure.state));
+      // Shallow: a field the transition did not change is still the very object of the state before.
+      let kept = 0;
+      for (const key of Object.keys(pure.state) as (keyof typeof pure.state)[]) {
+        if (pure.state[key] !== before[key]) continue;
+        expect(fired.state[key]).toBe(before[key]);
+        kept += 1;
+      }
+      expect(kept).toBeGreaterThan(5);
+      expect(m.state).toBe(fired.state);
+    }
+    // A transition that changes nothing keeps the state object itself.
+    const before = m.state;
+    const ingest = m.apply({ kind: "Ingest", runtime: "rt", work: "w" });
+    if (!ingest.ok) throw new Error("expected Ingest to fire");
+    expect(m.state).toBe(before);
+  });
+
   it("stages without changing the state, then commits", () => {
     const m = new TurnstileMachine();
     const staged = m.stage({ kind: "Coin", coin: "c1" });
