@@ -56,6 +56,8 @@ interface Slot {
   owner: string;
   child: ChildProcess | null;
   stopped: boolean;
+  /** The worker logged "started" (connected, schema checked, claiming). */
+  started: boolean;
 }
 
 let staleWritesRefused = 0;
@@ -71,6 +73,8 @@ function spawnWorker(slot: Slot, url: string, schema: string): void {
   );
   slot.child = child;
   slot.stopped = false;
+  slot.started = false;
+  appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ at: Date.now(), event: "spawn", owner: slot.owner })}\n`);
   const logFile = join(LOG_DIR, `${slot.owner}.jsonl`);
   createInterface({ input: child.stdout! }).on("line", (line) => {
     appendFileSync(logFile, `${line}\n`);
@@ -79,6 +83,10 @@ function spawnWorker(slot: Slot, url: string, schema: string): void {
       r = JSON.parse(line) as typeof r;
     } catch {
       return;
+    }
+    if (r.event === "started") {
+      slot.started = true;
+      appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ at: Date.now(), event: "started", owner: slot.owner })}\n`);
     }
     if (r.event === "lost" && r.reason === "PgFencedOut") staleWritesRefused += 1;
     if (r.event === "runtime.error" && /Invariant/i.test(`${r.code} ${r.message}`)) invariantFailures += 1;
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
     CREATE TRIGGER audit_inputs BEFORE INSERT OR UPDATE ON ${schema}.input_states FOR EACH ROW EXECUTE FUNCTION ${schema}.audit_fence();
     CREATE TRIGGER audit_receipts BEFORE INSERT OR UPDATE ON ${schema}.boundary_receipts FOR EACH ROW EXECUTE FUNCTION ${schema}.audit_fence();
   `);
-  const slots: Slot[] = Array.from({ length: WORKERS }, (_, index) => ({ index, generation: 0, owner: "", child: null, stopped: false }));
+  const slots: Slot[] = Array.from({ length: WORKERS }, (_, index) => ({ index, generation: 0, owner: "", child: null, stopped: false, started: false }));
   for (const s of slots) spawnWorker(s, url, schema);
   for (const s of slots) await waitStarted(s, db);
   say(`${WORKERS} workers up; submitting ${INPUTS} inputs over ${SESSIONS} sessions`);
@@ -169,18 +177,18 @@ async function main(): Promise<void> {
     const pending = new Map(owned.rows.map((r) => [r.session_id, Number(r.fence)]));
     while (pending.size > 0 && Date.now() < deadline) {
       const r = await db
-        .query<{ session_id: string; ms: number }>(
-          `SELECT x.session_id, (extract(epoch from x.acquired_at) * 1000)::float8 AS ms FROM ${schema}.sessions x
+        .query<{ session_id: string; ms: number; owner: string }>(
+          `SELECT x.session_id, x.owner, (extract(epoch from x.acquired_at) * 1000)::float8 AS ms FROM ${schema}.sessions x
              JOIN unnest($1::text[], $2::int8[]) AS p(session_id, fence) ON p.session_id = x.session_id
             WHERE x.owner IS NOT NULL AND x.fence > p.fence`,
           [[...pending.keys()], [...pending.values()]],
         )
-        .catch(() => ({ rows: [] as { session_id: string; ms: number }[] }));
+        .catch(() => ({ rows: [] as { session_id: string; ms: number; owner: string }[] }));
       for (const row of r.rows) {
         pending.delete(row.session_id);
         takeovers.push(Math.max(0, row.ms - at));
         samples.push({ at, ms: Math.max(0, row.ms - at) });
-        appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", victim, session: row.session_id, ms: Math.round(row.ms - at) })}\n`);
+        appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", victim, by: row.owner, session: row.session_id, ms: Math.round(row.ms - at) })}\n`);
       }
       await sleep(20);
     }
@@ -190,7 +198,13 @@ async function main(): Promise<void> {
   for (let f = 0; f < FAULTS; f++) {
     await sleep(150 + Math.random() * 250);
     const kind = f === Math.floor(FAULTS / 2) ? "pgRestart" : (plan[f % (plan.length - 1)] as string);
-    const live = slots.filter((s) => s.child !== null && !s.stopped);
+    // A fault lands on a running worker (one still starting owns nothing: killing it tests no
+    // takeover), and a SIGKILL / SIGSTOP only while another worker runs to take over: with none,
+    // a "takeover" would measure how long the supervisor's restart takes, not the protocol.
+    const running = (): Slot[] => slots.filter((s) => s.child !== null && !s.stopped && s.started);
+    const needed = kind === "sigkill" || kind === "sigstop" ? 2 : 1;
+    for (let waited = 0; running().length < needed && waited < 15_000; waited += 25) await sleep(25);
+    const live = running();
     const slot = live[Math.floor(Math.random() * live.length)];
     if (slot === undefined) continue;
     faults[kind] = (faults[kind] ?? 0) + 1;

@@ -271,28 +271,48 @@ export class PostgresStore implements RuntimeStore {
    * A grant is renewed by heartbeats at once but carried by writes only after activate().
    */
   async claimSessions(limit: number): Promise<ClaimedSession[]> {
+    return (await this.claimScan(limit)).claimed;
+  }
+
+  /**
+   * claimSessions, and in the same statement how long until the next lease on a session with work
+   * runs out (another owner's, or one this store gave up) (ms on the database clock; null if none): a worker scans again
+   * then, so a dead owner's sessions are claimed as soon as they can be instead of at the next poll.
+   */
+  async claimScan(limit: number): Promise<{ readonly claimed: ClaimedSession[]; readonly nextExpiryMs: number | null }> {
     await this.#open("claimSessions");
     const s = this.schema;
-    const r = await this.#query<{ session_id: string; fence: number }>(
+    const hasWork = (x: string): string =>
+      `(EXISTS (SELECT 1 FROM ${s}.submissions b WHERE b.session_id = ${x}.session_id AND NOT b.admitted)
+        OR EXISTS (SELECT 1 FROM ${s}.input_states i WHERE i.session_id = ${x}.session_id AND i.phase IN ${LIVE_PHASES}))`;
+    const r = await this.#query<{ session_id: string | null; fence: number | null; next_ms: number | null }>(
       "claimSessions",
       `WITH c AS (
          SELECT x.session_id FROM ${s}.sessions x
-         WHERE (x.owner IS NULL OR x.lease_expires_at < now())
-           AND (EXISTS (SELECT 1 FROM ${s}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted)
-             OR EXISTS (SELECT 1 FROM ${s}.input_states i WHERE i.session_id = x.session_id AND i.phase IN ${LIVE_PHASES}))
+         WHERE (x.owner IS NULL OR x.lease_expires_at < now()) AND ${hasWork("x")}
          ORDER BY x.lease_expires_at NULLS FIRST
          LIMIT $2
-         FOR UPDATE SKIP LOCKED)
-       UPDATE ${s}.sessions x SET owner = $1, fence = x.fence + 1, lease_expires_at = now() + make_interval(secs => $3::float8 / 1000), acquired_at = now()
-       FROM c WHERE x.session_id = c.session_id
-       RETURNING x.session_id, x.fence`,
+         FOR UPDATE SKIP LOCKED),
+       u AS (
+         UPDATE ${s}.sessions x SET owner = $1, fence = x.fence + 1, lease_expires_at = now() + make_interval(secs => $3::float8 / 1000), acquired_at = now()
+         FROM c WHERE x.session_id = c.session_id
+         RETURNING x.session_id, x.fence)
+       SELECT session_id, fence, NULL::float8 AS next_ms FROM u
+       UNION ALL
+       SELECT NULL, NULL, (extract(epoch FROM min(y.lease_expires_at) - now()) * 1000)::float8 FROM ${s}.sessions y
+        WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}`,
       [this.owner, limit, this.leaseMs],
       this.#leasePool,
     );
-    const claimed = r.rows.map((row) => ({ sessionId: row.session_id, fence: Number(row.fence) }));
+    const claimed: ClaimedSession[] = [];
+    let nextExpiryMs: number | null = null;
+    for (const row of r.rows) {
+      if (row.session_id !== null && row.fence !== null) claimed.push({ sessionId: row.session_id, fence: Number(row.fence) });
+      else if (row.next_ms !== null) nextExpiryMs = Math.max(0, Number(row.next_ms));
+    }
     for (const c of claimed) this.#grants.set(c.sessionId, c.fence);
     if (claimed.length > 0) this.#startHeartbeat();
-    return claimed;
+    return { claimed, nextExpiryMs };
   }
 
   /** Acquires the session's lease if it is free, expired or already this owner's (a new fence). */
