@@ -337,11 +337,7 @@ export class SessionModel {
       return;
     }
     const runId = this.nextRunId();
-    const opened = this.fire({ kind: "OpenLoopRun", run: runId });
-    if (!opened.ok) {
-      this.pumping = false;
-      return;
-    }
+    this.#must({ kind: "OpenLoopRun", run: runId });
     this.#stage(runId, batch);
     this.#startCall(runId, "loop", null);
   }

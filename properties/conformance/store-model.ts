@@ -1,9 +1,12 @@
 // What a restarted runtime finds in its store, derived from the model at the restart instead of
 // copied write by write. The store contract (runtime/README.md "Store") makes the stored image a
 // function of the persisted lifecycle: every persisted transition writes the rows it changed and the
-// coarse phase, and the only transient triggers that change an input (StageInput, MarkApplied) are
-// followed by the staging write or leave a row recovery reads the same way (Staged and Applied
-// without a receipt are both re-queued). So at a restart the store holds, per session: a row for
+// coarse phase, and the transient triggers (generated TRIGGER_PERSISTENCE) leave nothing recovery
+// would read differently: StageInput is followed by the staging write; MarkApplied leaves a Staged
+// row, re-queued like an Applied one without a receipt; ArchiveInput drops a terminal input from the
+// machine only; the recovery triggers restore what the store already holds; RegisterSession,
+// Ingest, SetSilentIntents, Recover and the run controls change no row and no phase recovery tells
+// apart (it only distinguishes Retired, Stopped and Destroyed). So at a restart the store holds, per session: a row for
 // every durable input it ever admitted, in the order first stored (a reused id keeps its place),
 // live ones as the machine has them, terminal ones with only their idempotency key; the newest
 // binding granted; the coarse phase; the ops registry's snapshot. Ephemeral inputs are never stored.

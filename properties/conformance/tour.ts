@@ -1,15 +1,18 @@
-// A fixed tour of short step sequences through the spec transitions the fixed-seed random runs do
-// not reach (today only the ops registry's CountProgress; measured by running the model properties
-// with and without the tours). Each tour runs through the same driver as the properties: every step
-// compared with the model, then drained and checked. The coverage test counts tours and random runs
-// together and fails naming any reachable transition neither drove, so a re-tuned arbitrary that
-// drops one is reported, and a tour is added for it; the long campaign reports what random runs
-// alone reached.
+// A fixed tour of short step sequences that drive the spec transitions random runs reach only
+// rarely (supersession, coalescing, acceptInputAndRun's runs from Idle, retires during a run, an
+// input exhausted across a restart, the rarer ops transitions). Each tour runs through the same
+// driver as the properties: every step compared with the model, then drained and checked. The
+// coverage test counts tours and random runs together, so a re-tuned arbitrary cannot silently
+// drop a transition; the long campaign reports what random runs alone reached.
 
 import type { Coverage } from "./coverage.js";
 import { runSteps } from "./property.js";
-import type { Step } from "./steps.js";
+import type { InputSpec, Step } from "./steps.js";
 import { memoryStore } from "./stores.js";
+
+const flow = (id: string): InputSpec => ({ kind: "flow_step", id, durability: "Durable", source: "natural", supersessionKey: "x" });
+const progress = (id: string): InputSpec => ({ kind: "peer_response_progress", id, durability: "Durable", source: "natural", supersessionKey: "x" });
+const prompt = (id: string): InputSpec => ({ kind: "prompt", id, durability: "Durable", source: "natural" });
 
 export interface Tour {
   readonly name: string;
@@ -18,6 +21,64 @@ export interface Tour {
 }
 
 export const TOURS: readonly Tour[] = [
+  {
+    name: "supersede and coalesce queued inputs",
+    store: false,
+    steps: [
+      { op: "register", s: 0 },
+      { op: "accept", s: 0, mode: "completion", input: flow("i1") },
+      { op: "accept", s: 0, mode: "completion", input: flow("i2") },
+      { op: "accept", s: 0, mode: "completion", input: progress("i3") },
+      { op: "accept", s: 0, mode: "completion", input: progress("i4") },
+    ],
+  },
+  {
+    name: "acceptInputAndRun from Idle: commit, fail, fail after the boundary",
+    store: false,
+    steps: [
+      { op: "register", s: 0 },
+      { op: "acceptAndRun", s: 0, input: prompt("i1") },
+      { op: "complete", call: 0, output: "result" },
+      { op: "acceptAndRun", s: 0, input: prompt("i2") },
+      { op: "fail", call: 0, cause: "error" },
+      { op: "acceptAndRun", s: 0, input: prompt("i3") },
+      { op: "boundary", call: 0 },
+      { op: "fail", call: 0, cause: "value" },
+    ],
+  },
+  {
+    name: "retire during a run, twice; the drain fails before and after its boundary",
+    store: false,
+    steps: [
+      { op: "bindLocal", s: 0 },
+      { op: "accept", s: 0, mode: "completion", input: prompt("i1") },
+      { op: "accept", s: 0, mode: "completion", input: prompt("i2") },
+      { op: "retire", s: 0, fence: "none" },
+      { op: "retire", s: 0, fence: "current" },
+      { op: "fail", call: 0, cause: "error" },
+      { op: "boundary", call: 0 },
+      { op: "fail", call: 0, cause: "error" },
+      { op: "retire", s: 0, fence: "none" },
+      { op: "stop", s: 1 },
+      { op: "bindLocal", s: 1 },
+      { op: "stop", s: 1 },
+      { op: "retire", s: 1, fence: "none" },
+    ],
+  },
+  {
+    name: "an input that crashed on its third attempt is abandoned by recovery",
+    store: true,
+    steps: [
+      { op: "bindLocal", s: 0 },
+      { op: "accept", s: 0, mode: "completion", input: prompt("i1") },
+      { op: "fail", call: 0, cause: "error" },
+      { op: "wake", s: 0 },
+      { op: "fail", call: 0, cause: "error" },
+      { op: "wake", s: 0 },
+      { op: "restart" },
+      { op: "register", s: 0 },
+    ],
+  },
   {
     name: "ops: progress, peer, retire, wait-all satisfied by the owner's termination",
     store: false,
@@ -35,6 +96,22 @@ export const TOURS: readonly Tour[] = [
       { op: "ops", s: 0, call: { fn: "register", id: "o3", kind: "BackgroundToolOp" } },
       { op: "ops", s: 0, call: { fn: "start", id: "o3" } },
       { op: "ops", s: 0, call: { fn: "complete", id: "o3", result: { files: 1 } } },
+    ],
+  },
+  {
+    name: "ops survive a restart as their completion feed; live ops are lost (Terminated)",
+    store: true,
+    steps: [
+      { op: "bindLocal", s: 0 },
+      { op: "ops", s: 0, call: { fn: "register", id: "o1", kind: "BackgroundToolOp" } },
+      { op: "ops", s: 0, call: { fn: "start", id: "o1" } },
+      { op: "ops", s: 0, call: { fn: "complete", id: "o1" } },
+      { op: "complete", call: 0, output: "none" },
+      { op: "ops", s: 0, call: { fn: "register", id: "o2", kind: "MobMemberChild" } },
+      { op: "ops", s: 0, call: { fn: "start", id: "o2" } },
+      { op: "restart" },
+      { op: "register", s: 0 },
+      { op: "ops", s: 0, call: { fn: "watch", id: "o2" } },
     ],
   },
 ];
