@@ -92,6 +92,15 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
 
   /** Computes the next state without adopting it. At most one stage may be pending. */
   stage(trigger: T): StageOutcome<S, TName, E, G, PhaseOf<S>> {
+    const result = this.#next(trigger);
+    if (!result.ok) return result;
+    const staged: Staged<S, TName, E> = { ok: true, base: this.#state, fired: result };
+    this.#pending = staged;
+    return staged;
+  }
+
+  /** The checked, re-laid-out transition from the current state (nothing adopted). */
+  #next(trigger: T): Fired<S, TName, E> | Refusal<TName, G, PhaseOf<S>> | InvariantBroken {
     if (this.#pending !== null) {
       throw new StageMisuseError(`${this.kernel.machine}: a staged transition is still pending; commit or restore it first`);
     }
@@ -107,9 +116,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
       const broken = this.#invariants.broken(this.#verified ? this.#state : null, result.state);
       if (broken !== null) return { ok: false, code: "InvariantViolated", transition: result.transition, invariants: broken };
     }
-    const staged: Staged<S, TName, E> = { ok: true, base: this.#state, fired: result };
-    this.#pending = staged;
-    return staged;
+    return result;
   }
 
   commit(staged: Staged<S, TName, E>): Fired<S, TName, E> {
@@ -127,8 +134,11 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
 
   /** Stage and commit in one step, for transitions with no side effect to perform in between. */
   apply(trigger: T): Fired<S, TName, E> | Refusal<TName, G, PhaseOf<S>> | InvariantBroken {
-    const outcome = this.stage(trigger);
-    return outcome.ok ? this.commit(outcome) : outcome;
+    const result = this.#next(trigger);
+    if (!result.ok) return result;
+    this.#state = result.state;
+    this.#verified = this.#invariants !== null;
+    return result;
   }
 
   snapshot(): Snapshot {

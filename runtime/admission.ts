@@ -31,7 +31,7 @@ import type { Input, InputId } from "./input.js";
 import type { InputRecord } from "./ledger.js";
 import type { PolicyDecision } from "./policy.js";
 import { visiblePhase, type SessionEntry } from "./session.js";
-import { transact } from "./transact.js";
+import { transact, type TransactResult } from "./transact.js";
 
 /**
  * plain / completion (also wait for the outcome) / withoutWake (the spec's withoutWake override);
@@ -102,8 +102,12 @@ export function recordOf(input: Input, resolved: Resolved): InputRecord {
 
 export type AdmitRefused = (refusal: MachineRefusal<SessionRuntimeGuardName>) => Error;
 
-/** Under the mutex: admits a validated input. */
-export async function admit(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode, refused: AdmitRefused): Promise<AcceptResult> {
+/**
+ * Under the mutex: admits a validated input. Synchronous (a plain result, or a synchronous throw)
+ * when nothing is persisted and no queued input of the same scope is replaced: the ephemeral hot
+ * path takes no extra turn. A promise otherwise.
+ */
+export function admit(core: Core, entry: SessionEntry, input: Input, mode: AcceptMode, refused: AdmitRefused): AcceptResult | Promise<AcceptResult> {
   const id = input.header.id;
   assertAccepting(entry, id, "acceptInput");
   const rejection = admissionRejection(input);
@@ -138,21 +142,44 @@ export async function admit(core: Core, entry: SessionEntry, input: Input, mode:
   const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
     ? { kind: "AcceptConsumed", input: id }
     : { kind: "AcceptInput", input: id, lane: decision.lane, admission: admissionClassFor(decision, mode), front: decision.enqueueFront };
-  let accepted;
+  let pending;
   try {
     // Synchronous when nothing is persisted (an ephemeral runtime): no extra turn then.
-    const pending = transact(core, entry, trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : undefined);
-    accepted = pending instanceof Promise ? await pending : pending;
+    pending = transact(core, entry, trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : undefined);
   } catch (e) {
     entry.ledger.unadmit(id);
     throw e;
   }
-  if (!accepted.ok) {
-    entry.ledger.unadmit(id);
-    throw refused(accepted.refusal);
-  }
-  if (!decision.consumeOnAccept && replacesSameScope(input, decision)) await replaceSameScope(core, entry, input, decision);
+  if (!(pending instanceof Promise)) return accepted(core, entry, input, decision, mode, refused, pending);
+  return pending.then(
+    (r) => accepted(core, entry, input, decision, mode, refused, r),
+    (e: unknown) => {
+      entry.ledger.unadmit(id);
+      throw e;
+    },
+  );
+}
 
+/** After the machine's answer to the admission: the refusal thrown, or the accepted input's result. */
+function accepted(
+  core: Core,
+  entry: SessionEntry,
+  input: Input,
+  decision: PolicyDecision,
+  mode: AcceptMode,
+  refused: AdmitRefused,
+  result: TransactResult,
+): AcceptResult | Promise<AcceptResult> {
+  const id = input.header.id;
+  if (!result.ok) {
+    entry.ledger.unadmit(id);
+    throw refused(result.refusal);
+  }
+  if (!decision.consumeOnAccept && replacesSameScope(input, decision)) return replaceSameScope(core, entry, input, decision).then(() => resultOf(entry, id, decision, mode));
+  return resultOf(entry, id, decision, mode);
+}
+
+function resultOf(entry: SessionEntry, id: InputId, decision: PolicyDecision, mode: AcceptMode): AcceptResult {
   if (mode !== "completion" || entry.state.inputs.get(id) === undefined) return { outcome: "Accepted", inputId: id, decision };
   return { outcome: "Accepted", inputId: id, decision, completion: entry.waiters.wait(id) };
 }

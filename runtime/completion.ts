@@ -15,22 +15,26 @@ export type CompletionOutcome =
 
 type Resolve = (outcome: CompletionOutcome) => void;
 
+/** One waiter (the common case, no list allocated) or several, in the order they started waiting. */
+type Waiting = Resolve | Resolve[];
+
 /** The waiters of one session, by input. */
 export class CompletionRegistry {
-  #map: Map<InputId, Resolve[]> | null = null;
+  #map: Map<InputId, Waiting> | null = null;
   #count = 0;
 
   /** Allocated on first use: an idle session has no waiter map. */
-  get #waiters(): Map<InputId, Resolve[]> {
+  get #waiters(): Map<InputId, Waiting> {
     return (this.#map ??= new Map());
   }
 
   /** A new waiter for a live input. */
   wait(input: InputId): Promise<CompletionOutcome> {
     return new Promise<CompletionOutcome>((resolve) => {
-      const list = this.#waiters.get(input);
-      if (list === undefined) this.#waiters.set(input, [resolve]);
-      else list.push(resolve);
+      const known = this.#waiters.get(input);
+      if (known === undefined) this.#waiters.set(input, resolve);
+      else if (typeof known === "function") this.#waiters.set(input, [known, resolve]);
+      else known.push(resolve);
       this.#count += 1;
     });
   }
@@ -38,23 +42,24 @@ export class CompletionRegistry {
   /** Resolves (and forgets) every waiter of one input; returns how many there were. */
   resolve(input: InputId, outcome: CompletionOutcome): number {
     if (this.#count === 0) return 0;
-    const list = this.#waiters.get(input);
-    if (list === undefined) return 0;
+    const known = this.#waiters.get(input);
+    if (known === undefined) return 0;
     this.#waiters.delete(input);
-    this.#count -= list.length;
+    const n = typeof known === "function" ? 1 : known.length;
+    this.#count -= n;
     if (this.#count === 0) this.#map = null;
-    for (const r of list) r(outcome);
-    return list.length;
+    settle(known, outcome);
+    return n;
   }
 
   /** Resolves every waiter of the session with the same outcome. */
   resolveAll(outcome: CompletionOutcome): number {
     if (this.#count === 0) return 0;
     const all = [...this.#waiters.values()];
+    const n = this.#count;
     this.#map = null;
     this.#count = 0;
-    let n = 0;
-    for (const list of all) for (const r of list) { r(outcome); n += 1; }
+    for (const known of all) settle(known, outcome);
     return n;
   }
 
@@ -65,6 +70,11 @@ export class CompletionRegistry {
   get size(): number {
     return this.#count;
   }
+}
+
+function settle(known: Waiting, outcome: CompletionOutcome): void {
+  if (typeof known === "function") known(outcome);
+  else for (const r of known) r(outcome);
 }
 
 export function runtimeTerminated(reason: string): CompletionOutcome {

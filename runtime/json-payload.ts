@@ -27,14 +27,18 @@ class NotJson {
 /** A frozen deep copy of `value` if it is plain JSON; otherwise the first offending value's JSON pointer. */
 export function plainJsonCopy(value: unknown): PlainJsonResult {
   try {
-    return { ok: true, value: copy(value, new Set(), 0) };
+    return { ok: true, value: copy(value, [], 0) };
   } catch (e) {
     if (e instanceof NotJson) return { ok: false, problem: e.problem };
     throw e;
   }
 }
 
-function copy(v: unknown, ancestors: Set<object>, depth: number): unknown {
+/**
+ * `ancestors`: the containers from the root down to `v`'s parent (a stack; an input is a few levels
+ * deep, so a linear scan beats a Set's hashing and allocation).
+ */
+function copy(v: unknown, ancestors: object[], depth: number): unknown {
   switch (typeof v) {
     case "string":
     case "boolean":
@@ -53,7 +57,7 @@ function copy(v: unknown, ancestors: Set<object>, depth: number): unknown {
 }
 
 /** Copies one member, adding its key to the pointer of a refusal raised below it. */
-function member(v: unknown, key: string | number, ancestors: Set<object>, depth: number): unknown {
+function member(v: unknown, key: string | number, ancestors: object[], depth: number): unknown {
   try {
     return copy(v, ancestors, depth);
   } catch (e) {
@@ -62,11 +66,11 @@ function member(v: unknown, key: string | number, ancestors: Set<object>, depth:
   }
 }
 
-function copyObject(v: object, ancestors: Set<object>, depth: number): unknown {
-  if (ancestors.has(v)) throw new NotJson("is a cycle (refers to an object that contains it)");
+function copyObject(v: object, ancestors: object[], depth: number): unknown {
+  if (ancestors.includes(v)) throw new NotJson("is a cycle (refers to an object that contains it)");
   if (depth >= MAX_JSON_DEPTH) throw new NotJson(`is nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (Object.getOwnPropertySymbols(v).length > 0) throw new NotJson("has symbol keys (JSON drops them)");
-  ancestors.add(v);
+  ancestors.push(v);
   let out: unknown;
   if (Array.isArray(v)) {
     const items: unknown[] = [];
@@ -95,7 +99,7 @@ function copyObject(v: object, ancestors: Set<object>, depth: number): unknown {
     }
     out = Object.freeze(record);
   }
-  ancestors.delete(v);
+  ancestors.pop();
   return out;
 }
 

@@ -4,14 +4,14 @@
 
 import { selectBatch } from "./batch.js";
 import type { Core } from "./core.js";
-import { describeCause, RunCancelledError, SessionEvictedError } from "./errors.js";
+import { describeCause, RunCancelledError, SessionEvictedError, type MachineRefusal } from "./errors.js";
 import type { ApplyContext, BoundaryVerdict, RunOutput, RunPrimitive } from "./executor.js";
 import type { Input, InputId, RunId } from "./input.js";
 import { RunHandle } from "./run-handle.js";
 import { findStoreCorruption } from "./store-errors.js";
 import type { SessionEntry } from "./session.js";
 import { persistedPhase, type RuntimeStore } from "./store.js";
-import { rowsOf, transact, transactAtomically, type TransitionContext } from "./transact.js";
+import { rowsOf, transact, transactAtomically, type TransactResult, type TransitionContext } from "./transact.js";
 import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
 
 export interface RunPlan {
@@ -34,32 +34,51 @@ export function wake(core: Core, entry: SessionEntry): void {
   entry.pumpDone = pump(core, entry);
 }
 
+/**
+ * One loop pass. Planning and ending a run take the mutex with `runNow`: on a free session without a
+ * store they complete synchronously, so a run costs the executor's own promise and nothing else.
+ */
 async function pump(core: Core, entry: SessionEntry): Promise<void> {
   const blocked = new Set<InputId>();
   for (;;) {
-    const plan = await entry.mutex.run(() => unwinding(core, entry, "planning a run", () => planRun(core, entry, blocked), null));
+    const planning = entry.mutex.runNow(() => unwinding(core, entry, "planning a run", null, () => planRun(core, entry, blocked), null));
+    const plan = planning instanceof Promise ? await planning : planning;
     if (plan === null) {
       entry.pumping = false;
       return;
     }
-    const outcome = await execute(core, entry, plan);
+    let outcome: RunOutcome;
+    try {
+      const output = await core.executor.apply(plan.runId, plan.primitive, applyContext(core, entry, plan.handle));
+      outcome = { ok: true, output: output ?? {} };
+    } catch (error) {
+      outcome = { ok: false, error, cancelled: isCancel(plan.handle, error) };
+    }
     // Ending a run releases the mutex before the next batch is chosen, so admissions waiting for
     // it (for example the waiters of this run submitting more work) can join that batch.
-    await entry.mutex.run(() => finishRun(core, entry, plan, outcome, blocked));
+    const ending = entry.mutex.runNow(() => finishRun(core, entry, plan, outcome, blocked));
+    if (ending instanceof Promise) await ending;
   }
 }
 
 /**
  * Under the mutex: runs one step of the loop; if it throws (a store write failed, or anything
  * else), the session is halted instead of being left half-way (see `halt`) and `fallback` returned.
+ * Synchronous when the step is. `runId`, if any, is named after `during` in the halt message.
  */
-async function unwinding<T>(core: Core, entry: SessionEntry, during: string, step: () => Promise<T>, fallback: T): Promise<T> {
+function unwinding<T>(core: Core, entry: SessionEntry, during: string, runId: RunId | null, step: () => T | Promise<T>, fallback: T): T | Promise<T> {
+  let r: T | Promise<T>;
   try {
-    return await step();
+    r = step();
   } catch (e) {
-    await halt(core, entry, e, during);
-    return fallback;
+    return halted(core, entry, e, during, runId, fallback);
   }
+  return r instanceof Promise ? r.catch((e: unknown) => halted(core, entry, e, during, runId, fallback)) : r;
+}
+
+async function halted<T>(core: Core, entry: SessionEntry, cause: unknown, during: string, runId: RunId | null, fallback: T): Promise<T> {
+  await halt(core, entry, cause, runId === null ? during : `${during} ${runId}`);
+  return fallback;
 }
 
 /**
@@ -105,17 +124,13 @@ async function stopExecutor(core: Core, entry: SessionEntry): Promise<void> {
   }
 }
 
-/** Under the mutex. Returns null (and ends the pass) when nothing may run. */
-async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): Promise<RunPlan | null> {
+/** Under the mutex. Returns null (and ends the pass) when nothing may run. Synchronous without a store. */
+function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): RunPlan | null | Promise<RunPlan | null> {
   if (core.isClosed() || entry.evicted) {
     entry.pumping = false;
     return null;
   }
-  if (entry.state.stopRequested) {
-    await terminalizeStop(core, entry);
-    entry.pumping = false;
-    return null;
-  }
+  if (entry.state.stopRequested) return terminalizeStop(core, entry).then(() => endPass(entry));
   if (entry.rewake) {
     entry.rewake = false;
     blocked.clear();
@@ -128,45 +143,52 @@ async function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): 
     return null;
   }
   // The machine says where a loop run may start (OpenLoopRun: Attached, or Retired draining its
-  // queue); anywhere else it refuses and the pass ends. Not persisted, so nothing is written on a refusal.
+  // queue); anywhere else it refuses and the pass ends. Not persisted (so nothing is written on a
+  // refusal, and it commits synchronously).
   const runId = entry.nextRunId();
-  const opening = transact(core, entry, { kind: "OpenLoopRun", run: runId });
-  const opened = opening instanceof Promise ? await opening : opening;
-  if (!opened.ok) {
-    entry.pumping = false;
-    return null;
-  }
+  if (!transactNow(core, entry, { kind: "OpenLoopRun", run: runId }).ok) return endPass(entry);
   return stageBatch(core, entry, runId, batch.ids, batch.boundary, batch.executionKind);
 }
 
-/** Stages the contributors of an opened run; on a refusal unwinds the run and returns null. */
-export async function stageBatch(
+/** The pass ends: nothing (more) may run now. */
+function endPass(entry: SessionEntry): null {
+  entry.pumping = false;
+  return null;
+}
+
+/**
+ * Stages the contributors of an opened run; on a refusal unwinds the run and returns null.
+ * Synchronous without a store: StageInput is not persisted (the staged rows are written by
+ * persistStaging, only when there is a store).
+ */
+export function stageBatch(
   core: Core,
   entry: SessionEntry,
   runId: RunId,
   ids: readonly InputId[],
   boundary: RunPrimitive["boundary"],
   executionKind: RunPrimitive["executionKind"],
-): Promise<RunPlan | null> {
+): RunPlan | null | Promise<RunPlan | null> {
   const inputs: Input[] = [];
-  for (const id of ids) {
-    const staging = transact(core, entry, { kind: "StageInput", input: id, run: runId });
-    const staged = staging instanceof Promise ? await staging : staging;
-    if (!staged.ok) {
-      const unwind: TransitionContext = { runError: `staging ${id} refused: ${staged.refusal.guard ?? staged.refusal.reason}` };
-      if (entry.state.staged.length > 0) await transact(core, entry, { kind: "Fail", run: runId, abandon: false }, unwind);
-      else await transact(core, entry, { kind: "RollbackRun", run: runId }, unwind);
-      entry.pumping = false;
-      return null;
-    }
-    const record = entry.ledger.get(id);
+  for (let i = 0; i < ids.length; i++) {
+    const staging = transactNow(core, entry, { kind: "StageInput", input: ids[i] as InputId, run: runId });
+    if (!staging.ok) return unwindStaging(core, entry, runId, ids[i] as InputId, staging.refusal);
+    const record = entry.ledger.get(ids[i] as InputId);
     if (record !== undefined) inputs.push(record.input);
   }
-  // Without a store nothing is awaited here: the ephemeral hot path stays synchronous.
-  if (core.store !== null && !(await persistStaging(core, entry, core.store, runId))) {
-    entry.pumping = false;
-    return null;
-  }
+  if (core.store === null) return openedPlan(entry, runId, inputs, boundary, executionKind);
+  return persistStaging(core, entry, core.store, runId).then((ok) => (ok ? openedPlan(entry, runId, inputs, boundary, executionKind) : endPass(entry)));
+}
+
+/** A contributor's staging was refused: the run is unwound (failed, or rolled back if nothing was staged). */
+async function unwindStaging(core: Core, entry: SessionEntry, runId: RunId, id: InputId, refusal: MachineRefusal): Promise<null> {
+  const unwind: TransitionContext = { runError: `staging ${id} refused: ${refusal.guard ?? refusal.reason}` };
+  if (entry.state.staged.length > 0) await transact(core, entry, { kind: "Fail", run: runId, abandon: false }, unwind);
+  else await transact(core, entry, { kind: "RollbackRun", run: runId }, unwind);
+  return endPass(entry);
+}
+
+function openedPlan(entry: SessionEntry, runId: RunId, inputs: Input[], boundary: RunPrimitive["boundary"], executionKind: RunPrimitive["executionKind"]): RunPlan {
   const handle = new RunHandle(runId);
   entry.activeRun = handle;
   const contributors = [...entry.state.staged];
@@ -269,20 +291,30 @@ function refusedUnlessOk(trigger: Parameters<typeof transact>[2], r: Awaited<Ret
  * also fails the run, and the machine consumes the contributors since their work is durable.
  * `blocked` collects re-queued inputs of this loop pass.
  */
-export async function finishRun(
+export function finishRun(
   core: Core,
   entry: SessionEntry,
   plan: RunPlan,
   outcome: RunOutcome,
   blocked: Set<InputId> | null,
   abandonOnFailure = false,
-): Promise<void> {
+): void | Promise<void> {
   plan.handle.settled = true;
   if (entry.activeRun === plan.handle) entry.activeRun = null;
-  await unwinding(core, entry, `ending run ${plan.runId}`, () => endRun(core, entry, plan, outcome, blocked, abandonOnFailure), undefined);
+  return unwinding(core, entry, "ending run", plan.runId, () => endRun(core, entry, plan, outcome, blocked, abandonOnFailure), undefined);
 }
 
-async function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: Set<InputId> | null, abandonOnFailure: boolean): Promise<void> {
+/** Synchronous for a successful run without a store (commitInMemory); a promise on every other path. */
+function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: Set<InputId> | null, abandonOnFailure: boolean): void | Promise<void> {
+  if (outcome.ok && core.store === null && entry.state.currentRun === plan.runId) {
+    const s = entry.state;
+    const committed = commitInMemory(core, entry, plan.runId, { runOutput: outcome.output }, s.staged.every((id) => s.inputs.get(id) === "AppliedPendingConsumption"));
+    if (committed) return entry.state.stopRequested ? terminalizeStop(core, entry) : undefined;
+  }
+  return endRunAsync(core, entry, plan, outcome, blocked, abandonOnFailure);
+}
+
+async function endRunAsync(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: Set<InputId> | null, abandonOnFailure: boolean): Promise<void> {
   const runId = plan.runId;
   if (entry.state.currentRun !== runId) {
     // The run was ended from outside (destroy); nothing of it is left to commit.
@@ -300,6 +332,38 @@ async function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: R
     await failRun(core, entry, plan, outcome, blocked, abandonOnFailure);
   }
   if (entry.state.stopRequested) await terminalizeStop(core, entry);
+}
+
+/**
+ * commitRun's steps without a store, synchronously: MarkApplied (if still staged), the boundary,
+ * the commit. Returns false, having changed nothing further, when the boundary is refused or
+ * throws: commitRun then takes over from that point (the same deterministic transition refuses
+ * again, and it unwinds the run as it does for a failed boundary).
+ */
+function commitInMemory(core: Core, entry: SessionEntry, runId: RunId, ctx: TransitionContext, boundaryCommitted: boolean): boolean {
+  if (!boundaryCommitted) {
+    const s = entry.state;
+    if (s.staged.some((id) => s.inputs.get(id) === "Staged")) refusedUnlessOk({ kind: "MarkApplied", run: runId }, transactNow(core, entry, { kind: "MarkApplied", run: runId }));
+    let boundary: TransactResult;
+    try {
+      boundary = transactNow(core, entry, { kind: "BoundaryCommitted", run: runId });
+    } catch {
+      return false;
+    }
+    if (!boundary.ok) return false;
+  }
+  refusedUnlessOk({ kind: "Commit", run: runId }, transactNow(core, entry, { kind: "Commit", run: runId }, ctx));
+  return true;
+}
+
+/**
+ * transact where nothing is persisted and there is no side effect (no store, or a transient
+ * trigger such as OpenLoopRun and StageInput), which transact commits synchronously.
+ */
+function transactNow(core: Core, entry: SessionEntry, trigger: SessionRuntimeTrigger, ctx?: TransitionContext): TransactResult {
+  const r = transact(core, entry, trigger, ctx);
+  if (r instanceof Promise) throw new Error(`${trigger.kind}: a transition without a store or side effect did not commit synchronously`);
+  return r;
 }
 
 async function commitRun(

@@ -19,6 +19,26 @@ export class Mutex {
     return this.#runLocked(fn);
   }
 
+  /**
+   * Like `run`, but when the lock is free `fn` runs at once and its result is returned as it is: a
+   * plain value (no promise, no turn: the ephemeral hot path), or a promise after whose settling the
+   * lock is released. A synchronous throw is rethrown. When the lock is held, it queues like `run`.
+   */
+  runNow<T>(fn: () => T | Promise<T>): T | Promise<T> {
+    if (this.#locked) return this.run(fn);
+    this.#locked = true;
+    let r: T | Promise<T>;
+    try {
+      r = fn();
+    } catch (e) {
+      this.#release();
+      throw e;
+    }
+    if (r instanceof Promise) return this.#releaseAfter(r);
+    this.#release();
+    return r;
+  }
+
   /** Runs `fn` holding the lock; no extra turn when it completes synchronously. */
   #runLocked<T>(fn: () => T | Promise<T>): Promise<T> {
     let r: T | Promise<T>;
@@ -28,20 +48,22 @@ export class Mutex {
       this.#release();
       return Promise.reject(e);
     }
-    if (r instanceof Promise) {
-      return r.then(
-        (v) => {
-          this.#release();
-          return v;
-        },
-        (e: unknown) => {
-          this.#release();
-          throw e;
-        },
-      );
-    }
+    if (r instanceof Promise) return this.#releaseAfter(r);
     this.#release();
     return Promise.resolve(r);
+  }
+
+  #releaseAfter<T>(r: Promise<T>): Promise<T> {
+    return r.then(
+      (v) => {
+        this.#release();
+        return v;
+      },
+      (e: unknown) => {
+        this.#release();
+        throw e;
+      },
+    );
   }
 
   #release(): void {

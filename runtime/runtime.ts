@@ -204,11 +204,17 @@ export class ControlPlane {
     return this.#accept(sessionId, input, "withoutWake");
   }
 
-  async #accept(sessionId: SessionId, raw: unknown, mode: "plain" | "completion" | "withoutWake"): Promise<AcceptResult> {
-    this.#open(sessionId);
-    const input = validateInput(sessionId, raw);
-    const entry = this.#entry(sessionId);
-    return entry.mutex.run(() => admit(this.#core, entry, input, mode, (refusal) => refusalError(entry, "acceptInput", refusal)));
+  /** Not an async function: a free session admits at once (see admit), with one promise for the caller. */
+  #accept(sessionId: SessionId, raw: unknown, mode: "plain" | "completion" | "withoutWake"): Promise<AcceptResult> {
+    try {
+      this.#open(sessionId);
+      const input = validateInput(sessionId, raw);
+      const entry = this.#entry(sessionId);
+      const admitted = entry.mutex.runNow(() => admit(this.#core, entry, input, mode, (refusal) => refusalError(entry, "acceptInput", refusal)));
+      return admitted instanceof Promise ? admitted : Promise.resolve(admitted);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

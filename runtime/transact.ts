@@ -34,18 +34,22 @@ export function transact(
 ): TransactResult | Promise<TransactResult> {
   const machine = entry.machine;
   const before = machine.state;
-  const staged = machine.stage(trigger);
-  if (!staged.ok) {
-    if (staged.code === "InvariantViolated") throw new MachineInvariantViolatedError(entry.id, staged.transition, staged.invariants);
-    return { ok: false, refusal: toMachineRefusal(staged) };
-  }
   const persisting = core.store !== null && ctx.noPersist !== true && TRIGGER_PERSISTENCE[trigger.kind] === "persisted";
   if (!persisting && sideEffect === undefined) {
-    const fired = machine.commit(staged);
+    // Nothing to do between computing and adopting the state: one step (no staged record).
+    const fired = machine.apply(trigger);
+    if (!fired.ok) return refusedOrThrow(entry, fired);
     afterCommit(core, entry, before, fired, ctx);
     return { ok: true, fired, receipt: null };
   }
+  const staged = machine.stage(trigger);
+  if (!staged.ok) return refusedOrThrow(entry, staged);
   return finishAsync(core, entry, trigger, ctx, sideEffect, before, staged, persisting);
+}
+
+function refusedOrThrow(entry: SessionEntry, r: Exclude<ReturnType<SessionEntry["machine"]["stage"]>, { readonly ok: true }>): TransactResult {
+  if (r.code === "InvariantViolated") throw new MachineInvariantViolatedError(entry.id, r.transition, r.invariants);
+  return { ok: false, refusal: toMachineRefusal(r) };
 }
 
 async function finishAsync(
