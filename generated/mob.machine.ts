@@ -155,30 +155,20 @@ const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitio
   ["RuntimeReady", "ObserveRuntimeReady", ["Running", "Destroying"], null, [guard_current_runtime, guard_current_fence, guard_spawning], fireRuntimeReady],
   ["SubmitWorkToMember", "SubmitWork", ["Running"], null, [guard_ready, guard_bound], fireSubmitWorkToMember],
   ["BeginRetire", "RetireMember", ["Running"], null, [guard_ready, guard_bound], fireBeginRetire],
-  [
-    "RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired("Retired"),
-  ],
-  [
-    "RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast("Retired"),
-  ],
-  [
-    "ResetMember", "ResetMember", ["Running"], null, [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available],
-    fireResetMember,
-  ],
+  ["RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired("Retired")],
+  ["RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast("Retired")],
+  ["ResetMember", "ResetMember", ["Running"], null,
+    [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available], fireResetMember],
   ["RespawnMember", "RespawnMember", ["Running"], null, [guard_retired, guard_runtime_free, guard_fence_available], fireRespawnMember],
   ["DestroyEmptyMob", "DestroyMob", ["Running"], "Destroyed", [guard_no_live_runtime], fireDestroyEmptyMob],
   ["BeginDestroyMob", "DestroyMob", ["Running"], "Destroying", [guard_live_runtimes], fireBeginDestroyMob],
   ["DestroyMemberRuntime", "DestroyMember", ["Destroying"], null, [guard_destroyable, guard_bound], fireDestroyMemberRuntime],
-  [
-    "RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null, [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last],
-    fireRuntimeRetired("Destroyed"),
-  ],
-  [
-    "RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeRetiredLast("Destroyed"),
-  ],
+  ["RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null,
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last], fireRuntimeRetired("Destroyed")],
+  ["RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeRetiredLast("Destroyed")],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: MobState, t: MobTrigger) => MobResult = dispatcher(TRANSITIONS);

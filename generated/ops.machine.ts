@@ -188,15 +188,11 @@ const TRANSITIONS = transitionRows<OpsLifecycleState, OpsLifecycleTrigger, OpsLi
   ["FinishRetire", "MarkRetired", ["Open"], null, [guard_registered, guard_running_or_retiring], fireComplete("Retired")],
   ["TerminateAll", "TerminateOwner", ["Open", "Closed"], "Closed", [guard_no_wait_to_satisfy], fireTerminateAll],
   ["TerminateAllSatisfyingWait", "TerminateOwner", ["Open"], "Closed", [guard_wait_unsatisfied], fireTerminateAllSatisfyingWait],
-  [
-    "ExposePeer", "PeerReady", ["Open"], null, [guard_registered, guard_peer_expected, guard_not_already_peer_ready, guard_running_or_retiring],
-    fireExposePeer,
-  ],
+  ["ExposePeer", "PeerReady", ["Open"], null,
+    [guard_registered, guard_peer_expected, guard_not_already_peer_ready, guard_running_or_retiring], fireExposePeer],
   ["CountProgress", "ReportProgress", ["Open"], null, [guard_registered, guard_running_or_retiring], fireCountProgress],
-  [
-    "BeginWaitAll", "RequestWaitAll", ["Open", "Closed"], null, [guard_no_active_wait, guard_new_wait_id, guard_has_members, guard_members_registered],
-    fireBeginWaitAll,
-  ],
+  ["BeginWaitAll", "RequestWaitAll", ["Open", "Closed"], null,
+    [guard_no_active_wait, guard_new_wait_id, guard_has_members, guard_members_registered], fireBeginWaitAll],
   ["ReleaseWait", "CancelWaitAll", ["Open", "Closed"], null, [guard_current_wait], fireReleaseWait],
   ["InjectDetachedWake", "ObserveCompletions", ["Open", "Closed"], null, [guard_wake_pending], fireInjectDetachedWake],
 ]);

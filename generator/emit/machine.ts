@@ -318,10 +318,19 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
 }
 
-/** `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel transitionRows). */
+/**
+ * `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel
+ * transitionRows), else where it fires on the first line and what it checks and does on the next.
+ */
 function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string, fire: string): Doc {
   const guards = list("[", tr.guards.map((_, i) => constFor(tr, i)), "]");
-  return packedList(list("[", [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, fire], "]"));
+  const items = [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, fire];
+  const row = packedList(list("[", items, "]"));
+  const where = `[${items.slice(0, 4).map((d) => render(d, 0, 0, Number.MAX_SAFE_INTEGER)).join(", ")},`;
+  const what = `    ${render(guards, 0, 0, Number.MAX_SAFE_INTEGER)}, ${fire}]`;
+  // Items sit at column 2; the row's comma follows the second line.
+  const fits = 2 + render(row, 0, 0, Number.MAX_SAFE_INTEGER).length + 1 <= WIDTH;
+  return fits || 2 + where.length > WIDTH || what.length + 1 > WIDTH ? row : `${where}\n${what}`;
 }
 
 /** Named id constants grouped by type, in declaration order: the values the explorer keeps fixed. */
