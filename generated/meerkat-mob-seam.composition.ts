@@ -199,8 +199,7 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
         "mob.runtimes.get(m)",
       holds: (s) => allOf(s.mob.runtimes.keys(), (v_m) =>
       (
-        (s.member.boundFence === null) ||
-        ((s.member.boundFence)! !== (s.mob.fences.get(v_m) ?? 0)) ||
+        (s.member.boundFence === null) || ((s.member.boundFence)! !== (s.mob.fences.get(v_m) ?? 0)) ||
         (s.member.boundRuntime === lookup(s.mob.runtimes, v_m))
       )
       ),
@@ -215,10 +214,8 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
       (
         ((lookup(s.mob.statuses, v_m))! !== "Ready") ||
         (
-          (s.member.boundRuntime === lookup(s.mob.runtimes, v_m)) &&
-          (s.member.boundFence !== null) &&
-          ((s.member.boundFence)! === (s.mob.fences.get(v_m) ?? 0)) &&
-          (s.member.boundGeneration === (s.mob.generations.get(v_m) ?? 0))
+          (s.member.boundRuntime === lookup(s.mob.runtimes, v_m)) && (s.member.boundFence !== null) &&
+          ((s.member.boundFence)! === (s.mob.fences.get(v_m) ?? 0)) && (s.member.boundGeneration === (s.mob.generations.get(v_m) ?? 0))
         )
       )
       ),
@@ -251,8 +248,7 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
         "member.phase == Attached && member.boundGeneration == 1 && (any m in mob.statuses: mob.statuses.get(m).value == Ready && " +
         "mob.generations.getOr(m, 0) == 1)",
       holds: (s) => (
-        (s.member.phase === "Attached") &&
-        (s.member.boundGeneration === 1) &&
+        (s.member.phase === "Attached") && (s.member.boundGeneration === 1) &&
         anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))
       ),
     },
@@ -274,8 +270,7 @@ export const meerkatMobSeamComposition: CompositionKernel<MeerkatMobSeamState> =
         "member.phase == Attached && (any x in member.abandoned: member.abandoned.get(x).value == Reset) && (any m in mob.statuses: " +
         "mob.statuses.get(m).value == Ready && mob.generations.getOr(m, 0) == 1)",
       holds: (s) => (
-        (s.member.phase === "Attached") &&
-        anyOf(s.member.abandoned.keys(), (v_x) => ((lookup(s.member.abandoned, v_x))! === "Reset")) &&
+        (s.member.phase === "Attached") && anyOf(s.member.abandoned.keys(), (v_x) => ((lookup(s.member.abandoned, v_x))! === "Reset")) &&
         anyOf(s.mob.statuses.keys(), (v_m) => (((lookup(s.mob.statuses, v_m))! === "Ready") && ((s.mob.generations.get(v_m) ?? 0) === 1)))
       ),
     },

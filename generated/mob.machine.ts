@@ -499,9 +499,7 @@ function any_19(
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
     if (
-      ((v_m$statuses)! === v_memberStatus) &&
-      ((p_fences.get(v_m) ?? 0) === 2) &&
-      ((p_priorFence.get(v_m) ?? 0) === 1) &&
+      ((v_m$statuses)! === v_memberStatus) && ((p_fences.get(v_m) ?? 0) === 2) && ((p_priorFence.get(v_m) ?? 0) === 1) &&
       ((p_generations.get(v_m) ?? 0) === 0)
     ) return true;
   }
@@ -564,10 +562,7 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
         "statuses.containsKey(m)) && (all m in priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
       reads: ["statuses", "runtimes", "generations", "fences", "priorFence", "readyFence"],
       holds: (s) => (
-        all_1(s.runtimes, s.statuses) &&
-        all_1(s.fences, s.statuses) &&
-        all_1(s.generations, s.statuses) &&
-        all_1(s.priorFence, s.statuses) &&
+        all_1(s.runtimes, s.statuses) && all_1(s.fences, s.statuses) && all_1(s.generations, s.statuses) && all_1(s.priorFence, s.statuses) &&
         all_1(s.readyFence, s.statuses)
       ),
     },

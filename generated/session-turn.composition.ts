@@ -172,10 +172,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "turn.phase == Ready || turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled || (session.phase == Running && " +
         "session.currentRun == turn.currentRun)",
       holds: (s) => (
-        (s.turn.phase === "Ready") ||
-        (s.turn.phase === "Completed") ||
-        (s.turn.phase === "Failed") ||
-        (s.turn.phase === "Cancelled") ||
+        (s.turn.phase === "Ready") || (s.turn.phase === "Completed") || (s.turn.phase === "Failed") || (s.turn.phase === "Cancelled") ||
         ((s.session.phase === "Running") && (s.session.currentRun === s.turn.currentRun))
       ),
     },
@@ -185,11 +182,9 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "turn.currentRun.isNone || turn.currentRun == session.lastRun || (session.phase == Running && session.staged.isEmpty && " +
         "(turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled))",
       holds: (s) => (
-        (s.turn.currentRun === null) ||
-        (s.turn.currentRun === s.session.lastRun) ||
+        (s.turn.currentRun === null) || (s.turn.currentRun === s.session.lastRun) ||
         (
-          (s.session.phase === "Running") &&
-          (s.session.staged.length === 0) &&
+          (s.session.phase === "Running") && (s.session.staged.length === 0) &&
           ((s.turn.phase === "Completed") || (s.turn.phase === "Failed") || (s.turn.phase === "Cancelled"))
         )
       ),
@@ -217,9 +212,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         (
           (s.session.currentRun === s.turn.currentRun) &&
           (
-            (s.turn.boundaryCount > 0) ||
-            s.turn.extracting ||
-            (s.turn.terminalCause === "BoundaryCompleted") ||
+            (s.turn.boundaryCount > 0) || s.turn.extracting || (s.turn.terminalCause === "BoundaryCompleted") ||
             (s.turn.terminalCause === "CancelledAtBoundary")
           )
         )
@@ -231,8 +224,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "session.phase != Running || session.currentRun == turn.currentRun || (session.staged.isEmpty && (turn.phase == Ready || " +
         "turn.phase == Completed || turn.phase == Failed || turn.phase == Cancelled))",
       holds: (s) => (
-        (s.session.phase !== "Running") ||
-        (s.session.currentRun === s.turn.currentRun) ||
+        (s.session.phase !== "Running") || (s.session.currentRun === s.turn.currentRun) ||
         (
           (s.session.staged.length === 0) &&
           ((s.turn.phase === "Ready") || (s.turn.phase === "Completed") || (s.turn.phase === "Failed") || (s.turn.phase === "Cancelled"))
@@ -251,9 +243,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "session.phase != Running && turn.phase == Completed && turn.terminalCause == some(BoundaryCompleted) && (any x in session.inputs: " +
         "session.inputs.get(x) == some(Consumed))",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        (s.turn.phase === "Completed") &&
-        (s.turn.terminalCause === "BoundaryCompleted") &&
+        (s.session.phase !== "Running") && (s.turn.phase === "Completed") && (s.turn.terminalCause === "BoundaryCompleted") &&
         anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))
       ),
     },
@@ -261,9 +251,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
       name: "turn_failure_requeues_the_input",
       source: "session.phase != Running && turn.phase == Failed && (any x in session.queue: session.attempts.getOr(x, 0) == 1)",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        (s.turn.phase === "Failed") &&
-        anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))
+        (s.session.phase !== "Running") && (s.turn.phase === "Failed") && anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))
       ),
     },
     {
@@ -272,9 +260,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledAtBoundary) && (any x in " +
         "session.inputs: session.inputs.get(x) == some(Consumed))",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        (s.turn.phase === "Cancelled") &&
-        (s.turn.terminalCause === "CancelledAtBoundary") &&
+        (s.session.phase !== "Running") && (s.turn.phase === "Cancelled") && (s.turn.terminalCause === "CancelledAtBoundary") &&
         anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))
       ),
     },
@@ -284,11 +270,8 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "session.phase != Running && turn.phase == Failed && turn.boundaryCount > 0 && (any x in session.inputs: session.inputs.get(x) == " +
         "some(Consumed)) && session.queue.isEmpty && session.steer.isEmpty",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        (s.turn.phase === "Failed") &&
-        (s.turn.boundaryCount > 0) &&
-        anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed")) &&
-        (s.session.queue.length === 0) &&
+        (s.session.phase !== "Running") && (s.turn.phase === "Failed") && (s.turn.boundaryCount > 0) &&
+        anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed")) && (s.session.queue.length === 0) &&
         (s.session.steer.length === 0)
       ),
     },
@@ -298,9 +281,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "session.phase != Running && turn.phase == Cancelled && turn.terminalCause == some(CancelledNow) && (any x in session.queue: " +
         "session.attempts.getOr(x, 0) == 1)",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        (s.turn.phase === "Cancelled") &&
-        (s.turn.terminalCause === "CancelledNow") &&
+        (s.session.phase !== "Running") && (s.turn.phase === "Cancelled") && (s.turn.terminalCause === "CancelledNow") &&
         anyOf(s.session.queue, (v_x) => ((s.session.attempts.get(v_x) ?? 0) === 1))
       ),
     },
@@ -310,8 +291,7 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
         "session.phase != Running && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed) && " +
         "session.attempts.getOr(x, 0) == 2)",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        (s.turn.phase === "Completed") &&
+        (s.session.phase !== "Running") && (s.turn.phase === "Completed") &&
         anyOf(s.session.inputs.keys(), (v_x) => ((lookup(s.session.inputs, v_x) === "Consumed") && ((s.session.attempts.get(v_x) ?? 0) === 2)))
       ),
     },
@@ -319,16 +299,14 @@ export const sessionTurnComposition: CompositionKernel<SessionTurnState> = {
       name: "turn_failures_exhaust_the_attempts",
       source: "session.phase != Running && (any x in session.abandoned: session.abandoned.get(x) == some(MaxAttemptsExhausted))",
       holds: (s) => (
-        (s.session.phase !== "Running") &&
-        anyOf(s.session.abandoned.keys(), (v_x) => (lookup(s.session.abandoned, v_x) === "MaxAttemptsExhausted"))
+        (s.session.phase !== "Running") && anyOf(s.session.abandoned.keys(), (v_x) => (lookup(s.session.abandoned, v_x) === "MaxAttemptsExhausted"))
       ),
     },
     {
       name: "run_from_attached_completed",
       source: "session.phase == Attached && turn.phase == Completed && (any x in session.inputs: session.inputs.get(x) == some(Consumed))",
       holds: (s) => (
-        (s.session.phase === "Attached") &&
-        (s.turn.phase === "Completed") &&
+        (s.session.phase === "Attached") && (s.turn.phase === "Completed") &&
         anyOf(s.session.inputs.keys(), (v_x) => (lookup(s.session.inputs, v_x) === "Consumed"))
       ),
     },

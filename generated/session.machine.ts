@@ -288,9 +288,7 @@ const guard_is_queued: G<SessionRuntimeCancelInputInput> = { name: "is_queued", 
 const guard_is_terminal: G<SessionRuntimeArchiveInputInput> = {
   name: "is_terminal",
   holds: (s, t) => (
-    (lookup(s.inputs, t.input) === "Consumed") ||
-    (lookup(s.inputs, t.input) === "Superseded") ||
-    (lookup(s.inputs, t.input) === "Coalesced") ||
+    (lookup(s.inputs, t.input) === "Consumed") || (lookup(s.inputs, t.input) === "Superseded") || (lookup(s.inputs, t.input) === "Coalesced") ||
     (lookup(s.inputs, t.input) === "Abandoned")
   ),
 };
@@ -617,9 +615,7 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -671,9 +667,7 @@ function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -725,9 +719,7 @@ function fireReset(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -783,9 +775,7 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -1246,10 +1236,7 @@ export const sessionRuntimeKernel: MachineKernel<
       holds: (s) => (
         (s.phase !== "Destroyed") ||
         (
-          (s.queue.length === 0) &&
-          (s.steer.length === 0) &&
-          (s.staged.length === 0) &&
-          (s.currentRun === null) &&
+          (s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null) &&
           all_13(s.inputs, "Consumed", "Superseded", "Coalesced", "Abandoned")
         )
       ),

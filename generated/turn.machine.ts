@@ -564,14 +564,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
       holds: (s) => (
         (s.phase !== "Ready") ||
         (
-          (s.boundaryCount === 0) &&
-          (s.retryAttempt === 0) &&
-          (s.extractionRetries === 0) &&
-          !s.extracting &&
-          !s.cancelAfterBoundary &&
-          !s.hadToolRound &&
-          (s.pendingOps.size === 0) &&
-          s.barrierSatisfied
+          (s.boundaryCount === 0) && (s.retryAttempt === 0) && (s.extractionRetries === 0) && !s.extracting && !s.cancelAfterBoundary && !s.hadToolRound &&
+          (s.pendingOps.size === 0) && s.barrierSatisfied
         )
       ),
     },
@@ -582,12 +576,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
         "== Cancelled",
       reads: ["phase", "runKind"],
       holds: (s) => (
-        (s.runKind !== "Immediate") ||
-        (s.phase === "ApplyingPrimitive") ||
-        (s.phase === "Cancelling") ||
-        (s.phase === "Completed") ||
-        (s.phase === "Failed") ||
-        (s.phase === "Cancelled")
+        (s.runKind !== "Immediate") || (s.phase === "ApplyingPrimitive") || (s.phase === "Cancelling") || (s.phase === "Completed") ||
+        (s.phase === "Failed") || (s.phase === "Cancelled")
       ),
     },
     {
@@ -649,12 +639,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
         "some(ExtractionValidated) || terminalCause == some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
       reads: ["phase", "terminalCause"],
       holds: (s) => (
-        (s.phase !== "Completed") ||
-        (s.terminalCause === "ImmediateApplied") ||
-        (s.terminalCause === "BoundaryCompleted") ||
-        (s.terminalCause === "ExtractionValidated") ||
-        (s.terminalCause === "ExtractionRetriesExhausted") ||
-        (s.terminalCause === "ExtractionAbandoned")
+        (s.phase !== "Completed") || (s.terminalCause === "ImmediateApplied") || (s.terminalCause === "BoundaryCompleted") ||
+        (s.terminalCause === "ExtractionValidated") || (s.terminalCause === "ExtractionRetriesExhausted") || (s.terminalCause === "ExtractionAbandoned")
       ),
     },
     {
@@ -664,11 +650,8 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
         "some(BudgetExhausted) || terminalCause == some(TimeBudgetExceeded)",
       reads: ["phase", "terminalCause"],
       holds: (s) => (
-        (s.phase !== "Failed") ||
-        (s.terminalCause === "FatalError") ||
-        (s.terminalCause === "TurnLimitReached") ||
-        (s.terminalCause === "BudgetExhausted") ||
-        (s.terminalCause === "TimeBudgetExceeded")
+        (s.phase !== "Failed") || (s.terminalCause === "FatalError") || (s.terminalCause === "TurnLimitReached") ||
+        (s.terminalCause === "BudgetExhausted") || (s.terminalCause === "TimeBudgetExceeded")
       ),
     },
     {
@@ -698,11 +681,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
       source: "phase == Completed && runKind == some(Conversation) && hadToolRound && terminalCause == some(BoundaryCompleted) && retryAttempt == 0",
       reads: ["phase", "runKind", "hadToolRound", "retryAttempt", "terminalCause"],
       holds: (s) => (
-        (s.phase === "Completed") &&
-        (s.runKind === "Conversation") &&
-        s.hadToolRound &&
-        (s.terminalCause === "BoundaryCompleted") &&
-        (s.retryAttempt === 0)
+        (s.phase === "Completed") && (s.runKind === "Conversation") && s.hadToolRound && (s.terminalCause === "BoundaryCompleted") && (s.retryAttempt === 0)
       ),
     },
     {

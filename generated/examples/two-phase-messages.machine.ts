@@ -250,8 +250,7 @@ export const twoPhaseMessagesKernel: MachineKernel<
       name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && msgs.contains(Msg{type: Prepared, rm: some(r)})",
       reads: ["rmState", "msgs"],
       holds: (s) => (
-        s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) &&
-        any_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs, "Aborted", "Prepared")
+        s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) && any_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs, "Aborted", "Prepared")
       ),
     },
   ],

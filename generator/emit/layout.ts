@@ -64,6 +64,7 @@ export function render(doc: Doc, indent = 0, column = indent, width = WIDTH): st
   const inner = indent + 2;
   const pad = " ".repeat(inner);
   if (doc.pack === true && doc.sep === undefined) return packed(doc, indent, width);
+  if (doc.sep !== undefined && /^ (\|\||&&) $/.test(doc.sep)) return packedChain(doc, indent, width);
   const last = doc.items.length - 1;
   const end = (i: number) => (doc.sep === undefined ? "," : i < last && doc.sep.trim() !== "" ? (doc.sep.trim() === "," ? "," : ` ${doc.sep.trim()}`) : "");
   const items = doc.items.map((item, i) => `${pad}${render(item, inner, inner, width)}${end(i)}`);
@@ -94,6 +95,35 @@ function packed(doc: Exclude<Doc, string>, indent: number, width: number): strin
   }
   if (line !== "") lines.push(pad + line);
   return `${doc.open.trimEnd()}\n${lines.join("\n")}\n${" ".repeat(indent)}${doc.close.trimStart()}`;
+}
+
+/**
+ * A broken `a && b && c`: as many operands per line as fit, each line but the last ending with
+ * the operator; an operand too wide for a line of its own is broken on lines of its own.
+ */
+function packedChain(doc: Exclude<Doc, string>, indent: number, width: number): string {
+  const inner = indent + 2;
+  const op = (doc.sep as string).trim();
+  const lines: string[] = [];
+  let line = "";
+  doc.items.forEach((item, i) => {
+    const tail = i < doc.items.length - 1 ? ` ${op}` : "";
+    const t = flatten(item);
+    if (inner + t.length + tail.length > width) {
+      if (line !== "") lines.push(`${line} ${op}`);
+      lines.push(`${render(item, inner, inner, width)}${tail}`);
+      line = "";
+    } else if (line === "") line = t;
+    else if (inner + line.length + op.length + 2 + t.length + tail.length <= width) line += ` ${op} ${t}`;
+    else {
+      lines.push(`${line} ${op}`);
+      line = t;
+    }
+  });
+  if (line !== "") lines.push(line);
+  const pad = " ".repeat(inner);
+  const close = doc.close.trimStart();
+  return `${doc.open.trimEnd()}\n${lines.map((l) => pad + l).join("\n")}${close === "" ? "" : `\n${" ".repeat(indent)}${close}`}`;
 }
 
 /**
