@@ -16,6 +16,7 @@ import {
   mapPutOwn,
   mapRemove,
   mapRemoveOwn,
+  predicates,
   seqClear,
   seqPush,
   seqPushFrontOwn,
@@ -1142,166 +1143,96 @@ export const sessionRuntimeKernel: MachineKernel<
     { name: "RecoverRequested", fields: [] },
   ],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "fence_requires_bound_runtime", source: "boundFence.isNone || boundRuntime.isSome", reads: ["boundRuntime", "boundFence"],
-      holds: (s) => ((s.boundFence === null) || (s.boundRuntime !== null)),
-    },
-    {
-      name: "bound_fence_is_newest", source: "boundFence.isNone || boundFence == highestFence", reads: ["boundFence", "highestFence"],
-      holds: (s) => ((s.boundFence === null) || (s.boundFence === s.highestFence)),
-    },
-    {
-      name: "running_has_current_run", source: "phase != Running || currentRun.isSome", reads: ["phase", "currentRun"],
-      holds: (s) => ((s.phase !== "Running") || (s.currentRun !== null)),
-    },
-    {
-      name: "run_only_while_running", source: "currentRun.isNone || phase == Running", reads: ["phase", "currentRun"],
-      holds: (s) => ((s.currentRun === null) || (s.phase === "Running")),
-    },
-    {
-      name: "run_knows_where_it_returns",
-      source: "currentRun.isSome == runFrom.isSome && (runFrom.isNone || runFrom == some(Idle) || runFrom == some(Attached) || runFrom == some(Retired))",
-      reads: ["currentRun", "runFrom"],
-      holds: (s) => (
+  invariants: predicates([
+    ["fence_requires_bound_runtime", "boundFence.isNone || boundRuntime.isSome", ["boundRuntime", "boundFence"],
+      (s) => ((s.boundFence === null) || (s.boundRuntime !== null))],
+    ["bound_fence_is_newest", "boundFence.isNone || boundFence == highestFence", ["boundFence", "highestFence"],
+      (s) => ((s.boundFence === null) || (s.boundFence === s.highestFence))],
+    ["running_has_current_run", "phase != Running || currentRun.isSome", ["phase", "currentRun"],
+      (s) => ((s.phase !== "Running") || (s.currentRun !== null))],
+    ["run_only_while_running", "currentRun.isNone || phase == Running", ["phase", "currentRun"],
+      (s) => ((s.currentRun === null) || (s.phase === "Running"))],
+    ["run_knows_where_it_returns",
+      "currentRun.isSome == runFrom.isSome && (runFrom.isNone || runFrom == some(Idle) || runFrom == some(Attached) || runFrom == some(Retired))",
+      ["currentRun", "runFrom"],
+      (s) => (
         ((s.currentRun !== null) === (s.runFrom !== null)) &&
         ((s.runFrom === null) || (s.runFrom === "Idle") || (s.runFrom === "Attached") || (s.runFrom === "Retired"))
-      ),
-    },
-    {
-      name: "run_needs_registration", source: "currentRun.isNone || registered", reads: ["registered", "currentRun"],
-      holds: (s) => ((s.currentRun === null) || s.registered),
-    },
-    {
-      name: "lanes_are_disjoint", source: "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
-      reads: ["queue", "steer", "staged"],
-      holds: (s) => (all_3(s.queue, s.steer, s.staged) && all_4(s.steer, s.staged)),
-    },
-    {
-      name: "queued_exactly_when_in_a_lane", source: "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
-      reads: ["inputs", "queue", "steer"],
-      holds: (s) => all_5(s.inputs, s.queue, s.steer, "Queued"),
-    },
-    {
-      name: "lane_members_are_tracked_in_their_lane",
-      source:
-        "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && " +
-        "inputs.containsKey(x))",
-      reads: ["inputs", "laneOf", "queue", "steer"],
-      holds: (s) => (all_6(s.queue, s.laneOf, s.inputs, "Queue") && all_6(s.steer, s.laneOf, s.inputs, "Steer")),
-    },
-    {
-      name: "staged_inputs_belong_to_the_current_run", source: "staged.isEmpty || currentRun.isSome", reads: ["currentRun", "staged"],
-      holds: (s) => ((s.staged.length === 0) || (s.currentRun !== null)),
-    },
-    {
-      name: "in_flight_exactly_when_staged",
-      source:
-        "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
-        "AppliedPendingConsumption) == staged.contains(x)",
-      reads: ["inputs", "staged"],
-      holds: (s) => all_7(s.inputs, s.staged, "Staged", "Applied", "AppliedPendingConsumption"),
-    },
-    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_8(s.staged, s.inputs) },
-    {
-      name: "abandon_reason_exactly_for_abandoned", source: "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)",
-      reads: ["inputs", "abandoned"],
-      holds: (s) => all_9(s.inputs, s.abandoned, "Abandoned"),
-    },
-    {
-      name: "replacement_exactly_for_replaced",
-      source: "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)",
-      reads: ["inputs", "replacedBy"],
-      holds: (s) => all_10(s.inputs, s.replacedBy, "Superseded", "Coalesced"),
-    },
-    {
-      name: "metadata_only_for_tracked_inputs",
-      source:
-        "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
-        "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
-      reads: ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
-      holds: (s) => (all_11(s.abandoned, s.inputs) && all_11(s.replacedBy, s.inputs) && all_11(s.laneOf, s.inputs) && all_11(s.attempts, s.inputs)),
-    },
-    {
-      name: "queued_inputs_have_attempts_left", source: "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
-      reads: ["attempts", "queue", "steer"],
-      holds: (s) => (all_12(s.queue, s.attempts) && all_12(s.steer, s.attempts)),
-    },
-    {
-      name: "destroyed_has_no_live_work",
-      source:
-        "phase != Destroyed || (no_live_work && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) == some(Superseded) || " +
-        "inputs.get(x) == some(Coalesced) || inputs.get(x) == some(Abandoned)))",
-      reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
-      holds: (s) => (
+      )],
+    ["run_needs_registration", "currentRun.isNone || registered", ["registered", "currentRun"], (s) => ((s.currentRun === null) || s.registered)],
+    ["lanes_are_disjoint", "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
+      ["queue", "steer", "staged"],
+      (s) => (all_3(s.queue, s.steer, s.staged) && all_4(s.steer, s.staged))],
+    ["queued_exactly_when_in_a_lane", "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
+      ["inputs", "queue", "steer"],
+      (s) => all_5(s.inputs, s.queue, s.steer, "Queued")],
+    ["lane_members_are_tracked_in_their_lane",
+      "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && inputs.containsKey(x))",
+      ["inputs", "laneOf", "queue", "steer"],
+      (s) => (all_6(s.queue, s.laneOf, s.inputs, "Queue") && all_6(s.steer, s.laneOf, s.inputs, "Steer"))],
+    ["staged_inputs_belong_to_the_current_run", "staged.isEmpty || currentRun.isSome", ["currentRun", "staged"],
+      (s) => ((s.staged.length === 0) || (s.currentRun !== null))],
+    ["in_flight_exactly_when_staged",
+      "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
+      "AppliedPendingConsumption) == staged.contains(x)",
+      ["inputs", "staged"],
+      (s) => all_7(s.inputs, s.staged, "Staged", "Applied", "AppliedPendingConsumption")],
+    ["staged_are_tracked", "all x in staged: inputs.containsKey(x)", ["inputs", "staged"], (s) => all_8(s.staged, s.inputs)],
+    ["abandon_reason_exactly_for_abandoned", "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)", ["inputs", "abandoned"],
+      (s) => all_9(s.inputs, s.abandoned, "Abandoned")],
+    ["replacement_exactly_for_replaced",
+      "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)", ["inputs", "replacedBy"],
+      (s) => all_10(s.inputs, s.replacedBy, "Superseded", "Coalesced")],
+    ["metadata_only_for_tracked_inputs",
+      "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
+      "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
+      ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
+      (s) => (all_11(s.abandoned, s.inputs) && all_11(s.replacedBy, s.inputs) && all_11(s.laneOf, s.inputs) && all_11(s.attempts, s.inputs))],
+    ["queued_inputs_have_attempts_left", "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
+      ["attempts", "queue", "steer"],
+      (s) => (all_12(s.queue, s.attempts) && all_12(s.steer, s.attempts))],
+    ["destroyed_has_no_live_work",
+      "phase != Destroyed || (no_live_work && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) == some(Superseded) || " +
+      "inputs.get(x) == some(Coalesced) || inputs.get(x) == some(Abandoned)))",
+      ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
+      (s) => (
         (s.phase !== "Destroyed") ||
         (
           (s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null) &&
           all_13(s.inputs, "Consumed", "Superseded", "Coalesced", "Abandoned")
         )
-      ),
-    },
-    {
-      name: "stopped_has_no_live_work", source: "phase != Stopped || no_live_work", reads: ["phase", "currentRun", "queue", "steer", "staged"],
-      holds: (s) => ((s.phase !== "Stopped") || ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null))),
-    },
-    {
-      name: "stop_request_cleared_when_stopped", source: "!stopRequested || (phase != Initializing && phase != Stopped && phase != Destroyed)",
-      reads: ["phase", "stopRequested"],
-      holds: (s) => (!s.stopRequested || ((s.phase !== "Initializing") && (s.phase !== "Stopped") && (s.phase !== "Destroyed"))),
-    },
-    {
-      name: "current_run_is_the_last_run", source: "currentRun.isNone || currentRun == lastRun", reads: ["currentRun", "lastRun"],
-      holds: (s) => ((s.currentRun === null) || (s.currentRun === s.lastRun)),
-    },
-  ],
-  witnesses: [
-    {
-      name: "happy_run", source: "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)",
-      reads: ["phase", "inputs", "attempts"],
-      holds: (s) => ((s.phase === "Idle") && any_14(s.inputs, s.attempts, "Consumed")),
-    },
-    {
-      name: "failed_run_requeued_then_consumed", source: "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2",
-      reads: ["inputs", "attempts"],
-      holds: (s) => any_15(s.inputs, s.attempts, "Consumed"),
-    },
-    {
-      name: "max_attempts_abandon", source: "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", reads: ["abandoned"],
-      holds: (s) => any_16(s.abandoned, "MaxAttemptsExhausted"),
-    },
-    {
-      name: "retire_during_run", source: "phase == Running && runFrom == some(Retired)", reads: ["phase", "runFrom"],
-      holds: (s) => ((s.phase === "Running") && (s.runFrom === "Retired")),
-    },
-    {
-      name: "retire_then_drain_to_completion",
-      source: "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
-      reads: ["phase", "inputs", "queue", "steer"],
-      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_17(s.inputs, "Consumed")),
-    },
-    {
-      name: "stop_preempts_queued_work", source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
-      reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Stopped") && any_16(s.abandoned, "Stopped")),
-    },
-    {
-      name: "reset_abandons_queued_work", source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Idle") && any_16(s.abandoned, "Reset")),
-    },
-    {
-      name: "destroy_with_queued_inputs", source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
-      reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Destroyed") && any_16(s.abandoned, "Destroyed")),
-    },
-    {
-      name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
-      reads: ["inputs", "laneOf", "queue"],
-      holds: (s) => (!(s.queue.length === 0) && any_18(s.inputs, s.laneOf, "Consumed", "Steer")),
-    },
-    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Superseded") },
-    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Coalesced") },
-  ],
+      )],
+    ["stopped_has_no_live_work", "phase != Stopped || no_live_work", ["phase", "currentRun", "queue", "steer", "staged"],
+      (s) => ((s.phase !== "Stopped") || ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null)))],
+    ["stop_request_cleared_when_stopped", "!stopRequested || (phase != Initializing && phase != Stopped && phase != Destroyed)", ["phase", "stopRequested"],
+      (s) => (!s.stopRequested || ((s.phase !== "Initializing") && (s.phase !== "Stopped") && (s.phase !== "Destroyed")))],
+    ["current_run_is_the_last_run", "currentRun.isNone || currentRun == lastRun", ["currentRun", "lastRun"],
+      (s) => ((s.currentRun === null) || (s.currentRun === s.lastRun))],
+  ]),
+  witnesses: predicates([
+    ["happy_run", "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)", ["phase", "inputs", "attempts"],
+      (s) => ((s.phase === "Idle") && any_14(s.inputs, s.attempts, "Consumed"))],
+    ["failed_run_requeued_then_consumed", "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2", ["inputs", "attempts"],
+      (s) => any_15(s.inputs, s.attempts, "Consumed")],
+    ["max_attempts_abandon", "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", ["abandoned"],
+      (s) => any_16(s.abandoned, "MaxAttemptsExhausted")],
+    ["retire_during_run", "phase == Running && runFrom == some(Retired)", ["phase", "runFrom"],
+      (s) => ((s.phase === "Running") && (s.runFrom === "Retired"))],
+    ["retire_then_drain_to_completion", "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
+      ["phase", "inputs", "queue", "steer"],
+      (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_17(s.inputs, "Consumed"))],
+    ["stop_preempts_queued_work", "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)", ["phase", "abandoned"],
+      (s) => ((s.phase === "Stopped") && any_16(s.abandoned, "Stopped"))],
+    ["reset_abandons_queued_work", "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", ["phase", "abandoned"],
+      (s) => ((s.phase === "Idle") && any_16(s.abandoned, "Reset"))],
+    ["destroy_with_queued_inputs", "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)", ["phase", "abandoned"],
+      (s) => ((s.phase === "Destroyed") && any_16(s.abandoned, "Destroyed"))],
+    ["steer_overtakes_queue", "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
+      ["inputs", "laneOf", "queue"],
+      (s) => (!(s.queue.length === 0) && any_18(s.inputs, s.laneOf, "Consumed", "Steer"))],
+    ["supersession", "any x in inputs: inputs.get(x).value == Superseded", ["inputs"], (s) => any_17(s.inputs, "Superseded")],
+    ["coalescing", "any x in inputs: inputs.get(x).value == Coalesced", ["inputs"], (s) => any_17(s.inputs, "Coalesced")],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2 }, maxDepth: 14, maxCollectionSize: 2,

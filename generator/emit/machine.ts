@@ -8,7 +8,7 @@ import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../
 import { factStatements } from "./facts.js";
 import { initialStatements } from "./initial.js";
 import { kernelImport } from "./imports.js";
-import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
+import { args, dataDoc, fill, hangingList, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { firedBuilder } from "./fire.js";
@@ -123,23 +123,16 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   // the instance re-evaluates an invariant only when one of them changed.
   const order = ["phase", ...m.fields.map((f) => f.name)];
   const reads = (p: Predicate) => dataDoc(order.filter((f) => fieldsRead(p.expr).includes(f)));
+  // One row per predicate, [name, source, reads, holds] (kernel/predicates.ts).
   const predicates = (preds: readonly Predicate[]) =>
     render(
       list(
-        "[",
-        preds.map((p) =>
-          packedList(
-            object([
-              ["name", JSON.stringify(p.name)],
-              ["source", stringDoc(p.source)],
-              ["reads", reads(p)],
-              ["holds", prefixed("(s) => ", exprDoc(p.expr, preCtx, h))],
-            ]),
-          ),
-        ),
-        "]",
+        `${h.use("predicates")}([`,
+        preds.map((p) => hangingList(list("[", [JSON.stringify(p.name), stringDoc(p.source), reads(p), prefixed("(s) => ", exprDoc(p.expr, preCtx, h))], "]"))),
+        "])",
       ),
       2,
+      14,
     );
 
   const named = namedTypes(m);
