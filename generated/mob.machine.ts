@@ -59,10 +59,7 @@ export type MobInput = MobSpawnInput | MobSubmitWorkInput | MobRetireMemberInput
 export type MobSignal = MobObserveRuntimeReadySignal | MobObserveRuntimeRetiredSignal | MobObserveRuntimeDestroyedSignal;
 export type MobTrigger = MobInput | MobSignal;
 export type MobRequestRuntimeBindingEffect = {
-  readonly effect: "RequestRuntimeBinding";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-  readonly generation: Generation;
+  readonly effect: "RequestRuntimeBinding"; readonly runtime: RuntimeId; readonly fence: Fence; readonly generation: Generation;
 };
 export type MobRequestRuntimeProvisionEffect = { readonly effect: "RequestRuntimeProvision"; readonly member: MemberId; readonly runtime: RuntimeId; };
 export type MobRequestRuntimeRecycleEffect = { readonly effect: "RequestRuntimeRecycle"; readonly member: MemberId; readonly runtime: RuntimeId; };

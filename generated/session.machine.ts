@@ -72,17 +72,10 @@ export type SessionRuntimeState = {
 export type SessionRuntimeRegisterSessionInput = { readonly kind: "RegisterSession"; };
 export type SessionRuntimeUnregisterSessionInput = { readonly kind: "UnregisterSession"; };
 export type SessionRuntimePrepareBindingsInput = {
-  readonly kind: "PrepareBindings";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-  readonly generation: Generation;
+  readonly kind: "PrepareBindings"; readonly runtime: RuntimeId; readonly fence: Fence; readonly generation: Generation;
 };
 export type SessionRuntimeAcceptInputInput = {
-  readonly kind: "AcceptInput";
-  readonly input: InputId;
-  readonly lane: Lane;
-  readonly admission: AdmissionClass;
-  readonly front: boolean;
+  readonly kind: "AcceptInput"; readonly input: InputId; readonly lane: Lane; readonly admission: AdmissionClass; readonly front: boolean;
 };
 export type SessionRuntimeAcceptConsumedInput = { readonly kind: "AcceptConsumed"; readonly input: InputId; };
 export type SessionRuntimeSupersedeInputInput = { readonly kind: "SupersedeInput"; readonly input: InputId; readonly by: InputId; };
@@ -107,16 +100,10 @@ export type SessionRuntimeRecoverInput = { readonly kind: "Recover"; };
 export type SessionRuntimeDestroyInput = { readonly kind: "Destroy"; readonly fence: Fence | null; };
 export type SessionRuntimeSetSilentIntentsInput = { readonly kind: "SetSilentIntents"; readonly enabled: boolean; };
 export type SessionRuntimeRecoverInputInput = {
-  readonly kind: "RecoverInput";
-  readonly input: InputId;
-  readonly lane: Lane;
-  readonly priorAttempts: Attempts;
+  readonly kind: "RecoverInput"; readonly input: InputId; readonly lane: Lane; readonly priorAttempts: Attempts;
 };
 export type SessionRuntimeRecoverBindingInput = {
-  readonly kind: "RecoverBinding";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-  readonly generation: Generation;
+  readonly kind: "RecoverBinding"; readonly runtime: RuntimeId; readonly fence: Fence; readonly generation: Generation;
 };
 export type SessionRuntimeRecoverRetiredInput = { readonly kind: "RecoverRetired"; };
 export type SessionRuntimeRecoverCommittedInputInput = { readonly kind: "RecoverCommittedInput"; readonly input: InputId; };

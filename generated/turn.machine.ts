@@ -62,10 +62,7 @@ export type TurnPrimitiveAppliedInput = { readonly kind: "PrimitiveApplied"; rea
 export type TurnLlmReturnedToolCallsInput = { readonly kind: "LlmReturnedToolCalls"; readonly run: RunId; readonly count: ToolCallCount; };
 export type TurnLlmReturnedTerminalInput = { readonly kind: "LlmReturnedTerminal"; readonly run: RunId; };
 export type TurnRegisterPendingOpsInput = {
-  readonly kind: "RegisterPendingOps";
-  readonly run: RunId;
-  readonly ops: ReadonlySet<OpId>;
-  readonly barrier: ReadonlySet<OpId>;
+  readonly kind: "RegisterPendingOps"; readonly run: RunId; readonly ops: ReadonlySet<OpId>; readonly barrier: ReadonlySet<OpId>;
 };
 export type TurnToolCallsResolvedInput = { readonly kind: "ToolCallsResolved"; readonly run: RunId; };
 export type TurnOpsBarrierSatisfiedInput = { readonly kind: "OpsBarrierSatisfied"; readonly run: RunId; readonly ops: ReadonlySet<OpId>; };
@@ -99,10 +96,7 @@ export type TurnCheckCompactionEffect = { readonly effect: "CheckCompaction"; re
 export type TurnBoundaryAppliedEffect = { readonly effect: "BoundaryApplied"; readonly run: RunId; readonly continued: Boundaries; };
 export type TurnRunCompletedEffect = { readonly effect: "RunCompleted"; readonly run: RunId; readonly cause: TerminalCause; };
 export type TurnRunFailedEffect = {
-  readonly effect: "RunFailed";
-  readonly run: RunId;
-  readonly cause: TerminalCause;
-  readonly failure: FailureCause | null;
+  readonly effect: "RunFailed"; readonly run: RunId; readonly cause: TerminalCause; readonly failure: FailureCause | null;
 };
 export type TurnRunCancelledEffect = { readonly effect: "RunCancelled"; readonly run: RunId; readonly cause: TerminalCause; };
 export type TurnEffect = TurnRunStartedEffect | TurnCheckCompactionEffect | TurnBoundaryAppliedEffect |

@@ -44,7 +44,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: triggerType(t),
-      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${triggerType(t)} = ;`.length),
+      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${triggerType(t)} = ;`.length, WIDTH),
     });
   }
   // `first`: room for `export type <Name> = ` before the first line.
@@ -57,7 +57,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: n.effectType(e.name),
-      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${n.effectType(e.name)} = ;`.length),
+      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${n.effectType(e.name)} = ;`.length, WIDTH),
     });
   }
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.effect, type: union(m.effects.map((e) => n.effectType(e.name))) });
