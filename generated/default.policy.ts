@@ -384,15 +384,7 @@ export const INPUT_SCHEMA: { readonly [key: string]: unknown; } = {
 };
 /** Every input kind, in table order. */
 export const INPUT_KINDS: readonly InputKind[] = Object.freeze([
-  "prompt",
-  "peer_message",
-  "peer_request",
-  "peer_response_progress",
-  "peer_response_terminal",
-  "flow_step",
-  "external_event",
-  "continuation",
-  "operation",
+  "prompt", "peer_message", "peer_request", "peer_response_progress", "peer_response_terminal", "flow_step", "external_event", "continuation", "operation",
 ]);
 /** Every explicit handling mode. */
 export const HANDLING_MODES: readonly HandlingMode[] = Object.freeze(["Queue", "Steer"]);
@@ -712,57 +704,27 @@ export type AdmissionRejectCode = "DurabilityViolation" | "PeerHandlingModeInval
 export type AdmissionRejection = { readonly code: AdmissionRejectCode; readonly detail: string; };
 /** The boundary for every apply mode. */
 const BOUNDARY_BY_APPLY: { readonly [A in ApplyMode]: Boundary } = {
-  StageRunStart: "RunStart",
-  StageRunBoundary: "RunCheckpoint",
-  InjectNow: "Immediate",
-  Ignore: "RunStart",
+  StageRunStart: "RunStart", StageRunBoundary: "RunCheckpoint", InjectNow: "Immediate", Ignore: "RunStart",
 };
 /** The execution kind of every input kind. */
 const EXECUTION_KIND: { readonly [K in InputKind]: ExecutionKind } = {
-  prompt: "ContentTurn",
-  peer_message: "ContentTurn",
-  peer_request: "ContentTurn",
-  peer_response_progress: "ContentTurn",
-  peer_response_terminal: "ContentTurn",
-  flow_step: "ContentTurn",
-  external_event: "ContentTurn",
-  continuation: "ResumePending",
-  operation: "ContentTurn",
+  prompt: "ContentTurn", peer_message: "ContentTurn", peer_request: "ContentTurn", peer_response_progress: "ContentTurn",
+  peer_response_terminal: "ContentTurn", flow_step: "ContentTurn", external_event: "ContentTurn", continuation: "ResumePending", operation: "ContentTurn",
 };
 /** The apply intent of every input kind. */
 const APPLY_INTENT: { readonly [K in InputKind]: ApplyIntent } = {
-  prompt: "None",
-  peer_message: "None",
-  peer_request: "None",
-  peer_response_progress: "None",
-  peer_response_terminal: "AppendContextAndRun",
-  flow_step: "None",
-  external_event: "None",
-  continuation: "None",
-  operation: "None",
+  prompt: "None", peer_message: "None", peer_request: "None", peer_response_progress: "None", peer_response_terminal: "AppendContextAndRun",
+  flow_step: "None", external_event: "None", continuation: "None", operation: "None",
 };
 /** The handling mode of every input kind when it carries none. */
 const DEFAULT_HANDLING_MODE: { readonly [K in InputKind]: HandlingMode | null } = {
-  prompt: null,
-  peer_message: null,
-  peer_request: null,
-  peer_response_progress: null,
-  peer_response_terminal: null,
-  flow_step: null,
-  external_event: "Queue",
-  continuation: "Queue",
-  operation: null,
+  prompt: null, peer_message: null, peer_request: null, peer_response_progress: null, peer_response_terminal: null, flow_step: null,
+  external_event: "Queue", continuation: "Queue", operation: null,
 };
 /** The reject code of a table rejection, per input kind. */
 const POLICY_REJECT_CODE: { readonly [K in InputKind]: AdmissionRejectCode } = {
-  prompt: "PolicyRejected",
-  peer_message: "PolicyRejected",
-  peer_request: "PolicyRejected",
-  peer_response_progress: "PeerHandlingModeInvalid",
-  peer_response_terminal: "PolicyRejected",
-  flow_step: "PolicyRejected",
-  external_event: "PolicyRejected",
-  continuation: "PolicyRejected",
+  prompt: "PolicyRejected", peer_message: "PolicyRejected", peer_request: "PolicyRejected", peer_response_progress: "PeerHandlingModeInvalid",
+  peer_response_terminal: "PolicyRejected", flow_step: "PolicyRejected", external_event: "PolicyRejected", continuation: "PolicyRejected",
   operation: "PolicyRejected",
 };
 

@@ -13,6 +13,7 @@ import {
   mapPutOwn,
   mapRemove,
   mapRemoveOwn,
+  predicates,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -58,10 +59,7 @@ export type MobInput = MobSpawnInput | MobSubmitWorkInput | MobRetireMemberInput
 export type MobSignal = MobObserveRuntimeReadySignal | MobObserveRuntimeRetiredSignal | MobObserveRuntimeDestroyedSignal;
 export type MobTrigger = MobInput | MobSignal;
 export type MobRequestRuntimeBindingEffect = {
-  readonly effect: "RequestRuntimeBinding";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-  readonly generation: Generation;
+  readonly effect: "RequestRuntimeBinding"; readonly runtime: RuntimeId; readonly fence: Fence; readonly generation: Generation;
 };
 export type MobRequestRuntimeProvisionEffect = { readonly effect: "RequestRuntimeProvision"; readonly member: MemberId; readonly runtime: RuntimeId; };
 export type MobRequestRuntimeRecycleEffect = { readonly effect: "RequestRuntimeRecycle"; readonly member: MemberId; readonly runtime: RuntimeId; };
@@ -155,30 +153,20 @@ const TRANSITIONS = transitionRows<MobState, MobTrigger, MobEffect, MobTransitio
   ["RuntimeReady", "ObserveRuntimeReady", ["Running", "Destroying"], null, [guard_current_runtime, guard_current_fence, guard_spawning], fireRuntimeReady],
   ["SubmitWorkToMember", "SubmitWork", ["Running"], null, [guard_ready, guard_bound], fireSubmitWorkToMember],
   ["BeginRetire", "RetireMember", ["Running"], null, [guard_ready, guard_bound], fireBeginRetire],
-  [
-    "RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired("Retired"),
-  ],
-  [
-    "RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast("Retired"),
-  ],
-  [
-    "ResetMember", "ResetMember", ["Running"], null, [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available],
-    fireResetMember,
-  ],
+  ["RuntimeRetired", "ObserveRuntimeRetired", ["Running", "Destroying"], null,
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_not_last_while_destroying], fireRuntimeRetired("Retired")],
+  ["RuntimeRetiredLast", "ObserveRuntimeRetired", ["Destroying"], "Destroyed",
+    [guard_current_runtime, guard_current_fence, guard_retiring, guard_last_live_runtime], fireRuntimeRetiredLast("Retired")],
+  ["ResetMember", "ResetMember", ["Running"], null,
+    [guard_ready, guard_bound, guard_runtime_free, guard_generation_available, guard_fence_available], fireResetMember],
   ["RespawnMember", "RespawnMember", ["Running"], null, [guard_retired, guard_runtime_free, guard_fence_available], fireRespawnMember],
   ["DestroyEmptyMob", "DestroyMob", ["Running"], "Destroyed", [guard_no_live_runtime], fireDestroyEmptyMob],
   ["BeginDestroyMob", "DestroyMob", ["Running"], "Destroying", [guard_live_runtimes], fireBeginDestroyMob],
   ["DestroyMemberRuntime", "DestroyMember", ["Destroying"], null, [guard_destroyable, guard_bound], fireDestroyMemberRuntime],
-  [
-    "RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null, [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last],
-    fireRuntimeRetired("Destroyed"),
-  ],
-  [
-    "RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
-    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeRetiredLast("Destroyed"),
-  ],
+  ["RuntimeDestroyed", "ObserveRuntimeDestroyed", ["Destroying"], null,
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_not_last], fireRuntimeRetired("Destroyed")],
+  ["RuntimeDestroyedLast", "ObserveRuntimeDestroyed", ["Destroying"], "Destroyed",
+    [guard_current_runtime, guard_current_fence, guard_destroying, guard_last_live_runtime], fireRuntimeRetiredLast("Destroyed")],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: MobState, t: MobTrigger) => MobResult = dispatcher(TRANSITIONS);
@@ -509,9 +497,7 @@ function any_19(
   for (const v_m of c.keys()) {
     const v_m$statuses = values.next().value as MemberStatus;
     if (
-      ((v_m$statuses)! === v_memberStatus) &&
-      ((p_fences.get(v_m) ?? 0) === 2) &&
-      ((p_priorFence.get(v_m) ?? 0) === 1) &&
+      ((v_m$statuses)! === v_memberStatus) && ((p_fences.get(v_m) ?? 0) === 2) && ((p_priorFence.get(v_m) ?? 0) === 1) &&
       ((p_generations.get(v_m) ?? 0) === 0)
     ) return true;
   }
@@ -566,117 +552,62 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
     { name: "MobDestroyed", fields: [] },
   ],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "bindings_only_for_spawned_members",
-      source:
-        "(all m in runtimes: statuses.containsKey(m)) && (all m in fences: statuses.containsKey(m)) && (all m in generations: " +
-        "statuses.containsKey(m)) && (all m in priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
-      reads: ["statuses", "runtimes", "generations", "fences", "priorFence", "readyFence"],
-      holds: (s) => (
-        all_1(s.runtimes, s.statuses) &&
-        all_1(s.fences, s.statuses) &&
-        all_1(s.generations, s.statuses) &&
-        all_1(s.priorFence, s.statuses) &&
+  invariants: predicates([
+    ["bindings_only_for_spawned_members",
+      "(all m in runtimes: statuses.containsKey(m)) && (all m in fences: statuses.containsKey(m)) && (all m in generations: " +
+      "statuses.containsKey(m)) && (all m in priorFence: statuses.containsKey(m)) && (all m in readyFence: statuses.containsKey(m))",
+      ["statuses", "runtimes", "generations", "fences", "priorFence", "readyFence"],
+      (s) => (
+        all_1(s.runtimes, s.statuses) && all_1(s.fences, s.statuses) && all_1(s.generations, s.statuses) && all_1(s.priorFence, s.statuses) &&
         all_1(s.readyFence, s.statuses)
-      ),
-    },
-    {
-      name: "spawned_members_have_fence_and_generation", source: "all m in statuses: fences.containsKey(m) && generations.containsKey(m)",
-      reads: ["statuses", "generations", "fences"],
-      holds: (s) => all_2(s.statuses, s.fences, s.generations),
-    },
-    {
-      name: "live_members_have_runtime",
-      source: "all m in statuses: runtimes.containsKey(m) == (statuses.get(m).value != Retired && statuses.get(m).value != Destroyed)",
-      reads: ["statuses", "runtimes"],
-      holds: (s) => all_3(s.statuses, s.runtimes, "Retired", "Destroyed"),
-    },
-    {
-      name: "owners_inverse_of_runtimes",
-      source: "(all r in owners: runtimes.get(owners.get(r).value) == some(r)) && (all m in runtimes: owners.get(runtimes.get(m).value) == some(m))",
-      reads: ["runtimes", "owners"],
-      holds: (s) => (all_4(s.owners, s.runtimes) && all_5(s.runtimes, s.owners)),
-    },
-    {
-      name: "runtime_ids_not_shared", source: "all a in runtimes: all b in runtimes: a == b || runtimes.get(a) != runtimes.get(b)", reads: ["runtimes"],
-      holds: (s) => all_7(s.runtimes, s.runtimes),
-    },
-    {
-      name: "generations_never_decrease", source: "all m in generationHigh: generations.get(m) == generationHigh.get(m)",
-      reads: ["generations", "generationHigh"],
-      holds: (s) => all_8(s.generationHigh, s.generations),
-    },
-    {
-      name: "fences_never_decrease", source: "all m in fenceHigh: fences.get(m) == fenceHigh.get(m)", reads: ["fences", "fenceHigh"],
-      holds: (s) => all_9(s.fenceHigh, s.fences),
-    },
-    {
-      name: "fences_minted_by_mob", source: "all m in fences: fences.get(m).value >= 1 && fences.get(m).value <= lastFence", reads: ["fences", "lastFence"],
-      holds: (s) => all_10(s.fences, s.lastFence),
-    },
-    {
-      name: "fences_unique", source: "all a in fences: all b in fences: a == b || fences.get(a) != fences.get(b)", reads: ["fences"],
-      holds: (s) => all_12(s.fences, s.fences),
-    },
-    {
-      name: "destroyed_has_no_live_members", source: "phase != Destroyed || runtimes.isEmpty", reads: ["phase", "runtimes"],
-      holds: (s) => ((s.phase !== "Destroyed") || (s.runtimes.size === 0)),
-    },
-    {
-      name: "destroying_has_live_members", source: "phase != Destroying || !runtimes.isEmpty", reads: ["phase", "runtimes"],
-      holds: (s) => ((s.phase !== "Destroying") || !(s.runtimes.size === 0)),
-    },
-    {
-      name: "destroy_marks_only_during_destruction",
-      source: "phase != Running || (all m in statuses: statuses.get(m).value != Destroying && statuses.get(m).value != Destroyed)",
-      reads: ["phase", "statuses"],
-      holds: (s) => ((s.phase !== "Running") || all_13(s.statuses, "Destroying", "Destroyed")),
-    },
-    {
-      name: "fences_strictly_increase_per_member", source: "all m in fences: fences.get(m).value > priorFence.getOr(m, 0)", reads: ["fences", "priorFence"],
-      holds: (s) => all_14(s.fences, s.priorFence),
-    },
-    {
-      name: "ready_confirmed_by_current_incarnation", source: "all m in statuses: statuses.get(m).value != Ready || readyFence.get(m) == fences.get(m)",
-      reads: ["statuses", "fences", "readyFence"],
-      holds: (s) => all_15(s.statuses, s.readyFence, s.fences, "Ready"),
-    },
-  ],
-  witnesses: [
-    {
-      name: "spawn_round_trip", source: "any m in statuses: statuses.get(m).value == Ready", reads: ["statuses"],
-      holds: (s) => any_16(s.statuses, "Ready"),
-    },
-    {
-      name: "retire_round_trip", source: "any m in statuses: statuses.get(m).value == Retired", reads: ["statuses"],
-      holds: (s) => any_16(s.statuses, "Retired"),
-    },
-    {
-      name: "destroy_round_trip", source: "phase == Destroyed && (any m in statuses: statuses.get(m).value == Destroyed)", reads: ["phase", "statuses"],
-      holds: (s) => ((s.phase === "Destroyed") && any_16(s.statuses, "Destroyed")),
-    },
-    {
-      name: "reset_to_higher_generation", source: "any m in statuses: statuses.get(m).value == Ready && generations.getOr(m, 0) >= 1",
-      reads: ["statuses", "generations"],
-      holds: (s) => any_17(s.statuses, s.generations, "Ready"),
-    },
-    {
-      name: "two_members_ready", source: "statuses.size == 2 && (all m in statuses: statuses.get(m).value == Ready)", reads: ["statuses"],
-      holds: (s) => ((s.statuses.size === 2) && all_18(s.statuses, "Ready")),
-    },
-    {
-      name: "destroy_waits_for_retirement", source: "phase == Destroying && (any m in statuses: statuses.get(m).value == Retiring)",
-      reads: ["phase", "statuses"],
-      holds: (s) => ((s.phase === "Destroying") && any_16(s.statuses, "Retiring")),
-    },
-    {
-      name: "respawned_under_a_fresh_fence",
-      source: "any m in statuses: statuses.get(m).value == Ready && fences.getOr(m, 0) == 2 && priorFence.getOr(m, 0) == 1 && generations.getOr(m, 0) == 0",
-      reads: ["statuses", "generations", "fences", "priorFence"],
-      holds: (s) => any_19(s.statuses, s.fences, s.priorFence, s.generations, "Ready"),
-    },
-  ],
+      )],
+    ["spawned_members_have_fence_and_generation", "all m in statuses: fences.containsKey(m) && generations.containsKey(m)",
+      ["statuses", "generations", "fences"],
+      (s) => all_2(s.statuses, s.fences, s.generations)],
+    ["live_members_have_runtime", "all m in statuses: runtimes.containsKey(m) == (statuses.get(m).value != Retired && statuses.get(m).value != Destroyed)",
+      ["statuses", "runtimes"],
+      (s) => all_3(s.statuses, s.runtimes, "Retired", "Destroyed")],
+    ["owners_inverse_of_runtimes",
+      "(all r in owners: runtimes.get(owners.get(r).value) == some(r)) && (all m in runtimes: owners.get(runtimes.get(m).value) == some(m))",
+      ["runtimes", "owners"],
+      (s) => (all_4(s.owners, s.runtimes) && all_5(s.runtimes, s.owners))],
+    ["runtime_ids_not_shared", "all a in runtimes: all b in runtimes: a == b || runtimes.get(a) != runtimes.get(b)", ["runtimes"],
+      (s) => all_7(s.runtimes, s.runtimes)],
+    ["generations_never_decrease", "all m in generationHigh: generations.get(m) == generationHigh.get(m)", ["generations", "generationHigh"],
+      (s) => all_8(s.generationHigh, s.generations)],
+    ["fences_never_decrease", "all m in fenceHigh: fences.get(m) == fenceHigh.get(m)", ["fences", "fenceHigh"], (s) => all_9(s.fenceHigh, s.fences)],
+    ["fences_minted_by_mob", "all m in fences: fences.get(m).value >= 1 && fences.get(m).value <= lastFence", ["fences", "lastFence"],
+      (s) => all_10(s.fences, s.lastFence)],
+    ["fences_unique", "all a in fences: all b in fences: a == b || fences.get(a) != fences.get(b)", ["fences"], (s) => all_12(s.fences, s.fences)],
+    ["destroyed_has_no_live_members", "phase != Destroyed || runtimes.isEmpty", ["phase", "runtimes"],
+      (s) => ((s.phase !== "Destroyed") || (s.runtimes.size === 0))],
+    ["destroying_has_live_members", "phase != Destroying || !runtimes.isEmpty", ["phase", "runtimes"],
+      (s) => ((s.phase !== "Destroying") || !(s.runtimes.size === 0))],
+    ["destroy_marks_only_during_destruction",
+      "phase != Running || (all m in statuses: statuses.get(m).value != Destroying && statuses.get(m).value != Destroyed)", ["phase", "statuses"],
+      (s) => ((s.phase !== "Running") || all_13(s.statuses, "Destroying", "Destroyed"))],
+    ["fences_strictly_increase_per_member", "all m in fences: fences.get(m).value > priorFence.getOr(m, 0)", ["fences", "priorFence"],
+      (s) => all_14(s.fences, s.priorFence)],
+    ["ready_confirmed_by_current_incarnation", "all m in statuses: statuses.get(m).value != Ready || readyFence.get(m) == fences.get(m)",
+      ["statuses", "fences", "readyFence"],
+      (s) => all_15(s.statuses, s.readyFence, s.fences, "Ready")],
+  ]),
+  witnesses: predicates([
+    ["spawn_round_trip", "any m in statuses: statuses.get(m).value == Ready", ["statuses"], (s) => any_16(s.statuses, "Ready")],
+    ["retire_round_trip", "any m in statuses: statuses.get(m).value == Retired", ["statuses"], (s) => any_16(s.statuses, "Retired")],
+    ["destroy_round_trip", "phase == Destroyed && (any m in statuses: statuses.get(m).value == Destroyed)", ["phase", "statuses"],
+      (s) => ((s.phase === "Destroyed") && any_16(s.statuses, "Destroyed"))],
+    ["reset_to_higher_generation", "any m in statuses: statuses.get(m).value == Ready && generations.getOr(m, 0) >= 1", ["statuses", "generations"],
+      (s) => any_17(s.statuses, s.generations, "Ready")],
+    ["two_members_ready", "statuses.size == 2 && (all m in statuses: statuses.get(m).value == Ready)", ["statuses"],
+      (s) => ((s.statuses.size === 2) && all_18(s.statuses, "Ready"))],
+    ["destroy_waits_for_retirement", "phase == Destroying && (any m in statuses: statuses.get(m).value == Retiring)", ["phase", "statuses"],
+      (s) => ((s.phase === "Destroying") && any_16(s.statuses, "Retiring"))],
+    ["respawned_under_a_fresh_fence",
+      "any m in statuses: statuses.get(m).value == Ready && fences.getOr(m, 0) == 2 && priorFence.getOr(m, 0) == 1 && generations.getOr(m, 0) == 0",
+      ["statuses", "generations", "fences", "priorFence"],
+      (s) => any_19(s.statuses, s.fences, s.priorFence, s.generations, "Ready")],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: { MemberId: 2, RuntimeId: 2, WorkId: 2 }, maxDepth: null, maxCollectionSize: 3,

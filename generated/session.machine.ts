@@ -16,6 +16,7 @@ import {
   mapPutOwn,
   mapRemove,
   mapRemoveOwn,
+  predicates,
   seqClear,
   seqPush,
   seqPushFrontOwn,
@@ -71,17 +72,10 @@ export type SessionRuntimeState = {
 export type SessionRuntimeRegisterSessionInput = { readonly kind: "RegisterSession"; };
 export type SessionRuntimeUnregisterSessionInput = { readonly kind: "UnregisterSession"; };
 export type SessionRuntimePrepareBindingsInput = {
-  readonly kind: "PrepareBindings";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-  readonly generation: Generation;
+  readonly kind: "PrepareBindings"; readonly runtime: RuntimeId; readonly fence: Fence; readonly generation: Generation;
 };
 export type SessionRuntimeAcceptInputInput = {
-  readonly kind: "AcceptInput";
-  readonly input: InputId;
-  readonly lane: Lane;
-  readonly admission: AdmissionClass;
-  readonly front: boolean;
+  readonly kind: "AcceptInput"; readonly input: InputId; readonly lane: Lane; readonly admission: AdmissionClass; readonly front: boolean;
 };
 export type SessionRuntimeAcceptConsumedInput = { readonly kind: "AcceptConsumed"; readonly input: InputId; };
 export type SessionRuntimeSupersedeInputInput = { readonly kind: "SupersedeInput"; readonly input: InputId; readonly by: InputId; };
@@ -106,16 +100,10 @@ export type SessionRuntimeRecoverInput = { readonly kind: "Recover"; };
 export type SessionRuntimeDestroyInput = { readonly kind: "Destroy"; readonly fence: Fence | null; };
 export type SessionRuntimeSetSilentIntentsInput = { readonly kind: "SetSilentIntents"; readonly enabled: boolean; };
 export type SessionRuntimeRecoverInputInput = {
-  readonly kind: "RecoverInput";
-  readonly input: InputId;
-  readonly lane: Lane;
-  readonly priorAttempts: Attempts;
+  readonly kind: "RecoverInput"; readonly input: InputId; readonly lane: Lane; readonly priorAttempts: Attempts;
 };
 export type SessionRuntimeRecoverBindingInput = {
-  readonly kind: "RecoverBinding";
-  readonly runtime: RuntimeId;
-  readonly fence: Fence;
-  readonly generation: Generation;
+  readonly kind: "RecoverBinding"; readonly runtime: RuntimeId; readonly fence: Fence; readonly generation: Generation;
 };
 export type SessionRuntimeRecoverRetiredInput = { readonly kind: "RecoverRetired"; };
 export type SessionRuntimeRecoverCommittedInputInput = { readonly kind: "RecoverCommittedInput"; readonly input: InputId; };
@@ -211,38 +199,12 @@ export function isTerminalInputPhase(value: InputPhase): value is TerminalInputP
 
 /** Whether the runtime stores a committed transition of each trigger (spec: persistence). */
 export const TRIGGER_PERSISTENCE: { readonly [K in SessionRuntimeTriggerName]: "persisted" | "transient" } = Object.freeze({
-  RegisterSession: "transient",
-  UnregisterSession: "persisted",
-  PrepareBindings: "persisted",
-  AcceptInput: "persisted",
-  AcceptConsumed: "persisted",
-  SupersedeInput: "persisted",
-  CoalesceInput: "persisted",
-  CancelInput: "persisted",
-  ArchiveInput: "transient",
-  Ingest: "transient",
-  PrepareRun: "transient",
-  StageInput: "transient",
-  MarkApplied: "transient",
-  BoundaryCommitted: "persisted",
-  Commit: "persisted",
-  Fail: "persisted",
-  RollbackRun: "persisted",
-  CancelAfterBoundary: "transient",
-  InterruptRun: "transient",
-  StopRuntimeExecutor: "persisted",
-  Retire: "persisted",
-  Reset: "persisted",
-  Recycle: "persisted",
-  Recover: "transient",
-  Destroy: "persisted",
-  SetSilentIntents: "transient",
-  RecoverInput: "transient",
-  RecoverBinding: "transient",
-  RecoverRetired: "transient",
-  RecoverCommittedInput: "transient",
-  OpenLoopRun: "transient",
-  DrainQueuedRun: "transient",
+  RegisterSession: "transient", UnregisterSession: "persisted", PrepareBindings: "persisted", AcceptInput: "persisted", AcceptConsumed: "persisted",
+  SupersedeInput: "persisted", CoalesceInput: "persisted", CancelInput: "persisted", ArchiveInput: "transient", Ingest: "transient",
+  PrepareRun: "transient", StageInput: "transient", MarkApplied: "transient", BoundaryCommitted: "persisted", Commit: "persisted", Fail: "persisted",
+  RollbackRun: "persisted", CancelAfterBoundary: "transient", InterruptRun: "transient", StopRuntimeExecutor: "persisted", Retire: "persisted",
+  Reset: "persisted", Recycle: "persisted", Recover: "transient", Destroy: "persisted", SetSilentIntents: "transient", RecoverInput: "transient",
+  RecoverBinding: "transient", RecoverRetired: "transient", RecoverCommittedInput: "transient", OpenLoopRun: "transient", DrainQueuedRun: "transient",
   RuntimeExecutorExited: "persisted",
 });
 export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Set<SessionRuntimeTriggerName>([
@@ -316,9 +278,7 @@ const guard_is_queued: G<SessionRuntimeCancelInputInput> = { name: "is_queued", 
 const guard_is_terminal: G<SessionRuntimeArchiveInputInput> = {
   name: "is_terminal",
   holds: (s, t) => (
-    (lookup(s.inputs, t.input) === "Consumed") ||
-    (lookup(s.inputs, t.input) === "Superseded") ||
-    (lookup(s.inputs, t.input) === "Coalesced") ||
+    (lookup(s.inputs, t.input) === "Consumed") || (lookup(s.inputs, t.input) === "Superseded") || (lookup(s.inputs, t.input) === "Coalesced") ||
     (lookup(s.inputs, t.input) === "Abandoned")
   ),
 };
@@ -366,67 +326,41 @@ const TRANSITIONS = transitionRows<
   ["ReRegister", "RegisterSession", ["Idle", "Attached", "Running", "Retired", "Stopped"], null, [], fireRegister],
   ["Unregister", "UnregisterSession", ["Idle", "Attached", "Retired", "Stopped"], "Idle", [guard_registered, guard_not_stopping], fireUnregister],
   ["BindIdle", "PrepareBindings", ["Idle"], "Attached", [guard_fence_is_fresh, guard_generation_not_older], fireBindIdle],
-  [
-    "Rebind", "PrepareBindings", ["Initializing", "Attached", "Running", "Retired", "Stopped"], null, [guard_fence_is_fresh, guard_generation_not_older],
-    fireBindIdle,
-  ],
-  [
-    "AcceptWhileIdle", "AcceptInput", ["Idle", "Attached"], null, [guard_registered, guard_not_tracked, guard_not_stopping, guard_something_to_interrupt],
-    fireAcceptWhileIdle,
-  ],
-  [
-    "AcceptWhileRunning", "AcceptInput", ["Running"], null, [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring, guard_has_run],
-    fireAcceptWhileRunning,
-  ],
-  [
-    "AcceptConsumedOnAccept", "AcceptConsumed", ["Idle", "Attached", "Running"], null,
-    [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring], fireAcceptConsumedOnAccept,
-  ],
-  [
-    "Supersede", "SupersedeInput", ["Idle", "Attached", "Running"], null, [guard_registered, guard_old_is_queued, guard_new_is_queued, guard_distinct],
-    fireSupersede,
-  ],
-  [
-    "Coalesce", "CoalesceInput", ["Idle", "Attached", "Running"], null, [guard_registered, guard_old_is_queued, guard_new_is_queued_2, guard_distinct_2],
-    fireCoalesce,
-  ],
+  ["Rebind", "PrepareBindings", ["Initializing", "Attached", "Running", "Retired", "Stopped"], null,
+    [guard_fence_is_fresh, guard_generation_not_older], fireBindIdle],
+  ["AcceptWhileIdle", "AcceptInput", ["Idle", "Attached"], null,
+    [guard_registered, guard_not_tracked, guard_not_stopping, guard_something_to_interrupt], fireAcceptWhileIdle],
+  ["AcceptWhileRunning", "AcceptInput", ["Running"], null,
+    [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring, guard_has_run], fireAcceptWhileRunning],
+  ["AcceptConsumedOnAccept", "AcceptConsumed", ["Idle", "Attached", "Running"], null,
+    [guard_registered, guard_not_tracked, guard_not_stopping, guard_not_retiring], fireAcceptConsumedOnAccept],
+  ["Supersede", "SupersedeInput", ["Idle", "Attached", "Running"], null,
+    [guard_registered, guard_old_is_queued, guard_new_is_queued, guard_distinct], fireSupersede],
+  ["Coalesce", "CoalesceInput", ["Idle", "Attached", "Running"], null,
+    [guard_registered, guard_old_is_queued, guard_new_is_queued_2, guard_distinct_2], fireCoalesce],
   ["CancelQueuedInput", "CancelInput", ["Idle", "Attached", "Running", "Retired"], null, [guard_is_queued], fireCancelQueuedInput],
   ["Archive", "ArchiveInput", ["Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"], null, [guard_is_terminal], fireArchive],
   ["IngestWork", "Ingest", ["Idle", "Attached", "Running"], null, [guard_registered, guard_bound_to_runtime], fireIngestWork],
   ["Prepare", "PrepareRun", ["Idle", "Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
   ["DrainQueuedRun", "DrainQueuedRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
-  [
-    "Stage", "StageInput", ["Running"], null,
-    [guard_run_matches, guard_not_stopping, guard_head_of_drain_source, guard_nothing_applied_yet, guard_attempts_left], fireStage,
-  ],
+  ["Stage", "StageInput", ["Running"], null,
+    [guard_run_matches, guard_not_stopping, guard_head_of_drain_source, guard_nothing_applied_yet, guard_attempts_left], fireStage],
   ["MarkApplied", "MarkApplied", ["Running"], null, [guard_run_matches, guard_has_contributors, guard_all_staged], fireMarkApplied],
   ["CommitBoundary", "BoundaryCommitted", ["Running"], null, [guard_run_matches, guard_has_contributors, guard_all_applied], fireCommitBoundary],
-  [
-    "CommitToIdle", "Commit", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed],
-    fireCommitToIdle,
-  ],
-  [
-    "FailToIdle", "Fail", ["Running"], "Idle",
-    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle,
-  ],
+  ["CommitToIdle", "Commit", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle],
+  ["FailToIdle", "Fail", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle],
   ["RollbackToIdle", "RollbackRun", ["Running"], "Idle", [guard_run_matches, guard_returns_to_idle, guard_nothing_staged], fireRollbackToIdle],
-  [
-    "CommitToAttached", "Commit", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle,
-  ],
-  [
-    "FailToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle,
-  ],
+  ["CommitToAttached", "Commit", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle],
+  ["FailToAttached", "Fail", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle],
   ["RollbackToAttached", "RollbackRun", ["Running"], "Attached", [guard_run_matches, guard_returns_to_attached, guard_nothing_staged], fireRollbackToIdle],
-  [
-    "CommitToRetired", "Commit", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle,
-  ],
-  [
-    "FailToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle,
-  ],
+  ["CommitToRetired", "Commit", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireCommitToIdle],
+  ["FailToRetired", "Fail", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_not_abandoning], fireFailToIdle],
   ["RollbackToRetired", "RollbackRun", ["Running"], "Retired", [guard_run_matches, guard_returns_to_retired, guard_nothing_staged], fireRollbackToIdle],
   ["CancelAfterBoundary", "CancelAfterBoundary", ["Running"], null, [guard_run_matches], fireCancelAfterBoundary],
   ["Interrupt", "InterruptRun", ["Running"], null, [guard_run_matches], fireInterrupt],
@@ -447,22 +381,14 @@ const TRANSITIONS = transitionRows<
   ["Destroy", "Destroy", ["Idle", "Attached", "Running", "Retired", "Stopped"], "Destroyed", [guard_fence_is_current], fireDestroy],
   ["DestroyBeforeRegistration", "Destroy", ["Initializing"], "Destroyed", [guard_fence_is_current, guard_runtime_is_bound], fireDestroyBeforeRegistration],
   ["SetSilentIntents", "SetSilentIntents", ["Idle", "Attached", "Running", "Retired"], null, [guard_registered], fireSetSilentIntents],
-  [
-    "CommitBoundaryAgain", "BoundaryCommitted", ["Running"], null, [guard_run_matches, guard_has_contributors, guard_already_committed],
-    fireCommitBoundaryAgain,
-  ],
-  [
-    "FailAfterBoundaryToIdle", "Fail", ["Running"], "Idle",
-    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
-  ],
-  [
-    "FailAfterBoundaryToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
-  ],
-  [
-    "FailAfterBoundaryToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle,
-  ],
+  ["CommitBoundaryAgain", "BoundaryCommitted", ["Running"], null,
+    [guard_run_matches, guard_has_contributors, guard_already_committed], fireCommitBoundaryAgain],
+  ["FailAfterBoundaryToIdle", "Fail", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle],
+  ["FailAfterBoundaryToAttached", "Fail", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle],
+  ["FailAfterBoundaryToRetired", "Fail", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_all_boundary_committed], fireFailAfterBoundaryToIdle],
   ["RecoverQueuedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_attempts_left_2], fireRecoverQueuedInput],
   ["RecoverExhaustedInput", "RecoverInput", ["Initializing"], null, [guard_not_tracked, guard_exhausted], fireRecoverExhaustedInput],
   ["RecoverBinding", "RecoverBinding", ["Initializing"], null, [guard_not_yet_bound], fireRecoverBinding],
@@ -470,18 +396,12 @@ const TRANSITIONS = transitionRows<
   ["RecoverCommittedInput", "RecoverCommittedInput", ["Initializing"], null, [guard_not_tracked], fireAcceptConsumedOnAccept],
   ["LoopOpensRun", "OpenLoopRun", ["Attached"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
   ["LoopDrainsQueuedRun", "OpenLoopRun", ["Retired"], "Running", [guard_registered, guard_not_stopping, guard_has_work, guard_fresh_run], firePrepare],
-  [
-    "AbandonRunToIdle", "Fail", ["Running"], "Idle",
-    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
-  ],
-  [
-    "AbandonRunToAttached", "Fail", ["Running"], "Attached",
-    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
-  ],
-  [
-    "AbandonRunToRetired", "Fail", ["Running"], "Retired",
-    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle,
-  ],
+  ["AbandonRunToIdle", "Fail", ["Running"], "Idle",
+    [guard_run_matches, guard_returns_to_idle, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle],
+  ["AbandonRunToAttached", "Fail", ["Running"], "Attached",
+    [guard_run_matches, guard_returns_to_attached, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle],
+  ["AbandonRunToRetired", "Fail", ["Running"], "Retired",
+    [guard_run_matches, guard_returns_to_retired, guard_has_contributors, guard_not_boundary_committed, guard_abandoning], fireAbandonRunToIdle],
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
@@ -693,9 +613,7 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -747,9 +665,7 @@ function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -801,9 +717,7 @@ function fireReset(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -859,9 +773,7 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState): FireResult {
   let f_attempts: ReadonlyMap<InputId, Attempts> = s.attempts;
   for (const v_x of inOrder(keysOf(f_inputs))) {
     if (
-      (lookup(f_inputs, v_x) === "Queued") ||
-      (lookup(f_inputs, v_x) === "Staged") ||
-      (lookup(f_inputs, v_x) === "Applied") ||
+      (lookup(f_inputs, v_x) === "Queued") || (lookup(f_inputs, v_x) === "Staged") || (lookup(f_inputs, v_x) === "Applied") ||
       (lookup(f_inputs, v_x) === "AppliedPendingConsumption")
     ) {
       f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Abandoned");
@@ -1246,175 +1158,100 @@ export const sessionRuntimeKernel: MachineKernel<
     { name: "RecoverRequested", fields: [] },
   ],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "fence_requires_bound_runtime", source: "boundFence.isNone || boundRuntime.isSome", reads: ["boundRuntime", "boundFence"],
-      holds: (s) => ((s.boundFence === null) || (s.boundRuntime !== null)),
-    },
-    {
-      name: "bound_fence_is_newest", source: "boundFence.isNone || boundFence == highestFence", reads: ["boundFence", "highestFence"],
-      holds: (s) => ((s.boundFence === null) || (s.boundFence === s.highestFence)),
-    },
-    {
-      name: "running_has_current_run", source: "phase != Running || currentRun.isSome", reads: ["phase", "currentRun"],
-      holds: (s) => ((s.phase !== "Running") || (s.currentRun !== null)),
-    },
-    {
-      name: "run_only_while_running", source: "currentRun.isNone || phase == Running", reads: ["phase", "currentRun"],
-      holds: (s) => ((s.currentRun === null) || (s.phase === "Running")),
-    },
-    {
-      name: "run_knows_where_it_returns",
-      source: "currentRun.isSome == runFrom.isSome && (runFrom.isNone || runFrom == some(Idle) || runFrom == some(Attached) || runFrom == some(Retired))",
-      reads: ["currentRun", "runFrom"],
-      holds: (s) => (
+  invariants: predicates([
+    ["fence_requires_bound_runtime", "boundFence.isNone || boundRuntime.isSome", ["boundRuntime", "boundFence"],
+      (s) => ((s.boundFence === null) || (s.boundRuntime !== null))],
+    ["bound_fence_is_newest", "boundFence.isNone || boundFence == highestFence", ["boundFence", "highestFence"],
+      (s) => ((s.boundFence === null) || (s.boundFence === s.highestFence))],
+    ["running_has_current_run", "phase != Running || currentRun.isSome", ["phase", "currentRun"],
+      (s) => ((s.phase !== "Running") || (s.currentRun !== null))],
+    ["run_only_while_running", "currentRun.isNone || phase == Running", ["phase", "currentRun"],
+      (s) => ((s.currentRun === null) || (s.phase === "Running"))],
+    ["run_knows_where_it_returns",
+      "currentRun.isSome == runFrom.isSome && (runFrom.isNone || runFrom == some(Idle) || runFrom == some(Attached) || runFrom == some(Retired))",
+      ["currentRun", "runFrom"],
+      (s) => (
         ((s.currentRun !== null) === (s.runFrom !== null)) &&
         ((s.runFrom === null) || (s.runFrom === "Idle") || (s.runFrom === "Attached") || (s.runFrom === "Retired"))
-      ),
-    },
-    {
-      name: "run_needs_registration", source: "currentRun.isNone || registered", reads: ["registered", "currentRun"],
-      holds: (s) => ((s.currentRun === null) || s.registered),
-    },
-    {
-      name: "lanes_are_disjoint", source: "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
-      reads: ["queue", "steer", "staged"],
-      holds: (s) => (all_3(s.queue, s.steer, s.staged) && all_4(s.steer, s.staged)),
-    },
-    {
-      name: "queued_exactly_when_in_a_lane", source: "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
-      reads: ["inputs", "queue", "steer"],
-      holds: (s) => all_5(s.inputs, s.queue, s.steer, "Queued"),
-    },
-    {
-      name: "lane_members_are_tracked_in_their_lane",
-      source:
-        "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && " +
-        "inputs.containsKey(x))",
-      reads: ["inputs", "laneOf", "queue", "steer"],
-      holds: (s) => (all_6(s.queue, s.laneOf, s.inputs, "Queue") && all_6(s.steer, s.laneOf, s.inputs, "Steer")),
-    },
-    {
-      name: "staged_inputs_belong_to_the_current_run", source: "staged.isEmpty || currentRun.isSome", reads: ["currentRun", "staged"],
-      holds: (s) => ((s.staged.length === 0) || (s.currentRun !== null)),
-    },
-    {
-      name: "in_flight_exactly_when_staged",
-      source:
-        "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
-        "AppliedPendingConsumption) == staged.contains(x)",
-      reads: ["inputs", "staged"],
-      holds: (s) => all_7(s.inputs, s.staged, "Staged", "Applied", "AppliedPendingConsumption"),
-    },
-    { name: "staged_are_tracked", source: "all x in staged: inputs.containsKey(x)", reads: ["inputs", "staged"], holds: (s) => all_8(s.staged, s.inputs) },
-    {
-      name: "abandon_reason_exactly_for_abandoned", source: "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)",
-      reads: ["inputs", "abandoned"],
-      holds: (s) => all_9(s.inputs, s.abandoned, "Abandoned"),
-    },
-    {
-      name: "replacement_exactly_for_replaced",
-      source: "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)",
-      reads: ["inputs", "replacedBy"],
-      holds: (s) => all_10(s.inputs, s.replacedBy, "Superseded", "Coalesced"),
-    },
-    {
-      name: "metadata_only_for_tracked_inputs",
-      source:
-        "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
-        "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
-      reads: ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
-      holds: (s) => (all_11(s.abandoned, s.inputs) && all_11(s.replacedBy, s.inputs) && all_11(s.laneOf, s.inputs) && all_11(s.attempts, s.inputs)),
-    },
-    {
-      name: "queued_inputs_have_attempts_left", source: "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
-      reads: ["attempts", "queue", "steer"],
-      holds: (s) => (all_12(s.queue, s.attempts) && all_12(s.steer, s.attempts)),
-    },
-    {
-      name: "destroyed_has_no_live_work",
-      source:
-        "phase != Destroyed || (no_live_work && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) == some(Superseded) || " +
-        "inputs.get(x) == some(Coalesced) || inputs.get(x) == some(Abandoned)))",
-      reads: ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
-      holds: (s) => (
+      )],
+    ["run_needs_registration", "currentRun.isNone || registered", ["registered", "currentRun"], (s) => ((s.currentRun === null) || s.registered)],
+    ["lanes_are_disjoint", "(all x in queue: !steer.contains(x) && !staged.contains(x)) && (all x in steer: !staged.contains(x))",
+      ["queue", "steer", "staged"],
+      (s) => (all_3(s.queue, s.steer, s.staged) && all_4(s.steer, s.staged))],
+    ["queued_exactly_when_in_a_lane", "all x in inputs: (inputs.get(x).value == Queued) == (queue.contains(x) || steer.contains(x))",
+      ["inputs", "queue", "steer"],
+      (s) => all_5(s.inputs, s.queue, s.steer, "Queued")],
+    ["lane_members_are_tracked_in_their_lane",
+      "(all x in queue: laneOf.get(x) == some(Queue) && inputs.containsKey(x)) && (all x in steer: laneOf.get(x) == some(Steer) && inputs.containsKey(x))",
+      ["inputs", "laneOf", "queue", "steer"],
+      (s) => (all_6(s.queue, s.laneOf, s.inputs, "Queue") && all_6(s.steer, s.laneOf, s.inputs, "Steer"))],
+    ["staged_inputs_belong_to_the_current_run", "staged.isEmpty || currentRun.isSome", ["currentRun", "staged"],
+      (s) => ((s.staged.length === 0) || (s.currentRun !== null))],
+    ["in_flight_exactly_when_staged",
+      "all x in inputs: (inputs.get(x).value == Staged || inputs.get(x).value == Applied || inputs.get(x).value == " +
+      "AppliedPendingConsumption) == staged.contains(x)",
+      ["inputs", "staged"],
+      (s) => all_7(s.inputs, s.staged, "Staged", "Applied", "AppliedPendingConsumption")],
+    ["staged_are_tracked", "all x in staged: inputs.containsKey(x)", ["inputs", "staged"], (s) => all_8(s.staged, s.inputs)],
+    ["abandon_reason_exactly_for_abandoned", "all x in inputs: abandoned.containsKey(x) == (inputs.get(x).value == Abandoned)", ["inputs", "abandoned"],
+      (s) => all_9(s.inputs, s.abandoned, "Abandoned")],
+    ["replacement_exactly_for_replaced",
+      "all x in inputs: replacedBy.containsKey(x) == (inputs.get(x).value == Superseded || inputs.get(x).value == Coalesced)", ["inputs", "replacedBy"],
+      (s) => all_10(s.inputs, s.replacedBy, "Superseded", "Coalesced")],
+    ["metadata_only_for_tracked_inputs",
+      "(all x in abandoned: inputs.containsKey(x)) && (all x in replacedBy: inputs.containsKey(x)) && (all x in laneOf: " +
+      "inputs.containsKey(x)) && (all x in attempts: inputs.containsKey(x))",
+      ["inputs", "laneOf", "attempts", "abandoned", "replacedBy"],
+      (s) => (all_11(s.abandoned, s.inputs) && all_11(s.replacedBy, s.inputs) && all_11(s.laneOf, s.inputs) && all_11(s.attempts, s.inputs))],
+    ["queued_inputs_have_attempts_left", "(all x in queue: attempts.getOr(x, 0) < 3) && (all x in steer: attempts.getOr(x, 0) < 3)",
+      ["attempts", "queue", "steer"],
+      (s) => (all_12(s.queue, s.attempts) && all_12(s.steer, s.attempts))],
+    ["destroyed_has_no_live_work",
+      "phase != Destroyed || (no_live_work && (all x in inputs: inputs.get(x) == some(Consumed) || inputs.get(x) == some(Superseded) || " +
+      "inputs.get(x) == some(Coalesced) || inputs.get(x) == some(Abandoned)))",
+      ["phase", "currentRun", "inputs", "queue", "steer", "staged"],
+      (s) => (
         (s.phase !== "Destroyed") ||
         (
-          (s.queue.length === 0) &&
-          (s.steer.length === 0) &&
-          (s.staged.length === 0) &&
-          (s.currentRun === null) &&
+          (s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null) &&
           all_13(s.inputs, "Consumed", "Superseded", "Coalesced", "Abandoned")
         )
-      ),
-    },
-    {
-      name: "stopped_has_no_live_work", source: "phase != Stopped || no_live_work", reads: ["phase", "currentRun", "queue", "steer", "staged"],
-      holds: (s) => ((s.phase !== "Stopped") || ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null))),
-    },
-    {
-      name: "stop_request_cleared_when_stopped", source: "!stopRequested || (phase != Initializing && phase != Stopped && phase != Destroyed)",
-      reads: ["phase", "stopRequested"],
-      holds: (s) => (!s.stopRequested || ((s.phase !== "Initializing") && (s.phase !== "Stopped") && (s.phase !== "Destroyed"))),
-    },
-    {
-      name: "current_run_is_the_last_run", source: "currentRun.isNone || currentRun == lastRun", reads: ["currentRun", "lastRun"],
-      holds: (s) => ((s.currentRun === null) || (s.currentRun === s.lastRun)),
-    },
-  ],
-  witnesses: [
-    {
-      name: "happy_run", source: "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)",
-      reads: ["phase", "inputs", "attempts"],
-      holds: (s) => ((s.phase === "Idle") && any_14(s.inputs, s.attempts, "Consumed")),
-    },
-    {
-      name: "failed_run_requeued_then_consumed", source: "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2",
-      reads: ["inputs", "attempts"],
-      holds: (s) => any_15(s.inputs, s.attempts, "Consumed"),
-    },
-    {
-      name: "max_attempts_abandon", source: "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", reads: ["abandoned"],
-      holds: (s) => any_16(s.abandoned, "MaxAttemptsExhausted"),
-    },
-    {
-      name: "cancelled_run_abandons_contributors",
-      source: "phase == Idle && lastRun.isSome && queue.isEmpty && steer.isEmpty && (any x in abandoned: abandoned.get(x).value == Cancelled)",
-      reads: ["phase", "abandoned", "queue", "steer", "lastRun"],
-      holds: (s) => ((s.phase === "Idle") && (s.lastRun !== null) && (s.queue.length === 0) && (s.steer.length === 0) && any_16(s.abandoned, "Cancelled")),
-    },
-    {
-      name: "retire_during_run", source: "phase == Running && runFrom == some(Retired)", reads: ["phase", "runFrom"],
-      holds: (s) => ((s.phase === "Running") && (s.runFrom === "Retired")),
-    },
-    {
-      name: "retire_then_drain_to_completion",
-      source: "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
-      reads: ["phase", "inputs", "queue", "steer"],
-      holds: (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_17(s.inputs, "Consumed")),
-    },
-    {
-      name: "stop_preempts_queued_work", source: "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)",
-      reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Stopped") && any_16(s.abandoned, "Stopped")),
-    },
-    {
-      name: "reset_abandons_queued_work", source: "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Idle") && any_16(s.abandoned, "Reset")),
-    },
-    {
-      name: "destroy_with_queued_inputs", source: "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)",
-      reads: ["phase", "abandoned"],
-      holds: (s) => ((s.phase === "Destroyed") && any_16(s.abandoned, "Destroyed")),
-    },
-    {
-      name: "steer_overtakes_queue", source: "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
-      reads: ["inputs", "laneOf", "queue"],
-      holds: (s) => (!(s.queue.length === 0) && any_18(s.inputs, s.laneOf, "Consumed", "Steer")),
-    },
-    { name: "supersession", source: "any x in inputs: inputs.get(x).value == Superseded", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Superseded") },
-    { name: "coalescing", source: "any x in inputs: inputs.get(x).value == Coalesced", reads: ["inputs"], holds: (s) => any_17(s.inputs, "Coalesced") },
-  ],
+      )],
+    ["stopped_has_no_live_work", "phase != Stopped || no_live_work", ["phase", "currentRun", "queue", "steer", "staged"],
+      (s) => ((s.phase !== "Stopped") || ((s.queue.length === 0) && (s.steer.length === 0) && (s.staged.length === 0) && (s.currentRun === null)))],
+    ["stop_request_cleared_when_stopped", "!stopRequested || (phase != Initializing && phase != Stopped && phase != Destroyed)", ["phase", "stopRequested"],
+      (s) => (!s.stopRequested || ((s.phase !== "Initializing") && (s.phase !== "Stopped") && (s.phase !== "Destroyed")))],
+    ["current_run_is_the_last_run", "currentRun.isNone || currentRun == lastRun", ["currentRun", "lastRun"],
+      (s) => ((s.currentRun === null) || (s.currentRun === s.lastRun))],
+  ]),
+  witnesses: predicates([
+    ["happy_run", "phase == Idle && (any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) == 1)", ["phase", "inputs", "attempts"],
+      (s) => ((s.phase === "Idle") && any_14(s.inputs, s.attempts, "Consumed"))],
+    ["failed_run_requeued_then_consumed", "any x in inputs: inputs.get(x).value == Consumed && attempts.getOr(x, 0) >= 2", ["inputs", "attempts"],
+      (s) => any_15(s.inputs, s.attempts, "Consumed")],
+    ["max_attempts_abandon", "any x in abandoned: abandoned.get(x).value == MaxAttemptsExhausted", ["abandoned"],
+      (s) => any_16(s.abandoned, "MaxAttemptsExhausted")],
+    ["cancelled_run_abandons_contributors",
+      "phase == Idle && lastRun.isSome && queue.isEmpty && steer.isEmpty && (any x in abandoned: abandoned.get(x).value == Cancelled)",
+      ["phase", "abandoned", "queue", "steer", "lastRun"],
+      (s) => ((s.phase === "Idle") && (s.lastRun !== null) && (s.queue.length === 0) && (s.steer.length === 0) && any_16(s.abandoned, "Cancelled"))],
+    ["retire_during_run", "phase == Running && runFrom == some(Retired)", ["phase", "runFrom"],
+      (s) => ((s.phase === "Running") && (s.runFrom === "Retired"))],
+    ["retire_then_drain_to_completion", "phase == Retired && queue.isEmpty && steer.isEmpty && (any x in inputs: inputs.get(x).value == Consumed)",
+      ["phase", "inputs", "queue", "steer"],
+      (s) => ((s.phase === "Retired") && (s.queue.length === 0) && (s.steer.length === 0) && any_17(s.inputs, "Consumed"))],
+    ["stop_preempts_queued_work", "phase == Stopped && (any x in abandoned: abandoned.get(x).value == Stopped)", ["phase", "abandoned"],
+      (s) => ((s.phase === "Stopped") && any_16(s.abandoned, "Stopped"))],
+    ["reset_abandons_queued_work", "phase == Idle && (any x in abandoned: abandoned.get(x).value == Reset)", ["phase", "abandoned"],
+      (s) => ((s.phase === "Idle") && any_16(s.abandoned, "Reset"))],
+    ["destroy_with_queued_inputs", "phase == Destroyed && (any x in abandoned: abandoned.get(x).value == Destroyed)", ["phase", "abandoned"],
+      (s) => ((s.phase === "Destroyed") && any_16(s.abandoned, "Destroyed"))],
+    ["steer_overtakes_queue", "!queue.isEmpty && (any x in inputs: inputs.get(x).value == Consumed && laneOf.get(x) == some(Steer))",
+      ["inputs", "laneOf", "queue"],
+      (s) => (!(s.queue.length === 0) && any_18(s.inputs, s.laneOf, "Consumed", "Steer"))],
+    ["supersession", "any x in inputs: inputs.get(x).value == Superseded", ["inputs"], (s) => any_17(s.inputs, "Superseded")],
+    ["coalescing", "any x in inputs: inputs.get(x).value == Coalesced", ["inputs"], (s) => any_17(s.inputs, "Coalesced")],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: { RuntimeId: 2, InputId: 2, RunId: 2, WorkId: 2 }, maxDepth: 14, maxCollectionSize: 2,

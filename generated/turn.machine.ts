@@ -9,6 +9,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   setAddOwn,
   setClear,
   transitionDescs,
@@ -61,10 +62,7 @@ export type TurnPrimitiveAppliedInput = { readonly kind: "PrimitiveApplied"; rea
 export type TurnLlmReturnedToolCallsInput = { readonly kind: "LlmReturnedToolCalls"; readonly run: RunId; readonly count: ToolCallCount; };
 export type TurnLlmReturnedTerminalInput = { readonly kind: "LlmReturnedTerminal"; readonly run: RunId; };
 export type TurnRegisterPendingOpsInput = {
-  readonly kind: "RegisterPendingOps";
-  readonly run: RunId;
-  readonly ops: ReadonlySet<OpId>;
-  readonly barrier: ReadonlySet<OpId>;
+  readonly kind: "RegisterPendingOps"; readonly run: RunId; readonly ops: ReadonlySet<OpId>; readonly barrier: ReadonlySet<OpId>;
 };
 export type TurnToolCallsResolvedInput = { readonly kind: "ToolCallsResolved"; readonly run: RunId; };
 export type TurnOpsBarrierSatisfiedInput = { readonly kind: "OpsBarrierSatisfied"; readonly run: RunId; readonly ops: ReadonlySet<OpId>; };
@@ -98,10 +96,7 @@ export type TurnCheckCompactionEffect = { readonly effect: "CheckCompaction"; re
 export type TurnBoundaryAppliedEffect = { readonly effect: "BoundaryApplied"; readonly run: RunId; readonly continued: Boundaries; };
 export type TurnRunCompletedEffect = { readonly effect: "RunCompleted"; readonly run: RunId; readonly cause: TerminalCause; };
 export type TurnRunFailedEffect = {
-  readonly effect: "RunFailed";
-  readonly run: RunId;
-  readonly cause: TerminalCause;
-  readonly failure: FailureCause | null;
+  readonly effect: "RunFailed"; readonly run: RunId; readonly cause: TerminalCause; readonly failure: FailureCause | null;
 };
 export type TurnRunCancelledEffect = { readonly effect: "RunCancelled"; readonly run: RunId; readonly cause: TerminalCause; };
 export type TurnEffect = TurnRunStartedEffect | TurnCheckCompactionEffect | TurnBoundaryAppliedEffect |
@@ -197,37 +192,23 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
   ["StartConversation", "StartConversationRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartConversation],
   ["StartImmediate", "StartImmediateRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartImmediate],
   ["ApplyConversationPrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "CallingLlm", [guard_mine, guard_conversation], fireApplyConversationPrimitive],
-  [
-    "ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed", [guard_mine, guard_immediate],
-    fireApplyImmediatePrimitive("ImmediateApplied"),
-  ],
+  ["ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed",
+    [guard_mine, guard_immediate], fireApplyImmediatePrimitive("ImmediateApplied")],
   ["AwaitToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "WaitingForOps", [guard_mine, guard_not_extracting, guard_has_calls], fireAwaitToolCalls],
   ["NoToolCalls", "LlmReturnedToolCalls", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting, guard_no_calls], fireNoToolCalls],
   ["LlmFinished", "LlmReturnedTerminal", ["CallingLlm"], "DrainingBoundary", [guard_mine, guard_not_extracting], fireNoToolCalls],
-  [
-    "RegisterOps", "RegisterPendingOps", ["WaitingForOps"], null,
-    [guard_mine, guard_tool_round_open, guard_has_ops, guard_fresh_ops, guard_barrier_within_ops], fireRegisterOps,
-  ],
-  [
-    "ResolveToolCallsBeforeBarrier", "ToolCallsResolved", ["WaitingForOps"], null, [guard_mine, guard_calls_pending, guard_barrier_pending],
-    fireResolveToolCallsBeforeBarrier,
-  ],
-  [
-    "ResolveToolCalls", "ToolCallsResolved", ["WaitingForOps"], "DrainingBoundary", [guard_mine, guard_calls_pending, guard_barrier_satisfied],
-    fireResolveToolCalls,
-  ],
-  [
-    "SatisfyBarrierBeforeToolCalls", "OpsBarrierSatisfied", ["WaitingForOps"], null, [guard_mine, guard_unsatisfied, guard_exact, guard_calls_pending],
-    fireSatisfyBarrierBeforeToolCalls,
-  ],
-  [
-    "SatisfyBarrier", "OpsBarrierSatisfied", ["WaitingForOps"], "DrainingBoundary", [guard_mine, guard_unsatisfied, guard_exact, guard_calls_resolved],
-    fireSatisfyBarrier,
-  ],
-  [
-    "ContinueAfterBoundary", "BoundaryContinue", ["DrainingBoundary"], "CallingLlm", [guard_mine, guard_no_cancel_requested, guard_within_turn_limit],
-    fireContinueAfterBoundary,
-  ],
+  ["RegisterOps", "RegisterPendingOps", ["WaitingForOps"], null,
+    [guard_mine, guard_tool_round_open, guard_has_ops, guard_fresh_ops, guard_barrier_within_ops], fireRegisterOps],
+  ["ResolveToolCallsBeforeBarrier", "ToolCallsResolved", ["WaitingForOps"], null,
+    [guard_mine, guard_calls_pending, guard_barrier_pending], fireResolveToolCallsBeforeBarrier],
+  ["ResolveToolCalls", "ToolCallsResolved", ["WaitingForOps"], "DrainingBoundary",
+    [guard_mine, guard_calls_pending, guard_barrier_satisfied], fireResolveToolCalls],
+  ["SatisfyBarrierBeforeToolCalls", "OpsBarrierSatisfied", ["WaitingForOps"], null,
+    [guard_mine, guard_unsatisfied, guard_exact, guard_calls_pending], fireSatisfyBarrierBeforeToolCalls],
+  ["SatisfyBarrier", "OpsBarrierSatisfied", ["WaitingForOps"], "DrainingBoundary",
+    [guard_mine, guard_unsatisfied, guard_exact, guard_calls_resolved], fireSatisfyBarrier],
+  ["ContinueAfterBoundary", "BoundaryContinue", ["DrainingBoundary"], "CallingLlm",
+    [guard_mine, guard_no_cancel_requested, guard_within_turn_limit], fireContinueAfterBoundary],
   ["CancelAtBoundary", "BoundaryContinue", ["DrainingBoundary"], "Cancelled", [guard_mine, guard_cancel_requested], fireCancelAtBoundary],
   ["CompleteAtBoundary", "BoundaryComplete", ["DrainingBoundary"], "Completed", [guard_mine], fireApplyImmediatePrimitive("BoundaryCompleted")],
   ["BeginExtraction", "EnterExtraction", ["DrainingBoundary"], "Extracting", [guard_mine, guard_no_cancel_requested], fireBeginExtraction],
@@ -235,39 +216,25 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
   ["StartExtraction", "ExtractionStart", ["Extracting"], "CallingLlm", [guard_mine], fireStartExtraction],
   ["AcceptExtraction", "ValidationPassed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting], fireAcceptExtraction("ExtractionValidated")],
   ["RetryExtraction", "ValidationFailed", ["CallingLlm"], null, [guard_mine, guard_extracting, guard_retries_left], fireRetryExtraction],
-  [
-    "ExhaustExtraction", "ValidationFailed", ["CallingLlm"], "Completed", [guard_mine, guard_extracting, guard_retries_exhausted],
-    fireAcceptExtraction("ExtractionRetriesExhausted"),
-  ],
-  [
-    "AbandonExtraction", "ExtractionFailed", ["Extracting", "CallingLlm"], "Completed", [guard_mine, guard_extracting],
-    fireAcceptExtraction("ExtractionAbandoned"),
-  ],
-  [
-    "EnterErrorRecovery", "RecoverableFailure", ["CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting"], "ErrorRecovery",
-    [guard_mine, guard_next_attempt], fireEnterErrorRecovery,
-  ],
+  ["ExhaustExtraction", "ValidationFailed", ["CallingLlm"], "Completed",
+    [guard_mine, guard_extracting, guard_retries_exhausted], fireAcceptExtraction("ExtractionRetriesExhausted")],
+  ["AbandonExtraction", "ExtractionFailed", ["Extracting", "CallingLlm"], "Completed",
+    [guard_mine, guard_extracting], fireAcceptExtraction("ExtractionAbandoned")],
+  ["EnterErrorRecovery", "RecoverableFailure", ["CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting"], "ErrorRecovery",
+    [guard_mine, guard_next_attempt], fireEnterErrorRecovery],
   ["RetryAfterFailure", "RetryRequested", ["ErrorRecovery"], "CallingLlm", [guard_mine, guard_same_attempt], fireNoToolCalls],
-  [
-    "FailFatally", "FatalFailure", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
-    [guard_mine, guard_known_cause], fireFailFatally,
-  ],
-  [
-    "HitTurnLimit", "TurnLimitReached", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
-    [guard_mine], fireHitTurnLimit("TurnLimitReached"),
-  ],
-  [
-    "ExhaustBudget", "BudgetExhausted", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
-    [guard_mine], fireHitTurnLimit("BudgetExhausted"),
-  ],
+  ["FailFatally", "FatalFailure", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
+    [guard_mine, guard_known_cause], fireFailFatally],
+  ["HitTurnLimit", "TurnLimitReached", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
+    [guard_mine], fireHitTurnLimit("TurnLimitReached")],
+  ["ExhaustBudget", "BudgetExhausted", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Failed",
+    [guard_mine], fireHitTurnLimit("BudgetExhausted")],
   [
     "ExceedTimeBudget", "TimeBudgetExceeded", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"],
     "Failed", [guard_mine], fireHitTurnLimit("TimeBudgetExceeded"),
   ],
-  [
-    "CancelImmediately", "CancelNow", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Cancelling",
-    [guard_mine], fireResolveToolCallsBeforeBarrier,
-  ],
+  ["CancelImmediately", "CancelNow", ["ApplyingPrimitive", "CallingLlm", "WaitingForOps", "DrainingBoundary", "Extracting", "ErrorRecovery"], "Cancelling",
+    [guard_mine], fireResolveToolCallsBeforeBarrier],
   ["ObserveCancellation", "CancellationObserved", ["Cancelling"], "Cancelled", [guard_mine], fireObserveCancellation],
   [
     "FlagCancelAfterBoundary", "RequestCancelAfterBoundary",
@@ -571,210 +538,109 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
     { name: "RunCancelled", fields: [{ name: "run", type: TYPES.RunId }, { name: "cause", type: TYPES.TerminalCause }] },
   ],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "run_exactly_outside_ready", source: "(phase == Ready) == currentRun.isNone", reads: ["phase", "currentRun"],
-      holds: (s) => ((s.phase === "Ready") === (s.currentRun === null)),
-    },
-    {
-      name: "kind_exactly_with_run", source: "currentRun.isSome == runKind.isSome", reads: ["currentRun", "runKind"],
-      holds: (s) => ((s.currentRun !== null) === (s.runKind !== null)),
-    },
-    {
-      name: "ready_is_reset",
-      source:
-        "phase != Ready || (boundaryCount == 0 && retryAttempt == 0 && extractionRetries == 0 && !extracting && !cancelAfterBoundary && " +
-        "!hadToolRound && pendingOps.isEmpty && barrierSatisfied)",
-      reads: [
-        "phase", "boundaryCount", "pendingOps", "barrierSatisfied", "hadToolRound", "extracting", "extractionRetries", "retryAttempt",
-        "cancelAfterBoundary",
-      ],
-      holds: (s) => (
+  invariants: predicates([
+    ["run_exactly_outside_ready", "(phase == Ready) == currentRun.isNone", ["phase", "currentRun"],
+      (s) => ((s.phase === "Ready") === (s.currentRun === null))],
+    ["kind_exactly_with_run", "currentRun.isSome == runKind.isSome", ["currentRun", "runKind"], (s) => ((s.currentRun !== null) === (s.runKind !== null))],
+    ["ready_is_reset",
+      "phase != Ready || (boundaryCount == 0 && retryAttempt == 0 && extractionRetries == 0 && !extracting && !cancelAfterBoundary && " +
+      "!hadToolRound && pendingOps.isEmpty && barrierSatisfied)",
+      ["phase", "boundaryCount", "pendingOps", "barrierSatisfied", "hadToolRound", "extracting", "extractionRetries", "retryAttempt", "cancelAfterBoundary"],
+      (s) => (
         (s.phase !== "Ready") ||
         (
-          (s.boundaryCount === 0) &&
-          (s.retryAttempt === 0) &&
-          (s.extractionRetries === 0) &&
-          !s.extracting &&
-          !s.cancelAfterBoundary &&
-          !s.hadToolRound &&
-          (s.pendingOps.size === 0) &&
-          s.barrierSatisfied
+          (s.boundaryCount === 0) && (s.retryAttempt === 0) && (s.extractionRetries === 0) && !s.extracting && !s.cancelAfterBoundary && !s.hadToolRound &&
+          (s.pendingOps.size === 0) && s.barrierSatisfied
         )
-      ),
-    },
-    {
-      name: "immediate_runs_never_call_the_llm",
-      source:
-        "runKind != some(Immediate) || phase == ApplyingPrimitive || phase == Cancelling || phase == Completed || phase == Failed || phase " +
-        "== Cancelled",
-      reads: ["phase", "runKind"],
-      holds: (s) => (
-        (s.runKind !== "Immediate") ||
-        (s.phase === "ApplyingPrimitive") ||
-        (s.phase === "Cancelling") ||
-        (s.phase === "Completed") ||
-        (s.phase === "Failed") ||
-        (s.phase === "Cancelled")
-      ),
-    },
-    {
-      name: "tool_calls_pending_only_while_waiting", source: "!toolCallsPending || phase == WaitingForOps", reads: ["phase", "toolCallsPending"],
-      holds: (s) => (!s.toolCallsPending || (s.phase === "WaitingForOps")),
-    },
-    {
-      name: "waiting_has_outstanding_work", source: "phase != WaitingForOps || toolCallsPending || !barrierSatisfied",
-      reads: ["phase", "toolCallsPending", "barrierSatisfied"],
-      holds: (s) => ((s.phase !== "WaitingForOps") || s.toolCallsPending || !s.barrierSatisfied),
-    },
-    {
-      name: "llm_call_starts_with_empty_round", source: "phase != CallingLlm || (pendingOps.isEmpty && barrierOps.isEmpty)",
-      reads: ["phase", "pendingOps", "barrierOps"],
-      holds: (s) => ((s.phase !== "CallingLlm") || ((s.pendingOps.size === 0) && (s.barrierOps.size === 0))),
-    },
-    {
-      name: "barrier_ops_are_pending_ops", source: "all o in barrierOps: pendingOps.contains(o)", reads: ["pendingOps", "barrierOps"],
-      holds: (s) => all_3(s.barrierOps, s.pendingOps),
-    },
-    {
-      name: "empty_barrier_is_satisfied", source: "!barrierOps.isEmpty || barrierSatisfied", reads: ["barrierOps", "barrierSatisfied"],
-      holds: (s) => (!(s.barrierOps.size === 0) || s.barrierSatisfied),
-    },
-    {
-      name: "barrier_satisfied_only_by_its_exact_set", source: "!barrierSatisfied || barrierOps.isEmpty || satisfiedBy == barrierOps",
-      reads: ["barrierOps", "barrierSatisfied", "satisfiedBy"],
-      holds: (s) => (!s.barrierSatisfied || (s.barrierOps.size === 0) || valueEquals(s.satisfiedBy, s.barrierOps)),
-    },
-    {
-      name: "satisfied_by_only_when_satisfied", source: "barrierSatisfied || satisfiedBy.isEmpty", reads: ["barrierSatisfied", "satisfiedBy"],
-      holds: (s) => (s.barrierSatisfied || (s.satisfiedBy.size === 0)),
-    },
-    {
-      name: "boundary_only_after_barrier", source: "phase != DrainingBoundary || barrierSatisfied", reads: ["phase", "barrierSatisfied"],
-      holds: (s) => ((s.phase !== "DrainingBoundary") || s.barrierSatisfied),
-    },
-    {
-      name: "extracting_phase_is_extracting", source: "phase != Extracting || extracting", reads: ["phase", "extracting"],
-      holds: (s) => ((s.phase !== "Extracting") || s.extracting),
-    },
-    {
-      name: "extraction_only_after_a_boundary",
-      source: "!extracting || (phase != ApplyingPrimitive && phase != WaitingForOps && phase != DrainingBoundary)", reads: ["phase", "extracting"],
-      holds: (s) => (!s.extracting || ((s.phase !== "ApplyingPrimitive") && (s.phase !== "WaitingForOps") && (s.phase !== "DrainingBoundary"))),
-    },
-    {
-      name: "extraction_retries_only_when_extracting", source: "extractionRetries == 0 || extracting", reads: ["extracting", "extractionRetries"],
-      holds: (s) => ((s.extractionRetries === 0) || s.extracting),
-    },
-    {
-      name: "error_recovery_has_an_attempt", source: "phase != ErrorRecovery || retryAttempt > 0", reads: ["phase", "retryAttempt"],
-      holds: (s) => ((s.phase !== "ErrorRecovery") || (s.retryAttempt > 0)),
-    },
-    {
-      name: "completed_has_a_completion_cause",
-      source:
-        "phase != Completed || terminalCause == some(ImmediateApplied) || terminalCause == some(BoundaryCompleted) || terminalCause == " +
-        "some(ExtractionValidated) || terminalCause == some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
-      reads: ["phase", "terminalCause"],
-      holds: (s) => (
-        (s.phase !== "Completed") ||
-        (s.terminalCause === "ImmediateApplied") ||
-        (s.terminalCause === "BoundaryCompleted") ||
-        (s.terminalCause === "ExtractionValidated") ||
-        (s.terminalCause === "ExtractionRetriesExhausted") ||
-        (s.terminalCause === "ExtractionAbandoned")
-      ),
-    },
-    {
-      name: "failed_has_a_failure_cause",
-      source:
-        "phase != Failed || terminalCause == some(FatalError) || terminalCause == some(TurnLimitReached) || terminalCause == " +
-        "some(BudgetExhausted) || terminalCause == some(TimeBudgetExceeded)",
-      reads: ["phase", "terminalCause"],
-      holds: (s) => (
-        (s.phase !== "Failed") ||
-        (s.terminalCause === "FatalError") ||
-        (s.terminalCause === "TurnLimitReached") ||
-        (s.terminalCause === "BudgetExhausted") ||
-        (s.terminalCause === "TimeBudgetExceeded")
-      ),
-    },
-    {
-      name: "cancelled_has_a_cancel_cause",
-      source: "phase != Cancelled || terminalCause == some(CancelledNow) || terminalCause == some(CancelledAtBoundary)", reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.phase !== "Cancelled") || (s.terminalCause === "CancelledNow") || (s.terminalCause === "CancelledAtBoundary")),
-    },
-    {
-      name: "cause_only_when_finished", source: "terminalCause.isNone || phase == Completed || phase == Failed || phase == Cancelled",
-      reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.terminalCause === null) || (s.phase === "Completed") || (s.phase === "Failed") || (s.phase === "Cancelled")),
-    },
-    {
-      name: "fatal_failures_name_a_known_cause", source: "failureCause.isSome == (terminalCause == some(FatalError)) && failureCause != some(Unknown)",
-      reads: ["terminalCause", "failureCause"],
-      holds: (s) => (((s.failureCause !== null) === (s.terminalCause === "FatalError")) && (s.failureCause !== "Unknown")),
-    },
-    {
-      name: "cancel_at_boundary_was_requested", source: "terminalCause != some(CancelledAtBoundary) || cancelAfterBoundary",
-      reads: ["cancelAfterBoundary", "terminalCause"],
-      holds: (s) => ((s.terminalCause !== "CancelledAtBoundary") || s.cancelAfterBoundary),
-    },
-  ],
-  witnesses: [
-    {
-      name: "happy_conversation_with_tool_round_trip",
-      source: "phase == Completed && runKind == some(Conversation) && hadToolRound && terminalCause == some(BoundaryCompleted) && retryAttempt == 0",
-      reads: ["phase", "runKind", "hadToolRound", "retryAttempt", "terminalCause"],
-      holds: (s) => (
-        (s.phase === "Completed") &&
-        (s.runKind === "Conversation") &&
-        s.hadToolRound &&
-        (s.terminalCause === "BoundaryCompleted") &&
-        (s.retryAttempt === 0)
-      ),
-    },
-    {
-      name: "boundary_after_satisfied_barrier", source: "phase == DrainingBoundary && !barrierOps.isEmpty && barrierSatisfied",
-      reads: ["phase", "barrierOps", "barrierSatisfied"],
-      holds: (s) => ((s.phase === "DrainingBoundary") && !(s.barrierOps.size === 0) && s.barrierSatisfied),
-    },
-    {
-      name: "immediate_run_completed", source: "phase == Completed && terminalCause == some(ImmediateApplied)", reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.phase === "Completed") && (s.terminalCause === "ImmediateApplied")),
-    },
-    {
-      name: "extraction_retry_then_pass", source: "phase == Completed && terminalCause == some(ExtractionValidated) && extractionRetries > 0",
-      reads: ["phase", "extractionRetries", "terminalCause"],
-      holds: (s) => ((s.phase === "Completed") && (s.terminalCause === "ExtractionValidated") && (s.extractionRetries > 0)),
-    },
-    {
-      name: "extraction_retries_exhausted", source: "phase == Completed && terminalCause == some(ExtractionRetriesExhausted)",
-      reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.phase === "Completed") && (s.terminalCause === "ExtractionRetriesExhausted")),
-    },
-    {
-      name: "recoverable_failure_then_success", source: "phase == Completed && retryAttempt > 0 && terminalCause == some(BoundaryCompleted)",
-      reads: ["phase", "retryAttempt", "terminalCause"],
-      holds: (s) => ((s.phase === "Completed") && (s.retryAttempt > 0) && (s.terminalCause === "BoundaryCompleted")),
-    },
-    {
-      name: "fatal_failure", source: "phase == Failed && terminalCause == some(FatalError)", reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.phase === "Failed") && (s.terminalCause === "FatalError")),
-    },
-    {
-      name: "turn_limit_reached_after_continuing", source: "phase == Failed && terminalCause == some(TurnLimitReached) && boundaryCount == 2",
-      reads: ["phase", "boundaryCount", "terminalCause"],
-      holds: (s) => ((s.phase === "Failed") && (s.terminalCause === "TurnLimitReached") && (s.boundaryCount === 2)),
-    },
-    {
-      name: "cancel_after_boundary_honoured", source: "phase == Cancelled && terminalCause == some(CancelledAtBoundary)", reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledAtBoundary")),
-    },
-    {
-      name: "hard_cancel", source: "phase == Cancelled && terminalCause == some(CancelledNow)", reads: ["phase", "terminalCause"],
-      holds: (s) => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledNow")),
-    },
-  ],
+      )],
+    ["immediate_runs_never_call_the_llm",
+      "runKind != some(Immediate) || phase == ApplyingPrimitive || phase == Cancelling || phase == Completed || phase == Failed || phase == Cancelled",
+      ["phase", "runKind"],
+      (s) => (
+        (s.runKind !== "Immediate") || (s.phase === "ApplyingPrimitive") || (s.phase === "Cancelling") || (s.phase === "Completed") ||
+        (s.phase === "Failed") || (s.phase === "Cancelled")
+      )],
+    ["tool_calls_pending_only_while_waiting", "!toolCallsPending || phase == WaitingForOps", ["phase", "toolCallsPending"],
+      (s) => (!s.toolCallsPending || (s.phase === "WaitingForOps"))],
+    ["waiting_has_outstanding_work", "phase != WaitingForOps || toolCallsPending || !barrierSatisfied", ["phase", "toolCallsPending", "barrierSatisfied"],
+      (s) => ((s.phase !== "WaitingForOps") || s.toolCallsPending || !s.barrierSatisfied)],
+    ["llm_call_starts_with_empty_round", "phase != CallingLlm || (pendingOps.isEmpty && barrierOps.isEmpty)", ["phase", "pendingOps", "barrierOps"],
+      (s) => ((s.phase !== "CallingLlm") || ((s.pendingOps.size === 0) && (s.barrierOps.size === 0)))],
+    ["barrier_ops_are_pending_ops", "all o in barrierOps: pendingOps.contains(o)", ["pendingOps", "barrierOps"], (s) => all_3(s.barrierOps, s.pendingOps)],
+    ["empty_barrier_is_satisfied", "!barrierOps.isEmpty || barrierSatisfied", ["barrierOps", "barrierSatisfied"],
+      (s) => (!(s.barrierOps.size === 0) || s.barrierSatisfied)],
+    ["barrier_satisfied_only_by_its_exact_set", "!barrierSatisfied || barrierOps.isEmpty || satisfiedBy == barrierOps",
+      ["barrierOps", "barrierSatisfied", "satisfiedBy"],
+      (s) => (!s.barrierSatisfied || (s.barrierOps.size === 0) || valueEquals(s.satisfiedBy, s.barrierOps))],
+    ["satisfied_by_only_when_satisfied", "barrierSatisfied || satisfiedBy.isEmpty", ["barrierSatisfied", "satisfiedBy"],
+      (s) => (s.barrierSatisfied || (s.satisfiedBy.size === 0))],
+    ["boundary_only_after_barrier", "phase != DrainingBoundary || barrierSatisfied", ["phase", "barrierSatisfied"],
+      (s) => ((s.phase !== "DrainingBoundary") || s.barrierSatisfied)],
+    ["extracting_phase_is_extracting", "phase != Extracting || extracting", ["phase", "extracting"], (s) => ((s.phase !== "Extracting") || s.extracting)],
+    ["extraction_only_after_a_boundary", "!extracting || (phase != ApplyingPrimitive && phase != WaitingForOps && phase != DrainingBoundary)",
+      ["phase", "extracting"],
+      (s) => (!s.extracting || ((s.phase !== "ApplyingPrimitive") && (s.phase !== "WaitingForOps") && (s.phase !== "DrainingBoundary")))],
+    ["extraction_retries_only_when_extracting", "extractionRetries == 0 || extracting", ["extracting", "extractionRetries"],
+      (s) => ((s.extractionRetries === 0) || s.extracting)],
+    ["error_recovery_has_an_attempt", "phase != ErrorRecovery || retryAttempt > 0", ["phase", "retryAttempt"],
+      (s) => ((s.phase !== "ErrorRecovery") || (s.retryAttempt > 0))],
+    ["completed_has_a_completion_cause",
+      "phase != Completed || terminalCause == some(ImmediateApplied) || terminalCause == some(BoundaryCompleted) || terminalCause == " +
+      "some(ExtractionValidated) || terminalCause == some(ExtractionRetriesExhausted) || terminalCause == some(ExtractionAbandoned)",
+      ["phase", "terminalCause"],
+      (s) => (
+        (s.phase !== "Completed") || (s.terminalCause === "ImmediateApplied") || (s.terminalCause === "BoundaryCompleted") ||
+        (s.terminalCause === "ExtractionValidated") || (s.terminalCause === "ExtractionRetriesExhausted") || (s.terminalCause === "ExtractionAbandoned")
+      )],
+    ["failed_has_a_failure_cause",
+      "phase != Failed || terminalCause == some(FatalError) || terminalCause == some(TurnLimitReached) || terminalCause == " +
+      "some(BudgetExhausted) || terminalCause == some(TimeBudgetExceeded)",
+      ["phase", "terminalCause"],
+      (s) => (
+        (s.phase !== "Failed") || (s.terminalCause === "FatalError") || (s.terminalCause === "TurnLimitReached") ||
+        (s.terminalCause === "BudgetExhausted") || (s.terminalCause === "TimeBudgetExceeded")
+      )],
+    ["cancelled_has_a_cancel_cause", "phase != Cancelled || terminalCause == some(CancelledNow) || terminalCause == some(CancelledAtBoundary)",
+      ["phase", "terminalCause"],
+      (s) => ((s.phase !== "Cancelled") || (s.terminalCause === "CancelledNow") || (s.terminalCause === "CancelledAtBoundary"))],
+    ["cause_only_when_finished", "terminalCause.isNone || phase == Completed || phase == Failed || phase == Cancelled", ["phase", "terminalCause"],
+      (s) => ((s.terminalCause === null) || (s.phase === "Completed") || (s.phase === "Failed") || (s.phase === "Cancelled"))],
+    ["fatal_failures_name_a_known_cause", "failureCause.isSome == (terminalCause == some(FatalError)) && failureCause != some(Unknown)",
+      ["terminalCause", "failureCause"],
+      (s) => (((s.failureCause !== null) === (s.terminalCause === "FatalError")) && (s.failureCause !== "Unknown"))],
+    ["cancel_at_boundary_was_requested", "terminalCause != some(CancelledAtBoundary) || cancelAfterBoundary", ["cancelAfterBoundary", "terminalCause"],
+      (s) => ((s.terminalCause !== "CancelledAtBoundary") || s.cancelAfterBoundary)],
+  ]),
+  witnesses: predicates([
+    ["happy_conversation_with_tool_round_trip",
+      "phase == Completed && runKind == some(Conversation) && hadToolRound && terminalCause == some(BoundaryCompleted) && retryAttempt == 0",
+      ["phase", "runKind", "hadToolRound", "retryAttempt", "terminalCause"],
+      (s) => (
+        (s.phase === "Completed") && (s.runKind === "Conversation") && s.hadToolRound && (s.terminalCause === "BoundaryCompleted") && (s.retryAttempt === 0)
+      )],
+    ["boundary_after_satisfied_barrier", "phase == DrainingBoundary && !barrierOps.isEmpty && barrierSatisfied",
+      ["phase", "barrierOps", "barrierSatisfied"],
+      (s) => ((s.phase === "DrainingBoundary") && !(s.barrierOps.size === 0) && s.barrierSatisfied)],
+    ["immediate_run_completed", "phase == Completed && terminalCause == some(ImmediateApplied)", ["phase", "terminalCause"],
+      (s) => ((s.phase === "Completed") && (s.terminalCause === "ImmediateApplied"))],
+    ["extraction_retry_then_pass", "phase == Completed && terminalCause == some(ExtractionValidated) && extractionRetries > 0",
+      ["phase", "extractionRetries", "terminalCause"],
+      (s) => ((s.phase === "Completed") && (s.terminalCause === "ExtractionValidated") && (s.extractionRetries > 0))],
+    ["extraction_retries_exhausted", "phase == Completed && terminalCause == some(ExtractionRetriesExhausted)", ["phase", "terminalCause"],
+      (s) => ((s.phase === "Completed") && (s.terminalCause === "ExtractionRetriesExhausted"))],
+    ["recoverable_failure_then_success", "phase == Completed && retryAttempt > 0 && terminalCause == some(BoundaryCompleted)",
+      ["phase", "retryAttempt", "terminalCause"],
+      (s) => ((s.phase === "Completed") && (s.retryAttempt > 0) && (s.terminalCause === "BoundaryCompleted"))],
+    ["fatal_failure", "phase == Failed && terminalCause == some(FatalError)", ["phase", "terminalCause"],
+      (s) => ((s.phase === "Failed") && (s.terminalCause === "FatalError"))],
+    ["turn_limit_reached_after_continuing", "phase == Failed && terminalCause == some(TurnLimitReached) && boundaryCount == 2",
+      ["phase", "boundaryCount", "terminalCause"],
+      (s) => ((s.phase === "Failed") && (s.terminalCause === "TurnLimitReached") && (s.boundaryCount === 2))],
+    ["cancel_after_boundary_honoured", "phase == Cancelled && terminalCause == some(CancelledAtBoundary)", ["phase", "terminalCause"],
+      (s) => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledAtBoundary"))],
+    ["hard_cancel", "phase == Cancelled && terminalCause == some(CancelledNow)", ["phase", "terminalCause"],
+      (s) => ((s.phase === "Cancelled") && (s.terminalCause === "CancelledNow"))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: { RunId: 2, OpId: 2 }, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [],

@@ -8,3 +8,4 @@ export * from "./result.js";
 export * from "./types.js";
 export * from "./values.js";
 export * from "./updates.js";
+export * from "./predicates.js";

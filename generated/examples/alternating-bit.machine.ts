@@ -11,6 +11,7 @@ import {
   intern,
   MachineInstance,
   type MachineKernel,
+  predicates,
   seqPopFrontOwn,
   seqPush,
   seqRemoveAt,
@@ -195,31 +196,18 @@ export const alternatingBitKernel: MachineKernel<
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "same_bit_same_data", source: "aVar[1] != bVar[1] || aVar == bVar", reads: ["aVar", "bVar"],
-      holds: (s) => ((s.aVar[1] !== s.bVar[1]) || (s.aVar === s.bVar)),
-    },
-    {
-      name: "frames_are_current_or_taken", source: "all f in aToB: f == aVar || f == bVar", reads: ["aVar", "bVar", "aToB"],
-      holds: (s) => all_1(s.aToB, s.aVar, s.bVar),
-    },
-    {
-      name: "acks_are_bs_bits", source: "all b in bToA: b == bVar[1] || b != aVar[1]", reads: ["aVar", "bVar", "bToA"],
-      holds: (s) => all_2(s.bToA, s.bVar, s.aVar),
-    },
-  ],
-  witnesses: [
-    { name: "b_took_new_data", source: "bVar == (D2, 0)", reads: ["bVar"], holds: (s) => (s.bVar === intern(["D2", 0] as const)) },
-    {
-      name: "new_frame_behind_old_one", source: "aToB.size == 2 && aToB.at(0) != aToB.at(1)", reads: ["aToB"],
-      holds: (s) => ((s.aToB.length === 2) && (atIndex(s.aToB, 0) !== atIndex(s.aToB, 1))),
-    },
-    {
-      name: "a_moved_twice", source: "aVar[1] == 1 && bVar[1] == 1 && aVar[0] == D2", reads: ["aVar", "bVar"],
-      holds: (s) => ((s.aVar[1] === 1) && (s.bVar[1] === 1) && (s.aVar[0] === "D2")),
-    },
-  ],
+  invariants: predicates([
+    ["same_bit_same_data", "aVar[1] != bVar[1] || aVar == bVar", ["aVar", "bVar"], (s) => ((s.aVar[1] !== s.bVar[1]) || (s.aVar === s.bVar))],
+    ["frames_are_current_or_taken", "all f in aToB: f == aVar || f == bVar", ["aVar", "bVar", "aToB"], (s) => all_1(s.aToB, s.aVar, s.bVar)],
+    ["acks_are_bs_bits", "all b in bToA: b == bVar[1] || b != aVar[1]", ["aVar", "bVar", "bToA"], (s) => all_2(s.bToA, s.bVar, s.aVar)],
+  ]),
+  witnesses: predicates([
+    ["b_took_new_data", "bVar == (D2, 0)", ["bVar"], (s) => (s.bVar === intern(["D2", 0] as const))],
+    ["new_frame_behind_old_one", "aToB.size == 2 && aToB.at(0) != aToB.at(1)", ["aToB"],
+      (s) => ((s.aToB.length === 2) && (atIndex(s.aToB, 0) !== atIndex(s.aToB, 1)))],
+    ["a_moved_twice", "aVar[1] == 1 && bVar[1] == 1 && aVar[0] == D2", ["aVar", "bVar"],
+      (s) => ((s.aVar[1] === 1) && (s.bVar[1] === 1) && (s.aVar[0] === "D2"))],
+  ]),
   profiles: {
     ci: { name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 2, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },

@@ -8,6 +8,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -99,13 +100,10 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "counted_means_seen", source: "openings == 0 || lastCoins.isSome", reads: ["openings", "lastCoins"],
-      holds: (s) => ((s.openings === 0) || (s.lastCoins !== null)),
-    },
-  ],
-  witnesses: [{ name: "two_openings", source: "openings == 2", reads: ["openings"], holds: (s) => (s.openings === 2) }],
+  invariants: predicates([
+    ["counted_means_seen", "openings == 0 || lastCoins.isSome", ["openings", "lastCoins"], (s) => ((s.openings === 0) || (s.lastCoins !== null))],
+  ]),
+  witnesses: predicates([["two_openings", "openings == 2", ["openings"], (s) => (s.openings === 2)]]),
   profiles: {
     default: { name: "default", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
   },

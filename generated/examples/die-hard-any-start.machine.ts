@@ -8,6 +8,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -171,21 +172,16 @@ export const dieHardAnyStartKernel: MachineKernel<
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "water_fits", source: "let water = total in water >= 0 && water <= 8", reads: ["small", "big"],
-      holds: (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
-    },
-    {
-      name: "room_is_consistent", source: "room_in_big + big == 5 && room_in_small + small == 3", reads: ["small", "big"],
-      holds: (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
-    },
-  ],
-  witnesses: [
-    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s) => (s.big === 4) },
-    { name: "starts_half_full", source: "small == 2 && big == 2", reads: ["small", "big"], holds: (s) => ((s.small === 2) && (s.big === 2)) },
-    { name: "both_full", source: "small == 3 && big == 5", reads: ["small", "big"], holds: (s) => ((s.small === 3) && (s.big === 5)) },
-  ],
+  invariants: predicates([
+    ["water_fits", "let water = total in water >= 0 && water <= 8", ["small", "big"], (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8))],
+    ["room_is_consistent", "room_in_big + big == 5 && room_in_small + small == 3", ["small", "big"],
+      (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3))],
+  ]),
+  witnesses: predicates([
+    ["four_gallons", "big == 4", ["big"], (s) => (s.big === 4)],
+    ["starts_half_full", "small == 2 && big == 2", ["small", "big"], (s) => ((s.small === 2) && (s.big === 2))],
+    ["both_full", "small == 3 && big == 5", ["small", "big"], (s) => ((s.small === 3) && (s.big === 5))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,

@@ -8,6 +8,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -143,20 +144,15 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "water_fits", source: "let water = total in water >= 0 && water <= 8", reads: ["small", "big"],
-      holds: (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8)),
-    },
-    {
-      name: "room_is_consistent", source: "room_in_big + big == 5 && room_in_small + small == 3", reads: ["small", "big"],
-      holds: (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3)),
-    },
-  ],
-  witnesses: [
-    { name: "four_gallons", source: "big == 4", reads: ["big"], holds: (s) => (s.big === 4) },
-    { name: "both_full", source: "let full = small == 3 && big == 5 in full", reads: ["small", "big"], holds: (s) => ((s.small === 3) && (s.big === 5)) },
-  ],
+  invariants: predicates([
+    ["water_fits", "let water = total in water >= 0 && water <= 8", ["small", "big"], (s) => (((s.small + s.big) >= 0) && ((s.small + s.big) <= 8))],
+    ["room_is_consistent", "room_in_big + big == 5 && room_in_small + small == 3", ["small", "big"],
+      (s) => ((((5 - s.big) + s.big) === 5) && (((3 - s.small) + s.small) === 3))],
+  ]),
+  witnesses: predicates([
+    ["four_gallons", "big == 4", ["big"], (s) => (s.big === 4)],
+    ["both_full", "let full = small == 3 && big == 5 in full", ["small", "big"], (s) => ((s.small === 3) && (s.big === 5))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,

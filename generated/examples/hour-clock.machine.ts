@@ -9,6 +9,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -115,22 +116,17 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "chimes_follow_hour", source: "chimes == (if hr < 3 then hr else 3)", reads: ["hr", "chimes"],
-      holds: (s) => (s.chimes === ((s.hr < 3) ? s.hr : 3)),
-    },
-    { name: "angle_follows_hour", source: "angle / 30 == hr % 12", reads: ["hr", "angle"], holds: (s) => (Math.floor(s.angle / 30) === (s.hr % 12)) },
-    {
-      name: "quarter_follows_hour", source: "quarter * 3 < hr && hr <= quarter * 3 + 3", reads: ["hr", "quarter"],
-      holds: (s) => (((s.quarter * 3) < s.hr) && (s.hr <= ((s.quarter * 3) + 3))),
-    },
-  ],
-  witnesses: [
-    { name: "noon", source: "hr == 12", reads: ["hr"], holds: (s) => (s.hr === 12) },
-    { name: "three_chimes", source: "chimes == 3", reads: ["chimes"], holds: (s) => (s.chimes === 3) },
-    { name: "noon_is_upright", source: "angle == 0 && quarter == 3", reads: ["angle", "quarter"], holds: (s) => ((s.angle === 0) && (s.quarter === 3)) },
-  ],
+  invariants: predicates([
+    ["chimes_follow_hour", "chimes == (if hr < 3 then hr else 3)", ["hr", "chimes"], (s) => (s.chimes === ((s.hr < 3) ? s.hr : 3))],
+    ["angle_follows_hour", "angle / 30 == hr % 12", ["hr", "angle"], (s) => (Math.floor(s.angle / 30) === (s.hr % 12))],
+    ["quarter_follows_hour", "quarter * 3 < hr && hr <= quarter * 3 + 3", ["hr", "quarter"],
+      (s) => (((s.quarter * 3) < s.hr) && (s.hr <= ((s.quarter * 3) + 3)))],
+  ]),
+  witnesses: predicates([
+    ["noon", "hr == 12", ["hr"], (s) => (s.hr === 12)],
+    ["three_chimes", "chimes == 3", ["chimes"], (s) => (s.chimes === 3)],
+    ["noon_is_upright", "angle == 0 && quarter == 3", ["angle", "quarter"], (s) => ((s.angle === 0) && (s.quarter === 3))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,

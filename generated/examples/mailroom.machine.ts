@@ -9,6 +9,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   seqPopFrontOwn,
   seqPush,
   setAdd,
@@ -98,11 +99,11 @@ export const mailroomKernel: MachineKernel<MailroomState, MailroomTrigger, Mailr
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [{ name: "filed_within_kinds", source: "filed.size <= 3", reads: ["filed"], holds: (s) => (s.filed.size <= 3) }],
-  witnesses: [
-    { name: "all_filed", source: "filed.size == 3", reads: ["filed"], holds: (s) => (s.filed.size === 3) },
-    { name: "tray_full", source: "tray.size == 2", reads: ["tray"], holds: (s) => (s.tray.length === 2) },
-  ],
+  invariants: predicates([["filed_within_kinds", "filed.size <= 3", ["filed"], (s) => (s.filed.size <= 3)]]),
+  witnesses: predicates([
+    ["all_filed", "filed.size == 3", ["filed"], (s) => (s.filed.size === 3)],
+    ["tray_full", "tray.size == 2", ["tray"], (s) => (s.tray.length === 2)],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false,

@@ -11,6 +11,7 @@ import {
   lastOf,
   MachineInstance,
   type MachineKernel,
+  predicates,
   seqPush,
   seqRemoveAt,
   seqRemoveAtOwn,
@@ -115,21 +116,17 @@ export const playlistKernel: MachineKernel<PlaylistState, PlaylistTrigger, Playl
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    { name: "at_agrees_with_head", source: "queue.at(0) == queue.head", reads: ["queue"], holds: (s) => (atIndex(s.queue, 0) === headOf(s.queue)) },
-    {
-      name: "at_agrees_with_last", source: "queue.isEmpty || queue.at(queue.size - 1) == queue.last", reads: ["queue"],
-      holds: (s) => ((s.queue.length === 0) || (atIndex(s.queue, (s.queue.length - 1)) === lastOf(s.queue))),
-    },
-    { name: "nothing_past_the_end", source: "queue.at(queue.size).isNone", reads: ["queue"], holds: (s) => (atIndex(s.queue, s.queue.length) === null) },
-  ],
-  witnesses: [
-    { name: "full", source: "queue.size == 3", reads: ["queue"], holds: (s) => (s.queue.length === 3) },
-    {
-      name: "middle_differs", source: "queue.at(1).isSome && queue.at(1) != queue.at(0) && queue.at(1) != queue.last", reads: ["queue"],
-      holds: (s) => ((atIndex(s.queue, 1) !== null) && (atIndex(s.queue, 1) !== atIndex(s.queue, 0)) && (atIndex(s.queue, 1) !== lastOf(s.queue))),
-    },
-  ],
+  invariants: predicates([
+    ["at_agrees_with_head", "queue.at(0) == queue.head", ["queue"], (s) => (atIndex(s.queue, 0) === headOf(s.queue))],
+    ["at_agrees_with_last", "queue.isEmpty || queue.at(queue.size - 1) == queue.last", ["queue"],
+      (s) => ((s.queue.length === 0) || (atIndex(s.queue, (s.queue.length - 1)) === lastOf(s.queue)))],
+    ["nothing_past_the_end", "queue.at(queue.size).isNone", ["queue"], (s) => (atIndex(s.queue, s.queue.length) === null)],
+  ]),
+  witnesses: predicates([
+    ["full", "queue.size == 3", ["queue"], (s) => (s.queue.length === 3)],
+    ["middle_differs", "queue.at(1).isSome && queue.at(1) != queue.at(0) && queue.at(1) != queue.last", ["queue"],
+      (s) => ((atIndex(s.queue, 1) !== null) && (atIndex(s.queue, 1) !== atIndex(s.queue, 0)) && (atIndex(s.queue, 1) !== lastOf(s.queue)))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,

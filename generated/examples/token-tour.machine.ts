@@ -8,6 +8,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   setAdd,
   transitionDescs,
   type TransitionResult,
@@ -92,17 +93,14 @@ export const tokenTourKernel: MachineKernel<TokenTourState, TokenTourTrigger, To
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    { name: "root_visited", source: "visited.contains(Root)", reads: ["visited"], holds: (s) => s.visited.has("Root") },
-    { name: "holder_visited", source: "visited.contains(holder)", reads: ["holder", "visited"], holds: (s) => s.visited.has(s.holder) },
-  ],
-  witnesses: [
-    {
-      name: "toured", source: "visited.size == 3 && holder == Root", reads: ["holder", "visited"],
-      holds: (s) => ((s.visited.size === 3) && (s.holder === "Root")),
-    },
-    { name: "away_from_root", source: "holder != Root", reads: ["holder"], holds: (s) => (s.holder !== "Root") },
-  ],
+  invariants: predicates([
+    ["root_visited", "visited.contains(Root)", ["visited"], (s) => s.visited.has("Root")],
+    ["holder_visited", "visited.contains(holder)", ["holder", "visited"], (s) => s.visited.has(s.holder)],
+  ]),
+  witnesses: predicates([
+    ["toured", "visited.size == 3 && holder == Root", ["holder", "visited"], (s) => ((s.visited.size === 3) && (s.holder === "Root"))],
+    ["away_from_root", "holder != Root", ["holder"], (s) => (s.holder !== "Root")],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: { NodeId: 3 }, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: true,

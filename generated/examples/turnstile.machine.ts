@@ -8,6 +8,7 @@ import {
   type InstanceOptions,
   MachineInstance,
   type MachineKernel,
+  predicates,
   setAdd,
   setAddOwn,
   transitionDescs,
@@ -137,21 +138,16 @@ export const turnstileKernel: MachineKernel<TurnstileState, TurnstileTrigger, Tu
   queryOnly: ["Status"],
   effects: [{ name: "Opened", fields: [{ name: "coins", type: TYPES.Count }] }, { name: "Refunded", fields: [{ name: "coin", type: TYPES.CoinId }] }],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "unlocked_has_coin", source: "phase != Unlocked || lastCoin != none", reads: ["phase", "lastCoin"],
-      holds: (s) => ((s.phase !== "Unlocked") || (s.lastCoin !== null)),
-    },
-    {
-      name: "last_coin_was_seen", source: "lastCoin.isNone || seen.contains(lastCoin.value)", reads: ["lastCoin", "seen"],
-      holds: (s) => ((s.lastCoin === null) || s.seen.has((s.lastCoin)!)),
-    },
-    { name: "coins_counted", source: "coins <= seen.size", reads: ["coins", "seen"], holds: (s) => (s.coins <= s.seen.size) },
-  ],
-  witnesses: [
-    { name: "can_break", source: "phase == Broken", reads: ["phase"], holds: (s) => (s.phase === "Broken") },
-    { name: "full", source: "coins == 3", reads: ["coins"], holds: (s) => (s.coins === 3) },
-  ],
+  invariants: predicates([
+    ["unlocked_has_coin", "phase != Unlocked || lastCoin != none", ["phase", "lastCoin"], (s) => ((s.phase !== "Unlocked") || (s.lastCoin !== null))],
+    ["last_coin_was_seen", "lastCoin.isNone || seen.contains(lastCoin.value)", ["lastCoin", "seen"],
+      (s) => ((s.lastCoin === null) || s.seen.has((s.lastCoin)!))],
+    ["coins_counted", "coins <= seen.size", ["coins", "seen"], (s) => (s.coins <= s.seen.size)],
+  ]),
+  witnesses: predicates([
+    ["can_break", "phase == Broken", ["phase"], (s) => (s.phase === "Broken")],
+    ["full", "coins == 3", ["coins"], (s) => (s.coins === 3)],
+  ]),
   profiles: {
     ci: { name: "ci", domains: { CoinId: 3 }, maxDepth: 30, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false },
     deep: {

@@ -11,6 +11,7 @@ import {
   MachineInstance,
   type MachineKernel,
   mapPut,
+  predicates,
   setAdd,
   transitionDescs,
   type TransitionResult,
@@ -215,46 +216,26 @@ export const twoPhaseMessagesKernel: MachineKernel<
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
-      reads: ["rmState"],
-      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")),
-    },
-    {
-      name: "prepared_names_its_sender", source: "all m in msgs: (m.type == MsgType.Prepared) == m.rm.isSome", reads: ["msgs"],
-      holds: (s) => all_2(s.msgs, "Prepared"),
-    },
-    {
-      name: "tm_heard_only_sent_prepares", source: "all r in tmPrepared: msgs.contains(Msg{type: Prepared, rm: some(r)})", reads: ["tmPrepared", "msgs"],
-      holds: (s) => all_3(s.tmPrepared, s.msgs, "Prepared"),
-    },
-    {
-      name: "one_decision", source: "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)", reads: ["phase", "msgs"],
-      holds: (s) => (
+  invariants: predicates([
+    ["consistent", "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))", ["rmState"],
+      (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"))],
+    ["prepared_names_its_sender", "all m in msgs: (m.type == MsgType.Prepared) == m.rm.isSome", ["msgs"], (s) => all_2(s.msgs, "Prepared")],
+    ["tm_heard_only_sent_prepares", "all r in tmPrepared: msgs.contains(Msg{type: Prepared, rm: some(r)})", ["tmPrepared", "msgs"],
+      (s) => all_3(s.tmPrepared, s.msgs, "Prepared")],
+    ["one_decision", "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)", ["phase", "msgs"],
+      (s) => (
         !(s.msgs.has(intern<Msg>({ type: "Commit", rm: null })) && s.msgs.has(intern<Msg>({ type: "Abort", rm: null }))) &&
         ((s.phase === "Done") === (s.msgs.has(intern<Msg>({ type: "Commit", rm: null })) || s.msgs.has(intern<Msg>({ type: "Abort", rm: null }))))
-      ),
-    },
-  ],
-  witnesses: [
-    {
-      name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
-      holds: (s) => all_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"),
-    },
-    {
-      name: "every_message_kind_sent", source: "msgs.size == 4 && commitSent", reads: ["msgs"],
-      holds: (s) => ((s.msgs.size === 4) && s.msgs.has(intern<Msg>({ type: "Commit", rm: null }))),
-    },
-    {
-      name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && msgs.contains(Msg{type: Prepared, rm: some(r)})",
-      reads: ["rmState", "msgs"],
-      holds: (s) => (
-        s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) &&
-        any_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs, "Aborted", "Prepared")
-      ),
-    },
-  ],
+      )],
+  ]),
+  witnesses: predicates([
+    ["all_committed", "all r in RM: rmState.get(r) == some(Committed)", ["rmState"], (s) => all_4(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")],
+    ["every_message_kind_sent", "msgs.size == 4 && commitSent", ["msgs"],
+      (s) => ((s.msgs.size === 4) && s.msgs.has(intern<Msg>({ type: "Commit", rm: null })))],
+    ["aborted_after_prepare", "abortSent && any r in RM: rmState.get(r) == some(Aborted) && msgs.contains(Msg{type: Prepared, rm: some(r)})",
+      ["rmState", "msgs"],
+      (s) => (s.msgs.has(intern<Msg>({ type: "Abort", rm: null })) && any_5(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.msgs, "Aborted", "Prepared"))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,

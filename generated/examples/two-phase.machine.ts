@@ -11,6 +11,7 @@ import {
   MachineInstance,
   type MachineKernel,
   mapPut,
+  predicates,
   setAdd,
   setUnion,
   subsetOf,
@@ -183,37 +184,20 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
   queryOnly: [],
   effects: [],
   transitions: transitionDescs(TRANSITIONS),
-  invariants: [
-    {
-      name: "consistent", source: "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))",
-      reads: ["rmState"],
-      holds: (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")),
-    },
-    {
-      name: "every_rm_has_a_state", source: "rmState.keys == RM", reads: ["rmState"],
-      holds: (s) => valueEquals(keysOf(s.rmState), new Set<RM>(["R1", "R2", "R3"])),
-    },
-    {
-      name: "tm_heard_only_sent_prepares", source: "tmPrepared.subsetOf(preparedMsgs)", reads: ["tmPrepared", "preparedMsgs"],
-      holds: (s) => subsetOf(s.tmPrepared, s.preparedMsgs),
-    },
-    {
-      name: "one_decision", source: "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)",
-      reads: ["phase", "commitSent", "abortSent"],
-      holds: (s) => (!(s.commitSent && s.abortSent) && ((s.phase === "Done") === (s.commitSent || s.abortSent))),
-    },
-  ],
-  witnesses: [
-    {
-      name: "all_committed", source: "all r in RM: rmState.get(r) == some(Committed)", reads: ["rmState"],
-      holds: (s) => all_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"),
-    },
-    {
-      name: "aborted_after_prepare", source: "abortSent && any r in RM: rmState.get(r) == some(Aborted) && preparedMsgs.contains(r)",
-      reads: ["rmState", "preparedMsgs", "abortSent"],
-      holds: (s) => (s.abortSent && any_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs, "Aborted")),
-    },
-  ],
+  invariants: predicates([
+    ["consistent", "!(any r in RM: rmState.get(r) == some(Aborted)) || !(any r in RM: rmState.get(r) == some(Committed))", ["rmState"],
+      (s) => (!any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Aborted") || !any_1(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed"))],
+    ["every_rm_has_a_state", "rmState.keys == RM", ["rmState"], (s) => valueEquals(keysOf(s.rmState), new Set<RM>(["R1", "R2", "R3"]))],
+    ["tm_heard_only_sent_prepares", "tmPrepared.subsetOf(preparedMsgs)", ["tmPrepared", "preparedMsgs"], (s) => subsetOf(s.tmPrepared, s.preparedMsgs)],
+    ["one_decision", "!(commitSent && abortSent) && (phase == Done) == (commitSent || abortSent)", ["phase", "commitSent", "abortSent"],
+      (s) => (!(s.commitSent && s.abortSent) && ((s.phase === "Done") === (s.commitSent || s.abortSent)))],
+  ]),
+  witnesses: predicates([
+    ["all_committed", "all r in RM: rmState.get(r) == some(Committed)", ["rmState"], (s) => all_2(new Set<RM>(["R1", "R2", "R3"]), s.rmState, "Committed")],
+    ["aborted_after_prepare", "abortSent && any r in RM: rmState.get(r) == some(Aborted) && preparedMsgs.contains(r)",
+      ["rmState", "preparedMsgs", "abortSent"],
+      (s) => (s.abortSent && any_3(new Set<RM>(["R1", "R2", "R3"]), s.rmState, s.preparedMsgs, "Aborted"))],
+  ]),
   profiles: {
     ci: {
       name: "ci", domains: {}, maxDepth: null, maxCollectionSize: 3, intBounds: {}, maxStates: null, allowDeadlockIn: [], symmetry: false, complete: true,

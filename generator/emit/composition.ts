@@ -5,7 +5,7 @@
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { CompositionModel } from "../model.js";
 import { kernelImport } from "./imports.js";
-import { dataDoc, list, object, packedList, prefixed, render, stringDoc, type Doc } from "./layout.js";
+import { dataDoc, hangingList, list, object, packedList, prefixed, render, stringDoc, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { compositionNames, machineNames } from "./names.js";
@@ -43,22 +43,12 @@ export function compositionStatements(c: CompositionModel, kernelSpecifier: stri
   });
 
   const stateCtx: CodeContext = { field: (f, inst) => `s.${inst}.${f}`, phase: (inst) => `s.${inst}.phase` };
+  // One row per predicate, [name, source, holds] (kernel/predicates.ts).
   const predicates = (preds: CompositionModel["invariants"]) =>
     render(
-      list(
-        "[",
-        preds.map((p) =>
-          packedList(
-            object([
-              ["name", JSON.stringify(p.name)],
-              ["source", stringDoc(p.source)],
-              ["holds", prefixed("(s) => ", exprDoc(p.expr, stateCtx, h))],
-            ]),
-          ),
-        ),
-        "]",
-      ),
+      list(`${h.use("predicates")}([`, preds.map((p) => hangingList(list("[", [JSON.stringify(p.name), stringDoc(p.source), prefixed("(s) => ", exprDoc(p.expr, stateCtx, h))], "]"))), "])"),
       2,
+      14,
     );
 
   // Entry inputs as plain data; an environment assumption becomes `when(state)`.

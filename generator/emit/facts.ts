@@ -4,7 +4,7 @@
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
 import type { MachineModel } from "../model.js";
-import { fill, list, packedList, render } from "./layout.js";
+import { fill, list, object, packedList, render } from "./layout.js";
 import { machineNames } from "./names.js";
 
 /** `InputPhase` → `INPUT_PHASES`, `OpStatus` → `OP_STATUSES`. */
@@ -45,12 +45,13 @@ export function factStatements(m: MachineModel): StatementStructures[] {
   if (m.persistence !== null) {
     const n = machineNames(m.name);
     const persistence = m.persistence;
-    const entries = m.triggers.map((t) => `${t.name}: ${JSON.stringify(persistence[t.name])},`);
+    // A table of short entries: packed several to a line, in trigger order.
+    const entries = object(m.triggers.map((t) => [t.name, JSON.stringify(persistence[t.name])] as const));
     out.push(
       constant(
         "TRIGGER_PERSISTENCE",
         `{ readonly [K in ${n.triggerName}]: "persisted" | "transient" }`,
-        `Object.freeze({\n${entries.map((e) => `  ${e}`).join("\n")}\n})`,
+        render(packedList({ ...(entries as Exclude<typeof entries, string>), open: "Object.freeze({ ", close: " })" }), 0, 100),
         ["Whether the runtime stores a committed transition of each trigger (spec: persistence)."],
       ),
     );

@@ -3,7 +3,7 @@
 // reviewed, so one changed guard must change one line, not rewrite a 7,000-character one.
 
 /** Text, or a bracketed list of items printed flat or one item per line. */
-export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[]; readonly sep?: string; readonly flat?: string; readonly pack?: boolean };
+export type Doc = string | { readonly open: string; readonly close: string; readonly items: readonly Doc[]; readonly sep?: string; readonly flat?: string; readonly pack?: boolean; readonly hang?: boolean };
 
 /** The widest generated line we aim for (the printer adds its own indentation on top). */
 export const WIDTH = 156;
@@ -63,7 +63,9 @@ export function render(doc: Doc, indent = 0, column = indent, width = WIDTH): st
   if (typeof doc === "string" || column + flat.length <= width || doc.items.length === 0) return flat;
   const inner = indent + 2;
   const pad = " ".repeat(inner);
+  if (doc.hang === true && doc.sep === undefined) return hanging(doc, indent, column, width);
   if (doc.pack === true && doc.sep === undefined) return packed(doc, indent, width);
+  if (doc.sep !== undefined && /^ (\|\||&&) $/.test(doc.sep)) return packedChain(doc, indent, width);
   const last = doc.items.length - 1;
   const end = (i: number) => (doc.sep === undefined ? "," : i < last && doc.sep.trim() !== "" ? (doc.sep.trim() === "," ? "," : ` ${doc.sep.trim()}`) : "");
   const items = doc.items.map((item, i) => `${pad}${render(item, inner, inner, width)}${end(i)}`);
@@ -97,6 +99,35 @@ function packed(doc: Exclude<Doc, string>, indent: number, width: number): strin
 }
 
 /**
+ * A broken `a && b && c`: as many operands per line as fit, each line but the last ending with
+ * the operator; an operand too wide for a line of its own is broken on lines of its own.
+ */
+function packedChain(doc: Exclude<Doc, string>, indent: number, width: number): string {
+  const inner = indent + 2;
+  const op = (doc.sep as string).trim();
+  const lines: string[] = [];
+  let line = "";
+  doc.items.forEach((item, i) => {
+    const tail = i < doc.items.length - 1 ? ` ${op}` : "";
+    const t = flatten(item);
+    if (inner + t.length + tail.length > width) {
+      if (line !== "") lines.push(`${line} ${op}`);
+      lines.push(`${render(item, inner, inner, width)}${tail}`);
+      line = "";
+    } else if (line === "") line = t;
+    else if (inner + line.length + op.length + 2 + t.length + tail.length <= width) line += ` ${op} ${t}`;
+    else {
+      lines.push(`${line} ${op}`);
+      line = t;
+    }
+  });
+  if (line !== "") lines.push(line);
+  const pad = " ".repeat(inner);
+  const close = doc.close.trimStart();
+  return `${doc.open.trimEnd()}\n${lines.map((l) => pad + l).join("\n")}${close === "" ? "" : `\n${" ".repeat(indent)}${close}`}`;
+}
+
+/**
  * Whether a packed item takes lines of its own: a function (`=>`), or an item holding objects
  * nested two deep (`properties: { kind: { ... } }`); an object of scalars still packs.
  */
@@ -112,6 +143,44 @@ function alone(text: string): boolean {
     if (ch === "}") depth--;
   }
   return false;
+}
+
+/**
+ * A table row (`[name, source, reads, holds]`) that breaks: its items packed from the opening
+ * bracket on and the closing one ending the last line, so a row costs two lines, not four; a
+ * function starts a line, and an item too wide for a line is broken on lines of its own.
+ * Only for arrays: the TypeScript formatter puts a broken object literal's braces on lines of their own.
+ */
+function hanging(doc: Exclude<Doc, string>, indent: number, column: number, width: number): string {
+  const inner = indent + 2;
+  const close = doc.close.trimStart();
+  const lines: string[] = [];
+  let line = "";
+  const room = () => (lines.length === 0 ? width - column - doc.open.length : width - inner);
+  doc.items.forEach((item, i) => {
+    const end = i < doc.items.length - 1 ? "," : close;
+    const text = `${flatten(item)}${end}`;
+    if (line !== "" && !alone(text) && line.length + 1 + text.length <= room()) {
+      line += ` ${text}`;
+      return;
+    }
+    if (line !== "") lines.push(line);
+    line = "";
+    if (text.length <= room()) line = text;
+    else {
+      if (lines.length === 0) lines.push("");
+      // A broken string's pieces start on a line of their own already.
+      lines.push(`${render(item, inner, inner, width).replace(/^\n */, "")}${end}`);
+    }
+  });
+  if (line !== "") lines.push(line);
+  const pad = " ".repeat(inner);
+  return `${doc.open}${lines.map((l, i) => (i === 0 ? l : `\n${pad}${l}`)).join("")}`;
+}
+
+/** The same row, its items packed from the opening bracket on when it breaks (see `hanging`). */
+export function hangingList(doc: Doc): Doc {
+  return typeof doc === "string" ? doc : { ...doc, hang: true };
 }
 
 /** The same list, its items packed several to a line when it breaks. */

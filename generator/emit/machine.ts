@@ -8,7 +8,7 @@ import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../
 import { factStatements } from "./facts.js";
 import { initialStatements } from "./initial.js";
 import { kernelImport } from "./imports.js";
-import { args, dataDoc, fill, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
+import { args, dataDoc, fill, hangingList, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
 import { literal } from "./literal.js";
 import { objectLiteral, objectType } from "./writers.js";
 import { firedBuilder } from "./fire.js";
@@ -44,7 +44,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: triggerType(t),
-      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${triggerType(t)} = ;`.length),
+      type: objectType([["kind", JSON.stringify(t.name)], ...t.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${triggerType(t)} = ;`.length, WIDTH),
     });
   }
   // `first`: room for `export type <Name> = ` before the first line.
@@ -57,7 +57,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
       kind: StructureKind.TypeAlias,
       isExported: true,
       name: n.effectType(e.name),
-      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${n.effectType(e.name)} = ;`.length),
+      type: objectType([["effect", JSON.stringify(e.name)], ...e.fields.map((f) => [f.name, typeCode(f.type)] as [string, string])], WIDTH - `export type ${n.effectType(e.name)} = ;`.length, WIDTH),
     });
   }
   body.push({ kind: StructureKind.TypeAlias, isExported: true, name: n.effect, type: union(m.effects.map((e) => n.effectType(e.name))) });
@@ -123,23 +123,16 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
   // the instance re-evaluates an invariant only when one of them changed.
   const order = ["phase", ...m.fields.map((f) => f.name)];
   const reads = (p: Predicate) => dataDoc(order.filter((f) => fieldsRead(p.expr).includes(f)));
+  // One row per predicate, [name, source, reads, holds] (kernel/predicates.ts).
   const predicates = (preds: readonly Predicate[]) =>
     render(
       list(
-        "[",
-        preds.map((p) =>
-          packedList(
-            object([
-              ["name", JSON.stringify(p.name)],
-              ["source", stringDoc(p.source)],
-              ["reads", reads(p)],
-              ["holds", prefixed("(s) => ", exprDoc(p.expr, preCtx, h))],
-            ]),
-          ),
-        ),
-        "]",
+        `${h.use("predicates")}([`,
+        preds.map((p) => hangingList(list("[", [JSON.stringify(p.name), stringDoc(p.source), reads(p), prefixed("(s) => ", exprDoc(p.expr, preCtx, h))], "]"))),
+        "])",
       ),
       2,
+      14,
     );
 
   const named = namedTypes(m);
@@ -318,10 +311,19 @@ function guardConsts(m: MachineModel, h: HelperUse): { consts: StatementStructur
   return { consts, constFor: (tr, i) => localOf.get(`${tr.name}/${i}`) as string };
 }
 
-/** `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel transitionRows). */
+/**
+ * `[name, trigger, from, to, guards, fire]`: one line per transition when it fits (see kernel
+ * transitionRows), else where it fires on the first line and what it checks and does on the next.
+ */
 function transitionRow(tr: TransitionModel, constFor: (tr: TransitionModel, i: number) => string, fire: string): Doc {
   const guards = list("[", tr.guards.map((_, i) => constFor(tr, i)), "]");
-  return packedList(list("[", [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, fire], "]"));
+  const items = [JSON.stringify(tr.name), JSON.stringify(tr.on), dataDoc(tr.from), JSON.stringify(tr.to), guards, fire];
+  const row = packedList(list("[", items, "]"));
+  const where = `[${items.slice(0, 4).map((d) => render(d, 0, 0, Number.MAX_SAFE_INTEGER)).join(", ")},`;
+  const what = `    ${render(guards, 0, 0, Number.MAX_SAFE_INTEGER)}, ${fire}]`;
+  // Items sit at column 2; the row's comma follows the second line.
+  const fits = 2 + render(row, 0, 0, Number.MAX_SAFE_INTEGER).length + 1 <= WIDTH;
+  return fits || 2 + where.length > WIDTH || what.length + 1 > WIDTH ? row : `${where}\n${what}`;
 }
 
 /** Named id constants grouped by type, in declaration order: the values the explorer keeps fixed. */

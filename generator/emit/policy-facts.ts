@@ -4,6 +4,7 @@
 // imports these instead of restating them.
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
+import { object, packedList, render } from "./layout.js";
 import type { OverrideSet, PerKindFact, PolicyModel, PolicyRejectionModel } from "../model.js";
 
 const union = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(" | ");
@@ -67,7 +68,8 @@ export function policyFactStatements(p: PolicyModel): StatementStructures[] {
       kind: StructureKind.VariableStatement,
       declarationKind: VariableDeclarationKind.Const,
       docs: [doc],
-      declarations: [{ name, type, initializer: `{\n${entries.map(([k, v]) => `${k}: ${v},`).join("\n")}\n}` }],
+      // Short entries of one table: packed several to a line, in key order.
+      declarations: [{ name, type, initializer: render(packedList(object(entries)), 0, `const ${name}: ${type} = `.length) }],
     });
   const fn = (name: string, docs: string, parameters: { name: string; type: string }[], returnType: string, statements: string) =>
     body.push({ kind: StructureKind.Function, isExported: true, name, docs: [wrap(docs)], parameters, returnType, statements: [statements] });

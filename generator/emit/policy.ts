@@ -7,7 +7,7 @@ import { StructureKind, VariableDeclarationKind, type StatementStructures } from
 import { inputStatements } from "./input-types.js";
 import { policyFactStatements } from "./policy-facts.js";
 import { POLICY_ENUM_COLUMNS, POLICY_MODES, POLICY_STATES, type PolicyEnumColumn, type PolicyModel } from "../model.js";
-import { fill, list, object, render } from "./layout.js";
+import { fill, list, object, packedList, render } from "./layout.js";
 
 /** Type name of each column's union. */
 const COLUMN_TYPES: Readonly<Record<PolicyEnumColumn, string>> = {
@@ -82,7 +82,7 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: [doc],
-      declarations: [{ name, type: `readonly ${type}[]`, initializer: render(list("Object.freeze([", values.map((v) => JSON.stringify(v)), "])"), 0, 40) }],
+      declarations: [{ name, type: `readonly ${type}[]`, initializer: render(packedList(list("Object.freeze([", values.map((v) => JSON.stringify(v)), "])")), 0, 40) }],
     });
   body.push(...inputStatements(p));
   constArray("INPUT_KINDS", "InputKind", p.kinds.map((k) => k.name), "Every input kind, in table order.");

@@ -22,12 +22,7 @@ export interface FireFunctions {
 /** Groups transitions by the body their fire function would have with `name` / `to` as parameters. */
 export function fireFunctions(m: MachineModel, h: HelperUse): FireFunctions {
   const groups = new Map<string, TransitionModel[]>();
-  // The body, and the types of the payload fields it reads: one shared parameter type must fit them all.
-  const key = (tr: TransitionModel, phase: string | null) => {
-    const body = fireBody(m, tr, h, { name: "name", phase });
-    const read = triggerOf(m, tr).fields.filter((f) => new RegExp(`(^|[^\\w.$])t\\.${f.name}\\b`, "m").test(body));
-    return `${body}\u0000${read.map((f) => `${f.name}: ${typeCode(f.type)}`).join(", ")}`;
-  };
+  const key = (tr: TransitionModel, phase: string | null) => withReadTypes(m, tr, fireBody(m, tr, h, { name: "name", phase }));
   const join = (k: string, tr: TransitionModel) => {
     const known = groups.get(k);
     if (known === undefined) groups.set(k, [tr]);
@@ -50,7 +45,8 @@ export function fireFunctions(m: MachineModel, h: HelperUse): FireFunctions {
   // own status) become one factory taking those literals, called once per row.
   const families = new Map<string, TransitionModel[][]>();
   for (const g of ordered) {
-    const k = skeleton(fireBody(m, g[0] as TransitionModel, h, familyShape(g)));
+    const head = g[0] as TransitionModel;
+    const k = withReadTypes(m, head, skeleton(fireBody(m, head, h, familyShape(g))));
     const known = families.get(k);
     if (known === undefined) families.set(k, [g]);
     else known.push(g);
@@ -72,6 +68,12 @@ export function fireFunctions(m: MachineModel, h: HelperUse): FireFunctions {
     }
   }
   return { functions, nameFor: (tr) => nameOf.get(tr.name) as string };
+}
+
+/** A body keyed with the types of the payload fields it reads: one shared parameter type must fit them all. */
+function withReadTypes(m: MachineModel, tr: TransitionModel, body: string): string {
+  const read = triggerOf(m, tr).fields.filter((f) => new RegExp(`(^|[^\\w.$])t\\.${f.name}\\b`, "m").test(body));
+  return `${body}\u0000${read.map((f) => `${f.name}: ${typeCode(f.type)}`).join(", ")}`;
 }
 
 const STRING = /"(?:[^"\\]|\\.)*"/g;

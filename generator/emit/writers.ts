@@ -4,15 +4,26 @@
 
 import type { WriterFunction } from "ts-morph";
 
-/** `{ readonly k: T; ... }`: on one line when it fits in `width` (and no type spans lines), else one field per line. */
-export function objectType(fields: readonly (readonly [string, string])[], width = 110): string | WriterFunction {
+/**
+ * `{ readonly k: T; ... }`: on one line when it fits in `width` (and no type spans lines), else one
+ * field per line, or, when `packed` (a trigger's or effect's payload), as many fields per line as
+ * fit in `packed` columns.
+ */
+export function objectType(fields: readonly (readonly [string, string])[], width = 110, packed?: number): string | WriterFunction {
   if (fields.length === 0) return "Readonly<Record<never, never>>";
   const flat = `{ ${fields.map(([k, t]) => `readonly ${k}: ${t}`).join("; ")} }`;
   if (flat.length <= width && !flat.includes("\n")) return flat;
+  const lines: string[] = [];
+  for (const [k, t] of fields) {
+    const field = `readonly ${k}: ${t};`;
+    const last = lines.length - 1;
+    if (packed !== undefined && last >= 0 && !field.includes("\n") && 2 + (lines[last] as string).length + 1 + field.length <= packed) lines[last] += ` ${field}`;
+    else lines.push(field);
+  }
   return (w) => {
     w.write("{").newLine();
     w.indent(() => {
-      for (const [k, t] of fields) w.writeLine(`readonly ${k}: ${t};`);
+      for (const line of lines) w.writeLine(line);
     });
     w.write("}");
   };
