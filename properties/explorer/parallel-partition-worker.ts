@@ -174,6 +174,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     invariants: ((S: Float64Array) => boolean)[];
     witnesses: ((S: Float64Array) => boolean)[];
   };
+  const worthTrying = setup.worthTrying;
+  const stuckOk = setup.stuckOk;
   const NONE = setup.none;
   const BAIL = setup.bail;
   const OVER = setup.over;
@@ -375,7 +377,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       m.fromWords(keyPages[i >>> PAGE_BITS] as Uint16Array, (i & PAGE_MASK) * width, S);
       if (first) checkState(i, g);
       const phase = S[0] as number;
-      const only = setup.worthTrying[phase] ?? null;
+      const only = worthTrying[phase] ?? null;
       const count = only ? only.length : n;
       const last = g === cutAt ? cutChoice : n;
       let enabled = false;
@@ -413,7 +415,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         }
       }
       stepsTried += g === cutAt ? cutChoice + 1 : n;
-      if (first && !enabled && setup.stuckOk[phase] === 0) {
+      if (first && !enabled && stuckOk[phase] === 0) {
         if (bailed) bails.stuckState.push(k);
         else deadlock(phase, g);
       }
