@@ -14,12 +14,15 @@
 // Usage: npx tsx bench/explore.ts [--json] [--spec <file>] [--profile <name>] [--largest]
 //                                 [--max-states <n>] [--workers <n>] [--spin-variants]
 //   --json   one line: {"states":…,"ourMs":…,"ourMsParallel":…,"workers":…,"speedup":…,
-//            "statesPerSecond":…,"statesPerSecondParallel":…,"bytesPerState":…,"spinMs":…,
+//            "statesPerSecond":…,"statesPerSecondParallel":…,"bytesPerState":…,"bytesPerStateParallel":…,
+//            "cpuMs":…,"cpuMsParallel":…,"workerTimes":[{"activeMs","idleMs","expandMs","mergeMs"}…]|null,
+//            "load":[1-minute load average before and after the parallel run],"spinMs":…,
 //            "spinRunMs":…,"ratio":…,"ratioRunOnly":…,"spinFlags":"…","successors":"compiled"|"generic",
 //            "successorsParallel":…} (successors: which successor path explored, see properties/explorer/compiled)
 //            (ratio = our 1-worker wall time / SPIN's with compile; ratioRunOnly = / the pan run)
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateFiles, outputPathFor } from "../generator/emit/index.js";
@@ -122,7 +125,11 @@ if (!best) {
 }
 
 const { m, profile, gen, ours } = best;
+const loadBefore = loadavg()[0] as number;
 const par = workers > 1 ? await exhaustive(gen, profile, maxStates, workers) : null;
+const loadAfter = loadavg()[0] as number;
+/** Per worker thread (partitioned compiled path): busy and idle time, and of the busy time expanding and inserting. */
+const workerTimes = par && "workerTimes" in par ? (par as Explored & { workerTimes: readonly { activeMs: number; idleMs: number; expandMs: number; mergeMs: number }[] }).workerTimes : null;
 
 const e0 = performance.now();
 const promela = exportPromela(m, profile.name);
@@ -160,7 +167,8 @@ log(`${m.name} (${m.file}), profile ${profile.name}, exhaustive${profile.maxDept
 const pathOf = (r: Explored) => (r.successors?.path === "compiled" ? "compiled successors" : `generic successors${r.successors?.reason ? ` (${r.successors.reason})` : ""}`);
 log(`  ours, 1 worker   ${pathOf(ours)}  ${ours.distinctStates} states  ${Math.round(ours.durationMs)} ms  ${rate(ours.distinctStates, ours.durationMs)} states/s  peak ${mb(ours.peakMemoryBytes)} MB heap  ${ours.bytesPerState} B/state in the store`);
 if (par) {
-  log(`  ours, ${workers} workers  ${pathOf(par)}  ${par.distinctStates} states  ${Math.round(par.durationMs)} ms  ${rate(par.distinctStates, par.durationMs)} states/s  ${par.bytesPerState} B/state  speed-up ${(speedup as number).toFixed(2)}x (cpu ${par.cpuMs} ms against ${ours.cpuMs} ms)`);
+  log(`  ours, ${workers} workers  ${pathOf(par)}  ${par.distinctStates} states  ${Math.round(par.durationMs)} ms  ${rate(par.distinctStates, par.durationMs)} states/s  ${par.bytesPerState} B/state  speed-up ${(speedup as number).toFixed(2)}x (cpu ${par.cpuMs} ms against ${ours.cpuMs} ms; load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)`);
+  for (const [w, t] of (workerTimes ?? []).entries()) log(`    worker ${w}: busy ${t.activeMs} ms (expand ${t.expandMs}, insert ${t.mergeMs}), idle ${t.idleMs} ms`);
 }
 log(
   `  spin (${spinFlags})  ${spin.distinctStates} states  ${Math.round(spinMs)} ms compile included (export ${Math.round(exportMs)} + spin -a ${Math.round(spin.timings.spinMs)} + gcc ${Math.round(spin.timings.compileMs)} + pan ${Math.round(spinRunMs)}), ${Math.round(spinRunMs)} ms excluded  ${rate(spin.distinctStates, spinMs)} states/s  run only ${rate(spin.distinctStates, spinRunMs)} states/s  ${spin.memoryMb.toFixed(1)} MB (pan total; states ${spin.memoryParts.statesMb.toFixed(1)}, hash table ${spin.memoryParts.hashTableMb.toFixed(1)}, DFS stack ${spin.memoryParts.stackMb.toFixed(1)})  ${spin.stateVectorBytes} B state vector`,
@@ -181,6 +189,11 @@ if (json) {
       statesPerSecond: rate(ours.distinctStates, ours.durationMs),
       statesPerSecondParallel: par ? rate(par.distinctStates, par.durationMs) : null,
       bytesPerState: ours.bytesPerState,
+      bytesPerStateParallel: par ? par.bytesPerState : null,
+      cpuMs: ours.cpuMs,
+      cpuMsParallel: par ? par.cpuMs : null,
+      workerTimes,
+      load: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
       spinMs: Math.round(spinMs),
       spinRunMs: Math.round(spinRunMs),
       ratio: Number(ratio.toFixed(3)),

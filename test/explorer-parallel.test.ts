@@ -112,6 +112,33 @@ describe("parallel exploration gives the serial result", () => {
   });
 });
 
+describe("partitioned parallel exploration (compiled machines)", () => {
+  it("3 and 4 workers give the serial result, complete and cut at several state limits", async () => {
+    for (const [workers, maxStates] of [
+      [3, undefined],
+      [4, undefined],
+      [2, 1],
+      [2, 777],
+      [3, 4321],
+      [4, 12_345],
+    ] as const) {
+      const { serial, parallel } = await bothWays(shipped, "OpsLifecycle", "machine", { profile: "ci", ...(maxStates ? { maxStates } : {}) }, workers);
+      const label = `${workers} workers, maxStates ${maxStates ?? "none"}`;
+      expect(parallel.successors?.path, label).toBe("compiled");
+      // One partition per worker, each reporting its busy and idle time.
+      expect((parallel as ExploreResult & { workerTimes?: unknown[] }).workerTimes, label).toHaveLength(workers);
+      expect(parallel.complete, label).toBe(maxStates === undefined);
+      expect(comparable(parallel), label).toEqual(comparable(serial));
+    }
+  });
+
+  it("stores a state in a few bytes more than its key words (no per-worker copy of the seen-set)", async () => {
+    const { serial, parallel } = await bothWays(shipped, "OpsLifecycle", "machine", { profile: "ci" });
+    expect(parallel.distinctStates).toBe(serial.distinctStates);
+    expect(parallel.bytesPerState).toBeLessThanOrEqual(serial.bytesPerState + 8);
+  });
+});
+
 describe("parallel exploration setup", () => {
   it("a worker that cannot load the kernel fails the exploration with a message naming the module", async () => {
     const { kernel } = await sourceOf(seeded, "DepthBug", "machine");

@@ -47,11 +47,20 @@ export interface PartitionSetup {
   readonly over: number;
 }
 
-/** A batch of successors for one owner: order keys and key words, `n` of them. */
+/** A batch of successors for one owner: order keys, key words and key hashes, `n` of them. */
 export interface Batch {
   readonly oks: Float64Array;
   readonly words: Uint16Array;
+  readonly hs: Int32Array;
   readonly n: number;
+  /** Successors of BAIL steps (resolved after the compiled ones): a run of rising order keys of its own. */
+  readonly bail: boolean;
+}
+
+/** A partition's table and the key pages added since it last shared them (SharedArrayBuffers). */
+export interface Shared {
+  readonly table: Int32Array;
+  readonly pages: readonly Uint16Array[];
 }
 
 /** Steps handed back to the coordinator: the states' words, global indexes and choices. */
@@ -115,6 +124,9 @@ export interface PartitionReport {
   /** Time this worker's thread was busy and idle (waiting for the others), in ms. */
   readonly activeMs: number;
   readonly idleMs: number;
+  /** Of the active time: expanding the frontier (and sending successors), inserting the successors received. */
+  readonly expandMs: number;
+  readonly mergeMs: number;
   readonly store: PartitionStoreData;
 }
 
@@ -144,7 +156,11 @@ export function ownerOf(h: number, parts: number): number {
   return Math.floor(((h >>> 0) * parts) / 4294967296);
 }
 
-type Message = { readonly type: "batch"; readonly batch: Batch } | { readonly type: "end" } | { readonly type: "oks"; readonly oks: Float64Array };
+type Message =
+  | { readonly type: "batch"; readonly batch: Batch }
+  | { readonly type: "end" }
+  | { readonly type: "share"; readonly shared: Shared }
+  | { readonly type: "oks"; readonly oks: Float64Array; readonly shared: Shared };
 
 export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash, owner: typeof ownerOf): void {
   const port = wt.parentPort as WorkerThreads.MessagePort;
@@ -158,6 +174,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     invariants: ((S: Float64Array) => boolean)[];
     witnesses: ((S: Float64Array) => boolean)[];
   };
+  const worthTrying = setup.worthTrying;
+  const stuckOk = setup.stuckOk;
   const NONE = setup.none;
   const BAIL = setup.bail;
   const OVER = setup.over;
@@ -166,32 +184,53 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
   const W = new Uint16Array(width);
 
   // ---- the partition's store: keys, parents (BFS indexes) and choices in pages; an open-addressing table of local numbers + 1.
+  // The key pages and the table are SharedArrayBuffers: no worker inserts while any expands (each
+  // level is expanded, then merged, by all), so a worker looks a successor up in its owner's table
+  // itself and sends only the keys not stored yet, as TLC's workers read one shared set.
   const PAGE_BITS = 14;
   const PAGE = 1 << PAGE_BITS;
   const PAGE_MASK = PAGE - 1;
   const ChoiceArray = setup.choiceMax < 256 ? Uint8Array : setup.choiceMax < 65536 ? Uint16Array : Int32Array;
+  const sharedInt32 = (n: number): Int32Array => new Int32Array(new SharedArrayBuffer(n * 4));
   const keyPages: Uint16Array[] = [];
   const parentPages: Int32Array[] = [];
   const choicePages: (Uint8Array | Uint16Array | Int32Array)[] = [];
-  let table = new Int32Array(1024);
-  let mask = 1023;
+  let table = sharedInt32(1024);
   let size = 0;
+  /** Per partition (this one too), its table and key pages as last shared. */
+  const tables: Int32Array[] = Array.from({ length: parts }, () => table);
+  const pagesOf: Uint16Array[][] = Array.from({ length: parts }, (_, q) => (q === id ? keyPages : []));
+  let pagesShared = 0;
+  const share = (): Shared => {
+    const pages = keyPages.slice(pagesShared);
+    pagesShared = keyPages.length;
+    return { table, pages };
+  };
+  const received = (q: number, sh: Shared): void => {
+    tables[q] = sh.table;
+    (pagesOf[q] as Uint16Array[]).push(...sh.pages);
+  };
 
-  const find = (src: Uint16Array, at: number): number => {
-    for (let slot = hash(src, at, width) & mask; ; slot = (slot + 1) & mask) {
-      const v = table[slot] as number;
+  /** The slot of partition q's table holding the key src[at..] of hash h, or ~ the empty slot where it belongs. */
+  const findIn = (q: number, src: Uint16Array, at: number, h: number): number => {
+    const tb = tables[q] as Int32Array;
+    const mk = tb.length - 1;
+    const pages = pagesOf[q] as Uint16Array[];
+    for (let slot = h & mk; ; slot = (slot + 1) & mk) {
+      const v = tb[slot] as number;
       if (v === 0) return ~slot;
       const i = v - 1;
-      const page = keyPages[i >>> PAGE_BITS] as Uint16Array;
+      const page = pages[i >>> PAGE_BITS] as Uint16Array;
       const off = (i & PAGE_MASK) * width;
       let j = 0;
       while (j < width && page[off + j] === src[at + j]) j++;
       if (j === width) return slot;
     }
   };
+  const find = (src: Uint16Array, at: number): number => findIn(id, src, at, hash(src, at, width));
   const rehash = (): void => {
     const cap = table.length * 2;
-    const t = new Int32Array(cap);
+    const t = sharedInt32(cap);
     const mk = cap - 1;
     for (let i = 0; i < size; i++) {
       let slot = hash(keyPages[i >>> PAGE_BITS] as Uint16Array, (i & PAGE_MASK) * width, width) & mk;
@@ -199,14 +238,14 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       t[slot] = i + 1;
     }
     table = t;
-    mask = mk;
+    tables[id] = t;
   };
   /** Adds the key src[at..] at the empty slot ~notFound. */
   const add = (src: Uint16Array, at: number, notFound: number, parent: number, choice: number): number => {
     const i = size;
     const p = i >>> PAGE_BITS;
     if (p === keyPages.length) {
-      keyPages.push(new Uint16Array(PAGE * width));
+      keyPages.push(new Uint16Array(new SharedArrayBuffer(PAGE * width * 2)));
       parentPages.push(new Int32Array(PAGE));
       choicePages.push(new ChoiceArray(PAGE));
     }
@@ -263,26 +302,37 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
 
   // ---- outgoing successors: per owner, batches in order-key order.
   const BATCH = 4096;
-  type Out = { oks: Float64Array; words: Uint16Array; n: number };
-  const fresh = (): Out => ({ oks: new Float64Array(BATCH), words: new Uint16Array(BATCH * width), n: 0 });
+  type Out = { oks: Float64Array; words: Uint16Array; hs: Int32Array; n: number };
+  const fresh = (): Out => ({ oks: new Float64Array(BATCH), words: new Uint16Array(BATCH * width), hs: new Int32Array(BATCH), n: 0 });
   let outs: Out[] = [];
   /** This worker's own successors (its stream to itself), per level. */
   let mine: Batch[] = [];
+  /** Whether the successors routed now are those of BAIL steps. */
+  let bailRun = false;
   const flush = (q: number): void => {
     const o = outs[q] as Out;
     if (o.n === 0) return;
-    const b: Batch = { oks: o.oks, words: o.words, n: o.n };
+    const b: Batch = { oks: o.oks, words: o.words, hs: o.hs, n: o.n, bail: bailRun };
     if (q === id) mine.push(b);
-    else (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "batch", batch: b } satisfies Message, [b.oks.buffer as ArrayBuffer, b.words.buffer as ArrayBuffer]);
+    else (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "batch", batch: b } satisfies Message, [b.oks.buffer as ArrayBuffer, b.words.buffer as ArrayBuffer, b.hs.buffer as ArrayBuffer]);
     outs[q] = fresh();
   };
-  const route = (src: Uint16Array, ok: number): void => {
-    const q = owner(hash(src, 0, width), parts);
+  /** A successor of order key ok: dropped if its owner stores it already, else counted (at maxDepth) or sent to the owner. */
+  const offer = (src: Uint16Array, ok: number, expand: boolean): void => {
+    const h = hash(src, 0, width);
+    const q = owner(h, parts);
+    if (findIn(q, src, 0, h) >= 0) return;
+    if (!expand) {
+      beyondMaxDepth++;
+      return;
+    }
     const o = outs[q] as Out;
-    o.oks[o.n] = ok;
-    for (let j = 0; j < width; j++) o.words[o.n * width + j] = src[j] as number;
-    o.n++;
-    if (o.n === BATCH) flush(q);
+    const e = o.n;
+    o.oks[e] = ok;
+    o.hs[e] = h;
+    for (let j = 0; j < width; j++) o.words[e * width + j] = src[j] as number;
+    o.n = e + 1;
+    if (e + 1 === BATCH) flush(q);
   };
 
   // ---- findings and counters.
@@ -294,6 +344,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
   /** Per phase, the first BFS index found stuck there (states waiting on BAIL steps are decided later, so keep the least). */
   const stuckAt = new Float64Array(setup.phases).fill(-1);
   let pruned = 0;
+  let expandMs = 0;
+  let mergeMs = 0;
   let beyondMaxDepth = 0;
   let stepsTried = 0;
 
@@ -325,7 +377,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       m.fromWords(keyPages[i >>> PAGE_BITS] as Uint16Array, (i & PAGE_MASK) * width, S);
       if (first) checkState(i, g);
       const phase = S[0] as number;
-      const only = setup.worthTrying[phase] ?? null;
+      const only = worthTrying[phase] ?? null;
       const count = only ? only.length : n;
       const last = g === cutAt ? cutChoice : n;
       let enabled = false;
@@ -349,7 +401,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         if (!expand) {
           if (first && chk !== OVER) {
             m.keyWords(O, W);
-            route(W, g * n + c);
+            offer(W, g * n + c, false);
           }
           continue;
         }
@@ -359,11 +411,11 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         }
         if (first) {
           m.keyWords(O, W);
-          route(W, g * n + c);
+          offer(W, g * n + c, true);
         }
       }
       stepsTried += g === cutAt ? cutChoice + 1 : n;
-      if (first && !enabled && setup.stuckOk[phase] === 0) {
+      if (first && !enabled && stuckOk[phase] === 0) {
         if (bailed) bails.stuckState.push(k);
         else deadlock(phase, g);
       }
@@ -386,13 +438,16 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     port.postMessage(req);
     const ans = (await takeMain()) as BailAnswer;
     const enabledAt = new Set<number>();
+    // The compiled successors of the same states were sent already, so these go in batches of their own.
+    bailRun = true;
     for (let b = 0; b < count; b++) {
       if (ans.enabled[b] === 1) enabledAt.add(bails.local[b] as number);
       if ((ans.codes[b] as number) < 0) continue;
       for (let j = 0; j < width; j++) W[j] = ans.words[b * width + j] as number;
-      // In BFS order: the compiled successors of the same states were routed already, so these go in a batch stream of their own.
-      route(W, (ats[b] as number) * n + (bails.choice[b] as number));
+      offer(W, (ats[b] as number) * n + (bails.choice[b] as number), expand);
     }
+    for (let q = 0; q < parts; q++) flush(q);
+    bailRun = false;
     for (const k of bails.stuckState) {
       const i = from + k;
       if (enabledAt.has(i)) continue;
@@ -401,9 +456,9 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     }
   };
 
-  /** The batches the other workers sent this worker for one level, as runs of rising order keys. */
+  /** The batches the other workers sent this worker for one level. */
   const gather = async (): Promise<Batch[][]> => {
-    const runs: Batch[][] = [];
+    const all: Batch[][] = [];
     for (let q = 0; q < parts; q++) {
       if (q === id) continue;
       const got: Batch[] = [];
@@ -412,36 +467,16 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         if (msg.type === "end") break;
         if (msg.type === "batch") got.push(msg.batch);
       }
-      runs.push(...splitStream(got));
+      all.push(got);
     }
-    return runs;
+    return all;
   };
 
-  /** A sender's batches as runs of rising order keys (a BAIL run follows the compiled run). */
-  const splitStream = (got: Batch[]): Batch[][] => {
-    const runs: Batch[][] = [];
-    let run: Batch[] = [];
-    let prev = -1;
-    for (const batch of got) {
-      let start = 0;
-      for (let e = 0; e < batch.n; e++) {
-        const ok = batch.oks[e] as number;
-        if (ok < prev) {
-          if (e > start) run.push({ oks: batch.oks.subarray(start, e), words: batch.words.subarray(start * width, e * width), n: e - start });
-          runs.push(run);
-          run = [];
-          start = e;
-        }
-        prev = ok;
-      }
-      if (batch.n > start) run.push(start === 0 ? batch : { oks: batch.oks.subarray(start, batch.n), words: batch.words.subarray(start * width, batch.n * width), n: batch.n - start });
-    }
-    if (run.length > 0) runs.push(run);
-    return runs;
-  };
+  /** A sender's batches as runs of rising order keys: its compiled successors, then those of its BAIL steps. */
+  const runsOf = (got: readonly Batch[]): Batch[][] => [got.filter((b) => !b.bail), got.filter((b) => b.bail)].filter((r) => r.length > 0);
 
-  /** Inserts the successors of all streams in order-key order (the serial engine's), or counts those not stored (at maxDepth). */
-  const mergeInsert = (streams: Batch[][], expand: boolean): void => {
+  /** Inserts the successors of all streams in order-key order (the serial engine's): the first of a key is the serial engine's. */
+  const mergeInsert = (streams: Batch[][]): void => {
     const ns = streams.length;
     const bi = new Int32Array(ns);
     const ei = new Int32Array(ns);
@@ -462,12 +497,10 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       const list = streams[best] as Batch[];
       const b = list[bi[best] as number] as Batch;
       const e = ei[best] as number;
-      const slot = find(b.words, e * width);
+      const slot = findIn(id, b.words, e * width, b.hs[e] as number);
       if (slot < 0) {
-        if (expand) {
-          const parent = Math.floor(bestOk / n);
-          add(b.words, e * width, slot, parent, bestOk - parent * n);
-        } else beyondMaxDepth++;
+        const parent = Math.floor(bestOk / n);
+        add(b.words, e * width, slot, parent, bestOk - parent * n);
       }
       if (e + 1 < b.n) ei[best] = e + 1;
       else {
@@ -484,6 +517,14 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       add(roots.words, r * width, slot, -1, roots.choices[r] as number);
       setBit(roots.at[r] as number);
     }
+    const sh = share();
+    for (let q = 0; q < parts; q++) if (q !== id) (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "share", shared: sh } satisfies Message);
+    for (let q = 0; q < parts; q++) {
+      if (q === id) continue;
+      const msg = await take(q);
+      if (msg.type !== "share") throw new Error(`partition worker ${id}: expected the roots of worker ${q}, got ${msg.type}`);
+      received(q, msg.shared);
+    }
     let levelFrom = 0;
     let at = Float64Array.from(roots.at.subarray(0, roots.n));
     let levelStart = 0;
@@ -495,23 +536,28 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       mine = [];
       const bails = { local: [] as number[], choice: [] as number[], stuckState: [] as number[] };
       const before = { pruned, stepsTried, fired: Uint8Array.from(fired) };
+      let t = performance.now();
       expandFrontier(levelFrom, at, expand, true, Infinity, 0, bails);
       for (let q = 0; q < parts; q++) flush(q);
+      expandMs += performance.now() - t;
       await resolveBails(level, levelFrom, at, expand, bails);
       for (let q = 0; q < parts; q++) {
         flush(q);
         if (q !== id) (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "end" } satisfies Message);
       }
       // This worker's own stream may hold a BAIL run too.
-      const streams = [...splitStream(mine), ...(await gather())];
+      const streams = [mine, ...(await gather())].flatMap(runsOf);
       const newFrom = size;
-      mergeInsert(streams, expand);
+      t = performance.now();
+      mergeInsert(streams);
+      mergeMs += performance.now() - t;
       if (!expand) break;
       // Swap the order keys of the new states; each worker ranks its own among all.
       const count = size - newFrom;
       const oks = new Float64Array(count);
       for (let i = 0; i < count; i++) oks[i] = parentOf(newFrom + i) * n + choiceOf(newFrom + i);
-      for (let q = 0; q < parts; q++) if (q !== id) (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "oks", oks } satisfies Message);
+      const sh = share();
+      for (let q = 0; q < parts; q++) if (q !== id) (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "oks", oks, shared: sh } satisfies Message);
       const lists: Float64Array[] = [];
       for (let q = 0; q < parts; q++) {
         if (q === id) {
@@ -520,6 +566,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         }
         const msg = await take(q);
         if (msg.type !== "oks") throw new Error(`partition worker ${id}: expected the order keys of worker ${q}, got ${msg.type}`);
+        received(q, msg.shared);
         lists.push(msg.oks);
       }
       let total = 0;
@@ -602,9 +649,12 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       cut,
       activeMs: elu.active,
       idleMs: elu.idle,
+      expandMs,
+      mergeMs,
       store: { size, pageBits: PAGE_BITS, keyPages, parentPages, choicePages, bitPages, bytes },
     };
-    port.postMessage(report, [...keyPages, ...parentPages, ...choicePages, ...bitPages].map((a) => a.buffer as ArrayBuffer));
+    // The key pages are shared already; the rest moves to the coordinator.
+    port.postMessage(report, [...parentPages, ...choicePages, ...bitPages].map((a) => a.buffer as ArrayBuffer));
   };
   run().catch((e: unknown) => port.postMessage({ type: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
   port.postMessage({ type: "ready" });

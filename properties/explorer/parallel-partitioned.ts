@@ -44,6 +44,9 @@ function before(a: When, b: When): boolean {
 export interface WorkerTime {
   readonly activeMs: number;
   readonly idleMs: number;
+  /** Of activeMs: expanding states (and sending their successors to their owners), and inserting the successors received. */
+  readonly expandMs: number;
+  readonly mergeMs: number;
 }
 
 export async function exploreCompiledPartitioned(run: CompiledRun, opts: EngineOptions, parts: number): Promise<ExploreResult & { readonly workerTimes: readonly WorkerTime[] }> {
@@ -291,7 +294,7 @@ export async function exploreCompiledPartitioned(run: CompiledRun, opts: EngineO
     phaseSeen,
     fired,
   });
-  return { ...result, workerTimes: reports.map((r) => ({ activeMs: Math.round(r.activeMs), idleMs: Math.round(r.idleMs) })) };
+  return { ...result, workerTimes: reports.map((r) => ({ activeMs: Math.round(r.activeMs), idleMs: Math.round(r.idleMs), expandMs: Math.round(r.expandMs), mergeMs: Math.round(r.mergeMs) })) };
 }
 
 function popcount(x: number): number {
