@@ -287,7 +287,7 @@ export class PostgresStore implements RuntimeStore {
         OR EXISTS (SELECT 1 FROM ${s}.input_states i WHERE i.session_id = ${x}.session_id AND i.phase IN ${LIVE_PHASES}))`;
     const r = await this.#query<{ session_id: string | null; fence: number | null; next_ms: number | null }>(
       "claimSessions",
-      `WITH c AS (
+      { name: `meerkat_claim_${s}`, text: `WITH c AS (
          SELECT x.session_id FROM ${s}.sessions x
          WHERE (x.owner IS NULL OR x.lease_expires_at < now()) AND ${hasWork("x")}
          ORDER BY x.lease_expires_at NULLS FIRST
@@ -300,7 +300,7 @@ export class PostgresStore implements RuntimeStore {
        SELECT session_id, fence, NULL::float8 AS next_ms FROM u
        UNION ALL
        SELECT NULL, NULL, (extract(epoch FROM min(y.lease_expires_at) - now()) * 1000)::float8 FROM ${s}.sessions y
-        WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}`,
+        WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}` },
       [this.owner, limit, this.leaseMs],
       this.#leasePool,
     );
@@ -447,12 +447,12 @@ export class PostgresStore implements RuntimeStore {
     // submission that did commit is then deduplicated by its key.
     const r = await this.#query<{ inserted: string | null; existing: string | null }>(
       "submit",
-      `WITH sx AS (INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING),
+      { name: `meerkat_submit_${s}`, text: `WITH sx AS (INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING),
        ins AS (INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id),
        lease AS (SELECT CASE WHEN x.lease_expires_at > now() THEN x.owner END AS owner FROM ${s}.sessions x WHERE x.session_id = $1),
        n AS (SELECT pg_notify($5, json_build_object('s', $1::text, 'o', (SELECT owner FROM lease))::text) FROM ins)
        SELECT (SELECT input_id FROM ins) AS inserted, (SELECT count(*) FROM n) AS notified,
-              (SELECT b.input_id FROM ${s}.submissions b WHERE b.session_id = $1 AND (b.idempotency_key = $3 OR b.input_id = $2) LIMIT 1) AS existing`,
+              (SELECT b.input_id FROM ${s}.submissions b WHERE b.session_id = $1 AND (b.idempotency_key = $3 OR b.input_id = $2) LIMIT 1) AS existing` },
       [sessionId, input.header.id, key, JSON.stringify(input), this.#channel],
     );
     const row = r.rows[0];
@@ -630,9 +630,11 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** A single read statement, retried on transient failures. */
-  async #query<R extends pg.QueryResultRow>(op: string, sql: string, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
+  async #query<R extends pg.QueryResultRow>(op: string, sql: string | { readonly name: string; readonly text: string }, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
+    // A named statement is prepared once per connection (the hot ones: submit, claim scan).
+    const config: pg.QueryConfig = typeof sql === "string" ? { text: sql, values: params } : { name: sql.name, text: sql.text, values: params };
     try {
-      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(sql, params)));
+      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(config)));
     } catch (e) {
       if (e instanceof PostgresStoreError) throw e;
       throw new PgReadFailedError(this.database, op, sqlStateOf(e), e);
