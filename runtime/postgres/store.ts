@@ -131,6 +131,9 @@ export class PostgresStore implements RuntimeStore {
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
+  readonly #wakes = new Map<SessionId, string | null>();
+  #wakeFlush: Promise<void> | null = null;
   #listener: pg.Client | null = null;
   #listening = false;
   #closed = false;
@@ -441,23 +444,49 @@ export class PostgresStore implements RuntimeStore {
     if (input.header.durability !== "Durable") throw new PgConfigInvalidError(this.database, "input.header.durability", `submissions must be Durable (input ${JSON.stringify(input.header.id)} is ${input.header.durability})`);
     const key = input.header.idempotencyKey ?? input.header.id;
     const s = this.schema;
-    // One statement (its own transaction, one round trip): the session row if new, the submission
-    // unless its id or key is there already, and the wake-up, naming the session's live owner so
-    // other workers need not scan for it (see #wake). Retried whole when no answer came: a
-    // submission that did commit is then deduplicated by its key.
-    const r = await this.#query<{ inserted: string | null; existing: string | null }>(
+    // One statement (its own transaction, one round trip): the session row if new and the
+    // submission unless its id or key is there already, with the session's live owner for the
+    // wake-up. Retried whole when no answer came: a submission that did commit is then
+    // deduplicated by its key.
+    const r = await this.#query<{ inserted: string | null; existing: string | null; owner: string | null }>(
       "submit",
       { name: `meerkat_submit_${s}`, text: `WITH sx AS (INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING),
-       ins AS (INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id),
-       lease AS (SELECT CASE WHEN x.lease_expires_at > now() THEN x.owner END AS owner FROM ${s}.sessions x WHERE x.session_id = $1),
-       n AS (SELECT pg_notify($5, json_build_object('s', $1::text, 'o', (SELECT owner FROM lease))::text) FROM ins)
-       SELECT (SELECT input_id FROM ins) AS inserted, (SELECT count(*) FROM n) AS notified,
+       ins AS (INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id)
+       SELECT (SELECT input_id FROM ins) AS inserted,
+              (SELECT CASE WHEN x.lease_expires_at > now() THEN x.owner END FROM ${s}.sessions x WHERE x.session_id = $1) AS owner,
               (SELECT b.input_id FROM ${s}.submissions b WHERE b.session_id = $1 AND (b.idempotency_key = $3 OR b.input_id = $2) LIMIT 1) AS existing` },
-      [sessionId, input.header.id, key, JSON.stringify(input), this.#channel],
+      [sessionId, input.header.id, key, JSON.stringify(input)],
     );
     const row = r.rows[0];
-    if (row?.inserted != null) return { outcome: "Accepted", inputId: input.header.id };
-    return { outcome: "Deduplicated", inputId: input.header.id, existingId: row?.existing ?? input.header.id };
+    if (row?.inserted == null) return { outcome: "Deduplicated", inputId: input.header.id, existingId: row?.existing ?? input.header.id };
+    await this.#notifyWork(sessionId, row.owner ?? null);
+    return { outcome: "Accepted", inputId: input.header.id };
+  }
+
+  /**
+   * Wakes the session's owner (or, with no live owner, every worker) after its submission
+   * committed. Not in the submission's transaction: PostgreSQL commits notifying transactions one
+   * at a time (a global lock held through the WAL flush), which capped submissions at one per
+   * flush. The wake-ups of all submissions that committed meanwhile go out together in one
+   * statement that need not wait for a flush (a wake-up is a hint: the workers' polls are the
+   * backstop), so submissions commit in parallel like any other write.
+   */
+  #notifyWork(sessionId: SessionId, owner: string | null): Promise<void> {
+    this.#wakes.set(sessionId, owner);
+    this.#wakeFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const wakes = [...this.#wakes];
+      this.#wakes.clear();
+      this.#wakeFlush = null;
+      await this.#pool
+        .query({
+          name: `meerkat_notify`,
+          text: `SELECT set_config('synchronous_commit', 'off', true), count(pg_notify($1, json_build_object('s', w.s, 'o', w.o)::text))
+                   FROM unnest($2::text[], $3::text[]) AS w(s, o)`,
+          values: [this.#channel, wakes.map((w) => w[0]), wakes.map((w) => w[1])],
+        })
+        .catch(() => undefined);
+    });
+    return this.#wakeFlush;
   }
 
   /** The session's submissions not yet admitted, oldest first (the owner admits them through the runtime). */
