@@ -42,8 +42,8 @@ const ROW_COLUMNS =
 const ROW_TYPES = ["text", "text", "text", "text", "int4", "text", "text", "text", "text", "text", "int8", "text", "text", "int8"];
 
 /**
- * Runs one batch as ONE statement inside a transaction the caller opened (BEGIN … COMMIT are the
- * caller's, with its retries): one round trip for the whole batch. Its parts are data-modifying
+ * Runs one batch as ONE statement, which is its own transaction (the caller sends it alone, in
+ * autocommit, with its retries): one round trip for the whole batch. Its parts are data-modifying
  * CTEs over one snapshot, each filtered by the fence check (`locked`) and the admission check
  * (`prior`), so a refused write changes nothing. Returns one outcome per write, in order.
  */
@@ -77,8 +77,11 @@ export async function writeBatch(c: pg.PoolClient, schema: string, owner: string
     ...ROW_TYPES.map((_, i) => rows.map((r) => r[i])),
   ];
   const rowParams = ROW_TYPES.map((t, i) => `$${16 + i}::${t}[]`).join(", ");
-  const result = await c.query<{ session_id: string; held: boolean; already: boolean; sequence: number | null }>(
-    `WITH w AS (
+  const result = await c.query<{ session_id: string; held: boolean; already: boolean; sequence: number | null }>({
+    // Named: prepared once per connection, so the server parses and plans this long statement
+    // once instead of at every batch (the text depends on the schema only).
+    name: `meerkat_group_commit_${s}`,
+    text: `WITH w AS (
        SELECT * FROM unnest($4::text[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
          AS w(session_id, fence, phase, admits, b_runtime, b_fence, b_gen, ops, settle_input, settle_outcome, receipt_run, receipt_contributors)),
      -- The fence check: a session row is locked and updated only where it still names this owner
@@ -126,8 +129,8 @@ export async function writeBatch(c: pg.PoolClient, schema: string, owner: string
      SELECT w.session_id, l.session_id IS NOT NULL AS held,
             EXISTS (SELECT 1 FROM prior p WHERE p.session_id = w.session_id AND p.admitted) AS already, rc.sequence
        FROM w LEFT JOIN locked l USING (session_id) LEFT JOIN receipts rc USING (session_id)`,
-    params,
-  );
+    values: params,
+  });
   const bySession = new Map(result.rows.map((r) => [r.session_id, r]));
   return writes.map((w): WriteOutcome => {
     const r = bySession.get(w.sessionId);

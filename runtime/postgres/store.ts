@@ -1,11 +1,11 @@
 // The RuntimeStore over PostgreSQL, shared by several runtime processes. Each session's row is
 // also its lease (owner, fence, expiry on the database clock). A store instance is one owner:
 // reads of a session it does not hold acquire the lease (fence + 1 in the database), and every
-// write runs in one transaction whose first statement locks the session row *and* checks that it
+// write is one statement (its own transaction) whose first part locks the session row *and* checks that it
 // still names this owner with the held fence; otherwise nothing is written and FencedOutError is
 // raised, and the runtime is told to drop the session (onSessionLost). Heartbeats renew every held
 // lease; transient failures (dropped connection, server restart) are retried with backoff; a
-// connection lost during COMMIT gives the session up so it is recovered from what the database
+// connection lost while a write ran gives the session up so it is recovered from what the database
 // holds. See runtime/README.md, "PostgreSQL store".
 
 import { hostname } from "node:os";
@@ -131,6 +131,9 @@ export class PostgresStore implements RuntimeStore {
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
+  readonly #wakes = new Map<SessionId, string | null>();
+  #wakeFlush: Promise<void> | null = null;
   #listener: pg.Client | null = null;
   #listening = false;
   #closed = false;
@@ -287,7 +290,7 @@ export class PostgresStore implements RuntimeStore {
         OR EXISTS (SELECT 1 FROM ${s}.input_states i WHERE i.session_id = ${x}.session_id AND i.phase IN ${LIVE_PHASES}))`;
     const r = await this.#query<{ session_id: string | null; fence: number | null; next_ms: number | null }>(
       "claimSessions",
-      `WITH c AS (
+      { name: `meerkat_claim_${s}`, text: `WITH c AS (
          SELECT x.session_id FROM ${s}.sessions x
          WHERE (x.owner IS NULL OR x.lease_expires_at < now()) AND ${hasWork("x")}
          ORDER BY x.lease_expires_at NULLS FIRST
@@ -300,7 +303,7 @@ export class PostgresStore implements RuntimeStore {
        SELECT session_id, fence, NULL::float8 AS next_ms FROM u
        UNION ALL
        SELECT NULL, NULL, (extract(epoch FROM min(y.lease_expires_at) - now()) * 1000)::float8 FROM ${s}.sessions y
-        WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}`,
+        WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}` },
       [this.owner, limit, this.leaseMs],
       this.#leasePool,
     );
@@ -441,19 +444,49 @@ export class PostgresStore implements RuntimeStore {
     if (input.header.durability !== "Durable") throw new PgConfigInvalidError(this.database, "input.header.durability", `submissions must be Durable (input ${JSON.stringify(input.header.id)} is ${input.header.durability})`);
     const key = input.header.idempotencyKey ?? input.header.id;
     const s = this.schema;
-    return this.#transaction("submit", async (c) => {
-      await c.query(`INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING`, [sessionId]);
-      const ins = await c.query(
-        `INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id`,
-        [sessionId, input.header.id, key, JSON.stringify(input)],
-      );
-      if ((ins.rowCount ?? 0) === 0) {
-        const seen = await c.query<{ input_id: string }>(`SELECT input_id FROM ${s}.submissions WHERE session_id = $1 AND (idempotency_key = $2 OR input_id = $3) LIMIT 1`, [sessionId, key, input.header.id]);
-        return { outcome: "Deduplicated", inputId: input.header.id, existingId: seen.rows[0]?.input_id ?? input.header.id } as SubmitResult;
-      }
-      await c.query("SELECT pg_notify($1, $2)", [this.#channel, sessionId]);
-      return { outcome: "Accepted", inputId: input.header.id } as SubmitResult;
+    // One statement (its own transaction, one round trip): the session row if new and the
+    // submission unless its id or key is there already, with the session's live owner for the
+    // wake-up. Retried whole when no answer came: a submission that did commit is then
+    // deduplicated by its key.
+    const r = await this.#query<{ inserted: string | null; existing: string | null; owner: string | null }>(
+      "submit",
+      { name: `meerkat_submit_${s}`, text: `WITH sx AS (INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING),
+       ins AS (INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id)
+       SELECT (SELECT input_id FROM ins) AS inserted,
+              (SELECT CASE WHEN x.lease_expires_at > now() THEN x.owner END FROM ${s}.sessions x WHERE x.session_id = $1) AS owner,
+              (SELECT b.input_id FROM ${s}.submissions b WHERE b.session_id = $1 AND (b.idempotency_key = $3 OR b.input_id = $2) LIMIT 1) AS existing` },
+      [sessionId, input.header.id, key, JSON.stringify(input)],
+    );
+    const row = r.rows[0];
+    if (row?.inserted == null) return { outcome: "Deduplicated", inputId: input.header.id, existingId: row?.existing ?? input.header.id };
+    await this.#notifyWork(sessionId, row.owner ?? null);
+    return { outcome: "Accepted", inputId: input.header.id };
+  }
+
+  /**
+   * Wakes the session's owner (or, with no live owner, every worker) after its submission
+   * committed. Not in the submission's transaction: PostgreSQL commits notifying transactions one
+   * at a time (a global lock held through the WAL flush), which capped submissions at one per
+   * flush. The wake-ups of all submissions that committed meanwhile go out together in one
+   * statement that need not wait for a flush (a wake-up is a hint: the workers' polls are the
+   * backstop), so submissions commit in parallel like any other write.
+   */
+  #notifyWork(sessionId: SessionId, owner: string | null): Promise<void> {
+    this.#wakes.set(sessionId, owner);
+    this.#wakeFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const wakes = [...this.#wakes];
+      this.#wakes.clear();
+      this.#wakeFlush = null;
+      await this.#pool
+        .query({
+          name: `meerkat_notify`,
+          text: `SELECT set_config('synchronous_commit', 'off', true), count(pg_notify($1, json_build_object('s', w.s, 'o', w.o)::text))
+                   FROM unnest($2::text[], $3::text[]) AS w(s, o)`,
+          values: [this.#channel, wakes.map((w) => w[0]), wakes.map((w) => w[1])],
+        })
+        .catch(() => undefined);
     });
+    return this.#wakeFlush;
   }
 
   /** The session's submissions not yet admitted, oldest first (the owner admits them through the runtime). */
@@ -513,19 +546,6 @@ export class PostgresStore implements RuntimeStore {
   }
 
 
-  async #putRow(c: pg.PoolClient, encoded: unknown[], fence: number): Promise<void> {
-    await c.query(
-      `INSERT INTO ${this.schema}.input_states (session_id, input_id, phase, lane, attempts, last_run_id, terminal_json, idempotency_key, kind, durability, updated_at, input_json, decision_json, written_fence)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (session_id, input_id) DO UPDATE SET
-         phase = excluded.phase, lane = excluded.lane, attempts = excluded.attempts, last_run_id = excluded.last_run_id,
-         terminal_json = excluded.terminal_json, idempotency_key = excluded.idempotency_key, kind = excluded.kind,
-         durability = excluded.durability, updated_at = excluded.updated_at, input_json = excluded.input_json,
-         decision_json = excluded.decision_json, written_fence = excluded.written_fence`,
-      [...encoded, fence],
-    );
-  }
-
   /**
    * One fenced write, carrying the session's active fence: queued, and written in the next group
    * commit (see group-commit.ts) with the writes of other sessions that arrived meanwhile. A write
@@ -565,7 +585,7 @@ export class PostgresStore implements RuntimeStore {
   async #runBatch(batch: readonly QueuedWrite[]): Promise<void> {
     const writes = batch.map((b) => b.write);
     try {
-      const outcomes = await this.#transactionUntracked("groupCommit", (c) => writeBatch(c, this.schema, this.owner, this.leaseMs, writes), writes.map((w) => w.sessionId));
+      const outcomes = await this.#statementUntracked("groupCommit", (c) => writeBatch(c, this.schema, this.owner, this.leaseMs, writes), writes.map((w) => w.sessionId));
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (e) {
       if (batch.length > 1 && !(e instanceof PgCommitUnknownError) && !(e instanceof PgUnavailableError)) {
@@ -586,12 +606,14 @@ export class PostgresStore implements RuntimeStore {
     return e;
   }
 
-  /** BEGIN … COMMIT on one pooled connection, retried (whole) on transient failures before COMMIT. */
-  #transaction<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessions?: SessionId | readonly SessionId[]): Promise<T> {
-    return trackStoreIo(this.#transactionUntracked(op, body, sessions));
-  }
-
-  async #transactionUntracked<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessions?: SessionId | readonly SessionId[]): Promise<T> {
+  /**
+   * One statement on its own (autocommit: the statement is its transaction, committed before its
+   * answer arrives), so a group commit costs one round trip instead of three (BEGIN, it, COMMIT).
+   * Getting a connection and a server-reported serialization failure or deadlock (rolled back) are
+   * retried; a connection lost while the statement ran may have committed it, so, like a lost
+   * COMMIT, each session is given up and recovered from what the database holds.
+   */
+  async #statementUntracked<T>(op: string, body: (c: pg.PoolClient) => Promise<T>, sessions: readonly SessionId[]): Promise<T> {
     let last: unknown;
     for (let attempt = 0; attempt < this.#retry.attempts; attempt++) {
       let c: pg.PoolClient;
@@ -605,47 +627,43 @@ export class PostgresStore implements RuntimeStore {
         await sleep(backoffMs(this.#retry, attempt));
         continue;
       }
-      let committing = false;
       try {
-        await c.query("BEGIN");
         const result = await body(c);
-        committing = true;
-        await c.query("COMMIT");
         c.release();
         return result;
       } catch (e) {
-        if (isTransient(e)) {
-          c.release(true);
-          if (committing && sessions !== undefined) {
-            // The COMMIT may or may not have happened: never retried; each session is given up and
-            // recovered (by whoever claims it) from what the database holds.
-            const ids = typeof sessions === "string" ? [sessions] : sessions;
-            let first: PgCommitUnknownError | null = null;
-            for (const id of ids) {
-              const unknown = new PgCommitUnknownError(this.database, id, op, e);
-              first ??= unknown;
-              const held = this.#held.get(id);
-              if (held !== undefined) this.#loseSession(id, unknown, held);
-            }
-            throw first ?? new PgCommitUnknownError(this.database, "?", op, e);
-          }
+        const state = sqlStateOf(e);
+        if (state === "40001" || state === "40P01") {
+          c.release();
           last = e;
           await sleep(backoffMs(this.#retry, attempt));
           continue;
         }
-        await c.query("ROLLBACK").catch(() => undefined);
+        if (isTransient(e)) {
+          c.release(true);
+          let first: PgCommitUnknownError | null = null;
+          for (const id of sessions) {
+            const unknown = new PgCommitUnknownError(this.database, id, op, e);
+            first ??= unknown;
+            const held = this.#held.get(id);
+            if (held !== undefined) this.#loseSession(id, unknown, held);
+          }
+          throw first ?? new PgCommitUnknownError(this.database, "?", op, e);
+        }
         c.release();
         if (e instanceof PostgresStoreError) throw e;
-        throw new PgWriteFailedError(this.database, op, sqlStateOf(e), e);
+        throw new PgWriteFailedError(this.database, op, state, e);
       }
     }
     throw new PgUnavailableError(this.database, op, this.#retry.attempts, last);
   }
 
   /** A single read statement, retried on transient failures. */
-  async #query<R extends pg.QueryResultRow>(op: string, sql: string, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
+  async #query<R extends pg.QueryResultRow>(op: string, sql: string | { readonly name: string; readonly text: string }, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
+    // A named statement is prepared once per connection (the hot ones: submit, claim scan).
+    const config: pg.QueryConfig = typeof sql === "string" ? { text: sql, values: params } : { name: sql.name, text: sql.text, values: params };
     try {
-      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(sql, params)));
+      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(config)));
     } catch (e) {
       if (e instanceof PostgresStoreError) throw e;
       throw new PgReadFailedError(this.database, op, sqlStateOf(e), e);
@@ -716,6 +734,28 @@ export class PostgresStore implements RuntimeStore {
 
   // ── wake-ups ────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A notification's payload is {"s": session, "o": its live owner or null}, or (a hand-back, or an
+   * older process) the bare session id. One naming another live owner is not passed on: that owner
+   * drains it, and waking every other worker to scan would cost a claim query per submission per
+   * worker. Should that owner be gone, its lease runs out and the expiry scans claim the session.
+   */
+  #wake(payload: string | null): void {
+    let sessionId = payload;
+    if (payload !== null && payload.startsWith("{")) {
+      try {
+        const p = JSON.parse(payload) as { s?: unknown; o?: unknown };
+        if (typeof p.s === "string") {
+          if (typeof p.o === "string" && p.o !== this.owner) return;
+          sessionId = p.s;
+        }
+      } catch {
+        // not ours: the bare session id
+      }
+    }
+    for (const l of this.#work) l(sessionId);
+  }
+
   /** A dedicated connection LISTENs; on loss it reconnects with backoff, re-LISTENs and tells listeners to rescan (null). */
   async #listen(attempt: number): Promise<void> {
     if (this.#closed) return;
@@ -731,9 +771,7 @@ export class PostgresStore implements RuntimeStore {
     };
     client.on("error", reconnect);
     client.on("end", reconnect);
-    client.on("notification", (n) => {
-      for (const l of this.#work) l(n.payload ?? null);
-    });
+    client.on("notification", (n) => this.#wake(n.payload ?? null));
     try {
       await client.connect();
       await client.query(`LISTEN ${this.#channel}`);
