@@ -6,12 +6,27 @@ import {
   DeduplicatedRefusedError,
   MemoryStore,
   NotReadyError,
+  type RuntimeEvent,
   type RuntimeStore,
 } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());
+
+/**
+ * For tests that count runs per wake: no backoff retry timer (retryBackoffMs 0), so a slow flush
+ * on a loaded machine cannot let the 100 ms default retry start a run the test did not ask for.
+ * The timed retry has its own suite (runtime-retry.test.ts).
+ */
+function manualRetry(): { rt: ReturnType<typeof createRuntime>; exec: ScriptedExecutor; events: RuntimeEvent[] } {
+  const exec = new ScriptedExecutor();
+  const store = testStore();
+  const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 0 }, ...(store === undefined ? {} : { store }) });
+  const events: RuntimeEvent[] = [];
+  rt.on((e) => events.push(e));
+  return { rt, exec, events };
+}
 
 describe("runs", { timeout: 10_000 }, () => {
   it("on_run_completed_consumes / successful_execution_fires_boundary_applied", async () => {
@@ -34,7 +49,7 @@ describe("runs", { timeout: 10_000 }, () => {
   });
 
   it("on_run_failed_rollbacks: a failure returns the contributors to their lane, the waiter stays pending", async () => {
-    const { rt, exec, events } = setup();
+    const { rt, exec, events } = manualRetry();
     await rt.prepareLocalSessionBindings("s");
     const r = await rt.acceptInputWithCompletion("s", inputs.prompt("p1"));
     (await exec.next()).fail(new Error("model unavailable"));
@@ -49,7 +64,7 @@ describe("runs", { timeout: 10_000 }, () => {
   });
 
   it("failed_executor_stops_retrying_after_stage_budget_exhausted: 3 attempts, one per wake, then Abandoned and no spinning", async () => {
-    const { rt, exec } = setup();
+    const { rt, exec } = manualRetry();
     await rt.prepareLocalSessionBindings("s");
     const r = await rt.acceptInputWithCompletion("s", inputs.prompt("p1"));
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -68,7 +83,7 @@ describe("runs", { timeout: 10_000 }, () => {
   });
 
   it("failed_executor_continues_processing_backlog: other queued work runs, the failed input waits behind it", async () => {
-    const { rt, exec } = setup();
+    const { rt, exec } = manualRetry();
     await rt.registerSession("s");
     await rt.acceptInput("s", inputs.prompt("a"));
     const b = await rt.acceptInputWithCompletion("s", inputs.prompt("b"));
