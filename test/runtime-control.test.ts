@@ -15,6 +15,8 @@ import { flush, inputs, scriptedRuntime } from "../testing/index.js";
 import { testStore } from "./helpers/store.js";
 
 const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());
+/** For tests that look at a failed run's re-queued input: no backoff retry timer to race the flush. */
+const manualRetry = () => scriptedRuntime(testStore(), { retryBackoffMs: 0 });
 
 /** The completion handle of an accepted input (in a tuple: an async function would adopt the promise). */
 async function handle(p: Promise<{ readonly completion?: Promise<CompletionOutcome> }>): Promise<[Promise<CompletionOutcome>]> {
@@ -302,7 +304,7 @@ describe("control plane", { timeout: 10_000 }, () => {
   });
 
   it("recycle_keeps_waiters_for_preserved_pending_input / recycle_attached_runtime_wakes_preserved_queued_work", async () => {
-    const { rt, exec, events } = setup();
+    const { rt, exec, events } = manualRetry();
     await rt.prepareLocalSessionBindings("s");
     const [done] = await handle(rt.acceptInputWithCompletion("s", inputs.peerMessage("m1")));
     const run = await exec.next();
@@ -331,7 +333,7 @@ describe("control plane", { timeout: 10_000 }, () => {
   });
 
   it("unregister_session_terminates_pending_completion_waiters and keeps the inputs; refused while running", async () => {
-    const { rt, exec } = setup();
+    const { rt, exec } = manualRetry();
     await rt.prepareLocalSessionBindings("s");
     await rt.acceptInput("s", inputs.prompt("p1"));
     const run = await exec.next();

@@ -6,7 +6,6 @@ import {
   DeduplicatedRefusedError,
   MemoryStore,
   NotReadyError,
-  type RuntimeEvent,
   type RuntimeStore,
 } from "../runtime/index.js";
 import { flush, inputs, ScriptedExecutor, scriptedRuntime } from "../testing/index.js";
@@ -14,19 +13,8 @@ import { testStore } from "./helpers/store.js";
 
 const setup = (store?: RuntimeStore) => scriptedRuntime(store ?? testStore());
 
-/**
- * For tests that count runs per wake: no backoff retry timer (retryBackoffMs 0), so a slow flush
- * on a loaded machine cannot let the 100 ms default retry start a run the test did not ask for.
- * The timed retry has its own suite (runtime-retry.test.ts).
- */
-function manualRetry(): { rt: ReturnType<typeof createRuntime>; exec: ScriptedExecutor; events: RuntimeEvent[] } {
-  const exec = new ScriptedExecutor();
-  const store = testStore();
-  const rt = createRuntime({ executor: exec, limits: { retryBackoffMs: 0 }, ...(store === undefined ? {} : { store }) });
-  const events: RuntimeEvent[] = [];
-  rt.on((e) => events.push(e));
-  return { rt, exec, events };
-}
+/** For tests that count runs per wake: no backoff retry timer (the timed retry has its own suite, runtime-retry). */
+const manualRetry = () => scriptedRuntime(testStore(), { retryBackoffMs: 0 });
 
 describe("runs", { timeout: 10_000 }, () => {
   it("on_run_completed_consumes / successful_execution_fires_boundary_applied", async () => {

@@ -1,6 +1,7 @@
 // Test doubles: a scripted executor whose runs the test settles by hand, an input builder, and a
 // store wrapper that fails chosen writes (fault injection).
 
+import type { RuntimeLimits } from "../runtime/core.js";
 import type { RuntimeEvent } from "../runtime/events.js";
 import { createRuntime, type ControlPlane } from "../runtime/runtime.js";
 import { storeIoInFlight, type BoundaryReceipt, type PersistedPhase, type RuntimeStore, type StoredBinding, type StoredInputRow } from "../runtime/store.js";
@@ -140,10 +141,14 @@ export async function flush(rounds = 4): Promise<void> {
   }
 }
 
-/** A runtime over a scripted executor that records every event, for tests and examples. */
-export function scriptedRuntime(store?: RuntimeStore): { exec: ScriptedExecutor; rt: ControlPlane; events: RuntimeEvent[] } {
+/**
+ * A runtime over a scripted executor that records every event, for tests and examples. A test that
+ * counts runs per wake passes `{ retryBackoffMs: 0 }`: with the 100 ms default, a failed run's
+ * backoff retry may start while a slow flush on a loaded machine is still waiting.
+ */
+export function scriptedRuntime(store?: RuntimeStore, limits?: RuntimeLimits): { exec: ScriptedExecutor; rt: ControlPlane; events: RuntimeEvent[] } {
   const exec = new ScriptedExecutor();
-  const rt = createRuntime(store === undefined ? { executor: exec } : { executor: exec, store });
+  const rt = createRuntime({ executor: exec, ...(store === undefined ? {} : { store }), ...(limits === undefined ? {} : { limits }) });
   const events: RuntimeEvent[] = [];
   rt.on((e) => events.push(e));
   return { exec, rt, events };
