@@ -388,6 +388,12 @@ export const INPUT_KINDS: readonly InputKind[] = Object.freeze([
 ]);
 /** Every explicit handling mode. */
 export const HANDLING_MODES: readonly HandlingMode[] = Object.freeze(["Queue", "Steer"]);
+
+/** A cell that admits the input, frozen: cells with the same outcome share one constant. */
+function decided(decision: PolicyDecision): PolicyResolution {
+  return Object.freeze({ ok: true, decision: Object.freeze(decision) });
+}
+
 /**
  * Decision `queue_wake`, admitted as WakeIfIdle into the Queue lane. Decides:
  * - prompt, idle, no handling mode (row prompt_like)
@@ -404,13 +410,10 @@ export const HANDLING_MODES: readonly HandlingMode[] = Object.freeze(["Queue", "
  * - external_event, idle, no handling mode (row prompt_like)
  * - external_event, idle, Queue (row queue_override)
  */
-const QUEUE_WAKE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const QUEUE_WAKE: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+  routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `steer_wake`, admitted as Immediate into the Steer lane. Decides:
@@ -420,13 +423,10 @@ const QUEUE_WAKE: PolicyResolution = Object.freeze({
  * - flow_step, idle, Steer (row steer_override)
  * - external_event, idle, Steer (row steer_override)
  */
-const STEER_WAKE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const STEER_WAKE: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `queue_passive`, admitted as Passive into the Queue lane. Decides:
@@ -440,13 +440,10 @@ const STEER_WAKE: PolicyResolution = Object.freeze({
  * - external_event, running, no handling mode (row prompt_like)
  * - external_event, running, Queue (row queue_override)
  */
-const QUEUE_PASSIVE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const QUEUE_PASSIVE: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue",
+  recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: false,
+  consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `steer_interrupt`, admitted as Immediate into the Steer lane. Decides:
@@ -456,39 +453,30 @@ const QUEUE_PASSIVE: PolicyResolution = Object.freeze({
  * - flow_step, running, Steer (row steer_override)
  * - external_event, running, Steer (row steer_override)
  */
-const STEER_INTERRUPT: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const STEER_INTERRUPT: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `queue_interrupt`, admitted as InterruptYielding into the Queue lane. Decides:
  * - peer_message, running, no handling mode (row peer_message_like)
  * - peer_request, running, no handling mode (row peer_message_like)
  */
-const QUEUE_INTERRUPT: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue",
-    admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const QUEUE_INTERRUPT: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+  routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue",
+  admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `progress`, admitted as Passive into the Steer lane. Decides:
  * - peer_response_progress, idle, no handling mode (row response_progress)
  * - peer_response_progress, running, no handling mode (row response_progress)
  */
-const PROGRESS: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "None", queueMode: "Coalesce", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Passive",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const PROGRESS: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "None", queueMode: "Coalesce", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Passive",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Rejection: a handling mode on peer_response_progress is invalid (PeerHandlingModeInvalid). Decides:
@@ -505,110 +493,83 @@ const REJECT_PEER_RESPONSE_PROGRESS: PolicyResolution = Object.freeze({
  * Decision `terminal_steer_wake`, admitted as Immediate into the Steer lane. Decides:
  * - peer_response_terminal, idle, Steer (row terminal_steer)
  */
-const TERMINAL_STEER_WAKE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const TERMINAL_STEER_WAKE: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `terminal_steer_interrupt`, admitted as Immediate into the Steer lane. Decides:
  * - peer_response_terminal, running, Steer (row terminal_steer)
  */
-const TERMINAL_STEER_INTERRUPT: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const TERMINAL_STEER_INTERRUPT: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `continuation_wake`, admitted as WakeIfIdle into the Steer lane. Decides:
  * - continuation, idle, no handling mode (row continuation)
  */
-const CONTINUATION_WAKE_AS_WAKE_IF_IDLE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "WakeIfIdle",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const CONTINUATION_WAKE_AS_WAKE_IF_IDLE: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "WakeIfIdle",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `continuation_queue_wake`, admitted as WakeIfIdle into the Queue lane. Decides:
  * - continuation, idle, Queue (row continuation_queue)
  */
-const CONTINUATION_QUEUE_WAKE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const CONTINUATION_QUEUE_WAKE: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
+  routingDisposition: "Queue", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `continuation_wake`, admitted as Immediate into the Steer lane. Decides:
  * - continuation, idle, Steer (row continuation_steer)
  */
-const CONTINUATION_WAKE_AS_IMMEDIATE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const CONTINUATION_WAKE_AS_IMMEDIATE: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `continuation_interrupt`, admitted as InterruptYielding into the Steer lane. Decides:
  * - continuation, running, no handling mode (row continuation)
  */
-const CONTINUATION_INTERRUPT_AS_INTERRUPT_YIELDING: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer",
-    admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const CONTINUATION_INTERRUPT_AS_INTERRUPT_YIELDING: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer",
+  admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `continuation_queue_passive`, admitted as Passive into the Queue lane. Decides:
  * - continuation, running, Queue (row continuation_queue)
  */
-const CONTINUATION_QUEUE_PASSIVE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
-    routingDisposition: "Queue", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const CONTINUATION_QUEUE_PASSIVE: PolicyResolution = decided({
+  applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue",
+  recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: false,
+  consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `continuation_interrupt`, admitted as Immediate into the Steer lane. Decides:
  * - continuation, running, Steer (row continuation_steer)
  */
-const CONTINUATION_INTERRUPT_AS_IMMEDIATE: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
-    routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
-    enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
-  }),
+const CONTINUATION_INTERRUPT_AS_IMMEDIATE: PolicyResolution = decided({
+  applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
+  routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
+  enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
 /**
  * Decision `operation`, admitted as Passive into the Queue lane. Decides:
  * - operation, idle, no handling mode (row operation)
  * - operation, running, no handling mode (row operation)
  */
-const OPERATION: PolicyResolution = Object.freeze({
-  ok: true,
-  decision: Object.freeze({
-    applyMode: "Ignore", wakeMode: "None", queueMode: "Priority", consumePoint: "OnAccept", drainPolicy: "Ignore", routingDisposition: "Drop",
-    recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: true,
-    consumeOnAccept: true, drivesLoop: false,
-  }),
+const OPERATION: PolicyResolution = decided({
+  applyMode: "Ignore", wakeMode: "None", queueMode: "Priority", consumePoint: "OnAccept", drainPolicy: "Ignore", routingDisposition: "Drop",
+  recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: true,
+  consumeOnAccept: true, drivesLoop: false,
 });
 /**
  * Rejection: operation inputs carry no handling mode. Decides:
@@ -789,17 +750,11 @@ export function admissionRejection(input: Input): AdmissionRejection | null {
     return { code: "DurabilityViolation", detail: `Derived is forbidden for ${input.kind} (DerivedForbidden)` };
   }
   // peer_handling_mode_invalid: §3.2 step 3: a progress update carries no handling mode.
-  if (
-    input.kind === "peer_response_progress" &&
-    input.header.handlingMode !== undefined
-  ) {
+  if (input.kind === "peer_response_progress" && input.header.handlingMode !== undefined) {
     return { code: "PeerHandlingModeInvalid", detail: `a handling mode on a peer response progress input is invalid` };
   }
   // peer_response_terminal_invalid: §3.2 step 4: a terminal response names its request.
-  if (
-    input.kind === "peer_response_terminal" &&
-    input.requestId.trim() === ""
-  ) {
+  if (input.kind === "peer_response_terminal" && input.requestId.trim() === "") {
     return { code: "PeerResponseTerminalInvalid", detail: `a terminal peer response needs a request id` };
   }
   return null;

@@ -50,7 +50,10 @@ function rejectionCheck(r: PolicyRejectionModel): string {
   if (r.handlingModeGiven === false) terms.push("input.header.handlingMode === undefined");
   if (r.blank !== undefined) terms.push(`input.${r.blank}.trim() === ""`);
   const cond = terms.length === 0 ? "true" : terms.join(" &&\n");
-  return `// ${r.name}${r.description ? `: ${r.description}` : ""}\nif (\n${cond}\n) {\nreturn { code: ${JSON.stringify(r.code)}, detail: ${detailLiteral(r.detail)} };\n}`;
+  // On one line when it fits (the function body is indented by 2), else one operand per line.
+  const flat = cond.replace(/\n/g, " ");
+  const test = 2 + `if (${flat}) {`.length <= 150 ? `if (${flat}) {` : `if (\n${cond}\n) {`;
+  return `// ${r.name}${r.description ? `: ${r.description}` : ""}\n${test}\nreturn { code: ${JSON.stringify(r.code)}, detail: ${detailLiteral(r.detail)} };\n}`;
 }
 
 function overrideBody(set: OverrideSet): string {

@@ -97,6 +97,14 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
     });
     return `${k.name}: {\n${states.join("\n")}\n},`;
   });
+  body.push({
+    kind: StructureKind.Function,
+    name: "decided",
+    docs: ["A cell that admits the input, frozen: cells with the same outcome share one constant."],
+    parameters: [{ name: "decision", type: "PolicyDecision" }],
+    returnType: "PolicyResolution",
+    statements: ["return Object.freeze({ ok: true, decision: Object.freeze(decision) });"],
+  });
   for (const c of constants.list) {
     body.push({
       kind: StructureKind.VariableStatement,
@@ -189,8 +197,7 @@ function outcomeConstants(p: PolicyModel): { list: readonly OutcomeConstant[]; r
         `consumeOnAccept: ${o.derived.consumeOnAccept}`,
         `drivesLoop: ${o.derived.drivesLoop}`,
       ];
-      const fields = render({ open: "{ ", close: " }", items: decision, pack: true }, 2, 28);
-      init = `Object.freeze({\nok: true,\ndecision: Object.freeze(${fields}),\n})`;
+      init = `decided(${render({ open: "{ ", close: " }", items: decision, pack: true }, 0, 40)})`;
     } else {
       base = `REJECT_${upperSnake(cell.kind)}`;
       init = `Object.freeze(${render(object([["ok", "false"], ["reason", JSON.stringify(o.reason)]]), 0, 60)})`;
