@@ -229,6 +229,7 @@ async function main(): Promise<void> {
       const from = Date.now();
       pgScript("restart");
       dbDown.push({ from, to: Date.now() });
+      appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ at: Date.now(), event: "pgRestarted", downMs: Date.now() - from })}\n`);
     }
   }
   await submitter;
