@@ -13,7 +13,6 @@ import { selectProfile } from "./profile.js";
 import { DEFAULT_MAX_STATES, type ExploreOptions, type ExploreResult, type SuccessorPath } from "./result.js";
 import { compiledRun } from "./compiled/index.js";
 import { exploreCompiled, type CompiledRun } from "./compiled/engine.js";
-import { compiledKeying } from "./compiled/keys.js";
 
 export { ExploreSetupError, SymmetryUnsoundError, UnknownProfileError } from "./errors.js";
 export { compositionSystem, type ComposedState } from "./composition-system.js";

@@ -22,8 +22,6 @@ export interface WorkerSetup {
   readonly profile: ProfileDesc;
   readonly symmetry: boolean;
   readonly canonical?: CanonicalOptions;
-  /** Expand on the machine's compiled successor functions (the coordinator keys states the compiled way). */
-  readonly compiled?: boolean;
 }
 
 /** Expand the states start..start+keys.length-1 of one BFS level. */
@@ -31,8 +29,6 @@ export interface ChunkRequest {
   readonly id: number;
   readonly start: number;
   readonly keys: Float64Array | readonly string[];
-  /** Word keys (compiled path): the states' keys back to back, `width` words each; `keys` is then empty. */
-  readonly words?: { readonly width: number; readonly data: Uint16Array };
   /** False at maxDepth: successors are only keyed (to count those left unexplored). */
   readonly expand: boolean;
   /** Invariants and witnesses already found: no need to evaluate them again. */
@@ -65,8 +61,6 @@ export interface ChunkResult {
   readonly succTransition: Int32Array;
   /** Successor keys; OUT_OF_DOMAIN / OVER_BOUND (negative) for successors that cannot be stored. */
   readonly succKeys: Float64Array | readonly (string | number)[];
-  /** With word keys: succKeys holds 0 or the negative code, and the keys are here, width words each. */
-  readonly succWords?: Uint16Array;
   readonly succCount: number;
   /** First finding per kind and name in this chunk. */
   readonly findings: readonly WorkerFinding[];

@@ -3,9 +3,6 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import type { AnyKernel, CompositionKernel } from "../../kernel/descriptor.js";
-import { compiledChunkExpander } from "./compiled/expand-chunk.js";
-import { compiledRun } from "./compiled/index.js";
-import { compiledKeying } from "./compiled/keys.js";
 import { compositionSystem } from "./composition-system.js";
 import { chunkExpander, type ChunkExpander } from "./expand-chunk.js";
 import { keying } from "./keying.js";
@@ -16,11 +13,6 @@ async function expanderFor(setup: WorkerSetup): Promise<ChunkExpander> {
   const mod = (await import(setup.source.moduleUrl)) as Record<string, unknown>;
   const kernel = mod[setup.source.exportName];
   if (typeof kernel !== "object" || kernel === null) throw new Error(`${setup.source.moduleUrl} exports no ${setup.source.exportName}`);
-  if (setup.source.subject === "machine" && setup.compiled) {
-    const run = compiledRun(kernel as AnyKernel, setup.profile);
-    if (!("machine" in run)) throw new Error(`the worker cannot compile ${setup.source.exportName}: ${run.reason ?? "unknown"}`);
-    return compiledChunkExpander(run, compiledKeying(run));
-  }
   if (setup.source.subject === "machine") {
     const sys = machineSystem(kernel as AnyKernel, setup.profile);
     return chunkExpander(sys, keying(sys, setup.symmetry, setup.canonical));
@@ -43,7 +35,6 @@ if (port) {
         const result = expand(m.chunk);
         const buffers = [result.tried, result.from, result.succState, result.succChoice, result.succTransition, result.phases].map((a) => a.buffer as ArrayBuffer);
         if (result.succKeys instanceof Float64Array) buffers.push(result.succKeys.buffer as ArrayBuffer);
-        if (result.succWords) buffers.push(result.succWords.buffer as ArrayBuffer);
         send({ type: "result", result }, buffers);
       } catch (e) {
         send({ type: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

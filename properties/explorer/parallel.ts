@@ -1,4 +1,5 @@
-// Parallel exploration with worker_threads. The coordinator keeps the one seen-set (the store) and
+// Parallel exploration with worker_threads on the generic successor path (compiled machines
+// explore with a partitioned seen-set, parallel-partitioned.ts). The coordinator keeps the one seen-set (the store) and
 // the BFS order; each BFS level is cut into chunks of states that idle workers take from a shared
 // queue and expand (expand-chunk.ts: checks on the state, every choice, successor keys). Chunks
 // are merged into the store in index order, so every state gets the index, parent and choice the
@@ -9,8 +10,7 @@ import { Worker } from "node:worker_threads";
 import { OVER_BOUND } from "./dense.js";
 import { finishExploration, memoryNow, seedRoots, storeFor, TICK_MS, type EngineOptions } from "./engine.js";
 import type { Finding } from "./findings.js";
-import { keying, type Keying } from "./keying.js";
-import { PackedStore } from "./packed-store.js";
+import { keying } from "./keying.js";
 import type { ChunkResult, FromWorker, SystemSource, ToWorker, WorkerFinding, WorkerSetup } from "./parallel-protocol.js";
 import type { ExploreResult } from "./result.js";
 import type { StateKey } from "./state-key.js";
@@ -40,20 +40,17 @@ function before(a: When, b: When): boolean {
   return false;
 }
 
-/** `compiled`: the keys of the compiled successor path, which the workers then expand on (see compiled/). */
-export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, par: ParallelOptions, compiled?: Keying<S>): Promise<ExploreResult> {
+/** The generic successor path's parallel exploration (compiled machines: parallel-partitioned.ts). */
+export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, par: ParallelOptions): Promise<ExploreResult> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const keys = compiled ?? keying(sys, opts.symmetry, opts.canonical);
+  const keys = keying(sys, opts.symmetry, opts.canonical);
   const { codec } = keys;
   const store = storeFor(keys, opts);
   const maxStates = opts.maxStates;
   const maxDepth = sys.profile.maxDepth;
   const tickMs = opts.progressIntervalMs ?? TICK_MS;
   const numberKeys = codec.kind === "number";
-  // Compiled keys travel as words both ways (no strings to build, clone or hash).
-  const wordStore = compiled && store instanceof PackedStore ? store : null;
-  const width = wordStore?.width ?? 0;
   seedRoots(sys, keys, store);
 
   const setup: WorkerSetup = {
@@ -61,7 +58,6 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
     profile: sys.profile,
     symmetry: opts.symmetry,
     ...(opts.canonical ? { canonical: opts.canonical } : {}),
-    ...(compiled ? { compiled: true } : {}),
   };
   const workers = Array.from({ length: par.workers }, () => startWorker(setup));
   // A worker that dies (between levels too) fails the exploration instead of leaving it waiting.
@@ -123,18 +119,16 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
       const c = r.succChoice[e] as number;
       const ti = r.succTransition[e] as number;
       if (ti >= 0) fired[ti] = 1;
-      const k = (numberKeys || r.succWords ? (succKeys as Float64Array)[e] : (succKeys as readonly (string | number)[])[e]) as StateKey;
-      const words = wordStore && r.succWords && k === 0 ? r.succWords : null;
-      if (words) for (let q = 0; q < width; q++) (wordStore as PackedStore).scratch[q] = words[e * width + q] as number;
+      const k = (numberKeys ? (succKeys as Float64Array)[e] : (succKeys as readonly (string | number)[])[e]) as StateKey;
       if (!expand) {
-        if ((typeof k !== "number" || k >= 0) && !(words ? (wordStore as PackedStore).hasWords() : store.has(k))) beyondMaxDepth++;
+        if ((typeof k !== "number" || k >= 0) && !store.has(k)) beyondMaxDepth++;
         continue;
       }
       if (typeof k === "number" && k < 0) {
         if (k === OVER_BOUND) pruned++;
         continue;
       }
-      const idx = words ? (wordStore as PackedStore).addWords(i, c) : store.add(k, i, c);
+      const idx = store.add(k, i, c);
       if (idx >= maxStates) {
         limitHit = true;
         cut = [i, c, Infinity];
@@ -199,13 +193,6 @@ export async function exploreParallel<S>(sys: System<S>, opts: EngineOptions, pa
         const id = next++;
         const a = starts[id] as number;
         const b = Math.min(to, a + size);
-        if (wordStore) {
-          const data = new Uint16Array((b - a) * width);
-          for (let i = a; i < b; i++) data.set(wordStore.keyPageOf(i).subarray(wordStore.keyOffsetOf(i), wordStore.keyOffsetOf(i) + width), (i - a) * width);
-          const msg: ToWorker = { type: "chunk", chunk: { id, start: a, keys: [], words: { width, data }, expand, broken, witnessed } };
-          w.postMessage(msg, [data.buffer]);
-          return;
-        }
         const ks = numberKeys ? new Float64Array(b - a) : new Array<string>(b - a);
         for (let i = a; i < b; i++) (ks as Float64Array | string[])[i - a] = store.keyAt(i) as never;
         const msg: ToWorker = { type: "chunk", chunk: { id, start: a, keys: ks, expand, broken, witnessed } };
