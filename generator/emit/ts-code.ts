@@ -406,32 +406,18 @@ function countLookups(x: TExpr, v: string, out: Map<string, { count: number; t: 
  */
 function substituteLookups(x: TExpr, field: string, v: string, local: string, present: boolean): TExpr {
   const sub = (y: TExpr) => substituteLookups(y, field, v, local, present);
-  if (isLookupAt(x, v) && (x.args[0] as TExpr & { k: "field" }).name === field) {
-    const value: TExpr = { k: "var", name: local, t: { kind: "option", of: (x.args[0]?.t as { value: TypeDesc }).value } };
-    if (x.fn === "get") return { ...value, t: x.t };
-    if (x.fn === "getOr") return { k: "fn", fn: "valueOr", args: [value, sub(x.args[2] as TExpr)], t: x.t };
-    if (present) return { k: "lit", v: true, t: x.t };
-    return x;
-  }
-  switch (x.k) {
-    case "not":
-    case "neg":
-      return { ...x, e: sub(x.e) };
-    case "bin":
-      return { ...x, l: sub(x.l), r: sub(x.r) };
-    case "if":
-      return { ...x, c: sub(x.c), a: sub(x.a), b: sub(x.b) };
-    case "quant":
-      return { ...x, over: sub(x.over), body: x.v === v ? x.body : sub(x.body) };
-    case "fn":
-      return { ...x, args: x.args.map(sub) };
-    case "setlit":
-    case "seqlit":
-    case "maplit":
-      return { ...x, items: x.items.map(sub) };
-    default:
-      return x;
-  }
+  return mapExpr(x, (y) => {
+    if (isLookupAt(y, v) && (y.args[0] as TExpr & { k: "field" }).name === field) {
+      const value: TExpr = { k: "var", name: local, t: { kind: "option", of: (y.args[0]?.t as { value: TypeDesc }).value } };
+      if (y.fn === "get") return { ...value, t: y.t };
+      if (y.fn === "getOr") return { k: "fn", fn: "valueOr", args: [value, sub(y.args[2] as TExpr)], t: y.t };
+      if (present) return { k: "lit", v: true, t: y.t };
+      return y;
+    }
+    // A quantifier that rebinds `v` hides the loop variable in its body.
+    if (y.k === "quant" && y.v === v) return { ...y, over: sub(y.over) };
+    return null;
+  });
 }
 
 function children(x: TExpr): readonly TExpr[] {
