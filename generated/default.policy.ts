@@ -394,190 +394,102 @@ function decided(decision: PolicyDecision): PolicyResolution {
   return Object.freeze({ ok: true, decision: Object.freeze(decision) });
 }
 
-/**
- * Decision `queue_wake`, admitted as WakeIfIdle into the Queue lane. Decides:
- * - prompt, idle, no handling mode (row prompt_like)
- * - prompt, idle, Queue (row queue_override)
- * - peer_message, idle, no handling mode (row peer_message_like)
- * - peer_message, idle, Queue (row queue_override)
- * - peer_request, idle, no handling mode (row peer_message_like)
- * - peer_request, idle, Queue (row queue_override)
- * - peer_response_terminal, idle, no handling mode (row response_terminal)
- * - peer_response_terminal, idle, Queue (row queue_override)
- * - peer_response_terminal, running, no handling mode (row response_terminal)
- * - flow_step, idle, no handling mode (row prompt_like)
- * - flow_step, idle, Queue (row queue_override)
- * - external_event, idle, no handling mode (row prompt_like)
- * - external_event, idle, Queue (row queue_override)
- */
+/** Decision `queue_wake`, admitted as WakeIfIdle into the Queue lane: 13 cells (rows prompt_like, queue_override, peer_message_like, response_terminal). */
 const QUEUE_WAKE: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
   routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `steer_wake`, admitted as Immediate into the Steer lane. Decides:
- * - prompt, idle, Steer (row steer_override)
- * - peer_message, idle, Steer (row steer_override)
- * - peer_request, idle, Steer (row steer_override)
- * - flow_step, idle, Steer (row steer_override)
- * - external_event, idle, Steer (row steer_override)
- */
+/** Decision `steer_wake`, admitted as Immediate into the Steer lane: 5 cells (rows steer_override). */
 const STEER_WAKE: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `queue_passive`, admitted as Passive into the Queue lane. Decides:
- * - prompt, running, no handling mode (row prompt_like)
- * - prompt, running, Queue (row queue_override)
- * - peer_message, running, Queue (row queue_override)
- * - peer_request, running, Queue (row queue_override)
- * - peer_response_terminal, running, Queue (row queue_override)
- * - flow_step, running, no handling mode (row prompt_like)
- * - flow_step, running, Queue (row queue_override)
- * - external_event, running, no handling mode (row prompt_like)
- * - external_event, running, Queue (row queue_override)
- */
+/** Decision `queue_passive`, admitted as Passive into the Queue lane: 9 cells (rows prompt_like, queue_override). */
 const QUEUE_PASSIVE: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue",
   recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: false,
   consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `steer_interrupt`, admitted as Immediate into the Steer lane. Decides:
- * - prompt, running, Steer (row steer_override)
- * - peer_message, running, Steer (row steer_override)
- * - peer_request, running, Steer (row steer_override)
- * - flow_step, running, Steer (row steer_override)
- * - external_event, running, Steer (row steer_override)
- */
+/** Decision `steer_interrupt`, admitted as Immediate into the Steer lane: 5 cells (rows steer_override). */
 const STEER_INTERRUPT: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `queue_interrupt`, admitted as InterruptYielding into the Queue lane. Decides:
- * - peer_message, running, no handling mode (row peer_message_like)
- * - peer_request, running, no handling mode (row peer_message_like)
- */
+/** Decision `queue_interrupt`, admitted as InterruptYielding into the Queue lane: 2 cells (rows peer_message_like). */
 const QUEUE_INTERRUPT: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
   routingDisposition: "Queue", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Queue",
   admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `progress`, admitted as Passive into the Steer lane. Decides:
- * - peer_response_progress, idle, no handling mode (row response_progress)
- * - peer_response_progress, running, no handling mode (row response_progress)
- */
+/** Decision `progress`, admitted as Passive into the Steer lane: 2 cells (rows response_progress). */
 const PROGRESS: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "None", queueMode: "Coalesce", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Passive",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Rejection: a handling mode on peer_response_progress is invalid (PeerHandlingModeInvalid). Decides:
- * - peer_response_progress, idle, Queue (row progress_queue)
- * - peer_response_progress, idle, Steer (row progress_steer)
- * - peer_response_progress, running, Queue (row progress_queue)
- * - peer_response_progress, running, Steer (row progress_steer)
- */
+/** Rejection: a handling mode on peer_response_progress is invalid (PeerHandlingModeInvalid): 4 cells (rows progress_queue, progress_steer). */
 const REJECT_PEER_RESPONSE_PROGRESS: PolicyResolution = Object.freeze({
   ok: false,
   reason: "a handling mode on peer_response_progress is invalid (PeerHandlingModeInvalid)",
 });
-/**
- * Decision `terminal_steer_wake`, admitted as Immediate into the Steer lane. Decides:
- * - peer_response_terminal, idle, Steer (row terminal_steer)
- */
+/** Decision `terminal_steer_wake`, admitted as Immediate into the Steer lane: 1 cell (rows terminal_steer). */
 const TERMINAL_STEER_WAKE: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `terminal_steer_interrupt`, admitted as Immediate into the Steer lane. Decides:
- * - peer_response_terminal, running, Steer (row terminal_steer)
- */
+/** Decision `terminal_steer_interrupt`, admitted as Immediate into the Steer lane: 1 cell (rows terminal_steer). */
 const TERMINAL_STEER_INTERRUPT: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: true, emitOperatorContent: true, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `continuation_wake`, admitted as WakeIfIdle into the Steer lane. Decides:
- * - continuation, idle, no handling mode (row continuation)
- */
+/** Decision `continuation_wake`, admitted as WakeIfIdle into the Steer lane: 1 cell (rows continuation). */
 const CONTINUATION_WAKE_AS_WAKE_IF_IDLE: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "WakeIfIdle",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `continuation_queue_wake`, admitted as WakeIfIdle into the Queue lane. Decides:
- * - continuation, idle, Queue (row continuation_queue)
- */
+/** Decision `continuation_queue_wake`, admitted as WakeIfIdle into the Queue lane: 1 cell (rows continuation_queue). */
 const CONTINUATION_QUEUE_WAKE: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn",
   routingDisposition: "Queue", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "WakeIfIdle",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `continuation_wake`, admitted as Immediate into the Steer lane. Decides:
- * - continuation, idle, Steer (row continuation_steer)
- */
+/** Decision `continuation_wake`, admitted as Immediate into the Steer lane: 1 cell (rows continuation_steer). */
 const CONTINUATION_WAKE_AS_IMMEDIATE: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "WakeIfIdle", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `continuation_interrupt`, admitted as InterruptYielding into the Steer lane. Decides:
- * - continuation, running, no handling mode (row continuation)
- */
+/** Decision `continuation_interrupt`, admitted as InterruptYielding into the Steer lane: 1 cell (rows continuation). */
 const CONTINUATION_INTERRUPT_AS_INTERRUPT_YIELDING: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer",
   admission: "InterruptYielding", enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `continuation_queue_passive`, admitted as Passive into the Queue lane. Decides:
- * - continuation, running, Queue (row continuation_queue)
- */
+/** Decision `continuation_queue_passive`, admitted as Passive into the Queue lane: 1 cell (rows continuation_queue). */
 const CONTINUATION_QUEUE_PASSIVE: PolicyResolution = decided({
   applyMode: "StageRunStart", wakeMode: "None", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "QueueNextTurn", routingDisposition: "Queue",
   recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: false,
   consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `continuation_interrupt`, admitted as Immediate into the Steer lane. Decides:
- * - continuation, running, Steer (row continuation_steer)
- */
+/** Decision `continuation_interrupt`, admitted as Immediate into the Steer lane: 1 cell (rows continuation_steer). */
 const CONTINUATION_INTERRUPT_AS_IMMEDIATE: PolicyResolution = decided({
   applyMode: "StageRunBoundary", wakeMode: "InterruptYielding", queueMode: "Fifo", consumePoint: "OnRunComplete", drainPolicy: "SteerBatch",
   routingDisposition: "Steer", recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Steer", admission: "Immediate",
   enqueueFront: false, consumeOnAccept: false, drivesLoop: true,
 });
-/**
- * Decision `operation`, admitted as Passive into the Queue lane. Decides:
- * - operation, idle, no handling mode (row operation)
- * - operation, running, no handling mode (row operation)
- */
+/** Decision `operation`, admitted as Passive into the Queue lane: 2 cells (rows operation). */
 const OPERATION: PolicyResolution = decided({
   applyMode: "Ignore", wakeMode: "None", queueMode: "Priority", consumePoint: "OnAccept", drainPolicy: "Ignore", routingDisposition: "Drop",
   recordTranscript: false, emitOperatorContent: false, policyVersion: POLICY_VERSION, lane: "Queue", admission: "Passive", enqueueFront: true,
   consumeOnAccept: true, drivesLoop: false,
 });
-/**
- * Rejection: operation inputs carry no handling mode. Decides:
- * - operation, idle, Queue (row operation_queue)
- * - operation, idle, Steer (row operation_steer)
- * - operation, running, Queue (row operation_queue)
- * - operation, running, Steer (row operation_steer)
- */
+/** Rejection: operation inputs carry no handling mode: 4 cells (rows operation_queue, operation_steer). */
 const REJECT_OPERATION: PolicyResolution = Object.freeze({ ok: false, reason: "operation inputs carry no handling mode" });
 /** Every cell: kind → runtime state → handling mode (`none`: the input carries none). */
 const TABLE: { readonly [K in InputKind]: { readonly [S in RuntimeState]: { readonly [M in HandlingMode | "none"]: PolicyResolution } } } = {

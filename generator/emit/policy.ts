@@ -109,7 +109,7 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
     body.push({
       kind: StructureKind.VariableStatement,
       declarationKind: VariableDeclarationKind.Const,
-      docs: [c.docs.join("\n")],
+      docs: [`${c.what}: ${c.cells === 1 ? "1 cell" : `${c.cells} cells`} (rows ${[...c.rows].join(", ")}).`],
       declarations: [{ name: c.name, type: "PolicyResolution", initializer: c.init }],
     });
   }
@@ -166,7 +166,11 @@ export function policyStatements(p: PolicyModel): StatementStructures[] {
 interface OutcomeConstant {
   name: string;
   readonly init: string;
-  readonly docs: string[];
+  /** The decision (or rejection) in words. */
+  readonly what: string;
+  /** The table rows whose cells resolve to it. */
+  readonly rows: Set<string>;
+  cells: number;
   readonly base: string;
   readonly admission: string | null;
 }
@@ -202,14 +206,15 @@ function outcomeConstants(p: PolicyModel): { list: readonly OutcomeConstant[]; r
       base = `REJECT_${upperSnake(cell.kind)}`;
       init = `Object.freeze(${render(object([["ok", "false"], ["reason", JSON.stringify(o.reason)]]), 0, 60)})`;
     }
-    const where = `- ${cell.kind}, ${cell.state}, ${cell.mode === "none" ? "no handling mode" : cell.mode} (row ${cell.row})`;
     let c = byInit.get(init);
     if (!c) {
-      const docs = [o.ok ? `Decision \`${o.decision}\`, admitted as ${o.derived.admission} into the ${o.derived.lane} lane. Decides:` : `Rejection: ${o.reason}. Decides:`];
-      c = { name: base, init, docs, base, admission: o.ok ? o.derived.admission : null };
+      const what = o.ok ? `Decision \`${o.decision}\`, admitted as ${o.derived.admission} into the ${o.derived.lane} lane` : `Rejection: ${o.reason}`;
+      c = { name: base, init, what, rows: new Set(), cells: 0, base, admission: o.ok ? o.derived.admission : null };
       byInit.set(init, c);
     }
-    c.docs.push(where);
+    // Which cells share the constant is TABLE's to say; the doc names only the rows behind it.
+    c.rows.add(cell.row);
+    c.cells++;
     byCell.set(`${cell.kind} ${cell.state} ${cell.mode}`, c);
   }
   const list = [...byInit.values()];
