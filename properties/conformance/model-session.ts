@@ -20,9 +20,6 @@ import {
   policyRejection,
   silentIntentDecision,
   withoutWakeDecision,
-  type Boundary,
-  type ExecutionKind,
-  type ApplyIntent,
 } from "../../generated/default.policy.js";
 import {
   sessionRuntimeKernel,
@@ -37,7 +34,7 @@ import {
   type SessionRuntimeTrigger,
 } from "../../generated/session.machine.js";
 import { MAX_BATCH } from "../../runtime/batch.js";
-import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
+import type { CompletionOutcome, Input, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
 import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
 import type { AcceptMode, FenceChoice, HookCounters, RunTarget } from "./steps.js";
 import { storedPhaseOf, type StoredRow, type StoredSession, type StoreImage } from "./store-model.js";
@@ -64,15 +61,16 @@ export interface SessionModelHost {
   settleCall(call: CallModel, outcome: RunOutcome): void;
 }
 
-/** Admission facts of a live input (the runtime keeps them in its ledger). */
+/** Admission facts of a live input (the runtime keeps them in its ledger); whether it drives the loop is judged again at recovery. */
 interface Rec {
   readonly input: Input;
-  readonly kind: InputKind;
   readonly decision: PolicyDecision;
   readonly drives: boolean;
-  readonly boundary: Boundary;
-  readonly executionKind: ExecutionKind;
-  readonly applyIntent: ApplyIntent;
+}
+
+/** What a batch member shares with the batch's head (runtime/batch.ts): execution kind, apply intent and, in the steer lane, the boundary. */
+function shapeOf(r: Rec, steering: boolean): string {
+  return `${executionKindOf(r.input.kind)}/${applyIntentOf(r.input.kind)}${steering ? `/${boundaryOf(r.decision.applyMode)}` : ""}`;
 }
 
 /** The live handle of a run (cancel flag, interrupt reason, boundaries reported). */
@@ -375,23 +373,23 @@ export class SessionModel {
     const drives = (ids: readonly string[]): boolean => ids.some((id) => this.records.get(id)?.drives === true);
     if (!draining && !drives(s.steer) && !drives(s.queue)) return null;
     const ids = [head];
-    if (first.kind === "prompt") return ids;
-    const fits = (r: Rec): boolean => r.executionKind === first.executionKind && r.applyIntent === first.applyIntent;
+    if (first.input.kind === "prompt") return ids;
+    const fits = (r: Rec | undefined, id: string): r is Rec => r !== undefined && !this.blocked.has(id) && shapeOf(r, steering) === shapeOf(first, steering);
     if (steering) {
       for (const id of lane.slice(1, MAX_BATCH)) {
         const r = this.records.get(id);
-        if (r === undefined || this.blocked.has(id) || r.kind === "prompt" || r.boundary !== first.boundary || !fits(r)) break;
+        if (!fits(r, id) || r.input.kind === "prompt") break;
         ids.push(id);
       }
       return ids;
     }
     const driverAt = lane.findIndex((id) => this.records.get(id)?.drives === true);
-    const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.kind === "prompt";
+    const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.input.kind === "prompt";
     for (let i = 1; i < Math.min(lane.length, MAX_BATCH); i++) {
       const id = lane[i]!;
       const r = this.records.get(id);
-      if (r === undefined || this.blocked.has(id) || !fits(r)) break;
-      if (r.kind === "prompt") {
+      if (!fits(r, id)) break;
+      if (r.input.kind === "prompt") {
         if (driverIsPrompt && i === driverAt) ids.push(id);
         break;
       }
@@ -541,7 +539,7 @@ export class SessionModel {
     }
     for (const [id, row] of live) {
       // Whether it drives is judged again in the recovered phase (it may not have been stored).
-      this.#admitRecord(id, this.#record(row.input, row.decision, this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision)));
+      this.#admitRecord(id, { input: row.input, decision: row.decision, drives: this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision) });
       if (!this.fire({ kind: "RecoverInput", input: id, lane: row.lane, priorAttempts: row.attempts }).ok) return "RecoveryCorruption";
     }
     const reg = this.control(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
@@ -601,10 +599,6 @@ export class SessionModel {
     return silent ? silentIntentDecision(res.decision) : mode === "withoutWake" ? withoutWakeDecision(res.decision) : res.decision;
   }
 
-  #record(input: Input, decision: PolicyDecision, drives = decision.drivesLoop): Rec {
-    return { input, kind: input.kind, decision, drives, boundary: boundaryOf(decision.applyMode), executionKind: executionKindOf(input.kind), applyIntent: applyIntentOf(input.kind) };
-  }
-
   #admitRecord(id: string, rec: Rec): void {
     this.records.set(id, rec);
     const n = this.m.nextAdmission();
@@ -645,7 +639,7 @@ export class SessionModel {
     if (decision === null || (mode === "andRun" && decision.consumeOnAccept)) {
       return { ok: true, value: { outcome: "Rejected", inputId: id, reason: policyRejection(input.kind, "").code, completion: false } };
     }
-    this.#admitRecord(id, this.#record(input, decision));
+    this.#admitRecord(id, { input, decision, drives: decision.drivesLoop });
     const admission = mode === "andRun" && decision.admission === "InterruptYielding" ? "WakeIfIdle" : decision.admission;
     const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
       ? { kind: "AcceptConsumed", input: id }
@@ -677,7 +671,7 @@ export class SessionModel {
     const sameScope = (other: string): boolean => {
       if (other === id) return false;
       const r = this.records.get(other);
-      return r !== undefined && r.kind === input.kind && r.input.header.supersessionKey === key;
+      return r !== undefined && r.input.kind === input.kind && r.input.header.supersessionKey === key;
     };
     const old = s.queue.find(sameScope) ?? s.steer.find(sameScope);
     if (old === undefined) return;

@@ -23,10 +23,10 @@ import {
   type RuntimeEvent,
 } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
-import { withDeadline } from "./deadline.js";
+import { flush, withDeadline } from "./deadline.js";
 import { sessionProblems } from "./domains.js";
 import { ExecutorFailure } from "./executor.js";
-import { eventObligations } from "./obligations.js";
+import { drainMove, eventObligations } from "./obligations.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { buildInput, type InputSpec } from "./steps.js";
@@ -241,13 +241,13 @@ export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: Control
   // scheduled, until nothing is left.
   for (let i = 0; i < 1000; i++) {
     await s.waitIdle();
-    await flushRounds();
+    await flush();
     if (s.count() === 0) break;
   }
   // Actors may still wait (a stop resolves only once its run ended): drain first, then every
   // actor must have settled.
   await drain(rt, exec, s);
-  const settledActors = await Promise.race([Promise.all(pending).then(() => true), flushRounds().then(() => false)]);
+  const settledActors = await Promise.race([Promise.all(pending).then(() => true), flush().then(() => false)]);
   if (!settledActors) problems.push("an API call never settled after draining");
   problems.push(...sessionProblems(rt));
   for (const sid of rt.sessionIds()) {
@@ -270,7 +270,7 @@ async function drain(rt: ControlPlane, exec: ScheduledExecutor, s: fc.Scheduler)
   for (let round = 0; round < 200; round++) {
     for (let i = 0; i < 100 && (i === 0 || s.count() > 0); i++) {
       await s.waitIdle();
-      await flushRounds();
+      await flush();
     }
     let moved = false;
     for (const sid of rt.sessionIds()) {
@@ -281,20 +281,16 @@ async function drain(rt: ControlPlane, exec: ScheduledExecutor, s: fc.Scheduler)
         moved = true;
         continue;
       }
-      if (st.inputs.size === 0 && !st.stopRequested) continue;
-      if (st.phase === "Destroyed" || st.phase === "Stopped") continue;
+      const move = drainMove(st);
+      if (move === null) continue;
       moved = true;
-      if (!st.registered) await rt.registerSession(sid);
-      else if (st.phase === "Idle") await rt.prepareBindings(sid, { runtimeId: st.boundRuntime ?? `rt:session:${sid}`, fence: (st.highestFence ?? 0) + 1, generation: st.boundGeneration });
-      else if (st.phase === "Attached") await rt.retire(sid);
+      if (move === "register") await rt.registerSession(sid);
+      else if (move === "bind") await rt.prepareBindings(sid, { runtimeId: st.boundRuntime ?? `rt:session:${sid}`, fence: (st.highestFence ?? 0) + 1, generation: st.boundGeneration });
+      else if (move === "retire") await rt.retire(sid);
       else rt.wake(sid);
     }
     if (!moved && exec.runs.every((r) => r.settled)) return;
   }
-}
-
-async function flushRounds(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 export function raceProperty(patch?: (rt: ControlPlane) => void): fc.IAsyncPropertyWithHooks<[fc.Scheduler, RaceCase]> {
