@@ -19,6 +19,7 @@ import {
   executionKindOf,
   policyRejection,
   silentIntentDecision,
+  silentIntentOf,
   withoutWakeDecision,
 } from "../../generated/default.policy.js";
 import {
@@ -191,13 +192,7 @@ export class SessionModel {
     }
     for (const e of effects) {
       if (e.effect === "PostAdmissionSignal" && ctx.noWake !== true) this.wake();
-      if (e.effect === "CancelAtBoundary" && ctx.controlDelivered !== true) {
-        const h = this.active;
-        if (h !== null && h.runId === e.run) {
-          h.cancelRequested = true;
-          this.m.counters.cancelRequests += 1;
-        }
-      }
+      if (e.effect === "CancelAtBoundary" && ctx.controlDelivered !== true && this.active?.runId === e.run) this.#requestCancel(this.active);
     }
     for (const id of terminals) {
       this.#terminate(id);
@@ -524,7 +519,6 @@ export class SessionModel {
     const rows = [...stored.rows];
     const committed = (row: StoredRow): boolean => row.live && row.phase === "AppliedPendingConsumption";
     const live = rows.filter((r): r is [string, StoredRow & { live: true }] => r[1].live && !committed(r[1]));
-    if ((phase === "Destroyed" || phase === "Stopped") && live.length > 0) return "RecoveryCorruption";
     const restoreKey = (id: string, key: string | null): void => {
       if (key !== null) this.keys.set(key, { inputId: id, live: false, admission: -1 });
     };
@@ -595,7 +589,8 @@ export class SessionModel {
     const s = this.state;
     const res = this.m.policy(input.kind, s.phase === "Idle" || s.phase === "Attached", effectiveHandlingMode(input));
     if (!res.ok) return null;
-    const silent = input.kind === "peer_request" && s.silentIntents && this.silentNames?.has(input.intent) === true;
+    const intent = silentIntentOf(input);
+    const silent = intent !== null && s.silentIntents && this.silentNames?.has(intent) === true;
     return silent ? silentIntentDecision(res.decision) : mode === "withoutWake" ? withoutWakeDecision(res.decision) : res.decision;
   }
 
@@ -737,11 +732,15 @@ export class SessionModel {
     if (!r.ok) return { ok: false, code: this.refusalCode(r) };
     const h = this.active;
     if (h === null || h.runId !== run) throw new ModelError(`model: ${kind} committed without a live run handle`);
-    if (kind === "CancelAfterBoundary") {
-      this.m.counters.cancelRequests += 1;
-      h.cancelRequested = true;
-    } else this.interruptRun(h, "run interrupted");
+    if (kind === "CancelAfterBoundary") this.#requestCancel(h);
+    else this.interruptRun(h, "run interrupted");
     return { ok: true, value: run };
+  }
+
+  /** The run learns of the cancel (its context and the executor's hook). */
+  #requestCancel(h: RunModel): void {
+    h.cancelRequested = true;
+    this.m.counters.cancelRequests += 1;
   }
 
   interruptRun(h: RunModel, reason: string): void {

@@ -317,7 +317,8 @@ export class ReferenceModel implements SessionModelHost {
 
   #opsCall(sm: SessionModel, call: OpsCall, handle: number): void {
     if (sm.ops === null) {
-      sm.ops = new OpsModel(this.#opsHost(sm), sm.recoveredOps);
+      const host: OpsHost = { resolveHandle: (h, v) => this.resolveHandle(h, v), rejectHandle: (h, c) => this.rejectHandle(h, c), onQuiescence: () => sm.afterQuiescence() };
+      sm.ops = new OpsModel(host, sm.recoveredOps);
       // A registry first met after its owner was destroyed starts closed, as the runtime's does.
       if (sm.state.phase === "Destroyed") sm.ops.apply({ kind: "TerminateOwner" }, { error: "session destroyed" });
     }
@@ -326,7 +327,7 @@ export class ReferenceModel implements SessionModelHost {
     switch (call.fn) {
       case "register":
         // A destroyed session's registry is Closed: the machine refuses the new op.
-        return done(ops.register(call.id, call.kind));
+        return done(ops.apply({ kind: "RegisterOp", op: call.id, opKind: call.kind }));
       case "complete":
         return done(ops.apply({ kind: "CompleteOp", op: call.id }, call.result === undefined ? {} : { result: call.result }));
       case "fail":
@@ -342,14 +343,6 @@ export class ReferenceModel implements SessionModelHost {
       default:
         return done(ops.apply({ kind: OPS_TRIGGER[call.fn], op: call.id } as OpsLifecycleTrigger));
     }
-  }
-
-  #opsHost(sm: SessionModel): OpsHost {
-    return {
-      resolveHandle: (h, v) => this.resolveHandle(h, v),
-      rejectHandle: (h, c) => this.rejectHandle(h, c),
-      onQuiescence: () => sm.afterQuiescence(),
-    };
   }
 
   /**
@@ -369,9 +362,7 @@ export class ReferenceModel implements SessionModelHost {
     this.sessions.clear();
     this.closed = false;
     this.detached = false;
-    this.counters.cancelRequests = 0;
-    this.counters.stopped = 0;
-    this.counters.recycled = 0;
+    Object.assign(this.counters, { cancelRequests: 0, stopped: 0, recycled: 0 });
     this.handles.set(handle, { state: "ok", value: undefined });
   }
 
