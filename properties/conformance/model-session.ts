@@ -724,9 +724,9 @@ export class SessionModel {
     return previous ?? "run-bogus";
   }
 
-  /** cancelAfterBoundary / interrupt. */
-  runControl(kind: "CancelAfterBoundary" | "InterruptRun", target: RunTarget): { ok: true; value: unknown } | { ok: false; code: string } {
-    const run = this.runTarget(target) ?? this.state.currentRun;
+  /** cancelAfterBoundary / interrupt of `target` (runTarget; undefined: the current run). */
+  runControl(kind: "CancelAfterBoundary" | "InterruptRun", target: string | undefined): { ok: true; value: unknown } | { ok: false; code: string } {
+    const run = target ?? this.state.currentRun;
     if (run === null) return { ok: false, code: "NotReady" };
     const r = this.fire({ kind, run }, { controlDelivered: true });
     if (!r.ok) return { ok: false, code: this.refusalCode(r) };

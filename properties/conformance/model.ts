@@ -105,9 +105,12 @@ export class ReferenceModel implements SessionModelHost {
     }
   }
 
-  /** Applies one step; returns the state the step's handle must be in once the runtime settled. */
-  /** `given`: the concrete arguments the real side was called with (resolved before the step, and so before any recovery it causes). */
-  apply(step: Step, handle: number, given?: Concrete): void {
+  /**
+   * Applies one step: the state the step's handle must be in once the runtime settled. `given`: the
+   * concrete arguments the real side is called with (`concrete`, resolved before the step, and so
+   * before any recovery it causes).
+   */
+  apply(step: Step, handle: number, given: Concrete): void {
     this.stepIndex = handle;
     const set = (r: HandleState): void => void this.handles.set(handle, r);
     const name = "s" in step ? this.sessionNames[step.s % this.sessionNames.length]! : "";
@@ -123,7 +126,7 @@ export class ReferenceModel implements SessionModelHost {
     }
   }
 
-  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined): void {
+  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel, given: Concrete): void {
     const ok = (value?: unknown): void => set({ state: "ok", value });
     const fail = (code: string): void => set({ state: "error", code });
     const done = (e: string | null, value?: unknown): void => (e === null ? ok(value) : fail(e));
@@ -186,7 +189,7 @@ export class ReferenceModel implements SessionModelHost {
       }
       case "cancel":
       case "interrupt": {
-        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", step.run);
+        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", given.runId);
         return r.ok ? ok(r.value) : fail(r.code);
       }
       case "stop": {
@@ -198,7 +201,7 @@ export class ReferenceModel implements SessionModelHost {
       }
       case "retire":
       case "destroy": {
-        const fence = sm.fenceOf(step.fence);
+        const fence = given.fence ?? null;
         if (!fenceInDomain(fence)) return fail("InvalidArgument");
         if (step.op === "retire") {
           const e = sm.control({ kind: "Retire", fence });
@@ -230,7 +233,7 @@ export class ReferenceModel implements SessionModelHost {
         return done(e);
       }
       case "ingest":
-        return done(sm.control({ kind: "Ingest", runtime: this.concrete(step).runtimeId!, work: step.work }));
+        return done(sm.control({ kind: "Ingest", runtime: given.runtimeId!, work: step.work }));
       case "wake":
         sm.jobs.push({ kind: "wake" });
         return ok();
@@ -240,7 +243,7 @@ export class ReferenceModel implements SessionModelHost {
   }
 
   /** register, prepareBindings, prepareLocalSessionBindings: recovery first; a refused call changes nothing. */
-  #bind(step: Step & { op: "register" | "bind" | "bindLocal" }, name: string, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined, done: (e: string | null, value?: unknown) => void): void {
+  #bind(step: Step & { op: "register" | "bind" | "bindLocal" }, name: string, within: (sm: SessionModel) => SessionModel, given: Concrete, done: (e: string | null, value?: unknown) => void): void {
     const { sm, created } = this.#entryOrCreate(name);
     let e: string | null = within(sm).ensureRecovered();
     if (e !== null) {
@@ -251,7 +254,7 @@ export class ReferenceModel implements SessionModelHost {
     const undo = sm.state;
     const s = sm.state;
     if (step.op === "bind") {
-      const b = given?.binding ?? this.bindArgs(sm, step.bind);
+      const b = given.binding!;
       e = sm.bind(b.runtimeId, b.fence, b.generation);
     } else if (s.phase === "Destroyed") e = "SessionDestroyed";
     else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;

@@ -13,11 +13,16 @@ import { World, type StoreFactory } from "./world.js";
 
 /** One step as a fast-check command over (driver, world). */
 export class StepCommand implements fc.AsyncCommand<Driver, World> {
-  constructor(readonly step: Step) {}
+  constructor(
+    readonly step: Step,
+    /** Counts the commands run (the long campaign). */
+    readonly onStep?: () => void,
+  ) {}
   check(driver: Readonly<Driver>): boolean {
     return driver.model.applicable(this.step);
   }
   async run(driver: Driver): Promise<void> {
+    this.onStep?.();
     await driver.run(this.step);
   }
   toString(): string {
@@ -52,28 +57,16 @@ export async function runSequence(names: readonly string[], steps: Iterable<fc.A
   const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.onBatch !== undefined ? { onBatch: o.onBatch } : {}) });
   await world.start();
   const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}) });
-  const counted = o.onStep === undefined ? steps : [...steps].map((c) => countingCommand(c, o.onStep!));
   try {
-    await fc.asyncModelRun(() => ({ model: driver, real: world }), counted);
+    await fc.asyncModelRun(() => ({ model: driver, real: world }), steps);
     await drainAndCheck(driver);
   } finally {
     await world.dispose();
   }
 }
 
-function countingCommand(c: fc.AsyncCommand<Driver, World>, onStep: () => void): fc.AsyncCommand<Driver, World> {
-  return {
-    check: (m) => c.check(m),
-    run: async (m, r) => {
-      onStep();
-      await c.run(m, r);
-    },
-    toString: () => c.toString(),
-  };
-}
-
 export function conformanceProperty(o: ConformanceOptions = {}): fc.IAsyncPropertyWithHooks<[readonly string[], Iterable<fc.AsyncCommand<Driver, World>>]> {
-  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, flood: o.flood === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s) as fc.AsyncCommand<Driver, World>);
+  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, flood: o.flood === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s, o.onStep) as fc.AsyncCommand<Driver, World>);
   const cmds = fc.commands([steps], { maxCommands: o.maxCommands ?? 60, size: "max", ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}) });
   return fc.asyncProperty(fc.constantFrom(...SESSION_POOLS), cmds, (names, commands) => runSequence(names, commands, o));
 }
