@@ -491,29 +491,22 @@ export class SessionModel {
    * committed (a receipt) are consumed; every other live row is re-admitted through RecoverInput
    * (Queued at the end of its lane with its stored attempts, or abandoned when none are left), in
    * stored order; the session registers; the stored coarse phase is replayed through the machine.
-   * Ephemeral inputs were never stored. Waiters do not survive.
+   * Ephemeral inputs were never stored. Waiters do not survive. The image is the model's own
+   * (store-model.ts), so the machine accepts every recovery trigger: a refusal is a model error, and
+   * a runtime that reports RecoveryCorruption differs from the model.
    */
-  ensureRecovered(): string | null {
+  ensureRecovered(): void {
     const image = this.m.store;
-    if (this.recovered || image === null) return null;
-    if (this.state.phase !== "Initializing") {
-      this.recovered = true;
-      return null;
-    }
+    if (this.recovered || image === null) return;
+    this.recovered = true;
+    if (this.state.phase !== "Initializing") return;
     const stored = image.get(this.id);
     this.recoveredOps = stored?.ops ?? null;
-    if (stored?.binding != null) {
-      const b = stored.binding;
-      const r = this.fire({ kind: "RecoverBinding", runtime: b.runtime, fence: b.fence, generation: b.generation });
-      if (!r.ok) return "RecoveryCorruption";
-    }
+    const b = stored?.binding;
+    if (b != null) this.#must({ kind: "RecoverBinding", runtime: b.runtime, fence: b.fence, generation: b.generation });
     if (stored === undefined || (stored.rows.size === 0 && stored.phase === null)) {
-      if (stored?.binding != null) {
-        const reg = this.control({ kind: "RegisterSession" });
-        if (reg !== null) return reg;
-      }
-      this.recovered = true;
-      return null;
+      if (b != null) this.#must({ kind: "RegisterSession" });
+      return;
     }
     const phase = stored.phase;
     const rows = [...stored.rows];
@@ -529,24 +522,17 @@ export class SessionModel {
     for (const [id, row] of rows) {
       if (!committed(row)) continue;
       restoreKey(id, row.idempotencyKey);
-      if (!this.fire({ kind: "RecoverCommittedInput", input: id }).ok) return "RecoveryCorruption";
+      this.#must({ kind: "RecoverCommittedInput", input: id });
     }
     for (const [id, row] of live) {
       // Whether it drives is judged again in the recovered phase (it may not have been stored).
       this.#admitRecord(id, { input: row.input, decision: row.decision, drives: this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision) });
-      if (!this.fire({ kind: "RecoverInput", input: id, lane: row.lane, priorAttempts: row.attempts }).ok) return "RecoveryCorruption";
+      this.#must({ kind: "RecoverInput", input: id, lane: row.lane, priorAttempts: row.attempts });
     }
-    const reg = this.control(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
-    if (reg !== null) return reg;
-    const replay: SessionRuntimeTrigger | null =
-      phase === "Stopped" ? { kind: "StopRuntimeExecutor" } : phase === "Destroyed" ? { kind: "Destroy", fence: null } : null;
-    if (replay !== null) {
-      const e = this.control(replay);
-      if (e !== null) return e;
-    }
-    this.recovered = true;
+    this.#must(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
+    if (phase === "Stopped") this.#must({ kind: "StopRuntimeExecutor" });
+    if (phase === "Destroyed") this.#must({ kind: "Destroy", fence: null });
     this.recoveredInputs = this.state.inputs.size;
-    return null;
   }
 
   /** What the store holds for this session at a restart (null: nothing), derived from the model (store-model.ts). */
@@ -602,15 +588,6 @@ export class SessionModel {
     if (key !== undefined) this.keys.set(key, { inputId: id, live: true, admission: n });
   }
 
-  #unadmit(id: string): void {
-    const rec = this.records.get(id);
-    if (rec === undefined) return;
-    this.records.delete(id);
-    const key = rec.input.header.idempotencyKey;
-    const owner = key === undefined ? undefined : this.keys.get(key);
-    if (key !== undefined && owner !== undefined && owner.inputId === id && owner.live) this.keys.delete(key);
-  }
-
   /**
    * Admission of a validated input; `waiterFor` allocates completion waiters (null: none wanted).
    * "andRun" is acceptInputAndRun's flavour: no wake, a consumed-on-accept input is rejected (it
@@ -639,11 +616,8 @@ export class SessionModel {
     const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
       ? { kind: "AcceptConsumed", input: id }
       : { kind: "AcceptInput", input: id, lane: decision.lane, admission, front: decision.enqueueFront };
-    const r = this.fire(trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : {});
-    if (!r.ok) {
-      this.#unadmit(id);
-      return { ok: false, code: this.refusalCode(r) };
-    }
+    // The phase check above lets through only what the machine admits (a refusal is a model error).
+    this.#must(trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : {});
     if (input.header.durability !== "Ephemeral") this.durable.set(id, key ?? null);
     if (!decision.consumeOnAccept) this.#replaceSameScope(input, decision);
     const completion = mode === "completion" && this.state.inputs.has(id) && waiterFor !== null;
@@ -682,8 +656,7 @@ export class SessionModel {
     if (!r.ok) return r.code;
     if (r.value.outcome !== "Accepted") return r.value.outcome === "Rejected" ? "InputRejected" : "DeduplicatedRefused";
     const runId = this.nextRunId();
-    const opened = this.fire({ kind: "PrepareRun", run: runId });
-    if (!opened.ok) return this.refusalCode(opened);
+    this.#must({ kind: "PrepareRun", run: runId });
     this.#stage(runId, [input.header.id]);
     this.#startCall(runId, "andRun", handle);
     return null;

@@ -130,8 +130,6 @@ export class ReferenceModel implements SessionModelHost {
     const ok = (value?: unknown): void => set({ state: "ok", value });
     const fail = (code: string): void => set({ state: "error", code });
     const done = (e: string | null, value?: unknown): void => (e === null ? ok(value) : fail(e));
-    const opening: readonly Step["op"][] = ["register", "bind", "bindLocal", "accept", "flood", "acceptAndRun", "recover"];
-    if (this.closed && opening.includes(step.op)) return fail("RuntimeClosed");
     switch (step.op) {
       case "register":
       case "bind":
@@ -140,11 +138,7 @@ export class ReferenceModel implements SessionModelHost {
       case "recover":
         if (!this.sessions.has(name) && this.store !== null) {
           const { sm: created } = this.#entryOrCreate(name);
-          const r = within(created).ensureRecovered();
-          if (r !== null) {
-            this.sessions.delete(name);
-            return fail(r);
-          }
+          within(created).ensureRecovered();
           if (!created.state.registered && created.state.phase === "Initializing") created.control({ kind: "RegisterSession" });
           return ok({ inputsRecovered: created.recoveredInputs });
         }
@@ -245,12 +239,9 @@ export class ReferenceModel implements SessionModelHost {
   /** register, prepareBindings, prepareLocalSessionBindings: recovery first; a refused call changes nothing. */
   #bind(step: Step & { op: "register" | "bind" | "bindLocal" }, name: string, within: (sm: SessionModel) => SessionModel, given: Concrete, done: (e: string | null, value?: unknown) => void): void {
     const { sm, created } = this.#entryOrCreate(name);
-    let e: string | null = within(sm).ensureRecovered();
-    if (e !== null) {
-      this.sessions.delete(name);
-      return done(e);
-    }
+    within(sm).ensureRecovered();
     if (step.op === "register") return done(sm.control({ kind: "RegisterSession" }));
+    let e: string | null;
     const undo = sm.state;
     const s = sm.state;
     if (step.op === "bind") {
