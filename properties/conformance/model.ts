@@ -260,8 +260,8 @@ export class ReferenceModel implements SessionModelHost {
 
   /** The executor completes, fails or reports a boundary on its `step.call`-th live call. */
   #executorStep(step: Step & { op: "complete" | "fail" | "boundary" }, handle: number, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel): void {
-    const call = this.calls[step.call % this.calls.length];
-    if (call === undefined) return set({ state: "error", code: "NoCall" });
+    // applicable() lets an executor step run only while a call is in flight.
+    const call = this.calls[step.call % this.calls.length]!;
     const sm = this.sessions.get(call.session);
     if (sm !== undefined) within(sm);
     if (step.op === "boundary") {
