@@ -55,7 +55,6 @@ export interface SessionModelHost {
   readonly store: StoreImage | null;
   nextEpoch(): number;
   nextDetachedId(): string;
-  nextAdmission(): number;
   resolveHandle(h: number, value: unknown): void;
   rejectHandle(h: number, code: string): void;
   resolveWaiter(w: number, outcome: CompletionOutcome): void;
@@ -142,10 +141,11 @@ const TERMINATION: Readonly<Record<AbandonReason, string | null>> = {
 export class SessionModel {
   state: SessionRuntimeState = initialState();
   readonly records = new Map<string, Rec>();
-  /** Idempotency key → the admission that owns it (live, or terminal and retained for dedup). */
-  readonly keys = new Map<string, { readonly inputId: string; live: boolean; admission: number }>();
-  /** Live input → its admission number (ids can be reused once terminal). */
-  readonly admissions = new Map<string, number>();
+  /**
+   * Idempotency key → the input that owns it, live or terminal (retained for dedup). An id is reused
+   * only once its input is terminal, so a live owner is the id's current admission.
+   */
+  readonly keys = new Map<string, { readonly inputId: string; live: boolean }>();
   readonly waiters = new Map<string, number[]>();
   silentNames: ReadonlySet<string> | null = null;
   runs = 0;
@@ -233,7 +233,6 @@ export class SessionModel {
     const rec = this.records.get(id);
     if (rec === undefined) return;
     this.records.delete(id);
-    this.admissions.delete(id);
     const key = rec.input.header.idempotencyKey;
     if (key !== undefined) {
       const owner = this.keys.get(key);
@@ -513,7 +512,7 @@ export class SessionModel {
     const committed = (row: StoredRow): boolean => row.live && row.phase === "AppliedPendingConsumption";
     const live = rows.filter((r): r is [string, StoredRow & { live: true }] => r[1].live && !committed(r[1]));
     const restoreKey = (id: string, key: string | null): void => {
-      if (key !== null) this.keys.set(key, { inputId: id, live: false, admission: -1 });
+      if (key !== null) this.keys.set(key, { inputId: id, live: false });
     };
     for (const [id, row] of rows) {
       this.durable.set(id, row.idempotencyKey);
@@ -582,10 +581,8 @@ export class SessionModel {
 
   #admitRecord(id: string, rec: Rec): void {
     this.records.set(id, rec);
-    const n = this.m.nextAdmission();
-    this.admissions.set(id, n);
     const key = rec.input.header.idempotencyKey;
-    if (key !== undefined) this.keys.set(key, { inputId: id, live: true, admission: n });
+    if (key !== undefined) this.keys.set(key, { inputId: id, live: true });
   }
 
   /**
@@ -602,7 +599,7 @@ export class SessionModel {
     const key = input.header.idempotencyKey;
     const owner = key === undefined ? undefined : this.keys.get(key);
     if (owner !== undefined) {
-      const completion = mode === "completion" && owner.live && this.admissions.get(owner.inputId) === owner.admission && waiterFor !== null;
+      const completion = mode === "completion" && owner.live && waiterFor !== null;
       if (completion) this.#addWaiter(owner.inputId, waiterFor(owner.inputId));
       return { ok: true, value: { outcome: "Deduplicated", inputId: id, existingId: owner.inputId, completion } };
     }

@@ -28,7 +28,6 @@ export class ReferenceModel implements SessionModelHost {
   closed = false;
   detached = false;
   #detachedIds = 0;
-  #admissions = 0;
   #waiterCount = 0;
   stepIndex = 0;
 
@@ -47,10 +46,6 @@ export class ReferenceModel implements SessionModelHost {
   nextDetachedId(): string {
     this.#detachedIds += 1;
     return `detached-wake#${this.#detachedIds}`;
-  }
-
-  nextAdmission(): number {
-    return ++this.#admissions;
   }
 
   resolveHandle(h: number, value: unknown): void {
