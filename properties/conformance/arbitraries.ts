@@ -108,16 +108,12 @@ export const opsCall: fc.Arbitrary<OpsCall> = fc.oneof(
 export interface StepWeights {
   /** Include restart steps (needs a store). */
   readonly restart?: boolean;
-  /** Include ops registry calls. */
-  readonly ops?: boolean;
   /** Many more ops registry calls (covers the ops machine and detached wakes). */
   readonly opsHeavy?: boolean;
   /** More executor failures and restarts (covers recovery of exhausted inputs). */
   readonly crashHeavy?: boolean;
   /** Include flood steps (enough inputs at once to fill a batch past its cap). */
   readonly flood?: boolean;
-  /** Steps to leave out (for example while a known runtime bug is open). */
-  readonly exclude?: ReadonlySet<Step["op"]>;
 }
 
 /** Every kind of step, weighted. */
@@ -149,15 +145,9 @@ export function stepArbitrary(w: StepWeights = {}): fc.Arbitrary<Step> {
     { arbitrary: fc.record({ op: fc.constant("boundary" as const), call }), weight: 5 },
     { arbitrary: fc.record({ op: fc.constant("abortMode" as const), mode: fc.constantFrom("reject" as const, "ignore" as const) }), weight: 1 },
   ];
-  if (w.ops !== false) all.push({ arbitrary: fc.record({ op: fc.constant("ops" as const), s, call: opsCall }), weight: w.opsHeavy === true ? 40 : 8 });
+  all.push({ arbitrary: fc.record({ op: fc.constant("ops" as const), s, call: opsCall }), weight: w.opsHeavy === true ? 40 : 8 });
   if (w.flood === true) all.push({ arbitrary: fc.record({ op: fc.constant("flood" as const), s, n: fc.oneof({ arbitrary: fc.constant(3), weight: 6 }, { arbitrary: fc.constant(MAX_BATCH + 1), weight: 1 }) }), weight: 1 });
   if (w.restart === true) all.push({ arbitrary: fc.constant({ op: "restart" as const }), weight: w.crashHeavy === true ? 4 : 1 });
   if (w.crashHeavy === true) all.push({ arbitrary: fc.record({ op: fc.constant("fail" as const), call, cause: fc.constant("error" as const) }), weight: 8 });
-  const kept = w.exclude === undefined ? all : all.filter((a) => !stepOps(a.arbitrary).some((op) => w.exclude!.has(op)));
-  return fc.oneof(...kept);
-}
-
-/** The op a step arbitrary produces (sampled once; each arbitrary above produces a single op). */
-function stepOps(arb: fc.Arbitrary<Step>): Step["op"][] {
-  return fc.sample(arb, { numRuns: 1, seed: 1 }).map((s) => s.op);
+  return fc.oneof(...all);
 }

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import type { ControlPlane } from "../../runtime/index.js";
-import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
+import { SESSION_POOLS, stepArbitrary, type StepWeights } from "./arbitraries.js";
 import type { Coverage } from "./coverage.js";
 import { ConformanceError, Driver } from "./driver.js";
 import { drainAndCheck } from "./obligations.js";
@@ -30,20 +30,13 @@ export class StepCommand implements fc.AsyncCommand<Driver, World> {
   }
 }
 
-export interface ConformanceOptions {
+/** The step mix (StepWeights: restarts, ops-heavy, crash-heavy, floods) and how a sequence runs. */
+export interface ConformanceOptions extends StepWeights {
   readonly store?: StoreFactory;
   readonly maxCommands?: number;
   readonly coverage?: Coverage;
   /** Applied to each runtime after creation (injected-bug tests). */
   readonly patch?: (rt: ControlPlane) => void;
-  /** Steps left out of generation. */
-  readonly exclude?: ReadonlySet<Step["op"]>;
-  /** Include restart steps (needs a store). */
-  readonly restart?: boolean;
-  /** Step mix variants (see arbitraries.ts StepWeights). */
-  readonly opsHeavy?: boolean;
-  readonly crashHeavy?: boolean;
-  readonly flood?: boolean;
   /** Sees the contributors of every executor call. */
   readonly onBatch?: (contributors: readonly string[]) => void;
   readonly replayPath?: string;
@@ -66,7 +59,7 @@ export async function runSequence(names: readonly string[], steps: Iterable<fc.A
 }
 
 export function conformanceProperty(o: ConformanceOptions = {}): fc.IAsyncPropertyWithHooks<[readonly string[], Iterable<fc.AsyncCommand<Driver, World>>]> {
-  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, flood: o.flood === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s, o.onStep) as fc.AsyncCommand<Driver, World>);
+  const steps = stepArbitrary(o).map((s) => new StepCommand(s, o.onStep) as fc.AsyncCommand<Driver, World>);
   const cmds = fc.commands([steps], { maxCommands: o.maxCommands ?? 60, size: "max", ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}) });
   return fc.asyncProperty(fc.constantFrom(...SESSION_POOLS), cmds, (names, commands) => runSequence(names, commands, o));
 }
