@@ -48,28 +48,21 @@ export function projectSnapshot(snap: SessionSnapshot, input: Normalize, run: No
   return { sessionId, phase, visiblePhase, registered, binding: { ...snap.binding }, currentRun: snap.currentRun === null ? null : run(snap.currentRun), stopRequested, inputs: inputs.sort(byId), lanes, waiters };
 }
 
-function entries<V>(m: ReadonlyMap<string, V>): Json {
-  return [...m].map(([k, v]) => [k, v as Json] as [string, Json]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** A state as comparable JSON: maps as entries sorted by key, sets sorted, lists in order. */
+export function plain(v: unknown): Json {
+  const sorted = (xs: Json[]): Json[] => xs.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  if (v instanceof Map) return sorted([...v].map(([k, x]) => [plain(k), plain(x)]));
+  if (v instanceof Set) return sorted([...v].map(plain));
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v as Json;
 }
 
 /** The ops registry's machine state (the wait id, a random UUID in the runtime, as presence only) and its completion feed. */
 export function projectOps(s: OpsLifecycleState | null, feed: readonly (readonly [string, string])[] = []): Json {
   if (s === null) return null;
-  return {
-    status: entries(s.status),
-    kinds: entries(s.kinds),
-    live: [...s.live].sort(),
-    activeCount: s.activeCount,
-    peerReady: [...s.peerReady].sort(),
-    progress: entries(s.progress),
-    retained: [...s.retained],
-    wait: s.waitId !== null,
-    waitMembers: [...s.waitMembers].sort(),
-    waitSatisfied: s.waitSatisfied,
-    wakePending: s.wakePending,
-    unobservedCompletions: s.unobservedCompletions,
-    feed: feed.map(([id, status]) => [id, status]),
-  };
+  const { waitId, ...rest } = s;
+  return { ...(plain(rest) as { [key: string]: Json }), wait: waitId !== null, feed: feed.map(([id, status]) => [id, status]) };
 }
 
 /** Paths where two JSON-like values differ (at most `limit`). */
