@@ -47,9 +47,9 @@ export interface ConformanceOptions extends StepWeights {
 
 /** Runs steps through a fresh runtime and the model, then drains and checks the obligations. */
 export async function runSequence(names: readonly string[], steps: Iterable<fc.AsyncCommand<Driver, World>>, o: ConformanceOptions): Promise<void> {
-  const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.onBatch !== undefined ? { onBatch: o.onBatch } : {}) });
+  const world = new World({ sessions: names, store: o.store, observer: o.coverage?.observer, patch: o.patch, onBatch: o.onBatch });
   await world.start();
-  const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}) });
+  const driver = new Driver(names, world, { onState: o.onState });
   try {
     await fc.asyncModelRun(() => ({ model: driver, real: world }), steps);
     await drainAndCheck(driver);

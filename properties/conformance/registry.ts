@@ -39,17 +39,13 @@ const as = <T>(p: fc.IAsyncPropertyWithHooks<T>): AnyProperty => p as unknown as
 
 /** A model-based property: command sequences compared with the reference model (test/conformance-model.test.ts). */
 function model(name: string, description: string, numRuns: number, seed: number, variant: () => Promise<ConformanceOptions> | ConformanceOptions = () => ({})): PropertyEntry {
-  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => {
-    const { coverage, replayPath, patch, onState, onStep, onBatch } = o;
-    const given = { coverage, replayPath, patch, onState, onStep, onBatch };
-    const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as ConformanceOptions;
-    return as(conformanceProperty({ ...(await variant()), ...defined, maxCommands: o.maxCommands ?? 80 }));
-  };
+  // BuildOptions are ConformanceOptions the variants never set (coverage, replay, patch, hooks).
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(conformanceProperty({ ...(await variant()), ...o, maxCommands: o.maxCommands ?? 80 }));
   return { name, description, testFile: "test/conformance-model.test.ts", testName: name, numRuns, seed, model: true, build };
 }
 
 function fuzz(name: string, description: string, testFile: string, testName: string, numRuns: number, seed: number, families: FuzzFamilies, store = false): PropertyEntry {
-  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(fuzzProperty(families, { store, ...(o.patch !== undefined ? { patch: o.patch } : {}) }));
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(fuzzProperty(families, { store, patch: o.patch }));
   return { name, description, testFile, testName, numRuns, seed, model: false, build };
 }
 

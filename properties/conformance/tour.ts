@@ -120,7 +120,7 @@ export const TOURS: readonly Tour[] = [
 export async function runTours(coverage?: Coverage): Promise<void> {
   for (const t of TOURS) {
     try {
-      await runSteps(["s1", "s2"], t.steps, { ...(coverage !== undefined ? { coverage } : {}), ...(t.store ? { store: memoryStore } : {}) });
+      await runSteps(["s1", "s2"], t.steps, { coverage, store: t.store ? memoryStore : undefined });
     } catch (e) {
       throw new Error(`tour "${t.name}" failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
