@@ -111,13 +111,6 @@ interface Ctx {
   readonly controlDelivered?: boolean;
 }
 
-type Job =
-  | { readonly kind: "plan" }
-  | { readonly kind: "inject" }
-  | { readonly kind: "wake" }
-  | { readonly kind: "finish"; readonly run: RunModel; readonly outcome: RunOutcome }
-  | { readonly kind: "boundary"; readonly run: RunModel; readonly handle: number };
-
 type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
 
 type Admitted =
@@ -157,7 +150,8 @@ export class SessionModel {
   active: RunModel | null = null;
   readonly stopHandles: number[] = [];
   ops: OpsModel | null = null;
-  readonly jobs: Job[] = [];
+  /** Work queued behind the operation that holds the session (the runtime's session mutex, FIFO). */
+  readonly #jobs: (() => void)[] = [];
   /** Run ids this session opened, oldest first. */
   readonly runIds: string[] = [];
   /** Every durable input the store got a row for, in the order first stored, with its idempotency key. */
@@ -268,40 +262,25 @@ export class SessionModel {
     }
     this.pumping = true;
     this.blocked = new Set();
-    this.jobs.push({ kind: "plan" });
+    this.later(() => this.#plan());
   }
 
   afterQuiescence(): void {
     const ops = this.ops;
     if (ops === null || !ops.state.wakePending || ops.injecting) return;
     ops.injecting = true;
-    this.jobs.push({ kind: "inject" });
+    this.later(() => this.#inject());
+  }
+
+  later(job: () => void): void {
+    this.#jobs.push(job);
   }
 
   /** Runs queued jobs in FIFO order (the session mutex). */
   drain(): void {
-    let guard = 0;
-    while (this.jobs.length > 0) {
-      if (++guard > 10_000) throw new ModelError("model: job queue does not drain");
-      const job = this.jobs.shift()!;
-      switch (job.kind) {
-        case "plan":
-          this.#plan();
-          break;
-        case "wake":
-          this.wake();
-          break;
-        case "inject":
-          this.#inject();
-          break;
-        case "finish":
-          this.#finish(job.run, job.outcome);
-          if (job.run.kind === "loop") this.jobs.push({ kind: "plan" });
-          break;
-        case "boundary":
-          this.#boundary(job.run, job.handle);
-          break;
-      }
+    for (let n = 0; this.#jobs.length > 0; n++) {
+      if (n > 10_000) throw new ModelError("model: job queue does not drain");
+      this.#jobs.shift()!();
     }
   }
 
@@ -394,7 +373,15 @@ export class SessionModel {
 
   /** The executor settled: the end of the run is queued behind whatever holds the session. */
   settle(run: RunModel, outcome: RunOutcome): void {
-    this.jobs.push({ kind: "finish", run, outcome });
+    this.later(() => {
+      this.#finish(run, outcome);
+      if (run.kind === "loop") this.later(() => this.#plan());
+    });
+  }
+
+  /** The executor reports a boundary: answered under the session, after what holds it. */
+  reportBoundary(run: RunModel, handle: number): void {
+    this.later(() => this.#boundary(run, handle));
   }
 
   #finish(run: RunModel, outcome: RunOutcome): void {

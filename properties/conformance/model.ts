@@ -224,7 +224,7 @@ export class ReferenceModel implements SessionModelHost {
       case "ingest":
         return done(sm.control({ kind: "Ingest", runtime: given.runtimeId!, work: step.work }));
       case "wake":
-        sm.jobs.push({ kind: "wake" });
+        sm.later(() => sm.wake());
         return ok();
       case "ops":
         return this.#opsCall(sm, step.call, handle);
@@ -261,7 +261,7 @@ export class ReferenceModel implements SessionModelHost {
     if (sm !== undefined) within(sm);
     if (step.op === "boundary") {
       set({ state: "pending" });
-      sm?.jobs.push({ kind: "boundary", run: call.run, handle });
+      sm?.reportBoundary(call.run, handle);
       return;
     }
     if (step.op === "complete") {
