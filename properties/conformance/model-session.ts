@@ -111,7 +111,7 @@ interface Ctx {
   readonly controlDelivered?: boolean;
 }
 
-type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
+type Fired = { readonly ok: true } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
 
 type Admitted =
   | { readonly outcome: "Accepted"; readonly inputId: string; readonly completion: boolean }
@@ -175,7 +175,7 @@ export class SessionModel {
     this.state = r.state;
     if (r.state.boundRuntime !== null) this.grantedRuntime = r.state.boundRuntime;
     this.#afterCommit(before, r.effects, ctx);
-    return { ok: true, transition: r.transition, effects: r.effects };
+    return { ok: true };
   }
 
   #afterCommit(before: SessionRuntimeState, effects: readonly SessionRuntimeEffect[], ctx: Ctx): void {
@@ -192,11 +192,7 @@ export class SessionModel {
       this.#terminate(id);
       this.#resolveWaiters(id, this.#completionOf(after, id, ctx));
     }
-    for (const id of terminals) {
-      const r = kernelTransition(this.state, { kind: "ArchiveInput", input: id });
-      if (!r.ok) throw new ModelError(`model: ArchiveInput ${id} refused`);
-      this.state = r.state;
-    }
+    for (const id of terminals) this.#must({ kind: "ArchiveInput", input: id });
     if (after.phase === "Stopped" || after.phase === "Destroyed") this.#resolveStops();
     if (after.phase !== before.phase && (after.phase === "Attached" || after.phase === "Idle")) this.afterQuiescence();
   }
