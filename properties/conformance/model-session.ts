@@ -322,11 +322,9 @@ export class SessionModel {
     for (const id of ids) this.#must({ kind: "StageInput", input: id, run: runId });
   }
 
-  #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): RunModel {
-    const run: RunModel = { runId, kind, contributors: [...this.state.staged], andRunHandle, cancelRequested: false, interruptReason: null, settled: false, boundaries: 0 };
-    this.active = run;
-    this.m.calls.push({ session: this.id, run });
-    return run;
+  #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): void {
+    this.active = { runId, kind, contributors: [...this.state.staged], andRunHandle, cancelRequested: false, interruptReason: null, settled: false, boundaries: 0 };
+    this.m.calls.push({ session: this.id, run: this.active });
   }
 
   /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first, at most MAX_BATCH inputs (runtime/batch.ts). */
@@ -423,15 +421,11 @@ export class SessionModel {
 
   #boundary(run: RunModel, handle: number): void {
     const call = this.m.calls.find((c) => c.run === run);
-    if (run.settled || this.state.currentRun !== run.runId) {
-      this.m.rejectHandle(handle, "RunCancelled");
-      if (call !== undefined) this.m.settleCall(call, { ok: false, message: "the run is no longer current", cancelled: true, thrown: "RunCancelled" });
-      return;
-    }
+    const current = !run.settled && this.state.currentRun === run.runId;
     const first = this.state.staged[0];
-    if (first !== undefined && this.state.inputs.get(first) === "Staged") this.#must({ kind: "MarkApplied", run: run.runId });
-    const r = this.fire({ kind: "BoundaryCommitted", run: run.runId });
-    if (!r.ok) {
+    if (current && first !== undefined && this.state.inputs.get(first) === "Staged") this.#must({ kind: "MarkApplied", run: run.runId });
+    // A boundary of a run that is no longer current, or that the machine refuses, ends the run cancelled.
+    if (!current || !this.fire({ kind: "BoundaryCommitted", run: run.runId }).ok) {
       this.m.rejectHandle(handle, "RunCancelled");
       if (call !== undefined) this.m.settleCall(call, { ok: false, message: "boundary refused", cancelled: true, thrown: "RunCancelled" });
       return;

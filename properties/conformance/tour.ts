@@ -1,9 +1,10 @@
 // A fixed tour of short step sequences that drive the spec transitions random runs reach only
 // rarely (supersession, coalescing, acceptInputAndRun's runs from Idle, retires during a run, an
-// input exhausted across a restart, the rarer ops transitions). Each tour runs through the same
-// driver as the properties: every step compared with the model, then drained and checked. The
-// coverage test counts tours and random runs together, so a re-tuned arbitrary cannot silently
-// drop a transition; the long campaign reports what random runs alone reached.
+// input exhausted across a restart, the rarer ops transitions, a boundary refused after a destroy).
+// Each tour runs through the same driver as the properties: every step compared with the model,
+// then drained and checked. The coverage test counts tours and random runs together, so a re-tuned
+// arbitrary cannot silently drop a transition; the long campaign reports what random runs alone
+// reached.
 
 import type { Coverage } from "./coverage.js";
 import { runSteps } from "./property.js";
@@ -63,6 +64,17 @@ export const TOURS: readonly Tour[] = [
       { op: "bindLocal", s: 1 },
       { op: "stop", s: 1 },
       { op: "retire", s: 1, fence: "none" },
+    ],
+  },
+  {
+    name: "an executor that ignores interrupts reports a boundary after its session was destroyed (refused: RunCancelled)",
+    store: false,
+    steps: [
+      { op: "bindLocal", s: 0 },
+      { op: "abortMode", mode: "ignore" },
+      { op: "accept", s: 0, mode: "completion", input: prompt("i1") },
+      { op: "destroy", s: 0, fence: "none" },
+      { op: "boundary", call: 0 },
     ],
   },
   {
