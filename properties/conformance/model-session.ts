@@ -651,7 +651,7 @@ export class SessionModel {
   bind(runtime: string, fence: number, generation: number): string | null {
     // Arguments outside the spec's domains are refused before anything else (runtime/arguments.ts).
     if (!inDomain(fence, FENCE_MAX) || !inDomain(generation, GENERATION_MAX)) return "InvalidArgument";
-    if (this.state.phase === "Destroyed") return "SessionDestroyed";
+    // A destroyed session is refused by the machine (no transition leaves Destroyed): SessionDestroyed.
     const e = (this.state.registered ? null : this.control({ kind: "RegisterSession" })) ?? this.control({ kind: "PrepareBindings", runtime, fence, generation });
     if (e !== null) return e;
     this.wake();

@@ -197,7 +197,6 @@ export class ReferenceModel implements SessionModelHost {
           if (e === null) sm.wake();
           return done(e);
         }
-        if (sm.state.phase === "Destroyed") return fail("SessionDestroyed");
         const live = sm.active;
         const r = sm.fire({ kind: "Destroy", fence });
         if (!r.ok) return fail(sm.refusalCode(r));
