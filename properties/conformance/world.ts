@@ -76,7 +76,6 @@ export class World {
   readonly calls: LiveCall[] = [];
   readonly events: RuntimeEvent[] = [];
   activity = 0;
-  incarnation = 0;
   #waiterCount = 0;
   #step = 0;
   #opsCreated = new Set<string>();
@@ -92,7 +91,6 @@ export class World {
   }
 
   #open(): void {
-    this.incarnation += 1;
     const exec = new ConformanceExecutor();
     exec.onCall = (run) => {
       this.activity += 1;
