@@ -29,6 +29,7 @@ import {
   initialState,
   type AbandonReason,
   type Lane,
+  type Phase,
   type SessionRuntimeEffect,
   type SessionRuntimeGuardName,
   type SessionRuntimeState,
@@ -530,17 +531,12 @@ export class SessionModel {
 
   // ── admission ────────────────────────────────────────────────────────────────────────────
 
-  #visiblePhase(): string {
-    const s = this.state;
-    return s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
-  }
-
   /** README "Order of admission": the phase check. */
   acceptingError(): string | null {
     const s = this.state;
     if (s.phase === "Destroyed") return "SessionDestroyed";
     if (!s.registered && s.phase !== "Initializing") return "NotRegistered";
-    const v = this.#visiblePhase();
+    const v = visiblePhaseOf(s);
     if (v !== "Idle" && v !== "Attached" && v !== "Running") return "NotReady";
     if (s.stopRequested) return "NotReady";
     return null;
@@ -702,6 +698,11 @@ export class SessionModel {
   fenceOf(choice: FenceChoice): number | null {
     return choice === "none" ? null : (this.state.highestFence ?? 0) + { current: 0, stale: -1, newer: 1 }[choice];
   }
+}
+
+/** The phase the API shows (runtime/README "snapshot"): a run that drains a retired session shows Retired. */
+export function visiblePhaseOf(s: SessionRuntimeState): Phase {
+  return s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
 }
 
 /** The typed error of a guard's refusal (typed by the generated guard names, so a renamed guard fails to compile); others are NotReady. */

@@ -9,6 +9,7 @@ import type { SessionRuntimeState } from "../../generated/session.machine.js";
 import type { OpsLifecycleState } from "../../generated/ops.machine.js";
 import type { CompletionOutcome, SessionSnapshot } from "../../runtime/index.js";
 import type { ReferenceModel } from "./model.js";
+import { visiblePhaseOf } from "./model-session.js";
 import type { HandleState, HookCounters } from "./steps.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -35,9 +36,8 @@ const byId = <T extends { readonly id: string }>(a: T, b: T): number => (a.id < 
 export function expectedSnapshot(name: string, s: SessionRuntimeState, waiters: number): Json {
   const inputs = [...s.inputs].map(([id, phase]) => ({ id, phase, lane: s.laneOf.get(id) ?? null, attempts: s.attempts.get(id) ?? 0, abandonReason: s.abandoned.get(id) ?? null, replacedBy: s.replacedBy.get(id) ?? null }));
   const binding = { runtimeId: s.boundRuntime, fence: s.boundFence, highestFence: s.highestFence, generation: s.boundGeneration };
-  const visiblePhase = s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
   const lanes = { queue: [...s.queue], steer: [...s.steer], staged: [...s.staged] };
-  return { sessionId: name, phase: s.phase, visiblePhase, registered: s.registered, binding, currentRun: s.currentRun, stopRequested: s.stopRequested, inputs: inputs.sort(byId), lanes, waiters };
+  return { sessionId: name, phase: s.phase, visiblePhase: visiblePhaseOf(s), registered: s.registered, binding, currentRun: s.currentRun, stopRequested: s.stopRequested, inputs: inputs.sort(byId), lanes, waiters };
 }
 
 /** A runtime snapshot, normalized like the model's (inputs sorted by id, ids renamed by `input` and `run`). */
