@@ -3,22 +3,13 @@
 // exact property that failed.
 
 import type fc from "fast-check";
-import type { ControlPlane } from "../../runtime/index.js";
-import type { Coverage } from "./coverage.js";
 import { fuzzProperty, type FuzzFamilies } from "./fuzz.js";
 import { conformanceProperty, type ConformanceOptions } from "./property.js";
 import { raceProperty } from "./races.js";
 import { memoryStore, sqliteStore } from "./stores.js";
 
-export interface BuildOptions {
-  readonly coverage?: Coverage;
-  readonly replayPath?: string;
-  readonly patch?: (rt: ControlPlane) => void;
-  readonly maxCommands?: number;
-  readonly onState?: (digest: string) => void;
-  readonly onStep?: () => void;
-  readonly onBatch?: (contributors: readonly string[]) => void;
-}
+/** What a caller adds to a registered property: coverage, a replay path, an injected bug (patch), the campaign's hooks. */
+export type BuildOptions = Pick<ConformanceOptions, "coverage" | "replayPath" | "patch" | "onState" | "onStep" | "onBatch">;
 
 type AnyProperty = fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>;
 
@@ -39,8 +30,8 @@ const as = <T>(p: fc.IAsyncPropertyWithHooks<T>): AnyProperty => p as unknown as
 
 /** A model-based property: command sequences compared with the reference model (test/conformance-model.test.ts). */
 function model(name: string, description: string, numRuns: number, seed: number, variant: () => Promise<ConformanceOptions> | ConformanceOptions = () => ({})): PropertyEntry {
-  // BuildOptions are ConformanceOptions the variants never set (coverage, replay, patch, hooks).
-  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(conformanceProperty({ ...(await variant()), ...o, maxCommands: o.maxCommands ?? 80 }));
+  // The variants never set a BuildOptions field; sequences of up to 80 commands.
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(conformanceProperty({ ...(await variant()), ...o, maxCommands: 80 }));
   return { name, description, testFile: "test/conformance-model.test.ts", testName: name, numRuns, seed, model: true, build };
 }
 
