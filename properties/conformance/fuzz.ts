@@ -7,7 +7,7 @@
 // and over the whole run no promise rejected unhandled.
 
 import fc from "fast-check";
-import { opsLifecycleKernel, type OpsLifecycleState } from "../../generated/ops.machine.js";
+import { opsLifecycleKernel } from "../../generated/ops.machine.js";
 import { createRuntime, MemoryStore, RuntimeError, type ControlPlane, type JsonValue } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
 import { flush, withDeadline } from "./deadline.js";

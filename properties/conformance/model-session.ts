@@ -28,7 +28,6 @@ import {
   transition as kernelTransition,
   initialState,
   type AbandonReason,
-  type Lane,
   type Phase,
   type SessionRuntimeEffect,
   type SessionRuntimeGuardName,
