@@ -1,11 +1,11 @@
-// The store-fault injection property of issue #19 (properties/conformance/store-faults.ts): across
+// The store-fault injection property of issue #19 (properties/crash/store-faults.ts): across
 // generated conformance command sequences, every store write is failed in turn; each run must end
 // consistent and terminal (or halted with every waiter settled) and lose nothing acknowledged.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ControlPlane } from "../runtime/index.js";
-import { runWithStoreFault, storeFaultProperty, type FaultRun } from "../properties/conformance/store-faults.js";
+import { runWithStoreFault, storeFaultProperty, type FaultRun } from "../properties/crash/store-faults.js";
 import type { Step } from "../properties/conformance/steps.js";
 
 const prompt = (id: string): Step => ({ op: "accept", s: 0, mode: "completion", input: { kind: "prompt", id, durability: "Durable", source: "natural" } });

@@ -93,11 +93,11 @@ export async function campaign(o: Options, progress?: (line: string) => void): P
   return result(null);
 
   function result(failure: string | null): CampaignResult {
-    const randomReachableHit = coverage.report({ recovery: true }).session.reachableHit;
+    const randomReachableHit = coverage.report().session.reachableHit;
     const all = new Coverage();
     all.merge(coverage);
     all.merge(tours);
-    return { commands, randomReachableHit, sequences, distinctStates: states.size, raceRuns, fuzzRuns, coverage: all.report({ recovery: true }), seconds: (Date.now() - started) / 1000, failure };
+    return { commands, randomReachableHit, sequences, distinctStates: states.size, raceRuns, fuzzRuns, coverage: all.report(), seconds: (Date.now() - started) / 1000, failure };
   }
 }
 

@@ -7,25 +7,16 @@
 // and over the whole run no promise rejected unhandled.
 
 import fc from "fast-check";
-import { opsLifecycleKernel, type OpsLifecycleState } from "../../generated/ops.machine.js";
-import type { RuntimeErrorCode } from "../../runtime/errors.js";
+import { opsLifecycleKernel } from "../../generated/ops.machine.js";
 import { createRuntime, MemoryStore, RuntimeError, type ControlPlane, type JsonValue } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
-import { withDeadline } from "./deadline.js";
+import { flush, withDeadline } from "./deadline.js";
 import { domainProblems, sessionProblems } from "./domains.js";
 import { ConformanceExecutor } from "./executor.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { show } from "./projection.js";
 import { buildInput } from "./steps.js";
-
-/** Every code runtime/errors.ts defines (a Record, so a code added there must be added here). */
-const CODES: Readonly<Record<RuntimeErrorCode, true>> = {
-  SessionNotFound: true, SessionDestroyed: true, NotRegistered: true, NotReady: true, FenceRejected: true, RunMismatch: true, InputInvalid: true,
-  InputRejected: true, DuplicateInput: true, QueueFull: true, DeduplicatedRefused: true, StoreFailed: true, SessionEvicted: true, ExecutorControlFailed: true,
-  SignalDispatchFailed: true, MachineInvariantViolated: true, OpRefused: true, OpNotFound: true, RuntimeClosed: true, RecoveryCorruption: true, InvalidArgument: true,
-};
-export const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
 /** One call on the public API; `args` are passed as they are (the fuzzer does not respect the types). */
 export interface FuzzCall {
@@ -139,10 +130,6 @@ function stateOf(rt: ControlPlane): string {
   return JSON.stringify(state, (_k, x: unknown) => (x instanceof Map || x instanceof Set ? [...x] : x));
 }
 
-async function flush(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 function describeValue(v: unknown): string {
   try {
     return show(v);
@@ -182,7 +169,8 @@ export async function runFuzz(sequence: readonly FuzzCall[], options: FuzzOption
     await flush();
     const where = `call ${i + 1} ${call.fn}(${call.args.map((a) => describeValue(a).slice(0, 80)).join(", ")})`;
     if (refused) {
-      if (!(error instanceof RuntimeError) || !ERROR_CODES.has(error.code)) {
+      // A RuntimeError's code is typed by runtime/errors.ts's RuntimeErrorCode union.
+      if (!(error instanceof RuntimeError)) {
         problems.push(`${where} threw an untyped error: ${error instanceof Error ? `${error.name}: ${error.message}` : describeValue(error)}`);
       } else if (error.code !== "MachineInvariantViolated") {
         if (stateOf(rt) !== before) problems.push(`${where} was refused (${error.code}) but changed the state`);
@@ -212,13 +200,9 @@ async function invoke(rt: ControlPlane, call: FuzzCall, running: readonly { comp
       }
       return ops[fn]!(a(2), fn === "complete" ? ({ ok: 1 } as JsonValue) : undefined);
     }
-    case "ops.waitAll": {
-      const p = rt.ops(a(0)).waitAll(a(1));
-      // A pending wait is fine; a refused one rejects at once (awaited below to surface its error).
-      const first = await Promise.race([p.then(() => null, (e: unknown) => e), new Promise((r) => setImmediate(() => r(null)))]);
-      if (first !== null) throw first;
-      return undefined;
-    }
+    case "ops.waitAll":
+      // A pending wait is fine; a refused one rejects at once.
+      return refusalOf(rt.ops(a(0)).waitAll(a(1)));
     case "exec.complete":
     case "exec.fail":
     case "exec.boundary": {
@@ -243,16 +227,19 @@ async function invoke(rt: ControlPlane, call: FuzzCall, running: readonly { comp
       void r.completion?.catch(() => undefined);
       return r;
     }
-    case "stopRuntimeExecutor": {
+    case "stopRuntimeExecutor":
       // Resolves once stopped (possibly much later): only its refusal is awaited.
-      const p = rt.stopRuntimeExecutor(a(0));
-      const first = await Promise.race([p.then(() => null, (e: unknown) => e), new Promise((r) => setImmediate(() => r(null)))]);
-      if (first !== null) throw first;
-      return undefined;
-    }
+      return refusalOf(rt.stopRuntimeExecutor(a(0)));
     default:
       return anyRt[call.fn]!.apply(rt, call.args as unknown[]);
   }
+}
+
+/** Throws a call's refusal if it rejects within one event-loop turn; a call still pending is fine. */
+async function refusalOf(p: Promise<unknown>): Promise<undefined> {
+  const first = await Promise.race([p.then(() => null, (e: unknown) => e), new Promise((r) => setImmediate(() => r(null)))]);
+  if (first !== null) throw first;
+  return undefined;
 }
 
 export function fuzzProperty(f: FuzzFamilies = {}, options: FuzzOptions = {}): fc.IAsyncPropertyWithHooks<[FuzzCall[]]> {

@@ -56,10 +56,6 @@ export class OpsModel {
     return { feed: [...this.feed], live: [...this.state.status].filter(([, st]) => LIVE.has(st)).map(([id]) => id) };
   }
 
-  register(op: string, kind: "BackgroundToolOp" | "MobMemberChild"): OpsResult {
-    return this.apply({ kind: "RegisterOp", op, opKind: kind });
-  }
-
   /** Applies one trigger; refusals map to the registry's typed errors. */
   apply(trigger: OpsLifecycleTrigger, payload: { result?: JsonValue; error?: string } = {}): OpsResult {
     const before = this.state;

@@ -19,10 +19,8 @@ import {
   executionKindOf,
   policyRejection,
   silentIntentDecision,
+  silentIntentOf,
   withoutWakeDecision,
-  type Boundary,
-  type ExecutionKind,
-  type ApplyIntent,
 } from "../../generated/default.policy.js";
 import {
   sessionRuntimeKernel,
@@ -30,14 +28,14 @@ import {
   transition as kernelTransition,
   initialState,
   type AbandonReason,
-  type Lane,
+  type Phase,
   type SessionRuntimeEffect,
   type SessionRuntimeGuardName,
   type SessionRuntimeState,
   type SessionRuntimeTrigger,
 } from "../../generated/session.machine.js";
 import { MAX_BATCH } from "../../runtime/batch.js";
-import type { CompletionOutcome, Input, InputKind, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
+import type { CompletionOutcome, Input, JsonValue, PolicyDecision, PolicyResolver } from "../../runtime/index.js";
 import type { OpsModel, OpsSnapshotModel } from "./model-ops.js";
 import type { AcceptMode, FenceChoice, HookCounters, RunTarget } from "./steps.js";
 import { storedPhaseOf, type StoredRow, type StoredSession, type StoreImage } from "./store-model.js";
@@ -57,22 +55,22 @@ export interface SessionModelHost {
   readonly store: StoreImage | null;
   nextEpoch(): number;
   nextDetachedId(): string;
-  nextAdmission(): number;
   resolveHandle(h: number, value: unknown): void;
   rejectHandle(h: number, code: string): void;
   resolveWaiter(w: number, outcome: CompletionOutcome): void;
   settleCall(call: CallModel, outcome: RunOutcome): void;
 }
 
-/** Admission facts of a live input (the runtime keeps them in its ledger). */
+/** Admission facts of a live input (the runtime keeps them in its ledger); whether it drives the loop is judged again at recovery. */
 interface Rec {
   readonly input: Input;
-  readonly kind: InputKind;
   readonly decision: PolicyDecision;
   readonly drives: boolean;
-  readonly boundary: Boundary;
-  readonly executionKind: ExecutionKind;
-  readonly applyIntent: ApplyIntent;
+}
+
+/** What a batch member shares with the batch's head (runtime/batch.ts): execution kind, apply intent and, in the steer lane, the boundary. */
+function shapeOf(r: Rec, steering: boolean): string {
+  return `${executionKindOf(r.input.kind)}/${applyIntentOf(r.input.kind)}${steering ? `/${boundaryOf(r.decision.applyMode)}` : ""}`;
 }
 
 /** The live handle of a run (cancel flag, interrupt reason, boundaries reported). */
@@ -113,14 +111,7 @@ interface Ctx {
   readonly controlDelivered?: boolean;
 }
 
-type Job =
-  | { readonly kind: "plan" }
-  | { readonly kind: "inject" }
-  | { readonly kind: "wake" }
-  | { readonly kind: "finish"; readonly run: RunModel; readonly outcome: RunOutcome }
-  | { readonly kind: "boundary"; readonly run: RunModel; readonly handle: number };
-
-type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
+type Fired = { readonly ok: true } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
 
 type Admitted =
   | { readonly outcome: "Accepted"; readonly inputId: string; readonly completion: boolean }
@@ -143,10 +134,11 @@ const TERMINATION: Readonly<Record<AbandonReason, string | null>> = {
 export class SessionModel {
   state: SessionRuntimeState = initialState();
   readonly records = new Map<string, Rec>();
-  /** Idempotency key → the admission that owns it (live, or terminal and retained for dedup). */
-  readonly keys = new Map<string, { readonly inputId: string; live: boolean; admission: number }>();
-  /** Live input → its admission number (ids can be reused once terminal). */
-  readonly admissions = new Map<string, number>();
+  /**
+   * Idempotency key → the input that owns it, live or terminal (retained for dedup). An id is reused
+   * only once its input is terminal, so a live owner is the id's current admission.
+   */
+  readonly keys = new Map<string, { readonly inputId: string; live: boolean }>();
   readonly waiters = new Map<string, number[]>();
   silentNames: ReadonlySet<string> | null = null;
   runs = 0;
@@ -158,7 +150,8 @@ export class SessionModel {
   active: RunModel | null = null;
   readonly stopHandles: number[] = [];
   ops: OpsModel | null = null;
-  readonly jobs: Job[] = [];
+  /** Work queued behind the operation that holds the session (the runtime's session mutex, FIFO). */
+  readonly #jobs: (() => void)[] = [];
   /** Run ids this session opened, oldest first. */
   readonly runIds: string[] = [];
   /** Every durable input the store got a row for, in the order first stored, with its idempotency key. */
@@ -182,7 +175,7 @@ export class SessionModel {
     this.state = r.state;
     if (r.state.boundRuntime !== null) this.grantedRuntime = r.state.boundRuntime;
     this.#afterCommit(before, r.effects, ctx);
-    return { ok: true, transition: r.transition, effects: r.effects };
+    return { ok: true };
   }
 
   #afterCommit(before: SessionRuntimeState, effects: readonly SessionRuntimeEffect[], ctx: Ctx): void {
@@ -193,23 +186,13 @@ export class SessionModel {
     }
     for (const e of effects) {
       if (e.effect === "PostAdmissionSignal" && ctx.noWake !== true) this.wake();
-      if (e.effect === "CancelAtBoundary" && ctx.controlDelivered !== true) {
-        const h = this.active;
-        if (h !== null && h.runId === e.run) {
-          h.cancelRequested = true;
-          this.m.counters.cancelRequests += 1;
-        }
-      }
+      if (e.effect === "CancelAtBoundary" && ctx.controlDelivered !== true && this.active?.runId === e.run) this.#requestCancel(this.active);
     }
     for (const id of terminals) {
       this.#terminate(id);
       this.#resolveWaiters(id, this.#completionOf(after, id, ctx));
     }
-    for (const id of terminals) {
-      const r = kernelTransition(this.state, { kind: "ArchiveInput", input: id });
-      if (!r.ok) throw new ModelError(`model: ArchiveInput ${id} refused`);
-      this.state = r.state;
-    }
+    for (const id of terminals) this.#must({ kind: "ArchiveInput", input: id });
     if (after.phase === "Stopped" || after.phase === "Destroyed") this.#resolveStops();
     if (after.phase !== before.phase && (after.phase === "Attached" || after.phase === "Idle")) this.afterQuiescence();
   }
@@ -240,7 +223,6 @@ export class SessionModel {
     const rec = this.records.get(id);
     if (rec === undefined) return;
     this.records.delete(id);
-    this.admissions.delete(id);
     const key = rec.input.header.idempotencyKey;
     if (key !== undefined) {
       const owner = this.keys.get(key);
@@ -276,40 +258,25 @@ export class SessionModel {
     }
     this.pumping = true;
     this.blocked = new Set();
-    this.jobs.push({ kind: "plan" });
+    this.later(() => this.#plan());
   }
 
   afterQuiescence(): void {
     const ops = this.ops;
     if (ops === null || !ops.state.wakePending || ops.injecting) return;
     ops.injecting = true;
-    this.jobs.push({ kind: "inject" });
+    this.later(() => this.#inject());
+  }
+
+  later(job: () => void): void {
+    this.#jobs.push(job);
   }
 
   /** Runs queued jobs in FIFO order (the session mutex). */
   drain(): void {
-    let guard = 0;
-    while (this.jobs.length > 0) {
-      if (++guard > 10_000) throw new ModelError("model: job queue does not drain");
-      const job = this.jobs.shift()!;
-      switch (job.kind) {
-        case "plan":
-          this.#plan();
-          break;
-        case "wake":
-          this.wake();
-          break;
-        case "inject":
-          this.#inject();
-          break;
-        case "finish":
-          this.#finish(job.run, job.outcome);
-          if (job.run.kind === "loop") this.jobs.push({ kind: "plan" });
-          break;
-        case "boundary":
-          this.#boundary(job.run, job.handle);
-          break;
-      }
+    for (let n = 0; this.#jobs.length > 0; n++) {
+      if (n > 10_000) throw new ModelError("model: job queue does not drain");
+      this.#jobs.shift()!();
     }
   }
 
@@ -355,11 +322,9 @@ export class SessionModel {
     for (const id of ids) this.#must({ kind: "StageInput", input: id, run: runId });
   }
 
-  #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): RunModel {
-    const run: RunModel = { runId, kind, contributors: [...this.state.staged], andRunHandle, cancelRequested: false, interruptReason: null, settled: false, boundaries: 0 };
-    this.active = run;
-    this.m.calls.push({ session: this.id, run });
-    return run;
+  #startCall(runId: string, kind: RunModel["kind"], andRunHandle: number | null): void {
+    this.active = { runId, kind, contributors: [...this.state.staged], andRunHandle, cancelRequested: false, interruptReason: null, settled: false, boundaries: 0 };
+    this.m.calls.push({ session: this.id, run: this.active });
   }
 
   /** Batch selection (README "Runs"): a prefix of the drain source, steer lane first, at most MAX_BATCH inputs (runtime/batch.ts). */
@@ -375,23 +340,23 @@ export class SessionModel {
     const drives = (ids: readonly string[]): boolean => ids.some((id) => this.records.get(id)?.drives === true);
     if (!draining && !drives(s.steer) && !drives(s.queue)) return null;
     const ids = [head];
-    if (first.kind === "prompt") return ids;
-    const fits = (r: Rec): boolean => r.executionKind === first.executionKind && r.applyIntent === first.applyIntent;
+    if (first.input.kind === "prompt") return ids;
+    const fits = (r: Rec | undefined, id: string): r is Rec => r !== undefined && !this.blocked.has(id) && shapeOf(r, steering) === shapeOf(first, steering);
     if (steering) {
       for (const id of lane.slice(1, MAX_BATCH)) {
         const r = this.records.get(id);
-        if (r === undefined || this.blocked.has(id) || r.kind === "prompt" || r.boundary !== first.boundary || !fits(r)) break;
+        if (!fits(r, id) || r.input.kind === "prompt") break;
         ids.push(id);
       }
       return ids;
     }
     const driverAt = lane.findIndex((id) => this.records.get(id)?.drives === true);
-    const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.kind === "prompt";
+    const driverIsPrompt = driverAt >= 0 && this.records.get(lane[driverAt]!)?.input.kind === "prompt";
     for (let i = 1; i < Math.min(lane.length, MAX_BATCH); i++) {
       const id = lane[i]!;
       const r = this.records.get(id);
-      if (r === undefined || this.blocked.has(id) || !fits(r)) break;
-      if (r.kind === "prompt") {
+      if (!fits(r, id)) break;
+      if (r.input.kind === "prompt") {
         if (driverIsPrompt && i === driverAt) ids.push(id);
         break;
       }
@@ -402,7 +367,15 @@ export class SessionModel {
 
   /** The executor settled: the end of the run is queued behind whatever holds the session. */
   settle(run: RunModel, outcome: RunOutcome): void {
-    this.jobs.push({ kind: "finish", run, outcome });
+    this.later(() => {
+      this.#finish(run, outcome);
+      if (run.kind === "loop") this.later(() => this.#plan());
+    });
+  }
+
+  /** The executor reports a boundary: answered under the session, after what holds it. */
+  reportBoundary(run: RunModel, handle: number): void {
+    this.later(() => this.#boundary(run, handle));
   }
 
   #finish(run: RunModel, outcome: RunOutcome): void {
@@ -448,15 +421,11 @@ export class SessionModel {
 
   #boundary(run: RunModel, handle: number): void {
     const call = this.m.calls.find((c) => c.run === run);
-    if (run.settled || this.state.currentRun !== run.runId) {
-      this.m.rejectHandle(handle, "RunCancelled");
-      if (call !== undefined) this.m.settleCall(call, { ok: false, message: "the run is no longer current", cancelled: true, thrown: "RunCancelled" });
-      return;
-    }
+    const current = !run.settled && this.state.currentRun === run.runId;
     const first = this.state.staged[0];
-    if (first !== undefined && this.state.inputs.get(first) === "Staged") this.#must({ kind: "MarkApplied", run: run.runId });
-    const r = this.fire({ kind: "BoundaryCommitted", run: run.runId });
-    if (!r.ok) {
+    if (current && first !== undefined && this.state.inputs.get(first) === "Staged") this.#must({ kind: "MarkApplied", run: run.runId });
+    // A boundary of a run that is no longer current, or that the machine refuses, ends the run cancelled.
+    if (!current || !this.fire({ kind: "BoundaryCommitted", run: run.runId }).ok) {
       this.m.rejectHandle(handle, "RunCancelled");
       if (call !== undefined) this.m.settleCall(call, { ok: false, message: "boundary refused", cancelled: true, thrown: "RunCancelled" });
       return;
@@ -498,37 +467,29 @@ export class SessionModel {
    * committed (a receipt) are consumed; every other live row is re-admitted through RecoverInput
    * (Queued at the end of its lane with its stored attempts, or abandoned when none are left), in
    * stored order; the session registers; the stored coarse phase is replayed through the machine.
-   * Ephemeral inputs were never stored. Waiters do not survive.
+   * Ephemeral inputs were never stored. Waiters do not survive. The image is the model's own
+   * (store-model.ts), so the machine accepts every recovery trigger: a refusal is a model error, and
+   * a runtime that reports RecoveryCorruption differs from the model.
    */
-  ensureRecovered(): string | null {
+  ensureRecovered(): void {
     const image = this.m.store;
-    if (this.recovered || image === null) return null;
-    if (this.state.phase !== "Initializing") {
-      this.recovered = true;
-      return null;
-    }
+    if (this.recovered || image === null) return;
+    this.recovered = true;
+    if (this.state.phase !== "Initializing") return;
     const stored = image.get(this.id);
     this.recoveredOps = stored?.ops ?? null;
-    if (stored?.binding != null) {
-      const b = stored.binding;
-      const r = this.fire({ kind: "RecoverBinding", runtime: b.runtime, fence: b.fence, generation: b.generation });
-      if (!r.ok) return "RecoveryCorruption";
-    }
+    const b = stored?.binding;
+    if (b != null) this.#must({ kind: "RecoverBinding", runtime: b.runtime, fence: b.fence, generation: b.generation });
     if (stored === undefined || (stored.rows.size === 0 && stored.phase === null)) {
-      if (stored?.binding != null) {
-        const reg = this.control({ kind: "RegisterSession" });
-        if (reg !== null) return reg;
-      }
-      this.recovered = true;
-      return null;
+      if (b != null) this.#must({ kind: "RegisterSession" });
+      return;
     }
     const phase = stored.phase;
     const rows = [...stored.rows];
     const committed = (row: StoredRow): boolean => row.live && row.phase === "AppliedPendingConsumption";
     const live = rows.filter((r): r is [string, StoredRow & { live: true }] => r[1].live && !committed(r[1]));
-    if ((phase === "Destroyed" || phase === "Stopped") && live.length > 0) return "RecoveryCorruption";
     const restoreKey = (id: string, key: string | null): void => {
-      if (key !== null) this.keys.set(key, { inputId: id, live: false, admission: -1 });
+      if (key !== null) this.keys.set(key, { inputId: id, live: false });
     };
     for (const [id, row] of rows) {
       this.durable.set(id, row.idempotencyKey);
@@ -537,24 +498,17 @@ export class SessionModel {
     for (const [id, row] of rows) {
       if (!committed(row)) continue;
       restoreKey(id, row.idempotencyKey);
-      if (!this.fire({ kind: "RecoverCommittedInput", input: id }).ok) return "RecoveryCorruption";
+      this.#must({ kind: "RecoverCommittedInput", input: id });
     }
     for (const [id, row] of live) {
       // Whether it drives is judged again in the recovered phase (it may not have been stored).
-      this.#admitRecord(id, this.#record(row.input, row.decision, this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision)));
-      if (!this.fire({ kind: "RecoverInput", input: id, lane: row.lane, priorAttempts: row.attempts }).ok) return "RecoveryCorruption";
+      this.#admitRecord(id, { input: row.input, decision: row.decision, drives: this.#resolve(row.input, "plain")?.drivesLoop ?? drivesLoopOf(row.decision) });
+      this.#must({ kind: "RecoverInput", input: id, lane: row.lane, priorAttempts: row.attempts });
     }
-    const reg = this.control(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
-    if (reg !== null) return reg;
-    const replay: SessionRuntimeTrigger | null =
-      phase === "Stopped" ? { kind: "StopRuntimeExecutor" } : phase === "Destroyed" ? { kind: "Destroy", fence: null } : null;
-    if (replay !== null) {
-      const e = this.control(replay);
-      if (e !== null) return e;
-    }
-    this.recovered = true;
+    this.#must(phase === "Retired" ? { kind: "RecoverRetired" } : { kind: "RegisterSession" });
+    if (phase === "Stopped") this.#must({ kind: "StopRuntimeExecutor" });
+    if (phase === "Destroyed") this.#must({ kind: "Destroy", fence: null });
     this.recoveredInputs = this.state.inputs.size;
-    return null;
   }
 
   /** What the store holds for this session at a restart (null: nothing), derived from the model (store-model.ts). */
@@ -576,17 +530,12 @@ export class SessionModel {
 
   // ── admission ────────────────────────────────────────────────────────────────────────────
 
-  #visiblePhase(): string {
-    const s = this.state;
-    return s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
-  }
-
   /** README "Order of admission": the phase check. */
   acceptingError(): string | null {
     const s = this.state;
     if (s.phase === "Destroyed") return "SessionDestroyed";
     if (!s.registered && s.phase !== "Initializing") return "NotRegistered";
-    const v = this.#visiblePhase();
+    const v = visiblePhaseOf(s);
     if (v !== "Idle" && v !== "Attached" && v !== "Running") return "NotReady";
     if (s.stopRequested) return "NotReady";
     return null;
@@ -597,29 +546,15 @@ export class SessionModel {
     const s = this.state;
     const res = this.m.policy(input.kind, s.phase === "Idle" || s.phase === "Attached", effectiveHandlingMode(input));
     if (!res.ok) return null;
-    const silent = input.kind === "peer_request" && s.silentIntents && this.silentNames?.has(input.intent) === true;
+    const intent = silentIntentOf(input);
+    const silent = intent !== null && s.silentIntents && this.silentNames?.has(intent) === true;
     return silent ? silentIntentDecision(res.decision) : mode === "withoutWake" ? withoutWakeDecision(res.decision) : res.decision;
-  }
-
-  #record(input: Input, decision: PolicyDecision, drives = decision.drivesLoop): Rec {
-    return { input, kind: input.kind, decision, drives, boundary: boundaryOf(decision.applyMode), executionKind: executionKindOf(input.kind), applyIntent: applyIntentOf(input.kind) };
   }
 
   #admitRecord(id: string, rec: Rec): void {
     this.records.set(id, rec);
-    const n = this.m.nextAdmission();
-    this.admissions.set(id, n);
     const key = rec.input.header.idempotencyKey;
-    if (key !== undefined) this.keys.set(key, { inputId: id, live: true, admission: n });
-  }
-
-  #unadmit(id: string): void {
-    const rec = this.records.get(id);
-    if (rec === undefined) return;
-    this.records.delete(id);
-    const key = rec.input.header.idempotencyKey;
-    const owner = key === undefined ? undefined : this.keys.get(key);
-    if (key !== undefined && owner !== undefined && owner.inputId === id && owner.live) this.keys.delete(key);
+    if (key !== undefined) this.keys.set(key, { inputId: id, live: true });
   }
 
   /**
@@ -636,7 +571,7 @@ export class SessionModel {
     const key = input.header.idempotencyKey;
     const owner = key === undefined ? undefined : this.keys.get(key);
     if (owner !== undefined) {
-      const completion = mode === "completion" && owner.live && this.admissions.get(owner.inputId) === owner.admission && waiterFor !== null;
+      const completion = mode === "completion" && owner.live && waiterFor !== null;
       if (completion) this.#addWaiter(owner.inputId, waiterFor(owner.inputId));
       return { ok: true, value: { outcome: "Deduplicated", inputId: id, existingId: owner.inputId, completion } };
     }
@@ -645,16 +580,13 @@ export class SessionModel {
     if (decision === null || (mode === "andRun" && decision.consumeOnAccept)) {
       return { ok: true, value: { outcome: "Rejected", inputId: id, reason: policyRejection(input.kind, "").code, completion: false } };
     }
-    this.#admitRecord(id, this.#record(input, decision));
+    this.#admitRecord(id, { input, decision, drives: decision.drivesLoop });
     const admission = mode === "andRun" && decision.admission === "InterruptYielding" ? "WakeIfIdle" : decision.admission;
     const trigger: SessionRuntimeTrigger = decision.consumeOnAccept
       ? { kind: "AcceptConsumed", input: id }
       : { kind: "AcceptInput", input: id, lane: decision.lane, admission, front: decision.enqueueFront };
-    const r = this.fire(trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : {});
-    if (!r.ok) {
-      this.#unadmit(id);
-      return { ok: false, code: this.refusalCode(r) };
-    }
+    // The phase check above lets through only what the machine admits (a refusal is a model error).
+    this.#must(trigger, mode === "withoutWake" || mode === "andRun" ? { noWake: true } : {});
     if (input.header.durability !== "Ephemeral") this.durable.set(id, key ?? null);
     if (!decision.consumeOnAccept) this.#replaceSameScope(input, decision);
     const completion = mode === "completion" && this.state.inputs.has(id) && waiterFor !== null;
@@ -677,7 +609,7 @@ export class SessionModel {
     const sameScope = (other: string): boolean => {
       if (other === id) return false;
       const r = this.records.get(other);
-      return r !== undefined && r.kind === input.kind && r.input.header.supersessionKey === key;
+      return r !== undefined && r.input.kind === input.kind && r.input.header.supersessionKey === key;
     };
     const old = s.queue.find(sameScope) ?? s.steer.find(sameScope);
     if (old === undefined) return;
@@ -693,8 +625,7 @@ export class SessionModel {
     if (!r.ok) return r.code;
     if (r.value.outcome !== "Accepted") return r.value.outcome === "Rejected" ? "InputRejected" : "DeduplicatedRefused";
     const runId = this.nextRunId();
-    const opened = this.fire({ kind: "PrepareRun", run: runId });
-    if (!opened.ok) return this.refusalCode(opened);
+    this.#must({ kind: "PrepareRun", run: runId });
     this.#stage(runId, [input.header.id]);
     this.#startCall(runId, "andRun", handle);
     return null;
@@ -715,7 +646,7 @@ export class SessionModel {
   bind(runtime: string, fence: number, generation: number): string | null {
     // Arguments outside the spec's domains are refused before anything else (runtime/arguments.ts).
     if (!inDomain(fence, FENCE_MAX) || !inDomain(generation, GENERATION_MAX)) return "InvalidArgument";
-    if (this.state.phase === "Destroyed") return "SessionDestroyed";
+    // A destroyed session is refused by the machine (no transition leaves Destroyed): SessionDestroyed.
     const e = (this.state.registered ? null : this.control({ kind: "RegisterSession" })) ?? this.control({ kind: "PrepareBindings", runtime, fence, generation });
     if (e !== null) return e;
     this.wake();
@@ -735,19 +666,23 @@ export class SessionModel {
     return previous ?? "run-bogus";
   }
 
-  /** cancelAfterBoundary / interrupt. */
-  runControl(kind: "CancelAfterBoundary" | "InterruptRun", target: RunTarget): { ok: true; value: unknown } | { ok: false; code: string } {
-    const run = this.runTarget(target) ?? this.state.currentRun;
+  /** cancelAfterBoundary / interrupt of `target` (runTarget; undefined: the current run). */
+  runControl(kind: "CancelAfterBoundary" | "InterruptRun", target: string | undefined): { ok: true; value: unknown } | { ok: false; code: string } {
+    const run = target ?? this.state.currentRun;
     if (run === null) return { ok: false, code: "NotReady" };
     const r = this.fire({ kind, run }, { controlDelivered: true });
     if (!r.ok) return { ok: false, code: this.refusalCode(r) };
     const h = this.active;
     if (h === null || h.runId !== run) throw new ModelError(`model: ${kind} committed without a live run handle`);
-    if (kind === "CancelAfterBoundary") {
-      this.m.counters.cancelRequests += 1;
-      h.cancelRequested = true;
-    } else this.interruptRun(h, "run interrupted");
+    if (kind === "CancelAfterBoundary") this.#requestCancel(h);
+    else this.interruptRun(h, "run interrupted");
     return { ok: true, value: run };
+  }
+
+  /** The run learns of the cancel (its context and the executor's hook). */
+  #requestCancel(h: RunModel): void {
+    h.cancelRequested = true;
+    this.m.counters.cancelRequests += 1;
   }
 
   interruptRun(h: RunModel, reason: string): void {
@@ -762,6 +697,11 @@ export class SessionModel {
   fenceOf(choice: FenceChoice): number | null {
     return choice === "none" ? null : (this.state.highestFence ?? 0) + { current: 0, stale: -1, newer: 1 }[choice];
   }
+}
+
+/** The phase the API shows (runtime/README "snapshot"): a run that drains a retired session shows Retired. */
+export function visiblePhaseOf(s: SessionRuntimeState): Phase {
+  return s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
 }
 
 /** The typed error of a guard's refusal (typed by the generated guard names, so a renamed guard fails to compile); others are NotReady. */

@@ -28,7 +28,6 @@ export class ReferenceModel implements SessionModelHost {
   closed = false;
   detached = false;
   #detachedIds = 0;
-  #admissions = 0;
   #waiterCount = 0;
   stepIndex = 0;
 
@@ -47,10 +46,6 @@ export class ReferenceModel implements SessionModelHost {
   nextDetachedId(): string {
     this.#detachedIds += 1;
     return `detached-wake#${this.#detachedIds}`;
-  }
-
-  nextAdmission(): number {
-    return ++this.#admissions;
   }
 
   resolveHandle(h: number, value: unknown): void {
@@ -105,9 +100,12 @@ export class ReferenceModel implements SessionModelHost {
     }
   }
 
-  /** Applies one step; returns the state the step's handle must be in once the runtime settled. */
-  /** `given`: the concrete arguments the real side was called with (resolved before the step, and so before any recovery it causes). */
-  apply(step: Step, handle: number, given?: Concrete): void {
+  /**
+   * Applies one step: the state the step's handle must be in once the runtime settled. `given`: the
+   * concrete arguments the real side is called with (`concrete`, resolved before the step, and so
+   * before any recovery it causes).
+   */
+  apply(step: Step, handle: number, given: Concrete): void {
     this.stepIndex = handle;
     const set = (r: HandleState): void => void this.handles.set(handle, r);
     const name = "s" in step ? this.sessionNames[step.s % this.sessionNames.length]! : "";
@@ -123,12 +121,10 @@ export class ReferenceModel implements SessionModelHost {
     }
   }
 
-  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined): void {
+  #applyStep(step: Step, handle: number, name: string, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel, given: Concrete): void {
     const ok = (value?: unknown): void => set({ state: "ok", value });
     const fail = (code: string): void => set({ state: "error", code });
     const done = (e: string | null, value?: unknown): void => (e === null ? ok(value) : fail(e));
-    const opening: readonly Step["op"][] = ["register", "bind", "bindLocal", "accept", "flood", "acceptAndRun", "recover"];
-    if (this.closed && opening.includes(step.op)) return fail("RuntimeClosed");
     switch (step.op) {
       case "register":
       case "bind":
@@ -137,11 +133,7 @@ export class ReferenceModel implements SessionModelHost {
       case "recover":
         if (!this.sessions.has(name) && this.store !== null) {
           const { sm: created } = this.#entryOrCreate(name);
-          const r = within(created).ensureRecovered();
-          if (r !== null) {
-            this.sessions.delete(name);
-            return fail(r);
-          }
+          within(created).ensureRecovered();
           if (!created.state.registered && created.state.phase === "Initializing") created.control({ kind: "RegisterSession" });
           return ok({ inputsRecovered: created.recoveredInputs });
         }
@@ -186,7 +178,7 @@ export class ReferenceModel implements SessionModelHost {
       }
       case "cancel":
       case "interrupt": {
-        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", step.run);
+        const r = sm.runControl(step.op === "cancel" ? "CancelAfterBoundary" : "InterruptRun", given.runId);
         return r.ok ? ok(r.value) : fail(r.code);
       }
       case "stop": {
@@ -198,14 +190,13 @@ export class ReferenceModel implements SessionModelHost {
       }
       case "retire":
       case "destroy": {
-        const fence = sm.fenceOf(step.fence);
+        const fence = given.fence ?? null;
         if (!fenceInDomain(fence)) return fail("InvalidArgument");
         if (step.op === "retire") {
           const e = sm.control({ kind: "Retire", fence });
           if (e === null) sm.wake();
           return done(e);
         }
-        if (sm.state.phase === "Destroyed") return fail("SessionDestroyed");
         const live = sm.active;
         const r = sm.fire({ kind: "Destroy", fence });
         if (!r.ok) return fail(sm.refusalCode(r));
@@ -230,9 +221,9 @@ export class ReferenceModel implements SessionModelHost {
         return done(e);
       }
       case "ingest":
-        return done(sm.control({ kind: "Ingest", runtime: this.concrete(step).runtimeId!, work: step.work }));
+        return done(sm.control({ kind: "Ingest", runtime: given.runtimeId!, work: step.work }));
       case "wake":
-        sm.jobs.push({ kind: "wake" });
+        sm.later(() => sm.wake());
         return ok();
       case "ops":
         return this.#opsCall(sm, step.call, handle);
@@ -240,18 +231,15 @@ export class ReferenceModel implements SessionModelHost {
   }
 
   /** register, prepareBindings, prepareLocalSessionBindings: recovery first; a refused call changes nothing. */
-  #bind(step: Step & { op: "register" | "bind" | "bindLocal" }, name: string, within: (sm: SessionModel) => SessionModel, given: Concrete | undefined, done: (e: string | null, value?: unknown) => void): void {
+  #bind(step: Step & { op: "register" | "bind" | "bindLocal" }, name: string, within: (sm: SessionModel) => SessionModel, given: Concrete, done: (e: string | null, value?: unknown) => void): void {
     const { sm, created } = this.#entryOrCreate(name);
-    let e: string | null = within(sm).ensureRecovered();
-    if (e !== null) {
-      this.sessions.delete(name);
-      return done(e);
-    }
+    within(sm).ensureRecovered();
     if (step.op === "register") return done(sm.control({ kind: "RegisterSession" }));
+    let e: string | null;
     const undo = sm.state;
     const s = sm.state;
     if (step.op === "bind") {
-      const b = given?.binding ?? this.bindArgs(sm, step.bind);
+      const b = given.binding!;
       e = sm.bind(b.runtimeId, b.fence, b.generation);
     } else if (s.phase === "Destroyed") e = "SessionDestroyed";
     else if (s.phase !== "Idle" && s.phase !== "Initializing" && s.boundRuntime !== null && s.boundFence !== null) e = null;
@@ -266,13 +254,13 @@ export class ReferenceModel implements SessionModelHost {
 
   /** The executor completes, fails or reports a boundary on its `step.call`-th live call. */
   #executorStep(step: Step & { op: "complete" | "fail" | "boundary" }, handle: number, set: (r: HandleState) => void, within: (sm: SessionModel) => SessionModel): void {
-    const call = this.calls[step.call % this.calls.length];
-    if (call === undefined) return set({ state: "error", code: "NoCall" });
+    // applicable() lets an executor step run only while a call is in flight.
+    const call = this.calls[step.call % this.calls.length]!;
     const sm = this.sessions.get(call.session);
     if (sm !== undefined) within(sm);
     if (step.op === "boundary") {
       set({ state: "pending" });
-      sm?.jobs.push({ kind: "boundary", run: call.run, handle });
+      sm?.reportBoundary(call.run, handle);
       return;
     }
     if (step.op === "complete") {
@@ -317,7 +305,8 @@ export class ReferenceModel implements SessionModelHost {
 
   #opsCall(sm: SessionModel, call: OpsCall, handle: number): void {
     if (sm.ops === null) {
-      sm.ops = new OpsModel(this.#opsHost(sm), sm.recoveredOps);
+      const host: OpsHost = { resolveHandle: (h, v) => this.resolveHandle(h, v), rejectHandle: (h, c) => this.rejectHandle(h, c), onQuiescence: () => sm.afterQuiescence() };
+      sm.ops = new OpsModel(host, sm.recoveredOps);
       // A registry first met after its owner was destroyed starts closed, as the runtime's does.
       if (sm.state.phase === "Destroyed") sm.ops.apply({ kind: "TerminateOwner" }, { error: "session destroyed" });
     }
@@ -326,7 +315,7 @@ export class ReferenceModel implements SessionModelHost {
     switch (call.fn) {
       case "register":
         // A destroyed session's registry is Closed: the machine refuses the new op.
-        return done(ops.register(call.id, call.kind));
+        return done(ops.apply({ kind: "RegisterOp", op: call.id, opKind: call.kind }));
       case "complete":
         return done(ops.apply({ kind: "CompleteOp", op: call.id }, call.result === undefined ? {} : { result: call.result }));
       case "fail":
@@ -342,14 +331,6 @@ export class ReferenceModel implements SessionModelHost {
       default:
         return done(ops.apply({ kind: OPS_TRIGGER[call.fn], op: call.id } as OpsLifecycleTrigger));
     }
-  }
-
-  #opsHost(sm: SessionModel): OpsHost {
-    return {
-      resolveHandle: (h, v) => this.resolveHandle(h, v),
-      rejectHandle: (h, c) => this.rejectHandle(h, c),
-      onQuiescence: () => sm.afterQuiescence(),
-    };
   }
 
   /**
@@ -369,9 +350,7 @@ export class ReferenceModel implements SessionModelHost {
     this.sessions.clear();
     this.closed = false;
     this.detached = false;
-    this.counters.cancelRequests = 0;
-    this.counters.stopped = 0;
-    this.counters.recycled = 0;
+    Object.assign(this.counters, { cancelRequests: 0, stopped: 0, recycled: 0 });
     this.handles.set(handle, { state: "ok", value: undefined });
   }
 

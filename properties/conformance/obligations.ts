@@ -4,6 +4,7 @@
 // the model like any other. Then: no input is left live, every accepted input has exactly one
 // terminal outcome, no input was applied twice, every completion waiter was resolved exactly once.
 
+import type { SessionRuntimeState } from "../../generated/session.machine.js";
 import type { RuntimeEvent } from "../../runtime/index.js";
 import type { Driver } from "./driver.js";
 import type { ReferenceModel } from "./model.js";
@@ -24,17 +25,33 @@ export function nextDrainStep(m: ReferenceModel): Step | null {
       continue;
     }
     const st = sm.state;
-    if (st.inputs.size === 0 && !st.stopRequested) continue;
-    if (st.phase === "Destroyed" || st.phase === "Stopped" || st.phase === "Running") continue;
-    if (!st.registered) return { op: "register", s };
-    if (st.phase === "Idle" || st.phase === "Initializing") {
-      const runtime = st.boundRuntime === "rt-a" || st.boundRuntime === "rt-b" ? st.boundRuntime : "local";
-      return { op: "bind", s, bind: { runtime, fenceDelta: 1, generationDelta: 0 } };
+    switch (drainMove(st)) {
+      case "register":
+        return { op: "register", s };
+      case "bind": {
+        const runtime = st.boundRuntime === "rt-a" || st.boundRuntime === "rt-b" ? st.boundRuntime : "local";
+        return { op: "bind", s, bind: { runtime, fenceDelta: 1, generationDelta: 0 } };
+      }
+      case "retire":
+        return { op: "retire", s, fence: "none" };
+      case "wake":
+        return sm.pumping ? null : { op: "wake", s };
     }
-    if (st.phase === "Attached") return { op: "retire", s, fence: "none" };
-    if (st.phase === "Retired") return sm.pumping ? null : { op: "wake", s };
   }
   return null;
+}
+
+/**
+ * The public call that moves a session with live work towards none (null: nothing to do, or it
+ * must wait): register, bind an idle session under a fresh fence, retire an attached one (so even
+ * inputs that never drive the loop run), wake a retired one. The races drain uses it too.
+ */
+export function drainMove(st: SessionRuntimeState): "register" | "bind" | "retire" | "wake" | null {
+  if (st.inputs.size === 0 && !st.stopRequested) return null;
+  if (st.phase === "Destroyed" || st.phase === "Stopped" || st.phase === "Running") return null;
+  if (!st.registered) return "register";
+  if (st.phase === "Idle" || st.phase === "Initializing") return "bind";
+  return st.phase === "Attached" ? "retire" : st.phase === "Retired" ? "wake" : null;
 }
 
 /** Drains (each step checked against the model), then checks the end-of-run obligations. */

@@ -9,6 +9,7 @@ import type { SessionRuntimeState } from "../../generated/session.machine.js";
 import type { OpsLifecycleState } from "../../generated/ops.machine.js";
 import type { CompletionOutcome, SessionSnapshot } from "../../runtime/index.js";
 import type { ReferenceModel } from "./model.js";
+import { visiblePhaseOf } from "./model-session.js";
 import type { HandleState, HookCounters } from "./steps.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -35,9 +36,8 @@ const byId = <T extends { readonly id: string }>(a: T, b: T): number => (a.id < 
 export function expectedSnapshot(name: string, s: SessionRuntimeState, waiters: number): Json {
   const inputs = [...s.inputs].map(([id, phase]) => ({ id, phase, lane: s.laneOf.get(id) ?? null, attempts: s.attempts.get(id) ?? 0, abandonReason: s.abandoned.get(id) ?? null, replacedBy: s.replacedBy.get(id) ?? null }));
   const binding = { runtimeId: s.boundRuntime, fence: s.boundFence, highestFence: s.highestFence, generation: s.boundGeneration };
-  const visiblePhase = s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
   const lanes = { queue: [...s.queue], steer: [...s.steer], staged: [...s.staged] };
-  return { sessionId: name, phase: s.phase, visiblePhase, registered: s.registered, binding, currentRun: s.currentRun, stopRequested: s.stopRequested, inputs: inputs.sort(byId), lanes, waiters };
+  return { sessionId: name, phase: s.phase, visiblePhase: visiblePhaseOf(s), registered: s.registered, binding, currentRun: s.currentRun, stopRequested: s.stopRequested, inputs: inputs.sort(byId), lanes, waiters };
 }
 
 /** A runtime snapshot, normalized like the model's (inputs sorted by id, ids renamed by `input` and `run`). */
@@ -48,28 +48,21 @@ export function projectSnapshot(snap: SessionSnapshot, input: Normalize, run: No
   return { sessionId, phase, visiblePhase, registered, binding: { ...snap.binding }, currentRun: snap.currentRun === null ? null : run(snap.currentRun), stopRequested, inputs: inputs.sort(byId), lanes, waiters };
 }
 
-function entries<V>(m: ReadonlyMap<string, V>): Json {
-  return [...m].map(([k, v]) => [k, v as Json] as [string, Json]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** A state as comparable JSON: maps as entries sorted by key, sets sorted, lists in order. */
+export function plain(v: unknown): Json {
+  const sorted = (xs: Json[]): Json[] => xs.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  if (v instanceof Map) return sorted([...v].map(([k, x]) => [plain(k), plain(x)]));
+  if (v instanceof Set) return sorted([...v].map(plain));
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v as Json;
 }
 
 /** The ops registry's machine state (the wait id, a random UUID in the runtime, as presence only) and its completion feed. */
 export function projectOps(s: OpsLifecycleState | null, feed: readonly (readonly [string, string])[] = []): Json {
   if (s === null) return null;
-  return {
-    status: entries(s.status),
-    kinds: entries(s.kinds),
-    live: [...s.live].sort(),
-    activeCount: s.activeCount,
-    peerReady: [...s.peerReady].sort(),
-    progress: entries(s.progress),
-    retained: [...s.retained],
-    wait: s.waitId !== null,
-    waitMembers: [...s.waitMembers].sort(),
-    waitSatisfied: s.waitSatisfied,
-    wakePending: s.wakePending,
-    unobservedCompletions: s.unobservedCompletions,
-    feed: feed.map(([id, status]) => [id, status]),
-  };
+  const { waitId, ...rest } = s;
+  return { ...(plain(rest) as { [key: string]: Json }), wait: waitId !== null, feed: feed.map(([id, status]) => [id, status]) };
 }
 
 /** Paths where two JSON-like values differ (at most `limit`). */

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import type { ControlPlane } from "../../runtime/index.js";
-import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
+import { SESSION_POOLS, stepArbitrary, type StepWeights } from "./arbitraries.js";
 import type { Coverage } from "./coverage.js";
 import { ConformanceError, Driver } from "./driver.js";
 import { drainAndCheck } from "./obligations.js";
@@ -13,11 +13,16 @@ import { World, type StoreFactory } from "./world.js";
 
 /** One step as a fast-check command over (driver, world). */
 export class StepCommand implements fc.AsyncCommand<Driver, World> {
-  constructor(readonly step: Step) {}
+  constructor(
+    readonly step: Step,
+    /** Counts the commands run (the long campaign). */
+    readonly onStep?: () => void,
+  ) {}
   check(driver: Readonly<Driver>): boolean {
     return driver.model.applicable(this.step);
   }
   async run(driver: Driver): Promise<void> {
+    this.onStep?.();
     await driver.run(this.step);
   }
   toString(): string {
@@ -25,20 +30,13 @@ export class StepCommand implements fc.AsyncCommand<Driver, World> {
   }
 }
 
-export interface ConformanceOptions {
+/** The step mix (StepWeights: restarts, ops-heavy, crash-heavy, floods) and how a sequence runs. */
+export interface ConformanceOptions extends StepWeights {
   readonly store?: StoreFactory;
   readonly maxCommands?: number;
   readonly coverage?: Coverage;
   /** Applied to each runtime after creation (injected-bug tests). */
   readonly patch?: (rt: ControlPlane) => void;
-  /** Steps left out of generation. */
-  readonly exclude?: ReadonlySet<Step["op"]>;
-  /** Include restart steps (needs a store). */
-  readonly restart?: boolean;
-  /** Step mix variants (see arbitraries.ts StepWeights). */
-  readonly opsHeavy?: boolean;
-  readonly crashHeavy?: boolean;
-  readonly flood?: boolean;
   /** Sees the contributors of every executor call. */
   readonly onBatch?: (contributors: readonly string[]) => void;
   readonly replayPath?: string;
@@ -49,31 +47,19 @@ export interface ConformanceOptions {
 
 /** Runs steps through a fresh runtime and the model, then drains and checks the obligations. */
 export async function runSequence(names: readonly string[], steps: Iterable<fc.AsyncCommand<Driver, World>>, o: ConformanceOptions): Promise<void> {
-  const world = new World({ sessions: names, ...(o.store !== undefined ? { store: o.store } : {}), ...(o.coverage !== undefined ? { observer: o.coverage.observer } : {}), ...(o.patch !== undefined ? { patch: o.patch } : {}), ...(o.onBatch !== undefined ? { onBatch: o.onBatch } : {}) });
+  const world = new World({ sessions: names, store: o.store, observer: o.coverage?.observer, patch: o.patch, onBatch: o.onBatch });
   await world.start();
-  const driver = new Driver(names, world, { ...(o.onState !== undefined ? { onState: o.onState } : {}) });
-  const counted = o.onStep === undefined ? steps : [...steps].map((c) => countingCommand(c, o.onStep!));
+  const driver = new Driver(names, world, { onState: o.onState });
   try {
-    await fc.asyncModelRun(() => ({ model: driver, real: world }), counted);
+    await fc.asyncModelRun(() => ({ model: driver, real: world }), steps);
     await drainAndCheck(driver);
   } finally {
     await world.dispose();
   }
 }
 
-function countingCommand(c: fc.AsyncCommand<Driver, World>, onStep: () => void): fc.AsyncCommand<Driver, World> {
-  return {
-    check: (m) => c.check(m),
-    run: async (m, r) => {
-      onStep();
-      await c.run(m, r);
-    },
-    toString: () => c.toString(),
-  };
-}
-
 export function conformanceProperty(o: ConformanceOptions = {}): fc.IAsyncPropertyWithHooks<[readonly string[], Iterable<fc.AsyncCommand<Driver, World>>]> {
-  const steps = stepArbitrary({ restart: o.restart === true, opsHeavy: o.opsHeavy === true, crashHeavy: o.crashHeavy === true, flood: o.flood === true, ...(o.exclude !== undefined ? { exclude: o.exclude } : {}) }).map((s) => new StepCommand(s) as fc.AsyncCommand<Driver, World>);
+  const steps = stepArbitrary(o).map((s) => new StepCommand(s, o.onStep) as fc.AsyncCommand<Driver, World>);
   const cmds = fc.commands([steps], { maxCommands: o.maxCommands ?? 60, size: "max", ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}) });
   return fc.asyncProperty(fc.constantFrom(...SESSION_POOLS), cmds, (names, commands) => runSequence(names, commands, o));
 }

@@ -8,7 +8,7 @@
 //   * every error is typed, no promise rejects unhandled, the loop never fails internally;
 //   * the machine invariants and spec domains hold on every session;
 //   * after draining, every waiter was resolved exactly once, every accepted input has exactly
-//     one terminal outcome and none was applied twice, every successful stop resolved.
+//     one terminal outcome and none was applied twice, every call (a stop too) settled.
 
 import fc from "fast-check";
 import {
@@ -23,10 +23,10 @@ import {
   type RuntimeEvent,
 } from "../../runtime/index.js";
 import { inputSpec } from "./arbitraries.js";
-import { withDeadline } from "./deadline.js";
+import { flush, withDeadline } from "./deadline.js";
 import { sessionProblems } from "./domains.js";
 import { ExecutorFailure } from "./executor.js";
-import { eventObligations } from "./obligations.js";
+import { drainMove, eventObligations } from "./obligations.js";
 import { conformanceLimits } from "./limits.js";
 import { conformancePolicy } from "./policy.js";
 import { buildInput, type InputSpec } from "./steps.js";
@@ -140,12 +140,8 @@ class ScheduledExecutor implements Executor {
   }
 }
 
-export interface RaceOutcome {
-  readonly problems: readonly string[];
-}
-
 /** Runs one race case under the scheduler, drains, and returns every broken promise of the contract. */
-export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: ControlPlane) => void): Promise<RaceOutcome> {
+export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: ControlPlane) => void): Promise<string[]> {
   const exec = new ScheduledExecutor(s, c.behaviours);
   const rt = createRuntime({ executor: exec, policy: conformancePolicy, limits: conformanceLimits });
   patch?.(rt);
@@ -153,8 +149,8 @@ export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: Control
   rt.on((e) => events.push(e));
   const problems: string[] = [];
   const waiters: { inputId: string; resolutions: number; outcome: CompletionOutcome | null }[] = [];
-  const stops: { session: string; resolved: boolean }[] = [];
-  const pending: Promise<unknown>[] = [];
+  /** The actors whose call has not settled (by label). */
+  const unsettled = new Set<string>();
   const typed = (what: string) => (e: unknown) => {
     const code = classify(e);
     if (code.startsWith("untyped:")) problems.push(`${what} failed with an untyped error: ${code}`);
@@ -197,21 +193,8 @@ export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: Control
         if (rec !== undefined && !rec.ctx.signal.aborted) problems.push(`interrupt lost: interrupt(${run}) resolved but the run's signal is not aborted`);
         return;
       }
-      case "stop": {
-        const slot = { session: sid, resolved: false };
-        const p = rt.stopRuntimeExecutor(sid).then(
-          () => {
-            slot.resolved = true;
-          },
-          (e: unknown) => {
-            slot.resolved = true;
-            throw e;
-          },
-        );
-        stops.push(slot);
-        await p;
-        return;
-      }
+      case "stop":
+        return rt.stopRuntimeExecutor(sid);
       case "retire":
         return rt.retire(sid);
       case "reset":
@@ -230,36 +213,35 @@ export async function runRace(s: fc.Scheduler, c: RaceCase, patch?: (rt: Control
   };
   for (const [i, a] of c.actors.entries()) {
     const label = `${i}:${a.kind}${"input" in a ? ` ${a.input.kind} ${a.input.id}` : ""} ${name(a.s)}`;
-    pending.push(
-      s
-        .schedule(Promise.resolve(), label)
-        .then(() => act(a))
-        .catch(typed(label)),
-    );
+    unsettled.add(label);
+    void s
+      .schedule(Promise.resolve(), label)
+      .then(() => act(a))
+      .catch(typed(label))
+      .finally(() => unsettled.delete(label));
   }
   // The runtime's own promise chains are not scheduler tasks: let them run, then release what they
   // scheduled, until nothing is left.
   for (let i = 0; i < 1000; i++) {
     await s.waitIdle();
-    await flushRounds();
+    await flush();
     if (s.count() === 0) break;
   }
   // Actors may still wait (a stop resolves only once its run ended): drain first, then every
   // actor must have settled.
   await drain(rt, exec, s);
-  const settledActors = await Promise.race([Promise.all(pending).then(() => true), flushRounds().then(() => false)]);
-  if (!settledActors) problems.push("an API call never settled after draining");
+  await flush();
+  for (const label of unsettled) problems.push(`call ${label} never settled after draining`);
   problems.push(...sessionProblems(rt));
   for (const sid of rt.sessionIds()) {
     const st = rt.machineState(sid);
     if (st.inputs.size > 0) problems.push(`${sid}: live inputs left after draining: ${JSON.stringify([...st.inputs])} in ${st.phase}`);
   }
   for (const [i, w] of waiters.entries()) if (w.resolutions !== 1) problems.push(`waiter ${i} (input ${JSON.stringify(w.inputId)}) resolved ${w.resolutions} times`);
-  for (const st of stops) if (!st.resolved) problems.push(`stopRuntimeExecutor(${st.session}) never settled`);
   for (const e of events) if (e.type === "runtime.error") problems.push(`runtime.error ${e.code}: ${e.message}`);
   problems.push(...eventObligations(events, []), ...exec.problems);
   await rt.close();
-  return { problems };
+  return problems;
 }
 
 /**
@@ -270,7 +252,7 @@ async function drain(rt: ControlPlane, exec: ScheduledExecutor, s: fc.Scheduler)
   for (let round = 0; round < 200; round++) {
     for (let i = 0; i < 100 && (i === 0 || s.count() > 0); i++) {
       await s.waitIdle();
-      await flushRounds();
+      await flush();
     }
     let moved = false;
     for (const sid of rt.sessionIds()) {
@@ -281,25 +263,21 @@ async function drain(rt: ControlPlane, exec: ScheduledExecutor, s: fc.Scheduler)
         moved = true;
         continue;
       }
-      if (st.inputs.size === 0 && !st.stopRequested) continue;
-      if (st.phase === "Destroyed" || st.phase === "Stopped") continue;
+      const move = drainMove(st);
+      if (move === null) continue;
       moved = true;
-      if (!st.registered) await rt.registerSession(sid);
-      else if (st.phase === "Idle") await rt.prepareBindings(sid, { runtimeId: st.boundRuntime ?? `rt:session:${sid}`, fence: (st.highestFence ?? 0) + 1, generation: st.boundGeneration });
-      else if (st.phase === "Attached") await rt.retire(sid);
+      if (move === "register") await rt.registerSession(sid);
+      else if (move === "bind") await rt.prepareBindings(sid, { runtimeId: st.boundRuntime ?? `rt:session:${sid}`, fence: (st.highestFence ?? 0) + 1, generation: st.boundGeneration });
+      else if (move === "retire") await rt.retire(sid);
       else rt.wake(sid);
     }
     if (!moved && exec.runs.every((r) => r.settled)) return;
   }
 }
 
-async function flushRounds(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 export function raceProperty(patch?: (rt: ControlPlane) => void): fc.IAsyncPropertyWithHooks<[fc.Scheduler, RaceCase]> {
   return fc.asyncProperty(fc.scheduler(), raceCase, async (s, c) => {
-    const { problems } = await withDeadline(runRace(s, c, patch), 30_000, "the race run");
+    const problems = await withDeadline(runRace(s, c, patch), 30_000, "the race run");
     if (problems.length > 0) throw new Error(`race contract broken:\n  ${problems.join("\n  ")}\n  schedule:\n${s.report().map((t) => `    ${t.status} ${t.label}`).join("\n")}`);
   });
 }

@@ -3,22 +3,13 @@
 // exact property that failed.
 
 import type fc from "fast-check";
-import type { ControlPlane } from "../../runtime/index.js";
-import type { Coverage } from "./coverage.js";
 import { fuzzProperty, type FuzzFamilies } from "./fuzz.js";
 import { conformanceProperty, type ConformanceOptions } from "./property.js";
 import { raceProperty } from "./races.js";
 import { memoryStore, sqliteStore } from "./stores.js";
 
-export interface BuildOptions {
-  readonly coverage?: Coverage;
-  readonly replayPath?: string;
-  readonly patch?: (rt: ControlPlane) => void;
-  readonly maxCommands?: number;
-  readonly onState?: (digest: string) => void;
-  readonly onStep?: () => void;
-  readonly onBatch?: (contributors: readonly string[]) => void;
-}
+/** What a caller adds to a registered property: coverage, a replay path, an injected bug (patch), the campaign's hooks. */
+export type BuildOptions = Pick<ConformanceOptions, "coverage" | "replayPath" | "patch" | "onState" | "onStep" | "onBatch">;
 
 type AnyProperty = fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>;
 
@@ -39,17 +30,13 @@ const as = <T>(p: fc.IAsyncPropertyWithHooks<T>): AnyProperty => p as unknown as
 
 /** A model-based property: command sequences compared with the reference model (test/conformance-model.test.ts). */
 function model(name: string, description: string, numRuns: number, seed: number, variant: () => Promise<ConformanceOptions> | ConformanceOptions = () => ({})): PropertyEntry {
-  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => {
-    const { coverage, replayPath, patch, onState, onStep, onBatch } = o;
-    const given = { coverage, replayPath, patch, onState, onStep, onBatch };
-    const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as ConformanceOptions;
-    return as(conformanceProperty({ ...(await variant()), ...defined, maxCommands: o.maxCommands ?? 80 }));
-  };
+  // The variants never set a BuildOptions field; sequences of up to 80 commands.
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(conformanceProperty({ ...(await variant()), ...o, maxCommands: 80 }));
   return { name, description, testFile: "test/conformance-model.test.ts", testName: name, numRuns, seed, model: true, build };
 }
 
 function fuzz(name: string, description: string, testFile: string, testName: string, numRuns: number, seed: number, families: FuzzFamilies, store = false): PropertyEntry {
-  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(fuzzProperty(families, { store, ...(o.patch !== undefined ? { patch: o.patch } : {}) }));
+  const build = async (o: BuildOptions = {}): Promise<AnyProperty> => as(fuzzProperty(families, { store, patch: o.patch }));
   return { name, description, testFile, testName, numRuns, seed, model: false, build };
 }
 

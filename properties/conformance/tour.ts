@@ -1,9 +1,10 @@
 // A fixed tour of short step sequences that drive the spec transitions random runs reach only
 // rarely (supersession, coalescing, acceptInputAndRun's runs from Idle, retires during a run, an
-// input exhausted across a restart, the rarer ops transitions). Each tour runs through the same
-// driver as the properties: every step compared with the model, then drained and checked. The
-// coverage test counts tours and random runs together, so a re-tuned arbitrary cannot silently
-// drop a transition; the long campaign reports what random runs alone reached.
+// input exhausted across a restart, the rarer ops transitions, a boundary refused after a destroy).
+// Each tour runs through the same driver as the properties: every step compared with the model,
+// then drained and checked. The coverage test counts tours and random runs together, so a re-tuned
+// arbitrary cannot silently drop a transition; the long campaign reports what random runs alone
+// reached.
 
 import type { Coverage } from "./coverage.js";
 import { runSteps } from "./property.js";
@@ -66,6 +67,17 @@ export const TOURS: readonly Tour[] = [
     ],
   },
   {
+    name: "an executor that ignores interrupts reports a boundary after its session was destroyed (refused: RunCancelled)",
+    store: false,
+    steps: [
+      { op: "bindLocal", s: 0 },
+      { op: "abortMode", mode: "ignore" },
+      { op: "accept", s: 0, mode: "completion", input: prompt("i1") },
+      { op: "destroy", s: 0, fence: "none" },
+      { op: "boundary", call: 0 },
+    ],
+  },
+  {
     name: "an input that crashed on its third attempt is abandoned by recovery",
     store: true,
     steps: [
@@ -120,7 +132,7 @@ export const TOURS: readonly Tour[] = [
 export async function runTours(coverage?: Coverage): Promise<void> {
   for (const t of TOURS) {
     try {
-      await runSteps(["s1", "s2"], t.steps, { ...(coverage !== undefined ? { coverage } : {}), ...(t.store ? { store: memoryStore } : {}) });
+      await runSteps(["s1", "s2"], t.steps, { coverage, store: t.store ? memoryStore : undefined });
     } catch (e) {
       throw new Error(`tour "${t.name}" failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }

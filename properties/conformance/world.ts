@@ -76,7 +76,6 @@ export class World {
   readonly calls: LiveCall[] = [];
   readonly events: RuntimeEvent[] = [];
   activity = 0;
-  incarnation = 0;
   #waiterCount = 0;
   #step = 0;
   #opsCreated = new Set<string>();
@@ -92,7 +91,6 @@ export class World {
   }
 
   #open(): void {
-    this.incarnation += 1;
     const exec = new ConformanceExecutor();
     exec.onCall = (run) => {
       this.activity += 1;
@@ -161,8 +159,15 @@ export class World {
     throw new Error("the runtime did not settle within 200 event-loop rounds");
   }
 
-  #track(handle: number, p: Promise<unknown>, norm: (v: never) => unknown = () => undefined): void {
+  /** Records the state of a call's promise under the step's handle (a synchronous throw is a rejection). */
+  #call(handle: number, f: () => Promise<unknown>, norm: (v: never) => unknown = () => undefined): void {
     this.handles.set(handle, { state: "pending" });
+    let p: Promise<unknown>;
+    try {
+      p = f();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
     p.then(
       (v) => {
         this.activity += 1;
@@ -173,16 +178,6 @@ export class World {
         this.handles.set(handle, { state: "error", code: classify(e) });
       },
     );
-  }
-
-  #call(handle: number, f: () => Promise<unknown>, norm?: (v: never) => unknown): void {
-    let p: Promise<unknown>;
-    try {
-      p = f();
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    this.#track(handle, p, norm);
   }
 
   #waiter(session: string, inputId: string, completion: Promise<CompletionOutcome>): void {
@@ -317,21 +312,22 @@ export class World {
     }
     // A cooperative executor: at a boundary it learns whether a cancel was requested and, if so,
     // returns; a refused boundary ends the run with that error.
-    const p = call.ctx.reportBoundary().then(
-      (v) => {
-        if (v.cancelRequested) {
+    const boundary = (): Promise<unknown> =>
+      call.ctx.reportBoundary().then(
+        (v) => {
+          if (v.cancelRequested) {
+            this.#forget(call.runId);
+            call.complete({});
+          }
+          return { cancelRequested: v.cancelRequested, sequence: v.sequence };
+        },
+        (e: unknown) => {
           this.#forget(call.runId);
-          call.complete({});
-        }
-        return { cancelRequested: v.cancelRequested, sequence: v.sequence };
-      },
-      (e: unknown) => {
-        this.#forget(call.runId);
-        call.fail(e);
-        throw e;
-      },
-    );
-    this.#track(handle, p, (v: unknown) => v);
+          call.fail(e);
+          throw e;
+        },
+      );
+    this.#call(handle, boundary, (v: unknown) => v);
   }
 
   async #opsCall(name: string, call: OpsCall): Promise<unknown> {

@@ -3,20 +3,23 @@
 // state, or halts the session with every waiter settled, and that nothing acknowledged is lost.
 //
 // One sequence runs once without faults (counting its store writes, W), then W more times, the k-th
-// run failing write k (testing/index.ts FaultyStore over a MemoryStore). The reference model only
-// supplies the steps' concrete arguments (fences, run ids): once a write fails, the runtime is meant
-// to diverge from the fault-free model, so the checks below are the fault contract, not a diff.
+// run failing write k (testing/index.ts FaultyStore over a MemoryStore): the crash-point campaign's
+// method (campaign.ts: count W commits, then kill at each), with a failed write instead of a kill,
+// so it lives beside it. The sequences and the driver are the conformance properties' (steps,
+// World); their reference model only supplies the steps' concrete arguments (fences, run ids): once
+// a write fails, the runtime is meant to diverge from the fault-free model, so the checks below are
+// the fault contract, not a diff.
 
 import fc from "fast-check";
 import { MemoryStore, type ControlPlane, type RuntimeEvent } from "../../runtime/index.js";
 import { FaultyStore } from "../../testing/index.js";
-import { SESSION_POOLS, stepArbitrary } from "./arbitraries.js";
-import { HangError, withDeadline } from "./deadline.js";
-import { sessionProblems } from "./domains.js";
-import { ReferenceModel } from "./model.js";
-import { conformancePolicy } from "./policy.js";
-import { showStep, type Step } from "./steps.js";
-import { World, type StoreFactory } from "./world.js";
+import { SESSION_POOLS, stepArbitrary } from "../conformance/arbitraries.js";
+import { HangError, withDeadline } from "../conformance/deadline.js";
+import { sessionProblems } from "../conformance/domains.js";
+import { ReferenceModel } from "../conformance/model.js";
+import { conformancePolicy } from "../conformance/policy.js";
+import { showStep, type Step } from "../conformance/steps.js";
+import { World, type StoreFactory } from "../conformance/world.js";
 
 const STEP_DEADLINE_MS = 5_000;
 const DRAIN_ROUNDS = 50;
