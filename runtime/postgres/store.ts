@@ -49,6 +49,8 @@ export interface PostgresStoreOptions {
   /** Connect timeout per attempt (ms, default 2000). */
   readonly connectTimeoutMs?: number;
   readonly applicationName?: string;
+  /** Group commits in flight at once (default 4), each on its own pooled connection. Fewer make bigger batches (fewer statements and WAL flushes per write), more overlap them. */
+  readonly maxBatchesInFlight?: number;
 }
 
 export interface ClaimedSession {
@@ -68,7 +70,7 @@ export interface PendingSubmission {
   readonly input: Input;
 }
 
-/** Group commits in flight at once (each on its own pooled connection; a session is in at most one). */
+/** Group commits in flight at once by default (each on its own pooled connection; a session is in at most one). */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
 interface QueuedWrite {
@@ -130,6 +132,7 @@ export class PostgresStore implements RuntimeStore {
   readonly #writeQueue: QueuedWrite[] = [];
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
+  readonly #maxBatchesInFlight: number;
   #heartbeat: NodeJS.Timeout | null = null;
   /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
   readonly #wakes = new Map<SessionId, string | null>();
@@ -139,6 +142,9 @@ export class PostgresStore implements RuntimeStore {
   #closed = false;
   /** Writes refused by a fence (the cluster campaign counts them). */
   fencedWrites = 0;
+  /** Group-commit statements that returned, and the fenced writes they carried (the bench reports writes per statement). */
+  groupCommits = 0;
+  batchedWrites = 0;
 
   /**
    * Connects, checks the schema (creating or migrating it) and returns the store. Bad
@@ -175,6 +181,9 @@ export class PostgresStore implements RuntimeStore {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#autoAcquire = options.autoAcquire ?? true;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    const batches = options.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT;
+    if (!Number.isSafeInteger(batches) || batches < 1) throw new PgConfigInvalidError(this.database, "maxBatchesInFlight", `${String(batches)} must be a positive integer`);
+    this.#maxBatchesInFlight = batches;
     this.#channel = `meerkat_work_${this.schema}`.slice(0, 63);
     this.#ownsPool = options.pool === undefined;
     this.#pool =
@@ -567,9 +576,9 @@ export class PostgresStore implements RuntimeStore {
     return outcome.receipt;
   }
 
-  /** Starts batches while fewer than MAX_BATCHES_IN_FLIGHT are in flight and writes wait (a session's writes never overlap). */
+  /** Starts batches while fewer than maxBatchesInFlight are in flight and writes wait (a session's writes never overlap). */
   #pumpWrites(): void {
-    while (this.#batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.#writeQueue.length > 0) {
+    while (this.#batchesInFlight < this.#maxBatchesInFlight && this.#writeQueue.length > 0) {
       const batch = takeBatch(this.#writeQueue, 256, this.#writing);
       if (batch.length === 0) return;
       this.#batchesInFlight += 1;
@@ -586,6 +595,8 @@ export class PostgresStore implements RuntimeStore {
     const writes = batch.map((b) => b.write);
     try {
       const outcomes = await this.#statementUntracked("groupCommit", (c) => writeBatch(c, this.schema, this.owner, this.leaseMs, writes), writes.map((w) => w.sessionId));
+      this.groupCommits += 1;
+      this.batchedWrites += writes.length;
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (e) {
       if (batch.length > 1 && !(e instanceof PgCommitUnknownError) && !(e instanceof PgUnavailableError)) {
