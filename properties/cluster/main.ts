@@ -171,13 +171,15 @@ async function main(): Promise<void> {
   let unresolved = 0;
   /** Sessions whose last write, in flight at the fault, finished their work: nothing waited for a takeover. */
   let finishedBeforeTakeover = 0;
+  /** Per grant: from the victim's lease expiry (as it stood at the fault) to the new grant, i.e. what the takeover took beyond the lease. */
+  const afterExpiry: number[] = [];
   const hasWork = (x: string): string =>
     `(EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = ${x}.session_id AND i.phase = ANY($6)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = ${x}.session_id AND NOT b.admitted))`;
   const TAKEOVER_DEADLINE_MS = 30_000;
-  const record = (victim: string, by: string, session: string, at: number, ms: number, how: string): void => {
+  const record = (victim: string, by: string, session: string, at: number, ms: number, how: string, afterExpiryMs: number | null = null): void => {
     takeovers.push(Math.max(0, ms));
     samples.push({ at, ms: Math.max(0, ms) });
-    appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", how, victim, by, session, ms: Math.round(ms) })}\n`);
+    appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", how, victim, by, session, faultAt: at, ms: Math.round(ms), afterExpiryMs: afterExpiryMs === null ? null : Math.round(afterExpiryMs) })}\n`);
   };
   /**
    * From the fault until each session the victim owned with work is served again: by a new grant
@@ -190,11 +192,12 @@ async function main(): Promise<void> {
     // The victim's sessions with work: those must get a new grant (an idle one stays until it gets
     // work). A new grant is a higher fence held by anyone, the victim included: a paused owner that
     // resumes and re-claims its expired lease gets a new fence too, and its old writes are refused.
-    const owned = await db.query<{ session_id: string; fence: number }>(
-        `SELECT x.session_id, x.fence FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase = ANY($2)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
+    const owned = await db.query<{ session_id: string; fence: number; expires: number | null }>(
+        `SELECT x.session_id, x.fence, (extract(epoch from x.lease_expires_at) * 1000)::float8 AS expires FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase = ANY($2)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
         [victim, [...LIVE_INPUT_PHASES]],
-      ).catch(() => ({ rows: [] as { session_id: string; fence: number }[] }));
+      ).catch(() => ({ rows: [] as { session_id: string; fence: number; expires: number | null }[] }));
     if (owned.rows.length === 0) return;
+    const expiresAt = new Map(owned.rows.map((r) => [r.session_id, r.expires]));
     const deadline = Date.now() + TAKEOVER_DEADLINE_MS;
     const pending = new Map(owned.rows.map((r) => [r.session_id, Number(r.fence)]));
     while (pending.size > 0 && Date.now() < deadline) {
@@ -218,7 +221,12 @@ async function main(): Promise<void> {
       for (const row of r.rows) {
         pending.delete(row.session_id);
         if (row.how === "idle") finishedBeforeTakeover += 1;
-        else record(victim, row.owner ?? "?", row.session_id, at, row.ms - at, row.how);
+        else {
+          const expires = expiresAt.get(row.session_id);
+          const late = row.how === "grant" && expires != null ? Math.max(0, row.ms - expires) : null;
+          if (late !== null) afterExpiry.push(late);
+          record(victim, row.owner ?? "?", row.session_id, at, row.ms - at, row.how, late);
+        }
       }
       await sleep(20);
     }
@@ -348,6 +356,8 @@ async function main(): Promise<void> {
     faultsByKind: faults,
     takeovers: takeovers.length,
     takeoversUnresolved: unresolved,
+    claimAfterExpiryP50Ms: pctOf([...afterExpiry].sort((a, b) => a - b), 50),
+    claimAfterExpiryP99Ms: pctOf([...afterExpiry].sort((a, b) => a - b), 99),
     finishedBeforeTakeover,
     abandoned,
     unadmitted,

@@ -118,6 +118,13 @@ export class PostgresStore implements RuntimeStore {
   readonly #leasePool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #retry: RetryPolicy;
+  /**
+   * Claim scans retry at least every quarter lease: after a server restart or a dropped
+   * connection the scan that takes over a dead owner's sessions should run as soon as the server
+   * answers, not after a backoff of up to a second on top of the lease (a failed scan costs nothing;
+   * the worker's poll is the backstop anyway).
+   */
+  readonly #claimRetry: RetryPolicy;
   readonly #autoAcquire: boolean;
   /** The fence each session's writes carry: set only once the runtime holds that grant's copy (activate). */
   readonly #held = new Map<SessionId, number>();
@@ -181,6 +188,7 @@ export class PostgresStore implements RuntimeStore {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#autoAcquire = options.autoAcquire ?? true;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#claimRetry = { ...this.#retry, maxDelayMs: Math.min(this.#retry.maxDelayMs, Math.max(this.#retry.baseDelayMs, Math.floor(leaseMs / 4))) };
     const batches = options.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT;
     if (!Number.isSafeInteger(batches) || batches < 1) throw new PgConfigInvalidError(this.database, "maxBatchesInFlight", `${String(batches)} must be a positive integer`);
     this.#maxBatchesInFlight = batches;
@@ -315,6 +323,7 @@ export class PostgresStore implements RuntimeStore {
         WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}` },
       [this.owner, limit, this.leaseMs],
       this.#leasePool,
+      this.#claimRetry,
     );
     const claimed: ClaimedSession[] = [];
     let nextExpiryMs: number | null = null;
@@ -670,11 +679,17 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** A single read statement, retried on transient failures. */
-  async #query<R extends pg.QueryResultRow>(op: string, sql: string | { readonly name: string; readonly text: string }, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
+  async #query<R extends pg.QueryResultRow>(
+    op: string,
+    sql: string | { readonly name: string; readonly text: string },
+    params: unknown[],
+    pool: pg.Pool = this.#pool,
+    retry: RetryPolicy = this.#retry,
+  ): Promise<pg.QueryResult<R>> {
     // A named statement is prepared once per connection (the hot ones: submit, claim scan).
     const config: pg.QueryConfig = typeof sql === "string" ? { text: sql, values: params } : { name: sql.name, text: sql.text, values: params };
     try {
-      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(config)));
+      return await trackStoreIo(withRetry(this.database, op, retry, () => pool.query<R>(config)));
     } catch (e) {
       if (e instanceof PostgresStoreError) throw e;
       throw new PgReadFailedError(this.database, op, sqlStateOf(e), e);
