@@ -139,6 +139,7 @@ export class PostgresStore implements RuntimeStore {
   readonly #writeQueue: QueuedWrite[] = [];
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
+  #pumpScheduled = false;
   readonly #maxBatchesInFlight: number;
   #heartbeat: NodeJS.Timeout | null = null;
   /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
@@ -577,7 +578,7 @@ export class PostgresStore implements RuntimeStore {
     const outcome = await trackStoreIo(
       new Promise<WriteOutcome>((resolve, reject) => {
         this.#writeQueue.push({ write: { ...w, fence }, resolve, reject });
-        this.#pumpWrites();
+        this.#schedulePump();
       }),
     );
     if (outcome.kind === "fenced") throw await this.#fencedOut(w.sessionId, fence, w.op, true);
@@ -586,6 +587,20 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** Starts batches while fewer than maxBatchesInFlight are in flight and writes wait (a session's writes never overlap). */
+  /**
+   * Starts batches once the current turn of the event loop is over, not at each write: the writes
+   * that a finished batch's callers queue right away (their next step) then share one statement
+   * instead of the first taking a free slot alone.
+   */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pumpWrites();
+    });
+  }
+
   #pumpWrites(): void {
     while (this.#batchesInFlight < this.#maxBatchesInFlight && this.#writeQueue.length > 0) {
       const batch = takeBatch(this.#writeQueue, 256, this.#writing);
@@ -595,7 +610,7 @@ export class PostgresStore implements RuntimeStore {
       void this.#runBatch(batch).finally(() => {
         this.#batchesInFlight -= 1;
         for (const b of batch) this.#writing.delete(b.write.sessionId);
-        this.#pumpWrites();
+        this.#schedulePump();
       });
     }
   }
