@@ -31,6 +31,7 @@ import {
 } from "./errors.js";
 import { migrate, probeSchema, SCHEMA_NAME } from "./schema.js";
 import { takeBatch, writeBatch, type FencedWrite, type WriteOutcome } from "./group-commit.js";
+import { collisionKeys, submissionAnswers, submitStatement, takeSubmissions, type QueuedSubmission, type SubmissionAnswer } from "./submit-batch.js";
 
 export interface PostgresStoreOptions {
   /** The PostgreSQL schema (namespace) holding the tables; default "meerkat". */
@@ -83,6 +84,12 @@ interface QueuedWrite {
 function relabel(e: unknown, op: string): unknown {
   if (e instanceof PgWriteFailedError && e.operation !== op) return new PgWriteFailedError(e.database, op, e.sqlState, e.cause);
   return e;
+}
+
+interface QueuedSubmit {
+  readonly sub: QueuedSubmission;
+  readonly resolve: (answer: SubmissionAnswer) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 type LostListener = (sessionId: SessionId, reason: Error) => void;
@@ -140,6 +147,12 @@ export class PostgresStore implements RuntimeStore {
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
   #pumpScheduled = false;
+  /** Submissions waiting for a batch (submit-batch.ts), and how many batches are in flight. */
+  readonly #submitQueue: QueuedSubmit[] = [];
+  #submitsInFlight = 0;
+  /** Collision keys of the submissions in flight (see takeSubmissions). */
+  readonly #submitKeys = new Set<string>();
+  #submitScheduled = false;
   readonly #maxBatchesInFlight: number;
   #heartbeat: NodeJS.Timeout | null = null;
   /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
@@ -461,25 +474,65 @@ export class PostgresStore implements RuntimeStore {
     await this.#open("submit");
     const input = validateInput(sessionId, raw);
     if (input.header.durability !== "Durable") throw new PgConfigInvalidError(this.database, "input.header.durability", `submissions must be Durable (input ${JSON.stringify(input.header.id)} is ${input.header.durability})`);
-    const key = input.header.idempotencyKey ?? input.header.id;
-    const s = this.schema;
-    // One statement (its own transaction, one round trip): the session row if new and the
-    // submission unless its id or key is there already, with the session's live owner for the
-    // wake-up. Retried whole when no answer came: a submission that did commit is then
-    // deduplicated by its key.
-    const r = await this.#query<{ inserted: string | null; existing: string | null; owner: string | null }>(
-      "submit",
-      { name: `meerkat_submit_${s}`, text: `WITH sx AS (INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING),
-       ins AS (INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id)
-       SELECT (SELECT input_id FROM ins) AS inserted,
-              (SELECT CASE WHEN x.lease_expires_at > now() THEN x.owner END FROM ${s}.sessions x WHERE x.session_id = $1) AS owner,
-              (SELECT b.input_id FROM ${s}.submissions b WHERE b.session_id = $1 AND (b.idempotency_key = $3 OR b.input_id = $2) LIMIT 1) AS existing` },
-      [sessionId, input.header.id, key, JSON.stringify(input)],
+    const sub: QueuedSubmission = { sessionId, inputId: input.header.id, key: input.header.idempotencyKey ?? input.header.id, json: JSON.stringify(input) };
+    // Acknowledged with the other submissions of this turn in one statement (submit-batch.ts):
+    // the session row if new and the submission unless its id or key is there already, with the
+    // session's live owner for the wake-up.
+    const answer = await trackStoreIo(
+      new Promise<SubmissionAnswer>((resolve, reject) => {
+        this.#submitQueue.push({ sub, resolve, reject });
+        this.#scheduleSubmits();
+      }),
     );
-    const row = r.rows[0];
-    if (row?.inserted == null) return { outcome: "Deduplicated", inputId: input.header.id, existingId: row?.existing ?? input.header.id };
-    await this.#notifyWork(sessionId, row.owner ?? null);
+    if (!answer.inserted) return { outcome: "Deduplicated", inputId: input.header.id, existingId: answer.existing ?? input.header.id };
+    await this.#notifyWork(sessionId, answer.owner);
     return { outcome: "Accepted", inputId: input.header.id };
+  }
+
+  #scheduleSubmits(): void {
+    if (this.#submitScheduled) return;
+    this.#submitScheduled = true;
+    setImmediate(() => {
+      this.#submitScheduled = false;
+      this.#pumpSubmits();
+    });
+  }
+
+  /** Starts submission batches while fewer than maxBatchesInFlight are in flight (on the write pool, like group commits). */
+  #pumpSubmits(): void {
+    while (this.#submitsInFlight < this.#maxBatchesInFlight && this.#submitQueue.length > 0) {
+      const batch = takeSubmissions(this.#submitQueue, 256, this.#submitKeys);
+      if (batch.length === 0) return;
+      this.#submitsInFlight += 1;
+      const keys = batch.flatMap((b) => collisionKeys(b.sub));
+      for (const k of keys) this.#submitKeys.add(k);
+      void this.#runSubmits(batch).finally(() => {
+        this.#submitsInFlight -= 1;
+        for (const k of keys) this.#submitKeys.delete(k);
+        if (this.#submitQueue.length > 0) this.#scheduleSubmits();
+      });
+    }
+  }
+
+  /**
+   * One batch, retried whole when no answer came (withRetry): a submission that did commit is then
+   * deduplicated by its key. A batch that fails for another reason is tried again one submission
+   * at a time, so one bad submission fails alone.
+   */
+  async #runSubmits(batch: readonly QueuedSubmit[]): Promise<void> {
+    const subs = batch.map((b) => b.sub);
+    try {
+      const { name, text, values } = submitStatement(this.schema, subs);
+      const r = await this.#query<{ ord: number; inserted: boolean; owner: string | null; existing: string | null }>("submit", { name, text }, values);
+      const answers = submissionAnswers(r.rows, subs.length);
+      batch.forEach((b, i) => b.resolve(answers[i]!));
+    } catch (e) {
+      if (batch.length > 1 && !(e instanceof PgUnavailableError)) {
+        await Promise.all(batch.map((b) => this.#runSubmits([b])));
+        return;
+      }
+      for (const b of batch) b.reject(e);
+    }
   }
 
   /**
