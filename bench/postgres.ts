@@ -36,8 +36,8 @@ const num = (name: string, d: number): number => {
 const json = args.includes("--json");
 const SESSIONS = num("--sessions", 50);
 const INPUTS = num("--inputs", 2000);
-const SECONDS = num("--seconds", 2);
-const ROUNDS = num("--rounds", 5);
+const SECONDS = num("--seconds", 1.5);
+const ROUNDS = num("--rounds", 7);
 const POOL = num("--pool", 10);
 const WORKER_COUNTS = [1, 2, 3] as const;
 const pgScript = (cmd: string): string =>
