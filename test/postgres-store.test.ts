@@ -7,6 +7,7 @@ import { inputs } from "../testing/index.js";
 import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
 import { storedRow } from "./helpers/stored-row.js";
 import { collisionKeys, takeSubmissions } from "../runtime/postgres/submit-batch.js";
+import { ReadBatcher } from "../runtime/postgres/read-batch.js";
 
 const row = storedRow;
 
@@ -78,6 +79,36 @@ describe("submission batches", () => {
     expect(takeSubmissions(queue, 10, busy).map((x) => `${x.sub.sessionId}/${x.sub.inputId}`)).toEqual(["s1/a", "s2/a", "s1/c"]);
     expect(queue.map((x) => `${x.sub.sessionId}/${x.sub.inputId}`)).toEqual(["s1/b", "s1/a", "s3/x"]);
     expect(takeSubmissions(queue, 1, new Set()).map((x) => x.sub.inputId)).toEqual(["b"]);
+  });
+});
+
+describe("batched reads", () => {
+  it("send the loads of one turn as one read and give each caller its session's rows, in order", async () => {
+    const calls: string[][] = [];
+    const reads = new ReadBatcher<{ session_id: string; n: number }>(async (ids) => {
+      calls.push([...ids]);
+      return [{ session_id: "a", n: 1 }, { session_id: "b", n: 2 }, { session_id: "a", n: 3 }];
+    });
+    const [a, b, again, none] = await Promise.all([reads.load("a"), reads.load("b"), reads.load("a"), reads.load("c")]);
+    expect(calls).toEqual([["a", "b", "c"]]);
+    expect(a.map((r) => r.n)).toEqual([1, 3]);
+    expect(again).toEqual(a);
+    expect(b.map((r) => r.n)).toEqual([2]);
+    expect(none).toEqual([]);
+    await reads.load("d");
+    expect(calls).toEqual([["a", "b", "c"], ["d"]]);
+  });
+
+  it("fail every load of a read that failed, and only those", async () => {
+    let fail = true;
+    const reads = new ReadBatcher<{ session_id: string }>(async () => {
+      if (fail) throw new Error("down");
+      return [{ session_id: "x" }];
+    });
+    const failed = await Promise.allSettled([reads.load("x"), reads.load("y")]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    expect(await reads.load("x")).toEqual([{ session_id: "x" }]);
   });
 });
 

@@ -30,6 +30,7 @@ import {
   PostgresStoreError,
 } from "./errors.js";
 import { migrate, probeSchema, SCHEMA_NAME } from "./schema.js";
+import { ReadBatcher } from "./read-batch.js";
 import { takeBatch, writeBatch, type FencedWrite, type WriteOutcome } from "./group-commit.js";
 import { collisionKeys, submissionAnswers, submitStatement, takeSubmissions, type QueuedSubmission, type SubmissionAnswer } from "./submit-batch.js";
 
@@ -155,6 +156,11 @@ export class PostgresStore implements RuntimeStore {
   #submitScheduled = false;
   readonly #maxBatchesInFlight: number;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** The loads, batched per turn across sessions (read-batch.ts); the sessions row serves both loadRuntimeState and loadBinding. */
+  readonly #inputRows: ReadBatcher<InputRowRaw & { session_id: unknown }>;
+  readonly #sessionRows: ReadBatcher<{ session_id: string; phase: unknown; bound_runtime: string | null; highest_fence: number | null; generation: number | null }>;
+  readonly #receiptRows: ReadBatcher<ReceiptRowRaw & { session_id: unknown }>;
+  readonly #opsRows: ReadBatcher<{ session_id: string; snapshot_json: unknown }>;
   /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
   readonly #wakes = new Map<SessionId, string | null>();
   #wakeFlush: Promise<void> | null = null;
@@ -196,6 +202,11 @@ export class PostgresStore implements RuntimeStore {
     this.schema = options.schema ?? "meerkat";
     this.database = `${parsed.label}#${this.schema}`;
     if (!SCHEMA_NAME.test(this.schema)) throw new PgConfigInvalidError(this.database, "schema", `${JSON.stringify(this.schema)} must be lower-case letters, digits and underscores`);
+    const t = this.schema;
+    this.#inputRows = this.#batchedRead("loadInputStates", `SELECT * FROM ${t}.input_states WHERE session_id = ANY($1::text[]) ORDER BY session_id, row_id`);
+    this.#sessionRows = this.#batchedRead("loadSession", `SELECT session_id, phase, bound_runtime, highest_fence, generation FROM ${t}.sessions WHERE session_id = ANY($1::text[])`);
+    this.#receiptRows = this.#batchedRead("loadBoundaryReceipts", `SELECT * FROM ${t}.boundary_receipts WHERE session_id = ANY($1::text[]) ORDER BY session_id, seq`);
+    this.#opsRows = this.#batchedRead("loadOpsSnapshot", `SELECT session_id, snapshot_json FROM ${t}.ops_snapshots WHERE session_id = ANY($1::text[])`);
     const leaseMs = options.leaseMs ?? 1000;
     if (!Number.isSafeInteger(leaseMs) || leaseMs < 100) throw new PgConfigInvalidError(this.database, "leaseMs", `${String(leaseMs)} must be an integer of at least 100`);
     this.leaseMs = leaseMs;
@@ -776,14 +787,13 @@ export class PostgresStore implements RuntimeStore {
 
   async loadInputStates(sessionId: SessionId): Promise<readonly StoredInputRow[]> {
     await this.#forSession(sessionId, "loadInputStates");
-    const r = await this.#query<InputRowRaw>("loadInputStates", `SELECT * FROM ${this.schema}.input_states WHERE session_id = $1 ORDER BY row_id`, [sessionId]);
-    return r.rows.map((row) => decodeInputRow(this.database, row));
+    const rows = await trackStoreIo(this.#inputRows.load(sessionId));
+    return rows.map((row) => decodeInputRow(this.database, row));
   }
 
   async loadRuntimeState(sessionId: SessionId): Promise<PersistedPhase | null> {
     await this.#forSession(sessionId, "loadRuntimeState");
-    const r = await this.#query<{ phase: unknown }>("loadRuntimeState", `SELECT phase FROM ${this.schema}.sessions WHERE session_id = $1`, [sessionId]);
-    const phase = r.rows[0]?.phase ?? null;
+    const phase = (await trackStoreIo(this.#sessionRows.load(sessionId)))[0]?.phase ?? null;
     if (phase === null) return null;
     return decodeEnum(PERSISTED_PHASES, phase, new Decoding(this.database, "sessions", { session_id: sessionId }), "phase") as PersistedPhase;
   }
@@ -797,27 +807,26 @@ export class PostgresStore implements RuntimeStore {
 
   async loadBoundaryReceipts(sessionId: SessionId): Promise<readonly BoundaryReceipt[]> {
     await this.#forSession(sessionId, "loadBoundaryReceipts");
-    const r = await this.#query<ReceiptRowRaw>("loadBoundaryReceipts", `SELECT * FROM ${this.schema}.boundary_receipts WHERE session_id = $1 ORDER BY seq`, [sessionId]);
-    return r.rows.map((row) => decodeReceipt(this.database, row));
+    const rows = await trackStoreIo(this.#receiptRows.load(sessionId));
+    return rows.map((row) => decodeReceipt(this.database, row));
   }
 
   async loadBinding(sessionId: SessionId): Promise<StoredBinding | null> {
     await this.#forSession(sessionId, "loadBinding");
-    const r = await this.#query<{ bound_runtime: string | null; highest_fence: number | null; generation: number | null }>(
-      "loadBinding",
-      `SELECT bound_runtime, highest_fence, generation FROM ${this.schema}.sessions WHERE session_id = $1`,
-      [sessionId],
-    );
-    const row = r.rows[0];
+    const row = (await trackStoreIo(this.#sessionRows.load(sessionId)))[0];
     if (row === undefined || row.bound_runtime === null || row.highest_fence === null) return null;
     return { runtimeId: row.bound_runtime, fence: Number(row.highest_fence), generation: Number(row.generation ?? 0) };
   }
 
   async loadOpsSnapshot(sessionId: SessionId): Promise<JsonValue | null> {
     await this.#forSession(sessionId, "loadOpsSnapshot");
-    const r = await this.#query<{ snapshot_json: unknown }>("loadOpsSnapshot", `SELECT snapshot_json FROM ${this.schema}.ops_snapshots WHERE session_id = $1`, [sessionId]);
-    const row = r.rows[0];
+    const row = (await trackStoreIo(this.#opsRows.load(sessionId)))[0];
     return row === undefined ? null : decodeJson(new Decoding(this.database, "ops_snapshots", { session_id: sessionId }), "snapshot_json", row.snapshot_json);
+  }
+
+  /** One batched read (read-batch.ts): the rows of many sessions in one query, retried like any read. */
+  #batchedRead<R extends pg.QueryResultRow & { session_id: unknown }>(op: string, sql: string): ReadBatcher<R> {
+    return new ReadBatcher<R>(async (ids) => (await this.#query<R>(op, { name: `meerkat_${op}_${this.schema}`, text: sql }, [ids])).rows);
   }
 
   async listSessions(): Promise<readonly SessionId[]> {
