@@ -161,6 +161,7 @@ export class PostgresStore implements RuntimeStore {
   readonly #sessionRows: ReadBatcher<{ session_id: string; phase: unknown; bound_runtime: string | null; highest_fence: number | null; generation: number | null }>;
   readonly #receiptRows: ReadBatcher<ReceiptRowRaw & { session_id: unknown }>;
   readonly #opsRows: ReadBatcher<{ session_id: string; snapshot_json: unknown }>;
+  readonly #pendingRows: ReadBatcher<{ session_id: string; input_id: string; input_json: string }>;
   /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
   readonly #wakes = new Map<SessionId, string | null>();
   #wakeFlush: Promise<void> | null = null;
@@ -207,6 +208,7 @@ export class PostgresStore implements RuntimeStore {
     this.#sessionRows = this.#batchedRead("loadSession", `SELECT session_id, phase, bound_runtime, highest_fence, generation FROM ${t}.sessions WHERE session_id = ANY($1::text[])`);
     this.#receiptRows = this.#batchedRead("loadBoundaryReceipts", `SELECT * FROM ${t}.boundary_receipts WHERE session_id = ANY($1::text[]) ORDER BY session_id, seq`);
     this.#opsRows = this.#batchedRead("loadOpsSnapshot", `SELECT session_id, snapshot_json FROM ${t}.ops_snapshots WHERE session_id = ANY($1::text[])`);
+    this.#pendingRows = this.#batchedRead("pendingSubmissions", `SELECT session_id, input_id, input_json FROM ${t}.submissions WHERE session_id = ANY($1::text[]) AND NOT admitted ORDER BY session_id, seq`);
     const leaseMs = options.leaseMs ?? 1000;
     if (!Number.isSafeInteger(leaseMs) || leaseMs < 100) throw new PgConfigInvalidError(this.database, "leaseMs", `${String(leaseMs)} must be an integer of at least 100`);
     this.leaseMs = leaseMs;
@@ -575,12 +577,8 @@ export class PostgresStore implements RuntimeStore {
   /** The session's submissions not yet admitted, oldest first (the owner admits them through the runtime). */
   async pendingSubmissions(sessionId: SessionId): Promise<PendingSubmission[]> {
     await this.#open("pendingSubmissions");
-    const r = await this.#query<{ input_id: string; input_json: string }>(
-      "pendingSubmissions",
-      `SELECT input_id, input_json FROM ${this.schema}.submissions WHERE session_id = $1 AND NOT admitted ORDER BY seq`,
-      [sessionId],
-    );
-    return r.rows.map((row) => ({ inputId: row.input_id, input: validateInput(sessionId, JSON.parse(row.input_json)) }));
+    const rows = await trackStoreIo(this.#pendingRows.load(sessionId));
+    return rows.map((row) => ({ inputId: row.input_id, input: validateInput(sessionId, JSON.parse(row.input_json)) }));
   }
 
   /** Settles a submission the runtime did not admit (deduplicated or rejected), under the fence. */
