@@ -11,6 +11,7 @@
 //                        installed by this campaign checks every INSERT/UPDATE independently)
 //   invariantViolations  machine invariant failures logged by the workers, plus stored rows that
 //                        disagree (a consumed input in no receipt, a receipt naming an unconsumed input)
+//   boundP50Ms/P99Ms     from the fault until the new owner had rebuilt the session and could run it
 //   takeoverP50Ms/P99Ms  from a SIGKILL / SIGSTOP until each session the victim owned with work is
 //                        served again: a new grant (anyone's), or a paused owner's own renewal after
 //                        SIGCONT when nobody took it over first; one still waiting after 30 s counts
@@ -63,6 +64,8 @@ interface Slot {
   started: boolean;
 }
 
+/** When each grant (owner/session/fence) was bound: the worker rebuilt the session from the database and can run it ("owns" in its log). */
+const boundAt = new Map<string, number>();
 let staleWritesRefused = 0;
 let invariantFailures = 0;
 
@@ -81,12 +84,13 @@ function spawnWorker(slot: Slot, url: string, schema: string): void {
   const logFile = join(LOG_DIR, `${slot.owner}.jsonl`);
   createInterface({ input: child.stdout! }).on("line", (line) => {
     appendFileSync(logFile, `${line}\n`);
-    let r: { event?: string; reason?: string; code?: string; message?: string };
+    let r: { event?: string; reason?: string; code?: string; message?: string; at?: number; session?: string; fence?: number };
     try {
       r = JSON.parse(line) as typeof r;
     } catch {
       return;
     }
+    if (r.event === "owns" && typeof r.at === "number") boundAt.set(`${slot.owner}/${r.session}/${r.fence}`, r.at);
     if (r.event === "started") {
       slot.started = true;
       appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ at: Date.now(), event: "started", owner: slot.owner })}\n`);
@@ -173,6 +177,8 @@ async function main(): Promise<void> {
   let finishedBeforeTakeover = 0;
   /** Per grant: from the victim's lease expiry (as it stood at the fault) to the new grant, i.e. what the takeover took beyond the lease. */
   const afterExpiry: number[] = [];
+  /** Each grant measured, with its fault's time: bound when its worker logged "owns" for it. */
+  const grants: { key: string; at: number }[] = [];
   const hasWork = (x: string): string =>
     `(EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = ${x}.session_id AND i.phase = ANY($6)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = ${x}.session_id AND NOT b.admitted))`;
   const TAKEOVER_DEADLINE_MS = 30_000;
@@ -205,9 +211,9 @@ async function main(): Promise<void> {
       // lease after SIGCONT), or idle (still the victim's, with no work left: its last write was
       // in flight at the fault and committed after it, so no takeover is needed).
       const r = await db
-        .query<{ session_id: string; ms: number; owner: string | null; how: "grant" | "resumed" | "idle" }>(
-          `SELECT session_id, owner, how, ms FROM (
-             SELECT x.session_id, x.owner,
+        .query<{ session_id: string; ms: number; owner: string | null; fence: number; how: "grant" | "resumed" | "idle" }>(
+          `SELECT session_id, owner, fence, how, ms FROM (
+             SELECT x.session_id, x.owner, x.fence,
                     CASE WHEN x.fence > p.fence AND x.owner IS NOT NULL THEN 'grant'
                          WHEN $3::float8 IS NOT NULL AND x.owner = $5 AND x.fence = p.fence AND extract(epoch from x.lease_expires_at) * 1000 - $4 >= $3::float8 THEN 'resumed'
                          WHEN x.fence = p.fence AND NOT ${hasWork("x")} THEN 'idle' END AS how,
@@ -217,7 +223,7 @@ async function main(): Promise<void> {
             WHERE how IS NOT NULL`,
           [[...pending.keys()], [...pending.values()], resumedAt(), LEASE_MS, victim, [...LIVE_INPUT_PHASES]],
         )
-        .catch(() => ({ rows: [] as { session_id: string; ms: number; owner: string | null; how: "grant" | "resumed" | "idle" }[] }));
+        .catch(() => ({ rows: [] as { session_id: string; ms: number; owner: string | null; fence: number; how: "grant" | "resumed" | "idle" }[] }));
       for (const row of r.rows) {
         pending.delete(row.session_id);
         if (row.how === "idle") finishedBeforeTakeover += 1;
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
           const expires = expiresAt.get(row.session_id);
           const late = row.how === "grant" && expires != null ? Math.max(0, row.ms - expires) : null;
           if (late !== null) afterExpiry.push(late);
+          if (row.how === "grant") grants.push({ key: `${row.owner}/${row.session_id}/${Number(row.fence)}`, at });
           record(victim, row.owner ?? "?", row.session_id, at, row.ms - at, row.how, late);
         }
       }
@@ -332,6 +339,12 @@ async function main(): Promise<void> {
   const unadmitted = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.submissions WHERE NOT admitted`)).rows[0]?.n ?? 0);
 
   takeovers.sort((a, b) => a - b);
+  // From the fault until the new owner had rebuilt the session (and could run it); a grant whose
+  // worker died or lost it before binding it is counted apart (another grant followed it).
+  const bound = grants.flatMap((g) => {
+    const at = boundAt.get(g.key);
+    return at === undefined ? [] : [Math.max(0, at - g.at)];
+  }).sort((a, b) => a - b);
   const pctOf = (xs: readonly number[], p: number): number => (xs.length === 0 ? 0 : Math.round(xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number));
   const pct = (p: number): number => pctOf(takeovers, p);
   // The same figures without the takeovers whose window overlaps the PostgreSQL restart: while the
@@ -356,6 +369,9 @@ async function main(): Promise<void> {
     faultsByKind: faults,
     takeovers: takeovers.length,
     takeoversUnresolved: unresolved,
+    boundP50Ms: pctOf(bound, 50),
+    boundP99Ms: pctOf(bound, 99),
+    grantsNeverBound: grants.length - bound.length,
     claimAfterExpiryP50Ms: pctOf([...afterExpiry].sort((a, b) => a - b), 50),
     claimAfterExpiryP99Ms: pctOf([...afterExpiry].sort((a, b) => a - b), 99),
     finishedBeforeTakeover,
