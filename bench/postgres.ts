@@ -1,19 +1,28 @@
-// Durable throughput over PostgreSQL: inputs/s end to end (accepted → consumed) through the runtime
-// over a PostgresStore (fenced writes, synchronous_commit on) and a no-op executor, many sessions
-// concurrently; against raw `pg` single-row INSERT transactions (BEGIN; INSERT; COMMIT) on the same
-// server in the same run, at the same concurrency (one connection per pool slot). Then the worker
-// path: submissions through the inbox drained by 1, 2 and 3 `meerkat worker`-style workers in this
-// process (each with its own store, pool and lease owner).
+// Durable throughput over PostgreSQL, against raw `pg` on the same server in the same run.
 //
-//   npm run bench:postgres -- [--json] [--sessions N] [--inputs N] [--seconds S] [--pool N]
+// Durable: inputs/s end to end (accepted, durable, run, consumed) through the runtime over a
+// PostgresStore (fenced writes, synchronous_commit on) and a no-op executor: `--sessions` sessions
+// at once, each accepting an input, awaiting its completion, then the next. Raw: the same number
+// of concurrent clients over a pool of the same size, each running single-row INSERT transactions
+// (BEGIN; INSERT; COMMIT) one after another. Both sides get a warm-up, then `--rounds` rounds of
+// `--seconds` each, raw and durable back to back (the order alternating), so each round's ratio
+// compares two figures taken under the same machine load; the median round is reported.
+//
+// Workers: the inbox filled with `--inputs` submissions first, then drained by 1, 2 and 3
+// `meerkat worker`-style workers in this process (each with its own store, pool and lease owner);
+// inputs/s from the workers' start until every input is consumed, the worker counts interleaved
+// over the rounds, the median reported, with the fenced writes each group-commit statement carried.
+//
+//   npm run bench:postgres -- [--json] [--sessions N] [--inputs N] [--seconds S] [--rounds N] [--pool N]
 //
 // Starts the throwaway cluster (scripts/postgres.sh, folder .tmp/pg-bench) and stops it at the end.
 
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadavg } from "node:os";
 import pg from "pg";
-import { createRuntime, type Input } from "../runtime/index.js";
+import { createRuntime, type ControlPlane, type Input } from "../runtime/index.js";
 import { guardPool, PostgresStore, TYPES } from "../runtime/postgres/index.js";
 import { Worker } from "../runtime/postgres/worker.js";
 
@@ -26,26 +35,33 @@ const num = (name: string, d: number): number => {
 };
 const json = args.includes("--json");
 const SESSIONS = num("--sessions", 50);
-const INPUTS = num("--inputs", 3000);
-const SECONDS = num("--seconds", 3);
+const INPUTS = num("--inputs", 2000);
+const SECONDS = num("--seconds", 1.5);
+const ROUNDS = num("--rounds", 7);
 const POOL = num("--pool", 10);
+const WORKER_COUNTS = [1, 2, 3] as const;
 const pgScript = (cmd: string): string =>
   execFileSync("bash", [join(ROOT, "scripts", "postgres.sh"), cmd], { encoding: "utf8", env: { ...process.env, MEERKAT_PG_DIR: join(ROOT, ".tmp", "pg-bench") } }).trim();
 
-async function rawTxPerSec(url: string, seconds: number): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: POOL });
-  guardPool(pool);
-  await pool.query("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, session_id text NOT NULL, body text NOT NULL)");
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** `clients` loops over a pool of POOL connections, each a single-row INSERT transaction after another, for `seconds`. */
+async function rawRound(pool: pg.Pool, clients: number, seconds: number): Promise<number> {
   let n = 0;
-  const until = performance.now() + seconds * 1000;
   const t0 = performance.now();
+  const until = t0 + seconds * 1000;
   await Promise.all(
-    Array.from({ length: POOL }, async () => {
+    Array.from({ length: clients }, async (_, k) => {
       while (performance.now() < until) {
         const c = await pool.connect();
         try {
           await c.query("BEGIN");
-          await c.query("INSERT INTO bench_raw (session_id, body) VALUES ($1, $2)", [`s${n % 100}`, '{"kind":"prompt","text":"x"}']);
+          await c.query({ name: "bench_raw_insert", text: "INSERT INTO bench_raw (session_id, body) VALUES ($1, $2)", values: [`s${k}`, '{"kind":"prompt","text":"x"}'] });
           await c.query("COMMIT");
           n++;
         } finally {
@@ -54,99 +70,132 @@ async function rawTxPerSec(url: string, seconds: number): Promise<number> {
       }
     }),
   );
-  const rate = n / ((performance.now() - t0) / 1000);
-  await pool.end();
-  return rate;
+  return n / ((performance.now() - t0) / 1000);
 }
 
-const prompt = (s: number, i: number): Input => ({ kind: "prompt", header: { id: `s${s}-i${i}`, durability: "Durable", source: { kind: "Operator" }, idempotencyKey: `s${s}-k${i}` }, text: "x" });
+const prompt = (session: string, i: number): Input => ({ kind: "prompt", header: { id: `${session}-i${i}`, durability: "Durable", source: { kind: "Operator" }, idempotencyKey: `${session}-k${i}` }, text: "x" });
 
-/** The runtime over one PostgresStore: each session accepts an input and awaits it, then the next. */
-async function durable(url: string, schema: string): Promise<number> {
-  const store = await PostgresStore.connect(url, { schema, poolSize: POOL });
-  const rt = createRuntime({ executor: { apply: async () => ({}) }, store });
-  for (let s = 0; s < SESSIONS; s++) await rt.prepareLocalSessionBindings(`s${s}`);
-  const per = Math.max(1, Math.floor(INPUTS / SESSIONS));
+/** SESSIONS fresh sessions for `seconds`, each accepting an input and awaiting it, then the next; checks every accepted input was consumed. */
+async function durableRound(rt: ControlPlane, store: PostgresStore, tag: string, seconds: number): Promise<number> {
+  const ids = Array.from({ length: SESSIONS }, (_, s) => `${tag}-s${s}`);
+  for (const id of ids) await rt.prepareLocalSessionBindings(id);
+  const done = ids.map(() => 0);
   const t0 = performance.now();
+  const until = t0 + seconds * 1000;
   await Promise.all(
-    Array.from({ length: SESSIONS }, async (_, s) => {
-      for (let i = 0; i < per; i++) {
-        const r = await rt.acceptInputWithCompletion(`s${s}`, prompt(s, i));
-        if (r.completion === undefined) throw new Error(`not accepted: ${r.outcome}`);
+    ids.map(async (id, s) => {
+      while (performance.now() < until) {
+        const r = await rt.acceptInputWithCompletion(id, prompt(id, done[s]!));
+        if (r.completion === undefined) throw new Error(`${id}: not accepted: ${r.outcome}`);
         await r.completion;
+        done[s]! += 1;
       }
     }),
   );
-  const rate = (SESSIONS * per) / ((performance.now() - t0) / 1000);
-  for (let s = 0; s < SESSIONS; s++) {
-    const rows = await store.loadInputStates(`s${s}`);
-    if (rows.length !== per || rows.some((r) => r.phase !== "Consumed")) throw new Error(`session s${s}: not all consumed`);
+  const rate = done.reduce((a, b) => a + b, 0) / ((performance.now() - t0) / 1000);
+  for (const [s, id] of ids.entries()) {
+    const rows = await store.loadInputStates(id);
+    if (rows.length !== done[s] || rows.some((r) => r.phase !== "Consumed")) throw new Error(`session ${id}: not all consumed`);
+    await rt.evictSession(id);
   }
-  await rt.close();
-  await store.close();
   return rate;
 }
 
-/** Submissions through the inbox, drained by `n` workers; inputs/s until all are consumed. */
-async function workers(url: string, schema: string, n: number): Promise<number> {
+/** The inbox filled with INPUTS submissions over SESSIONS sessions, then drained by `n` workers: inputs/s from their start until all are consumed. */
+async function drainRound(url: string, schema: string, n: number): Promise<{ rate: number; writesPerStatement: number }> {
   const client = await PostgresStore.connect(url, { schema, autoAcquire: false, poolSize: POOL });
-  const ws: Worker[] = [];
-  for (let i = 0; i < n; i++) {
-    const store = await PostgresStore.connect(url, { schema, autoAcquire: false, poolSize: POOL, owner: `bench-w${i}` });
-    const w = new Worker({ store, executor: { apply: async () => ({}) } });
-    w.start();
-    ws.push(w);
-  }
-  const db = new pg.Pool({ connectionString: url, max: 2, types: TYPES });
-  guardPool(db);
-  const t0 = performance.now();
-  const total = INPUTS;
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
-      for (let i = next++; i < total; i = next++) await client.submit(`s${i % SESSIONS}`, prompt(i % SESSIONS, i));
+      for (let i = next++; i < INPUTS; i = next++) await client.submit(`s${i % SESSIONS}`, prompt(`s${i % SESSIONS}`, i));
     }),
   );
+  const stores = await Promise.all(Array.from({ length: n }, (_, i) => PostgresStore.connect(url, { schema, autoAcquire: false, poolSize: POOL, owner: `bench-w${i}` })));
+  const db = new pg.Pool({ connectionString: url, max: 1, types: TYPES });
+  guardPool(db);
+  const t0 = performance.now();
+  const ws = stores.map((store) => new Worker({ store, executor: { apply: async () => ({}) } }));
+  for (const w of ws) w.start();
   for (;;) {
     const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.input_states WHERE phase = 'Consumed'`);
-    if ((r.rows[0]?.n ?? 0) >= total) break;
-    await new Promise((res) => setTimeout(res, 20));
+    if ((r.rows[0]?.n ?? 0) >= INPUTS) break;
+    await new Promise((res) => setTimeout(res, 10));
   }
-  const rate = total / ((performance.now() - t0) / 1000);
+  const rate = INPUTS / ((performance.now() - t0) / 1000);
+  const statements = stores.reduce((a, s) => a + s.groupCommits, 0);
+  const writes = stores.reduce((a, s) => a + s.batchedWrites, 0);
   for (const w of ws) await w.stop();
   await client.close();
+  await db.query(`DROP SCHEMA ${schema} CASCADE`);
   await db.end();
-  return rate;
+  return { rate, writesPerStatement: statements === 0 ? 0 : writes / statements };
 }
 
 async function main(): Promise<void> {
   const url = pgScript("start");
+  const load = [loadavg()[0]!];
   try {
     const stamp = Date.now().toString(36);
-    const rawBefore = await rawTxPerSec(url, SECONDS / 2);
-    const runtimeRate = await durable(url, `bench_rt_${stamp}`);
-    const w1 = await workers(url, `bench_w1_${stamp}`, 1);
-    const w2 = await workers(url, `bench_w2_${stamp}`, 2);
-    const w3 = await workers(url, `bench_w3_${stamp}`, 3);
-    const rawAfter = await rawTxPerSec(url, SECONDS / 2);
-    const raw = (rawBefore + rawAfter) / 2;
+    const raw = new pg.Pool({ connectionString: url, max: POOL });
+    guardPool(raw);
+    await raw.query("DROP TABLE IF EXISTS bench_raw");
+    await raw.query("CREATE TABLE bench_raw (id bigserial PRIMARY KEY, session_id text NOT NULL, body text NOT NULL)");
+    const store = await PostgresStore.connect(url, { schema: `bench_rt_${stamp}`, poolSize: POOL });
+    const rt = createRuntime({ executor: { apply: async () => ({}) }, store });
+    // Warm-up: connections opened, statements prepared, code paths compiled, on both sides.
+    await rawRound(raw, SESSIONS, 0.5);
+    await durableRound(rt, store, "warm", 0.5);
+    const rounds: { raw: number; durable: number; ratio: number; writesPerStatement: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const before = { statements: store.groupCommits, writes: store.batchedWrites };
+      let rawRate: number;
+      let durableRate: number;
+      if (r % 2 === 0) {
+        rawRate = await rawRound(raw, SESSIONS, SECONDS);
+        durableRate = await durableRound(rt, store, `r${r}`, SECONDS);
+      } else {
+        durableRate = await durableRound(rt, store, `r${r}`, SECONDS);
+        rawRate = await rawRound(raw, SESSIONS, SECONDS);
+      }
+      const wps = (store.batchedWrites - before.writes) / Math.max(1, store.groupCommits - before.statements);
+      rounds.push({ raw: Math.round(rawRate), durable: Math.round(durableRate), ratio: round2(durableRate / rawRate), writesPerStatement: round2(wps) });
+    }
+    await rt.close();
+    await store.close();
+    await raw.end();
+    load.push(loadavg()[0]!);
+
+    const drains: Record<number, { rate: number; writesPerStatement: number }[]> = { 1: [], 2: [], 3: [] };
+    for (let r = 0; r < Math.min(ROUNDS, 3); r++) {
+      for (const n of WORKER_COUNTS) drains[n]!.push(await drainRound(url, `bench_w${n}_${r}_${stamp}`, n));
+    }
+    load.push(loadavg()[0]!);
+    const workerInputsPerSec = Object.fromEntries(WORKER_COUNTS.map((n) => [n, Math.round(median(drains[n]!.map((d) => d.rate)))]));
+    const workerWritesPerStatement = Object.fromEntries(WORKER_COUNTS.map((n) => [n, round2(median(drains[n]!.map((d) => d.writesPerStatement)))]));
     const result = {
-      durableInputsPerSec: Math.round(runtimeRate),
-      rawTxPerSec: Math.round(raw),
-      ratio: Math.round((runtimeRate / raw) * 100) / 100,
-      workerInputsPerSec: { 1: Math.round(w1), 2: Math.round(w2), 3: Math.round(w3) },
-      rawTxPerSecBefore: Math.round(rawBefore),
-      rawTxPerSecAfter: Math.round(rawAfter),
+      durableInputsPerSec: Math.round(median(rounds.map((x) => x.durable))),
+      rawTxPerSec: Math.round(median(rounds.map((x) => x.raw))),
+      ratio: median(rounds.map((x) => x.ratio)),
+      ratioMin: Math.min(...rounds.map((x) => x.ratio)),
+      ratioMax: Math.max(...rounds.map((x) => x.ratio)),
+      rounds,
+      workerInputsPerSec,
+      workerWritesPerStatement,
       sessions: SESSIONS,
       inputs: INPUTS,
+      seconds: SECONDS,
       pool: POOL,
+      loadAverage: load.map(round2),
     };
     if (json) console.log(JSON.stringify(result));
     else {
-      console.log(`postgres bench: ${SESSIONS} sessions, ${INPUTS} Durable prompts, no-op executor, pool ${POOL}, synchronous_commit on`);
-      console.log(`raw pg INSERT transactions   ${result.rawTxPerSec}/s (${result.rawTxPerSecBefore} before, ${result.rawTxPerSecAfter} after)`);
-      console.log(`durable inputs (runtime)     ${result.durableInputsPerSec}/s  ratio ${result.ratio}`);
-      console.log(`inbox + workers              1: ${result.workerInputsPerSec[1]}/s  2: ${result.workerInputsPerSec[2]}/s  3: ${result.workerInputsPerSec[3]}/s`);
+      console.log(`postgres bench: ${SESSIONS} sessions / raw clients, pool ${POOL}, ${ROUNDS} rounds of ${SECONDS} s a side, no-op executor, synchronous_commit on; load ${result.loadAverage.join(" → ")}`);
+      for (const [i, x] of rounds.entries()) console.log(`  round ${i + 1}: raw ${x.raw}/s  durable ${x.durable}/s  ratio ${x.ratio}  (${x.writesPerStatement} writes per group commit)`);
+      console.log(`raw pg INSERT transactions   ${result.rawTxPerSec}/s (median)`);
+      console.log(`durable inputs (runtime)     ${result.durableInputsPerSec}/s (median)  ratio ${result.ratio} (median of rounds; ${result.ratioMin} to ${result.ratioMax})`);
+      console.log(
+        `inbox drained by workers     ${WORKER_COUNTS.map((n) => `${n}: ${workerInputsPerSec[n]}/s (${workerWritesPerStatement[n]} writes/commit)`).join("  ")}  (${INPUTS} inputs, median of ${Math.min(ROUNDS, 3)})`,
+      );
     }
   } finally {
     pgScript("stop");

@@ -6,6 +6,8 @@ import { FencedOutError, PgConfigInvalidError, PgForeignSchemaError, PgLeaseHeld
 import { inputs } from "../testing/index.js";
 import { freshSchema, pgUrl, sharedPool } from "./helpers/postgres.js";
 import { storedRow } from "./helpers/stored-row.js";
+import { collisionKeys, takeSubmissions } from "../runtime/postgres/submit-batch.js";
+import { ReadBatcher } from "../runtime/postgres/read-batch.js";
 
 const row = storedRow;
 
@@ -44,6 +46,69 @@ describe("PostgresStore fencing", () => {
     expect(await store.submit("s", again)).toMatchObject({ outcome: "Deduplicated", existingId: "x1" });
     expect((await store.pendingSubmissions("s")).map((p) => p.inputId)).toEqual(["x1"]);
     await store.close();
+  });
+
+  it("acknowledges the submissions of one turn together, each with its own outcome, deduplicating within the turn too", async () => {
+    const schema = freshSchema();
+    const store = await PostgresStore.connect(pgUrl(), { schema, pool: sharedPool() });
+    const keyed = (id: string, key: string) => ({ ...inputs.prompt(id), header: { ...inputs.prompt(id).header, idempotencyKey: key } });
+    // All in one turn: a, b, c for s1 (b reuses a's key), d for s2, and a again (same id and key).
+    const results = await Promise.all([
+      store.submit("s1", keyed("a", "ka")),
+      store.submit("s1", keyed("b", "ka")),
+      store.submit("s1", keyed("c", "kc")),
+      store.submit("s2", keyed("d", "kd")),
+      store.submit("s1", keyed("a", "ka")),
+    ]);
+    expect(results.map((r) => r.outcome)).toEqual(["Accepted", "Deduplicated", "Accepted", "Accepted", "Deduplicated"]);
+    expect(results[1]).toMatchObject({ existingId: "a" });
+    expect(results[4]).toMatchObject({ existingId: "a" });
+    expect((await store.pendingSubmissions("s1")).map((p) => p.inputId)).toEqual(["a", "c"]);
+    expect((await store.pendingSubmissions("s2")).map((p) => p.inputId)).toEqual(["d"]);
+    const rows = await sharedPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.submissions`);
+    expect(rows.rows[0]?.n).toBe(3);
+    await store.close();
+  });
+});
+
+describe("submission batches", () => {
+  const q = (sessionId: string, inputId: string, key: string) => ({ sub: { sessionId, inputId, key, json: "{}" } });
+  it("take submissions in order, leaving queued any that collide with one taken or in flight", () => {
+    const queue = [q("s1", "a", "ka"), q("s1", "b", "ka"), q("s2", "a", "ka"), q("s1", "a", "kz"), q("s1", "c", "kc"), q("s3", "x", "kx")];
+    const busy = new Set(collisionKeys(q("s3", "x", "other").sub));
+    expect(takeSubmissions(queue, 10, busy).map((x) => `${x.sub.sessionId}/${x.sub.inputId}`)).toEqual(["s1/a", "s2/a", "s1/c"]);
+    expect(queue.map((x) => `${x.sub.sessionId}/${x.sub.inputId}`)).toEqual(["s1/b", "s1/a", "s3/x"]);
+    expect(takeSubmissions(queue, 1, new Set()).map((x) => x.sub.inputId)).toEqual(["b"]);
+  });
+});
+
+describe("batched reads", () => {
+  it("send the loads of one turn as one read and give each caller its session's rows, in order", async () => {
+    const calls: string[][] = [];
+    const reads = new ReadBatcher<{ session_id: string; n: number }>(async (ids) => {
+      calls.push([...ids]);
+      return [{ session_id: "a", n: 1 }, { session_id: "b", n: 2 }, { session_id: "a", n: 3 }];
+    });
+    const [a, b, again, none] = await Promise.all([reads.load("a"), reads.load("b"), reads.load("a"), reads.load("c")]);
+    expect(calls).toEqual([["a", "b", "c"]]);
+    expect(a.map((r) => r.n)).toEqual([1, 3]);
+    expect(again).toEqual(a);
+    expect(b.map((r) => r.n)).toEqual([2]);
+    expect(none).toEqual([]);
+    await reads.load("d");
+    expect(calls).toEqual([["a", "b", "c"], ["d"]]);
+  });
+
+  it("fail every load of a read that failed, and only those", async () => {
+    let fail = true;
+    const reads = new ReadBatcher<{ session_id: string }>(async () => {
+      if (fail) throw new Error("down");
+      return [{ session_id: "x" }];
+    });
+    const failed = await Promise.allSettled([reads.load("x"), reads.load("y")]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    fail = false;
+    expect(await reads.load("x")).toEqual([{ session_id: "x" }]);
   });
 });
 

@@ -11,7 +11,12 @@
 //                        installed by this campaign checks every INSERT/UPDATE independently)
 //   invariantViolations  machine invariant failures logged by the workers, plus stored rows that
 //                        disagree (a consumed input in no receipt, a receipt naming an unconsumed input)
-//   takeoverP50Ms/P99Ms  from a SIGKILL / SIGSTOP to another worker holding each session the victim owned
+//   boundP50Ms/P99Ms     from the fault until an owner (the new one, or a later one should a fault hit
+//                        it first) had rebuilt the session and could run it
+//   takeoverP50Ms/P99Ms  from a SIGKILL / SIGSTOP until each session the victim owned with work is
+//                        served again: a new grant (anyone's), or a paused owner's own renewal after
+//                        SIGCONT when nobody took it over first; one still waiting after 30 s counts
+//                        as 30 s (takeoversUnresolved)
 //
 //   npm run cluster-test -- [--json] [--inputs N] [--sessions N] [--faults N] [--lease-ms N]
 
@@ -60,6 +65,8 @@ interface Slot {
   started: boolean;
 }
 
+/** Per session, each grant's fence and when it was bound: its worker rebuilt the session from the database and could run it ("owns" in its log). */
+const boundAt = new Map<string, { fence: number; at: number }[]>();
 let staleWritesRefused = 0;
 let invariantFailures = 0;
 
@@ -78,11 +85,16 @@ function spawnWorker(slot: Slot, url: string, schema: string): void {
   const logFile = join(LOG_DIR, `${slot.owner}.jsonl`);
   createInterface({ input: child.stdout! }).on("line", (line) => {
     appendFileSync(logFile, `${line}\n`);
-    let r: { event?: string; reason?: string; code?: string; message?: string };
+    let r: { event?: string; reason?: string; code?: string; message?: string; at?: number; session?: string; fence?: number };
     try {
       r = JSON.parse(line) as typeof r;
     } catch {
       return;
+    }
+    if (r.event === "owns" && typeof r.at === "number" && typeof r.session === "string" && typeof r.fence === "number") {
+      const list = boundAt.get(r.session) ?? [];
+      list.push({ fence: r.fence, at: r.at });
+      boundAt.set(r.session, list);
     }
     if (r.event === "started") {
       slot.started = true;
@@ -164,33 +176,75 @@ async function main(): Promise<void> {
   const samples: { at: number; ms: number }[] = [];
   const dbDown: { from: number; to: number }[] = [];
   const faults: Record<string, number> = { sigkill: 0, sigstop: 0, dropConnection: 0, pgRestart: 0 };
-  const measureTakeover = async (victim: string, at: number): Promise<void> => {
+  /** Sessions still waiting when a measurement gave up: counted at the deadline, never dropped. */
+  let unresolved = 0;
+  /** Sessions whose last write, in flight at the fault, finished their work: nothing waited for a takeover. */
+  let finishedBeforeTakeover = 0;
+  /** Per grant: from the victim's lease expiry (as it stood at the fault) to the new grant, i.e. what the takeover took beyond the lease. */
+  const afterExpiry: number[] = [];
+  /** Each takeover grant measured, with its fault's time. */
+  const grants: { session: string; fence: number; at: number }[] = [];
+  const hasWork = (x: string): string =>
+    `(EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = ${x}.session_id AND i.phase = ANY($6)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = ${x}.session_id AND NOT b.admitted))`;
+  const TAKEOVER_DEADLINE_MS = 30_000;
+  const record = (victim: string, by: string, session: string, at: number, ms: number, how: string, afterExpiryMs: number | null = null): void => {
+    takeovers.push(Math.max(0, ms));
+    samples.push({ at, ms: Math.max(0, ms) });
+    appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", how, victim, by, session, faultAt: at, ms: Math.round(ms), afterExpiryMs: afterExpiryMs === null ? null : Math.round(afterExpiryMs) })}\n`);
+  };
+  /**
+   * From the fault until each session the victim owned with work is served again: by a new grant
+   * (a higher fence, held by anyone, the victim included), or, for a paused owner that nobody took
+   * over before it resumed, by its own renewal of the same lease after SIGCONT (the spec allows
+   * renewing an expired lease no one took). Waiting for a higher fence in that case would time some
+   * later, unrelated fault instead.
+   */
+  const measureTakeover = async (victim: string, at: number, resumedAt: () => number | null): Promise<void> => {
     // The victim's sessions with work: those must get a new grant (an idle one stays until it gets
     // work). A new grant is a higher fence held by anyone, the victim included: a paused owner that
     // resumes and re-claims its expired lease gets a new fence too, and its old writes are refused.
-    const owned = await db.query<{ session_id: string; fence: number }>(
-        `SELECT x.session_id, x.fence FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase = ANY($2)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
+    const owned = await db.query<{ session_id: string; fence: number; expires: number | null }>(
+        `SELECT x.session_id, x.fence, (extract(epoch from x.lease_expires_at) * 1000)::float8 AS expires FROM ${schema}.sessions x WHERE x.owner = $1 AND (EXISTS (SELECT 1 FROM ${schema}.input_states i WHERE i.session_id = x.session_id AND i.phase = ANY($2)) OR EXISTS (SELECT 1 FROM ${schema}.submissions b WHERE b.session_id = x.session_id AND NOT b.admitted))`,
         [victim, [...LIVE_INPUT_PHASES]],
-      ).catch(() => ({ rows: [] as { session_id: string; fence: number }[] }));
+      ).catch(() => ({ rows: [] as { session_id: string; fence: number; expires: number | null }[] }));
     if (owned.rows.length === 0) return;
-    const deadline = Date.now() + 30_000;
+    const expiresAt = new Map(owned.rows.map((r) => [r.session_id, r.expires]));
+    const deadline = Date.now() + TAKEOVER_DEADLINE_MS;
     const pending = new Map(owned.rows.map((r) => [r.session_id, Number(r.fence)]));
     while (pending.size > 0 && Date.now() < deadline) {
+      // Per pending session: taken (a new grant), resumed (the paused victim renewed the same
+      // lease after SIGCONT), or idle (still the victim's, with no work left: its last write was
+      // in flight at the fault and committed after it, so no takeover is needed).
       const r = await db
-        .query<{ session_id: string; ms: number; owner: string }>(
-          `SELECT x.session_id, x.owner, (extract(epoch from x.acquired_at) * 1000)::float8 AS ms FROM ${schema}.sessions x
-             JOIN unnest($1::text[], $2::int8[]) AS p(session_id, fence) ON p.session_id = x.session_id
-            WHERE x.owner IS NOT NULL AND x.fence > p.fence`,
-          [[...pending.keys()], [...pending.values()]],
+        .query<{ session_id: string; ms: number; owner: string | null; fence: number; how: "grant" | "resumed" | "idle" }>(
+          `SELECT session_id, owner, fence, how, ms FROM (
+             SELECT x.session_id, x.owner, x.fence,
+                    CASE WHEN x.fence > p.fence AND x.owner IS NOT NULL THEN 'grant'
+                         WHEN $3::float8 IS NOT NULL AND x.owner = $5 AND x.fence = p.fence AND extract(epoch from x.lease_expires_at) * 1000 - $4 >= $3::float8 THEN 'resumed'
+                         WHEN x.fence = p.fence AND NOT ${hasWork("x")} THEN 'idle' END AS how,
+                    (CASE WHEN x.fence > p.fence THEN extract(epoch from x.acquired_at) * 1000 ELSE extract(epoch from x.lease_expires_at) * 1000 - $4 END)::float8 AS ms
+               FROM ${schema}.sessions x
+               JOIN unnest($1::text[], $2::int8[]) AS p(session_id, fence) ON p.session_id = x.session_id) q
+            WHERE how IS NOT NULL`,
+          [[...pending.keys()], [...pending.values()], resumedAt(), LEASE_MS, victim, [...LIVE_INPUT_PHASES]],
         )
-        .catch(() => ({ rows: [] as { session_id: string; ms: number; owner: string }[] }));
+        .catch(() => ({ rows: [] as { session_id: string; ms: number; owner: string | null; fence: number; how: "grant" | "resumed" | "idle" }[] }));
       for (const row of r.rows) {
         pending.delete(row.session_id);
-        takeovers.push(Math.max(0, row.ms - at));
-        samples.push({ at, ms: Math.max(0, row.ms - at) });
-        appendFileSync(CAMPAIGN_LOG, `${JSON.stringify({ event: "takeover", victim, by: row.owner, session: row.session_id, ms: Math.round(row.ms - at) })}\n`);
+        if (row.how === "idle") finishedBeforeTakeover += 1;
+        else {
+          const expires = expiresAt.get(row.session_id);
+          const late = row.how === "grant" && expires != null ? Math.max(0, row.ms - expires) : null;
+          if (late !== null) afterExpiry.push(late);
+          if (row.how === "grant") grants.push({ session: row.session_id, fence: Number(row.fence), at });
+          record(victim, row.owner ?? "?", row.session_id, at, row.ms - at, row.how, late);
+        }
       }
       await sleep(20);
+    }
+    for (const session of pending.keys()) {
+      unresolved += 1;
+      record(victim, "nobody", session, at, TAKEOVER_DEADLINE_MS, "unresolved");
     }
   };
   const measures: Promise<void>[] = [];
@@ -212,15 +266,17 @@ async function main(): Promise<void> {
     if (kind === "sigkill") {
       const at = Date.now();
       slot.child!.kill("SIGKILL");
-      measures.push(measureTakeover(slot.owner, at));
+      measures.push(measureTakeover(slot.owner, at, () => null));
       await new Promise((r) => slot.child!.once("exit", r));
       spawnWorker(slot, url, schema);
     } else if (kind === "sigstop") {
       const at = Date.now();
       slot.child!.kill("SIGSTOP");
       slot.stopped = true;
-      measures.push(measureTakeover(slot.owner, at));
+      let resumed: number | null = null;
+      measures.push(measureTakeover(slot.owner, at, () => resumed));
       await sleep(Math.round(LEASE_MS * 1.5)); // past its lease
+      resumed = Date.now();
       slot.child!.kill("SIGCONT");
       slot.stopped = false;
     } else if (kind === "dropConnection") {
@@ -288,11 +344,21 @@ async function main(): Promise<void> {
   const unadmitted = Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.submissions WHERE NOT admitted`)).rows[0]?.n ?? 0);
 
   takeovers.sort((a, b) => a - b);
+  // From the fault until an owner had rebuilt the session and could run it: the first binding of
+  // this grant or a later one (the new owner may itself be hit by a fault before binding it). One
+  // never bound again before the end is counted apart (grantsNeverBound).
+  const boundSamples = grants.flatMap((g) => {
+    const after = (boundAt.get(g.session) ?? []).filter((b) => b.fence >= g.fence).map((b) => b.at);
+    return after.length === 0 ? [] : [{ at: g.at, ms: Math.max(0, Math.min(...after) - g.at) }];
+  });
+  const bound = boundSamples.map((x) => x.ms).sort((a, b) => a - b);
   const pctOf = (xs: readonly number[], p: number): number => (xs.length === 0 ? 0 : Math.round(xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number));
   const pct = (p: number): number => pctOf(takeovers, p);
   // The same figures without the takeovers whose window overlaps the PostgreSQL restart: while the
   // server is down no worker can claim anything, so those measure the restart, not the protocol.
-  const clear = samples.filter((x) => !dbDown.some((d) => x.at <= d.to + LEASE_MS && x.at + x.ms >= d.from)).map((x) => x.ms).sort((a, b) => a - b);
+  const outsideRestart = (x: { at: number; ms: number }): boolean => !dbDown.some((d) => x.at <= d.to + LEASE_MS && x.at + x.ms >= d.from);
+  const clear = samples.filter(outsideRestart).map((x) => x.ms).sort((a, b) => a - b);
+  const boundClear = boundSamples.filter(outsideRestart).map((x) => x.ms).sort((a, b) => a - b);
   const totalFaults = Object.values(faults).reduce((a, b) => a + b, 0);
   const result = {
     workers: WORKERS,
@@ -311,6 +377,14 @@ async function main(): Promise<void> {
     takeoversOutsideDbRestart: clear.length,
     faultsByKind: faults,
     takeovers: takeovers.length,
+    takeoversUnresolved: unresolved,
+    boundP50Ms: pctOf(bound, 50),
+    boundP99Ms: pctOf(bound, 99),
+    boundP99MsOutsideDbRestart: pctOf(boundClear, 99),
+    grantsNeverBound: grants.length - bound.length,
+    claimAfterExpiryP50Ms: pctOf([...afterExpiry].sort((a, b) => a - b), 50),
+    claimAfterExpiryP99Ms: pctOf([...afterExpiry].sort((a, b) => a - b), 99),
+    finishedBeforeTakeover,
     abandoned,
     unadmitted,
     refused,

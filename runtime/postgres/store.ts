@@ -30,7 +30,9 @@ import {
   PostgresStoreError,
 } from "./errors.js";
 import { migrate, probeSchema, SCHEMA_NAME } from "./schema.js";
+import { ReadBatcher } from "./read-batch.js";
 import { takeBatch, writeBatch, type FencedWrite, type WriteOutcome } from "./group-commit.js";
+import { collisionKeys, submissionAnswers, submitStatement, takeSubmissions, type QueuedSubmission, type SubmissionAnswer } from "./submit-batch.js";
 
 export interface PostgresStoreOptions {
   /** The PostgreSQL schema (namespace) holding the tables; default "meerkat". */
@@ -49,6 +51,8 @@ export interface PostgresStoreOptions {
   /** Connect timeout per attempt (ms, default 2000). */
   readonly connectTimeoutMs?: number;
   readonly applicationName?: string;
+  /** Group commits in flight at once (default 4), each on its own pooled connection. Fewer make bigger batches (fewer statements and WAL flushes per write), more overlap them. */
+  readonly maxBatchesInFlight?: number;
 }
 
 export interface ClaimedSession {
@@ -68,7 +72,7 @@ export interface PendingSubmission {
   readonly input: Input;
 }
 
-/** Group commits in flight at once (each on its own pooled connection; a session is in at most one). */
+/** Group commits in flight at once by default (each on its own pooled connection; a session is in at most one). */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
 interface QueuedWrite {
@@ -81,6 +85,12 @@ interface QueuedWrite {
 function relabel(e: unknown, op: string): unknown {
   if (e instanceof PgWriteFailedError && e.operation !== op) return new PgWriteFailedError(e.database, op, e.sqlState, e.cause);
   return e;
+}
+
+interface QueuedSubmit {
+  readonly sub: QueuedSubmission;
+  readonly resolve: (answer: SubmissionAnswer) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 type LostListener = (sessionId: SessionId, reason: Error) => void;
@@ -116,6 +126,13 @@ export class PostgresStore implements RuntimeStore {
   readonly #leasePool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #retry: RetryPolicy;
+  /**
+   * Claim scans retry at least every quarter lease: after a server restart or a dropped
+   * connection the scan that takes over a dead owner's sessions should run as soon as the server
+   * answers, not after a backoff of up to a second on top of the lease (a failed scan costs nothing;
+   * the worker's poll is the backstop anyway).
+   */
+  readonly #claimRetry: RetryPolicy;
   readonly #autoAcquire: boolean;
   /** The fence each session's writes carry: set only once the runtime holds that grant's copy (activate). */
   readonly #held = new Map<SessionId, number>();
@@ -130,7 +147,21 @@ export class PostgresStore implements RuntimeStore {
   readonly #writeQueue: QueuedWrite[] = [];
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
+  #pumpScheduled = false;
+  /** Submissions waiting for a batch (submit-batch.ts), and how many batches are in flight. */
+  readonly #submitQueue: QueuedSubmit[] = [];
+  #submitsInFlight = 0;
+  /** Collision keys of the submissions in flight (see takeSubmissions). */
+  readonly #submitKeys = new Set<string>();
+  #submitScheduled = false;
+  readonly #maxBatchesInFlight: number;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** The loads, batched per turn across sessions (read-batch.ts); the sessions row serves both loadRuntimeState and loadBinding. */
+  readonly #inputRows: ReadBatcher<InputRowRaw & { session_id: unknown }>;
+  readonly #sessionRows: ReadBatcher<{ session_id: string; phase: unknown; bound_runtime: string | null; highest_fence: number | null; generation: number | null }>;
+  readonly #receiptRows: ReadBatcher<ReceiptRowRaw & { session_id: unknown }>;
+  readonly #opsRows: ReadBatcher<{ session_id: string; snapshot_json: unknown }>;
+  readonly #pendingRows: ReadBatcher<{ session_id: string; input_id: string; input_json: string }>;
   /** Wake-ups of committed submissions waiting for the next NOTIFY statement (session → live owner), and that statement. */
   readonly #wakes = new Map<SessionId, string | null>();
   #wakeFlush: Promise<void> | null = null;
@@ -139,6 +170,9 @@ export class PostgresStore implements RuntimeStore {
   #closed = false;
   /** Writes refused by a fence (the cluster campaign counts them). */
   fencedWrites = 0;
+  /** Group-commit statements that returned, and the fenced writes they carried (the bench reports writes per statement). */
+  groupCommits = 0;
+  batchedWrites = 0;
 
   /**
    * Connects, checks the schema (creating or migrating it) and returns the store. Bad
@@ -169,12 +203,22 @@ export class PostgresStore implements RuntimeStore {
     this.schema = options.schema ?? "meerkat";
     this.database = `${parsed.label}#${this.schema}`;
     if (!SCHEMA_NAME.test(this.schema)) throw new PgConfigInvalidError(this.database, "schema", `${JSON.stringify(this.schema)} must be lower-case letters, digits and underscores`);
+    const t = this.schema;
+    this.#inputRows = this.#batchedRead("loadInputStates", `SELECT * FROM ${t}.input_states WHERE session_id = ANY($1::text[]) ORDER BY session_id, row_id`);
+    this.#sessionRows = this.#batchedRead("loadSession", `SELECT session_id, phase, bound_runtime, highest_fence, generation FROM ${t}.sessions WHERE session_id = ANY($1::text[])`);
+    this.#receiptRows = this.#batchedRead("loadBoundaryReceipts", `SELECT * FROM ${t}.boundary_receipts WHERE session_id = ANY($1::text[]) ORDER BY session_id, seq`);
+    this.#opsRows = this.#batchedRead("loadOpsSnapshot", `SELECT session_id, snapshot_json FROM ${t}.ops_snapshots WHERE session_id = ANY($1::text[])`);
+    this.#pendingRows = this.#batchedRead("pendingSubmissions", `SELECT session_id, input_id, input_json FROM ${t}.submissions WHERE session_id = ANY($1::text[]) AND NOT admitted ORDER BY session_id, seq`);
     const leaseMs = options.leaseMs ?? 1000;
     if (!Number.isSafeInteger(leaseMs) || leaseMs < 100) throw new PgConfigInvalidError(this.database, "leaseMs", `${String(leaseMs)} must be an integer of at least 100`);
     this.leaseMs = leaseMs;
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#autoAcquire = options.autoAcquire ?? true;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#claimRetry = { ...this.#retry, maxDelayMs: Math.min(this.#retry.maxDelayMs, Math.max(this.#retry.baseDelayMs, Math.floor(leaseMs / 4))) };
+    const batches = options.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT;
+    if (!Number.isSafeInteger(batches) || batches < 1) throw new PgConfigInvalidError(this.database, "maxBatchesInFlight", `${String(batches)} must be a positive integer`);
+    this.#maxBatchesInFlight = batches;
     this.#channel = `meerkat_work_${this.schema}`.slice(0, 63);
     this.#ownsPool = options.pool === undefined;
     this.#pool =
@@ -306,6 +350,7 @@ export class PostgresStore implements RuntimeStore {
         WHERE y.owner IS NOT NULL AND y.lease_expires_at >= now() AND ${hasWork("y")}` },
       [this.owner, limit, this.leaseMs],
       this.#leasePool,
+      this.#claimRetry,
     );
     const claimed: ClaimedSession[] = [];
     let nextExpiryMs: number | null = null;
@@ -442,25 +487,65 @@ export class PostgresStore implements RuntimeStore {
     await this.#open("submit");
     const input = validateInput(sessionId, raw);
     if (input.header.durability !== "Durable") throw new PgConfigInvalidError(this.database, "input.header.durability", `submissions must be Durable (input ${JSON.stringify(input.header.id)} is ${input.header.durability})`);
-    const key = input.header.idempotencyKey ?? input.header.id;
-    const s = this.schema;
-    // One statement (its own transaction, one round trip): the session row if new and the
-    // submission unless its id or key is there already, with the session's live owner for the
-    // wake-up. Retried whole when no answer came: a submission that did commit is then
-    // deduplicated by its key.
-    const r = await this.#query<{ inserted: string | null; existing: string | null; owner: string | null }>(
-      "submit",
-      { name: `meerkat_submit_${s}`, text: `WITH sx AS (INSERT INTO ${s}.sessions (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING),
-       ins AS (INSERT INTO ${s}.submissions (session_id, input_id, idempotency_key, input_json) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING input_id)
-       SELECT (SELECT input_id FROM ins) AS inserted,
-              (SELECT CASE WHEN x.lease_expires_at > now() THEN x.owner END FROM ${s}.sessions x WHERE x.session_id = $1) AS owner,
-              (SELECT b.input_id FROM ${s}.submissions b WHERE b.session_id = $1 AND (b.idempotency_key = $3 OR b.input_id = $2) LIMIT 1) AS existing` },
-      [sessionId, input.header.id, key, JSON.stringify(input)],
+    const sub: QueuedSubmission = { sessionId, inputId: input.header.id, key: input.header.idempotencyKey ?? input.header.id, json: JSON.stringify(input) };
+    // Acknowledged with the other submissions of this turn in one statement (submit-batch.ts):
+    // the session row if new and the submission unless its id or key is there already, with the
+    // session's live owner for the wake-up.
+    const answer = await trackStoreIo(
+      new Promise<SubmissionAnswer>((resolve, reject) => {
+        this.#submitQueue.push({ sub, resolve, reject });
+        this.#scheduleSubmits();
+      }),
     );
-    const row = r.rows[0];
-    if (row?.inserted == null) return { outcome: "Deduplicated", inputId: input.header.id, existingId: row?.existing ?? input.header.id };
-    await this.#notifyWork(sessionId, row.owner ?? null);
+    if (!answer.inserted) return { outcome: "Deduplicated", inputId: input.header.id, existingId: answer.existing ?? input.header.id };
+    await this.#notifyWork(sessionId, answer.owner);
     return { outcome: "Accepted", inputId: input.header.id };
+  }
+
+  #scheduleSubmits(): void {
+    if (this.#submitScheduled) return;
+    this.#submitScheduled = true;
+    setImmediate(() => {
+      this.#submitScheduled = false;
+      this.#pumpSubmits();
+    });
+  }
+
+  /** Starts submission batches while fewer than maxBatchesInFlight are in flight (on the write pool, like group commits). */
+  #pumpSubmits(): void {
+    while (this.#submitsInFlight < this.#maxBatchesInFlight && this.#submitQueue.length > 0) {
+      const batch = takeSubmissions(this.#submitQueue, 256, this.#submitKeys);
+      if (batch.length === 0) return;
+      this.#submitsInFlight += 1;
+      const keys = batch.flatMap((b) => collisionKeys(b.sub));
+      for (const k of keys) this.#submitKeys.add(k);
+      void this.#runSubmits(batch).finally(() => {
+        this.#submitsInFlight -= 1;
+        for (const k of keys) this.#submitKeys.delete(k);
+        if (this.#submitQueue.length > 0) this.#scheduleSubmits();
+      });
+    }
+  }
+
+  /**
+   * One batch, retried whole when no answer came (withRetry): a submission that did commit is then
+   * deduplicated by its key. A batch that fails for another reason is tried again one submission
+   * at a time, so one bad submission fails alone.
+   */
+  async #runSubmits(batch: readonly QueuedSubmit[]): Promise<void> {
+    const subs = batch.map((b) => b.sub);
+    try {
+      const { name, text, values } = submitStatement(this.schema, subs);
+      const r = await this.#query<{ ord: number; inserted: boolean; owner: string | null; existing: string | null }>("submit", { name, text }, values);
+      const answers = submissionAnswers(r.rows, subs.length);
+      batch.forEach((b, i) => b.resolve(answers[i]!));
+    } catch (e) {
+      if (batch.length > 1 && !(e instanceof PgUnavailableError)) {
+        await Promise.all(batch.map((b) => this.#runSubmits([b])));
+        return;
+      }
+      for (const b of batch) b.reject(e);
+    }
   }
 
   /**
@@ -492,12 +577,8 @@ export class PostgresStore implements RuntimeStore {
   /** The session's submissions not yet admitted, oldest first (the owner admits them through the runtime). */
   async pendingSubmissions(sessionId: SessionId): Promise<PendingSubmission[]> {
     await this.#open("pendingSubmissions");
-    const r = await this.#query<{ input_id: string; input_json: string }>(
-      "pendingSubmissions",
-      `SELECT input_id, input_json FROM ${this.schema}.submissions WHERE session_id = $1 AND NOT admitted ORDER BY seq`,
-      [sessionId],
-    );
-    return r.rows.map((row) => ({ inputId: row.input_id, input: validateInput(sessionId, JSON.parse(row.input_json)) }));
+    const rows = await trackStoreIo(this.#pendingRows.load(sessionId));
+    return rows.map((row) => ({ inputId: row.input_id, input: validateInput(sessionId, JSON.parse(row.input_json)) }));
   }
 
   /** Settles a submission the runtime did not admit (deduplicated or rejected), under the fence. */
@@ -559,7 +640,7 @@ export class PostgresStore implements RuntimeStore {
     const outcome = await trackStoreIo(
       new Promise<WriteOutcome>((resolve, reject) => {
         this.#writeQueue.push({ write: { ...w, fence }, resolve, reject });
-        this.#pumpWrites();
+        this.#schedulePump();
       }),
     );
     if (outcome.kind === "fenced") throw await this.#fencedOut(w.sessionId, fence, w.op, true);
@@ -567,9 +648,23 @@ export class PostgresStore implements RuntimeStore {
     return outcome.receipt;
   }
 
-  /** Starts batches while fewer than MAX_BATCHES_IN_FLIGHT are in flight and writes wait (a session's writes never overlap). */
+  /** Starts batches while fewer than maxBatchesInFlight are in flight and writes wait (a session's writes never overlap). */
+  /**
+   * Starts batches once the current turn of the event loop is over, not at each write: the writes
+   * that a finished batch's callers queue right away (their next step) then share one statement
+   * instead of the first taking a free slot alone.
+   */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pumpWrites();
+    });
+  }
+
   #pumpWrites(): void {
-    while (this.#batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.#writeQueue.length > 0) {
+    while (this.#batchesInFlight < this.#maxBatchesInFlight && this.#writeQueue.length > 0) {
       const batch = takeBatch(this.#writeQueue, 256, this.#writing);
       if (batch.length === 0) return;
       this.#batchesInFlight += 1;
@@ -577,7 +672,7 @@ export class PostgresStore implements RuntimeStore {
       void this.#runBatch(batch).finally(() => {
         this.#batchesInFlight -= 1;
         for (const b of batch) this.#writing.delete(b.write.sessionId);
-        this.#pumpWrites();
+        this.#schedulePump();
       });
     }
   }
@@ -586,6 +681,8 @@ export class PostgresStore implements RuntimeStore {
     const writes = batch.map((b) => b.write);
     try {
       const outcomes = await this.#statementUntracked("groupCommit", (c) => writeBatch(c, this.schema, this.owner, this.leaseMs, writes), writes.map((w) => w.sessionId));
+      this.groupCommits += 1;
+      this.batchedWrites += writes.length;
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (e) {
       if (batch.length > 1 && !(e instanceof PgCommitUnknownError) && !(e instanceof PgUnavailableError)) {
@@ -659,11 +756,17 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** A single read statement, retried on transient failures. */
-  async #query<R extends pg.QueryResultRow>(op: string, sql: string | { readonly name: string; readonly text: string }, params: unknown[], pool: pg.Pool = this.#pool): Promise<pg.QueryResult<R>> {
+  async #query<R extends pg.QueryResultRow>(
+    op: string,
+    sql: string | { readonly name: string; readonly text: string },
+    params: unknown[],
+    pool: pg.Pool = this.#pool,
+    retry: RetryPolicy = this.#retry,
+  ): Promise<pg.QueryResult<R>> {
     // A named statement is prepared once per connection (the hot ones: submit, claim scan).
     const config: pg.QueryConfig = typeof sql === "string" ? { text: sql, values: params } : { name: sql.name, text: sql.text, values: params };
     try {
-      return await trackStoreIo(withRetry(this.database, op, this.#retry, () => pool.query<R>(config)));
+      return await trackStoreIo(withRetry(this.database, op, retry, () => pool.query<R>(config)));
     } catch (e) {
       if (e instanceof PostgresStoreError) throw e;
       throw new PgReadFailedError(this.database, op, sqlStateOf(e), e);
@@ -682,14 +785,13 @@ export class PostgresStore implements RuntimeStore {
 
   async loadInputStates(sessionId: SessionId): Promise<readonly StoredInputRow[]> {
     await this.#forSession(sessionId, "loadInputStates");
-    const r = await this.#query<InputRowRaw>("loadInputStates", `SELECT * FROM ${this.schema}.input_states WHERE session_id = $1 ORDER BY row_id`, [sessionId]);
-    return r.rows.map((row) => decodeInputRow(this.database, row));
+    const rows = await trackStoreIo(this.#inputRows.load(sessionId));
+    return rows.map((row) => decodeInputRow(this.database, row));
   }
 
   async loadRuntimeState(sessionId: SessionId): Promise<PersistedPhase | null> {
     await this.#forSession(sessionId, "loadRuntimeState");
-    const r = await this.#query<{ phase: unknown }>("loadRuntimeState", `SELECT phase FROM ${this.schema}.sessions WHERE session_id = $1`, [sessionId]);
-    const phase = r.rows[0]?.phase ?? null;
+    const phase = (await trackStoreIo(this.#sessionRows.load(sessionId)))[0]?.phase ?? null;
     if (phase === null) return null;
     return decodeEnum(PERSISTED_PHASES, phase, new Decoding(this.database, "sessions", { session_id: sessionId }), "phase") as PersistedPhase;
   }
@@ -703,27 +805,26 @@ export class PostgresStore implements RuntimeStore {
 
   async loadBoundaryReceipts(sessionId: SessionId): Promise<readonly BoundaryReceipt[]> {
     await this.#forSession(sessionId, "loadBoundaryReceipts");
-    const r = await this.#query<ReceiptRowRaw>("loadBoundaryReceipts", `SELECT * FROM ${this.schema}.boundary_receipts WHERE session_id = $1 ORDER BY seq`, [sessionId]);
-    return r.rows.map((row) => decodeReceipt(this.database, row));
+    const rows = await trackStoreIo(this.#receiptRows.load(sessionId));
+    return rows.map((row) => decodeReceipt(this.database, row));
   }
 
   async loadBinding(sessionId: SessionId): Promise<StoredBinding | null> {
     await this.#forSession(sessionId, "loadBinding");
-    const r = await this.#query<{ bound_runtime: string | null; highest_fence: number | null; generation: number | null }>(
-      "loadBinding",
-      `SELECT bound_runtime, highest_fence, generation FROM ${this.schema}.sessions WHERE session_id = $1`,
-      [sessionId],
-    );
-    const row = r.rows[0];
+    const row = (await trackStoreIo(this.#sessionRows.load(sessionId)))[0];
     if (row === undefined || row.bound_runtime === null || row.highest_fence === null) return null;
     return { runtimeId: row.bound_runtime, fence: Number(row.highest_fence), generation: Number(row.generation ?? 0) };
   }
 
   async loadOpsSnapshot(sessionId: SessionId): Promise<JsonValue | null> {
     await this.#forSession(sessionId, "loadOpsSnapshot");
-    const r = await this.#query<{ snapshot_json: unknown }>("loadOpsSnapshot", `SELECT snapshot_json FROM ${this.schema}.ops_snapshots WHERE session_id = $1`, [sessionId]);
-    const row = r.rows[0];
+    const row = (await trackStoreIo(this.#opsRows.load(sessionId)))[0];
     return row === undefined ? null : decodeJson(new Decoding(this.database, "ops_snapshots", { session_id: sessionId }), "snapshot_json", row.snapshot_json);
+  }
+
+  /** One batched read (read-batch.ts): the rows of many sessions in one query, retried like any read. */
+  #batchedRead<R extends pg.QueryResultRow & { session_id: unknown }>(op: string, sql: string): ReadBatcher<R> {
+    return new ReadBatcher<R>(async (ids) => (await this.#query<R>(op, { name: `meerkat_${op}_${this.schema}`, text: sql }, [ids])).rows);
   }
 
   async listSessions(): Promise<readonly SessionId[]> {
