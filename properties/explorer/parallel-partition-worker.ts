@@ -339,10 +339,9 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     outs[q] = fresh(q);
   };
   /** A successor of order key ok: dropped if its owner stores it already, else counted (at maxDepth) or sent to the owner. */
-  const offer = (src: Uint16Array, ok: number, expand: boolean): void => {
-    const h = hash(src, 0, width);
+  const offer = (src: Uint16Array, at: number, h: number, ok: number, expand: boolean): void => {
     const q = owner(h, parts);
-    if (findIn(q, src, 0, h) >= 0) return;
+    if (findIn(q, src, at, h) >= 0) return;
     if (!expand) {
       beyondMaxDepth++;
       return;
@@ -351,7 +350,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     const e = o.n;
     o.oks[e] = ok;
     o.hs[e] = h;
-    for (let j = 0; j < width; j++) o.words[e * width + j] = src[j] as number;
+    for (let j = 0; j < width; j++) o.words[e * width + j] = src[at + j] as number;
     o.n = e + 1;
     if (e + 1 === BATCH) flush(q);
   };
@@ -383,6 +382,44 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
   };
   const deadlock = (phase: number, g: number): void => {
     if (stuckAt[phase] === -1 || g < (stuckAt[phase] as number)) stuckAt[phase] = g;
+  };
+
+  // A state's successors, gathered before any is looked up: reading their owners' table slots,
+  // then the keys those point to, in a row lets the cache misses overlap (as the serial engine does,
+  // compiled/engine.ts); the lookups that follow find both in the cache.
+  const gWords = new Uint16Array(n * width);
+  const gHash = new Int32Array(n);
+  const gOk = new Float64Array(n);
+  const gSlot = new Int32Array(n);
+  let gathered = 0;
+  let touched = 0;
+  /** Keeps O's key (order key ok) for offerGathered. */
+  const keepSuccessor = (ok: number): void => {
+    m.keyWords(O, W);
+    const at = gathered * width;
+    for (let j = 0; j < width; j++) gWords[at + j] = W[j] as number;
+    gHash[gathered] = hash(gWords, at, width);
+    gOk[gathered] = ok;
+    gathered++;
+  };
+  const offerGathered = (expand: boolean): void => {
+    for (let k = 0; k < gathered; k++) {
+      const h = gHash[k] as number;
+      const tb = tables[owner(h, parts)] as Int32Array;
+      gSlot[k] = tb[h & (tb.length - 1)] as number;
+    }
+    for (let k = 0; k < gathered; k++) {
+      const v = gSlot[k] as number;
+      if (v === 0) continue;
+      const q = owner(gHash[k] as number, parts);
+      const mk = (tables[q] as Int32Array).length - 1;
+      const i = (v & mk) - 1;
+      const page = (pagesOf[q] as Uint16Array[])[i >>> PAGE_BITS] as Uint16Array;
+      const off = (i & PAGE_MASK) * width;
+      touched ^= (page[off] as number) ^ (page[off + width - 1] as number);
+    }
+    for (let k = 0; k < gathered; k++) offer(gWords, k * width, gHash[k] as number, gOk[k] as number, expand);
+    gathered = 0;
   };
 
   /**
@@ -420,21 +457,16 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         enabled = true;
         fired[r] = 1;
         if (!expand) {
-          if (first && chk !== OVER) {
-            m.keyWords(O, W);
-            offer(W, g * n + c, false);
-          }
+          if (first && chk !== OVER) keepSuccessor(g * n + c);
           continue;
         }
         if (chk === OVER) {
           pruned++;
           continue;
         }
-        if (first) {
-          m.keyWords(O, W);
-          offer(W, g * n + c, true);
-        }
+        if (first) keepSuccessor(g * n + c);
       }
+      if (gathered > 0) offerGathered(expand);
       stepsTried += g === cutAt ? cutChoice + 1 : n;
       if (first && !enabled && stuckOk[phase] === 0) {
         if (bailed) bails.stuckState.push(k);
@@ -465,7 +497,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       if (ans.enabled[b] === 1) enabledAt.add(bails.local[b] as number);
       if ((ans.codes[b] as number) < 0) continue;
       for (let j = 0; j < width; j++) W[j] = ans.words[b * width + j] as number;
-      offer(W, (ats[b] as number) * n + (bails.choice[b] as number), expand);
+      offer(W, 0, hash(W, 0, width), (ats[b] as number) * n + (bails.choice[b] as number), expand);
     }
     for (let q = 0; q < parts; q++) flush(q);
     bailRun = false;
@@ -651,6 +683,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       levelStart = nextStart;
       at = next;
     }
+    // The reads made only to warm the cache end up somewhere, so that they are not optimised away.
+    (globalThis as { touchSink?: number }).touchSink = touched;
     const elu = performance.eventLoopUtilization();
     const bytes =
       table.byteLength +
