@@ -99,7 +99,7 @@ export async function exploreCompiledPartitioned(run: CompiledRun, opts: EngineO
       over: OVER,
     };
     const transfer = (peers[id] as (MessagePort | null)[]).filter((p): p is MessagePort => p !== null);
-    return new Worker(source, { eval: true, workerData: setup, transferList: transfer, ...(process.env.PROF_WORKER ? { execArgv: ["--cpu-prof", "--cpu-prof-dir=" + process.env.PROF_WORKER] } : {}) });
+    return new Worker(source, { eval: true, workerData: setup, transferList: transfer });
   });
 
   // Steps the compiled code handed back: the generic kernel takes them, as the serial engine does.
