@@ -15,11 +15,14 @@
 //                                 [--max-states <n>] [--workers <n>] [--spin-variants]
 //   --json   one line: {"states":…,"ourMs":…,"ourMsParallel":…,"workers":…,"speedup":…,
 //            "statesPerSecond":…,"statesPerSecondParallel":…,"bytesPerState":…,"bytesPerStateParallel":…,
-//            "cpuMs":…,"cpuMsParallel":…,"workerTimes":[{"activeMs","idleMs","expandMs","mergeMs"}…]|null,
+//            "cpuMs":…,"cpuMsParallel":…,"cpuUsPerState":…,"cpuUsPerStateParallel":…,"cpuRatio":…,"workerTimes":[{"activeMs","idleMs","expandMs","mergeMs"}…]|null,
 //            "load":[1-minute load average before and after the parallel run],"spinMs":…,
 //            "spinRunMs":…,"ratio":…,"ratioRunOnly":…,"spinFlags":"…","successors":"compiled"|"generic",
 //            "successorsParallel":…} (successors: which successor path explored, see properties/explorer/compiled)
-//            (ratio = our 1-worker wall time / SPIN's with compile; ratioRunOnly = / the pan run)
+//            (ratio = our 1-worker wall time / SPIN's with compile; ratioRunOnly = / the pan run;
+//            cpu: user+sys of the whole process, every thread, from process.cpuUsage(); cpuRatio = the
+//            parallel run's CPU time over the serial one's, the overhead of parallelism whatever the
+//            load, where the wall-time speed-up depends on what else the machine runs)
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -158,6 +161,8 @@ const spinRunMs = spin.timings.runMs;
 const ratio = ours.durationMs / spinMs;
 const ratioRunOnly = ours.durationMs / spinRunMs;
 const speedup = par ? ours.durationMs / par.durationMs : null;
+const cpuPerState = (r: Explored) => Number(((r.cpuMs * 1000) / Math.max(1, r.distinctStates)).toFixed(2));
+const cpuRatio = par ? Number((par.cpuMs / Math.max(1, ours.cpuMs)).toFixed(3)) : null;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const rate = (states: number, ms: number) => Math.round(states / Math.max(1e-3, ms / 1000));
 const spinFlags = ["-DSAFETY", "-DNOREDUCE", ...FASTEST_SPIN_CFLAGS].join(" ");
@@ -167,7 +172,8 @@ log(`${m.name} (${m.file}), profile ${profile.name}, exhaustive${profile.maxDept
 const pathOf = (r: Explored) => (r.successors?.path === "compiled" ? "compiled successors" : `generic successors${r.successors?.reason ? ` (${r.successors.reason})` : ""}`);
 log(`  ours, 1 worker   ${pathOf(ours)}  ${ours.distinctStates} states  ${Math.round(ours.durationMs)} ms  ${rate(ours.distinctStates, ours.durationMs)} states/s  peak ${mb(ours.peakMemoryBytes)} MB heap  ${ours.bytesPerState} B/state in the store`);
 if (par) {
-  log(`  ours, ${workers} workers  ${pathOf(par)}  ${par.distinctStates} states  ${Math.round(par.durationMs)} ms  ${rate(par.distinctStates, par.durationMs)} states/s  ${par.bytesPerState} B/state  speed-up ${(speedup as number).toFixed(2)}x (cpu ${par.cpuMs} ms against ${ours.cpuMs} ms; load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)`);
+  log(`  ours, ${workers} workers  ${pathOf(par)}  ${par.distinctStates} states  ${Math.round(par.durationMs)} ms  ${rate(par.distinctStates, par.durationMs)} states/s  ${par.bytesPerState} B/state  speed-up ${(speedup as number).toFixed(2)}x (load ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)`);
+  log(`    cpu (user+sys, all threads): ${par.cpuMs} ms = ${cpuPerState(par)} us/state against ${ours.cpuMs} ms = ${cpuPerState(ours)} us/state with 1 worker: ${(cpuRatio as number).toFixed(2)}x`);
   for (const [w, t] of (workerTimes ?? []).entries()) log(`    worker ${w}: busy ${t.activeMs} ms (expand ${t.expandMs}, insert ${t.mergeMs}), idle ${t.idleMs} ms`);
 }
 log(
@@ -192,6 +198,9 @@ if (json) {
       bytesPerStateParallel: par ? par.bytesPerState : null,
       cpuMs: ours.cpuMs,
       cpuMsParallel: par ? par.cpuMs : null,
+      cpuUsPerState: cpuPerState(ours),
+      cpuUsPerStateParallel: par ? cpuPerState(par) : null,
+      cpuRatio,
       workerTimes,
       load: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
       spinMs: Math.round(spinMs),

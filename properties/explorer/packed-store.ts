@@ -11,7 +11,7 @@ import { stringToWords, wordsToString } from "./packed-key.js";
 const PAGE_BITS = 16;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
-/** Table slots hold state number + 1 in an Int32Array; 0 is empty. */
+/** Table slots hold state number + 1 (and hash bits, see #find) in an Int32Array; 0 is empty. */
 const MAX_STATES = 2 ** 31 - 2;
 
 export class PackedStore implements StateStore {
@@ -30,7 +30,8 @@ export class PackedStore implements StateStore {
     this.scratch = scratch;
   }
 
-  #hash(src: Uint16Array, at: number): number {
+  /** The hash of the width words src[at..] (the slot in its low bits, see #find). */
+  hashOf(src: Uint16Array, at: number): number {
     let h = 0x811c9dc5;
     const w = this.width;
     let j = 0;
@@ -45,30 +46,69 @@ export class PackedStore implements StateStore {
     return h;
   }
 
-  /** The slot holding the scratch key, or the empty slot where it belongs (as ~slot). */
-  #find(src: Uint16Array): number {
+  /**
+   * The slot holding the key src[at..] of hash h, or the empty slot where it belongs (as ~slot). A
+   * slot holds state number + 1 in its low bits (the capacity's) and the hash's high bits above
+   * them: a probe passing another key's slot skips that key's words unless those bits agree, which
+   * saves a cache miss on the key pages for almost every such slot.
+   */
+  #find(src: Uint16Array, at: number, h: number): number {
     const table = this.#table;
     const mask = this.#mask;
     const w = this.width;
-    for (let slot = this.#hash(src, 0) & mask; ; slot = (slot + 1) & mask) {
-      const at = table[slot] as number;
-      if (at === 0) return ~slot;
-      const i = at - 1;
+    const tag = h & ~mask;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const v = table[slot] as number;
+      if (v === 0) return ~slot;
+      if ((v & ~mask) !== tag) continue;
+      const i = (v & mask) - 1;
       const page = this.#keyPages[i >>> PAGE_BITS] as Uint16Array;
       const off = (i & PAGE_MASK) * w;
       let j = 0;
-      while (j < w && page[off + j] === src[j]) j++;
+      while (j < w && page[off + j] === src[at + j]) j++;
       if (j === w) return slot;
     }
   }
 
+  /**
+   * The table and key pages are far bigger than the caches and a lookup is two dependent misses
+   * (the slot, then the key it points to). Reading the slots of several keys in a row (touchSlot),
+   * then the keys those slots point to (touchKey), lets the processor wait for their misses at once
+   * instead of one after the other; the lookups that follow find both in the cache. The results mean
+   * nothing: callers keep them only so the reads are not optimised away.
+   */
+  touchSlot(h: number): number {
+    return this.#table[h & this.#mask] as number;
+  }
+
+  /** See touchSlot: v is what touchSlot(h) returned. */
+  touchKey(v: number, h: number): number {
+    const mask = this.#mask;
+    if (v === 0 || (v & ~mask) !== (h & ~mask)) return 0;
+    const i = (v & mask) - 1;
+    const page = this.#keyPages[i >>> PAGE_BITS] as Uint16Array;
+    const off = (i & PAGE_MASK) * this.width;
+    // Its first and last word: a key may straddle two cache lines.
+    return (page[off] as number) ^ (page[off + this.width - 1] as number);
+  }
+
   hasWords(): boolean {
-    return this.#find(this.scratch) >= 0;
+    return this.hasWordsAt(this.scratch, 0, this.hashOf(this.scratch, 0));
+  }
+
+  /** Whether the key src[at..] of hash h (hashOf) is stored. */
+  hasWordsAt(src: Uint16Array, at: number, h: number): boolean {
+    return this.#find(src, at, h) >= 0;
   }
 
   /** Adds the key in scratch; returns its state number, or -1 if it is already stored. */
   addWords(parent: number, choice: number): number {
-    const found = this.#find(this.scratch);
+    return this.addWordsAt(this.scratch, 0, this.hashOf(this.scratch, 0), parent, choice);
+  }
+
+  /** Adds the key src[at..] of hash h (hashOf); returns its state number, or -1 if it is already stored. */
+  addWordsAt(src: Uint16Array, at: number, h: number, parent: number, choice: number): number {
+    const found = this.#find(src, at, h);
     if (found >= 0) return -1;
     const i = this.size;
     if (i >= MAX_STATES) throw new ExploreSetupError(`more than ${MAX_STATES} states; lower --max-states or the profile's bounds`);
@@ -79,10 +119,12 @@ export class PackedStore implements StateStore {
       this.#choicePages.push(new Int32Array(PAGE));
     }
     const o = i & PAGE_MASK;
-    (this.#keyPages[p] as Uint16Array).set(this.scratch, o * this.width);
+    const w = this.width;
+    const page = this.#keyPages[p] as Uint16Array;
+    for (let j = 0; j < w; j++) page[o * w + j] = src[at + j] as number;
     (this.#parentPages[p] as Int32Array)[o] = parent;
     (this.#choicePages[p] as Int32Array)[o] = choice;
-    this.#table[~found] = i + 1;
+    this.#table[~found] = (h & ~this.#mask) | (i + 1);
     this.size = i + 1;
     // Keep the table at most 3/4 full.
     if (this.size * 4 > this.#table.length * 3) this.#rehash();
@@ -96,9 +138,10 @@ export class PackedStore implements StateStore {
     const w = this.width;
     for (let i = 0; i < this.size; i++) {
       const page = this.#keyPages[i >>> PAGE_BITS] as Uint16Array;
-      let slot = this.#hash(page, (i & PAGE_MASK) * w) & mask;
+      const h = this.hashOf(page, (i & PAGE_MASK) * w);
+      let slot = h & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = i + 1;
+      table[slot] = (h & ~mask) | (i + 1);
     }
     this.#table = table;
     this.#mask = mask;

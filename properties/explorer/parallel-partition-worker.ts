@@ -211,15 +211,22 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     (pagesOf[q] as Uint16Array[]).push(...sh.pages);
   };
 
-  /** The slot of partition q's table holding the key src[at..] of hash h, or ~ the empty slot where it belongs. */
+  /**
+   * The slot of partition q's table holding the key src[at..] of hash h, or ~ the empty slot where
+   * it belongs. A slot holds local number + 1 in its low bits (the capacity's) and the hash's high
+   * bits above them, so a probe passing another key's slot reads that key's words only if those
+   * bits agree: the key pages are the lookup's cache misses (as in packed-store.ts).
+   */
   const findIn = (q: number, src: Uint16Array, at: number, h: number): number => {
     const tb = tables[q] as Int32Array;
     const mk = tb.length - 1;
+    const tag = h & ~mk;
     const pages = pagesOf[q] as Uint16Array[];
     for (let slot = h & mk; ; slot = (slot + 1) & mk) {
       const v = tb[slot] as number;
       if (v === 0) return ~slot;
-      const i = v - 1;
+      if ((v & ~mk) !== tag) continue;
+      const i = (v & mk) - 1;
       const page = pages[i >>> PAGE_BITS] as Uint16Array;
       const off = (i & PAGE_MASK) * width;
       let j = 0;
@@ -227,21 +234,21 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       if (j === width) return slot;
     }
   };
-  const find = (src: Uint16Array, at: number): number => findIn(id, src, at, hash(src, at, width));
   const rehash = (): void => {
     const cap = table.length * 2;
     const t = sharedInt32(cap);
     const mk = cap - 1;
     for (let i = 0; i < size; i++) {
-      let slot = hash(keyPages[i >>> PAGE_BITS] as Uint16Array, (i & PAGE_MASK) * width, width) & mk;
+      const h = hash(keyPages[i >>> PAGE_BITS] as Uint16Array, (i & PAGE_MASK) * width, width);
+      let slot = h & mk;
       while (t[slot] !== 0) slot = (slot + 1) & mk;
-      t[slot] = i + 1;
+      t[slot] = (h & ~mk) | (i + 1);
     }
     table = t;
     tables[id] = t;
   };
-  /** Adds the key src[at..] at the empty slot ~notFound. */
-  const add = (src: Uint16Array, at: number, notFound: number, parent: number, choice: number): number => {
+  /** Adds the key src[at..] of hash h at the empty slot ~notFound. */
+  const add = (src: Uint16Array, at: number, h: number, notFound: number, parent: number, choice: number): number => {
     const i = size;
     const p = i >>> PAGE_BITS;
     if (p === keyPages.length) {
@@ -254,7 +261,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     for (let j = 0; j < width; j++) kp[o * width + j] = src[at + j] as number;
     (parentPages[p] as Int32Array)[o] = parent;
     (choicePages[p] as Uint8Array)[o] = choice;
-    table[~notFound] = i + 1;
+    table[~notFound] = (h & ~(table.length - 1)) | (i + 1);
     size = i + 1;
     if (size * 4 > table.length * 3) rehash();
     return i;
@@ -300,10 +307,24 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     } else fromMain.push(msg);
   });
 
-  // ---- outgoing successors: per owner, batches in order-key order.
+  // ---- outgoing successors: per owner, batches in order-key order. The batches are
+  // SharedArrayBuffers from a pool per owner, used again level after level (an owner has merged a
+  // level's batches before it sends its order keys, which every worker awaits before expanding the
+  // next level): nothing is allocated or copied per batch, which left the workers collecting garbage.
   const BATCH = 4096;
   type Out = { oks: Float64Array; words: Uint16Array; hs: Int32Array; n: number };
-  const fresh = (): Out => ({ oks: new Float64Array(BATCH), words: new Uint16Array(BATCH * width), hs: new Int32Array(BATCH), n: 0 });
+  const sharedOf = <A>(make: new (b: SharedArrayBuffer) => A, bytes: number): A => new make(new SharedArrayBuffer(bytes));
+  const pools: Out[][] = Array.from({ length: parts }, () => []);
+  const used = new Int32Array(parts);
+  const fresh = (q: number): Out => {
+    const pool = pools[q] as Out[];
+    const u = used[q] as number;
+    used[q] = u + 1;
+    if (u === pool.length) pool.push({ oks: sharedOf(Float64Array, BATCH * 8), words: sharedOf(Uint16Array, BATCH * width * 2), hs: sharedOf(Int32Array, BATCH * 4), n: 0 });
+    const o = pool[u] as Out;
+    o.n = 0;
+    return o;
+  };
   let outs: Out[] = [];
   /** This worker's own successors (its stream to itself), per level. */
   let mine: Batch[] = [];
@@ -314,14 +335,13 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     if (o.n === 0) return;
     const b: Batch = { oks: o.oks, words: o.words, hs: o.hs, n: o.n, bail: bailRun };
     if (q === id) mine.push(b);
-    else (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "batch", batch: b } satisfies Message, [b.oks.buffer as ArrayBuffer, b.words.buffer as ArrayBuffer, b.hs.buffer as ArrayBuffer]);
-    outs[q] = fresh();
+    else (setup.peers[q] as WorkerThreads.MessagePort).postMessage({ type: "batch", batch: b } satisfies Message);
+    outs[q] = fresh(q);
   };
   /** A successor of order key ok: dropped if its owner stores it already, else counted (at maxDepth) or sent to the owner. */
-  const offer = (src: Uint16Array, ok: number, expand: boolean): void => {
-    const h = hash(src, 0, width);
+  const offer = (src: Uint16Array, at: number, h: number, ok: number, expand: boolean): void => {
     const q = owner(h, parts);
-    if (findIn(q, src, 0, h) >= 0) return;
+    if (findIn(q, src, at, h) >= 0) return;
     if (!expand) {
       beyondMaxDepth++;
       return;
@@ -330,7 +350,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     const e = o.n;
     o.oks[e] = ok;
     o.hs[e] = h;
-    for (let j = 0; j < width; j++) o.words[e * width + j] = src[j] as number;
+    for (let j = 0; j < width; j++) o.words[e * width + j] = src[at + j] as number;
     o.n = e + 1;
     if (e + 1 === BATCH) flush(q);
   };
@@ -362,6 +382,44 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
   };
   const deadlock = (phase: number, g: number): void => {
     if (stuckAt[phase] === -1 || g < (stuckAt[phase] as number)) stuckAt[phase] = g;
+  };
+
+  // A state's successors, gathered before any is looked up: reading their owners' table slots,
+  // then the keys those point to, in a row lets the cache misses overlap (as the serial engine does,
+  // compiled/engine.ts); the lookups that follow find both in the cache.
+  const gWords = new Uint16Array(n * width);
+  const gHash = new Int32Array(n);
+  const gOk = new Float64Array(n);
+  const gSlot = new Int32Array(n);
+  let gathered = 0;
+  let touched = 0;
+  /** Keeps O's key (order key ok) for offerGathered. */
+  const keepSuccessor = (ok: number): void => {
+    m.keyWords(O, W);
+    const at = gathered * width;
+    for (let j = 0; j < width; j++) gWords[at + j] = W[j] as number;
+    gHash[gathered] = hash(gWords, at, width);
+    gOk[gathered] = ok;
+    gathered++;
+  };
+  const offerGathered = (expand: boolean): void => {
+    for (let k = 0; k < gathered; k++) {
+      const h = gHash[k] as number;
+      const tb = tables[owner(h, parts)] as Int32Array;
+      gSlot[k] = tb[h & (tb.length - 1)] as number;
+    }
+    for (let k = 0; k < gathered; k++) {
+      const v = gSlot[k] as number;
+      if (v === 0) continue;
+      const q = owner(gHash[k] as number, parts);
+      const mk = (tables[q] as Int32Array).length - 1;
+      const i = (v & mk) - 1;
+      const page = (pagesOf[q] as Uint16Array[])[i >>> PAGE_BITS] as Uint16Array;
+      const off = (i & PAGE_MASK) * width;
+      touched ^= (page[off] as number) ^ (page[off + width - 1] as number);
+    }
+    for (let k = 0; k < gathered; k++) offer(gWords, k * width, gHash[k] as number, gOk[k] as number, expand);
+    gathered = 0;
   };
 
   /**
@@ -399,21 +457,16 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
         enabled = true;
         fired[r] = 1;
         if (!expand) {
-          if (first && chk !== OVER) {
-            m.keyWords(O, W);
-            offer(W, g * n + c, false);
-          }
+          if (first && chk !== OVER) keepSuccessor(g * n + c);
           continue;
         }
         if (chk === OVER) {
           pruned++;
           continue;
         }
-        if (first) {
-          m.keyWords(O, W);
-          offer(W, g * n + c, true);
-        }
+        if (first) keepSuccessor(g * n + c);
       }
+      if (gathered > 0) offerGathered(expand);
       stepsTried += g === cutAt ? cutChoice + 1 : n;
       if (first && !enabled && stuckOk[phase] === 0) {
         if (bailed) bails.stuckState.push(k);
@@ -444,7 +497,7 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       if (ans.enabled[b] === 1) enabledAt.add(bails.local[b] as number);
       if ((ans.codes[b] as number) < 0) continue;
       for (let j = 0; j < width; j++) W[j] = ans.words[b * width + j] as number;
-      offer(W, (ats[b] as number) * n + (bails.choice[b] as number), expand);
+      offer(W, 0, hash(W, 0, width), (ats[b] as number) * n + (bails.choice[b] as number), expand);
     }
     for (let q = 0; q < parts; q++) flush(q);
     bailRun = false;
@@ -497,10 +550,11 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       const list = streams[best] as Batch[];
       const b = list[bi[best] as number] as Batch;
       const e = ei[best] as number;
-      const slot = findIn(id, b.words, e * width, b.hs[e] as number);
+      const h = b.hs[e] as number;
+      const slot = findIn(id, b.words, e * width, h);
       if (slot < 0) {
         const parent = Math.floor(bestOk / n);
-        add(b.words, e * width, slot, parent, bestOk - parent * n);
+        add(b.words, e * width, h, slot, parent, bestOk - parent * n);
       }
       if (e + 1 < b.n) ei[best] = e + 1;
       else {
@@ -513,8 +567,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
   const run = async (): Promise<void> => {
     const roots = (await takeMain()) as PartitionRoots;
     for (let r = 0; r < roots.n; r++) {
-      const slot = find(roots.words, r * width);
-      add(roots.words, r * width, slot, -1, roots.choices[r] as number);
+      const h = hash(roots.words, r * width, width);
+      add(roots.words, r * width, h, findIn(id, roots.words, r * width, h), -1, roots.choices[r] as number);
       setBit(roots.at[r] as number);
     }
     const sh = share();
@@ -532,7 +586,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
     let cut: [number, number] | null = null;
     for (let level = 0; ; level++) {
       const expand = maxDepth === null || level < maxDepth;
-      outs = Array.from({ length: parts }, fresh);
+      used.fill(0);
+      outs = Array.from({ length: parts }, (_, q) => fresh(q));
       mine = [];
       const bails = { local: [] as number[], choice: [] as number[], stuckState: [] as number[] };
       const before = { pruned, stepsTried, fired: Uint8Array.from(fired) };
@@ -628,6 +683,8 @@ export function partitionWorker(wt: typeof WorkerThreads, hash: typeof wordHash,
       levelStart = nextStart;
       at = next;
     }
+    // The reads made only to warm the cache end up somewhere, so that they are not optimised away.
+    (globalThis as { touchSink?: number }).touchSink = touched;
     const elu = performance.eventLoopUtilization();
     const bytes =
       table.byteLength +

@@ -115,8 +115,10 @@ export function compileMachine(kernel: AnyKernel, m: MachineModel, profile: Prof
   const layout = slotLayout(kernel.phases, kernel.fields, profile, ids);
   let n = 0;
   const fresh = (p: string) => `${p}$${n++}`;
-  const guardCtx: EmitContext = { layout, arr: "S", fresh };
-  const updateCtx: EmitContext = { layout, arr: "O", fresh };
+  const hoisted: string[] = [];
+  const hoist = (declaration: string) => void hoisted.push(declaration);
+  const guardCtx: EmitContext = { layout, arr: "S", fresh, hoist };
+  const updateCtx: EmitContext = { layout, arr: "O", fresh, hoist };
   const phaseIndex = new Map(kernel.phases.map((p, i) => [p, i]));
   const out: string[] = ['"use strict";', HELPERS];
 
@@ -211,7 +213,11 @@ export function compileMachine(kernel: AnyKernel, m: MachineModel, profile: Prof
   out.push(`function fromDigits(D, S) { ${undigits.join("\n")} }`);
   out.push(...wordFunctions(layout.digitSizes, digits, undigits));
   const preds = (list: MachineModel["invariants"]) => `[${list.map((p) => `(S) => ${expr(guardCtx, p.expr)}`).join(",\n")}]`;
-  out.push(`return { step, check, digits, fromDigits, keyWords, fromWords, invariants: ${preds(m.invariants)}, witnesses: ${preds(m.witnesses)} };`);
+  const invariants = preds(m.invariants);
+  const witnesses = preds(m.witnesses);
+  // The quantifiers of the guards, updates and predicates above (emit.ts's quant).
+  out.push(...hoisted);
+  out.push(`return { step, check, digits, fromDigits, keyWords, fromWords, invariants: ${invariants}, witnesses: ${witnesses} };`);
   const source = out.join("\n");
   return { layout, source, choices, ...(new Function("T", "P", source) as (T: Int32Array, P: Float64Array) => Omit<CompiledMachine, "layout" | "source" | "choices">)(choices.trigger, choices.payload) };
 }

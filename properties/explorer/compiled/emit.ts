@@ -19,6 +19,8 @@ export interface EmitContext {
   readonly arr: string;
   /** A fresh local name. */
   fresh(prefix: string): string;
+  /** Adds a function declaration to the top level of the compiled source. */
+  hoist(declaration: string): void;
 }
 
 function safe(name: string): string {
@@ -188,17 +190,37 @@ function fn(ctx: EmitContext, e: TExpr & { k: "fn" }): string {
   throw new NotCompilable(`builtin ${String(e.fn)}`);
 }
 
-/** A quantifier as an immediately called arrow function with a plain loop (V8 inlines it). */
+/**
+ * A quantifier as a call of a top-level function with a plain loop, passed the slot array and the
+ * payload and loop variables its body reads. Not an arrow function called in place: V8 did not
+ * always inline those, and then allocated a closure and its context per evaluation (in guards, per
+ * step), which kept the young generation collecting; a call of a declared function allocates nothing.
+ */
 function quant(ctx: EmitContext, e: TExpr & { k: "quant" }): string {
   const v = varName(e.v);
   const body = expr(ctx, e.body);
   const test = e.all ? `if (!${body}) return false;` : `if (${body}) return true;`;
   const done = `return ${e.all ? "true" : "false"};`;
-  return `(() => { ${loopOver(ctx, e.over, v, test)} ${done} })()`;
+  // The body is an expression, which changes no slot: the loop reads the sequence in place.
+  const inner = `${loopOver(ctx, e.over, v, test, false)} ${done}`;
+  const params = [ctx.arr, ...freeBindings(inner)];
+  const name = ctx.fresh("quant");
+  ctx.hoist(`function ${name}(${params.join(", ")}) { ${inner} }`);
+  return `${name}(${params.join(", ")})`;
 }
 
-/** A loop binding v to every element of `over` (as it is when the loop starts), in index order. */
-function loopOver(ctx: EmitContext, over: TExpr, v: string, body: string): string {
+/** The payload (b_) and loop (v_) variables code reads and does not declare itself, in order of first use. */
+function freeBindings(code: string): string[] {
+  const declared = new Set([...code.matchAll(/\b(?:const|let) ([bv]_[A-Za-z0-9_]+)\b/g)].map((m) => m[1] as string));
+  const used = [...code.matchAll(/\b[bv]_[A-Za-z0-9_]+\b/g)].map((m) => m[0]);
+  return [...new Set(used)].filter((name) => !declared.has(name));
+}
+
+/**
+ * A loop binding v to every element of `over` (as it is when the loop starts), in index order. A
+ * sequence is copied first if the body may change it (`snapshot`), else read in place.
+ */
+function loopOver(ctx: EmitContext, over: TExpr, v: string, body: string, snapshot = true): string {
   const X = ctx.arr;
   const t = over.t;
   if (t.kind === "set") {
@@ -211,8 +233,9 @@ function loopOver(ctx: EmitContext, over: TExpr, v: string, body: string): strin
     return `for (let ${m} = mapKeys(${X}, ${f.at}, ${f.key.n}); ${m} !== 0; ${m} &= ${m} - 1) { const ${v} = 31 - Math.clz32(${m} & -${m}); ${body} }`;
   }
   if (f.kind === "seq") {
-    const q = ctx.fresh("q");
     const j = ctx.fresh("j");
+    if (!snapshot) return `for (let ${j} = 0; ${j} < ${X}[${f.at}]; ${j}++) { const ${v} = ${X}[${f.at + 1} + ${j}]; ${body} }`;
+    const q = ctx.fresh("q");
     return `const ${q} = seqSnap(${X}, ${f.at}); for (let ${j} = 0; ${j} < ${q}.length; ${j}++) { const ${v} = ${q}[${j}]; ${body} }`;
   }
   throw new NotCompilable(`a loop over ${f.kind}`);
