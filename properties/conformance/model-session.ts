@@ -29,9 +29,11 @@ import {
   TERMINAL_INPUT_PHASES as TERMINAL,
   transition as kernelTransition,
   initialState,
+  refusalCode,
   type AbandonReason,
   type Lane,
   type SessionRuntimeEffect,
+  type Phase,
   type SessionRuntimeGuardName,
   type SessionRuntimeState,
   type SessionRuntimeTrigger,
@@ -120,7 +122,7 @@ type Job =
   | { readonly kind: "finish"; readonly run: RunModel; readonly outcome: RunOutcome }
   | { readonly kind: "boundary"; readonly run: RunModel; readonly handle: number };
 
-type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
+type Fired = { readonly ok: true; readonly transition: string; readonly effects: readonly SessionRuntimeEffect[] } | { readonly ok: false; readonly phase: Phase; readonly guard: SessionRuntimeGuardName | null };
 
 type Admitted =
   | { readonly outcome: "Accepted"; readonly inputId: string; readonly completion: boolean }
@@ -702,9 +704,9 @@ export class SessionModel {
 
   // ── control ──────────────────────────────────────────────────────────────────────────────
 
-  /** control.ts refusalError: the typed error of a machine refusal. */
+  /** control.ts refusalError: the typed error of a machine refusal, by the spec's refusal codes. */
   refusalCode(r: Fired & { ok: false }): string {
-    return r.phase === "Destroyed" ? "SessionDestroyed" : ((r.guard !== null ? GUARD_ERROR[r.guard] : undefined) ?? "NotReady");
+    return refusalCode(r.guard === null ? { phase: r.phase } : { phase: r.phase, guard: r.guard });
   }
 
   control(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): string | null {
@@ -765,14 +767,6 @@ export class SessionModel {
 }
 
 /** The typed error of a guard's refusal (typed by the generated guard names, so a renamed guard fails to compile); others are NotReady. */
-const GUARD_ERROR: Partial<Readonly<Record<SessionRuntimeGuardName, string>>> = {
-  fence_is_fresh: "FenceRejected",
-  generation_not_older: "FenceRejected",
-  fence_is_current: "FenceRejected",
-  run_matches: "RunMismatch",
-  registered: "NotRegistered",
-};
-
 /** The upper end of an int field's type (the kernel's, so the spec owns the domains). */
 function intMax(field: string): number {
   const f = sessionRuntimeKernel.fields.find((x) => x.name === field);
