@@ -213,7 +213,9 @@ export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Se
 ]);
 /** Every error code a refusal carries (spec: refusals.codes). */
 export type SessionRuntimeRefusalCode = "NotReady" | "NotRegistered" | "FenceRejected" | "RunMismatch" | "SessionDestroyed";
-export const REFUSAL_CODES: readonly SessionRuntimeRefusalCode[] = Object.freeze(["NotReady", "NotRegistered", "FenceRejected", "RunMismatch", "SessionDestroyed"]);
+export const REFUSAL_CODES: readonly SessionRuntimeRefusalCode[] = Object.freeze([
+  "NotReady", "NotRegistered", "FenceRejected", "RunMismatch", "SessionDestroyed",
+]);
 /** The code of a refusal no phase or guard entry covers (spec: refusals.default). */
 export const DEFAULT_REFUSAL: SessionRuntimeRefusalCode = "NotReady";
 /** The code each guard's refusal carries (spec: refusals.guards, the default for the others). */

@@ -38,7 +38,7 @@ function refusalStatements(m: MachineModel, refusals: RefusalsModel): StatementS
     typeof entries === "string" || entries.items.length === 0 ? "Object.freeze({})" : render(packedList({ ...entries, open: "Object.freeze({ ", close: " })" }), 0, 100);
   return [
     { kind: StructureKind.TypeAlias, isExported: true, name: code, docs: ["Every error code a refusal carries (spec: refusals.codes)."], type: fill(strings(refusals.codes), " | ", 90) },
-    constant("REFUSAL_CODES", `readonly ${code}[]`, `Object.freeze([${fill(strings(refusals.codes), ", ", 90)}])`),
+    constant("REFUSAL_CODES", `readonly ${code}[]`, render(packedList(list("Object.freeze([", strings(refusals.codes), "])")), 0, `export const REFUSAL_CODES: readonly ${code}[] = `.length)),
     constant("DEFAULT_REFUSAL", code, JSON.stringify(refusals.default), ["The code of a refusal no phase or guard entry covers (spec: refusals.default)."]),
     constant("GUARD_REFUSALS", guards.length === 0 ? "{}" : `{ readonly [G in ${n.guardName}]: ${code} }`, table(guardEntries), [
       "The code each guard's refusal carries (spec: refusals.guards, the default for the others).",
