@@ -211,6 +211,31 @@ export const PERSISTED_TRIGGERS: ReadonlySet<SessionRuntimeTriggerName> = new Se
   "UnregisterSession", "PrepareBindings", "AcceptInput", "AcceptConsumed", "SupersedeInput", "CoalesceInput", "CancelInput", "BoundaryCommitted", "Commit",
   "Fail", "RollbackRun", "StopRuntimeExecutor", "Retire", "Reset", "Recycle", "Destroy", "RuntimeExecutorExited",
 ]);
+/** Every error code a refusal carries (spec: refusals.codes). */
+export type SessionRuntimeRefusalCode = "NotReady" | "NotRegistered" | "FenceRejected" | "RunMismatch" | "SessionDestroyed";
+export const REFUSAL_CODES: readonly SessionRuntimeRefusalCode[] = Object.freeze([
+  "NotReady", "NotRegistered", "FenceRejected", "RunMismatch", "SessionDestroyed",
+]);
+/** The code of a refusal no phase or guard entry covers (spec: refusals.default). */
+export const DEFAULT_REFUSAL: SessionRuntimeRefusalCode = "NotReady";
+/** The code each guard's refusal carries (spec: refusals.guards, the default for the others). */
+export const GUARD_REFUSALS: { readonly [G in SessionRuntimeGuardName]: SessionRuntimeRefusalCode } = Object.freeze({
+  registered: "NotRegistered", not_stopping: "NotReady", fence_is_fresh: "FenceRejected", generation_not_older: "FenceRejected", not_tracked: "NotReady",
+  something_to_interrupt: "NotReady", not_retiring: "NotReady", has_run: "NotReady", old_is_queued: "NotReady", new_is_queued: "NotReady",
+  distinct: "NotReady", is_queued: "NotReady", is_terminal: "NotReady", bound_to_runtime: "NotReady", has_work: "NotReady", fresh_run: "NotReady",
+  run_matches: "RunMismatch", head_of_drain_source: "NotReady", nothing_applied_yet: "NotReady", attempts_left: "NotReady", has_contributors: "NotReady",
+  all_staged: "NotReady", all_applied: "NotReady", returns_to_idle: "NotReady", all_boundary_committed: "NotReady", not_boundary_committed: "NotReady",
+  not_abandoning: "NotReady", nothing_staged: "NotReady", returns_to_attached: "NotReady", returns_to_retired: "NotReady",
+  fence_is_current: "FenceRejected", not_yet_retiring: "NotReady", already_retiring: "NotReady", runtime_is_bound: "NotReady",
+  already_committed: "NotReady", exhausted: "NotReady", not_yet_bound: "NotReady", abandoning: "NotReady",
+});
+/** The code of every refusal in these phases, before any guard's (spec: refusals.phases). */
+export const PHASE_REFUSALS: { readonly [P in Phase]?: SessionRuntimeRefusalCode } = Object.freeze({ Destroyed: "SessionDestroyed" });
+
+/** The error code of a refusal: its phase's, else its guard's, else the default. */
+export function refusalCode(refusal: { readonly phase: Phase; readonly guard?: SessionRuntimeGuardName; }): SessionRuntimeRefusalCode {
+  return PHASE_REFUSALS[refusal.phase] ?? (refusal.guard === undefined ? DEFAULT_REFUSAL : GUARD_REFUSALS[refusal.guard]);
+}
 
 export function initialState(): SessionRuntimeState {
   return {

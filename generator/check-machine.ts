@@ -12,6 +12,7 @@ import { compoundTypes } from "./check-compound-types.js";
 import type { SourceFile } from "./source.js";
 import { checkPredicates, checkProfiles, isTExpr, Reporter } from "./check-common.js";
 import { checkConstants } from "./check-constants.js";
+import { checkRefusals } from "./check-refusals.js";
 import { checkFieldInit } from "./check-init.js";
 import { machineNames } from "./emit/names.js";
 import { orderDependentLoops } from "./loop-order.js";
@@ -27,7 +28,7 @@ function generatedTypeNames(json: MachineJson): Set<string> {
   const n = machineNames(json.machine);
   return new Set([
     ...LIBRARY_TYPE_NAMES,
-    ...[n.state, n.input, n.signal, n.trigger, n.effect, n.transitionName, n.guardName, n.triggerName, n.result, n.instance],
+    ...[n.state, n.input, n.signal, n.trigger, n.effect, n.transitionName, n.guardName, n.refusalCode, n.triggerName, n.result, n.instance],
     ...Object.keys(json.inputs).map((t) => n.triggerType(t, "input")),
     ...Object.keys(json.signals ?? {}).map((t) => n.triggerType(t, "signal")),
     ...Object.keys(json.effects ?? {}).map((e) => n.effectType(e)),
@@ -196,6 +197,8 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       r.error("persistence-not-total", `persistence does not classify ${missing.join(", ")}`, pointerOf("persistence"), `add "${missing[0]}": "persisted" or "transient"`);
     }
   }
+
+  const refusals = checkRefusals(r, json);
 
   // Shared guards; a transition's guard list resolves names against them.
   const shared = json.guards ?? {};
@@ -458,6 +461,7 @@ export function checkMachine(source: SourceFile, json: MachineJson, file: string
       triggers,
       queryOnly,
       persistence,
+      refusals,
       enumFacts,
       effects,
       transitions,

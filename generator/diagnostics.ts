@@ -22,6 +22,7 @@ export type DiagnosticCode =
   | "unknown-guard"
   | "unused-guard"
   | "persistence-not-total"
+  | "unknown-refusal-code"
   | "type-mismatch"
   | "ambiguous-name"
   | "binding-shadows-field"

@@ -80,6 +80,8 @@ export interface MachineModel {
   readonly queryOnly: readonly string[];
   /** Per trigger, whether the runtime stores its outcome; null when the spec does not say. */
   readonly persistence: Readonly<Record<string, "persisted" | "transient">> | null;
+  /** The error code of each refusal (spec: refusals); null when the spec does not say. */
+  readonly refusals: RefusalsModel | null;
   /** Enums with declared terminal values. */
   readonly enumFacts: readonly { readonly name: string; readonly values: readonly string[]; readonly terminal: readonly string[] }[];
   readonly effects: readonly TriggerModel[];
@@ -93,6 +95,16 @@ export interface MachineModel {
   readonly definitions?: readonly { readonly name: string; readonly source: string }[];
   /** Named id constants (`constants`), in declaration order: each is the id whose value is its name. */
   readonly idConstants?: readonly { readonly name: string; readonly type: string }[];
+}
+
+/** Checked refusal codes: every name in them is a declared code, guard or phase. */
+export interface RefusalsModel {
+  readonly codes: readonly string[];
+  readonly default: string;
+  /** Guard name → code, for the guards that do not refuse with the default. */
+  readonly guards: Readonly<Record<string, string>>;
+  /** Phase → code: every refusal in that phase carries it, whatever the guard. */
+  readonly phases: Readonly<Record<string, string>>;
 }
 
 export interface RouteModel {

@@ -73,10 +73,19 @@ export interface MachineJson {
   /** Named id constants: name → id type. Each is a fixed value of its type, spelled as its name. */
   constants?: Record<string, string>;
   persistence?: Record<string, "persisted" | "transient">;
+  /** The error codes refusals carry: declared codes, the default, and codes per guard and per phase. */
+  refusals?: RefusalsJson;
   effects?: PayloadsJson;
   transitions: TransitionJson[];
   invariants?: Record<string, string>;
   check?: CheckJson;
+}
+
+export interface RefusalsJson {
+  codes: string[];
+  default: string;
+  guards?: Record<string, string>;
+  phases?: Record<string, string>;
 }
 
 export interface RouteJson {

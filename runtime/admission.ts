@@ -15,7 +15,7 @@ import {
   silentIntentOf,
   withoutWakeDecision,
 } from "../generated/default.policy.js";
-import type { SessionRuntimeGuardName, SessionRuntimeTrigger } from "../generated/session.machine.js";
+import type { SessionRuntimeTrigger } from "../generated/session.machine.js";
 import type { CompletionOutcome } from "./completion.js";
 import type { Core } from "./core.js";
 import {
@@ -24,14 +24,13 @@ import {
   NotRegisteredError,
   QueueFullError,
   SessionDestroyedError,
-  type MachineRefusal,
   type RejectReason,
 } from "./errors.js";
 import type { Input, InputId } from "./input.js";
 import type { InputRecord } from "./ledger.js";
 import type { PolicyDecision } from "./policy.js";
 import { visiblePhase, type SessionEntry } from "./session.js";
-import { transact, type TransactResult } from "./transact.js";
+import { transact, type SessionRefusal, type TransactResult } from "./transact.js";
 
 /**
  * plain / completion (also wait for the outcome) / withoutWake (the spec's withoutWake override);
@@ -100,7 +99,7 @@ export function recordOf(input: Input, resolved: Resolved): InputRecord {
   };
 }
 
-export type AdmitRefused = (refusal: MachineRefusal<SessionRuntimeGuardName>) => Error;
+export type AdmitRefused = (refusal: SessionRefusal) => Error;
 
 /**
  * Under the mutex: admits a validated input. Synchronous (a plain result, or a synchronous throw)

@@ -2,7 +2,7 @@
 // commit, or restore and a typed error; consequences for inputs and waiters follow from the
 // committed transition (runtime/derive.ts).
 
-import { transition, type SessionRuntimeGuardName, type SessionRuntimeTrigger } from "../generated/session.machine.js";
+import { refusalCode, transition, type SessionRuntimeRefusalCode, type SessionRuntimeTrigger } from "../generated/session.machine.js";
 import { runtimeTerminated } from "./completion.js";
 import type { Core, RoutedEffect } from "./core.js";
 import {
@@ -14,38 +14,36 @@ import {
   SessionDestroyedError,
   SignalDispatchFailedError,
   toMachineRefusal,
-  type MachineRefusal,
   type RuntimeError,
 } from "./errors.js";
 import type { RunId } from "./input.js";
 import { terminalizeStop } from "./loop.js";
 import { visiblePhase, type SessionEntry } from "./session.js";
-import { transact, type SessionFired, type SideEffect, type TransitionContext } from "./transact.js";
+import { transact, type SessionFired, type SessionRefusal, type SideEffect, type TransitionContext } from "./transact.js";
 
 export interface RefusalDetail {
   readonly fence?: number | null;
   readonly runId?: RunId;
 }
 
+type RefusalErrorOf = (entry: SessionEntry, operation: string, refusal: SessionRefusal, detail: RefusalDetail) => RuntimeError;
+
 /**
- * Maps a machine refusal to the typed error of the operation that caused it. The guard names are
- * the generated union, so a guard renamed in the spec fails to compile here.
+ * The error class of each refusal code. Which refusal carries which code is the spec's
+ * (`refusals` in spec/session.machine.json, generated as `refusalCode`); only the classes are
+ * chosen here, and a code added to the spec fails to compile until it has one.
  */
-export function refusalError(entry: SessionEntry, operation: string, refusal: MachineRefusal<SessionRuntimeGuardName>, detail: RefusalDetail = {}): RuntimeError {
-  const s = entry.state;
-  if (refusal.phase === "Destroyed") return new SessionDestroyedError(entry.id);
-  switch (refusal.guard) {
-    case "fence_is_fresh":
-    case "generation_not_older":
-    case "fence_is_current":
-      return new FenceRejectedError(entry.id, detail.fence ?? null, s.highestFence, refusal);
-    case "run_matches":
-      return new RunMismatchError(entry.id, detail.runId ?? "", s.currentRun);
-    case "registered":
-      return new NotRegisteredError(entry.id);
-    default:
-      return new NotReadyError(entry.id, visiblePhase(s), operation, refusal);
-  }
+const REFUSAL_ERRORS: { readonly [C in SessionRuntimeRefusalCode]: RefusalErrorOf } = {
+  NotReady: (entry, operation, refusal) => new NotReadyError(entry.id, visiblePhase(entry.state), operation, refusal),
+  NotRegistered: (entry) => new NotRegisteredError(entry.id),
+  FenceRejected: (entry, _operation, refusal, detail) => new FenceRejectedError(entry.id, detail.fence ?? null, entry.state.highestFence, refusal),
+  RunMismatch: (entry, _operation, _refusal, detail) => new RunMismatchError(entry.id, detail.runId ?? "", entry.state.currentRun),
+  SessionDestroyed: (entry) => new SessionDestroyedError(entry.id),
+};
+
+/** Maps a machine refusal to the typed error of the operation that caused it, by its spec'd code. */
+export function refusalError(entry: SessionEntry, operation: string, refusal: SessionRefusal, detail: RefusalDetail = {}): RuntimeError {
+  return REFUSAL_ERRORS[refusalCode(refusal)](entry, operation, refusal, detail);
 }
 
 /** Stage, side effect, commit; a refusal becomes the operation's typed error. */

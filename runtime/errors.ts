@@ -41,9 +41,10 @@ export abstract class RuntimeError extends Error {
 }
 
 /** The machine refusal behind an error, when the refusal came from the session machine. */
-export interface MachineRefusal<G extends string = string> {
+export interface MachineRefusal<G extends string = string, P extends string = string> {
   readonly trigger: string;
-  readonly phase: string;
+  /** The machine's generated phase union when the refusal came from a typed kernel. */
+  readonly phase: P;
   readonly reason: "NoMatchingTransition" | "GuardRejected" | "AmbiguousTransition";
   readonly transition?: string;
   /** The machine's generated guard-name union when the refusal came from a typed kernel. */
@@ -298,7 +299,7 @@ export class RunCancelledError extends Error {
   }
 }
 
-export function toMachineRefusal<G extends string>(r: Refusal<string, G>): MachineRefusal<G> {
+export function toMachineRefusal<G extends string, P extends string>(r: Refusal<string, G, P>): MachineRefusal<G, P> {
   switch (r.code) {
     case "NoMatchingTransition":
       return { trigger: r.trigger, phase: r.phase, reason: r.code };

@@ -3,7 +3,7 @@
 // consequences are derived from the committed transition (runtime/derive.ts).
 
 import type { InputId, RunId } from "./input.js";
-import { TRIGGER_PERSISTENCE, transition, type SessionRuntimeState, type SessionRuntimeTrigger, type SessionRuntimeEffect, type SessionRuntimeGuardName, type SessionRuntimeTransitionName } from "../generated/session.machine.js";
+import { TRIGGER_PERSISTENCE, transition, type SessionRuntimeState, type SessionRuntimeTrigger, type SessionRuntimeEffect, type SessionRuntimeGuardName, type SessionRuntimeTransitionName, type Phase } from "../generated/session.machine.js";
 import type { Staged } from "../kernel/index.js";
 import type { Core } from "./core.js";
 import { afterCommit, isTerminalPhase, terminalOutcomeOf } from "./derive.js";
@@ -15,9 +15,12 @@ import { persistedPhase, type BoundaryReceipt, type StoredInputRow } from "./sto
 export { NO_CONTEXT } from "./transition-context.js";
 export type { SessionFired, TransitionContext } from "./transition-context.js";
 
+/** A session machine refusal, typed by the generated guard and phase unions (what refusalCode reads). */
+export type SessionRefusal = MachineRefusal<SessionRuntimeGuardName, Phase>;
+
 export type TransactResult =
   | { readonly ok: true; readonly fired: SessionFired; readonly receipt: BoundaryReceipt | null }
-  | { readonly ok: false; readonly refusal: MachineRefusal<SessionRuntimeGuardName> };
+  | { readonly ok: false; readonly refusal: SessionRefusal };
 
 export type SideEffect = (staged: SessionFired) => void | Promise<void>;
 

@@ -9,7 +9,10 @@ import {
   INPUT_PHASES,
   isTerminalInputPhase,
   LIVE_INPUT_PHASES,
+  GUARD_REFUSALS,
   PERSISTED_TRIGGERS,
+  REFUSAL_CODES,
+  refusalCode,
   sessionRuntimeKernel,
   TERMINAL_INPUT_PHASES,
   TRIGGER_PERSISTENCE,
@@ -46,6 +49,25 @@ describe("trigger persistence", () => {
     expect(offenders).toEqual([]);
     // The runtime decides persistence from the generated table.
     expect(readFileSync(join(REPO, "runtime", "transact.ts"), "utf8")).toContain("TRIGGER_PERSISTENCE[trigger.kind]");
+  });
+});
+
+describe("refusal codes", () => {
+  const spec = JSON.parse(readFileSync(join(REPO, "spec", "session.machine.json"), "utf8")) as { refusals: { guards: Record<string, string>; default: string } };
+
+  it("give every guard of the machine a declared code: the annotated one, else the default", () => {
+    const guards = [...new Set(sessionRuntimeKernel.transitions.flatMap((t) => t.guards))].sort();
+    expect(Object.keys(GUARD_REFUSALS).sort()).toEqual(guards);
+    for (const g of guards) expect(GUARD_REFUSALS[g]).toBe(spec.refusals.guards[g] ?? spec.refusals.default);
+    expect(Object.values(GUARD_REFUSALS).every((c) => REFUSAL_CODES.includes(c))).toBe(true);
+  });
+
+  it("put the phase's code before the guard's, and the default where neither applies", () => {
+    expect(refusalCode({ phase: "Destroyed", guard: "fence_is_current" })).toBe("SessionDestroyed");
+    expect(refusalCode({ phase: "Idle", guard: "fence_is_current" })).toBe("FenceRejected");
+    expect(refusalCode({ phase: "Running", guard: "run_matches" })).toBe("RunMismatch");
+    expect(refusalCode({ phase: "Idle", guard: "not_stopping" })).toBe("NotReady");
+    expect(refusalCode({ phase: "Retired" })).toBe("NotReady");
   });
 });
 

@@ -1,9 +1,9 @@
 // Lifecycle facts the spec annotates, as typed constants the runtime and the oracles import
 // instead of restating them: each enum's values, an enum's terminal and live values, and which
-// triggers the runtime persists.
+// triggers the runtime persists, and the error code each refusal carries.
 
 import { StructureKind, VariableDeclarationKind, type StatementStructures } from "ts-morph";
-import type { MachineModel } from "../model.js";
+import type { MachineModel, RefusalsModel } from "../model.js";
 import { fill, list, object, packedList, render } from "./layout.js";
 import { machineNames } from "./names.js";
 
@@ -17,6 +17,46 @@ const strings = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x));
 
 function constant(name: string, type: string, initializer: string, docs: string[] = []): StatementStructures {
   return { kind: StructureKind.VariableStatement, isExported: true, declarationKind: VariableDeclarationKind.Const, docs, declarations: [{ name, type, initializer }] };
+}
+
+/** Every guard name, in the order the generated GuardName union lists them. */
+function guardNames(m: MachineModel): string[] {
+  return [...new Set(m.transitions.flatMap((t) => t.guards.map((g) => g.name)))];
+}
+
+/**
+ * The refusal codes: the code union, a total guard → code table (the default filled in), the
+ * phase table, and `refusalCode`, so the runtime maps a refusal without naming a guard.
+ */
+function refusalStatements(m: MachineModel, refusals: RefusalsModel): StatementStructures[] {
+  const n = machineNames(m.name);
+  const code = n.refusalCode;
+  const guards = guardNames(m);
+  const guardEntries = object(guards.map((g) => [g, JSON.stringify(refusals.guards[g] ?? refusals.default)] as const));
+  const phaseEntries = object(Object.entries(refusals.phases).map(([p, c]) => [p, JSON.stringify(c)] as const));
+  const table = (entries: typeof guardEntries) =>
+    typeof entries === "string" || entries.items.length === 0 ? "Object.freeze({})" : render(packedList({ ...entries, open: "Object.freeze({ ", close: " })" }), 0, 100);
+  return [
+    { kind: StructureKind.TypeAlias, isExported: true, name: code, docs: ["Every error code a refusal carries (spec: refusals.codes)."], type: fill(strings(refusals.codes), " | ", 90) },
+    constant("REFUSAL_CODES", `readonly ${code}[]`, render(packedList(list("Object.freeze([", strings(refusals.codes), "])")), 0, `export const REFUSAL_CODES: readonly ${code}[] = `.length)),
+    constant("DEFAULT_REFUSAL", code, JSON.stringify(refusals.default), ["The code of a refusal no phase or guard entry covers (spec: refusals.default)."]),
+    constant("GUARD_REFUSALS", guards.length === 0 ? "{}" : `{ readonly [G in ${n.guardName}]: ${code} }`, table(guardEntries), [
+      "The code each guard's refusal carries (spec: refusals.guards, the default for the others).",
+    ]),
+    constant("PHASE_REFUSALS", `{ readonly [P in Phase]?: ${code} }`, table(phaseEntries), ["The code of every refusal in these phases, before any guard's (spec: refusals.phases)."]),
+    {
+      kind: StructureKind.Function,
+      isExported: true,
+      name: "refusalCode",
+      docs: ["The error code of a refusal: its phase's, else its guard's, else the default."],
+      parameters: [{ name: "refusal", type: guards.length === 0 ? "{ readonly phase: Phase }" : `{ readonly phase: Phase; readonly guard?: ${n.guardName} }` }],
+      returnType: code,
+      statements:
+        guards.length === 0
+          ? ["return PHASE_REFUSALS[refusal.phase] ?? DEFAULT_REFUSAL;"]
+          : ["return PHASE_REFUSALS[refusal.phase] ?? (refusal.guard === undefined ? DEFAULT_REFUSAL : GUARD_REFUSALS[refusal.guard]);"],
+    },
+  ];
 }
 
 export function factStatements(m: MachineModel): StatementStructures[] {
@@ -58,5 +98,6 @@ export function factStatements(m: MachineModel): StatementStructures[] {
     const persisted = m.triggers.filter((t) => persistence[t.name] === "persisted").map((t) => t.name);
     out.push(constant("PERSISTED_TRIGGERS", `ReadonlySet<${n.triggerName}>`, render(packedList(list(`new Set<${n.triggerName}>([`, strings(persisted), "])")), 0, 60)));
   }
+  if (m.refusals !== null) out.push(...refusalStatements(m, m.refusals));
   return out;
 }

@@ -12,6 +12,7 @@ export const machineNames = (machine: string) => ({
   effect: `${machine}Effect`,
   transitionName: `${machine}TransitionName`,
   guardName: `${machine}GuardName`,
+  refusalCode: `${machine}RefusalCode`,
   triggerName: `${machine}TriggerName`,
   result: `${machine}Result`,
   kernel: `${lowerFirst(machine)}Kernel`,

@@ -27,6 +27,7 @@ import {
   TERMINAL_INPUT_PHASES as TERMINAL,
   transition as kernelTransition,
   initialState,
+  refusalCode,
   type AbandonReason,
   type Phase,
   type SessionRuntimeEffect,
@@ -111,7 +112,7 @@ interface Ctx {
   readonly controlDelivered?: boolean;
 }
 
-type Fired = { readonly ok: true } | { readonly ok: false; readonly phase: string; readonly guard: SessionRuntimeGuardName | null };
+type Fired = { readonly ok: true } | { readonly ok: false; readonly phase: Phase; readonly guard: SessionRuntimeGuardName | null };
 
 type Admitted =
   | { readonly outcome: "Accepted"; readonly inputId: string; readonly completion: boolean }
@@ -633,9 +634,9 @@ export class SessionModel {
 
   // ── control ──────────────────────────────────────────────────────────────────────────────
 
-  /** control.ts refusalError: the typed error of a machine refusal. */
+  /** control.ts refusalError: the typed error of a machine refusal, by the spec's refusal codes. */
   refusalCode(r: Fired & { ok: false }): string {
-    return r.phase === "Destroyed" ? "SessionDestroyed" : ((r.guard !== null ? GUARD_ERROR[r.guard] : undefined) ?? "NotReady");
+    return refusalCode(r.guard === null ? { phase: r.phase } : { phase: r.phase, guard: r.guard });
   }
 
   control(trigger: SessionRuntimeTrigger, ctx: Ctx = {}): string | null {
@@ -703,15 +704,6 @@ export class SessionModel {
 export function visiblePhaseOf(s: SessionRuntimeState): Phase {
   return s.phase === "Running" && s.runFrom === "Retired" ? "Retired" : s.phase;
 }
-
-/** The typed error of a guard's refusal (typed by the generated guard names, so a renamed guard fails to compile); others are NotReady. */
-const GUARD_ERROR: Partial<Readonly<Record<SessionRuntimeGuardName, string>>> = {
-  fence_is_fresh: "FenceRejected",
-  generation_not_older: "FenceRejected",
-  fence_is_current: "FenceRejected",
-  run_matches: "RunMismatch",
-  registered: "NotRegistered",
-};
 
 /** The upper end of an int field's type (the kernel's, so the spec owns the domains). */
 function intMax(field: string): number {
