@@ -5,7 +5,15 @@
 // A field a transition writes more than once uses a working copy instead (see
 // generator/emit/ts-code.ts, `stmtsCode`); these cover the common single write.
 
-import { copyMap, copySet, includesValue, removeAll } from "./values.js";
+import { copyMap, copyMapWithout, copySet, copySetWithout, includesValue, removeAll } from "./values.js";
+
+// The empty collection a single-write removal leaves behind is one of these shared ones, not a new
+// object: nothing edits a state's collections in place (the `...Own` updates below copy any
+// collection they did not make, and never return these; `setClear` / `mapClear` still return a
+// fresh one, since a working copy may be edited after a clear), so one empty Map and one empty Set
+// serve every state, and a session that has gone quiet holds no empty tables of its own.
+const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
+const EMPTY_SET: ReadonlySet<never> = new Set<never>();
 
 export function setAdd<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
   if (set.has(item)) return set;
@@ -16,9 +24,7 @@ export function setAdd<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
 
 export function setRemove<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
   if (!set.has(item)) return set;
-  const out = copySet(set);
-  out.delete(item);
-  return out;
+  return set.size === 1 ? EMPTY_SET : copySetWithout(set, item);
 }
 
 export function setClear<T>(set: ReadonlySet<T>): ReadonlySet<T> {
@@ -35,9 +41,7 @@ export function mapPut<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Readonly
 
 export function mapRemove<K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
   if (!map.has(key)) return map;
-  const out = copyMap(map);
-  out.delete(key);
-  return out;
+  return map.size === 1 ? EMPTY_MAP : copyMapWithout(map, key);
 }
 
 export function mapClear<K, V>(map: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
@@ -98,9 +102,9 @@ export function setAddOwn<T>(current: ReadonlySet<T>, base: ReadonlySet<T>, item
 
 export function setRemoveOwn<T>(current: ReadonlySet<T>, base: ReadonlySet<T>, item: T): ReadonlySet<T> {
   if (!current.has(item)) return current;
-  const out = current === base ? copySet(current) : (current as Set<T>);
-  out.delete(item);
-  return out;
+  if (current === base) return copySetWithout(current, item);
+  (current as Set<T>).delete(item);
+  return current;
 }
 
 export function mapPutOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
@@ -112,9 +116,9 @@ export function mapPutOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K,
 
 export function mapRemoveOwn<K, V>(current: ReadonlyMap<K, V>, base: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
   if (!current.has(key)) return current;
-  const out = current === base ? copyMap(current) : (current as Map<K, V>);
-  out.delete(key);
-  return out;
+  if (current === base) return copyMapWithout(current, key);
+  (current as Map<K, V>).delete(key);
+  return current;
 }
 
 export function seqPushOwn<T>(current: readonly T[], base: readonly T[], item: T): readonly T[] {
