@@ -20,6 +20,7 @@ import {
   seqRemoveOwn,
   setAdd,
   setClear,
+  setClearOwn,
   setRemove,
   setRemoveOwn,
   transitionDescs,
@@ -283,7 +284,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
   }
-  f_live = setClear(f_live);
+  f_live = setClearOwn(f_live);
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       f_status = mapRemoveOwn(f_status, s.status, v_o);
@@ -318,7 +319,7 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
   }
-  f_live = setClear(f_live);
+  f_live = setClearOwn(f_live);
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       f_status = mapRemoveOwn(f_status, s.status, v_o);

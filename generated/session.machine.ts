@@ -18,6 +18,7 @@ import {
   mapRemoveOwn,
   predicates,
   seqClear,
+  seqClearOwn,
   seqPush,
   seqPushFrontOwn,
   seqPushOwn,
@@ -615,7 +616,7 @@ function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput, 
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
-  f_staged = seqClear(f_staged);
+  f_staged = seqClearOwn(f_staged);
   const next: SessionRuntimeState = {
     phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
     boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
@@ -647,7 +648,7 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name
       }
     }
   }
-  f_staged = seqClear(f_staged);
+  f_staged = seqClearOwn(f_staged);
   const next: SessionRuntimeState = {
     phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
     boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
@@ -915,7 +916,7 @@ function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFa
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
-  f_staged = seqClear(f_staged);
+  f_staged = seqClearOwn(f_staged);
   const next: SessionRuntimeState = {
     phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
     boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
@@ -972,7 +973,7 @@ function fireAbandonRunToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput
     f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
     f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
   }
-  f_staged = seqClear(f_staged);
+  f_staged = seqClearOwn(f_staged);
   const next: SessionRuntimeState = {
     phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
     boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,

@@ -12,6 +12,7 @@ import {
   predicates,
   setAddOwn,
   setClear,
+  setClearOwn,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -320,7 +321,7 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
   }
   if (!(t.barrier.size === 0)) {
     f_barrierSatisfied = false;
-    f_satisfiedBy = setClear(f_satisfiedBy);
+    f_satisfiedBy = setClearOwn(f_satisfiedBy);
   }
   const next: TurnState = {
     phase: s.phase, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,

@@ -7,13 +7,15 @@
 
 import { copyMap, copyMapWithout, copySet, copySetWithout, includesValue, removeAll } from "./values.js";
 
-// The empty collection a single-write removal leaves behind is one of these shared ones, not a new
-// object: nothing edits a state's collections in place (the `...Own` updates below copy any
-// collection they did not make, and never return these; `setClear` / `mapClear` still return a
-// fresh one, since a working copy may be edited after a clear), so one empty Map and one empty Set
-// serve every state, and a session that has gone quiet holds no empty tables of its own.
+// The empty collection a single-write removal or clear leaves behind is one of these shared ones,
+// not a new object: nothing edits a state's collections in place (the `...Own` updates below copy
+// any collection they did not make and never return these; a working copy cleared is a fresh one,
+// `...ClearOwn`, since later updates edit it), so one empty Map, Set and Seq serve every state, and
+// a session that has gone quiet holds no empty collections of its own (nor promotes them to the
+// old generation: with thousands of sessions a state lives long between two of its inputs).
 const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
 const EMPTY_SET: ReadonlySet<never> = new Set<never>();
+const EMPTY_SEQ: readonly never[] = [];
 
 export function setAdd<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
   if (set.has(item)) return set;
@@ -28,7 +30,7 @@ export function setRemove<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
 }
 
 export function setClear<T>(set: ReadonlySet<T>): ReadonlySet<T> {
-  return set.size === 0 ? set : new Set<T>();
+  return set.size === 0 ? set : EMPTY_SET;
 }
 
 /** `map.put(key, value)`: unchanged when `key` already maps to that very value (`===`). */
@@ -45,7 +47,7 @@ export function mapRemove<K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, 
 }
 
 export function mapClear<K, V>(map: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
-  return map.size === 0 ? map : new Map<K, V>();
+  return map.size === 0 ? map : EMPTY_MAP;
 }
 
 export function seqPush<T>(seq: readonly T[], item: T): readonly T[] {
@@ -59,9 +61,10 @@ export function seqPushFront<T>(seq: readonly T[], item: T): readonly T[] {
 /** `seq.remove(item)` for items compared by identity (ids, enums, scalars): drops every occurrence. */
 export function seqRemove<T>(seq: readonly T[], item: T): readonly T[] {
   if (!seq.includes(item)) return seq;
+  if (seq.length === 1) return EMPTY_SEQ;
   const out = seq.slice();
   removeAll(out, item);
-  return out;
+  return out.length === 0 ? EMPTY_SEQ : out;
 }
 
 /** `seq.remove(item)` for items compared by value (collections): drops every equal occurrence. */
@@ -69,23 +72,25 @@ export function seqRemoveValue<T>(seq: readonly T[], item: T): readonly T[] {
   if (!includesValue(seq, item)) return seq;
   const out = seq.slice();
   removeAll(out, item);
-  return out;
+  return out.length === 0 ? EMPTY_SEQ : out;
 }
 
 export function seqPopFront<T>(seq: readonly T[]): readonly T[] {
-  return seq.length === 0 ? seq : seq.slice(1);
+  if (seq.length === 0) return seq;
+  return seq.length === 1 ? EMPTY_SEQ : seq.slice(1);
 }
 
 /** `seq.removeAt(i)`: unchanged when `i` is outside the sequence. */
 export function seqRemoveAt<T>(seq: readonly T[], i: number): readonly T[] {
   if (!(i >= 0 && i < seq.length)) return seq;
+  if (seq.length === 1) return EMPTY_SEQ;
   const out = seq.slice();
   out.splice(i, 1);
   return out;
 }
 
 export function seqClear<T>(seq: readonly T[]): readonly T[] {
-  return seq.length === 0 ? seq : [];
+  return seq.length === 0 ? seq : EMPTY_SEQ;
 }
 
 // Updates of a field a transition writes several times: `current` is the field's value so far
@@ -152,6 +157,19 @@ export function seqPopFrontOwn<T>(current: readonly T[], base: readonly T[]): re
   if (current === base) return current.slice(1);
   (current as T[]).shift();
   return current;
+}
+
+/** A cleared working value: a fresh empty collection (later updates edit it), or `current` if already empty. */
+export function setClearOwn<T>(current: ReadonlySet<T>): ReadonlySet<T> {
+  return current.size === 0 ? current : new Set<T>();
+}
+
+export function mapClearOwn<K, V>(current: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
+  return current.size === 0 ? current : new Map<K, V>();
+}
+
+export function seqClearOwn<T>(current: readonly T[]): readonly T[] {
+  return current.length === 0 ? current : [];
 }
 
 export function seqRemoveAtOwn<T>(current: readonly T[], base: readonly T[], i: number): readonly T[] {

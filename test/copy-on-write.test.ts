@@ -62,6 +62,14 @@ describe("copy-on-write transitions", () => {
     expect([...(refilled["ids"] as ReadonlySet<string>)]).toEqual(["a"]);
     expect((other["counts"] as ReadonlyMap<string, number>).size).toBe(0);
     expect((other["ids"] as ReadonlySet<string>).size).toBe(0);
+    const cleared = step(run({ kind: "Add", id: "a" }, { kind: "Push", id: "a" }), { kind: "Clear" });
+    const clearedToo = step(run({ kind: "Add", id: "b" }, { kind: "Push", id: "b" }), { kind: "Clear" });
+    expect(cleared["ids"]).toBe(clearedToo["ids"]);
+    expect(cleared["lane"]).toBe(clearedToo["lane"]);
+    const pushed = step(step(cleared, { kind: "Push", id: "c" }), { kind: "Add", id: "c" });
+    expect(pushed["lane"]).toEqual(["c"]);
+    expect(clearedToo["lane"]).toEqual([]);
+    expect((clearedToo["ids"] as ReadonlySet<string>).size).toBe(0);
     // A removal that leaves entries builds the copy without the key; the state before keeps it.
     const two = run({ kind: "Put", id: "a", c: 1 }, { kind: "Put", id: "b", c: 2 });
     const dropped = step(two, { kind: "Drop", id: "a" });
