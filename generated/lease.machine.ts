@@ -174,44 +174,85 @@ function fireAcquireLease(s: SessionLeaseState, t: SessionLeaseAcquireInput): Fi
   const f_fence: Fence = (s.fence + 1);
   f_owner = t.node;
   const f_held: ReadonlyMap<NodeId, Fence> = mapPut(s.held, t.node, f_fence);
-  return fired("AcquireLease", { ...s, tookOverFromCrashed: f_tookOverFromCrashed, fence: f_fence, owner: f_owner, expired: false, held: f_held });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: f_fence, owner: f_owner, expired: false, held: f_held, running: s.running, paused: s.paused, submitted: s.submitted,
+    inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: s.staleRefused, tookOverFromCrashed: f_tookOverFromCrashed,
+  };
+  return fired("AcquireLease", next);
 }
 
 function fireRenewLease(s: SessionLeaseState): FireResult {
-  return fired("RenewLease", { ...s, expired: false });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: false, held: s.held, running: s.running, paused: s.paused, submitted: s.submitted,
+    inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired("RenewLease", next);
 }
 
 /** Fires RenewRefused, AdmitRefused, RequeueRefused and CommitRefused, each with its name. */
 function fireRenewRefused(s: SessionLeaseState, t: { readonly node: NodeId; }, name: SessionLeaseTransitionName): FireResult {
-  return fired(name, { ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), staleRefused: true });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node),
+    paused: s.paused, submitted: s.submitted, inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy,
+    crashed: s.crashed, staleAccepted: s.staleAccepted, staleRefused: true, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired(name, next);
 }
 
 function fireExpireLease(s: SessionLeaseState): FireResult {
-  return fired("ExpireLease", { ...s, expired: true });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: true, held: s.held, running: s.running, paused: s.paused, submitted: s.submitted,
+    inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired("ExpireLease", next);
 }
 
 function fireReleaseLease(s: SessionLeaseState, t: SessionLeaseReleaseInput): FireResult {
-  return fired("ReleaseLease", { ...s, owner: null, expired: false, held: mapRemove(s.held, t.node) });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: null, expired: false, held: mapRemove(s.held, t.node), running: s.running, paused: s.paused,
+    submitted: s.submitted, inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired("ReleaseLease", next);
 }
 
 function firePauseNode(s: SessionLeaseState, t: SessionLeasePauseInput): FireResult {
-  return fired("PauseNode", { ...s, paused: setAdd(s.paused, t.node) });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: s.running, paused: setAdd(s.paused, t.node),
+    submitted: s.submitted, inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired("PauseNode", next);
 }
 
 function fireResumeNode(s: SessionLeaseState, t: SessionLeaseResumeInput): FireResult {
-  return fired("ResumeNode", { ...s, paused: setRemove(s.paused, t.node) });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: s.running, paused: setRemove(s.paused, t.node),
+    submitted: s.submitted, inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired("ResumeNode", next);
 }
 
 function fireCrashNode(s: SessionLeaseState, t: SessionLeaseCrashInput): FireResult {
   const next: SessionLeaseState = {
-    ...s, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node), paused: setRemove(s.paused, t.node), crashed: setAdd(s.crashed, t.node),
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: mapRemove(s.held, t.node), running: mapRemove(s.running, t.node),
+    paused: setRemove(s.paused, t.node), submitted: s.submitted, inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy,
+    consumedBy: s.consumedBy, crashed: setAdd(s.crashed, t.node), staleAccepted: s.staleAccepted, staleRefused: s.staleRefused,
+    tookOverFromCrashed: s.tookOverFromCrashed,
   };
   return fired("CrashNode", next);
 }
 
 function fireSubmitInput(s: SessionLeaseState, t: SessionLeaseSubmitInput): FireResult {
   const next: SessionLeaseState = {
-    ...s, submitted: setAdd(s.submitted, t.input), inbox: setAdd(s.inbox, t.input), acceptedBy: mapPut(s.acceptedBy, t.input, t.node),
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: s.running, paused: s.paused,
+    submitted: setAdd(s.submitted, t.input), inbox: setAdd(s.inbox, t.input), stored: s.stored, consumed: s.consumed,
+    acceptedBy: mapPut(s.acceptedBy, t.input, t.node), consumedBy: s.consumedBy, crashed: s.crashed, staleAccepted: s.staleAccepted,
+    staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
   };
   return fired("SubmitInput", next);
 }
@@ -222,29 +263,41 @@ function fireSubmitDuplicate(s: SessionLeaseState): FireResult {
 
 function fireAdmitInput(s: SessionLeaseState, t: SessionLeaseAdmitInput): FireResult {
   const next: SessionLeaseState = {
-    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), inbox: setRemove(s.inbox, t.input),
-    stored: mapPut(s.stored, t.input, "Queued"),
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: s.running, paused: s.paused, submitted: s.submitted,
+    inbox: setRemove(s.inbox, t.input), stored: mapPut(s.stored, t.input, "Queued"), consumed: s.consumed, acceptedBy: s.acceptedBy,
+    consumedBy: s.consumedBy, crashed: s.crashed, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), staleRefused: s.staleRefused,
+    tookOverFromCrashed: s.tookOverFromCrashed,
   };
   return fired("AdmitInput", next);
 }
 
 function fireRequeueStaged(s: SessionLeaseState, t: SessionLeaseRequeueInput): FireResult {
   const next: SessionLeaseState = {
-    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: mapPut(s.stored, t.input, "Queued"),
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: s.running, paused: s.paused, submitted: s.submitted,
+    inbox: s.inbox, stored: mapPut(s.stored, t.input, "Queued"), consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy,
+    crashed: s.crashed, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), staleRefused: s.staleRefused,
+    tookOverFromCrashed: s.tookOverFromCrashed,
   };
   return fired("RequeueStaged", next);
 }
 
 function fireStartRun(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
   const next: SessionLeaseState = {
-    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: mapPut(s.stored, t.input, "Staged"),
-    running: mapPut(s.running, t.node, t.input),
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: mapPut(s.running, t.node, t.input), paused: s.paused,
+    submitted: s.submitted, inbox: s.inbox, stored: mapPut(s.stored, t.input, "Staged"), consumed: s.consumed, acceptedBy: s.acceptedBy,
+    consumedBy: s.consumedBy, crashed: s.crashed, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), staleRefused: s.staleRefused,
+    tookOverFromCrashed: s.tookOverFromCrashed,
   };
   return fired("StartRun", next);
 }
 
 function fireStartRefused(s: SessionLeaseState, t: SessionLeaseStartRunInput): FireResult {
-  return fired("StartRefused", { ...s, held: mapRemove(s.held, t.node), staleRefused: true });
+  const next: SessionLeaseState = {
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: mapRemove(s.held, t.node), running: s.running, paused: s.paused,
+    submitted: s.submitted, inbox: s.inbox, stored: s.stored, consumed: s.consumed, acceptedBy: s.acceptedBy, consumedBy: s.consumedBy, crashed: s.crashed,
+    staleAccepted: s.staleAccepted, staleRefused: true, tookOverFromCrashed: s.tookOverFromCrashed,
+  };
+  return fired("StartRefused", next);
 }
 
 function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): FireResult {
@@ -258,8 +311,9 @@ function fireCommitRun(s: SessionLeaseState, t: SessionLeaseCommitRunInput): Fir
   const f_consumedBy: ReadonlyMap<InputId, NodeId> = mapPut(s.consumedBy, (lookup(f_running, t.node))!, t.node);
   f_running = mapRemoveOwn(f_running, s.running, t.node);
   const next: SessionLeaseState = {
-    ...s, staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), stored: f_stored, consumed: f_consumed, consumedBy: f_consumedBy,
-    running: f_running,
+    phase: s.phase, fence: s.fence, owner: s.owner, expired: s.expired, held: s.held, running: f_running, paused: s.paused, submitted: s.submitted,
+    inbox: s.inbox, stored: f_stored, consumed: f_consumed, acceptedBy: s.acceptedBy, consumedBy: f_consumedBy, crashed: s.crashed,
+    staleAccepted: (s.staleAccepted || ((s.held.get(t.node) ?? 0) < s.fence)), staleRefused: s.staleRefused, tookOverFromCrashed: s.tookOverFromCrashed,
   };
   return fired("CommitRun", next);
 }
@@ -459,6 +513,7 @@ export const sessionLeaseKernel: MachineKernel<
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

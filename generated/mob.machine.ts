@@ -182,9 +182,9 @@ function fireSpawnMember(s: MobState, t: MobSpawnInput): FireResult {
     (((s.fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (s.fenceHigh.get(t.member) ?? 0) : f_lastFence)
   );
   const next: MobState = {
-    ...s, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: mapPut(s.runtimes, t.member, t.runtime),
-    owners: mapPut(s.owners, t.runtime, t.member), priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences, fenceHigh: f_fenceHigh,
-    generations: mapPut(s.generations, t.member, 0), generationHigh: mapPut(s.generationHigh, t.member, 0),
+    phase: s.phase, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: mapPut(s.runtimes, t.member, t.runtime),
+    owners: mapPut(s.owners, t.runtime, t.member), generations: mapPut(s.generations, t.member, 0), generationHigh: mapPut(s.generationHigh, t.member, 0),
+    fences: f_fences, fenceHigh: f_fenceHigh, priorFence: f_priorFence, readyFence: s.readyFence, lastFence: f_lastFence,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeProvision", member: t.member, runtime: t.runtime },
@@ -195,7 +195,9 @@ function fireSpawnMember(s: MobState, t: MobSpawnInput): FireResult {
 
 function fireRuntimeReady(s: MobState, t: MobObserveRuntimeReadySignal): FireResult {
   const next: MobState = {
-    ...s, statuses: mapPut(s.statuses, (lookup(s.owners, t.runtime))!, "Ready"), readyFence: mapPut(s.readyFence, (lookup(s.owners, t.runtime))!, t.fence),
+    phase: s.phase, statuses: mapPut(s.statuses, (lookup(s.owners, t.runtime))!, "Ready"), runtimes: s.runtimes, owners: s.owners,
+    generations: s.generations, generationHigh: s.generationHigh, fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence,
+    readyFence: mapPut(s.readyFence, (lookup(s.owners, t.runtime))!, t.fence), lastFence: s.lastFence,
   };
   const effects: MobEffect[] = [
     { effect: "MemberReady", member: (lookup(next.owners, t.runtime))!, generation: (next.generations.get((lookup(next.owners, t.runtime))!) ?? 0) },
@@ -209,7 +211,10 @@ function fireSubmitWorkToMember(s: MobState, t: MobSubmitWorkInput): FireResult 
 }
 
 function fireBeginRetire(s: MobState, t: MobRetireMemberInput): FireResult {
-  const next: MobState = { ...s, statuses: mapPut(s.statuses, t.member, "Retiring") };
+  const next: MobState = {
+    phase: s.phase, statuses: mapPut(s.statuses, t.member, "Retiring"), runtimes: s.runtimes, owners: s.owners, generations: s.generations,
+    generationHigh: s.generationHigh, fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence, readyFence: s.readyFence, lastFence: s.lastFence,
+  };
   const effects: MobEffect[] = [{ effect: "RequestRuntimeRetire", runtime: (lookup(next.runtimes, t.member))!, fence: (next.fences.get(t.member) ?? 0) }];
   return fired("BeginRetire", next, effects);
 }
@@ -221,7 +226,11 @@ function fireRuntimeRetired(value: "Retired" | "Destroyed") {
     const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, value);
     const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
     f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-    return fired(name, { ...s, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners });
+    const next: MobState = {
+      phase: s.phase, statuses: f_statuses, runtimes: f_runtimes, owners: f_owners, generations: s.generations, generationHigh: s.generationHigh,
+      fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence, readyFence: s.readyFence, lastFence: s.lastFence,
+    };
+    return fired(name, next);
   };
 }
 
@@ -232,7 +241,11 @@ function fireRuntimeRetiredLast(value: "Retired" | "Destroyed") {
     const f_statuses: ReadonlyMap<MemberId, MemberStatus> = mapPut(s.statuses, (lookup(f_owners, t.runtime))!, value);
     const f_runtimes: ReadonlyMap<MemberId, RuntimeId> = mapRemove(s.runtimes, (lookup(f_owners, t.runtime))!);
     f_owners = mapRemoveOwn(f_owners, s.owners, t.runtime);
-    return fired(name, { ...s, phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners }, [{ effect: "MobDestroyed" }]);
+    const next: MobState = {
+      phase: "Destroyed", statuses: f_statuses, runtimes: f_runtimes, owners: f_owners, generations: s.generations, generationHigh: s.generationHigh,
+      fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence, readyFence: s.readyFence, lastFence: s.lastFence,
+    };
+    return fired(name, next, [{ effect: "MobDestroyed" }]);
   };
 }
 
@@ -266,8 +279,8 @@ function fireResetMember(s: MobState, t: MobResetMemberInput): FireResult {
     )
   );
   const next: MobState = {
-    ...s, owners: f_owners, runtimes: f_runtimes, statuses: mapPut(s.statuses, t.member, "Spawning"), priorFence: f_priorFence, lastFence: f_lastFence,
-    fences: f_fences, fenceHigh: f_fenceHigh, generations: f_generations, generationHigh: f_generationHigh,
+    phase: s.phase, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: f_runtimes, owners: f_owners, generations: f_generations,
+    generationHigh: f_generationHigh, fences: f_fences, fenceHigh: f_fenceHigh, priorFence: f_priorFence, readyFence: s.readyFence, lastFence: f_lastFence,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeReset", member: t.member, runtime: t.runtime },
@@ -287,8 +300,9 @@ function fireRespawnMember(s: MobState, t: MobRespawnMemberInput): FireResult {
     (((s.fenceHigh.get(t.member) ?? 0) > f_lastFence) ? (s.fenceHigh.get(t.member) ?? 0) : f_lastFence)
   );
   const next: MobState = {
-    ...s, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: mapPut(s.runtimes, t.member, t.runtime),
-    owners: mapPut(s.owners, t.runtime, t.member), priorFence: f_priorFence, lastFence: f_lastFence, fences: f_fences, fenceHigh: f_fenceHigh,
+    phase: s.phase, statuses: mapPut(s.statuses, t.member, "Spawning"), runtimes: mapPut(s.runtimes, t.member, t.runtime),
+    owners: mapPut(s.owners, t.runtime, t.member), generations: s.generations, generationHigh: s.generationHigh, fences: f_fences, fenceHigh: f_fenceHigh,
+    priorFence: f_priorFence, readyFence: s.readyFence, lastFence: f_lastFence,
   };
   const effects: MobEffect[] = [
     { effect: "RequestRuntimeRecycle", member: t.member, runtime: t.runtime },
@@ -298,15 +312,26 @@ function fireRespawnMember(s: MobState, t: MobRespawnMemberInput): FireResult {
 }
 
 function fireDestroyEmptyMob(s: MobState): FireResult {
-  return fired("DestroyEmptyMob", { ...s, phase: "Destroyed" }, [{ effect: "MobDestroyed" }]);
+  const next: MobState = {
+    phase: "Destroyed", statuses: s.statuses, runtimes: s.runtimes, owners: s.owners, generations: s.generations, generationHigh: s.generationHigh,
+    fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence, readyFence: s.readyFence, lastFence: s.lastFence,
+  };
+  return fired("DestroyEmptyMob", next, [{ effect: "MobDestroyed" }]);
 }
 
 function fireBeginDestroyMob(s: MobState): FireResult {
-  return fired("BeginDestroyMob", { ...s, phase: "Destroying" });
+  const next: MobState = {
+    phase: "Destroying", statuses: s.statuses, runtimes: s.runtimes, owners: s.owners, generations: s.generations, generationHigh: s.generationHigh,
+    fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence, readyFence: s.readyFence, lastFence: s.lastFence,
+  };
+  return fired("BeginDestroyMob", next);
 }
 
 function fireDestroyMemberRuntime(s: MobState, t: MobDestroyMemberInput): FireResult {
-  const next: MobState = { ...s, statuses: mapPut(s.statuses, t.member, "Destroying") };
+  const next: MobState = {
+    phase: s.phase, statuses: mapPut(s.statuses, t.member, "Destroying"), runtimes: s.runtimes, owners: s.owners, generations: s.generations,
+    generationHigh: s.generationHigh, fences: s.fences, fenceHigh: s.fenceHigh, priorFence: s.priorFence, readyFence: s.readyFence, lastFence: s.lastFence,
+  };
   const effects: MobEffect[] = [{ effect: "RequestRuntimeDestroy", runtime: (lookup(next.runtimes, t.member))!, fence: (next.fences.get(t.member) ?? 0) }];
   return fired("DestroyMemberRuntime", next, effects);
 }
@@ -623,6 +648,7 @@ export const mobKernel: MachineKernel<MobState, MobTrigger, MobEffect, MobTransi
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

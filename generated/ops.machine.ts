@@ -20,6 +20,7 @@ import {
   seqRemoveOwn,
   setAdd,
   setClear,
+  setClearOwn,
   setRemove,
   setRemoveOwn,
   transitionDescs,
@@ -202,8 +203,10 @@ export const transition: (s: OpsLifecycleState, t: OpsLifecycleTrigger) => OpsLi
 
 function fireRegister(s: OpsLifecycleState, t: OpsLifecycleRegisterOpInput): FireResult {
   const next: OpsLifecycleState = {
-    ...s, status: mapPut(s.status, t.op, "Provisioning"), kinds: mapPut(s.kinds, t.op, t.opKind), live: setAdd(s.live, t.op),
-    activeCount: (s.activeCount + 1),
+    phase: s.phase, status: mapPut(s.status, t.op, "Provisioning"), kinds: mapPut(s.kinds, t.op, t.opKind), live: setAdd(s.live, t.op),
+    activeCount: (s.activeCount + 1), maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained, peerReady: s.peerReady, progress: s.progress,
+    retained: s.retained, waitId: s.waitId, waitMembers: s.waitMembers, waitSatisfied: s.waitSatisfied, wakePending: s.wakePending,
+    unobservedCompletions: s.unobservedCompletions,
   };
   return fired("Register", next, [{ effect: "OpRegistered", op: t.op, opKind: t.opKind }]);
 }
@@ -211,7 +214,12 @@ function fireRegister(s: OpsLifecycleState, t: OpsLifecycleRegisterOpInput): Fir
 /** Fires Start and BeginRetire, each with its name and `status`. */
 function fireStart(status: "Running" | "Retiring") {
   return (s: OpsLifecycleState, t: { readonly op: OpId; }, name: OpsLifecycleTransitionName): FireResult => {
-    return fired(name, { ...s, status: mapPut(s.status, t.op, status) });
+    const next: OpsLifecycleState = {
+      phase: s.phase, status: mapPut(s.status, t.op, status), kinds: s.kinds, live: s.live, activeCount: s.activeCount, maxConcurrent: s.maxConcurrent,
+      maxRetained: s.maxRetained, peerReady: s.peerReady, progress: s.progress, retained: s.retained, waitId: s.waitId, waitMembers: s.waitMembers,
+      waitSatisfied: s.waitSatisfied, wakePending: s.wakePending, unobservedCompletions: s.unobservedCompletions,
+    };
+    return fired(name, next);
   };
 }
 
@@ -244,9 +252,10 @@ function fireComplete(status: "Completed" | "Failed" | "Aborted" | "Cancelled" |
       }
     }
     const next: OpsLifecycleState = {
-      ...s, status: f_status, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0), progress: mapRemove(s.progress, t.op),
-      retained: f_retained, wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions, waitSatisfied: f_waitSatisfied, kinds: f_kinds,
-      peerReady: f_peerReady,
+      phase: s.phase, status: f_status, kinds: f_kinds, live: f_live, activeCount: ((s.activeCount > 0) ? (s.activeCount - 1) : 0),
+      maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained, peerReady: f_peerReady, progress: mapRemove(s.progress, t.op), retained: f_retained,
+      waitId: s.waitId, waitMembers: s.waitMembers, waitSatisfied: f_waitSatisfied, wakePending: f_wakePending,
+      unobservedCompletions: f_unobservedCompletions,
     };
     const effects: OpsLifecycleEffect[] = [];
     effects.push({ effect: "OpFinished", op: t.op, outcome: status });
@@ -275,7 +284,7 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
   }
-  f_live = setClear(f_live);
+  f_live = setClearOwn(f_live);
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       f_status = mapRemoveOwn(f_status, s.status, v_o);
@@ -285,8 +294,9 @@ function fireTerminateAll(s: OpsLifecycleState): FireResult {
     }
   }
   const next: OpsLifecycleState = {
-    ...s, phase: "Closed", status: f_status, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, live: f_live, activeCount: 0, kinds: f_kinds, peerReady: f_peerReady,
+    phase: "Closed", status: f_status, kinds: f_kinds, live: f_live, activeCount: 0, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: f_peerReady, progress: f_progress, retained: f_retained, waitId: s.waitId, waitMembers: s.waitMembers, waitSatisfied: s.waitSatisfied,
+    wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions,
   };
   return fired("TerminateAll", next, [{ effect: "OwnerTerminated" }]);
 }
@@ -309,7 +319,7 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
       f_unobservedCompletions = ((f_unobservedCompletions < 2) ? (f_unobservedCompletions + 1) : 2);
     }
   }
-  f_live = setClear(f_live);
+  f_live = setClearOwn(f_live);
   for (const v_o of Array.from(f_retained)) {
     if ((f_retained.length > s.maxRetained) && !s.waitMembers.has(v_o)) {
       f_status = mapRemoveOwn(f_status, s.status, v_o);
@@ -319,8 +329,9 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
     }
   }
   const next: OpsLifecycleState = {
-    ...s, phase: "Closed", status: f_status, progress: f_progress, retained: f_retained, wakePending: f_wakePending,
-    unobservedCompletions: f_unobservedCompletions, live: f_live, activeCount: 0, waitSatisfied: true, kinds: f_kinds, peerReady: f_peerReady,
+    phase: "Closed", status: f_status, kinds: f_kinds, live: f_live, activeCount: 0, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: f_peerReady, progress: f_progress, retained: f_retained, waitId: s.waitId, waitMembers: s.waitMembers, waitSatisfied: true,
+    wakePending: f_wakePending, unobservedCompletions: f_unobservedCompletions,
   };
   const effects: OpsLifecycleEffect[] = [];
   effects.push({ effect: "OwnerTerminated" });
@@ -331,11 +342,22 @@ function fireTerminateAllSatisfyingWait(s: OpsLifecycleState): FireResult {
 }
 
 function fireExposePeer(s: OpsLifecycleState, t: OpsLifecyclePeerReadyInput): FireResult {
-  return fired("ExposePeer", { ...s, peerReady: setAdd(s.peerReady, t.op) }, [{ effect: "PeerExposed", op: t.op }]);
+  const next: OpsLifecycleState = {
+    phase: s.phase, status: s.status, kinds: s.kinds, live: s.live, activeCount: s.activeCount, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: setAdd(s.peerReady, t.op), progress: s.progress, retained: s.retained, waitId: s.waitId, waitMembers: s.waitMembers,
+    waitSatisfied: s.waitSatisfied, wakePending: s.wakePending, unobservedCompletions: s.unobservedCompletions,
+  };
+  return fired("ExposePeer", next, [{ effect: "PeerExposed", op: t.op }]);
 }
 
 function fireCountProgress(s: OpsLifecycleState, t: OpsLifecycleReportProgressInput): FireResult {
-  return fired("CountProgress", { ...s, progress: mapPut(s.progress, t.op, (((s.progress.get(t.op) ?? 0) < 2) ? ((s.progress.get(t.op) ?? 0) + 1) : 2)) });
+  const next: OpsLifecycleState = {
+    phase: s.phase, status: s.status, kinds: s.kinds, live: s.live, activeCount: s.activeCount, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: s.peerReady, progress: mapPut(s.progress, t.op, (((s.progress.get(t.op) ?? 0) < 2) ? ((s.progress.get(t.op) ?? 0) + 1) : 2)),
+    retained: s.retained, waitId: s.waitId, waitMembers: s.waitMembers, waitSatisfied: s.waitSatisfied, wakePending: s.wakePending,
+    unobservedCompletions: s.unobservedCompletions,
+  };
+  return fired("CountProgress", next);
 }
 
 function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInput): FireResult {
@@ -353,8 +375,9 @@ function fireBeginWaitAll(s: OpsLifecycleState, t: OpsLifecycleRequestWaitAllInp
     }
   }
   const next: OpsLifecycleState = {
-    ...s, waitId: t.wait, waitMembers: f_waitMembers, waitSatisfied: all_2(t.members, s.live), status: f_status, kinds: f_kinds, peerReady: f_peerReady,
-    retained: f_retained,
+    phase: s.phase, status: f_status, kinds: f_kinds, live: s.live, activeCount: s.activeCount, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: f_peerReady, progress: s.progress, retained: f_retained, waitId: t.wait, waitMembers: f_waitMembers, waitSatisfied: all_2(t.members, s.live),
+    wakePending: s.wakePending, unobservedCompletions: s.unobservedCompletions,
   };
   const effects: OpsLifecycleEffect[] = [];
   if (next.waitSatisfied) {
@@ -377,14 +400,20 @@ function fireReleaseWait(s: OpsLifecycleState): FireResult {
     }
   }
   const next: OpsLifecycleState = {
-    ...s, waitId: null, waitMembers: setClear(s.waitMembers), waitSatisfied: false, status: f_status, kinds: f_kinds, peerReady: f_peerReady,
-    retained: f_retained,
+    phase: s.phase, status: f_status, kinds: f_kinds, live: s.live, activeCount: s.activeCount, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: f_peerReady, progress: s.progress, retained: f_retained, waitId: null, waitMembers: setClear(s.waitMembers), waitSatisfied: false,
+    wakePending: s.wakePending, unobservedCompletions: s.unobservedCompletions,
   };
   return fired("ReleaseWait", next);
 }
 
 function fireInjectDetachedWake(s: OpsLifecycleState): FireResult {
-  return fired("InjectDetachedWake", { ...s, wakePending: false, unobservedCompletions: 0 }, [{ effect: "DetachedWake" }]);
+  const next: OpsLifecycleState = {
+    phase: s.phase, status: s.status, kinds: s.kinds, live: s.live, activeCount: s.activeCount, maxConcurrent: s.maxConcurrent, maxRetained: s.maxRetained,
+    peerReady: s.peerReady, progress: s.progress, retained: s.retained, waitId: s.waitId, waitMembers: s.waitMembers, waitSatisfied: s.waitSatisfied,
+    wakePending: false, unobservedCompletions: 0,
+  };
+  return fired("InjectDetachedWake", next, [{ effect: "DetachedWake" }]);
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -598,6 +627,7 @@ export const opsLifecycleKernel: MachineKernel<
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

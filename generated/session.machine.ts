@@ -18,6 +18,7 @@ import {
   mapRemoveOwn,
   predicates,
   seqClear,
+  seqClearOwn,
   seqPush,
   seqPushFrontOwn,
   seqPushOwn,
@@ -432,18 +433,30 @@ const TRANSITIONS = transitionRows<
 export const transition: (s: SessionRuntimeState, t: SessionRuntimeTrigger) => SessionRuntimeResult = dispatcher(TRANSITIONS);
 /** Fires Register, ReRegister and RecoverRetired, each with its name and target phase. */
 function fireRegister(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName, to: Phase): FireResult {
-  return fired(name, { ...s, phase: to, registered: true });
+  const next: SessionRuntimeState = {
+    phase: to, registered: true, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence, boundGeneration: s.boundGeneration,
+    currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf,
+    attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired(name, next);
 }
 
 function fireUnregister(s: SessionRuntimeState): FireResult {
-  return fired("Unregister", { ...s, phase: "Idle", registered: false, boundRuntime: null, boundFence: null, stopRequested: false });
+  const next: SessionRuntimeState = {
+    phase: "Idle", registered: false, boundRuntime: null, boundFence: null, highestFence: s.highestFence, boundGeneration: s.boundGeneration,
+    currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: false, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf,
+    attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired("Unregister", next);
 }
 
 /** Fires BindIdle and Rebind, each with its name and target phase. */
 function fireBindIdle(s: SessionRuntimeState, t: SessionRuntimePrepareBindingsInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
   const next: SessionRuntimeState = {
-    ...s, phase: to, boundRuntime: t.runtime, boundFence: t.fence,
+    phase: to, registered: s.registered, boundRuntime: t.runtime, boundFence: t.fence,
     highestFence: (((s.highestFence !== null) && ((s.highestFence)! > t.fence)) ? s.highestFence : t.fence), boundGeneration: t.generation,
+    currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf,
+    attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged, lastRun: s.lastRun,
   };
   return fired(name, next, [{ effect: "RuntimeBound", runtime: t.runtime, fence: t.fence }]);
 }
@@ -465,8 +478,10 @@ function fireAcceptWhileIdle(s: SessionRuntimeState, t: SessionRuntimeAcceptInpu
     }
   }
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, 0), steer: f_steer,
-    queue: f_queue,
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, 0),
+    abandoned: s.abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: s.staged, lastRun: s.lastRun,
   };
   const effects: SessionRuntimeEffect[] = [
     { effect: "PostAdmissionSignal", input: t.input, signal: ((t.admission === "Immediate") ? "RequestImmediateProcessing" : "WakeLoop") },
@@ -491,8 +506,10 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
     }
   }
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, 0), steer: f_steer,
-    queue: f_queue,
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, 0),
+    abandoned: s.abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: s.staged, lastRun: s.lastRun,
   };
   const effects: SessionRuntimeEffect[] = [];
   if (t.admission !== "Passive") {
@@ -510,37 +527,55 @@ function fireAcceptWhileRunning(s: SessionRuntimeState, t: SessionRuntimeAcceptI
 
 /** Fires AcceptConsumedOnAccept and RecoverCommittedInput, each with its name. */
 function fireAcceptConsumedOnAccept(s: SessionRuntimeState, t: { readonly input: InputId; }, name: SessionRuntimeTransitionName): FireResult {
-  return fired(name, { ...s, inputs: mapPut(s.inputs, t.input, "Consumed") });
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Consumed"), laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue,
+    steer: s.steer, staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired(name, next);
 }
 
 function fireSupersede(s: SessionRuntimeState, t: SessionRuntimeSupersedeInputInput): FireResult {
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Superseded"), replacedBy: mapPut(s.replacedBy, t.input, t.by), attempts: mapRemove(s.attempts, t.input),
-    queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Superseded"), laneOf: s.laneOf, attempts: mapRemove(s.attempts, t.input), abandoned: s.abandoned,
+    replacedBy: mapPut(s.replacedBy, t.input, t.by), queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input), staged: s.staged,
+    lastRun: s.lastRun,
   };
   return fired("Supersede", next, [{ effect: "InputSuperseded", input: t.input, replacement: t.by }]);
 }
 
 function fireCoalesce(s: SessionRuntimeState, t: SessionRuntimeCoalesceInputInput): FireResult {
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Coalesced"), replacedBy: mapPut(s.replacedBy, t.input, t.into), attempts: mapRemove(s.attempts, t.input),
-    queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Coalesced"), laneOf: s.laneOf, attempts: mapRemove(s.attempts, t.input), abandoned: s.abandoned,
+    replacedBy: mapPut(s.replacedBy, t.input, t.into), queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input), staged: s.staged,
+    lastRun: s.lastRun,
   };
   return fired("Coalesce", next, [{ effect: "InputCoalesced", input: t.input, replacement: t.into }]);
 }
 
 function fireCancelQueuedInput(s: SessionRuntimeState, t: SessionRuntimeCancelInputInput): FireResult {
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Abandoned"), abandoned: mapPut(s.abandoned, t.input, "Cancelled"), attempts: mapRemove(s.attempts, t.input),
-    queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Abandoned"), laneOf: s.laneOf, attempts: mapRemove(s.attempts, t.input),
+    abandoned: mapPut(s.abandoned, t.input, "Cancelled"), replacedBy: s.replacedBy, queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+    staged: s.staged, lastRun: s.lastRun,
   };
   return fired("CancelQueuedInput", next);
 }
 
 function fireArchive(s: SessionRuntimeState, t: SessionRuntimeArchiveInputInput): FireResult {
   const next: SessionRuntimeState = {
-    ...s, inputs: mapRemove(s.inputs, t.input), laneOf: mapRemove(s.laneOf, t.input), attempts: mapRemove(s.attempts, t.input),
-    abandoned: mapRemove(s.abandoned, t.input), replacedBy: mapRemove(s.replacedBy, t.input),
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapRemove(s.inputs, t.input), laneOf: mapRemove(s.laneOf, t.input), attempts: mapRemove(s.attempts, t.input),
+    abandoned: mapRemove(s.abandoned, t.input), replacedBy: mapRemove(s.replacedBy, t.input), queue: s.queue, steer: s.steer, staged: s.staged,
+    lastRun: s.lastRun,
   };
   return fired("Archive", next);
 }
@@ -551,13 +586,22 @@ function fireIngestWork(s: SessionRuntimeState, t: SessionRuntimeIngestInput): F
 
 /** Fires Prepare, DrainQueuedRun, LoopOpensRun and LoopDrainsQueuedRun, each with its name. */
 function firePrepare(s: SessionRuntimeState, t: { readonly run: RunId; }, name: SessionRuntimeTransitionName): FireResult {
-  return fired(name, { ...s, phase: "Running", currentRun: t.run, runFrom: s.phase, lastRun: t.run }, [{ effect: "RunStarted", run: t.run }]);
+  const next: SessionRuntimeState = {
+    phase: "Running", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: t.run, runFrom: s.phase, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer,
+    staged: s.staged, lastRun: t.run,
+  };
+  return fired(name, next, [{ effect: "RunStarted", run: t.run }]);
 }
 
 function fireStage(s: SessionRuntimeState, t: SessionRuntimeStageInputInput): FireResult {
   const next: SessionRuntimeState = {
-    ...s, queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input), staged: seqPush(s.staged, t.input),
-    inputs: mapPut(s.inputs, t.input, "Staged"), attempts: mapPut(s.attempts, t.input, ((s.attempts.get(t.input) ?? 0) + 1)),
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Staged"), laneOf: s.laneOf, attempts: mapPut(s.attempts, t.input, ((s.attempts.get(t.input) ?? 0) + 1)),
+    abandoned: s.abandoned, replacedBy: s.replacedBy, queue: seqRemove(s.queue, t.input), steer: seqRemove(s.steer, t.input),
+    staged: seqPush(s.staged, t.input), lastRun: s.lastRun,
   };
   return fired("Stage", next);
 }
@@ -567,7 +611,13 @@ function fireMarkApplied(s: SessionRuntimeState): FireResult {
   for (const v_x of s.staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Applied");
   }
-  return fired("MarkApplied", { ...s, inputs: f_inputs });
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: f_inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer,
+    staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired("MarkApplied", next);
 }
 
 function fireCommitBoundary(s: SessionRuntimeState, t: SessionRuntimeBoundaryCommittedInput): FireResult {
@@ -575,7 +625,13 @@ function fireCommitBoundary(s: SessionRuntimeState, t: SessionRuntimeBoundaryCom
   for (const v_x of s.staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "AppliedPendingConsumption");
   }
-  return fired("CommitBoundary", { ...s, inputs: f_inputs }, [{ effect: "BoundaryReceipt", run: t.run }]);
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: f_inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer,
+    staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired("CommitBoundary", next, [{ effect: "BoundaryReceipt", run: t.run }]);
 }
 
 /** Fires CommitToIdle, CommitToAttached and CommitToRetired, each with its name and target phase. */
@@ -585,8 +641,14 @@ function fireCommitToIdle(s: SessionRuntimeState, t: SessionRuntimeCommitInput, 
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
-  f_staged = seqClear(f_staged);
-  return fired(name, { ...s, phase: to, inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null }, [{ effect: "RunCompleted", run: t.run }]);
+  f_staged = seqClearOwn(f_staged);
+  const next: SessionRuntimeState = {
+    phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
+    laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: f_staged,
+    lastRun: s.lastRun,
+  };
+  return fired(name, next, [{ effect: "RunCompleted", run: t.run }]);
 }
 
 /** Fires FailToIdle, FailToAttached and FailToRetired, each with its name and target phase. */
@@ -611,17 +673,25 @@ function fireFailToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput, name
       }
     }
   }
-  f_staged = seqClear(f_staged);
+  f_staged = seqClearOwn(f_staged);
   const next: SessionRuntimeState = {
-    ...s, phase: to, inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, steer: f_steer, queue: f_queue, staged: f_staged, currentRun: null,
-    runFrom: null,
+    phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
+    laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: f_staged,
+    lastRun: s.lastRun,
   };
   return fired(name, next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 /** Fires RollbackToIdle, RollbackToAttached and RollbackToRetired, each with its name and target phase. */
 function fireRollbackToIdle(s: SessionRuntimeState, t: SessionRuntimeRollbackRunInput, name: SessionRuntimeTransitionName, to: Phase): FireResult {
-  return fired(name, { ...s, phase: to, currentRun: null, runFrom: null }, [{ effect: "RunRolledBack", run: t.run }]);
+  const next: SessionRuntimeState = {
+    phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs,
+    laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged,
+    lastRun: s.lastRun,
+  };
+  return fired(name, next, [{ effect: "RunRolledBack", run: t.run }]);
 }
 
 function fireCancelAfterBoundary(s: SessionRuntimeState, t: SessionRuntimeCancelAfterBoundaryInput): FireResult {
@@ -647,14 +717,22 @@ function fireStopImmediately(s: SessionRuntimeState): FireResult {
     }
   }
   const next: SessionRuntimeState = {
-    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
-    staged: seqClear(s.staged), silentIntents: false, stopRequested: false,
+    phase: "Stopped", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: false, silentIntents: false, inputs: f_inputs,
+    laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged), lastRun: s.lastRun,
   };
   return fired("StopImmediately", next, [{ effect: "ExecutorStopped" }]);
 }
 
 function fireRequestStop(s: SessionRuntimeState): FireResult {
-  return fired("RequestStop", { ...s, stopRequested: true, silentIntents: false }, [{ effect: "StopExecutor" }]);
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: true, silentIntents: false, inputs: s.inputs,
+    laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged,
+    lastRun: s.lastRun,
+  };
+  return fired("RequestStop", next, [{ effect: "StopExecutor" }]);
 }
 
 function fireExecutorExited(s: SessionRuntimeState): FireResult {
@@ -673,8 +751,10 @@ function fireExecutorExited(s: SessionRuntimeState): FireResult {
     }
   }
   const next: SessionRuntimeState = {
-    ...s, phase: "Stopped", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
-    staged: seqClear(s.staged), currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
+    phase: "Stopped", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: false, silentIntents: false, inputs: f_inputs, laneOf: s.laneOf,
+    attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: seqClear(s.queue), steer: seqClear(s.steer), staged: seqClear(s.staged),
+    lastRun: s.lastRun,
   };
   return fired("ExecutorExited", next, [{ effect: "ExecutorStopped" }]);
 }
@@ -699,8 +779,10 @@ function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
     }
   }
   const next: SessionRuntimeState = {
-    ...s, phase: "Retired", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
-    staged: seqClear(s.staged),
+    phase: "Retired", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: f_inputs, laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: seqClear(s.queue),
+    steer: seqClear(s.steer), staged: seqClear(s.staged), lastRun: s.lastRun,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -710,7 +792,12 @@ function fireRetireWithoutLoop(s: SessionRuntimeState): FireResult {
 }
 
 function fireRetireAttached(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, phase: "Retired" };
+  const next: SessionRuntimeState = {
+    phase: "Retired", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer,
+    staged: s.staged, lastRun: s.lastRun,
+  };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
@@ -719,7 +806,12 @@ function fireRetireAttached(s: SessionRuntimeState): FireResult {
 }
 
 function fireRetireDuringRun(s: SessionRuntimeState): FireResult {
-  const next: SessionRuntimeState = { ...s, runFrom: "Retired" };
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: "Retired", stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer,
+    staged: s.staged, lastRun: s.lastRun,
+  };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
     effects.push({ effect: "RuntimeRetired", runtime: (next.boundRuntime)!, fence: (next.highestFence)! });
@@ -751,15 +843,22 @@ function fireReset(s: SessionRuntimeState): FireResult {
     }
   }
   const next: SessionRuntimeState = {
-    ...s, phase: "Idle", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
-    staged: seqClear(s.staged), boundFence: null, silentIntents: false, stopRequested: false,
+    phase: "Idle", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: null, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: false, silentIntents: false, inputs: f_inputs,
+    laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: seqClear(s.queue), steer: seqClear(s.steer),
+    staged: seqClear(s.staged), lastRun: s.lastRun,
   };
   return fired("Reset", next, [{ effect: "ResetDone" }]);
 }
 
 /** Fires RecycleToIdle and RecycleAttached, each with its name and target phase. */
 function fireRecycleToIdle(s: SessionRuntimeState, _t: unknown, name: SessionRuntimeTransitionName, to: Phase): FireResult {
-  return fired(name, { ...s, phase: to, boundFence: null }, [{ effect: "RecycleRequested" }]);
+  const next: SessionRuntimeState = {
+    phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: null, highestFence: s.highestFence, boundGeneration: s.boundGeneration,
+    currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf,
+    attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired(name, next, [{ effect: "RecycleRequested" }]);
 }
 
 function fireRecover(s: SessionRuntimeState): FireResult {
@@ -782,8 +881,10 @@ function fireDestroy(s: SessionRuntimeState): FireResult {
     }
   }
   const next: SessionRuntimeState = {
-    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
-    staged: seqClear(s.staged), currentRun: null, runFrom: null, silentIntents: false, stopRequested: false,
+    phase: "Destroyed", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: false, silentIntents: false, inputs: f_inputs, laneOf: s.laneOf,
+    attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: seqClear(s.queue), steer: seqClear(s.steer), staged: seqClear(s.staged),
+    lastRun: s.lastRun,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -807,8 +908,10 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState): FireResult {
     }
   }
   const next: SessionRuntimeState = {
-    ...s, phase: "Destroyed", inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, queue: seqClear(s.queue), steer: seqClear(s.steer),
-    staged: seqClear(s.staged),
+    phase: "Destroyed", registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: f_inputs, laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: seqClear(s.queue),
+    steer: seqClear(s.steer), staged: seqClear(s.staged), lastRun: s.lastRun,
   };
   const effects: SessionRuntimeEffect[] = [];
   if ((next.boundRuntime !== null) && (next.highestFence !== null)) {
@@ -818,7 +921,13 @@ function fireDestroyBeforeRegistration(s: SessionRuntimeState): FireResult {
 }
 
 function fireSetSilentIntents(s: SessionRuntimeState, t: SessionRuntimeSetSilentIntentsInput): FireResult {
-  return fired("SetSilentIntents", { ...s, silentIntents: t.enabled });
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: t.enabled,
+    inputs: s.inputs, laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer,
+    staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired("SetSilentIntents", next);
 }
 
 function fireCommitBoundaryAgain(s: SessionRuntimeState, t: SessionRuntimeBoundaryCommittedInput): FireResult {
@@ -832,8 +941,14 @@ function fireFailAfterBoundaryToIdle(s: SessionRuntimeState, t: SessionRuntimeFa
   for (const v_x of f_staged) {
     f_inputs = mapPutOwn(f_inputs, s.inputs, v_x, "Consumed");
   }
-  f_staged = seqClear(f_staged);
-  return fired(name, { ...s, phase: to, inputs: f_inputs, staged: f_staged, currentRun: null, runFrom: null }, [{ effect: "RunFailed", run: t.run }]);
+  f_staged = seqClearOwn(f_staged);
+  const next: SessionRuntimeState = {
+    phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
+    laneOf: s.laneOf, attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: f_staged,
+    lastRun: s.lastRun,
+  };
+  return fired(name, next, [{ effect: "RunFailed", run: t.run }]);
 }
 
 function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverInputInput): FireResult {
@@ -845,21 +960,31 @@ function fireRecoverQueuedInput(s: SessionRuntimeState, t: SessionRuntimeRecover
     f_queue = seqPushOwn(f_queue, s.queue, t.input);
   }
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, t.priorAttempts),
-    steer: f_steer, queue: f_queue,
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Queued"), laneOf: mapPut(s.laneOf, t.input, t.lane), attempts: mapPut(s.attempts, t.input, t.priorAttempts),
+    abandoned: s.abandoned, replacedBy: s.replacedBy, queue: f_queue, steer: f_steer, staged: s.staged, lastRun: s.lastRun,
   };
   return fired("RecoverQueuedInput", next);
 }
 
 function fireRecoverExhaustedInput(s: SessionRuntimeState, t: SessionRuntimeRecoverInputInput): FireResult {
   const next: SessionRuntimeState = {
-    ...s, inputs: mapPut(s.inputs, t.input, "Abandoned"), abandoned: mapPut(s.abandoned, t.input, "MaxAttemptsExhausted"),
+    phase: s.phase, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents,
+    inputs: mapPut(s.inputs, t.input, "Abandoned"), laneOf: s.laneOf, attempts: s.attempts, abandoned: mapPut(s.abandoned, t.input, "MaxAttemptsExhausted"),
+    replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged, lastRun: s.lastRun,
   };
   return fired("RecoverExhaustedInput", next);
 }
 
 function fireRecoverBinding(s: SessionRuntimeState, t: SessionRuntimeRecoverBindingInput): FireResult {
-  return fired("RecoverBinding", { ...s, boundRuntime: t.runtime, highestFence: t.fence, boundGeneration: t.generation });
+  const next: SessionRuntimeState = {
+    phase: s.phase, registered: s.registered, boundRuntime: t.runtime, boundFence: s.boundFence, highestFence: t.fence, boundGeneration: t.generation,
+    currentRun: s.currentRun, runFrom: s.runFrom, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: s.inputs, laneOf: s.laneOf,
+    attempts: s.attempts, abandoned: s.abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: s.staged, lastRun: s.lastRun,
+  };
+  return fired("RecoverBinding", next);
 }
 
 /** Fires AbandonRunToIdle, AbandonRunToAttached and AbandonRunToRetired, each with its name and target phase. */
@@ -873,9 +998,12 @@ function fireAbandonRunToIdle(s: SessionRuntimeState, t: SessionRuntimeFailInput
     f_abandoned = mapPutOwn(f_abandoned, s.abandoned, v_x, "Cancelled");
     f_attempts = mapRemoveOwn(f_attempts, s.attempts, v_x);
   }
-  f_staged = seqClear(f_staged);
+  f_staged = seqClearOwn(f_staged);
   const next: SessionRuntimeState = {
-    ...s, phase: to, inputs: f_inputs, abandoned: f_abandoned, attempts: f_attempts, staged: f_staged, currentRun: null, runFrom: null,
+    phase: to, registered: s.registered, boundRuntime: s.boundRuntime, boundFence: s.boundFence, highestFence: s.highestFence,
+    boundGeneration: s.boundGeneration, currentRun: null, runFrom: null, stopRequested: s.stopRequested, silentIntents: s.silentIntents, inputs: f_inputs,
+    laneOf: s.laneOf, attempts: f_attempts, abandoned: f_abandoned, replacedBy: s.replacedBy, queue: s.queue, steer: s.steer, staged: f_staged,
+    lastRun: s.lastRun,
   };
   return fired(name, next, [{ effect: "RunFailed", run: t.run }]);
 }
@@ -1292,6 +1420,7 @@ export const sessionRuntimeKernel: MachineKernel<
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

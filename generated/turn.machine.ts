@@ -12,6 +12,7 @@ import {
   predicates,
   setAddOwn,
   setClear,
+  setClearOwn,
   transitionDescs,
   type TransitionResult,
   transitionRows,
@@ -189,8 +190,10 @@ const guard_same_attempt: G<TurnRetryRequestedInput> = { name: "same_attempt", h
 const guard_known_cause: G<TurnFatalFailureInput> = { name: "known_cause", holds: (s, t) => (t.cause !== "Unknown") };
 /** Every transition in spec order: [name, trigger, from phases, to phase (null: stays), guards in order, fire function]. */
 const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTransitionName, TurnGuardName>([
-  ["StartConversation", "StartConversationRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartConversation],
-  ["StartImmediate", "StartImmediateRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive", [guard_new_run], fireStartImmediate],
+  ["StartConversation", "StartConversationRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive",
+    [guard_new_run], fireStartConversation("Conversation")],
+  ["StartImmediate", "StartImmediateRun", ["Ready", "Completed", "Failed", "Cancelled"], "ApplyingPrimitive",
+    [guard_new_run], fireStartConversation("Immediate")],
   ["ApplyConversationPrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "CallingLlm", [guard_mine, guard_conversation], fireApplyConversationPrimitive],
   ["ApplyImmediatePrimitive", "PrimitiveApplied", ["ApplyingPrimitive"], "Completed",
     [guard_mine, guard_immediate], fireApplyImmediatePrimitive("ImmediateApplied")],
@@ -245,33 +248,37 @@ const TRANSITIONS = transitionRows<TurnState, TurnTrigger, TurnEffect, TurnTrans
 ]);
 /** Applies one trigger to a state. Pure: the given state is never modified. */
 export const transition: (s: TurnState, t: TurnTrigger) => TurnResult = dispatcher(TRANSITIONS);
-
-function fireStartConversation(s: TurnState, t: TurnStartConversationRunInput): FireResult {
-  const next: TurnState = {
-    ...s, phase: "ApplyingPrimitive", currentRun: t.run, runKind: "Conversation", boundaryCount: 0, extracting: false, extractionRetries: 0,
-    retryAttempt: 0, cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: setClear(s.pendingOps),
-    barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), terminalCause: null, failureCause: null,
+/** Fires StartConversation and StartImmediate, each with its name and `runKind`. */
+function fireStartConversation(runKind: "Conversation" | "Immediate") {
+  return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
+    const next: TurnState = {
+      phase: "ApplyingPrimitive", currentRun: t.run, runKind, boundaryCount: 0, toolCallsPending: false, pendingOps: setClear(s.pendingOps),
+      barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), hadToolRound: false, extracting: false,
+      extractionRetries: 0, retryAttempt: 0, cancelAfterBoundary: false, terminalCause: null, failureCause: null,
+    };
+    return fired(name, next, [{ effect: "RunStarted", run: t.run, kind: runKind }]);
   };
-  return fired("StartConversation", next, [{ effect: "RunStarted", run: t.run, kind: "Conversation" }]);
-}
-
-function fireStartImmediate(s: TurnState, t: TurnStartImmediateRunInput): FireResult {
-  const next: TurnState = {
-    ...s, phase: "ApplyingPrimitive", currentRun: t.run, runKind: "Immediate", boundaryCount: 0, extracting: false, extractionRetries: 0, retryAttempt: 0,
-    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
-    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), terminalCause: null, failureCause: null,
-  };
-  return fired("StartImmediate", next, [{ effect: "RunStarted", run: t.run, kind: "Immediate" }]);
 }
 
 function fireApplyConversationPrimitive(s: TurnState, t: TurnPrimitiveAppliedInput): FireResult {
-  return fired("ApplyConversationPrimitive", { ...s, phase: "CallingLlm" }, [{ effect: "CheckCompaction", run: t.run }]);
+  const next: TurnState = {
+    phase: "CallingLlm", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: s.terminalCause, failureCause: s.failureCause,
+  };
+  return fired("ApplyConversationPrimitive", next, [{ effect: "CheckCompaction", run: t.run }]);
 }
 
 /** Fires ApplyImmediatePrimitive and CompleteAtBoundary, each with its name and `terminalCause`. */
 function fireApplyImmediatePrimitive(terminalCause: "ImmediateApplied" | "BoundaryCompleted") {
   return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
-    const next: TurnState = { ...s, phase: "Completed", terminalCause };
+    const next: TurnState = {
+      phase: "Completed", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+      pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+      extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+      terminalCause: terminalCause, failureCause: s.failureCause,
+    };
     const effects: TurnEffect[] = [
       { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
       { effect: "RunCompleted", run: t.run, cause: terminalCause },
@@ -281,12 +288,24 @@ function fireApplyImmediatePrimitive(terminalCause: "ImmediateApplied" | "Bounda
 }
 
 function fireAwaitToolCalls(s: TurnState): FireResult {
-  return fired("AwaitToolCalls", { ...s, phase: "WaitingForOps", toolCallsPending: true });
+  const next: TurnState = {
+    phase: "WaitingForOps", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: true, pendingOps: s.pendingOps,
+    barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound, extracting: s.extracting,
+    extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause,
+    failureCause: s.failureCause,
+  };
+  return fired("AwaitToolCalls", next);
 }
 
 /** Fires NoToolCalls, LlmFinished and RetryAfterFailure, each with its name and target phase. */
 function fireNoToolCalls(s: TurnState, _t: unknown, name: TurnTransitionName, to: Phase): FireResult {
-  return fired(name, { ...s, phase: to });
+  const next: TurnState = {
+    phase: to, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending, pendingOps: s.pendingOps,
+    barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound, extracting: s.extracting,
+    extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause,
+    failureCause: s.failureCause,
+  };
+  return fired(name, next);
 }
 
 function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResult {
@@ -302,40 +321,76 @@ function fireRegisterOps(s: TurnState, t: TurnRegisterPendingOpsInput): FireResu
   }
   if (!(t.barrier.size === 0)) {
     f_barrierSatisfied = false;
-    f_satisfiedBy = setClear(f_satisfiedBy);
+    f_satisfiedBy = setClearOwn(f_satisfiedBy);
   }
-  const next: TurnState = { ...s, pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy };
+  const next: TurnState = {
+    phase: s.phase, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: f_pendingOps, barrierOps: f_barrierOps, barrierSatisfied: f_barrierSatisfied, satisfiedBy: f_satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: s.terminalCause, failureCause: s.failureCause,
+  };
   return fired("RegisterOps", next);
 }
 
 /** Fires ResolveToolCallsBeforeBarrier and CancelImmediately, each with its name and target phase. */
 function fireResolveToolCallsBeforeBarrier(s: TurnState, _t: unknown, name: TurnTransitionName, to: Phase): FireResult {
-  return fired(name, { ...s, phase: to, toolCallsPending: false });
+  const next: TurnState = {
+    phase: to, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: false, pendingOps: s.pendingOps,
+    barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound, extracting: s.extracting,
+    extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause,
+    failureCause: s.failureCause,
+  };
+  return fired(name, next);
 }
 
 function fireResolveToolCalls(s: TurnState): FireResult {
-  return fired("ResolveToolCalls", { ...s, phase: "DrainingBoundary", toolCallsPending: false, hadToolRound: true });
+  const next: TurnState = {
+    phase: "DrainingBoundary", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: false,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: true,
+    extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: s.terminalCause, failureCause: s.failureCause,
+  };
+  return fired("ResolveToolCalls", next);
 }
 
 function fireSatisfyBarrierBeforeToolCalls(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  return fired("SatisfyBarrierBeforeToolCalls", { ...s, barrierSatisfied: true, satisfiedBy: t.ops });
+  const next: TurnState = {
+    phase: s.phase, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: true, satisfiedBy: t.ops, hadToolRound: s.hadToolRound, extracting: s.extracting,
+    extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause,
+    failureCause: s.failureCause,
+  };
+  return fired("SatisfyBarrierBeforeToolCalls", next);
 }
 
 function fireSatisfyBarrier(s: TurnState, t: TurnOpsBarrierSatisfiedInput): FireResult {
-  return fired("SatisfyBarrier", { ...s, phase: "DrainingBoundary", barrierSatisfied: true, satisfiedBy: t.ops, hadToolRound: true });
+  const next: TurnState = {
+    phase: "DrainingBoundary", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: true, satisfiedBy: t.ops, hadToolRound: true, extracting: s.extracting,
+    extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause,
+    failureCause: s.failureCause,
+  };
+  return fired("SatisfyBarrier", next);
 }
 
 function fireContinueAfterBoundary(s: TurnState, t: TurnBoundaryContinueInput): FireResult {
   const next: TurnState = {
-    ...s, phase: "CallingLlm", boundaryCount: (s.boundaryCount + 1), pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
-    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
+    phase: "CallingLlm", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: (s.boundaryCount + 1), toolCallsPending: s.toolCallsPending,
+    pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
+    hadToolRound: s.hadToolRound, extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt,
+    cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause, failureCause: s.failureCause,
   };
   return fired("ContinueAfterBoundary", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
 }
 
 /** Fires CancelAtBoundary and CancelInsteadOfExtraction, each with its name. */
 function fireCancelAtBoundary(s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult {
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledAtBoundary" };
+  const next: TurnState = {
+    phase: "Cancelled", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: "CancelledAtBoundary", failureCause: s.failureCause,
+  };
   const effects: TurnEffect[] = [
     { effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount },
     { effect: "RunCancelled", run: t.run, cause: "CancelledAtBoundary" },
@@ -344,14 +399,21 @@ function fireCancelAtBoundary(s: TurnState, t: { readonly run: RunId; }, name: T
 }
 
 function fireBeginExtraction(s: TurnState, t: TurnEnterExtractionInput): FireResult {
-  const next: TurnState = { ...s, phase: "Extracting", extracting: true };
+  const next: TurnState = {
+    phase: "Extracting", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: true, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: s.terminalCause, failureCause: s.failureCause,
+  };
   return fired("BeginExtraction", next, [{ effect: "BoundaryApplied", run: t.run, continued: next.boundaryCount }]);
 }
 
 function fireStartExtraction(s: TurnState): FireResult {
   const next: TurnState = {
-    ...s, phase: "CallingLlm", toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps), barrierSatisfied: true,
-    satisfiedBy: setClear(s.satisfiedBy),
+    phase: "CallingLlm", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: false,
+    pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
+    hadToolRound: s.hadToolRound, extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt,
+    cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause, failureCause: s.failureCause,
   };
   return fired("StartExtraction", next);
 }
@@ -359,50 +421,84 @@ function fireStartExtraction(s: TurnState): FireResult {
 /** Fires AcceptExtraction, ExhaustExtraction and AbandonExtraction, each with its name and `terminalCause`. */
 function fireAcceptExtraction(terminalCause: "ExtractionValidated" | "ExtractionRetriesExhausted" | "ExtractionAbandoned") {
   return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
-    const next: TurnState = { ...s, phase: "Completed", terminalCause };
+    const next: TurnState = {
+      phase: "Completed", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+      pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+      extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+      terminalCause: terminalCause, failureCause: s.failureCause,
+    };
     return fired(name, next, [{ effect: "RunCompleted", run: t.run, cause: terminalCause }]);
   };
 }
 
 function fireRetryExtraction(s: TurnState): FireResult {
-  return fired("RetryExtraction", { ...s, extractionRetries: (s.extractionRetries + 1) });
+  const next: TurnState = {
+    phase: s.phase, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: s.extracting, extractionRetries: (s.extractionRetries + 1), retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: s.terminalCause, failureCause: s.failureCause,
+  };
+  return fired("RetryExtraction", next);
 }
 
 function fireEnterErrorRecovery(s: TurnState, t: TurnRecoverableFailureInput): FireResult {
   const next: TurnState = {
-    ...s, phase: "ErrorRecovery", retryAttempt: t.attempt, toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
-    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
+    phase: "ErrorRecovery", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: false,
+    pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy),
+    hadToolRound: s.hadToolRound, extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: t.attempt,
+    cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: s.terminalCause, failureCause: s.failureCause,
   };
   return fired("EnterErrorRecovery", next);
 }
 
 function fireFailFatally(s: TurnState, t: TurnFatalFailureInput): FireResult {
-  const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause: "FatalError", failureCause: t.cause };
+  const next: TurnState = {
+    phase: "Failed", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: false, pendingOps: s.pendingOps,
+    barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound, extracting: s.extracting,
+    extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause: "FatalError",
+    failureCause: t.cause,
+  };
   return fired("FailFatally", next, [{ effect: "RunFailed", run: t.run, cause: "FatalError", failure: t.cause }]);
 }
 
 /** Fires HitTurnLimit, ExhaustBudget and ExceedTimeBudget, each with its name and `terminalCause`. */
 function fireHitTurnLimit(terminalCause: "TurnLimitReached" | "BudgetExhausted" | "TimeBudgetExceeded") {
   return (s: TurnState, t: { readonly run: RunId; }, name: TurnTransitionName): FireResult => {
-    const next: TurnState = { ...s, phase: "Failed", toolCallsPending: false, terminalCause };
+    const next: TurnState = {
+      phase: "Failed", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: false, pendingOps: s.pendingOps,
+      barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound, extracting: s.extracting,
+      extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary, terminalCause,
+      failureCause: s.failureCause,
+    };
     return fired(name, next, [{ effect: "RunFailed", run: t.run, cause: terminalCause, failure: null }]);
   };
 }
 
 function fireObserveCancellation(s: TurnState, t: TurnCancellationObservedInput): FireResult {
-  const next: TurnState = { ...s, phase: "Cancelled", terminalCause: "CancelledNow" };
+  const next: TurnState = {
+    phase: "Cancelled", currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: s.cancelAfterBoundary,
+    terminalCause: "CancelledNow", failureCause: s.failureCause,
+  };
   return fired("ObserveCancellation", next, [{ effect: "RunCancelled", run: t.run, cause: "CancelledNow" }]);
 }
 
 function fireFlagCancelAfterBoundary(s: TurnState): FireResult {
-  return fired("FlagCancelAfterBoundary", { ...s, cancelAfterBoundary: true });
+  const next: TurnState = {
+    phase: s.phase, currentRun: s.currentRun, runKind: s.runKind, boundaryCount: s.boundaryCount, toolCallsPending: s.toolCallsPending,
+    pendingOps: s.pendingOps, barrierOps: s.barrierOps, barrierSatisfied: s.barrierSatisfied, satisfiedBy: s.satisfiedBy, hadToolRound: s.hadToolRound,
+    extracting: s.extracting, extractionRetries: s.extractionRetries, retryAttempt: s.retryAttempt, cancelAfterBoundary: true,
+    terminalCause: s.terminalCause, failureCause: s.failureCause,
+  };
+  return fired("FlagCancelAfterBoundary", next);
 }
 
 function fireResetAfterTerminal(s: TurnState): FireResult {
   const next: TurnState = {
-    ...s, phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, extracting: false, extractionRetries: 0, retryAttempt: 0,
-    cancelAfterBoundary: false, hadToolRound: false, toolCallsPending: false, pendingOps: setClear(s.pendingOps), barrierOps: setClear(s.barrierOps),
-    barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), terminalCause: null, failureCause: null,
+    phase: "Ready", currentRun: null, runKind: null, boundaryCount: 0, toolCallsPending: false, pendingOps: setClear(s.pendingOps),
+    barrierOps: setClear(s.barrierOps), barrierSatisfied: true, satisfiedBy: setClear(s.satisfiedBy), hadToolRound: false, extracting: false,
+    extractionRetries: 0, retryAttempt: 0, cancelAfterBoundary: false, terminalCause: null, failureCause: null,
   };
   return fired("ResetAfterTerminal", next);
 }
@@ -654,6 +750,7 @@ export const turnKernel: MachineKernel<TurnState, TurnTrigger, TurnEffect, TurnT
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

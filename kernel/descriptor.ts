@@ -119,6 +119,12 @@ export interface MachineKernel<S, T, E, TName extends string = string, G extends
   initialStates?(): readonly S[];
   transition(state: S, trigger: T): TransitionResult<S, TName, E, G, PhaseOf<S>, KindOf<T>>;
   /**
+   * Every state `transition` builds is one object literal of `phase` and then every field in
+   * declaration order (generated kernels: true), so an instance keeps it as it is; otherwise the
+   * instance re-lays out each new state (kernel/state-layout.ts).
+   */
+  readonly laidOutStates?: boolean;
+  /**
    * Which state properties differ between two states (compared with `!==`, so a shared collection
    * counts as unchanged): bit 0 is the phase, bit i + 1 is `fields[i]`. Generated for machines with
    * at most 31 fields; the invariant checker compares property by property without it.

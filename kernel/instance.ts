@@ -68,7 +68,10 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
    * A state handed to the constructor is not assumed to: the first check evaluates them all.
    */
   #verified = false;
-  /** Re-lays out each new state as a literal of its fields, so the next transition copies it fast (kernel/state-layout.ts). */
+  /**
+   * Re-lays out each new state as a literal of its fields, so the next transition copies it fast
+   * (kernel/state-layout.ts); null when the kernel's transitions already build states that way.
+   */
   readonly #layout: ((s: S) => S) | null;
 
   constructor(
@@ -77,7 +80,7 @@ export class MachineInstance<S extends { readonly phase: string }, T, E, TName e
     options: InstanceOptions = {},
   ) {
     // The given state is kept as is (an idle instance shares its initial state); states it moves to are re-laid out.
-    this.#layout = stateLayout<S>(kernel.fields);
+    this.#layout = kernel.laidOutStates === true ? null : stateLayout<S>(kernel.fields);
     this.#state = state;
     this.#invariants = (options.checkInvariants ?? true) ? invariantChecker(kernel) : null;
   }

@@ -1,6 +1,8 @@
-// A machine state re-laid out as one object literal of its fields, in declaration order.
+// A machine state re-laid out as one object literal of its fields, in declaration order: for kernels
+// whose transitions do not build states that way already (generated kernels do, and say so with
+// `laidOutStates`; the instance then skips this copy).
 //
-// Why: generated transitions build the next state as `{ ...s, field: value }`. V8 gives a spread
+// Why: a transition that builds the next state as `{ ...s, field: value }` gets a spread copy. V8 gives a spread
 // object only a few in-object property slots and puts the rest in a separate property array, and
 // copying such an object by spread again takes its slow path: for a state of ~20 fields each
 // transition then costs about a microsecond in the copy alone. A state written as a literal with

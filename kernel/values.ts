@@ -18,6 +18,27 @@ function putInto<K, V>(this: Map<K, V>, value: V, key: K): void {
   this.set(key, value);
 }
 
+/**
+ * A copy of a Map without one key: built without it rather than copied and then deleted from, since
+ * a delete that leaves the table sparse makes V8 allocate a smaller one again.
+ */
+export function copyMapWithout<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
+  const out = new Map<K, V>();
+  const values = map.values();
+  for (const k of map.keys()) {
+    const v = values.next().value as V;
+    if (k !== key) out.set(k, v);
+  }
+  return out;
+}
+
+/** A copy of a Set without one item (see copyMapWithout). */
+export function copySetWithout<T>(set: ReadonlySet<T>, item: T): Set<T> {
+  const out = new Set<T>();
+  for (const x of set) if (x !== item) out.add(x);
+  return out;
+}
+
 /** A transition's private copy of a Set (see copyMap). */
 export function copySet<T>(set: ReadonlySet<T>): Set<T> {
   const out = new Set<T>();

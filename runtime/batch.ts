@@ -20,7 +20,7 @@ export const MAX_BATCH = 256;
  * source failed during this loop pass (`blocked`: it waits for the next wake instead of spinning).
  * A retired session drains everything it holds: no new input could ever drive it.
  */
-export function selectBatch(s: SessionRuntimeState, ledger: InputLedger, blocked: ReadonlySet<InputId>): Batch | null {
+export function selectBatch(s: SessionRuntimeState, ledger: InputLedger, blocked: { has(id: InputId): boolean }): Batch | null {
   const draining = s.phase === "Retired";
   const steering = s.steer.length > 0;
   const lane = steering ? s.steer : s.queue;
@@ -47,7 +47,7 @@ function compatible(a: InputRecord, b: InputRecord): boolean {
 }
 
 /** Steer: the maximal prefix sharing boundary, execution kind and apply intent; a prompt ends it. */
-function takeSteerPrefix(lane: readonly InputId[], ledger: InputLedger, first: InputRecord, blocked: ReadonlySet<InputId>, ids: InputId[]): void {
+function takeSteerPrefix(lane: readonly InputId[], ledger: InputLedger, first: InputRecord, blocked: { has(id: InputId): boolean }, ids: InputId[]): void {
   for (let i = 1; i < lane.length && ids.length < MAX_BATCH; i++) {
     const id = lane[i]!;
     const r = ledger.get(id);
@@ -60,7 +60,7 @@ function takeSteerPrefix(lane: readonly InputId[], ledger: InputLedger, first: I
  * Queue: from the head while execution kind and apply intent match. A non-prompt driver never
  * absorbs a prompt; a prompt driver ends the batch once it is included; at most one prompt.
  */
-function takeQueuePrefix(lane: readonly InputId[], ledger: InputLedger, first: InputRecord, blocked: ReadonlySet<InputId>, ids: InputId[]): void {
+function takeQueuePrefix(lane: readonly InputId[], ledger: InputLedger, first: InputRecord, blocked: { has(id: InputId): boolean }, ids: InputId[]): void {
   let driverAt = -1;
   for (let i = 0; i < lane.length; i++) {
     if (ledger.get(lane[i]!)?.drives === true) {

@@ -34,46 +34,89 @@ export function wake(core: Core, entry: SessionEntry): void {
   entry.pumpDone = pump(core, entry);
 }
 
+/** The inputs a loop pass set aside: their batch failed in it, so they wait for the next wake (no spin). */
+export interface BlockedInputs {
+  has(id: InputId): boolean;
+  add(id: InputId): void;
+}
+
+/**
+ * One loop pass's state. Its two locked steps are functions made once per pass, reading the run
+ * from the pass, so a run allocates no closure of its own; the blocked set is made on the first
+ * failure only.
+ */
+class LoopPass implements BlockedInputs {
+  #blocked: Set<InputId> | null = null;
+  plan: RunPlan | null = null;
+  outcome: RunOutcome | null = null;
+  readonly planStep: () => RunPlan | null | Promise<RunPlan | null>;
+  readonly finishStep: () => void | Promise<void>;
+
+  constructor(core: Core, entry: SessionEntry) {
+    this.planStep = () => planRunOrHalt(core, entry, this);
+    this.finishStep = () => finishRun(core, entry, this.plan as RunPlan, this.outcome as RunOutcome, this);
+  }
+
+  has(id: InputId): boolean {
+    return this.#blocked !== null && this.#blocked.has(id);
+  }
+
+  add(id: InputId): void {
+    (this.#blocked ??= new Set()).add(id);
+  }
+
+  clear(): void {
+    this.#blocked = null;
+  }
+}
+
 /**
  * One loop pass. Planning and ending a run take the mutex with `runNow`: on a free session without a
  * store they complete synchronously, so a run costs the executor's own promise and nothing else.
  */
 async function pump(core: Core, entry: SessionEntry): Promise<void> {
-  const blocked = new Set<InputId>();
+  const pass = new LoopPass(core, entry);
   for (;;) {
-    const planning = entry.mutex.runNow(() => unwinding(core, entry, "planning a run", null, () => planRun(core, entry, blocked), null));
+    const planning = entry.mutex.runNow(pass.planStep);
     const plan = planning instanceof Promise ? await planning : planning;
     if (plan === null) {
       entry.pumping = false;
       return;
     }
-    let outcome: RunOutcome;
+    pass.plan = plan;
     try {
       const output = await core.executor.apply(plan.runId, plan.primitive, applyContext(core, entry, plan.handle));
-      outcome = { ok: true, output: output ?? {} };
+      pass.outcome = { ok: true, output: output ?? {} };
     } catch (error) {
-      outcome = { ok: false, error, cancelled: isCancel(plan.handle, error) };
+      pass.outcome = { ok: false, error, cancelled: isCancel(plan.handle, error) };
     }
     // Ending a run releases the mutex before the next batch is chosen, so admissions waiting for
     // it (for example the waiters of this run submitting more work) can join that batch.
-    const ending = entry.mutex.runNow(() => finishRun(core, entry, plan, outcome, blocked));
+    // (The step may wait for the mutex: it reads the run from the pass, so the pass keeps it until then.)
+    const ending = entry.mutex.runNow(pass.finishStep);
     if (ending instanceof Promise) await ending;
   }
 }
 
-/**
- * Under the mutex: runs one step of the loop; if it throws (a store write failed, or anything
- * else), the session is halted instead of being left half-way (see `halt`) and `fallback` returned.
- * Synchronous when the step is. `runId`, if any, is named after `during` in the halt message.
- */
-function unwinding<T>(core: Core, entry: SessionEntry, during: string, runId: RunId | null, step: () => T | Promise<T>, fallback: T): T | Promise<T> {
-  let r: T | Promise<T>;
+/** Under the mutex: plans the pass's next run, halting the session if planning throws or rejects (see `haltOnRejection`). */
+function planRunOrHalt(core: Core, entry: SessionEntry, pass: LoopPass): RunPlan | null | Promise<RunPlan | null> {
+  let r: RunPlan | null | Promise<RunPlan | null>;
   try {
-    r = step();
+    r = planRun(core, entry, pass);
   } catch (e) {
-    return halted(core, entry, e, during, runId, fallback);
+    return halted(core, entry, e, "planning a run", null, null);
   }
-  return r instanceof Promise ? r.catch((e: unknown) => halted(core, entry, e, during, runId, fallback)) : r;
+  return r instanceof Promise ? haltOnRejection(core, entry, r, "planning a run", null, null) : r;
+}
+
+/**
+ * The unwinding of every locked step of the loop (planning, ending a run): if the step throws or
+ * rejects (a store write failed, or anything else), the session is halted instead of being left
+ * half-way (see `halt`) and `fallback` returned. A step that completed synchronously stays so.
+ * `runId`, if any, is named after `during` in the halt message.
+ */
+function haltOnRejection<T>(core: Core, entry: SessionEntry, r: Promise<T>, during: string, runId: RunId | null, fallback: T): Promise<T> {
+  return r.catch((e: unknown) => halted(core, entry, e, during, runId, fallback));
 }
 
 async function halted<T>(core: Core, entry: SessionEntry, cause: unknown, during: string, runId: RunId | null, fallback: T): Promise<T> {
@@ -125,7 +168,7 @@ async function stopExecutor(core: Core, entry: SessionEntry): Promise<void> {
 }
 
 /** Under the mutex. Returns null (and ends the pass) when nothing may run. Synchronous without a store. */
-function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): RunPlan | null | Promise<RunPlan | null> {
+function planRun(core: Core, entry: SessionEntry, pass: LoopPass): RunPlan | null | Promise<RunPlan | null> {
   if (core.isClosed() || entry.evicted) {
     entry.pumping = false;
     return null;
@@ -133,10 +176,10 @@ function planRun(core: Core, entry: SessionEntry, blocked: Set<InputId>): RunPla
   if (entry.state.stopRequested) return terminalizeStop(core, entry).then(() => endPass(entry));
   if (entry.rewake) {
     entry.rewake = false;
-    blocked.clear();
+    pass.clear();
   }
   const s = entry.state;
-  const batch = selectBatch(s, entry.ledger, blocked);
+  const batch = selectBatch(s, entry.ledger, pass);
   if (batch === null) {
     entry.pumping = false;
     core.afterQuiescence(entry);
@@ -296,16 +339,23 @@ export function finishRun(
   entry: SessionEntry,
   plan: RunPlan,
   outcome: RunOutcome,
-  blocked: Set<InputId> | null,
+  blocked: BlockedInputs | null,
   abandonOnFailure = false,
 ): void | Promise<void> {
   plan.handle.settled = true;
   if (entry.activeRun === plan.handle) entry.activeRun = null;
-  return unwinding(core, entry, "ending run", plan.runId, () => endRun(core, entry, plan, outcome, blocked, abandonOnFailure), undefined);
+  // Halts the session if ending the run throws or rejects (see `haltOnRejection`).
+  let r: void | Promise<void>;
+  try {
+    r = endRun(core, entry, plan, outcome, blocked, abandonOnFailure);
+  } catch (e) {
+    return halted(core, entry, e, "ending run", plan.runId, undefined);
+  }
+  return r instanceof Promise ? haltOnRejection(core, entry, r, "ending run", plan.runId, undefined) : r;
 }
 
 /** Synchronous for a successful run without a store (commitInMemory); a promise on every other path. */
-function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: Set<InputId> | null, abandonOnFailure: boolean): void | Promise<void> {
+function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: BlockedInputs | null, abandonOnFailure: boolean): void | Promise<void> {
   if (outcome.ok && core.store === null && entry.state.currentRun === plan.runId) {
     const s = entry.state;
     const committed = commitInMemory(core, entry, plan.runId, { runOutput: outcome.output }, s.staged.every((id) => s.inputs.get(id) === "AppliedPendingConsumption"));
@@ -314,7 +364,7 @@ function endRun(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutc
   return endRunAsync(core, entry, plan, outcome, blocked, abandonOnFailure);
 }
 
-async function endRunAsync(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: Set<InputId> | null, abandonOnFailure: boolean): Promise<void> {
+async function endRunAsync(core: Core, entry: SessionEntry, plan: RunPlan, outcome: RunOutcome, blocked: BlockedInputs | null, abandonOnFailure: boolean): Promise<void> {
   const runId = plan.runId;
   if (entry.state.currentRun !== runId) {
     // The run was ended from outside (destroy); nothing of it is left to commit.
@@ -372,7 +422,7 @@ async function commitRun(
   runId: RunId,
   ctx: TransitionContext,
   boundaryCommitted: boolean,
-  blocked: Set<InputId> | null,
+  blocked: BlockedInputs | null,
 ): Promise<void> {
   if (!boundaryCommitted) {
     if (entry.state.staged.some((id) => entry.state.inputs.get(id) === "Staged")) {
@@ -408,7 +458,7 @@ async function commitRun(
   // A failed lifecycle commit halts the session: the boundary is durable, so the work is not lost
   // (upstream: the loop stops). The halt is not a machine transition of its own, on purpose: it is
   // the runtime's reaction to a store write that failed, the same for every step of the loop
-  // (planning, staging, ending a run; see `unwinding`), and the machine never sees the store (a
+  // (planning, staging, ending a run; see `haltOnRejection`), and the machine never sees the store (a
   // refused write leaves it in its pre-transition state). What the halt does to the lifecycle is
   // the machine's: it sends StopRuntimeExecutor and RuntimeExecutorExited, whose transitions decide
   // the Stopped phase and every input's outcome (boundary-committed consumed, the rest Abandoned(Stopped)).
@@ -427,7 +477,7 @@ async function failRun(
   entry: SessionEntry,
   plan: RunPlan,
   outcome: RunOutcome & { ok: false },
-  blocked: Set<InputId> | null,
+  blocked: BlockedInputs | null,
   abandonOnFailure: boolean,
 ): Promise<void> {
   const error = describeCause(outcome.error);

@@ -51,6 +51,32 @@ describe("copy-on-write transitions", () => {
     expect(changed(s, step(s, { kind: "Put", id: "a", c: 2 }))).toEqual(["counts"]);
   });
 
+  it("empties a collection into one shared empty value that later writes copy instead of editing", () => {
+    const one = step(run({ kind: "Add", id: "a" }, { kind: "Put", id: "a", c: 1 }), { kind: "Drop", id: "a" });
+    const other = step(run({ kind: "Add", id: "b" }, { kind: "Put", id: "b", c: 2 }), { kind: "Drop", id: "b" });
+    expect((one["counts"] as ReadonlyMap<string, number>).size).toBe(0);
+    expect(one["counts"]).toBe(other["counts"]);
+    expect(one["ids"]).toBe(other["ids"]);
+    const refilled = step(step(one, { kind: "Put", id: "a", c: 3 }), { kind: "Add", id: "a" });
+    expect([...(refilled["counts"] as ReadonlyMap<string, number>)]).toEqual([["a", 3]]);
+    expect([...(refilled["ids"] as ReadonlySet<string>)]).toEqual(["a"]);
+    expect((other["counts"] as ReadonlyMap<string, number>).size).toBe(0);
+    expect((other["ids"] as ReadonlySet<string>).size).toBe(0);
+    const cleared = step(run({ kind: "Add", id: "a" }, { kind: "Push", id: "a" }), { kind: "Clear" });
+    const clearedToo = step(run({ kind: "Add", id: "b" }, { kind: "Push", id: "b" }), { kind: "Clear" });
+    expect(cleared["ids"]).toBe(clearedToo["ids"]);
+    expect(cleared["lane"]).toBe(clearedToo["lane"]);
+    const pushed = step(step(cleared, { kind: "Push", id: "c" }), { kind: "Add", id: "c" });
+    expect(pushed["lane"]).toEqual(["c"]);
+    expect(clearedToo["lane"]).toEqual([]);
+    expect((clearedToo["ids"] as ReadonlySet<string>).size).toBe(0);
+    // A removal that leaves entries builds the copy without the key; the state before keeps it.
+    const two = run({ kind: "Put", id: "a", c: 1 }, { kind: "Put", id: "b", c: 2 });
+    const dropped = step(two, { kind: "Drop", id: "a" });
+    expect([...(dropped["counts"] as ReadonlyMap<string, number>)]).toEqual([["b", 2]]);
+    expect([...(two["counts"] as ReadonlyMap<string, number>)]).toEqual([["a", 1], ["b", 2]]);
+  });
+
   it("returns the state itself when a transition writes nothing and keeps its phase", () => {
     const s = run({ kind: "Add", id: "a" });
     expect(step(s, { kind: "Noop" })).toBe(s);

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { MachineInstance, SnapshotRejectedError, StageMisuseError } from "../kernel/index.js";
 import { TurnstileMachine, turnstileKernel } from "../generated/examples/turnstile.machine.js";
-import { SessionRuntimeMachine, transition as sessionTransition, type SessionRuntimeTrigger } from "../generated/session.machine.js";
+import {
+  SessionRuntimeMachine,
+  sessionRuntimeKernel,
+  transition as sessionTransition,
+  type SessionRuntimeState,
+  type SessionRuntimeTrigger,
+} from "../generated/session.machine.js";
 
 describe("machine instance wrapper", () => {
-  it("re-lays out each new state as a plain copy: same fields, collections shared, unchanged states kept", () => {
+  it("new states equal the pure transition's: same fields, collections shared, unchanged states kept", () => {
     const m = new SessionRuntimeMachine();
     const steps: SessionRuntimeTrigger[] = [
       { kind: "RegisterSession" },
@@ -34,6 +40,41 @@ describe("machine instance wrapper", () => {
     const ingest = m.apply({ kind: "Ingest", runtime: "rt", work: "w" });
     if (!ingest.ok) throw new Error("expected Ingest to fire");
     expect(m.state).toBe(before);
+  });
+
+  it("adopts a generated kernel's next state as it is: one literal of every property in declaration order", () => {
+    const kernel = sessionRuntimeKernel;
+    expect(kernel.laidOutStates).toBe(true);
+    const order = ["phase", ...kernel.fields.map((f) => f.name)];
+    let returned: SessionRuntimeState | null = null;
+    const watched: typeof kernel = {
+      ...kernel,
+      transition: (s, t) => {
+        const r = kernel.transition(s, t);
+        returned = r.ok ? r.state : null;
+        return r;
+      },
+    };
+    const m = new MachineInstance(watched);
+    const steps: SessionRuntimeTrigger[] = [
+      { kind: "RegisterSession" },
+      { kind: "PrepareBindings", runtime: "rt", fence: 0, generation: 0 },
+      { kind: "AcceptInput", input: "i1", lane: "Queue", admission: "WakeIfIdle", front: false },
+      { kind: "OpenLoopRun", run: "r1" },
+      { kind: "StageInput", input: "i1", run: "r1" },
+    ];
+    for (const t of steps) {
+      const fired = m.apply(t);
+      if (!fired.ok) throw new Error(`expected ${t.kind} to fire`);
+      expect(fired.state).toBe(returned);
+      expect(Object.keys(fired.state)).toEqual(order);
+    }
+    // A kernel that does not say so gets its states re-laid out (a copy, equal to what it returned).
+    const plain = new MachineInstance({ ...watched, laidOutStates: false });
+    const fired = plain.apply({ kind: "RegisterSession" });
+    if (!fired.ok) throw new Error("expected RegisterSession to fire");
+    expect(fired.state).not.toBe(returned);
+    expect(fired.state).toEqual(returned);
   });
 
   it("stages without changing the state, then commits", () => {

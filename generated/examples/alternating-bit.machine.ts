@@ -101,7 +101,7 @@ const TRANSITIONS = transitionRows<
 export const transition: (s: AlternatingBitState, t: AlternatingBitTrigger) => AlternatingBitResult = dispatcher(TRANSITIONS);
 
 function fireASend(s: AlternatingBitState): FireResult {
-  return fired("ASend", { ...s, aToB: seqPush(s.aToB, s.aVar) });
+  return fired("ASend", { phase: s.phase, aVar: s.aVar, bVar: s.bVar, aToB: seqPush(s.aToB, s.aVar), bToA: s.bToA });
 }
 
 function fireAReceive(s: AlternatingBitState, t: AlternatingBitARcvInput): FireResult {
@@ -111,11 +111,11 @@ function fireAReceive(s: AlternatingBitState, t: AlternatingBitARcvInput): FireR
     f_aVar = intern([t.d, (1 - f_aVar[1])] as const);
   }
   f_bToA = seqPopFrontOwn(f_bToA, s.bToA);
-  return fired("AReceive", { ...s, aVar: f_aVar, bToA: f_bToA });
+  return fired("AReceive", { phase: s.phase, aVar: f_aVar, bVar: s.bVar, aToB: s.aToB, bToA: f_bToA });
 }
 
 function fireBSend(s: AlternatingBitState): FireResult {
-  return fired("BSend", { ...s, bToA: seqPush(s.bToA, s.bVar[1]) });
+  return fired("BSend", { phase: s.phase, aVar: s.aVar, bVar: s.bVar, aToB: s.aToB, bToA: seqPush(s.bToA, s.bVar[1]) });
 }
 
 function fireBReceive(s: AlternatingBitState): FireResult {
@@ -125,15 +125,15 @@ function fireBReceive(s: AlternatingBitState): FireResult {
     f_bVar = (headOf(f_aToB))!;
   }
   f_aToB = seqPopFrontOwn(f_aToB, s.aToB);
-  return fired("BReceive", { ...s, bVar: f_bVar, aToB: f_aToB });
+  return fired("BReceive", { phase: s.phase, aVar: s.aVar, bVar: f_bVar, aToB: f_aToB, bToA: s.bToA });
 }
 
 function fireLoseFrame(s: AlternatingBitState, t: AlternatingBitLoseFrameInput): FireResult {
-  return fired("LoseFrame", { ...s, aToB: seqRemoveAt(s.aToB, t.i) });
+  return fired("LoseFrame", { phase: s.phase, aVar: s.aVar, bVar: s.bVar, aToB: seqRemoveAt(s.aToB, t.i), bToA: s.bToA });
 }
 
 function fireLoseAck(s: AlternatingBitState, t: AlternatingBitLoseAckInput): FireResult {
-  return fired("LoseAck", { ...s, bToA: seqRemoveAt(s.bToA, t.i) });
+  return fired("LoseAck", { phase: s.phase, aVar: s.aVar, bVar: s.bVar, aToB: s.aToB, bToA: seqRemoveAt(s.bToA, t.i) });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -214,6 +214,7 @@ export const alternatingBitKernel: MachineKernel<
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

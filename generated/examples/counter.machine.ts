@@ -61,7 +61,7 @@ const TRANSITIONS = transitionRows<CounterState, CounterTrigger, CounterEffect, 
 export const transition: (s: CounterState, t: CounterTrigger) => CounterResult = dispatcher(TRANSITIONS);
 
 function fireCount(s: CounterState, t: CounterOpenedSignal): FireResult {
-  return fired("Count", { ...s, openings: (s.openings + 1), lastCoins: t.coins });
+  return fired("Count", { phase: s.phase, openings: (s.openings + 1), lastCoins: t.coins });
 }
 
 function fireSaturated(s: CounterState): FireResult {
@@ -69,7 +69,7 @@ function fireSaturated(s: CounterState): FireResult {
 }
 
 function fireCloseCounter(s: CounterState): FireResult {
-  return fired("CloseCounter", { ...s, phase: "Closed" });
+  return fired("CloseCounter", { phase: "Closed", openings: s.openings, lastCoins: s.lastCoins });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -110,6 +110,7 @@ export const counterKernel: MachineKernel<CounterState, CounterTrigger, CounterE
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

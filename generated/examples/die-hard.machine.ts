@@ -68,19 +68,19 @@ const TRANSITIONS = transitionRows<DieHardState, DieHardTrigger, DieHardEffect, 
 export const transition: (s: DieHardState, t: DieHardTrigger) => DieHardResult = dispatcher(TRANSITIONS);
 
 function fireFillSmallJug(s: DieHardState): FireResult {
-  return fired("FillSmallJug", { ...s, small: 3 });
+  return fired("FillSmallJug", { phase: s.phase, small: 3, big: s.big });
 }
 
 function fireFillBigJug(s: DieHardState): FireResult {
-  return fired("FillBigJug", { ...s, big: 5 });
+  return fired("FillBigJug", { phase: s.phase, small: s.small, big: 5 });
 }
 
 function fireEmptySmallJug(s: DieHardState): FireResult {
-  return fired("EmptySmallJug", { ...s, small: 0 });
+  return fired("EmptySmallJug", { phase: s.phase, small: 0, big: s.big });
 }
 
 function fireEmptyBigJug(s: DieHardState): FireResult {
-  return fired("EmptyBigJug", { ...s, big: 0 });
+  return fired("EmptyBigJug", { phase: s.phase, small: s.small, big: 0 });
 }
 
 function firePourSmallIntoBig(s: DieHardState): FireResult {
@@ -93,7 +93,7 @@ function firePourSmallIntoBig(s: DieHardState): FireResult {
     f_small = ((f_small + f_big) - 5);
     f_big = 5;
   }
-  return fired("PourSmallIntoBig", { ...s, big: f_big, small: f_small });
+  return fired("PourSmallIntoBig", { phase: s.phase, small: f_small, big: f_big });
 }
 
 function firePourBigIntoSmall(s: DieHardState): FireResult {
@@ -106,7 +106,7 @@ function firePourBigIntoSmall(s: DieHardState): FireResult {
     f_big = ((f_small + f_big) - 3);
     f_small = 3;
   }
-  return fired("PourBigIntoSmall", { ...s, small: f_small, big: f_big });
+  return fired("PourBigIntoSmall", { phase: s.phase, small: f_small, big: f_big });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -161,6 +161,7 @@ export const dieHardKernel: MachineKernel<DieHardState, DieHardTrigger, DieHardE
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

@@ -76,7 +76,7 @@ function fireAdvance(s: HourClockState): FireResult {
   }
   const f_angle: Angle = ((f_hr * 30) % 360);
   const f_quarter: Quarter = Math.floor((f_hr - 1) / 3);
-  return fired("Advance", { ...s, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter });
+  return fired("Advance", { phase: s.phase, hr: f_hr, chimes: f_chimes, angle: f_angle, quarter: f_quarter });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -135,6 +135,7 @@ export const hourClockKernel: MachineKernel<HourClockState, HourClockTrigger, Ho
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

@@ -62,14 +62,14 @@ const TRANSITIONS = transitionRows<MailroomState, MailroomTrigger, MailroomEffec
 export const transition: (s: MailroomState, t: MailroomTrigger) => MailroomResult = dispatcher(TRANSITIONS);
 
 function fireArrive(s: MailroomState, t: MailroomDeliverInput): FireResult {
-  return fired("Arrive", { ...s, tray: seqPush(s.tray, t.letter) });
+  return fired("Arrive", { phase: s.phase, tray: seqPush(s.tray, t.letter), filed: s.filed });
 }
 
 function fireFile(s: MailroomState): FireResult {
   let f_tray: readonly Letter[] = s.tray;
   const f_filed: ReadonlySet<Letter> = setAdd(s.filed, (headOf(f_tray) ?? "Bill"));
   f_tray = seqPopFrontOwn(f_tray, s.tray);
-  return fired("File", { ...s, filed: f_filed, tray: f_tray });
+  return fired("File", { phase: s.phase, tray: f_tray, filed: f_filed });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -114,6 +114,7 @@ export const mailroomKernel: MachineKernel<MailroomState, MailroomTrigger, Mailr
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

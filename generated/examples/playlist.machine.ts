@@ -70,18 +70,18 @@ const TRANSITIONS = transitionRows<PlaylistState, PlaylistTrigger, PlaylistEffec
 export const transition: (s: PlaylistState, t: PlaylistTrigger) => PlaylistResult = dispatcher(TRANSITIONS);
 
 function fireEnqueue(s: PlaylistState, t: PlaylistAddInput): FireResult {
-  return fired("Enqueue", { ...s, queue: seqPush(s.queue, t.song) });
+  return fired("Enqueue", { phase: s.phase, queue: seqPush(s.queue, t.song), playing: s.playing });
 }
 
 function fireDropAt(s: PlaylistState, t: PlaylistDropInput): FireResult {
-  return fired("DropAt", { ...s, queue: seqRemoveAt(s.queue, t.slot) });
+  return fired("DropAt", { phase: s.phase, queue: seqRemoveAt(s.queue, t.slot), playing: s.playing });
 }
 
 function firePlayNext(s: PlaylistState): FireResult {
   let f_queue: readonly Song[] = s.queue;
   const f_playing: Song | null = atIndex(f_queue, 0);
   f_queue = seqRemoveAtOwn(f_queue, s.queue, 0);
-  return fired("PlayNext", { ...s, playing: f_playing, queue: f_queue });
+  return fired("PlayNext", { phase: s.phase, queue: f_queue, playing: f_playing });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -135,6 +135,7 @@ export const playlistKernel: MachineKernel<PlaylistState, PlaylistTrigger, Playl
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

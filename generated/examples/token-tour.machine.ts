@@ -59,11 +59,11 @@ const TRANSITIONS = transitionRows<TokenTourState, TokenTourTrigger, TokenTourEf
 export const transition: (s: TokenTourState, t: TokenTourTrigger) => TokenTourResult = dispatcher(TRANSITIONS);
 
 function firePassToken(s: TokenTourState, t: TokenTourPassInput): FireResult {
-  return fired("PassToken", { ...s, holder: t.to, visited: setAdd(s.visited, t.to) });
+  return fired("PassToken", { phase: s.phase, holder: t.to, visited: setAdd(s.visited, t.to) });
 }
 
 function fireSendHome(s: TokenTourState): FireResult {
-  return fired("SendHome", { ...s, holder: "Root" });
+  return fired("SendHome", { phase: s.phase, holder: "Root", visited: s.visited });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -115,6 +115,7 @@ export const tokenTourKernel: MachineKernel<TokenTourState, TokenTourTrigger, To
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

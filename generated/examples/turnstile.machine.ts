@@ -73,7 +73,7 @@ const TRANSITIONS = transitionRows<TurnstileState, TurnstileTrigger, TurnstileEf
 export const transition: (s: TurnstileState, t: TurnstileTrigger) => TurnstileResult = dispatcher(TRANSITIONS);
 
 function fireInsertCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
-  const next: TurnstileState = { ...s, phase: "Unlocked", coins: (s.coins + 1), lastCoin: t.coin, seen: setAdd(s.seen, t.coin) };
+  const next: TurnstileState = { phase: "Unlocked", coins: (s.coins + 1), lastCoin: t.coin, seen: setAdd(s.seen, t.coin) };
   return fired("InsertCoin", next, [{ effect: "Opened", coins: next.coins }]);
 }
 
@@ -84,7 +84,7 @@ function fireExtraCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
     f_coins = (f_coins + 1);
     f_seen = setAddOwn(f_seen, s.seen, t.coin);
   }
-  const next: TurnstileState = { ...s, coins: f_coins, seen: f_seen };
+  const next: TurnstileState = { phase: s.phase, coins: f_coins, lastCoin: s.lastCoin, seen: f_seen };
   const effects: TurnstileEffect[] = [];
   if (!next.seen.has(t.coin)) {
     effects.push({ effect: "Refunded", coin: t.coin });
@@ -93,11 +93,11 @@ function fireExtraCoin(s: TurnstileState, t: TurnstileCoinInput): FireResult {
 }
 
 function firePassThrough(s: TurnstileState): FireResult {
-  return fired("PassThrough", { ...s, phase: "Locked", coins: 0, lastCoin: null });
+  return fired("PassThrough", { phase: "Locked", coins: 0, lastCoin: null, seen: s.seen });
 }
 
 function fireBreak(s: TurnstileState): FireResult {
-  return fired("Break", { ...s, phase: "Broken" });
+  return fired("Break", { phase: "Broken", coins: s.coins, lastCoin: s.lastCoin, seen: s.seen });
 }
 
 /** Each named spec type's description, once (the descriptor's fields, triggers and effects refer to it). */
@@ -157,6 +157,7 @@ export const turnstileKernel: MachineKernel<TurnstileState, TurnstileTrigger, Tu
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

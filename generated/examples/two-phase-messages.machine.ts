@@ -115,24 +115,28 @@ const TRANSITIONS = transitionRows<
 export const transition: (s: TwoPhaseMessagesState, t: TwoPhaseMessagesTrigger) => TwoPhaseMessagesResult = dispatcher(TRANSITIONS);
 
 function fireReceivePrepared(s: TwoPhaseMessagesState, t: TwoPhaseMessagesTMRcvPreparedInput): FireResult {
-  return fired("ReceivePrepared", { ...s, tmPrepared: setAdd(s.tmPrepared, t.rm) });
+  return fired("ReceivePrepared", { phase: s.phase, rmState: s.rmState, tmPrepared: setAdd(s.tmPrepared, t.rm), msgs: s.msgs });
 }
 
 /** Fires Commit and Abort, each with its name and `type`. */
 function fireCommit(type: "Commit" | "Abort") {
   return (s: TwoPhaseMessagesState, _t: unknown, name: TwoPhaseMessagesTransitionName): FireResult => {
-    return fired(name, { ...s, phase: "Done", msgs: setAdd(s.msgs, intern<Msg>({ type, rm: null })) });
+    return fired(name, { phase: "Done", rmState: s.rmState, tmPrepared: s.tmPrepared, msgs: setAdd(s.msgs, intern<Msg>({ type, rm: null })) });
   };
 }
 
 function firePrepare(s: TwoPhaseMessagesState, t: TwoPhaseMessagesRMPrepareInput): FireResult {
-  return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), msgs: setAdd(s.msgs, intern<Msg>({ type: "Prepared", rm: t.rm })) });
+  const next: TwoPhaseMessagesState = {
+    phase: s.phase, rmState: mapPut(s.rmState, t.rm, "Prepared"), tmPrepared: s.tmPrepared,
+    msgs: setAdd(s.msgs, intern<Msg>({ type: "Prepared", rm: t.rm })),
+  };
+  return fired("Prepare", next);
 }
 
 /** Fires ChooseToAbort, ReceiveAbort and ReceiveCommit, each with its name and `rmState`. */
 function fireChooseToAbort(rmState: "Aborted" | "Committed") {
   return (s: TwoPhaseMessagesState, t: { readonly rm: RM; }, name: TwoPhaseMessagesTransitionName): FireResult => {
-    return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, rmState) });
+    return fired(name, { phase: s.phase, rmState: mapPut(s.rmState, t.rm, rmState), tmPrepared: s.tmPrepared, msgs: s.msgs });
   };
 }
 
@@ -245,6 +249,7 @@ export const twoPhaseMessagesKernel: MachineKernel<
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

@@ -102,25 +102,43 @@ const TRANSITIONS = transitionRows<TwoPhaseState, TwoPhaseTrigger, TwoPhaseEffec
 export const transition: (s: TwoPhaseState, t: TwoPhaseTrigger) => TwoPhaseResult = dispatcher(TRANSITIONS);
 
 function fireReceivePrepared(s: TwoPhaseState, t: TwoPhaseTMRcvPreparedInput): FireResult {
-  return fired("ReceivePrepared", { ...s, tmPrepared: setUnion(s.tmPrepared, new Set<RM>([t.rm])) });
+  const next: TwoPhaseState = {
+    phase: s.phase, rmState: s.rmState, tmPrepared: setUnion(s.tmPrepared, new Set<RM>([t.rm])), preparedMsgs: s.preparedMsgs, commitSent: s.commitSent,
+    abortSent: s.abortSent,
+  };
+  return fired("ReceivePrepared", next);
 }
 
 function fireCommit(s: TwoPhaseState): FireResult {
-  return fired("Commit", { ...s, phase: "Done", commitSent: true });
+  const next: TwoPhaseState = {
+    phase: "Done", rmState: s.rmState, tmPrepared: s.tmPrepared, preparedMsgs: s.preparedMsgs, commitSent: true, abortSent: s.abortSent,
+  };
+  return fired("Commit", next);
 }
 
 function fireAbort(s: TwoPhaseState): FireResult {
-  return fired("Abort", { ...s, phase: "Done", abortSent: true });
+  const next: TwoPhaseState = {
+    phase: "Done", rmState: s.rmState, tmPrepared: s.tmPrepared, preparedMsgs: s.preparedMsgs, commitSent: s.commitSent, abortSent: true,
+  };
+  return fired("Abort", next);
 }
 
 function firePrepare(s: TwoPhaseState, t: TwoPhaseRMPrepareInput): FireResult {
-  return fired("Prepare", { ...s, rmState: mapPut(s.rmState, t.rm, "Prepared"), preparedMsgs: setAdd(s.preparedMsgs, t.rm) });
+  const next: TwoPhaseState = {
+    phase: s.phase, rmState: mapPut(s.rmState, t.rm, "Prepared"), tmPrepared: s.tmPrepared, preparedMsgs: setAdd(s.preparedMsgs, t.rm),
+    commitSent: s.commitSent, abortSent: s.abortSent,
+  };
+  return fired("Prepare", next);
 }
 
 /** Fires ChooseToAbort, ReceiveAbort and ReceiveCommit, each with its name and `rmState`. */
 function fireChooseToAbort(rmState: "Aborted" | "Committed") {
   return (s: TwoPhaseState, t: { readonly rm: RM; }, name: TwoPhaseTransitionName): FireResult => {
-    return fired(name, { ...s, rmState: mapPut(s.rmState, t.rm, rmState) });
+    const next: TwoPhaseState = {
+      phase: s.phase, rmState: mapPut(s.rmState, t.rm, rmState), tmPrepared: s.tmPrepared, preparedMsgs: s.preparedMsgs, commitSent: s.commitSent,
+      abortSent: s.abortSent,
+    };
+    return fired(name, next);
   };
 }
 
@@ -206,6 +224,7 @@ export const twoPhaseKernel: MachineKernel<TwoPhaseState, TwoPhaseTrigger, TwoPh
   initialState,
   initialStates,
   transition,
+  laidOutStates: true,
   changedFields,
 };
 

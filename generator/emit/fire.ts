@@ -7,8 +7,11 @@
 // `stmtsCode` (ts-code.ts): `f_x` is the field's current value, `w_x` its private copy (null
 // until the first change), `t` the trigger, `v_x` a loop variable.
 //
-// `...s` comes first in every next-state literal: the copy keeps the state's property order, so
-// every state object shares one shape (monomorphic property access in the explorer and runtime).
+// Every next state is one object literal of `phase` and then every field in declaration order
+// (untouched ones read from `s`), never `{ ...s, x }`: a spread copy of a spread copy takes V8's
+// slow path, and the literal is the state's final layout, so the instance adopts it without copying
+// it again (the kernel says so with `laidOutStates`; kernel/state-layout.ts). One shape for every
+// state also keeps property access monomorphic in the explorer and runtime.
 
 import { StructureKind, type StatementStructures } from "ts-morph";
 import type { TypeDesc } from "../../kernel/types.js";
@@ -56,6 +59,13 @@ export interface FireShape {
   readonly phase: string | null;
 }
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** `s.f`, or `s["f"]` for a field name that is not an identifier. */
+function stateRead(f: string): string {
+  return IDENTIFIER.test(f) ? `s.${f}` : `s[${JSON.stringify(f)}]`;
+}
+
 /** Applies one transition whose guards already passed: updates in order, then effects on the post-state. */
 export function fireBody(m: MachineModel, tr: TransitionModel, h: HelperUse, shape: FireShape): string {
   const n = machineNames(m.name);
@@ -79,11 +89,12 @@ export function fireBody(m: MachineModel, tr: TransitionModel, h: HelperUse, sha
   const workCtx: CodeContext = { field: (f) => (written.includes(f) ? fieldLocal(f) : `s.${f}`), phase: () => "s.phase", bind };
   lines.push(...stmtsCode(tr.updates, workCtx, h, new Set(written.filter((f) => !once.has(f) && !owned.has(f))), "", declare, owned));
 
-  const entries: (readonly [string, Doc])[] = [["...s", ""]];
-  if (shape.phase !== null) entries.push(["phase", shape.phase]);
-  for (const f of written) {
-    const s = inline.get(f);
-    entries.push([f, s === undefined ? fieldLocal(f) : updateValueDoc(s, workCtx, h)]);
+  // Every property, in declaration order: written fields get their new value, the rest `s.x`.
+  const entries: (readonly [string, Doc])[] = [["phase", shape.phase ?? "s.phase"]];
+  for (const field of m.fields) {
+    const f = field.name;
+    const s = written.includes(f) ? inline.get(f) : undefined;
+    entries.push([f, !written.includes(f) ? stateRead(f) : s === undefined ? fieldLocal(f) : updateValueDoc(s, workCtx, h)]);
   }
   // A transition that writes nothing and stays in its phase leaves the state as it was.
   const state: Doc = written.length === 0 && shape.phase === null ? "s" : packedList(object(entries));

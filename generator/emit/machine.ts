@@ -161,6 +161,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     ["initialState", "initialState"],
     ["initialStates", "initialStates"],
     ["transition", "transition"],
+    ["laidOutStates", "true"],
     ...(diffable ? [["changedFields", "changedFields"] as const] : []),
   ]);
   // Which state properties differ between two states, for the incremental invariant check.

@@ -736,7 +736,7 @@ export function updateValueDoc(s: TStmt & { k: "assign" | "op" }, ctx: CodeConte
 /** The kernel call applying one update to a field's working value (see stmtsCode, `owned`). */
 function ownUpdateDoc(s: TStmt & { k: "op" }, ctx: CodeContext, h: HelperUse): Doc {
   const local = fieldLocal(s.field);
-  if (s.method === "clear") return `${h.use(`${s.fieldType.kind}Clear`)}(${local})`;
+  if (s.method === "clear") return `${h.use(`${s.fieldType.kind}ClearOwn`)}(${local})`;
   const args = [local, `s.${s.field}`, ...s.args.map((a) => exprDoc(a, ctx, h))];
   return { open: `${h.use(`${updateHelper(s)}Own`)}(`, close: ")", items: args, sep: ", " };
 }
