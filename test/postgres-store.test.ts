@@ -69,6 +69,22 @@ describe("PostgresStore fencing", () => {
     expect(rows.rows[0]?.n).toBe(3);
     await store.close();
   });
+
+  it("names the other process's submission when two submit the same key at once (never the loser's own id)", async () => {
+    const schema = freshSchema();
+    const a = await PostgresStore.connect(pgUrl(), { schema, owner: "node-a", autoAcquire: false });
+    const b = await PostgresStore.connect(pgUrl(), { schema, owner: "node-b", autoAcquire: false });
+    const keyed = (id: string, key: string) => ({ ...inputs.prompt(id), header: { ...inputs.prompt(id).header, idempotencyKey: key } });
+    for (let i = 0; i < 30; i++) {
+      const [ra, rb] = await Promise.all([a.submit("s", keyed(`a${i}`, `k${i}`)), b.submit("s", keyed(`b${i}`, `k${i}`))]);
+      const winner = ra.outcome === "Accepted" ? ra : rb;
+      const loser = winner === ra ? rb : ra;
+      expect(winner.outcome).toBe("Accepted");
+      expect(loser).toMatchObject({ outcome: "Deduplicated", existingId: winner.inputId });
+    }
+    await a.close();
+    await b.close();
+  });
 });
 
 describe("submission batches", () => {

@@ -497,9 +497,24 @@ export class PostgresStore implements RuntimeStore {
         this.#scheduleSubmits();
       }),
     );
-    if (!answer.inserted) return { outcome: "Deduplicated", inputId: input.header.id, existingId: answer.existing ?? input.header.id };
+    if (!answer.inserted) {
+      // A submission of another process that committed while ours waited on its key is outside
+      // our statement's snapshot: read it again, so the answer names it and not our own id.
+      const existing = answer.existing ?? (await this.#existingSubmission(sub));
+      return { outcome: "Deduplicated", inputId: input.header.id, existingId: existing ?? input.header.id };
+    }
     await this.#notifyWork(sessionId, answer.owner);
     return { outcome: "Accepted", inputId: input.header.id };
+  }
+
+  /** The submission already holding this one's key or id, read in a fresh snapshot (null if none). */
+  async #existingSubmission(sub: QueuedSubmission): Promise<InputId | null> {
+    const r = await this.#query<{ input_id: string }>(
+      "submit",
+      `SELECT input_id FROM ${this.schema}.submissions WHERE session_id = $1 AND (idempotency_key = $2 OR input_id = $3) LIMIT 1`,
+      [sub.sessionId, sub.key, sub.inputId],
+    );
+    return r.rows[0]?.input_id ?? null;
   }
 
   #scheduleSubmits(): void {
