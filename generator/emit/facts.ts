@@ -19,8 +19,8 @@ function constant(name: string, type: string, initializer: string, docs: string[
   return { kind: StructureKind.VariableStatement, isExported: true, declarationKind: VariableDeclarationKind.Const, docs, declarations: [{ name, type, initializer }] };
 }
 
-/** Every guard name, in the order the generated GuardName union lists them. */
-function guardNames(m: MachineModel): string[] {
+/** Every guard name, in first-use order: the generated GuardName union and the refusal table. */
+export function guardNames(m: MachineModel): string[] {
   return [...new Set(m.transitions.flatMap((t) => t.guards.map((g) => g.name)))];
 }
 

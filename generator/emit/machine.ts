@@ -5,7 +5,7 @@ import { StructureKind, VariableDeclarationKind, type StatementStructures, type 
 import { holdsCompound } from "../../kernel/intern.js";
 import type { TypeDesc } from "../../kernel/types.js";
 import type { MachineModel, Predicate, TransitionModel, TriggerModel } from "../model.js";
-import { factStatements } from "./facts.js";
+import { factStatements, guardNames } from "./facts.js";
 import { initialStatements } from "./initial.js";
 import { kernelImport } from "./imports.js";
 import { args, dataDoc, fill, hangingList, list, object, packedList, prefixed, render, stringDoc, typeArgs, WIDTH, type Doc } from "./layout.js";
@@ -68,7 +68,7 @@ export function machineStatements(m: MachineModel, kernelSpecifier: string): (St
     isExported: true,
     name: n.guardName,
     docs: ["Every guard name: what a GuardRejected refusal names."],
-    type: union([...new Set(m.transitions.flatMap((t) => t.guards.map((g) => JSON.stringify(g.name))))]),
+    type: union(guardNames(m).map((g) => JSON.stringify(g))),
   });
   body.push({
     kind: StructureKind.TypeAlias,

@@ -6,6 +6,7 @@
 // statement before too, so no caller loses a consistency it had.
 
 import type { SessionId } from "../input.js";
+import { afterTurn } from "./after-turn.js";
 
 interface Waiter<R> {
   readonly resolve: (rows: readonly R[]) => void;
@@ -18,7 +19,7 @@ const MAX_SESSIONS = 500;
 export class ReadBatcher<R extends { readonly session_id: unknown }> {
   readonly #run: (sessionIds: readonly SessionId[]) => Promise<readonly R[]>;
   readonly #waiting = new Map<SessionId, Waiter<R>[]>();
-  #scheduled = false;
+  readonly #schedule = afterTurn(() => this.#flush());
 
   /** `run` reads the rows of the given sessions (in the order each session's rows must come in). */
   constructor(run: (sessionIds: readonly SessionId[]) => Promise<readonly R[]>) {
@@ -31,13 +32,7 @@ export class ReadBatcher<R extends { readonly session_id: unknown }> {
       const list = this.#waiting.get(sessionId);
       if (list === undefined) this.#waiting.set(sessionId, [{ resolve, reject }]);
       else list.push({ resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => {
-          this.#scheduled = false;
-          this.#flush();
-        });
-      }
+      this.#schedule();
     });
   }
 

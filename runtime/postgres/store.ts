@@ -30,6 +30,7 @@ import {
   PostgresStoreError,
 } from "./errors.js";
 import { migrate, probeSchema, SCHEMA_NAME } from "./schema.js";
+import { afterTurn } from "./after-turn.js";
 import { ReadBatcher } from "./read-batch.js";
 import { takeBatch, writeBatch, type FencedWrite, type WriteOutcome } from "./group-commit.js";
 import { collisionKeys, submissionAnswers, submitStatement, takeSubmissions, type QueuedSubmission, type SubmissionAnswer } from "./submit-batch.js";
@@ -147,13 +148,18 @@ export class PostgresStore implements RuntimeStore {
   readonly #writeQueue: QueuedWrite[] = [];
   readonly #writing = new Set<SessionId>();
   #batchesInFlight = 0;
-  #pumpScheduled = false;
+  /**
+   * Starts batches once the current turn of the event loop is over, not at each write: the writes
+   * that a finished batch's callers queue right away (their next step) then share one statement
+   * instead of the first taking a free slot alone.
+   */
+  readonly #schedulePump = afterTurn(() => this.#pumpWrites());
   /** Submissions waiting for a batch (submit-batch.ts), and how many batches are in flight. */
   readonly #submitQueue: QueuedSubmit[] = [];
   #submitsInFlight = 0;
   /** Collision keys of the submissions in flight (see takeSubmissions). */
   readonly #submitKeys = new Set<string>();
-  #submitScheduled = false;
+  readonly #scheduleSubmits = afterTurn(() => this.#pumpSubmits());
   readonly #maxBatchesInFlight: number;
   #heartbeat: NodeJS.Timeout | null = null;
   /** The loads, batched per turn across sessions (read-batch.ts); the sessions row serves both loadRuntimeState and loadBinding. */
@@ -517,15 +523,6 @@ export class PostgresStore implements RuntimeStore {
     return r.rows[0]?.input_id ?? null;
   }
 
-  #scheduleSubmits(): void {
-    if (this.#submitScheduled) return;
-    this.#submitScheduled = true;
-    setImmediate(() => {
-      this.#submitScheduled = false;
-      this.#pumpSubmits();
-    });
-  }
-
   /** Starts submission batches while fewer than maxBatchesInFlight are in flight (on the write pool, like group commits). */
   #pumpSubmits(): void {
     while (this.#submitsInFlight < this.#maxBatchesInFlight && this.#submitQueue.length > 0) {
@@ -664,20 +661,6 @@ export class PostgresStore implements RuntimeStore {
   }
 
   /** Starts batches while fewer than maxBatchesInFlight are in flight and writes wait (a session's writes never overlap). */
-  /**
-   * Starts batches once the current turn of the event loop is over, not at each write: the writes
-   * that a finished batch's callers queue right away (their next step) then share one statement
-   * instead of the first taking a free slot alone.
-   */
-  #schedulePump(): void {
-    if (this.#pumpScheduled) return;
-    this.#pumpScheduled = true;
-    setImmediate(() => {
-      this.#pumpScheduled = false;
-      this.#pumpWrites();
-    });
-  }
-
   #pumpWrites(): void {
     while (this.#batchesInFlight < this.#maxBatchesInFlight && this.#writeQueue.length > 0) {
       const batch = takeBatch(this.#writeQueue, 256, this.#writing);
